@@ -1,0 +1,82 @@
+/**
+ * One interface over the catalog databases. DuckDB (embedded, default) and
+ * PostgreSQL + pg_sphere implement it; nothing outside `src/engine` writes SQL for a
+ * specific database. Catalog maintenance is expressed with TableDefs and values;
+ * queries arrive as SQL already compiled by the ADQL compiler for `engine.dialect`.
+ */
+import type { TableDef } from '../schema/types.js';
+
+export type DialectName = 'duckdb' | 'postgres';
+
+/**
+ * A value stored in or read from the catalog. Geometry (DALI point/circle/polygon)
+ * and other arrays travel as number arrays; timestamps as Date.
+ */
+export type SqlValue = null | boolean | number | bigint | string | Date | readonly number[];
+
+/** One row keyed by lower-case column name. */
+export type CatalogRow = Readonly<Record<string, SqlValue>>;
+
+export interface QueryOptions {
+  /** Stop after this many rows (the caller may ask for one more to detect overflow). */
+  readonly maxRows?: number;
+  /** Cancel the query in the database after this many milliseconds. */
+  readonly timeoutMs?: number;
+  /** Cancel the query in the database when aborted. */
+  readonly signal?: AbortSignal;
+  /** Rows per batch yielded by the cursor. */
+  readonly batchSize?: number;
+}
+
+/** A streaming result: batches of positional rows, in the column order of the SQL. */
+export interface Cursor extends AsyncIterable<readonly (readonly SqlValue[])[]> {
+  readonly columnNames: readonly string[];
+  /** Releases the database resources early; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Thrown when a query ran past its timeout or was cancelled. */
+export class QueryCancelledError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'timeout' | 'aborted',
+  ) {
+    super(message);
+    this.name = 'QueryCancelledError';
+  }
+}
+
+/** Thrown for database-level failures, with the database's message kept for logs. */
+export class EngineError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineError';
+  }
+}
+
+/** Operations allowed inside a catalog write transaction. */
+export interface CatalogTransaction {
+  insertRows(table: TableDef, rows: readonly CatalogRow[]): Promise<void>;
+  /** Deletes the rows whose `column` is one of `values`; returns how many. */
+  deleteRows(table: TableDef, column: string, values: readonly SqlValue[]): Promise<number>;
+  selectRows(
+    table: TableDef,
+    where?: { readonly column: string; readonly values: readonly SqlValue[] },
+  ): Promise<CatalogRow[]>;
+}
+
+export interface Engine {
+  readonly dialect: DialectName;
+  /** Creates missing schemas and tables for these definitions (idempotent). */
+  ensureTables(tables: readonly TableDef[]): Promise<void>;
+  /** Runs `work` in one transaction: all of it is committed, or none of it. */
+  transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T>;
+  /** Reads rows of one table outside a transaction. */
+  selectRows(
+    table: TableDef,
+    where?: { readonly column: string; readonly values: readonly SqlValue[] },
+  ): Promise<CatalogRow[]>;
+  /** Streams the result of SQL compiled for this dialect (e.g. by the ADQL compiler). */
+  stream(sql: string, options?: QueryOptions): Promise<Cursor>;
+  close(): Promise<void>;
+}
