@@ -11,6 +11,12 @@ export type DialectName = 'duckdb' | 'postgres';
 /**
  * A value stored in or read from the catalog. Geometry (DALI point/circle/polygon)
  * and other arrays travel as number arrays; timestamps as Date.
+ *
+ * Both engines read values back by one rule, whatever the value: BIGINT (long,
+ * count(*)) and wider integers as bigint; every other number (smallint, integer,
+ * real rounded to single precision, double, decimal) as number; timestamps and
+ * dates as Date (UTC, millisecond precision); arrays and pg_sphere values as
+ * number[] (degrees); text as string; NULL as null.
  */
 export type SqlValue = null | boolean | number | bigint | string | Date | readonly number[];
 

@@ -1,0 +1,96 @@
+/**
+ * Catalog reads and writes expressed once for both engines: each engine only says
+ * how to run a statement with bound values on one of its connections.
+ */
+import type { TableDef } from '../schema/types.js';
+import {
+  batchesOf,
+  catalogRow,
+  columnStorage,
+  deleteSql,
+  findColumn,
+  insertColumns,
+  insertSql,
+  selectSql,
+  whereInSql,
+  type ColumnStorage,
+  type Placeholder,
+} from './catalog-sql.js';
+import { EngineError, type CatalogRow, type CatalogTransaction, type SqlValue } from './types.js';
+
+/** A value with the storage of the column it belongs to, so each engine can encode it. */
+export interface BoundValue {
+  readonly storage: ColumnStorage;
+  readonly value: SqlValue;
+}
+
+export type RowFilter = { readonly column: string; readonly values: readonly SqlValue[] };
+
+/** One connection (or transaction) of an engine. */
+export interface CatalogSession {
+  readonly placeholder: Placeholder;
+  /** Runs a statement; returns how many rows it changed. */
+  execute(sql: string, values: readonly BoundValue[]): Promise<number>;
+  /** Runs a query; returns its rows with values in column order. */
+  query(sql: string, values: readonly BoundValue[]): Promise<SqlValue[][]>;
+}
+
+export class SessionTransaction implements CatalogTransaction {
+  constructor(private readonly session: CatalogSession) {}
+
+  async insertRows(table: TableDef, rows: readonly CatalogRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const columns = insertColumns(table, rows);
+    const storages = columns.map((c) => columnStorage(table, c));
+    for (const batch of batchesOf(rows, columns.length)) {
+      const values = batch.flatMap((row) =>
+        columns.map((c, i) => ({ storage: storages[i]!, value: row[c.name] ?? null })),
+      );
+      const sql = insertSql(table, columns, batch.length, this.session.placeholder);
+      await onTable(table, 'insert into', () => this.session.execute(sql, values));
+    }
+  }
+
+  async deleteRows(table: TableDef, column: string, values: readonly SqlValue[]): Promise<number> {
+    if (values.length === 0) return 0;
+    const where = whereInSql(table, { column, values }, this.session.placeholder);
+    const bound = boundFilter(table, { column, values });
+    return onTable(table, 'delete from', () =>
+      this.session.execute(deleteSql(table, where), bound),
+    );
+  }
+
+  selectRows(table: TableDef, where?: RowFilter): Promise<CatalogRow[]> {
+    return selectCatalogRows(this.session, table, where);
+  }
+}
+
+export async function selectCatalogRows(
+  session: CatalogSession,
+  table: TableDef,
+  where?: RowFilter,
+): Promise<CatalogRow[]> {
+  if (where && where.values.length === 0) return [];
+  const sql = selectSql(table, whereInSql(table, where, session.placeholder));
+  const bound = where ? boundFilter(table, where) : [];
+  const rows = await onTable(table, 'select from', () => session.query(sql, bound));
+  return rows.map((values) => catalogRow(table, values));
+}
+
+function boundFilter(table: TableDef, where: RowFilter): BoundValue[] {
+  const storage = columnStorage(table, findColumn(table, where.column));
+  return where.values.map((value) => ({ storage, value }));
+}
+
+/** Database failures on catalog tables, with the table named. */
+async function onTable<T>(table: TableDef, action: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof EngineError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new EngineError(`cannot ${action} ${table.schema}.${table.name}: ${message}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * What both engines share when they turn TableDefs and CatalogRows into SQL: how a
+ * column is stored, identifier quoting, the DDL and DML statement shapes and the
+ * checks on values. Each engine supplies only its SQL type names and value encoding.
+ */
+import type { ColumnDef, TableDef, VoDatatype } from '../schema/types.js';
+import { EngineError, type CatalogRow, type SqlValue } from './types.js';
+
+/** How a column is kept in the catalog, independent of the database. */
+export type ColumnStorage =
+  | { readonly kind: 'scalar'; readonly datatype: NumericDatatype | 'boolean' }
+  | { readonly kind: 'text' }
+  | { readonly kind: 'timestamp' }
+  | { readonly kind: 'geometry'; readonly shape: GeometryShape }
+  | { readonly kind: 'array'; readonly element: NumericDatatype };
+
+export type NumericDatatype = Exclude<VoDatatype, 'boolean' | 'char' | 'unicodeChar'>;
+export type GeometryShape = 'point' | 'circle' | 'polygon';
+
+export function columnStorage(table: TableDef, column: ColumnDef): ColumnStorage {
+  switch (column.xtype) {
+    case 'point':
+    case 'circle':
+    case 'polygon':
+      return { kind: 'geometry', shape: column.xtype };
+    case 'timestamp':
+      return { kind: 'timestamp' };
+    case 'moc':
+      return { kind: 'text' };
+    default:
+      break;
+  }
+  const datatype = column.datatype;
+  if (datatype === 'char' || datatype === 'unicodeChar') return { kind: 'text' };
+  if (column.arraysize === undefined && column.xtype !== 'interval') {
+    return { kind: 'scalar', datatype };
+  }
+  if (datatype === 'boolean') {
+    throw new EngineError(`${columnLabel(table, column)}: boolean arrays cannot be stored`);
+  }
+  return { kind: 'array', element: datatype };
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export function tableIdentifier(table: TableDef): string {
+  return `${quoteIdentifier(table.schema)}.${quoteIdentifier(table.name)}`;
+}
+
+export function columnLabel(table: TableDef, column: ColumnDef | string): string {
+  return `${table.schema}.${table.name}.${typeof column === 'string' ? column : column.name}`;
+}
+
+/** The SQL type of a column in one database. */
+export type SqlTypeOf = (storage: ColumnStorage) => string;
+
+function columnDefinition(table: TableDef, column: ColumnDef, sqlType: SqlTypeOf): string {
+  const notNull = column.nullable === false ? ' NOT NULL' : '';
+  return `${quoteIdentifier(column.name)} ${sqlType(columnStorage(table, column))}${notNull}`;
+}
+
+export function createSchemaSql(schema: string): string {
+  return `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`;
+}
+
+export function createTableSql(table: TableDef, sqlType: SqlTypeOf): string {
+  const parts = table.columns.map((c) => columnDefinition(table, c, sqlType));
+  if (table.primaryKey && table.primaryKey.length > 0) {
+    parts.push(`PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(', ')})`);
+  }
+  return `CREATE TABLE IF NOT EXISTS ${tableIdentifier(table)} (\n  ${parts.join(',\n  ')}\n)`;
+}
+
+/**
+ * Columns that a TableDef gained after its table was created are added as nullable:
+ * a NOT NULL column cannot be added to a table that already has rows.
+ */
+export function addColumnSql(table: TableDef, column: ColumnDef, sqlType: SqlTypeOf): string {
+  const type = sqlType(columnStorage(table, column));
+  return `ALTER TABLE ${tableIdentifier(table)} ADD COLUMN ${quoteIdentifier(column.name)} ${type}`;
+}
+
+export function sqlStringLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** What ensureTables needs from a database session. */
+export interface DdlSession {
+  run(sql: string): Promise<void>;
+  /** Rows of a query without parameters, positional. */
+  rows(sql: string): Promise<readonly (readonly SqlValue[])[]>;
+}
+
+/**
+ * Creates missing schemas and tables, and adds columns that the TableDefs gained since
+ * their table was created (idempotent). Returns the tables it created.
+ */
+export async function ensureTablesWith(
+  session: DdlSession,
+  tables: readonly TableDef[],
+  sqlType: SqlTypeOf,
+): Promise<TableDef[]> {
+  const schemas = [...new Set(tables.map((t) => t.schema))];
+  for (const schema of schemas) await session.run(createSchemaSql(schema));
+  const existing = new Set(
+    (
+      await session.rows(
+        `SELECT table_schema, table_name, column_name FROM information_schema.columns
+         WHERE table_schema IN (${schemas.map(sqlStringLiteral).join(', ')})`,
+      )
+    ).map((r) => r.join('.')),
+  );
+  const created: TableDef[] = [];
+  for (const table of tables) {
+    const has = (column: string): boolean =>
+      existing.has(`${table.schema}.${table.name}.${column}`);
+    if (!existingTable(existing, table)) {
+      await session.run(createTableSql(table, sqlType));
+      created.push(table);
+      continue;
+    }
+    for (const column of table.columns) {
+      if (!has(column.name)) await session.run(addColumnSql(table, column, sqlType));
+    }
+  }
+  return created;
+}
+
+function existingTable(existingColumns: ReadonlySet<string>, table: TableDef): boolean {
+  const prefix = `${table.schema}.${table.name}.`;
+  for (const key of existingColumns) if (key.startsWith(prefix)) return true;
+  return false;
+}
+
+/** Renders placeholder `n` (1-based) for a value of `column`. */
+export type Placeholder = (n: number, storage: ColumnStorage) => string;
+
+export function insertSql(
+  table: TableDef,
+  columns: readonly ColumnDef[],
+  rowCount: number,
+  placeholder: Placeholder,
+): string {
+  const storages = columns.map((c) => columnStorage(table, c));
+  const tuples: string[] = [];
+  for (let r = 0; r < rowCount; r++) {
+    const base = r * columns.length;
+    tuples.push(`(${storages.map((s, i) => placeholder(base + i + 1, s)).join(', ')})`);
+  }
+  const names = columns.map((c) => quoteIdentifier(c.name)).join(', ');
+  return `INSERT INTO ${tableIdentifier(table)} (${names}) VALUES ${tuples.join(', ')}`;
+}
+
+/** `WHERE column IN (...)` for `count` values, or '' when there is no condition. */
+export function whereInSql(
+  table: TableDef,
+  where: { readonly column: string; readonly values: readonly SqlValue[] } | undefined,
+  placeholder: Placeholder,
+): string {
+  if (!where) return '';
+  const column = findColumn(table, where.column);
+  const storage = columnStorage(table, column);
+  if (storage.kind === 'geometry' || storage.kind === 'array') {
+    throw new EngineError(
+      `${columnLabel(table, column)}: rows cannot be selected by an array value`,
+    );
+  }
+  const list = where.values.map((_, i) => placeholder(i + 1, storage)).join(', ');
+  return ` WHERE ${quoteIdentifier(column.name)} IN (${list})`;
+}
+
+export function selectSql(table: TableDef, where: string): string {
+  const names = table.columns.map((c) => quoteIdentifier(c.name)).join(', ');
+  return `SELECT ${names} FROM ${tableIdentifier(table)}${where}`;
+}
+
+export function deleteSql(table: TableDef, where: string): string {
+  return `DELETE FROM ${tableIdentifier(table)}${where}`;
+}
+
+export function findColumn(table: TableDef, name: string): ColumnDef {
+  const column = table.columns.find((c) => c.name === name);
+  if (!column) throw new EngineError(`${table.schema}.${table.name} has no column ${name}`);
+  return column;
+}
+
+/** Numbers of coordinates a DALI geometry array may have. */
+function geometryLengthOk(shape: GeometryShape, length: number): boolean {
+  if (shape === 'point') return length === 2;
+  if (shape === 'circle') return length === 3;
+  return length >= 6 && length % 2 === 0;
+}
+
+/**
+ * Checks one value against its column, so that both engines accept and refuse the
+ * same rows (DuckDB would store a 5-number "point" without complaint).
+ */
+export function checkValue(table: TableDef, column: ColumnDef, value: SqlValue): void {
+  if (value === null) {
+    if (column.nullable === false) {
+      throw new EngineError(`${columnLabel(table, column)} cannot be NULL`);
+    }
+    return;
+  }
+  const storage = columnStorage(table, column);
+  const fail = (what: string): never => {
+    throw new EngineError(`${columnLabel(table, column)}: ${what}, got ${describeValue(value)}`);
+  };
+  switch (storage.kind) {
+    case 'geometry':
+    case 'array':
+      if (!Array.isArray(value)) fail('expected an array of numbers');
+      if (
+        !(value as readonly unknown[]).every((v) => typeof v === 'number' && Number.isFinite(v))
+      ) {
+        fail('expected finite numbers');
+      }
+      if (storage.kind === 'geometry' && !geometryLengthOk(storage.shape, (value as []).length)) {
+        fail(`expected a DALI ${storage.shape} (degrees)`);
+      }
+      return;
+    case 'timestamp':
+      if (!(value instanceof Date) || Number.isNaN(value.getTime())) fail('expected a valid Date');
+      return;
+    case 'text':
+      if (typeof value !== 'string') fail('expected a string');
+      return;
+    case 'scalar':
+      if (storage.datatype === 'boolean') {
+        if (typeof value !== 'boolean') fail('expected a boolean');
+      } else if (typeof value === 'bigint') {
+        if (storage.datatype === 'float' || storage.datatype === 'double')
+          fail('expected a number');
+      } else if (typeof value !== 'number') {
+        fail('expected a number');
+      } else if (storage.datatype !== 'float' && storage.datatype !== 'double') {
+        if (!Number.isSafeInteger(value)) fail('expected an integer');
+      }
+      return;
+  }
+}
+
+function describeValue(value: SqlValue): string {
+  if (Array.isArray(value)) return `[${value.join(', ')}]`;
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'string' ? JSON.stringify(value) : `${String(value)} (${typeof value})`;
+}
+
+/**
+ * The columns of `table` that `rows` set (in table order), with every value checked.
+ * Columns a row leaves out are stored as NULL; names the table lacks are an error.
+ */
+export function insertColumns(table: TableDef, rows: readonly CatalogRow[]): ColumnDef[] {
+  const used = new Set<string>();
+  for (const row of rows) for (const name of Object.keys(row)) used.add(name);
+  for (const name of used) findColumn(table, name);
+  const columns = table.columns.filter((c) => used.has(c.name) || c.nullable === false);
+  for (const row of rows) {
+    for (const column of columns) checkValue(table, column, row[column.name] ?? null);
+  }
+  return columns;
+}
+
+/** Splits rows so that one statement stays under the databases' parameter limits. */
+export function batchesOf<T>(items: readonly T[], columnCount: number): T[][] {
+  const perBatch = Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, columnCount)));
+  const batches: T[][] = [];
+  for (let i = 0; i < items.length; i += perBatch) batches.push(items.slice(i, i + perBatch));
+  return batches;
+}
+
+// PostgreSQL's wire protocol allows 65535 parameters; DuckDB has no hard limit.
+const MAX_PARAMETERS = 30_000;
+
+/** Puts a row read back in TableDef order into a CatalogRow. */
+export function catalogRow(table: TableDef, values: readonly SqlValue[]): CatalogRow {
+  const row: Record<string, SqlValue> = {};
+  table.columns.forEach((c, i) => {
+    row[c.name] = values[i] ?? null;
+  });
+  return row;
+}

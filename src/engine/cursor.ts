@@ -1,0 +1,165 @@
+/**
+ * The part of query execution both engines share: the timeout and abort signal that
+ * cancel a query in the database, and a Cursor that re-batches rows, stops at
+ * maxRows and always frees its connection.
+ */
+import {
+  EngineError,
+  QueryCancelledError,
+  type Cursor,
+  type QueryOptions,
+  type SqlValue,
+} from './types.js';
+
+export type PositionalRow = readonly SqlValue[];
+
+export const DEFAULT_BATCH_SIZE = 2048;
+
+/**
+ * Watches one query's timeout and abort signal. When either fires it calls the
+ * database's cancel action (DuckDB interrupt, PostgreSQL cancel request) and
+ * remembers why, so that the error the database then raises becomes a
+ * QueryCancelledError.
+ */
+export class QueryGuard {
+  private readonly controller = new AbortController();
+  private reason: 'timeout' | 'aborted' | undefined;
+  private cancelInDatabase: (() => void) | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly onAbort = (): void => this.cancel('aborted');
+
+  constructor(private readonly options: QueryOptions) {
+    const { signal, timeoutMs } = options;
+    if (signal?.aborted) this.cancel('aborted');
+    else signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (timeoutMs !== undefined && !this.reason) {
+      this.timer = setTimeout(() => this.cancel('timeout'), Math.max(0, timeoutMs));
+    }
+  }
+
+  /** Aborted when the query is cancelled: for waits outside the database (pool queues). */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Sets how to stop the statement in the database; runs it now if already cancelled. */
+  onCancel(cancelInDatabase: () => void): void {
+    this.cancelInDatabase = cancelInDatabase;
+    if (this.reason) cancelInDatabase();
+  }
+
+  get cancelled(): boolean {
+    return this.reason !== undefined;
+  }
+
+  throwIfCancelled(): void {
+    if (this.reason) throw this.cancelledError(this.reason);
+  }
+
+  /** The error to report for a failure of the query: cancellation wins over the database's message. */
+  failure(error: unknown): Error {
+    if (this.reason) return this.cancelledError(this.reason);
+    if (error instanceof QueryCancelledError || error instanceof EngineError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    return new EngineError(message, { cause: error });
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+  }
+
+  private cancel(reason: 'timeout' | 'aborted'): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller.abort();
+    this.cancelInDatabase?.();
+  }
+
+  private cancelledError(reason: 'timeout' | 'aborted'): QueryCancelledError {
+    return reason === 'timeout'
+      ? new QueryCancelledError(
+          `query cancelled: it ran longer than ${this.options.timeoutMs} ms`,
+          reason,
+        )
+      : new QueryCancelledError('query cancelled: the request was aborted', reason);
+  }
+}
+
+/** Rows of one running query as the database hands them over, in batches of any size. */
+export interface RowSource {
+  readonly columnNames: readonly string[];
+  /** The next rows, or undefined once the result is exhausted. */
+  next(): Promise<PositionalRow[] | undefined>;
+  /** Stops the query if it is still running and frees its connection; called once. */
+  finish(exhausted: boolean): Promise<void>;
+}
+
+export function guardedCursor(source: RowSource, guard: QueryGuard, options: QueryOptions): Cursor {
+  return new GuardedCursor(source, guard, options);
+}
+
+class GuardedCursor implements Cursor {
+  readonly columnNames: readonly string[];
+  private readonly batchSize: number;
+  private remaining: number;
+  private pending: PositionalRow[] = [];
+  private exhausted = false;
+  private closing: Promise<void> | undefined;
+  private iterating = false;
+
+  constructor(
+    private readonly source: RowSource,
+    private readonly guard: QueryGuard,
+    options: QueryOptions,
+  ) {
+    this.columnNames = source.columnNames;
+    this.batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+    this.remaining = options.maxRows ?? Number.POSITIVE_INFINITY;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<readonly PositionalRow[]> {
+    if (this.iterating) throw new EngineError('a query cursor can be iterated only once');
+    this.iterating = true;
+    try {
+      for (;;) {
+        const batch = await this.nextBatch();
+        if (batch.length === 0) return;
+        yield batch;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.guard.dispose();
+      await this.source.finish(this.exhausted);
+    })();
+    return this.closing;
+  }
+
+  private async nextBatch(): Promise<PositionalRow[]> {
+    // Past its deadline a query yields nothing more, even rows already fetched.
+    this.guard.throwIfCancelled();
+    while (this.pending.length < this.batchSize && this.pending.length < this.remaining) {
+      if (this.exhausted || this.closing) break;
+      this.guard.throwIfCancelled();
+      let rows: PositionalRow[] | undefined;
+      try {
+        rows = await this.source.next();
+      } catch (error) {
+        throw this.guard.failure(error);
+      }
+      // An interrupted DuckDB stream can end quietly: never pass a cut result off as complete.
+      this.guard.throwIfCancelled();
+      if (rows === undefined) this.exhausted = true;
+      else for (const row of rows) this.pending.push(row);
+    }
+    const size = Math.min(this.batchSize, this.remaining, this.pending.length);
+    const batch = this.pending.splice(0, size);
+    this.remaining -= batch.length;
+    return batch;
+  }
+}

@@ -1,0 +1,384 @@
+/**
+ * The embedded catalog: one DuckDB file per deployment (or ':memory:'), a small pool
+ * of connections so that queries run concurrently off the event loop, streaming
+ * results chunk by chunk, and cancellation through `connection.interrupt()`.
+ *
+ * Storage (the DuckDB dialect of the ADQL compiler relies on it): DALI geometry
+ * (point, circle, polygon) and other arrays as DOUBLE[] (or a list of the element
+ * type), timestamps as TIMESTAMP (UTC), MOCs and strings as VARCHAR.
+ */
+import { resolve } from 'node:path';
+import {
+  BIGINT,
+  BOOLEAN,
+  DOUBLE,
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  DuckDBTypeId,
+  FLOAT,
+  INTEGER,
+  JSDuckDBValueConverter,
+  LIST,
+  SMALLINT,
+  TIMESTAMP,
+  UTINYINT,
+  VARCHAR,
+  listValue,
+  type DuckDBMaterializedResult,
+  type DuckDBResult,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import type { TableDef } from '../schema/types.js';
+import {
+  selectCatalogRows,
+  SessionTransaction,
+  type BoundValue,
+  type CatalogSession,
+  type RowFilter,
+} from './catalog-session.js';
+import { ensureTablesWith, type ColumnStorage, type NumericDatatype } from './catalog-sql.js';
+import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
+import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
+import { ConnectionPool } from './pool.js';
+import {
+  EngineError,
+  type CatalogRow,
+  type CatalogTransaction,
+  type Cursor,
+  type Engine,
+  type QueryOptions,
+  type SqlValue,
+} from './types.js';
+
+export interface DuckDbOptions {
+  /** Open the file for reading only (several processes may then share it). */
+  readonly readOnly?: boolean;
+  /** Connections in the pool: how many queries run at once. Default 4. */
+  readonly connections?: number;
+}
+
+const ELEMENT_TYPES: Record<NumericDatatype, { sql: string; type: DuckDBType }> = {
+  unsignedByte: { sql: 'UTINYINT', type: UTINYINT },
+  short: { sql: 'SMALLINT', type: SMALLINT },
+  int: { sql: 'INTEGER', type: INTEGER },
+  long: { sql: 'BIGINT', type: BIGINT },
+  float: { sql: 'REAL', type: FLOAT },
+  double: { sql: 'DOUBLE', type: DOUBLE },
+};
+
+function duckDbType(storage: ColumnStorage): { sql: string; type: DuckDBType } {
+  switch (storage.kind) {
+    case 'text':
+      return { sql: 'VARCHAR', type: VARCHAR };
+    case 'timestamp':
+      return { sql: 'TIMESTAMP', type: TIMESTAMP };
+    case 'geometry':
+      return { sql: 'DOUBLE[]', type: LIST(DOUBLE) };
+    case 'array': {
+      const element = ELEMENT_TYPES[storage.element];
+      return { sql: `${element.sql}[]`, type: LIST(element.type) };
+    }
+    case 'scalar':
+      return storage.datatype === 'boolean'
+        ? { sql: 'BOOLEAN', type: BOOLEAN }
+        : ELEMENT_TYPES[storage.datatype];
+  }
+}
+
+/** A catalog value as a bound DuckDB parameter of the column's type. */
+function duckDbValue(storage: ColumnStorage, value: SqlValue): DuckDBValue {
+  if (value === null) return null;
+  if (value instanceof Date) return new DuckDBTimestampValue(BigInt(value.getTime()) * 1000n);
+  if (Array.isArray(value)) {
+    const long = storage.kind === 'array' && storage.element === 'long';
+    return listValue(value.map((v: number) => (long ? BigInt(v) : v)));
+  }
+  if (storage.kind === 'scalar' && storage.datatype === 'long' && typeof value === 'number') {
+    return BigInt(value);
+  }
+  return value as DuckDBValue;
+}
+
+/** Turns the JS values of one DuckDB result column into catalog values. */
+type ColumnReader = ((value: unknown) => SqlValue) | undefined;
+
+const SCALAR_TYPES = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BOOLEAN,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+  DuckDBTypeId.VARCHAR,
+  DuckDBTypeId.ENUM,
+  DuckDBTypeId.UUID,
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_S,
+  DuckDBTypeId.TIMESTAMP_MS,
+  DuckDBTypeId.TIMESTAMP_NS,
+  DuckDBTypeId.TIMESTAMP_TZ,
+  DuckDBTypeId.DATE,
+  DuckDBTypeId.SQLNULL,
+]);
+
+function columnReader(typeId: DuckDBTypeId): ColumnReader {
+  if (SCALAR_TYPES.has(typeId)) return undefined;
+  if (typeId === DuckDBTypeId.LIST || typeId === DuckDBTypeId.ARRAY) {
+    // Catalog arrays are numbers; a BIGINT[] element beyond 2^53 loses precision.
+    return (value) =>
+      value === null
+        ? null
+        : (value as unknown[]).map((v) => (v === null ? Number.NaN : Number(v)));
+  }
+  return (value) => (value === null ? null : stringOf(value));
+}
+
+function stringOf(value: unknown): string {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (typeof value === 'object') {
+    return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+  return String(value);
+}
+
+function readersOf(result: DuckDBResult): ColumnReader[] {
+  return result.columnTypes().map((t) => columnReader(t.typeId));
+}
+
+/** Rows converted by the JS converter, with the columns that need it made catalog values. */
+function catalogValues(rows: unknown[][], readers: readonly ColumnReader[]): SqlValue[][] {
+  if (readers.some((r) => r !== undefined)) {
+    for (const row of rows) {
+      readers.forEach((read, i) => {
+        if (read) row[i] = read(row[i]);
+      });
+    }
+  }
+  return rows as SqlValue[][];
+}
+
+/** Reads a result chunk by chunk; DuckDB computes each chunk only when asked. */
+class DuckDbRowSource implements RowSource {
+  readonly columnNames: readonly string[];
+  private readonly readers: ColumnReader[];
+
+  constructor(
+    private readonly result: DuckDBResult,
+    private readonly connection: DuckDBConnection,
+    private readonly release: () => void,
+  ) {
+    this.columnNames = result.columnNames();
+    this.readers = readersOf(result);
+  }
+
+  async next(): Promise<PositionalRow[] | undefined> {
+    const chunk = await this.result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return undefined;
+    return catalogValues(chunk.convertRows(JSDuckDBValueConverter), this.readers);
+  }
+
+  async finish(exhausted: boolean): Promise<void> {
+    try {
+      if (!exhausted) {
+        // Ends the half-read result and its transaction before the connection is reused.
+        this.connection.interrupt();
+        await this.result.fetchChunk().catch(() => null);
+      }
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/** Instances open in this process, by file: DuckDB must not open one file twice. */
+const openInstances = new Map<
+  string,
+  { instance: DuckDBInstance; readOnly: boolean; users: number }
+>();
+
+async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInstance> {
+  const shared = path === ':memory:' ? undefined : openInstances.get(path);
+  if (shared) {
+    if (shared.readOnly && !readOnly) {
+      throw new EngineError(`the catalog ${path} is already open read-only in this process`);
+    }
+    shared.users++;
+    return shared.instance;
+  }
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+  } catch (error) {
+    throw openError(path, error);
+  }
+  if (path !== ':memory:') openInstances.set(path, { instance, readOnly, users: 1 });
+  return instance;
+}
+
+function closeInstance(path: string, instance: DuckDBInstance): void {
+  const shared = openInstances.get(path);
+  if (shared && shared.instance === instance) {
+    if (--shared.users > 0) return;
+    openInstances.delete(path);
+  }
+  instance.closeSync();
+}
+
+/** DuckDB's own messages about locks and missing files, said in hearc's terms. */
+function openError(path: string, error: unknown): EngineError {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Could not set lock on file/i.test(message)) {
+    const pid = /PID (\d+)/.exec(message)?.[1];
+    return new EngineError(
+      `the catalog ${path} is in use by another hearc process (pid ${pid ?? 'unknown'}); ` +
+        'stop it (or wait for it to finish), or make the change through the running hearc server',
+      { cause: error },
+    );
+  }
+  if (/database does not exist|No such file|Cannot open database/i.test(message)) {
+    return new EngineError(`cannot open the catalog ${path}: ${message}`, { cause: error });
+  }
+  return new EngineError(`cannot open the DuckDB catalog ${path}: ${message}`, { cause: error });
+}
+
+async function prepareConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const connection = await instance.connect();
+  for (const statement of duckdbPreludeSql) await connection.run(statement);
+  registerDuckDbFunctions(connection);
+  return connection;
+}
+
+export class DuckDbEngine implements Engine {
+  readonly dialect = 'duckdb' as const;
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    readonly location: string,
+    readonly readOnly: boolean,
+    private readonly instance: DuckDBInstance,
+    private readonly connections: readonly DuckDBConnection[],
+    private readonly pool: ConnectionPool<DuckDBConnection>,
+  ) {}
+
+  /** Opens (creating it when writable) the catalog file, or an in-memory catalog for ':memory:'. */
+  static async open(location: string, options: DuckDbOptions = {}): Promise<DuckDbEngine> {
+    const path = location === ':memory:' ? location : resolve(location);
+    const readOnly = options.readOnly ?? false;
+    const instance = await openInstance(path, readOnly);
+    const connections: DuckDBConnection[] = [];
+    try {
+      for (let i = 0; i < Math.max(1, options.connections ?? 4); i++) {
+        connections.push(await prepareConnection(instance));
+      }
+    } catch (error) {
+      for (const c of connections) c.disconnectSync();
+      closeInstance(path, instance);
+      throw new EngineError(
+        `cannot prepare a connection to the catalog ${path}: ${String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return new DuckDbEngine(path, readOnly, instance, connections, new ConnectionPool(connections));
+  }
+
+  async ensureTables(tables: readonly TableDef[]): Promise<void> {
+    await this.write((connection) =>
+      ensureTablesWith(
+        {
+          run: async (sql) => void (await connection.run(sql)),
+          rows: async (sql) => (await connection.runAndReadAll(sql)).getRowsJS() as SqlValue[][],
+        },
+        tables,
+        (storage) => duckDbType(storage).sql,
+      ),
+    );
+  }
+
+  transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
+    return this.write(async (connection) => {
+      await connection.run('BEGIN TRANSACTION');
+      try {
+        const result = await work(new SessionTransaction(duckDbSession(connection)));
+        await connection.run('COMMIT');
+        return result;
+      } catch (error) {
+        await connection.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  selectRows(table: TableDef, where?: RowFilter): Promise<CatalogRow[]> {
+    return this.pool.use((connection) =>
+      selectCatalogRows(duckDbSession(connection), table, where),
+    );
+  }
+
+  async stream(sql: string, options: QueryOptions = {}): Promise<Cursor> {
+    const guard = new QueryGuard(options);
+    let connection: DuckDBConnection | undefined;
+    try {
+      connection = await this.pool.acquire(guard.signal);
+      const running = connection;
+      guard.onCancel(() => running.interrupt());
+      const result = await running.stream(sql);
+      guard.throwIfCancelled();
+      const source = new DuckDbRowSource(result, running, () => this.pool.release(running));
+      return guardedCursor(source, guard, options);
+    } catch (error) {
+      guard.dispose();
+      if (connection) this.pool.release(connection);
+      throw guard.failure(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pool.close();
+    await this.writeQueue.catch(() => undefined);
+    for (const c of this.connections) c.disconnectSync();
+    closeInstance(this.location, this.instance);
+  }
+
+  /** Catalog changes run one at a time: DuckDB would abort concurrent conflicting writers. */
+  private write<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (this.readOnly) {
+      return Promise.reject(new EngineError(`the catalog ${this.location} is open read-only`));
+    }
+    const run = this.writeQueue.then(() => this.pool.use(work));
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Runs catalog statements on one connection, values bound with their column's type. */
+function duckDbSession(connection: DuckDBConnection): CatalogSession {
+  const run = (sql: string, values: readonly BoundValue[]): Promise<DuckDBMaterializedResult> =>
+    connection.run(
+      sql,
+      values.map((v) => duckDbValue(v.storage, v.value)),
+      values.map((v) => duckDbType(v.storage).type),
+    );
+  return {
+    placeholder: (n) => `$${n}`,
+    execute: async (sql, values) => (await run(sql, values)).rowsChanged,
+    query: async (sql, values) => {
+      const result = await run(sql, values);
+      return catalogValues(await result.convertRows(JSDuckDBValueConverter), readersOf(result));
+    },
+  };
+}

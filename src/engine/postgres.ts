@@ -1,0 +1,412 @@
+/**
+ * The scale-out catalog: PostgreSQL with pg_sphere, shared by several stateless
+ * `hearc serve` nodes. Pooled connections (the `postgres` client), server-side
+ * cursors so that memory stays flat, and cancellation by a cancel request to the
+ * server (what pg_cancel_backend does).
+ *
+ * Storage (the PostgreSQL dialect of the ADQL compiler relies on it): point, circle
+ * and polygon as pg_sphere spoint, scircle, spoly with GiST indexes; other arrays as
+ * element[]; timestamps as `timestamp` in UTC. Query results carry pg_sphere values
+ * as DALI arrays in degrees, like DuckDB's DOUBLE[] columns.
+ */
+import postgres from 'postgres';
+import type { TableDef } from '../schema/types.js';
+import {
+  selectCatalogRows,
+  SessionTransaction,
+  type BoundValue,
+  type CatalogSession,
+  type RowFilter,
+} from './catalog-session.js';
+import {
+  columnStorage,
+  ensureTablesWith,
+  quoteIdentifier,
+  tableIdentifier,
+  type ColumnStorage,
+  type NumericDatatype,
+  type Placeholder,
+} from './catalog-sql.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  guardedCursor,
+  QueryGuard,
+  type PositionalRow,
+  type RowSource,
+} from './cursor.js';
+import { postgresPreludeSql } from './dialect/postgres-prelude.js';
+import {
+  EngineError,
+  type CatalogRow,
+  type CatalogTransaction,
+  type Cursor,
+  type Engine,
+  type QueryOptions,
+  type SqlValue,
+} from './types.js';
+
+export interface PostgresOptions {
+  /** Connections in the pool. Default 10. */
+  readonly connections?: number;
+}
+
+type Sql = postgres.Sql;
+type Session = postgres.Sql | postgres.TransactionSql | postgres.ReservedSql;
+
+const ELEMENT_TYPES: Record<NumericDatatype, string> = {
+  unsignedByte: 'smallint',
+  short: 'smallint',
+  int: 'integer',
+  long: 'bigint',
+  float: 'real',
+  double: 'double precision',
+};
+
+const SPHERE_TYPES = { point: 'spoint', circle: 'scircle', polygon: 'spoly' } as const;
+
+function postgresType(storage: ColumnStorage): string {
+  switch (storage.kind) {
+    case 'text':
+      return 'text';
+    case 'timestamp':
+      return 'timestamp';
+    case 'geometry':
+      return SPHERE_TYPES[storage.shape];
+    case 'array':
+      return `${ELEMENT_TYPES[storage.element]}[]`;
+    case 'scalar':
+      return storage.datatype === 'boolean' ? 'boolean' : ELEMENT_TYPES[storage.datatype];
+  }
+}
+
+/** Every parameter travels as text and is cast to its column's type in the SQL. */
+const castPlaceholder: Placeholder = (n, storage) => `$${n}::${postgresType(storage)}`;
+
+/**
+ * A catalog value as the text PostgreSQL (and pg_sphere) reads for the column's type.
+ * Booleans stay booleans: the client serialises parameters by their server-side type.
+ */
+function postgresText(storage: ColumnStorage, value: SqlValue): string | boolean | null {
+  if (value === null || typeof value === 'boolean') return value;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) {
+    const numbers = value as readonly number[];
+    if (storage.kind !== 'geometry') return `{${numbers.join(',')}}`;
+    const points: string[] = [];
+    for (let i = 0; i + 1 < numbers.length; i += 2)
+      points.push(`(${numbers[i]}d,${numbers[i + 1]}d)`);
+    if (storage.shape === 'point') return points[0]!;
+    if (storage.shape === 'circle') return `<${points[0]},${numbers[2]}d>`;
+    return `{${points.join(',')}}`;
+  }
+  return String(value);
+}
+
+// pg_sphere prints coordinates in degrees with a 'd' suffix, e.g. <(10d , 20d) , 0.5d>.
+const DEGREES = /[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?(?=d)/gi;
+
+/** spoint/scircle/spoly/sbox text (degrees) as a DALI array; sbox gives [ra1, dec1, ra2, dec2]. */
+function daliFromSphere(text: string): number[] {
+  return (text.match(DEGREES) ?? []).map(Number);
+}
+
+/** Numeric array text such as {1,2.5,NULL}; catalog arrays are one-dimensional. */
+function numberArray(round: (x: number) => number) {
+  return (text: string): number[] => {
+    const inner = text.slice(text.indexOf('{') + 1, text.lastIndexOf('}')).trim();
+    if (inner === '') return [];
+    return inner.split(',').map((item) => (item === 'NULL' ? Number.NaN : round(Number(item))));
+  };
+}
+
+const identity = (x: number): number => x;
+
+/** UTC date-time text of `timestamp` / `date` columns, e.g. 2020-01-02 03:04:05.123456. */
+function utcDate(text: string): Date {
+  const [day = '', time = '00:00:00'] = text.split(' ');
+  const common = new Date(`${day}T${time}Z`);
+  if (!Number.isNaN(common.getTime()) && !text.endsWith(' BC')) return common;
+  if (text === 'infinity' || text === '-infinity') return new Date(Number.NaN);
+  // Years beyond 9999 or before the common era: set the year apart (2000 is a leap year).
+  const [year = '0', month = '1', date = '1'] = day.split('-');
+  const [hours = '0', minutes = '0', seconds = '0'] = time.split(':');
+  const result = new Date(
+    Date.UTC(2000, Number(month) - 1, Number(date), Number(hours), Number(minutes)) +
+      Math.trunc(Number(seconds) * 1000),
+  );
+  result.setUTCFullYear(text.endsWith(' BC') ? 1 - Number(year) : Number(year));
+  return result;
+}
+
+/**
+ * How result values are read: bigint for int8 (BIGINT, like DuckDB), numbers for the
+ * other numeric types (REAL rounded to single precision, as DuckDB returns it),
+ * numeric arrays as number[], timestamps as UTC Dates, JSON left as text.
+ */
+const CATALOG_TYPES = {
+  catalogBigint: { to: 20, from: [20], serialize: String, parse: (x: string) => BigInt(x) },
+  catalogReal: {
+    to: 700,
+    from: [700],
+    serialize: String,
+    parse: (x: string) => Math.fround(Number(x)),
+  },
+  catalogNumeric: { to: 1700, from: [1700], serialize: String, parse: Number },
+  catalogTimestamp: { to: 1114, from: [1082, 1114], serialize: String, parse: utcDate },
+  catalogJson: { to: 114, from: [114, 3802], serialize: String, parse: String },
+  catalogNumberArray: {
+    to: 1022,
+    from: [1005, 1007, 1016, 1022, 1231],
+    serialize: String,
+    parse: numberArray(identity),
+  },
+  catalogRealArray: { to: 1021, from: [1021], serialize: String, parse: numberArray(Math.fround) },
+};
+
+const DEGREES_OUTPUT = "SELECT set_sphere_output('DEG')";
+
+export class PostgresEngine implements Engine {
+  readonly dialect = 'postgres' as const;
+
+  private constructor(
+    readonly location: string,
+    private readonly sql: Sql,
+    private readonly control: Sql,
+  ) {}
+
+  /** Connects to `postgres://…`, installs pg_sphere if needed and runs the dialect prelude. */
+  static async open(url: string, options: PostgresOptions = {}): Promise<PostgresEngine> {
+    const sql = postgres(url, {
+      max: Math.max(1, options.connections ?? 10),
+      types: CATALOG_TYPES,
+      connection: { application_name: 'hearc', TimeZone: 'UTC' },
+      onnotice: () => undefined,
+    });
+    const where = describeLocation(url);
+    try {
+      await ensurePgSphere(sql, where);
+      for (const statement of postgresPreludeSql) await sql.unsafe(statement);
+      await registerSphereParsers(sql);
+    } catch (error) {
+      await sql.end({ timeout: 1 });
+      if (error instanceof EngineError) throw error;
+      throw new EngineError(`cannot open the PostgreSQL catalog ${where}: ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+    const control = postgres(url, { max: 1, onnotice: () => undefined });
+    return new PostgresEngine(where, sql, control);
+  }
+
+  async ensureTables(tables: readonly TableDef[]): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      // Several hearc nodes may start at once against one database.
+      await tx.unsafe("SELECT pg_advisory_xact_lock(hashtext('hearc.ensureTables'))");
+      await ensureTablesWith(
+        {
+          run: async (statement) => void (await tx.unsafe(statement)),
+          rows: async (statement) => (await tx.unsafe(statement).values()) as SqlValue[][],
+        },
+        tables,
+        postgresType,
+      );
+      for (const statement of tables.flatMap(indexSql)) await tx.unsafe(statement);
+    });
+  }
+
+  async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
+    const result = await this.sql.begin(async (tx) => {
+      await tx.unsafe(DEGREES_OUTPUT);
+      return [await work(new SessionTransaction(postgresSession(tx)))] as const;
+    });
+    return result[0];
+  }
+
+  async selectRows(table: TableDef, where?: RowFilter): Promise<CatalogRow[]> {
+    const session = await this.sql.reserve();
+    try {
+      await session.unsafe(DEGREES_OUTPUT);
+      return await selectCatalogRows(postgresSession(session), table, where);
+    } finally {
+      session.release();
+    }
+  }
+
+  async stream(text: string, options: QueryOptions = {}): Promise<Cursor> {
+    const guard = new QueryGuard(options);
+    let session: postgres.ReservedSql | undefined;
+    let cancelling: Promise<unknown> = Promise.resolve();
+    // Frees the connection only once a cancel has reached its backend, so that it
+    // cannot hit the next query run there.
+    const release = async (): Promise<void> => {
+      await cancelling;
+      session?.release();
+    };
+    try {
+      session = await this.sql.reserve();
+      guard.throwIfCancelled();
+      const [backend] = await session.unsafe<{ pid: number }[]>(
+        "SELECT set_sphere_output('DEG'), pg_backend_pid() AS pid",
+      );
+      guard.onCancel(() => {
+        cancelling = this.cancelBackend(backend?.pid);
+      });
+      const query = session.unsafe(text).values();
+      const batches = query.cursor(Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE));
+      const source = await PostgresRowSource.start(query, batches[Symbol.asyncIterator](), release);
+      guard.throwIfCancelled();
+      return guardedCursor(source, guard, options);
+    } catch (error) {
+      guard.dispose();
+      await release();
+      throw guard.failure(error);
+    }
+  }
+
+  /**
+   * pg_cancel_backend through a connection of its own, so that a cancel never waits
+   * behind the queries it is meant to stop.
+   */
+  private cancelBackend(pid: number | undefined): Promise<unknown> {
+    if (pid === undefined) return Promise.resolve();
+    return this.control`SELECT pg_cancel_backend(${pid})`.catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.sql.end({ timeout: 5 }), this.control.end({ timeout: 1 })]);
+  }
+}
+
+/** Batches of a server-side cursor (an extended-protocol portal read N rows at a time). */
+class PostgresRowSource implements RowSource {
+  private constructor(
+    readonly columnNames: readonly string[],
+    private readonly batches: AsyncIterator<unknown[][]>,
+    private first: IteratorResult<unknown[][]> | undefined,
+    private readonly release: () => Promise<void>,
+  ) {}
+
+  /** Fetches the first batch: errors in the SQL surface here, and the column names arrive. */
+  static async start(
+    query: object,
+    batches: AsyncIterator<unknown[][]>,
+    release: () => Promise<void>,
+  ): Promise<PostgresRowSource> {
+    const first = await batches.next();
+    // The row description came with the first batch, also for an empty result.
+    const { statement } = query as { statement?: { columns?: { name: string }[] } };
+    const names = statement?.columns?.map((c) => c.name) ?? [];
+    return new PostgresRowSource(names, batches, first, release);
+  }
+
+  async next(): Promise<PositionalRow[] | undefined> {
+    const result = this.first ?? (await this.batches.next());
+    this.first = undefined;
+    return result.done ? undefined : (result.value as PositionalRow[]);
+  }
+
+  async finish(exhausted: boolean): Promise<void> {
+    try {
+      // Closes the portal of a cursor left half-read.
+      if (!exhausted) await this.batches.return?.();
+    } finally {
+      await this.release();
+    }
+  }
+}
+
+/** Runs catalog statements on one connection or transaction, every value sent as text. */
+function postgresSession(session: Session): CatalogSession {
+  const run = (sql: string, values: readonly BoundValue[]) =>
+    session.unsafe(
+      sql,
+      values.map((v) => postgresText(v.storage, v.value)),
+    );
+  return {
+    placeholder: castPlaceholder,
+    execute: async (sql, values) => (await run(sql, values)).count,
+    query: async (sql, values) => (await run(sql, values).values()) as SqlValue[][],
+  };
+}
+
+/** GiST on pg_sphere columns (positions, footprints) and b-tree on `indexed` columns. */
+function indexSql(table: TableDef): string[] {
+  const statements: string[] = [];
+  const pk = table.primaryKey ?? [];
+  for (const column of table.columns) {
+    const storage = columnStorage(table, column);
+    const gist = storage.kind === 'geometry';
+    const alreadyKey = pk.length === 1 && pk[0] === column.name;
+    if (!gist && (!column.indexed || alreadyKey || storage.kind === 'array')) continue;
+    const name = quoteIdentifier(`${table.name}_${column.name}_idx`.slice(0, 63));
+    statements.push(
+      `CREATE INDEX IF NOT EXISTS ${name} ON ${tableIdentifier(table)}` +
+        `${gist ? ' USING gist' : ''} (${quoteIdentifier(column.name)})`,
+    );
+  }
+  return statements;
+}
+
+/**
+ * Creates pg_sphere in the catalog database, or says precisely what stops it: the
+ * package is missing, the role may not create extensions, or (Debian bookworm's
+ * pgsphere 1.1.1 on PostgreSQL 15.19+) its install script is refused.
+ */
+async function ensurePgSphere(sql: Sql, where: string): Promise<void> {
+  const [available] = await sql.unsafe(
+    "SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'pg_sphere'",
+  );
+  if (!available || available.n === 0) {
+    throw new EngineError(
+      `pg_sphere is not installed on the PostgreSQL server of ${where}: install it on the server ` +
+        '(Debian: apt-get install postgresql-15-pgsphere, matching the server version)',
+    );
+  }
+  try {
+    await sql.unsafe('CREATE EXTENSION IF NOT EXISTS pg_sphere');
+  } catch (error) {
+    const message = messageOf(error);
+    if (/already the commutator/.test(message)) {
+      throw new EngineError(
+        `pg_sphere cannot be created in ${where}: ${message}. The installed pg_sphere ` +
+          "(Debian's postgresql-15-pgsphere 1.1.1) declares two DaCHS-compatibility '@' MOC " +
+          'operators that this PostgreSQL rejects; remove them from the install script as ' +
+          "hearc's .ci/run does (section PostgreSQL), or install pgsphere 1.4 or later",
+        { cause: error },
+      );
+    }
+    if (/permission denied|must be superuser|must be owner/i.test(message)) {
+      throw new EngineError(
+        `pg_sphere is not enabled in ${where} and this role may not enable it: ask a database ` +
+          `superuser to run CREATE EXTENSION pg_sphere in that database (${message})`,
+        { cause: error },
+      );
+    }
+    if ((error as { code?: string }).code === '23505') return; // another node created it just now
+    throw new EngineError(`cannot create pg_sphere in ${where}: ${message}`, { cause: error });
+  }
+}
+
+/** Teaches the client pg_sphere's types, whose OIDs differ from database to database. */
+async function registerSphereParsers(sql: Sql): Promise<void> {
+  const types = await sql.unsafe<{ oid: number }[]>(
+    `SELECT t.oid::int AS oid FROM pg_type t JOIN pg_extension e ON e.extnamespace = t.typnamespace
+     WHERE e.extname = 'pg_sphere' AND t.typname IN ('spoint', 'scircle', 'spoly', 'sbox')`,
+  );
+  for (const { oid } of types) sql.options.parsers[oid] = daliFromSphere;
+}
+
+/** The URL without its password, for messages. */
+function describeLocation(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return 'the configured PostgreSQL database';
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,355 @@
+/**
+ * The behaviour every catalog engine must share, run against DuckDB always and
+ * against PostgreSQL + pg_sphere when it is available. Each case works in its own
+ * schema so that the cases (and the test files) never see each other's tables.
+ */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import type { ColumnDef, TableDef } from '../../src/schema/types.js';
+import {
+  EngineError,
+  QueryCancelledError,
+  type CatalogRow,
+  type Engine,
+  type SqlValue,
+} from '../../src/engine/types.js';
+
+export interface EngineUnderTest {
+  readonly engine: Engine;
+  /** A query in this engine's SQL that runs for minutes unless cancelled. */
+  readonly slowSql: string;
+}
+
+const column = (
+  name: string,
+  datatype: ColumnDef['datatype'],
+  extra: Partial<ColumnDef> = {},
+): ColumnDef => ({
+  name,
+  datatype,
+  description: `test column ${name}`,
+  ...extra,
+});
+
+/** One column of every kind the catalog stores. */
+export function everyTypeTable(schema: string, name = 'every_type'): TableDef {
+  return {
+    schema,
+    name,
+    description: 'one column of each stored kind',
+    primaryKey: ['id'],
+    columns: [
+      column('id', 'long', { nullable: false, indexed: true }),
+      column('flag', 'boolean'),
+      column('tiny', 'unsignedByte'),
+      column('small', 'short'),
+      column('count', 'int'),
+      column('big', 'long'),
+      column('ratio', 'float'),
+      column('value', 'double'),
+      column('name', 'char', { arraysize: '*', indexed: true }),
+      column('label', 'unicodeChar', { arraysize: '*' }),
+      column('t_obs', 'char', { arraysize: '*', xtype: 'timestamp' }),
+      column('s_pos', 'double', { arraysize: '2', xtype: 'point', indexed: true }),
+      column('s_circle', 'double', { arraysize: '3', xtype: 'circle' }),
+      column('s_region', 'double', { arraysize: '*', xtype: 'polygon' }),
+      column('t_range', 'double', { arraysize: '2', xtype: 'interval' }),
+      column('t_moc', 'char', { arraysize: '*', xtype: 'moc' }),
+      column('samples', 'double', { arraysize: '*' }),
+      column('counts', 'int', { arraysize: '*' }),
+    ],
+  };
+}
+
+const fullRow: CatalogRow = {
+  id: 1n,
+  flag: true,
+  tiny: 255,
+  small: -32768,
+  count: 2147483647,
+  big: 9007199254740993n, // beyond 2^53: must come back exact
+  ratio: Math.fround(0.1),
+  value: 83.63308333,
+  name: "ivo://hearc/obs?23523 'quoted'",
+  label: 'Crab Nébuleuse ✓',
+  t_obs: new Date('2004-12-04T22:04:48.123Z'),
+  s_pos: [83.63308333, 22.0145],
+  s_circle: [83.63308333, 22.0145, 2.5],
+  s_region: [10, 10, 12, 10, 11, 12],
+  t_range: [53343.92, 53343.94],
+  t_moc: '8/12345 9/99-100',
+  samples: [0.5, 1e-7, -3.25],
+  counts: [1, 2, 3],
+};
+
+const nullRow: CatalogRow = { id: 2n, name: 'all nulls' };
+
+function withNulls(table: TableDef, row: CatalogRow): CatalogRow {
+  return Object.fromEntries(table.columns.map((c) => [c.name, row[c.name] ?? null]));
+}
+
+/** Rows by id, so that the comparison does not depend on storage order. */
+function byId(rows: readonly CatalogRow[]): CatalogRow[] {
+  return [...rows].sort((a, b) => Number(a.id) - Number(b.id));
+}
+
+async function collect(engine: Engine, sql: string, options = {}) {
+  const cursor = await engine.stream(sql, options);
+  const batches: (readonly (readonly SqlValue[])[])[] = [];
+  for await (const batch of cursor) batches.push(batch);
+  return { columnNames: cursor.columnNames, batches, rows: batches.flat() };
+}
+
+async function expectCancelled(
+  promise: Promise<unknown>,
+  reason: 'timeout' | 'aborted',
+): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(
+      error instanceof QueryCancelledError,
+      `expected QueryCancelledError, got ${String(error)}`,
+    );
+    assert.equal(error.reason, reason);
+    return true;
+  });
+}
+
+const series = (n: number): string =>
+  `SELECT CAST(i AS INTEGER) AS i FROM generate_series(0, ${n - 1}) AS s(i)`;
+
+/** Runs every conformance case as a subtest of `t`. */
+export async function conformance(t: TestContext, under: EngineUnderTest): Promise<void> {
+  const { engine, slowSql } = under;
+
+  await t.test(
+    'ensureTables creates schemas and tables, idempotently, and adds new columns',
+    async () => {
+      const table = everyTypeTable('c_ensure');
+      await engine.ensureTables([table]);
+      await engine.ensureTables([table]);
+      assert.deepEqual(await engine.selectRows(table), []);
+      const grown: TableDef = { ...table, columns: [...table.columns, column('added', 'double')] };
+      await engine.ensureTables([grown]);
+      await engine.transaction((tx) => tx.insertRows(grown, [{ id: 7n, added: 1.5 }]));
+      const [row] = await engine.selectRows(grown);
+      assert.equal(row?.added, 1.5);
+    },
+  );
+
+  await t.test('rows of every datatype come back as they went in, NULLs included', async () => {
+    const table = everyTypeTable('c_roundtrip');
+    await engine.ensureTables([table]);
+    await engine.transaction((tx) => tx.insertRows(table, [fullRow, nullRow]));
+    const rows = byId(await engine.selectRows(table));
+    assert.deepEqual(rows, [withNulls(table, fullRow), withNulls(table, nullRow)]);
+    // Integers that fit a JS number are numbers; long (BIGINT) is always a bigint.
+    assert.equal(typeof rows[0]?.count, 'number');
+    assert.equal(typeof rows[0]?.big, 'bigint');
+  });
+
+  await t.test('the cursor returns stored geometry as DALI arrays in degrees', async () => {
+    const table = everyTypeTable('c_geometry');
+    await engine.ensureTables([table]);
+    await engine.transaction((tx) => tx.insertRows(table, [fullRow]));
+    const { columnNames, rows } = await collect(
+      engine,
+      'SELECT s_pos, s_circle, s_region, t_range, t_obs, big FROM c_geometry.every_type',
+    );
+    assert.deepEqual(columnNames, ['s_pos', 's_circle', 's_region', 't_range', 't_obs', 'big']);
+    assert.deepEqual(rows, [
+      [
+        fullRow.s_pos,
+        fullRow.s_circle,
+        fullRow.s_region,
+        fullRow.t_range,
+        fullRow.t_obs,
+        fullRow.big,
+      ],
+    ]);
+  });
+
+  await t.test('computed values follow the same rules in every engine', async () => {
+    const { rows } = await collect(
+      engine,
+      `SELECT CAST(1.1 AS REAL) AS f, CAST(2 AS BIGINT) AS b, CAST(3 AS INTEGER) AS i,
+              CAST(1.5 AS DOUBLE PRECISION) AS d, TIMESTAMP '2020-01-02 03:04:05.123' AS t,
+              CAST(NULL AS DOUBLE PRECISION) AS n, 'x' AS s, true AS flag, count(*) AS c`,
+    );
+    assert.deepEqual(rows, [
+      [Math.fround(1.1), 2n, 3, 1.5, new Date('2020-01-02T03:04:05.123Z'), null, 'x', true, 1n],
+    ]);
+  });
+
+  await t.test('selectRows and deleteRows pick rows by column values', async () => {
+    const table = everyTypeTable('c_select');
+    await engine.ensureTables([table]);
+    const rows = [1, 2, 3, 4].map((i) => ({ id: BigInt(i), name: `obs-${i}`, count: i * 10 }));
+    await engine.transaction((tx) => tx.insertRows(table, rows));
+    const picked = await engine.selectRows(table, {
+      column: 'name',
+      values: ['obs-2', 'obs-4', 'none'],
+    });
+    assert.deepEqual(
+      byId(picked).map((r) => r.count),
+      [20, 40],
+    );
+    assert.deepEqual(await engine.selectRows(table, { column: 'id', values: [] }), []);
+    const deleted = await engine.transaction(async (tx) => {
+      const n = await tx.deleteRows(table, 'id', [1n, 3n, 99n]);
+      assert.deepEqual(
+        byId(await tx.selectRows(table)).map((r) => r.id),
+        [2n, 4n],
+      );
+      return n;
+    });
+    assert.equal(deleted, 2);
+    assert.deepEqual(
+      byId(await engine.selectRows(table)).map((r) => r.id),
+      [2n, 4n],
+    );
+  });
+
+  await t.test('a failing transaction leaves nothing behind', async () => {
+    const table = everyTypeTable('c_rollback');
+    const other = everyTypeTable('c_rollback', 'other');
+    await engine.ensureTables([table, other]);
+    await engine.transaction((tx) => tx.insertRows(table, [{ id: 1n, name: 'kept' }]));
+    await assert.rejects(
+      engine.transaction(async (tx) => {
+        await tx.insertRows(other, [{ id: 10n, name: 'half' }]);
+        await tx.deleteRows(table, 'id', [1n]);
+        await tx.insertRows(table, [{ id: 2n, name: 'half' }]);
+        throw new Error('ingest failed half way');
+      }),
+      /ingest failed half way/,
+    );
+    assert.deepEqual(
+      (await engine.selectRows(table)).map((r) => r.name),
+      ['kept'],
+    );
+    assert.deepEqual(await engine.selectRows(other), []);
+  });
+
+  await t.test(
+    'bad values are refused with a clear EngineError and nothing is written',
+    async () => {
+      const table = everyTypeTable('c_refuse');
+      await engine.ensureTables([table]);
+      const attempts: CatalogRow[] = [
+        { id: 1n, s_pos: [1, 2, 3] },
+        { id: 1n, s_region: [1, 2, 3, 4] },
+        { id: 1n, count: 1.5 },
+        { id: 1n, t_obs: '2020-01-01' },
+        { id: 1n, nonsense: 1 },
+        { name: 'no id' },
+      ];
+      for (const row of attempts) {
+        await assert.rejects(
+          engine.transaction((tx) => tx.insertRows(table, [{ id: 5n, name: 'fine' }, row])),
+          (error: unknown) =>
+            error instanceof EngineError && /c_refuse\.every_type/.test(error.message),
+        );
+      }
+      // A duplicate primary key is the database's refusal, still an EngineError.
+      await assert.rejects(
+        engine.transaction((tx) => tx.insertRows(table, [{ id: 5n }, { id: 5n }])),
+        EngineError,
+      );
+      assert.deepEqual(await engine.selectRows(table), []);
+    },
+  );
+
+  await t.test('stream yields batches of batchSize and stops at maxRows', async () => {
+    const all = await collect(engine, series(10_000), { batchSize: 1000 });
+    assert.deepEqual(all.columnNames, ['i']);
+    assert.deepEqual(
+      all.batches.map((b) => b.length),
+      Array(10).fill(1000),
+    );
+    assert.deepEqual(
+      all.rows.map((r) => r[0]),
+      Array.from({ length: 10_000 }, (_, i) => i),
+    );
+
+    const capped = await collect(engine, series(10_000), { batchSize: 1000, maxRows: 2500 });
+    assert.deepEqual(
+      capped.batches.map((b) => b.length),
+      [1000, 1000, 500],
+    );
+
+    const empty = await collect(engine, `${series(10)} WHERE i < 0`);
+    assert.deepEqual(empty.columnNames, ['i']);
+    assert.deepEqual(empty.batches, []);
+  });
+
+  await t.test('a broken query is an EngineError carrying the database message', async () => {
+    await assert.rejects(
+      engine.stream('SELECT no_such_column FROM no_such_table'),
+      (error: unknown) => {
+        assert.ok(error instanceof EngineError);
+        assert.match(error.message, /no_such_table/);
+        return true;
+      },
+    );
+  });
+
+  await t.test('a timeout cancels a long query in the database', { timeout: 120_000 }, async () => {
+    // The slow query would return its one row after minutes.
+    await expectCancelled(collect(engine, slowSql, { timeoutMs: 300 }), 'timeout');
+    assert.deepEqual((await collect(engine, series(3))).rows, [[0], [1], [2]]);
+  });
+
+  await t.test(
+    'a timeout also ends a cursor whose reader is slow',
+    { timeout: 60_000 },
+    async () => {
+      const cursor = await engine.stream(series(1_000_000), { timeoutMs: 300, batchSize: 100 });
+      const batches = cursor[Symbol.asyncIterator]();
+      assert.equal((await batches.next()).done, false);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await expectCancelled(batches.next(), 'timeout');
+      assert.deepEqual((await collect(engine, series(2))).rows, [[0], [1]]);
+    },
+  );
+
+  await t.test('an abort signal cancels the query', { timeout: 120_000 }, async () => {
+    const controller = new AbortController();
+    const running = collect(engine, slowSql, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 200);
+    await expectCancelled(running, 'aborted');
+    await expectCancelled(engine.stream(series(2), { signal: AbortSignal.abort() }), 'aborted');
+    assert.deepEqual((await collect(engine, series(2))).rows, [[0], [1]]);
+  });
+
+  await t.test(
+    'queries run concurrently, and a slow one does not hold up the others',
+    { timeout: 120_000 },
+    async () => {
+      const controller = new AbortController();
+      let slowSettled = false;
+      const slow = collect(engine, slowSql, { signal: controller.signal }).finally(() => {
+        slowSettled = true;
+      });
+      const counts = await Promise.all(
+        [1, 2, 3].map(async (k) => (await collect(engine, series(k * 1000))).rows.length),
+      );
+      assert.deepEqual(counts, [1000, 2000, 3000]);
+      assert.equal(slowSettled, false, 'the slow query should still be running');
+      controller.abort();
+      await expectCancelled(slow, 'aborted');
+    },
+  );
+
+  await t.test('closing cursors early gives their connections back', async () => {
+    for (let i = 0; i < 12; i++) {
+      const cursor = await engine.stream(series(100_000), { batchSize: 10 });
+      for await (const batch of cursor) {
+        assert.equal(batch.length, 10);
+        break;
+      }
+      await cursor.close();
+      await cursor.close();
+    }
+    assert.deepEqual((await collect(engine, series(1))).rows, [[0]]);
+  });
+}

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { after, test } from 'node:test';
+import { DuckDbEngine } from '../../src/engine/duckdb.js';
+import { openEngine } from '../../src/engine/index.js';
+import { EngineError } from '../../src/engine/types.js';
+import { conformance, everyTypeTable } from './conformance.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'hearc-duckdb-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+// A cross join of a trillion rows: minutes of work that only an interrupt ends.
+const slowSql = 'SELECT count(*) FROM range(1000000) a, range(1000000) b';
+
+test('DuckDB engine (in memory) conforms', async (t) => {
+  const engine = await openEngine(':memory:');
+  assert.equal(engine.dialect, 'duckdb');
+  try {
+    await conformance(t, { engine, slowSql });
+  } finally {
+    await engine.close();
+  }
+});
+
+test('DuckDB engine on a file keeps the catalog across reopening, also read-only', async () => {
+  const file = join(scratch, 'reopen.duckdb');
+  const table = everyTypeTable('ivoa', 'obscore');
+  const writer = await DuckDbEngine.open(file);
+  await writer.ensureTables([table]);
+  await writer.transaction((tx) => tx.insertRows(table, [{ id: 1n, name: 'kept' }]));
+  await writer.close();
+
+  const reader = await DuckDbEngine.open(file, { readOnly: true });
+  try {
+    assert.deepEqual(
+      (await reader.selectRows(table)).map((r) => r.name),
+      ['kept'],
+    );
+    await assert.rejects(reader.ensureTables([table]), /open read-only/);
+    await assert.rejects(
+      reader.transaction((tx) => tx.insertRows(table, [{ id: 2n }])),
+      /open read-only/,
+    );
+  } finally {
+    await reader.close();
+  }
+});
+
+test('opening one catalog file twice in a process shares it', async () => {
+  const file = join(scratch, 'shared.duckdb');
+  const table = everyTypeTable('hearc', 'shared');
+  const first = await DuckDbEngine.open(file);
+  const second = await DuckDbEngine.open(file);
+  await first.ensureTables([table]);
+  await first.transaction((tx) => tx.insertRows(table, [{ id: 1n }]));
+  await first.close();
+  assert.equal((await second.selectRows(table)).length, 1);
+  await second.close();
+});
+
+test(
+  'a catalog held by another process fails with a clear message',
+  { timeout: 60_000 },
+  async () => {
+    const file = join(scratch, 'locked.duckdb');
+    const holder = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'hold-catalog.ts'), file],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      const [ready] = (await once(holder.stdout, 'data')) as [Buffer];
+      assert.match(ready.toString(), /holding/);
+      for (const readOnly of [false, true]) {
+        await assert.rejects(DuckDbEngine.open(file, { readOnly }), (error: unknown) => {
+          assert.ok(error instanceof EngineError);
+          assert.match(
+            error.message,
+            new RegExp(`in use by another hearc process \\(pid ${holder.pid}\\)`),
+          );
+          assert.match(error.message, /stop it/);
+          return true;
+        });
+      }
+    } finally {
+      holder.stdin.end();
+      await once(holder, 'exit');
+    }
+    // Once the other process has gone, the catalog opens.
+    const engine = await DuckDbEngine.open(file);
+    await engine.close();
+  },
+);
