@@ -1,4 +1,15 @@
 import type { Command } from './command.js';
+import { demoCommand } from './demo.js';
+import { ingestCommand } from './ingest.js';
+import { serveCommand } from './serve.js';
+import { simulateCommand } from './simulate.js';
+import { validateCommand } from './validate.js';
 
 /** Every `hearc` subcommand, in the order `hearc --help` lists them. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [
+  ingestCommand,
+  serveCommand,
+  validateCommand,
+  simulateCommand,
+  demoCommand,
+];

@@ -1,0 +1,449 @@
+/**
+ * What one observation of a data store holds, read from its files: the EVENTS
+ * header and statistics over the events, the good time intervals, the pointing,
+ * and a description of each IRF component. Large event lists are streamed.
+ */
+import { stat } from 'node:fs/promises';
+import {
+  type BinTableHdu,
+  type FitsFile,
+  type Header,
+  type RowBatch,
+  openBinTableStream,
+  readFits,
+  scanHdus,
+} from '../fits/index.js';
+import type { HduLocation, ObservationEntry } from './datastore.js';
+import { GadfError } from './errors.js';
+import { angularSeparation, equatorialToHorizontal } from './geometry.js';
+import { numberOf, stringOf, type TableRow } from './table.js';
+import { type TimeReference, metToMjdUtc, parseTimeScale } from './time.js';
+
+const TEV_PER_UNIT: Readonly<Record<string, number>> = {
+  TeV: 1,
+  GeV: 1e-3,
+  MeV: 1e-6,
+  keV: 1e-9,
+  eV: 1e-12,
+  PeV: 1e3,
+};
+
+/** Files up to this size are read whole; larger ones are streamed HDU by HDU. */
+const IN_MEMORY_FILE_LIMIT = 256 * 1024 * 1024;
+
+export type Enclosure = 'full-enclosure' | 'point-like';
+
+export interface IrfComponent {
+  /** HDU_TYPE: aeff, edisp, psf, bkg, rad_max. */
+  readonly type: string;
+  readonly hduClass: string;
+  readonly hduName: string;
+  readonly relativePath: string;
+  readonly hduSize: number;
+  readonly enclosure?: Enclosure;
+  /** True-energy validity range in TeV. */
+  readonly energyLo?: number;
+  readonly energyHi?: number;
+  /** Largest field-of-view offset covered, deg. */
+  readonly offsetMax?: number;
+}
+
+export interface SourceFile {
+  readonly relativePath: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+export interface ObservationSummary {
+  readonly obsId: string;
+  readonly files: readonly SourceFile[];
+  readonly events: HduLocation;
+  readonly eventsHeader: Header;
+  readonly telescope?: string;
+  readonly instrument?: string;
+  readonly obsMode: string;
+  readonly object?: string;
+  readonly targetName?: string;
+  readonly raPnt: number;
+  readonly decPnt: number;
+  readonly altPnt?: number;
+  readonly azPnt?: number;
+  readonly raObj?: number;
+  readonly decObj?: number;
+  readonly timeRef: TimeReference;
+  /** MET seconds. */
+  readonly tstart: number;
+  readonly tstop: number;
+  /** MJD (UTC) of tstart/tstop. */
+  readonly mjdStart: number;
+  readonly mjdStop: number;
+  readonly ontime: number;
+  readonly livetime: number;
+  readonly deadc: number;
+  /** Good time intervals, MET seconds. */
+  readonly gtis: readonly (readonly [number, number])[];
+  readonly eventCount: number;
+  /** Event energies, TeV. */
+  readonly energyMin: number;
+  readonly energyMax: number;
+  /** Largest distance of an event from the pointing, deg. */
+  readonly maxOffset: number;
+  readonly nTels?: number;
+  readonly geolon?: number;
+  readonly geolat?: number;
+  readonly altitude?: number;
+  readonly irfs: readonly IrfComponent[];
+}
+
+/** The HDUs of one file, whether read whole or streamed. */
+interface FileAccess {
+  header(hduName: string): Header;
+  hduSize(hduName: string): number;
+  /** All rows of a small table. */
+  table(hduName: string): Promise<RowBatch>;
+  /** Batches of rows of a possibly large table, only the named columns. */
+  batches(hduName: string, columns: readonly string[]): AsyncIterable<RowBatch>;
+}
+
+function dataByteLength(header: Header): number {
+  const naxis = header.getInteger('NAXIS') ?? 0;
+  if (naxis === 0) return 0;
+  let elements = 1;
+  for (let i = 1; i <= naxis; i++) elements *= header.getInteger(`NAXIS${i}`) ?? 0;
+  const bitpix = Math.abs(header.getInteger('BITPIX') ?? 8);
+  return (
+    (bitpix / 8) *
+    (header.getInteger('GCOUNT') ?? 1) *
+    ((header.getInteger('PCOUNT') ?? 0) + elements)
+  );
+}
+
+const padded = (n: number): number => Math.ceil(n / 2880) * 2880;
+
+class InMemoryFile implements FileAccess {
+  constructor(private readonly file: FitsFile) {}
+  private hdu(name: string): BinTableHdu {
+    return this.file.bintable(name);
+  }
+  header(name: string): Header {
+    return this.file.hdu(name).header;
+  }
+  hduSize(name: string): number {
+    const header = this.header(name);
+    return header.toBytes().length + padded(dataByteLength(header));
+  }
+  async table(name: string): Promise<RowBatch> {
+    return this.hdu(name).readRows();
+  }
+  async *batches(name: string): AsyncIterable<RowBatch> {
+    yield this.hdu(name).readRows();
+  }
+}
+
+class StreamedFile implements FileAccess {
+  private constructor(
+    private readonly path: string,
+    private readonly summaries: Awaited<ReturnType<typeof scanHdus>>,
+  ) {}
+  static async open(path: string): Promise<StreamedFile> {
+    return new StreamedFile(path, await scanHdus(path));
+  }
+  private summary(name: string) {
+    const found = this.summaries.find((s) => s.name.toUpperCase() === name.toUpperCase());
+    if (!found) throw new GadfError(`has no HDU named '${name}'`, this.path);
+    return found;
+  }
+  header(name: string): Header {
+    return this.summary(name).header;
+  }
+  hduSize(name: string): number {
+    return this.summary(name).hduByteLength;
+  }
+  async table(name: string): Promise<RowBatch> {
+    const stream = await openBinTableStream(this.path, name, {
+      batchRows: Number.MAX_SAFE_INTEGER,
+    });
+    for await (const batch of stream.batches) return batch;
+    throw new GadfError(`HDU '${name}' has no rows`, this.path);
+  }
+  async *batches(name: string, columns: readonly string[]): AsyncIterable<RowBatch> {
+    const stream = await openBinTableStream(this.path, name, { batchRows: 65536, columns });
+    yield* stream.batches;
+  }
+}
+
+async function openFileAccess(path: string, size: number): Promise<FileAccess> {
+  return size <= IN_MEMORY_FILE_LIMIT
+    ? new InMemoryFile(await readFits(path))
+    : StreamedFile.open(path);
+}
+
+function numericValues(batch: RowBatch, column: string): ArrayLike<number> {
+  const values = batch.column(column).values;
+  if (
+    values instanceof Float32Array ||
+    values instanceof Float64Array ||
+    values instanceof Int16Array ||
+    values instanceof Int32Array ||
+    values instanceof Uint8Array ||
+    values instanceof Uint16Array ||
+    values instanceof Uint32Array ||
+    values instanceof Int8Array
+  ) {
+    return values;
+  }
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array)
+    return Array.from(values, Number);
+  throw new GadfError(`column ${column} is not numeric`);
+}
+
+function columnNames(header: Header): Set<string> {
+  const names = new Set<string>();
+  const fields = header.getInteger('TFIELDS') ?? 0;
+  for (let i = 1; i <= fields; i++) {
+    const name = header.getString(`TTYPE${i}`);
+    if (name) names.add(name.toUpperCase());
+  }
+  return names;
+}
+
+function rangeOf(batch: RowBatch, column: string): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  const values = numericValues(batch, column);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : undefined;
+}
+
+async function describeIrf(access: FileAccess, location: HduLocation): Promise<IrfComponent> {
+  const header = access.header(location.hduName);
+  const clas3 = header.getString('HDUCLAS3')?.toUpperCase();
+  const enclosure: Enclosure | undefined =
+    clas3 === 'POINT-LIKE'
+      ? 'point-like'
+      : clas3 === 'FULL-ENCLOSURE'
+        ? 'full-enclosure'
+        : undefined;
+  const columns = columnNames(header);
+  const table = await access.table(location.hduName);
+  const energyLo = columns.has('ENERG_LO') ? rangeOf(table, 'ENERG_LO')?.[0] : undefined;
+  const energyHi = columns.has('ENERG_HI') ? rangeOf(table, 'ENERG_HI')?.[1] : undefined;
+  let offsetMax: number | undefined;
+  if (columns.has('THETA_HI')) offsetMax = rangeOf(table, 'THETA_HI')?.[1];
+  else if (columns.has('DETX_HI') && columns.has('DETY_HI')) {
+    const x = rangeOf(table, 'DETX_HI');
+    const y = rangeOf(table, 'DETY_HI');
+    if (x && y) offsetMax = Math.min(Math.abs(x[1]), Math.abs(y[1]));
+  }
+  return {
+    type: location.type,
+    hduClass: location.hduClass,
+    hduName: location.hduName,
+    relativePath: location.relativePath,
+    hduSize: access.hduSize(location.hduName),
+    enclosure,
+    energyLo,
+    energyHi,
+    offsetMax,
+  };
+}
+
+function requireNumber(
+  header: Header,
+  keyword: string,
+  fallback: number | undefined,
+  path: string,
+): number {
+  const value = header.has(keyword) ? header.getNumber(keyword) : undefined;
+  const chosen = value ?? fallback;
+  if (chosen === undefined || !Number.isFinite(chosen)) {
+    throw new GadfError(`EVENTS header has no ${keyword} (required by GADF)`, path);
+  }
+  return chosen;
+}
+
+function optionalNumber(header: Header, keyword: string, index?: TableRow): number | undefined {
+  const fromHeader = header.has(keyword)
+    ? numberOf(header.get(keyword) as number | string)
+    : undefined;
+  return fromHeader ?? numberOf(index?.[keyword]);
+}
+
+/** Reads what the catalog needs to know about one observation. */
+export async function loadObservation(entry: ObservationEntry): Promise<ObservationSummary> {
+  const events = entry.hdus.find((h) => h.type === 'events');
+  if (!events) throw new GadfError(`observation ${entry.obsId} has no events HDU in the index`);
+
+  const files: SourceFile[] = [];
+  const access = new Map<string, FileAccess>();
+  for (const path of new Set(entry.hdus.map((h) => h.path))) {
+    const info = await stat(path).catch(() => undefined);
+    const location = entry.hdus.find((h) => h.path === path);
+    if (!info?.isFile()) {
+      throw new GadfError(`file listed for observation ${entry.obsId} does not exist`, path);
+    }
+    files.push({
+      relativePath: location?.relativePath ?? path,
+      size: info.size,
+      mtimeMs: info.mtimeMs,
+    });
+    access.set(path, await openFileAccess(path, info.size));
+  }
+  const fileOf = (location: HduLocation): FileAccess => access.get(location.path) as FileAccess;
+
+  const eventsFile = fileOf(events);
+  const header = eventsFile.header(events.hduName);
+  const path = events.path;
+  const columns = columnNames(header);
+  for (const required of ['ENERGY', 'RA', 'DEC', 'TIME']) {
+    if (!columns.has(required)) {
+      throw new GadfError(`EVENTS table (HDU '${events.hduName}') has no ${required} column`, path);
+    }
+  }
+  const index = entry.index;
+  const obsIdInFile = header.get('OBS_ID');
+  if (obsIdInFile !== undefined && String(obsIdInFile).trim() !== entry.obsId) {
+    throw new GadfError(
+      `EVENTS header OBS_ID ${String(obsIdInFile)} differs from the index (${entry.obsId})`,
+      path,
+    );
+  }
+
+  const timeRef: TimeReference = {
+    mjdRefInt: header.has('MJDREFI')
+      ? requireNumber(header, 'MJDREFI', undefined, path)
+      : Math.floor(requireNumber(header, 'MJDREF', undefined, path)),
+    mjdRefFrac: header.has('MJDREFI')
+      ? (header.getNumber('MJDREFF') ?? 0)
+      : requireNumber(header, 'MJDREF', undefined, path) % 1,
+    scale: parseTimeScale(header.getString('TIMESYS'), path),
+  };
+  const tstart = requireNumber(header, 'TSTART', numberOf(index?.TSTART), path);
+  const tstop = requireNumber(header, 'TSTOP', numberOf(index?.TSTOP), path);
+
+  const gtiLocation = entry.hdus.find((h) => h.type === 'gti');
+  let gtis: [number, number][] = [[tstart, tstop]];
+  if (gtiLocation) {
+    const table = await fileOf(gtiLocation).table(gtiLocation.hduName);
+    const starts = numericValues(table, 'START');
+    const stops = numericValues(table, 'STOP');
+    gtis = Array.from({ length: starts.length }, (_, i) => [
+      starts[i] as number,
+      stops[i] as number,
+    ]);
+  }
+  const gtiSum = gtis.reduce((sum, [a, b]) => sum + (b - a), 0);
+  const ontime = optionalNumber(header, 'ONTIME', index) ?? gtiSum;
+  const deadcGiven = optionalNumber(header, 'DEADC', index);
+  const livetime = optionalNumber(header, 'LIVETIME', index) ?? ontime * (deadcGiven ?? 1);
+  const deadc = deadcGiven ?? (ontime > 0 ? livetime / ontime : 1);
+
+  let raPnt = optionalNumber(header, 'RA_PNT', index);
+  let decPnt = optionalNumber(header, 'DEC_PNT', index);
+  const pointing = entry.hdus.find((h) => h.type === 'pointing');
+  if ((raPnt === undefined || decPnt === undefined) && pointing) {
+    const table = await fileOf(pointing).table(pointing.hduName);
+    raPnt = numericValues(table, 'RA_PNT')[0];
+    decPnt = numericValues(table, 'DEC_PNT')[0];
+  }
+  if (raPnt === undefined || decPnt === undefined) {
+    throw new GadfError(
+      'no pointing: RA_PNT/DEC_PNT are neither in the EVENTS header, the obs-index nor a POINTING HDU',
+      path,
+    );
+  }
+
+  let eventCount = 0;
+  let energyMin = Infinity;
+  let energyMax = -Infinity;
+  let maxOffset = 0;
+  for await (const batch of eventsFile.batches(events.hduName, ['RA', 'DEC', 'ENERGY'])) {
+    const ra = numericValues(batch, 'RA');
+    const dec = numericValues(batch, 'DEC');
+    const energy = numericValues(batch, 'ENERGY');
+    for (let i = 0; i < batch.rowCount; i++) {
+      const e = energy[i] as number;
+      if (e < energyMin) energyMin = e;
+      if (e > energyMax) energyMax = e;
+      const offset = angularSeparation(raPnt, decPnt, ra[i] as number, dec[i] as number);
+      if (offset > maxOffset) maxOffset = offset;
+    }
+    eventCount += batch.rowCount;
+  }
+  const energyUnit = (header.getString('EUNIT') ?? 'TeV').trim();
+  const toTeV = TEV_PER_UNIT[energyUnit];
+  if (toTeV === undefined)
+    throw new GadfError(`energy unit '${energyUnit}' is not supported`, path);
+
+  const geolon = optionalNumber(header, 'GEOLON', index);
+  const geolat = optionalNumber(header, 'GEOLAT', index);
+  const mjdStart = metToMjdUtc(tstart, timeRef);
+  const mjdStop = metToMjdUtc(tstop, timeRef);
+  let altPnt = optionalNumber(header, 'ALT_PNT', index);
+  let azPnt = optionalNumber(header, 'AZ_PNT', index);
+  if (
+    (altPnt === undefined || azPnt === undefined) &&
+    geolon !== undefined &&
+    geolat !== undefined
+  ) {
+    const horizontal = equatorialToHorizontal(
+      raPnt,
+      decPnt,
+      (mjdStart + mjdStop) / 2,
+      geolon,
+      geolat,
+    );
+    altPnt ??= horizontal.alt;
+    azPnt ??= horizontal.az;
+  }
+
+  const irfs: IrfComponent[] = [];
+  for (const location of entry.hdus) {
+    if (['events', 'gti', 'pointing'].includes(location.type)) continue;
+    irfs.push(await describeIrf(fileOf(location), location));
+  }
+
+  return {
+    obsId: entry.obsId,
+    files,
+    events,
+    eventsHeader: header,
+    telescope: stringOf(header.getString('TELESCOP')),
+    instrument: stringOf(header.getString('INSTRUME')),
+    obsMode: (
+      stringOf(header.getString('OBS_MODE')) ??
+      stringOf(index?.OBS_MODE) ??
+      'POINTING'
+    ).toUpperCase(),
+    object: stringOf(header.getString('OBJECT')) ?? stringOf(index?.OBJECT),
+    targetName: stringOf(index?.TARGET_NAME),
+    raPnt,
+    decPnt,
+    altPnt,
+    azPnt,
+    raObj: optionalNumber(header, 'RA_OBJ', index),
+    decObj: optionalNumber(header, 'DEC_OBJ', index),
+    timeRef,
+    tstart,
+    tstop,
+    mjdStart,
+    mjdStop,
+    ontime,
+    livetime,
+    deadc,
+    gtis,
+    eventCount,
+    energyMin: eventCount > 0 ? energyMin * toTeV : NaN,
+    energyMax: eventCount > 0 ? energyMax * toTeV : NaN,
+    maxOffset,
+    nTels: optionalNumber(header, 'N_TELS', index),
+    geolon,
+    geolat,
+    altitude: optionalNumber(header, 'ALTITUDE', index),
+    irfs,
+  };
+}

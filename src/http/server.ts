@@ -1,0 +1,22 @@
+/**
+ * The HTTP server: Fastify with one plugin per protocol. Routes only wire modules
+ * together; the work happens in the modules.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Engine } from '../engine/types.js';
+import { vosiPlugin } from './vosi.js';
+
+export interface ServerOptions {
+  readonly engine: Engine;
+  /** Public base URL (used in documents that link back to the service). */
+  readonly baseUrl: string;
+  /** pino logging: false to silence (tests), true for JSON logs. */
+  readonly logger?: boolean;
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, disableRequestLogging: false });
+  app.get('/health', async () => ({ status: 'ok' }));
+  await app.register(vosiPlugin, { prefix: '/tap', engine: options.engine });
+  return app;
+}

@@ -1,0 +1,72 @@
+/**
+ * Time MOCs (IVOA MOC 2.0, §4.3): sets of time cells at depth 61 = 1 µs ticks of
+ * Julian Date (TCB in the standard; we feed UTC-derived JD, a sub-minute shift that
+ * does not matter for coverage queries). Serialised in the MOC 2.0 ASCII form with the
+ * 't' prefix, each interval split into the largest aligned cells.
+ */
+export const TIME_MOC_MAX_DEPTH = 61;
+
+const MICROSECONDS_PER_DAY = 86_400_000_000n;
+const MJD_TO_JD = 2400000.5;
+
+/** Depth-61 tick (µs since JD 0) at or after an MJD. */
+export function mjdToTick(mjd: number): bigint {
+  const days = Math.floor(mjd + MJD_TO_JD);
+  const fraction = mjd + MJD_TO_JD - days;
+  return BigInt(days) * MICROSECONDS_PER_DAY + BigInt(Math.round(fraction * 86_400_000_000));
+}
+
+/** Merges and sorts half-open tick ranges [start, end). */
+export function normalizeRanges(
+  ranges: readonly (readonly [bigint, bigint])[],
+): [bigint, bigint][] {
+  const sorted = ranges.filter(([a, b]) => b > a).map(([a, b]) => [a, b] as [bigint, bigint]);
+  sorted.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const merged: [bigint, bigint][] = [];
+  for (const range of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && range[0] <= last[1]) {
+      if (range[1] > last[1]) last[1] = range[1];
+    } else merged.push(range);
+  }
+  return merged;
+}
+
+/** MOC 2.0 ASCII of a time coverage given as MJD intervals, e.g. 't35/1234 36/5000-5002'. */
+export function timeMocFromMjdIntervals(intervals: readonly (readonly [number, number])[]): string {
+  const ranges = normalizeRanges(intervals.map(([a, b]) => [mjdToTick(a), mjdToTick(b)] as const));
+  const cellsByDepth = new Map<number, bigint[]>();
+  for (const [start, end] of ranges) {
+    let cursor = start;
+    while (cursor < end) {
+      let shift = 0;
+      // Grow the cell while it stays aligned and inside the range.
+      while (
+        shift < TIME_MOC_MAX_DEPTH &&
+        cursor % (1n << BigInt(shift + 1)) === 0n &&
+        cursor + (1n << BigInt(shift + 1)) <= end
+      ) {
+        shift++;
+      }
+      const depth = TIME_MOC_MAX_DEPTH - shift;
+      const list = cellsByDepth.get(depth) ?? [];
+      list.push(cursor >> BigInt(shift));
+      cellsByDepth.set(depth, list);
+      cursor += 1n << BigInt(shift);
+    }
+  }
+  if (cellsByDepth.size === 0) return `t${TIME_MOC_MAX_DEPTH}/`;
+  const parts: string[] = [];
+  for (const depth of [...cellsByDepth.keys()].sort((a, b) => a - b)) {
+    const cells = (cellsByDepth.get(depth) ?? []).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const tokens: string[] = [];
+    for (let i = 0; i < cells.length;) {
+      let j = i;
+      while (j + 1 < cells.length && cells[j + 1] === (cells[j] as bigint) + 1n) j++;
+      tokens.push(i === j ? `${cells[i]}` : `${cells[i]}-${cells[j]}`);
+      i = j + 1;
+    }
+    parts.push(`${depth}/${tokens.join(' ')}`);
+  }
+  return `t${parts.join(' ')}`;
+}

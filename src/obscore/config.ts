@@ -1,0 +1,36 @@
+/** How a data store is published: identifiers, URLs, rights and the messenger. */
+export type DataRights = 'public' | 'proprietary' | 'secure';
+export type AccessMode = 'datalink' | 'file';
+
+export interface PublishConfig {
+  /** IVOA authority of the dataset identifiers (ivo://<authority>/<collection>?<obs_id>). */
+  readonly authority: string;
+  /** ObsCore obs_collection, also the path segment of identifiers and file URLs. */
+  readonly collection: string;
+  /** Public base URL of this server, without trailing slash. */
+  readonly baseUrl: string;
+  /** Whether access_url points at the DataLink document (default) or at the file. */
+  readonly accessMode: AccessMode;
+  readonly dataRights: DataRights;
+  readonly releaseDate?: Date;
+  /** Overrides the messenger guessed from the instrument. */
+  readonly messenger?: string;
+}
+
+export const DEFAULT_AUTHORITY = 'hearc.local';
+
+/** A collection name usable in URLs and identifiers, derived from a folder name. */
+export function collectionFromName(name: string): string {
+  const cleaned = name
+    .trim()
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return cleaned === '' ? 'dl3' : cleaned;
+}
+
+export function publisherDid(
+  config: Pick<PublishConfig, 'authority' | 'collection'>,
+  obsId: string,
+): string {
+  return `ivo://${config.authority}/${config.collection}?${obsId}`;
+}

@@ -1,0 +1,198 @@
+/**
+ * Maps an observation read from a GADF data store to its catalog rows: one
+ * ivoa.obscore row, one ivoa.obscore_hea row, and one hearc.irf row per IRF component.
+ */
+import { circleToPolygon } from '../gadf/geometry.js';
+import type { IrfComponent, ObservationSummary } from '../gadf/observation.js';
+import { mjdToDate, metToMjdUtc } from '../gadf/time.js';
+import type { CatalogRow } from '../engine/types.js';
+import { timeMocFromMjdIntervals } from '../moc/time-moc.js';
+import { type PublishConfig, publisherDid } from './config.js';
+
+/** h·c in eV·m (CODATA 2022), for λ = hc / E. */
+export const HC_EV_M = 1.239841984332e-6;
+const EV_PER_TEV = 1e12;
+
+export const DATALINK_FORMAT = 'application/x-votable+xml;content=datalink';
+export const FITS_FORMAT = 'application/fits';
+
+/** DataLink content qualifiers of the high-energy extension, by GADF HDU_TYPE. */
+export const IRF_QUALIFIERS: Readonly<Record<string, string>> = {
+  aeff: 'aeff',
+  edisp: 'edisp',
+  psf: 'psf',
+  bkg: 'bkgrate',
+  rad_max: 'rad_max',
+};
+
+export interface ObservationRows {
+  readonly did: string;
+  readonly obscore: CatalogRow;
+  readonly hea: CatalogRow;
+  readonly irf: readonly CatalogRow[];
+}
+
+export function wavelengthOfTeV(energyTeV: number): number {
+  return HC_EV_M / (energyTeV * EV_PER_TEV);
+}
+
+interface Messenger {
+  readonly name: string;
+  readonly pdgid: string | null;
+}
+
+const NEUTRINO_INSTRUMENTS = /icecube|km3net|antares|baikal/i;
+
+function messengerOf(obs: ObservationSummary, config: PublishConfig): Messenger {
+  const named = config.messenger?.toLowerCase();
+  if (named === 'neutrino') return { name: 'neutrino', pdgid: null };
+  if (named && named !== 'photon') return { name: named, pdgid: null };
+  if (!named && NEUTRINO_INSTRUMENTS.test(`${obs.telescope ?? ''} ${obs.instrument ?? ''}`)) {
+    return { name: 'neutrino', pdgid: null };
+  }
+  return { name: 'photon', pdgid: '+22' };
+}
+
+function trackingMode(obsMode: string): string | null {
+  if (obsMode === 'DRIFT') return 'fixed-az-el-transit';
+  if (obsMode === 'POINTING' || obsMode === 'WOBBLE' || obsMode === 'SCAN') return 'sidereal';
+  return null;
+}
+
+function scanMode(obsMode: string): string | null {
+  if (obsMode === 'WOBBLE') return 'on-the-fly-cross-map';
+  if (obsMode === 'POINTING') return 'on-source';
+  if (obsMode === 'SCAN') return 'raster-map';
+  return null;
+}
+
+function analysisMode(irfs: readonly IrfComponent[]): string | null {
+  if (irfs.some((c) => c.enclosure === 'point-like')) return 'point-like';
+  if (irfs.some((c) => c.enclosure === 'full-enclosure')) return 'full-enclosure';
+  return null;
+}
+
+function pointingMode(obs: ObservationSummary): string | null {
+  const depth = obs.eventsHeader.has('CONV_DEP')
+    ? obs.eventsHeader.getNumber('CONV_DEP')
+    : undefined;
+  if (depth === 0) return 'parallel';
+  return null;
+}
+
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+
+export function accessUrl(config: PublishConfig, did: string, relativePath: string): string {
+  return config.accessMode === 'datalink'
+    ? `${config.baseUrl}/datalink?ID=${encodeURIComponent(did)}`
+    : `${config.baseUrl}/files/${encodeURIComponent(config.collection)}/${relativePath.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+export function observationRows(obs: ObservationSummary, config: PublishConfig): ObservationRows {
+  const did = publisherDid(config, obs.obsId);
+  const hasEvents = obs.eventCount > 0;
+  const radius = Math.max(obs.maxOffset, 0.01);
+  const target = obs.targetName ?? obs.object ?? null;
+  const estsize = Math.ceil(obs.files.reduce((sum, f) => sum + f.size, 0) / 1024);
+  const mjdIntervals = obs.gtis.map(
+    ([a, b]) => [metToMjdUtc(a, obs.timeRef), metToMjdUtc(b, obs.timeRef)] as const,
+  );
+  const messenger = messengerOf(obs, config);
+
+  const obscore: CatalogRow = {
+    dataproduct_type: 'event',
+    dataproduct_subtype: 'hea-event-list',
+    calib_level: 2,
+    obs_collection: config.collection,
+    obs_id: obs.obsId,
+    obs_publisher_did: did,
+    access_url: accessUrl(config, did, obs.events.relativePath),
+    access_format: config.accessMode === 'datalink' ? DATALINK_FORMAT : FITS_FORMAT,
+    access_estsize: estsize,
+    target_name: target,
+    s_ra: obs.raPnt,
+    s_dec: obs.decPnt,
+    s_fov: round(2 * radius, 4),
+    s_region: circleToPolygon(obs.raPnt, obs.decPnt, radius).map((v) => round(v, 6)),
+    s_resolution: null,
+    s_xel1: -1,
+    s_xel2: -1,
+    t_xel: -1,
+    t_min: obs.mjdStart,
+    t_max: obs.mjdStop,
+    t_exptime: obs.livetime,
+    t_resolution: null,
+    em_xel: -1,
+    em_min: hasEvents ? wavelengthOfTeV(obs.energyMax) : null,
+    em_max: hasEvents ? wavelengthOfTeV(obs.energyMin) : null,
+    em_res_power: null,
+    o_ucd: 'pos.eq#time#em.energy',
+    pol_states: null,
+    pol_xel: -1,
+    facility_name: obs.telescope ?? null,
+    instrument_name: obs.instrument ?? null,
+    obs_title: `${obs.telescope ?? 'DL3'} observation ${obs.obsId}${target ? ` of ${target}` : ''}`,
+    obs_creator_did: null,
+    data_rights: config.dataRights,
+    obs_release_date: config.releaseDate ?? mjdToDate(obs.mjdStop),
+    proposal_id: null,
+    obs_mode: obs.obsMode,
+    ra_pnt: obs.raPnt,
+    dec_pnt: obs.decPnt,
+    alt_pnt: obs.altPnt ?? null,
+    az_pnt: obs.azPnt ?? null,
+    zen_pnt: obs.altPnt === undefined ? null : 90 - obs.altPnt,
+    tstart: obs.tstart,
+    tstop: obs.tstop,
+    mjdrefi: obs.timeRef.mjdRefInt,
+    mjdreff: obs.timeRef.mjdRefFrac,
+    timesys: obs.timeRef.scale,
+    ontime: obs.ontime,
+    livetime: obs.livetime,
+    deadc: obs.deadc,
+    object: obs.object ?? null,
+    ra_obj: obs.raObj ?? null,
+    dec_obj: obs.decObj ?? null,
+    n_tels: obs.nTels ?? null,
+    event_count: obs.eventCount,
+    geolon: obs.geolon ?? null,
+    geolat: obs.geolat ?? null,
+    altitude: obs.altitude ?? null,
+  };
+
+  const hea: CatalogRow = {
+    obs_publisher_did: did,
+    ev_xel: obs.eventCount,
+    energy_min: hasEvents ? obs.energyMin * EV_PER_TEV : null,
+    energy_max: hasEvents ? obs.energyMax * EV_PER_TEV : null,
+    s_ref_energy: null,
+    em_ref_energy: null,
+    s_ref_oaa: null,
+    em_ref_oaa: null,
+    t_intervals: timeMocFromMjdIntervals(mjdIntervals),
+    obs_mode: obs.obsMode,
+    tracking_mode: trackingMode(obs.obsMode),
+    scan_mode: scanMode(obs.obsMode),
+    pointing_mode: pointingMode(obs),
+    analysis_mode: analysisMode(obs.irfs),
+    event_type: obs.eventsHeader.getString('EV_CLASS')?.trim() || null,
+    messenger: messenger.name,
+    messenger_name: messenger.name,
+    messenger_pdgid: messenger.pdgid,
+  };
+
+  const irf = obs.irfs.map((c): CatalogRow => ({
+    obs_publisher_did: did,
+    obs_id: obs.obsId,
+    component: IRF_QUALIFIERS[c.type] ?? c.type,
+    hdu_class: c.hduClass,
+    hdu_name: c.hduName,
+    file_path: c.relativePath,
+    hdu_size: c.hduSize,
+    enclosure: c.enclosure ?? null,
+    energy_lo: c.energyLo ?? null,
+    energy_hi: c.energyHi ?? null,
+    offset_max: c.offsetMax ?? null,
+  }));
+  return { did, obscore, hea, irf };
+}
