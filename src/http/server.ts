@@ -15,7 +15,7 @@ export interface ServerOptions {
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, disableRequestLogging: false });
+  const app = Fastify({ logger: options.logger ?? false });
   app.get('/health', async () => ({ status: 'ok' }));
   await app.register(vosiPlugin, { prefix: '/tap', engine: options.engine });
   return app;
