@@ -1,7 +1,8 @@
 import { openEngine } from '../engine/index.js';
 import type { Engine } from '../engine/types.js';
 import { buildServer } from '../http/server.js';
-import { catalogTables } from '../obscore/schema.js';
+import { catalogTables, publishedSchema } from '../obscore/schema.js';
+import { publishTapSchema, servedSchema } from '../tap/tap-schema.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
 import { integerOption, parseCommandArgs, stringOption } from './options.js';
 
@@ -18,8 +19,10 @@ export async function serveCatalog(
   io: CommandIo,
 ): Promise<number> {
   await engine.ensureTables(catalogTables);
+  const schema = servedSchema(publishedSchema);
+  await publishTapSchema(engine, schema);
   const baseUrl = settings.baseUrl ?? `http://${settings.host}:${settings.port}`;
-  const app = await buildServer({ engine, baseUrl, logger: true });
+  const app = await buildServer({ engine, baseUrl, schema, logger: true });
   const address = await app.listen({ host: settings.host, port: settings.port });
   io.stderr(`hearc: serving TAP at ${address}/tap (public base URL ${baseUrl}); Ctrl-C stops\n`);
   await new Promise<void>((resolve) => {

@@ -4,10 +4,13 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/types.js';
+import type { PublishedSchema } from '../schema/types.js';
 import { vosiPlugin } from './vosi.js';
 
 export interface ServerOptions {
   readonly engine: Engine;
+  /** The tables served (published catalog + TAP_SCHEMA). */
+  readonly schema: PublishedSchema;
   /** Public base URL (used in documents that link back to the service). */
   readonly baseUrl: string;
   /** pino logging: false to silence (tests), true for JSON logs. */
@@ -17,6 +20,10 @@ export interface ServerOptions {
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false });
   app.get('/health', async () => ({ status: 'ok' }));
-  await app.register(vosiPlugin, { prefix: '/tap', engine: options.engine });
+  await app.register(vosiPlugin, {
+    prefix: '/tap',
+    engine: options.engine,
+    schema: options.schema,
+  });
   return app;
 }

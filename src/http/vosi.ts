@@ -1,21 +1,29 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import { obscoreTable } from '../obscore/schema.js';
+import { findTable, type PublishedSchema } from '../schema/types.js';
+import { SCHEMA_DESCRIPTIONS } from '../tap/tap-schema.js';
+import { tableDocument, tablesetDocument } from '../tap/vosi-tables.js';
+import { escapeXml } from '../tap/xml.js';
 
 const XML = 'text/xml; charset=utf-8';
 
 function availabilityDocument(available: boolean, note: string): string {
-  const escaped = note.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <vosi:availability xmlns:vosi="http://www.ivoa.net/xml/VOSIAvailability/v1.0">
   <vosi:available>${available}</vosi:available>
-  <vosi:note>${escaped}</vosi:note>
+  <vosi:note>${escapeXml(note)}</vosi:note>
 </vosi:availability>
 `;
 }
 
-/** VOSI 1.1 endpoints of the TAP service (availability now; capabilities and tables with TAP). */
-export const vosiPlugin: FastifyPluginAsync<{ engine: Engine }> = async (app, { engine }) => {
+export interface VosiOptions {
+  readonly engine: Engine;
+  readonly schema: PublishedSchema;
+}
+
+/** VOSI 1.1 endpoints of the TAP service: availability and tables. */
+export const vosiPlugin: FastifyPluginAsync<VosiOptions> = async (app, { engine, schema }) => {
   app.get('/availability', async (_request, reply) => {
     let available = true;
     let note = 'hearc is accepting queries';
@@ -26,5 +34,27 @@ export const vosiPlugin: FastifyPluginAsync<{ engine: Engine }> = async (app, { 
       note = `the catalog cannot be read: ${err instanceof Error ? err.message : String(err)}`;
     }
     return reply.type(XML).send(availabilityDocument(available, note));
+  });
+
+  app.get<{ Querystring: { detail?: string } }>('/tables', async (request, reply) => {
+    const detail = request.query.detail ?? 'max';
+    if (detail !== 'min' && detail !== 'max') {
+      return reply
+        .code(400)
+        .type('text/plain; charset=utf-8')
+        .send(`detail must be 'min' or 'max' (got '${detail}')\n`);
+    }
+    return reply.type(XML).send(tablesetDocument(schema, detail, SCHEMA_DESCRIPTIONS));
+  });
+
+  app.get<{ Params: { name: string } }>('/tables/:name', async (request, reply) => {
+    const table = findTable(schema, request.params.name);
+    if (!table) {
+      return reply
+        .code(404)
+        .type('text/plain; charset=utf-8')
+        .send(`no table named '${request.params.name}' is published here\n`);
+    }
+    return reply.type(XML).send(tableDocument(table));
   });
 };

@@ -3,13 +3,18 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openEngine } from '../../src/engine/index.js';
 import { buildServer } from '../../src/http/server.js';
-import { catalogTables } from '../../src/obscore/schema.js';
+import { catalogTables, publishedSchema } from '../../src/obscore/schema.js';
+import { servedSchema } from '../../src/tap/tap-schema.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('the server answers /health and VOSI availability over real HTTP', async (t) => {
   const engine = await openEngine(join(tempDir(t), 'catalog.duckdb'));
   await engine.ensureTables(catalogTables);
-  const app = await buildServer({ engine, baseUrl: 'http://127.0.0.1' });
+  const app = await buildServer({
+    engine,
+    baseUrl: 'http://127.0.0.1',
+    schema: servedSchema(publishedSchema),
+  });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   t.after(async () => {
     await app.close();
