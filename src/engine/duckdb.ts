@@ -12,8 +12,10 @@ import {
   BIGINT,
   BOOLEAN,
   DOUBLE,
+  DuckDBArrayType,
   DuckDBConnection,
   DuckDBInstance,
+  DuckDBListType,
   DuckDBTimestampValue,
   DuckDBTypeId,
   FLOAT,
@@ -131,9 +133,22 @@ const SCALAR_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.SQLNULL,
 ]);
 
-function columnReader(typeId: DuckDBTypeId): ColumnReader {
-  if (SCALAR_TYPES.has(typeId)) return undefined;
-  if (typeId === DuckDBTypeId.LIST || typeId === DuckDBTypeId.ARRAY) {
+const NUMBER_ELEMENTS = new Set<DuckDBTypeId>([
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+]);
+
+function columnReader(type: DuckDBType): ColumnReader {
+  if (SCALAR_TYPES.has(type.typeId)) return undefined;
+  if (type instanceof DuckDBListType || type instanceof DuckDBArrayType) {
+    if (NUMBER_ELEMENTS.has(type.valueType.typeId)) return undefined;
     // Catalog arrays are numbers; a BIGINT[] element beyond 2^53 loses precision.
     return (value) =>
       value === null
@@ -152,19 +167,27 @@ function stringOf(value: unknown): string {
 }
 
 function readersOf(result: DuckDBResult): ColumnReader[] {
-  return result.columnTypes().map((t) => columnReader(t.typeId));
+  return result.columnTypes().map(columnReader);
 }
 
-/** Rows converted by the JS converter, with the columns that need it made catalog values. */
-function catalogValues(rows: unknown[][], readers: readonly ColumnReader[]): SqlValue[][] {
-  if (readers.some((r) => r !== undefined)) {
-    for (const row of rows) {
-      readers.forEach((read, i) => {
-        if (read) row[i] = read(row[i]);
-      });
-    }
+/**
+ * Rows of catalog values from columns converted by the JS converter (column-wise
+ * conversion is about a third faster than row-wise), with the columns that need it
+ * made catalog values.
+ */
+function catalogValues(columns: unknown[][], readers: readonly ColumnReader[]): SqlValue[][] {
+  columns.forEach((values, i) => {
+    const read = readers[i];
+    if (read) for (let r = 0; r < values.length; r++) values[r] = read(values[r]);
+  });
+  const rowCount = columns[0]?.length ?? 0;
+  const rows: SqlValue[][] = new Array<SqlValue[]>(rowCount);
+  for (let r = 0; r < rowCount; r++) {
+    const row = new Array<SqlValue>(columns.length);
+    for (let c = 0; c < columns.length; c++) row[c] = columns[c]![r] as SqlValue;
+    rows[r] = row;
   }
-  return rows as SqlValue[][];
+  return rows;
 }
 
 /** Reads a result chunk by chunk; DuckDB computes each chunk only when asked. */
@@ -184,7 +207,7 @@ class DuckDbRowSource implements RowSource {
   async next(): Promise<PositionalRow[] | undefined> {
     const chunk = await this.result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return undefined;
-    return catalogValues(chunk.convertRows(JSDuckDBValueConverter), this.readers);
+    return catalogValues(chunk.convertColumns(JSDuckDBValueConverter), this.readers);
   }
 
   async finish(exhausted: boolean): Promise<void> {
@@ -378,7 +401,7 @@ function duckDbSession(connection: DuckDBConnection): CatalogSession {
     execute: async (sql, values) => (await run(sql, values)).rowsChanged,
     query: async (sql, values) => {
       const result = await run(sql, values);
-      return catalogValues(await result.convertRows(JSDuckDBValueConverter), readersOf(result));
+      return catalogValues(await result.convertColumns(JSDuckDBValueConverter), readersOf(result));
     },
   };
 }

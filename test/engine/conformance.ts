@@ -178,6 +178,21 @@ export async function conformance(t: TestContext, under: EngineUnderTest): Promi
     assert.deepEqual(rows, [
       [Math.fround(1.1), 2n, 3, 1.5, new Date('2020-01-02T03:04:05.123Z'), null, 'x', true, 1n],
     ]);
+    const dates = await collect(
+      engine,
+      `SELECT TIMESTAMP '2000-02-29 23:59:59.999999' AS leap, DATE '2020-01-02' AS day,
+              TIMESTAMP '0050-03-01 12:00:00' AS ancient, TIMESTAMP '12000-01-01 00:00:00' AS far`,
+    );
+    const ancient = new Date(Date.UTC(2000, 2, 1, 12));
+    ancient.setUTCFullYear(50);
+    assert.deepEqual(dates.rows, [
+      [
+        new Date('2000-02-29T23:59:59.999Z'),
+        new Date('2020-01-02T00:00:00Z'),
+        ancient,
+        new Date('+012000-01-01T00:00:00Z'),
+      ],
+    ]);
   });
 
   await t.test('selectRows and deleteRows pick rows by column values', async () => {
