@@ -128,7 +128,16 @@ export function verifyChecksums(
   paddedData: Uint8Array,
   context: FitsErrorContext,
 ): ChecksumStatus {
-  const dataSum = checksumOf(paddedData);
+  return checkSums(header, checksumOf(headerBytes), checksumOf(paddedData), context);
+}
+
+/** verifyChecksums for sums already computed (e.g. while streaming). */
+export function checkSums(
+  header: Header,
+  headerSum: number,
+  dataSum: number,
+  context: FitsErrorContext,
+): ChecksumStatus {
   let datasum: ChecksumStatus['datasum'] = 'absent';
   const declared = header.get('DATASUM');
   if (declared !== undefined && declared !== null) {
@@ -143,7 +152,7 @@ export function verifyChecksums(
   }
   let checksum: ChecksumStatus['checksum'] = 'absent';
   if (header.has('CHECKSUM')) {
-    const total = addChecksums(checksumOf(headerBytes), dataSum);
+    const total = addChecksums(headerSum, dataSum);
     if (total !== ALL_ONES) {
       throw new FitsError(
         `CHECKSUM does not match: the HDU sums to 0x${total.toString(16).padStart(8, '0')} instead of 0xffffffff (header or data corrupted)`,

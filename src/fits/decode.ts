@@ -121,10 +121,7 @@ function decodeElements(
     case 'M': {
       const size = run.code === 'C' ? 4 : 8;
       const bytes = gatherSwapped(src, start, stride, rows, run.repeat * 2, size);
-      return applyScaling(
-        run,
-        run.code === 'C' ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer),
-      );
+      return applyScaling(run, storedArray(run.code, bytes.buffer));
     }
     default: {
       const size = ELEMENT_BYTES[run.code];
@@ -135,37 +132,39 @@ function decodeElements(
   }
 }
 
+type NumericArrayType = new (buffer: ArrayBufferLike) => NumericArray;
+
+/** The typed array holding each code's stored values (C and M hold re, im pairs). */
+export const STORED_ARRAY: Readonly<
+  Record<Exclude<ColumnCode, 'L' | 'X' | 'A'>, NumericArrayType>
+> = {
+  B: Uint8Array,
+  I: Int16Array,
+  J: Int32Array,
+  K: BigInt64Array,
+  E: Float32Array,
+  D: Float64Array,
+  C: Float32Array,
+  M: Float64Array,
+};
+
+/** The typed array of the other signedness, which the TZERO/BZERO offset conventions store in B, I, J, K. */
+export const OFFSET_ARRAY: Readonly<Partial<Record<ColumnCode, NumericArrayType>>> = {
+  B: Int8Array,
+  I: Uint16Array,
+  J: Uint32Array,
+  K: BigUint64Array,
+};
+
 export function storedArray(code: ColumnCode, buffer: ArrayBufferLike): NumericArray {
-  switch (code) {
-    case 'B':
-      return new Uint8Array(buffer);
-    case 'I':
-      return new Int16Array(buffer);
-    case 'J':
-      return new Int32Array(buffer);
-    case 'K':
-      return new BigInt64Array(buffer);
-    case 'E':
-      return new Float32Array(buffer);
-    default:
-      return new Float64Array(buffer);
-  }
+  return new STORED_ARRAY[code as keyof typeof STORED_ARRAY](buffer);
 }
 
 /** TZERO = -128, 2^15, 2^31, 2^63: flipping the top bit is the same as adding the offset. */
 export function flipSignedness(code: ColumnCode, bytes: Uint8Array): NumericArray {
   const size = ELEMENT_BYTES[code];
   for (let i = size - 1; i < bytes.length; i += size) bytes[i] = bytes[i]! ^ 0x80;
-  switch (code) {
-    case 'B':
-      return new Int8Array(bytes.buffer);
-    case 'I':
-      return new Uint16Array(bytes.buffer);
-    case 'J':
-      return new Uint32Array(bytes.buffer);
-    default:
-      return new BigUint64Array(bytes.buffer);
-  }
+  return new OFFSET_ARRAY[code]!(bytes.buffer);
 }
 
 /**

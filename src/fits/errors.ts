@@ -54,7 +54,8 @@ function describeLocation(context: FitsErrorContext): string {
 
 /** How an HDU is named in messages: its index and, when it has one, its EXTNAME. */
 export function hduLabel(index: number, extname: string): string {
-  return extname === '' ? String(index) : `${index} (${extname})`;
+  if (extname === '') return index === 0 ? '0 (primary)' : String(index);
+  return `${index} (${extname})`;
 }
 
 /** Runs `work`, adding `context` to any FitsError it throws. */

@@ -3,12 +3,11 @@
  * hundred MB. Gzip is recognised by its magic bytes, whatever the file is called.
  */
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import { FitsError, type FitsErrorContext } from './errors.js';
 import { Header, paddedLength } from './header.js';
 import { makeHdu, type BinTableHdu, type Hdu, type ImageHdu } from './hdu.js';
-import { hduContext, readLayout, selectHdu } from './layout.js';
+import { hduContext, isFiller, readLayout, selectHdu, startsWith } from './layout.js';
+import { gunzipWhole, isGzip } from './gzip.js';
 import { verifyChecksums, type ChecksumStatus } from './checksum.js';
 
 export interface FitsFile {
@@ -151,39 +150,4 @@ export async function readFits(path: string, options: ReadFitsOptions = {}): Pro
     for (const hdu of file.hdus) verifyHduChecksum(hdu);
   }
   return file;
-}
-
-/** Gzip streams start with 1f 8b. */
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-const gunzipAsync = promisify(gunzip);
-
-async function gunzipWhole(bytes: Uint8Array, path: string): Promise<Uint8Array> {
-  try {
-    return await gunzipAsync(bytes);
-  } catch (error) {
-    throw gzipError(error, path);
-  }
-}
-
-export function gzipError(error: unknown, path: string): FitsError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new FitsError(
-    `the gzip stream is corrupted or truncated (${reason})`,
-    { file: path },
-    { cause: error },
-  );
-}
-
-function startsWith(bytes: Uint8Array, text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (bytes[i] !== text.charCodeAt(i)) return false;
-  return bytes.length >= text.length;
-}
-
-/** Zeros or spaces after the last HDU (some writers pad that way); anything else is an error. */
-function isFiller(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0 && bytes[i] !== 0x20) return false;
-  return true;
 }

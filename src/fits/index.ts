@@ -10,8 +10,8 @@ export {
 } from './columns.js';
 export type { ColumnData, ColumnValues, NumericArray, RowBatch } from './decode.js';
 export { BinTableHdu, ImageHdu, OtherHdu, type Hdu, type ImageArray } from './hdu.js';
+export { isGzip } from './gzip.js';
 export {
-  isGzip,
   parseFits,
   readFits,
   verifyHduChecksum,
@@ -27,3 +27,31 @@ export {
   verifyChecksums,
   type ChecksumStatus,
 } from './checksum.js';
+export {
+  openBinTableStream,
+  scanHdus,
+  streamBinTable,
+  type BinTableStream,
+  type BinTableStreamOptions,
+  type HduSummary,
+  type LazyBinTableStream,
+} from './stream.js';
+export { openByteSource, type ByteSource } from './source.js';
+export type { ColumnInput } from './encode.js';
+export {
+  buildBinTable,
+  buildImage,
+  emptyPrimaryHeader,
+  writeFits,
+  type BinTableColumnSpec,
+  type BinTableSpec,
+  type ImageSpec,
+  type WritableHdu,
+  type WriteFitsOptions,
+} from './write.js';
+export {
+  createBinTableWriter,
+  type BinTableWriter,
+  type BinTableWriterOptions,
+  type BinTableWriterSpec,
+} from './table-writer.js';

@@ -133,3 +133,15 @@ export function selectHdu<
   }
   return found;
 }
+
+export function startsWith(bytes: Uint8Array, text: string): boolean {
+  if (bytes.length < text.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Zeros or spaces after the last HDU (some writers pad that way). */
+export function isFiller(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0 && bytes[i] !== 0x20) return false;
+  return true;
+}
