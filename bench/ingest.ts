@@ -3,7 +3,7 @@
  * measured in the same run (just gunzipping every file), and peak RSS for growing
  * store sizes to show that memory stays flat.
  *
- *   node --import tsx bench/ingest.ts [--obs 1000] [--events 3000] [--keep DIR]
+ *   node --expose-gc --import tsx bench/ingest.ts [--obs 1000] [--events 3000] [--keep DIR]
  */
 import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,6 +84,8 @@ for (const n of sizes) {
     }),
   );
   await engine.close();
+  globalThis.gc?.();
+  const heapAfterMb = process.memoryUsage().heapUsed / 2 ** 20;
   if (ingest.result.added.length !== n)
     throw new Error(`ingested ${ingest.result.added.length} of ${n}`);
   rows.push([
@@ -94,6 +96,7 @@ for (const n of sizes) {
     (mb / baseline.seconds).toFixed(1),
     (baseline.seconds / ingest.seconds).toFixed(2),
     ingest.peakMb.toFixed(0),
+    globalThis.gc ? heapAfterMb.toFixed(1) : 'n/a (--expose-gc)',
   ]);
 }
 const header = [

@@ -78,70 +78,61 @@ export async function ingestDataStore(
     .map((p) => ({ obsId: p.obsId, path: p.path, message: p.message }));
   const warnings = store.problems.filter((p) => p.severity === 'warning');
   const unchanged: string[] = [];
-  const pending: { rows: ObservationRows; state: CatalogRow; isNew: boolean }[] = [];
+  const added: string[] = [];
+  const updated: string[] = [];
   let bytesRead = 0;
 
-  for (const entry of store.observations) {
-    const did = publisherDid(config, entry.obsId);
-    const fingerprint = await fingerprintOf(entry, config);
-    if (known.get(did) === fingerprint) {
-      unchanged.push(entry.obsId);
-      options.onObservation?.(entry.obsId, 'unchanged');
-      continue;
-    }
-    try {
-      const summary = await loadObservation(entry);
-      bytesRead += summary.files.reduce((sum, f) => sum + f.size, 0);
-      const rows = observationRows(summary, config);
+  // One transaction for the whole run, written observation by observation so that
+  // memory stays flat however large the store is.
+  await engine.transaction(async (tx) => {
+    for (const entry of store.observations) {
+      const did = publisherDid(config, entry.obsId);
+      const fingerprint = await fingerprintOf(entry, config);
+      if (known.get(did) === fingerprint) {
+        unchanged.push(entry.obsId);
+        options.onObservation?.(entry.obsId, 'unchanged');
+        continue;
+      }
+      let rows: ObservationRows;
+      let files: readonly string[];
+      try {
+        const summary = await loadObservation(entry);
+        bytesRead += summary.files.reduce((sum, f) => sum + f.size, 0);
+        rows = observationRows(summary, config);
+        files = summary.files.map((f) => f.relativePath);
+      } catch (err) {
+        failed.push({
+          obsId: entry.obsId,
+          path: entry.hdus[0]?.path,
+          message: err instanceof Error ? err.message : String(err),
+        });
+        options.onObservation?.(entry.obsId, 'failed');
+        continue;
+      }
+      // Children first, so that foreign keys never point at a missing row.
+      for (const table of [irfTable, obscoreHeaTable, obscoreTable, ingestStateTable]) {
+        await tx.deleteRows(table, 'obs_publisher_did', [did]);
+      }
+      await tx.insertRows(obscoreTable, [rows.obscore]);
+      await tx.insertRows(obscoreHeaTable, [rows.hea]);
+      await tx.insertRows(irfTable, rows.irf);
       const state: CatalogRow = {
         obs_publisher_did: did,
         data_store: store.root,
         fingerprint,
-        files: JSON.stringify(summary.files.map((f) => f.relativePath)),
+        files: JSON.stringify(files),
         ingested_at: new Date(),
       };
-      pending.push({ rows, state, isNew: !known.has(did) });
+      await tx.insertRows(ingestStateTable, [state]);
+      (known.has(did) ? updated : added).push(entry.obsId);
       options.onObservation?.(entry.obsId, 'read');
-    } catch (err) {
-      failed.push({
-        obsId: entry.obsId,
-        path: entry.hdus[0]?.path,
-        message: err instanceof Error ? err.message : String(err),
-      });
-      options.onObservation?.(entry.obsId, 'failed');
     }
-  }
-
-  if (pending.length > 0) {
-    await engine.transaction(async (tx) => {
-      const dids = pending.map((p) => p.rows.did);
-      // Children first, so that foreign keys never point at a missing row.
-      for (const table of [irfTable, obscoreHeaTable, obscoreTable, ingestStateTable]) {
-        await tx.deleteRows(table, 'obs_publisher_did', dids);
-      }
-      await tx.insertRows(
-        obscoreTable,
-        pending.map((p) => p.rows.obscore),
-      );
-      await tx.insertRows(
-        obscoreHeaTable,
-        pending.map((p) => p.rows.hea),
-      );
-      await tx.insertRows(
-        irfTable,
-        pending.flatMap((p) => p.rows.irf),
-      );
-      await tx.insertRows(
-        ingestStateTable,
-        pending.map((p) => p.state),
-      );
-    });
-  }
+  });
 
   return {
     root: store.root,
-    added: pending.filter((p) => p.isNew).map((p) => String(p.rows.obscore.obs_id)),
-    updated: pending.filter((p) => !p.isNew).map((p) => String(p.rows.obscore.obs_id)),
+    added,
+    updated,
     unchanged,
     failed,
     warnings,
