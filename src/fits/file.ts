@@ -63,7 +63,12 @@ class FitsFileInMemory implements FitsFile {
 }
 
 function notOfKind(file: string, hdu: Hdu, wanted: string): FitsError {
-  const found = hdu.kind === 'other' ? `a ${hdu.xtension} extension` : `a ${hdu.kind}`;
+  const found =
+    hdu.kind === 'other'
+      ? `a ${hdu.xtension} extension`
+      : hdu.kind === 'image'
+        ? 'an image'
+        : 'a binary table';
   return new FitsError(
     `expected ${wanted}, found ${found}`,
     hduContext(file, hdu.index, hdu.header),

@@ -55,3 +55,4 @@ export {
   type BinTableWriterOptions,
   type BinTableWriterSpec,
 } from './table-writer.js';
+export { copyHdus } from './copy.js';

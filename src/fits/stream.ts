@@ -38,7 +38,7 @@ export interface HduSummary {
   readonly hduByteLength: number;
 }
 
-interface HeaderRead {
+export interface HeaderRead {
   readonly summary: HduSummary;
   readonly layout: DataLayout;
   /** The header as stored, for checksums and byte-exact copies. */
@@ -103,7 +103,7 @@ async function skipData(source: ByteSource, read: HeaderRead): Promise<void> {
   if (skipped < dataByteLength) throw truncated(read, skipped);
 }
 
-function truncated(read: HeaderRead, present: number): FitsError {
+export function truncated(read: HeaderRead, present: number): FitsError {
   return new FitsError(
     `the file is truncated: the header says ${read.layout.dataByteLength} bytes of data, only ${present} are present`,
     read.context,

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import {
   buildBinTable,
+  copyHdus,
   createBinTableWriter,
   openBinTableStream,
   readFits,
@@ -221,4 +222,31 @@ test('the batch writer refuses a wrong row count and leaves no file', async (t) 
   await writer.writeRows([Int32Array.from([1, 2])]);
   await assert.rejects(writer.close(), /2 rows were written but the table was declared with 5/);
   assert.deepEqual(readdirSync(dir), []);
+});
+
+test('copyHdus copies HDUs byte for byte into a new file, behind an empty primary', async (t) => {
+  const path = requireTestData(t, 'hess-dl3-dr1/data/hess_dl3_dr1_obs_id_023523.fits.gz');
+  if (!path) return;
+  const dir = tempDir(t);
+  const source = await readFits(path);
+  const target = join(dir, 'aeff.fits.gz');
+  const copied = await copyHdus(path, target, ['aeff', 'EDISP'], { gzip: true });
+  assert.deepEqual(
+    copied.map((s) => s.name),
+    ['AEFF', 'EDISP'],
+  );
+  const file = await readFits(target, { verifyChecksums: true });
+  assert.deepEqual(
+    file.hdus.map((h) => h.name),
+    ['', 'AEFF', 'EDISP'],
+  );
+  for (const name of ['AEFF', 'EDISP']) {
+    assert.deepEqual(file.hdu(name).header.cards, source.hdu(name).header.cards);
+    assert.deepEqual(file.hdu(name).data, source.hdu(name).data);
+  }
+  await assert.rejects(
+    copyHdus(path, join(dir, 'none.fits'), ['AEFF', 'NOPE']),
+    /there is no HDU 'NOPE' to copy \(HDUs: 0 \(primary\), 1 \(EVENTS\)/,
+  );
+  assert.deepEqual(readdirSync(dir), ['aeff.fits.gz']);
 });
