@@ -16,7 +16,13 @@ import {
   type ColumnStorage,
   type Placeholder,
 } from './catalog-sql.js';
-import { EngineError, type CatalogRow, type CatalogTransaction, type SqlValue } from './types.js';
+import {
+  EngineError,
+  errorMessage,
+  type CatalogRow,
+  type CatalogTransaction,
+  type SqlValue,
+} from './types.js';
 
 /** A value with the storage of the column it belongs to, so each engine can encode it. */
 export interface BoundValue {
@@ -88,7 +94,7 @@ async function onTable<T>(table: TableDef, action: string, work: () => Promise<T
     return await work();
   } catch (error) {
     if (error instanceof EngineError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new EngineError(`cannot ${action} ${table.schema}.${table.name}: ${message}`, {
       cause: error,
     });

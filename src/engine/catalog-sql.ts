@@ -4,7 +4,7 @@
  * checks on values. Each engine supplies only its SQL type names and value encoding.
  */
 import type { ColumnDef, TableDef, VoDatatype } from '../schema/types.js';
-import { EngineError, type CatalogRow, type SqlValue } from './types.js';
+import { EngineError, errorMessage, type CatalogRow, type SqlValue } from './types.js';
 
 /** How a column is kept in the catalog, independent of the database. */
 export type ColumnStorage =
@@ -94,16 +94,27 @@ export interface DdlSession {
 }
 
 /**
- * Creates missing schemas and tables, and adds columns that the TableDefs gained since
- * their table was created (idempotent). Returns the tables it created.
+ * Creates missing schemas and tables, adds columns that the TableDefs gained since
+ * their table was created, then runs the engine's index statements (idempotent).
  */
 export async function ensureTablesWith(
   session: DdlSession,
   tables: readonly TableDef[],
   sqlType: SqlTypeOf,
-): Promise<TableDef[]> {
+  indexes: (table: TableDef) => readonly string[] = () => [],
+): Promise<void> {
+  if (tables.length === 0) return;
   const schemas = [...new Set(tables.map((t) => t.schema))];
-  for (const schema of schemas) await session.run(createSchemaSql(schema));
+  const run = async (sql: string, what: string): Promise<void> => {
+    try {
+      await session.run(sql);
+    } catch (error) {
+      throw new EngineError(`cannot create ${what} in the catalog: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+  };
+  for (const schema of schemas) await run(createSchemaSql(schema), `schema ${schema}`);
   const existing = new Set(
     (
       await session.rows(
@@ -112,20 +123,21 @@ export async function ensureTablesWith(
       )
     ).map((r) => r.join('.')),
   );
-  const created: TableDef[] = [];
   for (const table of tables) {
-    const has = (column: string): boolean =>
-      existing.has(`${table.schema}.${table.name}.${column}`);
     if (!existingTable(existing, table)) {
-      await session.run(createTableSql(table, sqlType));
-      created.push(table);
+      await run(createTableSql(table, sqlType), `table ${table.schema}.${table.name}`);
       continue;
     }
     for (const column of table.columns) {
-      if (!has(column.name)) await session.run(addColumnSql(table, column, sqlType));
+      if (existing.has(`${table.schema}.${table.name}.${column.name}`)) continue;
+      await run(addColumnSql(table, column, sqlType), `column ${columnLabel(table, column)}`);
     }
   }
-  return created;
+  for (const table of tables) {
+    for (const statement of indexes(table)) {
+      await run(statement, `an index of ${table.schema}.${table.name}`);
+    }
+  }
 }
 
 function existingTable(existingColumns: ReadonlySet<string>, table: TableDef): boolean {

@@ -5,6 +5,7 @@
  */
 import {
   EngineError,
+  errorMessage,
   QueryCancelledError,
   type Cursor,
   type QueryOptions,
@@ -14,6 +15,8 @@ import {
 export type PositionalRow = readonly SqlValue[];
 
 export const DEFAULT_BATCH_SIZE = 2048;
+
+const CANCEL_REPEAT_MS = 100;
 
 /**
  * Watches one query's timeout and abort signal. When either fires it calls the
@@ -26,6 +29,7 @@ export class QueryGuard {
   private reason: 'timeout' | 'aborted' | undefined;
   private cancelInDatabase: (() => void) | undefined;
   private readonly timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
   private readonly onAbort = (): void => this.cancel('aborted');
 
   constructor(private readonly options: QueryOptions) {
@@ -45,7 +49,7 @@ export class QueryGuard {
   /** Sets how to stop the statement in the database; runs it now if already cancelled. */
   onCancel(cancelInDatabase: () => void): void {
     this.cancelInDatabase = cancelInDatabase;
-    if (this.reason) cancelInDatabase();
+    if (this.reason) this.cancelUntilDisposed();
   }
 
   get cancelled(): boolean {
@@ -60,12 +64,12 @@ export class QueryGuard {
   failure(error: unknown): Error {
     if (this.reason) return this.cancelledError(this.reason);
     if (error instanceof QueryCancelledError || error instanceof EngineError) return error;
-    const message = error instanceof Error ? error.message : String(error);
-    return new EngineError(message, { cause: error });
+    return new EngineError(errorMessage(error), { cause: error });
   }
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.retry) clearInterval(this.retry);
     this.options.signal?.removeEventListener('abort', this.onAbort);
   }
 
@@ -73,7 +77,19 @@ export class QueryGuard {
     if (this.reason) return;
     this.reason = reason;
     this.controller.abort();
-    this.cancelInDatabase?.();
+    if (this.cancelInDatabase) this.cancelUntilDisposed();
+  }
+
+  /**
+   * A cancel that reaches the database just before the statement starts is lost
+   * (both DuckDB and PostgreSQL ignore it on an idle connection), so it is repeated
+   * until the query has ended and the guard is disposed.
+   */
+  private cancelUntilDisposed(): void {
+    const cancel = this.cancelInDatabase;
+    if (!cancel || this.retry) return;
+    cancel();
+    this.retry = setInterval(cancel, CANCEL_REPEAT_MS).unref();
   }
 
   private cancelledError(reason: 'timeout' | 'aborted'): QueryCancelledError {

@@ -46,6 +46,7 @@ import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prel
 import { ConnectionPool } from './pool.js';
 import {
   EngineError,
+  errorMessage,
   type CatalogRow,
   type CatalogTransaction,
   type Cursor,
@@ -259,7 +260,7 @@ function closeInstance(path: string, instance: DuckDBInstance): void {
 
 /** DuckDB's own messages about locks and missing files, said in hearc's terms. */
 function openError(path: string, error: unknown): EngineError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (/Could not set lock on file/i.test(message)) {
     const pid = /PID (\d+)/.exec(message)?.[1];
     return new EngineError(
@@ -308,10 +309,8 @@ export class DuckDbEngine implements Engine {
       for (const c of connections) c.disconnectSync();
       closeInstance(path, instance);
       throw new EngineError(
-        `cannot prepare a connection to the catalog ${path}: ${String(error)}`,
-        {
-          cause: error,
-        },
+        `cannot prepare a connection to the catalog ${path} (dialect prelude): ${errorMessage(error)}`,
+        { cause: error },
       );
     }
     return new DuckDbEngine(path, readOnly, instance, connections, new ConnectionPool(connections));
@@ -319,29 +318,23 @@ export class DuckDbEngine implements Engine {
 
   async ensureTables(tables: readonly TableDef[]): Promise<void> {
     await this.write((connection) =>
-      ensureTablesWith(
-        {
-          run: async (sql) => void (await connection.run(sql)),
-          rows: async (sql) => (await connection.runAndReadAll(sql)).getRowsJS() as SqlValue[][],
-        },
-        tables,
-        (storage) => duckDbType(storage).sql,
+      inTransaction(connection, () =>
+        ensureTablesWith(
+          {
+            run: async (sql) => void (await connection.run(sql)),
+            rows: async (sql) => (await connection.runAndReadAll(sql)).getRowsJS() as SqlValue[][],
+          },
+          tables,
+          (storage) => duckDbType(storage).sql,
+        ),
       ),
     );
   }
 
   transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
-    return this.write(async (connection) => {
-      await connection.run('BEGIN TRANSACTION');
-      try {
-        const result = await work(new SessionTransaction(duckDbSession(connection)));
-        await connection.run('COMMIT');
-        return result;
-      } catch (error) {
-        await connection.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
+    return this.write((connection) =>
+      inTransaction(connection, () => work(new SessionTransaction(duckDbSession(connection)))),
+    );
   }
 
   selectRows(table: TableDef, where?: RowFilter): Promise<CatalogRow[]> {
@@ -355,6 +348,7 @@ export class DuckDbEngine implements Engine {
     let connection: DuckDBConnection | undefined;
     try {
       connection = await this.pool.acquire(guard.signal);
+      guard.throwIfCancelled();
       const running = connection;
       guard.onCancel(() => running.interrupt());
       const result = await running.stream(sql);
@@ -385,6 +379,18 @@ export class DuckDbEngine implements Engine {
     const run = this.writeQueue.then(() => this.pool.use(work));
     this.writeQueue = run.catch(() => undefined);
     return run;
+  }
+}
+
+async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    const result = await work();
+    await connection.run('COMMIT');
+    return result;
+  } catch (error) {
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }
 

@@ -37,6 +37,7 @@ import {
 import { postgresPreludeSql } from './dialect/postgres-prelude.js';
 import {
   EngineError,
+  errorMessage,
   type CatalogRow,
   type CatalogTransaction,
   type Cursor,
@@ -205,7 +206,7 @@ export class PostgresEngine implements Engine {
     } catch (error) {
       await sql.end({ timeout: 1 });
       if (error instanceof EngineError) throw error;
-      throw new EngineError(`cannot open the PostgreSQL catalog ${where}: ${messageOf(error)}`, {
+      throw new EngineError(`cannot open the PostgreSQL catalog ${where}: ${errorMessage(error)}`, {
         cause: error,
       });
     }
@@ -224,8 +225,8 @@ export class PostgresEngine implements Engine {
         },
         tables,
         postgresType,
+        indexSql,
       );
-      for (const statement of tables.flatMap(indexSql)) await tx.unsafe(statement);
     });
   }
 
@@ -251,8 +252,8 @@ export class PostgresEngine implements Engine {
     const guard = new QueryGuard(options);
     let session: postgres.ReservedSql | undefined;
     let cancelling: Promise<unknown> = Promise.resolve();
-    // Frees the connection only once a cancel has reached its backend, so that it
-    // cannot hit the next query run there.
+    // Frees the connection only once the last cancel has reached its backend, so
+    // that it cannot hit the next query run there.
     const release = async (): Promise<void> => {
       await cancelling;
       session?.release();
@@ -380,7 +381,7 @@ async function ensurePgSphere(sql: Sql, where: string): Promise<void> {
   try {
     await sql.unsafe('CREATE EXTENSION IF NOT EXISTS pg_sphere');
   } catch (error) {
-    const message = messageOf(error);
+    const message = errorMessage(error);
     if (/already the commutator/.test(message)) {
       throw new EngineError(
         `pg_sphere cannot be created in ${where}: ${message}. The installed pg_sphere ` +
@@ -420,8 +421,4 @@ function describeLocation(url: string): string {
   } catch {
     return 'the configured PostgreSQL database';
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -60,6 +60,11 @@ export class EngineError extends Error {
   }
 }
 
+/** The message of whatever a database client threw. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Operations allowed inside a catalog write transaction. */
 export interface CatalogTransaction {
   insertRows(table: TableDef, rows: readonly CatalogRow[]): Promise<void>;

@@ -332,7 +332,7 @@ export async function conformance(t: TestContext, under: EngineUnderTest): Promi
     const running = collect(engine, slowSql, { signal: controller.signal });
     setTimeout(() => controller.abort(), 200);
     await expectCancelled(running, 'aborted');
-    await expectCancelled(engine.stream(series(2), { signal: AbortSignal.abort() }), 'aborted');
+    await expectCancelled(engine.stream(slowSql, { signal: AbortSignal.abort() }), 'aborted');
     assert.deepEqual((await collect(engine, series(2))).rows, [[0], [1]]);
   });
 

@@ -75,8 +75,11 @@ test(
       },
     );
     try {
-      const [ready] = (await once(holder.stdout, 'data')) as [Buffer];
-      assert.match(ready.toString(), /holding/);
+      const ready = await Promise.race([
+        once(holder.stdout, 'data').then(([data]) => String(data)),
+        once(holder, 'exit').then(([code]) => `the holding process exited (${String(code)})`),
+      ]);
+      assert.match(ready, /holding/);
       for (const readOnly of [false, true]) {
         await assert.rejects(DuckDbEngine.open(file, { readOnly }), (error: unknown) => {
           assert.ok(error instanceof EngineError);
@@ -90,7 +93,7 @@ test(
       }
     } finally {
       holder.stdin.end();
-      await once(holder, 'exit');
+      if (holder.exitCode === null && holder.signalCode === null) await once(holder, 'exit');
     }
     // Once the other process has gone, the catalog opens.
     const engine = await DuckDbEngine.open(file);
