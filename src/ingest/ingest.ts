@@ -109,9 +109,11 @@ export async function ingestDataStore(
         options.onObservation?.(entry.obsId, 'failed');
         continue;
       }
-      // Children first, so that foreign keys never point at a missing row.
-      for (const table of [irfTable, obscoreHeaTable, obscoreTable, ingestStateTable]) {
-        await tx.deleteRows(table, 'obs_publisher_did', [did]);
+      if (known.has(did)) {
+        // Children first, so that foreign keys never point at a missing row.
+        for (const table of [irfTable, obscoreHeaTable, obscoreTable, ingestStateTable]) {
+          await tx.deleteRows(table, 'obs_publisher_did', [did]);
+        }
       }
       await tx.insertRows(obscoreTable, [rows.obscore]);
       await tx.insertRows(obscoreHeaTable, [rows.hea]);
