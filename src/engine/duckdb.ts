@@ -275,6 +275,11 @@ function openError(path: string, error: unknown): EngineError {
   return new EngineError(`cannot open the DuckDB catalog ${path}: ${message}`, { cause: error });
 }
 
+/**
+ * Installs the dialect prelude on a new connection. Its statements must create
+ * connection-local (TEMP) objects: a read-only catalog refuses CREATE, and a
+ * persistent macro would rewrite the catalog on every open.
+ */
 async function prepareConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
   const connection = await instance.connect();
   for (const statement of duckdbPreludeSql) await connection.run(statement);

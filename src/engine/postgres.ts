@@ -1,8 +1,8 @@
 /**
  * The scale-out catalog: PostgreSQL with pg_sphere, shared by several stateless
  * `hearc serve` nodes. Pooled connections (the `postgres` client), server-side
- * cursors so that memory stays flat, and cancellation by a cancel request to the
- * server (what pg_cancel_backend does).
+ * cursors so that memory stays flat, and cancellation in the server with
+ * pg_cancel_backend.
  *
  * Storage (the PostgreSQL dialect of the ADQL compiler relies on it): point, circle
  * and polygon as pg_sphere spoint, scircle, spoly with GiST indexes; other arrays as
@@ -200,8 +200,12 @@ export class PostgresEngine implements Engine {
     });
     const where = describeLocation(url);
     try {
-      await ensurePgSphere(sql, where);
-      for (const statement of postgresPreludeSql) await sql.unsafe(statement);
+      await sql.begin(async (tx) => {
+        // Nodes starting together would otherwise race on CREATE EXTENSION and the prelude.
+        await tx.unsafe("SELECT pg_advisory_xact_lock(hashtext('hearc.open'))");
+        await ensurePgSphere(tx, where);
+        for (const statement of postgresPreludeSql) await tx.unsafe(statement);
+      });
       await registerSphereParsers(sql);
     } catch (error) {
       await sql.end({ timeout: 1 });
@@ -368,7 +372,7 @@ function indexSql(table: TableDef): string[] {
  * package is missing, the role may not create extensions, or (Debian bookworm's
  * pgsphere 1.1.1 on PostgreSQL 15.19+) its install script is refused.
  */
-async function ensurePgSphere(sql: Sql, where: string): Promise<void> {
+async function ensurePgSphere(sql: postgres.TransactionSql, where: string): Promise<void> {
   const [available] = await sql.unsafe(
     "SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'pg_sphere'",
   );
@@ -398,7 +402,6 @@ async function ensurePgSphere(sql: Sql, where: string): Promise<void> {
         { cause: error },
       );
     }
-    if ((error as { code?: string }).code === '23505') return; // another node created it just now
     throw new EngineError(`cannot create pg_sphere in ${where}: ${message}`, { cause: error });
   }
 }
