@@ -1,4 +1,9 @@
 /** Minimal XML text helpers for the service documents (VOSI, UWS, capabilities). */
+
+/** Characters XML 1.0 cannot carry at all. */
+// eslint-disable-next-line no-control-regex
+const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
 export function escapeXml(text: string): string {
   return (
     text
@@ -6,8 +11,7 @@ export function escapeXml(text: string): string {
       .replace(/</g, '&lt;')
       .replace(/>/g, '&gt;')
       .replace(/"/g, '&quot;')
-      // Characters XML 1.0 cannot carry at all.
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '\uFFFD')
+      .replace(XML_ILLEGAL, '\uFFFD')
   );
 }
 
