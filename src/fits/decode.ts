@@ -220,12 +220,31 @@ export function gatherSwapped(
     swapInPlace(out, size);
     return out;
   }
-  // Short runs inside wider rows: gather byte by byte, reversing each element.
-  let k = 0;
-  for (let r = 0; r < rows; r++) {
-    let p = start + r * stride;
-    for (let e = 0; e < perRow; e++, p += size) {
-      for (let b = size - 1; b >= 0; b--) out[k++] = src[p + b]!;
+  // Short runs inside wider rows: read each element big-endian through a DataView (fastest in V8).
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  if (size === 4) {
+    const words = new Uint32Array(out.buffer);
+    let k = 0;
+    for (let r = 0; r < rows; r++) {
+      const p = start + r * stride;
+      for (let e = 0; e < perRow; e++) words[k++] = view.getUint32(p + 4 * e, false);
+    }
+  } else if (size === 8) {
+    const words = new Uint32Array(out.buffer);
+    let k = 0;
+    for (let r = 0; r < rows; r++) {
+      const p = start + r * stride;
+      for (let e = 0; e < perRow; e++, k += 2) {
+        words[k + 1] = view.getUint32(p + 8 * e, false);
+        words[k] = view.getUint32(p + 8 * e + 4, false);
+      }
+    }
+  } else {
+    const halves = new Uint16Array(out.buffer);
+    let k = 0;
+    for (let r = 0; r < rows; r++) {
+      const p = start + r * stride;
+      for (let e = 0; e < perRow; e++) halves[k++] = view.getUint16(p + 2 * e, false);
     }
   }
   return out;

@@ -8,7 +8,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { FitsError } from './errors.js';
-import { gzipError } from './gzip.js';
+import { GUNZIP_CHUNK, gzipError } from './gzip.js';
 
 export interface ByteSource {
   readonly path: string;
@@ -26,7 +26,6 @@ export interface ByteSource {
 }
 
 const FILE_CHUNK = 1 << 20;
-const GUNZIP_CHUNK = 1 << 18;
 
 export async function openByteSource(path: string): Promise<ByteSource> {
   let handle: FileHandle;
