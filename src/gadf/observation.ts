@@ -16,6 +16,7 @@ import {
 import type { HduLocation, ObservationEntry } from './datastore.js';
 import { GadfError } from './errors.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
+import { type PsfContainment, psfContainment } from './psf.js';
 import { numberOf, stringOf, type TableRow } from './table.js';
 import { type TimeReference, metToMjdUtc, parseTimeScale } from './time.js';
 
@@ -46,7 +47,12 @@ export interface IrfComponent {
   readonly energyHi?: number;
   /** Largest field-of-view offset covered, deg. */
   readonly offsetMax?: number;
+  /** For PSF components: the 68% containment radius at the reference energy and offset. */
+  readonly containment68?: PsfContainment;
 }
+
+/** Where the angular resolution is quoted (HE extension s_ref_energy / s_ref_oaa). */
+export const RESOLUTION_REFERENCE = { energy: 1, offset: 0.5 } as const;
 
 export interface SourceFile {
   readonly relativePath: string;
@@ -239,6 +245,15 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
     const y = rangeOf(table, 'DETY_HI');
     if (x && y) offsetMax = Math.min(Math.abs(x[1]), Math.abs(y[1]));
   }
+  const containment68 =
+    location.type === 'psf'
+      ? psfContainment(
+          location.hduClass,
+          table,
+          RESOLUTION_REFERENCE.energy,
+          RESOLUTION_REFERENCE.offset,
+        )
+      : undefined;
   return {
     type: location.type,
     hduClass: location.hduClass,
@@ -249,6 +264,7 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
     energyLo,
     energyHi,
     offsetMax,
+    containment68,
   };
 }
 

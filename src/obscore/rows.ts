@@ -98,6 +98,7 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     ([a, b]) => [metToMjdUtc(a, obs.timeRef), metToMjdUtc(b, obs.timeRef)] as const,
   );
   const messenger = messengerOf(obs, config);
+  const resolution = obs.irfs.find((c) => c.containment68)?.containment68;
 
   const obscore: CatalogRow = {
     dataproduct_type: 'event',
@@ -114,7 +115,7 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     s_dec: obs.decPnt,
     s_fov: round(2 * radius, 4),
     s_region: circleToPolygon(obs.raPnt, obs.decPnt, radius).map((v) => round(v, 6)),
-    s_resolution: null,
+    s_resolution: resolution ? round(resolution.radius * 3600, 3) : null,
     s_xel1: -1,
     s_xel2: -1,
     t_xel: -1,
@@ -165,9 +166,9 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     ev_xel: obs.eventCount,
     energy_min: hasEvents ? obs.energyMin * EV_PER_TEV : null,
     energy_max: hasEvents ? obs.energyMax * EV_PER_TEV : null,
-    s_ref_energy: null,
+    s_ref_energy: resolution ? resolution.energy * EV_PER_TEV : null,
     em_ref_energy: null,
-    s_ref_oaa: null,
+    s_ref_oaa: resolution ? resolution.offset : null,
     em_ref_oaa: null,
     t_intervals: timeMocFromMjdIntervals(mjdIntervals),
     obs_mode: obs.obsMode,

@@ -117,6 +117,10 @@ test('ingest of H.E.S.S. DR1 matches astropy, and re-ingest changes nothing', as
     assert.equal(ext.analysis_mode, 'full-enclosure');
     assert.equal(ext.messenger, 'photon');
     assert.match(String(ext.t_intervals), /^t\d+\//);
+    // 68% PSF containment at ~1 TeV: a tenth of a degree or so for H.E.S.S.
+    const resolution = row.s_resolution as number;
+    assert.ok(resolution > 180 && resolution < 720, `s_resolution ${resolution} arcsec`);
+    close(ext.s_ref_energy, 1e12, 0.2, 's_ref_energy');
     const region = row.s_region as number[];
     assert.equal(region.length % 2, 0);
     assert.ok(region.length >= 6, 's_region is a polygon');
