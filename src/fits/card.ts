@@ -151,8 +151,20 @@ export function isStandardKeyword(keyword: string): boolean {
 export function formatCard(card: Card, context: FitsErrorContext = {}): string[] {
   const where = { ...context, card: card.keyword };
   checkPrintable(card.keyword, 'keyword', where);
+  if (card.keyword.trim().toUpperCase() === 'END') {
+    throw new FitsError('END cannot be written as a card; it ends the header', where);
+  }
   if (card.comment !== undefined) checkPrintable(card.comment, 'comment', where);
   if (card.value === undefined) return formatCommentary(card, where);
+  if (
+    COMMENTARY_KEYWORDS.has(card.keyword.toUpperCase()) ||
+    card.keyword.toUpperCase() === 'CONTINUE'
+  ) {
+    throw new FitsError(
+      `${card.keyword || 'a blank keyword'} cards carry text, not a value`,
+      where,
+    );
+  }
   const upper = card.keyword.toUpperCase();
   const standard = isStandardKeyword(upper);
   if (!standard && (card.keyword.includes('=') || card.keyword.trim() !== card.keyword)) {

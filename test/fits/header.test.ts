@@ -162,6 +162,8 @@ test('set replaces, delete removes, clone is independent', () => {
   assert.equal(header.has('NAXIS2'), false);
   assert.throws(() => header.set('BAD', Number.NaN), /NaN cannot be written/);
   assert.throws(() => header.set('BAD', 'é'), /printable ASCII/);
+  assert.throws(() => header.set('COMMENT', 'x'), /COMMENT cards carry text, not a value/);
+  assert.throws(() => header.set('END', 1), /END cannot be written/);
 });
 
 test('bad headers fail with the card and the problem', () => {
