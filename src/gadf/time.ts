@@ -82,3 +82,45 @@ export function mjdToIso(mjdUtc: number): string {
 export function mjdToDate(mjdUtc: number): Date {
   return new Date(Math.round((mjdUtc - 40587) * 86400_000));
 }
+
+const JD_MINUS_MJD = 2400000.5;
+const AU_LIGHT_SECONDS = 499.004783836;
+/** TCB - TDB rate (IAU 2006 B3) and its epoch, JD 2443144.5003725 (1977-01-01 TAI). */
+const L_B = 1.550519768e-8;
+const TCB_EPOCH_JD = 2443144.5003725;
+
+/** TT minus UTC in seconds at an MJD (UTC). */
+export function ttMinusUtc(mjdUtc: number): number {
+  return TT_MINUS_TAI + taiMinusUtcAtUtc(mjdUtc);
+}
+
+/**
+ * Barycentric Julian Date in TCB of a photon that reached the Earth at `mjdUtc` from
+ * direction (ra, dec): what MOC 2.0 time cells count. The Roemer delay uses a
+ * low-precision heliocentric Earth position and ignores the Sun's motion about the
+ * barycentre, so it is good to a few seconds: fine for GTI coverage, not for timing.
+ */
+export function mjdUtcToBarycentricJdTcb(mjdUtc: number, raDeg: number, decDeg: number): number {
+  const jdTt = mjdUtc + JD_MINUS_MJD + ttMinusUtc(mjdUtc) / 86400;
+  const n = jdTt - 2451545.0;
+  const deg = Math.PI / 180;
+  const meanAnomaly = (357.529 + 0.98560028 * n) * deg;
+  const meanLongitude = (280.459 + 0.98564736 * n) * deg;
+  const eclipticLongitude =
+    meanLongitude + (1.915 * Math.sin(meanAnomaly) + 0.02 * Math.sin(2 * meanAnomaly)) * deg;
+  const distanceAu =
+    1.00014 - 0.01671 * Math.cos(meanAnomaly) - 0.00014 * Math.cos(2 * meanAnomaly);
+  const obliquity = (23.439 - 0.00000036 * n) * deg;
+  // Earth seen from the Sun is opposite to the Sun seen from the Earth.
+  const ex = -distanceAu * Math.cos(eclipticLongitude);
+  const ey = -distanceAu * Math.sin(eclipticLongitude) * Math.cos(obliquity);
+  const ez = -distanceAu * Math.sin(eclipticLongitude) * Math.sin(obliquity);
+  const ra = raDeg * deg;
+  const dec = decDeg * deg;
+  const roemer =
+    AU_LIGHT_SECONDS *
+    (ex * Math.cos(dec) * Math.cos(ra) + ey * Math.cos(dec) * Math.sin(ra) + ez * Math.sin(dec));
+  const tdbMinusTt = 0.001657 * Math.sin(meanAnomaly + 0.01671 * Math.sin(meanAnomaly));
+  const jdTdb = jdTt + (tdbMinusTt + roemer) / 86400;
+  return jdTdb + (L_B * (jdTdb - TCB_EPOCH_JD) * 86400) / 86400;
+}

@@ -1,19 +1,16 @@
 /**
- * Time MOCs (IVOA MOC 2.0, §4.3): sets of time cells at depth 61 = 1 µs ticks of
- * Julian Date (TCB in the standard; we feed UTC-derived JD, a sub-minute shift that
- * does not matter for coverage queries). Serialised in the MOC 2.0 ASCII form with the
- * 't' prefix, each interval split into the largest aligned cells.
+ * Time MOCs (IVOA MOC 2.0): sets of time cells, at depth 61 one microsecond of
+ * barycentric Julian Date (TCB) since JD 0. Serialised in the MOC 2.0 ASCII form with
+ * the 't' prefix, in canonical form (each interval split into the largest aligned cells).
  */
 export const TIME_MOC_MAX_DEPTH = 61;
 
 const MICROSECONDS_PER_DAY = 86_400_000_000n;
-const MJD_TO_JD = 2400000.5;
 
-/** Depth-61 tick (µs since JD 0) at or after an MJD. */
-export function mjdToTick(mjd: number): bigint {
-  const days = Math.floor(mjd + MJD_TO_JD);
-  const fraction = mjd + MJD_TO_JD - days;
-  return BigInt(days) * MICROSECONDS_PER_DAY + BigInt(Math.round(fraction * 86_400_000_000));
+/** Depth-61 tick (µs since JD 0) nearest to a Julian Date. */
+export function jdToTick(jd: number): bigint {
+  const days = Math.floor(jd);
+  return BigInt(days) * MICROSECONDS_PER_DAY + BigInt(Math.round((jd - days) * 86_400_000_000));
 }
 
 /** Merges and sorts half-open tick ranges [start, end). */
@@ -32,9 +29,9 @@ export function normalizeRanges(
   return merged;
 }
 
-/** MOC 2.0 ASCII of a time coverage given as MJD intervals, e.g. 't35/1234 36/5000-5002'. */
-export function timeMocFromMjdIntervals(intervals: readonly (readonly [number, number])[]): string {
-  const ranges = normalizeRanges(intervals.map(([a, b]) => [mjdToTick(a), mjdToTick(b)] as const));
+/** MOC 2.0 ASCII of a time coverage given as JD (TCB) intervals, e.g. 't35/1234 36/5000-5002 61/'. */
+export function timeMocFromJdIntervals(intervals: readonly (readonly [number, number])[]): string {
+  const ranges = normalizeRanges(intervals.map(([a, b]) => [jdToTick(a), jdToTick(b)] as const));
   const cellsByDepth = new Map<number, bigint[]>();
   for (const [start, end] of ranges) {
     let cursor = start;
@@ -68,5 +65,7 @@ export function timeMocFromMjdIntervals(intervals: readonly (readonly [number, n
     }
     parts.push(`${depth}/${tokens.join(' ')}`);
   }
+  // The resolution is depth 61; say so when no cell is that deep.
+  if (!cellsByDepth.has(TIME_MOC_MAX_DEPTH)) parts.push(`${TIME_MOC_MAX_DEPTH}/`);
   return `t${parts.join(' ')}`;
 }

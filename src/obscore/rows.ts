@@ -4,9 +4,9 @@
  */
 import { circleToPolygon } from '../gadf/geometry.js';
 import type { IrfComponent, ObservationSummary } from '../gadf/observation.js';
-import { mjdToDate, metToMjdUtc } from '../gadf/time.js';
+import { metToMjdUtc, mjdToDate, mjdUtcToBarycentricJdTcb } from '../gadf/time.js';
 import type { CatalogRow } from '../engine/types.js';
-import { timeMocFromMjdIntervals } from '../moc/time-moc.js';
+import { timeMocFromJdIntervals } from '../moc/time-moc.js';
 import { type PublishConfig, publisherDid } from './config.js';
 
 /** h·c in eV·m (CODATA 2022), for λ = hc / E. */
@@ -94,9 +94,9 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
   const radius = Math.max(obs.maxOffset, 0.01);
   const target = obs.targetName ?? obs.object ?? null;
   const estsize = Math.ceil(obs.files.reduce((sum, f) => sum + f.size, 0) / 1024);
-  const mjdIntervals = obs.gtis.map(
-    ([a, b]) => [metToMjdUtc(a, obs.timeRef), metToMjdUtc(b, obs.timeRef)] as const,
-  );
+  const barycentric = (met: number): number =>
+    mjdUtcToBarycentricJdTcb(metToMjdUtc(met, obs.timeRef), obs.raPnt, obs.decPnt);
+  const jdIntervals = obs.gtis.map(([a, b]) => [barycentric(a), barycentric(b)] as const);
   const messenger = messengerOf(obs, config);
   const resolution = obs.irfs.find((c) => c.containment68)?.containment68;
 
@@ -170,7 +170,7 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     em_ref_energy: null,
     s_ref_oaa: resolution ? resolution.offset : null,
     em_ref_oaa: null,
-    t_intervals: timeMocFromMjdIntervals(mjdIntervals),
+    t_intervals: timeMocFromJdIntervals(jdIntervals),
     obs_mode: obs.obsMode,
     tracking_mode: trackingMode(obs.obsMode),
     scan_mode: scanMode(obs.obsMode),

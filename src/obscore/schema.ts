@@ -450,7 +450,7 @@ const heaColumns: readonly ColumnDef[] = [
   local(
     't_intervals',
     'char',
-    'Good time intervals as a time MOC (MOC 2.0 ASCII, order 61 ticks of 2^-? s).',
+    'Good time intervals as a time MOC (MOC 2.0 ASCII; barycentric JD in TCB, 1 microsecond resolution).',
     { xtype: 'moc', std: true },
   ),
   local('obs_mode', 'char', 'Observation mode (GADF OBS_MODE: POINTING, WOBBLE, SCAN, DRIFT).', {

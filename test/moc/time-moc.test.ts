@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mjdToTick, normalizeRanges, timeMocFromMjdIntervals } from '../../src/moc/time-moc.js';
+import { mjdUtcToBarycentricJdTcb } from '../../src/gadf/time.js';
+import { jdToTick, normalizeRanges, timeMocFromJdIntervals } from '../../src/moc/time-moc.js';
+import { requireAstropy } from '../helpers/env.js';
+import { runPythonJson } from '../helpers/python.js';
 
-test('MJD converts to depth-61 ticks of microseconds since JD 0', () => {
-  // MJD 0 = JD 2400000.5
-  assert.equal(mjdToTick(0), 2400000n * 86_400_000_000n + 43_200_000_000n);
-  assert.equal(mjdToTick(1) - mjdToTick(0), 86_400_000_000n);
+test('JD converts to depth-61 ticks of microseconds since JD 0', () => {
+  assert.equal(jdToTick(2400000.5), 2400000n * 86_400_000_000n + 43_200_000_000n);
+  assert.equal(jdToTick(2460001.25) - jdToTick(2460000.25), 86_400_000_000n);
 });
 
 test('overlapping and touching ranges merge', () => {
@@ -23,23 +25,56 @@ test('overlapping and touching ranges merge', () => {
   );
 });
 
-test('a time MOC covers exactly the intervals, in the largest aligned cells', () => {
-  const moc = timeMocFromMjdIntervals([
-    [60000, 60000.5],
-    [60001, 60001.25],
-  ]);
+/** Sums the cells of a MOC ASCII string back into a duration in ticks, checking the form. */
+function coveredTicks(moc: string): bigint {
   assert.match(moc, /^t\d+\//);
-  // Sum the cells back up: the covered duration must be 0.75 days exactly.
   let covered = 0n;
-  const tokens = moc.slice(1).split(' ');
   let depth = 61;
-  for (const token of tokens) {
+  for (const token of moc.slice(1).split(' ')) {
     const [d, rest] = token.includes('/') ? token.split('/') : [String(depth), token];
     depth = Number(d);
     if (!rest) continue;
     const [a, b] = rest.split('-');
-    const count = BigInt(b ?? a ?? '0') - BigInt(a ?? '0') + 1n;
-    covered += count << BigInt(61 - depth);
+    covered += (BigInt(b ?? a ?? '0') - BigInt(a ?? '0') + 1n) << BigInt(61 - depth);
   }
-  assert.equal(covered, 75n * 864_000_000n);
+  return covered;
+}
+
+test('a time MOC covers exactly the intervals, in canonical form with the resolution stated', () => {
+  const moc = timeMocFromJdIntervals([
+    [2460000.5, 2460001],
+    [2460001.5, 2460001.75],
+  ]);
+  assert.equal(coveredTicks(moc), 75n * 864_000_000n);
+  // Day boundaries align with large cells, so no depth-61 cell: the '61/' terminator says the resolution.
+  assert.match(moc, / 61\/$/);
+  assert.equal(timeMocFromJdIntervals([]), 't61/');
+});
+
+test('barycentric TCB JD agrees with astropy to within a few seconds', (t) => {
+  if (!requireAstropy(t)) return;
+  const cases = [
+    [53343.92, 83.633, 22.0145],
+    [56000.1, 329.717, -30.2256],
+    [60500.7, 228.53, -59.16],
+  ] as const;
+  const expected = runPythonJson<number[]>(`
+import json
+from astropy.time import Time
+from astropy.coordinates import SkyCoord, EarthLocation
+import astropy.units as u
+site = EarthLocation.from_geocentric(0, 0, 0, unit=u.m)
+cases = ${JSON.stringify(cases)}
+out = []
+for mjd, ra, dec in cases:
+    t = Time(mjd, format='mjd', scale='utc', location=site)
+    ltt = t.light_travel_time(SkyCoord(ra, dec, unit='deg'), kind='barycentric', ephemeris='builtin')
+    out.append((t.tcb + ltt).jd)
+print(json.dumps(out))
+`);
+  cases.forEach(([mjd, ra, dec], i) => {
+    const ours = mjdUtcToBarycentricJdTcb(mjd, ra, dec);
+    const diffSeconds = Math.abs(ours - (expected[i] as number)) * 86400;
+    assert.ok(diffSeconds < 5, `case ${i}: ${diffSeconds.toFixed(3)} s from astropy`);
+  });
 });
