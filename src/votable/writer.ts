@@ -1,0 +1,165 @@
+/**
+ * Streaming VOTable writer for TAP results: column metadata and an (async)
+ * iterable of row batches in, UTF-8 chunks out. Rows are encoded as they arrive
+ * and handed out in chunks of about `chunkBytes`, so memory stays flat for a
+ * result of any length. An error while rows are being written still ends in a
+ * valid document, with INFO QUERY_STATUS=ERROR after the TABLE (DALI 1.1 §4.4.2).
+ */
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { binaryFieldEncoder } from './binary-encode.js';
+import { ByteSink } from './byte-sink.js';
+import { cellTextFormatter, VOTABLE_TEXT, type RowSource } from './cells.js';
+import { resultClosing, resultOpening, type ResultDocumentOptions } from './document.js';
+import { VotableError } from './errors.js';
+import { checkFieldDescription, isStringType, type FieldDescription } from './field.js';
+import {
+  DEFAULT_CHUNK_BYTES,
+  forEachCell,
+  streamRows,
+  textQueue,
+  type RowSerializer,
+} from './row-stream.js';
+import { escapeXmlText } from './xml.js';
+
+export type VotableSerialization = 'TABLEDATA' | 'BINARY2';
+
+export interface VotableWriteOptions extends ResultDocumentOptions {
+  /** Default BINARY2: smaller and faster; TABLEDATA for people and XML tools. */
+  readonly serialization?: VotableSerialization;
+  /**
+   * The result was truncated at MAXREC: true, or a function asked after the last row
+   * (for callers that learn it while reading). Adds INFO QUERY_STATUS=OVERFLOW after the TABLE.
+   */
+  readonly overflow?: boolean | (() => boolean);
+  /** Told about an error that ended the rows early (the document reports it and stays valid). */
+  readonly onError?: (error: unknown) => void;
+  /** About how many bytes make a chunk (default 64 KiB). */
+  readonly chunkBytes?: number;
+}
+
+export interface WriteSummary {
+  /** Complete rows written. */
+  readonly rows: number;
+  readonly overflow: boolean;
+  /** What ended the rows early, if anything. */
+  readonly error?: unknown;
+}
+
+function tabledataSerializer(fields: readonly FieldDescription[]): RowSerializer {
+  const shapes = fields.map(checkFieldDescription);
+  const formatters = fields.map((f, i) => cellTextFormatter(f, shapes[i], VOTABLE_TEXT));
+  const escapes = fields.map((f) => isStringType(f.datatype));
+  const queue = textQueue();
+  return {
+    opening: '<TABLEDATA>\n',
+    closing: '</TABLEDATA>',
+    add(row, rowNumber) {
+      let tr = '<TR>';
+      forEachCell(row, fields, rowNumber, (column) => {
+        const value = row[column];
+        const cell = value === null || value === undefined ? '' : formatters[column]!(value);
+        if (cell === '') tr += '<TD/>';
+        else tr += escapes[column] ? `<TD>${escapeXmlText(cell)}</TD>` : `<TD>${cell}</TD>`;
+      });
+      queue.append(tr + '</TR>\n');
+    },
+    pending: queue.pending,
+    take: queue.take,
+  };
+}
+
+function binary2Serializer(fields: readonly FieldDescription[]): RowSerializer {
+  const encoders = fields.map((f) => binaryFieldEncoder(f, checkFieldDescription(f)));
+  const flagBytes = (fields.length + 7) >> 3;
+  const sink = new ByteSink();
+  return {
+    opening: '<BINARY2>\n<STREAM encoding="base64">\n',
+    closing: '</STREAM>\n</BINARY2>',
+    add(row, rowNumber) {
+      const rowStart = sink.length;
+      sink.zeros(flagBytes);
+      try {
+        forEachCell(row, fields, rowNumber, (column) => {
+          const value = row[column];
+          const encoder = encoders[column]!;
+          if (value !== null && value !== undefined) {
+            encoder.write(sink, value);
+            return;
+          }
+          // Null flags: most significant bit of the first byte is the first column.
+          const flagAt = rowStart + (column >> 3);
+          sink.setU8(flagAt, sink.at(flagAt) | (0x80 >> (column & 7)));
+          encoder.writeNull(sink);
+        });
+      } catch (error) {
+        sink.truncate(rowStart);
+        throw error;
+      }
+    },
+    pending: () => sink.length,
+    take(final) {
+      const text = sink.takeBase64(final);
+      return text === '' ? '' : text + '\n';
+    },
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Writes a TAP result VOTable. Throws (before the first chunk) a VotableError when
+ * the fields are unusable; errors while rows are written end the document with
+ * QUERY_STATUS=ERROR and are reported through `onError` and the summary.
+ */
+export async function* writeVotable(
+  fields: readonly FieldDescription[],
+  rows: RowSource,
+  options: VotableWriteOptions = {},
+): AsyncGenerator<Buffer, WriteSummary, undefined> {
+  if (fields.length === 0) throw new VotableError('a result table needs at least one field');
+  const serializer =
+    (options.serialization ?? 'BINARY2') === 'BINARY2'
+      ? binary2Serializer(fields)
+      : tabledataSerializer(fields);
+  yield Buffer.from(resultOpening(fields, serializer.opening, options), 'utf8');
+
+  const progress = { rows: 0 };
+  let failure: { error: unknown } | undefined;
+  try {
+    yield* streamRows(serializer, rows, options.chunkBytes ?? DEFAULT_CHUNK_BYTES, progress);
+  } catch (error) {
+    failure = { error };
+    options.onError?.(error);
+  }
+  const overflow =
+    failure === undefined &&
+    (typeof options.overflow === 'function' ? options.overflow() : options.overflow === true);
+  const tail = resultClosing(serializer.closing, {
+    overflow,
+    errorMessage: failure === undefined ? undefined : messageOf(failure.error),
+  });
+  yield Buffer.from(serializer.take(true) + tail, 'utf8');
+  return failure === undefined
+    ? { rows: progress.rows, overflow }
+    : { rows: progress.rows, overflow, error: failure.error };
+}
+
+/** Sends chunks to a Writable (an HTTP response, a file) with backpressure, then ends it. */
+export async function writeChunksTo(
+  chunks: AsyncIterable<Uint8Array>,
+  destination: Writable,
+): Promise<void> {
+  await pipeline(Readable.from(chunks), destination);
+}
+
+/** Media types of the result formats (VOTable 1.5 §8, TAP 1.1 §5.1.3). */
+export const MEDIA_TYPES = {
+  BINARY2: 'application/x-votable+xml; serialization=BINARY2',
+  TABLEDATA: 'application/x-votable+xml; serialization=TABLEDATA',
+  csv: 'text/csv; header=present',
+  tsv: 'text/tab-separated-values',
+  json: 'application/json',
+} as const;
