@@ -1,0 +1,704 @@
+/**
+ * SQL generation: one visitor over the resolved ADQL tree. Each database dialect
+ * (src/engine/dialect/*) is a small subclass that overrides what differs: geometry,
+ * a few functions and operators, type names, and the user-defined functions.
+ *
+ * Every identifier in the output is quoted and every literal escaped by this class;
+ * nothing the user typed reaches the SQL except through those two paths.
+ */
+import type {
+  AggregateCall,
+  BoxConstructor,
+  Cast,
+  CircleConstructor,
+  ColumnReference,
+  Comparison,
+  Expression,
+  FromItem,
+  FunctionCall,
+  Like,
+  NumberLiteral,
+  OrderItem,
+  PointConstructor,
+  PolygonConstructor,
+  Query,
+  QueryBody,
+  SelectCore,
+} from './ast.js';
+import { integerLiteralValue } from './annotate.js';
+import { AdqlError } from './errors.js';
+import type { ColumnBinding, QueryAnnotations, ResolvedQuery } from './resolve.js';
+import { isNumericKind, kindOf, type ValueKind, type ValueType } from './types.js';
+import { conversionFactor } from './units.js';
+import { findUserDefinedFunction } from './udfs.js';
+
+export interface CompileOptions {
+  /** The most rows the service returns (TAP MAXREC); combined with TOP as the LIMIT. */
+  readonly maxRows?: number;
+}
+
+/** A database flavour of SQL that resolved ADQL can be compiled to. */
+export interface SqlDialect {
+  readonly name: string;
+  compile(resolved: ResolvedQuery, options?: CompileOptions): string;
+}
+
+/** SQL type names the compiler casts to; dialects name them their way. */
+export type SqlType =
+  'smallint' | 'integer' | 'bigint' | 'real' | 'double' | 'varchar' | 'timestamp' | 'boolean';
+
+/** A region predicate: CONTAINS(a, b) or INTERSECTS(a, b) with the kinds of both sides. */
+export interface RegionTest {
+  readonly op: 'CONTAINS' | 'INTERSECTS';
+  readonly a: Expression;
+  readonly b: Expression;
+  readonly aKind: ValueKind;
+  readonly bKind: ValueKind;
+}
+
+/** A point as two SQL expressions in degrees (longitude not normalised). */
+export interface PointSql {
+  readonly ra: string;
+  readonly dec: string;
+}
+
+export abstract class SqlCompiler {
+  protected readonly annotations: QueryAnnotations;
+
+  constructor(
+    protected readonly resolved: ResolvedQuery,
+    protected readonly options: CompileOptions = {},
+  ) {
+    this.annotations = resolved.annotations;
+  }
+
+  /** The SQL of the whole statement. */
+  compile(): string {
+    const maxRows = this.options.maxRows;
+    if (maxRows !== undefined && (!Number.isSafeInteger(maxRows) || maxRows < 0)) {
+      throw new RangeError(`maxRows must be a non-negative integer, not ${maxRows}`);
+    }
+    return this.query(this.resolved.ast, maxRows);
+  }
+
+  // ------------------------------------------------------------ quoting
+
+  quoteIdentifier(name: string): string {
+    return `"${name.replaceAll('"', '""')}"`;
+  }
+
+  quoteString(value: string): string {
+    if (value.includes('\u0000')) {
+      throw new AdqlError('string literals cannot contain the NUL character', this.resolved.ast.at);
+    }
+    return `'${value.replaceAll("'", "''")}'`;
+  }
+
+  /** A double-precision constant, never a decimal/numeric one. */
+  protected doubleLiteral(value: number): string {
+    if (!Number.isFinite(value)) throw new Error(`internal: non-finite constant ${value}`);
+    return `CAST(${numberText(value)} AS ${this.typeName('double')})`;
+  }
+
+  protected abstract typeName(type: SqlType): string;
+
+  // ------------------------------------------------------------ queries
+
+  protected query(q: Query, limit?: number): string {
+    const ctes = q.with.map((w) => {
+      const name = this.annotations.ctes.get(w) as string;
+      return `${this.quoteIdentifier(name)} AS (${this.query(w.query)})`;
+    });
+    const withClause = ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : '';
+    const orderBy = this.orderBy(q.orderBy);
+    const body = q.body;
+    if (body.kind === 'select') {
+      const top = body.top;
+      const rows = top === undefined ? limit : limit === undefined ? top : Math.min(top, limit);
+      return `${withClause}${this.selectCore(body)}${orderBy}${this.limitOffset(rows, q.offset)}`;
+    }
+    if (body.kind === 'setop') {
+      return `${withClause}${this.setOperation(body)}${orderBy}${this.limitOffset(limit, q.offset)}`;
+    }
+    const inner = this.quoteIdentifier('q');
+    return `${withClause}SELECT * FROM (${this.query(body)}) AS ${inner}${orderBy}${this.limitOffset(limit, q.offset)}`;
+  }
+
+  protected limitOffset(limit: number | undefined, offset: number | undefined): string {
+    return `${limit === undefined ? '' : ` LIMIT ${limit}`}${offset === undefined ? '' : ` OFFSET ${offset}`}`;
+  }
+
+  private body(body: QueryBody): string {
+    switch (body.kind) {
+      case 'select':
+        return `${this.selectCore(body)}${this.limitOffset(body.top, undefined)}`;
+      case 'setop':
+        return this.setOperation(body);
+      case 'query':
+        return this.query(body);
+    }
+  }
+
+  private setOperation(op: Extract<QueryBody, { kind: 'setop' }>): string {
+    return `(${this.body(op.left)}) ${op.op}${op.all ? ' ALL' : ''} (${this.body(op.right)})`;
+  }
+
+  protected orderBy(items: readonly OrderItem[]): string {
+    if (items.length === 0) return '';
+    // NULLs sort as the largest value on every engine (PostgreSQL's rule).
+    const terms = items.map(
+      (i) => `${this.expression(i.expr)} ${i.descending ? 'DESC NULLS FIRST' : 'ASC NULLS LAST'}`,
+    );
+    return ` ORDER BY ${terms.join(', ')}`;
+  }
+
+  protected selectCore(core: SelectCore): string {
+    const outputs = this.annotations.outputsOf(core);
+    const items = outputs.map((o) => {
+      const value = o.expr ? this.expression(o.expr) : this.binding(o.binding as ColumnBinding);
+      return `${value} AS ${this.quoteIdentifier(o.name)}`;
+    });
+    let sql = `SELECT ${core.distinct ? 'DISTINCT ' : ''}${items.join(', ')}`;
+    sql += ` FROM ${core.from.map((f) => this.fromItem(f)).join(', ')}`;
+    if (core.where) sql += ` WHERE ${this.condition(core.where)}`;
+    if (core.groupBy.length > 0)
+      sql += ` GROUP BY ${core.groupBy.map((g) => this.expression(g)).join(', ')}`;
+    if (core.having) sql += ` HAVING ${this.condition(core.having)}`;
+    return sql;
+  }
+
+  protected fromItem(item: FromItem): string {
+    switch (item.kind) {
+      case 'table': {
+        const r = this.annotations.relations.get(item);
+        if (!r) throw new Error('internal: unresolved table');
+        const source =
+          r.source.kind === 'table'
+            ? `${this.quoteIdentifier(r.source.table.schema)}.${this.quoteIdentifier(r.source.table.name)}`
+            : this.quoteIdentifier(r.source.kind === 'cte' ? r.source.name : r.alias);
+        return `${source} AS ${this.quoteIdentifier(r.alias)}`;
+      }
+      case 'derivedTable': {
+        const r = this.annotations.relations.get(item);
+        if (!r) throw new Error('internal: unresolved subquery');
+        return `(${this.query(item.query)}) AS ${this.quoteIdentifier(r.alias)}`;
+      }
+      case 'join': {
+        const left = this.fromItem(item.left);
+        const right = this.fromItem(item.right);
+        const pairs = this.annotations.joinPairs.get(item);
+        if (item.type === 'CROSS' || (item.type === 'INNER' && !item.on && !pairs)) {
+          return `(${left} CROSS JOIN ${right})`;
+        }
+        const on = pairs
+          ? pairs.map(([l, r]) => `${this.binding(l)} = ${this.binding(r)}`).join(' AND ')
+          : this.condition(item.on as Expression);
+        const type = item.type === 'INNER' ? 'INNER' : `${item.type} OUTER`;
+        return `(${left} ${type} JOIN ${right} ON ${on})`;
+      }
+    }
+  }
+
+  protected binding(b: ColumnBinding): string {
+    switch (b.kind) {
+      case 'relationColumn':
+        return `${this.quoteIdentifier(b.relation)}.${this.quoteIdentifier(b.column)}`;
+      case 'outputName':
+        return this.quoteIdentifier(b.name);
+      case 'merged':
+        if (b.joinType === 'FULL')
+          return `COALESCE(${this.binding(b.left)}, ${this.binding(b.right)})`;
+        return this.binding(b.joinType === 'RIGHT' ? b.right : b.left);
+    }
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  protected typeOf(e: Expression): ValueType {
+    return this.annotations.typeOf(e);
+  }
+
+  protected kind(e: Expression): ValueKind {
+    return kindOf(this.typeOf(e));
+  }
+
+  /** A boolean SQL condition. */
+  protected condition(e: Expression): string {
+    return this.expression(e);
+  }
+
+  expression(e: Expression): string {
+    switch (e.kind) {
+      case 'number':
+        return this.numberLiteral(e);
+      case 'string':
+        return this.quoteString(e.value);
+      case 'boolean':
+        return e.value ? 'TRUE' : 'FALSE';
+      case 'null':
+        return 'NULL';
+      case 'column':
+        return this.columnReference(e);
+      case 'unary':
+        return e.op === '-' ? `(- ${this.expression(e.operand)})` : this.expression(e.operand);
+      case 'binary':
+        return this.binary(e.op, e.left, e.right);
+      case 'call':
+        return e.udf ? this.userDefinedFunction(e) : this.builtinFunction(e);
+      case 'aggregate':
+        return this.aggregate(e);
+      case 'cast':
+        return this.cast(e);
+      case 'pointConstructor':
+        return this.point(e);
+      case 'circleConstructor':
+        return this.circle(e);
+      case 'boxConstructor':
+        return this.box(e);
+      case 'polygonConstructor':
+        return this.polygon(e);
+      case 'regionConstructor':
+        throw new AdqlError('REGION is not supported', e.at);
+      case 'scalarSubquery':
+        return `(${this.query(e.query)})`;
+      case 'comparison':
+        return this.comparison(e);
+      case 'between':
+        return `(${this.expression(e.value)}${e.negated ? ' NOT' : ''} BETWEEN ${this.comparable(e.low, e.value)} AND ${this.comparable(e.high, e.value)})`;
+      case 'in': {
+        const list = e.query
+          ? this.query(e.query)
+          : (e.list ?? []).map((x) => this.comparable(x, e.value)).join(', ');
+        return `(${this.expression(e.value)}${e.negated ? ' NOT' : ''} IN (${list}))`;
+      }
+      case 'like':
+        return this.like(e);
+      case 'nullTest':
+        return `(${this.expression(e.value)} IS${e.negated ? ' NOT' : ''} NULL)`;
+      case 'exists':
+        return `(EXISTS (${this.query(e.query)}))`;
+      case 'logical':
+        return `(${this.condition(e.left)} ${e.op} ${this.condition(e.right)})`;
+      case 'not':
+        return `(NOT ${this.condition(e.operand)})`;
+    }
+  }
+
+  protected numberLiteral(e: NumberLiteral): string {
+    if (e.numberKind === 'decimal' || e.numberKind === 'real')
+      return this.doubleLiteral(Number(e.text));
+    const type = this.typeOf(e);
+    if (type.datatype === 'double') return this.doubleLiteral(Number(e.text));
+    const value = integerLiteralValue(e);
+    return value < 0n ? `(${value})` : String(value);
+  }
+
+  protected columnReference(e: ColumnReference): string {
+    const b = this.annotations.columns.get(e);
+    if (!b) throw new Error(`internal: unresolved column at ${e.at.line}:${e.at.column}`);
+    return this.binding(b);
+  }
+
+  /** A value compared with `other`: integer 0/1 become FALSE/TRUE next to a boolean. */
+  protected comparable(e: Expression, other: Expression): string {
+    if (this.kind(other) === 'boolean' && this.kind(e) === 'integer') {
+      if (e.kind === 'number') return integerLiteralValue(e) === 0n ? 'FALSE' : 'TRUE';
+      return `CAST(${this.expression(e)} AS ${this.typeName('boolean')})`;
+    }
+    return this.expression(e);
+  }
+
+  protected comparison(e: Comparison): string {
+    const region = this.regionComparison(e);
+    if (region !== undefined) return region;
+    return `(${this.comparable(e.left, e.right)} ${e.op} ${this.comparable(e.right, e.left)})`;
+  }
+
+  /**
+   * `1 = CONTAINS(a, b)`, `INTERSECTS(a, b) = 0` and friends compile to a direct predicate,
+   * which databases can use an index or a range scan for.
+   */
+  private regionComparison(e: Comparison): string | undefined {
+    if (e.op !== '=' && e.op !== '<>') return undefined;
+    const pick = (call: Expression, literal: Expression): string | undefined => {
+      if (
+        call.kind !== 'call' ||
+        call.udf ||
+        (call.name !== 'CONTAINS' && call.name !== 'INTERSECTS')
+      )
+        return undefined;
+      if (literal.kind !== 'number' || literal.numberKind !== 'integer') return undefined;
+      const value = integerLiteralValue(literal);
+      if (value !== 0n && value !== 1n) return undefined;
+      const predicate = this.regionPredicate(this.regionTest(call));
+      return (value === 1n) === (e.op === '=') ? predicate : `(NOT ${predicate})`;
+    };
+    return pick(e.right, e.left) ?? pick(e.left, e.right);
+  }
+
+  private regionTest(call: FunctionCall): RegionTest {
+    const [a, b] = call.args as [Expression, Expression];
+    let test: RegionTest = {
+      op: call.name as RegionTest['op'],
+      a,
+      b,
+      aKind: this.kind(a),
+      bKind: this.kind(b),
+    };
+    // ADQL 2.1 §4.2.14: INTERSECTS with a POINT means CONTAINS with the point first.
+    if (test.op === 'INTERSECTS' && test.bKind === 'point' && test.aKind !== 'point') {
+      test = { op: 'CONTAINS', a: b, b: a, aKind: 'point', bKind: test.aKind };
+    } else if (test.op === 'INTERSECTS' && test.aKind === 'point')
+      test = { ...test, op: 'CONTAINS' };
+    return test;
+  }
+
+  protected binary(op: string, left: Expression, right: Expression): string {
+    const l = this.expression(left);
+    const r = this.expression(right);
+    const integers = this.kind(left) === 'integer' && this.kind(right) === 'integer';
+    switch (op) {
+      case '/':
+        return integers ? this.integerDivision(l, r) : `(${l} / ${r})`;
+      case '%':
+        return this.modulo(l, r, integers);
+      default:
+        return `(${l} ${op} ${r})`;
+    }
+  }
+
+  /** Integer division truncates toward zero on every engine (SQL's rule, as in PostgreSQL). */
+  protected integerDivision(l: string, r: string): string {
+    return `(${l} / ${r})`;
+  }
+
+  /** MOD: the remainder has the sign of the dividend (ADQL 2.1 §2.3). */
+  protected modulo(l: string, r: string, integers: boolean): string {
+    return integers ? `(${l} % ${r})` : `(${l} - ${r} * trunc(${l} / ${r}))`;
+  }
+
+  protected like(e: Like): string {
+    return this.likeSql(
+      this.expression(e.value),
+      this.expression(e.pattern),
+      e.caseInsensitive,
+      e.negated,
+    );
+  }
+
+  protected likeSql(
+    value: string,
+    pattern: string,
+    caseInsensitive: boolean,
+    negated: boolean,
+  ): string {
+    return `(${value}${negated ? ' NOT' : ''} ${caseInsensitive ? 'ILIKE' : 'LIKE'} ${pattern})`;
+  }
+
+  protected double(e: Expression): string {
+    const sql = this.expression(e);
+    return this.typeOf(e).datatype === 'double'
+      ? sql
+      : `CAST(${sql} AS ${this.typeName('double')})`;
+  }
+
+  protected builtinFunction(e: FunctionCall): string {
+    const args = e.args;
+    const arg = (i: number): Expression => args[i] as Expression;
+    const d = (i: number): string => this.double(arg(i));
+    switch (e.name) {
+      case 'ABS':
+        return `abs(${this.expression(arg(0))})`;
+      case 'CEILING':
+        return `ceil(${d(0)})`;
+      case 'FLOOR':
+        return `floor(${d(0)})`;
+      case 'ROUND':
+        return this.round(d(0), args.length > 1 ? this.expression(arg(1)) : '0');
+      case 'TRUNCATE':
+        return this.truncate(d(0), args.length > 1 ? this.expression(arg(1)) : '0');
+      case 'MOD': {
+        const integers = this.kind(arg(0)) === 'integer' && this.kind(arg(1)) === 'integer';
+        return integers
+          ? this.modulo(this.expression(arg(0)), this.expression(arg(1)), true)
+          : this.modulo(d(0), d(1), false);
+      }
+      case 'DEGREES':
+      case 'RADIANS':
+      case 'EXP':
+      case 'SQRT':
+      case 'SIN':
+      case 'COS':
+      case 'TAN':
+      case 'COT':
+      case 'ASIN':
+      case 'ACOS':
+      case 'ATAN':
+        return `${e.name.toLowerCase()}(${d(0)})`;
+      case 'LOG':
+        return `ln(${d(0)})`;
+      case 'LOG10':
+        return `log10(${d(0)})`;
+      case 'ATAN2':
+        return `atan2(${d(0)}, ${d(1)})`;
+      case 'POWER':
+        return `power(${d(0)}, ${d(1)})`;
+      case 'PI':
+        return 'pi()';
+      case 'RAND':
+        // The seed argument has no defined meaning in ADQL 2.1; it is ignored.
+        return 'random()';
+      case 'LOWER':
+      case 'UPPER':
+        return `${e.name.toLowerCase()}(${this.expression(arg(0))})`;
+      case 'COALESCE':
+        return `COALESCE(${args.map((a) => this.expression(a)).join(', ')})`;
+      case 'IN_UNIT': {
+        const from = this.typeOf(arg(0)).unit as string;
+        const to = (arg(1) as Extract<Expression, { kind: 'string' }>).value;
+        return `(${d(0)} * ${this.doubleLiteral(conversionFactor(from, to))})`;
+      }
+      case 'TIMESTAMP':
+        return `CAST(${this.expression(arg(0))} AS ${this.typeName('timestamp')})`;
+      case 'CONTAINS':
+      case 'INTERSECTS':
+        return `CAST(${this.regionPredicate(this.regionTest(e))} AS ${this.typeName('integer')})`;
+      case 'DISTANCE':
+        return args.length === 2
+          ? this.distance(arg(0), arg(1))
+          : this.distanceOfCoordinates(d(0), d(1), d(2), d(3));
+      case 'AREA':
+        return this.area(arg(0), this.kind(arg(0)));
+      case 'CENTROID':
+        return this.centroid(arg(0), this.kind(arg(0)));
+      case 'COORD1':
+      case 'COORD2':
+        return this.coordinate(arg(0), e.name === 'COORD1' ? 1 : 2);
+      case 'COORDSYS':
+        // Every position this service publishes is ICRS.
+        return `CASE WHEN ${this.expression(arg(0))} IS NULL THEN NULL ELSE 'ICRS' END`;
+      default:
+        throw new AdqlError(`function ${e.name} is not supported`, e.at);
+    }
+  }
+
+  /** ROUND(x, n): half away from zero, with the same floating-point steps everywhere. */
+  protected round(x: string, n: string): string {
+    return `hearc_round(${x}, ${n})`;
+  }
+
+  protected truncate(x: string, n: string): string {
+    return `hearc_truncate(${x}, ${n})`;
+  }
+
+  protected aggregate(e: AggregateCall): string {
+    // Sums of REAL values are computed in double precision everywhere (PostgreSQL keeps float4).
+    const sumsReals =
+      (e.name === 'SUM' || e.name === 'AVG') && e.arg !== undefined && this.kind(e.arg) === 'real';
+    const value = e.arg ? (sumsReals ? this.double(e.arg) : this.expression(e.arg)) : '';
+    const inner = e.arg ? `${e.distinct ? 'DISTINCT ' : ''}${value}` : '*';
+    const sql = `${e.name.toLowerCase()}(${inner})`;
+    // SUM and AVG widen differently per database; give them the annotated type.
+    if (e.name === 'SUM' || e.name === 'AVG' || e.name === 'COUNT') {
+      return `CAST(${sql} AS ${this.typeName(e.name === 'COUNT' || this.typeOf(e).datatype === 'long' ? 'bigint' : 'double')})`;
+    }
+    return sql;
+  }
+
+  protected cast(e: Cast): string {
+    const value = this.expression(e.operand);
+    switch (e.target) {
+      case 'SMALLINT':
+        return `CAST(${value} AS ${this.typeName('smallint')})`;
+      case 'INTEGER':
+        return `CAST(${value} AS ${this.typeName('integer')})`;
+      case 'BIGINT':
+        return `CAST(${value} AS ${this.typeName('bigint')})`;
+      case 'REAL':
+        return `CAST(${value} AS ${this.typeName('real')})`;
+      case 'DOUBLE PRECISION':
+        return `CAST(${value} AS ${this.typeName('double')})`;
+      case 'TIMESTAMP':
+        return `CAST(${value} AS ${this.typeName('timestamp')})`;
+      case 'CHAR':
+      case 'VARCHAR':
+        return this.castToString(value, e.length ?? (e.target === 'CHAR' ? 1 : undefined));
+      default:
+        // Geometry casts are only accepted on values of that type already.
+        return value;
+    }
+  }
+
+  /** CAST to CHAR(n)/VARCHAR(n): truncated to n characters, never padded. */
+  protected abstract castToString(value: string, length: number | undefined): string;
+
+  protected userDefinedFunction(e: FunctionCall): string {
+    const f = findUserDefinedFunction(e.name);
+    if (!f) throw new AdqlError(`unknown function '${e.name}'`, e.at);
+    const args = e.args.map((a, i) => {
+      const p = f.parameters[i];
+      return p?.adqlType === 'DOUBLE PRECISION' ? this.double(a) : this.expression(a);
+    });
+    const sql = this.udf(f.name, args, e);
+    if (sql === undefined)
+      throw new AdqlError(`function ${f.name} is not available on this database`, e.at);
+    return sql;
+  }
+
+  /** The dialect's SQL for one user-defined function of src/adql/udfs.ts. */
+  /** The SQL of one user-defined function of src/adql/udfs.ts (helpers from the dialect preludes). */
+  protected udf(name: string, args: readonly string[], _call: FunctionCall): string | undefined {
+    const [a, b, c, d] = args;
+    const integer = this.typeName('integer');
+    switch (name) {
+      case 'ivo_healpix_index':
+        return `hearc_healpix_index(${a}, ${b}, ${c})`;
+      case 'ivo_healpix_center':
+        return `hearc_healpix_center(${a}, ${b})`;
+      case 'ivo_hasword':
+        return `hearc_hasword(${a}, ${b})`;
+      case 'ivo_nocasematch':
+        return `CAST(${this.likeSql(a as string, b as string, true, false)} AS ${integer})`;
+      case 'ivo_interval_overlaps':
+        return `CAST((${a} <= ${d} AND ${c} <= ${b}) AS ${integer})`;
+      case 'ivo_string_agg':
+        return `string_agg(${a}, ${b})`;
+      default:
+        return undefined;
+    }
+  }
+
+  // ------------------------------------------------------------ geometry (per dialect)
+
+  protected abstract point(e: PointConstructor): string;
+  protected abstract circle(e: CircleConstructor): string;
+  protected abstract box(e: BoxConstructor): string;
+  protected abstract polygon(e: PolygonConstructor): string;
+  /** A boolean predicate for CONTAINS/INTERSECTS (INTERSECTS with a point already turned around). */
+  protected abstract regionPredicate(test: RegionTest): string;
+  /** AREA of a circle or polygon, in square degrees. */
+  protected abstract regionArea(value: string, kind: ValueKind): string;
+  protected abstract centroid(g: Expression, kind: ValueKind): string;
+
+  protected distance(a: Expression, b: Expression): string {
+    const p = this.pointSql(a);
+    const q = this.pointSql(b);
+    return this.distanceOfCoordinates(p.ra, p.dec, q.ra, q.dec);
+  }
+
+  /** Both preludes define hearc_dist with the same haversine formula. */
+  protected distanceOfCoordinates(ra1: string, dec1: string, ra2: string, dec2: string): string {
+    return `hearc_dist(${ra1}, ${dec1}, ${ra2}, ${dec2})`;
+  }
+
+  protected area(g: Expression, kind: ValueKind): string {
+    const value = this.expression(g);
+    if (kind !== 'point') return this.regionArea(value, kind);
+    return `CASE WHEN ${value} IS NULL THEN NULL ELSE CAST(0 AS ${this.typeName('double')}) END`;
+  }
+
+  protected coordinate(p: Expression, axis: 1 | 2): string {
+    if (p.kind === 'pointConstructor') {
+      return axis === 1 ? `hearc_ra(${this.double(p.ra)})` : this.double(p.dec);
+    }
+    const c = this.coordinatesOf(this.expression(p));
+    return axis === 1 ? c.ra : c.dec;
+  }
+
+  // ------------------------------------------------------------ helpers for dialects
+
+  /** The coordinates (degrees) of a compiled point value of the dialect. */
+  protected abstract coordinatesOf(pointSql: string): PointSql;
+
+  /** The coordinates of a point expression; for POINT(ra, dec) its arguments as they are. */
+  protected pointSql(e: Expression): PointSql {
+    if (e.kind === 'pointConstructor') return { ra: this.double(e.ra), dec: this.double(e.dec) };
+    return this.coordinatesOf(this.expression(e));
+  }
+
+  protected centerSql(center: CircleConstructor['center']): PointSql {
+    return center.kind === 'coordinates'
+      ? { ra: this.double(center.ra), dec: this.double(center.dec) }
+      : this.pointSql(center.point);
+  }
+
+  /** The value of an expression made only of numeric literals, or undefined. */
+  protected constantValue(e: Expression): number | undefined {
+    switch (e.kind) {
+      case 'number':
+        return Number(e.numberKind === 'hex' ? integerLiteralValue(e) : e.text);
+      case 'unary': {
+        const v = this.constantValue(e.operand);
+        return v === undefined ? undefined : e.op === '-' ? -v : v;
+      }
+      case 'binary': {
+        const l = this.constantValue(e.left);
+        const r = this.constantValue(e.right);
+        if (l === undefined || r === undefined || !isNumericKind(this.kind(e))) return undefined;
+        if (e.op === '+') return l + r;
+        if (e.op === '-') return l - r;
+        if (e.op === '*') return l * r;
+        if (e.op === '/' && r !== 0 && this.kind(e) === 'real') return l / r;
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** The constant centre and radius of a CIRCLE(...) constructor, if they are constants. */
+  protected constantCone(e: Expression): { ra: number; dec: number; radius: number } | undefined {
+    if (e.kind !== 'circleConstructor') return undefined;
+    const center = e.center;
+    const coords =
+      center.kind === 'coordinates'
+        ? center
+        : center.point.kind === 'pointConstructor'
+          ? center.point
+          : undefined;
+    if (!coords) return undefined;
+    const ra = this.constantValue(coords.ra);
+    const dec = this.constantValue(coords.dec);
+    const radius = this.constantValue(e.radius);
+    if (ra === undefined || dec === undefined || radius === undefined) return undefined;
+    return { ra, dec, radius };
+  }
+
+  /**
+   * A cheap range condition on a point's coordinates that every point within `radius`
+   * degrees of (ra, dec) satisfies: a declination band, and when the cone does not
+   * reach a pole, a right-ascension window that is correct across RA = 0/360.
+   */
+  protected coneBoundingBox(
+    raSql: string,
+    decSql: string,
+    cone: { ra: number; dec: number; radius: number },
+  ): string | undefined {
+    // Widened by 1e-6 deg, more than the 1e-9 rad tolerance of the exact tests.
+    const r = cone.radius + 1e-6;
+    if (!(r > 0) || !Number.isFinite(cone.ra) || !Number.isFinite(cone.dec) || r >= 180)
+      return undefined;
+    const parts = [
+      `${decSql} BETWEEN ${this.doubleLiteral(cone.dec - r)} AND ${this.doubleLiteral(cone.dec + r)}`,
+    ];
+    if (Math.abs(cone.dec) + r < 90) {
+      const rad = Math.PI / 180;
+      const halfWidth = Math.asin(Math.min(1, Math.sin(r * rad) / Math.cos(cone.dec * rad))) / rad;
+      const center = cone.ra - 360 * Math.floor(cone.ra / 360);
+      const lo = center - halfWidth;
+      const hi = center + halfWidth;
+      const windows = [0, -360, 360].map(
+        (shift) =>
+          `${raSql} BETWEEN ${this.doubleLiteral(lo + shift)} AND ${this.doubleLiteral(hi + shift)}`,
+      );
+      parts.push(`(${windows.join(' OR ')})`);
+    }
+    return `(${parts.join(' AND ')})`;
+  }
+}
+
+/** Shortest text that reads back as the same double, in a form every SQL engine parses. */
+export function numberText(value: number): string {
+  const text = String(value);
+  return /e/i.test(text) ? text.replace(/e\+?/i, 'E') : text;
+}

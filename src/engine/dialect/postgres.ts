@@ -1,0 +1,134 @@
+/**
+ * ADQL → PostgreSQL + pg_sphere SQL. Geometry uses spoint/scircle/spoly with pg_sphere's
+ * operators (`<@` contained by, `&&` overlaps) in index-friendly order: the column on the
+ * left, the constant region on the right. Cones on constant coordinates also get the
+ * range prefilter on the point's own columns, as in DuckDB.
+ */
+import type {
+  BoxConstructor,
+  CircleConstructor,
+  Expression,
+  PointConstructor,
+  PolygonConstructor,
+} from '../../adql/ast.js';
+import {
+  type CompileOptions,
+  type PointSql,
+  type RegionTest,
+  SqlCompiler,
+  type SqlDialect,
+  type SqlType,
+} from '../../adql/compiler.js';
+import type { ResolvedQuery } from '../../adql/resolve.js';
+import type { ValueKind } from '../../adql/types.js';
+
+const postgresTypes: Readonly<Record<SqlType, string>> = {
+  smallint: 'smallint',
+  integer: 'integer',
+  bigint: 'bigint',
+  real: 'real',
+  double: 'double precision',
+  varchar: 'varchar',
+  timestamp: 'timestamp',
+  boolean: 'boolean',
+};
+
+export class PostgresCompiler extends SqlCompiler {
+  protected typeName(type: SqlType): string {
+    return postgresTypes[type];
+  }
+
+  /** ADQL's LIKE has no escape character; PostgreSQL's default one is '\'. */
+  protected override likeSql(
+    value: string,
+    pattern: string,
+    caseInsensitive: boolean,
+    negated: boolean,
+  ): string {
+    const op = `${negated ? 'NOT ' : ''}${caseInsensitive ? 'ILIKE' : 'LIKE'}`;
+    return `(${value} ${op} ${pattern} ESCAPE '')`;
+  }
+
+  protected castToString(value: string, length: number | undefined): string {
+    return `CAST(${value} AS varchar${length === undefined ? '' : `(${length})`})`;
+  }
+
+  // ------------------------------------------------------------ geometry values
+
+  protected coordinatesOf(point: string): PointSql {
+    return { ra: `degrees(long(${point}))`, dec: `degrees(lat(${point}))` };
+  }
+
+  private spoint(p: PointSql): string {
+    return `spoint(radians(${p.ra}), radians(${p.dec}))`;
+  }
+
+  /** A point value: POINT(ra, dec) is built, anything else is already an spoint. */
+  private spointOf(e: Expression): string {
+    return e.kind === 'pointConstructor' ? this.point(e) : this.expression(e);
+  }
+
+  protected point(e: PointConstructor): string {
+    return this.spoint({ ra: this.double(e.ra), dec: this.double(e.dec) });
+  }
+
+  private circleCenter(e: CircleConstructor): string {
+    return e.center.kind === 'coordinates'
+      ? this.spoint(this.centerSql(e.center))
+      : this.spointOf(e.center.point);
+  }
+
+  protected circle(e: CircleConstructor): string {
+    return `scircle(${this.circleCenter(e)}, radians(${this.double(e.radius)}))`;
+  }
+
+  protected box(e: BoxConstructor): string {
+    const c = this.centerSql(e.center);
+    return `hearc_box(${c.ra}, ${c.dec}, ${this.double(e.width)}, ${this.double(e.height)})`;
+  }
+
+  protected polygon(e: PolygonConstructor): string {
+    if (this.kind(e.args[0] as Expression) === 'point') {
+      return `hearc_spoly_of_points(ARRAY[${e.args.map((a) => this.spointOf(a)).join(', ')}]::spoint[])`;
+    }
+    return `hearc_spoly(ARRAY[${e.args.map((a) => this.double(a)).join(', ')}]::double precision[])`;
+  }
+
+  // ------------------------------------------------------------ predicates and measures
+
+  protected regionPredicate(test: RegionTest): string {
+    const { a, b, aKind, bKind } = test;
+    const left = this.expression(a);
+    const right = this.expression(b);
+    if (aKind === 'point' && bKind === 'point') return `((${left} <-> ${right}) <= 1e-9)`;
+    if (test.op === 'INTERSECTS') return `(${left} && ${right})`;
+    const exact = `(${left} <@ ${right})`;
+    // A range prefilter needs the point's own columns: POINT(ra, dec), not an spoint column.
+    const cone = a.kind === 'pointConstructor' ? this.constantCone(b) : undefined;
+    const box = cone
+      ? this.coneBoundingBox(this.pointSql(a).ra, this.pointSql(a).dec, cone)
+      : undefined;
+    return box ? `(${box} AND ${exact})` : exact;
+  }
+
+  protected regionArea(value: string, kind: ValueKind): string {
+    const steradians =
+      kind === 'circle' ? `2 * pi() * (1 - cos(radius(${value})))` : `area(${value})`;
+    return `(${steradians} * power(180 / pi(), 2))`;
+  }
+
+  protected centroid(g: Expression, kind: ValueKind): string {
+    if (kind === 'point') return this.spointOf(g);
+    if (kind === 'circle')
+      return g.kind === 'circleConstructor'
+        ? this.circleCenter(g)
+        : `center(${this.expression(g)})`;
+    return `hearc_spoly_centroid(${this.expression(g)})`;
+  }
+}
+
+export const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  compile: (resolved: ResolvedQuery, options?: CompileOptions) =>
+    new PostgresCompiler(resolved, options).compile(),
+};
