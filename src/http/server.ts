@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
+import { dataAccessPlugin } from './datalink.js';
 import { vosiPlugin } from './vosi.js';
 
 export interface ServerOptions {
@@ -15,6 +16,8 @@ export interface ServerOptions {
   readonly baseUrl: string;
   /** pino logging: false to silence (tests), true for JSON logs. */
   readonly logger?: boolean;
+  /** Folder of the DataLink product cache (default: in the OS temporary folder). */
+  readonly productCacheDir?: string;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -24,6 +27,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     prefix: '/tap',
     engine: options.engine,
     schema: options.schema,
+  });
+  await app.register(dataAccessPlugin, {
+    engine: options.engine,
+    baseUrl: options.baseUrl,
+    cacheDir: options.productCacheDir,
   });
   return app;
 }

@@ -1,0 +1,140 @@
+/**
+ * The links of a dataset (DataLink 1.1 with the high-energy ObsCore extension's
+ * semantics): `#this` for the event list (content_qualifier hea-event-list), one
+ * `#calibration` per IRF component (aeff, edisp, psf, bkgrate, rad_max), `#package`
+ * for each original file (hea-event-bundle), and an error row for an unknown ID.
+ */
+import { stat } from 'node:fs/promises';
+import type { DatasetCatalog, IrfComponentRef, PublishedDataset } from './catalog.js';
+import { fileContentType, resolveStoreFile } from './files.js';
+import { EMPTY_PRIMARY_BYTES, EVENT_LIST_PRODUCT, type ProductCache } from './products.js';
+
+/** One row of a {links} response; exactly one of accessUrl, serviceDef, errorMessage is set. */
+export interface DataLinkRow {
+  readonly id: string;
+  readonly accessUrl?: string;
+  readonly serviceDef?: string;
+  readonly errorMessage?: string;
+  readonly semantics: string;
+  readonly description?: string;
+  readonly contentType?: string;
+  readonly contentLength?: number;
+  readonly contentQualifier?: string;
+}
+
+const FITS = 'application/fits';
+
+const IRF_TITLES: Readonly<Record<string, string>> = {
+  aeff: 'Effective area',
+  edisp: 'Energy dispersion',
+  psf: 'Point spread function',
+  bkgrate: 'Background rate',
+  rad_max: 'Directional cut (RAD_MAX)',
+};
+
+const segment = encodeURIComponent;
+const pathOf = (relativePath: string): string => relativePath.split('/').map(segment).join('/');
+
+/** The URLs of products and files under the public base URL of the service. */
+export class ProductUrls {
+  private readonly base: string;
+  constructor(baseUrl: string) {
+    this.base = baseUrl.replace(/\/+$/, '');
+  }
+  product(dataset: PublishedDataset, name: string): string {
+    return `${this.base}/products/${segment(dataset.collection)}/${segment(dataset.obsId)}/${segment(name)}`;
+  }
+  file(collection: string, relativePath: string): string {
+    return `${this.base}/files/${segment(collection)}/${pathOf(relativePath)}`;
+  }
+}
+
+export interface LinkSources {
+  readonly catalog: DatasetCatalog;
+  readonly products: ProductCache;
+  readonly urls: ProductUrls;
+}
+
+function irfDescription(irf: IrfComponentRef): string {
+  const title = IRF_TITLES[irf.component] ?? `Response component ${irf.component}`;
+  const enclosure = irf.enclosure ? `, ${irf.enclosure}` : '';
+  return `${title} (HDU ${irf.hduName}, ${irf.hduClass}${enclosure})`;
+}
+
+async function datasetLinks(
+  id: string,
+  dataset: PublishedDataset,
+  { products, urls }: LinkSources,
+): Promise<DataLinkRow[]> {
+  const rows: DataLinkRow[] = [];
+  const eventsSize = await products.builtSize(dataset, EVENT_LIST_PRODUCT);
+  rows.push({
+    id,
+    accessUrl: urls.product(dataset, EVENT_LIST_PRODUCT),
+    semantics: '#this',
+    description: `Event list of observation ${dataset.obsId} (EVENTS and GTI HDUs)`,
+    contentType: FITS,
+    ...(eventsSize !== undefined ? { contentLength: eventsSize } : {}),
+    contentQualifier: 'hea-event-list',
+  });
+  for (const irf of dataset.irfs) {
+    const built = await products.builtSize(dataset, irf.productName);
+    const size =
+      built ?? (irf.hduSize !== undefined ? EMPTY_PRIMARY_BYTES + irf.hduSize : undefined);
+    rows.push({
+      id,
+      accessUrl: urls.product(dataset, irf.productName),
+      semantics: '#calibration',
+      description: irfDescription(irf),
+      contentType: FITS,
+      ...(size !== undefined ? { contentLength: size } : {}),
+      contentQualifier: irf.component,
+    });
+  }
+  for (const relativePath of dataset.files) {
+    const path =
+      dataset.dataStore === undefined
+        ? undefined
+        : await resolveStoreFile(dataset.dataStore, relativePath);
+    const size = path === undefined ? undefined : (await stat(path).catch(() => undefined))?.size;
+    if (size === undefined) {
+      rows.push({
+        id,
+        semantics: '#package',
+        errorMessage: `FatalFault: ${relativePath} is not a file inside the data store`,
+      });
+      continue;
+    }
+    rows.push({
+      id,
+      accessUrl: urls.file(dataset.collection, relativePath),
+      semantics: '#package',
+      description: `Original data store file ${relativePath} (event list and responses as published)`,
+      contentType: fileContentType(relativePath),
+      contentLength: size,
+      contentQualifier: 'hea-event-bundle',
+    });
+  }
+  return rows;
+}
+
+/** The links of each ID, in the order given; an unknown ID gets one NotFoundFault row. */
+export async function linksFor(
+  ids: readonly string[],
+  sources: LinkSources,
+): Promise<DataLinkRow[]> {
+  const datasets = await sources.catalog.datasets(ids);
+  const rows: DataLinkRow[] = [];
+  for (const id of ids) {
+    const dataset = datasets.get(id);
+    if (dataset) rows.push(...(await datasetLinks(id, dataset, sources)));
+    else {
+      rows.push({
+        id,
+        semantics: '#this',
+        errorMessage: `NotFoundFault: ${id} is not a dataset published by this service`,
+      });
+    }
+  }
+  return rows;
+}
