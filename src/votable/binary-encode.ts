@@ -150,6 +150,14 @@ export function binaryFieldEncoder(
   const arrayShape = arrayShapeOf(field, shape);
   if (arrayShape === undefined) return { write: element, writeNull: nullElements(datatype, 1) };
   const components = componentsOf(datatype);
+  if (arrayShape.variable && (arrayShape.multidimensional || components === 2)) {
+    // VOTable counts elements; astropy 5 reads AxB* counts as rows of A, STIL 4.1 complex counts as floats.
+    throw new VotableError(
+      `BINARY2 of variable-length ${components === 2 ? 'complex' : 'multidimensional'} arrays ` +
+        `(arraysize ${arrayShape.text}) is read differently by astropy and STIL: write this table as TABLEDATA`,
+      { field: field.name },
+    );
+  }
   const writeElements = (sink: ByteSink, array: ArrayLike<unknown>): void => {
     if (datatype === 'bit') writeBits(sink, array);
     else for (let i = 0; i < array.length; i++) element(sink, array[i]);

@@ -188,6 +188,11 @@ function checkCount(
       `array has ${elements} elements, arraysize ${shape.text} needs ${shape.maxElements}`,
     );
   }
+  if (shape.variable && elements % shape.unit !== 0) {
+    throw new VotableError(
+      `array has ${elements} elements, not a multiple of ${shape.unit} (arraysize ${shape.text})`,
+    );
+  }
   if (shape.variable && shape.maxElements !== undefined && elements > shape.maxElements) {
     throw new VotableError(`array has ${elements} elements, more than arraysize ${shape.text}`);
   }
@@ -269,9 +274,9 @@ function readChars(reader: ByteReader, count: number, wide: boolean, cutAtNul: b
   const at = reader.take(count * (wide ? 2 : 1));
   let text: string;
   if (wide) {
-    const units = new Array<number>(count);
-    for (let i = 0; i < count; i++) units[i] = reader.view.getUint16(at + 2 * i);
-    text = String.fromCharCode(...units);
+    text = Buffer.from(reader.bytes.subarray(at, at + 2 * count))
+      .swap16()
+      .toString('utf16le');
   } else {
     text = Buffer.from(reader.bytes.buffer, reader.bytes.byteOffset + at, count).toString('latin1');
   }
@@ -287,13 +292,19 @@ export function binaryCellDecoder(
 ): BinaryCellDecoder {
   const datatype = field.datatype;
   const sizeOf = ELEMENT_BYTES[datatype];
-  const lengthOf = (reader: ByteReader, unitBytes: number): number => {
+  /** Elements in this cell: fixed, or the stream's count (VOTable counts elements, complex as one). */
+  const lengthOf = (reader: ByteReader, elementBytes: number): number => {
     if (shape !== undefined && !shape.variable) return shape.maxElements ?? 0;
-    const n = reader.count();
-    if (n * unitBytes > reader.remaining) {
-      throw new VotableError(`array length ${n} runs past the end of the data stream`);
+    const elements = reader.count();
+    if (elements * elementBytes > reader.remaining) {
+      throw new VotableError(`array length ${elements} runs past the end of the data stream`);
     }
-    return n;
+    if (shape !== undefined && elements % shape.unit !== 0) {
+      throw new VotableError(
+        `array length ${elements} is not a multiple of ${shape.unit} (arraysize ${shape.text})`,
+      );
+    }
+    return elements;
   };
   if (datatype === 'char' || datatype === 'unicodeChar') {
     const wide = datatype === 'unicodeChar';
@@ -301,7 +312,8 @@ export function binaryCellDecoder(
       readChars(reader, shape === undefined ? 1 : lengthOf(reader, sizeOf), wide, true);
   }
   if (datatype === 'bit') {
-    if (shape === undefined) return (reader) => (reader.view.getUint8(reader.take(1)) & 0x80) !== 0;
+    // The standard sets the most significant bit; astropy 5 writes 0x08, so any set bit reads as true.
+    if (shape === undefined) return (reader) => reader.view.getUint8(reader.take(1)) !== 0;
     return (reader) => readBits(reader, lengthOf(reader, 1 / 8));
   }
   const element = binaryElement(datatype);

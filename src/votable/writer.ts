@@ -9,7 +9,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { binaryFieldEncoder } from './binary-encode.js';
 import { ByteSink } from './byte-sink.js';
-import { cellTextFormatter, VOTABLE_TEXT, type RowSource } from './cells.js';
+import { cellTextFormatter, componentsOf, VOTABLE_TEXT, type RowSource } from './cells.js';
 import { resultClosing, resultOpening, type ResultDocumentOptions } from './document.js';
 import { VotableError } from './errors.js';
 import { checkFieldDescription, isStringType, type FieldDescription } from './field.js';
@@ -50,6 +50,12 @@ function tabledataSerializer(fields: readonly FieldDescription[]): RowSerializer
   const shapes = fields.map(checkFieldDescription);
   const formatters = fields.map((f, i) => cellTextFormatter(f, shapes[i], VOTABLE_TEXT));
   const escapes = fields.map((f) => isStringType(f.datatype));
+  // astropy 5.2 cannot read an empty TD for a fixed-length complex array (E02): NaNs say null there.
+  const nulls = fields.map((f, i) => {
+    const shape = shapes[i];
+    if (componentsOf(f.datatype) !== 2 || shape === undefined || shape.variable) return '<TD/>';
+    return `<TD>${new Array<string>(2 * (shape.maxElements ?? 0)).fill('NaN').join(' ')}</TD>`;
+  });
   const queue = textQueue();
   return {
     opening: '<TABLEDATA>\n',
@@ -58,7 +64,11 @@ function tabledataSerializer(fields: readonly FieldDescription[]): RowSerializer
       let tr = '<TR>';
       forEachCell(row, fields, rowNumber, (column) => {
         const value = row[column];
-        const cell = value === null || value === undefined ? '' : formatters[column]!(value);
+        if (value === null || value === undefined) {
+          tr += nulls[column];
+          return;
+        }
+        const cell = formatters[column]!(value);
         if (cell === '') tr += '<TD/>';
         else tr += escapes[column] ? `<TD>${escapeXmlText(cell)}</TD>` : `<TD>${cell}</TD>`;
       });

@@ -90,7 +90,7 @@ export function astropyDump(path: string): AstropyDump {
   return runPythonJson<AstropyDump>(DUMP, [path]);
 }
 
-function pyNumber(text: string): number {
+export function pyNumber(text: string): number {
   if (text === 'NaN') return NaN;
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;

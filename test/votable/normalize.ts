@@ -29,16 +29,28 @@ function element(field: FieldDescription, value: unknown): Normal {
   }
 }
 
-export function normalize(field: FieldDescription, value: CellValue | undefined): Normal {
+/**
+ * The comparable form of a cell. With `nanIsNull` (for readers such as astropy that
+ * mask NaN) NaN values and elements count as null.
+ */
+export function normalize(
+  field: FieldDescription,
+  value: CellValue | undefined,
+  nanIsNull = false,
+): Normal {
   if (value === null || value === undefined) return null;
+  if (nanIsNull && typeof value === 'number' && Number.isNaN(value)) return null;
   if (field.datatype === 'char' || field.datatype === 'unicodeChar') {
     const text = value instanceof Date ? formatTimestamp(value) : String(value);
     const safe = field.datatype === 'char' ? sanitizeAscii(text) : sanitizeXmlText(text);
     return safe === '' ? null : safe;
   }
   if (typeof value === 'object' && !(value instanceof Date)) {
-    const array = Array.from(value as ArrayLike<unknown>, (v) => element(field, v));
-    if (array.length === 0 || array.every((v) => v === null)) return null;
+    const array = Array.from(value as ArrayLike<unknown>, (v) =>
+      nanIsNull && typeof v === 'number' && Number.isNaN(v) ? null : element(field, v),
+    );
+    // TABLEDATA cannot tell null from an empty array; NaN may stand for null (VOTable 1.5 §5.5).
+    if (array.length === 0 || array.every((v) => v === null || Number.isNaN(v))) return null;
     return array;
   }
   return element(field, value);

@@ -235,7 +235,11 @@ describe('cell values', () => {
         [1, 2, 3, 4],
         /polygon needs an even number of at least 6 values/,
       ],
-      [{ name: 'g', datatype: 'float', arraysize: '2x*' }, [1, 2, 3], /not a multiple of 2/],
+      [
+        { name: 'g', datatype: 'float', arraysize: '2x2' },
+        [1, 2, 3],
+        /array has 3 elements, arraysize 2x2 needs 4/,
+      ],
       [{ name: 'v', datatype: 'int', arraysize: '2*' }, [1, 2, 3], /more than arraysize 2\*/],
       [
         { name: 't', datatype: 'char', arraysize: '*', xtype: 'timestamp' },
