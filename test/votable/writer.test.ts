@@ -14,6 +14,8 @@ import {
   type FieldDescription,
   type Row,
 } from '../../src/votable/index.js';
+import type { Cursor } from '../../src/engine/types.js';
+import type { ColumnDef } from '../../src/schema/types.js';
 import { ALL_FIELDS, ALL_ROWS, batches, collect, ICRS, SERIALIZATIONS } from './fixtures.js';
 
 async function written(
@@ -305,6 +307,56 @@ describe('cell values', () => {
       assert.ok(count > 20, `${serialization}: ${count} chunks`);
       assert.ok(largest < 4096 * 2, `${serialization}: largest chunk ${largest}`);
     }
+  });
+
+  it('closes the row source (an engine cursor) when the consumer stops early', async () => {
+    let closed = false;
+    async function* cursor(): AsyncGenerator<Row[]> {
+      try {
+        for (let i = 0; ; i++) yield [[i, 'some text to fill the chunks']];
+      } finally {
+        closed = true;
+      }
+    }
+    const fields: FieldDescription[] = [
+      { name: 'i', datatype: 'int' },
+      { name: 's', datatype: 'char', arraysize: '*' },
+    ];
+    let bytes = 0;
+    for await (const chunk of writeVotable(fields, cursor(), { chunkBytes: 256 })) {
+      bytes += chunk.length;
+      if (bytes > 1000) break;
+    }
+    assert.ok(closed);
+  });
+
+  it('takes catalog ColumnDefs and engine cursors as they are', async () => {
+    const columns: readonly ColumnDef[] = [
+      {
+        name: 's_ra',
+        datatype: 'double',
+        unit: 'deg',
+        description: 'right ascension',
+        principal: true,
+      },
+      {
+        name: 's_region',
+        datatype: 'double',
+        arraysize: '*',
+        xtype: 'polygon',
+        description: 'footprint',
+      },
+    ];
+    const cursor = {
+      columnNames: ['s_ra', 's_region'],
+      close: async () => undefined,
+      async *[Symbol.asyncIterator]() {
+        yield [[83.6, [1, 2, 3, 4, 5, 6]] as const];
+      },
+    } satisfies Cursor;
+    const table = readVotable((await collect(writeVotable(columns, cursor))).bytes);
+    assert.deepEqual(table.rows, [[83.6, [1, 2, 3, 4, 5, 6]]]);
+    assert.equal(table.fields[0]?.description, 'right ascension');
   });
 
   it('writes to a Node Writable with backpressure', async () => {
