@@ -69,7 +69,7 @@ export function forEachCell(
   }
 }
 
-/** Encodes all rows, yielding full chunks; returns the number of rows written. Errors propagate. */
+/** Encodes all rows, yielding full chunks and counting rows in `progress`. Errors propagate. */
 export async function* streamRows(
   serializer: RowSerializer,
   rows: RowSource,
