@@ -104,7 +104,7 @@ export class DataLinkService {
     return {
       status: 200,
       contentType: DATALINK_MEDIA_TYPE,
-      body: linksDocument(rows, { overflow: request.overflow }),
+      body: await linksDocument(rows, { overflow: request.overflow }),
     };
   }
 
