@@ -41,7 +41,7 @@ test('BSCALE/BZERO and BLANK give doubles, NaN for blank pixels; unscaled images
   const blank = file.image('BLANK16').read();
   assert.ok(blank instanceof Float64Array);
   assert.deepEqual(Array.from(blank), [1, Number.NaN, 3]);
-  assert.deepEqual(Array.from(file.image('F32').read()), [1, 3]);
+  assert.deepEqual(Array.from(file.image('F32').read() as Float32Array), [1, 3]);
   const plain = file.image('PLAIN');
   assert.ok(plain.read() instanceof Int16Array);
   assert.deepEqual(plain.shape, [2, 1]);
