@@ -32,3 +32,11 @@ export function parseLinks(document: string): LinkRecord[] {
     return record as unknown as LinkRecord;
   });
 }
+
+/** The links of these IDs from the server at `address` (GET). */
+export async function fetchLinks(address: string, ...ids: string[]): Promise<LinkRecord[]> {
+  const query = ids.map((id) => `ID=${encodeURIComponent(id)}`).join('&');
+  const response = await fetch(`${address}/datalink?${query}`);
+  if (response.status !== 200) throw new Error(`{links} answered ${response.status}`);
+  return parseLinks(await response.text());
+}

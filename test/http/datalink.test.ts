@@ -5,14 +5,15 @@
  * byte for byte, with the advertised content_length.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { scanHdus } from '../../src/fits/index.js';
 import { obscoreTable } from '../../src/obscore/schema.js';
 import { didOf, serveStore, SIM_COLLECTION, simulatedStore } from '../datalink/fixtures.js';
-import { parseLinks } from '../datalink/links-document.js';
+import { fetchLinks, parseLinks } from '../datalink/links-document.js';
+import { requireTestData } from '../helpers/env.js';
 
 const DATALINK = 'application/x-votable+xml;content=datalink';
 
@@ -169,5 +170,61 @@ test('products hold only their HDUs, byte for byte, with the advertised content_
     const response = await fetch(`${address}${path}`);
     assert.equal(response.status, 404, path);
     await response.arrayBuffer();
+  }
+});
+
+test('a source gone from the store: the product answers 404 and #package an error row', async (t) => {
+  const { dir, runs } = await simulatedStore(t);
+  const { address } = await serveStore(t, dir, SIM_COLLECTION);
+  const run = runs[1]!;
+  rmSync(join(dir, run.fileName));
+  const response = await fetch(`${address}/products/${SIM_COLLECTION}/${run.obsId}/events.fits`);
+  assert.equal(response.status, 404);
+  assert.match(await response.text(), /no longer a file inside the data store/);
+  const links = await fetchLinks(address, didOf(SIM_COLLECTION, run.obsId));
+  const packaged = links.find((l) => l.semantics === '#package');
+  assert.match(packaged?.error_message ?? '', /^FatalFault: /);
+  assert.equal(packaged?.access_url, null);
+});
+
+test('MAGIC point-like IRFs: aeff, edisp and rad_max products from HDUs named with spaces', async (t) => {
+  const store = requireTestData(t, 'magic-rad-max');
+  if (!store) return;
+  const { address } = await serveStore(t, store, 'magic');
+  const links = await fetchLinks(address, didOf('magic', 5029747));
+  assert.deepEqual(
+    links.map((l) => `${l.semantics} ${l.content_qualifier}`),
+    [
+      '#this hea-event-list',
+      '#calibration aeff',
+      '#calibration edisp',
+      '#calibration rad_max',
+      '#package hea-event-bundle',
+    ],
+  );
+  const source = join(store, 'data', '20131004_05029747_DL3_CrabNebula-W0.40+035.fits');
+  const original = readFileSync(source);
+  const hdus = await scanHdus(source);
+  const bytesOf = (name: string): Buffer => {
+    const hdu = hdus.find((h) => h.name === name)!;
+    return original.subarray(hdu.headerOffset, hdu.headerOffset + hdu.hduByteLength);
+  };
+  const expected: Record<string, Buffer> = {
+    aeff: bytesOf('EFFECTIVE AREA'),
+    edisp: bytesOf('ENERGY DISPERSION'),
+    rad_max: bytesOf('RAD_MAX'),
+    'hea-event-list': Buffer.concat([bytesOf('EVENTS'), bytesOf('GTI')]),
+  };
+  for (const link of links) {
+    const body = Buffer.from(await (await fetch(link.access_url!)).arrayBuffer());
+    if (link.semantics === '#package') {
+      assert.equal(
+        link.access_url,
+        `${address}/files/magic/data/${encodeURIComponent(source.split('/').pop()!)}`,
+      );
+      assert.deepEqual(body, original);
+      continue;
+    }
+    assert.deepEqual(body.subarray(2880), expected[link.content_qualifier!], link.access_url!);
   }
 });
