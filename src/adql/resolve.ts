@@ -373,11 +373,11 @@ class Resolver {
         for (const c of columns) outputs.push({ name: c.name, type: c.type, binding: c.binding });
       } else {
         const type = this.expression(item.expr, expr('the select list', 'allowed'));
-        outputs.push({
-          name: item.alias?.name ?? defaultColumnName(item.expr),
-          type,
-          expr: item.expr,
-        });
+        const binding =
+          item.expr.kind === 'column' ? this.annotations.columns.get(item.expr) : undefined;
+        const name =
+          item.alias?.name ?? (binding ? bindingName(binding) : defaultColumnName(item.expr));
+        outputs.push({ name, type, expr: item.expr });
       }
     }
     if (forcedNames && forcedNames.length !== outputs.length) {
@@ -405,13 +405,17 @@ class Resolver {
         });
       }
     }
-    this.checkGrouping(core, orderBy);
+    this.checkGrouping(core, orderBy, named);
     this.annotations.outputs.set(core, named);
     return named;
   }
 
   /** Non-aggregated columns of a grouped query must be grouped (else the database would fail less clearly). */
-  private checkGrouping(core: SelectCore, orderBy: readonly OrderItem[]): void {
+  private checkGrouping(
+    core: SelectCore,
+    orderBy: readonly OrderItem[],
+    outputs: readonly OutputColumn[],
+  ): void {
     const items = core.items.filter((i) => i.kind === 'derivedColumn').map((i) => i.expr);
     const aggregated = [...items, ...(core.having ? [core.having] : [])].some((e) =>
       this.containsAggregate(e),
@@ -423,7 +427,14 @@ class Resolver {
         'SELECT * cannot be used with GROUP BY or aggregate functions; list the columns',
         star.at,
       );
-    const grouped = new Set(core.groupBy.map((g) => this.key(g)));
+    const grouped = new Set(
+      core.groupBy.map((g) => {
+        const binding = g.kind === 'column' ? this.annotations.columns.get(g) : undefined;
+        const output =
+          binding?.kind === 'outputName' ? outputs.find((o) => o.name === binding.name) : undefined;
+        return this.key(output?.expr ?? g);
+      }),
+    );
     const check = (e: Expression, clause: string): void => {
       if (
         grouped.has(this.key(e)) ||
@@ -734,7 +745,7 @@ class Resolver {
       if (found.length > 1) {
         const owners = s.from.relations
           .filter((r) => r.columns.some((c) => matchesName(name, c.name)))
-          .map((r) => r.label);
+          .map((r) => (r.alias ? quotedName(r.alias) : r.label));
         throw new AdqlError(
           `column name '${name.name}' is ambiguous: it is in ${owners.join(' and ')}; qualify it, e.g. ${owners[0] ?? 't'}.${name.name}`,
           ref.at,
@@ -982,6 +993,12 @@ function matchesQualifier(relation: Relation, qualifier: readonly Identifier[]):
     matchesName(qualifier[0] as Identifier, table.schema) &&
     matchesName(qualifier[1] as Identifier, table.name)
   );
+}
+
+/** The name a column reference stands for (as published, not as typed). */
+function bindingName(b: ColumnBinding): string {
+  if (b.kind === 'merged') return bindingName(b.left);
+  return b.kind === 'relationColumn' ? b.column : b.name;
 }
 
 /** Gives each result column a name no other column of the result has (case-insensitively). */

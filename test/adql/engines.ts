@@ -28,7 +28,6 @@ export async function openDuckDbCorpus(): Promise<Engine> {
 }
 
 const server = 'postgres://postgres@127.0.0.1:5432';
-const database = 'hearc_adql_test';
 
 /** Skips off CI (fails on CI) when PostgreSQL with pg_sphere is not reachable. */
 export function requirePostgres(t: TestContext): boolean {
@@ -39,7 +38,8 @@ export function requirePostgres(t: TestContext): boolean {
   ]);
 }
 
-export async function openPostgresCorpus(): Promise<Engine> {
+/** A fresh database per test file, so that files running at once do not meet. */
+export async function openPostgresCorpus(database = 'hearc_adql_test'): Promise<Engine> {
   const admin = postgres(`${server}/postgres`, { max: 1, onnotice: () => undefined });
   try {
     await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
@@ -54,7 +54,9 @@ export type Row = readonly unknown[];
 
 function plain(value: SqlValue | unknown): unknown {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'bigint') return Number(value);
+  // Large integers (HEALPix indices at high order) stay exact as text.
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(plain);
   return value;

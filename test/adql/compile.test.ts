@@ -1,0 +1,161 @@
+/**
+ * The SQL the dialects generate: limits, quoting, the constructs that differ between
+ * DuckDB and PostgreSQL, and the index-friendly geometry forms.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compileAdql, userDefinedFunctions } from '../../src/adql/index.js';
+import { duckDbDialect } from '../../src/engine/dialect/duckdb.js';
+import { postgresDialect } from '../../src/engine/dialect/postgres.js';
+import { testSchema } from './fixtures.js';
+
+const duck = (adql: string, maxRows?: number): string =>
+  compileAdql(adql, testSchema, duckDbDialect, { maxRows }).sql;
+const pg = (adql: string, maxRows?: number): string =>
+  compileAdql(adql, testSchema, postgresDialect, { maxRows }).sql;
+
+test('TOP and the service limit combine into one LIMIT (the smaller), OFFSET is kept', () => {
+  assert.match(duck('SELECT TOP 5 id FROM hearc.sample'), / LIMIT 5$/);
+  assert.match(duck('SELECT TOP 5 id FROM hearc.sample', 3), / LIMIT 3$/);
+  assert.match(duck('SELECT TOP 5 id FROM hearc.sample', 30), / LIMIT 5$/);
+  assert.match(duck('SELECT id FROM hearc.sample', 30), / LIMIT 30$/);
+  assert.doesNotMatch(duck('SELECT id FROM hearc.sample'), /LIMIT/);
+  assert.match(
+    duck('SELECT TOP 5 id FROM hearc.sample ORDER BY id OFFSET 10', 3),
+    /ORDER BY "id" ASC NULLS LAST LIMIT 3 OFFSET 10$/,
+  );
+  assert.match(
+    duck('SELECT id FROM hearc.sample UNION SELECT id FROM hearc.sample', 7),
+    /\) LIMIT 7$/,
+  );
+  assert.match(duck('SELECT id FROM hearc.sample', 0), / LIMIT 0$/);
+  assert.throws(() => duck('SELECT id FROM hearc.sample', -1), RangeError);
+});
+
+test('every identifier is quoted and every string literal escaped', () => {
+  const sql = duck(
+    `SELECT "name" AS "we""ird", 'it''s' AS s FROM hearc.sample AS "My Table" WHERE name = 'x''; DROP TABLE y; --'`,
+  );
+  assert.match(sql, /AS "we""ird"/);
+  assert.match(sql, /'it''s'/);
+  assert.match(sql, /= 'x''; DROP TABLE y; --'/);
+  assert.match(sql, /FROM "hearc"\."sample" AS "t1"/);
+  assert.doesNotMatch(sql, /My Table/);
+});
+
+test('SELECT * lists the published columns, never the table’s others', () => {
+  const sql = duck('SELECT * FROM ivoa.obscore_hea');
+  assert.equal(
+    sql,
+    'SELECT "t1"."obs_publisher_did" AS "obs_publisher_did", "t1"."energy_min" AS "energy_min", "t1"."energy_max" AS "energy_max", "t1"."ev_xel" AS "ev_xel", "t1"."event_type" AS "event_type" FROM "ivoa"."obscore_hea" AS "t1"',
+  );
+});
+
+test('integer division truncates on both engines; decimals are doubles', () => {
+  assert.match(duck('SELECT small / 2 FROM hearc.sample'), /\("t1"\."small" \/\/ 2\)/);
+  assert.match(pg('SELECT small / 2 FROM hearc.sample'), /\("t1"\."small" \/ 2\)/);
+  assert.match(duck('SELECT ra / 2 FROM hearc.sample'), /\("t1"\."ra" \/ 2\)/);
+  assert.match(duck('SELECT 2.5 FROM hearc.sample'), /CAST\(2\.5 AS DOUBLE\)/);
+  assert.match(pg('SELECT 2.5 FROM hearc.sample'), /CAST\(2\.5 AS double precision\)/);
+  assert.match(pg('SELECT 1e-300 FROM hearc.sample'), /CAST\(1E-300 AS double precision\)/);
+});
+
+test('LIKE has no escape character on either engine', () => {
+  assert.match(pg("SELECT id FROM hearc.sample WHERE name LIKE 'a\\%'"), /LIKE 'a\\%' ESCAPE ''/);
+  assert.doesNotMatch(duck("SELECT id FROM hearc.sample WHERE name LIKE 'a\\%'"), /ESCAPE/);
+});
+
+test('1 = CONTAINS(...) is a predicate; a constant cone adds a range prefilter that wraps at RA 0', () => {
+  const sql = duck(
+    'SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(359.9, 10, 0.5))',
+  );
+  assert.match(sql, /"t1"\."dec" BETWEEN CAST\(9\.4999/);
+  assert.match(sql, /"t1"\."ra" BETWEEN CAST\(359\.39/);
+  assert.match(sql, /OR "t1"\."ra" BETWEEN CAST\(-0\.6/);
+  assert.match(sql, /hearc_in_circle\("t1"\."ra", "t1"\."dec", CAST\(359\.9 AS DOUBLE\)/);
+  assert.doesNotMatch(sql, /CAST\(hearc_in_circle/);
+  // Near the pole the cone covers every RA: no RA window.
+  const polar = duck(
+    'SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(0, 89.9, 0.5))',
+  );
+  assert.match(polar, /"t1"\."dec" BETWEEN/);
+  assert.doesNotMatch(polar, /"t1"\."ra" BETWEEN/);
+  // Not constant: only the exact test.
+  assert.doesNotMatch(
+    duck('SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), cone)'),
+    /BETWEEN/,
+  );
+  assert.match(
+    duck('SELECT id FROM hearc.sample WHERE 0 = CONTAINS(POINT(ra, dec), cone)'),
+    /\(NOT hearc_in_circle/,
+  );
+  assert.match(
+    duck('SELECT CONTAINS(POINT(ra, dec), cone) FROM hearc.sample'),
+    /CAST\(hearc_in_circle\(.*\) AS INTEGER\)/,
+  );
+});
+
+test('PostgreSQL uses pg_sphere operators with the column on the left', () => {
+  assert.match(
+    pg('SELECT id FROM hearc.sample WHERE 1 = CONTAINS(pos, CIRCLE(10, 20, 1))'),
+    /WHERE \("t1"\."pos" <@ scircle\(spoint\(radians\(CAST\(10 AS double precision\)\), radians\(CAST\(20 AS double precision\)\)\), radians\(CAST\(1 AS double precision\)\)\)\)/,
+  );
+  assert.match(
+    pg('SELECT id FROM hearc.sample WHERE 1 = INTERSECTS(footprint, cone)'),
+    /\("t1"\."footprint" && "t1"\."cone"\)/,
+  );
+  assert.match(
+    pg('SELECT id FROM hearc.sample WHERE 1 = INTERSECTS(cone, pos)'),
+    /\("t1"\."pos" <@ "t1"\."cone"\)/,
+  );
+  const cone = pg(
+    'SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(10, 20, 1))',
+  );
+  assert.match(
+    cone,
+    /"t1"\."dec" BETWEEN .* AND \(spoint\(radians\("t1"\."ra"\), radians\("t1"\."dec"\)\) <@ scircle/,
+  );
+});
+
+test('ORDER BY puts NULLs last ascending and first descending on both engines', () => {
+  for (const sql of [
+    duck('SELECT id FROM hearc.sample ORDER BY ra, dec DESC'),
+    pg('SELECT id FROM hearc.sample ORDER BY ra, dec DESC'),
+  ]) {
+    assert.match(sql, /ORDER BY "t1"\."ra" ASC NULLS LAST, "t1"\."dec" DESC NULLS FIRST$/);
+  }
+});
+
+test('joins: USING and NATURAL become explicit conditions; FULL joins merge the key', () => {
+  const sql = duck(
+    'SELECT obs_publisher_did FROM ivoa.obscore FULL OUTER JOIN ivoa.obscore_hea USING (obs_publisher_did)',
+  );
+  assert.match(
+    sql,
+    /COALESCE\("t1"\."obs_publisher_did", "t2"\."obs_publisher_did"\) AS "obs_publisher_did"/,
+  );
+  assert.match(
+    sql,
+    /FULL OUTER JOIN "ivoa"\."obscore_hea" AS "t2" ON "t1"\."obs_publisher_did" = "t2"\."obs_publisher_did"/,
+  );
+  assert.match(
+    duck('SELECT * FROM ivoa.obscore NATURAL JOIN ivoa.obscore_hea'),
+    /INNER JOIN .* ON "t1"\."obs_publisher_did" = "t2"\."obs_publisher_did"/,
+  );
+});
+
+test('every user-defined function compiles on both dialects', () => {
+  const call: Record<string, string> = {
+    ivo_healpix_index: 'ivo_healpix_index(5, ra, dec)',
+    ivo_healpix_center: 'ivo_healpix_center(5, big)',
+    ivo_hasword: "ivo_hasword(name, 'x')",
+    ivo_nocasematch: "ivo_nocasematch(name, 'x%')",
+    ivo_interval_overlaps: 'ivo_interval_overlaps(1, 2, ra, dec)',
+    ivo_string_agg: "ivo_string_agg(name, ',')",
+  };
+  for (const f of userDefinedFunctions) {
+    const adql = `SELECT ${call[f.name] ?? assert.fail(`no example call for ${f.name}`)} FROM hearc.sample`;
+    assert.doesNotThrow(() => duck(adql), f.name);
+    assert.doesNotThrow(() => pg(adql), f.name);
+  }
+});
