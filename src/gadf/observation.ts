@@ -92,13 +92,36 @@ export interface ObservationSummary {
   /** Event energies, TeV. */
   readonly energyMin: number;
   readonly energyMax: number;
-  /** Largest distance of an event from the pointing, deg. */
+  /** Largest distance of an event from the pointing, deg (may be a stray event far out). */
   readonly maxOffset: number;
+  /** Distance from the pointing within which 99% of the events lie, deg. */
+  readonly offset99: number;
   readonly nTels?: number;
   readonly geolon?: number;
   readonly geolat?: number;
   readonly altitude?: number;
   readonly irfs: readonly IrfComponent[];
+}
+
+/** Event offsets binned finely enough for quantiles, in constant memory however many events. */
+class OffsetHistogram {
+  private static readonly BIN = 0.01;
+  private readonly counts = new Float64Array(18001);
+  private total = 0;
+  add(offset: number): void {
+    const bin = Math.min(this.counts.length - 1, Math.floor(offset / OffsetHistogram.BIN));
+    this.counts[bin] = (this.counts[bin] as number) + 1;
+    this.total++;
+  }
+  /** Upper edge of the bin where the cumulative count reaches the fraction. */
+  quantile(fraction: number): number {
+    let seen = 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      seen += this.counts[i] as number;
+      if (seen >= fraction * this.total && this.total > 0) return (i + 1) * OffsetHistogram.BIN;
+    }
+    return 0;
+  }
 }
 
 /** The HDUs of one file, whether read whole or streamed. */
@@ -377,6 +400,7 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   let energyMin = Infinity;
   let energyMax = -Infinity;
   let maxOffset = 0;
+  const offsets = new OffsetHistogram();
   for await (const batch of eventsFile.batches(events.hduName, ['RA', 'DEC', 'ENERGY'])) {
     const ra = numericValues(batch, 'RA');
     const dec = numericValues(batch, 'DEC');
@@ -387,6 +411,7 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
       if (e > energyMax) energyMax = e;
       const offset = angularSeparation(raPnt, decPnt, ra[i] as number, dec[i] as number);
       if (offset > maxOffset) maxOffset = offset;
+      offsets.add(offset);
     }
     eventCount += batch.rowCount;
   }
@@ -456,6 +481,7 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     energyMin: eventCount > 0 ? energyMin * toTeV : NaN,
     energyMax: eventCount > 0 ? energyMax * toTeV : NaN,
     maxOffset,
+    offset99: offsets.quantile(0.99),
     nTels: optionalNumber(header, 'N_TELS', index),
     geolon,
     geolat,

@@ -88,10 +88,23 @@ export function accessUrl(config: PublishConfig, did: string, relativePath: stri
     : `${config.baseUrl}/files/${encodeURIComponent(config.collection)}/${relativePath.split('/').map(encodeURIComponent).join('/')}`;
 }
 
+/**
+ * Radius of the field of view, deg: the offsets the full-enclosure IRFs cover (where
+ * the data can be analysed), else the offset holding 99% of the events. Event lists
+ * may hold stray events tens of degrees out (H.E.S.S. DR1 does), so never the largest offset.
+ */
+export function fieldOfViewRadius(obs: ObservationSummary): number {
+  const fullEnclosure = obs.irfs.filter(
+    (c) => c.type === 'aeff' && c.enclosure === 'full-enclosure',
+  );
+  const irfOffset = Math.max(0, ...fullEnclosure.map((c) => c.offsetMax ?? 0));
+  return irfOffset > 0 ? irfOffset : obs.offset99;
+}
+
 export function observationRows(obs: ObservationSummary, config: PublishConfig): ObservationRows {
   const did = publisherDid(config, obs.obsId);
   const hasEvents = obs.eventCount > 0;
-  const radius = Math.max(obs.maxOffset, 0.01);
+  const radius = Math.max(fieldOfViewRadius(obs), 0.01);
   const target = obs.targetName ?? obs.object ?? null;
   const estsize = Math.ceil(obs.files.reduce((sum, f) => sum + f.size, 0) / 1024);
   const barycentric = (met: number): number =>

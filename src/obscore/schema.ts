@@ -132,7 +132,7 @@ const obscoreColumns: readonly ColumnDef[] = [
     'double',
     'phys.angSize;instr.fov',
     'Char.SpatialAxis.Coverage.Bounds.Extent.diameter',
-    'Diameter of the field of view covered by the events.',
+    'Diameter of the field of view: the offsets covered by the full-enclosure IRFs, else the offset holding 99% of the events.',
     { unit: 'deg' },
   ),
   std(
@@ -140,7 +140,7 @@ const obscoreColumns: readonly ColumnDef[] = [
     'double',
     'pos.outline;obs.field',
     'Char.SpatialAxis.Coverage.Support.Area',
-    'Sky region covered by the events (a polygon enclosing the field of view).',
+    'Field of view (a polygon enclosing the circle of diameter s_fov).',
     { unit: 'deg', arraysize: '*', xtype: 'polygon' },
   ),
   std(

@@ -121,6 +121,8 @@ test('ingest of H.E.S.S. DR1 matches astropy, and re-ingest changes nothing', as
     const resolution = row.s_resolution as number;
     assert.ok(resolution > 180 && resolution < 720, `s_resolution ${resolution} arcsec`);
     close(ext.s_ref_energy, 1e12, 0.2, 's_ref_energy');
+    // Field of view: the full-enclosure IRFs cover offsets up to 2.5 deg.
+    close(row.s_fov, 5, 1e-9, 's_fov');
     const region = row.s_region as number[];
     assert.equal(region.length % 2, 0);
     assert.ok(region.length >= 6, 's_region is a polygon');
