@@ -2,7 +2,7 @@ import { openEngine } from '../engine/index.js';
 import type { Engine } from '../engine/types.js';
 import { buildServer } from '../http/server.js';
 import { catalogTables, publishedSchema } from '../obscore/schema.js';
-import { publishTapSchema, servedSchema } from '../tap/tap-schema.js';
+import { servedSchema } from '../tap/tap-schema.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
 import { integerOption, parseCommandArgs, stringOption } from './options.js';
 
@@ -20,7 +20,6 @@ export async function serveCatalog(
 ): Promise<number> {
   await engine.ensureTables(catalogTables);
   const schema = servedSchema(publishedSchema);
-  await publishTapSchema(engine, schema);
   const baseUrl = settings.baseUrl ?? `http://${settings.host}:${settings.port}`;
   const app = await buildServer({ engine, baseUrl, schema, logger: true });
   const address = await app.listen({ host: settings.host, port: settings.port });

@@ -2,10 +2,15 @@
  * The HTTP server: Fastify with one plugin per protocol. Routes only wire modules
  * together; the work happens in the modules.
  */
+import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
+import { DEFAULT_LIMITS, type ServiceLimits } from '../tap/query.js';
+import { publishTapSchema } from '../tap/tap-schema.js';
 import { dataAccessPlugin } from './datalink.js';
+import { tapSyncPlugin } from './tap.js';
 import { vosiPlugin } from './vosi.js';
 
 export interface ServerOptions {
@@ -16,13 +21,25 @@ export interface ServerOptions {
   readonly baseUrl: string;
   /** pino logging: false to silence (tests), true for JSON logs. */
   readonly logger?: boolean;
+  /** Row and time limits of TAP queries. */
+  readonly limits?: ServiceLimits;
   /** Folder of the DataLink product cache (default: in the OS temporary folder). */
   readonly productCacheDir?: string;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  // TAP_SCHEMA describes exactly what this server serves.
+  await publishTapSchema(options.engine, options.schema);
   const app = Fastify({ logger: options.logger ?? false });
+  await app.register(formbody);
   app.get('/health', async () => ({ status: 'ok' }));
+  const service = {
+    engine: options.engine,
+    schema: options.schema,
+    dialect: sqlDialectFor(options.engine.dialect),
+    limits: options.limits ?? DEFAULT_LIMITS,
+  };
+  await app.register(tapSyncPlugin, { prefix: '/tap', service });
   await app.register(vosiPlugin, {
     prefix: '/tap',
     engine: options.engine,

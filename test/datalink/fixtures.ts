@@ -3,7 +3,6 @@
  * the real H.E.S.S. DR1 store (HEARC_TEST_DATA) ingested into a temporary DuckDB
  * catalog, served on a free port with its own product cache.
  */
-import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -16,7 +15,6 @@ import type { PublishConfig } from '../../src/obscore/config.js';
 import { catalogTables, publishedSchema } from '../../src/obscore/schema.js';
 import { type SimulatedObservation, simulateDataStore } from '../../src/sim/simulate.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
-import { PYTHON } from '../helpers/env.js';
 import { tempDir } from '../helpers/tmp.js';
 
 export interface ServedStore {
@@ -128,24 +126,3 @@ export function rawRequest(
   });
 }
 
-/**
- * Like runPythonJson, without blocking the event loop: the script talks to a server
- * that runs in this process.
- */
-export function runPythonJsonAsync<T>(
-  script: string,
-  args: readonly string[] = [],
-  timeoutMs = 300_000,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      PYTHON,
-      ['-c', script, ...args],
-      { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`python failed (${error.message}): ${stderr.slice(-4000)}`));
-        else resolve(JSON.parse(stdout) as T);
-      },
-    );
-  });
-}

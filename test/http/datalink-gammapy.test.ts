@@ -11,7 +11,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { obscoreTable } from '../../src/obscore/schema.js';
-import { didOf, HESS_COLLECTION, runPythonJsonAsync, serveStore } from '../datalink/fixtures.js';
+import { didOf, HESS_COLLECTION, serveStore } from '../datalink/fixtures.js';
+import { runPythonJsonAsync } from '../helpers/python.js';
 import { requireChecker, requireGammapy, requireTestData } from '../helpers/env.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,0 +1,167 @@
+/**
+ * Running one TAP query (TAP 1.1 §2-5, DALI 1.1): checks the parameters, compiles the
+ * ADQL for the catalog's dialect, and streams the result in the requested format.
+ * Used by sync requests and by async jobs; knows nothing about HTTP frameworks.
+ */
+import { AdqlError, compileAdql, type ResultColumn, type SqlDialect } from '../adql/index.js';
+import { type Engine, QueryCancelledError, type SqlValue } from '../engine/types.js';
+import type { PublishedSchema } from '../schema/types.js';
+import type { FieldDescription, RowBatch, VotableDatatype } from '../votable/index.js';
+import { type ResultFormat, resolveFormat, writeResult } from './formats.js';
+import { TapError, type TapParameters } from './params.js';
+
+export interface ServiceLimits {
+  /** Rows returned when MAXREC is not given. */
+  readonly defaultMaxrec: number;
+  /** The most rows any request may return. */
+  readonly hardMaxrec: number;
+  /** Time a query may run before it is cancelled in the database, ms. */
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ServiceLimits = {
+  defaultMaxrec: 100_000,
+  hardMaxrec: 10_000_000,
+  timeoutMs: 60_000,
+};
+
+export interface QueryService {
+  readonly engine: Engine;
+  /** Tables queries may reach: the published catalog and TAP_SCHEMA, nothing else. */
+  readonly schema: PublishedSchema;
+  readonly dialect: SqlDialect;
+  readonly limits: ServiceLimits;
+}
+
+/** A checked request: everything needed to run it. */
+export interface PreparedQuery {
+  readonly adql: string;
+  readonly sql: string;
+  readonly columns: readonly ResultColumn[];
+  readonly format: ResultFormat;
+  readonly maxrec: number;
+}
+
+const LANGUAGES = new Set(['ADQL', 'ADQL-2.0', 'ADQL-2.1']);
+
+function parseMaxrec(value: string | undefined, limits: ServiceLimits): number {
+  if (value === undefined) return limits.defaultMaxrec;
+  const trimmed = value.trim();
+  if (!/^\d+$/.test(trimmed))
+    throw new TapError(400, `MAXREC must be a non-negative integer (got '${value}')`);
+  return Math.min(Number(trimmed), limits.hardMaxrec);
+}
+
+/** Checks the TAP parameters and compiles the query; throws TapError with a user-facing message. */
+export function prepareQuery(service: QueryService, params: TapParameters): PreparedQuery {
+  const request = params.get('REQUEST');
+  if (request !== undefined && request.toLowerCase() !== 'doquery') {
+    throw new TapError(
+      400,
+      `REQUEST '${request}' is not supported; use REQUEST=doQuery (or leave it out)`,
+    );
+  }
+  const lang = params.get('LANG');
+  if (lang === undefined) throw new TapError(400, 'LANG is required; use LANG=ADQL');
+  if (!LANGUAGES.has(lang.trim().toUpperCase())) {
+    throw new TapError(
+      400,
+      `LANG '${lang}' is not supported; use ADQL (ADQL-2.0 and ADQL-2.1 are accepted)`,
+    );
+  }
+  const adql = params.get('QUERY');
+  if (adql === undefined || adql.trim() === '')
+    throw new TapError(400, 'QUERY is required: give an ADQL query');
+  const format = resolveFormat(params.get('RESPONSEFORMAT') ?? params.get('FORMAT'));
+  const maxrec = parseMaxrec(params.get('MAXREC'), service.limits);
+  try {
+    const compiled = compileAdql(adql, service.schema, service.dialect, { maxRows: maxrec + 1 });
+    return { adql, sql: compiled.sql, columns: compiled.columns, format, maxrec };
+  } catch (err) {
+    if (err instanceof AdqlError) throw new TapError(400, err.message, { cause: err });
+    throw err;
+  }
+}
+
+export function fieldOf(column: ResultColumn): FieldDescription {
+  return {
+    name: column.name,
+    datatype: column.datatype as VotableDatatype,
+    ...(column.arraysize !== undefined ? { arraysize: column.arraysize } : {}),
+    ...(column.xtype !== undefined ? { xtype: column.xtype } : {}),
+    ...(column.unit !== undefined ? { unit: column.unit } : {}),
+    ...(column.ucd !== undefined ? { ucd: column.ucd } : {}),
+    ...(column.utype !== undefined ? { utype: column.utype } : {}),
+    ...(column.description !== undefined ? { description: column.description } : {}),
+  };
+}
+
+export interface QueryResult {
+  readonly contentType: string;
+  /** The encoded result; an error after the first byte is reported inside the document. */
+  readonly body: AsyncIterable<Buffer>;
+  /** True once the body has been read to the end and more than MAXREC rows existed. */
+  overflowed(): boolean;
+}
+
+/** Starts the query in the database; the first failure (timeout, SQL error) throws before any byte. */
+export async function runQuery(
+  service: QueryService,
+  prepared: PreparedQuery,
+  signal?: AbortSignal,
+): Promise<QueryResult> {
+  let cursor;
+  try {
+    cursor = await service.engine.stream(prepared.sql, {
+      maxRows: prepared.maxrec + 1,
+      timeoutMs: service.limits.timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (err) {
+    throw queryFailure(err, service.limits);
+  }
+  let overflow = false;
+  const open = cursor;
+  async function* rows(): AsyncGenerator<RowBatch> {
+    let remaining = prepared.maxrec;
+    try {
+      for await (const batch of open) {
+        if (batch.length > remaining) {
+          overflow = true;
+          if (remaining > 0) yield batch.slice(0, remaining) as RowBatch;
+          return;
+        }
+        remaining -= batch.length;
+        yield batch as unknown as RowBatch;
+      }
+    } catch (err) {
+      throw queryFailure(err, service.limits);
+    } finally {
+      await open.close();
+    }
+  }
+  const body = writeResult(prepared.format, prepared.columns.map(fieldOf), rows(), {
+    query: prepared.adql,
+    overflow: () => overflow,
+  });
+  return { contentType: prepared.format.contentType, body, overflowed: () => overflow };
+}
+
+/** A database failure as the user should read it (no SQL, no stack). */
+export function queryFailure(err: unknown, limits: ServiceLimits): TapError {
+  if (err instanceof TapError) return err;
+  if (err instanceof QueryCancelledError) {
+    return err.reason === 'timeout'
+      ? new TapError(
+          503,
+          `the query ran longer than the ${limits.timeoutMs / 1000} s limit and was cancelled; narrow it, or run it as an async job`,
+          { cause: err },
+        )
+      : new TapError(499, 'the query was cancelled', { cause: err });
+  }
+  // First line only: database messages go on to quote the generated SQL.
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  return new TapError(500, `the query failed in the database: ${message}`, { cause: err });
+}
+
+export type { SqlValue };
