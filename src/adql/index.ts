@@ -9,6 +9,7 @@ import { type ResolveOptions, resolveAdql } from './resolve.js';
 import type { ResultColumn } from './types.js';
 
 export { AdqlError, type SourcePosition } from './errors.js';
+export { isReserved } from './keywords.js';
 export { parseAdql, parseAdqlExpression } from './parser.js';
 export {
   resolveAdql,

@@ -13,6 +13,8 @@ import { dataAccessPlugin } from './datalink.js';
 import { tapSyncPlugin } from './tap.js';
 import { vosiPlugin } from './vosi.js';
 
+const SERVER_HEADER = 'hearc';
+
 export interface ServerOptions {
   readonly engine: Engine;
   /** The tables served (published catalog + TAP_SCHEMA). */
@@ -32,6 +34,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await publishTapSchema(options.engine, options.schema);
   const app = Fastify({ logger: options.logger ?? false });
   await app.register(formbody);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('Server', SERVER_HEADER);
+  });
   app.get('/health', async () => ({ status: 'ok' }));
   const service = {
     engine: options.engine,
@@ -44,6 +49,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     prefix: '/tap',
     engine: options.engine,
     schema: options.schema,
+    capabilities: { baseUrl: options.baseUrl, limits: service.limits, datalink: true },
   });
   await app.register(dataAccessPlugin, {
     engine: options.engine,

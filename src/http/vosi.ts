@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import { obscoreTable } from '../obscore/schema.js';
 import { findTable, type PublishedSchema } from '../schema/types.js';
+import { capabilitiesDocument, type CapabilityOptions } from '../tap/capabilities.js';
+import { examplesDocument } from '../tap/examples.js';
 import { SCHEMA_DESCRIPTIONS } from '../tap/tap-schema.js';
 import { tableDocument, tablesetDocument } from '../tap/vosi-tables.js';
 import { escapeXml } from '../tap/xml.js';
@@ -20,10 +22,21 @@ function availabilityDocument(available: boolean, note: string): string {
 export interface VosiOptions {
   readonly engine: Engine;
   readonly schema: PublishedSchema;
+  readonly capabilities: CapabilityOptions;
 }
 
 /** VOSI 1.1 endpoints of the TAP service: availability and tables. */
-export const vosiPlugin: FastifyPluginAsync<VosiOptions> = async (app, { engine, schema }) => {
+export const vosiPlugin: FastifyPluginAsync<VosiOptions> = async (
+  app,
+  { engine, schema, capabilities },
+) => {
+  const capabilitiesXml = capabilitiesDocument(capabilities);
+  const examplesXhtml = examplesDocument();
+  app.get('/capabilities', async (_request, reply) => reply.type(XML).send(capabilitiesXml));
+  app.get('/examples', async (_request, reply) =>
+    reply.type('application/xhtml+xml; charset=utf-8').send(examplesXhtml),
+  );
+
   app.get('/availability', async (_request, reply) => {
     let available = true;
     let note = 'hearc is accepting queries';

@@ -301,7 +301,7 @@ const obscoreColumns: readonly ColumnDef[] = [
     'proposal_id',
     'char',
     'meta.id;obs.proposal',
-    'Proposal.id',
+    'Provenance.Proposal.identifier',
     'Proposal identifier, when known.',
     { principal: false },
   ),

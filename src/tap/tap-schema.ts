@@ -9,6 +9,7 @@ import {
   qualifiedName,
   type TableDef,
 } from '../schema/types.js';
+import { adqlName } from './xml.js';
 
 const TAP_UTYPE = 'tap:';
 
@@ -181,7 +182,7 @@ export function tapSchemaRows(served: PublishedSchema): TapSchemaRows {
     table.columns.forEach((column, columnIndex) =>
       rows.columns.push({
         table_name: tableName,
-        column_name: column.name,
+        column_name: adqlName(column.name),
         utype: column.utype ?? null,
         ucd: column.ucd ?? null,
         unit: column.unit ?? null,

@@ -3,7 +3,7 @@
  * with full column detail (detail=max, the default) or table names only (detail=min).
  */
 import { type PublishedSchema, qualifiedName, type TableDef } from '../schema/types.js';
-import { element, escapeXml } from './xml.js';
+import { adqlName, element, escapeXml } from './xml.js';
 
 export type TablesDetail = 'min' | 'max';
 
@@ -21,7 +21,7 @@ function columnXml(table: TableDef, column: TableDef['columns'][number]): string
   ].filter((f): f is string => f !== undefined);
   return (
     `${indent}<column>\n` +
-    element('name', column.name, `${indent}  `) +
+    element('name', adqlName(column.name), `${indent}  `) +
     element('description', column.description, `${indent}  `) +
     element('unit', column.unit, `${indent}  `) +
     element('ucd', column.ucd, `${indent}  `) +

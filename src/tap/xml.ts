@@ -1,3 +1,5 @@
+import { isReserved } from '../adql/index.js';
+
 /** Minimal XML text helpers for the service documents (VOSI, UWS, capabilities). */
 
 /** Characters XML 1.0 cannot carry at all. */
@@ -18,4 +20,12 @@ export function element(name: string, text: string | undefined | null, indent = 
   return text === undefined || text === null || text === ''
     ? ''
     : `${indent}<${name}>${escapeXml(text)}</${name}>\n`;
+}
+
+/**
+ * A column name as ADQL queries must write it: reserved words (e.g. TAP_SCHEMA's
+ * "size") are delimited, as TAP 1.1 asks of TAP_SCHEMA and VOSI tables.
+ */
+export function adqlName(name: string): string {
+  return isReserved(name) ? `"${name}"` : name;
 }

@@ -1,0 +1,108 @@
+/**
+ * VOSI capabilities of the service (VOSI 1.1, TAPRegExt 1.0): the TAP capability with
+ * its languages, ADQL features and UDFs, output formats and limits, plus the VOSI,
+ * DALI examples and DataLink endpoints.
+ */
+import { udfDeclarations } from '../adql/index.js';
+import { RESULT_FORMATS } from './formats.js';
+import type { ServiceLimits } from './query.js';
+import { element, escapeXml } from './xml.js';
+
+export interface CapabilityOptions {
+  /** Public base URL of the server, without trailing slash. */
+  readonly baseUrl: string;
+  readonly limits: ServiceLimits;
+  /** Whether /tap/async is served. */
+  readonly async?: boolean;
+  /** Whether /datalink is served. */
+  readonly datalink?: boolean;
+}
+
+const TAPREGEXT = 'ivo://ivoa.net/std/TAPRegExt';
+
+/** ADQL 2.1 optional features, grouped by their TAPRegExt feature type. */
+const ADQL_FEATURES: readonly (readonly [type: string, forms: readonly string[]])[] = [
+  [
+    'features-adqlgeo',
+    [
+      'POINT',
+      'CIRCLE',
+      'POLYGON',
+      'BOX',
+      'CENTROID',
+      'AREA',
+      'CONTAINS',
+      'INTERSECTS',
+      'DISTANCE',
+      'COORD1',
+      'COORD2',
+      'COORDSYS',
+    ],
+  ],
+  ['features-adql-string', ['LOWER', 'UPPER', 'ILIKE']],
+  ['features-adql-sets', ['UNION', 'EXCEPT', 'INTERSECT']],
+  ['features-adql-common-table', ['WITH']],
+  ['features-adql-type', ['CAST']],
+  ['features-adql-unit', ['IN_UNIT']],
+  ['features-adql-offset', ['OFFSET']],
+  // COALESCE (features-adql-conditional) works, but STILTS 3.4 (Debian 12) rejects that key.
+];
+
+function feature(form: string, description?: string): string {
+  return `        <feature>\n          <form>${escapeXml(form)}</form>\n${element('description', description, '          ')}        </feature>\n`;
+}
+
+function languageXml(): string {
+  let xml = '    <language>\n      <name>ADQL</name>\n';
+  xml += `      <version ivo-id="ivo://ivoa.net/std/ADQL#v2.0">2.0</version>\n`;
+  xml += `      <version ivo-id="ivo://ivoa.net/std/ADQL#v2.1">2.1</version>\n`;
+  xml +=
+    '      <description>ADQL 2.1 with geometry, string, set, CTE, CAST, IN_UNIT, OFFSET and COALESCE features</description>\n';
+  xml += `      <languageFeatures type="${TAPREGEXT}#features-udf">\n`;
+  for (const udf of udfDeclarations()) xml += feature(udf.form, udf.description);
+  xml += '      </languageFeatures>\n';
+  for (const [type, forms] of ADQL_FEATURES) {
+    xml += `      <languageFeatures type="ivo://ivoa.net/std/TAPRegExt#${type}">\n`;
+    for (const form of forms) xml += feature(form);
+    xml += '      </languageFeatures>\n';
+  }
+  return `${xml}    </language>\n`;
+}
+
+function outputFormatsXml(): string {
+  return RESULT_FORMATS.map((format) => {
+    const id = format.ivoId ? ` ivo-id="${format.ivoId}"` : '';
+    const aliases = format.aliases.filter((a) => !a.includes('/') && !a.includes(';'));
+    return `    <outputFormat${id}>\n      <mime>${escapeXml(format.mime)}</mime>\n${aliases.map((a) => `      <alias>${escapeXml(a)}</alias>\n`).join('')}    </outputFormat>\n`;
+  }).join('');
+}
+
+function simpleCapability(standardId: string, url: string, extraAttrs = ''): string {
+  return `  <capability standardID="${standardId}"${extraAttrs}>\n    <interface xsi:type="vs:ParamHTTP">\n      <accessURL use="full">${escapeXml(url)}</accessURL>\n    </interface>\n  </capability>\n`;
+}
+
+export function capabilitiesDocument(options: CapabilityOptions): string {
+  const tap = `${options.baseUrl}/tap`;
+  const { limits } = options;
+  let xml = '<?xml version="1.0" encoding="UTF-8"?>\n';
+  xml += '<vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" ';
+  xml +=
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1" ';
+  xml += 'xmlns:tr="http://www.ivoa.net/xml/TAPRegExt/v1.0">\n';
+  xml += '  <capability standardID="ivo://ivoa.net/std/TAP" xsi:type="tr:TableAccess">\n';
+  xml += `    <interface xsi:type="vs:ParamHTTP" role="std" version="1.1">\n      <accessURL use="base">${escapeXml(tap)}</accessURL>\n    </interface>\n`;
+  xml += '    <dataModel ivo-id="ivo://ivoa.net/std/ObsCore#core-1.1">ObsCore-1.1</dataModel>\n';
+  xml += languageXml();
+  xml += outputFormatsXml();
+  const seconds = Math.round(limits.timeoutMs / 1000);
+  xml += `    <executionDuration>\n      <default>${seconds}</default>\n      <hard>${seconds}</hard>\n    </executionDuration>\n`;
+  xml += `    <outputLimit>\n      <default unit="row">${limits.defaultMaxrec}</default>\n      <hard unit="row">${limits.hardMaxrec}</hard>\n    </outputLimit>\n`;
+  xml += '  </capability>\n';
+  xml += simpleCapability('ivo://ivoa.net/std/VOSI#capabilities', `${tap}/capabilities`);
+  xml += simpleCapability('ivo://ivoa.net/std/VOSI#availability', `${tap}/availability`);
+  xml += simpleCapability('ivo://ivoa.net/std/VOSI#tables-1.1', `${tap}/tables`);
+  xml += simpleCapability('ivo://ivoa.net/std/DALI#examples', `${tap}/examples`);
+  if (options.datalink)
+    xml += simpleCapability('ivo://ivoa.net/std/DataLink#links-1.1', `${options.baseUrl}/datalink`);
+  return `${xml}</vosi:capabilities>\n`;
+}
