@@ -342,11 +342,12 @@ export interface Exists {
   readonly at: SourcePosition;
 }
 
+/** a AND b AND c ...: one node for a whole chain, so long OR lists stay shallow. */
 export interface Logical {
   readonly kind: 'logical';
   readonly op: 'AND' | 'OR';
-  readonly left: Expression;
-  readonly right: Expression;
+  /** Two or more conditions. */
+  readonly operands: readonly Expression[];
   readonly at: SourcePosition;
 }
 
@@ -372,10 +373,28 @@ export function isCondition(expr: Expression): boolean {
   return conditionKinds.has(expr.kind);
 }
 
-/** Freezes a freshly built node and its lists (children are frozen when they are built). */
+const depths = new WeakMap<object, number>();
+
+/** Levels of nodes below and including this one (1 for a leaf). */
+export function treeDepth(value: object): number {
+  return depths.get(value) ?? 1;
+}
+
+/**
+ * Freezes a freshly built node and its lists (children are frozen when they are built),
+ * and records its depth, which later stages use to refuse trees too deep to walk.
+ */
 export function node<T extends object>(value: T): T {
+  let deepest = 0;
   for (const field of Object.values(value)) {
-    if (Array.isArray(field)) Object.freeze(field);
+    if (Array.isArray(field)) {
+      Object.freeze(field);
+      for (const item of field)
+        if (typeof item === 'object' && item !== null) deepest = Math.max(deepest, treeDepth(item));
+    } else if (typeof field === 'object' && field !== null) {
+      deepest = Math.max(deepest, treeDepth(field));
+    }
   }
+  if (deepest > 0) depths.set(value, deepest + 1);
   return Object.freeze(value);
 }

@@ -278,7 +278,7 @@ export abstract class SqlCompiler {
       case 'exists':
         return `(EXISTS (${this.query(e.query)}))`;
       case 'logical':
-        return `(${this.condition(e.left)} ${e.op} ${this.condition(e.right)})`;
+        return `(${e.operands.map((o) => this.condition(o)).join(` ${e.op} `)})`;
       case 'not':
         return `(NOT ${this.condition(e.operand)})`;
     }

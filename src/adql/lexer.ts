@@ -57,6 +57,22 @@ const isSpace = (c: string): boolean =>
 
 /** Splits ADQL text into tokens; the last token is always `eof`. */
 export function tokenize(source: string): Token[] {
+  // A lone surrogate cannot be encoded for the database; say where it is.
+  const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(
+    source,
+  );
+  if (lone) {
+    const before = source.slice(0, lone.index);
+    const at = {
+      offset: lone.index,
+      line: before.split('\n').length,
+      column: lone.index - before.lastIndexOf('\n'),
+    };
+    throw new AdqlError(
+      'the query contains an invalid character (an unpaired UTF-16 surrogate)',
+      at,
+    );
+  }
   const tokens: Token[] = [];
   let i = 0;
   let line = 1;

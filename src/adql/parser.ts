@@ -19,6 +19,7 @@ import {
   isCondition,
   type JoinType,
   node,
+  treeDepth,
   type OrderItem,
   type Query,
   type QueryBody,
@@ -46,6 +47,8 @@ const aggregateNames: ReadonlySet<string> = new Set(['COUNT', 'AVG', 'MIN', 'MAX
 const comparisonOperators: ReadonlySet<string> = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
 /** Deepest nesting of parentheses and subqueries accepted; keeps the stack safe. */
 const maxDepth = 200;
+/** Deepest syntax tree accepted (long chains of operators count): later stages recurse over it. */
+const maxTreeDepth = 1000;
 
 class Parser {
   private pos = 0;
@@ -194,7 +197,7 @@ class Parser {
   parseStatement(): Query {
     const first = this.token;
     if (first.kind === 'eof') throw new AdqlError('the query is empty', first.at);
-    const query = this.query();
+    const query = this.checkTreeDepth(this.query());
     this.acceptSymbol(';');
     const t = this.token;
     if (t.kind !== 'eof') {
@@ -376,7 +379,8 @@ class Parser {
   /** True when '(' at the current position opens a subquery rather than a join. */
   private opensSubquery(): boolean {
     let ahead = 0;
-    while (this.isSymbol('(', this.peek(ahead))) ahead++;
+    // Deeper nesting fails anyway; stopping here keeps long runs of '(' linear.
+    while (this.isSymbol('(', this.peek(ahead)) && ahead <= maxDepth) ahead++;
     const t = this.peek(ahead);
     return this.isKeyword('SELECT', t) || this.isKeyword('WITH', t);
   }
@@ -495,19 +499,25 @@ class Parser {
   }
 
   private logical(op: 'AND' | 'OR', operand: () => Expression): Expression {
-    let left = operand();
+    const first = operand();
+    if (!this.isKeyword(op)) return first;
+    const at = this.token.at;
+    const operands = [this.checkCondition(first, `before ${op}`)];
     while (this.isKeyword(op)) {
-      const t = this.next();
-      const right = operand();
-      left = node({
-        kind: 'logical',
-        op,
-        left: this.checkCondition(left, `before ${op}`),
-        right: this.checkCondition(right, `after ${op}`),
-        at: t.at,
-      });
+      this.next();
+      operands.push(this.checkCondition(operand(), `after ${op}`));
     }
-    return left;
+    return this.checkTreeDepth(node({ kind: 'logical', op, operands, at }));
+  }
+
+  private checkTreeDepth<T extends object & { readonly at: SourcePosition }>(tree: T): T {
+    if (treeDepth(tree) > maxTreeDepth) {
+      throw new AdqlError(
+        `the query is too deeply nested or chains too many operators (more than ${maxTreeDepth} levels); simplify it, e.g. with IN (...)`,
+        tree.at,
+      );
+    }
+    return tree;
   }
 
   private notExpression(): Expression {
@@ -645,7 +655,7 @@ class Parser {
         at: t.at,
       });
     }
-    return left;
+    return this.checkTreeDepth(left);
   }
 
   private unary(): Expression {

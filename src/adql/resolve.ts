@@ -208,6 +208,7 @@ function editDistance(a: string, b: string): number {
 
 /** "; did you mean 'x'?" for the closest candidate, or nothing. */
 export function suggestion(wanted: string, candidates: Iterable<string>): string {
+  if (wanted.length > 64) return '';
   let best: string | undefined;
   let bestDistance = Infinity;
   const w = wanted.toLowerCase();
@@ -923,8 +924,7 @@ class Resolver {
         this.subquery(e.query, context);
         return types.boolean;
       case 'logical':
-        sub(e.left);
-        sub(e.right);
+        for (const operand of e.operands) sub(operand);
         return types.boolean;
       case 'not':
         sub(e.operand);
@@ -1023,8 +1023,9 @@ export function children(e: Expression): readonly Expression[] {
       return [e.operand];
     case 'binary':
     case 'comparison':
-    case 'logical':
       return [e.left, e.right];
+    case 'logical':
+      return e.operands;
     case 'call':
       return e.args;
     case 'aggregate':

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { compileAdql } from '../../src/adql/index.js';
+import { compileAdql, type SqlDialect } from '../../src/adql/index.js';
 import { duckDbDialect } from '../../src/engine/dialect/duckdb.js';
 import { postgresDialect } from '../../src/engine/dialect/postgres.js';
 import type { Engine } from '../../src/engine/types.js';
-import type { PublishedSchema } from '../../src/schema/types.js';
+import type { TableDef } from '../../src/schema/types.js';
 import { PYTHON, requireChecker } from '../helpers/env.js';
 import { openDuckDbCorpus, openPostgresCorpus, requirePostgres, runSql } from './engines.js';
 import { testSchema } from './fixtures.js';
@@ -30,31 +30,38 @@ const pinned: readonly (readonly [number, number, number, string, number, number
 
 type Case = readonly [order: number, ra: number, dec: number];
 
-/** The ADQL that computes both functions for every case, one row per case. */
-function healpixQuery(cases: readonly Case[]): string {
-  const rows = cases.map(
-    ([o, ra, dec], i) =>
-      `SELECT ${i} AS k, ivo_healpix_index(${o}, ${ra}, ${dec}) AS ipix, ivo_healpix_center(${o}, ivo_healpix_index(${o}, ${ra}, ${dec})) AS c FROM hearc.sample WHERE id = 1`,
-  );
-  return `${rows.join(' UNION ALL ')} ORDER BY k`;
-}
+/** The positions to test, as a table (like a TAP upload) so that one query covers them all. */
+const cases: TableDef = {
+  schema: 'tap_upload',
+  name: 'healpix_cases',
+  description: 'positions',
+  columns: [
+    { name: 'k', datatype: 'int', description: 'case number' },
+    { name: 'o', datatype: 'int', description: 'order' },
+    { name: 'ra', datatype: 'double', description: 'ra' },
+    { name: 'dec', datatype: 'double', description: 'dec' },
+  ],
+};
 
-async function compute(
-  engine: Engine,
-  dialect: typeof duckDbDialect,
-  cases: readonly Case[],
-  schema: PublishedSchema,
-) {
-  const out: { ipix: string; center: readonly number[] }[] = [];
-  // Batches keep each statement a reasonable size.
-  for (let i = 0; i < cases.length; i += 200) {
-    const { rows } = await runSql(
-      engine,
-      compileAdql(healpixQuery(cases.slice(i, i + 200)), schema, dialect).sql,
+const healpixQuery =
+  'SELECT k, ivo_healpix_index(o, ra, dec), ivo_healpix_center(o, ivo_healpix_index(o, ra, dec)) FROM TAP_UPLOAD.healpix_cases ORDER BY k';
+
+async function compute(engine: Engine, dialect: SqlDialect, list: readonly Case[]) {
+  await engine.ensureTables([cases]);
+  await engine.transaction(async (tx) => {
+    await tx.deleteRows(
+      cases,
+      'k',
+      (await tx.selectRows(cases)).map((r) => r.k ?? null),
     );
-    for (const row of rows) out.push({ ipix: String(row[1]), center: row[2] as number[] });
-  }
-  return out;
+    await tx.insertRows(
+      cases,
+      list.map(([o, ra, dec], k) => ({ k, o, ra, dec })),
+    );
+  });
+  const sql = compileAdql(healpixQuery, testSchema, dialect, { uploads: [cases] }).sql;
+  const { rows } = await runSql(engine, sql);
+  return rows.map((row) => ({ ipix: String(row[1]), center: row[2] as number[] }));
 }
 
 function assertMatches(
@@ -104,7 +111,6 @@ test('pinned astropy-healpix values on DuckDB', async () => {
     duckdb,
     duckDbDialect,
     pinned.map(([o, ra, dec]) => [o, ra, dec]),
-    testSchema,
   );
   pinned.forEach(([o, ra, dec, ipix, cra, cdec], i) =>
     assertMatches(got[i]!, [ipix, cra, cdec], `order ${o} (${ra}, ${dec})`),
@@ -120,7 +126,7 @@ test('DuckDB agrees with astropy-healpix on 600 positions', async (t) => {
     ])
   )
     return;
-  const cases = generatedCases(600);
+  const positions = generatedCases(600);
   const script = `
 import json, sys
 import astropy.units as u
@@ -131,21 +137,27 @@ for o, ra, dec in json.load(sys.stdin):
     lon, lat = core.healpix_to_lonlat(ipix, 2 ** o, order='nested')
     out.append([str(ipix), float(lon.to(u.deg).value), float(lat.to(u.deg).value)])
 json.dump(out, sys.stdout)`;
-  const run = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' });
+  const run = spawnSync(PYTHON, ['-c', script], {
+    input: JSON.stringify(positions),
+    encoding: 'utf8',
+  });
   assert.equal(run.status, 0, run.stderr);
   const reference = JSON.parse(run.stdout) as [string, number, number][];
-  const got = await compute(duckdb, duckDbDialect, cases, testSchema);
-  cases.forEach((c, i) => assertMatches(got[i]!, reference[i]!, `case ${JSON.stringify(c)}`));
+  const got = await compute(duckdb, duckDbDialect, positions);
+  positions.forEach((c, i) => assertMatches(got[i]!, reference[i]!, `case ${JSON.stringify(c)}`));
 });
 
 test('PostgreSQL gives the same cells and centres as DuckDB', async (t) => {
   if (!requirePostgres(t)) return;
   const pg = await openPostgresCorpus('hearc_adql_healpix');
   try {
-    const cases = [...pinned.map(([o, ra, dec]) => [o, ra, dec] as const), ...generatedCases(400)];
-    const fromPg = await compute(pg, postgresDialect, cases, testSchema);
-    const fromDuck = await compute(duckdb, duckDbDialect, cases, testSchema);
-    cases.forEach((c, i) => {
+    const positions = [
+      ...pinned.map(([o, ra, dec]) => [o, ra, dec] as const),
+      ...generatedCases(600),
+    ];
+    const fromPg = await compute(pg, postgresDialect, positions);
+    const fromDuck = await compute(duckdb, duckDbDialect, positions);
+    positions.forEach((c, i) => {
       const d = fromDuck[i]!;
       assertMatches(fromPg[i]!, [d.ipix, d.center[0]!, d.center[1]!], `case ${JSON.stringify(c)}`);
     });
