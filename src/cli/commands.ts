@@ -1,3 +1,4 @@
+import { adqlCommand } from './adql.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { ingestCommand } from './ingest.js';
@@ -12,4 +13,5 @@ export const commands: readonly Command[] = [
   validateCommand,
   simulateCommand,
   demoCommand,
+  adqlCommand,
 ];
