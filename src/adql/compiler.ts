@@ -56,6 +56,45 @@ export interface RegionTest {
   readonly bKind: ValueKind;
 }
 
+/** `DISTANCE(...) < radius` (or `<=`), found in either order. */
+export interface DistanceBound {
+  readonly points: readonly [PointOperand, PointOperand];
+  readonly radius: Expression;
+  readonly op: '<' | '<=';
+  /** The comparison as written, for the exact test. */
+  readonly distance: FunctionCall;
+}
+
+/** One side of DISTANCE: a point value, or a longitude/latitude pair (the 4-argument form). */
+export type PointOperand =
+  | { readonly kind: 'point'; readonly point: Expression }
+  | { readonly kind: 'coordinates'; readonly ra: Expression; readonly dec: Expression };
+
+function distanceBound(e: Comparison): DistanceBound | undefined {
+  const isDistance = (x: Expression): x is FunctionCall =>
+    x.kind === 'call' && !x.udf && x.name === 'DISTANCE';
+  let distance: FunctionCall;
+  let radius: Expression;
+  let op: '<' | '<=';
+  if ((e.op === '<' || e.op === '<=') && isDistance(e.left))
+    [distance, radius, op] = [e.left, e.right, e.op];
+  else if ((e.op === '>' || e.op === '>=') && isDistance(e.right)) {
+    [distance, radius, op] = [e.right, e.left, e.op === '>' ? '<' : '<='];
+  } else return undefined;
+  const a = distance.args as readonly Expression[];
+  const points: [PointOperand, PointOperand] =
+    a.length === 2
+      ? [
+          { kind: 'point', point: a[0] as Expression },
+          { kind: 'point', point: a[1] as Expression },
+        ]
+      : [
+          { kind: 'coordinates', ra: a[0] as Expression, dec: a[1] as Expression },
+          { kind: 'coordinates', ra: a[2] as Expression, dec: a[3] as Expression },
+        ];
+  return { points, radius, op, distance };
+}
+
 /** A point as two SQL expressions in degrees (longitude not normalised). */
 export interface PointSql {
   readonly ra: string;
@@ -311,6 +350,9 @@ export abstract class SqlCompiler {
   protected comparison(e: Comparison): string {
     const region = this.regionComparison(e);
     if (region !== undefined) return region;
+    const bound = distanceBound(e);
+    const within = bound ? this.distanceWithin(bound) : undefined;
+    if (within !== undefined) return within;
     return `(${this.comparable(e.left, e.right)} ${e.op} ${this.comparable(e.right, e.left)})`;
   }
 
@@ -614,6 +656,49 @@ export abstract class SqlCompiler {
   protected pointSql(e: Expression): PointSql {
     if (e.kind === 'pointConstructor') return { ra: this.double(e.ra), dec: this.double(e.dec) };
     return this.coordinatesOf(this.expression(e));
+  }
+
+  protected operandSql(p: PointOperand): PointSql {
+    return p.kind === 'point'
+      ? this.pointSql(p.point)
+      : { ra: this.double(p.ra), dec: this.double(p.dec) };
+  }
+
+  /** The constant position of a DISTANCE operand, if it is one. */
+  protected constantPoint(p: PointOperand): { ra: number; dec: number } | undefined {
+    const coords =
+      p.kind === 'coordinates' ? p : p.point.kind === 'pointConstructor' ? p.point : undefined;
+    if (!coords) return undefined;
+    const ra = this.constantValue(coords.ra);
+    const dec = this.constantValue(coords.dec);
+    return ra === undefined || dec === undefined ? undefined : { ra, dec };
+  }
+
+  /**
+   * SQL for DISTANCE(...) < r that a database can run faster (a range prefilter or an
+   * index), with the same result as the plain comparison; undefined to use that.
+   */
+  protected distanceWithin(bound: DistanceBound): string | undefined {
+    const box = this.distancePrefilter(bound);
+    return box ? `(${box} AND ${this.exactDistance(bound)})` : undefined;
+  }
+
+  protected exactDistance(bound: DistanceBound): string {
+    return `(${this.expression(bound.distance)} ${bound.op} ${this.double(bound.radius)})`;
+  }
+
+  /** When one point and the radius are constants: the cone's range test on the other point. */
+  protected distancePrefilter(bound: DistanceBound): string | undefined {
+    const radius = this.constantValue(bound.radius);
+    if (radius === undefined) return undefined;
+    const [a, b] = bound.points;
+    const fixedB = this.constantPoint(b);
+    const fixedA = this.constantPoint(a);
+    const [center, other] = fixedB ? [fixedB, a] : fixedA ? [fixedA, b] : [undefined, a];
+    if (!center || (other.kind === 'point' && other.point.kind !== 'pointConstructor'))
+      return undefined;
+    const p = this.operandSql(other);
+    return this.coneBoundingBox(p.ra, p.dec, { ...center, radius });
   }
 
   protected centerSql(center: CircleConstructor['center']): PointSql {

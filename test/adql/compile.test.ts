@@ -117,6 +117,33 @@ test('PostgreSQL uses pg_sphere operators with the column on the left', () => {
   );
 });
 
+test('DISTANCE(...) < r: a prefilter on DuckDB, an indexable <@ on PostgreSQL, always the exact test', () => {
+  const adql =
+    'SELECT s.id FROM hearc.sample AS s JOIN ivoa.obscore AS o ON DISTANCE(o.s_ra, o.s_dec, s.ra, s.dec) < 0.01';
+  assert.match(
+    duck(adql),
+    /ON \(hearc_dist\("t2"\."s_ra", "t2"\."s_dec", "t1"\."ra", "t1"\."dec"\) < CAST\(0\.01 AS DOUBLE\)\)/,
+  );
+  assert.match(
+    pg(adql),
+    /ON \(\(spoint\(radians\("t2"\."s_ra"\), radians\("t2"\."s_dec"\)\) <@ scircle\(spoint\(radians\("t1"\."ra"\), radians\("t1"\."dec"\)\), radians\(CAST\(0\.01 AS double precision\)\)\)\) AND \(hearc_dist\(/,
+  );
+  const cone = 'SELECT id FROM hearc.sample WHERE DISTANCE(POINT(10, 20), POINT(ra, dec)) <= 1';
+  assert.match(
+    duck(cone),
+    /\(\("t1"\."dec" BETWEEN .* AND \(hearc_dist\(.*\) <= CAST\(1 AS DOUBLE\)\)\)/,
+  );
+  assert.match(
+    pg(cone),
+    /\(spoint\(radians\("t1"\."ra"\), radians\("t1"\."dec"\)\) <@ scircle\(spoint\(radians\(CAST\(10 /,
+  );
+  // pg_sphere circles stop at 90 degrees: larger bounds stay plain comparisons.
+  assert.doesNotMatch(
+    pg('SELECT id FROM hearc.sample WHERE DISTANCE(pos, POINT(1, 2)) < 120'),
+    /scircle/,
+  );
+});
+
 test('ORDER BY puts NULLs last ascending and first descending on both engines', () => {
   for (const sql of [
     duck('SELECT id FROM hearc.sample ORDER BY ra, dec DESC'),

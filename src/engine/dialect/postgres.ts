@@ -13,6 +13,7 @@ import type {
 } from '../../adql/ast.js';
 import {
   type CompileOptions,
+  type DistanceBound,
   type PointSql,
   type RegionTest,
   SqlCompiler,
@@ -54,6 +55,25 @@ export class PostgresCompiler extends SqlCompiler {
   }
 
   // ------------------------------------------------------------ geometry values
+
+  /**
+   * DISTANCE(a, b) < r as `a <@ scircle(b, r)` (which a GiST index on a can serve) and the
+   * exact comparison; pg_sphere's circles stop at 90 degrees, so only for 0 <= r <= 90.
+   */
+  protected override distanceWithin(bound: DistanceBound): string | undefined {
+    const radius = this.constantValue(bound.radius);
+    if (radius === undefined || !(radius >= 0 && radius <= 90)) return super.distanceWithin(bound);
+    // The variable point goes on the left, where an index can serve it.
+    const [first, second] = bound.points;
+    const [left, right] =
+      this.constantPoint(first) && !this.constantPoint(second) ? [second, first] : [first, second];
+    const [a, b] = [left, right].map((p) =>
+      p.kind === 'point' ? this.spointOf(p.point) : this.spoint(this.operandSql(p)),
+    );
+    const indexed = `(${a} <@ scircle(${b}, radians(${this.double(bound.radius)})))`;
+    const box = this.distancePrefilter(bound);
+    return `(${box ? `${box} AND ` : ''}${indexed} AND ${this.exactDistance(bound)})`;
+  }
 
   protected coordinatesOf(point: string): PointSql {
     return { ra: `degrees(long(${point}))`, dec: `degrees(lat(${point}))` };
