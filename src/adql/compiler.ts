@@ -29,6 +29,7 @@ import { integerLiteralValue } from './annotate.js';
 import { AdqlError } from './errors.js';
 import type { ColumnBinding, QueryAnnotations, ResolvedQuery } from './resolve.js';
 import { isNumericKind, kindOf, type ValueKind, type ValueType } from './types.js';
+import { boxCorners, polygonDeclinationBand } from './sphere.js';
 import { conversionFactor } from './units.js';
 import { findUserDefinedFunction } from './udfs.js';
 
@@ -747,6 +748,34 @@ export abstract class SqlCompiler {
     const radius = this.constantValue(e.radius);
     if (ra === undefined || dec === undefined || radius === undefined) return undefined;
     return { ra, dec, radius };
+  }
+
+  /** The constant vertices (degrees) of a POLYGON(...) or BOX(...) of constants. */
+  private constantVertices(e: Expression): number[] | undefined {
+    if (e.kind === 'boxConstructor') {
+      const c =
+        e.center.kind === 'coordinates'
+          ? e.center
+          : e.center.point.kind === 'pointConstructor'
+            ? e.center.point
+            : undefined;
+      const values = c ? [c.ra, c.dec, e.width, e.height].map((x) => this.constantValue(x)) : [];
+      return values.length === 4 && values.every((v) => v !== undefined)
+        ? boxCorners(...(values as [number, number, number, number]))
+        : undefined;
+    }
+    if (e.kind !== 'polygonConstructor') return undefined;
+    const parts = e.args.flatMap((a) => (a.kind === 'pointConstructor' ? [a.ra, a.dec] : [a]));
+    const values = parts.map((x) => (this.kind(x) === 'point' ? undefined : this.constantValue(x)));
+    return values.every((v) => v !== undefined) ? (values as number[]) : undefined;
+  }
+
+  /** A declination band holding every point of a constant POLYGON/BOX (see sphere.ts). */
+  protected polygonPrefilter(decSql: string, region: Expression): string | undefined {
+    const vertices = this.constantVertices(region);
+    const band = vertices ? polygonDeclinationBand(vertices) : undefined;
+    if (!band || (band[0] <= -90 && band[1] >= 90)) return undefined;
+    return `${decSql} BETWEEN ${this.doubleLiteral(band[0] - 1e-6)} AND ${this.doubleLiteral(band[1] + 1e-6)}`;
   }
 
   /**

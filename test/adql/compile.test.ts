@@ -95,6 +95,27 @@ test('1 = CONTAINS(...) is a predicate; a constant cone adds a range prefilter t
   );
 });
 
+test('a constant POLYGON or BOX adds a declination band to the exact test', () => {
+  const polygon = duck(
+    'SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), POLYGON(0, 60, 90, 60, 45, 50))',
+  );
+  assert.match(
+    polygon,
+    /\("t1"\."dec" BETWEEN CAST\(49\.99999\d* AS DOUBLE\) AND CAST\(6\d\.\d+ AS DOUBLE\) AND hearc_in_polygon/,
+  );
+  assert.match(
+    pg('SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), BOX(10, 20, 2, 2))'),
+    /"t1"\."dec" BETWEEN CAST\(18\.9/,
+  );
+  // Around a pole the band would be everything: no prefilter.
+  assert.doesNotMatch(
+    duck(
+      'SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), POLYGON(0, 80, 120, 80, 240, 80))',
+    ),
+    /BETWEEN/,
+  );
+});
+
 test('PostgreSQL uses pg_sphere operators with the column on the left', () => {
   assert.match(
     pg('SELECT id FROM hearc.sample WHERE 1 = CONTAINS(pos, CIRCLE(10, 20, 1))'),

@@ -84,7 +84,11 @@ export class DuckDbCompiler extends SqlCompiler {
         const q = this.pointSql(b);
         return `(hearc_dist_rad(${p.ra}, ${p.dec}, ${q.ra}, ${q.dec}) <= 1e-9)`;
       }
-      if (bKind === 'polygon') return `hearc_in_polygon(${p.ra}, ${p.dec}, ${this.expression(b)})`;
+      if (bKind === 'polygon') {
+        const exact = `hearc_in_polygon(${p.ra}, ${p.dec}, ${this.expression(b)})`;
+        const band = this.polygonPrefilter(p.dec, b);
+        return band ? `(${band} AND ${exact})` : exact;
+      }
       return this.pointInCircle(p, b);
     }
     const x = this.expression(a);

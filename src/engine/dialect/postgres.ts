@@ -124,10 +124,10 @@ export class PostgresCompiler extends SqlCompiler {
     if (test.op === 'INTERSECTS') return `(${left} && ${right})`;
     const exact = `(${left} <@ ${right})`;
     // A range prefilter needs the point's own columns: POINT(ra, dec), not an spoint column.
-    const cone = a.kind === 'pointConstructor' ? this.constantCone(b) : undefined;
-    const box = cone
-      ? this.coneBoundingBox(this.pointSql(a).ra, this.pointSql(a).dec, cone)
-      : undefined;
+    if (a.kind !== 'pointConstructor') return exact;
+    const p = this.pointSql(a);
+    const cone = this.constantCone(b);
+    const box = cone ? this.coneBoundingBox(p.ra, p.dec, cone) : this.polygonPrefilter(p.dec, b);
     return box ? `(${box} AND ${exact})` : exact;
   }
 
