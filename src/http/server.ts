@@ -10,6 +10,7 @@ import type { PublishedSchema } from '../schema/types.js';
 import { DEFAULT_LIMITS, type ServiceLimits } from '../tap/query.js';
 import { publishTapSchema } from '../tap/tap-schema.js';
 import { dataAccessPlugin } from './datalink.js';
+import { type AsyncJobOptions, tapAsyncPlugin } from './tap-async.js';
 import { tapSyncPlugin } from './tap.js';
 import { vosiPlugin } from './vosi.js';
 
@@ -27,6 +28,8 @@ export interface ServerOptions {
   readonly limits?: ServiceLimits;
   /** Folder of the DataLink product cache (default: in the OS temporary folder). */
   readonly productCacheDir?: string;
+  /** Async TAP jobs: store, results folder, workers (default: in the catalog, results in the OS temporary folder). */
+  readonly jobs?: AsyncJobOptions;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -45,11 +48,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     limits: options.limits ?? DEFAULT_LIMITS,
   };
   await app.register(tapSyncPlugin, { prefix: '/tap', service });
+  await app.register(tapAsyncPlugin, {
+    prefix: '/tap',
+    service,
+    jobsUrl: `${options.baseUrl}/tap/async`,
+    ...(options.jobs ? { jobs: options.jobs } : {}),
+  });
   await app.register(vosiPlugin, {
     prefix: '/tap',
     engine: options.engine,
     schema: options.schema,
-    capabilities: { baseUrl: options.baseUrl, limits: service.limits, datalink: true },
+    capabilities: { baseUrl: options.baseUrl, limits: service.limits, datalink: true, async: true },
   });
   await app.register(dataAccessPlugin, {
     engine: options.engine,

@@ -1,0 +1,26 @@
+/** What a UWS service runs: the protocol (TAP) plugs its work in here. */
+import type { JobParameter } from '../engine/job-store.js';
+import type { Job } from './job.js';
+
+export interface JobOutput {
+  /** Media type of the result file. */
+  readonly contentType: string;
+}
+
+export interface JobExecutor {
+  /** Why a job with these parameters cannot run (its error message), or undefined when it can. */
+  check(parameters: readonly JobParameter[]): string | undefined;
+  /**
+   * Runs the job and writes its result to `resultPath`. Stops promptly when `signal`
+   * aborts. Throws JobFailure with a message for the user when the job fails.
+   */
+  run(job: Job, resultPath: string, signal: AbortSignal): Promise<JobOutput>;
+}
+
+/** A job that failed for a reason its owner should read in the error document. */
+export class JobFailure extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'JobFailure';
+  }
+}

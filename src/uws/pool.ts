@@ -1,0 +1,183 @@
+/**
+ * A bounded pool of workers running queued jobs. A worker claims a job from the store
+ * (so that several processes sharing a catalog never run one job twice), runs it with
+ * its execution duration as a hard limit, and records how it ended only if nobody
+ * changed the job in the meantime (an ABORT, a DELETE, the reaper).
+ */
+import type { JobStore, JobUpdate } from '../engine/job-store.js';
+import type { JobEvents } from './events.js';
+import { JobFailure, type JobExecutor } from './executor.js';
+import type { Job } from './job.js';
+import type { ResultFiles } from './results.js';
+
+export interface WorkerPoolOptions {
+  /** Jobs run at once by this process. */
+  readonly workers: number;
+  /** How often to look for jobs queued by other processes (shared stores only), ms. */
+  readonly pollMs: number;
+  /** How often a running job tells the store it is alive and checks it was not aborted, ms. */
+  readonly heartbeatMs: number;
+}
+
+/** Why a running job was stopped before it ended by itself. */
+type StopReason = 'timeout' | 'gone' | 'shutdown';
+
+export type ErrorLog = (error: unknown, context: string) => void;
+
+export class WorkerPool {
+  private readonly running = new Map<string, (reason: StopReason) => void>();
+  private readonly tasks = new Set<Promise<void>>();
+  private pumping = false;
+  private pumpAgain = false;
+  private stopped = true;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly executor: JobExecutor,
+    private readonly results: ResultFiles,
+    private readonly events: JobEvents,
+    /** Identifies this process as the runner of the jobs it claims. */
+    readonly runner: string,
+    private readonly options: WorkerPoolOptions,
+    private readonly logError: ErrorLog,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    if (this.store.shared) {
+      this.timer = setInterval(() => this.wake(), this.options.pollMs).unref();
+    }
+    this.wake();
+  }
+
+  /** Looks for queued jobs now (a job was queued, or a worker became free). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump().finally(() => {
+      this.pumping = false;
+    });
+  }
+
+  /** Stops the job if this process runs it: it was aborted or deleted. */
+  abort(jobId: string): void {
+    this.running.get(jobId)?.('gone');
+  }
+
+  /** Claims nothing more; running jobs are stopped and queued again for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const stop of this.running.values()) stop('shutdown');
+    while (this.tasks.size > 0 || this.pumping) {
+      await Promise.all([...this.tasks]);
+      if (this.pumping) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private async pump(): Promise<void> {
+    do {
+      this.pumpAgain = false;
+      while (!this.stopped && this.running.size < this.options.workers) {
+        let job: Job | undefined;
+        try {
+          job = await this.store.claim(this.runner, new Date());
+        } catch (error) {
+          this.logError(error, 'cannot claim a queued job');
+          return;
+        }
+        if (!job) break;
+        this.launch(job);
+      }
+    } while (this.pumpAgain && !this.stopped);
+  }
+
+  private launch(job: Job): void {
+    const controller = new AbortController();
+    let reason: StopReason | undefined;
+    const stop = (why: StopReason): void => {
+      if (reason) return;
+      reason = why;
+      controller.abort();
+    };
+    this.running.set(job.jobId, stop);
+    if (this.stopped) stop('shutdown');
+    this.events.changed(job.jobId);
+    const limit = setTimeout(() => stop('timeout'), job.executionDuration * 1000);
+    const beat = this.store.shared
+      ? setInterval(() => void this.checkAlive(job.jobId, stop), this.options.heartbeatMs)
+      : undefined;
+
+    const task = (async () => {
+      let outcome: JobUpdate | undefined;
+      try {
+        const path = await this.results.partialPath(job.jobId);
+        const output = await this.executor.run(job, path, controller.signal);
+        if (!reason) {
+          const size = await this.results.commit(job.jobId);
+          outcome = { phase: 'COMPLETED', resultType: output.contentType, resultSize: size };
+        }
+      } catch (error) {
+        if (!reason) outcome = { phase: 'ERROR', errorMessage: this.failureMessage(error, job) };
+      } finally {
+        clearTimeout(limit);
+        if (beat) clearInterval(beat);
+      }
+      if (reason === 'timeout') {
+        outcome = {
+          phase: 'ERROR',
+          errorMessage: `the job ran longer than its execution duration of ${job.executionDuration} s and was cancelled`,
+        };
+      } else if (reason === 'shutdown') {
+        outcome = { phase: 'QUEUED', startTime: null, runner: null, heartbeat: null };
+      }
+      await this.finish(job, outcome);
+    })();
+    this.tasks.add(task);
+    void task.finally(() => {
+      this.tasks.delete(task);
+      this.running.delete(job.jobId);
+      this.wake();
+    });
+  }
+
+  /** Records how the job ended, unless it was changed meanwhile; keeps only completed results. */
+  private async finish(job: Job, outcome: JobUpdate | undefined): Promise<void> {
+    let completed = false;
+    try {
+      if (outcome) {
+        const change = outcome.phase === 'QUEUED' ? outcome : { ...outcome, endTime: new Date() };
+        const ended = await this.store.update(job.jobId, change, ['EXECUTING']);
+        completed = ended?.phase === 'COMPLETED';
+      }
+    } catch (error) {
+      this.logError(error, `cannot record the end of job ${job.jobId}`);
+    }
+    try {
+      if (!completed) await this.results.remove(job.jobId);
+    } catch (error) {
+      this.logError(error, `cannot remove the files of job ${job.jobId}`);
+    }
+    this.events.changed(job.jobId);
+  }
+
+  private async checkAlive(jobId: string, stop: (reason: StopReason) => void): Promise<void> {
+    try {
+      const phase = await this.store.heartbeat(jobId, this.runner, new Date());
+      if (phase !== 'EXECUTING') stop('gone');
+    } catch (error) {
+      this.logError(error, `cannot record that job ${jobId} is running`);
+    }
+  }
+
+  private failureMessage(error: unknown, job: Job): string {
+    if (error instanceof JobFailure) return error.message;
+    this.logError(error, `job ${job.jobId} failed`);
+    return 'internal error while running the job';
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Async TAP (TAP 1.1 §2.2.2): a job is one TAP query whose result is streamed into
+ * the job's result file, so that results of any size stay out of memory.
+ */
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { JobParameter } from '../engine/job-store.js';
+import { TapError, TapParameters } from '../tap/params.js';
+import { prepareQuery, type QueryService, runQuery } from '../tap/query.js';
+import { JobFailure, type JobExecutor } from './executor.js';
+
+/** Margin of the database's own timeout over the job's execution duration, ms. */
+const DATABASE_TIMEOUT_MARGIN_MS = 5000;
+
+function tapParameters(parameters: readonly JobParameter[]): TapParameters {
+  return new TapParameters(parameters.map((p) => [p.name, p.value] as const));
+}
+
+function failure(error: unknown): unknown {
+  return error instanceof TapError ? new JobFailure(error.message, { cause: error }) : error;
+}
+
+export function tapJobExecutor(service: QueryService): JobExecutor {
+  return {
+    check(parameters) {
+      try {
+        prepareQuery(service, tapParameters(parameters));
+        return undefined;
+      } catch (error) {
+        if (error instanceof TapError) return error.message;
+        throw error;
+      }
+    },
+
+    async run(job, resultPath, signal) {
+      try {
+        const prepared = prepareQuery(service, tapParameters(job.parameters));
+        // The job's own limit cancels the query through `signal`; this is a backstop.
+        const timeoutMs = job.executionDuration * 1000 + DATABASE_TIMEOUT_MARGIN_MS;
+        const limits = { ...service.limits, timeoutMs };
+        const result = await runQuery({ ...service, limits }, prepared, signal);
+        await pipeline(Readable.from(result.body), createWriteStream(resultPath));
+        return { contentType: result.contentType };
+      } catch (error) {
+        throw failure(error);
+      }
+    },
+  };
+}

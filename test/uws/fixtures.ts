@@ -1,0 +1,126 @@
+/**
+ * A server with async TAP over a small simulated store ingested into a temporary
+ * DuckDB catalog, with fast job housekeeping for tests, and helpers to drive UWS
+ * over real HTTP.
+ */
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { openEngine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/types.js';
+import { buildServer } from '../../src/http/server.js';
+import type { AsyncJobOptions } from '../../src/http/tap-async.js';
+import { ingestDataStore } from '../../src/ingest/ingest.js';
+import { catalogTables, publishedSchema } from '../../src/obscore/schema.js';
+import { simulateDataStore } from '../../src/sim/simulate.js';
+import { servedSchema } from '../../src/tap/tap-schema.js';
+import { tempDir } from '../helpers/tmp.js';
+
+export const COLLECTION = 'sim';
+
+/**
+ * ADQL that runs for minutes on any catalog (TAP_SCHEMA.columns cross-joined with
+ * itself), to be cut short by an execution duration or an abort.
+ */
+export const SLOW_QUERY =
+  'SELECT COUNT(*) AS n FROM tap_schema.columns AS a, tap_schema.columns AS b, ' +
+  'tap_schema.columns AS c, tap_schema.columns AS d, tap_schema.columns AS e';
+
+/** A port nothing listens on now (the base URL must be known before the server is built). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Simulates a 2-observation store and ingests it into a new DuckDB catalog file. */
+export async function simulatedCatalog(
+  t: Pick<TestContext, 'after'>,
+  address: string,
+): Promise<{ engine: Engine; path: string; dir: string }> {
+  const dir = tempDir(t);
+  const store = join(dir, 'store');
+  await simulateDataStore({ outDir: store, observations: 2, seed: 5, eventsPerObservation: 200 });
+  const path = join(dir, 'catalog.duckdb');
+  const engine = await openEngine(path);
+  await engine.ensureTables(catalogTables);
+  const report = await ingestDataStore(engine, store, {
+    authority: 'test.hearc',
+    collection: COLLECTION,
+    baseUrl: address,
+    accessMode: 'datalink',
+    dataRights: 'public',
+  });
+  if (report.failed.length > 0) throw new Error(`ingest failed: ${JSON.stringify(report.failed)}`);
+  return { engine, path, dir };
+}
+
+export interface AsyncServer {
+  /** http://127.0.0.1:<port> */
+  readonly address: string;
+  /** {address}/tap/async */
+  readonly jobs: string;
+  readonly engine: Engine;
+  readonly resultsDir: string;
+}
+
+/** Serves a simulated catalog with async TAP; closed when the test ends. */
+export async function serveAsync(
+  t: Pick<TestContext, 'after'>,
+  jobs: AsyncJobOptions = {},
+): Promise<AsyncServer> {
+  const address = `http://127.0.0.1:${await freePort()}`;
+  const { engine, dir } = await simulatedCatalog(t, address);
+  const resultsDir = jobs.resultsDir ?? join(dir, 'results');
+  const app = await buildServer({
+    engine,
+    schema: servedSchema(publishedSchema),
+    baseUrl: address,
+    productCacheDir: join(dir, 'products'),
+    jobs: { timing: { reapIntervalMs: 200 }, ...jobs, resultsDir },
+  });
+  t.after(async () => {
+    await app.close();
+    await engine.close();
+  });
+  await app.listen({ host: '127.0.0.1', port: Number(new URL(address).port) });
+  return { address, jobs: `${address}/tap/async`, engine, resultsDir };
+}
+
+/** POSTs a form without following the redirect. */
+export function post(url: string, params: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', body: new URLSearchParams(params), redirect: 'manual' });
+}
+
+/** Creates a job; returns its URL (the 303 Location). */
+export async function createJob(jobs: string, params: Record<string, string>): Promise<string> {
+  const response = await post(jobs, params);
+  if (response.status !== 303) {
+    throw new Error(`job creation answered ${response.status}: ${await response.text()}`);
+  }
+  return response.headers.get('location') ?? '';
+}
+
+/** The text of an element of a UWS document, e.g. phase. */
+export function uwsValue(xml: string, element: string): string | undefined {
+  return new RegExp(`<uws:${element}>([^<]*)</uws:${element}>`).exec(xml)?.[1];
+}
+
+/** GETs the job, blocking while it is in an active phase (WAIT), until it is in a final phase. */
+export async function waitForEnd(jobUrl: string): Promise<string> {
+  for (;;) {
+    const xml = await (await fetch(`${jobUrl}?WAIT=30`)).text();
+    const phase = uwsValue(xml, 'phase');
+    if (phase !== 'PENDING' && phase !== 'QUEUED' && phase !== 'EXECUTING') return xml;
+  }
+}
+
+/** The job id at the end of a job URL. */
+export function jobIdOf(jobUrl: string): string {
+  return jobUrl.slice(jobUrl.lastIndexOf('/') + 1);
+}
