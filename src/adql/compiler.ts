@@ -398,7 +398,9 @@ export abstract class SqlCompiler {
 
   protected binary(op: string, left: Expression, right: Expression): string {
     const l = this.expression(left);
-    const r = this.expression(right);
+    // x / 0 and MOD(x, 0) are NULL everywhere (PostgreSQL would fail, DuckDB give NULL or Infinity).
+    const r =
+      op === '/' || op === '%' ? `NULLIF(${this.expression(right)}, 0)` : this.expression(right);
     const integers = this.kind(left) === 'integer' && this.kind(right) === 'integer';
     switch (op) {
       case '/':
@@ -463,8 +465,8 @@ export abstract class SqlCompiler {
       case 'MOD': {
         const integers = this.kind(arg(0)) === 'integer' && this.kind(arg(1)) === 'integer';
         return integers
-          ? this.modulo(this.expression(arg(0)), this.expression(arg(1)), true)
-          : this.modulo(d(0), d(1), false);
+          ? this.modulo(this.expression(arg(0)), `NULLIF(${this.expression(arg(1))}, 0)`, true)
+          : this.modulo(d(0), `NULLIF(${d(1)}, 0)`, false);
       }
       case 'DEGREES':
       case 'RADIANS':

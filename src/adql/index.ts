@@ -25,6 +25,12 @@ export {
   udfSignature,
   type UserDefinedFunction,
 } from './udfs.js';
+export {
+  adqlLanguageFeatures,
+  adqlVersion,
+  type LanguageFeature,
+  type LanguageFeatureGroup,
+} from './features.js';
 export type * from './ast.js';
 
 export interface CompiledQuery {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileAdql, userDefinedFunctions } from '../../src/adql/index.js';
+import { adqlLanguageFeatures, compileAdql, userDefinedFunctions } from '../../src/adql/index.js';
 import { duckDbDialect } from '../../src/engine/dialect/duckdb.js';
 import { postgresDialect } from '../../src/engine/dialect/postgres.js';
 import { testSchema } from './fixtures.js';
@@ -52,9 +52,9 @@ test('SELECT * lists the published columns, never the table’s others', () => {
 });
 
 test('integer division truncates on both engines; decimals are doubles', () => {
-  assert.match(duck('SELECT small / 2 FROM hearc.sample'), /\("t1"\."small" \/\/ 2\)/);
-  assert.match(pg('SELECT small / 2 FROM hearc.sample'), /\("t1"\."small" \/ 2\)/);
-  assert.match(duck('SELECT ra / 2 FROM hearc.sample'), /\("t1"\."ra" \/ 2\)/);
+  assert.match(duck('SELECT small / 2 FROM hearc.sample'), /\("t1"\."small" \/\/ NULLIF\(2, 0\)\)/);
+  assert.match(pg('SELECT small / 2 FROM hearc.sample'), /\("t1"\."small" \/ NULLIF\(2, 0\)\)/);
+  assert.match(duck('SELECT ra / 2 FROM hearc.sample'), /\("t1"\."ra" \/ NULLIF\(2, 0\)\)/);
   assert.match(duck('SELECT 2.5 FROM hearc.sample'), /CAST\(2\.5 AS DOUBLE\)/);
   assert.match(pg('SELECT 2.5 FROM hearc.sample'), /CAST\(2\.5 AS double precision\)/);
   assert.match(pg('SELECT 1e-300 FROM hearc.sample'), /CAST\(1E-300 AS double precision\)/);
@@ -206,4 +206,21 @@ test('every user-defined function compiles on both dialects', () => {
     assert.doesNotThrow(() => duck(adql), f.name);
     assert.doesNotThrow(() => pg(adql), f.name);
   }
+});
+
+test('the declared language features include every UDF signature in TAPRegExt form', () => {
+  const udf = adqlLanguageFeatures.find((g) => g.type.endsWith('#features-udf'));
+  assert.deepEqual(
+    udf?.features.map((f) => f.form),
+    userDefinedFunctions.map(
+      (f) =>
+        `${f.name}(${f.parameters.map((p) => `${p.name} ${p.adqlType}`).join(', ')}) -> ${f.returnTypeName}`,
+    ),
+  );
+  assert.ok(udf?.features.every((f) => (f.description ?? '').length > 20));
+  assert.equal(udf?.features[2]?.form, 'ivo_hasword(haystack TEXT, needle TEXT) -> INTEGER');
+  const geo = adqlLanguageFeatures.find(
+    (g) => g.type === 'ivo://ivoa.net/std/TAPRegExt#features-adqlgeo',
+  );
+  assert.equal(geo?.features.length, 12);
 });

@@ -68,6 +68,11 @@ export const corpus: readonly CorpusQuery[] = [
     adql: 'SELECT id, MOD(small, 3), small % 4, MOD(real_value, 2), MOD(-7.5, 2) FROM hearc.sample WHERE id IN (2, 6, 9)',
   },
   {
+    name: 'division and MOD by zero are NULL',
+    adql: 'SELECT id, small / (small - small), ra / (dec - dec), MOD(small, 0), MOD(real_value, 0.0), small % 0 FROM hearc.sample WHERE id = 1',
+    expect: [[1, null, null, null, null, null]],
+  },
+  {
     name: 'ROUND half away from zero; TRUNCATE',
     adql: 'SELECT id, ROUND(real_value), ROUND(real_value, 1), ROUND(ra, -1), TRUNCATE(real_value), TRUNCATE(dec, 1) FROM hearc.sample',
   },
