@@ -141,7 +141,8 @@ const macros: Readonly<Record<string, string>> = {
 };
 
 export const duckdbPreludeSql: readonly string[] = Object.entries(macros).map(
-  ([name, body]) => `CREATE OR REPLACE MACRO ${name}${body}`,
+  // TEMP: connection-local, so read-only catalogs can be opened too.
+  ([name, body]) => `CREATE OR REPLACE TEMP MACRO ${name}${body}`,
 );
 
 export function registerDuckDbFunctions(_connection: DuckDBConnection): void {
