@@ -345,6 +345,10 @@ export abstract class SqlCompiler {
       if (e.kind === 'number') return integerLiteralValue(e) === 0n ? 'FALSE' : 'TRUE';
       return `CAST(${this.expression(e)} AS ${this.typeName('boolean')})`;
     }
+    // An ISO 8601 string next to a timestamp is read as one (a literal would be anyway).
+    if (this.kind(other) === 'timestamp' && this.kind(e) === 'string' && e.kind !== 'string') {
+      return `CAST(${this.expression(e)} AS ${this.typeName('timestamp')})`;
+    }
     return this.expression(e);
   }
 

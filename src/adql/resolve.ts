@@ -407,8 +407,28 @@ class Resolver {
       }
     }
     this.checkGrouping(core, orderBy, named);
+    if (core.distinct) this.checkDistinctOrder(orderBy, named);
     this.annotations.outputs.set(core, named);
     return named;
+  }
+
+  /** With SELECT DISTINCT, rows can only be sorted by what they contain. */
+  private checkDistinctOrder(
+    orderBy: readonly OrderItem[],
+    outputs: readonly OutputColumn[],
+  ): void {
+    const selected = new Set(
+      outputs.map((o) => (o.expr ? this.key(o.expr) : JSON.stringify(o.binding))),
+    );
+    for (const { expr: e } of orderBy) {
+      const binding = e.kind === 'column' ? this.annotations.columns.get(e) : undefined;
+      if (e.kind === 'number' || binding?.kind === 'outputName') continue;
+      if (selected.has(this.key(e)) || (binding && selected.has(JSON.stringify(binding)))) continue;
+      throw new AdqlError(
+        'with SELECT DISTINCT, ORDER BY can only use columns of the result',
+        e.at,
+      );
+    }
   }
 
   /** Non-aggregated columns of a grouped query must be grouped (else the database would fail less clearly). */

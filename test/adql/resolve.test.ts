@@ -240,6 +240,16 @@ test('grouping and aggregate rules are checked with clear messages', () => {
   assert.deepEqual(names("SELECT ivo_string_agg(obs_id, ',') FROM ivoa.obscore"), [
     'ivo_string_agg',
   ]);
+  rejects(
+    'SELECT DISTINCT obs_id FROM ivoa.obscore ORDER BY s_ra',
+    /with SELECT DISTINCT, ORDER BY can only use columns of the result/,
+  );
+  assert.deepEqual(
+    names(
+      'SELECT DISTINCT obs_id, s_ra + 1 AS x FROM ivoa.obscore ORDER BY obs_id, x, s_ra + 1, 2',
+    ),
+    ['obs_id', 'x'],
+  );
 });
 
 test('types are checked where ADQL defines them', () => {

@@ -170,6 +170,11 @@ export const corpus: readonly CorpusQuery[] = [
     expect: ids(1, 4, 10),
   },
   {
+    name: 'timestamp compared with a string expression',
+    adql: "SELECT id FROM hearc.sample WHERE obs_time = UPPER('2018-07-04T08:00:00')",
+    expect: ids(7),
+  },
+  {
     name: 'NULL arithmetic',
     adql: 'SELECT id, small + NULL, real_value * 2 FROM hearc.sample WHERE id IN (3, 4)',
   },
