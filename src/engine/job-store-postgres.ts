@@ -27,7 +27,7 @@ const JOB_TYPES = {
   jobTimestamp: {
     to: 1114,
     from: [1114],
-    serialize: (d: Date) => d.toISOString(),
+    serialize: (v: Date | string) => (v instanceof Date ? v.toISOString() : v),
     parse: (s: string) => new Date(`${s.replace(' ', 'T')}Z`),
   },
   jobBigint: { to: 20, from: [20], serialize: String, parse: Number },

@@ -3,9 +3,11 @@
  * DuckDB catalog, with fast job housekeeping for tests, and helpers to drive UWS
  * over real HTTP.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import postgres from 'postgres';
 import { openEngine } from '../../src/engine/index.js';
 import type { Engine } from '../../src/engine/types.js';
 import { buildServer } from '../../src/http/server.js';
@@ -14,9 +16,13 @@ import { ingestDataStore } from '../../src/ingest/ingest.js';
 import { catalogTables, publishedSchema } from '../../src/obscore/schema.js';
 import { simulateDataStore } from '../../src/sim/simulate.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
+import { requireChecker } from '../helpers/env.js';
 import { tempDir } from '../helpers/tmp.js';
 
 export const COLLECTION = 'sim';
+
+/** A database where tests may create and drop others (CI: the local cluster's `test`). */
+const POSTGRES_URL = process.env.HEARC_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /**
  * ADQL that runs for minutes on any catalog (TAP_SCHEMA.columns cross-joined with
@@ -38,15 +44,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Simulates a 2-observation store and ingests it into a new DuckDB catalog file. */
+/**
+ * Simulates a 2-observation store and ingests it into a new catalog: a DuckDB file in
+ * a temporary folder, or the database at `location` (e.g. a postgres:// URL).
+ */
 export async function simulatedCatalog(
   t: Pick<TestContext, 'after'>,
   address: string,
+  location?: string,
 ): Promise<{ engine: Engine; path: string; dir: string }> {
   const dir = tempDir(t);
   const store = join(dir, 'store');
   await simulateDataStore({ outDir: store, observations: 2, seed: 5, eventsPerObservation: 200 });
-  const path = join(dir, 'catalog.duckdb');
+  const path = location ?? join(dir, 'catalog.duckdb');
   const engine = await openEngine(path);
   await engine.ensureTables(catalogTables);
   const report = await ingestDataStore(engine, store, {
@@ -69,27 +79,41 @@ export interface AsyncServer {
   readonly resultsDir: string;
 }
 
-/** Serves a simulated catalog with async TAP; closed when the test ends. */
+/**
+ * Serves `engine` with async TAP at `address` (results in `resultsDir`, housekeeping
+ * every 200 ms unless told); the server is closed when the test ends, the engine not.
+ */
+export async function listenAsync(
+  t: Pick<TestContext, 'after'>,
+  engine: Engine,
+  address: string,
+  jobs: AsyncJobOptions & { resultsDir: string },
+): Promise<AsyncServer> {
+  const app = await buildServer({
+    engine,
+    schema: servedSchema(publishedSchema),
+    baseUrl: address,
+    jobs: { ...jobs, timing: { reapIntervalMs: 200, ...jobs.timing } },
+  });
+  t.after(() => app.close());
+  await app.listen({ host: '127.0.0.1', port: Number(new URL(address).port) });
+  return { address, jobs: `${address}/tap/async`, engine, resultsDir: jobs.resultsDir };
+}
+
+/** Serves a simulated DuckDB catalog with async TAP; closed when the test ends. */
 export async function serveAsync(
   t: Pick<TestContext, 'after'>,
   jobs: AsyncJobOptions = {},
 ): Promise<AsyncServer> {
   const address = `http://127.0.0.1:${await freePort()}`;
   const { engine, dir } = await simulatedCatalog(t, address);
-  const resultsDir = jobs.resultsDir ?? join(dir, 'results');
-  const app = await buildServer({
-    engine,
-    schema: servedSchema(publishedSchema),
-    baseUrl: address,
-    productCacheDir: join(dir, 'products'),
-    jobs: { timing: { reapIntervalMs: 200 }, ...jobs, resultsDir },
+  const served = await listenAsync(t, engine, address, {
+    resultsDir: join(dir, 'results'),
+    ...jobs,
   });
-  t.after(async () => {
-    await app.close();
-    await engine.close();
-  });
-  await app.listen({ host: '127.0.0.1', port: Number(new URL(address).port) });
-  return { address, jobs: `${address}/tap/async`, engine, resultsDir };
+  // After hooks run in the order they were added: the server stops first.
+  t.after(() => engine.close());
+  return served;
 }
 
 /** POSTs a form without following the redirect. */
@@ -123,4 +147,34 @@ export async function waitForEnd(jobUrl: string): Promise<string> {
 /** The job id at the end of a job URL. */
 export function jobIdOf(jobUrl: string): string {
   return jobUrl.slice(jobUrl.lastIndexOf('/') + 1);
+}
+
+/**
+ * A PostgreSQL database of its own for the test, or undefined when PostgreSQL is
+ * missing (the test is skipped; CI fails). Call `drop` once everything using it is
+ * closed: register it as the last after-hook.
+ */
+export async function freshPostgres(
+  t: TestContext,
+): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  const probe = [
+    'psql',
+    '-X',
+    '-q',
+    '-d',
+    POSTGRES_URL,
+    '-c',
+    'CREATE EXTENSION IF NOT EXISTS pg_sphere',
+  ];
+  if (!requireChecker(t, 'PostgreSQL with pg_sphere', probe)) return undefined;
+  const name = `hearc_jobs_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(POSTGRES_URL, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  const drop = async (): Promise<void> => {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  };
+  return { url: url.toString(), drop };
 }
