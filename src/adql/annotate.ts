@@ -44,6 +44,12 @@ export function integerLiteralValue(literal: NumberLiteral): bigint {
 }
 
 export function numberLiteralType(literal: NumberLiteral): ValueType {
+  if (!Number.isFinite(Number(literal.numberKind === 'hex' ? 0 : literal.text))) {
+    throw new AdqlError(
+      `the number ${literal.text} is too large for a double-precision value`,
+      literal.at,
+    );
+  }
   if (literal.numberKind === 'decimal' || literal.numberKind === 'real') return types.double;
   const value = integerLiteralValue(literal);
   if (value >= -BigInt(int32) - 1n && value <= BigInt(int32)) return types.int;
@@ -246,7 +252,9 @@ function inUnitType(call: FunctionCall, args: readonly ValueType[]): ValueType {
     throw new AdqlError('IN_UNIT cannot convert this value: its unit is not known', value.at);
   }
   try {
-    conversionFactor(from, unitArg.value);
+    if (!Number.isFinite(conversionFactor(from, unitArg.value))) {
+      throw new UnitError(`converting '${from}' to '${unitArg.value}' overflows`);
+    }
   } catch (err) {
     if (err instanceof UnitError) throw new AdqlError(`IN_UNIT: ${err.message}`, unitArg.at);
     throw err;

@@ -135,6 +135,9 @@ export function tokenize(source: string): Token[] {
     }
     if (c === '"' || c === "'") {
       const { value, end } = scanQuoted(source, i, start);
+      if (value.includes('\u0000')) {
+        throw new AdqlError('strings and names cannot contain the NUL character', start);
+      }
       if (c === '"' && value.length === 0)
         throw new AdqlError('a delimited identifier ("...") must not be empty', start);
       push(c === '"' ? 'delimited' : 'string', value, start, end);

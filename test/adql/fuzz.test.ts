@@ -163,6 +163,14 @@ const tokens = [
   '"',
   "'",
   'TRUE',
+  '1e999',
+  '-1e308',
+  '99999999999999999999999',
+  '0xFFFFFFFFFFFFFFFF',
+  "IN_UNIT(ra, '10**400 m')",
+  'CIRCLE(1e308, 1e308, 1e308)',
+  'POLYGON(1e308, 1, 2, 3, 4, 5)',
+  'DISTANCE(ra, dec, 1e308, 0) < 1e308',
 ];
 
 const tokenSoup = fc.array(fc.constantFrom(...tokens), { maxLength: 40 }).map((ts) => ts.join(' '));
@@ -227,6 +235,12 @@ test('pathological nesting and length fail cleanly', () => {
     `SELECT "${'x'.repeat(200000)}" FROM hearc.sample`,
     `SELECT ${'a'.repeat(200000)} FROM hearc.sample`,
     `SELECT * FROM hearc.sample WHERE id IN (${Array.from({ length: 20000 }, (_, i) => i).join(',')})`,
+    'SELECT 1e999, -1e999 FROM hearc.sample',
+    "SELECT IN_UNIT(ra, '10**400 m'), IN_UNIT(ra, '10**-400 deg') FROM hearc.sample",
+    'SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(1e308 * 10, 1e308, 1e308 * 1e308))',
+    'SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), POLYGON(1e308, 1, 1e308 * 2, 3, 4, 5))',
+    'SELECT id FROM hearc.sample WHERE DISTANCE(ra, dec, 1e308 * 10, 0) < 1e308 * 10',
+    "SELECT 'a\u0000b' FROM hearc.sample",
   ]) {
     compileBoth(text);
   }
