@@ -101,7 +101,8 @@ options:
   --jobs-dir DIR   folder of async TAP job results (default: next to a DuckDB catalog,
                    else in the OS temporary folder); nodes sharing a PostgreSQL
                    catalog must share it
-  --workers N      async TAP jobs run at once by this process (default 2)
+  --workers N      async TAP jobs run at once by this process (default 2); each holds a
+                   catalog connection while it runs (DuckDB has 4, PostgreSQL 10)
 `,
   async run(args, io) {
     const { values } = parseCommandArgs(

@@ -20,7 +20,10 @@ export interface WorkerPoolOptions {
 }
 
 /** Why a running job was stopped before it ended by itself. */
-type StopReason = 'timeout' | 'gone' | 'shutdown';
+type StopReason = 'timeout' | 'aborted' | 'gone' | 'shutdown';
+
+/** setTimeout's longest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export type ErrorLog = (error: unknown, context: string) => void;
 
@@ -64,9 +67,13 @@ export class WorkerPool {
     });
   }
 
-  /** Stops the job if this process runs it: it was aborted or deleted. */
+  /**
+   * Stops the job if this process runs it, and records it ABORTED unless it was
+   * changed meanwhile (deleted, destroyed). Acts before any catalog access, so that an
+   * abort never waits for a catalog connection held by the job itself.
+   */
   abort(jobId: string): void {
-    this.running.get(jobId)?.('gone');
+    this.running.get(jobId)?.('aborted');
   }
 
   /** Claims nothing more; running jobs are stopped and queued again for the next start. */
@@ -108,7 +115,10 @@ export class WorkerPool {
     this.running.set(job.jobId, stop);
     if (this.stopped) stop('shutdown');
     this.events.changed(job.jobId);
-    const limit = setTimeout(() => stop('timeout'), job.executionDuration * 1000);
+    const limit = setTimeout(
+      () => stop('timeout'),
+      Math.min(job.executionDuration * 1000, MAX_TIMER_MS),
+    );
     const beat = this.store.shared
       ? setInterval(() => void this.checkAlive(job.jobId, stop), this.options.heartbeatMs)
       : undefined;
@@ -133,6 +143,8 @@ export class WorkerPool {
           phase: 'ERROR',
           errorMessage: `the job ran longer than its execution duration of ${job.executionDuration} s and was cancelled`,
         };
+      } else if (reason === 'aborted') {
+        outcome = { phase: 'ABORTED' };
       } else if (reason === 'shutdown') {
         outcome = { phase: 'QUEUED', startTime: null, runner: null, heartbeat: null };
       }

@@ -189,6 +189,7 @@ export class JobService {
 
   /** PHASE=ABORT: stops the job wherever it runs; a finished job stays as it is. */
   async abort(jobId: string): Promise<Job> {
+    this.pool.abort(jobId);
     const job = await this.existing(jobId);
     if (!ABORTABLE_PHASES.includes(job.phase as ExecutionPhase)) return job;
     const aborted = await this.store.update(
@@ -196,15 +197,14 @@ export class JobService {
       { phase: 'ABORTED', endTime: new Date() },
       ABORTABLE_PHASES,
     );
-    this.pool.abort(jobId);
     this.events.changed(jobId);
     return aborted ?? this.existing(jobId);
   }
 
   async delete(jobId: string): Promise<void> {
+    this.pool.abort(jobId);
     const deleted = await this.store.delete(jobId);
     if (!deleted) throw notFound(jobId);
-    this.pool.abort(jobId);
     await this.results.remove(jobId);
     this.events.changed(jobId);
   }
