@@ -1,10 +1,11 @@
 /** Async TAP (UWS 1.1 jobs at /tap/async) over real HTTP, read back by astropy. */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { requireAstropy } from '../helpers/env.js';
+import { PYTHON, requireAstropy, requireChecker } from '../helpers/env.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
+import { tempDir } from '../helpers/tmp.js';
 import {
   createJob,
   jobIdOf,
@@ -14,6 +15,28 @@ import {
   uwsValue,
   waitForEnd,
 } from '../uws/fixtures.js';
+
+/** taplint's copy of the UWS 1.1 schema (Debian stilts). */
+const STILTS_JAR = '/usr/share/java/starlink-ttools.jar';
+
+/** Validates documents (name → XML) against UWS 1.1; prints the names of invalid ones with why. */
+const VALIDATE_UWS = `import sys, json, zipfile
+from lxml import etree
+xsd = zipfile.ZipFile(sys.argv[1]).read('uk/ac/starlink/ttools/taplint/UWS-v1.1.xsd')
+xlink = b'''<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://www.w3.org/1999/xlink">
+<xs:attribute name="type" type="xs:string"/><xs:attribute name="href" type="xs:anyURI"/></xs:schema>'''
+class Local(etree.Resolver):
+    def resolve(self, url, pubid, context):
+        return self.resolve_string(xlink, context) if 'xlink' in url else None
+parser = etree.XMLParser()
+parser.resolvers.add(Local())
+schema = etree.XMLSchema(etree.fromstring(xsd, parser))
+docs = json.load(open(sys.argv[2]))
+bad = {}
+for name, text in docs.items():
+    if not schema.validate(etree.fromstring(text.encode())):
+        bad[name] = str(schema.error_log.last_error)
+print(json.dumps(bad))`;
 
 const OBSCORE_QUERY = 'SELECT obs_id, s_ra, s_dec, t_min FROM ivoa.obscore ORDER BY obs_id';
 
@@ -274,5 +297,28 @@ print(json.dumps(dict(ids=[str(x) for x in t.array['obs_id']], status=status, un
     assert.equal((await fetch(`${jobs}?PHASE=DONE`)).status, 400);
     assert.equal((await fetch(`${jobs}?LAST=-1`)).status, 400);
     assert.equal((await fetch(`${jobs}?AFTER=yesterday`)).status, 400);
+  });
+
+  await suite.test('the UWS documents are valid UWS 1.1', async (t) => {
+    const probe = [PYTHON, '-c', `import lxml, zipfile; zipfile.ZipFile('${STILTS_JAR}')`];
+    if (!requireChecker(t, 'lxml and the STILTS jar (Debian stilts)', probe)) return;
+    const done = await createJob(jobs, {
+      LANG: 'ADQL',
+      QUERY: OBSCORE_QUERY,
+      RUNID: 'r',
+      PHASE: 'RUN',
+    });
+    const failed = await createJob(jobs, { LANG: 'ADQL', QUERY: 'SELECT x FROM y', PHASE: 'RUN' });
+    const pending = await createJob(jobs, { LANG: 'ADQL', QUERY: OBSCORE_QUERY });
+    await waitForEnd(done);
+    await waitForEnd(failed);
+    const documents: Record<string, string> = {};
+    for (const url of [jobs, done, failed, pending, `${done}/results`, `${pending}/results`]) {
+      documents[url] = await text(url);
+    }
+    documents.parameters = await text(`${done}/parameters`);
+    const file = join(tempDir(t), 'documents.json');
+    writeFileSync(file, JSON.stringify(documents));
+    assert.deepEqual(await runPythonJsonAsync(VALIDATE_UWS, [STILTS_JAR, file]), {});
   });
 });
