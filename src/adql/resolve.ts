@@ -6,6 +6,7 @@
  * syntax tree itself is never changed.
  */
 import type {
+  Center,
   ColumnReference,
   DerivedTable,
   Expression,
@@ -232,6 +233,11 @@ class Resolver {
   readonly annotations = new QueryAnnotations();
   private relationCount = 0;
   private cteCount = 0;
+  /** Column references that reach into an enclosing query (correlated subqueries). */
+  private readonly outerReferences = new Set<ColumnReference>();
+  /** Each subquery is only ever equal to itself when grouping expressions are compared. */
+  private readonly subqueryIds = new WeakMap<Expression, number>();
+  private subqueryCount = 0;
 
   constructor(private readonly tables: readonly TableDef[]) {}
 
@@ -479,14 +485,9 @@ class Resolver {
     orderBy.forEach((o) => check(o.expr, 'ORDER BY'));
   }
 
-  private outerReferences = new Set<ColumnReference>();
-
   private isOuterReference(e: ColumnReference): boolean {
     return this.outerReferences.has(e);
   }
-
-  private subqueryIds = new WeakMap<Expression, number>();
-  private subqueryCount = 0;
 
   /** A canonical text for an expression: equal for GROUP BY a and SELECT a, whatever the spelling. */
   private key(e: Expression): string {
@@ -988,7 +989,7 @@ class Resolver {
       );
   }
 
-  private center(center: SelectCenter, what: string, context: ExpressionContext): void {
+  private center(center: Center, what: string, context: ExpressionContext): void {
     if (center.kind === 'point') {
       requireKind(
         this.expression(center.point, context),
@@ -999,8 +1000,6 @@ class Resolver {
     } else this.numbers([center.ra, center.dec], what, context);
   }
 }
-
-type SelectCenter = Extract<Expression, { kind: 'circleConstructor' }>['center'];
 
 function matchesQualifier(relation: Relation, qualifier: readonly Identifier[]): boolean {
   if (relation.alias)
@@ -1077,6 +1076,6 @@ export function children(e: Expression): readonly Expression[] {
   }
 }
 
-function centerParts(center: SelectCenter): readonly Expression[] {
+function centerParts(center: Center): readonly Expression[] {
   return center.kind === 'point' ? [center.point] : [center.ra, center.dec];
 }
