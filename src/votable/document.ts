@@ -7,6 +7,7 @@
  */
 import { VotableError } from './errors.js';
 import { isXmlId, type FieldDescription } from './field.js';
+import { checkResources, resourceElement, type MetaResource } from './resource.js';
 import { xmlAttributes, xmlElement, xmlText } from './xml.js';
 
 export type VotableVersion = '1.4' | '1.5';
@@ -61,6 +62,8 @@ export interface ResultDocumentOptions {
   /** TABLE name (default 'result'). */
   readonly tableName?: string;
   readonly tableDescription?: string;
+  /** RESOURCEs after the results one, e.g. DataLink service descriptors; their PARAMs may ref the FIELDs. */
+  readonly resources?: readonly MetaResource[];
 }
 
 const NAMESPACE = 'http://www.ivoa.net/xml/VOTable/v1.3';
@@ -191,18 +194,25 @@ export function resultOpening(
     }
     head += fieldElement(field) + '\n';
   }
+  checkResources(options.resources ?? [], ids);
   return head + `<DATA>${dataOpening}`;
 }
 
 /** Everything after the last data row: closes DATA and TABLE, then reports overflow or error. */
 export function resultClosing(
   dataClosing: string,
-  ending: { readonly overflow: boolean; readonly errorMessage?: string },
+  ending: {
+    readonly overflow: boolean;
+    readonly errorMessage?: string;
+    readonly resources?: readonly MetaResource[];
+  },
 ): string {
   let tail = `${dataClosing}</DATA>\n</TABLE>\n`;
   if (ending.errorMessage !== undefined) tail += queryStatusInfo('ERROR', ending.errorMessage);
   else if (ending.overflow) tail += queryStatusInfo('OVERFLOW');
-  return tail + '</RESOURCE>\n</VOTABLE>\n';
+  tail += '</RESOURCE>\n';
+  for (const resource of ending.resources ?? []) tail += resourceElement(resource);
+  return tail + '</VOTABLE>\n';
 }
 
 export interface ErrorDocumentOptions {

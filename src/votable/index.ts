@@ -32,6 +32,12 @@ export {
   type VotableVersion,
 } from './document.js';
 export {
+  type GroupElement,
+  type MetaResource,
+  type ParamElement,
+  type ValuesElement,
+} from './resource.js';
+export {
   MEDIA_TYPES,
   writeChunksTo,
   writeVotable,

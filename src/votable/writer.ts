@@ -150,6 +150,7 @@ export async function* writeVotable(
   const tail = resultClosing(serializer.closing, {
     overflow,
     errorMessage: failure === undefined ? undefined : messageOf(failure.error),
+    ...(options.resources ? { resources: options.resources } : {}),
   });
   yield Buffer.from(serializer.take(true) + tail, 'utf8');
   return failure === undefined
