@@ -22,7 +22,7 @@ function plpgsqlFunction(signature: string, returns: string, body: string): stri
   return `CREATE OR REPLACE FUNCTION ${signature} RETURNS ${returns} LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $hearc$ ${body} $hearc$`;
 }
 
-const statements: readonly string[] = [
+export const postgresPreludeSql: readonly string[] = [
   // ---- numbers
   sqlFunction(
     'hearc_round(x double precision, n double precision)',
@@ -195,13 +195,4 @@ const statements: readonly string[] = [
     'integer',
     `SELECT CAST(strpos(hearc_words(haystack), ' ' || trim(hearc_words(needle)) || ' ') > 0 AND trim(hearc_words(needle)) <> '' AS integer)`,
   ),
-];
-
-/**
- * One statement: the functions are replaced in a single transaction under an advisory
- * lock, so that several hearc nodes opening the catalog at once do not collide
- * ("tuple concurrently updated").
- */
-export const postgresPreludeSql: readonly string[] = [
-  `DO $prelude$ BEGIN PERFORM pg_advisory_xact_lock(hashtext('hearc.adql.prelude')); ${statements.map((s) => `${s};`).join(' ')} END $prelude$`,
 ];
