@@ -3,7 +3,12 @@
  * arraysize, xtype) and its metadata (unit, UCD, utype). Result VOTables are
  * described from these, never from the database's own output types.
  */
-import type { ColumnDef, VoDatatype } from '../schema/types.js';
+import {
+  type ColumnDef,
+  presentedColumn,
+  type StcsPresentation,
+  type VoDatatype,
+} from '../schema/types.js';
 
 /** What describes a value in a VOTable FIELD (ColumnDef's description, minus the name). */
 export type ColumnMetadata = Pick<
@@ -16,11 +21,18 @@ export type ColumnMetadata = Pick<
 export interface ValueType extends ColumnMetadata {
   /** The NULL literal: fits wherever a value of any type does. */
   readonly isNull?: boolean;
+  /** A stored geometry column shown as STC-S when selected as it is (ObsCore s_region). */
+  readonly presentation?: StcsPresentation;
 }
 
 /** One column of a query result, as a TAP service describes it in the VOTable FIELD. */
 export interface ResultColumn extends ColumnMetadata {
   readonly name: string;
+  /**
+   * Set when the database returns a DALI geometry (of shape `storedShape`) that the
+   * service must send as STC-S text, as the FIELD (char, adql:REGION) says.
+   */
+  readonly stcsFrom?: 'point' | 'circle' | 'polygon';
 }
 
 /** The broad kind of a value, which decides which operators and functions apply. */
@@ -100,6 +112,7 @@ export function typeOfColumn(column: ColumnDef): ValueType {
     ucd: column.ucd,
     utype: column.utype,
     description: column.description,
+    ...(column.presentation ? { presentation: column.presentation } : {}),
   };
 }
 
@@ -149,7 +162,13 @@ export function commonMetadata(a: ValueType, b: ValueType): Pick<ValueType, 'uni
   };
 }
 
-export function toResultColumn(name: string, type: ValueType): ResultColumn {
+export function toResultColumn(name: string, stored: ValueType): ResultColumn {
+  const shape = stored.xtype;
+  const presented =
+    stored.presentation && (shape === 'point' || shape === 'circle' || shape === 'polygon');
+  const type: ValueType = presented
+    ? { ...presentedColumn({ name, ...stored, description: stored.description ?? '' }) }
+    : stored;
   const column: {
     -readonly [K in keyof ResultColumn]: ResultColumn[K];
   } = { name, datatype: type.datatype };
@@ -159,5 +178,6 @@ export function toResultColumn(name: string, type: ValueType): ResultColumn {
   if (type.ucd !== undefined) column.ucd = type.ucd;
   if (type.utype !== undefined) column.utype = type.utype;
   if (type.description !== undefined) column.description = type.description;
+  if (presented) column.stcsFrom = shape;
   return Object.freeze(column);
 }

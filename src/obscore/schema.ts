@@ -140,8 +140,8 @@ const obscoreColumns: readonly ColumnDef[] = [
     'double',
     'pos.outline;obs.field',
     'Char.SpatialAxis.Coverage.Support.Area',
-    'Field of view (a polygon enclosing the circle of diameter s_fov).',
-    { unit: 'deg', arraysize: '*', xtype: 'polygon' },
+    'Field of view (a polygon enclosing the circle of diameter s_fov), as STC-S; usable in ADQL geometry functions.',
+    { unit: 'deg', arraysize: '*', xtype: 'polygon', presentation: { as: 'stc-s' } },
   ),
   std(
     's_resolution',

@@ -24,7 +24,17 @@ export type VoDatatype =
  * point [ra, dec], circle [ra, dec, radius], polygon [ra1, dec1, ra2, dec2, ...].
  * 'moc' is a MOC 2.0 ASCII string, 'interval' a pair [lo, hi].
  */
-export type VoXtype = 'timestamp' | 'point' | 'circle' | 'polygon' | 'moc' | 'interval';
+export type VoXtype =
+  'timestamp' | 'point' | 'circle' | 'polygon' | 'moc' | 'interval' | 'adql:REGION';
+
+/**
+ * A geometry column shown to clients as an STC-S string (VOTable char, xtype
+ * adql:REGION, as ObsCore 1.1 defines s_region) while it is stored and queried as the
+ * DALI geometry its xtype names, so that ADQL geometry functions stay fast.
+ */
+export interface StcsPresentation {
+  readonly as: 'stc-s';
+}
 
 export interface ColumnDef {
   /** Lower-case regular ADQL identifier. */
@@ -43,6 +53,23 @@ export interface ColumnDef {
   readonly std?: boolean;
   /** False when a value is always present (NOT NULL in the catalog). */
   readonly nullable?: boolean;
+  /** Shown to clients differently from how it is stored (see StcsPresentation). */
+  readonly presentation?: StcsPresentation;
+}
+
+/** The column as clients see it in TAP_SCHEMA, VOSI tables and results. */
+export function presentedColumn(column: ColumnDef): ColumnDef {
+  if (column.presentation?.as !== 'stc-s') return column;
+  const { unit: _unit, presentation: _presentation, ...rest } = column;
+  return { ...rest, datatype: 'char', arraysize: '*', xtype: 'adql:REGION' };
+}
+
+/** STC-S text of a DALI geometry (degrees, ICRS): POSITION, CIRCLE or POLYGON. */
+export function stcsOf(shape: VoXtype | undefined, values: ArrayLike<number>): string {
+  const numbers = Array.from(values, (v) => String(v)).join(' ');
+  if (shape === 'point') return `POSITION ICRS ${numbers}`;
+  if (shape === 'circle') return `CIRCLE ICRS ${numbers}`;
+  return `POLYGON ICRS ${numbers}`;
 }
 
 export interface ForeignKeyDef {

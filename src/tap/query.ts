@@ -5,7 +5,7 @@
  */
 import { AdqlError, compileAdql, type ResultColumn, type SqlDialect } from '../adql/index.js';
 import { type Engine, QueryCancelledError, type SqlValue } from '../engine/types.js';
-import type { PublishedSchema } from '../schema/types.js';
+import { type PublishedSchema, stcsOf } from '../schema/types.js';
 import type { FieldDescription, RowBatch, VotableDatatype } from '../votable/index.js';
 import { type ResultFormat, resolveFormat, writeResult } from './formats.js';
 import { TapError, type TapParameters } from './params.js';
@@ -122,17 +122,18 @@ export async function runQuery(
   }
   let overflow = false;
   const open = cursor;
+  const present = presenter(prepared.columns);
   async function* rows(): AsyncGenerator<RowBatch> {
     let remaining = prepared.maxrec;
     try {
       for await (const batch of open) {
         if (batch.length > remaining) {
           overflow = true;
-          if (remaining > 0) yield batch.slice(0, remaining) as RowBatch;
+          if (remaining > 0) yield present(batch.slice(0, remaining));
           return;
         }
         remaining -= batch.length;
-        yield batch as unknown as RowBatch;
+        yield present(batch);
       }
     } catch (err) {
       throw queryFailure(err, service.limits);
@@ -145,6 +146,23 @@ export async function runQuery(
     overflow: () => overflow,
   });
   return { contentType: prepared.format.contentType, body, overflowed: () => overflow };
+}
+
+/** Turns database rows into result rows: stored geometries shown as STC-S become text. */
+function presenter(
+  columns: readonly ResultColumn[],
+): (batch: readonly (readonly SqlValue[])[]) => RowBatch {
+  const stcs = columns.flatMap((c, i) => (c.stcsFrom ? [[i, c.stcsFrom] as const] : []));
+  if (stcs.length === 0) return (batch) => batch as unknown as RowBatch;
+  return (batch) =>
+    batch.map((row) => {
+      const out = [...row] as unknown[];
+      for (const [i, shape] of stcs) {
+        const value = row[i];
+        out[i] = Array.isArray(value) ? stcsOf(shape, value as number[]) : null;
+      }
+      return out;
+    }) as unknown as RowBatch;
 }
 
 /** A database failure as the user should read it (no SQL, no stack). */

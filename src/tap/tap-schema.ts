@@ -6,6 +6,7 @@ import type { CatalogRow, Engine } from '../engine/types.js';
 import {
   type ColumnDef,
   type PublishedSchema,
+  presentedColumn,
   qualifiedName,
   type TableDef,
 } from '../schema/types.js';
@@ -179,7 +180,8 @@ export function tapSchemaRows(served: PublishedSchema): TapSchemaRows {
       description: table.description,
       table_index: tableIndex,
     });
-    table.columns.forEach((column, columnIndex) =>
+    table.columns.forEach((stored, columnIndex) => {
+      const column = presentedColumn(stored);
       rows.columns.push({
         table_name: tableName,
         column_name: adqlName(column.name),
@@ -195,8 +197,8 @@ export function tapSchemaRows(served: PublishedSchema): TapSchemaRows {
         indexed: flag(column.indexed || table.primaryKey?.includes(column.name)),
         std: flag(column.std),
         column_index: columnIndex,
-      }),
-    );
+      });
+    });
     table.foreignKeys?.forEach((key, keyIndex) => {
       const keyId = `${tableName}:fk${keyIndex}`;
       rows.keys.push({

@@ -2,12 +2,18 @@
  * VOSI 1.1 tables endpoint: the published tables as a VODataService 1.2 tableset,
  * with full column detail (detail=max, the default) or table names only (detail=min).
  */
-import { type PublishedSchema, qualifiedName, type TableDef } from '../schema/types.js';
+import {
+  presentedColumn,
+  type PublishedSchema,
+  qualifiedName,
+  type TableDef,
+} from '../schema/types.js';
 import { adqlName, element, escapeXml } from './xml.js';
 
 export type TablesDetail = 'min' | 'max';
 
-function columnXml(table: TableDef, column: TableDef['columns'][number]): string {
+function columnXml(table: TableDef, stored: TableDef['columns'][number]): string {
+  const column = presentedColumn(stored);
   const indent = '      ';
   const attrs = [
     column.arraysize ? ` arraysize="${escapeXml(column.arraysize)}"` : '',

@@ -54,7 +54,7 @@ print(json.dumps(dict(ids=[str(x) for x in t.array['obs_id']], units={f.name: st
       assert.deepEqual(parsed.ids, ['23523', '23526', '23559', '23592']);
       assert.equal(parsed.units.s_ra, 'deg');
       assert.equal(parsed.units.t_min, 'd');
-      assert.equal(parsed.xtype, 'polygon');
+      assert.equal(parsed.xtype, 'adql:REGION');
       assert.equal(parsed.status, 'OK');
       assert.ok(parsed.count > 20000);
     },
@@ -96,6 +96,23 @@ print(json.dumps(dict(ids=[str(x) for x in t.array['obs_id']], units={f.name: st
       })
     ).json()) as { data: unknown[][] };
     assert.equal(Number(json.data[0]?.[0]), 13);
+  });
+
+  await suite.test('s_region is sent as STC-S yet works in geometry functions', async () => {
+    const csv = await (
+      await sync(served.address, {
+        LANG: 'ADQL',
+        QUERY:
+          "SELECT obs_id, s_region FROM ivoa.obscore WHERE 1 = CONTAINS(POINT('ICRS', 83.633, 22.014), s_region) ORDER BY obs_id",
+        FORMAT: 'csv',
+      })
+    ).text();
+    const lines = csv.trim().split('\r\n').slice(1);
+    assert.deepEqual(
+      lines.map((l) => l.split(',')[0]),
+      ['23523', '23526', '23559', '23592'],
+    );
+    assert.match(lines[0] ?? '', /^23523,POLYGON ICRS -?\d+(\.\d+)? /);
   });
 
   await suite.test('TAP_SCHEMA is queryable with ADQL', async () => {

@@ -37,7 +37,9 @@ test('TAP_SCHEMA describes every served table and column, and republishing is id
   const sRegion = columns.find(
     (c) => c.table_name === 'ivoa.obscore' && c.column_name === 's_region',
   );
-  assert.equal(sRegion?.xtype, 'polygon');
+  assert.equal(sRegion?.xtype, 'adql:REGION');
+  assert.equal(sRegion?.datatype, 'char');
+  assert.equal(sRegion?.unit, null);
   assert.equal(sRegion?.utype, 'obscore:Char.SpatialAxis.Coverage.Support.Area');
   const keys = await engine.selectRows(tapKeysTable);
   assert.ok(
@@ -59,7 +61,7 @@ test('/tap/tables serves a VODataService tableset; single tables and detail=min 
   assert.match(full, /<name>ivoa\.obscore<\/name>/);
   assert.match(
     full,
-    /<dataType xsi:type="vs:VOTableType" arraysize="\*" extendedType="polygon">double<\/dataType>/,
+    /<dataType xsi:type="vs:VOTableType" arraysize="\*" extendedType="adql:REGION">char<\/dataType>/,
   );
   const min = await (await fetch(`${base}/tap/tables?detail=min`)).text();
   assert.doesNotMatch(min, /<column>/);

@@ -1,7 +1,7 @@
 /**
  * STILTS taplint (Debian stilts) against a server over the real H.E.S.S. DR1 store:
- * the compliance bar of the TAP issue. Every error fails the test, except those of
- * stages listed in PENDING with the reason, which shrink as the missing pieces land.
+ * the compliance bar of the TAP issue. Every error fails the test, except those listed
+ * in PENDING with the reason (none now).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -10,12 +10,7 @@ import { HESS_COLLECTION, serveStore } from '../datalink/fixtures.js';
 import { requireChecker, requireTestData } from '../helpers/env.js';
 
 /** taplint report codes not yet met, with why. */
-const PENDING: readonly (readonly [RegExp, string])[] = [
-  [
-    /^E-OBS-(CUNI|TYPX)-\d+ .*s_region/,
-    's_region is served as a DALI polygon; STC-S presentation pending',
-  ],
-];
+const PENDING: readonly (readonly [RegExp, string])[] = [];
 
 function runTaplint(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
