@@ -58,6 +58,27 @@ async function fingerprintOf(entry: ObservationEntry, config: PublishConfig): Pr
   return hash.digest('hex');
 }
 
+/** Observations read ahead of the one being written. */
+const READ_AHEAD = 4;
+
+/** Maps items through `work`, in order, with up to `depth` of them in progress at once. */
+async function* readAhead<T, R>(
+  items: readonly T[],
+  depth: number,
+  work: (item: T) => Promise<R>,
+): AsyncGenerator<R> {
+  const pending: Promise<R>[] = [];
+  let next = 0;
+  while (next < items.length || pending.length > 0) {
+    while (next < items.length && pending.length < depth) {
+      const promise = work(items[next++] as T);
+      promise.catch(() => undefined); // awaited below, in order
+      pending.push(promise);
+    }
+    yield await (pending.shift() as Promise<R>);
+  }
+}
+
 export async function ingestDataStore(
   engine: Engine,
   dir: string,
@@ -82,33 +103,56 @@ export async function ingestDataStore(
   const updated: string[] = [];
   let bytesRead = 0;
 
+  /** What reading one observation gave: its rows, or why it failed, or that it is unchanged. */
+  type Outcome =
+    | { readonly kind: 'unchanged' }
+    | { readonly kind: 'failed'; readonly message: string }
+    | {
+        readonly kind: 'read';
+        readonly rows: ObservationRows;
+        readonly files: readonly string[];
+        readonly bytes: number;
+      };
+  const read = async (entry: ObservationEntry, fingerprint: string): Promise<Outcome> => {
+    if (known.get(publisherDid(config, entry.obsId)) === fingerprint) return { kind: 'unchanged' };
+    try {
+      const summary = await loadObservation(entry);
+      return {
+        kind: 'read',
+        rows: observationRows(summary, config),
+        files: summary.files.map((f) => f.relativePath),
+        bytes: summary.files.reduce((sum, f) => sum + f.size, 0),
+      };
+    } catch (err) {
+      return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+    }
+  };
+
   // One transaction for the whole run, written observation by observation so that
-  // memory stays flat however large the store is.
+  // memory stays flat however large the store is; the next few observations are read
+  // while one is written, so file reading and the database overlap.
   await engine.transaction(async (tx) => {
-    for (const entry of store.observations) {
+    for await (const { entry, fingerprint, outcome } of readAhead(
+      store.observations,
+      READ_AHEAD,
+      async (entry) => {
+        const fingerprint = await fingerprintOf(entry, config);
+        return { entry, fingerprint, outcome: await read(entry, fingerprint) };
+      },
+    )) {
       const did = publisherDid(config, entry.obsId);
-      const fingerprint = await fingerprintOf(entry, config);
-      if (known.get(did) === fingerprint) {
+      if (outcome.kind === 'unchanged') {
         unchanged.push(entry.obsId);
         options.onObservation?.(entry.obsId, 'unchanged');
         continue;
       }
-      let rows: ObservationRows;
-      let files: readonly string[];
-      try {
-        const summary = await loadObservation(entry);
-        bytesRead += summary.files.reduce((sum, f) => sum + f.size, 0);
-        rows = observationRows(summary, config);
-        files = summary.files.map((f) => f.relativePath);
-      } catch (err) {
-        failed.push({
-          obsId: entry.obsId,
-          path: entry.hdus[0]?.path,
-          message: err instanceof Error ? err.message : String(err),
-        });
+      if (outcome.kind === 'failed') {
+        failed.push({ obsId: entry.obsId, path: entry.hdus[0]?.path, message: outcome.message });
         options.onObservation?.(entry.obsId, 'failed');
         continue;
       }
+      const { rows, files } = outcome;
+      bytesRead += outcome.bytes;
       if (known.has(did)) {
         // Children first, so that foreign keys never point at a missing row.
         for (const table of [irfTable, obscoreHeaTable, obscoreTable, ingestStateTable]) {
