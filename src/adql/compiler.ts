@@ -6,6 +6,7 @@
  * Every identifier in the output is quoted and every literal escaped by this class;
  * nothing the user typed reaches the SQL except through those two paths.
  */
+import type { TableDef } from '../schema/types.js';
 import type {
   AggregateCall,
   BoxConstructor,
@@ -36,6 +37,23 @@ import { findUserDefinedFunction } from './udfs.js';
 export interface CompileOptions {
   /** The most rows the service returns (TAP MAXREC); combined with TOP as the LIMIT. */
   readonly maxRows?: number;
+  /** Access rights: the rows of rights-bearing tables this caller may see. */
+  readonly visibility?: RowVisibility;
+}
+
+/**
+ * Which rows of tables with a `rightsKey` a query may see. Every reference to such a
+ * table compiles to a filtered derived table, so joins, subqueries, aggregates and
+ * uploads never meet a hidden row. A key is visible when its ObsCore row is public,
+ * proprietary with obs_release_date <= now, or owned by one of `groups`.
+ */
+export interface RowVisibility {
+  /** Whether this table's rows are filtered (e.g. not the metadata tables). */
+  readonly filters: (table: TableDef) => boolean;
+  /** ivoa.obscore (data_rights, obs_release_date) and the table of owning groups (owner_group). */
+  readonly rights: { readonly observations: TableDef; readonly owners: TableDef };
+  readonly now: Date;
+  readonly groups: readonly string[];
 }
 
 /** A database flavour of SQL that resolved ADQL can be compiled to. */
@@ -214,7 +232,7 @@ export abstract class SqlCompiler {
         if (!r) throw new Error('internal: unresolved table');
         const source =
           r.source.kind === 'table'
-            ? `${this.quoteIdentifier(r.source.table.schema)}.${this.quoteIdentifier(r.source.table.name)}`
+            ? this.visibleRows(r.source.table)
             : this.quoteIdentifier(r.source.kind === 'cte' ? r.source.name : r.alias);
         return `${source} AS ${this.quoteIdentifier(r.alias)}`;
       }
@@ -237,6 +255,37 @@ export abstract class SqlCompiler {
         return `(${left} ${type} JOIN ${right} ON ${on})`;
       }
     }
+  }
+
+  private tableName(table: TableDef): string {
+    return `${this.quoteIdentifier(table.schema)}.${this.quoteIdentifier(table.name)}`;
+  }
+
+  /** The table, or only the rows of it the caller may see (RowVisibility). */
+  private visibleRows(table: TableDef): string {
+    const visibility = this.options.visibility;
+    if (!visibility || table.rightsKey === undefined || !visibility.filters(table)) {
+      return this.tableName(table);
+    }
+    const q = (name: string): string => this.quoteIdentifier(name);
+    const { observations, owners } = visibility.rights;
+    const key = observations.rightsKey ?? 'obs_publisher_did';
+    const [o, w] = [q('hearc_rights_obs'), q('hearc_rights_owner')];
+    const iso = visibility.now.toISOString();
+    const now = `CAST(${this.quoteString(`${iso.slice(0, 10)} ${iso.slice(11, 23)}`)} AS ${this.typeName('timestamp')})`;
+    const open = [
+      `${o}.${q('data_rights')} = 'public'`,
+      `(${o}.${q('data_rights')} = 'proprietary' AND ${o}.${q('obs_release_date')} <= ${now})`,
+    ];
+    if (visibility.groups.length > 0) {
+      const groups = visibility.groups.map((g) => this.quoteString(g)).join(', ');
+      open.push(`${w}.${q('owner_group')} IN (${groups})`);
+    }
+    const visibleKeys =
+      `SELECT ${o}.${q(key)} FROM ${this.tableName(observations)} AS ${o}` +
+      ` LEFT OUTER JOIN ${this.tableName(owners)} AS ${w} ON ${w}.${q(key)} = ${o}.${q(key)}` +
+      ` WHERE ${open.join(' OR ')}`;
+    return `(SELECT * FROM ${this.tableName(table)} WHERE ${q(table.rightsKey)} IN (${visibleKeys}))`;
   }
 
   protected binding(b: ColumnBinding): string {

@@ -18,6 +18,8 @@ export const publishOptionSpec = {
   rights: { type: 'string' },
   'release-date': { type: 'string' },
   messenger: { type: 'string' },
+  'proprietary-months': { type: 'string' },
+  group: { type: 'string' },
 } as const;
 
 export const publishOptionsUsage = `  --collection NAME     obs_collection (default: the data store folder's name)
@@ -27,6 +29,8 @@ export const publishOptionsUsage = `  --collection NAME     obs_collection (defa
   --rights RIGHTS       data_rights: public (default), proprietary or secure
   --release-date DATE   obs_release_date (ISO 8601) for every observation (default: end of observation)
   --messenger NAME      messenger particle (default: photon, or neutrino for neutrino telescopes)
+  --proprietary-months N  release each observation N months after it ended (implies --rights proprietary)
+  --group NAME          owning group: its members read the data before release (and secure data)
 `;
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
@@ -40,7 +44,22 @@ export function publishConfigFrom(
   if (access !== 'datalink' && access !== 'file') {
     throw new UsageError(`--access must be 'datalink' or 'file' (got '${access}')`);
   }
-  const rights = stringOption(values, 'rights') ?? 'public';
+  const monthsText = stringOption(values, 'proprietary-months');
+  const proprietaryMonths = monthsText === undefined ? undefined : Number(monthsText);
+  if (
+    proprietaryMonths !== undefined &&
+    (!Number.isInteger(proprietaryMonths) || proprietaryMonths < 0)
+  ) {
+    throw new UsageError(`--proprietary-months must be an integer >= 0 (got '${monthsText}')`);
+  }
+  const group = stringOption(values, 'group');
+  if (group !== undefined && !/^[A-Za-z0-9._:@/-]+$/.test(group)) {
+    throw new UsageError(
+      `--group '${group}' is not a valid group name (letters, digits, . _ : @ / -)`,
+    );
+  }
+  const rights =
+    stringOption(values, 'rights') ?? (proprietaryMonths !== undefined ? 'proprietary' : 'public');
   if (!['public', 'proprietary', 'secure'].includes(rights)) {
     throw new UsageError(`--rights must be public, proprietary or secure (got '${rights}')`);
   }
@@ -71,5 +90,7 @@ export function publishConfigFrom(
     dataRights: rights as DataRights,
     ...(releaseDate ? { releaseDate } : {}),
     ...(messenger ? { messenger } : {}),
+    ...(proprietaryMonths !== undefined ? { proprietaryMonths } : {}),
+    ...(group !== undefined ? { ownerGroup: group } : {}),
   };
 }

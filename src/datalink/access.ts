@@ -1,16 +1,13 @@
 /**
- * The one gate every data path goes through (DataLink products, file access; later
- * SODA cutouts and previews). Access rights will plug in here; today everyone may
- * read everything that is published.
+ * The one gate every data path goes through (DataLink products, file access, SODA
+ * cutouts, previews). The server plugs in the rights of src/auth; without it everyone
+ * may read everything that is published.
  */
 
-/** What the gate may look at in a request: its headers (tokens, cookies, SSO). */
-export interface AccessRequest {
-  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
-}
+import type { AccessDecision, AccessRequest } from '../auth/access.js';
 
-export type AccessDecision =
-  { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
+/** What the gate may look at in a request (headers, path) and what it answers (src/auth). */
+export type { AccessDecision, AccessRequest };
 
 /** Decides whether `request` may read the data of dataset `did` (an obs_publisher_did). */
 export type Authorize = (request: AccessRequest, did: string) => Promise<AccessDecision>;

@@ -5,6 +5,7 @@
  * for each original file (hea-event-bundle), and an error row for an unknown ID.
  */
 import { stat } from 'node:fs/promises';
+import type { AccessRequest, Authorize } from './access.js';
 import type { DatasetCatalog, IrfComponentRef, PublishedDataset } from './catalog.js';
 import { fileContentType, resolveStoreFile } from './files.js';
 import { EMPTY_PRIMARY_BYTES, EVENT_LIST_PRODUCT, type ProductCache } from './products.js';
@@ -118,12 +119,38 @@ async function datasetLinks(
   return rows;
 }
 
-/** The links of each ID, in the order given; an unknown ID gets one NotFoundFault row. */
+/** The access gate and the request it judges: refused datasets get error rows, not links. */
+export interface LinkGate {
+  readonly authorize: Authorize;
+  readonly request: AccessRequest;
+}
+
+/** The row in place of a link the caller may not follow: what it is, but no URL and no size. */
+function refusedRow(row: DataLinkRow, reason: string): DataLinkRow {
+  return {
+    id: row.id,
+    semantics: row.semantics,
+    errorMessage: `DefaultFault: access denied: ${reason}`,
+    ...(row.description !== undefined ? { description: row.description } : {}),
+    ...(row.contentQualifier !== undefined ? { contentQualifier: row.contentQualifier } : {}),
+  };
+}
+
+/**
+ * The links of each ID, in the order given; an unknown ID gets one NotFoundFault row,
+ * and each link of a dataset the gate refuses becomes an error row.
+ */
 export async function linksFor(
   ids: readonly string[],
   sources: LinkSources,
+  gate?: LinkGate,
 ): Promise<DataLinkRow[]> {
   const datasets = await sources.catalog.datasets(ids);
+  const refused = new Map<string, string>();
+  for (const [id, dataset] of gate ? datasets : []) {
+    const decision = await gate?.authorize(gate.request, dataset.did);
+    if (decision && !decision.allowed) refused.set(id, decision.reason);
+  }
   const rows: DataLinkRow[] = [];
   for (const id of ids) {
     const dataset = datasets.get(id);
@@ -136,5 +163,9 @@ export async function linksFor(
       });
     }
   }
-  return rows;
+  if (refused.size === 0) return rows;
+  return rows.map((row) => {
+    const reason = refused.get(row.id);
+    return reason === undefined || row.errorMessage !== undefined ? row : refusedRow(row, reason);
+  });
 }

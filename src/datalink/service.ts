@@ -6,7 +6,7 @@
 import type { Engine } from '../engine/types.js';
 import { DatasetCatalog, type DatasetCatalogOptions } from './catalog.js';
 import { resolveStoreFile } from './files.js';
-import { linksFor, ProductUrls } from './links.js';
+import { type LinkGate, linksFor, ProductUrls } from './links.js';
 import { EVENT_LIST_PRODUCT, ProductCache } from './products.js';
 import {
   DATALINK_MEDIA_TYPE,
@@ -95,12 +95,15 @@ export class DataLinkService {
   }
 
   /** The {links} response for these request parameters (GET query or POST form). */
-  async links(params: Iterable<readonly [string, string]>): Promise<LinksResponse> {
+  async links(
+    params: Iterable<readonly [string, string]>,
+    gate?: LinkGate,
+  ): Promise<LinksResponse> {
     const request = linksParameters(params, this.maxIds);
     if (!request.ok) {
       return { status: 400, contentType: VOTABLE_MEDIA_TYPE, body: errorDocument(request.message) };
     }
-    const rows = await linksFor(request.ids, this);
+    const rows = await linksFor(request.ids, this, gate);
     return {
       status: 200,
       contentType: DATALINK_MEDIA_TYPE,

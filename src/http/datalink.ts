@@ -62,7 +62,7 @@ export const dataAccessPlugin: FastifyPluginAsync<DataAccessOptions> = async (ap
     method: ['GET', 'POST'],
     url: '/datalink',
     handler: async (request, reply) => {
-      const response = await service.links(requestParameters(request));
+      const response = await service.links(requestParameters(request), { authorize, request });
       return reply.code(response.status).type(response.contentType).send(response.body);
     },
   });

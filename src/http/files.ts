@@ -136,7 +136,11 @@ export async function serveFile(
 ): Promise<FastifyReply> {
   if (!file) return reply.code(404).type(TEXT).send('no such file is published here\n');
   const decision = await mayReadAny(options.authorize, request, file.dids);
-  if (!decision.allowed) return reply.code(403).type(TEXT).send(`${decision.reason}\n`);
+  if (!decision.allowed) {
+    if (decision.challenges) reply.code(401).header('WWW-Authenticate', decision.challenges);
+    else reply.code(403);
+    return reply.type(TEXT).send(`${decision.reason}\n`);
+  }
   const path = await file.path();
   if (path === undefined) {
     return reply.code(404).type(TEXT).send('the file is no longer in the data store\n');

@@ -4,6 +4,7 @@
  */
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { AccessControl, type AccessControlOptions, ANONYMOUS } from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   readonly productCacheDir?: string;
   /** Async TAP jobs: store, results folder, workers (default: in the catalog, results in the OS temporary folder). */
   readonly jobs?: AsyncJobOptions;
+  /** Access rights: OIDC issuers, SSO token endpoint, clock (rights and API tokens come from the catalog). */
+  readonly auth?: Omit<AccessControlOptions, 'engine' | 'onGranted'>;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -40,14 +43,40 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onSend', async (_request, reply) => {
     reply.header('Server', SERVER_HEADER);
   });
+  const access = new AccessControl({
+    engine: options.engine,
+    ...options.auth,
+    onGranted: (event) => app.log.info({ audit: event }, 'access to data not yet public'),
+  });
+  // Who the caller is, once per request; credentials that fail are refused everywhere.
+  app.addHook('onRequest', async (request, reply) => {
+    const who = await access.identify(request);
+    if (!who.ok) {
+      return reply
+        .code(401)
+        .header('WWW-Authenticate', access.challenges(who.reason))
+        .type('text/plain; charset=utf-8')
+        .send(`${who.reason}\n`);
+    }
+  });
   app.get('/health', async () => ({ status: 'ok' }));
   const service = {
     engine: options.engine,
     schema: options.schema,
-    dialect: sqlDialectFor(options.engine.dialect),
+    // Async jobs run without their submitter's credentials: they see public rows only.
+    dialect: access.dialectFor(sqlDialectFor(options.engine.dialect), ANONYMOUS),
     limits: options.limits ?? DEFAULT_LIMITS,
   };
-  await app.register(tapSyncPlugin, { prefix: '/tap', service });
+  const baseDialect = sqlDialectFor(options.engine.dialect);
+  await app.register(tapSyncPlugin, {
+    prefix: '/tap',
+    service,
+    serviceFor: async (request) => {
+      const who = await access.identify(request);
+      const identity = who.ok ? who.identity : ANONYMOUS;
+      return { ...service, dialect: access.dialectFor(baseDialect, identity) };
+    },
+  });
   await app.register(tapAsyncPlugin, {
     prefix: '/tap',
     service,
@@ -64,6 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     engine: options.engine,
     baseUrl: options.baseUrl,
     cacheDir: options.productCacheDir,
+    authorize: access.authorize,
   });
   return app;
 }

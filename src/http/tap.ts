@@ -25,9 +25,15 @@ export function tapParameters(request: FastifyRequest): TapParameters {
     : query;
 }
 
-export const tapSyncPlugin: FastifyPluginAsync<{ service: QueryService }> = async (
+export interface TapSyncOptions {
+  readonly service: QueryService;
+  /** The service as the caller of `request` may use it (access rights); default `service`. */
+  readonly serviceFor?: (request: FastifyRequest) => Promise<QueryService>;
+}
+
+export const tapSyncPlugin: FastifyPluginAsync<TapSyncOptions> = async (
   app,
-  { service },
+  { service, serviceFor },
 ) => {
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const params = tapParameters(request);
@@ -37,8 +43,9 @@ export const tapSyncPlugin: FastifyPluginAsync<{ service: QueryService }> = asyn
       if (!reply.raw.writableFinished) abort.abort();
     });
     try {
-      const prepared = prepareQuery(service, params);
-      const result = await runQuery(service, prepared, abort.signal);
+      const caller = serviceFor ? await serviceFor(request) : service;
+      const prepared = prepareQuery(caller, params);
+      const result = await runQuery(caller, prepared, abort.signal);
       return reply.code(200).type(result.contentType).send(Readable.from(result.body));
     } catch (err) {
       if (err instanceof TapError) return sendTapError(reply, err, params.all('QUERY')[0]);

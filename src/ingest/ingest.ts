@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import type { CatalogRow, Engine } from '../engine/types.js';
+import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
+import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
 import { type ObservationEntry, openDataStore, type StoreProblem } from '../gadf/datastore.js';
 import { loadObservation } from '../gadf/observation.js';
 import { type PublishConfig, publisherDid } from '../obscore/config.js';
@@ -77,6 +78,20 @@ async function* readAhead<T, R>(
     }
     yield await (pending.shift() as Promise<R>);
   }
+}
+
+function configuredRights(
+  did: string,
+  obscore: CatalogRow,
+  config: PublishConfig,
+): ObservationRights {
+  const release: SqlValue | undefined = obscore.obs_release_date;
+  return {
+    did,
+    dataRights: config.dataRights,
+    ...(release instanceof Date ? { releaseDate: release } : {}),
+    ...(config.ownerGroup !== undefined ? { ownerGroup: config.ownerGroup } : {}),
+  };
 }
 
 export async function ingestDataStore(
@@ -159,7 +174,19 @@ export async function ingestDataStore(
           await tx.deleteRows(table, 'obs_publisher_did', [did]);
         }
       }
-      await tx.insertRows(obscoreTable, [rows.obscore]);
+      // Rights from the configuration, unless an operator set this observation's rights.
+      const rights = await rightsAtIngest(tx, configuredRights(did, rows.obscore, config), {
+        by: 'ingest',
+        via: 'ingest',
+        at: new Date(),
+      });
+      await tx.insertRows(obscoreTable, [
+        {
+          ...rows.obscore,
+          data_rights: rights.dataRights,
+          obs_release_date: rights.releaseDate ?? null,
+        },
+      ]);
       await tx.insertRows(obscoreHeaTable, [rows.hea]);
       await tx.insertRows(irfTable, rows.irf);
       const state: CatalogRow = {

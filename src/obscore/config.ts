@@ -13,8 +13,20 @@ export interface PublishConfig {
   readonly accessMode: AccessMode;
   readonly dataRights: DataRights;
   readonly releaseDate?: Date;
+  /** Without releaseDate: the data are released this many months after the observation ends. */
+  readonly proprietaryMonths?: number;
+  /** Group whose members read the data before release (and secure data always). */
+  readonly ownerGroup?: string;
   /** Overrides the messenger guessed from the instrument. */
   readonly messenger?: string;
+}
+
+/** The release date of an observation that ended at `end`: the configured date, or end + proprietary months. */
+export function releaseDateOf(config: PublishConfig, end: Date): Date {
+  if (config.releaseDate) return config.releaseDate;
+  const release = new Date(end);
+  release.setUTCMonth(release.getUTCMonth() + (config.proprietaryMonths ?? 0));
+  return release;
 }
 
 export const DEFAULT_AUTHORITY = 'hearc.local';

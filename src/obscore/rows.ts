@@ -7,7 +7,7 @@ import type { IrfComponent, ObservationSummary } from '../gadf/observation.js';
 import { metToMjdUtc, mjdToDate, mjdUtcToBarycentricJdTcb } from '../gadf/time.js';
 import type { CatalogRow } from '../engine/types.js';
 import { timeMocFromJdIntervals } from '../moc/time-moc.js';
-import { type PublishConfig, publisherDid } from './config.js';
+import { type PublishConfig, publisherDid, releaseDateOf } from './config.js';
 
 /** h·c in eV·m (CODATA 2022), for λ = hc / E. */
 export const HC_EV_M = 1.239841984332e-6;
@@ -148,7 +148,7 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     obs_title: `${obs.telescope ?? 'DL3'} observation ${obs.obsId}${target ? ` of ${target}` : ''}`,
     obs_creator_did: null,
     data_rights: config.dataRights,
-    obs_release_date: config.releaseDate ?? mjdToDate(obs.mjdStop),
+    obs_release_date: releaseDateOf(config, mjdToDate(obs.mjdStop)),
     proposal_id: null,
     obs_mode: obs.obsMode,
     ra_pnt: obs.raPnt,

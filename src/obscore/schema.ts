@@ -4,6 +4,7 @@
  * IRF components (hearc.irf), and hearc's internal bookkeeping. TAP_SCHEMA, VOSI
  * tables, ADQL resolution and the catalog DDL are all derived from these definitions.
  */
+import { rightsTables } from '../auth/tables.js';
 import type { ColumnDef, PublishedSchema, TableDef } from '../schema/types.js';
 
 const OBSCORE_UTYPE = 'obscore:';
@@ -622,4 +623,8 @@ export const publishedSchema: PublishedSchema = {
 };
 
 /** Every table the catalog holds, published or not. */
-export const catalogTables: readonly TableDef[] = [...publishedSchema.tables, ingestStateTable];
+export const catalogTables: readonly TableDef[] = [
+  ...publishedSchema.tables,
+  ingestStateTable,
+  ...rightsTables,
+];

@@ -1,0 +1,188 @@
+/**
+ * The access control of a running server: who the caller is (anonymous, a hearc API
+ * token, an OIDC bearer JWT), the gate every data path calls, the rows ADQL may see,
+ * and the IVOA SSO challenges of 401 answers. Rights and tokens are read from the
+ * catalog on each request, so changes apply without a restart.
+ */
+import type { RowVisibility, SqlDialect } from '../adql/compiler.js';
+import type { Engine } from '../engine/types.js';
+import { obscoreTable } from '../obscore/schema.js';
+import type { TableDef } from '../schema/types.js';
+import { type OidcIssuerConfig, OidcVerifier } from './oidc.js';
+import { ANONYMOUS, type Identity, isOpen, mayRead, RightsStore } from './rights.js';
+import { observationRightsTable } from './tables.js';
+import { ApiTokenStore, isApiToken } from './tokens.js';
+
+/** What the gate looks at in a request (a Fastify request fits). */
+export interface AccessRequest {
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly url?: string;
+}
+
+/** The caller, or why the credentials they sent are refused (answered with 401). */
+export type Identification =
+  | { readonly ok: true; readonly identity: Identity }
+  | { readonly ok: false; readonly reason: string };
+
+export type AccessDecision =
+  | { readonly allowed: true }
+  | {
+      readonly allowed: false;
+      readonly reason: string;
+      /** Present when logging in could help: answer 401 with these WWW-Authenticate values. */
+      readonly challenges?: readonly string[];
+    };
+
+/** An authorised read of data that are not public (for the audit log). */
+export interface AccessEvent {
+  readonly user: string;
+  readonly via: Identity['via'];
+  readonly did: string;
+  readonly url?: string;
+  readonly at: Date;
+}
+
+export interface AccessControlOptions {
+  readonly engine: Engine;
+  /** OIDC issuers whose bearer JWTs are accepted. */
+  readonly issuers?: readonly OidcIssuerConfig[];
+  /** Where clients obtain a bearer token (access_url of the ivoa_bearer challenge). */
+  readonly tokenEndpoint?: string;
+  readonly realm?: string;
+  /** The time rights are judged at (tests inject one). */
+  readonly clock?: () => Date;
+  /** Hide the ObsCore/HEA rows of data the caller may not read (default: show them). */
+  readonly hideMetadata?: boolean;
+  /** Called for every authorised access to data that are not public. */
+  readonly onGranted?: (event: AccessEvent) => void;
+}
+
+const SSO_PASSWORD = 'ivo://ivoa.net/sso#tls-with-password';
+const METADATA_TABLES = new Set(['ivoa.obscore', 'ivoa.obscore_hea']);
+
+const quoted = (value: string): string => `"${value.replace(/["\\]/g, '\\$&')}"`;
+
+function header(request: AccessRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? (value[0] as string | undefined) : (value as string | undefined);
+}
+
+export class AccessControl {
+  readonly rights: RightsStore;
+  readonly tokens: ApiTokenStore;
+  readonly clock: () => Date;
+  private readonly oidc: OidcVerifier;
+  private readonly known = new WeakMap<object, Promise<Identification>>();
+
+  constructor(private readonly options: AccessControlOptions) {
+    this.rights = new RightsStore(options.engine);
+    this.tokens = new ApiTokenStore(options.engine);
+    this.oidc = new OidcVerifier(options.issuers ?? []);
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** The caller of `request`, worked out once per request. */
+  identify(request: AccessRequest): Promise<Identification> {
+    let found = this.known.get(request.headers);
+    if (!found) {
+      found = this.identifyNow(request);
+      this.known.set(request.headers, found);
+    }
+    return found;
+  }
+
+  private async identifyNow(request: AccessRequest): Promise<Identification> {
+    const authorization = header(request, 'authorization')?.trim();
+    if (!authorization) return { ok: true, identity: ANONYMOUS };
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) {
+      return {
+        ok: false,
+        reason: 'only Bearer credentials are accepted (Authorization: Bearer <token>)',
+      };
+    }
+    const token = match[1] as string;
+    if (isApiToken(token)) {
+      const check = await this.tokens.check(token);
+      return check.ok
+        ? {
+            ok: true,
+            identity: { user: check.info.user, groups: check.info.groups, via: 'api-token' },
+          }
+        : { ok: false, reason: check.reason };
+    }
+    const check = await this.oidc.verify(token);
+    return check.ok
+      ? { ok: true, identity: { user: check.user, groups: check.groups, via: 'oidc' } }
+      : { ok: false, reason: check.reason };
+  }
+
+  /** WWW-Authenticate values of a 401 answer (IVOA SSO: ivoa_bearer, then RFC 6750 Bearer). */
+  challenges(invalidToken?: string): string[] {
+    const realm = `realm=${quoted(this.options.realm ?? 'hearc')}`;
+    const endpoint = this.options.tokenEndpoint;
+    const ivoa = endpoint
+      ? `ivoa_bearer standard_id=${quoted(SSO_PASSWORD)}, access_url=${quoted(endpoint)}`
+      : 'ivoa_bearer';
+    const bearer = invalidToken
+      ? `Bearer ${realm}, error="invalid_token", error_description=${quoted(invalidToken)}`
+      : `Bearer ${realm}`;
+    return [ivoa, bearer];
+  }
+
+  /** The gate of every data path: may `request` read the data of dataset `did`? */
+  readonly authorize = async (request: AccessRequest, did: string): Promise<AccessDecision> => {
+    const rights = await this.rights.rightsOf(did);
+    if (!rights) return { allowed: false, reason: `${did} is not published here` };
+    const now = this.clock();
+    if (isOpen(rights, now)) return { allowed: true };
+    const who = await this.identify(request);
+    if (!who.ok)
+      return { allowed: false, reason: who.reason, challenges: this.challenges(who.reason) };
+    if (mayRead(rights, who.identity, now)) {
+      this.options.onGranted?.({
+        user: who.identity.user ?? '',
+        via: who.identity.via,
+        did,
+        ...(request.url !== undefined ? { url: request.url } : {}),
+        at: now,
+      });
+      return { allowed: true };
+    }
+    const until =
+      rights.dataRights === 'proprietary' && rights.releaseDate
+        ? `proprietary until ${rights.releaseDate.toISOString()}`
+        : rights.dataRights === 'proprietary'
+          ? 'proprietary (no release date set)'
+          : 'restricted (secure)';
+    const owners = rights.ownerGroup ? ` to members of group ${rights.ownerGroup}` : '';
+    const reason = `the data of ${did} are ${until}; access is limited${owners}`;
+    return who.identity.via === 'anonymous'
+      ? { allowed: false, reason, challenges: this.challenges() }
+      : { allowed: false, reason };
+  };
+
+  /**
+   * `dialect` compiling ADQL for `identity`: each query filters rights-bearing tables
+   * with the rights in the catalog at the time it is compiled.
+   */
+  dialectFor(dialect: SqlDialect, identity: Identity): SqlDialect {
+    return {
+      name: dialect.name,
+      compile: (resolved, options) =>
+        dialect.compile(resolved, { ...options, visibility: this.visibility(identity) }),
+    };
+  }
+
+  /** The rows of rights-bearing tables `identity` may see in ADQL queries, judged now. */
+  visibility(identity: Identity): RowVisibility {
+    const hideMetadata = this.options.hideMetadata ?? false;
+    return {
+      filters: (table: TableDef) =>
+        hideMetadata || !METADATA_TABLES.has(`${table.schema}.${table.name}`),
+      rights: { observations: obscoreTable, owners: observationRightsTable },
+      now: this.clock(),
+      groups: identity.groups,
+    };
+  }
+}

@@ -1,0 +1,31 @@
+/** The auth module: identities, groups, proprietary periods, SSO challenges, enforced on every data path. */
+export {
+  AccessControl,
+  type AccessControlOptions,
+  type AccessDecision,
+  type AccessEvent,
+  type AccessRequest,
+  type Identification,
+} from './access.js';
+export { ASYMMETRIC_ALGORITHMS, OidcVerifier, type OidcIssuerConfig } from './oidc.js';
+export {
+  ANONYMOUS,
+  type ChangeAuthor,
+  type DataRights,
+  type Identity,
+  isDataRights,
+  isOpen,
+  mayRead,
+  type ObservationRights,
+  rightsAtIngest,
+  type RightsChange,
+  RightsError,
+  RightsStore,
+} from './rights.js';
+export {
+  apiTokenTable,
+  observationRightsTable,
+  rightsChangeTable,
+  rightsTables,
+} from './tables.js';
+export { ApiTokenStore, type ApiTokenInfo, checkGroupName, type CreatedToken } from './tokens.js';

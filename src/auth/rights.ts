@@ -1,0 +1,278 @@
+/**
+ * The rights model: each observation is public, proprietary until its release date,
+ * or secure (never public), and may have an owning group whose members read it at
+ * any time. ivoa.obscore carries data_rights and obs_release_date (what clients see);
+ * hearc_internal.observation_rights adds the group and marks operator overrides, and
+ * hearc_internal.rights_change records every change.
+ */
+import type { CatalogRow, CatalogTransaction, Engine, SqlValue } from '../engine/types.js';
+import type { DataRights } from '../obscore/config.js';
+import { irfTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
+import { observationRightsTable, rightsChangeTable } from './tables.js';
+
+export type { DataRights };
+
+/** Who is asking: nobody (anonymous), or a user with the groups their credentials carry. */
+export interface Identity {
+  readonly user?: string;
+  readonly groups: readonly string[];
+  readonly via: 'anonymous' | 'api-token' | 'oidc';
+}
+
+export const ANONYMOUS: Identity = { groups: [], via: 'anonymous' };
+
+export interface ObservationRights {
+  readonly did: string;
+  readonly obsId?: string;
+  readonly collection?: string;
+  readonly dataRights: DataRights;
+  /** Undefined: never released (until someone sets a date). */
+  readonly releaseDate?: Date;
+  readonly ownerGroup?: string;
+  /** Set by an operator (kept when the observation is ingested again). */
+  readonly overridden?: boolean;
+}
+
+/** The one rule: public data, released proprietary data, or a member of the owning group. */
+export function mayRead(rights: ObservationRights, identity: Identity, now: Date): boolean {
+  if (rights.dataRights === 'public') return true;
+  if (rights.ownerGroup !== undefined && identity.groups.includes(rights.ownerGroup)) return true;
+  return (
+    rights.dataRights === 'proprietary' &&
+    rights.releaseDate !== undefined &&
+    rights.releaseDate.getTime() <= now.getTime()
+  );
+}
+
+/** True when the data are open to everyone at `now` (no access to audit). */
+export function isOpen(rights: ObservationRights, now: Date): boolean {
+  return mayRead(rights, ANONYMOUS, now);
+}
+
+const DATA_RIGHTS: readonly DataRights[] = ['public', 'proprietary', 'secure'];
+
+export function isDataRights(value: string): value is DataRights {
+  return (DATA_RIGHTS as readonly string[]).includes(value);
+}
+
+const text = (value: SqlValue | undefined): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+const date = (value: SqlValue | undefined): Date | undefined =>
+  value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+
+function rightsOfRows(obscore: CatalogRow, own: CatalogRow | undefined): ObservationRights {
+  const stated = text(obscore.data_rights) ?? 'public';
+  const releaseDate = date(obscore.obs_release_date);
+  const ownerGroup = text(own?.owner_group);
+  const obsId = text(obscore.obs_id);
+  const collection = text(obscore.obs_collection);
+  return {
+    did: String(obscore.obs_publisher_did),
+    dataRights: isDataRights(stated) ? stated : 'secure',
+    ...(releaseDate ? { releaseDate } : {}),
+    ...(ownerGroup ? { ownerGroup } : {}),
+    ...(obsId ? { obsId } : {}),
+    ...(collection ? { collection } : {}),
+    overridden: own?.overridden === true,
+  };
+}
+
+/** A change of rights asked for by an operator; fields left out keep their value. */
+export interface RightsChange {
+  readonly dataRights?: DataRights;
+  /** null: no release date (never released). */
+  readonly releaseDate?: Date | null;
+  /** null: no owning group. */
+  readonly ownerGroup?: string | null;
+}
+
+/** Who made a change and through what. */
+export interface ChangeAuthor {
+  readonly by: string;
+  readonly via: string;
+  readonly at: Date;
+}
+
+function rightsRow(rights: ObservationRights, author: ChangeAuthor): CatalogRow {
+  return {
+    obs_publisher_did: rights.did,
+    data_rights: rights.dataRights,
+    obs_release_date: rights.releaseDate ?? null,
+    owner_group: rights.ownerGroup ?? null,
+    overridden: rights.overridden === true,
+    changed_by: author.by,
+    changed_at: author.at,
+  };
+}
+
+function changeRow(rights: ObservationRights, author: ChangeAuthor): CatalogRow {
+  return {
+    obs_publisher_did: rights.did,
+    data_rights: rights.dataRights,
+    obs_release_date: rights.releaseDate ?? null,
+    owner_group: rights.ownerGroup ?? null,
+    changed_by: author.by,
+    changed_at: author.at,
+    via: author.via,
+  };
+}
+
+const sameRights = (a: ObservationRights, b: ObservationRights | undefined): boolean =>
+  b !== undefined &&
+  a.dataRights === b.dataRights &&
+  a.releaseDate?.getTime() === b.releaseDate?.getTime() &&
+  a.ownerGroup === b.ownerGroup &&
+  (a.overridden === true) === (b.overridden === true);
+
+/** Rights read from and written to the catalog; every read goes to the database (no cache). */
+export class RightsStore {
+  constructor(private readonly engine: Engine) {}
+
+  /** The rights of one dataset; undefined when it is not published. */
+  async rightsOf(did: string): Promise<ObservationRights | undefined> {
+    const where = { column: 'obs_publisher_did', values: [did] };
+    const [obscore] = await this.engine.selectRows(obscoreTable, where);
+    if (!obscore) return undefined;
+    const [own] = await this.engine.selectRows(observationRightsTable, where);
+    return rightsOfRows(obscore, own);
+  }
+
+  /** The rights of the observations with these obs_id values (all when none are given). */
+  async list(obsIds: readonly string[] = [], collection?: string): Promise<ObservationRights[]> {
+    const obscore = await this.engine.selectRows(
+      obscoreTable,
+      obsIds.length > 0 ? { column: 'obs_id', values: obsIds } : undefined,
+    );
+    const rows = obscore.filter(
+      (row) => collection === undefined || row.obs_collection === collection,
+    );
+    const own = new Map(
+      (
+        await this.engine.selectRows(observationRightsTable, {
+          column: 'obs_publisher_did',
+          values: rows.map((r) => r.obs_publisher_did ?? null),
+        })
+      ).map((row) => [String(row.obs_publisher_did), row]),
+    );
+    return rows
+      .map((row) => rightsOfRows(row, own.get(String(row.obs_publisher_did))))
+      .sort((a, b) => (a.did < b.did ? -1 : a.did > b.did ? 1 : 0));
+  }
+
+  /**
+   * Sets the rights of the observations with these obs_id values (an operator override,
+   * kept over re-ingest) and records the change. Throws when an obs_id is unknown or
+   * names observations of several collections and no collection is given.
+   */
+  async set(
+    obsIds: readonly string[],
+    change: RightsChange,
+    author: ChangeAuthor,
+    collection?: string,
+  ): Promise<ObservationRights[]> {
+    const current = await this.list(obsIds, collection);
+    for (const obsId of obsIds) {
+      const found = current.filter((r) => r.obsId === obsId);
+      if (found.length === 0) {
+        throw new RightsError(
+          `observation ${obsId} is not in the catalog${collection ? ` (collection ${collection})` : ''}`,
+        );
+      }
+      if (found.length > 1) {
+        throw new RightsError(
+          `observation ${obsId} is in several collections (${found.map((r) => r.collection).join(', ')}); give --collection`,
+        );
+      }
+    }
+    const updated = current.map((rights): ObservationRights => {
+      const releaseDate =
+        change.releaseDate === undefined ? rights.releaseDate : (change.releaseDate ?? undefined);
+      const ownerGroup =
+        change.ownerGroup === undefined ? rights.ownerGroup : (change.ownerGroup ?? undefined);
+      const { releaseDate: _r, ownerGroup: _g, ...rest } = rights;
+      return {
+        ...rest,
+        dataRights: change.dataRights ?? rights.dataRights,
+        ...(releaseDate ? { releaseDate } : {}),
+        ...(ownerGroup ? { ownerGroup } : {}),
+        overridden: true,
+      };
+    });
+    await this.engine.transaction(async (tx) => {
+      for (const rights of updated) await writeRights(tx, rights, author);
+    });
+    return updated;
+  }
+}
+
+/** Thrown for a rights change that cannot be made; the message is for the operator. */
+export class RightsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RightsError';
+  }
+}
+
+/**
+ * Writes `rights` for one dataset inside a transaction: the ObsCore row (rewritten with
+ * its children, the engine has no UPDATE), the rights row, and the change history.
+ */
+async function writeRights(
+  tx: CatalogTransaction,
+  rights: ObservationRights,
+  author: ChangeAuthor,
+): Promise<void> {
+  const where = { column: 'obs_publisher_did', values: [rights.did] };
+  const [obscore] = await tx.selectRows(obscoreTable, where);
+  if (obscore) {
+    const hea = await tx.selectRows(obscoreHeaTable, where);
+    const irf = await tx.selectRows(irfTable, where);
+    // Children first, so that foreign keys never point at a missing row.
+    for (const table of [irfTable, obscoreHeaTable, obscoreTable]) {
+      await tx.deleteRows(table, 'obs_publisher_did', [rights.did]);
+    }
+    await tx.insertRows(obscoreTable, [
+      {
+        ...obscore,
+        data_rights: rights.dataRights,
+        obs_release_date: rights.releaseDate ?? null,
+      },
+    ]);
+    await tx.insertRows(obscoreHeaTable, hea);
+    await tx.insertRows(irfTable, irf);
+  }
+  await tx.deleteRows(observationRightsTable, 'obs_publisher_did', [rights.did]);
+  await tx.insertRows(observationRightsTable, [rightsRow(rights, author)]);
+  await tx.insertRows(rightsChangeTable, [changeRow(rights, author)]);
+}
+
+/**
+ * At ingest, inside its transaction: the rights the ObsCore row of `did` must carry.
+ * An operator override wins over the configuration; otherwise the configured rights
+ * are recorded (and the change logged when they differ from what was recorded).
+ */
+export async function rightsAtIngest(
+  tx: CatalogTransaction,
+  configured: ObservationRights,
+  author: ChangeAuthor,
+): Promise<ObservationRights> {
+  const where = { column: 'obs_publisher_did', values: [configured.did] };
+  const [own] = await tx.selectRows(observationRightsTable, where);
+  const recorded = own
+    ? rightsOfRows(
+        {
+          obs_publisher_did: configured.did,
+          data_rights: own.data_rights ?? null,
+          obs_release_date: own.obs_release_date ?? null,
+        },
+        own,
+      )
+    : undefined;
+  if (recorded?.overridden) return recorded;
+  if (!sameRights(configured, recorded)) {
+    await tx.deleteRows(observationRightsTable, 'obs_publisher_did', [configured.did]);
+    await tx.insertRows(observationRightsTable, [rightsRow(configured, author)]);
+    await tx.insertRows(rightsChangeTable, [changeRow(configured, author)]);
+  }
+  return configured;
+}

@@ -1,0 +1,159 @@
+/**
+ * The access-rights matrix: every kind of caller × every path to the data (TAP rows of
+ * hearc.irf through plain queries, joins, subqueries and aggregates; DataLink; products;
+ * data store files) × before and after the release date (an injected clock). Each cell
+ * checks the status and that no byte of the proprietary observation leaves the server.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AFTER, BEFORE, securedStore, TOKEN_ENDPOINT } from './fixtures.js';
+
+type Outcome = 'granted' | 'refused' | 'bad-credentials';
+
+const REFUSED_BEFORE: Readonly<Record<string, Outcome>> = {
+  anonymous: 'refused',
+  'wrong group (API token)': 'refused',
+  'right group (API token)': 'granted',
+  'right group (OIDC)': 'granted',
+  'expired JWT': 'bad-credentials',
+  'JWT signed by an unknown key': 'bad-credentials',
+  'alg none': 'bad-credentials',
+  'tampered payload': 'bad-credentials',
+  'revoked API token': 'bad-credentials',
+};
+
+const FITS_START = 'SIMPLE  =';
+
+async function tap(address: string, headers: Record<string, string>, query: string) {
+  const response = await fetch(`${address}/tap/sync`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ LANG: 'ADQL', FORMAT: 'csv', QUERY: query }),
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+test('access matrix: callers × paths × before/after the release date', async (t) => {
+  const store = await securedStore(t);
+  const { address, closedDid, openDid, closedObsId } = store;
+  const member = store.callers['right group (API token)']!;
+
+  // The URLs of the proprietary observation's data, as a member sees them.
+  const links = await (
+    await fetch(`${address}/datalink?ID=${encodeURIComponent(closedDid)}`, { headers: member })
+  ).text();
+  const dataUrls = [...links.matchAll(/<TD>(http[^<]*\/(?:products|files)\/[^<]*)<\/TD>/g)].map(
+    (m) => m[1]!.replaceAll('&amp;', '&'),
+  );
+  assert.ok(
+    dataUrls.some((u) => u.includes('/products/')),
+    'products linked',
+  );
+  assert.ok(
+    dataUrls.some((u) => u.includes('/files/')),
+    'files linked',
+  );
+
+  const irfQueries = {
+    rows: 'SELECT obs_publisher_did, component FROM hearc.irf',
+    join: 'SELECT o.obs_publisher_did, i.component FROM ivoa.obscore AS o JOIN hearc.irf AS i ON i.obs_publisher_did = o.obs_publisher_did',
+    subquery:
+      'SELECT obs_publisher_did FROM ivoa.obscore WHERE obs_publisher_did IN (SELECT obs_publisher_did FROM hearc.irf)',
+    aggregate:
+      "SELECT COUNT(*) AS n FROM hearc.irf WHERE obs_publisher_did LIKE '%?" + closedObsId + "'",
+    derived: 'SELECT d.obs_publisher_did FROM (SELECT * FROM hearc.irf) AS d',
+    cte: 'WITH x AS (SELECT obs_publisher_did FROM hearc.irf) SELECT obs_publisher_did FROM x',
+  };
+
+  for (const [phase, now] of [
+    ['before release', BEFORE],
+    ['after release', AFTER],
+  ] as const) {
+    store.setNow(now);
+    for (const [caller, headers] of Object.entries(store.callers)) {
+      const expected: Outcome =
+        phase === 'after release' && REFUSED_BEFORE[caller] !== 'bad-credentials'
+          ? 'granted'
+          : REFUSED_BEFORE[caller]!;
+      await t.test(`${phase}, ${caller}`, async () => {
+        // Files and products.
+        for (const url of dataUrls) {
+          const response = await fetch(url, { headers });
+          const body = Buffer.from(await response.arrayBuffer());
+          if (expected === 'granted') {
+            assert.equal(response.status, 200, url);
+            continue;
+          }
+          const status = expected === 'refused' && caller !== 'anonymous' ? 403 : 401;
+          assert.equal(response.status, status, `${url}: ${body.toString()}`);
+          assert.ok(!body.toString('latin1').includes(FITS_START), 'no FITS bytes');
+          assert.ok(body.length < 1000, 'a short refusal, not data');
+          if (status === 401) {
+            const challenge = response.headers.get('www-authenticate') ?? '';
+            assert.match(challenge, /ivoa_bearer/);
+            assert.ok(challenge.includes(TOKEN_ENDPOINT), challenge);
+            assert.match(challenge, /Bearer realm=/);
+          }
+        }
+
+        // DataLink: links for those entitled, error rows for the others.
+        const datalink = await fetch(
+          `${address}/datalink?ID=${encodeURIComponent(closedDid)}&ID=${encodeURIComponent(openDid)}`,
+          { headers },
+        );
+        const document = await datalink.text();
+        if (expected === 'bad-credentials') {
+          assert.equal(datalink.status, 401);
+          assert.ok(!document.includes('/products/'));
+        } else {
+          assert.equal(datalink.status, 200);
+          const closedRows = [...document.matchAll(/<TR>(.*?)<\/TR>/gs)]
+            .map((m) => m[1]!)
+            .filter((row) => row.includes(`<TD>${closedDid.replaceAll('&', '&amp;')}</TD>`));
+          assert.ok(closedRows.length > 0);
+          for (const row of closedRows) {
+            if (expected === 'granted') assert.ok(!row.includes('Fault'), row);
+            else {
+              assert.match(row, /DefaultFault: access denied/);
+              assert.ok(!/\/(products|files|soda)\//.test(row), row);
+            }
+          }
+          assert.ok(document.includes(`/products/sim/`), 'the public observation keeps its links');
+        }
+
+        // ADQL over hearc.irf, by every route.
+        for (const [name, query] of Object.entries(irfQueries)) {
+          const result = await tap(address, headers, query);
+          if (expected === 'bad-credentials') {
+            assert.equal(result.status, 401, name);
+            assert.ok(!result.text.includes(closedDid), name);
+            continue;
+          }
+          assert.equal(result.status, 200, `${name}: ${result.text}`);
+          if (name === 'aggregate') {
+            const count = Number(result.text.trim().split(/\r?\n/)[1]);
+            if (expected === 'granted') assert.ok(count > 0, name);
+            else assert.equal(count, 0, name);
+          } else if (expected === 'granted') assert.ok(result.text.includes(closedDid), name);
+          else {
+            assert.ok(!result.text.includes(closedDid), `${name}: ${result.text}`);
+            assert.ok(result.text.includes(openDid), `${name}: public rows stay`);
+          }
+        }
+
+        // The metadata row stays visible to anyone who may ask at all.
+        const meta = await tap(
+          address,
+          headers,
+          'SELECT obs_publisher_did, data_rights, obs_release_date FROM ivoa.obscore',
+        );
+        if (expected === 'bad-credentials') assert.equal(meta.status, 401);
+        else {
+          assert.equal(meta.status, 200);
+          assert.ok(meta.text.includes(closedDid));
+          assert.match(meta.text, /proprietary,2030-01-01/);
+        }
+      });
+    }
+  }
+});
