@@ -2,8 +2,10 @@ import { adqlCommand } from './adql.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { ingestCommand } from './ingest.js';
+import { rightsCommand } from './rights.js';
 import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
+import { tokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
 
 /** Every `hearc` subcommand, in the order `hearc --help` lists them. */
@@ -14,4 +16,6 @@ export const commands: readonly Command[] = [
   simulateCommand,
   demoCommand,
   adqlCommand,
+  rightsCommand,
+  tokenCommand,
 ];
