@@ -82,6 +82,10 @@ export function addColumnSql(table: TableDef, column: ColumnDef, sqlType: SqlTyp
   return `ALTER TABLE ${tableIdentifier(table)} ADD COLUMN ${quoteIdentifier(column.name)} ${type}`;
 }
 
+export function dropTableSql(table: TableDef): string {
+  return `DROP TABLE IF EXISTS ${tableIdentifier(table)}`;
+}
+
 export function sqlStringLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }

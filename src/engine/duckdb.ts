@@ -40,7 +40,12 @@ import {
   type CatalogSession,
   type RowFilter,
 } from './catalog-session.js';
-import { ensureTablesWith, type ColumnStorage, type NumericDatatype } from './catalog-sql.js';
+import {
+  dropTableSql,
+  ensureTablesWith,
+  type ColumnStorage,
+  type NumericDatatype,
+} from './catalog-sql.js';
 import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
 import { ConnectionPool } from './pool.js';
@@ -340,6 +345,12 @@ export class DuckDbEngine implements Engine {
     return this.write((connection) =>
       inTransaction(connection, () => work(new SessionTransaction(duckDbSession(connection)))),
     );
+  }
+
+  async dropTables(tables: readonly TableDef[]): Promise<void> {
+    await this.write(async (connection) => {
+      for (const table of tables) await connection.run(dropTableSql(table));
+    });
   }
 
   selectRows(table: TableDef, where?: RowFilter): Promise<CatalogRow[]> {

@@ -20,6 +20,7 @@ import {
 } from './catalog-session.js';
 import {
   columnStorage,
+  dropTableSql,
   ensureTablesWith,
   quoteIdentifier,
   tableIdentifier,
@@ -240,6 +241,10 @@ export class PostgresEngine implements Engine {
       return [await work(new SessionTransaction(postgresSession(tx)))] as const;
     });
     return result[0];
+  }
+
+  async dropTables(tables: readonly TableDef[]): Promise<void> {
+    for (const table of tables) await this.sql.unsafe(dropTableSql(table));
   }
 
   async selectRows(table: TableDef, where?: RowFilter): Promise<CatalogRow[]> {

@@ -87,6 +87,8 @@ export interface Engine {
     table: TableDef,
     where?: { readonly column: string; readonly values: readonly SqlValue[] },
   ): Promise<CatalogRow[]>;
+  /** Drops these tables if they exist (TAP_UPLOAD: a query's uploaded tables, after it ran). */
+  dropTables(tables: readonly TableDef[]): Promise<void>;
   /** Streams the result of SQL compiled for this dialect (e.g. by the ADQL compiler). */
   stream(sql: string, options?: QueryOptions): Promise<Cursor>;
   close(): Promise<void>;

@@ -3,6 +3,7 @@
  * together; the work happens in the modules.
  */
 import formbody from '@fastify/formbody';
+import multipart, { type MultipartFile } from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AccessControl, type AccessControlOptions, ANONYMOUS } from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
@@ -10,6 +11,7 @@ import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
 import { DEFAULT_LIMITS, type ServiceLimits } from '../tap/query.js';
 import { publishTapSchema } from '../tap/tap-schema.js';
+import { DEFAULT_UPLOAD_LIMITS } from '../tap/upload.js';
 import { dataAccessPlugin } from './datalink.js';
 import { type AsyncJobOptions, tapAsyncPlugin } from './tap-async.js';
 import { tapSyncPlugin } from './tap.js';
@@ -40,6 +42,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await publishTapSchema(options.engine, options.schema);
   const app = Fastify({ logger: options.logger ?? false });
   await app.register(formbody);
+  const uploadLimits = options.limits?.upload ?? DEFAULT_UPLOAD_LIMITS;
+  // DALI UPLOAD parts: read (up to the limit) into text parameters, next to the form fields.
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: {
+      fileSize: uploadLimits.maxBytes,
+      files: uploadLimits.maxTables,
+      fields: 100,
+      fieldSize: 1024 * 1024,
+    },
+    async onFile(part: MultipartFile & { value?: unknown }) {
+      part.value = (await part.toBuffer()).toString('utf8');
+    },
+  });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('Server', SERVER_HEADER);
   });

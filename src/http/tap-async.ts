@@ -33,7 +33,7 @@ import {
 } from '../uws/index.js';
 import { isJobId } from '../uws/results.js';
 import { votableError } from '../votable/index.js';
-import { sendTapError } from './tap.js';
+import { sendRequestError, sendTapError } from './tap.js';
 
 const XML = 'text/xml; charset=utf-8';
 const TEXT = 'text/plain; charset=utf-8';
@@ -133,6 +133,7 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
     if (ownResultsDir) await rm(resultsDir, { recursive: true, force: true });
   });
 
+  app.setErrorHandler(sendRequestError);
   const jobUrl = (jobId: string): string => `${jobsUrl}/${jobId}`;
   const seeJob = (reply: FastifyReply, job: Job): FastifyReply =>
     reply.redirect(jobUrl(job.jobId), 303);

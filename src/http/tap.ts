@@ -25,6 +25,35 @@ export function tapParameters(request: FastifyRequest): TapParameters {
     : query;
 }
 
+/** Request-level failures (multipart limits, bad bodies) as VOTable errors, not Fastify's JSON. */
+export function sendRequestError(
+  error: Error & { statusCode?: number; code?: string },
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const status = error.statusCode ?? 500;
+  if (status >= 500) throw error;
+  const message =
+    error.code === 'FST_REQ_FILE_TOO_LARGE'
+      ? 'an uploaded part is larger than the upload limit of this service (see uploadLimit in /tap/capabilities)'
+      : `the request could not be read: ${error.message}`;
+  return sendTapError(reply, new TapError(status, message));
+}
+
+async function* resumed(
+  first: IteratorResult<Buffer>,
+  rest: AsyncIterator<Buffer>,
+): AsyncGenerator<Buffer> {
+  try {
+    if (first.done) return;
+    yield first.value;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  } finally {
+    // A client that went away: let the result's own cleanup run (cursor, upload tables).
+    await rest.return?.();
+  }
+}
+
 export interface TapSyncOptions {
   readonly service: QueryService;
   /** The service as the caller of `request` may use it (access rights); default `service`. */
@@ -46,13 +75,20 @@ export const tapSyncPlugin: FastifyPluginAsync<TapSyncOptions> = async (
       const caller = serviceFor ? await serviceFor(request) : service;
       const prepared = prepareQuery(caller, params);
       const result = await runQuery(caller, prepared, abort.signal);
-      return reply.code(200).type(result.contentType).send(Readable.from(result.body));
+      // Formats written whole before their first byte (FITS) can still fail with a status.
+      const body = result.body[Symbol.asyncIterator]();
+      const first = await body.next();
+      return reply
+        .code(200)
+        .type(result.contentType)
+        .send(Readable.from(resumed(first, body)));
     } catch (err) {
       if (err instanceof TapError) return sendTapError(reply, err, params.all('QUERY')[0]);
       request.log.error({ err }, 'TAP sync query failed');
       return sendTapError(reply, new TapError(500, 'internal error while running the query'));
     }
   };
+  app.setErrorHandler(sendRequestError);
   app.get('/sync', handler);
   app.post('/sync', handler);
 };

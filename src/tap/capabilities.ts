@@ -6,6 +6,7 @@
 import { udfDeclarations } from '../adql/index.js';
 import { RESULT_FORMATS } from './formats.js';
 import type { ServiceLimits } from './query.js';
+import { DEFAULT_UPLOAD_LIMITS } from './upload.js';
 import { element, escapeXml } from './xml.js';
 
 export interface CapabilityOptions {
@@ -94,9 +95,13 @@ export function capabilitiesDocument(options: CapabilityOptions): string {
   xml += '    <dataModel ivo-id="ivo://ivoa.net/std/ObsCore#core-1.1">ObsCore-1.1</dataModel>\n';
   xml += languageXml();
   xml += outputFormatsXml();
+  // Inline uploads only: tables by URL are refused (no outbound requests from the server).
+  xml += `    <uploadMethod ivo-id="${TAPREGEXT}#upload-inline"/>\n`;
   const seconds = Math.round(limits.timeoutMs / 1000);
   xml += `    <executionDuration>\n      <default>${seconds}</default>\n      <hard>${seconds}</hard>\n    </executionDuration>\n`;
   xml += `    <outputLimit>\n      <default unit="row">${limits.defaultMaxrec}</default>\n      <hard unit="row">${limits.hardMaxrec}</hard>\n    </outputLimit>\n`;
+  const uploadBytes = (limits.upload ?? DEFAULT_UPLOAD_LIMITS).maxBytes;
+  xml += `    <uploadLimit>\n      <default unit="byte">${uploadBytes}</default>\n      <hard unit="byte">${uploadBytes}</hard>\n    </uploadLimit>\n`;
   xml += '  </capability>\n';
   xml += simpleCapability('ivo://ivoa.net/std/VOSI#capabilities', `${tap}/capabilities`);
   xml += simpleCapability('ivo://ivoa.net/std/VOSI#availability', `${tap}/availability`);

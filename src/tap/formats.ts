@@ -9,9 +9,11 @@ import {
   writeTsv,
   writeVotable,
 } from '../votable/index.js';
+import { writeFitsResult } from './fits-format.js';
 import { TapError } from './params.js';
 
-export type ResultFormatName = 'votable-binary2' | 'votable-tabledata' | 'csv' | 'tsv' | 'json';
+export type ResultFormatName =
+  'votable-binary2' | 'votable-tabledata' | 'csv' | 'tsv' | 'json' | 'fits';
 
 export interface ResultFormat {
   readonly name: ResultFormatName;
@@ -71,6 +73,12 @@ export const RESULT_FORMATS: readonly ResultFormat[] = [
     mime: 'application/json',
     aliases: ['json', 'application/json'],
   },
+  {
+    name: 'fits',
+    contentType: 'application/fits',
+    mime: 'application/fits',
+    aliases: ['fits', 'application/fits', 'image/fits'],
+  },
 ];
 
 export function resolveFormat(value: string | undefined): ResultFormat {
@@ -114,5 +122,9 @@ export function writeResult(
       return writeTsv(fields, rows);
     case 'json':
       return writeJson(fields, rows);
+    case 'fits':
+      return writeFitsResult(fields, rows, {
+        ...(typeof options.overflow === 'function' ? { overflow: options.overflow } : {}),
+      });
   }
 }

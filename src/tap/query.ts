@@ -3,12 +3,21 @@
  * ADQL for the catalog's dialect, and streams the result in the requested format.
  * Used by sync requests and by async jobs; knows nothing about HTTP frameworks.
  */
-import { AdqlError, compileAdql, type ResultColumn, type SqlDialect } from '../adql/index.js';
+import { AdqlError, type ResultColumn, type SqlDialect } from '../adql/index.js';
 import { type Engine, QueryCancelledError, type SqlValue } from '../engine/types.js';
 import { type PublishedSchema, stcsOf } from '../schema/types.js';
 import type { FieldDescription, RowBatch, VotableDatatype } from '../votable/index.js';
 import { type ResultFormat, resolveFormat, writeResult } from './formats.js';
 import { TapError, type TapParameters } from './params.js';
+import {
+  compileWithUploads,
+  DEFAULT_UPLOAD_LIMITS,
+  dropUploads,
+  loadUploads,
+  type PreparedUpload,
+  prepareUploads,
+  type UploadLimits,
+} from './upload.js';
 
 export interface ServiceLimits {
   /** Rows returned when MAXREC is not given. */
@@ -17,6 +26,8 @@ export interface ServiceLimits {
   readonly hardMaxrec: number;
   /** Time a query may run before it is cancelled in the database, ms. */
   readonly timeoutMs: number;
+  /** TAP_UPLOAD sizes (default DEFAULT_UPLOAD_LIMITS). */
+  readonly upload?: UploadLimits;
 }
 
 export const DEFAULT_LIMITS: ServiceLimits = {
@@ -40,6 +51,8 @@ export interface PreparedQuery {
   readonly columns: readonly ResultColumn[];
   readonly format: ResultFormat;
   readonly maxrec: number;
+  /** TAP_UPLOAD tables, loaded for the query's run and dropped after. */
+  readonly uploads: readonly PreparedUpload[];
 }
 
 const LANGUAGES = new Set(['ADQL', 'ADQL-2.0', 'ADQL-2.1']);
@@ -74,9 +87,10 @@ export function prepareQuery(service: QueryService, params: TapParameters): Prep
     throw new TapError(400, 'QUERY is required: give an ADQL query');
   const format = resolveFormat(params.get('RESPONSEFORMAT') ?? params.get('FORMAT'));
   const maxrec = parseMaxrec(params.get('MAXREC'), service.limits);
+  const uploads = prepareUploads(params, service.limits.upload ?? DEFAULT_UPLOAD_LIMITS);
   try {
-    const compiled = compileAdql(adql, service.schema, service.dialect, { maxRows: maxrec + 1 });
-    return { adql, sql: compiled.sql, columns: compiled.columns, format, maxrec };
+    const compiled = compileWithUploads(adql, service.schema, service.dialect, maxrec + 1, uploads);
+    return { adql, sql: compiled.sql, columns: compiled.columns, format, maxrec, uploads };
   } catch (err) {
     if (err instanceof AdqlError) throw new TapError(400, err.message, { cause: err });
     throw err;
@@ -111,6 +125,7 @@ export async function runQuery(
   signal?: AbortSignal,
 ): Promise<QueryResult> {
   let cursor;
+  await loadUploads(service.engine, prepared.uploads);
   try {
     cursor = await service.engine.stream(prepared.sql, {
       maxRows: prepared.maxrec + 1,
@@ -118,6 +133,7 @@ export async function runQuery(
       ...(signal ? { signal } : {}),
     });
   } catch (err) {
+    await dropUploads(service.engine, prepared.uploads);
     throw queryFailure(err, service.limits);
   }
   let overflow = false;
@@ -139,6 +155,7 @@ export async function runQuery(
       throw queryFailure(err, service.limits);
     } finally {
       await open.close();
+      await dropUploads(service.engine, prepared.uploads);
     }
   }
   const body = writeResult(prepared.format, prepared.columns.map(fieldOf), rows(), {

@@ -60,14 +60,18 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Ingests `storeDir` and serves it; the base URL is the server's own address. */
+/**
+ * Ingests `storeDir` and serves it; the base URL is the server's own address. The
+ * catalog is a temporary DuckDB file unless `catalog` opens another (e.g. PostgreSQL).
+ */
 export async function serveStore(
   t: TestContext,
   storeDir: string,
   collection: string,
+  catalog?: () => Promise<Engine>,
 ): Promise<ServedStore> {
   const dir = tempDir(t);
-  const engine = await openEngine(join(dir, 'catalog.duckdb'));
+  const engine = catalog ? await catalog() : await openEngine(join(dir, 'catalog.duckdb'));
   await engine.ensureTables(catalogTables);
   const cacheDir = join(dir, 'products');
   const address = `http://127.0.0.1:${await freePort()}`;
@@ -125,4 +129,3 @@ export function rawRequest(
     request.end();
   });
 }
-

@@ -1,0 +1,44 @@
+/**
+ * STILTS taplint run against a served TAP endpoint, its report split into errors
+ * and warnings; errors listed in PENDING (with why) do not fail the tests.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import type { TestContext } from 'node:test';
+import { requireChecker } from '../helpers/env.js';
+
+/** taplint report codes not met on purpose or not yet, with why. */
+const PENDING: readonly (readonly [RegExp, string])[] = [
+  [
+    /^E-CAP-MUPM-1 .*upload-http/,
+    'hearc takes uploads inline only and refuses tables by URL (no outbound requests from the server); taplint applies TAP 1.0, which made upload-http mandatory, TAP 1.1 §2.5.2 does not',
+  ],
+];
+
+export const requireTaplint = (t: TestContext): boolean =>
+  requireChecker(t, 'STILTS taplint (Debian stilts)', ['sh', '-c', 'command -v stilts']);
+
+function runTaplint(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'stilts',
+      ['taplint', `tapurl=${url}`, 'report=EW', 'maxrepeat=3'],
+      { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => (error && !stdout ? reject(new Error(stderr)) : resolve(stdout)),
+    );
+  });
+}
+
+/** Runs taplint on `tapUrl`; fails the test on any error not PENDING, reports warnings. */
+export async function assertTaplintClean(t: TestContext, tapUrl: string): Promise<void> {
+  const report = await runTaplint(tapUrl);
+  const lines = report.split('\n').filter((l) => /^[EW]-[A-Z0-9]+-[A-Z0-9]+-\d+ /.test(l));
+  const errors = lines.filter((l) => l.startsWith('E-'));
+  const unexpected = errors.filter((l) => !PENDING.some(([pattern]) => pattern.test(l)));
+  const warnings = lines.filter((l) => l.startsWith('W-'));
+  t.diagnostic(
+    `taplint: ${errors.length} errors (${errors.length - unexpected.length} pending), ${warnings.length} warnings`,
+  );
+  for (const w of warnings) t.diagnostic(w);
+  assert.deepEqual(unexpected, [], `taplint errors:\n${unexpected.join('\n')}`);
+}

@@ -1,0 +1,182 @@
+/**
+ * TAP_UPLOAD over real HTTP: inline VOTables (TABLEDATA from pyvo, BINARY2 from our
+ * writer) joined with the catalog, sync and async; limits, bad documents and tables
+ * by URL refused with VOTable errors; the per-query tables dropped afterwards.
+ */
+import assert from 'node:assert/strict';
+import { type TestContext, test } from 'node:test';
+import { openEngine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/types.js';
+import { buildServer } from '../../src/http/server.js';
+import { catalogTables, publishedSchema } from '../../src/obscore/schema.js';
+import { DEFAULT_LIMITS, type ServiceLimits } from '../../src/tap/query.js';
+import { servedSchema } from '../../src/tap/tap-schema.js';
+import { UPLOAD_STORE_SCHEMA } from '../../src/tap/upload.js';
+import { type FieldDescription, type Row, writeVotable } from '../../src/votable/index.js';
+import { serveStore, SIM_COLLECTION, simulatedStore } from '../datalink/fixtures.js';
+import { PYTHON, requireChecker } from '../helpers/env.js';
+import { runPythonJsonAsync } from '../helpers/python.js';
+
+async function votableText(
+  fields: readonly FieldDescription[],
+  rows: readonly Row[],
+  serialization: 'BINARY2' | 'TABLEDATA',
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of writeVotable(fields, [rows], { serialization })) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function syncUpload(
+  base: string,
+  params: Record<string, string>,
+  parts: Record<string, string>,
+): Promise<Response> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(params)) form.append(name, value);
+  for (const [name, text] of Object.entries(parts)) {
+    form.append(name, new Blob([text], { type: 'application/x-votable+xml' }), `${name}.vot`);
+  }
+  return fetch(`${base}/tap/sync`, { method: 'POST', body: form });
+}
+
+/** Names of the per-query upload tables left in the engine. */
+async function leftoverUploadTables(engine: Engine): Promise<number> {
+  const cursor = await engine.stream(
+    `SELECT count(*) FROM information_schema.tables WHERE table_schema = '${UPLOAD_STORE_SCHEMA}'`,
+  );
+  let count = 0;
+  for await (const batch of cursor) count = Number(batch[0]?.[0] ?? 0);
+  return count;
+}
+
+/** An empty catalog served with the given limits: enough for queries on TAP_UPLOAD alone. */
+async function emptyServer(t: TestContext, limits: ServiceLimits): Promise<string> {
+  const engine = await openEngine(':memory:');
+  await engine.ensureTables(catalogTables);
+  const app = await buildServer({
+    engine,
+    schema: servedSchema(publishedSchema),
+    baseUrl: 'http://127.0.0.1',
+    limits,
+  });
+  t.after(async () => {
+    await app.close();
+    await engine.close();
+  });
+  return app.listen({ host: '127.0.0.1', port: 0 });
+}
+
+const ID_FIELDS: readonly FieldDescription[] = [
+  { name: 'ID', datatype: 'int' },
+  { name: 'obs_id', datatype: 'char', arraysize: '*' },
+  { name: 'Weight (deg)', datatype: 'double', unit: 'deg' },
+];
+
+test('TAP_UPLOAD', async (suite) => {
+  const { dir, runs } = await simulatedStore(suite);
+  const served = await serveStore(suite, dir, SIM_COLLECTION);
+  const obsIds = runs.map((r) => String(r.obsId));
+
+  await suite.test('a BINARY2 upload joins ivoa.obscore; its table is dropped after', async () => {
+    const rows: Row[] = [
+      [1, obsIds[0] as string, 0.5],
+      [2, obsIds[1] as string, null],
+      [3, 'no-such-run', 2],
+    ];
+    const response = await syncUpload(
+      served.address,
+      {
+        LANG: 'ADQL',
+        RESPONSEFORMAT: 'csv',
+        UPLOAD: 'mine,param:table1',
+        QUERY:
+          'SELECT u.id, o.obs_id, u."Weight (deg)" AS weight FROM TAP_UPLOAD.mine AS u JOIN ivoa.obscore AS o ON o.obs_id = u.obs_id ORDER BY u.id',
+      },
+      { table1: await votableText(ID_FIELDS, rows, 'BINARY2') },
+    );
+    const text = await response.text();
+    assert.equal(response.status, 200, text);
+    assert.equal(text, `ID,obs_id,weight\r\n1,${obsIds[0]},0.5\r\n2,${obsIds[1]},\r\n`);
+    assert.equal(await leftoverUploadTables(served.engine), 0);
+  });
+
+  await suite.test('pyvo uploads an astropy table, sync and async', async (t) => {
+    if (!requireChecker(t, 'pyvo (Debian python3-pyvo)', [PYTHON, '-c', 'import pyvo'])) return;
+    const result = await runPythonJsonAsync<{ sync: string[][]; async: string[][] }>(
+      `import sys, json, pyvo
+from astropy.table import Table
+svc = pyvo.dal.TAPService(sys.argv[1] + '/tap')
+t = Table({'run': [sys.argv[2], sys.argv[3]], 'label': ['a', 'b']})
+q = 'SELECT o.obs_id, u.label FROM ivoa.obscore AS o JOIN TAP_UPLOAD.runs AS u ON u.run = o.obs_id ORDER BY u.label'
+rows = lambda r: [[str(x['obs_id']), str(x['label'])] for x in r]
+s = svc.search(q, uploads={'runs': t})
+a = svc.run_async(q, uploads={'runs': t})
+print(json.dumps({'sync': rows(s), 'async': rows(a)}))`,
+      [served.address, obsIds[0] as string, obsIds[1] as string],
+    );
+    const want = [
+      [obsIds[0], 'a'],
+      [obsIds[1], 'b'],
+    ];
+    assert.deepEqual(result.sync, want);
+    assert.deepEqual(result.async, want);
+    assert.equal(await leftoverUploadTables(served.engine), 0);
+  });
+});
+
+test('TAP_UPLOAD refusals', async (suite) => {
+  const limits: ServiceLimits = {
+    ...DEFAULT_LIMITS,
+    upload: { maxBytes: 4096, maxRows: 5, maxTables: 2 },
+  };
+  const base = await emptyServer(suite, limits);
+  const query = (name: string): Record<string, string> => ({
+    LANG: 'ADQL',
+    QUERY: `SELECT * FROM TAP_UPLOAD.${name}`,
+    UPLOAD: `${name},param:p`,
+  });
+  const refused = async (response: Response, status: number, message: RegExp): Promise<void> => {
+    const body = await response.text();
+    assert.equal(response.status, status, body);
+    assert.match(response.headers.get('content-type') ?? '', /votable/);
+    assert.match(body, /<INFO name="QUERY_STATUS" value="ERROR">/);
+    assert.match(body, message);
+  };
+  const rowsOf = (n: number): Row[] =>
+    Array.from({ length: n }, (_, i) => [i, `r${i}`, i / 2] as Row);
+
+  await suite.test('TABLEDATA within the limits is served', async () => {
+    const response = await syncUpload(
+      base,
+      { ...query('t'), RESPONSEFORMAT: 'csv' },
+      { p: await votableText(ID_FIELDS, rowsOf(2), 'TABLEDATA') },
+    );
+    assert.equal(await response.text(), 'ID,obs_id,Weight (deg)\r\n0,r0,0\r\n1,r1,0.5\r\n');
+  });
+  await suite.test('more rows than the limit', async () => {
+    const p = await votableText(ID_FIELDS, rowsOf(6), 'TABLEDATA');
+    await refused(await syncUpload(base, query('t'), { p }), 400, /UPLOAD t: .*5/);
+  });
+  await suite.test('a part larger than the byte limit', async () => {
+    const p = await votableText(ID_FIELDS, rowsOf(5), 'TABLEDATA');
+    const big = p.replace('<TABLE', `<!--${'x'.repeat(5000)}--><TABLE`);
+    await refused(await syncUpload(base, query('t'), { p: big }), 413, /upload limit/);
+  });
+  await suite.test('a document that is not a VOTable', async () => {
+    await refused(
+      await syncUpload(base, query('t'), { p: '<html>hi</html>' }),
+      400,
+      /not a VOTable/,
+    );
+  });
+  await suite.test('a table by URL is not fetched', async () => {
+    const params = { ...query('t'), UPLOAD: 't,http://example.org/t.vot' };
+    await refused(await syncUpload(base, params, {}), 400, /not fetched by this service/);
+  });
+  await suite.test('a missing part, a bad name', async () => {
+    await refused(await syncUpload(base, query('t'), {}), 400, /no part named 'p'/);
+    const params = { ...query('t'), UPLOAD: '1t,param:p' };
+    await refused(await syncUpload(base, params, {}), 400, /regular identifier/);
+  });
+});
