@@ -23,6 +23,21 @@ export interface IrfComponentRef {
   readonly productName: string;
 }
 
+/** What the dataset's ObsCore row says it covers: the ranges a cutout can ask for. */
+export interface DatasetCoverage {
+  /** Pointing (s_ra, s_dec), deg. */
+  readonly ra?: number;
+  readonly dec?: number;
+  /** Diameter of the field of view (s_fov), deg. */
+  readonly fov?: number;
+  /** t_min, t_max: MJD (UTC). */
+  readonly tMin?: number;
+  readonly tMax?: number;
+  /** em_min, em_max: wavelengths, m. */
+  readonly emMin?: number;
+  readonly emMax?: number;
+}
+
 export interface PublishedDataset {
   readonly did: string;
   readonly collection: string;
@@ -34,6 +49,7 @@ export interface PublishedDataset {
   /** Digest of the source files at ingest: products built from them are keyed on it. */
   readonly fingerprint?: string;
   readonly irfs: readonly IrfComponentRef[];
+  readonly coverage?: DatasetCoverage;
 }
 
 /** A file that published datasets use. */
@@ -58,6 +74,24 @@ const text = (value: SqlValue | undefined): string | undefined =>
 
 const count = (value: SqlValue | undefined): number | undefined =>
   typeof value === 'number' || typeof value === 'bigint' ? Number(value) : undefined;
+
+function coverageOf(row: CatalogRow): DatasetCoverage {
+  const coverage: Record<string, number> = {};
+  const columns = {
+    ra: 's_ra',
+    dec: 's_dec',
+    fov: 's_fov',
+    tMin: 't_min',
+    tMax: 't_max',
+    emMin: 'em_min',
+    emMax: 'em_max',
+  };
+  for (const [key, column] of Object.entries(columns)) {
+    const value = count(row[column]);
+    if (value !== undefined && Number.isFinite(value)) coverage[key] = value;
+  }
+  return coverage;
+}
 
 function parseFiles(value: SqlValue | undefined): string[] {
   try {
@@ -148,6 +182,7 @@ export class DatasetCatalog {
         ...(fingerprint !== undefined ? { fingerprint } : {}),
         files: parseFiles(state?.files),
         irfs: irfComponents(irfsByDid.get(did) ?? []),
+        coverage: coverageOf(row),
       });
     }
     return found;

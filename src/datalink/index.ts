@@ -9,12 +9,21 @@ export {
 export {
   DatasetCatalog,
   type DatasetCatalogOptions,
+  type DatasetCoverage,
   type IrfComponentRef,
   type PublishedDataset,
   type PublishedFile,
 } from './catalog.js';
 export { fileContentType, resolveStoreFile, safeSegments } from './files.js';
-export { linksFor, ProductUrls, type DataLinkRow, type LinkSources } from './links.js';
+export {
+  LINKS_ID_FIELD,
+  linksFor,
+  ProductUrls,
+  type DataLinkRow,
+  type DatasetService,
+  type LinkSources,
+  type ServiceLink,
+} from './links.js';
 export {
   EMPTY_PRIMARY_BYTES,
   EVENT_LIST_PRODUCT,

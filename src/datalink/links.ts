@@ -5,6 +5,7 @@
  * for each original file (hea-event-bundle), and an error row for an unknown ID.
  */
 import { stat } from 'node:fs/promises';
+import type { MetaResource } from '../votable/index.js';
 import type { AccessRequest, Authorize } from './access.js';
 import type { DatasetCatalog, IrfComponentRef, PublishedDataset } from './catalog.js';
 import { fileContentType, resolveStoreFile } from './files.js';
@@ -15,6 +16,8 @@ export interface DataLinkRow {
   readonly id: string;
   readonly accessUrl?: string;
   readonly serviceDef?: string;
+  /** The service descriptor RESOURCE that serviceDef names (its ID is serviceDef). */
+  readonly descriptor?: MetaResource;
   readonly errorMessage?: string;
   readonly semantics: string;
   readonly description?: string;
@@ -50,10 +53,29 @@ export class ProductUrls {
   }
 }
 
+/** A {links} row that points at a service (semantics #proc and the like) and its descriptor. */
+export interface ServiceLink {
+  readonly semantics: string;
+  readonly description: string;
+  readonly contentType?: string;
+  readonly contentQualifier?: string;
+  /** The service descriptor (DataLink 1.1 §4); its ID is given when the document is written. */
+  readonly descriptor: Omit<MetaResource, 'id'>;
+}
+
+/** A service offered on datasets, e.g. SODA cutouts: its link for a dataset, if it applies. */
+export interface DatasetService {
+  linkFor(dataset: PublishedDataset): ServiceLink | undefined;
+}
+
+/** The XML ID of the ID FIELD of the links table, which service descriptors' ID PARAMs ref. */
+export const LINKS_ID_FIELD = 'datalinkID';
+
 export interface LinkSources {
   readonly catalog: DatasetCatalog;
   readonly products: ProductCache;
   readonly urls: ProductUrls;
+  readonly services?: readonly DatasetService[];
 }
 
 function irfDescription(irf: IrfComponentRef): string {
@@ -65,7 +87,8 @@ function irfDescription(irf: IrfComponentRef): string {
 async function datasetLinks(
   id: string,
   dataset: PublishedDataset,
-  { products, urls }: LinkSources,
+  { products, urls, services }: LinkSources,
+  descriptorId: () => string,
 ): Promise<DataLinkRow[]> {
   const rows: DataLinkRow[] = [];
   const eventsSize = await products.builtSize(dataset, EVENT_LIST_PRODUCT);
@@ -116,6 +139,20 @@ async function datasetLinks(
       contentQualifier: 'hea-event-bundle',
     });
   }
+  for (const service of services ?? []) {
+    const link = service.linkFor(dataset);
+    if (!link) continue;
+    const serviceDef = descriptorId();
+    rows.push({
+      id,
+      serviceDef,
+      descriptor: { ...link.descriptor, id: serviceDef },
+      semantics: link.semantics,
+      description: link.description,
+      ...(link.contentType !== undefined ? { contentType: link.contentType } : {}),
+      ...(link.contentQualifier !== undefined ? { contentQualifier: link.contentQualifier } : {}),
+    });
+  }
   return rows;
 }
 
@@ -152,9 +189,11 @@ export async function linksFor(
     if (decision && !decision.allowed) refused.set(id, decision.reason);
   }
   const rows: DataLinkRow[] = [];
+  let descriptors = 0;
+  const descriptorId = (): string => `service${++descriptors}`;
   for (const id of ids) {
     const dataset = datasets.get(id);
-    if (dataset) rows.push(...(await datasetLinks(id, dataset, sources)));
+    if (dataset) rows.push(...(await datasetLinks(id, dataset, sources, descriptorId)));
     else {
       rows.push({
         id,

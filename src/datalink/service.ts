@@ -6,7 +6,7 @@
 import type { Engine } from '../engine/types.js';
 import { DatasetCatalog, type DatasetCatalogOptions } from './catalog.js';
 import { resolveStoreFile } from './files.js';
-import { type LinkGate, linksFor, ProductUrls } from './links.js';
+import { type DatasetService, type LinkGate, linksFor, ProductUrls } from './links.js';
 import { EVENT_LIST_PRODUCT, ProductCache } from './products.js';
 import {
   DATALINK_MEDIA_TYPE,
@@ -79,12 +79,15 @@ export interface DataLinkServiceOptions extends DatasetCatalogOptions {
   /** Folder of the product cache. */
   readonly cacheDir: string;
   readonly maxIds?: number;
+  /** Services offered on each dataset, each linked with a service descriptor (e.g. SODA). */
+  readonly services?: readonly DatasetService[];
 }
 
 export class DataLinkService {
   readonly catalog: DatasetCatalog;
   readonly products: ProductCache;
   readonly urls: ProductUrls;
+  readonly services: readonly DatasetService[];
   private readonly maxIds: number;
 
   constructor(options: DataLinkServiceOptions) {
@@ -92,6 +95,7 @@ export class DataLinkService {
     this.products = new ProductCache(options.cacheDir);
     this.urls = new ProductUrls(options.baseUrl);
     this.maxIds = options.maxIds ?? MAX_IDS_PER_REQUEST;
+    this.services = options.services ?? [];
   }
 
   /** The {links} response for these request parameters (GET query or POST form). */

@@ -4,7 +4,7 @@
  * in use (STILTS 3.4 votlint, astropy 5.2) knows.
  */
 import { type FieldDescription, type Row, votableError, writeVotable } from '../votable/index.js';
-import type { DataLinkRow } from './links.js';
+import { type DataLinkRow, LINKS_ID_FIELD } from './links.js';
 
 export const DATALINK_MEDIA_TYPE = 'application/x-votable+xml;content=datalink';
 export const VOTABLE_MEDIA_TYPE = 'application/x-votable+xml';
@@ -22,7 +22,7 @@ const text = (name: string, ucd: string, description: string): FieldDescription 
 
 /** The columns of DataLink 1.1 §3.2, in the standard's order, then content_qualifier. */
 const LINK_FIELDS: readonly FieldDescription[] = [
-  text('ID', 'meta.id;meta.main', 'Input identifier'),
+  { ...text('ID', 'meta.id;meta.main', 'Input identifier'), id: LINKS_ID_FIELD },
   text('access_url', 'meta.ref.url', 'Link to data or service'),
   text('service_def', 'meta.ref', 'Reference to a service descriptor resource'),
   text('error_message', 'meta.code.error', 'Error if an access_url cannot be created'),
@@ -62,7 +62,7 @@ export interface LinksDocumentOptions {
   readonly overflow?: boolean;
 }
 
-/** The {links} response: a results RESOURCE with the table of links. */
+/** The {links} response: a results RESOURCE with the table of links, then the service descriptors. */
 export async function linksDocument(
   links: readonly DataLinkRow[],
   options: LinksDocumentOptions = {},
@@ -74,6 +74,7 @@ export async function linksDocument(
     tableName: 'links',
     infos: [{ name: 'standardID', value: DATALINK_STANDARD_ID }],
     overflow: options.overflow ?? false,
+    resources: links.flatMap((link) => (link.descriptor ? [link.descriptor] : [])),
   });
   for await (const chunk of document) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');

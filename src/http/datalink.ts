@@ -10,6 +10,7 @@ import {
   allowEveryone,
   type Authorize,
   DataLinkService,
+  type DatasetService,
   ProductSourceError,
 } from '../datalink/index.js';
 import { filesPlugin, serveFile } from './files.js';
@@ -24,6 +25,8 @@ export interface DataAccessOptions {
   readonly cacheDir?: string;
   /** The access gate of every data path (default: everything published is public). */
   readonly authorize?: Authorize;
+  /** Services linked from every dataset with a service descriptor (e.g. SODA cutouts). */
+  readonly services?: readonly DatasetService[];
 }
 
 export function defaultProductCacheDir(): string {
@@ -31,7 +34,7 @@ export function defaultProductCacheDir(): string {
 }
 
 /** Request parameters in order: the query string, then a POSTed form. */
-function requestParameters(request: FastifyRequest): [string, string][] {
+export function requestParameters(request: FastifyRequest): [string, string][] {
   const params = [...new URL(request.url, 'http://localhost').searchParams.entries()];
   const body: unknown = request.body;
   if (typeof body === 'string') params.push(...new URLSearchParams(body).entries());
@@ -49,6 +52,7 @@ export const dataAccessPlugin: FastifyPluginAsync<DataAccessOptions> = async (ap
     engine: options.engine,
     baseUrl: options.baseUrl,
     cacheDir: options.cacheDir ?? defaultProductCacheDir(),
+    ...(options.services ? { services: options.services } : {}),
   });
   const authorize = options.authorize ?? allowEveryone;
 

@@ -12,7 +12,9 @@ import type { PublishedSchema } from '../schema/types.js';
 import { DEFAULT_LIMITS, type ServiceLimits } from '../tap/query.js';
 import { publishTapSchema } from '../tap/tap-schema.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../tap/upload.js';
+import { sodaDatasetService } from '../soda/index.js';
 import { dataAccessPlugin } from './datalink.js';
+import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, tapAsyncPlugin } from './tap-async.js';
 import { tapSyncPlugin } from './tap.js';
 import { vosiPlugin } from './vosi.js';
@@ -110,6 +112,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     baseUrl: options.baseUrl,
     cacheDir: options.productCacheDir,
     authorize: access.authorize,
+    services: [sodaDatasetService(`${options.baseUrl}/soda`)],
   });
+  await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
   return app;
 }

@@ -19,7 +19,7 @@ const unescape = (text: string): string =>
     .replace(/&amp;/g, '&');
 
 export function parseLinks(document: string): LinkRecord[] {
-  const names = [...document.matchAll(/<FIELD name="([^"]+)"/g)].map((m) => m[1]!);
+  const names = [...document.matchAll(/<FIELD\b[^>]*?\bname="([^"]+)"/g)].map((m) => m[1]!);
   return [...document.matchAll(/<TR>(.*?)<\/TR>/gs)].map((tr) => {
     const cells = [...tr[1]!.matchAll(/<TD\/>|<TD>(.*?)<\/TD>/gs)].map((m) =>
       m[1] === undefined ? null : unescape(m[1]),
@@ -39,4 +39,9 @@ export async function fetchLinks(address: string, ...ids: string[]): Promise<Lin
   const response = await fetch(`${address}/datalink?${query}`);
   if (response.status !== 200) throw new Error(`{links} answered ${response.status}`);
   return parseLinks(await response.text());
+}
+
+/** The links other than the previews, which test/http/preview.test.ts covers. */
+export function withoutPreviews(links: readonly LinkRecord[]): LinkRecord[] {
+  return links.filter((l) => !l.access_url?.includes('/previews/'));
 }

@@ -1,0 +1,74 @@
+/**
+ * SODA 1.0 {sync} at `/soda` (GET and POST form): a cutout of one event list as a
+ * GADF FITS file, or a DALI error document (VOTable) with the status that fits.
+ */
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import {
+  allowEveryone,
+  type Authorize,
+  DatasetCatalog,
+  errorDocument,
+  VOTABLE_MEDIA_TYPE,
+} from '../datalink/index.js';
+import type { Engine } from '../engine/types.js';
+import { SodaError, SodaService } from '../soda/index.js';
+import { requestParameters } from './datalink.js';
+
+const FORM = 'application/x-www-form-urlencoded';
+
+export interface SodaPluginOptions {
+  readonly engine: Engine;
+  /** The access gate of every data path (default: everything published is public). */
+  readonly authorize?: Authorize;
+  /** Folder where cutouts are written while they are sent (default: in the OS temporary folder). */
+  readonly workDir?: string;
+}
+
+export function defaultCutoutDir(): string {
+  return join(tmpdir(), `hearc-cutouts-${process.getuid?.() ?? 'user'}`);
+}
+
+export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, options) => {
+  const service = new SodaService({
+    catalog: new DatasetCatalog(options.engine),
+    workDir: options.workDir ?? defaultCutoutDir(),
+  });
+  const authorize = options.authorize ?? allowEveryone;
+
+  if (!app.hasContentTypeParser(FORM)) {
+    app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) =>
+      done(null, body),
+    );
+  }
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/soda',
+    handler: async (request, reply) => {
+      let cutout;
+      try {
+        cutout = await service.cutout(requestParameters(request), authorize, request);
+      } catch (error) {
+        if (!(error instanceof SodaError)) throw error;
+        return reply.code(error.status).type(VOTABLE_MEDIA_TYPE).send(errorDocument(error.message));
+      }
+      const handle = await open(cutout.path, 'r').catch(async (error: unknown) => {
+        await cutout.dispose();
+        throw error;
+      });
+      const { size } = await handle.stat();
+      const stream = handle.createReadStream({ autoClose: true });
+      // The file goes once it has been sent (or the client went away).
+      stream.once('close', () => void cutout.dispose());
+      return reply
+        .code(200)
+        .type('application/fits')
+        .header('Content-Length', String(size))
+        .header('Content-Disposition', `inline; filename="${cutout.fileName}"`)
+        .send(stream);
+    },
+  });
+};
