@@ -17,6 +17,7 @@ const FITS_NAME = /\.(fits|fit|fts)(\.gz)?$/i;
  */
 export function fileContentType(path: string): string {
   if (FITS_NAME.test(path)) return 'application/fits';
+  if (/\.png$/i.test(path)) return 'image/png';
   if (/\.gz$/i.test(path)) return 'application/gzip';
   return 'application/octet-stream';
 }

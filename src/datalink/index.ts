@@ -47,3 +47,4 @@ export {
   VOTABLE_MEDIA_TYPE,
   type LinksDocumentOptions,
 } from './votable.js';
+export { previewFile, previewLinks } from './previews.js';

@@ -9,6 +9,7 @@ import type { MetaResource } from '../votable/index.js';
 import type { AccessRequest, Authorize } from './access.js';
 import type { DatasetCatalog, IrfComponentRef, PublishedDataset } from './catalog.js';
 import { fileContentType, resolveStoreFile } from './files.js';
+import { previewLinks } from './previews.js';
 import { EMPTY_PRIMARY_BYTES, EVENT_LIST_PRODUCT, type ProductCache } from './products.js';
 
 /** One row of a {links} response; exactly one of accessUrl, serviceDef, errorMessage is set. */
@@ -50,6 +51,9 @@ export class ProductUrls {
   }
   file(collection: string, relativePath: string): string {
     return `${this.base}/files/${segment(collection)}/${pathOf(relativePath)}`;
+  }
+  preview(dataset: PublishedDataset, name: string): string {
+    return `${this.base}/previews/${segment(dataset.collection)}/${segment(dataset.obsId)}/${segment(name)}`;
   }
 }
 
@@ -139,6 +143,7 @@ async function datasetLinks(
       contentQualifier: 'hea-event-bundle',
     });
   }
+  rows.push(...(await previewLinks(id, dataset, { products, urls })));
   for (const service of services ?? []) {
     const link = service.linkFor(dataset);
     if (!link) continue;

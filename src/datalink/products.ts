@@ -146,7 +146,12 @@ export class ProductCache {
     });
   }
 
-  private async product(
+  /**
+   * The product `name` of the dataset, built by `build` on first request (which must
+   * write `target` whole, e.g. temporary file + rename); concurrent requests share one
+   * build. Other modules' products (previews) are built through this too.
+   */
+  async product(
     dataset: PublishedDataset,
     name: string,
     build: (target: string) => Promise<void>,

@@ -14,6 +14,7 @@ import { publishTapSchema } from '../tap/tap-schema.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../tap/upload.js';
 import { sodaDatasetService } from '../soda/index.js';
 import { dataAccessPlugin } from './datalink.js';
+import { previewPlugin } from './preview.js';
 import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, tapAsyncPlugin } from './tap-async.js';
 import { tapSyncPlugin } from './tap.js';
@@ -113,6 +114,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     cacheDir: options.productCacheDir,
     authorize: access.authorize,
     services: [sodaDatasetService(`${options.baseUrl}/soda`)],
+  });
+  await app.register(previewPlugin, {
+    engine: options.engine,
+    cacheDir: options.productCacheDir,
+    authorize: access.authorize,
   });
   await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
   return app;
