@@ -4,7 +4,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import {
   allowEveryone,
@@ -47,6 +47,15 @@ export function requestParameters(request: FastifyRequest): [string, string][] {
   return params;
 }
 
+/** Lets a plugin take POSTed forms when no form parser is registered above it. */
+export function acceptForms(app: FastifyInstance): void {
+  if (!app.hasContentTypeParser(FORM)) {
+    app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) =>
+      done(null, body),
+    );
+  }
+}
+
 export const dataAccessPlugin: FastifyPluginAsync<DataAccessOptions> = async (app, options) => {
   const service = new DataLinkService({
     engine: options.engine,
@@ -56,11 +65,7 @@ export const dataAccessPlugin: FastifyPluginAsync<DataAccessOptions> = async (ap
   });
   const authorize = options.authorize ?? allowEveryone;
 
-  if (!app.hasContentTypeParser(FORM)) {
-    app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) =>
-      done(null, body),
-    );
-  }
+  acceptForms(app);
 
   app.route({
     method: ['GET', 'POST'],

@@ -15,9 +15,7 @@ import {
 } from '../datalink/index.js';
 import type { Engine } from '../engine/types.js';
 import { SodaError, SodaService } from '../soda/index.js';
-import { requestParameters } from './datalink.js';
-
-const FORM = 'application/x-www-form-urlencoded';
+import { acceptForms, requestParameters } from './datalink.js';
 
 export interface SodaPluginOptions {
   readonly engine: Engine;
@@ -38,11 +36,7 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
   });
   const authorize = options.authorize ?? allowEveryone;
 
-  if (!app.hasContentTypeParser(FORM)) {
-    app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) =>
-      done(null, body),
-    );
-  }
+  acceptForms(app);
 
   app.route({
     method: ['GET', 'POST'],
