@@ -15,6 +15,7 @@ import { sodaPlugin } from '../../src/http/soda.js';
 import { obscoreTable } from '../../src/obscore/schema.js';
 import { didOf, serveStore, SIM_COLLECTION, simulatedStore } from '../datalink/fixtures.js';
 import { parseLinks } from '../datalink/links-document.js';
+import { requireTestData } from '../helpers/env.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const VOTABLE = 'application/x-votable+xml';
@@ -206,4 +207,44 @@ test('the access gate decides before any data is read', async (t) => {
     /^Error: .* is no longer a file inside the data store/,
   );
   assert.equal(asked.length, 2);
+});
+
+test('MAGIC (UTC times, point-like IRFs in HDUs named with spaces): time cut and IRFs carried', async (t) => {
+  const store = requireTestData(t, 'magic-rad-max');
+  if (!store) return;
+  const { address, engine } = await serveStore(t, store, 'magic');
+  const did = didOf('magic', 5029747);
+  const row = await obscoreRow(engine, did);
+  const [tMin, tMax] = [Number(row.t_min), Number(row.t_max)];
+  const window = [tMin + (tMax - tMin) / 3, tMin + (2 * (tMax - tMin)) / 3];
+  const query = new URLSearchParams({
+    ID: did,
+    POS: `CIRCLE ${row.s_ra} ${row.s_dec} 0.3`,
+    TIME: window.join(' '),
+  });
+  const response = await fetch(`${address}/soda?${query}`);
+  assert.equal(response.status, 200, await response.clone().text());
+  const path = join(tempDir(t), 'magic.fits');
+  writeFileSync(path, Buffer.from(await response.arrayBuffer()));
+  const file = await readFits(path, { verifyChecksums: true });
+  assert.deepEqual(
+    file.hdus.map((h) => h.name),
+    ['', 'EVENTS', 'GTI', 'RAD_MAX', 'EFFECTIVE AREA', 'ENERGY DISPERSION'],
+  );
+  const events = file.bintable('EVENTS');
+  const gti = file.bintable('GTI');
+  const [start] = gti.readColumn('START').values as Float64Array;
+  const [stop] = gti.readColumn('STOP').values as Float64Array;
+  // TIMESYS UTC: elapsed seconds since MJDREF, leap seconds included (3 since 2003-03-01).
+  const elapsed = (mjd: number): number => (mjd - 52706) * 86400;
+  assert.ok(Math.abs(start! - elapsed(window[0]!) - 3) < 1e-3, `START ${start}`);
+  assert.ok(Math.abs(stop! - elapsed(window[1]!) - 3) < 1e-3, `STOP ${stop}`);
+  const times = Array.from(events.readColumn('TIME').values as Float64Array);
+  assert.ok(times.length > 100, `${times.length} events`);
+  assert.ok(times.every((v) => v >= start! && v <= stop!));
+  assert.ok(
+    Math.abs(
+      events.header.getNumber('LIVETIME')! - (stop! - start!) * events.header.getNumber('DEADC')!,
+    ) < 1e-3,
+  );
 });
