@@ -26,12 +26,16 @@ export interface EnergyHistogram {
 }
 
 export interface LightCurve {
-  /** Bin edges in MET seconds, from the first GTI start to the last GTI stop. */
-  readonly edges: Float64Array;
+  /**
+   * Time bins in MET seconds, in time order and not overlapping: each GTI cut into
+   * equal bins (or, for very many short GTIs, equal bins over their whole span).
+   */
+  readonly starts: Float64Array;
+  readonly stops: Float64Array;
   readonly counts: Int32Array;
   /** Good time in each bin, s. */
   readonly exposure: Float64Array;
-  /** Events before the first or after the last bin. */
+  /** Events in no bin: outside the GTIs. */
   readonly outside: number;
 }
 
@@ -59,6 +63,7 @@ const TIME_BIN_WIDTHS = [
   1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400,
 ];
 const TIME_BINS = 40;
+const MAX_TIME_BINS = 200;
 
 interface Extent {
   readonly radius90: number;
@@ -124,34 +129,65 @@ export function energyEdges(lo: number, hi: number): Float64Array {
   );
 }
 
-/**
- * Equal bins over the GTIs' span, at most TIME_BINS, each close to a round width
- * (a 1687 s run gets 28 bins of 60.25 s rather than a 7 s bin at the end).
- */
-export function timeEdges(gtis: readonly (readonly [number, number])[]): Float64Array {
-  const start = gtis[0]![0];
-  const stop = gtis[gtis.length - 1]![1];
-  const span = Math.max(stop - start, 1e-3);
-  const round =
-    TIME_BIN_WIDTHS.find((w) => span / w <= TIME_BINS) ??
-    86400 * Math.ceil(span / TIME_BINS / 86400);
-  const bins = Math.max(1, Math.round(span / round));
-  return Float64Array.from({ length: bins + 1 }, (_, i) =>
-    i === bins ? stop : start + (i * span) / bins,
+type Intervals = readonly (readonly [number, number])[];
+
+/** `count` equal bins from a to b, appended to `bins`. */
+function splitInto(bins: [number, number][], a: number, b: number, count: number): void {
+  for (let k = 0; k < count; k++) {
+    bins.push([a + (k * (b - a)) / count, k === count - 1 ? b : a + ((k + 1) * (b - a)) / count]);
+  }
+}
+
+/** A round width that cuts `length` seconds into at most TIME_BINS bins. */
+function roundWidth(length: number): number {
+  return (
+    TIME_BIN_WIDTHS.find((w) => length / w <= TIME_BINS) ??
+    86400 * Math.ceil(length / TIME_BINS / 86400)
   );
 }
 
-function exposures(
-  edges: Float64Array,
-  gtis: readonly (readonly [number, number])[],
-): Float64Array {
-  const exposure = new Float64Array(edges.length - 1);
-  for (let i = 0; i < exposure.length; i++) {
-    for (const [a, b] of gtis) {
-      exposure[i] = exposure[i]! + Math.max(0, Math.min(b, edges[i + 1]!) - Math.max(a, edges[i]!));
-    }
+/**
+ * Bins over the GTIs: about TIME_BINS in all, each GTI cut into equal bins close to
+ * a round width (a 1687 s run gets 28 bins of 60.25 s, not a 7 s bin at the end), so
+ * no bin straddles a gap. Hundreds of short GTIs get equal bins over their span.
+ */
+export function timeBins(gtis: Intervals): { starts: Float64Array; stops: Float64Array } {
+  const good = gtis.reduce((sum, [a, b]) => sum + (b - a), 0);
+  const width = roundWidth(Math.max(good, 1e-3));
+  let bins: [number, number][] = [];
+  for (const [a, b] of gtis) splitInto(bins, a, b, Math.max(1, Math.round((b - a) / width)));
+  if (bins.length > MAX_TIME_BINS) {
+    const [start, stop] = [gtis[0]![0], gtis[gtis.length - 1]![1]];
+    bins = [];
+    splitInto(
+      bins,
+      start,
+      stop,
+      Math.max(1, Math.round((stop - start) / roundWidth(stop - start))),
+    );
   }
-  return exposure;
+  return {
+    starts: Float64Array.from(bins, ([a]) => a),
+    stops: Float64Array.from(bins, ([, b]) => b),
+  };
+}
+
+function exposures(starts: Float64Array, stops: Float64Array, gtis: Intervals): Float64Array {
+  return starts.map((start, i) =>
+    gtis.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, stops[i]!) - Math.max(a, start)), 0),
+  );
+}
+
+/** Index of the time bin holding `t` (bins sorted, each closed at its stop), or -1. */
+function timeBinOf(starts: Float64Array, stops: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (t >= starts[mid]!) lo = mid;
+    else hi = mid;
+  }
+  return t >= starts[lo]! && t <= stops[lo]! ? lo : -1;
 }
 
 /** Index of the bin of `value` among ascending `edges` (last bin closed), or -1. */
@@ -175,8 +211,8 @@ export async function binEvents(info: EventListInfo): Promise<PreviewData> {
   const map = new Int32Array(grid.naxis1 * grid.naxis2);
   const energyBins = energyEdges(extent.energyMin, extent.energyMax);
   const energyCounts = new Int32Array(energyBins.length - 1);
-  const timeBins = timeEdges(info.gtis);
-  const timeCounts = new Int32Array(timeBins.length - 1);
+  const { starts, stops } = timeBins(info.gtis);
+  const timeCounts = new Int32Array(starts.length);
   let outsideMap = 0;
   let unbinned = 0;
   let outsideTime = 0;
@@ -189,7 +225,7 @@ export async function binEvents(info: EventListInfo): Promise<PreviewData> {
       const e = binOf(energyBins, batch.energy[i]!);
       if (e >= 0) energyCounts[e]! += 1;
       else unbinned++;
-      const t = binOf(timeBins, batch.time[i]!);
+      const t = timeBinOf(starts, stops, batch.time[i]!);
       if (t >= 0) timeCounts[t]! += 1;
       else outsideTime++;
     }
@@ -206,9 +242,10 @@ export async function binEvents(info: EventListInfo): Promise<PreviewData> {
       unbinned,
     },
     lightCurve: {
-      edges: timeBins,
+      starts,
+      stops,
       counts: timeCounts,
-      exposure: exposures(timeBins, info.gtis),
+      exposure: exposures(starts, stops, info.gtis),
       outside: outsideTime,
     },
   };

@@ -79,7 +79,8 @@ export interface PreviewManifest {
     readonly unbinned: number;
   };
   readonly lightCurve: {
-    readonly edges: readonly number[];
+    readonly starts: readonly number[];
+    readonly stops: readonly number[];
     readonly counts: readonly number[];
     readonly exposure: readonly number[];
     readonly outside: number;
@@ -106,7 +107,8 @@ function manifestOf(data: PreviewData): PreviewManifest {
       unbinned: data.energy.unbinned,
     },
     lightCurve: {
-      edges: [...data.lightCurve.edges],
+      starts: [...data.lightCurve.starts],
+      stops: [...data.lightCurve.stops],
       counts: [...data.lightCurve.counts],
       exposure: [...data.lightCurve.exposure],
       outside: data.lightCurve.outside,

@@ -165,8 +165,12 @@ function drawGraticule(raster: Raster, place: Placement): number {
     if (Math.abs(d) >= 90) continue;
     const points = line((f) => [grid.crval1 + ranges.ra[0] + f * (ranges.ra[1] - ranges.ra[0]), d]);
     raster.clipped(left, top, size, size, () => raster.polyline(points, style));
-    for (const y of crossings(points, 0, left)) {
-      if (y < top || y > bottomEdge || Math.abs(y - lastLabel) < 20) continue;
+    // One label a line (a circle round a pole crosses the edge twice), clear of the RA labels.
+    const middle = top + size / 2;
+    const [y] = crossings(points, 0, left)
+      .filter((c) => c >= top && c <= bottomEdge - 10)
+      .sort((a, b) => Math.abs(a - middle) - Math.abs(b - middle));
+    if (y !== undefined && Math.abs(y - lastLabel) >= 20) {
       const label = formatAngle(d, decStep, true);
       raster.text(label, left - 8, y, { align: 'right', baseline: 'middle' });
       widest = Math.max(widest, textWidth(label, 2));

@@ -103,15 +103,15 @@ function rateUnitFor(meanRate: number): TimeUnit {
 /** Event rate per time bin with ±1σ Poisson errors; times outside the GTIs shaded. */
 export function renderLightCurve(info: EventListInfo, curve: LightCurve): Raster {
   const raster = new Raster(PLOT_WIDTH, PLOT_HEIGHT);
-  const { edges, counts, exposure } = curve;
-  const start = info.gtis[0]![0];
-  const stop = edges[edges.length - 1]!;
+  const { starts, stops, counts, exposure } = curve;
+  const start = Math.min(info.gtis[0]![0], starts[0]!);
+  const stop = Math.max(info.gtis[info.gtis.length - 1]![1], stops[stops.length - 1]!);
   const unit = timeUnitFor(stop - start);
   const totalExposure = exposure.reduce((a, b) => a + b, 0);
   const totalCounts = counts.reduce((a, b) => a + b, 0);
   const rateUnit = rateUnitFor(totalExposure > 0 ? totalCounts / totalExposure : 0);
   // Bins with little good time give wild rates; they are left out of the plot.
-  const shown = [...counts.keys()].filter((i) => exposure[i]! >= 0.2 * (edges[i + 1]! - edges[i]!));
+  const shown = [...counts.keys()].filter((i) => exposure[i]! >= 0.2 * (stops[i]! - starts[i]!));
   const rate = (i: number): number => (counts[i]! / exposure[i]!) * rateUnit.seconds;
   const error = (i: number): number =>
     (Math.sqrt(Math.max(counts[i]!, 1)) / exposure[i]!) * rateUnit.seconds;
@@ -127,7 +127,7 @@ export function renderLightCurve(info: EventListInfo, curve: LightCurve): Raster
   drawTitles(
     raster,
     observationTitle(info, 'Light curve'),
-    `${totalCounts} events, ${counts.length} bins of ${formatSeconds(edges[1]! - edges[0]!)}, ${formatSeconds(totalExposure)} of good time`,
+    `${totalCounts} events, ${counts.length} bins of ${binWidths(starts, stops)}, ${formatSeconds(totalExposure)} of good time`,
   );
   if (curve.outside > 0) {
     const events = curve.outside === 1 ? '1 event' : `${curve.outside} events`;
@@ -148,8 +148,8 @@ export function renderLightCurve(info: EventListInfo, curve: LightCurve): Raster
   frame.drawGrid();
   frame.inside(() => {
     for (const i of shown) {
-      const x0 = Math.round(t(edges[i]!));
-      const x1 = Math.round(t(edges[i + 1]!));
+      const x0 = Math.round(t(starts[i]!));
+      const x1 = Math.round(t(stops[i]!));
       const xm = Math.round((x0 + x1) / 2);
       const y = Math.round(frame.y(rate(i)));
       const yLo = Math.round(frame.y(Math.max(0, rate(i) - error(i))));
@@ -161,6 +161,14 @@ export function renderLightCurve(info: EventListInfo, curve: LightCurve): Raster
   });
   frame.drawAxes();
   return raster;
+}
+
+/** "60 s" when the bins are equal, else "about 60 s" (their median). */
+function binWidths(starts: Float64Array, stops: Float64Array): string {
+  const widths = starts.map((a, i) => stops[i]! - a).sort();
+  const median = widths[widths.length >> 1]!;
+  const equal = widths[widths.length - 1]! - widths[0]! <= 0.01 * median;
+  return `${equal ? '' : 'about '}${formatSeconds(median)}`;
 }
 
 /** "60 s", "5 min", "2 h" or "1.5 d". */
