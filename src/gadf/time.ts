@@ -65,8 +65,14 @@ export interface TimeReference {
 
 /** Converts seconds since the reference epoch into an MJD in UTC. */
 export function metToMjdUtc(seconds: number, ref: TimeReference): number {
+  if (ref.scale === 'UTC') {
+    // MET counts SI seconds: leap seconds since the reference epoch are in it, not in MJD (UTC).
+    const refMjd = ref.mjdRefInt + ref.mjdRefFrac;
+    const naive = refMjd + seconds / 86400;
+    const leaps = (at: number): number => taiMinusUtcAtUtc(at) - taiMinusUtcAtUtc(refMjd);
+    return refMjd + (seconds - leaps(naive - leaps(naive) / 86400)) / 86400;
+  }
   const mjd = ref.mjdRefInt + (ref.mjdRefFrac + seconds / 86400);
-  if (ref.scale === 'UTC') return mjd;
   const shift = ref.scale === 'TT' ? TT_MINUS_TAI : 0;
   // TAI-UTC looked up at the approximate UTC date, then applied once more to settle.
   const approx = mjd - (shift + taiMinusUtcAtUtc(mjd)) / 86400;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mjdUtcToBarycentricJdTcb } from '../../src/gadf/time.js';
+import { metToMjdUtc, mjdUtcToBarycentricJdTcb } from '../../src/gadf/time.js';
 import { jdToTick, normalizeRanges, timeMocFromJdIntervals } from '../../src/moc/time-moc.js';
 import { requireAstropy } from '../helpers/env.js';
 import { runPythonJson } from '../helpers/python.js';
@@ -77,4 +77,20 @@ print(json.dumps(out))
     const diffSeconds = Math.abs(ours - (expected[i] as number)) * 86400;
     assert.ok(diffSeconds < 5, `case ${i}: ${diffSeconds.toFixed(3)} s from astropy`);
   });
+});
+
+test('MET in UTC counts leap seconds, as astropy does (MAGIC: MJDREF 52706, three leap seconds by 2013)', (t) => {
+  if (!requireAstropy(t)) return;
+  const met = 333778852.435217;
+  const expected = runPythonJson<number>(`
+import json
+from astropy.time import Time, TimeDelta
+t = Time(52706, format='mjd', scale='utc') + TimeDelta(${met}, format='sec')
+print(json.dumps(t.utc.mjd))
+`);
+  const ours = metToMjdUtc(met, { mjdRefInt: 52706, mjdRefFrac: 0, scale: 'UTC' });
+  assert.ok(
+    Math.abs(ours - expected) * 86400 < 1e-3,
+    `${((ours - expected) * 86400).toFixed(4)} s from astropy`,
+  );
 });
