@@ -4,7 +4,7 @@
  * the hearc API tokens (hashed). `data_rights` and `obs_release_date` themselves live
  * in ivoa.obscore, where clients read them.
  */
-import type { ColumnDef, TableDef } from '../schema/types.js';
+import { type ColumnDef, columnDef, type TableDef } from '../schema/types.js';
 
 function column(
   name: string,
@@ -12,14 +12,7 @@ function column(
   description: string,
   extra: Partial<ColumnDef> = {},
 ): ColumnDef {
-  return {
-    name,
-    datatype,
-    description,
-    std: false,
-    ...(datatype === 'char' ? { arraysize: '*' } : {}),
-    ...extra,
-  };
+  return columnDef(name, datatype, description, { std: false, ...extra });
 }
 
 const required = { nullable: false } as const;

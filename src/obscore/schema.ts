@@ -5,7 +5,7 @@
  * tables, ADQL resolution and the catalog DDL are all derived from these definitions.
  */
 import { rightsTables } from '../auth/tables.js';
-import type { ColumnDef, PublishedSchema, TableDef } from '../schema/types.js';
+import { type ColumnDef, columnDef, type PublishedSchema, type TableDef } from '../schema/types.js';
 
 const OBSCORE_UTYPE = 'obscore:';
 
@@ -17,18 +17,13 @@ function std(
   description: string,
   extra: Partial<ColumnDef> = {},
 ): ColumnDef {
-  const arraysize = datatype === 'char' ? '*' : undefined;
-  return {
-    name,
-    datatype,
+  return columnDef(name, datatype, description, {
     ucd,
-    utype: utype ? OBSCORE_UTYPE + utype : undefined,
-    description,
+    utype: OBSCORE_UTYPE + utype,
     std: true,
     principal: true,
-    ...(arraysize ? { arraysize } : {}),
     ...extra,
-  };
+  });
 }
 
 function local(
@@ -37,8 +32,7 @@ function local(
   description: string,
   extra: Partial<ColumnDef> = {},
 ): ColumnDef {
-  const arraysize = datatype === 'char' ? '*' : undefined;
-  return { name, datatype, description, std: false, ...(arraysize ? { arraysize } : {}), ...extra };
+  return columnDef(name, datatype, description, { std: false, ...extra });
 }
 
 /** ObsCore 1.1 mandatory and optional columns we fill, then GADF obs-index columns. */

@@ -57,6 +57,22 @@ export interface ColumnDef {
   readonly presentation?: StcsPresentation;
 }
 
+/** A column definition; strings get arraysize '*' unless `extra` says otherwise. */
+export function columnDef(
+  name: string,
+  datatype: VoDatatype,
+  description: string,
+  extra: Partial<ColumnDef> = {},
+): ColumnDef {
+  return {
+    name,
+    datatype,
+    description,
+    ...(datatype === 'char' || datatype === 'unicodeChar' ? { arraysize: '*' } : {}),
+    ...extra,
+  };
+}
+
 /** The column as clients see it in TAP_SCHEMA, VOSI tables and results. */
 export function presentedColumn(column: ColumnDef): ColumnDef {
   if (column.presentation?.as !== 'stc-s') return column;

@@ -5,6 +5,7 @@
 import type { CatalogRow, Engine } from '../engine/types.js';
 import {
   type ColumnDef,
+  columnDef,
   type PublishedSchema,
   presentedColumn,
   qualifiedName,
@@ -20,15 +21,7 @@ function col(
   description: string,
   extra: Partial<ColumnDef> = {},
 ): ColumnDef {
-  return {
-    name,
-    datatype,
-    description,
-    std: true,
-    principal: true,
-    ...(datatype === 'char' ? { arraysize: '*' } : {}),
-    ...extra,
-  };
+  return columnDef(name, datatype, description, { std: true, principal: true, ...extra });
 }
 
 export const tapSchemasTable: TableDef = {
