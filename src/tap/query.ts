@@ -139,6 +139,10 @@ export async function runQuery(
   let overflow = false;
   const open = cursor;
   const present = presenter(prepared.columns);
+  let released: Promise<void> | undefined;
+  // Once, whichever ends first: the rows, or the body (a client gone before any row).
+  const release = (): Promise<void> =>
+    (released ??= open.close().then(() => dropUploads(service.engine, prepared.uploads)));
   async function* rows(): AsyncGenerator<RowBatch> {
     let remaining = prepared.maxrec;
     try {
@@ -154,15 +158,21 @@ export async function runQuery(
     } catch (err) {
       throw queryFailure(err, service.limits);
     } finally {
-      await open.close();
-      await dropUploads(service.engine, prepared.uploads);
+      await release();
     }
   }
-  const body = writeResult(prepared.format, prepared.columns.map(fieldOf), rows(), {
+  const written = writeResult(prepared.format, prepared.columns.map(fieldOf), rows(), {
     query: prepared.adql,
     overflow: () => overflow,
   });
-  return { contentType: prepared.format.contentType, body, overflowed: () => overflow };
+  async function* body(): AsyncGenerator<Buffer> {
+    try {
+      yield* written;
+    } finally {
+      await release();
+    }
+  }
+  return { contentType: prepared.format.contentType, body: body(), overflowed: () => overflow };
 }
 
 /** Turns database rows into result rows: stored geometries shown as STC-S become text. */

@@ -1,0 +1,405 @@
+/**
+ * TAP sync under load, DuckDB against PostgreSQL + pg_sphere: throughput and latency
+ * (p50, p99) of a cone query, a time + energy query and a TOP 10000 query over a
+ * 100,000-row ObsCore table at concurrency 1 and 8, then a 1,000,000-row BINARY2
+ * result streamed: MB/s and the server's peak RSS. The server is the real
+ * `hearc serve` in a child process (so its RSS is its own); the load comes from a
+ * bounded fetch loop over loopback in this process.
+ *
+ *   node --import tsx bench/tap.ts [--rows 100000] [--seconds 5] [--stream-rows 1000000]
+ *                                  [--postgres postgres://postgres@127.0.0.1:5432]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { main } from '../src/cli/main.js';
+import { openEngine } from '../src/engine/index.js';
+import type { CatalogRow, Engine, SqlValue } from '../src/engine/types.js';
+import { ingestDataStore } from '../src/ingest/ingest.js';
+import { catalogTables, obscoreTable } from '../src/obscore/schema.js';
+import { simulateDataStore } from '../src/sim/simulate.js';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string' },
+    seconds: { type: 'string' },
+    'stream-rows': { type: 'string' },
+    postgres: { type: 'string' },
+    serve: { type: 'string' },
+    port: { type: 'string' },
+  },
+});
+
+// ------------------------------------------------------------------ the catalog
+
+/** Deterministic pseudo-random numbers in [0, 1). */
+function randomSource(seed: number): () => number {
+  let state = seed;
+  return () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+}
+
+/** ObsCore rows of a few simulated observations, as ingest makes them. */
+async function templateRows(dir: string): Promise<CatalogRow[]> {
+  const store = join(dir, 'store');
+  await simulateDataStore({ outDir: store, observations: 4, seed: 5, eventsPerObservation: 100 });
+  const engine = await openEngine(join(dir, 'template.duckdb'));
+  try {
+    await engine.ensureTables(catalogTables);
+    await ingestDataStore(engine, store, {
+      authority: 'bench.hearc',
+      collection: 'bench',
+      baseUrl: 'http://127.0.0.1',
+      accessMode: 'datalink',
+      dataRights: 'public',
+      releaseDate: new Date('2020-01-01T00:00:00Z'),
+    });
+    return await engine.selectRows(obscoreTable);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** `count` observations spread over the sky, ten years and four decades of energy. */
+function* syntheticRows(template: readonly CatalogRow[], count: number): Generator<CatalogRow[]> {
+  const random = randomSource(42);
+  const mjd0 = 58_000;
+  let batch: CatalogRow[] = [];
+  for (let i = 0; i < count; i++) {
+    const base = template[i % template.length] as CatalogRow;
+    const ra = random() * 360;
+    const dec = Math.asin(2 * random() - 1) * (180 / Math.PI) * 0.9;
+    const half = 2.5;
+    const dra = half / Math.cos((dec * Math.PI) / 180);
+    const tMin = mjd0 + random() * 3650;
+    const eMin = 10 ** (-1.5 + random() * 2) * 1e12; // eV
+    const obsId = String(1_000_000 + i);
+    const row: Record<string, SqlValue> = {
+      ...base,
+      obs_id: obsId,
+      obs_publisher_did: `ivo://bench.hearc/bench?${obsId}`,
+      s_ra: ra,
+      s_dec: dec,
+      s_region: [
+        (ra - dra + 360) % 360,
+        dec - half,
+        (ra + dra) % 360,
+        dec - half,
+        (ra + dra) % 360,
+        dec + half,
+        (ra - dra + 360) % 360,
+        dec + half,
+      ],
+      t_min: tMin,
+      t_max: tMin + 0.02,
+      em_min: 1.239841984e-6 / (eMin * 100),
+      em_max: 1.239841984e-6 / eMin,
+    };
+    batch.push(row);
+    if (batch.length === 5000) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+async function fillCatalog(engine: Engine, template: readonly CatalogRow[], rows: number) {
+  await engine.ensureTables(catalogTables);
+  await engine.transaction(async (tx) => {
+    for (const batch of syntheticRows(template, rows)) await tx.insertRows(obscoreTable, batch);
+  });
+  await engine.close();
+}
+
+// ------------------------------------------------------------------ the server
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+interface Server {
+  readonly base: string;
+  readonly child: ChildProcess;
+}
+
+async function startServer(catalog: string): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', catalog, '--port', String(port)],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let text = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('serving TAP')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
+  });
+  return { base: `http://127.0.0.1:${port}`, child };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+async function procStatus(pid: number, key: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+// ------------------------------------------------------------------ the load
+
+interface LoadResult {
+  readonly requests: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+async function syncQuery(base: string, params: Record<string, string>): Promise<number> {
+  const response = await fetch(`${base}/tap/sync`, {
+    method: 'POST',
+    body: new URLSearchParams({ LANG: 'ADQL', ...params }),
+  });
+  const body = await response.arrayBuffer();
+  if (response.status !== 200) {
+    throw new Error(`HTTP ${response.status}: ${Buffer.from(body).toString().slice(0, 500)}`);
+  }
+  return body.byteLength;
+}
+
+/** `concurrency` workers send queries back to back for `seconds`. */
+async function load(
+  base: string,
+  query: (random: () => number) => string,
+  concurrency: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  const worker = async (id: number): Promise<void> => {
+    const random = randomSource(id + 1);
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      await syncQuery(base, { QUERY: query(random) });
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return {
+    requests: latencies.length,
+    perSecond: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+  };
+}
+
+const QUERIES: Readonly<Record<string, (random: () => number) => string>> = {
+  cone: (random) =>
+    `SELECT obs_id, s_ra, s_dec, t_min, em_min FROM ivoa.obscore WHERE 1 = CONTAINS(POINT('ICRS', s_ra, s_dec), CIRCLE('ICRS', ${(random() * 360).toFixed(3)}, ${(random() * 120 - 60).toFixed(3)}, 3))`,
+  'time+energy': (random) => {
+    const t = 58_000 + random() * 3600;
+    return `SELECT obs_id, t_min, t_max, em_min, em_max FROM ivoa.obscore WHERE t_min BETWEEN ${t.toFixed(3)} AND ${(t + 30).toFixed(3)} AND em_max > 1e-18 AND em_min < 1e-17`;
+  },
+  'top 10000': () => 'SELECT TOP 10000 * FROM ivoa.obscore',
+};
+
+interface StreamResult {
+  readonly rows: number;
+  readonly megabytes: number;
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  readonly idleRssMb: number;
+}
+
+async function streamBig(server: Server, rows: number): Promise<StreamResult> {
+  const pid = server.child.pid as number;
+  const idleRssMb = await procStatus(pid, 'VmRSS');
+  // Resets the peak resident size (VmHWM) of the server to what it holds now.
+  await writeFile(`/proc/${pid}/clear_refs`, '5');
+  const t0 = performance.now();
+  const bytes = await syncQuery(server.base, {
+    QUERY: `SELECT TOP ${rows} a.obs_id, a.s_ra, a.s_dec, a.t_min, a.em_min, b.t_max FROM ivoa.obscore AS a CROSS JOIN ivoa.obscore AS b`,
+    MAXREC: String(rows),
+    RESPONSEFORMAT: 'votable',
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    rows,
+    megabytes: bytes / 2 ** 20,
+    seconds,
+    peakRssMb: await procStatus(pid, 'VmHWM'),
+    idleRssMb,
+  };
+}
+
+// ------------------------------------------------------------------ the run
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+async function runBench(): Promise<void> {
+  const rows = Number(values.rows ?? 100_000);
+  const seconds = Number(values.seconds ?? 5);
+  const streamRows = Number(values['stream-rows'] ?? 1_000_000);
+  const pgServer = values.postgres ?? 'postgres://postgres@127.0.0.1:5432';
+  const dir = await mkdtemp(join(tmpdir(), 'hearc-bench-tap-'));
+  const database = `hearc_bench_tap_${process.pid}`;
+  const admin = postgres(`${pgServer}/postgres`, { max: 1, onnotice: () => undefined });
+  try {
+    const template = await templateRows(dir);
+    await admin.unsafe(`CREATE DATABASE ${database}`);
+    const catalogs: Record<string, string> = {
+      duckdb: join(dir, 'bench.duckdb'),
+      postgres: `${pgServer}/${database}`,
+    };
+    // Both at once: inserting through the engine API is the slow part of the run.
+    await Promise.all(
+      Object.entries(catalogs).map(async ([name, location]) => {
+        const t0 = performance.now();
+        await fillCatalog(await openEngine(location), template, rows);
+        const took = ((performance.now() - t0) / 1000).toFixed(1);
+        console.error(`${name}: ${rows} ObsCore rows in ${took} s`);
+      }),
+    );
+
+    const results = new Map<string, LoadResult>();
+    const streams = new Map<string, StreamResult>();
+    for (const [name, location] of Object.entries(catalogs)) {
+      const server = await startServer(location);
+      try {
+        for (const [query, make] of Object.entries(QUERIES)) {
+          await load(server.base, make, 2, 1); // warm-up
+          for (const concurrency of [1, 8]) {
+            const result = await load(server.base, make, concurrency, seconds);
+            results.set(`${name}|${query}|${concurrency}`, result);
+            console.error(`${name} ${query} c${concurrency}: ${result.perSecond.toFixed(1)} req/s`);
+          }
+        }
+        streams.set(name, await streamBig(server, streamRows));
+      } finally {
+        await stopServer(server);
+      }
+    }
+
+    const f = (v: number, digits = 1): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+    console.log(`\nTAP sync over ${rows} ObsCore rows, ${seconds} s per case, loopback\n`);
+    const loadRows: string[][] = [];
+    for (const query of Object.keys(QUERIES)) {
+      for (const concurrency of [1, 8]) {
+        for (const name of Object.keys(catalogs)) {
+          const r = results.get(`${name}|${query}|${concurrency}`);
+          if (!r) continue;
+          loadRows.push([
+            query,
+            `c${concurrency}`,
+            name,
+            String(r.requests),
+            f(r.perSecond),
+            f(r.p50),
+            f(r.p99),
+          ]);
+        }
+      }
+    }
+    console.log(
+      table(['query', 'conc', 'engine', 'requests', 'req/s', 'p50 ms', 'p99 ms'], loadRows),
+    );
+
+    console.log('\nratios: PostgreSQL/DuckDB (req/s, p50) and c8/c1 (req/s)\n');
+    const ratioRows: string[][] = [];
+    for (const query of Object.keys(QUERIES)) {
+      const get = (name: string, c: number) => results.get(`${name}|${query}|${c}`);
+      const row = [query];
+      for (const c of [1, 8]) {
+        const d = get('duckdb', c);
+        const p = get('postgres', c);
+        row.push(
+          d && p ? f(p.perSecond / d.perSecond, 2) : '-',
+          d && p ? f(p.p50 / d.p50, 2) : '-',
+        );
+      }
+      for (const name of Object.keys(catalogs)) {
+        const c1 = get(name, 1);
+        const c8 = get(name, 8);
+        row.push(c1 && c8 ? f(c8.perSecond / c1.perSecond, 2) : '-');
+      }
+      ratioRows.push(row);
+    }
+    console.log(
+      table(
+        [
+          'query',
+          'pg/duck req/s c1',
+          'pg/duck p50 c1',
+          'pg/duck req/s c8',
+          'pg/duck p50 c8',
+          'duckdb c8/c1',
+          'postgres c8/c1',
+        ],
+        ratioRows,
+      ),
+    );
+
+    console.log(`\nstreaming a ${streamRows}-row BINARY2 result (6 columns)\n`);
+    const streamRowsOut = [...streams].map(([name, s]) => [
+      name,
+      f(s.megabytes),
+      f(s.seconds, 2),
+      f(s.megabytes / s.seconds),
+      f(s.rows / s.seconds / 1000, 0),
+      f(s.idleRssMb, 0),
+      f(s.peakRssMb, 0),
+    ]);
+    console.log(
+      table(['engine', 'MB', 's', 'MB/s', 'krows/s', 'RSS idle MB', 'RSS peak MB'], streamRowsOut),
+    );
+    const d = streams.get('duckdb');
+    const p = streams.get('postgres');
+    if (d && p) {
+      console.log(
+        `\nPostgreSQL/DuckDB: MB/s ${f(p.megabytes / p.seconds / (d.megabytes / d.seconds), 2)}, peak RSS ${f(p.peakRssMb / d.peakRssMb, 2)}`,
+      );
+    }
+  } finally {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// Child mode: the server under test; otherwise the bench.
+if (values.serve !== undefined) {
+  process.exitCode = await main(['serve', '--db', values.serve, '--port', values.port ?? '0']);
+} else {
+  await runBench();
+}
