@@ -11,7 +11,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -119,38 +118,28 @@ async function fillCatalog(engine: Engine, template: readonly CatalogRow[], rows
 
 // ------------------------------------------------------------------ the server
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 interface Server {
   readonly base: string;
   readonly child: ChildProcess;
 }
 
 async function startServer(catalog: string): Promise<Server> {
-  const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', catalog, '--port', String(port)],
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', catalog, '--port', '0'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  await new Promise<void>((resolve, reject) => {
+  // The server names its address once it listens (port 0: a free one).
+  const base = await new Promise<string>((resolve, reject) => {
     let text = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      if (text.includes('serving TAP')) resolve();
+      const found = /serving TAP at (http:\/\/\S+)\/tap/.exec(text);
+      if (found?.[1]) resolve(found[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
   });
-  return { base: `http://127.0.0.1:${port}`, child };
+  return { base, child };
 }
 
 async function stopServer(server: Server): Promise<void> {
