@@ -8,13 +8,18 @@ import { type TestContext, test } from 'node:test';
 import postgres from 'postgres';
 import { openEngine } from '../../src/engine/index.js';
 import type { Engine } from '../../src/engine/types.js';
-import { UPLOAD_STORE_SCHEMA } from '../../src/tap/upload.js';
-import { type FieldDescription, writeVotable } from '../../src/votable/index.js';
+import type { FieldDescription } from '../../src/votable/index.js';
 import { requirePostgres } from '../adql/engines.js';
 import { HESS_COLLECTION, serveStore } from '../datalink/fixtures.js';
 import { PYTHON, requireChecker, requireTestData } from '../helpers/env.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
 import { assertTaplintClean, requireTaplint } from './taplint-report.js';
+import {
+  assertAllTypesRoundTrip,
+  assertNoUploadTablesLeft,
+  syncUpload,
+  votableText,
+} from './upload-cases.js';
 
 const SERVER = 'postgres://postgres@127.0.0.1:5432';
 
@@ -88,24 +93,24 @@ test('TAP on PostgreSQL + pg_sphere', { timeout: 900_000 }, async (suite) => {
 
   await suite.test('an uploaded table joins the catalog; its table is dropped', async () => {
     const fields: FieldDescription[] = [{ name: 'run', datatype: 'char', arraysize: '*' }];
-    const chunks: Buffer[] = [];
-    for await (const c of writeVotable(fields, [[['23523'], ['23592'], ['1']]])) chunks.push(c);
-    const form = new FormData();
-    form.append('LANG', 'ADQL');
-    form.append('RESPONSEFORMAT', 'csv');
-    form.append('UPLOAD', 'runs,param:runs');
-    form.append(
-      'QUERY',
-      'SELECT o.obs_id FROM TAP_UPLOAD.runs AS u JOIN ivoa.obscore AS o ON o.obs_id = u.run ORDER BY o.obs_id',
+    const response = await syncUpload(
+      served.address,
+      {
+        LANG: 'ADQL',
+        RESPONSEFORMAT: 'csv',
+        UPLOAD: 'runs,param:runs',
+        QUERY:
+          'SELECT o.obs_id FROM TAP_UPLOAD.runs AS u JOIN ivoa.obscore AS o ON o.obs_id = u.run ORDER BY o.obs_id',
+      },
+      { runs: await votableText(fields, [['23523'], ['23592'], ['1']]) },
     );
-    form.append('runs', new Blob([Buffer.concat(chunks)]), 'runs.vot');
-    const response = await fetch(`${served.address}/tap/sync`, { method: 'POST', body: form });
     assert.equal(await response.text(), 'obs_id\r\n23523\r\n23592\r\n');
-    const cursor = await served.engine.stream(
-      `SELECT count(*) FROM information_schema.tables WHERE table_schema = '${UPLOAD_STORE_SCHEMA}'`,
-    );
-    for await (const batch of cursor) assert.equal(Number(batch[0]?.[0]), 0);
+    await assertNoUploadTablesLeft(served.engine);
   });
+
+  await suite.test('every storable upload type comes back as it was sent', () =>
+    assertAllTypesRoundTrip(served.address),
+  );
 
   await suite.test('FITS results', async () => {
     const response = await sync(served.address, {

@@ -6,49 +6,20 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { openEngine } from '../../src/engine/index.js';
-import type { Engine } from '../../src/engine/types.js';
 import { buildServer } from '../../src/http/server.js';
 import { catalogTables, publishedSchema } from '../../src/obscore/schema.js';
 import { DEFAULT_LIMITS, type ServiceLimits } from '../../src/tap/query.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
-import { UPLOAD_STORE_SCHEMA } from '../../src/tap/upload.js';
-import { type FieldDescription, type Row, writeVotable } from '../../src/votable/index.js';
+import type { FieldDescription, Row } from '../../src/votable/index.js';
 import { serveStore, SIM_COLLECTION, simulatedStore } from '../datalink/fixtures.js';
 import { PYTHON, requireChecker } from '../helpers/env.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
-
-async function votableText(
-  fields: readonly FieldDescription[],
-  rows: readonly Row[],
-  serialization: 'BINARY2' | 'TABLEDATA',
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of writeVotable(fields, [rows], { serialization })) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function syncUpload(
-  base: string,
-  params: Record<string, string>,
-  parts: Record<string, string>,
-): Promise<Response> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(params)) form.append(name, value);
-  for (const [name, text] of Object.entries(parts)) {
-    form.append(name, new Blob([text], { type: 'application/x-votable+xml' }), `${name}.vot`);
-  }
-  return fetch(`${base}/tap/sync`, { method: 'POST', body: form });
-}
-
-/** Names of the per-query upload tables left in the engine. */
-async function leftoverUploadTables(engine: Engine): Promise<number> {
-  const cursor = await engine.stream(
-    `SELECT count(*) FROM information_schema.tables WHERE table_schema = '${UPLOAD_STORE_SCHEMA}'`,
-  );
-  let count = 0;
-  for await (const batch of cursor) count = Number(batch[0]?.[0] ?? 0);
-  return count;
-}
+import {
+  assertAllTypesRoundTrip,
+  assertNoUploadTablesLeft,
+  syncUpload,
+  votableText,
+} from './upload-cases.js';
 
 /** An empty catalog served with the given limits: enough for queries on TAP_UPLOAD alone. */
 async function emptyServer(t: TestContext, limits: ServiceLimits): Promise<string> {
@@ -98,7 +69,7 @@ test('TAP_UPLOAD', async (suite) => {
     const text = await response.text();
     assert.equal(response.status, 200, text);
     assert.equal(text, `ID,obs_id,weight\r\n1,${obsIds[0]},0.5\r\n2,${obsIds[1]},\r\n`);
-    assert.equal(await leftoverUploadTables(served.engine), 0);
+    await assertNoUploadTablesLeft(served.engine);
   });
 
   await suite.test('pyvo uploads an astropy table, sync and async', async (t) => {
@@ -121,7 +92,7 @@ print(json.dumps({'sync': rows(s), 'async': rows(a)}))`,
     ];
     assert.deepEqual(result.sync, want);
     assert.deepEqual(result.async, want);
-    assert.equal(await leftoverUploadTables(served.engine), 0);
+    await assertNoUploadTablesLeft(served.engine);
   });
 });
 
@@ -154,6 +125,9 @@ test('TAP_UPLOAD refusals', async (suite) => {
     );
     assert.equal(await response.text(), 'ID,obs_id,Weight (deg)\r\n0,r0,0\r\n1,r1,0.5\r\n');
   });
+  await suite.test('every storable type comes back as it was sent', () =>
+    assertAllTypesRoundTrip(base),
+  );
   await suite.test('more rows than the limit', async () => {
     const p = await votableText(ID_FIELDS, rowsOf(6), 'TABLEDATA');
     await refused(await syncUpload(base, query('t'), { p }), 400, /UPLOAD t: .*5/);
