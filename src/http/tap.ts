@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { TapError, TapParameters } from '../tap/params.js';
 import { prepareQuery, type QueryService, runQuery } from '../tap/query.js';
 import { VOTABLE_VERSION } from '../tap/formats.js';
+import { DEFAULT_UPLOAD_LIMITS, fetchUrlUploads } from '../tap/upload.js';
 import { votableError } from '../votable/index.js';
 
 const VOTABLE = 'application/x-votable+xml';
@@ -73,7 +74,10 @@ export const tapSyncPlugin: FastifyPluginAsync<TapSyncOptions> = async (
     });
     try {
       const caller = serviceFor ? await serviceFor(request) : service;
-      const prepared = prepareQuery(caller, params);
+      const prepared = prepareQuery(
+        caller,
+        await fetchUrlUploads(params, caller.limits.upload ?? DEFAULT_UPLOAD_LIMITS),
+      );
       const result = await runQuery(caller, prepared, abort.signal);
       // Formats written whole before their first byte (FITS) can still fail with a status.
       const body = result.body[Symbol.asyncIterator]();

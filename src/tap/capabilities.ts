@@ -95,8 +95,10 @@ export function capabilitiesDocument(options: CapabilityOptions): string {
   xml += '    <dataModel ivo-id="ivo://ivoa.net/std/ObsCore#core-1.1">ObsCore-1.1</dataModel>\n';
   xml += languageXml();
   xml += outputFormatsXml();
-  // Inline uploads only: tables by URL are refused (no outbound requests from the server).
   xml += `    <uploadMethod ivo-id="${TAPREGEXT}#upload-inline"/>\n`;
+  // Tables by URL are fetched from public hosts only (see src/tap/fetch-table.ts).
+  xml += `    <uploadMethod ivo-id="${TAPREGEXT}#upload-http"/>\n`;
+  xml += `    <uploadMethod ivo-id="${TAPREGEXT}#upload-https"/>\n`;
   const seconds = Math.round(limits.timeoutMs / 1000);
   xml += `    <executionDuration>\n      <default>${seconds}</default>\n      <hard>${seconds}</hard>\n    </executionDuration>\n`;
   xml += `    <outputLimit>\n      <default unit="row">${limits.defaultMaxrec}</default>\n      <hard unit="row">${limits.hardMaxrec}</hard>\n    </outputLimit>\n`;

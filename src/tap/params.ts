@@ -43,6 +43,11 @@ export class TapParameters {
     return this.values.get(name.toUpperCase()) ?? [];
   }
 
+  /** Every parameter with its values, names upper case. */
+  entries(): IterableIterator<[string, string[]]> {
+    return this.values.entries();
+  }
+
   has(name: string): boolean {
     return this.values.has(name.toUpperCase());
   }

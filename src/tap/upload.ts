@@ -3,7 +3,8 @@
  * VOTable sent in the same request; it becomes TAP_UPLOAD.name for this query only.
  * Each upload is loaded into a table of its own, under a random name in the engine's
  * upload schema (never published, so no other query can name it), and dropped after
- * the query. Tables by URL are refused: this server makes no outbound requests.
+ * the query. Tables given by URL are fetched first (fetchUrlUploads: public hosts only,
+ * size and time limits) and then handled like parts of the request.
  */
 import { randomBytes } from 'node:crypto';
 import { parseAdql, resolveAdql, type ResultColumn, type SqlDialect } from '../adql/index.js';
@@ -15,7 +16,8 @@ import {
   readVotable,
   VotableError,
 } from '../votable/index.js';
-import { TapError, type TapParameters } from './params.js';
+import { fetchUploadDocument } from './fetch-table.js';
+import { TapError, TapParameters } from './params.js';
 
 export interface UploadLimits {
   /** Largest uploaded document, in bytes (also the multipart part limit). */
@@ -24,13 +26,72 @@ export interface UploadLimits {
   readonly maxRows: number;
   /** Most tables in one request. */
   readonly maxTables: number;
+  /** Time allowed to fetch a table given by URL, ms. */
+  readonly urlTimeoutMs: number;
+  /** Fetch tables from loopback and private addresses too (off: no SSRF into the local network). */
+  readonly allowPrivateHosts: boolean;
 }
 
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
   maxBytes: 16 * 2 ** 20,
   maxRows: 200_000,
   maxTables: 8,
+  urlTimeoutMs: 30_000,
+  allowPrivateHosts: false,
 };
+
+const URL_PART_PREFIX = 'hearc-upload-url-';
+
+/** True when some UPLOAD names a table by http(s) URL. */
+export function hasUrlUploads(params: TapParameters): boolean {
+  return params.all('UPLOAD').some((value) => /,\s*https?:/i.test(value));
+}
+
+/**
+ * Fetches the tables that UPLOAD gives by URL and returns the parameters with each
+ * turned into a part of the request (UPLOAD=name,param:<generated part>).
+ */
+export async function fetchUrlUploads(
+  params: TapParameters,
+  limits: UploadLimits,
+): Promise<TapParameters> {
+  if (!hasUrlUploads(params)) return params;
+  const entries: [string, string][] = [];
+  let fetched = 0;
+  for (const [name, values] of params.entries()) {
+    if (name !== 'UPLOAD') {
+      for (const v of values) entries.push([name, v]);
+      continue;
+    }
+    for (const value of values) {
+      const pairs: string[] = [];
+      for (const pair of value.split(';')) {
+        const comma = pair.indexOf(',');
+        const uri = comma < 0 ? '' : pair.slice(comma + 1).trim();
+        if (!/^https?:/i.test(uri)) {
+          pairs.push(pair);
+          continue;
+        }
+        if (++fetched > limits.maxTables) {
+          throw new TapError(400, `UPLOAD gives more than ${limits.maxTables} tables`);
+        }
+        const table = pair.slice(0, comma).trim();
+        const part = `${URL_PART_PREFIX}${fetched}`;
+        entries.push([
+          part,
+          await fetchUploadDocument(table, uri, {
+            maxBytes: limits.maxBytes,
+            timeoutMs: limits.urlTimeoutMs,
+            allowPrivateHosts: limits.allowPrivateHosts,
+          }),
+        ]);
+        pairs.push(`${table},param:${part}`);
+      }
+      entries.push(['UPLOAD', pairs.join(';')]);
+    }
+  }
+  return new TapParameters(entries);
+}
 
 /** Schema of the per-query upload tables in the engine; not part of the published schema. */
 export const UPLOAD_STORE_SCHEMA = 'hearc_upload';
@@ -70,10 +131,7 @@ function uploadReferences(params: TapParameters, limits: UploadLimits): UploadRe
         );
       }
       if (/^https?:/i.test(uri)) {
-        throw new TapError(
-          400,
-          `UPLOAD ${name}: tables given by URL (${uri}) are not fetched by this service; send the VOTable in the request as a multipart part and name it with UPLOAD=${name},param:<part-name>`,
-        );
+        throw new TapError(500, `UPLOAD ${name}: the table at ${uri} was not fetched`);
       }
       if (!/^param:/i.test(uri) || uri.length <= 'param:'.length) {
         throw new TapError(

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { JobParameter } from '../engine/job-store.js';
 import { TapError, TapParameters } from '../tap/params.js';
 import { prepareQuery, type QueryService, runQuery } from '../tap/query.js';
+import { DEFAULT_UPLOAD_LIMITS, fetchUrlUploads, hasUrlUploads } from '../tap/upload.js';
 import { JobFailure, type JobExecutor } from './executor.js';
 
 /** Margin of the database's own timeout over the job's execution duration, ms. */
@@ -24,8 +25,11 @@ function failure(error: unknown): unknown {
 export function tapJobExecutor(service: QueryService): JobExecutor {
   return {
     check(parameters) {
+      const params = tapParameters(parameters);
+      // A table given by URL is fetched when the job runs; the query is checked then.
+      if (hasUrlUploads(params)) return undefined;
       try {
-        prepareQuery(service, tapParameters(parameters));
+        prepareQuery(service, params);
         return undefined;
       } catch (error) {
         if (error instanceof TapError) return error.message;
@@ -35,7 +39,11 @@ export function tapJobExecutor(service: QueryService): JobExecutor {
 
     async run(job, resultPath, signal) {
       try {
-        const prepared = prepareQuery(service, tapParameters(job.parameters));
+        const params = await fetchUrlUploads(
+          tapParameters(job.parameters),
+          service.limits.upload ?? DEFAULT_UPLOAD_LIMITS,
+        );
+        const prepared = prepareQuery(service, params);
         // The job's own limit cancels the query through `signal`; this is a backstop.
         const timeoutMs = job.executionDuration * 1000 + DATABASE_TIMEOUT_MARGIN_MS;
         const limits = { ...service.limits, timeoutMs };

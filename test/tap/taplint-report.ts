@@ -8,12 +8,7 @@ import type { TestContext } from 'node:test';
 import { requireChecker } from '../helpers/env.js';
 
 /** taplint report codes not met on purpose or not yet, with why. */
-const PENDING: readonly (readonly [RegExp, string])[] = [
-  [
-    /^E-CAP-MUPM-1 .*upload-http/,
-    'hearc takes uploads inline only and refuses tables by URL (no outbound requests from the server); taplint applies TAP 1.0, which made upload-http mandatory, TAP 1.1 §2.5.2 does not',
-  ],
-];
+const PENDING: readonly (readonly [RegExp, string])[] = [];
 
 export const requireTaplint = (t: TestContext): boolean =>
   requireChecker(t, 'STILTS taplint (Debian stilts)', ['sh', '-c', 'command -v stilts']);

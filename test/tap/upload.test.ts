@@ -4,11 +4,14 @@
  * by URL refused with VOTable errors; the per-query tables dropped afterwards.
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { openEngine } from '../../src/engine/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { catalogTables, publishedSchema } from '../../src/obscore/schema.js';
 import { DEFAULT_LIMITS, type ServiceLimits } from '../../src/tap/query.js';
+import { DEFAULT_UPLOAD_LIMITS } from '../../src/tap/upload.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
 import type { FieldDescription, Row } from '../../src/votable/index.js';
 import { serveStore, SIM_COLLECTION, simulatedStore } from '../datalink/fixtures.js';
@@ -96,10 +99,52 @@ print(json.dumps({'sync': rows(s), 'async': rows(a)}))`,
   });
 });
 
+test('TAP_UPLOAD by URL (upload-http), where the service allows the host', async (suite) => {
+  const document = await votableText(ID_FIELDS, [[7, 'x', 1.5]]);
+  const big = 'x'.repeat(10_000);
+  const tables = createServer((request, response) => {
+    if (request.url === '/t.vot') response.end(document);
+    else if (request.url === '/big') response.end(big);
+    else if (request.url === '/moved') response.writeHead(302, { location: '/t.vot' }).end();
+    else response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => tables.listen(0, '127.0.0.1', resolve));
+  suite.after(() => tables.close());
+  const { port } = tables.address() as AddressInfo;
+  const limits: ServiceLimits = {
+    ...DEFAULT_LIMITS,
+    upload: { ...DEFAULT_UPLOAD_LIMITS, maxBytes: 8192, allowPrivateHosts: true },
+  };
+  const base = await emptyServer(suite, limits);
+  const ask = (path: string): Promise<Response> =>
+    syncUpload(
+      base,
+      {
+        LANG: 'ADQL',
+        QUERY: 'SELECT "ID", obs_id FROM TAP_UPLOAD.t',
+        UPLOAD: `t,http://127.0.0.1:${port}${path}`,
+        FORMAT: 'csv',
+      },
+      {},
+    );
+  const ok = await ask('/t.vot');
+  assert.equal(ok.status, 200);
+  assert.equal((await ok.text()).trim(), 'ID,obs_id\r\n7,x');
+  for (const [path, status, message] of [
+    ['/big', 413, /larger than the upload limit/],
+    ['/moved', 400, /redirect/],
+    ['/none', 400, /HTTP 404/],
+  ] as const) {
+    const response = await ask(path);
+    assert.equal(response.status, status, path);
+    assert.match(await response.text(), message);
+  }
+});
+
 test('TAP_UPLOAD refusals', async (suite) => {
   const limits: ServiceLimits = {
     ...DEFAULT_LIMITS,
-    upload: { maxBytes: 4096, maxRows: 5, maxTables: 2 },
+    upload: { ...DEFAULT_UPLOAD_LIMITS, maxBytes: 4096, maxRows: 5, maxTables: 2 },
   };
   const base = await emptyServer(suite, limits);
   const query = (name: string): Record<string, string> => ({
@@ -144,10 +189,27 @@ test('TAP_UPLOAD refusals', async (suite) => {
       /not a VOTable/,
     );
   });
-  await suite.test('a table by URL is not fetched', async () => {
-    const params = { ...query('t'), UPLOAD: 't,http://example.org/t.vot' };
-    await refused(await syncUpload(base, params, {}), 400, /not fetched by this service/);
-  });
+  await suite.test(
+    'a table by URL on this machine or the local network is not fetched',
+    async () => {
+      for (const url of [
+        'http://127.0.0.1:9/t.vot',
+        'http://localhost:9/t.vot',
+        'http://[::1]:9/t',
+        'http://10.1.2.3/t',
+        'http://169.254.169.254/latest/meta-data',
+      ]) {
+        const params = { ...query('t'), UPLOAD: `t,${url}` };
+        await refused(await syncUpload(base, params, {}), 400, /not a public address/);
+      }
+      const ftp = { ...query('t'), UPLOAD: 't,ftp://example.org/t.vot' };
+      await refused(
+        await syncUpload(base, ftp, {}),
+        400,
+        /'ftp:\/\/example.org\/t.vot' is not supported/,
+      );
+    },
+  );
   await suite.test('a missing part, a bad name', async () => {
     await refused(await syncUpload(base, query('t'), {}), 400, /no part named 'p'/);
     const params = { ...query('t'), UPLOAD: '1t,param:p' };
