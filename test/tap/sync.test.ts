@@ -1,6 +1,10 @@
 /** TAP sync over real HTTP on the H.E.S.S. DR1 catalog, read back by astropy and pyvo. */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { votlint } from '../votable/checkers.js';
+import { tempDir } from '../helpers/tmp.js';
 import { HESS_COLLECTION, serveStore, type ServedStore } from '../datalink/fixtures.js';
 import { requireAstropy, requireChecker, requireTestData, PYTHON } from '../helpers/env.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
@@ -157,6 +161,59 @@ print(json.dumps(dict(ids=[str(x) for x in t.array['obs_id']], units={f.name: st
       assert.match(text, /<INFO name="QUERY_STATUS" value="ERROR">/);
       assert.match(text, message);
     }
+  });
+
+  await suite.test('votlint finds no errors in what the service sends', async (t) => {
+    if (!requireChecker(t, 'STILTS votlint (Debian stilts)', ['sh', '-c', 'command -v stilts']))
+      return;
+    const dir = tempDir(t);
+    const documents: [string, Record<string, string>][] = [
+      ['obscore-b2.vot', { LANG: 'ADQL', QUERY: 'SELECT TOP 5 * FROM ivoa.obscore' }],
+      [
+        'obscore-td.vot',
+        { LANG: 'ADQL', QUERY: 'SELECT TOP 5 * FROM ivoa.obscore', FORMAT: 'votable/td' },
+      ],
+      [
+        'hea-td.vot',
+        {
+          LANG: 'ADQL',
+          QUERY: 'SELECT * FROM ivoa.obscore_hea',
+          FORMAT: 'votable/td',
+          MAXREC: '3',
+        },
+      ],
+      ['irf-b2.vot', { LANG: 'ADQL', QUERY: 'SELECT * FROM hearc.irf' }],
+      [
+        'schema-td.vot',
+        { LANG: 'ADQL', QUERY: 'SELECT * FROM TAP_SCHEMA.columns', FORMAT: 'votable/td' },
+      ],
+      ['error.vot', { LANG: 'ADQL', QUERY: 'SELECT nothing FROM ivoa.obscore' }],
+    ];
+    for (const [name, params] of documents) {
+      const path = join(dir, name);
+      writeFileSync(path, Buffer.from(await (await sync(served.address, params)).arrayBuffer()));
+      const report = votlint(path);
+      assert.deepEqual(report.errors, [], `${name}:\n${report.output}`);
+    }
+  });
+
+  await suite.test('pyvo reads the tables from VOSI and TAP_SCHEMA', async (t) => {
+    if (!requireChecker(t, 'pyvo (Debian python3-pyvo)', [PYTHON, '-c', 'import pyvo'])) return;
+    const result = await runPythonJsonAsync<{ tables: string[]; columns: number; schema: number }>(
+      `import sys, json, warnings
+warnings.simplefilter('ignore')
+import pyvo
+svc = pyvo.dal.TAPService(sys.argv[1] + '/tap')
+tables = svc.tables
+names = sorted(t.name for t in tables)
+columns = len(tables['ivoa.obscore'].columns)
+schema = len(svc.search("SELECT table_name FROM TAP_SCHEMA.tables"))
+print(json.dumps(dict(tables=names, columns=columns, schema=schema)))`,
+      [served.address],
+    );
+    assert.ok(result.tables.includes('ivoa.obscore') && result.tables.includes('ivoa.obscore_hea'));
+    assert.ok(result.columns > 30, `ivoa.obscore has ${result.columns} columns in /tables`);
+    assert.equal(result.schema, result.tables.length);
   });
 
   await suite.test('pyvo runs a synchronous search', async (t) => {
