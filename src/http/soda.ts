@@ -47,6 +47,7 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
         cutout = await service.cutout(requestParameters(request), authorize, request);
       } catch (error) {
         if (!(error instanceof SodaError)) throw error;
+        if (error.challenges) reply.header('WWW-Authenticate', error.challenges);
         return reply.code(error.status).type(VOTABLE_MEDIA_TYPE).send(errorDocument(error.message));
       }
       const handle = await open(cutout.path, 'r').catch(async (error: unknown) => {

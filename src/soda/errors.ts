@@ -14,16 +14,19 @@ export type SodaErrorCode =
 export class SodaError extends Error {
   /** What is wrong, without the code prefix. */
   readonly problem: string;
+  /** WWW-Authenticate values of a 401 answer (logging in could help). */
+  readonly challenges: readonly string[] | undefined;
 
   constructor(
     readonly code: SodaErrorCode,
     problem: string,
     readonly status: number = code === 'Error' ? 500 : 400,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; challenges?: readonly string[] },
   ) {
-    super(`${code}: ${problem}`, options);
+    super(`${code}: ${problem}`, options?.cause !== undefined ? { cause: options.cause } : {});
     this.name = 'SodaError';
     this.problem = problem;
+    this.challenges = options?.challenges;
   }
 }
 

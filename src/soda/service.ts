@@ -85,7 +85,7 @@ export class SodaService {
   /**
    * The cutout these parameters ask for, after `authorize` allowed `request` to read
    * the dataset. Throws SodaError: 400 bad parameters, 404 unknown ID or data gone,
-   * 403 refused, 500 the data could not be read.
+   * 401 (with SSO challenges) refused to an anonymous caller, 403 refused, 500 the data could not be read.
    */
   async cutout(
     params: Iterable<readonly [string, string]>,
@@ -97,7 +97,13 @@ export class SodaService {
     if (!dataset)
       throw usageError(`ID ${asked.id} is not a dataset published by this service`, 404);
     const decision = await authorize(request, dataset.did);
-    if (!decision.allowed) throw new SodaError('AuthorizationError', decision.reason, 403);
+    if (!decision.allowed) {
+      throw decision.challenges
+        ? new SodaError('AuthenticationError', decision.reason, 401, {
+            challenges: decision.challenges,
+          })
+        : new SodaError('AuthorizationError', decision.reason, 403);
+    }
     checkCoverage(asked, dataset);
 
     await mkdir(this.options.workDir, { recursive: true });

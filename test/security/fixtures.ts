@@ -31,6 +31,8 @@ export interface SecuredStore {
   readonly closedDid: string;
   readonly closedObsId: string;
   readonly openDid: string;
+  /** Folder of the product cache (previews are built there). */
+  readonly productCacheDir: string;
   /** Sets the time the server judges rights at. */
   setNow(date: Date): void;
   /** Authorization headers by caller name. */
@@ -128,6 +130,7 @@ export async function securedStore(t: TestContext): Promise<SecuredStore> {
     closedDid: didOf(SIM_COLLECTION, closed.obsId),
     closedObsId: String(closed.obsId),
     openDid: didOf(SIM_COLLECTION, open.obsId),
+    productCacheDir: join(dir, 'products'),
     setNow: (date) => {
       now = date;
     },

@@ -1,10 +1,12 @@
 /**
  * The access-rights matrix: every kind of caller × every path to the data (TAP rows of
  * hearc.irf through plain queries, joins, subqueries and aggregates; DataLink; products;
- * data store files) × before and after the release date (an injected clock). Each cell
- * checks the status and that no byte of the proprietary observation leaves the server.
+ * data store files; previews; SODA cutouts) × before and after the release date (an
+ * injected clock). Each cell checks the status and that no byte of the proprietary
+ * observation leaves the server, and that no preview is built for a refused caller.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { AFTER, BEFORE, securedStore, TOKEN_ENDPOINT } from './fixtures.js';
 
@@ -23,6 +25,15 @@ const REFUSED_BEFORE: Readonly<Record<string, Outcome>> = {
 };
 
 const FITS_START = 'SIMPLE  =';
+const PNG_START = '\x89PNG';
+
+/** The previews built so far in the product cache. */
+const builtPreviews = (cacheDir: string): string[] =>
+  existsSync(cacheDir)
+    ? readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+        /\.png$/.test(f),
+      )
+    : [];
 
 async function tap(address: string, headers: Record<string, string>, query: string) {
   const response = await fetch(`${address}/tap/sync`, {
@@ -42,9 +53,19 @@ test('access matrix: callers × paths × before/after the release date', async (
   const links = await (
     await fetch(`${address}/datalink?ID=${encodeURIComponent(closedDid)}`, { headers: member })
   ).text();
-  const dataUrls = [...links.matchAll(/<TD>(http[^<]*\/(?:products|files)\/[^<]*)<\/TD>/g)].map(
-    (m) => m[1]!.replaceAll('&amp;', '&'),
+  const linked = [
+    ...links.matchAll(/<TD>(http[^<]*\/(?:products|files|previews)\/[^<]*)<\/TD>/g),
+  ].map((m) => m[1]!.replaceAll('&amp;', '&'));
+  // A cutout about the centre of the field of view (ObsCore rows stay visible to all).
+  const centre = await tap(
+    address,
+    {},
+    `SELECT s_ra, s_dec FROM ivoa.obscore WHERE obs_publisher_did = '${closedDid}'`,
   );
+  const [ra, dec] = centre.text.trim().split(/\r?\n/)[1]!.split(',');
+  const cutoutUrl = `${address}/soda?ID=${encodeURIComponent(closedDid)}&CIRCLE=${ra}+${dec}+1`;
+  const dataUrls = [...linked, cutoutUrl];
+  let previewsAsked = false;
   assert.ok(
     dataUrls.some((u) => u.includes('/products/')),
     'products linked',
@@ -52,6 +73,10 @@ test('access matrix: callers × paths × before/after the release date', async (
   assert.ok(
     dataUrls.some((u) => u.includes('/files/')),
     'files linked',
+  );
+  assert.ok(
+    dataUrls.some((u) => u.includes('/previews/')),
+    'previews linked',
   );
 
   const irfQueries = {
@@ -76,18 +101,24 @@ test('access matrix: callers × paths × before/after the release date', async (
           ? 'granted'
           : REFUSED_BEFORE[caller]!;
       await t.test(`${phase}, ${caller}`, async () => {
-        // Files and products.
+        // Files, products, previews and cutouts.
         for (const url of dataUrls) {
           const response = await fetch(url, { headers });
           const body = Buffer.from(await response.arrayBuffer());
           if (expected === 'granted') {
             assert.equal(response.status, 200, url);
+            if (url.includes('/previews/')) previewsAsked = true;
             continue;
           }
           const status = expected === 'refused' && caller !== 'anonymous' ? 403 : 401;
           assert.equal(response.status, status, `${url}: ${body.toString()}`);
-          assert.ok(!body.toString('latin1').includes(FITS_START), 'no FITS bytes');
+          const text = body.toString('latin1');
+          assert.ok(!text.includes(FITS_START), 'no FITS bytes');
+          assert.ok(!text.includes(PNG_START), 'no PNG bytes');
           assert.ok(body.length < 1000, 'a short refusal, not data');
+          if (!previewsAsked) {
+            assert.deepEqual(builtPreviews(store.productCacheDir), [], 'no preview built');
+          }
           if (status === 401) {
             const challenge = response.headers.get('www-authenticate') ?? '';
             assert.match(challenge, /ivoa_bearer/);
