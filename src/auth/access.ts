@@ -57,6 +57,32 @@ export interface AccessControlOptions {
   readonly onGranted?: (event: AccessEvent) => void;
 }
 
+/** What an async job keeps of its owner's credentials (never a secret). */
+type JobCredential =
+  | { readonly via: 'api-token'; readonly tokenId: string }
+  | { readonly via: 'oidc'; readonly user: string; readonly groups: readonly string[] };
+
+function parseJobCredential(text: string): JobCredential | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { via, tokenId, user, groups } = value as Record<string, unknown>;
+  if (via === 'api-token' && typeof tokenId === 'string') return { via, tokenId };
+  if (
+    via === 'oidc' &&
+    typeof user === 'string' &&
+    Array.isArray(groups) &&
+    groups.every((g): g is string => typeof g === 'string')
+  ) {
+    return { via, user, groups };
+  }
+  return undefined;
+}
+
 const SSO_PASSWORD = 'ivo://ivoa.net/sso#tls-with-password';
 const METADATA_TABLES = new Set(['ivoa.obscore', 'ivoa.obscore_hea']);
 
@@ -107,7 +133,12 @@ export class AccessControl {
       return check.ok
         ? {
             ok: true,
-            identity: { user: check.info.user, groups: check.info.groups, via: 'api-token' },
+            identity: {
+              user: check.info.user,
+              groups: check.info.groups,
+              via: 'api-token',
+              tokenId: check.info.id,
+            },
           }
         : { ok: false, reason: check.reason };
     }
@@ -115,6 +146,39 @@ export class AccessControl {
     return check.ok
       ? { ok: true, identity: { user: check.user, groups: check.groups, via: 'oidc' } }
       : { ok: false, reason: check.reason };
+  }
+
+  /**
+   * The owner of the async jobs `identity` creates, undefined for anonymous callers
+   * (public jobs). An API token is kept by id, to be checked again when the job runs;
+   * an OIDC JWT is not kept: its user and groups are, as verified now.
+   */
+  jobOwner(identity: Identity): { readonly id: string; readonly credential: string } | undefined {
+    if (identity.via === 'anonymous' || identity.user === undefined) return undefined;
+    const credential: JobCredential =
+      identity.via === 'api-token' && identity.tokenId !== undefined
+        ? { via: 'api-token', tokenId: identity.tokenId }
+        : { via: 'oidc', user: identity.user, groups: [...identity.groups] };
+    return { id: identity.user, credential: JSON.stringify(credential) };
+  }
+
+  /** Who a job whose owner left `credential` runs as, checked now: a revoked API token runs nothing. */
+  async jobIdentity(credential: string | null): Promise<Identification> {
+    if (credential === null) return { ok: true, identity: ANONYMOUS };
+    const stored = parseJobCredential(credential);
+    if (!stored) return { ok: false, reason: 'the credentials of the job cannot be read' };
+    if (stored.via === 'oidc') {
+      return { ok: true, identity: { user: stored.user, groups: stored.groups, via: 'oidc' } };
+    }
+    const token = await this.tokens.get(stored.tokenId);
+    if (!token) return { ok: false, reason: `hearc API token ${stored.tokenId} no longer exists` };
+    if (token.revokedAt) {
+      return { ok: false, reason: `hearc API token ${stored.tokenId} was revoked` };
+    }
+    return {
+      ok: true,
+      identity: { user: token.user, groups: token.groups, via: 'api-token', tokenId: token.id },
+    };
   }
 
   /** WWW-Authenticate values of a 401 answer (IVOA SSO: ivoa_bearer, then RFC 6750 Bearer). */

@@ -17,6 +17,8 @@ export interface Identity {
   readonly user?: string;
   readonly groups: readonly string[];
   readonly via: 'anonymous' | 'api-token' | 'oidc';
+  /** The hearc API token the caller presented (to check it again later). */
+  readonly tokenId?: string;
 }
 
 export const ANONYMOUS: Identity = { groups: [], via: 'anonymous' };

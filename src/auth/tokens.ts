@@ -94,6 +94,12 @@ export class ApiTokenStore {
     });
   }
 
+  /** Token `id` as stored (revoked or not); undefined when there is none. */
+  async get(id: string): Promise<ApiTokenInfo | undefined> {
+    const [row] = await this.engine.selectRows(apiTokenTable, { column: 'token_id', values: [id] });
+    return row ? infoOf(row) : undefined;
+  }
+
   async list(): Promise<ApiTokenInfo[]> {
     return (await this.engine.selectRows(apiTokenTable)).map(infoOf);
   }

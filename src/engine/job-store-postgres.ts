@@ -105,6 +105,13 @@ export class PostgresJobStore implements JobStore {
       where.push(`phase IN (${placeholders(values, query.phases)})`);
     }
     if (query.after) where.push(`creation_time > ${bind(values, 'creation_time', query.after)}`);
+    if (query.visibleTo !== undefined) {
+      where.push(
+        query.visibleTo === null
+          ? 'owner_id IS NULL'
+          : `(owner_id IS NULL OR owner_id = ${bind(values, 'owner_id', query.visibleTo)})`,
+      );
+    }
     const limit = query.last === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(query.last))}`;
     return this.rows(
       `SELECT * FROM ${TABLE}${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +

@@ -18,6 +18,11 @@ export interface StoredJob {
   readonly jobId: string;
   readonly runId: string | null;
   readonly ownerId: string | null;
+  /**
+   * What the job runs with: a reference to its owner's credentials, checked again when
+   * it runs (opaque here; the server's access control writes and reads it).
+   */
+  readonly ownerCredential: string | null;
   readonly phase: string;
   readonly creationTime: Date;
   readonly startTime: Date | null;
@@ -45,6 +50,8 @@ export interface JobQuery {
   readonly after?: Date;
   /** Only the `last` most recently created jobs. */
   readonly last?: number;
+  /** Only public jobs (no owner) and those of this owner; null: public jobs only. */
+  readonly visibleTo?: string | null;
 }
 
 export interface JobStore {
@@ -119,6 +126,7 @@ export const jobTable: TableDef = {
     text('job_id', 'job identifier', false),
     text('run_id', 'client-supplied RUNID'),
     text('owner_id', 'authenticated creator'),
+    text('owner_credential', 'reference to the credentials the job runs with (JSON)'),
     { ...text('phase', 'UWS execution phase', false), indexed: true },
     time('creation_time', 'when the job was created', false),
     time('start_time', 'when execution started'),
@@ -139,6 +147,7 @@ export const JOB_COLUMNS: Readonly<Record<keyof StoredJob, string>> = {
   jobId: 'job_id',
   runId: 'run_id',
   ownerId: 'owner_id',
+  ownerCredential: 'owner_credential',
   phase: 'phase',
   creationTime: 'creation_time',
   startTime: 'start_time',
@@ -190,6 +199,7 @@ export function jobFromRow(row: Readonly<Record<string, unknown>>): StoredJob {
     jobId: String(row.job_id),
     runId: optionalText(row.run_id),
     ownerId: optionalText(row.owner_id),
+    ownerCredential: optionalText(row.owner_credential),
     phase: String(row.phase),
     creationTime: optionalDate(row.creation_time) ?? new Date(0),
     startTime: optionalDate(row.start_time),
@@ -209,8 +219,10 @@ export function jobFromRow(row: Readonly<Record<string, unknown>>): StoredJob {
 export function selectJobs(jobs: readonly StoredJob[], query: JobQuery = {}): StoredJob[] {
   const phases = query.phases && query.phases.length > 0 ? new Set(query.phases) : undefined;
   const after = query.after?.getTime();
+  const { visibleTo } = query;
   const selected = jobs
     .filter((j) => !phases || phases.has(j.phase))
+    .filter((j) => visibleTo === undefined || j.ownerId === null || j.ownerId === visibleTo)
     .filter((j) => after === undefined || j.creationTime.getTime() > after)
     .sort(newestFirst);
   return query.last === undefined ? selected : selected.slice(0, query.last);

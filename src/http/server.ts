@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS, type ServiceLimits } from '../tap/query.js';
 import { publishTapSchema } from '../tap/tap-schema.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../tap/upload.js';
 import { sodaDatasetService } from '../soda/index.js';
+import { JobFailure } from '../uws/index.js';
 import { dataAccessPlugin } from './datalink.js';
 import { previewPlugin } from './preview.js';
 import { sodaPlugin } from './soda.js';
@@ -79,14 +80,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
   app.get('/health', async () => ({ status: 'ok' }));
+  const baseDialect = sqlDialectFor(options.engine.dialect);
   const service = {
     engine: options.engine,
     schema: options.schema,
-    // Async jobs run without their submitter's credentials: they see public rows only.
-    dialect: access.dialectFor(sqlDialectFor(options.engine.dialect), ANONYMOUS),
+    dialect: access.dialectFor(baseDialect, ANONYMOUS),
     limits: options.limits ?? DEFAULT_LIMITS,
   };
-  const baseDialect = sqlDialectFor(options.engine.dialect);
   await app.register(tapSyncPlugin, {
     prefix: '/tap',
     service,
@@ -101,6 +101,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service,
     jobsUrl: `${options.baseUrl}/tap/async`,
     ...(options.jobs ? { jobs: options.jobs } : {}),
+    // Jobs belong to their creator and run with the owner's rights as they are when they run.
+    owners: {
+      ownerOf: async (request) => {
+        const who = await access.identify(request);
+        return who.ok ? access.jobOwner(who.identity) : undefined;
+      },
+      serviceFor: async (job) => {
+        const who = await access.jobIdentity(job.ownerCredential);
+        if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
+        return { ...service, dialect: access.dialectFor(baseDialect, who.identity) };
+      },
+      challenges: () => access.challenges(),
+    },
   });
   await app.register(vosiPlugin, {
     prefix: '/tap',

@@ -20,7 +20,9 @@ import {
   jobDocument,
   type JobLimits,
   jobLimitsFor,
+  type JobOwner,
   jobListDocument,
+  mayManage,
   type JobRequest,
   JobService,
   type JobTiming,
@@ -51,11 +53,22 @@ export interface AsyncJobOptions {
   readonly timing?: Partial<JobTiming>;
 }
 
+/** Who owns jobs and what they run with (access rights); without it every job is public. */
+export interface JobOwners {
+  /** The owner of the jobs `request` creates; undefined for anonymous callers (public jobs). */
+  ownerOf(request: FastifyRequest): Promise<JobOwner | undefined>;
+  /** The service as the job's owner may use it now; throws JobFailure when they may not. */
+  serviceFor(job: Job): Promise<QueryService>;
+  /** WWW-Authenticate values for an anonymous caller asking for a job that has an owner. */
+  challenges(): readonly string[];
+}
+
 export interface TapAsyncOptions {
   readonly service: QueryService;
   /** Public URL of the job list, e.g. https://host/tap/async. */
   readonly jobsUrl: string;
   readonly jobs?: AsyncJobOptions;
+  readonly owners?: JobOwners;
 }
 
 /** Name/value pairs of the query string and form body, in order. */
@@ -114,13 +127,15 @@ function sendUwsError(reply: FastifyReply, error: UwsError): FastifyReply {
 }
 
 export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, options) => {
-  const { service, jobsUrl } = options;
+  const { service, jobsUrl, owners } = options;
+  const ownerOf = async (request: FastifyRequest): Promise<JobOwner | undefined> =>
+    owners ? owners.ownerOf(request) : undefined;
   const settings = options.jobs ?? {};
   const ownResultsDir = settings.resultsDir === undefined;
   const resultsDir = settings.resultsDir ?? (await mkdtemp(join(tmpdir(), 'hearc-jobs-')));
   const jobs = new JobService({
     store: settings.store ?? openJobStore(service.engine),
-    executor: tapJobExecutor(service),
+    executor: tapJobExecutor(service, owners ? (job) => owners.serviceFor(job) : undefined),
     resultsDir,
     limits: { ...jobLimitsFor(service.limits.timeoutMs / 1000), ...settings.limits },
     ...(settings.workers !== undefined ? { workers: settings.workers } : {}),
@@ -148,6 +163,13 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
         const { jobId } = request.params;
         const job = isJobId(jobId) ? await jobs.get(jobId) : undefined;
         if (!job) throw new UwsError(404, `there is no job ${jobId}`);
+        const owner = await ownerOf(request);
+        if (!mayManage(job, owner?.id)) {
+          const refusal = `job ${jobId} belongs to another user`;
+          if (owner) throw new UwsError(403, refusal);
+          reply.header('WWW-Authenticate', owners?.challenges() ?? []);
+          throw new UwsError(401, refusal);
+        }
         return await handle(job, request, reply);
       } catch (error) {
         if (error instanceof UwsError) return sendUwsError(reply, error);
@@ -157,7 +179,7 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
 
   app.post('/async', async (request, reply) => {
     try {
-      return seeJob(reply, await jobs.create(requestEntries(request)));
+      return seeJob(reply, await jobs.create(requestEntries(request), await ownerOf(request)));
     } catch (error) {
       if (error instanceof UwsError) {
         return sendTapError(reply, new TapError(error.status, error.message));
@@ -168,7 +190,9 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
 
   app.get('/async', async (request, reply) => {
     try {
-      const list = await jobs.list(jobListQuery(requestEntries(request)));
+      const visibleTo = owners ? ((await ownerOf(request))?.id ?? null) : undefined;
+      const query = jobListQuery(requestEntries(request));
+      const list = await jobs.list(visibleTo === undefined ? query : { ...query, visibleTo });
       return reply.type(XML).send(jobListDocument(list, jobsUrl));
     } catch (error) {
       if (error instanceof UwsError) return sendUwsError(reply, error);

@@ -30,6 +30,18 @@ export function isPhase(value: string): value is ExecutionPhase {
 
 export type Job = StoredJob;
 
+/** Who creates a job: shown as its owner, and the credentials it runs with. */
+export interface JobOwner {
+  readonly id: string;
+  /** A reference the protocol's executor resolves when the job runs (opaque to UWS). */
+  readonly credential: string;
+}
+
+/** Whether `ownerId` may see and manage `job`: jobs without an owner are public (UWS 1.1 §2.1.8). */
+export function mayManage(job: Job, ownerId: string | undefined): boolean {
+  return job.ownerId === null || job.ownerId === ownerId;
+}
+
 export interface JobLimits {
   /** Execution duration given to a job that does not ask for one, s. */
   readonly defaultExecutionDuration: number;

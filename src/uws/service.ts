@@ -14,6 +14,7 @@ import {
   type ExecutionPhase,
   type Job,
   type JobLimits,
+  type JobOwner,
   parseDestruction,
   parseExecutionDuration,
   UwsError,
@@ -120,7 +121,8 @@ export class JobService {
     await this.store.close();
   }
 
-  async create(request: JobRequest, ownerId: string | null = null): Promise<Job> {
+  /** A new job; `owner` undefined makes a public job, seen and managed by anyone. */
+  async create(request: JobRequest, owner?: JobOwner): Promise<Job> {
     const now = new Date();
     const control = new Map<string, string>();
     const parameters: JobParameter[] = [];
@@ -138,7 +140,8 @@ export class JobService {
     const job: Job = {
       jobId: randomBytes(10).toString('hex'),
       runId: control.get('RUNID') ?? null,
-      ownerId,
+      ownerId: owner?.id ?? null,
+      ownerCredential: owner?.credential ?? null,
       phase: 'PENDING',
       creationTime: now,
       startTime: null,

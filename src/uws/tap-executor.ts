@@ -10,6 +10,7 @@ import { TapError, TapParameters } from '../tap/params.js';
 import { prepareQuery, type QueryService, runQuery } from '../tap/query.js';
 import { DEFAULT_UPLOAD_LIMITS, fetchUrlUploads, hasUrlUploads } from '../tap/upload.js';
 import { JobFailure, type JobExecutor } from './executor.js';
+import type { Job } from './job.js';
 
 /** Margin of the database's own timeout over the job's execution duration, ms. */
 const DATABASE_TIMEOUT_MARGIN_MS = 5000;
@@ -22,7 +23,15 @@ function failure(error: unknown): unknown {
   return error instanceof TapError ? new JobFailure(error.message, { cause: error }) : error;
 }
 
-export function tapJobExecutor(service: QueryService): JobExecutor {
+/**
+ * Runs TAP jobs. `serviceFor` gives the service as the job's owner may use it (access
+ * rights, checked when the job runs; it throws JobFailure when they are gone); queries
+ * are checked at creation with `service`.
+ */
+export function tapJobExecutor(
+  service: QueryService,
+  serviceFor: (job: Job) => Promise<QueryService> = async () => service,
+): JobExecutor {
   return {
     check(parameters) {
       const params = tapParameters(parameters);
@@ -39,15 +48,16 @@ export function tapJobExecutor(service: QueryService): JobExecutor {
 
     async run(job, resultPath, signal) {
       try {
+        const owned = await serviceFor(job);
         const params = await fetchUrlUploads(
           tapParameters(job.parameters),
-          service.limits.upload ?? DEFAULT_UPLOAD_LIMITS,
+          owned.limits.upload ?? DEFAULT_UPLOAD_LIMITS,
         );
-        const prepared = prepareQuery(service, params);
+        const prepared = prepareQuery(owned, params);
         // The job's own limit cancels the query through `signal`; this is a backstop.
         const timeoutMs = job.executionDuration * 1000 + DATABASE_TIMEOUT_MARGIN_MS;
-        const limits = { ...service.limits, timeoutMs };
-        const result = await runQuery({ ...service, limits }, prepared, signal);
+        const limits = { ...owned.limits, timeoutMs };
+        const result = await runQuery({ ...owned, limits }, prepared, signal);
         await pipeline(Readable.from(result.body), createWriteStream(resultPath));
         return { contentType: result.contentType };
       } catch (error) {

@@ -21,6 +21,7 @@ function job(jobId: string, phase: string, created: number, extra: Partial<Store
     jobId,
     runId: null,
     ownerId: null,
+    ownerCredential: null,
     phase,
     creationTime: at(created),
     startTime: null,
@@ -48,6 +49,7 @@ async function storeConformance(t: TestContext, store: JobStore): Promise<void> 
     const full = job('full', 'COMPLETED', 0, {
       runId: 'run 1',
       ownerId: 'someone',
+      ownerCredential: '{"via":"api-token","tokenId":"abc"}',
       startTime: at(1),
       endTime: at(2),
       parameters: [
@@ -78,7 +80,12 @@ async function storeConformance(t: TestContext, store: JobStore): Promise<void> 
     assert.deepEqual(ids(await store.list({ last: 2 })), ['l3', 'l2']);
     assert.deepEqual(ids(await store.list({ phases: ['PENDING'], last: 5, after: at(5) })), ['l1']);
     assert.deepEqual(ids(await store.list({ phases: ['ARCHIVED'] })), []);
-    for (const id of ['l1', 'l2', 'l3']) await store.delete(id);
+    await store.insert(job('l4', 'PENDING', 40, { ownerId: 'ada' }));
+    await store.insert(job('l5', 'PENDING', 50, { ownerId: 'bob' }));
+    assert.deepEqual(ids(await store.list({ visibleTo: 'ada', last: 2 })), ['l4', 'l3']);
+    assert.deepEqual(ids(await store.list({ visibleTo: null })), ['l3', 'l2', 'l1']);
+    assert.equal((await store.list()).length, 5);
+    for (const id of ['l1', 'l2', 'l3', 'l4', 'l5']) await store.delete(id);
   });
 
   await t.test('an update happens only in the phases given', async () => {
