@@ -29,3 +29,11 @@ export {
   rightsTables,
 } from './tables.js';
 export { ApiTokenStore, type ApiTokenInfo, checkGroupName, type CreatedToken } from './tokens.js';
+export {
+  AuthConfigError,
+  type AuthSettings,
+  issuerConfig,
+  jwksLocation,
+  parseAuthConfig,
+  readAuthConfig,
+} from './config.js';

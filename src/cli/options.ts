@@ -4,15 +4,18 @@ import { UsageError } from './command.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Parsed option values: repeatable options (`multiple: true`) give lists. */
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
 export function parseCommandArgs<T extends Options>(
   args: readonly string[],
   options: T,
   allowPositionals = true,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+): { values: OptionValues; positionals: string[] } {
   try {
     const parsed = parseArgs({ args: [...args], options, allowPositionals, strict: true });
     return {
-      values: parsed.values as Record<string, string | boolean | undefined>,
+      values: parsed.values as OptionValues,
       positionals: parsed.positionals,
     };
   } catch (err) {
@@ -21,7 +24,7 @@ export function parseCommandArgs<T extends Options>(
 }
 
 export function stringOption(
-  values: Record<string, string | boolean | undefined>,
+  values: OptionValues,
   name: string,
 ): string | undefined {
   const value = values[name];
@@ -29,7 +32,7 @@ export function stringOption(
 }
 
 export function integerOption(
-  values: Record<string, string | boolean | undefined>,
+  values: OptionValues,
   name: string,
   fallback: number,
   min = 0,
@@ -41,4 +44,10 @@ export function integerOption(
     throw new UsageError(`--${name} must be an integer >= ${min} (got '${raw}')`);
   }
   return value;
+}
+
+/** Every value of a repeatable option, in the order given. */
+export function listOption(values: OptionValues, name: string): string[] {
+  const value = values[name];
+  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
 }

@@ -8,7 +8,7 @@ import {
   type PublishConfig,
 } from '../obscore/config.js';
 import { UsageError } from './command.js';
-import { stringOption } from './options.js';
+import { type OptionValues, stringOption } from './options.js';
 
 export const publishOptionSpec = {
   collection: { type: 'string' },
@@ -36,7 +36,7 @@ export const publishOptionsUsage = `  --collection NAME     obs_collection (defa
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
 
 export function publishConfigFrom(
-  values: Record<string, string | boolean | undefined>,
+  values: OptionValues,
   storeDir: string,
   baseUrlFallback = DEFAULT_BASE_URL,
 ): PublishConfig {

@@ -4,11 +4,25 @@ import { join } from 'node:path';
 import { DuckDbEngine, openEngine } from '../engine/index.js';
 import { openJobStore } from '../engine/job-stores.js';
 import type { Engine } from '../engine/types.js';
+import {
+  AuthConfigError,
+  type AuthSettings,
+  issuerConfig,
+  jwksLocation,
+  type OidcIssuerConfig,
+  readAuthConfig,
+} from '../auth/index.js';
 import { buildServer } from '../http/server.js';
 import { catalogTables, publishedSchema } from '../obscore/schema.js';
 import { servedSchema } from '../tap/tap-schema.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
-import { integerOption, parseCommandArgs, stringOption } from './options.js';
+import {
+  integerOption,
+  listOption,
+  type OptionValues,
+  parseCommandArgs,
+  stringOption,
+} from './options.js';
 
 export interface ServeSettings {
   readonly host: string;
@@ -20,6 +34,8 @@ export interface ServeSettings {
   readonly jobsDir?: string;
   /** Async jobs this process runs at once. */
   readonly workers?: number;
+  /** Federated login and what anonymous callers see. */
+  readonly auth?: AuthSettings;
 }
 
 /** Next to a DuckDB catalog file; else in the OS temporary folder, one per catalog. */
@@ -48,7 +64,14 @@ export async function serveCatalog(
     resultsDir: settings.jobsDir ?? defaultJobsDir(engine, settings.catalog),
     ...(settings.workers !== undefined ? { workers: settings.workers } : {}),
   };
-  const app = await buildServer({ engine, baseUrl, schema, logger: true, jobs });
+  const app = await buildServer({
+    engine,
+    baseUrl,
+    schema,
+    logger: true,
+    jobs,
+    ...(settings.auth ? { auth: settings.auth } : {}),
+  });
   const address = await app.listen({ host: settings.host, port: settings.port });
   io.stderr(`hearc: serving TAP at ${address}/tap (public base URL ${baseUrl}); Ctrl-C stops\n`);
   await new Promise<void>((resolve) => {
@@ -72,14 +95,77 @@ export const serveOptionSpec = {
   'base-url': { type: 'string' },
   'jobs-dir': { type: 'string' },
   workers: { type: 'string' },
+  'oidc-issuer': { type: 'string', multiple: true },
+  'oidc-audience': { type: 'string', multiple: true },
+  'oidc-jwks': { type: 'string', multiple: true },
+  'oidc-groups-claim': { type: 'string', multiple: true },
+  'auth-config': { type: 'string' },
+  'token-endpoint': { type: 'string' },
+  'hide-proprietary-metadata': { type: 'boolean' },
 } as const;
 
-export function serveSettingsFrom(
-  values: Record<string, string | boolean | undefined>,
-): ServeSettings {
+/**
+ * The i-th --oidc-issuer with the i-th --oidc-audience and --oidc-jwks; a single
+ * --oidc-groups-claim applies to every issuer given on the command line.
+ */
+function issuersFrom(values: OptionValues): OidcIssuerConfig[] {
+  const issuers = listOption(values, 'oidc-issuer');
+  const audiences = listOption(values, 'oidc-audience');
+  const keys = listOption(values, 'oidc-jwks');
+  const claims = listOption(values, 'oidc-groups-claim');
+  const n = issuers.length;
+  if (audiences.length !== n || keys.length !== n) {
+    throw new UsageError(
+      'give one --oidc-audience and one --oidc-jwks for each --oidc-issuer, in the same order',
+    );
+  }
+  if (claims.length > 1 && claims.length !== n) {
+    throw new UsageError('give --oidc-groups-claim once, or once for each --oidc-issuer');
+  }
+  return issuers.map((issuer, i) => {
+    const groupsClaim = claims.length === 1 ? claims[0] : claims[i];
+    return issuerConfig({
+      issuer,
+      audience: audiences[i] as string,
+      ...jwksLocation(keys[i] as string),
+      ...(groupsClaim ? { groupsClaim } : {}),
+    });
+  });
+}
+
+/** --auth-config, then the command-line options (which add issuers and override the rest). */
+export function authSettingsFrom(values: OptionValues): AuthSettings | undefined {
+  try {
+    const file = stringOption(values, 'auth-config');
+    const base: AuthSettings = file ? readAuthConfig(file) : { issuers: [] };
+    const tokenEndpoint = stringOption(values, 'token-endpoint');
+    if (tokenEndpoint !== undefined && !/^https?:\/\/\S+$/i.test(tokenEndpoint)) {
+      throw new UsageError(`--token-endpoint must be an http(s) URL (got '${tokenEndpoint}')`);
+    }
+    const settings: AuthSettings = {
+      ...base,
+      issuers: [...base.issuers, ...issuersFrom(values)],
+      ...(tokenEndpoint ? { tokenEndpoint } : {}),
+      ...(values['hide-proprietary-metadata'] === true ? { hideMetadata: true } : {}),
+    };
+    const given =
+      file !== undefined ||
+      settings.issuers.length > 0 ||
+      settings.tokenEndpoint !== undefined ||
+      settings.hideMetadata === true;
+    return given ? settings : undefined;
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export function serveSettingsFrom(values: OptionValues): ServeSettings {
   const baseUrl = stringOption(values, 'base-url');
   const jobsDir = stringOption(values, 'jobs-dir');
+  const auth = authSettingsFrom(values);
   return {
+    ...(auth ? { auth } : {}),
     host: stringOption(values, 'host') ?? '127.0.0.1',
     port: integerOption(values, 'port', 8080, 0),
     ...(baseUrl ? { baseUrl } : {}),
@@ -92,6 +178,8 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve a catalog over HTTP (TAP, VOSI)',
   usage: `usage: hearc serve --db CATALOG [--host HOST] [--port PORT] [--base-url URL]
+                   [--oidc-issuer URL --oidc-audience AUD --oidc-jwks URL|FILE]...
+                   [--auth-config FILE] [--token-endpoint URL] [--hide-proprietary-metadata]
 
 options:
   --db CATALOG     catalog database (a DuckDB file, or a postgres:// URL)
@@ -103,6 +191,21 @@ options:
                    catalog must share it
   --workers N      async TAP jobs run at once by this process (default 2); each holds a
                    catalog connection while it runs (DuckDB has 4, PostgreSQL 10)
+
+access (hearc API tokens from 'hearc token' are always accepted):
+  --oidc-issuer URL        accept bearer JWTs from this OIDC issuer (repeatable; each
+                           with its own --oidc-audience and --oidc-jwks, in order)
+  --oidc-audience AUD      the audience its tokens must carry (this service's client id)
+  --oidc-jwks URL|FILE     the issuer's signing keys: a JWKS URL or a local JWKS file
+  --oidc-groups-claim NAME claim holding the user's groups (default groups); once for
+                           all issuers, or once per issuer
+  --auth-config FILE       JSON: {"issuers": [{"issuer", "audience", "jwksUrl" or
+                           "jwksFile", "groupsClaim", "userClaim"}], "tokenEndpoint",
+                           "hideProprietaryMetadata"}; command-line options add to it
+  --token-endpoint URL     where clients get a token (access_url of the IVOA SSO
+                           ivoa_bearer challenge in 401 answers)
+  --hide-proprietary-metadata
+                           also hide the ObsCore rows of data a caller may not read
 `,
   async run(args, io) {
     const { values } = parseCommandArgs(

@@ -119,7 +119,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     prefix: '/tap',
     engine: options.engine,
     schema: options.schema,
-    capabilities: { baseUrl: options.baseUrl, limits: service.limits, datalink: true, async: true },
+    // hearc API tokens are always accepted, OIDC bearer JWTs when issuers are configured.
+    capabilities: {
+      baseUrl: options.baseUrl,
+      limits: service.limits,
+      datalink: true,
+      async: true,
+      bearerTokens: true,
+    },
   });
   await app.register(dataAccessPlugin, {
     engine: options.engine,

@@ -17,6 +17,17 @@ export interface CapabilityOptions {
   readonly async?: boolean;
   /** Whether /datalink is served. */
   readonly datalink?: boolean;
+  /** Whether bearer tokens are accepted next to anonymous access (declared on each interface). */
+  readonly bearerTokens?: boolean;
+}
+
+/** IVOA SSO 2.0 bearer tokens (RFC 6750). */
+export const SSO_TOKEN = 'ivo://ivoa.net/sso#token';
+
+/** VOResource securityMethod elements: anonymous access (no standardID), then tokens. */
+function securityMethodsXml(options: CapabilityOptions, indent: string): string {
+  if (!options.bearerTokens) return '';
+  return `${indent}<securityMethod/>\n${indent}<securityMethod standardID="${SSO_TOKEN}"/>\n`;
 }
 
 const TAPREGEXT = 'ivo://ivoa.net/std/TAPRegExt';
@@ -78,8 +89,8 @@ function outputFormatsXml(): string {
   }).join('');
 }
 
-function simpleCapability(standardId: string, url: string, extraAttrs = ''): string {
-  return `  <capability standardID="${standardId}"${extraAttrs}>\n    <interface xsi:type="vs:ParamHTTP">\n      <accessURL use="full">${escapeXml(url)}</accessURL>\n    </interface>\n  </capability>\n`;
+function simpleCapability(options: CapabilityOptions, standardId: string, url: string): string {
+  return `  <capability standardID="${standardId}">\n    <interface xsi:type="vs:ParamHTTP">\n      <accessURL use="full">${escapeXml(url)}</accessURL>\n${securityMethodsXml(options, '      ')}    </interface>\n  </capability>\n`;
 }
 
 export function capabilitiesDocument(options: CapabilityOptions): string {
@@ -91,7 +102,7 @@ export function capabilitiesDocument(options: CapabilityOptions): string {
     'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1" ';
   xml += 'xmlns:tr="http://www.ivoa.net/xml/TAPRegExt/v1.0">\n';
   xml += '  <capability standardID="ivo://ivoa.net/std/TAP" xsi:type="tr:TableAccess">\n';
-  xml += `    <interface xsi:type="vs:ParamHTTP" role="std" version="1.1">\n      <accessURL use="base">${escapeXml(tap)}</accessURL>\n    </interface>\n`;
+  xml += `    <interface xsi:type="vs:ParamHTTP" role="std" version="1.1">\n      <accessURL use="base">${escapeXml(tap)}</accessURL>\n${securityMethodsXml(options, '      ')}    </interface>\n`;
   xml += '    <dataModel ivo-id="ivo://ivoa.net/std/ObsCore#core-1.1">ObsCore-1.1</dataModel>\n';
   xml += languageXml();
   xml += outputFormatsXml();
@@ -105,11 +116,13 @@ export function capabilitiesDocument(options: CapabilityOptions): string {
   const uploadBytes = (limits.upload ?? DEFAULT_UPLOAD_LIMITS).maxBytes;
   xml += `    <uploadLimit>\n      <default unit="byte">${uploadBytes}</default>\n      <hard unit="byte">${uploadBytes}</hard>\n    </uploadLimit>\n`;
   xml += '  </capability>\n';
-  xml += simpleCapability('ivo://ivoa.net/std/VOSI#capabilities', `${tap}/capabilities`);
-  xml += simpleCapability('ivo://ivoa.net/std/VOSI#availability', `${tap}/availability`);
-  xml += simpleCapability('ivo://ivoa.net/std/VOSI#tables-1.1', `${tap}/tables`);
-  xml += simpleCapability('ivo://ivoa.net/std/DALI#examples', `${tap}/examples`);
+  const simple = (standardId: string, url: string): string =>
+    simpleCapability(options, standardId, url);
+  xml += simple('ivo://ivoa.net/std/VOSI#capabilities', `${tap}/capabilities`);
+  xml += simple('ivo://ivoa.net/std/VOSI#availability', `${tap}/availability`);
+  xml += simple('ivo://ivoa.net/std/VOSI#tables-1.1', `${tap}/tables`);
+  xml += simple('ivo://ivoa.net/std/DALI#examples', `${tap}/examples`);
   if (options.datalink)
-    xml += simpleCapability('ivo://ivoa.net/std/DataLink#links-1.1', `${options.baseUrl}/datalink`);
+    xml += simple('ivo://ivoa.net/std/DataLink#links-1.1', `${options.baseUrl}/datalink`);
   return `${xml}</vosi:capabilities>\n`;
 }
