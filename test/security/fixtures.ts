@@ -42,10 +42,41 @@ export interface SecuredStore {
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-export async function securedStore(t: TestContext): Promise<SecuredStore> {
+/** ADQL over hearc.irf by every route a query can take to its rows. */
+export function irfQueryRoutes(closedObsId: string): Readonly<Record<string, string>> {
+  return {
+    rows: 'SELECT obs_publisher_did, component FROM hearc.irf',
+    join: 'SELECT o.obs_publisher_did, i.component FROM ivoa.obscore AS o JOIN hearc.irf AS i ON i.obs_publisher_did = o.obs_publisher_did',
+    subquery:
+      'SELECT obs_publisher_did FROM ivoa.obscore WHERE obs_publisher_did IN (SELECT obs_publisher_did FROM hearc.irf)',
+    aggregate: `SELECT COUNT(*) AS n FROM hearc.irf WHERE obs_publisher_did LIKE '%?${closedObsId}'`,
+    derived: 'SELECT d.obs_publisher_did FROM (SELECT * FROM hearc.irf) AS d',
+    cte: 'WITH x AS (SELECT obs_publisher_did FROM hearc.irf) SELECT obs_publisher_did FROM x',
+  };
+}
+
+/** A TAP sync query answered as CSV. */
+export async function tap(address: string, headers: Record<string, string>, query: string) {
+  const response = await fetch(`${address}/tap/sync`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ LANG: 'ADQL', FORMAT: 'csv', QUERY: query }),
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+export interface SecuredStoreOptions {
+  /** The catalog (a postgres:// URL); default a DuckDB file in a temporary folder. */
+  readonly catalog?: string;
+}
+
+export async function securedStore(
+  t: TestContext,
+  options: SecuredStoreOptions = {},
+): Promise<SecuredStore> {
   const { dir: storeDir, runs } = await simulatedStore(t);
   const dir = tempDir(t);
-  const engine = await openEngine(join(dir, 'catalog.duckdb'));
+  const engine = await openEngine(options.catalog ?? join(dir, 'catalog.duckdb'));
   await engine.ensureTables(catalogTables);
   const { createServer } = await import('node:net');
   const port = await new Promise<number>((resolve) => {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { AFTER, BEFORE, securedStore, TOKEN_ENDPOINT } from './fixtures.js';
+import { AFTER, BEFORE, irfQueryRoutes, securedStore, tap, TOKEN_ENDPOINT } from './fixtures.js';
 
 type Outcome = 'granted' | 'refused' | 'bad-credentials';
 
@@ -30,19 +30,8 @@ const PNG_START = '\x89PNG';
 /** The previews built so far in the product cache. */
 const builtPreviews = (cacheDir: string): string[] =>
   existsSync(cacheDir)
-    ? readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((f) =>
-        /\.png$/.test(f),
-      )
+    ? readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.png$/.test(f))
     : [];
-
-async function tap(address: string, headers: Record<string, string>, query: string) {
-  const response = await fetch(`${address}/tap/sync`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ LANG: 'ADQL', FORMAT: 'csv', QUERY: query }),
-  });
-  return { status: response.status, headers: response.headers, text: await response.text() };
-}
 
 test('access matrix: callers × paths × before/after the release date', async (t) => {
   const store = await securedStore(t);
@@ -79,16 +68,7 @@ test('access matrix: callers × paths × before/after the release date', async (
     'previews linked',
   );
 
-  const irfQueries = {
-    rows: 'SELECT obs_publisher_did, component FROM hearc.irf',
-    join: 'SELECT o.obs_publisher_did, i.component FROM ivoa.obscore AS o JOIN hearc.irf AS i ON i.obs_publisher_did = o.obs_publisher_did',
-    subquery:
-      'SELECT obs_publisher_did FROM ivoa.obscore WHERE obs_publisher_did IN (SELECT obs_publisher_did FROM hearc.irf)',
-    aggregate:
-      "SELECT COUNT(*) AS n FROM hearc.irf WHERE obs_publisher_did LIKE '%?" + closedObsId + "'",
-    derived: 'SELECT d.obs_publisher_did FROM (SELECT * FROM hearc.irf) AS d',
-    cte: 'WITH x AS (SELECT obs_publisher_did FROM hearc.irf) SELECT obs_publisher_did FROM x',
-  };
+  const irfQueries = irfQueryRoutes(closedObsId);
 
   for (const [phase, now] of [
     ['before release', BEFORE],
