@@ -68,6 +68,8 @@ export async function tap(address: string, headers: Record<string, string>, quer
 export interface SecuredStoreOptions {
   /** The catalog (a postgres:// URL); default a DuckDB file in a temporary folder. */
   readonly catalog?: string;
+  /** The public address when a proxy sits in front (links point there); default the server's. */
+  readonly baseUrl?: string;
 }
 
 export async function securedStore(
@@ -86,10 +88,11 @@ export async function securedStore(
     });
   });
   const address = `http://127.0.0.1:${port}`;
+  const baseUrl = options.baseUrl ?? address;
   const report = await ingestDataStore(engine, storeDir, {
     authority: 'test.hearc',
     collection: SIM_COLLECTION,
-    baseUrl: address,
+    baseUrl,
     accessMode: 'datalink',
     dataRights: 'public',
   });
@@ -135,7 +138,7 @@ export async function securedStore(
   const app = await buildServer({
     engine,
     schema: servedSchema(publishedSchema),
-    baseUrl: address,
+    baseUrl,
     productCacheDir: join(dir, 'products'),
     auth: {
       clock: () => now,
