@@ -23,10 +23,7 @@ export function parseCommandArgs<T extends Options>(
   }
 }
 
-export function stringOption(
-  values: OptionValues,
-  name: string,
-): string | undefined {
+export function stringOption(values: OptionValues, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 }
