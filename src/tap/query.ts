@@ -204,8 +204,12 @@ export function queryFailure(err: unknown, limits: ServiceLimits): TapError {
         )
       : new TapError(499, 'the query was cancelled', { cause: err });
   }
-  // First line only: database messages go on to quote the generated SQL.
-  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  // First line only: database messages go on to quote the generated SQL. Quoted values
+  // are blanked: a conversion error may quote a row that access rights hide.
+  const message = (err instanceof Error ? err.message : String(err))
+    .split('\n')[0]
+    ?.replace(/'(?:[^']|'')*'/g, "'…'")
+    .replace(/"(?:[^"]|"")*"/g, '"…"');
   return new TapError(500, `the query failed in the database: ${message}`, { cause: err });
 }
 

@@ -216,6 +216,19 @@ print(json.dumps(dict(tables=names, columns=columns, schema=schema)))`,
     assert.equal(result.schema, result.tables.length);
   });
 
+  await suite.test(
+    'database errors quote no stored value (a hidden row could be quoted)',
+    async () => {
+      const response = await sync(served.address, {
+        LANG: 'ADQL',
+        QUERY: 'SELECT obs_id FROM hearc.irf WHERE CAST(hdu_name AS INTEGER) = 1',
+      });
+      const text = await response.text();
+      assert.match(text, /QUERY_STATUS" value="ERROR"/);
+      assert.doesNotMatch(text.replace(/<INFO name="QUERY" [^>]*>/, ''), /aeff|edisp|psf|bkg/i);
+    },
+  );
+
   await suite.test('pyvo runs a synchronous search', async (t) => {
     if (!requireChecker(t, 'pyvo (Debian python3-pyvo)', [PYTHON, '-c', 'import pyvo'])) return;
     const result = await runPythonJsonAsync<{ n: number; names: string[] }>(
