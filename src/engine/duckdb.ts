@@ -270,7 +270,8 @@ function openError(path: string, error: unknown): EngineError {
     const pid = /PID (\d+)/.exec(message)?.[1];
     return new EngineError(
       `the catalog ${path} is in use by another hearc process (pid ${pid ?? 'unknown'}); ` +
-        'stop it (or wait for it to finish), or make the change through the running hearc server',
+        'a DuckDB catalog has one writer, so stop that process (or wait for it to finish) and run this again; ' +
+        'a PostgreSQL catalog lets servers and commands work at once',
       { cause: error },
     );
   }

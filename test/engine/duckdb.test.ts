@@ -87,7 +87,7 @@ test(
             error.message,
             new RegExp(`in use by another hearc process \\(pid ${holder.pid}\\)`),
           );
-          assert.match(error.message, /stop it/);
+          assert.match(error.message, /stop that process/);
           return true;
         });
       }
