@@ -18,7 +18,7 @@ import { GadfError } from './errors.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
 import { type PsfContainment, psfContainment } from './psf.js';
 import { numberOf, stringOf, type TableRow } from './table.js';
-import { type TimeReference, metToMjdUtc, parseTimeScale } from './time.js';
+import { type TimeReference, metToMjdUtc, timeReferenceOf } from './time.js';
 
 const TEV_PER_UNIT: Readonly<Record<string, number>> = {
   TeV: 1,
@@ -352,15 +352,10 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     );
   }
 
-  const timeRef: TimeReference = {
-    mjdRefInt: header.has('MJDREFI')
-      ? requireNumber(header, 'MJDREFI', undefined, path)
-      : Math.floor(requireNumber(header, 'MJDREF', undefined, path)),
-    mjdRefFrac: header.has('MJDREFI')
-      ? (header.getNumber('MJDREFF') ?? 0)
-      : requireNumber(header, 'MJDREF', undefined, path) % 1,
-    scale: parseTimeScale(header.getString('TIMESYS'), path),
-  };
+  const timeRef = timeReferenceOf(header);
+  if (!timeRef) {
+    throw new GadfError('EVENTS header has no MJDREFI/MJDREFF (or MJDREF): required by GADF', path);
+  }
   const tstart = requireNumber(header, 'TSTART', numberOf(index?.TSTART), path);
   const tstop = requireNumber(header, 'TSTOP', numberOf(index?.TSTOP), path);
 

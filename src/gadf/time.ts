@@ -2,6 +2,7 @@
  * Times in GADF files are seconds since a reference MJD (MJDREFI + MJDREFF) in the
  * scale TIMESYS. ObsCore wants MJD; we give it in UTC, as astropy's `.utc.mjd` does.
  */
+import type { Header } from '../fits/index.js';
 import { GadfError } from './errors.js';
 
 /** TAI-UTC in seconds from each UTC date (MJD) on: the leap seconds since 1972. */
@@ -129,4 +130,46 @@ export function mjdUtcToBarycentricJdTcb(mjdUtc: number, raDeg: number, decDeg: 
   const tdbMinusTt = 0.001657 * Math.sin(meanAnomaly + 0.01671 * Math.sin(meanAnomaly));
   const jdTdb = jdTt + (tdbMinusTt + roemer) / 86400;
   return jdTdb + (L_B * (jdTdb - TCB_EPOCH_JD) * 86400) / 86400;
+}
+
+/*
+ * The inverse of metToMjdUtc, for selections given in MJD (UTC) such as SODA TIME:
+ * event and GTI times count elapsed SI seconds since the reference, as astropy and
+ * gammapy count them, so leap seconds count in every time scale.
+ */
+/** Seconds since the reference epoch of an MJD (UTC); infinities stay infinite. */
+export function mjdUtcToMet(mjdUtc: number, ref: TimeReference): number {
+  if (!Number.isFinite(mjdUtc)) return mjdUtc;
+  const days = (mjdUtc - ref.mjdRefInt - ref.mjdRefFrac) * 86400;
+  switch (ref.scale) {
+    case 'TT':
+      return days + ttMinusUtc(mjdUtc);
+    case 'TAI':
+      return days + ttMinusUtc(mjdUtc) - TT_MINUS_TAI;
+    case 'UTC':
+      // The leap seconds between the reference and the time are elapsed seconds too.
+      return days + ttMinusUtc(mjdUtc) - ttMinusUtc(ref.mjdRefInt + ref.mjdRefFrac);
+  }
+}
+
+/** The time reference a header states (MJDREFI/MJDREFF, or MJDREF), or `fallback`. */
+export function timeReferenceOf(
+  header: Header,
+  fallback?: TimeReference,
+): TimeReference | undefined {
+  const scale = header.has('TIMESYS')
+    ? parseTimeScale(header.getString('TIMESYS'))
+    : (fallback?.scale ?? 'TT');
+  if (header.has('MJDREFI')) {
+    return {
+      mjdRefInt: header.getNumber('MJDREFI') ?? 0,
+      mjdRefFrac: header.getNumber('MJDREFF') ?? 0,
+      scale,
+    };
+  }
+  const mjdRef = header.getNumber('MJDREF');
+  if (mjdRef !== undefined) {
+    return { mjdRefInt: Math.floor(mjdRef), mjdRefFrac: mjdRef - Math.floor(mjdRef), scale };
+  }
+  return fallback;
 }

@@ -28,7 +28,7 @@ import { SodaError, usageError } from './errors.js';
 import type { Interval } from './params.js';
 import { regionTest, regionText, type SkyRegion } from './regions.js';
 import type { CutoutSources, SourceHdu } from './sources.js';
-import { mjdUtcToMet, timeReferenceOf } from './time.js';
+import { mjdUtcToMet, timeReferenceOf } from '../gadf/time.js';
 
 export interface CutoutSelection {
   /** An event is kept when every region holds it. */
