@@ -4,7 +4,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import {
   allowEveryone,
@@ -12,12 +12,15 @@ import {
   DataLinkService,
   type DatasetService,
   ProductSourceError,
+  type ServableFile,
 } from '../datalink/index.js';
 import { filesPlugin, serveFile } from './files.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 
 export interface DataAccessOptions {
+  /** The DataLink service to serve; built from the options below when not given. */
+  readonly service?: DataLinkService;
   readonly engine: Engine;
   /** Public base URL of the service, for access_url. */
   readonly baseUrl: string;
@@ -56,13 +59,49 @@ export function acceptForms(app: FastifyInstance): void {
   }
 }
 
+/** The DataLink service the options describe: one catalog and one product cache. */
+export function dataLinkServiceFor(options: DataAccessOptions): DataLinkService {
+  return (
+    options.service ??
+    new DataLinkService({
+      engine: options.engine,
+      baseUrl: options.baseUrl,
+      cacheDir: options.cacheDir ?? defaultProductCacheDir(),
+      ...(options.services ? { services: options.services } : {}),
+    })
+  );
+}
+
+/**
+ * Serves one file of a dataset (a product or a preview) through the access gate;
+ * a file that cannot be found or built is a 404 naming why.
+ */
+export async function sendDatasetFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  find: () => Promise<ServableFile | undefined>,
+  options: {
+    readonly authorize: Authorize;
+    readonly fileName: string;
+    readonly isMissing: (error: unknown) => boolean;
+  },
+): Promise<FastifyReply> {
+  try {
+    return await serveFile(request, reply, await find(), {
+      authorize: options.authorize,
+      fileName: options.fileName,
+    });
+  } catch (error) {
+    if (!options.isMissing(error)) throw error;
+    return reply
+      .code(404)
+      .type('text/plain; charset=utf-8')
+      .send(`${(error as Error).message}\n`);
+  }
+}
+
 export const dataAccessPlugin: FastifyPluginAsync<DataAccessOptions> = async (app, options) => {
-  const service = new DataLinkService({
-    engine: options.engine,
-    baseUrl: options.baseUrl,
-    cacheDir: options.cacheDir ?? defaultProductCacheDir(),
-    ...(options.services ? { services: options.services } : {}),
-  });
+  const service = dataLinkServiceFor(options);
   const authorize = options.authorize ?? allowEveryone;
 
   acceptForms(app);
@@ -81,16 +120,11 @@ export const dataAccessPlugin: FastifyPluginAsync<DataAccessOptions> = async (ap
     url: '/products/:collection/:obsId/:name',
     handler: async (request, reply) => {
       const { collection, obsId, name } = request.params;
-      try {
-        const product = await service.product(collection, obsId, name);
-        return await serveFile(request, reply, product, {
-          authorize,
-          fileName: `${collection}-${obsId}-${name}`,
-        });
-      } catch (error) {
-        if (!(error instanceof ProductSourceError)) throw error;
-        return reply.code(404).type('text/plain; charset=utf-8').send(`${error.message}\n`);
-      }
+      return sendDatasetFile(request, reply, () => service.product(collection, obsId, name), {
+        authorize,
+        fileName: `${collection}-${obsId}-${name}`,
+        isMissing: (error) => error instanceof ProductSourceError,
+      });
     },
   });
 

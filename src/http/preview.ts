@@ -8,6 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import {
   allowEveryone,
   type Authorize,
+  type DataLinkService,
   DatasetCatalog,
   ProductCache,
   ProductSourceError,
@@ -15,10 +16,11 @@ import {
 } from '../datalink/index.js';
 import type { Engine } from '../engine/types.js';
 import { PreviewError } from '../preview/index.js';
-import { defaultProductCacheDir } from './datalink.js';
-import { serveFile } from './files.js';
+import { defaultProductCacheDir, sendDatasetFile } from './datalink.js';
 
 export interface PreviewPluginOptions {
+  /** The DataLink service whose catalog and product cache previews share (the server passes it). */
+  readonly service?: DataLinkService;
   readonly engine: Engine;
   /** Folder of the product cache, shared with DataLink (default: as DataLink's). */
   readonly cacheDir?: string;
@@ -27,7 +29,8 @@ export interface PreviewPluginOptions {
 }
 
 export const previewPlugin: FastifyPluginAsync<PreviewPluginOptions> = async (app, options) => {
-  const sources = {
+  // One product cache with DataLink, so the event list a preview needs is built once.
+  const sources = options.service ?? {
     catalog: new DatasetCatalog(options.engine),
     products: new ProductCache(options.cacheDir ?? defaultProductCacheDir()),
   };
@@ -38,16 +41,11 @@ export const previewPlugin: FastifyPluginAsync<PreviewPluginOptions> = async (ap
     url: '/previews/:collection/:obsId/:name',
     handler: async (request, reply) => {
       const { collection, obsId, name } = request.params;
-      try {
-        const file = await previewFile(sources, collection, obsId, name);
-        return await serveFile(request, reply, file, {
-          authorize,
-          fileName: `${collection}-${obsId}-${name}`,
-        });
-      } catch (error) {
-        if (!(error instanceof ProductSourceError || error instanceof PreviewError)) throw error;
-        return reply.code(404).type('text/plain; charset=utf-8').send(`${error.message}\n`);
-      }
+      return sendDatasetFile(request, reply, () => previewFile(sources, collection, obsId, name), {
+        authorize,
+        fileName: `${collection}-${obsId}-${name}`,
+        isMissing: (error) => error instanceof ProductSourceError || error instanceof PreviewError,
+      });
     },
   });
 };

@@ -14,7 +14,7 @@ import { publishTapSchema } from '../tap/tap-schema.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../tap/upload.js';
 import { sodaDatasetService } from '../soda/index.js';
 import { JobFailure } from '../uws/index.js';
-import { dataAccessPlugin } from './datalink.js';
+import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
 import { previewPlugin } from './preview.js';
 import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, tapAsyncPlugin } from './tap-async.js';
@@ -128,18 +128,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       bearerTokens: true,
     },
   });
-  await app.register(dataAccessPlugin, {
+  const dataAccess = {
     engine: options.engine,
     baseUrl: options.baseUrl,
     cacheDir: options.productCacheDir,
     authorize: access.authorize,
     services: [sodaDatasetService(`${options.baseUrl}/soda`)],
-  });
-  await app.register(previewPlugin, {
-    engine: options.engine,
-    cacheDir: options.productCacheDir,
-    authorize: access.authorize,
-  });
+  };
+  // One DataLink service (catalog and product cache) for links, products and previews.
+  const dataLink = dataLinkServiceFor(dataAccess);
+  await app.register(dataAccessPlugin, { ...dataAccess, service: dataLink });
+  await app.register(previewPlugin, { ...dataAccess, service: dataLink });
   await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
   return app;
 }
