@@ -1,10 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../engine/types.js';
-import { obscoreTable } from '../obscore/schema.js';
 import { findTable, type PublishedSchema } from '../schema/types.js';
 import { capabilitiesDocument, type CapabilityOptions } from '../tap/capabilities.js';
 import { examplesDocument } from '../tap/examples.js';
-import { SCHEMA_DESCRIPTIONS } from '../tap/tap-schema.js';
+import { SCHEMA_DESCRIPTIONS, tapSchemasTable } from '../tap/tap-schema.js';
 import { tableDocument, tablesetDocument } from '../tap/vosi-tables.js';
 import { escapeXml } from '../tap/xml.js';
 
@@ -41,7 +40,8 @@ export const vosiPlugin: FastifyPluginAsync<VosiOptions> = async (
     let available = true;
     let note = 'hearc is accepting queries';
     try {
-      await engine.selectRows(obscoreTable, { column: 'obs_publisher_did', values: [] });
+      // A real read (an empty filter would never reach the database): TAP_SCHEMA's schemas.
+      await engine.selectRows(tapSchemasTable);
     } catch (err) {
       available = false;
       note = `the catalog cannot be read: ${err instanceof Error ? err.message : String(err)}`;
