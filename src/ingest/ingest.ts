@@ -50,8 +50,13 @@ async function fingerprintOf(entry: ObservationEntry, config: PublishConfig): Pr
       typeof v === 'bigint' ? v.toString() : v,
     ),
   );
+  // One stat per file: an observation's HDUs mostly share one file.
+  const infos = new Map<string, Awaited<ReturnType<typeof stat>> | undefined>();
+  for (const path of new Set(entry.hdus.map((h) => h.path))) {
+    infos.set(path, await stat(path).catch(() => undefined));
+  }
   for (const hdu of entry.hdus) {
-    const info = await stat(hdu.path).catch(() => undefined);
+    const info = infos.get(hdu.path);
     hash.update(
       `${hdu.type}|${hdu.hduClass}|${hdu.hduName}|${hdu.relativePath}|${info?.size ?? -1}|${info?.mtimeMs ?? -1}\n`,
     );
