@@ -17,7 +17,7 @@ import { serveOptionSpec, serveSettingsFrom } from '../../src/cli/serve.js';
 import { simulatedStore } from '../datalink/fixtures.js';
 import { captureIo } from '../helpers/io.js';
 import { tempDir } from '../helpers/tmp.js';
-import { freePort } from '../uws/fixtures.js';
+import { freePort } from '../helpers/net.js';
 
 const SERVE = fileURLToPath(new URL('../uws/serve-process.ts', import.meta.url));
 const TOKEN_ENDPOINT = 'https://login.example.org/token';

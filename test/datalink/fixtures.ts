@@ -3,8 +3,8 @@
  * the real H.E.S.S. DR1 store (HEARC_TEST_DATA) ingested into a temporary DuckDB
  * catalog, served on a free port with its own product cache.
  */
+import { freePort } from '../helpers/net.js';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { openEngine } from '../../src/engine/index.js';
@@ -46,18 +46,6 @@ export async function simulatedStore(
     gzip: options.gzip ?? true,
   });
   return { dir, runs };
-}
-
-/** A port nothing listens on now (the base URL must be known before the server is built). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, request as forward } from 'node:http';
 import { test } from 'node:test';
 import { assertTaplintClean, requireTaplint } from '../tap/taplint-report.js';
-import { freePort } from '../uws/fixtures.js';
+import { freePort } from '../helpers/net.js';
 import { securedStore, tap } from './fixtures.js';
 
 /** Listens on `port` and forwards every request to `target` with `headers` added. */

@@ -3,8 +3,8 @@
  * DuckDB catalog, with fast job housekeeping for tests, and helpers to drive UWS
  * over real HTTP.
  */
+import { freePort } from '../helpers/net.js';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import postgres from 'postgres';
@@ -31,18 +31,6 @@ const POSTGRES_URL = process.env.HEARC_TEST_POSTGRES ?? 'postgres://postgres@127
 export const SLOW_QUERY =
   'SELECT COUNT(*) AS n FROM tap_schema.columns AS a, tap_schema.columns AS b, ' +
   'tap_schema.columns AS c, tap_schema.columns AS d, tap_schema.columns AS e';
-
-/** A port nothing listens on now (the base URL must be known before the server is built). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Simulates a 2-observation store and ingests it into a new catalog: a DuckDB file in

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { freePort } from '../helpers/net.js';
 import postgres from 'postgres';
 import { openEngine } from '../../src/engine/index.js';
 import { openJobStore } from '../../src/engine/job-stores.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
   createJob,
-  freePort,
   freshPostgres,
   listenAsync,
   post,

@@ -7,12 +7,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { freePort } from '../helpers/net.js';
 import { openEngine } from '../../src/engine/index.js';
 import { DuckDbJobStore } from '../../src/engine/job-store-duckdb.js';
 import { RESTART_MESSAGE } from '../../src/uws/index.js';
 import {
   createJob,
-  freePort,
   jobIdOf,
   simulatedCatalog,
   SLOW_QUERY,
