@@ -4,16 +4,7 @@
  * the hearc API tokens (hashed). `data_rights` and `obs_release_date` themselves live
  * in ivoa.obscore, where clients read them.
  */
-import { type ColumnDef, columnDef, type TableDef } from '../schema/types.js';
-
-function column(
-  name: string,
-  datatype: ColumnDef['datatype'],
-  description: string,
-  extra: Partial<ColumnDef> = {},
-): ColumnDef {
-  return columnDef(name, datatype, description, { std: false, ...extra });
-}
+import { columnDef, type TableDef } from '../schema/types.js';
 
 const required = { nullable: false } as const;
 const timestamp = { xtype: 'timestamp', arraysize: '*' } as const;
@@ -24,13 +15,18 @@ export const observationRightsTable: TableDef = {
   name: 'observation_rights',
   description: 'Owning group and explicit rights of each observation.',
   columns: [
-    column('obs_publisher_did', 'char', 'Dataset identifier.', required),
-    column('data_rights', 'char', 'public, proprietary or secure.', required),
-    column('obs_release_date', 'char', 'When the data become public (UTC).', timestamp),
-    column('owner_group', 'char', 'Group whose members read the data before release.'),
-    column('overridden', 'boolean', 'True when set by an operator: re-ingest keeps it.', required),
-    column('changed_by', 'char', 'Who set these rights.', required),
-    column('changed_at', 'char', 'When.', { ...timestamp, nullable: false }),
+    columnDef('obs_publisher_did', 'char', 'Dataset identifier.', required),
+    columnDef('data_rights', 'char', 'public, proprietary or secure.', required),
+    columnDef('obs_release_date', 'char', 'When the data become public (UTC).', timestamp),
+    columnDef('owner_group', 'char', 'Group whose members read the data before release.'),
+    columnDef(
+      'overridden',
+      'boolean',
+      'True when set by an operator: re-ingest keeps it.',
+      required,
+    ),
+    columnDef('changed_by', 'char', 'Who set these rights.', required),
+    columnDef('changed_at', 'char', 'When.', { ...timestamp, nullable: false }),
   ],
   primaryKey: ['obs_publisher_did'],
 };
@@ -41,13 +37,13 @@ export const rightsChangeTable: TableDef = {
   name: 'rights_change',
   description: 'History of access-rights changes.',
   columns: [
-    column('obs_publisher_did', 'char', 'Dataset identifier.', required),
-    column('data_rights', 'char', 'Rights after the change.', required),
-    column('obs_release_date', 'char', 'Release date after the change.', timestamp),
-    column('owner_group', 'char', 'Owning group after the change.'),
-    column('changed_by', 'char', 'Who made the change.', required),
-    column('changed_at', 'char', 'When.', { ...timestamp, nullable: false }),
-    column('via', 'char', 'ingest, or the command that made it.', required),
+    columnDef('obs_publisher_did', 'char', 'Dataset identifier.', required),
+    columnDef('data_rights', 'char', 'Rights after the change.', required),
+    columnDef('obs_release_date', 'char', 'Release date after the change.', timestamp),
+    columnDef('owner_group', 'char', 'Owning group after the change.'),
+    columnDef('changed_by', 'char', 'Who made the change.', required),
+    columnDef('changed_at', 'char', 'When.', { ...timestamp, nullable: false }),
+    columnDef('via', 'char', 'ingest, or the command that made it.', required),
   ],
 };
 
@@ -57,12 +53,12 @@ export const apiTokenTable: TableDef = {
   name: 'api_token',
   description: 'API tokens (hashed) with their user and groups.',
   columns: [
-    column('token_id', 'char', 'Public identifier of the token.', required),
-    column('user_name', 'char', 'User the token stands for.', required),
-    column('groups', 'char', 'Comma-separated groups.', required),
-    column('secret_sha256', 'char', 'Hex SHA-256 of the secret part.', required),
-    column('created_at', 'char', 'When it was created.', { ...timestamp, nullable: false }),
-    column('revoked_at', 'char', 'When it was revoked; null while valid.', timestamp),
+    columnDef('token_id', 'char', 'Public identifier of the token.', required),
+    columnDef('user_name', 'char', 'User the token stands for.', required),
+    columnDef('groups', 'char', 'Comma-separated groups.', required),
+    columnDef('secret_sha256', 'char', 'Hex SHA-256 of the secret part.', required),
+    columnDef('created_at', 'char', 'When it was created.', { ...timestamp, nullable: false }),
+    columnDef('revoked_at', 'char', 'When it was revoked; null while valid.', timestamp),
   ],
   primaryKey: ['token_id'],
 };

@@ -26,15 +26,6 @@ function std(
   });
 }
 
-function local(
-  name: string,
-  datatype: ColumnDef['datatype'],
-  description: string,
-  extra: Partial<ColumnDef> = {},
-): ColumnDef {
-  return columnDef(name, datatype, description, { std: false, ...extra });
-}
-
 /** ObsCore 1.1 mandatory and optional columns we fill, then GADF obs-index columns. */
 const obscoreColumns: readonly ColumnDef[] = [
   std(
@@ -301,78 +292,80 @@ const obscoreColumns: readonly ColumnDef[] = [
     { principal: false },
   ),
   // GADF obs-index columns, lower case, so that gammapy can rebuild an obs-index from a TAP result.
-  local('obs_mode', 'char', 'GADF observation mode (POINTING, WOBBLE, SCAN, DRIFT).', {
+  columnDef('obs_mode', 'char', 'GADF observation mode (POINTING, WOBBLE, SCAN, DRIFT).', {
     ucd: 'meta.code;obs.param',
     nullable: false,
   }),
-  local('ra_pnt', 'double', 'Pointing right ascension (ICRS).', {
+  columnDef('ra_pnt', 'double', 'Pointing right ascension (ICRS).', {
     unit: 'deg',
     ucd: 'pos.eq.ra;instr.pointing',
   }),
-  local('dec_pnt', 'double', 'Pointing declination (ICRS).', {
+  columnDef('dec_pnt', 'double', 'Pointing declination (ICRS).', {
     unit: 'deg',
     ucd: 'pos.eq.dec;instr.pointing',
   }),
-  local('alt_pnt', 'double', 'Pointing altitude (mean over the observation).', {
+  columnDef('alt_pnt', 'double', 'Pointing altitude (mean over the observation).', {
     unit: 'deg',
     ucd: 'pos.az.alt;instr.pointing',
   }),
-  local('az_pnt', 'double', 'Pointing azimuth (mean over the observation).', {
+  columnDef('az_pnt', 'double', 'Pointing azimuth (mean over the observation).', {
     unit: 'deg',
     ucd: 'pos.az.azi;instr.pointing',
   }),
-  local('zen_pnt', 'double', 'Pointing zenith angle (mean over the observation).', {
+  columnDef('zen_pnt', 'double', 'Pointing zenith angle (mean over the observation).', {
     unit: 'deg',
     ucd: 'pos.az.zd;instr.pointing',
   }),
-  local('tstart', 'double', 'Start time in seconds since the reference time MJDREFI+MJDREFF.', {
+  columnDef('tstart', 'double', 'Start time in seconds since the reference time MJDREFI+MJDREFF.', {
     unit: 's',
     ucd: 'time.start;obs.exposure',
   }),
-  local('tstop', 'double', 'Stop time in seconds since the reference time MJDREFI+MJDREFF.', {
+  columnDef('tstop', 'double', 'Stop time in seconds since the reference time MJDREFI+MJDREFF.', {
     unit: 's',
     ucd: 'time.end;obs.exposure',
   }),
-  local('mjdrefi', 'int', 'Integer part of the reference time (MJD).', {
+  columnDef('mjdrefi', 'int', 'Integer part of the reference time (MJD).', {
     unit: 'd',
     ucd: 'time.epoch;meta.ref',
   }),
-  local('mjdreff', 'double', 'Fractional part of the reference time (MJD).', {
+  columnDef('mjdreff', 'double', 'Fractional part of the reference time (MJD).', {
     unit: 'd',
     ucd: 'time.epoch;meta.ref',
   }),
-  local('timesys', 'char', 'Time scale of tstart/tstop (FITS TIMESYS, e.g. TT, UTC).', {
+  columnDef('timesys', 'char', 'Time scale of tstart/tstop (FITS TIMESYS, e.g. TT, UTC).', {
     ucd: 'time.scale',
   }),
-  local('ontime', 'double', 'Total good time (sum of GTIs).', {
+  columnDef('ontime', 'double', 'Total good time (sum of GTIs).', {
     unit: 's',
     ucd: 'time.duration;obs.exposure',
   }),
-  local('livetime', 'double', 'Dead-time-corrected observation time.', {
+  columnDef('livetime', 'double', 'Dead-time-corrected observation time.', {
     unit: 's',
     ucd: 'time.duration;obs.exposure',
   }),
-  local('deadc', 'double', 'Dead time correction: livetime / ontime.', {
+  columnDef('deadc', 'double', 'Dead time correction: livetime / ontime.', {
     ucd: 'arith.factor;instr.det',
   }),
-  local('object', 'char', 'Target name as written in the event file (FITS OBJECT).', {
+  columnDef('object', 'char', 'Target name as written in the event file (FITS OBJECT).', {
     ucd: 'meta.id;src',
   }),
-  local('ra_obj', 'double', 'Target right ascension.', { unit: 'deg', ucd: 'pos.eq.ra;src' }),
-  local('dec_obj', 'double', 'Target declination.', { unit: 'deg', ucd: 'pos.eq.dec;src' }),
-  local('n_tels', 'int', 'Number of telescopes that took part.', { ucd: 'meta.number;instr.tel' }),
-  local('event_count', 'long', 'Number of events in the event list.', {
+  columnDef('ra_obj', 'double', 'Target right ascension.', { unit: 'deg', ucd: 'pos.eq.ra;src' }),
+  columnDef('dec_obj', 'double', 'Target declination.', { unit: 'deg', ucd: 'pos.eq.dec;src' }),
+  columnDef('n_tels', 'int', 'Number of telescopes that took part.', {
+    ucd: 'meta.number;instr.tel',
+  }),
+  columnDef('event_count', 'long', 'Number of events in the event list.', {
     ucd: 'meta.number;phys.particle',
   }),
-  local('geolon', 'double', 'Observatory longitude.', {
+  columnDef('geolon', 'double', 'Observatory longitude.', {
     unit: 'deg',
     ucd: 'pos.earth.lon;instr.tel',
   }),
-  local('geolat', 'double', 'Observatory latitude.', {
+  columnDef('geolat', 'double', 'Observatory latitude.', {
     unit: 'deg',
     ucd: 'pos.earth.lat;instr.tel',
   }),
-  local('altitude', 'double', 'Observatory altitude above sea level.', {
+  columnDef('altitude', 'double', 'Observatory altitude above sea level.', {
     unit: 'm',
     ucd: 'pos.earth.altitude;instr.tel',
   }),
@@ -390,7 +383,7 @@ export const obscoreTable: TableDef = {
 };
 
 const heaColumns: readonly ColumnDef[] = [
-  local(
+  columnDef(
     'obs_publisher_did',
     'char',
     'IVOA dataset identifier, as in ivoa.obscore (the join key).',
@@ -402,99 +395,114 @@ const heaColumns: readonly ColumnDef[] = [
       indexed: true,
     },
   ),
-  local('ev_xel', 'long', 'Number of events in the event list.', {
+  columnDef('ev_xel', 'long', 'Number of events in the event list.', {
     ucd: 'meta.number;instr.detection;phys.particle',
     principal: true,
     std: true,
   }),
-  local('energy_min', 'double', 'Lowest event energy (the energy matching em_max).', {
+  columnDef('energy_min', 'double', 'Lowest event energy (the energy matching em_max).', {
     unit: 'eV',
     ucd: 'em.energy;stat.min',
     principal: true,
     std: true,
     indexed: true,
   }),
-  local('energy_max', 'double', 'Highest event energy (the energy matching em_min).', {
+  columnDef('energy_max', 'double', 'Highest event energy (the energy matching em_min).', {
     unit: 'eV',
     ucd: 'em.energy;stat.max',
     principal: true,
     std: true,
     indexed: true,
   }),
-  local('s_ref_energy', 'double', 'Energy at which s_fov, s_region and s_resolution are given.', {
-    unit: 'eV',
-    ucd: 'meta.ref;em.energy;pos',
-    std: true,
-  }),
-  local('em_ref_energy', 'double', 'Energy at which em_res_power is given.', {
+  columnDef(
+    's_ref_energy',
+    'double',
+    'Energy at which s_fov, s_region and s_resolution are given.',
+    {
+      unit: 'eV',
+      ucd: 'meta.ref;em.energy;pos',
+      std: true,
+    },
+  ),
+  columnDef('em_ref_energy', 'double', 'Energy at which em_res_power is given.', {
     unit: 'eV',
     ucd: 'meta.ref;em.energy;em',
     std: true,
   }),
-  local(
+  columnDef(
     's_ref_oaa',
     'double',
     'Off-axis angle at which s_fov, s_region and s_resolution are given.',
     { unit: 'deg', ucd: 'pos.posAng;instr.offset;pos', std: true },
   ),
-  local('em_ref_oaa', 'double', 'Off-axis angle at which em_res_power is given.', {
+  columnDef('em_ref_oaa', 'double', 'Off-axis angle at which em_res_power is given.', {
     unit: 'deg',
     ucd: 'pos.posAng;instr.offset;em',
     std: true,
   }),
-  local(
+  columnDef(
     't_intervals',
     'char',
     'Good time intervals as a time MOC (MOC 2.0 ASCII; barycentric JD in TCB, 1 microsecond resolution).',
     { xtype: 'moc', std: true },
   ),
-  local('obs_mode', 'char', 'Observation mode (GADF OBS_MODE: POINTING, WOBBLE, SCAN, DRIFT).', {
-    ucd: 'meta.code;obs.param',
-    principal: true,
-    std: true,
-    nullable: false,
-  }),
-  local(
+  columnDef(
+    'obs_mode',
+    'char',
+    'Observation mode (GADF OBS_MODE: POINTING, WOBBLE, SCAN, DRIFT).',
+    {
+      ucd: 'meta.code;obs.param',
+      principal: true,
+      std: true,
+      nullable: false,
+    },
+  ),
+  columnDef(
     'tracking_mode',
     'char',
     "Tracking: 'sidereal', 'fixed-az-el-transit', 'solar-system-object-tracking' or 'none'.",
     { ucd: 'meta.code;obs.param', std: true },
   ),
-  local(
+  columnDef(
     'scan_mode',
     'char',
     "Scan mode: 'on-source', 'on-off', 'raster-map', 'on-the-fly-cross-map' (wobble), ...",
     { ucd: 'meta.code;obs.param', std: true },
   ),
-  local(
+  columnDef(
     'pointing_mode',
     'char',
     "Relative pointing of the telescopes: 'parallel', 'convergent', 'divergent'.",
     { ucd: 'meta.code;obs.param', std: true },
   ),
-  local('analysis_mode', 'char', "Data reduction mode: 'full-enclosure' or 'point-like' IRFs.", {
-    ucd: 'meta.code;obs.param',
-    principal: true,
-    std: true,
-  }),
-  local(
+  columnDef(
+    'analysis_mode',
+    'char',
+    "Data reduction mode: 'full-enclosure' or 'point-like' IRFs.",
+    {
+      ucd: 'meta.code;obs.param',
+      principal: true,
+      std: true,
+    },
+  ),
+  columnDef(
     'event_type',
     'char',
     'Event quality class of this list, when the instrument defines one.',
     { ucd: 'meta.code.qual;instr.detection;phys.particle', std: true },
   ),
-  local('messenger', 'char', "Messenger particle: 'photon', 'neutrino', 'cosmic-ray', ...", {
+  columnDef('messenger', 'char', "Messenger particle: 'photon', 'neutrino', 'cosmic-ray', ...", {
     ucd: 'meta.id;phys.particle',
     principal: true,
     std: true,
   }),
-  local(
+  columnDef(
     'messenger_name',
     'char',
     'Same as messenger (name used by earlier drafts of the extension).',
     { ucd: 'meta.id;phys.particle' },
   ),
-  local('messenger_pdgid', 'char', "PDG identifier of the messenger, with sign (e.g. '+22').", {
+  columnDef('messenger_pdgid', 'char', "PDG identifier of the messenger, with sign (e.g. '+22').", {
     ucd: 'meta.ref.pdgid;phys.particle',
     std: true,
   }),
@@ -518,53 +526,53 @@ export const obscoreHeaTable: TableDef = {
 };
 
 const irfColumns: readonly ColumnDef[] = [
-  local('obs_publisher_did', 'char', 'Dataset this response belongs to (ivoa.obscore).', {
+  columnDef('obs_publisher_did', 'char', 'Dataset this response belongs to (ivoa.obscore).', {
     ucd: 'meta.ref.ivoid',
     nullable: false,
     principal: true,
     indexed: true,
   }),
-  local('obs_id', 'char', 'Observation identifier (GADF OBS_ID).', {
+  columnDef('obs_id', 'char', 'Observation identifier (GADF OBS_ID).', {
     ucd: 'meta.id',
     principal: true,
   }),
-  local(
+  columnDef(
     'component',
     'char',
     'IRF component as a DataLink content qualifier: aeff, edisp, psf, bkgrate, rad_max.',
     { ucd: 'meta.code.class', nullable: false, principal: true },
   ),
-  local(
+  columnDef(
     'hdu_class',
     'char',
     'GADF HDU class (aeff_2d, edisp_2d, psf_table, psf_3gauss, psf_king, bkg_2d, bkg_3d, rad_max_2d).',
     { ucd: 'meta.code.class', nullable: false, principal: true },
   ),
-  local('hdu_name', 'char', 'EXTNAME of the HDU holding the component.', {
+  columnDef('hdu_name', 'char', 'EXTNAME of the HDU holding the component.', {
     ucd: 'meta.id',
     nullable: false,
   }),
-  local('file_path', 'char', 'File holding the HDU, relative to the data store root.', {
+  columnDef('file_path', 'char', 'File holding the HDU, relative to the data store root.', {
     ucd: 'meta.ref;meta.file',
     nullable: false,
   }),
-  local('hdu_size', 'long', 'Size of the HDU (header and data).', {
+  columnDef('hdu_size', 'long', 'Size of the HDU (header and data).', {
     unit: 'byte',
     ucd: 'phys.size;meta.file',
   }),
-  local('enclosure', 'char', "'full-enclosure' or 'point-like'.", {
+  columnDef('enclosure', 'char', "'full-enclosure' or 'point-like'.", {
     ucd: 'meta.code',
     principal: true,
   }),
-  local('energy_lo', 'double', 'Lowest true energy for which the component is defined.', {
+  columnDef('energy_lo', 'double', 'Lowest true energy for which the component is defined.', {
     unit: 'TeV',
     ucd: 'em.energy;stat.min',
   }),
-  local('energy_hi', 'double', 'Highest true energy for which the component is defined.', {
+  columnDef('energy_hi', 'double', 'Highest true energy for which the component is defined.', {
     unit: 'TeV',
     ucd: 'em.energy;stat.max',
   }),
-  local(
+  columnDef(
     'offset_max',
     'double',
     'Largest field-of-view offset for which the component is defined.',
@@ -598,15 +606,18 @@ export const ingestStateTable: TableDef = {
   name: 'ingested_observation',
   description: 'Fingerprint of the files each observation was ingested from.',
   columns: [
-    local('obs_publisher_did', 'char', 'Dataset identifier.', { nullable: false }),
-    local('data_store', 'char', 'Absolute path of the data store root.', { nullable: false }),
-    local('fingerprint', 'char', 'Digest of the file names, sizes and modification times.', {
+    columnDef('obs_publisher_did', 'char', 'Dataset identifier.', { nullable: false }),
+    columnDef('data_store', 'char', 'Absolute path of the data store root.', { nullable: false }),
+    columnDef('fingerprint', 'char', 'Digest of the file names, sizes and modification times.', {
       nullable: false,
     }),
-    local('files', 'char', 'JSON list of the files (relative to the data store root).', {
+    columnDef('files', 'char', 'JSON list of the files (relative to the data store root).', {
       nullable: false,
     }),
-    local('ingested_at', 'char', 'When it was ingested.', { xtype: 'timestamp', nullable: false }),
+    columnDef('ingested_at', 'char', 'When it was ingested.', {
+      xtype: 'timestamp',
+      nullable: false,
+    }),
   ],
   primaryKey: ['obs_publisher_did'],
 };
