@@ -21,7 +21,8 @@ import { main } from '../src/cli/main.js';
 import { openEngine } from '../src/engine/index.js';
 import type { CatalogRow, Engine, SqlValue } from '../src/engine/types.js';
 import { ingestDataStore } from '../src/ingest/ingest.js';
-import { catalogTables, obscoreTable } from '../src/obscore/schema.js';
+import { obscoreTable } from '../src/obscore/schema.js';
+import { catalogTables } from '../src/ingest/catalog.js';
 import { simulateDataStore } from '../src/sim/simulate.js';
 
 const { values } = parseArgs({

@@ -17,7 +17,12 @@ export {
   type ResolveOptions,
   QueryAnnotations,
 } from './resolve.js';
-export { SqlCompiler, type CompileOptions, type SqlDialect } from './compiler.js';
+export {
+  SqlCompiler,
+  type CompileOptions,
+  type RowVisibility,
+  type SqlDialect,
+} from './compiler.js';
 export type { ResultColumn, ValueType } from './types.js';
 export {
   userDefinedFunctions,

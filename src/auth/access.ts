@@ -4,7 +4,7 @@
  * and the IVOA SSO challenges of 401 answers. Rights and tokens are read from the
  * catalog on each request, so changes apply without a restart.
  */
-import type { RowVisibility, SqlDialect } from '../adql/compiler.js';
+import type { RowVisibility, SqlDialect } from '../adql/index.js';
 import type { Engine } from '../engine/types.js';
 import { obscoreTable } from '../obscore/schema.js';
 import type { TableDef } from '../schema/types.js';

@@ -8,7 +8,7 @@ import {
   checkGroupName,
 } from '../auth/index.js';
 import { openEngine } from '../engine/index.js';
-import { catalogTables } from '../obscore/schema.js';
+import { catalogTables } from '../ingest/catalog.js';
 import { type Command, UsageError } from './command.js';
 import { parseCommandArgs, stringOption } from './options.js';
 

@@ -13,7 +13,8 @@ import {
   readAuthConfig,
 } from '../auth/index.js';
 import { buildServer } from '../http/server.js';
-import { catalogTables, publishedSchema } from '../obscore/schema.js';
+import { publishedSchema } from '../obscore/schema.js';
+import { catalogTables } from '../ingest/catalog.js';
 import { servedSchema } from '../tap/tap-schema.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
 import {

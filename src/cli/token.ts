@@ -1,7 +1,7 @@
 /** `hearc token create|revoke|list`: hearc API tokens (the secret is printed once, stored hashed). */
 import { ApiTokenStore, checkGroupName } from '../auth/index.js';
 import { openEngine } from '../engine/index.js';
-import { catalogTables } from '../obscore/schema.js';
+import { catalogTables } from '../ingest/catalog.js';
 import { type Command, UsageError } from './command.js';
 import { parseCommandArgs, stringOption } from './options.js';
 

@@ -12,13 +12,8 @@ import { type ObservationEntry, openDataStore, type StoreProblem } from '../gadf
 import { loadObservation } from '../gadf/observation.js';
 import { type PublishConfig, publisherDid } from '../obscore/config.js';
 import { observationRows, type ObservationRows } from '../obscore/rows.js';
-import {
-  catalogTables,
-  ingestStateTable,
-  irfTable,
-  obscoreHeaTable,
-  obscoreTable,
-} from '../obscore/schema.js';
+import { ingestStateTable, irfTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
+import { catalogTables } from './catalog.js';
 
 export interface IngestFailure {
   readonly obsId?: string;

@@ -4,7 +4,6 @@
  * IRF components (hearc.irf), and hearc's internal bookkeeping. TAP_SCHEMA, VOSI
  * tables, ADQL resolution and the catalog DDL are all derived from these definitions.
  */
-import { rightsTables } from '../auth/tables.js';
 import { type ColumnDef, columnDef, type PublishedSchema, type TableDef } from '../schema/types.js';
 
 const OBSCORE_UTYPE = 'obscore:';
@@ -626,10 +625,3 @@ export const ingestStateTable: TableDef = {
 export const publishedSchema: PublishedSchema = {
   tables: [obscoreTable, obscoreHeaTable, irfTable],
 };
-
-/** Every table the catalog holds, published or not. */
-export const catalogTables: readonly TableDef[] = [
-  ...publishedSchema.tables,
-  ingestStateTable,
-  ...rightsTables,
-];

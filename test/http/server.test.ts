@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openEngine } from '../../src/engine/index.js';
 import { buildServer } from '../../src/http/server.js';
-import { catalogTables, publishedSchema } from '../../src/obscore/schema.js';
+import { publishedSchema } from '../../src/obscore/schema.js';
+import { catalogTables } from '../../src/ingest/catalog.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { openEngine } from '../../src/engine/index.js';
 import {
-  catalogTables,
   ingestStateTable,
   irfTable,
   obscoreHeaTable,
   obscoreTable,
 } from '../../src/obscore/schema.js';
+import { catalogTables } from '../../src/ingest/catalog.js';
 import { simulateDataStore } from '../../src/sim/simulate.js';
 import { tempDir } from '../helpers/tmp.js';
 
