@@ -78,7 +78,6 @@ for (const n of sizes) {
     ingestDataStore(engine, store, {
       authority: 'bench',
       collection: 'sim',
-      baseUrl: 'http://localhost',
       accessMode: 'datalink',
       dataRights: 'public',
     }),

@@ -54,7 +54,6 @@ async function templateRows(dir: string): Promise<CatalogRow[]> {
     await ingestDataStore(engine, store, {
       authority: 'bench.hearc',
       collection: 'bench',
-      baseUrl: 'http://127.0.0.1',
       accessMode: 'datalink',
       dataRights: 'public',
       releaseDate: new Date('2020-01-01T00:00:00Z'),

@@ -39,6 +39,8 @@ export interface CompileOptions {
   readonly maxRows?: number;
   /** Access rights: the rows of rights-bearing tables this caller may see. */
   readonly visibility?: RowVisibility;
+  /** Public URL of the service answering: columns stored as service paths become URLs under it. */
+  readonly serviceUrl?: string;
 }
 
 /**
@@ -232,7 +234,7 @@ export abstract class SqlCompiler {
         if (!r) throw new Error('internal: unresolved table');
         const source =
           r.source.kind === 'table'
-            ? this.visibleRows(r.source.table)
+            ? this.tableSource(r.source.table)
             : this.quoteIdentifier(r.source.kind === 'cte' ? r.source.name : r.alias);
         return `${source} AS ${this.quoteIdentifier(r.alias)}`;
       }
@@ -259,6 +261,18 @@ export abstract class SqlCompiler {
 
   private tableName(table: TableDef): string {
     return `${this.quoteIdentifier(table.schema)}.${this.quoteIdentifier(table.name)}`;
+  }
+
+  /** The rows the caller may see, with service paths made into URLs of the answering service. */
+  private tableSource(table: TableDef): string {
+    const rows = this.visibleRows(table);
+    const base = this.options.serviceUrl;
+    if (base === undefined || !table.columns.some((c) => c.servicePath)) return rows;
+    const q = (name: string): string => this.quoteIdentifier(name);
+    const columns = table.columns.map((c) =>
+      c.servicePath ? `${this.quoteString(base)} || ${q(c.name)} AS ${q(c.name)}` : q(c.name),
+    );
+    return `(SELECT ${columns.join(', ')} FROM ${rows} AS ${q('hearc_stored')})`;
   }
 
   /** The table, or only the rows of it the caller may see (RowVisibility). */

@@ -13,7 +13,7 @@ import {
 /** What describes a value in a VOTable FIELD (ColumnDef's description, minus the name). */
 export type ColumnMetadata = Pick<
   ColumnDef,
-  'datatype' | 'arraysize' | 'xtype' | 'unit' | 'ucd' | 'utype'
+  'datatype' | 'arraysize' | 'xtype' | 'unit' | 'ucd' | 'utype' | 'datalinkId'
 > & {
   readonly description?: string;
 };
@@ -113,6 +113,7 @@ export function typeOfColumn(column: ColumnDef): ValueType {
     utype: column.utype,
     description: column.description,
     ...(column.presentation ? { presentation: column.presentation } : {}),
+    ...(column.datalinkId ? { datalinkId: true } : {}),
   };
 }
 
@@ -178,6 +179,7 @@ export function toResultColumn(name: string, stored: ValueType): ResultColumn {
   if (type.ucd !== undefined) column.ucd = type.ucd;
   if (type.utype !== undefined) column.utype = type.utype;
   if (type.description !== undefined) column.description = type.description;
+  if (type.datalinkId === true) column.datalinkId = true;
   if (presented) column.stcsFrom = shape;
   return Object.freeze(column);
 }

@@ -42,11 +42,9 @@ options:
       });
     }
     const engine = await openEngine(join(dir, 'catalog.duckdb'));
-    const baseUrl = settings.baseUrl ?? `http://${settings.host}:${settings.port}`;
     const report = await ingestDataStore(engine, storeDir, {
-      authority: 'hearc.demo',
+      authority: settings.service.authority,
       collection: 'hearc-demo',
-      baseUrl,
       accessMode: 'datalink',
       dataRights: 'public',
     });

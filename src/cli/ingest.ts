@@ -3,6 +3,11 @@ import { type IngestReport, ingestDataStore } from '../ingest/ingest.js';
 import { type Command, UsageError } from './command.js';
 import { parseCommandArgs, stringOption } from './options.js';
 import { publishConfigFrom, publishOptionSpec, publishOptionsUsage } from './publish-options.js';
+import {
+  serviceDescriptionFrom,
+  serviceOptionSpec,
+  serviceOptionsUsage,
+} from './service-options.js';
 
 export function formatIngestReport(report: IngestReport): string {
   const lines = [
@@ -30,17 +35,18 @@ the others are still published.
 
 options:
   --db CATALOG          catalog database (required)
-${publishOptionsUsage}`,
+${serviceOptionsUsage}${publishOptionsUsage}`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       db: { type: 'string' },
+      ...serviceOptionSpec,
       ...publishOptionSpec,
     });
     const [dir, ...extra] = positionals;
     if (!dir || extra.length > 0) throw new UsageError('give exactly one data store directory');
     const db = stringOption(values, 'db');
     if (!db) throw new UsageError('--db is required');
-    const config = publishConfigFrom(values, dir);
+    const config = publishConfigFrom(values, dir, serviceDescriptionFrom(values));
     const engine = await openEngine(db);
     try {
       const report = await ingestDataStore(engine, dir, config);

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { forwardToServer } from './admin.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
 import { commands } from './commands.js';
 
@@ -31,6 +32,9 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
     return 0;
   }
   try {
+    // A DuckDB catalog that a `hearc serve` owns: the server runs the command for us.
+    const forwarded = await forwardToServer(command.name, rest, io);
+    if (forwarded !== undefined) return forwarded;
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,19 +1,18 @@
-/** The --collection/--authority/--base-url/... options that say how a store is published. */
+/** The --collection/--authority/--rights/... options that say how a store is published. */
 import { basename, resolve } from 'node:path';
 import {
   type AccessMode,
   collectionFromName,
   type DataRights,
-  DEFAULT_AUTHORITY,
   type PublishConfig,
 } from '../obscore/config.js';
+import type { ServiceDescription } from '../service/index.js';
 import { UsageError } from './command.js';
 import { type OptionValues, stringOption } from './options.js';
 
 export const publishOptionSpec = {
   collection: { type: 'string' },
   authority: { type: 'string' },
-  'base-url': { type: 'string' },
   access: { type: 'string' },
   rights: { type: 'string' },
   'release-date': { type: 'string' },
@@ -23,8 +22,8 @@ export const publishOptionSpec = {
 } as const;
 
 export const publishOptionsUsage = `  --collection NAME     obs_collection (default: the data store folder's name)
-  --authority AUTH      IVOA authority of dataset identifiers (default ${DEFAULT_AUTHORITY})
-  --base-url URL        public URL of the server, for access_url (default http://127.0.0.1:8080)
+  --authority AUTH      IVOA authority of dataset identifiers (default: the service
+                        configuration's authority, see --config)
   --access MODE         access_url points at 'datalink' (default) or the 'file'
   --rights RIGHTS       data_rights: public (default), proprietary or secure
   --release-date DATE   obs_release_date (ISO 8601) for every observation (default: end of observation)
@@ -33,12 +32,11 @@ export const publishOptionsUsage = `  --collection NAME     obs_collection (defa
   --group NAME          owning group: its members read the data before release (and secure data)
 `;
 
-export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
-
+/** How `storeDir` is published; the authority comes from the service description. */
 export function publishConfigFrom(
   values: OptionValues,
   storeDir: string,
-  baseUrlFallback = DEFAULT_BASE_URL,
+  service: ServiceDescription,
 ): PublishConfig {
   const access = stringOption(values, 'access') ?? 'datalink';
   if (access !== 'datalink' && access !== 'file') {
@@ -70,22 +68,13 @@ export function publishConfigFrom(
     if (Number.isNaN(releaseDate.getTime()))
       throw new UsageError(`--release-date '${releaseText}' is not an ISO 8601 date`);
   }
-  const baseUrl = (stringOption(values, 'base-url') ?? baseUrlFallback).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+/.test(baseUrl))
-    throw new UsageError(`--base-url must be an http(s) URL (got '${baseUrl}')`);
-  const authority = stringOption(values, 'authority') ?? DEFAULT_AUTHORITY;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._~-]{2,}$/.test(authority)) {
-    throw new UsageError(
-      `--authority '${authority}' is not a valid IVOA authority (letters, digits, . _ ~ -)`,
-    );
-  }
+  const authority = service.authority;
   const messenger = stringOption(values, 'messenger');
   return {
     authority,
     collection: collectionFromName(
       stringOption(values, 'collection') ?? basename(resolve(storeDir)),
     ),
-    baseUrl,
     accessMode: access as AccessMode,
     dataRights: rights as DataRights,
     ...(releaseDate ? { releaseDate } : {}),

@@ -16,7 +16,14 @@ import { buildServer } from '../http/server.js';
 import { publishedSchema } from '../obscore/schema.js';
 import { catalogTables } from '../ingest/catalog.js';
 import { servedSchema } from '../tap/tap-schema.js';
+import type { ServiceDescription } from '../service/index.js';
+import { startAdminInterface } from './admin.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
+import {
+  serviceDescriptionFrom,
+  serviceOptionSpec,
+  serviceOptionsUsage,
+} from './service-options.js';
 import {
   integerOption,
   listOption,
@@ -28,7 +35,8 @@ import {
 export interface ServeSettings {
   readonly host: string;
   readonly port: number;
-  readonly baseUrl?: string;
+  /** Who the service is (--config, HEARC_* variables, --base-url, --trust-proxy). */
+  readonly service: ServiceDescription;
   /** The catalog as given to --db: a postgres:// URL shares async jobs between nodes. */
   readonly catalog?: string;
   /** Folder of async job results (shared by all nodes of a PostgreSQL catalog). */
@@ -58,7 +66,6 @@ export async function serveCatalog(
 ): Promise<number> {
   await engine.ensureTables(catalogTables);
   const schema = servedSchema(publishedSchema);
-  const baseUrl = settings.baseUrl ?? `http://${settings.host}:${settings.port}`;
   // The server recovers jobs at startup and runs the worker pool and reaper until it closes.
   const jobs = {
     store: openJobStore(engine, settings.catalog),
@@ -67,14 +74,19 @@ export async function serveCatalog(
   };
   const app = await buildServer({
     engine,
-    baseUrl,
+    service: settings.service,
     schema,
     logger: true,
     jobs,
     ...(settings.auth ? { auth: settings.auth } : {}),
   });
   const address = await app.listen({ host: settings.host, port: settings.port });
-  io.stderr(`hearc: serving TAP at ${address}/tap (public base URL ${baseUrl}); Ctrl-C stops\n`);
+  // Commands that change a DuckDB catalog (ingest, rights, token) reach it through us.
+  const admin = await startAdminInterface(settings.catalog, runCatalogCommand);
+  const publicUrl = settings.service.publicUrl ?? 'made from each request';
+  io.stderr(
+    `hearc: serving ${settings.service.title} at ${address}/ (TAP at ${address}/tap; public URL ${publicUrl}); Ctrl-C stops\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -85,6 +97,7 @@ export async function serveCatalog(
     process.on('SIGTERM', stop);
   });
   io.stderr('hearc: shutting down\n');
+  await new Promise<void>((done) => (admin ? admin.close(() => done()) : done()));
   await app.close();
   await engine.close();
   return 0;
@@ -93,7 +106,9 @@ export async function serveCatalog(
 export const serveOptionSpec = {
   host: { type: 'string' },
   port: { type: 'string' },
+  ...serviceOptionSpec,
   'base-url': { type: 'string' },
+  'trust-proxy': { type: 'string', multiple: true },
   'jobs-dir': { type: 'string' },
   workers: { type: 'string' },
   'oidc-issuer': { type: 'string', multiple: true },
@@ -162,14 +177,13 @@ export function authSettingsFrom(values: OptionValues): AuthSettings | undefined
 }
 
 export function serveSettingsFrom(values: OptionValues): ServeSettings {
-  const baseUrl = stringOption(values, 'base-url');
   const jobsDir = stringOption(values, 'jobs-dir');
   const auth = authSettingsFrom(values);
   return {
     ...(auth ? { auth } : {}),
     host: stringOption(values, 'host') ?? '127.0.0.1',
     port: integerOption(values, 'port', 8080, 0),
-    ...(baseUrl ? { baseUrl } : {}),
+    service: serviceDescriptionFrom(values),
     ...(jobsDir ? { jobsDir } : {}),
     workers: integerOption(values, 'workers', 2, 1),
   };
@@ -186,7 +200,10 @@ options:
   --db CATALOG     catalog database (a DuckDB file, or a postgres:// URL)
   --host HOST      interface to listen on (default 127.0.0.1)
   --port PORT      port (default 8080; 0 picks a free one)
-  --base-url URL   public URL of the service, when behind a proxy
+${serviceOptionsUsage}  --base-url URL   public URL of the service (e.g. behind a proxy); without it, URLs
+                   follow each request's Host
+  --trust-proxy IP take X-Forwarded-Host/Proto/Prefix from this peer (repeatable;
+                   'loopback' for any local proxy)
   --jobs-dir DIR   folder of async TAP job results (default: next to a DuckDB catalog,
                    else in the OS temporary folder); nodes sharing a PostgreSQL
                    catalog must share it
@@ -219,3 +236,23 @@ access (hearc API tokens from 'hearc token' are always accepted):
     return serveCatalog(await openEngine(db), { ...serveSettingsFrom(values), catalog: db }, io);
   },
 };
+
+/** Runs a catalog command (ingest, rights, token) in this process, for the admin interface. */
+async function runCatalogCommand(
+  name: string,
+  args: readonly string[],
+  io: CommandIo,
+): Promise<number> {
+  const { commands } = await import('./commands.js');
+  const command = commands.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command '${name}'`);
+  try {
+    return await command.run(args, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`hearc ${name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

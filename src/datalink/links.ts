@@ -42,7 +42,7 @@ const pathOf = (relativePath: string): string => relativePath.split('/').map(seg
 
 /** The URLs of products and files under the public base URL of the service. */
 export class ProductUrls {
-  private readonly base: string;
+  readonly base: string;
   constructor(baseUrl: string) {
     this.base = baseUrl.replace(/\/+$/, '');
   }
@@ -69,7 +69,8 @@ export interface ServiceLink {
 
 /** A service offered on datasets, e.g. SODA cutouts: its link for a dataset, if it applies. */
 export interface DatasetService {
-  linkFor(dataset: PublishedDataset): ServiceLink | undefined;
+  /** The link for `dataset`, its service's URL under `baseUrl` (the answering service's). */
+  linkFor(dataset: PublishedDataset, baseUrl: string): ServiceLink | undefined;
 }
 
 /** The XML ID of the ID FIELD of the links table, which service descriptors' ID PARAMs ref. */
@@ -145,7 +146,7 @@ async function datasetLinks(
   }
   rows.push(...(await previewLinks(id, dataset, { products, urls })));
   for (const service of services ?? []) {
-    const link = service.linkFor(dataset);
+    const link = service.linkFor(dataset, urls.base);
     if (!link) continue;
     const serviceDef = descriptorId();
     rows.push({

@@ -74,8 +74,6 @@ export interface ServableFile {
 
 export interface DataLinkServiceOptions extends DatasetCatalogOptions {
   readonly engine: Engine;
-  /** Public base URL of the service (for access_url). */
-  readonly baseUrl: string;
   /** Folder of the product cache. */
   readonly cacheDir: string;
   readonly maxIds?: number;
@@ -86,28 +84,31 @@ export interface DataLinkServiceOptions extends DatasetCatalogOptions {
 export class DataLinkService {
   readonly catalog: DatasetCatalog;
   readonly products: ProductCache;
-  readonly urls: ProductUrls;
   readonly services: readonly DatasetService[];
   private readonly maxIds: number;
 
   constructor(options: DataLinkServiceOptions) {
     this.catalog = new DatasetCatalog(options.engine, options);
     this.products = new ProductCache(options.cacheDir);
-    this.urls = new ProductUrls(options.baseUrl);
     this.maxIds = options.maxIds ?? MAX_IDS_PER_REQUEST;
     this.services = options.services ?? [];
   }
 
-  /** The {links} response for these request parameters (GET query or POST form). */
+  /** The {links} response for these request parameters, with URLs under `baseUrl`. */
   async links(
     params: Iterable<readonly [string, string]>,
+    baseUrl: string,
     gate?: LinkGate,
   ): Promise<LinksResponse> {
     const request = linksParameters(params, this.maxIds);
     if (!request.ok) {
       return { status: 400, contentType: VOTABLE_MEDIA_TYPE, body: errorDocument(request.message) };
     }
-    const rows = await linksFor(request.ids, this, gate);
+    const rows = await linksFor(
+      request.ids,
+      { ...this, services: this.services, urls: new ProductUrls(baseUrl) },
+      gate,
+    );
     return {
       status: 200,
       contentType: DATALINK_MEDIA_TYPE,

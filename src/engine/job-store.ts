@@ -23,6 +23,8 @@ export interface StoredJob {
    * it runs (opaque here; the server's access control writes and reads it).
    */
   readonly ownerCredential: string | null;
+  /** Public URL of the service that accepted the job: URLs in its results are made under it. */
+  readonly serviceUrl: string | null;
   readonly phase: string;
   readonly creationTime: Date;
   readonly startTime: Date | null;
@@ -127,6 +129,7 @@ export const jobTable: TableDef = {
     text('run_id', 'client-supplied RUNID'),
     text('owner_id', 'authenticated creator'),
     text('owner_credential', 'reference to the credentials the job runs with (JSON)'),
+    text('service_url', 'public URL of the service that accepted the job'),
     { ...text('phase', 'UWS execution phase', false), indexed: true },
     time('creation_time', 'when the job was created', false),
     time('start_time', 'when execution started'),
@@ -148,6 +151,7 @@ export const JOB_COLUMNS: Readonly<Record<keyof StoredJob, string>> = {
   runId: 'run_id',
   ownerId: 'owner_id',
   ownerCredential: 'owner_credential',
+  serviceUrl: 'service_url',
   phase: 'phase',
   creationTime: 'creation_time',
   startTime: 'start_time',
@@ -200,6 +204,7 @@ export function jobFromRow(row: Readonly<Record<string, unknown>>): StoredJob {
     runId: optionalText(row.run_id),
     ownerId: optionalText(row.owner_id),
     ownerCredential: optionalText(row.owner_credential),
+    serviceUrl: optionalText(row.service_url),
     phase: String(row.phase),
     creationTime: optionalDate(row.creation_time) ?? new Date(0),
     startTime: optionalDate(row.start_time),

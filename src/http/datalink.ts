@@ -22,8 +22,8 @@ export interface DataAccessOptions {
   /** The DataLink service to serve; built from the options below when not given. */
   readonly service?: DataLinkService;
   readonly engine: Engine;
-  /** Public base URL of the service, for access_url. */
-  readonly baseUrl: string;
+  /** The service's public URL as the caller of `request` reaches it (for access_url). */
+  readonly baseUrl: (request: FastifyRequest) => string;
   /** Folder of the product cache (default: hearc-products-<uid> in the OS temporary folder). */
   readonly cacheDir?: string;
   /** The access gate of every data path (default: everything published is public). */
@@ -65,7 +65,6 @@ export function dataLinkServiceFor(options: DataAccessOptions): DataLinkService 
     options.service ??
     new DataLinkService({
       engine: options.engine,
-      baseUrl: options.baseUrl,
       cacheDir: options.cacheDir ?? defaultProductCacheDir(),
       ...(options.services ? { services: options.services } : {}),
     })
@@ -110,7 +109,10 @@ export const dataAccessPlugin: FastifyPluginAsync<DataAccessOptions> = async (ap
     method: ['GET', 'POST'],
     url: '/datalink',
     handler: async (request, reply) => {
-      const response = await service.links(requestParameters(request), { authorize, request });
+      const response = await service.links(requestParameters(request), options.baseUrl(request), {
+        authorize,
+        request,
+      });
       return reply.code(response.status).type(response.contentType).send(response.body);
     },
   });

@@ -4,15 +4,21 @@
  */
 import formbody from '@fastify/formbody';
 import multipart, { type MultipartFile } from '@fastify/multipart';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { AccessControl, type AccessControlOptions, ANONYMOUS } from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
-import { DEFAULT_LIMITS, type ServiceLimits } from '../tap/query.js';
+import type { ServiceLimits } from '../tap/query.js';
 import { publishTapSchema } from '../tap/tap-schema.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../tap/upload.js';
 import { sodaDatasetService } from '../soda/index.js';
+import {
+  baseUrlFor,
+  loadServiceDescription,
+  type ServiceDescription,
+  type ServiceLimitsDescription,
+} from '../service/index.js';
 import { JobFailure } from '../uws/index.js';
 import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
 import { previewPlugin } from './preview.js';
@@ -27,11 +33,14 @@ export interface ServerOptions {
   readonly engine: Engine;
   /** The tables served (published catalog + TAP_SCHEMA). */
   readonly schema: PublishedSchema;
-  /** Public base URL (used in documents that link back to the service). */
-  readonly baseUrl: string;
+  /**
+   * Who the service is: identity, public URL (else URLs follow each request) and limits
+   * (default: the built-in description, URLs from requests).
+   */
+  readonly service?: ServiceDescription;
   /** pino logging: false to silence (tests), true for JSON logs. */
   readonly logger?: boolean;
-  /** Row and time limits of TAP queries. */
+  /** Row and time limits of TAP queries (default: from the service description). */
   readonly limits?: ServiceLimits;
   /** Folder of the DataLink product cache (default: in the OS temporary folder). */
   readonly productCacheDir?: string;
@@ -41,12 +50,30 @@ export interface ServerOptions {
   readonly auth?: Omit<AccessControlOptions, 'engine' | 'onGranted'>;
 }
 
+/** TAP limits from the service description's. */
+export function tapLimitsOf(limits: ServiceLimitsDescription): ServiceLimits {
+  return {
+    defaultMaxrec: limits.defaultMaxrec,
+    hardMaxrec: limits.hardMaxrec,
+    timeoutMs: limits.syncTimeoutS * 1000,
+    upload: {
+      ...DEFAULT_UPLOAD_LIMITS,
+      maxBytes: limits.uploadMaxBytes,
+      maxRows: limits.uploadMaxRows,
+      maxTables: limits.uploadMaxTables,
+    },
+  };
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const description = options.service ?? loadServiceDescription({ env: {} });
+  const baseUrl = (request: FastifyRequest): string => baseUrlFor(description, request);
   // TAP_SCHEMA describes exactly what this server serves.
   await publishTapSchema(options.engine, options.schema);
   const app = Fastify({ logger: options.logger ?? false });
   await app.register(formbody);
-  const uploadLimits = options.limits?.upload ?? DEFAULT_UPLOAD_LIMITS;
+  const limits = options.limits ?? tapLimitsOf(description.limits);
+  const uploadLimits = limits.upload ?? DEFAULT_UPLOAD_LIMITS;
   // DALI UPLOAD parts: read (up to the limit) into text parameters, next to the form fields.
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
@@ -85,7 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     engine: options.engine,
     schema: options.schema,
     dialect: access.dialectFor(baseDialect, ANONYMOUS),
-    limits: options.limits ?? DEFAULT_LIMITS,
+    limits,
   };
   await app.register(tapSyncPlugin, {
     prefix: '/tap',
@@ -93,14 +120,28 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     serviceFor: async (request) => {
       const who = await access.identify(request);
       const identity = who.ok ? who.identity : ANONYMOUS;
-      return { ...service, dialect: access.dialectFor(baseDialect, identity) };
+      return {
+        ...service,
+        dialect: access.dialectFor(baseDialect, identity),
+        serviceUrl: baseUrl(request),
+      };
     },
   });
   await app.register(tapAsyncPlugin, {
     prefix: '/tap',
     service,
-    jobsUrl: `${options.baseUrl}/tap/async`,
-    ...(options.jobs ? { jobs: options.jobs } : {}),
+    jobsUrl: (request) => `${baseUrl(request)}/tap/async`,
+    serviceUrl: baseUrl,
+    jobs: {
+      ...options.jobs,
+      limits: {
+        defaultExecutionDuration: description.limits.executionDurationS,
+        maxExecutionDuration: description.limits.maxExecutionDurationS,
+        defaultRetention: description.limits.destructionS,
+        maxRetention: description.limits.maxDestructionS,
+        ...options.jobs?.limits,
+      },
+    },
     // Jobs belong to their creator and run with the owner's rights as they are when they run.
     owners: {
       ownerOf: async (request) => {
@@ -110,7 +151,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       serviceFor: async (job) => {
         const who = await access.jobIdentity(job.ownerCredential);
         if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
-        return { ...service, dialect: access.dialectFor(baseDialect, who.identity) };
+        const serviceUrl = job.serviceUrl ?? description.publicUrl;
+        return {
+          ...service,
+          dialect: access.dialectFor(baseDialect, who.identity),
+          ...(serviceUrl !== undefined ? { serviceUrl } : {}),
+        };
       },
       challenges: () => access.challenges(),
     },
@@ -120,8 +166,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     engine: options.engine,
     schema: options.schema,
     // hearc API tokens are always accepted, OIDC bearer JWTs when issuers are configured.
+    baseUrl,
     capabilities: {
-      baseUrl: options.baseUrl,
       limits: service.limits,
       datalink: true,
       async: true,
@@ -130,10 +176,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   const dataAccess = {
     engine: options.engine,
-    baseUrl: options.baseUrl,
+    baseUrl,
     cacheDir: options.productCacheDir,
     authorize: access.authorize,
-    services: [sodaDatasetService(`${options.baseUrl}/soda`)],
+    services: [sodaDatasetService()],
   };
   // One DataLink service (catalog and product cache) for links, products and previews.
   const dataLink = dataLinkServiceFor(dataAccess);

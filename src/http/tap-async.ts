@@ -66,7 +66,10 @@ export interface JobOwners {
 export interface TapAsyncOptions {
   readonly service: QueryService;
   /** Public URL of the job list, e.g. https://host/tap/async. */
-  readonly jobsUrl: string;
+  /** The URL of the job list, as the caller of `request` reaches it. */
+  readonly jobsUrl: (request: FastifyRequest) => string;
+  /** The public URL of the service as the caller of `request` reaches it (kept with a new job). */
+  readonly serviceUrl?: (request: FastifyRequest) => string;
   readonly jobs?: AsyncJobOptions;
   readonly owners?: JobOwners;
 }
@@ -149,9 +152,9 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
   });
 
   app.setErrorHandler(sendRequestError);
-  const jobUrl = (jobId: string): string => `${jobsUrl}/${jobId}`;
-  const seeJob = (reply: FastifyReply, job: Job): FastifyReply =>
-    reply.redirect(jobUrl(job.jobId), 303);
+  const jobUrl = (request: FastifyRequest, jobId: string): string => `${jobsUrl(request)}/${jobId}`;
+  const seeJob = (request: FastifyRequest, reply: FastifyReply, job: Job): FastifyReply =>
+    reply.redirect(jobUrl(request, job.jobId), 303);
 
   type JobRequestParams = { Params: { jobId: string } };
 
@@ -179,7 +182,12 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
 
   app.post('/async', async (request, reply) => {
     try {
-      return seeJob(reply, await jobs.create(requestEntries(request), await ownerOf(request)));
+      const created = await jobs.create(
+        requestEntries(request),
+        await ownerOf(request),
+        options.serviceUrl?.(request),
+      );
+      return seeJob(request, reply, created);
     } catch (error) {
       if (error instanceof UwsError) {
         return sendTapError(reply, new TapError(error.status, error.message));
@@ -193,7 +201,7 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
       const visibleTo = owners ? ((await ownerOf(request))?.id ?? null) : undefined;
       const query = jobListQuery(requestEntries(request));
       const list = await jobs.list(visibleTo === undefined ? query : { ...query, visibleTo });
-      return reply.type(XML).send(jobListDocument(list, jobsUrl));
+      return reply.type(XML).send(jobListDocument(list, jobsUrl(request)));
     } catch (error) {
       if (error instanceof UwsError) return sendUwsError(reply, error);
       throw error;
@@ -219,17 +227,21 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
         current = await jobs.wait(job.jobId, Number(wait), phase, gone.signal);
         if (!current) throw new UwsError(404, `job ${job.jobId} was deleted`);
       }
-      return reply.type(XML).send(jobDocument(current, jobUrl(job.jobId)));
+      return reply.type(XML).send(jobDocument(current, jobUrl(request, job.jobId)));
     }),
   );
 
-  const deleteJob = async (job: Job, reply: FastifyReply): Promise<FastifyReply> => {
+  const deleteJob = async (
+    job: Job,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply> => {
     await jobs.delete(job.jobId);
-    return reply.redirect(jobsUrl, 303);
+    return reply.redirect(jobsUrl(request), 303);
   };
   app.delete<JobRequestParams>(
     '/async/:jobId',
-    withJob((job, _request, reply) => deleteJob(job, reply)),
+    withJob((job, request, reply) => deleteJob(job, request, reply)),
   );
   app.post<JobRequestParams>(
     '/async/:jobId',
@@ -240,11 +252,11 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
         if (action.toUpperCase() !== 'DELETE') {
           throw new UwsError(400, `ACTION '${action}' is not supported; use ACTION=DELETE`);
         }
-        return deleteJob(job, reply);
+        return deleteJob(job, request, reply);
       }
       // Parameters posted to the job itself update a PENDING job (UWS 1.1 §2.1.11).
       if (entries.length === 0) throw new UwsError(400, 'nothing to do: give ACTION=DELETE');
-      return seeJob(reply, await jobs.setParameters(job.jobId, entries));
+      return seeJob(request, reply, await jobs.setParameters(job.jobId, entries));
     }),
   );
 
@@ -276,8 +288,8 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
     '/async/:jobId/phase',
     withJob(async (job, request, reply) => {
       const phase = required(requestEntries(request), 'PHASE').trim().toUpperCase();
-      if (phase === 'RUN') return seeJob(reply, await jobs.run(job.jobId));
-      if (phase === 'ABORT') return seeJob(reply, await jobs.abort(job.jobId));
+      if (phase === 'RUN') return seeJob(request, reply, await jobs.run(job.jobId));
+      if (phase === 'ABORT') return seeJob(request, reply, await jobs.abort(job.jobId));
       throw new UwsError(400, `PHASE=${phase} is not supported; use PHASE=RUN or PHASE=ABORT`);
     }),
   );
@@ -285,14 +297,14 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
     '/async/:jobId/executionduration',
     withJob(async (job, request, reply) => {
       const value = required(requestEntries(request), 'EXECUTIONDURATION');
-      return seeJob(reply, await jobs.setExecutionDuration(job.jobId, value));
+      return seeJob(request, reply, await jobs.setExecutionDuration(job.jobId, value));
     }),
   );
   app.post<JobRequestParams>(
     '/async/:jobId/destruction',
     withJob(async (job, request, reply) => {
       const value = required(requestEntries(request), 'DESTRUCTION');
-      return seeJob(reply, await jobs.setDestruction(job.jobId, value));
+      return seeJob(request, reply, await jobs.setDestruction(job.jobId, value));
     }),
   );
 
@@ -303,14 +315,14 @@ export const tapAsyncPlugin: FastifyPluginAsync<TapAsyncOptions> = async (app, o
   app.post<JobRequestParams>(
     '/async/:jobId/parameters',
     withJob(async (job, request, reply) =>
-      seeJob(reply, await jobs.setParameters(job.jobId, requestEntries(request))),
+      seeJob(request, reply, await jobs.setParameters(job.jobId, requestEntries(request))),
     ),
   );
 
   app.get<JobRequestParams>(
     '/async/:jobId/results',
-    withJob(async (job, _request, reply) =>
-      reply.type(XML).send(resultsDocument(job, jobUrl(job.jobId))),
+    withJob(async (job, request, reply) =>
+      reply.type(XML).send(resultsDocument(job, jobUrl(request, job.jobId))),
     ),
   );
   app.get<JobRequestParams>(

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import { findTable, type PublishedSchema } from '../schema/types.js';
 import { capabilitiesDocument, type CapabilityOptions } from '../tap/capabilities.js';
@@ -21,17 +21,30 @@ function availabilityDocument(available: boolean, note: string): string {
 export interface VosiOptions {
   readonly engine: Engine;
   readonly schema: PublishedSchema;
-  readonly capabilities: CapabilityOptions;
+  readonly capabilities: Omit<CapabilityOptions, 'baseUrl'>;
+  /** The service's public URL as the caller of `request` reaches it. */
+  readonly baseUrl: (request: FastifyRequest) => string;
 }
 
 /** VOSI 1.1 endpoints of the TAP service: availability and tables. */
 export const vosiPlugin: FastifyPluginAsync<VosiOptions> = async (
   app,
-  { engine, schema, capabilities },
+  { engine, schema, capabilities, baseUrl },
 ) => {
-  const capabilitiesXml = capabilitiesDocument(capabilities);
+  // One document per public URL the service is reached under (a handful at most).
+  const capabilitiesXml = new Map<string, string>();
+  const capabilitiesFor = (base: string): string => {
+    let xml = capabilitiesXml.get(base);
+    if (xml === undefined) {
+      xml = capabilitiesDocument({ ...capabilities, baseUrl: base });
+      if (capabilitiesXml.size < 64) capabilitiesXml.set(base, xml);
+    }
+    return xml;
+  };
   const examplesXhtml = examplesDocument();
-  app.get('/capabilities', async (_request, reply) => reply.type(XML).send(capabilitiesXml));
+  app.get('/capabilities', async (request, reply) =>
+    reply.type(XML).send(capabilitiesFor(baseUrl(request))),
+  );
   app.get('/examples', async (_request, reply) =>
     reply.type('application/xhtml+xml; charset=utf-8').send(examplesXhtml),
   );

@@ -7,8 +7,6 @@ export interface PublishConfig {
   readonly authority: string;
   /** ObsCore obs_collection, also the path segment of identifiers and file URLs. */
   readonly collection: string;
-  /** Public base URL of this server, without trailing slash. */
-  readonly baseUrl: string;
   /** Whether access_url points at the DataLink document (default) or at the file. */
   readonly accessMode: AccessMode;
   readonly dataRights: DataRights;

@@ -82,10 +82,11 @@ function pointingMode(obs: ObservationSummary): string | null {
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
-export function accessUrl(config: PublishConfig, did: string, relativePath: string): string {
+/** Where access_url leads, relative to the service: the server prefixes its own public URL when answering. */
+export function accessPath(config: PublishConfig, did: string, relativePath: string): string {
   return config.accessMode === 'datalink'
-    ? `${config.baseUrl}/datalink?ID=${encodeURIComponent(did)}`
-    : `${config.baseUrl}/files/${encodeURIComponent(config.collection)}/${relativePath.split('/').map(encodeURIComponent).join('/')}`;
+    ? `/datalink?ID=${encodeURIComponent(did)}`
+    : `/files/${encodeURIComponent(config.collection)}/${relativePath.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /**
@@ -120,7 +121,7 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     obs_collection: config.collection,
     obs_id: obs.obsId,
     obs_publisher_did: did,
-    access_url: accessUrl(config, did, obs.events.relativePath),
+    access_url: accessPath(config, did, obs.events.relativePath),
     access_format: config.accessMode === 'datalink' ? DATALINK_FORMAT : FITS_FORMAT,
     access_estsize: estsize,
     target_name: target,

@@ -69,7 +69,7 @@ const obscoreColumns: readonly ColumnDef[] = [
     'meta.ref.ivoid',
     'Curation.PublisherDID',
     'IVOA dataset identifier given by the publisher.',
-    { nullable: false, indexed: true },
+    { nullable: false, indexed: true, datalinkId: true },
   ),
   std(
     'access_url',
@@ -77,6 +77,7 @@ const obscoreColumns: readonly ColumnDef[] = [
     'meta.ref.url',
     'Access.Reference',
     'URL of the DataLink document (or of the file) for this dataset.',
+    { servicePath: true },
   ),
   std(
     'access_format',
@@ -392,6 +393,7 @@ const heaColumns: readonly ColumnDef[] = [
       nullable: false,
       principal: true,
       indexed: true,
+      datalinkId: true,
     },
   ),
   columnDef('ev_xel', 'long', 'Number of events in the event list.', {
@@ -527,6 +529,7 @@ export const obscoreHeaTable: TableDef = {
 const irfColumns: readonly ColumnDef[] = [
   columnDef('obs_publisher_did', 'char', 'Dataset this response belongs to (ivoa.obscore).', {
     ucd: 'meta.ref.ivoid',
+    datalinkId: true,
     nullable: false,
     principal: true,
     indexed: true,

@@ -55,6 +55,13 @@ export interface ColumnDef {
   readonly nullable?: boolean;
   /** Shown to clients differently from how it is stored (see StcsPresentation). */
   readonly presentation?: StcsPresentation;
+  /**
+   * Stored as a path relative to the service ('/datalink?ID=...'); queries see the
+   * absolute URL, made from the public URL of the service answering them.
+   */
+  readonly servicePath?: boolean;
+  /** Values are dataset identifiers the service's DataLink endpoint resolves (ID). */
+  readonly datalinkId?: boolean;
 }
 
 /** A column definition; strings get arraysize '*' unless `extra` says otherwise. */

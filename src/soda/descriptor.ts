@@ -44,8 +44,14 @@ const interval = (
   };
 };
 
-/** The input parameters, with this dataset's ranges where the catalog knows them. */
-export function cutoutParams(dataset: PublishedDataset): ParamElement[] {
+/**
+ * The input parameters, with this dataset's ranges where the catalog knows them; the
+ * ID PARAM refs `idField` (the links table's ID, or a TAP result's DID column).
+ */
+export function cutoutParams(
+  dataset: Pick<PublishedDataset, 'coverage'>,
+  idField: string = LINKS_ID_FIELD,
+): ParamElement[] {
   const c = dataset.coverage ?? {};
   const radius = c.fov !== undefined ? c.fov / 2 : undefined;
   const field = c.ra !== undefined && c.dec !== undefined && radius !== undefined;
@@ -56,7 +62,7 @@ export function cutoutParams(dataset: PublishedDataset): ParamElement[] {
       arraysize: '*',
       ucd: 'meta.ref.url;meta.curation',
       // The value comes from the links row that names this descriptor (DataLink 1.1 §4.1).
-      ref: LINKS_ID_FIELD,
+      ref: idField,
       value: '',
       description: 'The publisher DID of the dataset of interest',
     },
@@ -118,9 +124,9 @@ export function cutoutParams(dataset: PublishedDataset): ParamElement[] {
 }
 
 /** SODA cutouts as a DataLink service: a #proc row per dataset. */
-export function sodaDatasetService(accessUrl: string): DatasetService {
+export function sodaDatasetService(): DatasetService {
   return {
-    linkFor(dataset: PublishedDataset): ServiceLink {
+    linkFor(dataset: PublishedDataset, baseUrl: string): ServiceLink {
       return {
         semantics: '#proc',
         description: `Cutout of the event list of observation ${dataset.obsId} (sky region, time, energy; EVENT_TYPE where the events have one), with its IRFs (SODA)`,
@@ -141,7 +147,7 @@ export function sodaDatasetService(accessUrl: string): DatasetService {
               datatype: 'char',
               arraysize: '*',
               ucd: 'meta.ref.url',
-              value: accessUrl,
+              value: `${baseUrl}/soda`,
             },
           ],
           groups: [{ name: 'inputParams', params: cutoutParams(dataset) }],

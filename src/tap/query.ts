@@ -8,6 +8,7 @@ import { type Engine, QueryCancelledError, type SqlValue } from '../engine/types
 import { type PublishedSchema, stcsOf } from '../schema/types.js';
 import type { FieldDescription, RowBatch, VotableDatatype } from '../votable/index.js';
 import { type ResultFormat, resolveFormat, writeResult } from './formats.js';
+import { describeResult } from './service-descriptors.js';
 import { TapError, type TapParameters } from './params.js';
 import {
   compileWithUploads,
@@ -42,6 +43,11 @@ export interface QueryService {
   readonly schema: PublishedSchema;
   readonly dialect: SqlDialect;
   readonly limits: ServiceLimits;
+  /**
+   * Public URL of the service answering: access_url values and the DataLink/SODA
+   * service descriptors of results are made under it (none without it).
+   */
+  readonly serviceUrl?: string;
 }
 
 /** A checked request: everything needed to run it. */
@@ -53,6 +59,8 @@ export interface PreparedQuery {
   readonly maxrec: number;
   /** TAP_UPLOAD tables, loaded for the query's run and dropped after. */
   readonly uploads: readonly PreparedUpload[];
+  /** Where the result's service descriptors point (QueryService.serviceUrl). */
+  readonly serviceUrl?: string;
 }
 
 const LANGUAGES = new Set(['ADQL', 'ADQL-2.0', 'ADQL-2.1']);
@@ -89,8 +97,24 @@ export function prepareQuery(service: QueryService, params: TapParameters): Prep
   const maxrec = parseMaxrec(params.get('MAXREC'), service.limits);
   const uploads = prepareUploads(params, service.limits.upload ?? DEFAULT_UPLOAD_LIMITS);
   try {
-    const compiled = compileWithUploads(adql, service.schema, service.dialect, maxrec + 1, uploads);
-    return { adql, sql: compiled.sql, columns: compiled.columns, format, maxrec, uploads };
+    const { serviceUrl } = service;
+    const compiled = compileWithUploads(
+      adql,
+      service.schema,
+      service.dialect,
+      maxrec + 1,
+      uploads,
+      serviceUrl,
+    );
+    return {
+      adql,
+      sql: compiled.sql,
+      columns: compiled.columns,
+      format,
+      maxrec,
+      uploads,
+      ...(serviceUrl !== undefined ? { serviceUrl } : {}),
+    };
   } catch (err) {
     if (err instanceof AdqlError) throw new TapError(400, err.message, { cause: err });
     throw err;
@@ -161,9 +185,15 @@ export async function runQuery(
       await release();
     }
   }
-  const written = writeResult(prepared.format, prepared.columns.map(fieldOf), rows(), {
+  const { fields, resources } = describeResult(
+    prepared.columns,
+    prepared.columns.map(fieldOf),
+    prepared.serviceUrl,
+  );
+  const written = writeResult(prepared.format, fields, rows(), {
     query: prepared.adql,
     overflow: () => overflow,
+    ...(resources.length > 0 ? { resources } : {}),
   });
   async function* body(): AsyncGenerator<Buffer> {
     try {

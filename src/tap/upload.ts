@@ -291,6 +291,7 @@ export function compileWithUploads(
   dialect: SqlDialect,
   maxRows: number,
   uploads: readonly PreparedUpload[],
+  serviceUrl?: string,
 ): { readonly sql: string; readonly columns: readonly ResultColumn[] } {
   const resolved = resolveAdql(parseAdql(adql), schema, { uploads: uploads.map((u) => u.visible) });
   const storedOf = new Map(uploads.map((u) => [u.visible, u.stored]));
@@ -305,7 +306,11 @@ export function compileWithUploads(
       });
     }
   }
-  return { sql: dialect.compile(resolved, { maxRows }), columns: resolved.columns };
+  const sql = dialect.compile(resolved, {
+    maxRows,
+    ...(serviceUrl !== undefined ? { serviceUrl } : {}),
+  });
+  return { sql, columns: resolved.columns };
 }
 
 /** Creates and fills the stored tables of a query's uploads. */

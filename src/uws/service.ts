@@ -121,8 +121,11 @@ export class JobService {
     await this.store.close();
   }
 
-  /** A new job; `owner` undefined makes a public job, seen and managed by anyone. */
-  async create(request: JobRequest, owner?: JobOwner): Promise<Job> {
+  /**
+   * A new job; `owner` undefined makes a public job, seen and managed by anyone.
+   * `serviceUrl` is the public URL the job was created through (its results' URLs).
+   */
+  async create(request: JobRequest, owner?: JobOwner, serviceUrl?: string): Promise<Job> {
     const now = new Date();
     const control = new Map<string, string>();
     const parameters: JobParameter[] = [];
@@ -142,6 +145,7 @@ export class JobService {
       runId: control.get('RUNID') ?? null,
       ownerId: owner?.id ?? null,
       ownerCredential: owner?.credential ?? null,
+      serviceUrl: serviceUrl ?? null,
       phase: 'PENDING',
       creationTime: now,
       startTime: null,

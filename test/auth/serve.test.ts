@@ -87,11 +87,7 @@ test('hearc serve with OIDC issuers, a token endpoint and hidden proprietary met
   const db = join(dir, 'catalog.duckdb');
   const port = await freePort();
   const address = `http://127.0.0.1:${port}`;
-  const ingest = [
-    ...['ingest', storeDir, '--db', db, '--collection', 'sim'],
-    '--base-url',
-    address,
-  ];
+  const ingest = ['ingest', storeDir, '--db', db, '--collection', 'sim'];
   const io = captureIo();
   assert.equal(
     await main([...ingest, '--proprietary-months', '1200', '--group', 'alpha'], io),

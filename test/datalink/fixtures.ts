@@ -67,14 +67,12 @@ export async function serveStore(
   const config: PublishConfig = {
     authority: 'test.hearc',
     collection,
-    baseUrl: address,
     accessMode: 'datalink',
     dataRights: 'public',
   };
   const app = await buildServer({
     engine,
     schema: servedSchema(publishedSchema),
-    baseUrl: address,
     productCacheDir: cacheDir,
   });
   t.after(async () => {

@@ -10,10 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { obscoreTable } from '../../src/obscore/schema.js';
 import { didOf, HESS_COLLECTION, serveStore } from '../datalink/fixtures.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
 import { requireChecker, requireGammapy, requireTestData } from '../helpers/env.js';
+import { tapRows } from '../helpers/tap.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CRAB_RUNS = ['23523', '23526', '23559', '23592'];
@@ -125,11 +125,12 @@ interface Report {
 test('gammapy builds the same observations from the DataLink links as from the original store', async (t) => {
   const store = requireTestData(t, 'hess-dl3-dr1');
   if (!store || !requireGammapy(t)) return;
-  const { address, engine } = await serveStore(t, store, HESS_COLLECTION);
-  const rows = await engine.selectRows(obscoreTable, {
-    column: 'obs_publisher_did',
-    values: CRAB_RUNS.map((id) => didOf(HESS_COLLECTION, id)),
-  });
+  const { address } = await serveStore(t, store, HESS_COLLECTION);
+  const dids = CRAB_RUNS.map((id) => `'${didOf(HESS_COLLECTION, id)}'`).join(', ');
+  const rows = await tapRows(
+    address,
+    `SELECT obs_id, access_url FROM ivoa.obscore WHERE obs_publisher_did IN (${dids})`,
+  );
   const accessUrls = Object.fromEntries(rows.map((r) => [String(r.obs_id), String(r.access_url)]));
   assert.deepEqual(Object.keys(accessUrls).sort(), CRAB_RUNS);
   for (const url of Object.values(accessUrls)) assert.ok(url.startsWith(`${address}/datalink?ID=`));

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { scanHdus } from '../../src/fits/index.js';
-import { obscoreTable } from '../../src/obscore/schema.js';
 import { didOf, serveStore, SIM_COLLECTION, simulatedStore } from '../datalink/fixtures.js';
 import { fetchLinks, parseLinks, withoutPreviews } from '../datalink/links-document.js';
 import { requireTestData } from '../helpers/env.js';
+import { tapRows } from '../helpers/tap.js';
 
 const DATALINK = 'application/x-votable+xml;content=datalink';
 
@@ -103,14 +103,14 @@ test('POST form, parameter names in any case, RESPONSEFORMAT, and DALI errors', 
 
 test('products hold only their HDUs, byte for byte, with the advertised content_length', async (t) => {
   const { dir, runs } = await simulatedStore(t);
-  const { address, cacheDir, engine } = await serveStore(t, dir, SIM_COLLECTION);
+  const { address, cacheDir } = await serveStore(t, dir, SIM_COLLECTION);
   const run = runs[0]!;
   const did = didOf(SIM_COLLECTION, run.obsId);
   // ObsCore's access_url is the DataLink URL of the dataset, and it works as it is.
-  const [obscore] = await engine.selectRows(obscoreTable, {
-    column: 'obs_publisher_did',
-    values: [did],
-  });
+  const [obscore] = await tapRows(
+    address,
+    `SELECT access_url FROM ivoa.obscore WHERE obs_publisher_did = '${did}'`,
+  );
   const before = parseLinks(await (await fetch(String(obscore!.access_url))).text());
   assert.equal(before[0]!.content_length, null, 'the event list is not built yet');
 

@@ -13,7 +13,6 @@ test('the server answers /health and VOSI availability over real HTTP', async (t
   await engine.ensureTables(catalogTables);
   const app = await buildServer({
     engine,
-    baseUrl: 'http://127.0.0.1',
     schema: servedSchema(publishedSchema),
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });

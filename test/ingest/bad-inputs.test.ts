@@ -20,7 +20,6 @@ import { tempDir } from '../helpers/tmp.js';
 const config = {
   authority: 'test.hearc',
   collection: 'sim',
-  baseUrl: 'http://localhost',
   accessMode: 'datalink',
   dataRights: 'public',
 } as const;

@@ -15,7 +15,6 @@ test('MAGIC point-like runs: RAD_MAX published, field of view from the events, U
   const report = await ingestDataStore(engine, dir, {
     authority: 'test.hearc',
     collection: 'magic',
-    baseUrl: 'http://localhost',
     accessMode: 'datalink',
     dataRights: 'public',
   });

@@ -4,6 +4,7 @@
  * and outsiders; an OIDC issuer whose JWKS is a local file, and the tokens an attacker
  * would try (expired, unknown key, alg none, tampered).
  */
+import { testService } from '../helpers/service.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -89,11 +90,9 @@ export async function securedStore(
     });
   });
   const address = `http://127.0.0.1:${port}`;
-  const baseUrl = options.baseUrl ?? address;
   const report = await ingestDataStore(engine, storeDir, {
     authority: 'test.hearc',
     collection: SIM_COLLECTION,
-    baseUrl,
     accessMode: 'datalink',
     dataRights: 'public',
   });
@@ -139,7 +138,7 @@ export async function securedStore(
   const app = await buildServer({
     engine,
     schema: servedSchema(publishedSchema),
-    baseUrl,
+    ...(options.baseUrl !== undefined ? { service: testService(options.baseUrl) } : {}),
     productCacheDir: join(dir, 'products'),
     auth: {
       clock: () => now,

@@ -116,16 +116,19 @@ print(json.dumps(dict(ids=[str(x) for x in t.array['obs_id']], status=status, un
     assert.match(job, /<uws:results\/>/);
     assert.equal(await text(`${jobUrl}/quote`), '');
     assert.equal(await text(`${jobUrl}/owner`), '');
-    assert.equal(await text(`${jobUrl}/executionduration`), '60');
+    // The service description's default execution duration of async jobs (an hour).
+    // The service description's default execution duration of async jobs (an hour).
+    assert.equal(await text(`${jobUrl}/executionduration`), '3600');
     assert.match(await text(`${jobUrl}/parameters`), /<uws:parameter id="responseformat">csv</);
     assert.equal((await fetch(`${jobUrl}/results/result`)).status, 404);
     assert.equal((await fetch(`${jobUrl}/error`)).status, 404);
 
     // Longer than the limit is cut to the limit; the 303 leads back to the job.
-    const duration = await post(`${jobUrl}/executionduration`, { EXECUTIONDURATION: '7200' });
+    const duration = await post(`${jobUrl}/executionduration`, { EXECUTIONDURATION: '100000' });
     assert.equal(duration.status, 303);
     assert.equal(duration.headers.get('location'), jobUrl);
-    assert.equal(await text(`${jobUrl}/executionduration`), '60');
+    // The service description's longest execution duration of async jobs (a day).
+    assert.equal(await text(`${jobUrl}/executionduration`), '86400');
     await post(`${jobUrl}/executionduration`, { EXECUTIONDURATION: '30' });
     assert.equal(await text(`${jobUrl}/executionduration`), '30');
     const when = '2031-01-02T03:04:05.000Z';

@@ -51,7 +51,7 @@ test('TAP_SCHEMA describes every served table and column, and republishing is id
 test('/tap/tables serves a VODataService tableset; single tables and detail=min too', async (t) => {
   const engine = await openEngine(join(tempDir(t), 'catalog.duckdb'));
   await engine.ensureTables(catalogTables);
-  const app = await buildServer({ engine, baseUrl: 'http://127.0.0.1', schema: served });
+  const app = await buildServer({ engine, schema: served });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   t.after(async () => {
     await app.close();

@@ -32,7 +32,6 @@ async function emptyServer(t: TestContext, limits: ServiceLimits): Promise<strin
   const app = await buildServer({
     engine,
     schema: servedSchema(publishedSchema),
-    baseUrl: 'http://127.0.0.1',
     limits,
   });
   t.after(async () => {

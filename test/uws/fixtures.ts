@@ -51,7 +51,6 @@ export async function simulatedCatalog(
   const report = await ingestDataStore(engine, store, {
     authority: 'test.hearc',
     collection: COLLECTION,
-    baseUrl: address,
     accessMode: 'datalink',
     dataRights: 'public',
   });
@@ -81,7 +80,6 @@ export async function listenAsync(
   const app = await buildServer({
     engine,
     schema: servedSchema(publishedSchema),
-    baseUrl: address,
     jobs: { ...jobs, timing: { reapIntervalMs: 200, ...jobs.timing } },
   });
   t.after(() => app.close());

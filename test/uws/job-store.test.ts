@@ -22,6 +22,7 @@ function job(jobId: string, phase: string, created: number, extra: Partial<Store
     runId: null,
     ownerId: null,
     ownerCredential: null,
+    serviceUrl: null,
     phase,
     creationTime: at(created),
     startTime: null,

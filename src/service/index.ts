@@ -1,0 +1,18 @@
+/** Who the service is: the description, its one loader, and the URLs made from it. */
+export {
+  type CollectionDescription,
+  collectionOf,
+  type ContactDescription,
+  DEFAULT_LIMITS_DESCRIPTION,
+  type ServiceDescription,
+  type ServiceLimitsDescription,
+} from './description.js';
+export {
+  ConfigError,
+  type ConfigOverrides,
+  DEFAULT_AUTHORITY,
+  loadServiceDescription,
+  type LoadConfigOptions,
+} from './config.js';
+export { SOFTWARE } from './software.js';
+export { baseUrlFor, ServiceUrls, type UrlRequest } from './urls.js';
