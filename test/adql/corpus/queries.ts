@@ -433,6 +433,23 @@ export const corpus: readonly CorpusQuery[] = [
     expect: [['20004'], ['20005']],
   },
 
+  // ---------------------------------------------------------------- tokens to the letter
+  {
+    name: 'a number followed by a name is a value and its alias; 2desc orders',
+    adql: 'SELECT id, 89x FROM hearc.sample WHERE id <= 3 ORDER BY 1desc',
+    ordered: true,
+    expect: [
+      [3, 89],
+      [2, 89],
+      [1, 89],
+    ],
+  },
+  {
+    name: 'a string literal continued across a comment and a newline',
+    adql: "SELECT id FROM hearc.sample WHERE name = 'al' -- first part\n  'pha' OR name = 'Be'\n'ta'",
+    expect: ids(1, 2),
+  },
+
   // ---------------------------------------------------------------- user-defined functions
   {
     name: 'ivo_healpix_index',
