@@ -508,7 +508,7 @@ class Resolver {
         this.annotations.relations.set(item, { alias, source: { kind: 'derived' } });
         const relation: Relation = {
           alias: item.alias,
-          label: item.alias ? quotedName(item.alias) : 'the subquery',
+          label: quotedName(item.alias),
           columns: outputs.map((o) => ({
             name: o.name,
             type: o.type,
