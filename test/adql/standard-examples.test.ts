@@ -342,6 +342,10 @@ const invalid: readonly { readonly query: string; readonly message: RegExp }[] =
   },
   { query: 'SELECT * FROM t JOIN u WHERE a = 1', message: /^JOIN needs a join condition/ },
   { query: 'SELECT * FROM (t JOIN u)', message: /^JOIN needs a join condition/ },
+  {
+    query: 'SELECT POINT(NULL, NULL, 1, 2) FROM t',
+    message: /POINT takes a longitude and a latitude .* not 4 values/,
+  },
   // WITH anywhere but at the start of the whole query
   ...[
     'SELECT * FROM t WHERE a IN (WITH x AS (SELECT a FROM t) SELECT a FROM x)',
