@@ -94,7 +94,8 @@ export interface TableReference {
 export interface DerivedTable {
   readonly kind: 'derivedTable';
   readonly query: Query;
-  readonly alias?: Identifier;
+  /** The grammar requires one: <derived_table> <correlation_specification>. */
+  readonly alias: Identifier;
   readonly at: SourcePosition;
 }
 

@@ -250,9 +250,12 @@ export abstract class SqlCompiler {
         if (item.type === 'CROSS' || (item.type === 'INNER' && !item.on && !pairs)) {
           return `(${left} CROSS JOIN ${right})`;
         }
+        // An outer join without ON or USING pairs every row (ADQL's join specification is optional).
         const on = pairs
           ? pairs.map(([l, r]) => `${this.binding(l)} = ${this.binding(r)}`).join(' AND ')
-          : this.condition(item.on as Expression);
+          : item.on
+            ? this.condition(item.on)
+            : 'TRUE';
         const type = item.type === 'INNER' ? 'INNER' : `${item.type} OUTER`;
         return `(${left} ${type} JOIN ${right} ON ${on})`;
       }

@@ -134,7 +134,8 @@ export function tokenize(source: string): Token[] {
       );
     }
     if (c === '"' || c === "'") {
-      const { value, end } = scanQuoted(source, i, start);
+      const { value, end } =
+        c === "'" ? scanString(source, i, start) : scanQuoted(source, i, start);
       if (value.includes('\u0000')) {
         throw new AdqlError('strings and names cannot contain the NUL character', start);
       }
@@ -163,6 +164,37 @@ export function tokenize(source: string): Token[] {
   }
   tokens.push({ kind: 'eof', text: '', upper: '', at: position(i), end: i });
   return tokens;
+}
+
+/** Offset of the first character at or after `i` that is not whitespace or a `--` comment. */
+function skipSeparators(source: string, i: number): number {
+  for (;;) {
+    while (i < source.length && isSpace(source[i] as string)) i++;
+    if (!source.startsWith('--', i)) return i;
+    const eol = source.indexOf('\n', i);
+    if (eol < 0) return source.length;
+    i = eol;
+  }
+}
+
+/**
+ * Reads a character string literal: 'part' followed by any further 'parts' separated
+ * only by whitespace or comments, which continue the same literal (SQL-92 §5.3,
+ * `<character string literal>`): 'qua' -- note, newline, 'tsch' is 'quatsch'.
+ */
+function scanString(
+  source: string,
+  i: number,
+  start: SourcePosition,
+): { value: string; end: number } {
+  let { value, end } = scanQuoted(source, i, start);
+  for (;;) {
+    const next = skipSeparators(source, end);
+    if (next === end || source[next] !== "'") return { value, end };
+    const part = scanQuoted(source, next, start);
+    value += part.value;
+    end = part.end;
+  }
 }
 
 /** Reads a '...' or "..." token starting at `i`, where a doubled quote stands for one. */
@@ -197,16 +229,21 @@ function scanNumber(
   start: SourcePosition,
   push: (kind: TokenKind, text: string, start: SourcePosition, end: number) => void,
 ): number {
+  // The longest literal wins and whatever follows starts a new token, as in SQL-92:
+  // 89x is 89 then x, 2desc is 2 then DESC, 1e is 1 then e, 0x is 0 then x.
   const digitsFrom = (k: number): number => {
     while (k < source.length && isDigit(source[k] as string)) k++;
     return k;
   };
   let j: number;
   let kind: TokenKind = 'integer';
-  if (source[i] === '0' && (source[i + 1] === 'x' || source[i + 1] === 'X')) {
-    j = i + 2;
-    while (j < source.length && isHexDigit(source[j] as string)) j++;
-    if (j === i + 2) throw new AdqlError("a hexadecimal literal needs digits after '0x'", start);
+  const hexEnd = (): number => {
+    let k = i + 2;
+    while (k < source.length && isHexDigit(source[k] as string)) k++;
+    return k;
+  };
+  if (source[i] === '0' && (source[i + 1] === 'x' || source[i + 1] === 'X') && hexEnd() > i + 2) {
+    j = hexEnd();
     kind = 'hex';
   } else {
     j = digitsFrom(i);
@@ -217,21 +254,12 @@ function scanNumber(
     if (source[j] === 'e' || source[j] === 'E') {
       let k = j + 1;
       if (source[k] === '+' || source[k] === '-') k++;
-      const end = digitsFrom(k);
-      if (end === k)
-        throw new AdqlError(`the exponent of '${source.slice(i, k)}' has no digits`, start);
-      kind = 'real';
-      j = end;
+      const exponentEnd = digitsFrom(k);
+      if (exponentEnd > k) {
+        kind = 'real';
+        j = exponentEnd;
+      }
     }
-  }
-  const next = source[j] ?? '';
-  if (isLetter(next) || next === '_') {
-    let k = j;
-    while (k < source.length && /[A-Za-z0-9_.]/.test(source[k] as string)) k++;
-    throw new AdqlError(
-      `'${source.slice(i, k)}' is not a valid number or name (names must start with a letter)`,
-      start,
-    );
   }
   push(kind, source.slice(i, j), start, j);
   return j;

@@ -4,8 +4,10 @@
  * COALESCE, IN_UNIT, OFFSET, user-defined functions). Output: a frozen syntax tree.
  *
  * Small extensions that real queries and the standard's own examples use: `%` as
- * modulo, CROSS JOIN, scalar subqueries, derived tables without an alias, TRUE/FALSE,
- * TIMESTAMP('...'), and one trailing semicolon.
+ * modulo, CROSS JOIN, scalar subqueries, TRUE/FALSE, TIMESTAMP('...'), and one
+ * trailing semicolon. Where the grammar is stricter than SQL engines (a correlation
+ * name on every subquery in FROM, WITH only at the start of the query, no geometry in
+ * `||` or comparisons, functions ADQL or the service defines) the parser holds to it.
  */
 import {
   type AggregateName,
@@ -29,17 +31,26 @@ import {
 } from './ast.js';
 import { AdqlError, type SourcePosition } from './errors.js';
 import { acceptsArgCount, builtinFunctions, describeArity } from './functions.js';
+import { findUserDefinedFunction, unknownFunction } from './udfs.js';
 import { isReserved } from './keywords.js';
 import { type Token, tokenize } from './lexer.js';
 
+export interface ParseOptions {
+  /**
+   * Names of user-defined functions declared beyond the service's own (TAPRegExt
+   * features-udf), e.g. to check queries meant for another service.
+   */
+  readonly functions?: Iterable<string>;
+}
+
 /** Parses one ADQL query; throws AdqlError with line and column on any syntax error. */
-export function parseAdql(text: string): Query {
-  return new Parser(tokenize(text)).parseStatement();
+export function parseAdql(text: string, options: ParseOptions = {}): Query {
+  return new Parser(tokenize(text), options).parseStatement();
 }
 
 /** Parses a single value expression (used by tests and tools). */
-export function parseAdqlExpression(text: string): Expression {
-  const parser = new Parser(tokenize(text));
+export function parseAdqlExpression(text: string, options: ParseOptions = {}): Expression {
+  const parser = new Parser(tokenize(text), options);
   return parser.parseStandaloneExpression();
 }
 
@@ -49,12 +60,42 @@ const comparisonOperators: ReadonlySet<string> = new Set(['=', '<>', '!=', '<', 
 const maxDepth = 200;
 /** Deepest syntax tree accepted (long chains of operators count): later stages recurse over it. */
 const maxTreeDepth = 1000;
+/** Most parts of a table name (catalog.schema.table) and of a column reference (… .column). */
+const maxTableNameParts = 3;
+
+/** The geometry an expression certainly is, from its form alone (columns are typed later). */
+function geometryForm(e: Expression): string | undefined {
+  switch (e.kind) {
+    case 'pointConstructor':
+      return 'a POINT';
+    case 'circleConstructor':
+      return 'a CIRCLE';
+    case 'boxConstructor':
+      return 'a BOX';
+    case 'polygonConstructor':
+      return 'a POLYGON';
+    case 'regionConstructor':
+      return 'a REGION';
+    case 'call':
+      return e.name === 'CENTROID' ? 'a POINT (CENTROID)' : undefined;
+    case 'cast':
+      return ['POINT', 'CIRCLE', 'POLYGON'].includes(e.target) ? `a ${e.target}` : undefined;
+    default:
+      return undefined;
+  }
+}
 
 class Parser {
   private pos = 0;
   private depth = 0;
+  private readonly declared: ReadonlySet<string>;
 
-  constructor(private readonly tokens: readonly Token[]) {}
+  constructor(
+    private readonly tokens: readonly Token[],
+    options: ParseOptions,
+  ) {
+    this.declared = new Set([...(options.functions ?? [])].map((f) => f.toLowerCase()));
+  }
 
   // ------------------------------------------------------------ token helpers
 
@@ -161,7 +202,8 @@ class Parser {
    * A dotted name: a.b.c. After a dot a reserved word is unambiguous and accepted as a
    * name (the standard's own crossmatch example uses t1.point).
    */
-  private dottedName(what: string): Identifier[] {
+  private dottedName(what: string, maxParts: number): Identifier[] {
+    const at = this.token.at;
     const parts = [this.identifier(what)];
     while (this.isSymbol('.') && this.peek().kind !== 'symbol') {
       this.pos++;
@@ -170,6 +212,13 @@ class Parser {
         this.pos++;
         parts.push(node({ name: t.text, delimited: false, at: t.at }));
       } else parts.push(this.identifier(what));
+    }
+    if (parts.length > maxParts) {
+      const form = ['catalog', 'schema', 'table', 'column'].slice(0, maxParts).join('.');
+      throw new AdqlError(
+        `'${parts.map((p) => (p.delimited ? `"${p.name}"` : p.name)).join('.')}' has ${parts.length} parts, but ${what} has at most ${maxParts} (${form})`,
+        at,
+      );
     }
     return parts;
   }
@@ -197,7 +246,7 @@ class Parser {
   parseStatement(): Query {
     const first = this.token;
     if (first.kind === 'eof') throw new AdqlError('the query is empty', first.at);
-    const query = this.checkTreeDepth(this.query());
+    const query = this.checkTreeDepth(this.query(true));
     this.acceptSymbol(';');
     const t = this.token;
     if (t.kind !== 'eof') {
@@ -217,10 +266,12 @@ class Parser {
     return expr;
   }
 
-  private query(): Query {
+  /** A query; only the whole query (`outermost`) may open with WITH (ADQL 2.1 <query_specification>). */
+  private query(outermost = false): Query {
     const at = this.token.at;
     this.enter(at);
     const withQueries: WithQuery[] = [];
+    if (this.isKeyword('WITH') && !outermost) throw this.misplacedWith();
     if (this.acceptKeyword('WITH')) {
       do withQueries.push(this.withQuery());
       while (this.acceptSymbol(','));
@@ -245,6 +296,13 @@ class Parser {
     }
     this.leave();
     return node({ kind: 'query', with: withQueries, body, orderBy, offset, at });
+  }
+
+  private misplacedWith(): AdqlError {
+    return new AdqlError(
+      'WITH may only open the whole query, not a subquery, a WITH query or an operand of UNION, EXCEPT or INTERSECT: move these WITH queries to the start',
+      this.token.at,
+    );
   }
 
   private withQuery(): WithQuery {
@@ -299,6 +357,7 @@ class Parser {
       this.expectSymbol(')', 'to close the parenthesised query');
       return inner;
     }
+    if (this.isKeyword('WITH')) throw this.misplacedWith();
     if (!this.isKeyword('SELECT')) throw this.unexpected('SELECT');
     return this.selectCore();
   }
@@ -352,7 +411,7 @@ class Parser {
       let ahead = 0;
       while (this.isNameToken(this.peek(ahead)) && this.isSymbol('.', this.peek(ahead + 1))) {
         if (this.isSymbol('*', this.peek(ahead + 2))) {
-          const qualifier = this.dottedName('a table name');
+          const qualifier = this.dottedName('a table name', maxTableNameParts);
           this.expectSymbol('.', 'before *');
           this.expectSymbol('*', 'after the table name');
           return node({ kind: 'allColumns', qualifier, at: t.at });
@@ -419,8 +478,13 @@ class Parser {
           do using.push(this.identifier('a column name'));
           while (this.acceptSymbol(','));
           this.expectSymbol(')', 'after the USING columns');
-        } else if (type !== undefined && type !== 'INNER') {
-          throw this.unexpected(`ON or USING after ${type} JOIN`);
+        } else if (type === undefined || type === 'INNER') {
+          // ADQL's join specification is optional only for outer joins; an inner join
+          // without a condition is a CROSS JOIN, and must say so.
+          throw new AdqlError(
+            `${type === undefined ? 'JOIN' : 'INNER JOIN'} needs a join condition: add ON <condition> or USING (<columns>), or write CROSS JOIN or NATURAL JOIN`,
+            at,
+          );
         }
       }
       left = node({ kind: 'join', type: type ?? 'INNER', natural, left, right, on, using, at });
@@ -437,6 +501,12 @@ class Parser {
         const query = this.query();
         this.expectSymbol(')', 'to close the subquery');
         const alias = this.optionalAlias();
+        if (!alias) {
+          throw new AdqlError(
+            'a subquery in FROM needs a correlation name: write (SELECT ...) AS name',
+            t.at,
+          );
+        }
         item = node({ kind: 'derivedTable', query, alias, at: t.at });
       } else {
         this.next();
@@ -447,7 +517,7 @@ class Parser {
       return item;
     }
     if (t.kind !== 'identifier' && t.kind !== 'delimited') throw this.unexpected('a table name', t);
-    const name = this.dottedName('a table name');
+    const name = this.dottedName('a table name', maxTableNameParts);
     const alias = this.optionalAlias();
     return node({ kind: 'table', name, alias, at: t.at });
   }
@@ -551,6 +621,7 @@ class Parser {
           after.at,
         );
       }
+      this.checkNotGeometry([left, right], `compared with '${t.text}'`, t.at);
       return node({
         kind: 'comparison',
         op,
@@ -572,6 +643,7 @@ class Parser {
       const low = this.concatenation();
       this.expectKeyword('AND', 'between the bounds of BETWEEN');
       const high = this.concatenation();
+      this.checkNotGeometry([left, low, high], 'compared with BETWEEN', op.at);
       return node({
         kind: 'between',
         negated,
@@ -593,6 +665,7 @@ class Parser {
       do list.push(this.value('in the IN list'));
       while (this.acceptSymbol(','));
       this.expectSymbol(')', 'to close the IN list');
+      this.checkNotGeometry([value, ...list], 'compared with IN', op.at);
       return node({ kind: 'in', negated, value, list, at: op.at });
     }
     if (this.isKeyword('LIKE') || this.isKeyword('ILIKE')) {
@@ -627,6 +700,19 @@ class Parser {
     return this.leftAssociative(['||'], () => this.additive());
   }
 
+  /** Geometries have no order and no equality in ADQL: CONTAINS, INTERSECTS, DISTANCE. */
+  private checkNotGeometry(operands: readonly Expression[], how: string, at: SourcePosition): void {
+    for (const e of operands) {
+      const geometry = geometryForm(e);
+      if (geometry) {
+        throw new AdqlError(
+          `${geometry} cannot be ${how}: geometries are compared with CONTAINS, INTERSECTS or DISTANCE`,
+          at,
+        );
+      }
+    }
+  }
+
   private additive(): Expression {
     return this.leftAssociative(['+', '-'], () => this.multiplicative());
   }
@@ -647,6 +733,16 @@ class Parser {
     ) {
       const t = this.next();
       const right = operand();
+      if (t.text === '||') {
+        for (const [side, e] of [
+          ['left', left],
+          ['right', right],
+        ] as const) {
+          const geometry = geometryForm(e);
+          if (geometry)
+            throw new AdqlError(`'||' joins strings, but its ${side} operand is ${geometry}`, t.at);
+        }
+      }
       left = node({
         kind: 'binary',
         op: t.text as ArithmeticOperator,
@@ -748,8 +844,11 @@ class Parser {
         return node({ kind: 'call', name: word, udf: false, args, at: t.at });
       }
       if (!isReserved(t.text)) {
+        const name = t.text.toLowerCase();
+        if (!findUserDefinedFunction(name) && !this.declared.has(name))
+          throw unknownFunction(name, t.at);
         const args = this.callArguments(t);
-        return node({ kind: 'call', name: t.text.toLowerCase(), udf: true, args, at: t.at });
+        return node({ kind: 'call', name, udf: true, args, at: t.at });
       }
     }
     if (isReserved(t.text)) {
@@ -770,7 +869,7 @@ class Parser {
 
   private columnReference(): Expression {
     const at = this.token.at;
-    const parts = this.dottedName('a column name');
+    const parts = this.dottedName('a column name', maxTableNameParts + 1);
     return node({ kind: 'column', parts, at });
   }
 
@@ -859,14 +958,24 @@ class Parser {
     return node({ kind: 'cast', operand, target, length, at: t.at });
   }
 
-  /** Splits off the deprecated coordinate-system string that may open a geometry constructor. */
-  private geometryArguments(t: Token): { coordSys?: Expression; args: Expression[] } {
+  /**
+   * Splits off the deprecated coordinate-system argument that may open a geometry
+   * constructor: a string, or NULL when the count of arguments shows it is there
+   * (`withCoordSys`: POINT(NULL, ra, dec) has 3 arguments, POINT(ra, dec) 2).
+   */
+  private geometryArguments(
+    t: Token,
+    withCoordSys: (count: number) => boolean,
+  ): { coordSys?: Expression; args: Expression[] } {
     const all = this.callArguments(t);
-    return all[0]?.kind === 'string' ? { coordSys: all[0], args: all.slice(1) } : { args: all };
+    const first = all[0];
+    const isCoordSys =
+      first?.kind === 'string' || (first?.kind === 'null' && withCoordSys(all.length));
+    return isCoordSys ? { coordSys: first, args: all.slice(1) } : { args: all };
   }
 
   private point(t: Token): Expression {
-    const { coordSys, args } = this.geometryArguments(t);
+    const { coordSys, args } = this.geometryArguments(t, (n) => n === 3);
     if (args.length !== 2) {
       throw new AdqlError(
         `POINT takes a longitude and a latitude (and optionally a coordinate system first), not ${args.length} values`,
@@ -897,7 +1006,7 @@ class Parser {
   }
 
   private circle(t: Token): Expression {
-    const { coordSys, args } = this.geometryArguments(t);
+    const { coordSys, args } = this.geometryArguments(t, (n) => n === 4);
     const center = this.center(
       t,
       args,
@@ -909,7 +1018,7 @@ class Parser {
   }
 
   private box(t: Token): Expression {
-    const { coordSys, args } = this.geometryArguments(t);
+    const { coordSys, args } = this.geometryArguments(t, (n) => n === 5);
     const center = this.center(
       t,
       args,
@@ -921,7 +1030,8 @@ class Parser {
   }
 
   private polygon(t: Token): Expression {
-    const { coordSys, args } = this.geometryArguments(t);
+    // NULL then an even number of coordinates (at least 3 pairs).
+    const { coordSys, args } = this.geometryArguments(t, (n) => n >= 7 && n % 2 === 1);
     const numeric = args.some(
       (a) => a.kind === 'number' || (a.kind === 'unary' && a.operand.kind === 'number'),
     );

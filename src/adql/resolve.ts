@@ -35,7 +35,8 @@ import {
   unaryType,
 } from './annotate.js';
 import { AdqlError, type SourcePosition } from './errors.js';
-import { findUserDefinedFunction, userDefinedFunctions } from './udfs.js';
+import { findUserDefinedFunction, unknownFunction } from './udfs.js';
+import { suggestion } from './suggest.js';
 import {
   kindOf,
   type ResultColumn,
@@ -187,41 +188,6 @@ interface ExpressionContext {
 /** A regular identifier matches case-insensitively; a delimited one exactly. */
 export function matchesName(id: Identifier, actual: string): boolean {
   return id.delimited ? id.name === actual : id.name.toLowerCase() === actual.toLowerCase();
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      row[j] = Math.min(
-        above + 1,
-        (row[j - 1] as number) + 1,
-        diagonal + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
-}
-
-/** "; did you mean 'x'?" for the closest candidate, or nothing. */
-export function suggestion(wanted: string, candidates: Iterable<string>): string {
-  if (wanted.length > 64) return '';
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  const w = wanted.toLowerCase();
-  for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  const limit = Math.max(1, Math.floor(w.length / 3));
-  return best !== undefined && bestDistance <= limit ? `; did you mean '${best}'?` : '';
 }
 
 const quotedName = (id: Identifier): string => (id.delimited ? `"${id.name}"` : id.name);
@@ -542,7 +508,7 @@ class Resolver {
         this.annotations.relations.set(item, { alias, source: { kind: 'derived' } });
         const relation: Relation = {
           alias: item.alias,
-          label: item.alias ? quotedName(item.alias) : 'the subquery',
+          label: quotedName(item.alias),
           columns: outputs.map((o) => ({
             name: o.name,
             type: o.type,
@@ -832,13 +798,7 @@ class Resolver {
       case 'binary':
         return arithmeticType(e.op, sub(e.left), sub(e.right), e.at);
       case 'call': {
-        if (e.udf && !findUserDefinedFunction(e.name)) {
-          const known = userDefinedFunctions.map((f) => f.name);
-          throw new AdqlError(
-            `unknown function '${e.name}'${suggestion(e.name, known) || `; the functions this service adds to ADQL are ${known.join(', ')}`}`,
-            e.at,
-          );
-        }
+        if (e.udf && !findUserDefinedFunction(e.name)) throw unknownFunction(e.name, e.at);
         const aggregate = e.udf && findUserDefinedFunction(e.name)?.aggregate === true;
         const inner = aggregate ? this.enterAggregate(e.name, e.at, context) : context;
         return callType(

@@ -3,6 +3,9 @@
  * TAPRegExt's `ivo://ivoa.net/std/TAPRegExt#features-udf` (form = signature).
  * Every dialect implements each of them with the same results.
  */
+import { AdqlError, type SourcePosition } from './errors.js';
+import { builtinFunctions } from './functions.js';
+import { suggestion } from './suggest.js';
 import { type ValueKind, type ValueType, types } from './types.js';
 
 export interface UdfParameter {
@@ -115,6 +118,18 @@ export function findUserDefinedFunction(name: string): UserDefinedFunction | und
 }
 
 /** The TAPRegExt form, e.g. `ivo_hasword(haystack TEXT, needle TEXT) -> INTEGER`. */
+/** The error for a call to a function that is neither ADQL's nor one this service declares. */
+export function unknownFunction(name: string, at: SourcePosition): AdqlError {
+  const own = userDefinedFunctions.map((f) => f.name);
+  const hint =
+    suggestion(name, [...own, ...[...builtinFunctions.keys()].map((n) => n.toLowerCase())]) ||
+    `; the functions this service adds to ADQL are ${own.join(', ')}`;
+  return new AdqlError(
+    `unknown function '${name}' (neither an ADQL function nor one this service declares)${hint}`,
+    at,
+  );
+}
+
 export function udfSignature(f: UserDefinedFunction): string {
   const params = f.parameters.map((p) => `${p.name} ${p.adqlType}`).join(', ');
   return `${f.name}(${params}) -> ${f.returnTypeName}`;

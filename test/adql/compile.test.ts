@@ -4,7 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { adqlLanguageFeatures, compileAdql, userDefinedFunctions } from '../../src/adql/index.js';
+import {
+  AdqlError,
+  adqlLanguageFeatures,
+  compileAdql,
+  userDefinedFunctions,
+} from '../../src/adql/index.js';
 import { duckDbDialect } from '../../src/engine/dialect/duckdb.js';
 import { postgresDialect } from '../../src/engine/dialect/postgres.js';
 import { testSchema } from './fixtures.js';
@@ -223,4 +228,70 @@ test('the declared language features include every UDF signature in TAPRegExt fo
     (g) => g.type === 'ivo://ivoa.net/std/TAPRegExt#features-adqlgeo',
   );
   assert.equal(geo?.features.length, 12);
+});
+
+test('an outer join without a join specification pairs every row on both engines', () => {
+  for (const compile of [duck, pg]) {
+    assert.match(
+      compile('SELECT a.id FROM hearc.sample AS a LEFT OUTER JOIN ivoa.obscore AS o'),
+      /\("hearc"\."sample" AS "t1" LEFT OUTER JOIN "ivoa"\."obscore" AS "t2" ON TRUE\)/,
+    );
+    assert.match(
+      compile('SELECT a.id FROM (hearc.sample AS a FULL JOIN ivoa.obscore AS o)'),
+      /FULL OUTER JOIN "ivoa"\."obscore" AS "t2" ON TRUE\)/,
+    );
+  }
+});
+
+test('a NULL coordinate system is dropped like a string one on both engines', () => {
+  for (const compile of [duck, pg]) {
+    assert.equal(
+      compile('SELECT POINT(NULL, ra, dec) FROM hearc.sample'),
+      compile("SELECT POINT('ICRS', ra, dec) FROM hearc.sample"),
+    );
+    assert.equal(
+      compile('SELECT CIRCLE(NULL, ra, dec, 1), BOX(NULL, ra, dec, 1, 2) FROM hearc.sample'),
+      compile("SELECT CIRCLE('', ra, dec, 1), BOX('', ra, dec, 1, 2) FROM hearc.sample"),
+    );
+  }
+});
+
+test('a number followed by a name and a continued string compile as one value each', () => {
+  for (const compile of [duck, pg]) {
+    assert.match(compile('SELECT 89x FROM hearc.sample'), /^SELECT 89 AS "x" FROM/);
+    assert.match(
+      compile("SELECT id FROM hearc.sample WHERE name = 'qua' -- c\n'tsch' ORDER BY 1desc"),
+      /= 'quatsch'\) ORDER BY 1 DESC/,
+    );
+  }
+});
+
+test('queries invalid by the grammar fail before any SQL is made, on both engines', () => {
+  const invalid: readonly [string, RegExp][] = [
+    ["SELECT s_region || 'x' FROM ivoa.obscore", /right operand|left operand/],
+    ["SELECT POINT(s_ra, s_dec) || 'x' FROM ivoa.obscore", /'\|\|' joins strings/],
+    ['SELECT * FROM hearc.sample WHERE pos = POINT(1, 2)', /cannot be compared with '='/],
+    ['SELECT * FROM hearc.sample WHERE pos = pos', /geometries cannot be compared/],
+    ['SELECT nope(id) FROM hearc.sample', /unknown function 'nope'/],
+    ['SELECT a.b.hearc.sample.id FROM hearc.sample', /has 5 parts/],
+    ['SELECT * FROM (SELECT id FROM hearc.sample)', /needs a correlation name/],
+    ['SELECT * FROM hearc.sample INNER JOIN ivoa.obscore', /INNER JOIN needs a join condition/],
+    [
+      'SELECT * FROM hearc.sample WHERE id IN (WITH w AS (SELECT id FROM hearc.sample) SELECT id FROM w)',
+      /WITH may only open the whole query/,
+    ],
+  ];
+  for (const compile of [duck, pg]) {
+    for (const [query, message] of invalid) {
+      assert.throws(
+        () => compile(query),
+        (err: unknown) => {
+          assert.ok(err instanceof AdqlError, query);
+          assert.match(err.message, message, query);
+          assert.match(err.message, /\(line \d+, column \d+\)$/, query);
+          return true;
+        },
+      );
+    }
+  }
 });

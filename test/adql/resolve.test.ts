@@ -118,11 +118,11 @@ test('unknown names get a suggestion and a position', () => {
   rejects('SELECT obscore.s_ra FROM ivoa.obscore AS o', /unknown table 'obscore'/);
   rejects(
     'SELECT ivo_hasword2(obs_id, 1) FROM ivoa.obscore',
-    /unknown function 'ivo_hasword2'; did you mean 'ivo_hasword'\?/,
+    /unknown function 'ivo_hasword2' \(neither an ADQL function nor one this service declares\); did you mean 'ivo_hasword'\?/,
   );
   rejects(
     'SELECT wfau_align() FROM ivoa.obscore',
-    /unknown function 'wfau_align'; the functions this service adds to ADQL are ivo_healpix_index/,
+    /unknown function 'wfau_align' \(neither an ADQL function nor one this service declares\); the functions this service adds to ADQL are ivo_healpix_index/,
   );
 });
 

@@ -222,6 +222,32 @@ export const corpus: readonly CorpusQuery[] = [
     adql: 'SELECT a.id, b.id FROM hearc.sample AS a CROSS JOIN hearc.sample AS b, ivoa.obscore_hea AS h WHERE a.id < 3 AND b.id > 8 AND h.ev_xel > 6000',
   },
   {
+    name: 'LEFT OUTER JOIN without a join specification keeps left rows (empty right side)',
+    adql: 'SELECT a.id, b.id FROM hearc.sample AS a LEFT OUTER JOIN (SELECT id FROM hearc.sample WHERE id > 100) AS b WHERE a.id <= 2',
+    expect: [
+      [1, null],
+      [2, null],
+    ],
+  },
+  {
+    name: 'RIGHT JOIN without a join specification pairs every row',
+    adql: 'SELECT a.id, b.id FROM hearc.sample AS a RIGHT JOIN hearc.sample AS b WHERE a.id <= 2 AND b.id <= 2',
+    expect: [
+      [1, 1],
+      [1, 2],
+      [2, 1],
+      [2, 2],
+    ],
+  },
+  {
+    name: 'FULL OUTER JOIN without a specification, parenthesised, joined again',
+    adql: 'SELECT a.id, b.id, c.id FROM (hearc.sample AS a FULL OUTER JOIN (SELECT id FROM hearc.sample WHERE id > 100) AS b) LEFT JOIN hearc.sample AS c ON c.id = a.id + 1 WHERE a.id IN (1, 10)',
+    expect: [
+      [1, null, 2],
+      [10, null, null],
+    ],
+  },
+  {
     name: 'crossmatch with DISTANCE (preferred syntax)',
     adql: 'SELECT s.id, o.obs_id FROM hearc.sample AS s JOIN ivoa.obscore AS o ON DISTANCE(s.ra, s.dec, o.s_ra, o.s_dec) < 1',
     expect: [
@@ -431,6 +457,32 @@ export const corpus: readonly CorpusQuery[] = [
     name: 'observations in a polygon across RA 0',
     adql: 'SELECT obs_id FROM ivoa.obscore WHERE 1 = CONTAINS(POINT(s_ra, s_dec), POLYGON(359, -1, 1, -1, 1, 1, 359, 1))',
     expect: [['20004'], ['20005']],
+  },
+
+  // ---------------------------------------------------------------- tokens to the letter
+  {
+    name: 'a number followed by a name is a value and its alias; 2desc orders',
+    adql: 'SELECT id, 89x FROM hearc.sample WHERE id <= 3 ORDER BY 1desc',
+    ordered: true,
+    expect: [
+      [3, 89],
+      [2, 89],
+      [1, 89],
+    ],
+  },
+  {
+    name: 'a string literal continued across a comment and a newline',
+    adql: "SELECT id FROM hearc.sample WHERE name = 'al' -- first part\n  'pha' OR name = 'Be'\n'ta'",
+    expect: ids(1, 2),
+  },
+
+  {
+    name: 'geometry constructors with a NULL coordinate system',
+    adql: 'SELECT id, COORD1(POINT(NULL, ra, dec)), COORD2(POINT(NULL, ra, dec)) FROM hearc.sample WHERE 1 = CONTAINS(POINT(NULL, ra, dec), CIRCLE(NULL, 10, 20, 1)) AND 1 = INTERSECTS(BOX(NULL, 10, 20, 2, 2), POLYGON(NULL, 9, 19, 11, 19, 10, 21))',
+    expect: [
+      [1, 10, 20],
+      [10, 10.5, 20.5],
+    ],
   },
 
   // ---------------------------------------------------------------- user-defined functions
