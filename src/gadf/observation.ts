@@ -15,19 +15,11 @@ import {
 } from '../fits/index.js';
 import type { HduLocation, ObservationEntry } from './datastore.js';
 import { GadfError } from './errors.js';
+import { EventList, type HduRef } from './event-list.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
 import { type PsfContainment, psfContainment } from './psf.js';
 import { numberOf, stringOf, type TableRow } from './table.js';
-import { type TimeReference, metToMjdUtc, timeReferenceOf } from './time.js';
-
-const TEV_PER_UNIT: Readonly<Record<string, number>> = {
-  TeV: 1,
-  GeV: 1e-3,
-  MeV: 1e-6,
-  keV: 1e-9,
-  eV: 1e-12,
-  PeV: 1e3,
-};
+import { type TimeReference, metToMjdUtc } from './time.js';
 
 /** Files up to this size are read whole; larger ones are streamed HDU by HDU. */
 const IN_MEMORY_FILE_LIMIT = 256 * 1024 * 1024;
@@ -318,8 +310,8 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   if (!events) throw new GadfError(`observation ${entry.obsId} has no events HDU in the index`);
 
   const files: SourceFile[] = [];
-  const access = new Map<string, FileAccess>();
-  for (const path of new Set(entry.hdus.map((h) => h.path))) {
+  const paths = new Set(entry.hdus.map((h) => h.path));
+  for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
     const location = entry.hdus.find((h) => h.path === path);
     if (!info?.isFile()) {
@@ -330,19 +322,28 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
       size: info.size,
       mtimeMs: info.mtimeMs,
     });
-    access.set(path, await openFileAccess(path, info.size));
   }
-  const fileOf = (location: HduLocation): FileAccess => access.get(location.path) as FileAccess;
-
-  const eventsFile = fileOf(events);
-  const header = eventsFile.header(events.hduName);
-  const path = events.path;
-  const columns = columnNames(header);
-  for (const required of ['ENERGY', 'RA', 'DEC', 'TIME']) {
-    if (!columns.has(required)) {
-      throw new GadfError(`EVENTS table (HDU '${events.hduName}') has no ${required} column`, path);
+  // IRF files are opened when an IRF in them is described.
+  const access = new Map<string, Promise<FileAccess>>();
+  const fileOf = (location: HduLocation): Promise<FileAccess> => {
+    let opened = access.get(location.path);
+    if (!opened) {
+      const size = files.find((f) => f.relativePath === location.relativePath)?.size ?? Infinity;
+      opened = openFileAccess(location.path, size);
+      access.set(location.path, opened);
     }
-  }
+    return opened;
+  };
+
+  const at = (h: HduLocation | undefined): HduRef | undefined =>
+    h && { path: h.path, hdu: h.hduName };
+  const list = await EventList.open(at(events)!, {
+    gti: at(entry.hdus.find((h) => h.type === 'gti')),
+    pointing: at(entry.hdus.find((h) => h.type === 'pointing')),
+  });
+  list.require();
+  const header = list.header;
+  const path = events.path;
   const index = entry.index;
   const obsIdInFile = header.get('OBS_ID');
   if (obsIdInFile !== undefined && String(obsIdInFile).trim() !== entry.obsId) {
@@ -352,55 +353,37 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     );
   }
 
-  const timeRef = timeReferenceOf(header);
-  if (!timeRef) {
-    throw new GadfError('EVENTS header has no MJDREFI/MJDREFF (or MJDREF): required by GADF', path);
-  }
-  const tstart = requireNumber(header, 'TSTART', numberOf(index?.TSTART), path);
-  const tstop = requireNumber(header, 'TSTOP', numberOf(index?.TSTOP), path);
+  const timeRef = list.time.reference;
+  const tstart = list.start ?? requireNumber(header, 'TSTART', numberOf(index?.TSTART), path);
+  const tstop = list.stop ?? requireNumber(header, 'TSTOP', numberOf(index?.TSTOP), path);
 
-  const gtiLocation = entry.hdus.find((h) => h.type === 'gti');
-  let gtis: [number, number][] = [[tstart, tstop]];
-  if (gtiLocation) {
-    const table = await fileOf(gtiLocation).table(gtiLocation.hduName);
-    const starts = numericValues(table, 'START');
-    const stops = numericValues(table, 'STOP');
-    gtis = Array.from({ length: starts.length }, (_, i) => [
-      starts[i] as number,
-      stops[i] as number,
-    ]);
-  }
+  const gtis = (await list.goodTimeIntervals())?.intervals ?? [[tstart, tstop] as const];
   const gtiSum = gtis.reduce((sum, [a, b]) => sum + (b - a), 0);
   const ontime = optionalNumber(header, 'ONTIME', index) ?? gtiSum;
   const deadcGiven = optionalNumber(header, 'DEADC', index);
   const livetime = optionalNumber(header, 'LIVETIME', index) ?? ontime * (deadcGiven ?? 1);
   const deadc = deadcGiven ?? (ontime > 0 ? livetime / ontime : 1);
 
-  let raPnt = optionalNumber(header, 'RA_PNT', index);
-  let decPnt = optionalNumber(header, 'DEC_PNT', index);
-  const pointing = entry.hdus.find((h) => h.type === 'pointing');
-  if ((raPnt === undefined || decPnt === undefined) && pointing) {
-    const table = await fileOf(pointing).table(pointing.hduName);
-    raPnt = numericValues(table, 'RA_PNT')[0];
-    decPnt = numericValues(table, 'DEC_PNT')[0];
-  }
-  if (raPnt === undefined || decPnt === undefined) {
+  const pointing = await list.pointing({
+    ra: numberOf(index?.RA_PNT),
+    dec: numberOf(index?.DEC_PNT),
+  });
+  if (pointing.mode === 'none') {
     throw new GadfError(
       'no pointing: RA_PNT/DEC_PNT are neither in the EVENTS header, the obs-index nor a POINTING HDU',
       path,
     );
   }
+  const { ra: raPnt, dec: decPnt } = pointing;
 
   let eventCount = 0;
   let energyMin = Infinity;
   let energyMax = -Infinity;
   let maxOffset = 0;
   const offsets = new OffsetHistogram();
-  for await (const batch of eventsFile.batches(events.hduName, ['RA', 'DEC', 'ENERGY'])) {
-    const ra = numericValues(batch, 'RA');
-    const dec = numericValues(batch, 'DEC');
-    const energy = numericValues(batch, 'ENERGY');
-    for (let i = 0; i < batch.rowCount; i++) {
+  for await (const batch of list.batches(['ra', 'dec', 'energy'])) {
+    const { ra, dec, energy } = batch;
+    for (let i = 0; i < batch.count; i++) {
       const e = energy[i] as number;
       if (e < energyMin) energyMin = e;
       if (e > energyMax) energyMax = e;
@@ -408,12 +391,8 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
       if (offset > maxOffset) maxOffset = offset;
       offsets.add(offset);
     }
-    eventCount += batch.rowCount;
+    eventCount += batch.count;
   }
-  const energyUnit = (header.getString('EUNIT') ?? 'TeV').trim();
-  const toTeV = TEV_PER_UNIT[energyUnit];
-  if (toTeV === undefined)
-    throw new GadfError(`energy unit '${energyUnit}' is not supported`, path);
 
   const geolon = optionalNumber(header, 'GEOLON', index);
   const geolat = optionalNumber(header, 'GEOLAT', index);
@@ -440,7 +419,7 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   const irfs: IrfComponent[] = [];
   for (const location of entry.hdus) {
     if (['events', 'gti', 'pointing'].includes(location.type)) continue;
-    irfs.push(await describeIrf(fileOf(location), location));
+    irfs.push(await describeIrf(await fileOf(location), location));
   }
 
   return {
@@ -473,8 +452,8 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     deadc,
     gtis,
     eventCount,
-    energyMin: eventCount > 0 ? energyMin * toTeV : NaN,
-    energyMax: eventCount > 0 ? energyMax * toTeV : NaN,
+    energyMin: eventCount > 0 ? energyMin : NaN,
+    energyMax: eventCount > 0 ? energyMax : NaN,
     maxOffset,
     offset99: offsets.quantile(0.99),
     nTels: optionalNumber(header, 'N_TELS', index),

@@ -14,7 +14,7 @@ import {
   buildBinTable,
   writeFits,
 } from '../fits/index.js';
-import { angularSeparation, equatorialToHorizontal, offsetPosition } from '../gadf/geometry.js';
+import { angularSeparation, equatorialToHorizontal, offsetPosition } from '../gadf/index.js';
 import { Random } from './random.js';
 
 export interface SimulateOptions {
