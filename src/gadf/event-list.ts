@@ -118,8 +118,11 @@ const refersTo = (ref: HduRef, hdu: HduSummary): boolean =>
     : hdu.name.toUpperCase() === ref.hdu.trim().toUpperCase() ||
       (hdu.index === 0 && ref.hdu.trim().toUpperCase() === 'PRIMARY');
 
-/** Reads a file's headers and keeps the HDUs `refs` name (EVENTS only when small), stopping after the last. */
-async function scanFor(path: string, refs: readonly HduRef[]): Promise<ScannedFile> {
+/**
+ * One pass over a file: its headers, and the tables `refs` name in it (EVENTS only when
+ * small), stopping after the last; EventList.fromScan opens an event list from it.
+ */
+export async function scanFor(path: string, refs: readonly HduRef[]): Promise<ScannedFile> {
   const wanted = refs.filter((r) => r.path === path);
   return scanFile(path, {
     keep: (h) =>
@@ -262,7 +265,8 @@ export class EventList {
     );
   }
 
-  private static fromScan(
+  /** An event list from a pass of scanFor over its EVENTS file that named `events` and `related`. */
+  static fromScan(
     scanned: ScannedFile,
     events: HduRef,
     related: { readonly gti?: HduRef; readonly pointing?: HduRef },

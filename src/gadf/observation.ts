@@ -4,25 +4,14 @@
  * and a description of each IRF component. Large event lists are streamed.
  */
 import { stat } from 'node:fs/promises';
-import {
-  type BinTableHdu,
-  type FitsFile,
-  type Header,
-  type RowBatch,
-  openBinTableStream,
-  readFits,
-  scanHdus,
-} from '../fits/index.js';
+import { BinTableHdu, type Header, type RowBatch, type ScannedFile } from '../fits/index.js';
 import type { HduLocation, ObservationEntry } from './datastore.js';
 import { GadfError } from './errors.js';
-import { EventList, type HduRef } from './event-list.js';
+import { EventList, type HduRef, scanFor } from './event-list.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
 import { type PsfContainment, psfContainment } from './psf.js';
 import { numberOf, stringOf, type TableRow } from './table.js';
 import { type TimeReference, metToMjdUtc } from './time.js';
-
-/** Files up to this size are read whole; larger ones are streamed HDU by HDU. */
-const IN_MEMORY_FILE_LIMIT = 256 * 1024 * 1024;
 
 export type Enclosure = 'full-enclosure' | 'point-like';
 
@@ -116,61 +105,14 @@ class OffsetHistogram {
   }
 }
 
-/** The HDUs of one file, whether read whole or streamed. */
-interface FileAccess {
-  header(hduName: string): Header;
-  hduSize(hduName: string): number;
-  /** All rows of a small table. */
-  table(hduName: string): Promise<RowBatch>;
-  /** Batches of rows of a possibly large table, only the named columns. */
-  batches(hduName: string, columns: readonly string[]): AsyncIterable<RowBatch>;
-}
-
-function dataByteLength(header: Header): number {
-  const naxis = header.getInteger('NAXIS') ?? 0;
-  if (naxis === 0) return 0;
-  let elements = 1;
-  for (let i = 1; i <= naxis; i++) elements *= header.getInteger(`NAXIS${i}`) ?? 0;
-  const bitpix = Math.abs(header.getInteger('BITPIX') ?? 8);
-  return (
-    (bitpix / 8) *
-    (header.getInteger('GCOUNT') ?? 1) *
-    ((header.getInteger('PCOUNT') ?? 0) + elements)
-  );
-}
-
-const padded = (n: number): number => Math.ceil(n / 2880) * 2880;
-
-class InMemoryFile implements FileAccess {
-  constructor(private readonly file: FitsFile) {}
-  private hdu(name: string): BinTableHdu {
-    return this.file.bintable(name);
-  }
-  header(name: string): Header {
-    return this.file.hdu(name).header;
-  }
-  hduSize(name: string): number {
-    const header = this.header(name);
-    return header.toBytes().length + padded(dataByteLength(header));
-  }
-  async table(name: string): Promise<RowBatch> {
-    return this.hdu(name).readRows();
-  }
-  async *batches(name: string): AsyncIterable<RowBatch> {
-    yield this.hdu(name).readRows();
-  }
-}
-
-class StreamedFile implements FileAccess {
-  private constructor(
+/** The HDUs of one file, from one pass that kept the tables the index names. */
+class FileAccess {
+  constructor(
+    private readonly scanned: ScannedFile,
     private readonly path: string,
-    private readonly summaries: Awaited<ReturnType<typeof scanHdus>>,
   ) {}
-  static async open(path: string): Promise<StreamedFile> {
-    return new StreamedFile(path, await scanHdus(path));
-  }
   private summary(name: string) {
-    const found = this.summaries.find((s) => s.name.toUpperCase() === name.toUpperCase());
+    const found = this.scanned.hdus.find((s) => s.name.toUpperCase() === name.toUpperCase());
     if (!found) throw new GadfError(`has no HDU named '${name}'`, this.path);
     return found;
   }
@@ -180,23 +122,13 @@ class StreamedFile implements FileAccess {
   hduSize(name: string): number {
     return this.summary(name).hduByteLength;
   }
-  async table(name: string): Promise<RowBatch> {
-    const stream = await openBinTableStream(this.path, name, {
-      batchRows: Number.MAX_SAFE_INTEGER,
-    });
-    for await (const batch of stream.batches) return batch;
-    throw new GadfError(`HDU '${name}' has no rows`, this.path);
+  /** All rows of a small table. */
+  table(name: string): RowBatch {
+    const kept = this.scanned.kept.get(this.summary(name).index);
+    if (!(kept instanceof BinTableHdu))
+      throw new GadfError(`HDU '${name}' is not a binary table`, this.path);
+    return kept.readRows();
   }
-  async *batches(name: string, columns: readonly string[]): AsyncIterable<RowBatch> {
-    const stream = await openBinTableStream(this.path, name, { batchRows: 65536, columns });
-    yield* stream.batches;
-  }
-}
-
-async function openFileAccess(path: string, size: number): Promise<FileAccess> {
-  return size <= IN_MEMORY_FILE_LIMIT
-    ? new InMemoryFile(await readFits(path))
-    : StreamedFile.open(path);
 }
 
 function numericValues(batch: RowBatch, column: string): ArrayLike<number> {
@@ -250,7 +182,7 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
         ? 'full-enclosure'
         : undefined;
   const columns = columnNames(header);
-  const table = await access.table(location.hduName);
+  const table = access.table(location.hduName);
   const energyLo = columns.has('ENERG_LO') ? rangeOf(table, 'ENERG_LO')?.[0] : undefined;
   const energyHi = columns.has('ENERG_HI') ? rangeOf(table, 'ENERG_HI')?.[1] : undefined;
   let offsetMax: number | undefined;
@@ -323,23 +255,21 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
       mtimeMs: info.mtimeMs,
     });
   }
-  // IRF files are opened when an IRF in them is described.
-  const access = new Map<string, Promise<FileAccess>>();
-  const fileOf = (location: HduLocation): Promise<FileAccess> => {
-    let opened = access.get(location.path);
-    if (!opened) {
-      const size = files.find((f) => f.relativePath === location.relativePath)?.size ?? Infinity;
-      opened = openFileAccess(location.path, size);
-      access.set(location.path, opened);
-    }
-    return opened;
+  // One pass per file: its headers and every table the index names in it.
+  const at = (h: HduLocation): HduRef => ({ path: h.path, hdu: h.hduName });
+  const scans = new Map<string, ScannedFile>();
+  for (const path of paths) {
+    scans.set(path, await scanFor(path, entry.hdus.filter((h) => h.path === path).map(at)));
+  }
+  const fileOf = (location: HduLocation): FileAccess =>
+    new FileAccess(scans.get(location.path) as ScannedFile, location.path);
+  const related = (type: string): HduRef | undefined => {
+    const found = entry.hdus.find((h) => h.type === type);
+    return found && at(found);
   };
-
-  const at = (h: HduLocation | undefined): HduRef | undefined =>
-    h && { path: h.path, hdu: h.hduName };
-  const list = await EventList.open(at(events)!, {
-    gti: at(entry.hdus.find((h) => h.type === 'gti')),
-    pointing: at(entry.hdus.find((h) => h.type === 'pointing')),
+  const list = EventList.fromScan(scans.get(events.path) as ScannedFile, at(events), {
+    gti: related('gti'),
+    pointing: related('pointing'),
   });
   list.require();
   const header = list.header;
@@ -419,7 +349,7 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   const irfs: IrfComponent[] = [];
   for (const location of entry.hdus) {
     if (['events', 'gti', 'pointing'].includes(location.type)) continue;
-    irfs.push(await describeIrf(await fileOf(location), location));
+    irfs.push(await describeIrf(fileOf(location), location));
   }
 
   return {
