@@ -1,4 +1,4 @@
-import { validateDataStore } from '../gadf/validate.js';
+import { validateDataStore } from '../gadf/index.js';
 import { type Command, UsageError } from './command.js';
 import { parseCommandArgs } from './options.js';
 

@@ -10,7 +10,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { classifyHdu, parseObsId } from '../gadf/datastore.js';
+import { classifyHdu, parseObsId } from '../gadf/index.js';
 import { copyHdus, scanHdus } from '../fits/index.js';
 import type { IrfComponentRef, PublishedDataset } from './catalog.js';
 import { resolveStoreFile } from './files.js';

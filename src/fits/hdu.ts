@@ -88,8 +88,8 @@ export class BinTableHdu extends HduBase {
     return { descriptor, values };
   }
 
-  /** Rows `first` to `first + count - 1` (default: to the end), every column decoded. */
-  readRows(first = 0, count = this.rowCount - first): RowBatch {
+  /** Rows `first` to `first + count - 1` (default: to the end); every column decoded, or the named ones. */
+  readRows(first = 0, count = this.rowCount - first, columns?: readonly string[]): RowBatch {
     if (
       !Number.isInteger(first) ||
       !Number.isInteger(count) ||
@@ -102,7 +102,8 @@ export class BinTableHdu extends HduBase {
         this.context,
       );
     }
-    return decodeRows(this.columns, this.#rows(first, count), first, this.context);
+    const selected = columns === undefined ? this.columns : columns.map((c) => this.column(c));
+    return decodeRows(selected, this.#rows(first, count), first, this.context);
   }
 
   #rows(first: number, count: number): TableBytes {

@@ -4,6 +4,7 @@ export { Header, BLOCK_LENGTH, paddedLength, type Card, type HeaderValue } from 
 export {
   ELEMENT_BYTES,
   parseTform,
+  readColumns,
   type ColumnCode,
   type ColumnDescriptor,
   type ParsedTform,
@@ -29,12 +30,15 @@ export {
 } from './checksum.js';
 export {
   openBinTableStream,
+  scanFile,
   scanHdus,
   streamBinTable,
   type BinTableStream,
   type BinTableStreamOptions,
   type HduSummary,
   type LazyBinTableStream,
+  type ScanOptions,
+  type ScannedFile,
 } from './stream.js';
 export { openByteSource, type ByteSource } from './source.js';
 export type { ColumnInput } from './encode.js';

@@ -8,7 +8,7 @@ import { findColumn, readColumns, type ColumnDescriptor } from './columns.js';
 import { decodeRows, type RowBatch } from './decode.js';
 import { FitsError, hduLabel, withFitsContext, type FitsErrorContext } from './errors.js';
 import { BLOCK_LENGTH, Header, paddedLength } from './header.js';
-import { heapOf } from './hdu.js';
+import { heapOf, makeHdu, type Hdu } from './hdu.js';
 import {
   extensionName,
   extensionVersion,
@@ -112,16 +112,57 @@ export function truncated(read: HeaderRead, present: number): FitsError {
 
 /** The headers of every HDU, with where each one's data sits; the data are not kept. */
 export async function scanHdus(path: string): Promise<HduSummary[]> {
+  return (await scanFile(path)).hdus;
+}
+
+export interface ScanOptions {
+  /** Keep the data of the HDUs this accepts, decoded on request (the others are skipped). */
+  readonly keep?: (summary: HduSummary) => boolean;
+  /** Stop reading the file once this returns true (asked after each HDU). */
+  readonly until?: (summaries: readonly HduSummary[]) => boolean;
+}
+
+export interface ScannedFile {
+  /** Every HDU read (up to where `until` stopped). */
+  readonly hdus: HduSummary[];
+  /** The HDUs kept, by index. */
+  readonly kept: ReadonlyMap<number, Hdu>;
+}
+
+/**
+ * One pass over a file: every header, and the data of the HDUs `keep` asks for, so
+ * that a gzip file is inflated once for its headers and its small tables together.
+ */
+export async function scanFile(path: string, options: ScanOptions = {}): Promise<ScannedFile> {
   const source = await openByteSource(path);
   try {
-    const summaries: HduSummary[] = [];
+    const hdus: HduSummary[] = [];
+    const kept = new Map<number, Hdu>();
     for (;;) {
-      const read = await readNextHeader(source, summaries.length);
+      const read = await readNextHeader(source, hdus.length);
       if (read === undefined) break;
-      summaries.push(read.summary);
-      await skipData(source, read);
+      hdus.push(read.summary);
+      if (options.keep?.(read.summary)) {
+        const { dataByteLength } = read.layout;
+        const bytes = await source.read(paddedLength(dataByteLength));
+        if (bytes.length < dataByteLength) throw truncated(read, bytes.length);
+        const data = bytes.subarray(0, dataByteLength);
+        kept.set(
+          read.summary.index,
+          withFitsContext(read.context, () =>
+            makeHdu({
+              index: read.summary.index,
+              header: read.summary.header,
+              layout: read.layout,
+              data,
+              context: read.context,
+            }),
+          ),
+        );
+      } else await skipData(source, read);
+      if (options.until?.(hdus)) break;
     }
-    return summaries;
+    return { hdus, kept };
   } finally {
     await source.close();
   }

@@ -4,33 +4,14 @@
  * and a description of each IRF component. Large event lists are streamed.
  */
 import { stat } from 'node:fs/promises';
-import {
-  type BinTableHdu,
-  type FitsFile,
-  type Header,
-  type RowBatch,
-  openBinTableStream,
-  readFits,
-  scanHdus,
-} from '../fits/index.js';
+import { BinTableHdu, type Header, type RowBatch, type ScannedFile } from '../fits/index.js';
 import type { HduLocation, ObservationEntry } from './datastore.js';
 import { GadfError } from './errors.js';
+import { EventList, type HduRef, scanFor } from './event-list.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
 import { type PsfContainment, psfContainment } from './psf.js';
 import { numberOf, stringOf, type TableRow } from './table.js';
-import { type TimeReference, metToMjdUtc, timeReferenceOf } from './time.js';
-
-const TEV_PER_UNIT: Readonly<Record<string, number>> = {
-  TeV: 1,
-  GeV: 1e-3,
-  MeV: 1e-6,
-  keV: 1e-9,
-  eV: 1e-12,
-  PeV: 1e3,
-};
-
-/** Files up to this size are read whole; larger ones are streamed HDU by HDU. */
-const IN_MEMORY_FILE_LIMIT = 256 * 1024 * 1024;
+import { type TimeReference, metToMjdUtc } from './time.js';
 
 export type Enclosure = 'full-enclosure' | 'point-like';
 
@@ -124,61 +105,14 @@ class OffsetHistogram {
   }
 }
 
-/** The HDUs of one file, whether read whole or streamed. */
-interface FileAccess {
-  header(hduName: string): Header;
-  hduSize(hduName: string): number;
-  /** All rows of a small table. */
-  table(hduName: string): Promise<RowBatch>;
-  /** Batches of rows of a possibly large table, only the named columns. */
-  batches(hduName: string, columns: readonly string[]): AsyncIterable<RowBatch>;
-}
-
-function dataByteLength(header: Header): number {
-  const naxis = header.getInteger('NAXIS') ?? 0;
-  if (naxis === 0) return 0;
-  let elements = 1;
-  for (let i = 1; i <= naxis; i++) elements *= header.getInteger(`NAXIS${i}`) ?? 0;
-  const bitpix = Math.abs(header.getInteger('BITPIX') ?? 8);
-  return (
-    (bitpix / 8) *
-    (header.getInteger('GCOUNT') ?? 1) *
-    ((header.getInteger('PCOUNT') ?? 0) + elements)
-  );
-}
-
-const padded = (n: number): number => Math.ceil(n / 2880) * 2880;
-
-class InMemoryFile implements FileAccess {
-  constructor(private readonly file: FitsFile) {}
-  private hdu(name: string): BinTableHdu {
-    return this.file.bintable(name);
-  }
-  header(name: string): Header {
-    return this.file.hdu(name).header;
-  }
-  hduSize(name: string): number {
-    const header = this.header(name);
-    return header.toBytes().length + padded(dataByteLength(header));
-  }
-  async table(name: string): Promise<RowBatch> {
-    return this.hdu(name).readRows();
-  }
-  async *batches(name: string): AsyncIterable<RowBatch> {
-    yield this.hdu(name).readRows();
-  }
-}
-
-class StreamedFile implements FileAccess {
-  private constructor(
+/** The HDUs of one file, from one pass that kept the tables the index names. */
+class FileAccess {
+  constructor(
+    private readonly scanned: ScannedFile,
     private readonly path: string,
-    private readonly summaries: Awaited<ReturnType<typeof scanHdus>>,
   ) {}
-  static async open(path: string): Promise<StreamedFile> {
-    return new StreamedFile(path, await scanHdus(path));
-  }
   private summary(name: string) {
-    const found = this.summaries.find((s) => s.name.toUpperCase() === name.toUpperCase());
+    const found = this.scanned.hdus.find((s) => s.name.toUpperCase() === name.toUpperCase());
     if (!found) throw new GadfError(`has no HDU named '${name}'`, this.path);
     return found;
   }
@@ -188,23 +122,13 @@ class StreamedFile implements FileAccess {
   hduSize(name: string): number {
     return this.summary(name).hduByteLength;
   }
-  async table(name: string): Promise<RowBatch> {
-    const stream = await openBinTableStream(this.path, name, {
-      batchRows: Number.MAX_SAFE_INTEGER,
-    });
-    for await (const batch of stream.batches) return batch;
-    throw new GadfError(`HDU '${name}' has no rows`, this.path);
+  /** All rows of a small table. */
+  table(name: string): RowBatch {
+    const kept = this.scanned.kept.get(this.summary(name).index);
+    if (!(kept instanceof BinTableHdu))
+      throw new GadfError(`HDU '${name}' is not a binary table`, this.path);
+    return kept.readRows();
   }
-  async *batches(name: string, columns: readonly string[]): AsyncIterable<RowBatch> {
-    const stream = await openBinTableStream(this.path, name, { batchRows: 65536, columns });
-    yield* stream.batches;
-  }
-}
-
-async function openFileAccess(path: string, size: number): Promise<FileAccess> {
-  return size <= IN_MEMORY_FILE_LIMIT
-    ? new InMemoryFile(await readFits(path))
-    : StreamedFile.open(path);
 }
 
 function numericValues(batch: RowBatch, column: string): ArrayLike<number> {
@@ -258,7 +182,7 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
         ? 'full-enclosure'
         : undefined;
   const columns = columnNames(header);
-  const table = await access.table(location.hduName);
+  const table = access.table(location.hduName);
   const energyLo = columns.has('ENERG_LO') ? rangeOf(table, 'ENERG_LO')?.[0] : undefined;
   const energyHi = columns.has('ENERG_HI') ? rangeOf(table, 'ENERG_HI')?.[1] : undefined;
   let offsetMax: number | undefined;
@@ -318,8 +242,8 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   if (!events) throw new GadfError(`observation ${entry.obsId} has no events HDU in the index`);
 
   const files: SourceFile[] = [];
-  const access = new Map<string, FileAccess>();
-  for (const path of new Set(entry.hdus.map((h) => h.path))) {
+  const paths = new Set(entry.hdus.map((h) => h.path));
+  for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
     const location = entry.hdus.find((h) => h.path === path);
     if (!info?.isFile()) {
@@ -330,19 +254,26 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
       size: info.size,
       mtimeMs: info.mtimeMs,
     });
-    access.set(path, await openFileAccess(path, info.size));
   }
-  const fileOf = (location: HduLocation): FileAccess => access.get(location.path) as FileAccess;
-
-  const eventsFile = fileOf(events);
-  const header = eventsFile.header(events.hduName);
+  // One pass per file: its headers and every table the index names in it.
+  const at = (h: HduLocation): HduRef => ({ path: h.path, hdu: h.hduName });
+  const scans = new Map<string, ScannedFile>();
+  for (const path of paths) {
+    scans.set(path, await scanFor(path, entry.hdus.filter((h) => h.path === path).map(at)));
+  }
+  const fileOf = (location: HduLocation): FileAccess =>
+    new FileAccess(scans.get(location.path) as ScannedFile, location.path);
+  const related = (type: string): HduRef | undefined => {
+    const found = entry.hdus.find((h) => h.type === type);
+    return found && at(found);
+  };
+  const list = EventList.fromScan(scans.get(events.path) as ScannedFile, at(events), {
+    gti: related('gti'),
+    pointing: related('pointing'),
+  });
+  list.require();
+  const header = list.header;
   const path = events.path;
-  const columns = columnNames(header);
-  for (const required of ['ENERGY', 'RA', 'DEC', 'TIME']) {
-    if (!columns.has(required)) {
-      throw new GadfError(`EVENTS table (HDU '${events.hduName}') has no ${required} column`, path);
-    }
-  }
   const index = entry.index;
   const obsIdInFile = header.get('OBS_ID');
   if (obsIdInFile !== undefined && String(obsIdInFile).trim() !== entry.obsId) {
@@ -352,55 +283,37 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     );
   }
 
-  const timeRef = timeReferenceOf(header);
-  if (!timeRef) {
-    throw new GadfError('EVENTS header has no MJDREFI/MJDREFF (or MJDREF): required by GADF', path);
-  }
-  const tstart = requireNumber(header, 'TSTART', numberOf(index?.TSTART), path);
-  const tstop = requireNumber(header, 'TSTOP', numberOf(index?.TSTOP), path);
+  const timeRef = list.time.reference;
+  const tstart = list.start ?? requireNumber(header, 'TSTART', numberOf(index?.TSTART), path);
+  const tstop = list.stop ?? requireNumber(header, 'TSTOP', numberOf(index?.TSTOP), path);
 
-  const gtiLocation = entry.hdus.find((h) => h.type === 'gti');
-  let gtis: [number, number][] = [[tstart, tstop]];
-  if (gtiLocation) {
-    const table = await fileOf(gtiLocation).table(gtiLocation.hduName);
-    const starts = numericValues(table, 'START');
-    const stops = numericValues(table, 'STOP');
-    gtis = Array.from({ length: starts.length }, (_, i) => [
-      starts[i] as number,
-      stops[i] as number,
-    ]);
-  }
+  const gtis = (await list.goodTimeIntervals())?.intervals ?? [[tstart, tstop] as const];
   const gtiSum = gtis.reduce((sum, [a, b]) => sum + (b - a), 0);
   const ontime = optionalNumber(header, 'ONTIME', index) ?? gtiSum;
   const deadcGiven = optionalNumber(header, 'DEADC', index);
   const livetime = optionalNumber(header, 'LIVETIME', index) ?? ontime * (deadcGiven ?? 1);
   const deadc = deadcGiven ?? (ontime > 0 ? livetime / ontime : 1);
 
-  let raPnt = optionalNumber(header, 'RA_PNT', index);
-  let decPnt = optionalNumber(header, 'DEC_PNT', index);
-  const pointing = entry.hdus.find((h) => h.type === 'pointing');
-  if ((raPnt === undefined || decPnt === undefined) && pointing) {
-    const table = await fileOf(pointing).table(pointing.hduName);
-    raPnt = numericValues(table, 'RA_PNT')[0];
-    decPnt = numericValues(table, 'DEC_PNT')[0];
-  }
-  if (raPnt === undefined || decPnt === undefined) {
+  const pointing = await list.pointing({
+    ra: numberOf(index?.RA_PNT),
+    dec: numberOf(index?.DEC_PNT),
+  });
+  if (pointing.mode === 'none') {
     throw new GadfError(
       'no pointing: RA_PNT/DEC_PNT are neither in the EVENTS header, the obs-index nor a POINTING HDU',
       path,
     );
   }
+  const { ra: raPnt, dec: decPnt } = pointing;
 
   let eventCount = 0;
   let energyMin = Infinity;
   let energyMax = -Infinity;
   let maxOffset = 0;
   const offsets = new OffsetHistogram();
-  for await (const batch of eventsFile.batches(events.hduName, ['RA', 'DEC', 'ENERGY'])) {
-    const ra = numericValues(batch, 'RA');
-    const dec = numericValues(batch, 'DEC');
-    const energy = numericValues(batch, 'ENERGY');
-    for (let i = 0; i < batch.rowCount; i++) {
+  for await (const batch of list.batches(['ra', 'dec', 'energy'])) {
+    const { ra, dec, energy } = batch;
+    for (let i = 0; i < batch.count; i++) {
       const e = energy[i] as number;
       if (e < energyMin) energyMin = e;
       if (e > energyMax) energyMax = e;
@@ -408,12 +321,8 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
       if (offset > maxOffset) maxOffset = offset;
       offsets.add(offset);
     }
-    eventCount += batch.rowCount;
+    eventCount += batch.count;
   }
-  const energyUnit = (header.getString('EUNIT') ?? 'TeV').trim();
-  const toTeV = TEV_PER_UNIT[energyUnit];
-  if (toTeV === undefined)
-    throw new GadfError(`energy unit '${energyUnit}' is not supported`, path);
 
   const geolon = optionalNumber(header, 'GEOLON', index);
   const geolat = optionalNumber(header, 'GEOLAT', index);
@@ -473,8 +382,8 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     deadc,
     gtis,
     eventCount,
-    energyMin: eventCount > 0 ? energyMin * toTeV : NaN,
-    energyMax: eventCount > 0 ? energyMax * toTeV : NaN,
+    energyMin: eventCount > 0 ? energyMin : NaN,
+    energyMax: eventCount > 0 ? energyMax : NaN,
     maxOffset,
     offset99: offsets.quantile(0.99),
     nTels: optionalNumber(header, 'N_TELS', index),

@@ -8,8 +8,12 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
-import { type ObservationEntry, openDataStore, type StoreProblem } from '../gadf/datastore.js';
-import { loadObservation } from '../gadf/observation.js';
+import {
+  loadObservation,
+  type ObservationEntry,
+  openDataStore,
+  type StoreProblem,
+} from '../gadf/index.js';
 import { type PublishConfig, publisherDid } from '../obscore/config.js';
 import { observationRows, type ObservationRows } from '../obscore/rows.js';
 import { ingestStateTable, irfTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';

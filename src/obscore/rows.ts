@@ -2,9 +2,14 @@
  * Maps an observation read from a GADF data store to its catalog rows: one
  * ivoa.obscore row, one ivoa.obscore_hea row, and one hearc.irf row per IRF component.
  */
-import { circleToPolygon } from '../gadf/geometry.js';
-import type { IrfComponent, ObservationSummary } from '../gadf/observation.js';
-import { metToMjdUtc, mjdToDate, mjdUtcToBarycentricJdTcb } from '../gadf/time.js';
+import {
+  circleToPolygon,
+  type IrfComponent,
+  metToMjdUtc,
+  mjdToDate,
+  mjdUtcToBarycentricJdTcb,
+  type ObservationSummary,
+} from '../gadf/index.js';
 import type { CatalogRow } from '../engine/types.js';
 import { timeMocFromJdIntervals } from '../moc/time-moc.js';
 import { type PublishConfig, publisherDid, releaseDateOf } from './config.js';

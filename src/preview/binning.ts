@@ -4,7 +4,7 @@
  * the counts map, the energy histogram and the light curve. Memory is the three
  * results and one batch of events.
  */
-import { angularSeparation } from '../gadf/geometry.js';
+import { angularSeparation } from '../gadf/index.js';
 import { type EventListInfo, eventBatches } from './events.js';
 import { centredGrid, pixelIndex, type TanGrid } from './wcs.js';
 

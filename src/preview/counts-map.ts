@@ -5,7 +5,7 @@
  * screen pixels, the bottom map row at the bottom, RA growing to the left.
  */
 import { type Card, buildImage, type WritableHdu } from '../fits/index.js';
-import { mjdToIso } from '../gadf/time.js';
+import { mjdToIso } from '../gadf/index.js';
 import type { CountsMap } from './binning.js';
 import { inferno } from './colormap.js';
 import { type EventListInfo, mjdOf } from './events.js';

@@ -8,7 +8,7 @@ import { type EventListInfo, mjdOf } from './events.js';
 import { drawTitles, PlotFrame, type Rect } from './frame.js';
 import { Raster, type Rgb } from './raster.js';
 import { linearTicks } from './ticks.js';
-import { mjdToIso } from '../gadf/time.js';
+import { mjdToIso } from '../gadf/index.js';
 
 export const PLOT_WIDTH = 720;
 export const PLOT_HEIGHT = 480;

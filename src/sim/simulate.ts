@@ -14,7 +14,7 @@ import {
   buildBinTable,
   writeFits,
 } from '../fits/index.js';
-import { angularSeparation, equatorialToHorizontal, offsetPosition } from '../gadf/geometry.js';
+import { angularSeparation, equatorialToHorizontal, offsetPosition } from '../gadf/index.js';
 import { Random } from './random.js';
 
 export interface SimulateOptions {
@@ -25,6 +25,15 @@ export interface SimulateOptions {
   readonly eventsPerObservation?: number;
   /** Gzip the run files (default true). */
   readonly gzip?: boolean;
+  /** Valid GADF variants that readers get wrong: how the event files state units and times. */
+  readonly variant?: {
+    /** ENERGY in GeV, said only by TUNIT (no EUNIT keyword). */
+    readonly energyInGeV?: boolean;
+    /** TIMEZERO (s): TIME, GTI START/STOP and TSTART/TSTOP are stored minus this. */
+    readonly timeZero?: number;
+    /** TIMESYS written in lower case ('tt'). */
+    readonly lowerCaseTimesys?: boolean;
+  };
 }
 
 export interface SimulatedObservation {
@@ -352,12 +361,16 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
     const [dateObs, timeObs] = isoOfMjd(start);
     const [dateEnd, timeEnd] = isoOfMjd(stop);
 
+    const variant = options.variant ?? {};
+    const zero = variant.timeZero ?? 0;
+    const stored = (seconds: number): number => seconds - zero;
     const timeCards = [
       card('MJDREFI', MJDREFI, 'int part of reference MJD for times'),
       card('MJDREFF', MJDREFF, 'fractional part of reference MJD'),
       card('TIMEUNIT', 's'),
-      card('TIMESYS', 'TT'),
+      card('TIMESYS', variant.lowerCaseTimesys ? 'tt' : 'TT'),
       card('TIMEREF', 'LOCAL'),
+      ...(zero !== 0 ? [card('TIMEZERO', zero, '[s] added to every time in the HDU')] : []),
     ];
     const obsCards = [
       card('OBS_ID', obsId, 'observation number'),
@@ -372,10 +385,17 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
           format: '1K',
           values: BigInt64Array.from({ length: count }, (_, i) => BigInt(i + 1)),
         },
-        { name: 'TIME', format: '1D', unit: 's', values: events.time },
+        {
+          name: 'TIME',
+          format: '1D',
+          unit: 's',
+          values: zero === 0 ? events.time : events.time.map(stored),
+        },
         { name: 'RA', format: '1E', unit: 'deg', values: events.ra },
         { name: 'DEC', format: '1E', unit: 'deg', values: events.dec },
-        { name: 'ENERGY', format: '1E', unit: 'TeV', values: events.energy },
+        variant.energyInGeV
+          ? { name: 'ENERGY', format: '1E', unit: 'GeV', values: events.energy.map((e) => e * 1e3) }
+          : { name: 'ENERGY', format: '1E', unit: 'TeV', values: events.energy },
       ],
       header: [
         ...gadfClass('EVENTS', [card('HDUCLAS2', 'ACCEPTED')]),
@@ -397,8 +417,8 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
         card('TIME-OBS', timeObs),
         card('DATE-END', dateEnd),
         card('TIME-END', timeEnd),
-        card('TSTART', tstart, '[s]'),
-        card('TSTOP', tstop, '[s]'),
+        card('TSTART', stored(tstart), '[s]'),
+        card('TSTOP', stored(tstop), '[s]'),
         card('TELAPSE', tstop - tstart, '[s]'),
         ...timeCards,
         card('ONTIME', ontime, '[s] sum of GTIs'),
@@ -410,14 +430,24 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
         card('GEOLON', SITE.lon, '[deg]'),
         card('GEOLAT', SITE.lat, '[deg]'),
         card('ALTITUDE', SITE.altitude, '[m]'),
-        card('EUNIT', 'TeV'),
+        ...(variant.energyInGeV ? [] : [card('EUNIT', 'TeV')]),
       ],
     });
     const gtiHdu = buildBinTable({
       name: 'GTI',
       columns: [
-        { name: 'START', format: '1D', unit: 's', values: Float64Array.from(gtis, ([a]) => a) },
-        { name: 'STOP', format: '1D', unit: 's', values: Float64Array.from(gtis, ([, b]) => b) },
+        {
+          name: 'START',
+          format: '1D',
+          unit: 's',
+          values: Float64Array.from(gtis, ([a]) => stored(a)),
+        },
+        {
+          name: 'STOP',
+          format: '1D',
+          unit: 's',
+          values: Float64Array.from(gtis, ([, b]) => stored(b)),
+        },
       ],
       header: [...gadfClass('GTI'), ...obsCards, ...timeCards],
     });
@@ -517,8 +547,8 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
       ONTIME: ontime,
       LIVETIME: livetime,
       DEADC: deadc,
-      TSTART: tstart,
-      TSTOP: tstop,
+      TSTART: stored(tstart),
+      TSTOP: stored(tstop),
       OBS_MODE: 'WOBBLE',
       N_TELS: 4,
       EVENT_COUNT: count,

@@ -15,20 +15,23 @@ import {
   emptyPrimaryHeader,
   type Header,
   type NumericArray,
-  openBinTableStream,
   openByteSource,
-  type RowBatch,
   type BinTableWriter,
   type WritableHdu,
   type ByteSource,
 } from '../fits/index.js';
-import { GadfError } from '../gadf/errors.js';
-import { metToMjdUtc, mjdToIso, type TimeReference } from '../gadf/time.js';
+import {
+  type EventBatch,
+  EventList,
+  type EventQuantity,
+  GadfError,
+  type GoodTimeIntervals,
+  mjdToIso,
+} from '../gadf/index.js';
 import { SodaError, usageError } from './errors.js';
 import type { Interval } from './params.js';
 import { regionTest, regionText, type SkyRegion } from './regions.js';
 import type { CutoutSources, SourceHdu } from './sources.js';
-import { mjdUtcToMet, timeReferenceOf } from '../gadf/time.js';
 
 export interface CutoutSelection {
   /** An event is kept when every region holds it. */
@@ -52,7 +55,7 @@ export interface CutoutRecord {
 export interface CutoutSummary {
   readonly eventsRead: number;
   readonly eventsKept: number;
-  /** Good time intervals of the cutout, seconds in the file's time reference. */
+  /** Good time intervals of the cutout, seconds since the EVENTS reference epoch (TIMEZERO applied). */
   readonly gtis: readonly (readonly [number, number])[];
   readonly ontime?: number;
   readonly livetime?: number;
@@ -61,13 +64,6 @@ export interface CutoutSummary {
 type Intervals = [number, number][];
 
 const PIECE = 1 << 20;
-
-/** TeV per unit of an energy column (eV to PeV). */
-function teVPer(unit: string | undefined, where: string): number {
-  const match = /^\s*([kMGTP]?)eV\s*$/.exec(unit ?? 'TeV');
-  if (!match) throw new SodaError('Error', `${where}: energy unit '${unit}' is not supported`);
-  return 10 ** ({ '': -12, k: -9, M: -6, G: -3, T: 0, P: 3 }[match[1]!] ?? 0);
-}
 
 function numbersOf(values: ColumnValues, column: string): ArrayLike<number> {
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
@@ -156,45 +152,9 @@ function clip(
   return { kept, rows };
 }
 
-/** Reads a whole (small) table: its header, columns and batches. */
-async function readTable(hdu: SourceHdu) {
-  const stream = await openBinTableStream(hdu.path, hdu.summary.index);
-  const batches: RowBatch[] = [];
-  for await (const batch of stream.batches) batches.push(batch);
-  return { header: stream.hdu.header, columns: stream.columns, batches };
-}
-
-interface GtiTable {
-  readonly header: Header;
-  readonly columns: readonly ColumnDescriptor[];
-  readonly batches: readonly RowBatch[];
-  readonly intervals: Intervals;
-  /** Added to the stored START/STOP to get seconds since the reference (TIMEZERO). */
-  readonly zero: number;
-  readonly ref: TimeReference;
-}
-
-async function readGti(hdu: SourceHdu, eventsRef: TimeReference): Promise<GtiTable> {
-  const { header, columns, batches } = await readTable(hdu);
-  const intervals: Intervals = [];
-  for (const batch of batches) {
-    const starts = numbersOf(batch.column('START').values, 'START');
-    const stops = numbersOf(batch.column('STOP').values, 'STOP');
-    for (let i = 0; i < batch.rowCount; i++) intervals.push([starts[i]!, stops[i]!]);
-  }
-  return {
-    header,
-    columns,
-    batches,
-    intervals,
-    zero: header.getNumber('TIMEZERO') ?? 0,
-    ref: timeReferenceOf(header, eventsRef) ?? eventsRef,
-  };
-}
-
 /** The GTI table holding only the intervals clipped to the window. */
 function clippedGtiHdu(
-  gti: GtiTable,
+  gti: NonNullable<GoodTimeIntervals['table']>,
   kept: Intervals,
   rows: readonly number[],
   header: Header,
@@ -221,7 +181,7 @@ function clippedGtiHdu(
       const upper = column.name.toUpperCase();
       const values =
         upper === 'START' || upper === 'STOP'
-          ? Float64Array.from(kept, ([a, b]) => (upper === 'START' ? a : b))
+          ? Float64Array.from(kept, ([a, b]) => gti.storedOf(upper === 'START' ? a : b))
           : concatValues(pieces.get(column.name)!);
       return { ...columnSpec(column), values };
     }),
@@ -282,64 +242,69 @@ function addHistory(header: Header, text: string): void {
   if (line.trim() !== '') header.addHistory(line.trimEnd());
 }
 
+type CutBatch = EventBatch<EventQuantity>;
 /** A test of one batch's rows against the selection. */
-type RowTest = (batch: RowBatch) => (row: number) => boolean;
+type RowTest = (batch: CutBatch) => (row: number) => boolean;
 
+/** The tests of the selection, and the quantities they need converted. */
 function rowTests(
   selection: CutoutSelection,
-  columns: readonly ColumnDescriptor[],
-  header: Header,
+  list: EventList,
   window: Interval | undefined,
-  where: string,
-): RowTest[] {
-  const find = (name: string) => columns.find((c) => c.name.toUpperCase() === name);
-  const need = (name: string): ColumnDescriptor => {
-    const column = find(name);
-    if (!column) throw new SodaError('Error', `${where} has no ${name} column`);
-    return column;
-  };
+): { tests: RowTest[]; quantities: EventQuantity[] } {
   const tests: RowTest[] = [];
+  const quantities: EventQuantity[] = [];
+  const need = (...wanted: EventQuantity[]) => {
+    for (const q of wanted) {
+      try {
+        list.require([q]);
+      } catch (error) {
+        if (error instanceof GadfError) throw new SodaError('Error', error.message);
+        throw error;
+      }
+      quantities.push(q);
+    }
+  };
   if (selection.regions.length > 0) {
-    const ra = need('RA').name;
-    const dec = need('DEC').name;
+    need('ra', 'dec');
     const inside = selection.regions.map(regionTest);
-    tests.push((batch) => {
-      const r = numbersOf(batch.column(ra).values, ra);
-      const d = numbersOf(batch.column(dec).values, dec);
-      return (i) => inside.every((test) => test(r[i]!, d[i]!));
-    });
+    tests.push(
+      ({ ra, dec }) =>
+        (i) =>
+          inside.every((test) => test(ra[i]!, dec[i]!)),
+    );
   }
   if (window) {
-    const time = need('TIME').name;
-    tests.push((batch) => {
-      const t = numbersOf(batch.column(time).values, time);
-      return (i) => t[i]! >= window.lo && t[i]! <= window.hi;
-    });
+    need('time');
+    tests.push(
+      ({ time }) =>
+        (i) =>
+          time[i]! >= window.lo && time[i]! <= window.hi,
+    );
   }
   if (selection.energy) {
-    const column = need('ENERGY');
-    const perUnit = teVPer(column.unit ?? header.getString('EUNIT'), where);
-    const lo = selection.energy.lo / perUnit;
-    const hi = selection.energy.hi / perUnit;
-    tests.push((batch) => {
-      const e = numbersOf(batch.column(column.name).values, column.name);
-      return (i) => e[i]! >= lo && e[i]! <= hi;
-    });
+    need('energy');
+    const { lo, hi } = selection.energy;
+    tests.push(
+      ({ energy }) =>
+        (i) =>
+          energy[i]! >= lo && energy[i]! <= hi,
+    );
   }
   if (selection.eventTypes) {
-    const column = find('EVENT_TYPE');
+    const column = list.eventTypes.column;
     if (!column) throw usageError(`EVENT_TYPE: this event list has no EVENT_TYPE column`);
     const wanted = new Set(selection.eventTypes);
     if (column.code === 'X') {
       const bits = column.repeat;
       const indices = [...wanted].filter((t) => t < bits);
       tests.push((batch) => {
-        const v = batch.column(column.name).values as Uint8Array;
+        const v = batch.raw.column(column.name).values as Uint8Array;
         return (i) => indices.some((t) => v[i * bits + t] === 1);
       });
     } else if ('BIJK'.includes(column.code) && column.repeat === 1) {
       tests.push((batch) => {
-        const v = numbersOf(batch.column(column.name).values, column.name);
+        const v = numbersOf(batch.raw.column(column.name).values, column.name);
         return (i) => wanted.has(v[i]!);
       });
     } else {
@@ -348,7 +313,7 @@ function rowTests(
       );
     }
   }
-  return tests;
+  return { tests, quantities };
 }
 
 /** Copies HDUs byte for byte to the end of an open file, one source reader per file while it can go on. */
@@ -385,12 +350,21 @@ export async function writeCutout(
   record: CutoutRecord,
   target: string,
 ): Promise<CutoutSummary> {
-  const stream = await openBinTableStream(sources.events.path, sources.events.summary.index);
+  const where = `${sources.events.path} (HDU ${sources.events.summary.index})`;
+  const at = (hdu: SourceHdu) => ({ path: hdu.path, hdu: hdu.summary.index });
+  let list: EventList;
+  try {
+    list = await EventList.open(at(sources.events), {
+      ...(sources.gti ? { gti: at(sources.gti) } : {}),
+    });
+  } catch (error) {
+    if (error instanceof GadfError) throw new SodaError('Error', `${where}: ${error.message}`);
+    throw error;
+  }
   let writer: BinTableWriter | undefined;
   try {
-    const where = `${sources.events.path} (HDU ${sources.events.summary.index})`;
-    const source = stream.hdu.header;
-    const variable = stream.columns.find((c) => c.variable !== undefined);
+    const source = list.header;
+    const variable = list.columns.find((c) => c.variable !== undefined);
     if (variable) {
       throw new SodaError(
         'Error',
@@ -398,21 +372,11 @@ export async function writeCutout(
         501,
       );
     }
-    let ref: TimeReference | undefined;
-    try {
-      ref = timeReferenceOf(source);
-    } catch (error) {
-      if (error instanceof GadfError) throw new SodaError('Error', `${where}: ${error.message}`);
-      throw error;
-    }
-    if (!ref) throw new SodaError('Error', `${where} has no MJDREFI/MJDREFF (or MJDREF)`);
-    const eventsZero = source.getNumber('TIMEZERO') ?? 0;
-    const toWindow = (r: TimeReference, zero: number): Interval | undefined =>
-      selection.time && {
-        lo: mjdUtcToMet(selection.time.lo, r) - zero,
-        hi: mjdUtcToMet(selection.time.hi, r) - zero,
-      };
-    const window = toWindow(ref, eventsZero);
+    // The time window in seconds since the reference epoch, as the reader gives times.
+    const window: Interval | undefined = selection.time && {
+      lo: list.secondsOfMjd(selection.time.lo),
+      hi: list.secondsOfMjd(selection.time.hi),
+    };
 
     const header = source.clone();
     const primary = (
@@ -423,18 +387,17 @@ export async function writeCutout(
     addHistory(primary, `${history[0]}; see the HISTORY of the EVENTS HDU`);
     header.set('DATE', record.date.toISOString().slice(0, 19), 'file creation date (UTC)');
 
-    const gti = sources.gti ? await readGti(sources.gti, ref) : undefined;
-    const tstart = source.getNumber('TSTART');
-    const tstop = source.getNumber('TSTOP');
-    const before: Intervals =
+    const gti = await list.goodTimeIntervals();
+    const tstart = list.start;
+    const tstop = list.stop;
+    const before: readonly (readonly [number, number])[] =
       gti?.intervals ?? (tstart !== undefined && tstop !== undefined ? [[tstart, tstop]] : []);
-    let gtis: Intervals = before;
+    let gtis: Intervals = before.map(([a, b]) => [a, b]);
     let ontime = source.getNumber('ONTIME');
     let livetime = source.getNumber('LIVETIME');
     const after: WritableHdu[] = [];
     if (window) {
-      const gtiWindow = gti ? toWindow(gti.ref, gti.zero)! : window;
-      const { kept, rows } = clip(before, gtiWindow);
+      const { kept, rows } = clip(before, window);
       gtis = kept;
       const deadc =
         source.getNumber('DEADC') ?? (ontime && livetime !== undefined ? livetime / ontime : 1);
@@ -446,50 +409,50 @@ export async function writeCutout(
       if (tstart !== undefined && tstop !== undefined) {
         const start = Math.min(Math.max(tstart, window.lo), tstop);
         const stop = Math.max(Math.min(tstop, window.hi), start);
-        header.set('TSTART', start);
-        header.set('TSTOP', stop);
-        setIfPresent(header, 'TELAPSE', stop - start);
-        setCalendarDate(header, 'DATE-OBS', 'TIME-OBS', metToMjdUtc(start + eventsZero, ref));
-        setCalendarDate(header, 'DATE-END', 'TIME-END', metToMjdUtc(stop + eventsZero, ref));
+        header.set('TSTART', list.stored(start));
+        header.set('TSTOP', list.stored(stop));
+        setIfPresent(header, 'TELAPSE', list.stored(stop) - list.stored(start));
+        setCalendarDate(header, 'DATE-OBS', 'TIME-OBS', list.mjd(start));
+        setCalendarDate(header, 'DATE-END', 'TIME-END', list.mjd(stop));
       }
-      if (gti) {
-        const gtiHeader = gti.header.clone();
+      if (gti?.table) {
+        const table = gti.table;
+        const gtiHeader = table.header.clone();
         const [first] = kept;
         const last = kept[kept.length - 1];
         if (first && last) {
-          setIfPresent(gtiHeader, 'TSTART', first[0]);
-          setIfPresent(gtiHeader, 'TSTOP', last[1]);
+          setIfPresent(gtiHeader, 'TSTART', table.storedOf(first[0]));
+          setIfPresent(gtiHeader, 'TSTOP', table.storedOf(last[1]));
         }
         addHistory(
           gtiHeader,
           `${history[0]}: intervals clipped to MJD(UTC) ${selection.time!.lo} to ${selection.time!.hi}`,
         );
-        after.push(clippedGtiHdu(gti, kept, rows, gtiHeader));
+        after.push(clippedGtiHdu(table, kept, rows, gtiHeader));
       }
     }
 
-    const tests = rowTests(selection, stream.columns, source, window, where);
+    const { tests, quantities } = rowTests(selection, list, window);
     writer = await createBinTableWriter(
       target,
       {
         name: source.getString('EXTNAME') ?? 'EVENTS',
-        columns: stream.columns.map(columnSpec),
+        columns: list.columns.map(columnSpec),
         header: header.cards,
       },
       { primary, after, checksum: true },
     );
     let eventsRead = 0;
-    for await (const batch of stream.batches) {
+    for await (const batch of list.batches(quantities, { allColumns: true })) {
       const row = tests.map((test) => test(batch));
-      const keep = new Uint32Array(batch.rowCount);
+      const keep = new Uint32Array(batch.count);
       let count = 0;
-      for (let i = 0; i < batch.rowCount; i++)
-        if (row.every((passes) => passes(i))) keep[count++] = i;
-      eventsRead += batch.rowCount;
+      for (let i = 0; i < batch.count; i++) if (row.every((passes) => passes(i))) keep[count++] = i;
+      eventsRead += batch.count;
       if (count === 0) continue;
       await writer.writeRows(
-        stream.columns.map((c) =>
-          takeRows(batch.column(c.name).values, batch.rowCount, keep, count),
+        list.columns.map((c) =>
+          takeRows(batch.raw.column(c.name).values, batch.count, keep, count),
         ),
       );
     }
@@ -511,6 +474,5 @@ export async function writeCutout(
     };
   } finally {
     await writer?.abort();
-    await stream.close();
   }
 }

@@ -10,7 +10,7 @@ import {
   type PublishedDataset,
   type ServiceLink,
 } from '../datalink/index.js';
-import { circleToPolygon } from '../gadf/geometry.js';
+import { circleToPolygon } from '../gadf/index.js';
 import type { ParamElement } from '../votable/index.js';
 import { HC_EV_M } from './params.js';
 

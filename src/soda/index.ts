@@ -22,4 +22,4 @@ export {
 export { regionTest, regionText, regionTouchesCircle, type SkyRegion } from './regions.js';
 export { checkCoverage, SodaService, type CutoutFile, type SodaServiceOptions } from './service.js';
 export { cutoutSources, type CutoutSources, type SourceHdu } from './sources.js';
-export { mjdUtcToMet, timeReferenceOf } from '../gadf/time.js';
+export { mjdUtcToMet, timeReferenceOf } from '../gadf/index.js';

@@ -4,7 +4,7 @@
  * edges are great-circle arcs; a polygon is tested in the gnomonic projection about
  * its centre, where those arcs are straight lines, so it must fit in a hemisphere.
  */
-import { angularSeparation } from '../gadf/geometry.js';
+import { angularSeparation } from '../gadf/index.js';
 
 export type SkyRegion =
   | {

@@ -3,7 +3,7 @@
  * are cut, and everything carried over unchanged (POINTING, every IRF component the
  * catalog lists), found in the files recorded at ingest.
  */
-import { classifyHdu, parseObsId } from '../gadf/datastore.js';
+import { locateEventListHdus } from '../gadf/index.js';
 import { type Header, type HduSummary, scanHdus } from '../fits/index.js';
 import { type PublishedDataset, resolveStoreFile } from '../datalink/index.js';
 import { SodaError } from './errors.js';
@@ -51,16 +51,10 @@ export async function cutoutSources(dataset: PublishedDataset): Promise<CutoutSo
   const carried: SourceHdu[] = [];
   for (const relativePath of dataset.files) {
     const { path, hdus } = await scan(relativePath);
-    for (const summary of hdus) {
-      const type = classifyHdu(summary.header, summary.name)?.type;
-      if (type !== 'events' && type !== 'gti' && type !== 'pointing') continue;
-      // A file may hold HDUs of several observations; those that say so must say ours.
-      const obsId = parseObsId(summary.header.get('OBS_ID'));
-      if (obsId !== undefined && obsId !== dataset.obsId) continue;
-      if (type === 'events') events ??= { path, summary, primary: hdus[0]!.header };
-      else if (type === 'gti') gtis.push({ path, summary });
-      else carried.push({ path, summary });
-    }
+    const found = locateEventListHdus(hdus, dataset.obsId);
+    if (found.events) events ??= { path, summary: found.events, primary: hdus[0]!.header };
+    if (found.gti) gtis.push({ path, summary: found.gti });
+    if (found.pointing) carried.push({ path, summary: found.pointing });
   }
   if (!events) throw missing(`no EVENTS HDU of ${dataset.did} is left in its files`);
   const eventsPath = events.path;

@@ -1,0 +1,58 @@
+/** The gadf module: the data model of a GADF/VODF store (indexes, observations, the one event-list reader, IRFs, validation). */
+export { GadfError } from './errors.js';
+export {
+  classifyHdu,
+  compareObsIds,
+  IRF_HDU_TYPES,
+  openDataStore,
+  parseObsId,
+  type DataStore,
+  type HduLocation,
+  type HduType,
+  type ObservationEntry,
+  type Severity,
+  type StoreProblem,
+} from './datastore.js';
+export {
+  EventList,
+  locateEventListHdus,
+  REQUIRED_EVENT_COLUMNS,
+  timeModelOf,
+  type ColumnUnit,
+  type EventBatch,
+  type EventQuantity,
+  type EventTypes,
+  type GoodTimeIntervals,
+  type HduRef,
+  type Pointing,
+  type TimeModel,
+  type UnitSource,
+} from './event-list.js';
+export {
+  angularSeparation,
+  circleToPolygon,
+  equatorialToHorizontal,
+  offsetPosition,
+} from './geometry.js';
+export {
+  loadObservation,
+  RESOLUTION_REFERENCE,
+  type Enclosure,
+  type IrfComponent,
+  type ObservationSummary,
+  type SourceFile,
+} from './observation.js';
+export {
+  metToMjdUtc,
+  mjdToDate,
+  mjdToIso,
+  mjdUtcToBarycentricJdTcb,
+  mjdUtcToMet,
+  parseTimeScale,
+  timeReferenceOf,
+  ttMinusUtc,
+  type TimeReference,
+  type TimeScale,
+} from './time.js';
+export { CANONICAL_UNIT, unitFactor, type Quantity } from './units.js';
+export { validateDataStore, validateStore, type ValidationReport } from './validate.js';
