@@ -46,6 +46,7 @@ import {
   type ColumnStorage,
   type NumericDatatype,
 } from './catalog-sql.js';
+import { readVectorValues } from './duckdb-columns.js';
 import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
 import { ConnectionPool } from './pool.js';
@@ -181,9 +182,13 @@ function readersOf(result: DuckDBResult): ColumnReader[] {
  * conversion is about a third faster than row-wise), with the columns that need it
  * made catalog values.
  */
-function catalogValues(columns: unknown[][], readers: readonly ColumnReader[]): SqlValue[][] {
+function catalogValues(
+  columns: unknown[][],
+  readers: readonly ColumnReader[],
+  ready: readonly boolean[] = [],
+): SqlValue[][] {
   columns.forEach((values, i) => {
-    const read = readers[i];
+    const read = ready[i] ? undefined : readers[i];
     if (read) for (let r = 0; r < values.length; r++) values[r] = read(values[r]);
   });
   const rowCount = columns[0]?.length ?? 0;
@@ -200,6 +205,8 @@ function catalogValues(columns: unknown[][], readers: readonly ColumnReader[]): 
 class DuckDbRowSource implements RowSource {
   readonly columnNames: readonly string[];
   private readonly readers: ColumnReader[];
+  /** Columns read by readVectorValues, already catalog values. */
+  private readonly fastColumns: boolean[];
 
   constructor(
     private readonly result: DuckDBResult,
@@ -208,12 +215,19 @@ class DuckDbRowSource implements RowSource {
   ) {
     this.columnNames = result.columnNames();
     this.readers = readersOf(result);
+    this.fastColumns = this.readers.map(() => false);
   }
 
   async next(): Promise<PositionalRow[] | undefined> {
     const chunk = await this.result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return undefined;
-    return catalogValues(chunk.convertColumns(JSDuckDBValueConverter), this.readers);
+    const columns: unknown[][] = [];
+    for (let c = 0; c < chunk.columnCount; c++) {
+      const fast = readVectorValues(chunk.getColumnVector(c), chunk.rowCount);
+      columns.push(fast ?? chunk.convertColumnValues(c, JSDuckDBValueConverter));
+      if (fast) this.fastColumns[c] = true;
+    }
+    return catalogValues(columns, this.readers, this.fastColumns);
   }
 
   async finish(exhausted: boolean): Promise<void> {

@@ -89,7 +89,9 @@ export function presentedColumn(column: ColumnDef): ColumnDef {
 
 /** STC-S text of a DALI geometry (degrees, ICRS): POSITION, CIRCLE or POLYGON. */
 export function stcsOf(shape: VoXtype | undefined, values: ArrayLike<number>): string {
-  const numbers = Array.from(values, (v) => String(v)).join(' ');
+  // A loop, not Array.from + join: this runs once per result row with a geometry.
+  let numbers = '';
+  for (let i = 0; i < values.length; i++) numbers += i === 0 ? String(values[i]) : ` ${values[i]}`;
   if (shape === 'point') return `POSITION ICRS ${numbers}`;
   if (shape === 'circle') return `CIRCLE ICRS ${numbers}`;
   return `POLYGON ICRS ${numbers}`;

@@ -107,7 +107,6 @@ test('GeV by TUNIT only, TIMEZERO, lower-case TIMESYS: ingest, SODA and preview 
   const report = await ingestDataStore(engine, dir, {
     authority: 'test.hearc',
     collection: 'variants',
-    baseUrl: 'http://example.org',
     accessMode: 'datalink',
     dataRights: 'public',
   });

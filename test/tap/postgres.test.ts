@@ -4,11 +4,9 @@
  * taplint, on the real H.E.S.S. DR1 store in a fresh database dropped afterwards.
  */
 import assert from 'node:assert/strict';
-import { type TestContext, test } from 'node:test';
-import postgres from 'postgres';
-import { openEngine } from '../../src/engine/index.js';
-import type { Engine } from '../../src/engine/types.js';
+import { test } from 'node:test';
 import type { FieldDescription } from '../../src/votable/index.js';
+import { freshPostgresCatalog } from '../helpers/postgres.js';
 import { requirePostgres } from '../adql/engines.js';
 import { HESS_COLLECTION, serveStore } from '../datalink/fixtures.js';
 import { PYTHON, requireChecker, requireTestData } from '../helpers/env.js';
@@ -21,28 +19,6 @@ import {
   votableText,
 } from './upload-cases.js';
 
-const SERVER = 'postgres://postgres@127.0.0.1:5432';
-
-/** Opens a new database for this run; it is dropped when the test ends. */
-async function freshCatalog(t: TestContext): Promise<Engine> {
-  const database = `hearc_tap_${process.pid}_${Date.now().toString(36)}`;
-  const admin = postgres(`${SERVER}/postgres`, { max: 1, onnotice: () => undefined });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
-  }
-  t.after(async () => {
-    const cleanup = postgres(`${SERVER}/postgres`, { max: 1, onnotice: () => undefined });
-    try {
-      await cleanup.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    } finally {
-      await cleanup.end();
-    }
-  });
-  return openEngine(`${SERVER}/${database}`, { connections: 4 });
-}
-
 async function sync(base: string, params: Record<string, string>): Promise<Response> {
   return fetch(`${base}/tap/sync`, { method: 'POST', body: new URLSearchParams(params) });
 }
@@ -53,7 +29,9 @@ const CONE =
 test('TAP on PostgreSQL + pg_sphere', { timeout: 900_000 }, async (suite) => {
   const dir = requireTestData(suite, 'hess-dl3-dr1');
   if (!dir || !requirePostgres(suite)) return;
-  const served = await serveStore(suite, dir, HESS_COLLECTION, () => freshCatalog(suite));
+  const served = await serveStore(suite, dir, HESS_COLLECTION, () =>
+    freshPostgresCatalog(suite, 'hearc_tap'),
+  );
   const csv = async (params: Record<string, string>): Promise<string[]> => {
     const response = await sync(served.address, { LANG: 'ADQL', RESPONSEFORMAT: 'csv', ...params });
     const text = await response.text();

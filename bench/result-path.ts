@@ -1,0 +1,224 @@
+/**
+ * The result path from the engine to the bytes, in process (no HTTP): a TAP query
+ * run with runQuery and its body drained, for a 1,000,000-row BINARY2 result (six
+ * columns) and a TOP 10000 `SELECT *` (58 ObsCore columns) in every format, on
+ * DuckDB and (when reachable) PostgreSQL. Prints MB/s, rows/s, cells/s, p50/p99 of
+ * repeated runs and the peak RSS of this process during each case.
+ *
+ *   node --import tsx bench/result-path.ts [--rows 20000] [--big 1000000] [--repeat 5]
+ *        [--postgres postgres://postgres@127.0.0.1:5432] [--only duckdb|postgres]
+ *   node --cpu-prof --cpu-prof-dir=bench/profiles --import tsx bench/result-path.ts
+ */
+import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { sqlDialectFor } from '../src/engine/dialects.js';
+import { openEngine } from '../src/engine/index.js';
+import type { Engine } from '../src/engine/types.js';
+import { publishedSchema } from '../src/obscore/schema.js';
+import { TapParameters } from '../src/tap/params.js';
+import { DEFAULT_LIMITS, prepareQuery, type QueryService, runQuery } from '../src/tap/query.js';
+import { servedSchema } from '../src/tap/tap-schema.js';
+import { fillCatalog, templateRows } from './obscore-catalog.js';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string' },
+    big: { type: 'string' },
+    repeat: { type: 'string' },
+    postgres: { type: 'string' },
+    only: { type: 'string' },
+  },
+});
+const catalogRows = Number(values.rows ?? 20_000);
+const bigRows = Number(values.big ?? 1_000_000);
+const repeat = Number(values.repeat ?? 5);
+const pgServer = values.postgres ?? 'postgres://postgres@127.0.0.1:5432';
+
+interface Case {
+  readonly name: string;
+  readonly adql: string;
+  readonly format: string;
+  readonly maxrec: number;
+  readonly columns: number;
+  readonly runs: number;
+}
+
+const FORMATS = ['votable', 'votable/td', 'csv', 'tsv', 'json', 'fits'];
+
+function cases(): Case[] {
+  const top = Math.min(10_000, catalogRows);
+  const list: Case[] = FORMATS.map((format) => ({
+    name: `TOP ${top} *`,
+    adql: `SELECT TOP ${top} * FROM ivoa.obscore`,
+    format,
+    maxrec: top,
+    columns: 58,
+    runs: repeat,
+  }));
+  // Rows enough for `bigRows` from a self join: the 1M-row case of issue 17.
+  list.push({
+    name: `${bigRows} rows`,
+    adql: `SELECT TOP ${bigRows} a.obs_id, a.s_ra, a.s_dec, a.t_min, a.em_min, b.t_max FROM ivoa.obscore AS a CROSS JOIN ivoa.obscore AS b`,
+    format: 'votable',
+    maxrec: bigRows,
+    columns: 6,
+    runs: Math.max(1, Math.min(3, repeat)),
+  });
+  return list;
+}
+
+async function rssMb(key: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile('/proc/self/status', 'utf8');
+  const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+async function runOnce(service: QueryService, c: Case): Promise<number> {
+  const params = new TapParameters([
+    ['LANG', 'ADQL'],
+    ['QUERY', c.adql],
+    ['RESPONSEFORMAT', c.format],
+    ['MAXREC', String(c.maxrec)],
+  ]);
+  const result = await runQuery(service, prepareQuery(service, params));
+  let bytes = 0;
+  for await (const chunk of result.body) bytes += chunk.length;
+  return bytes;
+}
+
+interface Measured {
+  readonly engine: string;
+  readonly c: Case;
+  readonly bytes: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly peakRssMb: number;
+}
+
+async function measure(engineName: string, engine: Engine): Promise<Measured[]> {
+  const service: QueryService = {
+    engine,
+    schema: servedSchema(publishedSchema),
+    dialect: sqlDialectFor(engine.dialect),
+    limits: { ...DEFAULT_LIMITS, timeoutMs: 600_000 },
+  };
+  const out: Measured[] = [];
+  for (const c of cases()) {
+    await runOnce(service, { ...c, adql: c.adql.replace(/TOP \d+/, 'TOP 100') }); // warm-up
+    global.gc?.();
+    await writeFile('/proc/self/clear_refs', '5').catch(() => undefined);
+    const times: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < c.runs; i++) {
+      const t0 = performance.now();
+      bytes = await runOnce(service, c);
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    const at = (q: number): number =>
+      times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+    out.push({
+      engine: engineName,
+      c,
+      bytes,
+      p50: at(0.5),
+      p99: at(0.99),
+      peakRssMb: await rssMb('VmHWM'),
+    });
+    console.error(`${engineName} ${c.name} ${c.format}: ${at(0.5).toFixed(1)} ms`);
+  }
+  return out;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i < 3 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const admin = postgres(`${pgServer}/postgres`, {
+    max: 1,
+    onnotice: () => undefined,
+    connect_timeout: 2,
+  });
+  try {
+    const found = await admin`SELECT 1 FROM pg_available_extensions WHERE name = 'pg_sphere'`;
+    return found.length > 0;
+  } catch {
+    return false;
+  } finally {
+    await admin.end();
+  }
+}
+
+async function run(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'hearc-bench-result-'));
+  const database = `hearc_bench_result_${process.pid}`;
+  const admin = postgres(`${pgServer}/postgres`, { max: 1, onnotice: () => undefined });
+  const results: Measured[] = [];
+  try {
+    const template = await templateRows(dir);
+    const catalogs: [string, string][] = [];
+    if (values.only !== 'postgres') catalogs.push(['duckdb', join(dir, 'bench.duckdb')]);
+    if (values.only !== 'duckdb' && (await postgresReachable())) {
+      await admin.unsafe(`CREATE DATABASE ${database}`);
+      catalogs.push(['postgres', `${pgServer}/${database}`]);
+    }
+    for (const [name, location] of catalogs) {
+      await fillCatalog(await openEngine(location), template, catalogRows);
+      const engine = await openEngine(location);
+      try {
+        results.push(...(await measure(name, engine)));
+      } finally {
+        await engine.close();
+      }
+    }
+  } finally {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const f = (v: number, digits = 1): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+  console.log(
+    `\nTAP result path in process (runQuery, body drained), ${catalogRows}-row ObsCore table\n`,
+  );
+  console.log(
+    table(
+      [
+        'engine',
+        'case',
+        'format',
+        'MB',
+        'p50 ms',
+        'p99 ms',
+        'MB/s',
+        'krows/s',
+        'Mcells/s',
+        'peak RSS MB',
+      ],
+      results.map((m) => {
+        const seconds = m.p50 / 1000;
+        return [
+          m.engine,
+          m.c.name,
+          m.c.format,
+          f(m.bytes / 2 ** 20),
+          f(m.p50),
+          f(m.p99),
+          f(m.bytes / 2 ** 20 / seconds),
+          f(m.c.maxrec / seconds / 1000, 0),
+          f((m.c.maxrec * m.c.columns) / seconds / 1e6, 2),
+          f(m.peakRssMb, 0),
+        ];
+      }),
+    ),
+  );
+}
+
+await run();

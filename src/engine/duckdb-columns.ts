@@ -1,0 +1,173 @@
+/**
+ * Result columns read straight from DuckDB's vectors: numbers from their typed
+ * arrays, null flags from the validity bytes, short strings from the inline bytes,
+ * lists of numbers from the child vector. The generic value converter builds a
+ * value object per cell and tests validity with BigInt arithmetic; this does
+ * neither. The values are the catalog values the converter path gives (see
+ * SqlValue): BIGINT as bigint, TIMESTAMP as Date (microseconds truncated to ms),
+ * numeric lists as number[]. Types without a fast reader return undefined.
+ */
+import {
+  DuckDBBigIntVector,
+  DuckDBDoubleVector,
+  DuckDBFloatVector,
+  DuckDBIntegerVector,
+  DuckDBListVector,
+  DuckDBSmallIntVector,
+  DuckDBTimestampVector,
+  DuckDBTinyIntVector,
+  DuckDBUTinyIntVector,
+  DuckDBVarCharVector,
+  type DuckDBVector,
+} from '@duckdb/node-api';
+import type { SqlValue } from './types.js';
+
+/**
+ * The vectors' fields this reads (private in the typings of @duckdb/node-api 1.5,
+ * which package.json pins); a vector not shaped so is read by the converter.
+ */
+interface VectorInternals {
+  readonly items?: unknown;
+  readonly dataView?: unknown;
+  readonly childData?: DuckDBVector;
+  readonly entryData?: unknown;
+}
+
+const internals = (vector: DuckDBVector): VectorInternals => vector as unknown as VectorInternals;
+
+type NumberItems = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+
+/** The validity bitmap as bytes (bit i of the little-endian words is row i), or null when all are valid. */
+function validityBytes(vector: DuckDBVector): Uint8Array | null {
+  const validity = (
+    vector as unknown as { validity: { data: BigUint64Array | null; offset: number } }
+  ).validity;
+  if (!validity.data) return null;
+  if (validity.offset !== 0) throw new Error('hearc reads DuckDB vectors from offset 0 only');
+  const words = validity.data;
+  return new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+}
+
+const valid = (bytes: Uint8Array | null, row: number): boolean =>
+  bytes === null || ((bytes[row >> 3]! >> (row & 7)) & 1) === 1;
+
+function numberColumn(items: NumberItems, bytes: Uint8Array | null, count: number): SqlValue[] {
+  const out = new Array<SqlValue>(count);
+  for (let r = 0; r < count; r++) out[r] = valid(bytes, r) ? items[r]! : null;
+  return out;
+}
+
+function bigintColumn(items: BigInt64Array, bytes: Uint8Array | null, count: number): SqlValue[] {
+  const out = new Array<SqlValue>(count);
+  for (let r = 0; r < count; r++) out[r] = valid(bytes, r) ? items[r]! : null;
+  return out;
+}
+
+function timestampColumn(items: BigInt64Array, bytes: Uint8Array | null, count: number) {
+  const out = new Array<SqlValue>(count);
+  for (let r = 0; r < count; r++) {
+    if (!valid(bytes, r)) {
+      out[r] = null;
+      continue;
+    }
+    const micros = items[r]!;
+    const m = Number(micros);
+    // BigInt division truncates toward zero; so does this, exactly, below 2^53.
+    out[r] = Number.isSafeInteger(m)
+      ? new Date((m - (m % 1000)) / 1000)
+      : new Date(Number(micros / 1000n));
+  }
+  return out;
+}
+
+/** Inline strings (12 bytes or fewer) of plain ASCII are decoded here; others by the vector. */
+function varcharColumn(vector: DuckDBVarCharVector, view: DataView, count: number): SqlValue[] {
+  const bytes = validityBytes(vector);
+  const base = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  const out = new Array<SqlValue>(count);
+  for (let r = 0; r < count; r++) {
+    if (!valid(bytes, r)) {
+      out[r] = null;
+      continue;
+    }
+    const at = r * 16;
+    const length = view.getUint32(at, true);
+    if (length <= 12) {
+      let text = '';
+      let ascii = true;
+      for (let i = 0; i < length; i++) {
+        const c = base[at + 4 + i]!;
+        if (c >= 0x80) {
+          ascii = false;
+          break;
+        }
+        text += String.fromCharCode(c);
+      }
+      if (ascii) {
+        out[r] = text;
+        continue;
+      }
+    }
+    out[r] = vector.getItem(r);
+  }
+  return out;
+}
+
+function listColumn(vector: DuckDBListVector, count: number): SqlValue[] | undefined {
+  const { childData: child, entryData: entries } = internals(vector);
+  if (child === undefined || !(entries instanceof BigUint64Array)) return undefined;
+  const items = numberItemsOf(child);
+  if (items === undefined) return undefined;
+  const childBytes = validityBytes(child);
+  const bytes = validityBytes(vector);
+  const out = new Array<SqlValue>(count);
+  for (let r = 0; r < count; r++) {
+    if (!valid(bytes, r)) {
+      out[r] = null;
+      continue;
+    }
+    const offset = Number(entries[2 * r]);
+    const length = Number(entries[2 * r + 1]);
+    const list = new Array<number | null>(length);
+    for (let i = 0; i < length; i++) {
+      list[i] = valid(childBytes, offset + i) ? items[offset + i]! : null;
+    }
+    out[r] = list as unknown as SqlValue;
+  }
+  return out;
+}
+
+function numberItemsOf(vector: DuckDBVector): NumberItems | undefined {
+  if (
+    vector instanceof DuckDBDoubleVector ||
+    vector instanceof DuckDBFloatVector ||
+    vector instanceof DuckDBIntegerVector ||
+    vector instanceof DuckDBSmallIntVector ||
+    vector instanceof DuckDBTinyIntVector ||
+    vector instanceof DuckDBUTinyIntVector
+  ) {
+    const { items } = internals(vector);
+    return ArrayBuffer.isView(items) && !(items instanceof DataView)
+      ? (items as NumberItems)
+      : undefined;
+  }
+  return undefined;
+}
+
+/** The values of one result column, or undefined when its type has no fast reader. */
+export function readVectorValues(vector: DuckDBVector, count: number): SqlValue[] | undefined {
+  const numbers = numberItemsOf(vector);
+  if (numbers !== undefined) return numberColumn(numbers, validityBytes(vector), count);
+  const { items, dataView } = internals(vector);
+  if (vector instanceof DuckDBVarCharVector && dataView instanceof DataView) {
+    return varcharColumn(vector, dataView, count);
+  }
+  if (vector instanceof DuckDBBigIntVector && items instanceof BigInt64Array) {
+    return bigintColumn(items, validityBytes(vector), count);
+  }
+  if (vector instanceof DuckDBTimestampVector && items instanceof BigInt64Array) {
+    return timestampColumn(items, validityBytes(vector), count);
+  }
+  if (vector instanceof DuckDBListVector) return listColumn(vector, count);
+  return undefined;
+}
