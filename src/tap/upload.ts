@@ -28,8 +28,11 @@ export interface UploadLimits {
   readonly maxTables: number;
   /** Time allowed to fetch a table given by URL, ms. */
   readonly urlTimeoutMs: number;
-  /** Fetch tables from loopback and private addresses too (off: no SSRF into the local network). */
-  readonly allowPrivateHosts: boolean;
+  /**
+   * Non-public addresses (loopback, private, link-local ...) that tables may still be
+   * fetched from, as CIDR blocks; default none (no SSRF into the local network).
+   */
+  readonly allowAddresses: readonly string[];
 }
 
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
@@ -37,7 +40,7 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
   maxRows: 200_000,
   maxTables: 8,
   urlTimeoutMs: 30_000,
-  allowPrivateHosts: false,
+  allowAddresses: [],
 };
 
 const URL_PART_PREFIX = 'hearc-upload-url-';
@@ -82,7 +85,7 @@ export async function fetchUrlUploads(
           await fetchUploadDocument(table, uri, {
             maxBytes: limits.maxBytes,
             timeoutMs: limits.urlTimeoutMs,
-            allowPrivateHosts: limits.allowPrivateHosts,
+            allowAddresses: limits.allowAddresses,
           }),
         ]);
         pairs.push(`${table},param:${part}`);
