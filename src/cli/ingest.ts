@@ -40,7 +40,9 @@ ${publishOptionsUsage}`,
     if (!dir || extra.length > 0) throw new UsageError('give exactly one data store directory');
     const db = stringOption(values, 'db');
     if (!db) throw new UsageError('--db is required');
-    const config = publishConfigFrom(values, dir);
+    const notes: string[] = [];
+    const config = publishConfigFrom(values, dir, undefined, notes);
+    for (const note of notes) io.stdout(`note: ${note}\n`);
     const engine = await openEngine(db);
     try {
       const report = await ingestDataStore(engine, dir, config);

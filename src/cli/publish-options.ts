@@ -7,6 +7,7 @@ import {
   DEFAULT_AUTHORITY,
   type PublishConfig,
 } from '../obscore/config.js';
+import { isDataRights, RightsError, settleDataRights } from '../auth/index.js';
 import { UsageError } from './command.js';
 import { type OptionValues, stringOption } from './options.js';
 
@@ -26,7 +27,8 @@ export const publishOptionsUsage = `  --collection NAME     obs_collection (defa
   --authority AUTH      IVOA authority of dataset identifiers (default ${DEFAULT_AUTHORITY})
   --base-url URL        public URL of the server, for access_url (default http://127.0.0.1:8080)
   --access MODE         access_url points at 'datalink' (default) or the 'file'
-  --rights RIGHTS       data_rights: public (default), proprietary or secure
+  --rights RIGHTS       data_rights: public (default), proprietary or secure; a future
+                        --release-date or a --group makes the default proprietary
   --release-date DATE   obs_release_date (ISO 8601) for every observation (default: end of observation)
   --messenger NAME      messenger particle (default: photon, or neutrino for neutrino telescopes)
   --proprietary-months N  release each observation N months after it ended (implies --rights proprietary)
@@ -39,6 +41,8 @@ export function publishConfigFrom(
   values: OptionValues,
   storeDir: string,
   baseUrlFallback = DEFAULT_BASE_URL,
+  /** Receives what the options implied (e.g. proprietary rights), for the command's output. */
+  notes: string[] = [],
 ): PublishConfig {
   const access = stringOption(values, 'access') ?? 'datalink';
   if (access !== 'datalink' && access !== 'file') {
@@ -58,10 +62,10 @@ export function publishConfigFrom(
       `--group '${group}' is not a valid group name (letters, digits, . _ : @ / -)`,
     );
   }
-  const rights =
-    stringOption(values, 'rights') ?? (proprietaryMonths !== undefined ? 'proprietary' : 'public');
-  if (!['public', 'proprietary', 'secure'].includes(rights)) {
-    throw new UsageError(`--rights must be public, proprietary or secure (got '${rights}')`);
+  const stated =
+    stringOption(values, 'rights') ?? (proprietaryMonths !== undefined ? 'proprietary' : undefined);
+  if (stated !== undefined && !isDataRights(stated)) {
+    throw new UsageError(`--rights must be public, proprietary or secure (got '${stated}')`);
   }
   const releaseText = stringOption(values, 'release-date');
   let releaseDate: Date | undefined;
@@ -69,6 +73,22 @@ export function publishConfigFrom(
     releaseDate = new Date(releaseText);
     if (Number.isNaN(releaseDate.getTime()))
       throw new UsageError(`--release-date '${releaseText}' is not an ISO 8601 date`);
+  }
+  let rights: DataRights;
+  try {
+    const settled = settleDataRights(
+      stated,
+      {
+        ...(releaseDate ? { releaseDate } : {}),
+        ...(group !== undefined ? { ownerGroup: group } : {}),
+      },
+      new Date(),
+    );
+    rights = settled.dataRights;
+    if (settled.implied !== undefined) notes.push(`${settled.implied} (--rights not given)`);
+  } catch (error) {
+    if (!(error instanceof RightsError)) throw error;
+    throw new UsageError(`--rights public: ${error.message}`);
   }
   const baseUrl = (stringOption(values, 'base-url') ?? baseUrlFallback).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(baseUrl))
@@ -87,7 +107,7 @@ export function publishConfigFrom(
     ),
     baseUrl,
     accessMode: access as AccessMode,
-    dataRights: rights as DataRights,
+    dataRights: rights,
     ...(releaseDate ? { releaseDate } : {}),
     ...(messenger ? { messenger } : {}),
     ...(proprietaryMonths !== undefined ? { proprietaryMonths } : {}),
