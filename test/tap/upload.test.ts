@@ -4,7 +4,9 @@
  * by URL refused with VOTable errors; the per-query tables dropped afterwards.
  */
 import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { openEngine } from '../../src/engine/index.js';
@@ -18,6 +20,7 @@ import type { FieldDescription, Row } from '../../src/votable/index.js';
 import { serveStore, SIM_COLLECTION, simulatedStore } from '../datalink/fixtures.js';
 import { PYTHON, requireChecker } from '../helpers/env.js';
 import { freePort } from '../helpers/net.js';
+import { tempDir } from '../helpers/tmp.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
 import {
   assertAllTypesRoundTrip,
@@ -28,8 +31,12 @@ import {
 import { createJob, serveAsync, uwsValue, waitForEnd } from '../uws/fixtures.js';
 
 /** An empty catalog served with the given limits: enough for queries on TAP_UPLOAD alone. */
-async function emptyServer(t: TestContext, limits: ServiceLimits): Promise<string> {
-  const engine = await openEngine(':memory:');
+async function emptyServer(
+  t: TestContext,
+  limits: ServiceLimits,
+  catalog = ':memory:',
+): Promise<string> {
+  const engine = await openEngine(catalog);
   await engine.ensureTables(catalogTables);
   const app = await buildServer({
     engine,
@@ -283,4 +290,97 @@ test('TAP_UPLOAD refusals', async (suite) => {
     const params = { ...query('t'), UPLOAD: '1t,param:p' };
     await refused(await syncUpload(base, params, {}), 400, /regular identifier/);
   });
+});
+
+test('TAP_UPLOAD: concurrent uploads are capped; the catalog file does not grow', async (suite) => {
+  await suite.test(
+    'past maxConcurrent a sync upload gets 503, then runs once one ends',
+    async (t) => {
+      const limits: ServiceLimits = {
+        ...DEFAULT_LIMITS,
+        upload: { ...DEFAULT_UPLOAD_LIMITS, maxConcurrent: 1 },
+      };
+      const base = await emptyServer(t, limits);
+      const table = { p: await votableText(ID_FIELDS, [[1, 'a', 1]]) };
+      const quick = (): Promise<Response> =>
+        syncUpload(
+          base,
+          { LANG: 'ADQL', QUERY: 'SELECT * FROM TAP_UPLOAD.t', UPLOAD: 't,param:p' },
+          table,
+        );
+      // A query on an upload that runs for minutes unless its client goes away.
+      const slowClient = new AbortController();
+      const form = new FormData();
+      form.append('LANG', 'ADQL');
+      form.append('UPLOAD', 't,param:p');
+      form.append(
+        'QUERY',
+        'SELECT COUNT(*) AS n FROM TAP_UPLOAD.t AS u, tap_schema.columns AS a, tap_schema.columns AS b, tap_schema.columns AS c, tap_schema.columns AS d',
+      );
+      form.append('p', new Blob([table.p], { type: 'application/x-votable+xml' }), 'p.vot');
+      const slow = fetch(`${base}/tap/sync`, {
+        method: 'POST',
+        body: form,
+        signal: slowClient.signal,
+      });
+      slow.catch(() => undefined);
+      let refused: Response | undefined;
+      for (let i = 0; i < 200 && !refused; i++) {
+        const response = await quick();
+        if (response.status === 503) refused = response;
+        else await response.text();
+      }
+      assert.ok(refused, 'a second upload was refused while the first ran');
+      const body = await refused.text();
+      assert.match(refused.headers.get('content-type') ?? '', /votable/);
+      assert.match(body, /<INFO name="QUERY_STATUS" value="ERROR">/);
+      assert.match(body, /already running 1 queries with uploaded tables/);
+      slowClient.abort();
+      let after: Response | undefined;
+      for (let i = 0; i < 200 && after?.status !== 200; i++) {
+        after = await quick();
+        await after.text();
+      }
+      assert.equal(after?.status, 200, 'the slot is given back when the query ends');
+    },
+  );
+
+  await suite.test(
+    '20 uploads of 1 MB leave a DuckDB catalog about as large as 2 do',
+    async (t) => {
+      const catalog = join(tempDir(t), 'catalog.duckdb');
+      const base = await emptyServer(t, DEFAULT_LIMITS, catalog);
+      const rows: Row[] = Array.from({ length: 12_000 }, (_, i) => [
+        i,
+        `row-${i}-${'y'.repeat(40)}`,
+        i / 3,
+      ]);
+      const table = { p: await votableText(ID_FIELDS, rows) };
+      assert.ok(table.p.length > 1_000_000, `${table.p.length} bytes`);
+      const onDisk = (): number =>
+        [catalog, `${catalog}.wal`].reduce(
+          (sum, f) => sum + (existsSync(f) ? statSync(f).size : 0),
+          0,
+        );
+      let afterTwo = 0;
+      for (let i = 1; i <= 20; i++) {
+        const response = await syncUpload(
+          base,
+          {
+            LANG: 'ADQL',
+            QUERY: 'SELECT COUNT(*) AS n FROM TAP_UPLOAD.t',
+            UPLOAD: 't,param:p',
+            FORMAT: 'csv',
+          },
+          table,
+        );
+        assert.equal(await response.text(), 'n\r\n12000\r\n');
+        if (i === 2) afterTwo = onDisk();
+      }
+      assert.ok(
+        onDisk() <= afterTwo + 2 ** 20,
+        `${onDisk()} bytes after 20 uploads, ${afterTwo} after 2`,
+      );
+    },
+  );
 });
