@@ -31,6 +31,11 @@ export type AccessDecision =
       readonly reason: string;
       /** Present when logging in could help: answer 401 with these WWW-Authenticate values. */
       readonly challenges?: readonly string[];
+      /**
+       * Answer exactly as for a dataset that is not published: it is not, or its
+       * metadata are hidden from this caller (hideMetadata).
+       */
+      readonly unpublished?: true;
     };
 
 /** An authorised read of data that are not public (for the audit log). */
@@ -196,13 +201,23 @@ export class AccessControl {
 
   /** The gate of every data path: may `request` read the data of dataset `did`? */
   readonly authorize = async (request: AccessRequest, did: string): Promise<AccessDecision> => {
+    const unpublished = {
+      allowed: false,
+      reason: `${did} is not published here`,
+      unpublished: true,
+    } as const;
     const rights = await this.rights.rightsOf(did);
-    if (!rights) return { allowed: false, reason: `${did} is not published here` };
+    if (!rights) return unpublished;
     const now = this.clock();
     if (isOpen(rights, now)) return { allowed: true };
     const who = await this.identify(request);
-    if (!who.ok)
-      return { allowed: false, reason: who.reason, challenges: this.challenges(who.reason) };
+    // Hidden metadata: a refusal must not tell a dataset that exists from one that does not.
+    const hidden = this.options.hideMetadata === true;
+    if (!who.ok) {
+      return hidden
+        ? unpublished
+        : { allowed: false, reason: who.reason, challenges: this.challenges(who.reason) };
+    }
     if (mayRead(rights, who.identity, now)) {
       this.options.onGranted?.({
         user: who.identity.user ?? '',
@@ -213,13 +228,15 @@ export class AccessControl {
       });
       return { allowed: true };
     }
+    if (hidden) return unpublished;
     const until =
       rights.dataRights === 'proprietary' && rights.releaseDate
         ? `proprietary until ${rights.releaseDate.toISOString()}`
         : rights.dataRights === 'proprietary'
           ? 'proprietary (no release date set)'
           : 'restricted (secure)';
-    const owners = rights.ownerGroup ? ` to members of group ${rights.ownerGroup}` : '';
+    // The owning group is not told: its name says who works on what.
+    const owners = rights.ownerGroup ? ' to members of its owning group' : '';
     const reason = `the data of ${did} are ${until}; access is limited${owners}`;
     return who.identity.via === 'anonymous'
       ? { allowed: false, reason, challenges: this.challenges() }

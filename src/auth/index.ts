@@ -17,10 +17,12 @@ export {
   isOpen,
   mayRead,
   type ObservationRights,
+  publicRightsContradiction,
   rightsAtIngest,
   type RightsChange,
   RightsError,
   RightsStore,
+  settleDataRights,
 } from './rights.js';
 export {
   apiTokenTable,

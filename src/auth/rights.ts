@@ -51,6 +51,47 @@ export function isOpen(rights: ObservationRights, now: Date): boolean {
   return mayRead(rights, ANONYMOUS, now);
 }
 
+/**
+ * Why public rights would contradict the rest of what is recorded: a release date still
+ * to come or an owning group protects nothing on public data. Undefined when nothing does.
+ */
+export function publicRightsContradiction(
+  rights: Pick<ObservationRights, 'releaseDate' | 'ownerGroup'>,
+  now: Date,
+): string | undefined {
+  const reasons: string[] = [];
+  if (rights.releaseDate !== undefined && rights.releaseDate.getTime() > now.getTime()) {
+    reasons.push(`a release date in the future (${rights.releaseDate.toISOString()})`);
+  }
+  if (rights.ownerGroup !== undefined) reasons.push(`an owning group (${rights.ownerGroup})`);
+  return reasons.length > 0 ? reasons.join(' and ') : undefined;
+}
+
+/**
+ * The data rights to record given what was stated (undefined: not stated) and the release
+ * date and owning group: a future release date or an owning group make unstated rights
+ * proprietary (`implied` says why), and stated public rights with either are refused.
+ */
+export function settleDataRights(
+  stated: DataRights | undefined,
+  rights: Pick<ObservationRights, 'releaseDate' | 'ownerGroup'>,
+  now: Date,
+): { readonly dataRights: DataRights; readonly implied?: string } {
+  const contradiction = publicRightsContradiction(rights, now);
+  if (stated === 'public' && contradiction !== undefined) {
+    throw new RightsError(
+      `public data are open to everyone, so ${contradiction} would protect nothing: ` +
+        'give proprietary (or secure) rights, or drop the release date and the group',
+    );
+  }
+  if (stated !== undefined) return { dataRights: stated };
+  if (contradiction === undefined) return { dataRights: 'public' };
+  return {
+    dataRights: 'proprietary',
+    implied: `data_rights set to proprietary because of ${contradiction}`,
+  };
+}
+
 const DATA_RIGHTS: readonly DataRights[] = ['public', 'proprietary', 'secure'];
 
 export function isDataRights(value: string): value is DataRights {
@@ -171,7 +212,7 @@ export class RightsStore {
     change: RightsChange,
     author: ChangeAuthor,
     collection?: string,
-  ): Promise<ObservationRights[]> {
+  ): Promise<(ObservationRights & { readonly implied?: string })[]> {
     const current = await this.list(obsIds, collection);
     for (const obsId of obsIds) {
       const found = current.filter((r) => r.obsId === obsId);
@@ -186,18 +227,29 @@ export class RightsStore {
         );
       }
     }
-    const updated = current.map((rights): ObservationRights => {
+    const updated = current.map((rights) => {
       const releaseDate =
         change.releaseDate === undefined ? rights.releaseDate : (change.releaseDate ?? undefined);
       const ownerGroup =
         change.ownerGroup === undefined ? rights.ownerGroup : (change.ownerGroup ?? undefined);
+      // Rights left as they were are restated only when they were not public.
+      const stated =
+        change.dataRights ?? (rights.dataRights === 'public' ? undefined : rights.dataRights);
+      let settled;
+      try {
+        settled = settleDataRights(stated, { releaseDate, ownerGroup }, author.at);
+      } catch (error) {
+        if (!(error instanceof RightsError)) throw error;
+        throw new RightsError(`observation ${rights.obsId ?? rights.did}: ${error.message}`);
+      }
       const { releaseDate: _r, ownerGroup: _g, ...rest } = rights;
       return {
         ...rest,
-        dataRights: change.dataRights ?? rights.dataRights,
+        dataRights: settled.dataRights,
         ...(releaseDate ? { releaseDate } : {}),
         ...(ownerGroup ? { ownerGroup } : {}),
         overridden: true,
+        ...(settled.implied !== undefined ? { implied: settled.implied } : {}),
       };
     });
     await this.engine.transaction(async (tx) => {

@@ -46,7 +46,9 @@ ${serviceOptionsUsage}${publishOptionsUsage}`,
     if (!dir || extra.length > 0) throw new UsageError('give exactly one data store directory');
     const db = stringOption(values, 'db');
     if (!db) throw new UsageError('--db is required');
-    const config = publishConfigFrom(values, dir, serviceDescriptionFrom(values));
+    const notes: string[] = [];
+    const config = publishConfigFrom(values, dir, serviceDescriptionFrom(values), notes);
+    for (const note of notes) io.stdout(`note: ${note}\n`);
     const engine = await openEngine(db);
     try {
       const report = await ingestDataStore(engine, dir, config);

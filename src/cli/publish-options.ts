@@ -6,6 +6,7 @@ import {
   type DataRights,
   type PublishConfig,
 } from '../obscore/config.js';
+import { isDataRights, RightsError, settleDataRights } from '../auth/index.js';
 import type { ServiceDescription } from '../service/index.js';
 import { UsageError } from './command.js';
 import { type OptionValues, stringOption } from './options.js';
@@ -25,7 +26,8 @@ export const publishOptionsUsage = `  --collection NAME     obs_collection (defa
   --authority AUTH      IVOA authority of dataset identifiers (default: the service
                         configuration's authority, see --config)
   --access MODE         access_url points at 'datalink' (default) or the 'file'
-  --rights RIGHTS       data_rights: public (default), proprietary or secure
+  --rights RIGHTS       data_rights: public (default), proprietary or secure; a future
+                        --release-date or a --group makes the default proprietary
   --release-date DATE   obs_release_date (ISO 8601) for every observation (default: end of observation)
   --messenger NAME      messenger particle (default: photon, or neutrino for neutrino telescopes)
   --proprietary-months N  release each observation N months after it ended (implies --rights proprietary)
@@ -37,6 +39,8 @@ export function publishConfigFrom(
   values: OptionValues,
   storeDir: string,
   service: ServiceDescription,
+  /** Receives what the options implied (e.g. proprietary rights), for the command's output. */
+  notes: string[] = [],
 ): PublishConfig {
   const access = stringOption(values, 'access') ?? 'datalink';
   if (access !== 'datalink' && access !== 'file') {
@@ -56,10 +60,10 @@ export function publishConfigFrom(
       `--group '${group}' is not a valid group name (letters, digits, . _ : @ / -)`,
     );
   }
-  const rights =
-    stringOption(values, 'rights') ?? (proprietaryMonths !== undefined ? 'proprietary' : 'public');
-  if (!['public', 'proprietary', 'secure'].includes(rights)) {
-    throw new UsageError(`--rights must be public, proprietary or secure (got '${rights}')`);
+  const stated =
+    stringOption(values, 'rights') ?? (proprietaryMonths !== undefined ? 'proprietary' : undefined);
+  if (stated !== undefined && !isDataRights(stated)) {
+    throw new UsageError(`--rights must be public, proprietary or secure (got '${stated}')`);
   }
   const releaseText = stringOption(values, 'release-date');
   let releaseDate: Date | undefined;
@@ -67,6 +71,22 @@ export function publishConfigFrom(
     releaseDate = new Date(releaseText);
     if (Number.isNaN(releaseDate.getTime()))
       throw new UsageError(`--release-date '${releaseText}' is not an ISO 8601 date`);
+  }
+  let rights: DataRights;
+  try {
+    const settled = settleDataRights(
+      stated,
+      {
+        ...(releaseDate ? { releaseDate } : {}),
+        ...(group !== undefined ? { ownerGroup: group } : {}),
+      },
+      new Date(),
+    );
+    rights = settled.dataRights;
+    if (settled.implied !== undefined) notes.push(`${settled.implied} (--rights not given)`);
+  } catch (error) {
+    if (!(error instanceof RightsError)) throw error;
+    throw new UsageError(`--rights public: ${error.message}`);
   }
   const authority = service.authority;
   const messenger = stringOption(values, 'messenger');
@@ -76,7 +96,7 @@ export function publishConfigFrom(
       stringOption(values, 'collection') ?? basename(resolve(storeDir)),
     ),
     accessMode: access as AccessMode,
-    dataRights: rights as DataRights,
+    dataRights: rights,
     ...(releaseDate ? { releaseDate } : {}),
     ...(messenger ? { messenger } : {}),
     ...(proprietaryMonths !== undefined ? { proprietaryMonths } : {}),

@@ -6,6 +6,7 @@ import {
   RightsError,
   RightsStore,
   checkGroupName,
+  publicRightsContradiction,
 } from '../auth/index.js';
 import { openEngine } from '../engine/index.js';
 import { catalogTables } from '../ingest/catalog.js';
@@ -45,7 +46,8 @@ options:
   --collection NAME     only observations of this collection
   --release-date ISO    obs_release_date (UTC), or 'none' for never
   --group NAME          owning group (its members read the data before release), or 'none'
-  --rights RIGHTS       data_rights: public, proprietary or secure
+  --rights RIGHTS       data_rights: public, proprietary or secure (a future release
+                        date or an owning group makes public data proprietary)
   --by USER             who makes the change (default: the system user)
 `,
   async run(args, io) {
@@ -67,7 +69,18 @@ options:
       await engine.ensureTables(catalogTables);
       const store = new RightsStore(engine);
       if (action === 'show') {
-        io.stdout(formatRights(await store.list(obsIds, collection)));
+        const listed = await store.list(obsIds, collection);
+        io.stdout(formatRights(listed));
+        const now = new Date();
+        for (const rights of listed) {
+          const contradiction =
+            rights.dataRights === 'public' ? publicRightsContradiction(rights, now) : undefined;
+          if (contradiction !== undefined) {
+            io.stderr(
+              `warning: observation ${rights.obsId ?? rights.did} is public (open to everyone) but has ${contradiction}, which protects nothing; make it proprietary with 'hearc rights set ${rights.obsId ?? ''} --rights proprietary'\n`,
+            );
+          }
+        }
         return 0;
       }
       if (obsIds.length === 0) throw new UsageError('give the obs_id of at least one observation');
@@ -108,6 +121,10 @@ options:
           collection,
         );
         io.stdout(formatRights(changed));
+        for (const rights of changed) {
+          if (rights.implied !== undefined)
+            io.stderr(`note: observation ${rights.obsId ?? rights.did}: ${rights.implied}\n`);
+        }
         return 0;
       } catch (error) {
         if (!(error instanceof RightsError)) throw error;

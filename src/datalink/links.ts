@@ -190,9 +190,11 @@ export async function linksFor(
 ): Promise<DataLinkRow[]> {
   const datasets = await sources.catalog.datasets(ids);
   const refused = new Map<string, string>();
-  for (const [id, dataset] of gate ? datasets : []) {
+  for (const [id, dataset] of gate ? [...datasets] : []) {
     const decision = await gate?.authorize(gate.request, dataset.did);
-    if (decision && !decision.allowed) refused.set(id, decision.reason);
+    // A dataset hidden from the caller is answered as one that does not exist.
+    if (decision && !decision.allowed && decision.unpublished) datasets.delete(id);
+    else if (decision && !decision.allowed) refused.set(id, decision.reason);
   }
   const rows: DataLinkRow[] = [];
   let descriptors = 0;

@@ -365,6 +365,10 @@ export class DuckDbEngine implements Engine {
   async dropTables(tables: readonly TableDef[]): Promise<void> {
     await this.write(async (connection) => {
       for (const table of tables) await connection.run(dropTableSql(table));
+      // Write the drop into the file now, so its blocks are free for reuse and the WAL
+      // stays small (per-query upload tables come and go all day). It cannot run while
+      // another transaction is open; the next drop or DuckDB's own checkpoint then does it.
+      if (this.location !== ':memory:') await connection.run('CHECKPOINT').catch(() => undefined);
     });
   }
 

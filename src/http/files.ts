@@ -134,8 +134,11 @@ export async function serveFile(
   file: ServableFile | undefined,
   options: ServeOptions,
 ): Promise<FastifyReply> {
-  if (!file) return reply.code(404).type(TEXT).send('no such file is published here\n');
+  const notPublished = (): FastifyReply =>
+    reply.code(404).type(TEXT).send('no such file is published here\n');
+  if (!file) return notPublished();
   const decision = await mayReadAny(options.authorize, request, file.dids);
+  if (!decision.allowed && decision.unpublished) return notPublished();
   if (!decision.allowed) {
     if (decision.challenges) reply.code(401).header('WWW-Authenticate', decision.challenges);
     else reply.code(403);

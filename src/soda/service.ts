@@ -94,9 +94,11 @@ export class SodaService {
   ): Promise<CutoutFile> {
     const asked = cutoutRequest(params);
     const dataset = (await this.options.catalog.datasets([asked.id])).get(asked.id);
-    if (!dataset)
-      throw usageError(`ID ${asked.id} is not a dataset published by this service`, 404);
+    const notPublished = (): SodaError =>
+      usageError(`ID ${asked.id} is not a dataset published by this service`, 404);
+    if (!dataset) throw notPublished();
     const decision = await authorize(request, dataset.did);
+    if (!decision.allowed && decision.unpublished) throw notPublished();
     if (!decision.allowed) {
       throw decision.challenges
         ? new SodaError('AuthenticationError', decision.reason, 401, {

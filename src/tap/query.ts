@@ -17,6 +17,7 @@ import {
   loadUploads,
   type PreparedUpload,
   prepareUploads,
+  takeUploadSlot,
   type UploadLimits,
 } from './upload.js';
 
@@ -147,9 +148,22 @@ export async function runQuery(
   service: QueryService,
   prepared: PreparedQuery,
   signal?: AbortSignal,
+  /** Async jobs wait for an upload slot; sync queries are refused when none is free. */
+  options: { readonly waitForUploadSlot?: boolean } = {},
 ): Promise<QueryResult> {
   let cursor;
-  await loadUploads(service.engine, prepared.uploads);
+  const uploadWait = options.waitForUploadSlot
+    ? (signal ?? new AbortController().signal)
+    : undefined;
+  const uploadLimits = service.limits.upload ?? DEFAULT_UPLOAD_LIMITS;
+  const giveBackSlot =
+    prepared.uploads.length > 0 ? await takeUploadSlot(uploadLimits, uploadWait) : () => {};
+  try {
+    await loadUploads(service.engine, prepared.uploads);
+  } catch (err) {
+    giveBackSlot();
+    throw err;
+  }
   try {
     cursor = await service.engine.stream(prepared.sql, {
       maxRows: prepared.maxrec + 1,
@@ -158,6 +172,7 @@ export async function runQuery(
     });
   } catch (err) {
     await dropUploads(service.engine, prepared.uploads);
+    giveBackSlot();
     throw queryFailure(err, service.limits);
   }
   let overflow = false;
@@ -166,7 +181,10 @@ export async function runQuery(
   let released: Promise<void> | undefined;
   // Once, whichever ends first: the rows, or the body (a client gone before any row).
   const release = (): Promise<void> =>
-    (released ??= open.close().then(() => dropUploads(service.engine, prepared.uploads)));
+    (released ??= open
+      .close()
+      .then(() => dropUploads(service.engine, prepared.uploads))
+      .finally(giveBackSlot));
   async function* rows(): AsyncGenerator<RowBatch> {
     let remaining = prepared.maxrec;
     try {

@@ -28,8 +28,13 @@ export interface UploadLimits {
   readonly maxTables: number;
   /** Time allowed to fetch a table given by URL, ms. */
   readonly urlTimeoutMs: number;
-  /** Fetch tables from loopback and private addresses too (off: no SSRF into the local network). */
-  readonly allowPrivateHosts: boolean;
+  /**
+   * Non-public addresses (loopback, private, link-local ...) that tables may still be
+   * fetched from, as CIDR blocks; default none (no SSRF into the local network).
+   */
+  readonly allowAddresses: readonly string[];
+  /** Queries with uploaded tables that run at once; a sync query past it is refused (503). */
+  readonly maxConcurrent: number;
 }
 
 export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
@@ -37,8 +42,61 @@ export const DEFAULT_UPLOAD_LIMITS: UploadLimits = {
   maxRows: 200_000,
   maxTables: 8,
   urlTimeoutMs: 30_000,
-  allowPrivateHosts: false,
+  allowAddresses: [],
+  maxConcurrent: 4,
 };
+
+/** The upload slots of a service (one per UploadLimits object): in use, and who waits. */
+interface UploadSlots {
+  used: number;
+  readonly waiting: (() => void)[];
+}
+
+const slotsOf = new WeakMap<UploadLimits, UploadSlots>();
+
+/**
+ * Takes one of the service's `maxConcurrent` upload slots for a query with uploaded
+ * tables; the function returned gives it back (once). When all are taken a sync query
+ * (`signal` absent) is refused with 503, an async one waits for a slot or its signal.
+ */
+export async function takeUploadSlot(
+  limits: UploadLimits,
+  signal?: AbortSignal,
+): Promise<() => void> {
+  let slots = slotsOf.get(limits);
+  if (!slots) slotsOf.set(limits, (slots = { used: 0, waiting: [] }));
+  const held = slots;
+  if (held.used >= limits.maxConcurrent) {
+    if (!signal) {
+      throw new TapError(
+        503,
+        `this service is already running ${limits.maxConcurrent} queries with uploaded tables, its limit; try again shortly or submit the query as an async job`,
+      );
+    }
+    await new Promise<void>((resolve, reject) => {
+      const turn = (): void => {
+        signal.removeEventListener('abort', gone);
+        resolve();
+      };
+      const gone = (): void => {
+        held.waiting.splice(held.waiting.indexOf(turn), 1);
+        reject(new TapError(499, 'the query was cancelled while waiting to load its uploads'));
+      };
+      if (signal.aborted) return gone();
+      held.waiting.push(turn);
+      signal.addEventListener('abort', gone, { once: true });
+    });
+  } else held.used += 1;
+  let given = false;
+  return () => {
+    if (given) return;
+    given = true;
+    const next = held.waiting.shift();
+    // A waiting query takes the slot over; otherwise it is free again.
+    if (next) next();
+    else held.used -= 1;
+  };
+}
 
 const URL_PART_PREFIX = 'hearc-upload-url-';
 
@@ -82,7 +140,7 @@ export async function fetchUrlUploads(
           await fetchUploadDocument(table, uri, {
             maxBytes: limits.maxBytes,
             timeoutMs: limits.urlTimeoutMs,
-            allowPrivateHosts: limits.allowPrivateHosts,
+            allowAddresses: limits.allowAddresses,
           }),
         ]);
         pairs.push(`${table},param:${part}`);

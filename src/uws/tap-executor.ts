@@ -57,7 +57,9 @@ export function tapJobExecutor(
         // The job's own limit cancels the query through `signal`; this is a backstop.
         const timeoutMs = job.executionDuration * 1000 + DATABASE_TIMEOUT_MARGIN_MS;
         const limits = { ...owned.limits, timeoutMs };
-        const result = await runQuery({ ...owned, limits }, prepared, signal);
+        const result = await runQuery({ ...owned, limits }, prepared, signal, {
+          waitForUploadSlot: true,
+        });
         await pipeline(Readable.from(result.body), createWriteStream(resultPath));
         return { contentType: result.contentType };
       } catch (error) {

@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import { ApiTokenStore, apiTokenTable, rightsChangeTable } from '../../src/auth/index.js';
 import { main } from '../../src/cli/main.js';
 import { openEngine } from '../../src/engine/index.js';
+import { catalogTables } from '../../src/ingest/catalog.js';
+import { ingestDataStore } from '../../src/ingest/ingest.js';
 import { simulatedStore } from '../datalink/fixtures.js';
 import { captureIo } from '../helpers/io.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -76,6 +78,89 @@ test('ingest --proprietary-months --group, rights show/set, and the change histo
   assert.equal(byOperator[0]!.via, 'hearc rights set');
   assert.ok(byOperator[0]!.changed_at instanceof Date);
   assert.ok(history.some((row) => row.changed_by === 'ingest' && row.owner_group === 'gamma'));
+});
+
+test('a future release date or an owning group never leaves data public', async (t) => {
+  const { dir, runs } = await simulatedStore(t);
+  const db = join(tempDir(t), 'catalog.duckdb');
+  const ingest = (io: ReturnType<typeof captureIo>, ...extra: string[]) =>
+    main(['ingest', dir, '--db', db, '--collection', 'sim', ...extra], io);
+  const show = async (): Promise<{ rows: string[][]; err: string }> => {
+    const io = captureIo();
+    assert.equal(await main(['rights', 'show', '--db', db], io), 0, io.err());
+    return { rows: rowsOf(io.out()), err: io.err() };
+  };
+
+  // Stated public rights with either are refused, and nothing is written.
+  for (const extra of [
+    ['--release-date', '2999-01-01'],
+    ['--group', 'g'],
+  ]) {
+    const io = captureIo();
+    assert.equal(await ingest(io, '--rights', 'public', ...extra), 2, extra.join(' '));
+    assert.match(io.err(), /public data are open to everyone, so .* would protect nothing/);
+  }
+  assert.deepEqual((await show()).rows, []);
+
+  let io = captureIo();
+  assert.equal(await ingest(io, '--release-date', '2999-01-01', '--group', 'g'), 0, io.err());
+  assert.match(
+    io.out(),
+    /note: data_rights set to proprietary because of a release date in the future \(2999-01-01.*\) and an owning group \(g\)/,
+  );
+  for (const row of (await show()).rows)
+    assert.deepEqual(row.slice(2, 5), ['proprietary', '2999-01-01T00:00:00.000Z', 'g']);
+
+  // rights set: the same rule on each observation.
+  const obsId = String(runs[0]!.obsId);
+  const set = (...extra: string[]) => {
+    const setIo = captureIo();
+    return main(['rights', 'set', obsId, '--db', db, ...extra], setIo).then((code) => ({
+      code,
+      io: setIo,
+    }));
+  };
+  let result = await set('--rights', 'public');
+  assert.equal(result.code, 1);
+  assert.match(
+    result.io.err(),
+    new RegExp(
+      `observation ${obsId}: public data are open to everyone, so a release date in the future .* and an owning group \\(g\\) would protect nothing`,
+    ),
+  );
+  result = await set('--rights', 'public', '--release-date', 'none', '--group', 'none');
+  assert.equal(result.code, 0, result.io.err());
+  assert.deepEqual(rowsOf(result.io.out())[0]!.slice(2, 5), ['public', '-', '-']);
+  result = await set('--group', 'h');
+  assert.equal(result.code, 0, result.io.err());
+  assert.deepEqual(rowsOf(result.io.out())[0]!.slice(2, 5), ['proprietary', '-', 'h']);
+  assert.match(
+    result.io.err(),
+    /note: observation .*: data_rights set to proprietary because of an owning group \(h\)/,
+  );
+
+  // A catalog written before the rule (or by another tool): show flags the contradiction.
+  const other = join(tempDir(t), 'older.duckdb');
+  const engine = await openEngine(other);
+  await engine.ensureTables(catalogTables);
+  await ingestDataStore(engine, dir, {
+    authority: 'test.hearc',
+    collection: 'sim',
+    accessMode: 'datalink',
+    dataRights: 'public',
+    ownerGroup: 'g',
+    releaseDate: new Date('2999-01-01T00:00:00Z'),
+  });
+  await engine.close();
+  io = captureIo();
+  assert.equal(await main(['rights', 'show', '--db', other], io), 0);
+  assert.equal(rowsOf(io.out()).length, runs.length);
+  const warnings = io.err().trim().split('\n');
+  assert.equal(warnings.length, runs.length, io.err());
+  assert.match(
+    warnings[0]!,
+    /^warning: observation \S+ is public \(open to everyone\) but has a release date in the future .* and an owning group \(g\), which protects nothing/,
+  );
 });
 
 test('token create prints the token once and stores only its digest; revoke stops it', async (t) => {

@@ -72,6 +72,8 @@ export interface SecuredStoreOptions {
   readonly catalog?: string;
   /** The public address when a proxy sits in front (links point there); default the server's. */
   readonly baseUrl?: string;
+  /** Serve with --hide-proprietary-metadata. */
+  readonly hideMetadata?: boolean;
 }
 
 export async function securedStore(
@@ -144,6 +146,7 @@ export async function securedStore(
       clock: () => now,
       issuers: [{ issuer: ISSUER, audience: AUDIENCE, jwksFile }],
       tokenEndpoint: TOKEN_ENDPOINT,
+      ...(options.hideMetadata === true ? { hideMetadata: true } : {}),
     },
   });
   t.after(async () => {

@@ -33,18 +33,27 @@ const builtPreviews = (cacheDir: string): string[] =>
     ? readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.png$/.test(f))
     : [];
 
+/** The product, file and preview URLs DataLink gives `headers` for dataset `did`. */
+async function linkedDataUrls(
+  address: string,
+  did: string,
+  headers: Record<string, string>,
+): Promise<string[]> {
+  const links = await (
+    await fetch(`${address}/datalink?ID=${encodeURIComponent(did)}`, { headers })
+  ).text();
+  return [...links.matchAll(/<TD>(http[^<]*\/(?:products|files|previews)\/[^<]*)<\/TD>/g)].map(
+    (m) => m[1]!.replaceAll('&amp;', '&'),
+  );
+}
+
 test('access matrix: callers × paths × before/after the release date', async (t) => {
   const store = await securedStore(t);
   const { address, closedDid, openDid, closedObsId } = store;
   const member = store.callers['right group (API token)']!;
 
   // The URLs of the proprietary observation's data, as a member sees them.
-  const links = await (
-    await fetch(`${address}/datalink?ID=${encodeURIComponent(closedDid)}`, { headers: member })
-  ).text();
-  const linked = [
-    ...links.matchAll(/<TD>(http[^<]*\/(?:products|files|previews)\/[^<]*)<\/TD>/g),
-  ].map((m) => m[1]!.replaceAll('&amp;', '&'));
+  const linked = await linkedDataUrls(address, closedDid, member);
   // A cutout about the centre of the field of view (ObsCore rows stay visible to all).
   const centre = await tap(
     address,
@@ -93,6 +102,7 @@ test('access matrix: callers × paths × before/after the release date', async (
           const status = expected === 'refused' && caller !== 'anonymous' ? 403 : 401;
           assert.equal(response.status, status, `${url}: ${body.toString()}`);
           const text = body.toString('latin1');
+          assert.ok(!text.includes('alpha'), `the owning group is not named: ${text}`);
           assert.ok(!text.includes(FITS_START), 'no FITS bytes');
           assert.ok(!text.includes(PNG_START), 'no PNG bytes');
           assert.ok(body.length < 1000, 'a short refusal, not data');
@@ -126,6 +136,7 @@ test('access matrix: callers × paths × before/after the release date', async (
             if (expected === 'granted') assert.ok(!row.includes('Fault'), row);
             else {
               assert.match(row, /DefaultFault: access denied/);
+              assert.ok(!row.includes('alpha'), `the owning group is not named: ${row}`);
               assert.ok(!/\/(products|files|soda)\//.test(row), row);
             }
           }
@@ -167,4 +178,57 @@ test('access matrix: callers × paths × before/after the release date', async (
       });
     }
   }
+});
+
+/** The URL of the same thing for an observation that does not exist. */
+function missingTwin(url: string, obsId: string, missing: string): string {
+  if (url.includes('/files/')) return `${url}-missing`;
+  return url.replace(`/${obsId}/`, `/${missing}/`).replace(`%3F${obsId}`, `%3F${missing}`);
+}
+
+test('hidden metadata: a refused caller cannot tell the dataset from one that does not exist', async (t) => {
+  const store = await securedStore(t, { hideMetadata: true });
+  const { address, closedDid, closedObsId } = store;
+  const member = store.callers['right group (API token)']!;
+  const missing = '987654321';
+  const missingDid = closedDid.replace(`?${closedObsId}`, `?${missing}`);
+  const linked = await linkedDataUrls(address, closedDid, member);
+  const cutout = `${address}/soda?ID=${encodeURIComponent(closedDid)}&CIRCLE=10+20+1`;
+  const urls = [...linked, cutout];
+  for (const kind of ['/products/', '/files/', '/previews/']) {
+    assert.ok(
+      urls.some((u) => u.includes(kind)),
+      `${kind} linked`,
+    );
+  }
+  const answer = async (url: string, headers: Record<string, string>) => {
+    const response = await fetch(url, { headers });
+    const body = (await response.text()).replaceAll(missing, closedObsId);
+    return { status: response.status, type: response.headers.get('content-type'), body };
+  };
+  store.setNow(BEFORE);
+  for (const caller of ['anonymous', 'wrong group (API token)']) {
+    const headers = store.callers[caller]!;
+    await t.test(caller, async () => {
+      for (const url of urls) {
+        const twin = missingTwin(url, closedObsId, missing);
+        assert.notEqual(twin, url);
+        const [hidden, absent] = [await answer(url, headers), await answer(twin, headers)];
+        assert.equal(hidden.status, 404, `${url}: ${hidden.body}`);
+        assert.deepEqual(hidden, absent, url);
+      }
+      const datalink = (id: string) =>
+        answer(`${address}/datalink?ID=${encodeURIComponent(id)}`, headers);
+      const [hidden, absent] = [await datalink(closedDid), await datalink(missingDid)];
+      assert.match(hidden.body, /NotFoundFault/);
+      assert.deepEqual(hidden, absent);
+      const meta = await tap(address, headers, 'SELECT obs_publisher_did FROM ivoa.obscore');
+      assert.equal(meta.status, 200);
+      assert.ok(!meta.text.includes(closedDid), meta.text);
+    });
+  }
+  await t.test('a member still reads everything', async () => {
+    for (const url of linked)
+      assert.equal((await fetch(url, { headers: member })).status, 200, url);
+  });
 });

@@ -4,7 +4,9 @@
  * by URL refused with VOTable errors; the per-query tables dropped afterwards.
  */
 import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { openEngine } from '../../src/engine/index.js';
@@ -17,6 +19,8 @@ import { servedSchema } from '../../src/tap/tap-schema.js';
 import type { FieldDescription, Row } from '../../src/votable/index.js';
 import { serveStore, SIM_COLLECTION, simulatedStore } from '../datalink/fixtures.js';
 import { PYTHON, requireChecker } from '../helpers/env.js';
+import { freePort } from '../helpers/net.js';
+import { tempDir } from '../helpers/tmp.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
 import {
   assertAllTypesRoundTrip,
@@ -24,10 +28,15 @@ import {
   syncUpload,
   votableText,
 } from './upload-cases.js';
+import { createJob, serveAsync, uwsValue, waitForEnd } from '../uws/fixtures.js';
 
 /** An empty catalog served with the given limits: enough for queries on TAP_UPLOAD alone. */
-async function emptyServer(t: TestContext, limits: ServiceLimits): Promise<string> {
-  const engine = await openEngine(':memory:');
+async function emptyServer(
+  t: TestContext,
+  limits: ServiceLimits,
+  catalog = ':memory:',
+): Promise<string> {
+  const engine = await openEngine(catalog);
   await engine.ensureTables(catalogTables);
   const app = await buildServer({
     engine,
@@ -99,46 +108,111 @@ print(json.dumps({'sync': rows(s), 'async': rows(a)}))`,
   });
 });
 
-test('TAP_UPLOAD by URL (upload-http), where the service allows the host', async (suite) => {
+/** A plain HTTP server on 127.0.0.1 with a VOTable at /t.vot; its port and requests seen. */
+async function tableServer(
+  t: TestContext,
+  big: string,
+): Promise<{ port: number; requests: () => number }> {
   const document = await votableText(ID_FIELDS, [[7, 'x', 1.5]]);
-  const big = 'x'.repeat(10_000);
+  let requests = 0;
   const tables = createServer((request, response) => {
+    requests += 1;
     if (request.url === '/t.vot') response.end(document);
     else if (request.url === '/big') response.end(big);
     else if (request.url === '/moved') response.writeHead(302, { location: '/t.vot' }).end();
     else response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => tables.listen(0, '127.0.0.1', resolve));
-  suite.after(() => tables.close());
-  const { port } = tables.address() as AddressInfo;
+  t.after(() => tables.close());
+  return { port: (tables.address() as AddressInfo).port, requests: () => requests };
+}
+
+const URL_QUERY = { LANG: 'ADQL', QUERY: 'SELECT "ID", obs_id FROM TAP_UPLOAD.t', FORMAT: 'csv' };
+
+/** The error document of a refused URL upload, with the URL itself taken out. */
+async function neutralRefusal(response: Response, url: string): Promise<string> {
+  const body = await response.text();
+  assert.equal(response.status, 400, `${url}: ${body}`);
+  assert.match(body, /the table at .* could not be fetched/, url);
+  return body.split(url).join('<url>');
+}
+
+test('TAP_UPLOAD by URL (upload-http), where the service allows the host', async (suite) => {
+  const { port } = await tableServer(suite, 'x'.repeat(10_000));
   const limits: ServiceLimits = {
     ...DEFAULT_LIMITS,
-    upload: { ...DEFAULT_UPLOAD_LIMITS, maxBytes: 8192, allowPrivateHosts: true },
+    upload: { ...DEFAULT_UPLOAD_LIMITS, maxBytes: 8192, allowAddresses: ['127.0.0.1/32'] },
   };
   const base = await emptyServer(suite, limits);
-  const ask = (path: string): Promise<Response> =>
-    syncUpload(
-      base,
-      {
-        LANG: 'ADQL',
-        QUERY: 'SELECT "ID", obs_id FROM TAP_UPLOAD.t',
-        UPLOAD: `t,http://127.0.0.1:${port}${path}`,
-        FORMAT: 'csv',
-      },
-      {},
-    );
-  const ok = await ask('/t.vot');
-  assert.equal(ok.status, 200);
-  assert.equal((await ok.text()).trim(), 'ID,obs_id\r\n7,x');
-  for (const [path, status, message] of [
-    ['/big', 413, /larger than the upload limit/],
-    ['/moved', 400, /redirect/],
-    ['/none', 400, /HTTP 404/],
-  ] as const) {
-    const response = await ask(path);
-    assert.equal(response.status, status, path);
-    assert.match(await response.text(), message);
+  const ask = (url: string): Promise<Response> =>
+    syncUpload(base, { ...URL_QUERY, UPLOAD: `t,${url}` }, {});
+  for (const host of ['127.0.0.1', '[::ffff:127.0.0.1]']) {
+    const ok = await ask(`http://${host}:${port}/t.vot`);
+    assert.equal(ok.status, 200, host);
+    assert.equal((await ok.text()).trim(), 'ID,obs_id\r\n7,x');
   }
+  const big = await ask(`http://127.0.0.1:${port}/big`);
+  assert.equal(big.status, 413);
+  assert.match(await big.text(), /larger than the upload limit/);
+  // A redirect, a 404, a closed port and an address outside the allow list look the same.
+  const closed = await freePort();
+  const answers = new Set<string>();
+  for (const url of [
+    `http://127.0.0.1:${port}/moved`,
+    `http://127.0.0.1:${port}/none`,
+    `http://127.0.0.1:${closed}/t.vot`,
+    `http://127.0.0.2:${port}/t.vot`,
+  ]) {
+    answers.add(await neutralRefusal(await ask(url), url));
+  }
+  assert.equal(answers.size, 1, [...answers].join('\n'));
+});
+
+/** Ways to write an address on this machine or the local network, all refused. */
+const LOCAL_HOSTS = [
+  '127.0.0.1',
+  'localhost',
+  '[::1]',
+  '[::ffff:127.0.0.1]',
+  '[::ffff:7f00:1]',
+  '[0:0:0:0:0:ffff:127.0.0.1]',
+  '[::127.0.0.1]',
+  '[64:ff9b::7f00:1]',
+  '[2002:7f00:1::1]',
+  '2130706433',
+  '017700000001',
+  '0x7f.1',
+  '10.1.2.3',
+  '169.254.169.254',
+  '[fe80::1]',
+  '[fd00::1]',
+  '[::ffff:a9fe:a9fe]',
+];
+
+test('TAP_UPLOAD by URL never reaches this machine or the local network', async (suite) => {
+  const { port, requests } = await tableServer(suite, '');
+  await suite.test('sync: every form of a local address gets the same refusal', async (t) => {
+    const base = await emptyServer(t, DEFAULT_LIMITS);
+    const answers = new Set<string>();
+    for (const host of LOCAL_HOSTS) {
+      const url = `http://${host}:${port}/t.vot`;
+      const response = await syncUpload(base, { ...URL_QUERY, UPLOAD: `t,${url}` }, {});
+      answers.add(await neutralRefusal(response, url));
+    }
+    assert.equal(answers.size, 1, [...answers].join('\n'));
+  });
+  await suite.test('async: the job ends in ERROR with the same refusal', async (t) => {
+    const served = await serveAsync(t);
+    for (const host of ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '2130706433']) {
+      const url = `http://${host}:${port}/t.vot`;
+      const job = await waitForEnd(
+        await createJob(served.jobs, { ...URL_QUERY, UPLOAD: `t,${url}`, PHASE: 'RUN' }),
+      );
+      assert.equal(uwsValue(job, 'phase'), 'ERROR', host);
+      assert.match(uwsValue(job, 'message') ?? '', /could not be fetched/, host);
+    }
+  });
+  assert.equal(requests(), 0, 'a request reached the server on this machine');
 });
 
 test('TAP_UPLOAD refusals', async (suite) => {
@@ -200,7 +274,7 @@ test('TAP_UPLOAD refusals', async (suite) => {
         'http://169.254.169.254/latest/meta-data',
       ]) {
         const params = { ...query('t'), UPLOAD: `t,${url}` };
-        await refused(await syncUpload(base, params, {}), 400, /not a public address/);
+        await refused(await syncUpload(base, params, {}), 400, /could not be fetched/);
       }
       const ftp = { ...query('t'), UPLOAD: 't,ftp://example.org/t.vot' };
       await refused(
@@ -215,4 +289,97 @@ test('TAP_UPLOAD refusals', async (suite) => {
     const params = { ...query('t'), UPLOAD: '1t,param:p' };
     await refused(await syncUpload(base, params, {}), 400, /regular identifier/);
   });
+});
+
+test('TAP_UPLOAD: concurrent uploads are capped; the catalog file does not grow', async (suite) => {
+  await suite.test(
+    'past maxConcurrent a sync upload gets 503, then runs once one ends',
+    async (t) => {
+      const limits: ServiceLimits = {
+        ...DEFAULT_LIMITS,
+        upload: { ...DEFAULT_UPLOAD_LIMITS, maxConcurrent: 1 },
+      };
+      const base = await emptyServer(t, limits);
+      const table = { p: await votableText(ID_FIELDS, [[1, 'a', 1]]) };
+      const quick = (): Promise<Response> =>
+        syncUpload(
+          base,
+          { LANG: 'ADQL', QUERY: 'SELECT * FROM TAP_UPLOAD.t', UPLOAD: 't,param:p' },
+          table,
+        );
+      // A query on an upload that runs for minutes unless its client goes away.
+      const slowClient = new AbortController();
+      const form = new FormData();
+      form.append('LANG', 'ADQL');
+      form.append('UPLOAD', 't,param:p');
+      form.append(
+        'QUERY',
+        'SELECT COUNT(*) AS n FROM TAP_UPLOAD.t AS u, tap_schema.columns AS a, tap_schema.columns AS b, tap_schema.columns AS c, tap_schema.columns AS d',
+      );
+      form.append('p', new Blob([table.p], { type: 'application/x-votable+xml' }), 'p.vot');
+      const slow = fetch(`${base}/tap/sync`, {
+        method: 'POST',
+        body: form,
+        signal: slowClient.signal,
+      });
+      slow.catch(() => undefined);
+      let refused: Response | undefined;
+      for (let i = 0; i < 200 && !refused; i++) {
+        const response = await quick();
+        if (response.status === 503) refused = response;
+        else await response.text();
+      }
+      assert.ok(refused, 'a second upload was refused while the first ran');
+      const body = await refused.text();
+      assert.match(refused.headers.get('content-type') ?? '', /votable/);
+      assert.match(body, /<INFO name="QUERY_STATUS" value="ERROR">/);
+      assert.match(body, /already running 1 queries with uploaded tables/);
+      slowClient.abort();
+      let after: Response | undefined;
+      for (let i = 0; i < 200 && after?.status !== 200; i++) {
+        after = await quick();
+        await after.text();
+      }
+      assert.equal(after?.status, 200, 'the slot is given back when the query ends');
+    },
+  );
+
+  await suite.test(
+    '20 uploads of 1 MB leave a DuckDB catalog about as large as 2 do',
+    async (t) => {
+      const catalog = join(tempDir(t), 'catalog.duckdb');
+      const base = await emptyServer(t, DEFAULT_LIMITS, catalog);
+      const rows: Row[] = Array.from({ length: 12_000 }, (_, i) => [
+        i,
+        `row-${i}-${'y'.repeat(40)}`,
+        i / 3,
+      ]);
+      const table = { p: await votableText(ID_FIELDS, rows) };
+      assert.ok(table.p.length > 1_000_000, `${table.p.length} bytes`);
+      const onDisk = (): number =>
+        [catalog, `${catalog}.wal`].reduce(
+          (sum, f) => sum + (existsSync(f) ? statSync(f).size : 0),
+          0,
+        );
+      let afterTwo = 0;
+      for (let i = 1; i <= 20; i++) {
+        const response = await syncUpload(
+          base,
+          {
+            LANG: 'ADQL',
+            QUERY: 'SELECT COUNT(*) AS n FROM TAP_UPLOAD.t',
+            UPLOAD: 't,param:p',
+            FORMAT: 'csv',
+          },
+          table,
+        );
+        assert.equal(await response.text(), 'n\r\n12000\r\n');
+        if (i === 2) afterTwo = onDisk();
+      }
+      assert.ok(
+        onDisk() <= afterTwo + 2 ** 20,
+        `${onDisk()} bytes after 20 uploads, ${afterTwo} after 2`,
+      );
+    },
+  );
 });
