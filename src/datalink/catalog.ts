@@ -129,6 +129,12 @@ function irfComponents(rows: readonly CatalogRow[]): IrfComponentRef[] {
   });
 }
 
+/** An ivo:// identifier with its scheme and authority in lower case; anything else as it is. */
+function withLowerCaseAuthority(id: string): string {
+  const match = /^ivo:\/\/([^/?#]*)/i.exec(id);
+  return match ? `ivo://${match[1]!.toLowerCase()}${id.slice(match[0].length)}` : id;
+}
+
 function groupBy(rows: readonly CatalogRow[], column: string): Map<string, CatalogRow[]> {
   const groups = new Map<string, CatalogRow[]>();
   for (const row of rows) {
@@ -156,11 +162,21 @@ export class DatasetCatalog {
     this.ttlMs = options.fileIndexTtlMs ?? 5000;
   }
 
-  /** The published datasets among `dids` (unknown ones are absent from the map). */
+  /**
+   * The published datasets among `dids`, keyed as asked (unknown ones are absent from
+   * the map). The scheme and authority of an ivo:// identifier match in any case
+   * (IVOA Identifiers 2.0): stored as given at ingest, asked for in any case.
+   */
   async datasets(dids: readonly string[]): Promise<Map<string, PublishedDataset>> {
     const found = new Map<string, PublishedDataset>();
     if (dids.length === 0) return found;
-    const where = { column: 'obs_publisher_did', values: [...dids] };
+    const askedAs = new Map<string, string[]>();
+    for (const did of dids) {
+      for (const candidate of new Set([did, withLowerCaseAuthority(did)])) {
+        askedAs.set(candidate, [...(askedAs.get(candidate) ?? []), did]);
+      }
+    }
+    const where = { column: 'obs_publisher_did', values: [...askedAs.keys()] };
     const obscore = await this.engine.selectRows(obscoreTable, where);
     if (obscore.length === 0) return found;
     const [irfs, states] = await Promise.all([
@@ -174,7 +190,7 @@ export class DatasetCatalog {
       const state = stateByDid.get(did);
       const dataStore = text(state?.data_store);
       const fingerprint = text(state?.fingerprint);
-      found.set(did, {
+      const dataset: PublishedDataset = {
         did,
         collection: text(row.obs_collection) ?? '',
         obsId: text(row.obs_id) ?? '',
@@ -183,7 +199,8 @@ export class DatasetCatalog {
         files: parseFiles(state?.files),
         irfs: irfComponents(irfsByDid.get(did) ?? []),
         coverage: coverageOf(row),
-      });
+      };
+      for (const asked of askedAs.get(did) ?? []) if (!found.has(asked)) found.set(asked, dataset);
     }
     return found;
   }

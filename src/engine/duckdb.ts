@@ -43,6 +43,7 @@ import {
 import {
   dropTableSql,
   ensureTablesWith,
+  sqlStringLiteral,
   type ColumnStorage,
   type NumericDatatype,
 } from './catalog-sql.js';
@@ -244,6 +245,9 @@ class DuckDbRowSource implements RowSource {
 }
 
 /** Instances open in this process, by file: DuckDB must not open one file twice. */
+/** The name the catalog file is attached under (any name but those of our schemas). */
+const CATALOG_NAME = 'hearc_catalog';
+
 const openInstances = new Map<
   string,
   { instance: DuckDBInstance; readOnly: boolean; users: number }
@@ -260,9 +264,24 @@ async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInst
   }
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+    instance = await DuckDBInstance.create(':memory:');
   } catch (error) {
     throw openError(path, error);
+  }
+  if (path !== ':memory:') {
+    // Attached under a fixed name: DuckDB would name the catalog after the file, and a
+    // file called hearc.duckdb (or ivoa.duckdb ...) would clash with our schemas.
+    const connection = await instance.connect();
+    try {
+      await connection.run(
+        `ATTACH ${sqlStringLiteral(path)} AS ${CATALOG_NAME}${readOnly ? ' (READ_ONLY)' : ''}`,
+      );
+    } catch (error) {
+      connection.disconnectSync();
+      instance.closeSync();
+      throw openError(path, error);
+    }
+    connection.disconnectSync();
   }
   if (path !== ':memory:') openInstances.set(path, { instance, readOnly, users: 1 });
   return instance;
@@ -300,8 +319,12 @@ function openError(path: string, error: unknown): EngineError {
  * connection-local (TEMP) objects: a read-only catalog refuses CREATE, and a
  * persistent macro would rewrite the catalog on every open.
  */
-async function prepareConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
+async function prepareConnection(
+  instance: DuckDBInstance,
+  path: string,
+): Promise<DuckDBConnection> {
   const connection = await instance.connect();
+  if (path !== ':memory:') await connection.run(`USE ${CATALOG_NAME}`);
   for (const statement of duckdbPreludeSql) await connection.run(statement);
   registerDuckDbFunctions(connection);
   return connection;
@@ -328,7 +351,7 @@ export class DuckDbEngine implements Engine {
     const connections: DuckDBConnection[] = [];
     try {
       for (let i = 0; i < Math.max(1, options.connections ?? 4); i++) {
-        connections.push(await prepareConnection(instance));
+        connections.push(await prepareConnection(instance, path));
       }
     } catch (error) {
       for (const c of connections) c.disconnectSync();
@@ -368,7 +391,8 @@ export class DuckDbEngine implements Engine {
       // Write the drop into the file now, so its blocks are free for reuse and the WAL
       // stays small (per-query upload tables come and go all day). It cannot run while
       // another transaction is open; the next drop or DuckDB's own checkpoint then does it.
-      if (this.location !== ':memory:') await connection.run('CHECKPOINT').catch(() => undefined);
+      if (this.location !== ':memory:')
+        await connection.run(`CHECKPOINT ${CATALOG_NAME}`).catch(() => undefined);
     });
   }
 

@@ -196,7 +196,9 @@ export class PostgresEngine implements Engine {
     const sql = postgres(url, {
       max: Math.max(1, options.connections ?? 10),
       types: CATALOG_TYPES,
-      connection: { application_name: 'hearc', TimeZone: 'UTC' },
+      // No synchronised sequential scans: a TOP n without ORDER BY would start wherever
+      // another scan of the table is, and give a different set on every request.
+      connection: { application_name: 'hearc', TimeZone: 'UTC', synchronize_seqscans: 'off' },
       onnotice: () => undefined,
     });
     const where = describeLocation(url);

@@ -1,6 +1,7 @@
 /**
  * The parameters of a SODA {sync} cutout (SODA 1.0 §3, DALI 1.1 §3): names in any
- * case, an empty value the same as none, unknown names ignored. ID, CIRCLE, POLYGON,
+ * case, an empty value the same as none (but an empty CIRCLE, POLYGON or POS is an
+ * error: a cutout silently widened to the whole dataset), unknown names ignored. ID, CIRCLE, POLYGON,
  * POS, TIME, BAND and ENERGY take one value each (a repeat of the same value is
  * harmless); EVENT_TYPE may be repeated and keeps the events of any of the types.
  * Spatial parameters given together all apply (the cutout is their intersection), and
@@ -184,12 +185,18 @@ function parseEventType(value: string): number {
   return Number(t);
 }
 
+/** Spatial parameters: given empty, they would widen the cutout to the whole dataset. */
+const SHAPES = new Set(['CIRCLE', 'POLYGON', 'POS']);
+
 /** Reads the cutout parameters; throws SodaError (UsageError or MultiValuedParamNotSupported). */
 export function cutoutRequest(params: Iterable<readonly [string, string]>): CutoutRequest {
   const values = new Map<string, string[]>();
   for (const [name, value] of params) {
     const key = name.toUpperCase();
     if (!SINGLE_VALUED.includes(key) && !MULTI_VALUED.includes(key)) continue;
+    if (value.trim() === '' && SHAPES.has(key)) {
+      throw usageError(`${key} is empty: give its shape's numbers, or leave ${key} out`);
+    }
     if (value.trim() === '') continue;
     const list = values.get(key) ?? [];
     if (!list.includes(value)) list.push(value);
@@ -228,8 +235,9 @@ export function cutoutRequest(params: Iterable<readonly [string, string]>): Cuto
   const band = bandText === undefined ? undefined : bandToEnergy(parseInterval(bandText, 'BAND'));
   const energyText = one('ENERGY');
   const energyGiven = energyText === undefined ? undefined : parseInterval(energyText, 'ENERGY');
-  if (energyGiven && energyGiven.hi <= 0) {
-    throw usageError(`ENERGY: energies must be positive (TeV), not ${energyGiven.hi}`);
+  if (energyGiven && (energyGiven.hi <= 0 || (energyGiven.lo < 0 && energyGiven.lo > -Infinity))) {
+    const bad = energyGiven.hi <= 0 ? energyGiven.hi : energyGiven.lo;
+    throw usageError(`ENERGY: energies must be positive (TeV), not ${bad}`);
   }
   let energy = band ?? energyGiven;
   if (band && energyGiven) {

@@ -13,7 +13,7 @@ import { writeFitsResult } from './fits-format.js';
 import { TapError } from './params.js';
 
 export type ResultFormatName =
-  'votable-binary2' | 'votable-tabledata' | 'csv' | 'tsv' | 'json' | 'fits';
+  'votable-binary2' | 'votable-binary' | 'votable-tabledata' | 'csv' | 'tsv' | 'json' | 'fits';
 
 export interface ResultFormat {
   readonly name: ResultFormatName;
@@ -42,6 +42,13 @@ export const RESULT_FORMATS: readonly ResultFormat[] = [
       'application/x-votable+xml; serialization=binary2',
       'votable/binary2',
     ],
+  },
+  {
+    name: 'votable-binary',
+    contentType: MEDIA_TYPES.BINARY,
+    mime: 'application/x-votable+xml;serialization=BINARY',
+    ivoId: 'ivo://ivoa.net/std/TAPRegExt#output-votable-binary',
+    aliases: ['votable/b', 'votable/binary', 'application/x-votable+xml;serialization=binary'],
   },
   {
     name: 'votable-tabledata',
@@ -108,6 +115,12 @@ export function writeResult(
       return writeVotable(fields, rows, {
         ...options,
         serialization: 'BINARY2',
+        version: VOTABLE_VERSION,
+      });
+    case 'votable-binary':
+      return writeVotable(fields, rows, {
+        ...options,
+        serialization: 'BINARY',
         version: VOTABLE_VERSION,
       });
     case 'votable-tabledata':

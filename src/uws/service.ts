@@ -34,11 +34,12 @@ export interface JobTiming {
   readonly leaseMs: number;
 }
 
+/** A runner that dies is found out within leaseMs + reapIntervalMs (15 s): its jobs end in ERROR. */
 export const DEFAULT_TIMING: JobTiming = {
   pollMs: 1000,
   heartbeatMs: 2000,
-  reapIntervalMs: 60_000,
-  leaseMs: 30_000,
+  reapIntervalMs: 5_000,
+  leaseMs: 10_000,
 };
 
 export interface JobServiceOptions {

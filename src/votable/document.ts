@@ -129,9 +129,10 @@ export function fieldElement(field: FieldDescription): string {
     field.description === undefined || field.description === ''
       ? ''
       : `<DESCRIPTION>${xmlText(field.description)}</DESCRIPTION>`;
-  return description === ''
-    ? `<FIELD${attributes}/>`
-    : `<FIELD${attributes}>${description}</FIELD>`;
+  const values =
+    field.nullValue === undefined ? '' : xmlElement('VALUES', { null: field.nullValue });
+  const content = description + values;
+  return content === '' ? `<FIELD${attributes}/>` : `<FIELD${attributes}>${content}</FIELD>`;
 }
 
 /** XML declaration and the opening VOTABLE tag. */

@@ -7,9 +7,15 @@
  */
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { binaryFieldEncoder } from './binary-encode.js';
+import { binaryFieldEncoder, type BinaryFieldEncoder } from './binary-encode.js';
 import { ByteSink } from './byte-sink.js';
-import { cellTextFormatter, componentsOf, VOTABLE_TEXT, type RowSource } from './cells.js';
+import {
+  cellTextFormatter,
+  componentsOf,
+  VOTABLE_TEXT,
+  type CellValue,
+  type RowSource,
+} from './cells.js';
 import { resultClosing, resultOpening, type ResultDocumentOptions } from './document.js';
 import { VotableError } from './errors.js';
 import { checkFieldDescription, isStringType, type FieldDescription } from './field.js';
@@ -22,7 +28,7 @@ import {
 } from './row-stream.js';
 import { escapeXmlText } from './xml.js';
 
-export type VotableSerialization = 'TABLEDATA' | 'BINARY2';
+export type VotableSerialization = 'TABLEDATA' | 'BINARY' | 'BINARY2';
 
 export interface VotableWriteOptions extends ResultDocumentOptions {
   /** Default BINARY2: smaller and faster; TABLEDATA for people and XML tools. */
@@ -79,13 +85,57 @@ function tabledataSerializer(fields: readonly FieldDescription[]): RowSerializer
   };
 }
 
-function binary2Serializer(fields: readonly FieldDescription[]): RowSerializer {
+/** The null value BINARY gives integer fields that declare none (it has no null flags). */
+const BINARY_INTEGER_NULLS: Partial<Record<FieldDescription['datatype'], string>> = {
+  unsignedByte: '255',
+  short: '-32768',
+  int: '-2147483648',
+  long: '-9223372036854775808',
+};
+
+/**
+ * The fields as BINARY (VOTable 1.5 §5.4) writes them: a null is NaN for floating
+ * types, '?' for booleans, an empty string or variable-length array, and for integers
+ * the VALUES null value, declared here where the field has none.
+ */
+function withBinaryNulls(fields: readonly FieldDescription[]): FieldDescription[] {
+  return fields.map((f) => {
+    const nullValue = BINARY_INTEGER_NULLS[f.datatype];
+    return nullValue === undefined || f.nullValue !== undefined ? f : { ...f, nullValue };
+  });
+}
+
+function binaryNullWriter(
+  field: FieldDescription,
+  encoder: BinaryFieldEncoder,
+): (sink: ByteSink) => void {
+  const shape = checkFieldDescription(field);
+  if (field.nullValue !== undefined && !shape?.variable && !isStringType(field.datatype)) {
+    const magic = field.datatype === 'long' ? BigInt(field.nullValue) : Number(field.nullValue);
+    // A fixed-length array of null values stands for a null array.
+    const cell =
+      shape === undefined ? magic : new Array<unknown>(shape.maxElements ?? 0).fill(magic);
+    return (sink) => encoder.write(sink, cell as CellValue);
+  }
+  if (field.arraysize === undefined && field.datatype === 'boolean') return (sink) => sink.u8(0x3f);
+  return encoder.writeNull;
+}
+
+/** BINARY2 (null flags before each row) or BINARY (VOTable 1.5 §5.4: nulls in the cells). */
+function binarySerializer(
+  fields: readonly FieldDescription[],
+  serialization: 'BINARY' | 'BINARY2',
+): RowSerializer {
   const encoders = fields.map((f) => binaryFieldEncoder(f, checkFieldDescription(f)));
-  const flagBytes = (fields.length + 7) >> 3;
+  const flagged = serialization === 'BINARY2';
+  const nullWriters = fields.map((f, i) =>
+    flagged ? encoders[i]!.writeNull : binaryNullWriter(f, encoders[i]!),
+  );
+  const flagBytes = flagged ? (fields.length + 7) >> 3 : 0;
   const sink = new ByteSink();
   return {
-    opening: '<BINARY2>\n<STREAM encoding="base64">\n',
-    closing: '</STREAM>\n</BINARY2>',
+    opening: `<${serialization}>\n<STREAM encoding="base64">\n`,
+    closing: `</STREAM>\n</${serialization}>`,
     add(row, rowNumber) {
       const rowStart = sink.length;
       sink.zeros(flagBytes);
@@ -97,10 +147,12 @@ function binary2Serializer(fields: readonly FieldDescription[]): RowSerializer {
             encoder.write(sink, value);
             return;
           }
-          // Null flags: most significant bit of the first byte is the first column.
-          const flagAt = rowStart + (column >> 3);
-          sink.setU8(flagAt, sink.at(flagAt) | (0x80 >> (column & 7)));
-          encoder.writeNull(sink);
+          if (flagged) {
+            // Null flags: most significant bit of the first byte is the first column.
+            const flagAt = rowStart + (column >> 3);
+            sink.setU8(flagAt, sink.at(flagAt) | (0x80 >> (column & 7)));
+          }
+          nullWriters[column]!(sink);
         });
       } catch (error) {
         sink.truncate(rowStart);
@@ -125,15 +177,17 @@ function messageOf(error: unknown): string {
  * QUERY_STATUS=ERROR and are reported through `onError` and the summary.
  */
 export async function* writeVotable(
-  fields: readonly FieldDescription[],
+  given: readonly FieldDescription[],
   rows: RowSource,
   options: VotableWriteOptions = {},
 ): AsyncGenerator<Buffer, WriteSummary, undefined> {
-  if (fields.length === 0) throw new VotableError('a result table needs at least one field');
+  if (given.length === 0) throw new VotableError('a result table needs at least one field');
+  const serialization = options.serialization ?? 'BINARY2';
+  const fields = serialization === 'BINARY' ? withBinaryNulls(given) : given;
   const serializer =
-    (options.serialization ?? 'BINARY2') === 'BINARY2'
-      ? binary2Serializer(fields)
-      : tabledataSerializer(fields);
+    serialization === 'TABLEDATA'
+      ? tabledataSerializer(fields)
+      : binarySerializer(fields, serialization);
   yield Buffer.from(resultOpening(fields, serializer.opening, options), 'utf8');
 
   const progress = { rows: 0 };
@@ -168,6 +222,7 @@ export async function writeChunksTo(
 
 /** Media types of the result formats (VOTable 1.5 §8, TAP 1.1 §5.1.3). */
 export const MEDIA_TYPES = {
+  BINARY: 'application/x-votable+xml; serialization=BINARY',
   BINARY2: 'application/x-votable+xml; serialization=BINARY2',
   TABLEDATA: 'application/x-votable+xml; serialization=TABLEDATA',
   csv: 'text/csv; header=present',

@@ -50,6 +50,28 @@ test('DuckDB engine on a file keeps the catalog across reopening, also read-only
   }
 });
 
+test('a catalog file named after one of our schemas (hearc.duckdb, ivoa.duckdb) works', async () => {
+  for (const schema of ['hearc', 'ivoa']) {
+    const file = join(scratch, `${schema}.duckdb`);
+    const table = everyTypeTable(schema, 'named');
+    const writer = await DuckDbEngine.open(file);
+    await writer.ensureTables([table]);
+    await writer.transaction((tx) => tx.insertRows(table, [{ id: 1n, name: schema }]));
+    const rows: unknown[] = [];
+    for await (const batch of await writer.stream(`SELECT name FROM ${schema}.named`)) {
+      rows.push(...batch.map((row) => row[0]));
+    }
+    assert.deepEqual(rows, [schema]);
+    await writer.close();
+    const reader = await DuckDbEngine.open(file, { readOnly: true });
+    assert.deepEqual(
+      (await reader.selectRows(table)).map((r) => r.name),
+      [schema],
+    );
+    await reader.close();
+  }
+});
+
 test('opening one catalog file twice in a process shares it', async () => {
   const file = join(scratch, 'shared.duckdb');
   const table = everyTypeTable('hearc', 'shared');

@@ -61,6 +61,16 @@ test('PostgreSQL + pg_sphere engine conforms', async (t) => {
   });
 });
 
+test('sessions scan tables from their start (synchronize_seqscans off): TOP n is stable', async (t) => {
+  if (!requirePgSphere(t)) return;
+  await withFreshDatabase(async (engine) => {
+    const rows: (readonly SqlValue[])[] = [];
+    for await (const batch of await engine.stream("SELECT current_setting('synchronize_seqscans')"))
+      rows.push(...batch);
+    assert.deepEqual(rows, [['off']]);
+  });
+});
+
 test('pg_sphere values from any query come back as DALI arrays in degrees', async (t) => {
   if (!requirePgSphere(t)) return;
   await withFreshDatabase(async (engine) => {

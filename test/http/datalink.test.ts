@@ -61,6 +61,19 @@ test('links of several IDs: #this, #calibration per IRF, #package, and a NotFoun
   assert.match(missing[0]!.error_message ?? '', /^NotFoundFault: /);
   assert.equal(missing[0]!.access_url, null);
   assert.equal(missing[0]!.semantics, '#this');
+
+  // The scheme and authority of an IVOID match in any case; the links are those of `a`.
+  const shouted = a.replace('ivo://test.hearc/', 'IVO://Test.HEARC/');
+  const again = parseLinks(
+    await (await fetch(`${address}/datalink?ID=${encodeURIComponent(shouted)}`)).text(),
+  );
+  assert.deepEqual(
+    again.map((l) => [l.ID, l.semantics, l.access_url, l.error_message]),
+    links
+      .filter((l) => l.ID === a)
+      .slice(0, again.length)
+      .map((l) => [shouted, l.semantics, l.access_url, null]),
+  );
 });
 
 test('POST form, parameter names in any case, RESPONSEFORMAT, and DALI errors', async (t) => {

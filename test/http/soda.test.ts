@@ -65,6 +65,17 @@ test('cutouts by GET and POST; bad parameters, unknown IDs and empty results', a
   assert.equal(post.status, 200);
   assert.equal(await fitsRows(t, await post.arrayBuffer()), kept);
 
+  // The authority of the IVOID in another case names the same dataset.
+  const shouted = await fetch(`${address}/soda`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      id: did.replace('ivo://test.hearc/', 'ivo://TEST.Hearc/'),
+      circle,
+    }),
+  });
+  assert.equal(shouted.status, 200);
+  assert.equal(await fitsRows(t, await shouted.arrayBuffer()), kept);
+
   // A region inside the field of view with no event in it: a valid file without rows.
   const empty = await fetch(
     `${address}/soda?ID=${encodeURIComponent(did)}&CIRCLE=${encodeURIComponent(`${ra} ${dec + fov / 4} 1e-7`)}`,

@@ -220,6 +220,27 @@ describe('SODA parameters', () => {
       [
         [
           ['ID', ID],
+          ['ENERGY', '-1 10'],
+        ],
+        /ENERGY: energies must be positive \(TeV\), not -1/,
+      ],
+      [
+        [
+          ['ID', ID],
+          ['CIRCLE', ''],
+        ],
+        /CIRCLE is empty/,
+      ],
+      [
+        [
+          ['ID', ID],
+          ['POS', ' '],
+        ],
+        /POS is empty/,
+      ],
+      [
+        [
+          ['ID', ID],
           ['BAND', '1e-20 2e-20'],
           ['ENERGY', '1 2'],
         ],

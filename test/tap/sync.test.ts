@@ -9,6 +9,8 @@ import { HESS_COLLECTION, serveStore, type ServedStore } from '../datalink/fixtu
 import { requireAstropy, requireChecker, requireTestData, PYTHON } from '../helpers/env.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
 
+const BINARY = 'application/x-votable+xml;serialization=BINARY';
+
 async function sync(
   base: string,
   params: Record<string, string>,
@@ -163,6 +165,48 @@ print(json.dumps(dict(ids=[str(x) for x in t.array['obs_id']], units={f.name: st
     }
   });
 
+  await suite.test('BINARY serialization: astropy reads the same table as TABLEDATA', async (t) => {
+    if (!requireAstropy(t)) return;
+    const query = 'SELECT TOP 8 * FROM ivoa.obscore ORDER BY obs_id';
+    const binary = await sync(served.address, {
+      LANG: 'ADQL',
+      QUERY: query,
+      RESPONSEFORMAT: BINARY,
+    });
+    const binaryText = await binary.text();
+    assert.equal(binary.status, 200, binaryText);
+    assert.match(binaryText, /<BINARY>\s*<STREAM encoding="base64">/);
+    assert.match(binary.headers.get('content-type') ?? '', /serialization=BINARY$/);
+    const read = await runPythonJsonAsync<{
+      serializations: string[];
+      same: boolean;
+      rows: number;
+      nulls: number;
+    }>(
+      `import sys, json, io, math, urllib.request, urllib.parse
+import numpy as np
+from astropy.io.votable import parse
+def table(fmt):
+    data = urllib.parse.urlencode({'LANG': 'ADQL', 'QUERY': sys.argv[2], 'RESPONSEFORMAT': fmt}).encode()
+    t = parse(io.BytesIO(urllib.request.urlopen(sys.argv[1] + '/tap/sync', data).read())).get_first_table()
+    return t.array
+def cell(v):
+    if v is np.ma.masked: return None
+    if isinstance(v, float) and math.isnan(v): return None
+    if isinstance(v, (bytes, np.bytes_)): v = v.decode()
+    return str(v)
+b = table(sys.argv[3])
+t = table('votable/td')
+rows = lambda a: [[cell(a[n][i]) for n in a.dtype.names] for i in range(len(a))]
+print(json.dumps(dict(same=rows(b) == rows(t), rows=len(b),
+  nulls=sum(c is None for r in rows(b) for c in r))))`,
+      [served.address, query, BINARY],
+    );
+    assert.equal(read.rows, 8);
+    assert.ok(read.nulls > 0, 'some cells are null');
+    assert.ok(read.same, 'BINARY and TABLEDATA give the same cells');
+  });
+
   await suite.test('votlint finds no errors in what the service sends', async (t) => {
     if (!requireChecker(t, 'STILTS votlint (Debian stilts)', ['sh', '-c', 'command -v stilts']))
       return;
@@ -183,6 +227,14 @@ print(json.dumps(dict(ids=[str(x) for x in t.array['obs_id']], units={f.name: st
         },
       ],
       ['irf-b2.vot', { LANG: 'ADQL', QUERY: 'SELECT * FROM hearc.irf' }],
+      [
+        'obscore-b.vot',
+        { LANG: 'ADQL', QUERY: 'SELECT TOP 5 * FROM ivoa.obscore', RESPONSEFORMAT: BINARY },
+      ],
+      [
+        'hea-b.vot',
+        { LANG: 'ADQL', QUERY: 'SELECT * FROM ivoa.obscore_hea', RESPONSEFORMAT: BINARY },
+      ],
       [
         'schema-td.vot',
         { LANG: 'ADQL', QUERY: 'SELECT * FROM TAP_SCHEMA.columns', FORMAT: 'votable/td' },

@@ -10,6 +10,7 @@ import { DuckDbJobStore } from '../../src/engine/job-store-duckdb.js';
 import { PostgresJobStore } from '../../src/engine/job-store-postgres.js';
 import type { JobStore, StoredJob } from '../../src/engine/job-store.js';
 import { openJobStore } from '../../src/engine/job-stores.js';
+import { DEFAULT_TIMING } from '../../src/uws/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { freshPostgres } from './fixtures.js';
 
@@ -197,4 +198,10 @@ test('the PostgreSQL job store', async (t) => {
     }
   });
   await store.close();
+});
+
+test('a crashed runner is found out within about 15 s, after several missed heartbeats', () => {
+  const { leaseMs, reapIntervalMs, heartbeatMs } = DEFAULT_TIMING;
+  assert.ok(leaseMs + reapIntervalMs <= 15_000, `${leaseMs} + ${reapIntervalMs} ms`);
+  assert.ok(leaseMs >= 4 * heartbeatMs, `lease ${leaseMs} ms, heartbeat ${heartbeatMs} ms`);
 });
