@@ -19,7 +19,7 @@ import { sqlDialectFor } from '../src/engine/dialects.js';
 import { openEngine } from '../src/engine/index.js';
 import type { Engine } from '../src/engine/types.js';
 import { publishedSchema } from '../src/obscore/schema.js';
-import { TapParameters } from '../src/tap/params.js';
+import { DaliParameters } from '../src/dali/index.js';
 import { DEFAULT_LIMITS, prepareQuery, type QueryService, runQuery } from '../src/tap/query.js';
 import { servedSchema } from '../src/tap/tap-schema.js';
 import { fillCatalog, templateRows } from './obscore-catalog.js';
@@ -78,7 +78,7 @@ async function rssMb(key: 'VmRSS' | 'VmHWM'): Promise<number> {
 }
 
 async function runOnce(service: QueryService, c: Case): Promise<number> {
-  const params = new TapParameters([
+  const params = new DaliParameters([
     ['LANG', 'ADQL'],
     ['QUERY', c.adql],
     ['RESPONSEFORMAT', c.format],

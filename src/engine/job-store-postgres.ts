@@ -105,12 +105,16 @@ export class PostgresJobStore implements JobStore {
       where.push(`phase IN (${placeholders(values, query.phases)})`);
     }
     if (query.after) where.push(`creation_time > ${bind(values, 'creation_time', query.after)}`);
-    if (query.visibleTo !== undefined) {
+    if (query.ownedBy !== undefined) {
       where.push(
-        query.visibleTo === null
+        query.ownedBy === null
           ? 'owner_id IS NULL'
-          : `(owner_id IS NULL OR owner_id = ${bind(values, 'owner_id', query.visibleTo)})`,
+          : `owner_id = ${bind(values, 'owner_id', query.ownedBy)}`,
       );
+    }
+    if (query.capability !== undefined) {
+      // Jobs from before capabilities were recorded are TAP jobs.
+      where.push(`COALESCE(capability, 'tap') = ${bind(values, 'capability', query.capability)}`);
     }
     const limit = query.last === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(query.last))}`;
     return this.rows(

@@ -16,6 +16,8 @@ export interface JobParameter {
 
 export interface StoredJob {
   readonly jobId: string;
+  /** The capability whose executor runs the job (e.g. 'tap'). */
+  readonly capability: string;
   readonly runId: string | null;
   readonly ownerId: string | null;
   /**
@@ -52,8 +54,10 @@ export interface JobQuery {
   readonly after?: Date;
   /** Only the `last` most recently created jobs. */
   readonly last?: number;
-  /** Only public jobs (no owner) and those of this owner; null: public jobs only. */
-  readonly visibleTo?: string | null;
+  /** Only the jobs of this owner; null: only jobs without an owner. */
+  readonly ownedBy?: string | null;
+  /** Only jobs of this capability. */
+  readonly capability?: string;
 }
 
 export interface JobStore {
@@ -126,6 +130,7 @@ export const jobTable: TableDef = {
   primaryKey: ['job_id'],
   columns: [
     text('job_id', 'job identifier', false),
+    text('capability', 'capability whose executor runs the job (tap, ...)'),
     text('run_id', 'client-supplied RUNID'),
     text('owner_id', 'authenticated creator'),
     text('owner_credential', 'reference to the credentials the job runs with (JSON)'),
@@ -148,6 +153,7 @@ export const jobTable: TableDef = {
 /** Column names of the job fields, in table order. */
 export const JOB_COLUMNS: Readonly<Record<keyof StoredJob, string>> = {
   jobId: 'job_id',
+  capability: 'capability',
   runId: 'run_id',
   ownerId: 'owner_id',
   ownerCredential: 'owner_credential',
@@ -201,6 +207,8 @@ function parametersOf(json: unknown): JobParameter[] {
 export function jobFromRow(row: Readonly<Record<string, unknown>>): StoredJob {
   return {
     jobId: String(row.job_id),
+    // Jobs from before capabilities were recorded are TAP jobs.
+    capability: optionalText(row.capability) ?? 'tap',
     runId: optionalText(row.run_id),
     ownerId: optionalText(row.owner_id),
     ownerCredential: optionalText(row.owner_credential),
@@ -224,10 +232,11 @@ export function jobFromRow(row: Readonly<Record<string, unknown>>): StoredJob {
 export function selectJobs(jobs: readonly StoredJob[], query: JobQuery = {}): StoredJob[] {
   const phases = query.phases && query.phases.length > 0 ? new Set(query.phases) : undefined;
   const after = query.after?.getTime();
-  const { visibleTo } = query;
+  const { ownedBy, capability } = query;
   const selected = jobs
     .filter((j) => !phases || phases.has(j.phase))
-    .filter((j) => visibleTo === undefined || j.ownerId === null || j.ownerId === visibleTo)
+    .filter((j) => ownedBy === undefined || j.ownerId === ownedBy)
+    .filter((j) => capability === undefined || j.capability === capability)
     .filter((j) => after === undefined || j.creationTime.getTime() > after)
     .sort(newestFirst);
   return query.last === undefined ? selected : selected.slice(0, query.last);

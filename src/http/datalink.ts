@@ -4,7 +4,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import {
   allowEveryone,
@@ -14,9 +14,8 @@ import {
   ProductSourceError,
   type ServableFile,
 } from '../datalink/index.js';
+import { acceptForms, daliParameters } from './dali.js';
 import { filesPlugin, serveFile } from './files.js';
-
-const FORM = 'application/x-www-form-urlencoded';
 
 export interface DataAccessOptions {
   /** The DataLink service to serve; built from the options below when not given. */
@@ -34,29 +33,6 @@ export interface DataAccessOptions {
 
 export function defaultProductCacheDir(): string {
   return join(tmpdir(), `hearc-products-${process.getuid?.() ?? 'user'}`);
-}
-
-/** Request parameters in order: the query string, then a POSTed form. */
-export function requestParameters(request: FastifyRequest): [string, string][] {
-  const params = [...new URL(request.url, 'http://localhost').searchParams.entries()];
-  const body: unknown = request.body;
-  if (typeof body === 'string') params.push(...new URLSearchParams(body).entries());
-  else if (body !== null && typeof body === 'object') {
-    // A form parser registered elsewhere hands over an object of strings or arrays.
-    for (const [name, value] of Object.entries(body)) {
-      for (const v of Array.isArray(value) ? value : [value]) params.push([name, String(v)]);
-    }
-  }
-  return params;
-}
-
-/** Lets a plugin take POSTed forms when no form parser is registered above it. */
-export function acceptForms(app: FastifyInstance): void {
-  if (!app.hasContentTypeParser(FORM)) {
-    app.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) =>
-      done(null, body),
-    );
-  }
 }
 
 /** The DataLink service the options describe: one catalog and one product cache. */
@@ -109,10 +85,14 @@ export const dataAccessPlugin: FastifyPluginAsync<DataAccessOptions> = async (ap
     method: ['GET', 'POST'],
     url: '/datalink',
     handler: async (request, reply) => {
-      const response = await service.links(requestParameters(request), options.baseUrl(request), {
-        authorize,
-        request,
-      });
+      const response = await service.links(
+        daliParameters(request).pairs(),
+        options.baseUrl(request),
+        {
+          authorize,
+          request,
+        },
+      );
       return reply.code(response.status).type(response.contentType).send(response.body);
     },
   });

@@ -2,7 +2,9 @@
  * The HTTP server: Fastify with one plugin per protocol. Routes only wire modules
  * together; the work happens in the modules.
  */
-import formbody from '@fastify/formbody';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { AccessControl, type AccessControlOptions, ANONYMOUS } from '../auth/index.js';
@@ -19,11 +21,14 @@ import {
   type ServiceDescription,
   type ServiceLimitsDescription,
 } from '../service/index.js';
-import { JobFailure } from '../uws/index.js';
+import { JobFailure, jobLimitsFor, JobService } from '../uws/index.js';
+import { tapJobExecutor } from '../tap/async-executor.js';
+import { openJobStore } from '../engine/job-stores.js';
+import { acceptForms, sendRequestError } from './dali.js';
 import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
 import { previewPlugin } from './preview.js';
 import { sodaPlugin } from './soda.js';
-import { type AsyncJobOptions, tapAsyncPlugin } from './tap-async.js';
+import { type AsyncJobOptions, uwsPlugin } from './uws.js';
 import { tapSyncPlugin } from './tap.js';
 import { vosiPlugin } from './vosi.js';
 
@@ -71,7 +76,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // TAP_SCHEMA describes exactly what this server serves.
   await publishTapSchema(options.engine, options.schema);
   const app = Fastify({ logger: options.logger ?? false });
-  await app.register(formbody);
+  // Forms are read as text and decoded by the spine (strict %-escapes).
+  acceptForms(app);
+  app.setErrorHandler(sendRequestError);
   const limits = options.limits ?? tapLimitsOf(description.limits);
   const uploadLimits = limits.upload ?? DEFAULT_UPLOAD_LIMITS;
   // DALI UPLOAD parts: read (up to the limit) into text parameters, next to the form fields.
@@ -127,36 +134,53 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       };
     },
   });
-  await app.register(tapAsyncPlugin, {
+  // The one job system: each capability registers its executor (TAP async: one query).
+  const settings = options.jobs ?? {};
+  const ownResultsDir = settings.resultsDir === undefined;
+  const resultsDir = settings.resultsDir ?? (await mkdtemp(join(tmpdir(), 'hearc-jobs-')));
+  const tapJobs = tapJobExecutor(service, async (job) => {
+    // A job runs with its owner's rights as they are when it runs.
+    const who = await access.jobIdentity(job.ownerCredential);
+    if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
+    const serviceUrl = job.serviceUrl ?? description.publicUrl;
+    return {
+      ...service,
+      dialect: access.dialectFor(baseDialect, who.identity),
+      ...(serviceUrl !== undefined ? { serviceUrl } : {}),
+    };
+  });
+  const jobs = new JobService({
+    store: settings.store ?? openJobStore(options.engine),
+    executors: { tap: tapJobs },
+    resultsDir,
+    limits: {
+      ...jobLimitsFor(description.limits.syncTimeoutS),
+      defaultExecutionDuration: description.limits.executionDurationS,
+      maxExecutionDuration: description.limits.maxExecutionDurationS,
+      defaultRetention: description.limits.destructionS,
+      maxRetention: description.limits.maxDestructionS,
+      ...settings.limits,
+    },
+    ...(settings.workers !== undefined ? { workers: settings.workers } : {}),
+    ...(settings.timing ? { timing: settings.timing } : {}),
+    logError: (err, context) => app.log.error({ err }, context),
+  });
+  app.addHook('onReady', () => jobs.start());
+  app.addHook('onClose', async () => {
+    await jobs.stop();
+    if (ownResultsDir) await rm(resultsDir, { recursive: true, force: true });
+  });
+  await app.register(uwsPlugin, {
     prefix: '/tap',
-    service,
+    jobs,
+    capability: 'tap',
     jobsUrl: (request) => `${baseUrl(request)}/tap/async`,
     serviceUrl: baseUrl,
-    jobs: {
-      ...options.jobs,
-      limits: {
-        defaultExecutionDuration: description.limits.executionDurationS,
-        maxExecutionDuration: description.limits.maxExecutionDurationS,
-        defaultRetention: description.limits.destructionS,
-        maxRetention: description.limits.maxDestructionS,
-        ...options.jobs?.limits,
-      },
-    },
-    // Jobs belong to their creator and run with the owner's rights as they are when they run.
+    // Jobs belong to their creator.
     owners: {
       ownerOf: async (request) => {
         const who = await access.identify(request);
         return who.ok ? access.jobOwner(who.identity) : undefined;
-      },
-      serviceFor: async (job) => {
-        const who = await access.jobIdentity(job.ownerCredential);
-        if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
-        const serviceUrl = job.serviceUrl ?? description.publicUrl;
-        return {
-          ...service,
-          dialect: access.dialectFor(baseDialect, who.identity),
-          ...(serviceUrl !== undefined ? { serviceUrl } : {}),
-        };
       },
       challenges: () => access.challenges(),
     },

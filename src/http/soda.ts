@@ -6,16 +6,11 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import {
-  allowEveryone,
-  type Authorize,
-  DatasetCatalog,
-  errorDocument,
-  VOTABLE_MEDIA_TYPE,
-} from '../datalink/index.js';
+import { allowEveryone, type Authorize, DatasetCatalog } from '../datalink/index.js';
 import type { Engine } from '../engine/types.js';
-import { SodaError, SodaService } from '../soda/index.js';
-import { acceptForms, requestParameters } from './datalink.js';
+import { DaliError } from '../dali/index.js';
+import { SodaService } from '../soda/index.js';
+import { acceptForms, daliParameters, sendDaliError } from './dali.js';
 
 export interface SodaPluginOptions {
   readonly engine: Engine;
@@ -44,11 +39,10 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
     handler: async (request, reply) => {
       let cutout;
       try {
-        cutout = await service.cutout(requestParameters(request), authorize, request);
+        cutout = await service.cutout(daliParameters(request).pairs(), authorize, request);
       } catch (error) {
-        if (!(error instanceof SodaError)) throw error;
-        if (error.challenges) reply.header('WWW-Authenticate', error.challenges);
-        return reply.code(error.status).type(VOTABLE_MEDIA_TYPE).send(errorDocument(error.message));
+        if (!(error instanceof DaliError)) throw error;
+        return sendDaliError(reply, error);
       }
       const handle = await open(cutout.path, 'r').catch(async (error: unknown) => {
         await cutout.dispose();

@@ -5,7 +5,8 @@ import { capabilitiesDocument, type CapabilityOptions } from '../tap/capabilitie
 import { examplesDocument } from '../tap/examples.js';
 import { SCHEMA_DESCRIPTIONS, tapSchemasTable } from '../tap/tap-schema.js';
 import { tableDocument, tablesetDocument } from '../tap/vosi-tables.js';
-import { escapeXml } from '../tap/xml.js';
+import { DaliError, escapeXml } from '../dali/index.js';
+import { daliParameters, sendDaliError } from './dali.js';
 
 const XML = 'text/xml; charset=utf-8';
 
@@ -62,13 +63,14 @@ export const vosiPlugin: FastifyPluginAsync<VosiOptions> = async (
     return reply.type(XML).send(availabilityDocument(available, note));
   });
 
-  app.get<{ Querystring: { detail?: string } }>('/tables', async (request, reply) => {
-    const detail = request.query.detail ?? 'max';
+  app.get('/tables', async (request, reply) => {
+    const detail = daliParameters(request).get('detail') ?? 'max';
     if (detail !== 'min' && detail !== 'max') {
-      return reply
-        .code(400)
-        .type('text/plain; charset=utf-8')
-        .send(`detail must be 'min' or 'max' (got '${detail}')\n`);
+      return sendDaliError(
+        reply,
+        new DaliError(400, `detail must be 'min' or 'max' (got '${detail}')`),
+        { format: 'text' },
+      );
     }
     return reply.type(XML).send(tablesetDocument(schema, detail, SCHEMA_DESCRIPTIONS));
   });
@@ -76,10 +78,11 @@ export const vosiPlugin: FastifyPluginAsync<VosiOptions> = async (
   app.get<{ Params: { name: string } }>('/tables/:name', async (request, reply) => {
     const table = findTable(schema, request.params.name);
     if (!table) {
-      return reply
-        .code(404)
-        .type('text/plain; charset=utf-8')
-        .send(`no table named '${request.params.name}' is published here\n`);
+      const missing = new DaliError(
+        404,
+        `no table named '${request.params.name}' is published here`,
+      );
+      return sendDaliError(reply, missing, { format: 'text' });
     }
     return reply.type(XML).send(tableDocument(table));
   });

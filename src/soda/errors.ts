@@ -3,6 +3,8 @@
  * error code (UsageError, MultiValuedParamNotSupported, ...) so that it can be sent
  * as it is in a DALI error document; `status` is the HTTP status that fits.
  */
+import { DaliError } from '../dali/index.js';
+
 export type SodaErrorCode =
   | 'Error'
   | 'AuthenticationError'
@@ -11,22 +13,20 @@ export type SodaErrorCode =
   | 'UsageError'
   | 'MultiValuedParamNotSupported';
 
-export class SodaError extends Error {
+/** The spine's DaliError with a SODA error code in front of its message. */
+export class SodaError extends DaliError {
   /** What is wrong, without the code prefix. */
   readonly problem: string;
-  /** WWW-Authenticate values of a 401 answer (logging in could help). */
-  readonly challenges: readonly string[] | undefined;
 
   constructor(
     readonly code: SodaErrorCode,
     problem: string,
-    readonly status: number = code === 'Error' ? 500 : 400,
+    status: number = code === 'Error' ? 500 : 400,
     options?: { cause?: unknown; challenges?: readonly string[] },
   ) {
-    super(`${code}: ${problem}`, options?.cause !== undefined ? { cause: options.cause } : {});
+    super(status, `${code}: ${problem}`, options);
     this.name = 'SodaError';
     this.problem = problem;
-    this.challenges = options?.challenges;
   }
 }
 

@@ -7,7 +7,7 @@ import { udfDeclarations } from '../adql/index.js';
 import { RESULT_FORMATS } from './formats.js';
 import type { ServiceLimits } from './query.js';
 import { DEFAULT_UPLOAD_LIMITS } from './upload.js';
-import { element, escapeXml } from './xml.js';
+import { element, escapeXml } from '../dali/index.js';
 
 export interface CapabilityOptions {
   /** Public base URL of the server, without trailing slash. */

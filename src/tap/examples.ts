@@ -2,7 +2,7 @@
  * DALI 1.1 examples for the TAP service: an XHTML page with RDFa markup (vocabulary
  * http://www.ivoa.net/rdf/examples#) that clients such as TOPCAT offer as menu items.
  */
-import { escapeXml } from './xml.js';
+import { escapeXml } from '../dali/index.js';
 
 export interface TapExample {
   readonly id: string;

@@ -11,7 +11,7 @@ import { type ClientRequestArgs, request as httpRequest, type IncomingMessage } 
 import { request as httpsRequest } from 'node:https';
 import { BlockList, connect as netConnect, isIP, type LookupFunction, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { TapError } from './params.js';
+import { DaliError } from '../dali/index.js';
 
 export interface UrlFetchLimits {
   readonly maxBytes: number;
@@ -172,7 +172,7 @@ function guardedConnection(
   };
 }
 
-/** The text of the document at `url`, or a TapError naming what went wrong. */
+/** The text of the document at `url`, or a DaliError naming what went wrong. */
 export function fetchUploadDocument(
   name: string,
   url: string,
@@ -182,10 +182,10 @@ export function fetchUploadDocument(
   try {
     parsed = new URL(url);
   } catch {
-    throw new TapError(400, `UPLOAD ${name}: '${url}' is not a URL`);
+    throw new DaliError(400, `UPLOAD ${name}: '${url}' is not a URL`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new TapError(
+    throw new DaliError(
       400,
       `UPLOAD ${name}: only http and https URLs are fetched (got ${parsed.protocol})`,
     );
@@ -194,14 +194,14 @@ export function fetchUploadDocument(
   const secure = parsed.protocol === 'https:';
   const request = secure ? httpsRequest : httpRequest;
   // One message for every refusal and failure: what the target is must not show.
-  const unavailable = (): TapError =>
-    new TapError(
+  const unavailable = (): DaliError =>
+    new DaliError(
       400,
       `UPLOAD ${name}: the table at ${url} could not be fetched (tables are fetched only from public hosts that answer 200 without a redirect within ${limits.timeoutMs / 1000} s)`,
     );
   return new Promise<string>((resolve, reject) => {
     let settled = false;
-    const fail = (error: TapError): void => {
+    const fail = (error: DaliError): void => {
       if (settled) return;
       settled = true;
       req.destroy();
@@ -226,7 +226,7 @@ export function fetchUploadDocument(
           size += chunk.length;
           if (size > limits.maxBytes) {
             fail(
-              new TapError(
+              new DaliError(
                 413,
                 `UPLOAD ${name}: ${url} is larger than the upload limit of ${limits.maxBytes} bytes`,
               ),

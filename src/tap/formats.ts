@@ -10,7 +10,7 @@ import {
   writeVotable,
 } from '../votable/index.js';
 import { writeFitsResult } from './fits-format.js';
-import { TapError } from './params.js';
+import { DaliError } from '../dali/index.js';
 
 export type ResultFormatName =
   'votable-binary2' | 'votable-binary' | 'votable-tabledata' | 'csv' | 'tsv' | 'json' | 'fits';
@@ -99,7 +99,7 @@ export function resolveFormat(value: string | undefined): ResultFormat {
   );
   if (!found) {
     const known = RESULT_FORMATS.map((f) => f.aliases[0]).join(', ');
-    throw new TapError(400, `RESPONSEFORMAT '${value}' is not supported; use one of ${known}`);
+    throw new DaliError(400, `RESPONSEFORMAT '${value}' is not supported; use one of ${known}`);
   }
   return found;
 }

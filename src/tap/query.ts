@@ -9,7 +9,7 @@ import { type PublishedSchema, stcsOf } from '../schema/types.js';
 import type { FieldDescription, RowBatch, VotableDatatype } from '../votable/index.js';
 import { type ResultFormat, resolveFormat, writeResult } from './formats.js';
 import { describeResult } from './service-descriptors.js';
-import { TapError, type TapParameters } from './params.js';
+import { DaliError, type DaliParameters } from '../dali/index.js';
 import {
   compileWithUploads,
   DEFAULT_UPLOAD_LIMITS,
@@ -70,30 +70,30 @@ function parseMaxrec(value: string | undefined, limits: ServiceLimits): number {
   if (value === undefined) return limits.defaultMaxrec;
   const trimmed = value.trim();
   if (!/^\d+$/.test(trimmed))
-    throw new TapError(400, `MAXREC must be a non-negative integer (got '${value}')`);
+    throw new DaliError(400, `MAXREC must be a non-negative integer (got '${value}')`);
   return Math.min(Number(trimmed), limits.hardMaxrec);
 }
 
-/** Checks the TAP parameters and compiles the query; throws TapError with a user-facing message. */
-export function prepareQuery(service: QueryService, params: TapParameters): PreparedQuery {
+/** Checks the TAP parameters and compiles the query; throws DaliError with a user-facing message. */
+export function prepareQuery(service: QueryService, params: DaliParameters): PreparedQuery {
   const request = params.get('REQUEST');
   if (request !== undefined && request.toLowerCase() !== 'doquery') {
-    throw new TapError(
+    throw new DaliError(
       400,
       `REQUEST '${request}' is not supported; use REQUEST=doQuery (or leave it out)`,
     );
   }
   const lang = params.get('LANG');
-  if (lang === undefined) throw new TapError(400, 'LANG is required; use LANG=ADQL');
+  if (lang === undefined) throw new DaliError(400, 'LANG is required; use LANG=ADQL');
   if (!LANGUAGES.has(lang.trim().toUpperCase())) {
-    throw new TapError(
+    throw new DaliError(
       400,
       `LANG '${lang}' is not supported; use ADQL (ADQL-2.0 and ADQL-2.1 are accepted)`,
     );
   }
   const adql = params.get('QUERY');
   if (adql === undefined || adql.trim() === '')
-    throw new TapError(400, 'QUERY is required: give an ADQL query');
+    throw new DaliError(400, 'QUERY is required: give an ADQL query');
   const format = resolveFormat(params.get('RESPONSEFORMAT') ?? params.get('FORMAT'));
   const maxrec = parseMaxrec(params.get('MAXREC'), service.limits);
   const uploads = prepareUploads(params, service.limits.upload ?? DEFAULT_UPLOAD_LIMITS);
@@ -117,7 +117,7 @@ export function prepareQuery(service: QueryService, params: TapParameters): Prep
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
     };
   } catch (err) {
-    if (err instanceof AdqlError) throw new TapError(400, err.message, { cause: err });
+    if (err instanceof AdqlError) throw new DaliError(400, err.message, { cause: err });
     throw err;
   }
 }
@@ -241,16 +241,16 @@ function presenter(
 }
 
 /** A database failure as the user should read it (no SQL, no stack). */
-export function queryFailure(err: unknown, limits: ServiceLimits): TapError {
-  if (err instanceof TapError) return err;
+export function queryFailure(err: unknown, limits: ServiceLimits): DaliError {
+  if (err instanceof DaliError) return err;
   if (err instanceof QueryCancelledError) {
     return err.reason === 'timeout'
-      ? new TapError(
+      ? new DaliError(
           503,
           `the query ran longer than the ${limits.timeoutMs / 1000} s limit and was cancelled; narrow it, or run it as an async job`,
           { cause: err },
         )
-      : new TapError(499, 'the query was cancelled', { cause: err });
+      : new DaliError(499, 'the query was cancelled', { cause: err });
   }
   // First line only: database messages go on to quote the generated SQL. Quoted values
   // are blanked: a conversion error may quote a row that access rights hide.
@@ -258,7 +258,7 @@ export function queryFailure(err: unknown, limits: ServiceLimits): TapError {
     .split('\n')[0]
     ?.replace(/'(?:[^']|'')*'/g, "'…'")
     .replace(/"(?:[^"]|"")*"/g, '"…"');
-  return new TapError(500, `the query failed in the database: ${message}`, { cause: err });
+  return new DaliError(500, `the query failed in the database: ${message}`, { cause: err });
 }
 
 export type { SqlValue };

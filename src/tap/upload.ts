@@ -17,7 +17,7 @@ import {
   VotableError,
 } from '../votable/index.js';
 import { fetchUploadDocument } from './fetch-table.js';
-import { TapError, TapParameters } from './params.js';
+import { DaliError, DaliParameters } from '../dali/index.js';
 
 export interface UploadLimits {
   /** Largest uploaded document, in bytes (also the multipart part limit). */
@@ -68,7 +68,7 @@ export async function takeUploadSlot(
   const held = slots;
   if (held.used >= limits.maxConcurrent) {
     if (!signal) {
-      throw new TapError(
+      throw new DaliError(
         503,
         `this service is already running ${limits.maxConcurrent} queries with uploaded tables, its limit; try again shortly or submit the query as an async job`,
       );
@@ -80,7 +80,7 @@ export async function takeUploadSlot(
       };
       const gone = (): void => {
         held.waiting.splice(held.waiting.indexOf(turn), 1);
-        reject(new TapError(499, 'the query was cancelled while waiting to load its uploads'));
+        reject(new DaliError(499, 'the query was cancelled while waiting to load its uploads'));
       };
       if (signal.aborted) return gone();
       held.waiting.push(turn);
@@ -101,7 +101,7 @@ export async function takeUploadSlot(
 const URL_PART_PREFIX = 'hearc-upload-url-';
 
 /** True when some UPLOAD names a table by http(s) URL. */
-export function hasUrlUploads(params: TapParameters): boolean {
+export function hasUrlUploads(params: DaliParameters): boolean {
   return params.all('UPLOAD').some((value) => /,\s*https?:/i.test(value));
 }
 
@@ -110,9 +110,9 @@ export function hasUrlUploads(params: TapParameters): boolean {
  * turned into a part of the request (UPLOAD=name,param:<generated part>).
  */
 export async function fetchUrlUploads(
-  params: TapParameters,
+  params: DaliParameters,
   limits: UploadLimits,
-): Promise<TapParameters> {
+): Promise<DaliParameters> {
   if (!hasUrlUploads(params)) return params;
   const entries: [string, string][] = [];
   let fetched = 0;
@@ -131,7 +131,7 @@ export async function fetchUrlUploads(
           continue;
         }
         if (++fetched > limits.maxTables) {
-          throw new TapError(400, `UPLOAD gives more than ${limits.maxTables} tables`);
+          throw new DaliError(400, `UPLOAD gives more than ${limits.maxTables} tables`);
         }
         const table = pair.slice(0, comma).trim();
         const part = `${URL_PART_PREFIX}${fetched}`;
@@ -148,7 +148,7 @@ export async function fetchUrlUploads(
       entries.push(['UPLOAD', pairs.join(';')]);
     }
   }
-  return new TapParameters(entries);
+  return new DaliParameters(entries);
 }
 
 /** Schema of the per-query upload tables in the engine; not part of the published schema. */
@@ -171,40 +171,40 @@ interface UploadReference {
 }
 
 /** The UPLOAD parameter's pairs: repeated, or ';'-separated in one value (DALI 1.1 §3.4.5). */
-function uploadReferences(params: TapParameters, limits: UploadLimits): UploadReference[] {
+function uploadReferences(params: DaliParameters, limits: UploadLimits): UploadReference[] {
   const references: UploadReference[] = [];
   for (const value of params.all('UPLOAD')) {
     for (const pair of value.split(';')) {
       if (pair.trim() === '') continue;
       const comma = pair.indexOf(',');
       if (comma < 0) {
-        throw new TapError(400, `UPLOAD '${pair}' must be 'table-name,param:part-name'`);
+        throw new DaliError(400, `UPLOAD '${pair}' must be 'table-name,param:part-name'`);
       }
       const name = pair.slice(0, comma).trim();
       const uri = pair.slice(comma + 1).trim();
       if (!TABLE_NAME.test(name)) {
-        throw new TapError(
+        throw new DaliError(
           400,
           `UPLOAD table name '${name}' is not an ADQL regular identifier (letters, digits, _)`,
         );
       }
       if (/^https?:/i.test(uri)) {
-        throw new TapError(500, `UPLOAD ${name}: the table at ${uri} was not fetched`);
+        throw new DaliError(500, `UPLOAD ${name}: the table at ${uri} was not fetched`);
       }
       if (!/^param:/i.test(uri) || uri.length <= 'param:'.length) {
-        throw new TapError(
+        throw new DaliError(
           400,
           `UPLOAD ${name}: '${uri}' is not supported; use param:<part-name> for a multipart part`,
         );
       }
       if (references.some((r) => r.name.toLowerCase() === name.toLowerCase())) {
-        throw new TapError(400, `UPLOAD names the table ${name} twice`);
+        throw new DaliError(400, `UPLOAD names the table ${name} twice`);
       }
       references.push({ name, part: uri.slice('param:'.length) });
     }
   }
   if (references.length > limits.maxTables) {
-    throw new TapError(
+    throw new DaliError(
       400,
       `UPLOAD gives ${references.length} tables; this service accepts at most ${limits.maxTables}`,
     );
@@ -229,15 +229,15 @@ function columnOf(table: string, field: FieldDescription, taken: Set<string>): C
   const where = `UPLOAD ${table}, FIELD '${field.name}'`;
   const datatype = field.datatype;
   if (datatype === 'bit' || datatype === 'floatComplex' || datatype === 'doubleComplex') {
-    throw new TapError(400, `${where}: datatype ${datatype} cannot be uploaded`);
+    throw new DaliError(400, `${where}: datatype ${datatype} cannot be uploaded`);
   }
   if (datatype === 'boolean' && field.arraysize !== undefined) {
-    throw new TapError(400, `${where}: boolean arrays cannot be uploaded`);
+    throw new DaliError(400, `${where}: boolean arrays cannot be uploaded`);
   }
   // Databases fold names for comparison: two FIELDs that differ only in case would clash.
   const folded = field.name.toLowerCase();
   if (field.name.trim() === '' || taken.has(folded)) {
-    throw new TapError(400, `${where}: the name is empty or repeats another FIELD's name`);
+    throw new DaliError(400, `${where}: the name is empty or repeats another FIELD's name`);
   }
   taken.add(folded);
   const name = field.name;
@@ -289,12 +289,12 @@ function readUpload(
     table = readVotable(text, { maxBytes: limits.maxBytes, maxRows: limits.maxRows });
   } catch (err) {
     if (err instanceof VotableError) {
-      throw new TapError(400, `UPLOAD ${reference.name}: ${err.message}`, { cause: err });
+      throw new DaliError(400, `UPLOAD ${reference.name}: ${err.message}`, { cause: err });
     }
     throw err;
   }
   if (table.fields.length === 0) {
-    throw new TapError(400, `UPLOAD ${reference.name}: the table has no FIELDs`);
+    throw new DaliError(400, `UPLOAD ${reference.name}: the table has no FIELDs`);
   }
   const taken = new Set<string>();
   const columns = table.fields.map((f) => columnOf(reference.name, f, taken));
@@ -316,7 +316,7 @@ function readUpload(
       columns.forEach((c, i) => (row[c.name] = sqlValueOf(cells[i], c)));
     } catch (err) {
       if (err instanceof VotableError) {
-        throw new TapError(400, `UPLOAD ${reference.name}, row ${r + 1}: ${err.message}`);
+        throw new DaliError(400, `UPLOAD ${reference.name}, row ${r + 1}: ${err.message}`);
       }
       throw err;
     }
@@ -326,11 +326,11 @@ function readUpload(
 }
 
 /** The uploads a request names, read and checked; none when there is no UPLOAD parameter. */
-export function prepareUploads(params: TapParameters, limits: UploadLimits): PreparedUpload[] {
+export function prepareUploads(params: DaliParameters, limits: UploadLimits): PreparedUpload[] {
   return uploadReferences(params, limits).map((reference) => {
     const text = params.get(reference.part);
     if (text === undefined) {
-      throw new TapError(
+      throw new DaliError(
         400,
         `UPLOAD ${reference.name}: the request has no part named '${reference.part}' (send the VOTable as a multipart/form-data part of that name)`,
       );
@@ -386,7 +386,7 @@ export async function loadUploads(
   } catch (err) {
     await dropUploads(engine, uploads);
     const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-    throw new TapError(400, `the uploaded tables could not be loaded: ${message}`, { cause: err });
+    throw new DaliError(400, `the uploaded tables could not be loaded: ${message}`, { cause: err });
   }
 }
 

@@ -8,7 +8,8 @@ import {
   qualifiedName,
   type TableDef,
 } from '../schema/types.js';
-import { adqlName, element, escapeXml } from './xml.js';
+import { element, escapeXml } from '../dali/index.js';
+import { adqlName } from './xml.js';
 
 export type TablesDetail = 'min' | 'max';
 

@@ -3,7 +3,7 @@
  * job list, a job, its results and its parameters. Elements come in the order of the
  * UWS 1.1 schema.
  */
-import { escapeXml } from '../tap/xml.js';
+import { escapeXml } from '../dali/index.js';
 import { isoInstant, type Job } from './job.js';
 
 export const UWS_NAMESPACE = 'http://www.ivoa.net/xml/UWS/v1.0';

@@ -17,6 +17,16 @@ export interface JobExecutor {
   run(job: Job, resultPath: string, signal: AbortSignal): Promise<JobOutput>;
 }
 
+/** The executors of a job system, by capability (e.g. { tap: ... }). */
+export type JobExecutors = Readonly<Record<string, JobExecutor>>;
+
+/** The executor of `job`'s capability; a job no executor here can run fails with a message. */
+export function executorFor(executors: JobExecutors, capability: string): JobExecutor {
+  const executor = executors[capability];
+  if (!executor) throw new JobFailure(`this service runs no '${capability}' jobs`);
+  return executor;
+}
+
 /** A job that failed for a reason its owner should read in the error document. */
 export class JobFailure extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

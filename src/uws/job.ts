@@ -2,6 +2,7 @@
  * The UWS 1.1 job model: execution phases, the limits a service puts on jobs, and
  * the values clients send (durations, ISO 8601 instants), checked with clear errors.
  */
+import { DaliError } from '../dali/index.js';
 import type { StoredJob } from '../engine/job-store.js';
 
 export const PHASES = [
@@ -69,22 +70,14 @@ export function jobLimitsFor(timeoutSeconds: number): JobLimits {
   };
 }
 
-/** A request about a job that cannot be honoured: HTTP status and a message for the user. */
-export class UwsError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UwsError';
-  }
-}
-
 /** EXECUTIONDURATION: whole seconds; 0 (unlimited) and anything longer get the maximum. */
 export function parseExecutionDuration(value: string, limits: JobLimits): number {
   const trimmed = value.trim();
   if (!/^\d+$/.test(trimmed)) {
-    throw new UwsError(400, `EXECUTIONDURATION must be a whole number of seconds (got '${value}')`);
+    throw new DaliError(
+      400,
+      `EXECUTIONDURATION must be a whole number of seconds (got '${value}')`,
+    );
   }
   const seconds = Number(trimmed);
   return seconds === 0
@@ -113,7 +106,7 @@ export function parseInstant(value: string): Date | undefined {
 export function parseDestruction(value: string, now: Date, limits: JobLimits): Date {
   const instant = parseInstant(value);
   if (!instant) {
-    throw new UwsError(
+    throw new DaliError(
       400,
       `DESTRUCTION must be an ISO 8601 instant such as 2030-01-31T12:00:00Z (got '${value}')`,
     );

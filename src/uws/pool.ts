@@ -6,7 +6,7 @@
  */
 import type { JobStore, JobUpdate } from '../engine/job-store.js';
 import type { JobEvents } from './events.js';
-import { JobFailure, type JobExecutor } from './executor.js';
+import { executorFor, JobFailure, type JobExecutors } from './executor.js';
 import type { Job } from './job.js';
 import type { ResultFiles } from './results.js';
 
@@ -37,7 +37,7 @@ export class WorkerPool {
 
   constructor(
     private readonly store: JobStore,
-    private readonly executor: JobExecutor,
+    private readonly executors: JobExecutors,
     private readonly results: ResultFiles,
     private readonly events: JobEvents,
     /** Identifies this process as the runner of the jobs it claims. */
@@ -127,7 +127,8 @@ export class WorkerPool {
       let outcome: JobUpdate | undefined;
       try {
         const path = await this.results.partialPath(job.jobId);
-        const output = await this.executor.run(job, path, controller.signal);
+        const executor = executorFor(this.executors, job.capability);
+        const output = await executor.run(job, path, controller.signal);
         if (!reason) {
           const size = await this.results.commit(job.jobId);
           outcome = { phase: 'COMPLETED', resultType: output.contentType, resultSize: size };

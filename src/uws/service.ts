@@ -6,8 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { JobParameter, JobQuery, JobStore, JobUpdate } from '../engine/job-store.js';
+import { DaliError } from '../dali/index.js';
 import { JobEvents } from './events.js';
-import type { JobExecutor } from './executor.js';
+import { executorFor, JobFailure, type JobExecutors } from './executor.js';
 import {
   ABORTABLE_PHASES,
   ACTIVE_PHASES,
@@ -17,7 +18,6 @@ import {
   type JobOwner,
   parseDestruction,
   parseExecutionDuration,
-  UwsError,
 } from './job.js';
 import { type ErrorLog, WorkerPool } from './pool.js';
 import { Reaper } from './reaper.js';
@@ -44,7 +44,8 @@ export const DEFAULT_TIMING: JobTiming = {
 
 export interface JobServiceOptions {
   readonly store: JobStore;
-  readonly executor: JobExecutor;
+  /** What runs jobs, by capability: the protocols register theirs (TAP, SODA, ...). */
+  readonly executors: JobExecutors;
   /** Folder of the result files (shared by the nodes of a shared store). */
   readonly resultsDir: string;
   readonly limits: JobLimits;
@@ -64,7 +65,7 @@ export class JobService {
   readonly limits: JobLimits;
   readonly results: ResultFiles;
   private readonly store: JobStore;
-  private readonly executor: JobExecutor;
+  private readonly executors: JobExecutors;
   private readonly events = new JobEvents();
   private readonly timing: JobTiming;
   private readonly pool: WorkerPool;
@@ -72,7 +73,7 @@ export class JobService {
 
   constructor(options: JobServiceOptions) {
     this.store = options.store;
-    this.executor = options.executor;
+    this.executors = options.executors;
     this.limits = options.limits;
     this.results = new ResultFiles(options.resultsDir);
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
@@ -80,7 +81,7 @@ export class JobService {
     const runner = `${process.pid}-${randomBytes(6).toString('hex')}`;
     this.pool = new WorkerPool(
       this.store,
-      this.executor,
+      this.executors,
       this.results,
       this.events,
       runner,
@@ -126,7 +127,15 @@ export class JobService {
    * A new job; `owner` undefined makes a public job, seen and managed by anyone.
    * `serviceUrl` is the public URL the job was created through (its results' URLs).
    */
-  async create(request: JobRequest, owner?: JobOwner, serviceUrl?: string): Promise<Job> {
+  async create(
+    capability: string,
+    request: JobRequest,
+    owner?: JobOwner,
+    serviceUrl?: string,
+  ): Promise<Job> {
+    if (!(capability in this.executors)) {
+      throw new DaliError(404, `this service runs no '${capability}' jobs`);
+    }
     const now = new Date();
     const control = new Map<string, string>();
     const parameters: JobParameter[] = [];
@@ -137,12 +146,13 @@ export class JobService {
     }
     const phase = control.get('PHASE');
     if (phase !== undefined && phase.toUpperCase() !== 'RUN') {
-      throw new UwsError(400, `PHASE=${phase} cannot be given when creating a job; use PHASE=RUN`);
+      throw new DaliError(400, `PHASE=${phase} cannot be given when creating a job; use PHASE=RUN`);
     }
     const duration = control.get('EXECUTIONDURATION');
     const destruction = control.get('DESTRUCTION');
     const job: Job = {
       jobId: randomBytes(10).toString('hex'),
+      capability,
       runId: control.get('RUNID') ?? null,
       ownerId: owner?.id ?? null,
       ownerCredential: owner?.credential ?? null,
@@ -183,9 +193,15 @@ export class JobService {
     const job = await this.existing(jobId);
     if (job.phase === 'QUEUED' || job.phase === 'EXECUTING') return job;
     if (job.phase !== 'PENDING') {
-      throw new UwsError(409, `job ${jobId} is ${job.phase}: only a PENDING job can be run`);
+      throw new DaliError(409, `job ${jobId} is ${job.phase}: only a PENDING job can be run`);
     }
-    const problem = this.executor.check(job.parameters);
+    let problem: string | undefined;
+    try {
+      problem = executorFor(this.executors, job.capability).check(job.parameters);
+    } catch (error) {
+      if (!(error instanceof JobFailure)) throw error;
+      problem = error.message;
+    }
     const change: JobUpdate =
       problem === undefined
         ? { phase: 'QUEUED' }
@@ -293,13 +309,13 @@ export class JobService {
       return changed;
     }
     const job = await this.existing(jobId);
-    throw new UwsError(
+    throw new DaliError(
       409,
       `job ${jobId} is ${job.phase}: this can only be changed while it is ${phases.join(' or ')}`,
     );
   }
 }
 
-function notFound(jobId: string): UwsError {
-  return new UwsError(404, `there is no job ${jobId} (it may have been deleted or destroyed)`);
+function notFound(jobId: string): DaliError {
+  return new DaliError(404, `there is no job ${jobId} (it may have been deleted or destroyed)`);
 }

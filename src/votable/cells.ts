@@ -13,7 +13,7 @@ import {
   type FieldDescription,
   type VotableDatatype,
 } from './field.js';
-import { sanitizeAscii, sanitizeXmlText } from './xml.js';
+import { sanitizeAscii, sanitizeXmlText } from '../dali/index.js';
 
 /**
  * One cell of a result row. Arrays are flat (multidimensional arrays first

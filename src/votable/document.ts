@@ -8,7 +8,7 @@
 import { VotableError } from './errors.js';
 import { isXmlId, type FieldDescription } from './field.js';
 import { checkResources, resourceElement, type MetaResource } from './resource.js';
-import { xmlAttributes, xmlElement, xmlText } from './xml.js';
+import { xmlAttributes, xmlElement, xmlText } from '../dali/index.js';
 
 export type VotableVersion = '1.4' | '1.5';
 

@@ -6,7 +6,7 @@
  */
 import { VotableError } from './errors.js';
 import { checkFieldDescription, isXmlId, type FieldDescription } from './field.js';
-import { xmlAttributes, xmlElement, xmlText } from './xml.js';
+import { xmlAttributes, xmlElement, xmlText } from '../dali/index.js';
 
 /** A VALUES element: the range (MIN/MAX) or the enumerated OPTIONs a PARAM may take. */
 export interface ValuesElement {

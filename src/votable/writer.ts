@@ -26,7 +26,7 @@ import {
   textQueue,
   type RowSerializer,
 } from './row-stream.js';
-import { escapeXmlText } from './xml.js';
+import { escapeXmlText } from '../dali/index.js';
 
 export type VotableSerialization = 'TABLEDATA' | 'BINARY' | 'BINARY2';
 

@@ -3,11 +3,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PYTHON, requireChecker } from '../helpers/env.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
+import { ApiTokenStore } from '../../src/auth/index.js';
 import { serveAsync } from '../uws/fixtures.js';
 
 const SCRIPT = `import sys, json, datetime, pyvo
 from pyvo.dal import DALQueryError
-svc = pyvo.dal.TAPService(sys.argv[1])
+import requests
+session = requests.Session()
+session.headers['Authorization'] = 'Bearer ' + sys.argv[2]  # the job list shows one's own jobs
+svc = pyvo.dal.TAPService(sys.argv[1], session=session)
 out = {}
 result = svc.run_async("SELECT obs_id, s_ra FROM ivoa.obscore ORDER BY obs_id")
 out['run_async'] = [str(x) for x in result['obs_id']]
@@ -70,7 +74,8 @@ interface PyvoReport {
 test('pyvo runs async TAP jobs: run_async, submit_job, job list', async (t) => {
   if (!requireChecker(t, 'pyvo (Debian python3-pyvo)', [PYTHON, '-c', 'import pyvo'])) return;
   const served = await serveAsync(t);
-  const report = await runPythonJsonAsync<PyvoReport>(SCRIPT, [`${served.address}/tap`]);
+  const { token } = await new ApiTokenStore(served.engine).create('pyvo-user', []);
+  const report = await runPythonJsonAsync<PyvoReport>(SCRIPT, [`${served.address}/tap`, token]);
   assert.equal(report.run_async.length, 2);
   assert.equal(report.submitted, 'PENDING');
   assert.equal(report.duration, 20);
@@ -86,6 +91,8 @@ test('pyvo runs async TAP jobs: run_async, submit_job, job list', async (t) => {
   assert.equal(report.raised, true);
   assert.equal(report.run_async_raised, true);
   // run_async and delete() leave only the failed job behind.
-  const list = await (await fetch(`${served.address}/tap/async`)).text();
+  const list = await (
+    await fetch(`${served.address}/tap/async`, { headers: { authorization: `Bearer ${token}` } })
+  ).text();
   assert.equal((list.match(/<uws:jobref /g) ?? []).length, 2);
 });

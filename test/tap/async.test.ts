@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { PYTHON, requireAstropy, requireChecker } from '../helpers/env.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
+import { ApiTokenStore } from '../../src/auth/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import {
   createJob,
@@ -274,11 +275,20 @@ print(json.dumps(dict(ids=[str(x) for x in t.array['obs_id']], status=status, un
   });
 
   await suite.test('the job list filters by PHASE, AFTER and LAST, newest first', async () => {
-    const pending = await createJob(jobs, { LANG: 'ADQL', QUERY: OBSCORE_QUERY });
-    const done = await createJob(jobs, { LANG: 'ADQL', QUERY: OBSCORE_QUERY, PHASE: 'RUN' });
-    await waitForEnd(done);
+    // The job list shows the caller's own jobs: a token holder's.
+    const { token } = await new ApiTokenStore(served.engine).create('lister', []);
+    const as = { authorization: `Bearer ${token}` };
+    const text = async (url: string): Promise<string> => (await fetch(url, { headers: as })).text();
+    const pending = await createJob(jobs, { LANG: 'ADQL', QUERY: OBSCORE_QUERY }, as);
+    const done = await createJob(jobs, { LANG: 'ADQL', QUERY: OBSCORE_QUERY, PHASE: 'RUN' }, as);
+    const anonymous = await createJob(jobs, { LANG: 'ADQL', QUERY: OBSCORE_QUERY });
+    await (await fetch(`${done}?WAIT=30`, { headers: as })).text();
     const [pendingId, doneId] = [jobIdOf(pending), jobIdOf(done)];
-    const all = await fetch(jobs);
+    // Anonymous jobs are reached through their own URL only, never listed.
+    assert.equal((await fetch(anonymous)).status, 200);
+    assert.deepEqual(jobIds(await (await fetch(jobs)).text()), []);
+    assert.ok(!jobIds(await text(jobs)).includes(jobIdOf(anonymous)));
+    const all = await fetch(jobs, { headers: as });
     assert.match(all.headers.get('content-type') ?? '', /^text\/xml/);
     const list = await all.text();
     assert.match(list, /<uws:jobs [^>]*version="1.1"/);
@@ -297,9 +307,9 @@ print(json.dumps(dict(ids=[str(x) for x in t.array['obs_id']], status=status, un
       jobIds(await text(`${jobs}?AFTER=${encodeURIComponent(created)}&PHASE=PENDING`)),
       [],
     );
-    assert.equal((await fetch(`${jobs}?PHASE=DONE`)).status, 400);
-    assert.equal((await fetch(`${jobs}?LAST=-1`)).status, 400);
-    assert.equal((await fetch(`${jobs}?AFTER=yesterday`)).status, 400);
+    assert.equal((await fetch(`${jobs}?PHASE=DONE`, { headers: as })).status, 400);
+    assert.equal((await fetch(`${jobs}?LAST=-1`, { headers: as })).status, 400);
+    assert.equal((await fetch(`${jobs}?AFTER=yesterday`, { headers: as })).status, 400);
   });
 
   await suite.test('the UWS documents are valid UWS 1.1', async (t) => {

@@ -20,7 +20,7 @@ import { catalogTables } from '../../src/ingest/catalog.js';
 import { publishedSchema } from '../../src/obscore/schema.js';
 import { simulateDataStore } from '../../src/sim/simulate.js';
 import { DEFAULT_LIMITS, prepareQuery, runQuery, type QueryService } from '../../src/tap/query.js';
-import { TapParameters } from '../../src/tap/params.js';
+import { DaliParameters } from '../../src/dali/index.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
 import { requirePostgres } from '../adql/engines.js';
 import { requireTestData } from '../helpers/env.js';
@@ -84,7 +84,7 @@ function withoutTimeCards(body: Buffer): Buffer {
 }
 
 async function resultHash(service: QueryService, adql: string, format: string, maxrec?: string) {
-  const params = new TapParameters([
+  const params = new DaliParameters([
     ['LANG', 'ADQL'],
     ['QUERY', adql],
     ['RESPONSEFORMAT', format],

@@ -11,7 +11,7 @@ import postgres from 'postgres';
 import { openEngine } from '../../src/engine/index.js';
 import type { Engine } from '../../src/engine/types.js';
 import { buildServer } from '../../src/http/server.js';
-import type { AsyncJobOptions } from '../../src/http/tap-async.js';
+import type { AsyncJobOptions } from '../../src/http/uws.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
 import { publishedSchema } from '../../src/obscore/schema.js';
 import { catalogTables } from '../../src/ingest/catalog.js';
@@ -104,13 +104,26 @@ export async function serveAsync(
 }
 
 /** POSTs a form without following the redirect. */
-export function post(url: string, params: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', body: new URLSearchParams(params), redirect: 'manual' });
+export function post(
+  url: string,
+  params: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    body: new URLSearchParams(params),
+    redirect: 'manual',
+    headers,
+  });
 }
 
 /** Creates a job; returns its URL (the 303 Location). */
-export async function createJob(jobs: string, params: Record<string, string>): Promise<string> {
-  const response = await post(jobs, params);
+export async function createJob(
+  jobs: string,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const response = await post(jobs, params, headers);
   if (response.status !== 303) {
     throw new Error(`job creation answered ${response.status}: ${await response.text()}`);
   }

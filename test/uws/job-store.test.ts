@@ -20,6 +20,7 @@ const at = (seconds: number): Date => new Date(T0 + seconds * 1000);
 function job(jobId: string, phase: string, created: number, extra: Partial<StoredJob> = {}) {
   const stored: StoredJob = {
     jobId,
+    capability: 'tap',
     runId: null,
     ownerId: null,
     ownerCredential: null,
@@ -84,10 +85,14 @@ async function storeConformance(t: TestContext, store: JobStore): Promise<void> 
     assert.deepEqual(ids(await store.list({ phases: ['ARCHIVED'] })), []);
     await store.insert(job('l4', 'PENDING', 40, { ownerId: 'ada' }));
     await store.insert(job('l5', 'PENDING', 50, { ownerId: 'bob' }));
-    assert.deepEqual(ids(await store.list({ visibleTo: 'ada', last: 2 })), ['l4', 'l3']);
-    assert.deepEqual(ids(await store.list({ visibleTo: null })), ['l3', 'l2', 'l1']);
-    assert.equal((await store.list()).length, 5);
-    for (const id of ['l1', 'l2', 'l3', 'l4', 'l5']) await store.delete(id);
+    await store.insert(job('l6', 'PENDING', 60, { ownerId: 'ada', capability: 'soda' }));
+    assert.deepEqual(ids(await store.list({ ownedBy: 'ada', last: 2 })), ['l6', 'l4']);
+    assert.deepEqual(ids(await store.list({ ownedBy: 'ada', capability: 'tap' })), ['l4']);
+    assert.deepEqual(ids(await store.list({ ownedBy: null })), ['l3', 'l2', 'l1']);
+    assert.deepEqual(ids(await store.list({ capability: 'soda' })), ['l6']);
+    assert.equal((await store.get('l6'))?.capability, 'soda');
+    assert.equal((await store.list()).length, 6);
+    for (const id of ['l1', 'l2', 'l3', 'l4', 'l5', 'l6']) await store.delete(id);
   });
 
   await t.test('an update happens only in the phases given', async () => {

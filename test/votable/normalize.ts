@@ -6,7 +6,7 @@
  */
 import type { CellValue, FieldDescription } from '../../src/votable/index.js';
 import { formatTimestamp } from '../../src/votable/index.js';
-import { sanitizeAscii, sanitizeXmlText } from '../../src/votable/xml.js';
+import { sanitizeAscii, sanitizeXmlText } from '../../src/dali/index.js';
 
 export type Normal = null | boolean | bigint | number | string | Normal[];
 

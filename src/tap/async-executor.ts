@@ -6,21 +6,21 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { JobParameter } from '../engine/job-store.js';
-import { TapError, TapParameters } from '../tap/params.js';
-import { prepareQuery, type QueryService, runQuery } from '../tap/query.js';
-import { DEFAULT_UPLOAD_LIMITS, fetchUrlUploads, hasUrlUploads } from '../tap/upload.js';
-import { JobFailure, type JobExecutor } from './executor.js';
-import type { Job } from './job.js';
+import { DaliError, DaliParameters } from '../dali/index.js';
+import { prepareQuery, type QueryService, runQuery } from './query.js';
+import { DEFAULT_UPLOAD_LIMITS, fetchUrlUploads, hasUrlUploads } from './upload.js';
+import { JobFailure, type JobExecutor } from '../uws/index.js';
+import type { Job } from '../uws/index.js';
 
 /** Margin of the database's own timeout over the job's execution duration, ms. */
 const DATABASE_TIMEOUT_MARGIN_MS = 5000;
 
-function tapParameters(parameters: readonly JobParameter[]): TapParameters {
-  return new TapParameters(parameters.map((p) => [p.name, p.value] as const));
+function tapParameters(parameters: readonly JobParameter[]): DaliParameters {
+  return new DaliParameters(parameters.map((p) => [p.name, p.value] as const));
 }
 
 function failure(error: unknown): unknown {
-  return error instanceof TapError ? new JobFailure(error.message, { cause: error }) : error;
+  return error instanceof DaliError ? new JobFailure(error.message, { cause: error }) : error;
 }
 
 /**
@@ -41,7 +41,7 @@ export function tapJobExecutor(
         prepareQuery(service, params);
         return undefined;
       } catch (error) {
-        if (error instanceof TapError) return error.message;
+        if (error instanceof DaliError) return error.message;
         throw error;
       }
     },

@@ -80,3 +80,15 @@ export function xmlElement(
     ? `${open}/>`
     : `${open}>${xmlText(content)}</${name}>`;
 }
+
+/** Sanitised text escaped for element content and attribute values alike. */
+export function escapeXml(text: string): string {
+  return escapeXmlAttribute(sanitizeXmlText(text));
+}
+
+/** `<name>text</name>` (indented, with a newline) when text is given, nothing otherwise. */
+export function element(name: string, text: string | undefined | null, indent = ''): string {
+  return text === undefined || text === null || text === ''
+    ? ''
+    : `${indent}<${name}>${xmlText(text)}</${name}>\n`;
+}
