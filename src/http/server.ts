@@ -159,6 +159,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       maxExecutionDuration: description.limits.maxExecutionDurationS,
       defaultRetention: description.limits.destructionS,
       maxRetention: description.limits.maxDestructionS,
+      maxResultBytes: description.limits.jobResultMaxBytes,
+      maxActiveJobsPerOwner: description.limits.activeJobsPerUser,
+      minFreeBytes: description.limits.jobsMinFreeBytes,
       ...settings.limits,
     },
     ...(settings.workers !== undefined ? { workers: settings.workers } : {}),
@@ -196,6 +199,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       datalink: true,
       async: true,
       bearerTokens: true,
+      jobs: {
+        executionDuration: [jobs.limits.defaultExecutionDuration, jobs.limits.maxExecutionDuration],
+        retention: [jobs.limits.defaultRetention, jobs.limits.maxRetention],
+      },
     },
   });
   const dataAccess = {

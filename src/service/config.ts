@@ -55,6 +55,9 @@ const LIMIT_KEYS: Readonly<Record<string, keyof ServiceLimitsDescription>> = {
   upload_max_bytes: 'uploadMaxBytes',
   upload_max_rows: 'uploadMaxRows',
   upload_max_tables: 'uploadMaxTables',
+  job_result_max_bytes: 'jobResultMaxBytes',
+  active_jobs_per_user: 'activeJobsPerUser',
+  jobs_min_free_bytes: 'jobsMinFreeBytes',
 };
 
 export const DEFAULT_AUTHORITY = 'hearc.local';

@@ -36,6 +36,12 @@ export interface ServiceLimitsDescription {
   readonly uploadMaxBytes: number;
   readonly uploadMaxRows: number;
   readonly uploadMaxTables: number;
+  /** The largest result an async job may write, bytes. */
+  readonly jobResultMaxBytes: number;
+  /** Unfinished async jobs one user may have (anonymous callers share one count). */
+  readonly activeJobsPerUser: number;
+  /** Async jobs are refused while the results disk has less free space, bytes. */
+  readonly jobsMinFreeBytes: number;
 }
 
 export interface ServiceDescription {
@@ -80,6 +86,9 @@ export const DEFAULT_LIMITS_DESCRIPTION: ServiceLimitsDescription = {
   uploadMaxBytes: 16 * 1024 * 1024,
   uploadMaxRows: 1_000_000,
   uploadMaxTables: 8,
+  jobResultMaxBytes: 2 * 1024 ** 3,
+  activeJobsPerUser: 20,
+  jobsMinFreeBytes: 100 * 1024 ** 2,
 };
 
 /** The collection's description, or one made from its name. */

@@ -15,6 +15,11 @@ export interface CapabilityOptions {
   readonly limits: ServiceLimits;
   /** Whether /tap/async is served. */
   readonly async?: boolean;
+  /** Async jobs: execution duration and retention, default and hard, s (TAPRegExt §2.4-2.5). */
+  readonly jobs?: {
+    readonly executionDuration: readonly [number, number];
+    readonly retention: readonly [number, number];
+  };
   /** Whether /datalink is served. */
   readonly datalink?: boolean;
   /** Whether bearer tokens are accepted next to anonymous access (declared on each interface). */
@@ -111,7 +116,10 @@ export function capabilitiesDocument(options: CapabilityOptions): string {
   xml += `    <uploadMethod ivo-id="${TAPREGEXT}#upload-http"/>\n`;
   xml += `    <uploadMethod ivo-id="${TAPREGEXT}#upload-https"/>\n`;
   const seconds = Math.round(limits.timeoutMs / 1000);
-  xml += `    <executionDuration>\n      <default>${seconds}</default>\n      <hard>${seconds}</hard>\n    </executionDuration>\n`;
+  const pair = (name: string, [value, hard]: readonly [number, number]): string =>
+    `    <${name}>\n      <default>${value}</default>\n      <hard>${hard}</hard>\n    </${name}>\n`;
+  if (options.jobs) xml += pair('retentionPeriod', options.jobs.retention);
+  xml += pair('executionDuration', options.jobs?.executionDuration ?? [seconds, seconds]);
   xml += `    <outputLimit>\n      <default unit="row">${limits.defaultMaxrec}</default>\n      <hard unit="row">${limits.hardMaxrec}</hard>\n    </outputLimit>\n`;
   const uploadBytes = (limits.upload ?? DEFAULT_UPLOAD_LIMITS).maxBytes;
   xml += `    <uploadLimit>\n      <default unit="byte">${uploadBytes}</default>\n      <hard unit="byte">${uploadBytes}</hard>\n    </uploadLimit>\n`;

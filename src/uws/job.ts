@@ -54,6 +54,12 @@ export interface JobLimits {
   readonly maxRetention: number;
   /** The longest a blocking WAIT request may block, s. */
   readonly maxWait: number;
+  /** The largest result a job may write, bytes (then it ends in ERROR); none when undefined. */
+  readonly maxResultBytes?: number;
+  /** Jobs not yet finished that one owner may have (anonymous callers share one count). */
+  readonly maxActiveJobsPerOwner?: number;
+  /** New jobs are refused while the results folder has less free space, bytes. */
+  readonly minFreeBytes?: number;
 }
 
 const DAY = 86_400;

@@ -4,6 +4,7 @@
  * its execution duration as a hard limit, and records how it ended only if nobody
  * changed the job in the meantime (an ABORT, a DELETE, the reaper).
  */
+import { stat } from 'node:fs/promises';
 import type { JobStore, JobUpdate } from '../engine/job-store.js';
 import type { JobEvents } from './events.js';
 import { executorFor, JobFailure, type JobExecutors } from './executor.js';
@@ -17,10 +18,15 @@ export interface WorkerPoolOptions {
   readonly pollMs: number;
   /** How often a running job tells the store it is alive and checks it was not aborted, ms. */
   readonly heartbeatMs: number;
+  /** The largest result a job may write, bytes. */
+  readonly maxResultBytes?: number;
 }
 
 /** Why a running job was stopped before it ended by itself. */
-type StopReason = 'timeout' | 'aborted' | 'gone' | 'shutdown';
+type StopReason = 'timeout' | 'aborted' | 'gone' | 'shutdown' | 'too-large';
+
+/** How often a running job's result size is looked at, ms. */
+const SIZE_CHECK_MS = 500;
 
 /** setTimeout's longest delay (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -123,12 +129,26 @@ export class WorkerPool {
       ? setInterval(() => void this.checkAlive(job.jobId, stop), this.options.heartbeatMs)
       : undefined;
 
+    let sizeCheck: NodeJS.Timeout | undefined;
     const task = (async () => {
       let outcome: JobUpdate | undefined;
       try {
         const path = await this.results.partialPath(job.jobId);
+        const maxBytes = this.options.maxResultBytes;
+        if (maxBytes !== undefined) {
+          sizeCheck = setInterval(() => {
+            void stat(path).then(
+              (info) => info.size > maxBytes && stop('too-large'),
+              () => undefined,
+            );
+          }, SIZE_CHECK_MS);
+        }
         const executor = executorFor(this.executors, job.capability);
         const output = await executor.run(job, path, controller.signal);
+        // A result written faster than the size checks look is judged once more here.
+        if (maxBytes !== undefined && !reason && (await stat(path)).size > maxBytes) {
+          stop('too-large');
+        }
         if (!reason) {
           const size = await this.results.commit(job.jobId);
           outcome = { phase: 'COMPLETED', resultType: output.contentType, resultSize: size };
@@ -138,6 +158,13 @@ export class WorkerPool {
       } finally {
         clearTimeout(limit);
         if (beat) clearInterval(beat);
+        if (sizeCheck) clearInterval(sizeCheck);
+      }
+      if (reason === 'too-large') {
+        outcome = {
+          phase: 'ERROR',
+          errorMessage: `the result grew larger than this service's limit of ${this.options.maxResultBytes} bytes and the job was stopped; select fewer rows or columns (MAXREC) or split the query`,
+        };
       }
       if (reason === 'timeout') {
         outcome = {

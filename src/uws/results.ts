@@ -3,7 +3,7 @@
  * written under a temporary name and renamed when complete, so that a result file
  * that exists is always whole. Several server nodes may share the directory.
  */
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const RESULT_FILE = 'result';
@@ -19,6 +19,17 @@ export class ResultFiles {
   }
 
   /** Where a running job writes its result (its folder is created). */
+  /** Free space of the results folder's file system, bytes (undefined when it cannot be told). */
+  async freeBytes(): Promise<number | undefined> {
+    try {
+      await mkdir(this.dir, { recursive: true });
+      const info = await statfs(this.dir);
+      return info.bavail * info.bsize;
+    } catch {
+      return undefined;
+    }
+  }
+
   async partialPath(jobId: string): Promise<string> {
     const folder = this.folder(jobId);
     await mkdir(folder, { recursive: true });

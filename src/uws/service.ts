@@ -89,6 +89,9 @@ export class JobService {
         workers: Math.max(1, options.workers ?? 2),
         pollMs: this.timing.pollMs,
         heartbeatMs: this.timing.heartbeatMs,
+        ...(options.limits.maxResultBytes !== undefined
+          ? { maxResultBytes: options.limits.maxResultBytes }
+          : {}),
       },
       logError,
     );
@@ -136,6 +139,7 @@ export class JobService {
     if (!(capability in this.executors)) {
       throw new DaliError(404, `this service runs no '${capability}' jobs`);
     }
+    await this.checkRoom(owner);
     const now = new Date();
     const control = new Map<string, string>();
     const parameters: JobParameter[] = [];
@@ -178,6 +182,33 @@ export class JobService {
     };
     await this.store.insert(job);
     return phase === undefined ? job : this.run(job.jobId);
+  }
+
+  /** Refuses a new job when its owner has too many unfinished ones or the results disk is nearly full. */
+  private async checkRoom(owner: JobOwner | undefined): Promise<void> {
+    const { maxActiveJobsPerOwner, minFreeBytes } = this.limits;
+    if (maxActiveJobsPerOwner !== undefined) {
+      const active = await this.store.list({
+        phases: ['PENDING', 'QUEUED', 'EXECUTING'],
+        ownedBy: owner?.id ?? null,
+      });
+      if (active.length >= maxActiveJobsPerOwner) {
+        const who = owner ? `you have` : 'anonymous callers have';
+        throw new DaliError(
+          429,
+          `${who} ${active.length} jobs not finished (the limit is ${maxActiveJobsPerOwner}); wait for them to end or delete some`,
+        );
+      }
+    }
+    if (minFreeBytes !== undefined) {
+      const free = await this.results.freeBytes();
+      if (free !== undefined && free < minFreeBytes) {
+        throw new DaliError(
+          503,
+          'the service cannot take new jobs now: its result storage is nearly full; try again later',
+        );
+      }
+    }
   }
 
   get(jobId: string): Promise<Job | undefined> {
