@@ -12,8 +12,13 @@ import {
 export function formatIngestReport(report: IngestReport): string {
   const lines = [
     `data store: ${report.root}`,
-    `added ${report.added.length}, updated ${report.updated.length}, unchanged ${report.unchanged.length}, failed ${report.failed.length}`,
+    `added ${report.added.length}, updated ${report.updated.length}, unchanged ${report.unchanged.length}, skipped ${report.skipped.length}, failed ${report.failed.length}`,
   ];
+  if (report.stores.length > 1) {
+    for (const s of report.stores)
+      lines.push(`store ${s.index ?? s.name}: collection ${s.collection}`);
+  }
+  for (const s of report.skipped) lines.push(`skipped: observation ${s.obsId}: ${s.message}`);
   for (const f of report.failed) {
     lines.push(`error: ${f.obsId ? `observation ${f.obsId}: ` : ''}${f.message}`);
   }

@@ -4,7 +4,7 @@
  * headers of the event files in a directory.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type BinTableHdu, FitsError, readFits, scanHdus } from '../fits/index.js';
 import type { Header } from '../fits/index.js';
 import { GadfError } from './errors.js';
@@ -45,12 +45,47 @@ export interface StoreProblem {
   readonly obsId?: string;
 }
 
+/** An index entry whose file is not there: reported with its path, the rest is published. */
+export interface MissingFile {
+  readonly obsId: string;
+  /** HDU_TYPE of the entry (events, gti, aeff, ...). */
+  readonly type: string;
+  readonly hduName: string;
+  /** Path of the file relative to the data store root, with '/' separators. */
+  readonly relativePath: string;
+}
+
+/**
+ * One data store: one hdu-index table (and its obs-index). A folder tree may hold
+ * several (one per instrument, per reconstruction, or per event class when an index
+ * file has one table per class): each is a DataStore of its own.
+ */
 export interface DataStore {
+  /** The folder the user named: every relativePath is relative to it. */
   readonly root: string;
+  /** What tells this store from the others of its tree ('' when it is alone). */
+  readonly name: string;
+  /** The event class of a table of an index file that holds one table per class. */
+  readonly eventClass?: string;
   readonly hduIndexPath?: string;
+  /** Which HDU of the hdu-index file (the first binary table is 1). */
+  readonly hduIndexHdu?: number;
   readonly obsIndexPath?: string;
+  /** HDUDOC/HDUVERS of the hdu-index, e.g. 'GADF 0.3', when it says. */
+  readonly formatVersion?: string;
+  /** Observations with an event file; those whose event file is missing are in missingFiles only. */
   readonly observations: readonly ObservationEntry[];
+  /** Index entries naming files that do not exist (left out of observations). */
+  readonly missingFiles: readonly MissingFile[];
   /** Problems met while reading the indexes; the observations listed are still usable. */
+  readonly problems: readonly StoreProblem[];
+}
+
+/** Every data store found under one folder. */
+export interface DataStoreTree {
+  readonly root: string;
+  readonly stores: readonly DataStore[];
+  /** Problems of the tree itself (unreadable index files, ...). */
   readonly problems: readonly StoreProblem[];
 }
 
@@ -112,38 +147,179 @@ async function listFitsFiles(dir: string, depth: number): Promise<string[]> {
   return found;
 }
 
-/** The first binary table of an index file (hdu-index tables are sometimes mislabelled). */
-async function readIndexTable(path: string): Promise<BinTableHdu> {
+/** The binary tables of an index file (hdu-index tables are sometimes mislabelled, HAWC's hold one per event class). */
+async function readIndexTables(path: string): Promise<BinTableHdu[]> {
   const file = await readFits(path);
-  const table = file.findHdu((h) => h.kind === 'bintable');
-  if (!table || table.kind !== 'bintable') throw new GadfError('has no binary table', path);
-  return table;
+  return file.hdus.filter((h): h is BinTableHdu => h.kind === 'bintable');
 }
 
-/** Opens the data store rooted at `dir` (the folder holding the indexes, or above them). */
-export async function openDataStore(dir: string): Promise<DataStore> {
+/** What pairs an hdu-index file with its obs-index: 'hdu-index-GP.fits.gz' gives 'GP'. */
+function indexKey(path: string): string {
+  return basename(path)
+    .replace(/\.(fits|fit|fts)(\.gz)?$/i, '')
+    .replace(/^(hdu|obs)[-_]index/i, '')
+    .replace(/^[-_.]+/, '');
+}
+
+/** The format an index says it follows (HDUDOC, HDUVERS). */
+function formatVersionOf(header: Header): string | undefined {
+  const doc = header.getString('HDUDOC')?.toLowerCase() ?? '';
+  const version = header.getString('HDUVERS')?.trim();
+  const family = /vodf/.test(doc)
+    ? 'VODF'
+    : /gamma-astro-data-formats|gadf/.test(doc)
+      ? 'GADF'
+      : '';
+  const text = [family, version].filter(Boolean).join(' ');
+  return text === '' ? undefined : text;
+}
+
+/** The event class of table `i` of an index file with several: EV_CLASS, else a distinct EXTNAME, else its number. */
+function classLabel(tables: readonly BinTableHdu[], i: number): string {
+  const table = tables[i] as BinTableHdu;
+  const evClass = stringOf(table.header.getString('EV_CLASS'));
+  if (evClass) return evClass;
+  const names = tables.map((t) => t.name.trim().toUpperCase());
+  const name = names[i] ?? '';
+  if (name !== '' && names.filter((n) => n === name).length === 1) return table.name.trim();
+  return `hdu${table.index}`;
+}
+
+/** Names that tell stores apart: the parts (folder, index name, class) that differ between them. */
+function storeNames(parts: readonly (readonly string[])[]): string[] {
+  const width = Math.max(0, ...parts.map((p) => p.length));
+  const varying = Array.from({ length: width }, (_, k) =>
+    parts.some((p) => (p[k] ?? '') !== (parts[0]?.[k] ?? '')),
+  );
+  const names = parts.map((p) =>
+    p
+      .filter((_, k) => varying[k])
+      .filter((x) => x !== '')
+      .join('-'),
+  );
+  const seen = new Map<string, number>();
+  return names.map((name) => {
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    return n === 1 ? name : `${name}-${n}`;
+  });
+}
+
+interface IndexFile {
+  readonly path: string;
+  readonly tables: readonly BinTableHdu[];
+}
+
+/**
+ * Opens every data store under `dir`: each table of each hdu-index file is a store,
+ * paired with the obs-index of its folder (same name suffix, or the only one there).
+ * A tree with no index is one store built from the event files' headers.
+ */
+export async function openDataStores(dir: string): Promise<DataStoreTree> {
   const root = resolve(dir);
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new GadfError('is not a directory', root);
 
-  const candidates = (await listFitsFiles(root, 2)).filter((p) =>
-    INDEX_NAME.test(p.slice(dirname(p).length + 1)),
-  );
-  let hduIndexPath: string | undefined;
-  let obsIndexPath: string | undefined;
-  let hduIndex: BinTableHdu | undefined;
-  let obsIndex: BinTableHdu | undefined;
+  const candidates = (await listFitsFiles(root, 2)).filter((p) => INDEX_NAME.test(basename(p)));
+  const problems: StoreProblem[] = [];
+  const hduFiles: IndexFile[] = [];
+  const obsFiles: IndexFile[] = [];
   for (const path of candidates) {
-    const table = await readIndexTable(path);
+    let tables: BinTableHdu[];
+    try {
+      tables = await readIndexTables(path);
+    } catch (err) {
+      problems.push({
+        severity: 'error',
+        path,
+        message: `cannot read the index file: ${err instanceof Error ? err.message : String(err)}`,
+      });
+      continue;
+    }
     // Recognise the tables by their columns, not their EXTNAME or file name.
-    if (hasColumns(table, HDU_INDEX_COLUMNS)) {
-      if (!hduIndex) [hduIndex, hduIndexPath] = [table, path];
-    } else if (hasColumns(table, ['OBS_ID'])) {
-      if (!obsIndex) [obsIndex, obsIndexPath] = [table, path];
+    const hduTables = tables.filter((t) => hasColumns(t, HDU_INDEX_COLUMNS));
+    const obsTables = tables.filter(
+      (t) => !hasColumns(t, HDU_INDEX_COLUMNS) && hasColumns(t, ['OBS_ID']),
+    );
+    if (hduTables.length > 0) hduFiles.push({ path, tables: hduTables });
+    else if (obsTables.length > 0) obsFiles.push({ path, tables: obsTables });
+    else {
+      problems.push({
+        severity: 'warning',
+        path,
+        message: 'named like an index but holds neither an hdu-index nor an obs-index table',
+      });
     }
   }
-  if (!hduIndex || !hduIndexPath) return openIndexless(root);
+  if (hduFiles.length === 0) {
+    return { root, stores: [await openIndexless(root)], problems };
+  }
 
+  const obsFileFor = (hduPath: string): IndexFile | undefined => {
+    const here = obsFiles.filter((f) => dirname(f.path) === dirname(hduPath));
+    const paired = here.find((f) => indexKey(f.path) === indexKey(hduPath));
+    if (paired) return paired;
+    if (here.length === 1) return here[0];
+    return hduFiles.length === 1 && obsFiles.length === 1 ? obsFiles[0] : undefined;
+  };
+  const planned = hduFiles.flatMap((file) =>
+    file.tables.map((table, i) => {
+      const obsFile = obsFileFor(file.path);
+      const obsTable =
+        obsFile &&
+        (obsFile.tables.length === file.tables.length ? obsFile.tables[i] : obsFile.tables[0]);
+      const eventClass = file.tables.length > 1 ? classLabel(file.tables, i) : undefined;
+      const folder = toPosix(relative(root, dirname(file.path))).replace(/\//g, '-');
+      return {
+        file,
+        table,
+        obsPath: obsFile?.path,
+        obsTable,
+        eventClass,
+        parts: [folder, indexKey(file.path), eventClass ?? ''],
+      };
+    }),
+  );
+  const names = storeNames(planned.map((p) => p.parts));
+  const stores: DataStore[] = [];
+  for (const [i, p] of planned.entries()) {
+    stores.push(
+      await readStore(
+        root,
+        names[i] ?? '',
+        p.file.path,
+        p.table,
+        p.obsPath,
+        p.obsTable,
+        p.eventClass,
+      ),
+    );
+  }
+  return { root, stores, problems };
+}
+
+/** Opens the one data store rooted at `dir` (the folder holding the indexes, or above them). */
+export async function openDataStore(dir: string): Promise<DataStore> {
+  const tree = await openDataStores(dir);
+  const [store, ...others] = tree.stores;
+  if (!store || others.length > 0) {
+    throw new GadfError(
+      `holds ${tree.stores.length} data stores (${tree.stores.map((s) => s.name).join(', ')}): open them with openDataStores`,
+      tree.root,
+    );
+  }
+  return { ...store, problems: [...tree.problems, ...store.problems] };
+}
+
+async function readStore(
+  root: string,
+  name: string,
+  hduIndexPath: string,
+  hduIndex: BinTableHdu,
+  obsIndexPath: string | undefined,
+  obsIndex: BinTableHdu | undefined,
+  eventClass: string | undefined,
+): Promise<DataStore> {
   const problems: StoreProblem[] = [];
   const obsRows = new Map<string, TableRow>();
   if (obsIndex && obsIndexPath) {
@@ -203,10 +379,39 @@ export async function openDataStore(dir: string): Promise<DataStore> {
       });
     }
   }
-  const observations = [...byObs.entries()]
-    .sort(([a], [b]) => compareObsIds(a, b))
-    .map(([obsId, hdus]) => ({ obsId, hdus, index: obsRows.get(obsId) }));
-  return { root, hduIndexPath, obsIndexPath, observations, problems };
+
+  // Entries whose file is missing are left out; an observation without its event file is skipped.
+  const paths = new Set([...byObs.values()].flatMap((list) => list.map((h) => h.path)));
+  const present = new Set<string>();
+  await Promise.all(
+    [...paths].map(async (path) => {
+      if ((await stat(path).catch(() => undefined))?.isFile()) present.add(path);
+    }),
+  );
+  const missingFiles: MissingFile[] = [];
+  const observations: ObservationEntry[] = [];
+  for (const [obsId, hdus] of [...byObs.entries()].sort(([a], [b]) => compareObsIds(a, b))) {
+    const missing = hdus.filter((h) => !present.has(h.path));
+    for (const h of missing) {
+      missingFiles.push({ obsId, type: h.type, hduName: h.hduName, relativePath: h.relativePath });
+    }
+    const kept = hdus.filter((h) => present.has(h.path));
+    if (missing.some((h) => h.type === 'events')) continue;
+    observations.push({ obsId, hdus: kept, index: obsRows.get(obsId) });
+  }
+  const formatVersion = formatVersionOf(hduIndex.header);
+  return {
+    root,
+    name,
+    ...(eventClass !== undefined ? { eventClass } : {}),
+    hduIndexPath,
+    hduIndexHdu: hduIndex.index,
+    ...(obsIndexPath && obsIndex ? { obsIndexPath } : {}),
+    ...(formatVersion ? { formatVersion } : {}),
+    observations,
+    missingFiles,
+    problems,
+  };
 }
 
 export function compareObsIds(a: string, b: string): number {
@@ -297,5 +502,5 @@ async function openIndexless(root: string): Promise<DataStore> {
   const observations = [...byObs.entries()]
     .sort(([a], [b]) => compareObsIds(a, b))
     .map(([obsId, hdus]) => ({ obsId, hdus }));
-  return { root, observations, problems };
+  return { root, name: '', observations, missingFiles: [], problems };
 }

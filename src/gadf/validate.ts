@@ -8,7 +8,7 @@ import type { Header } from '../fits/index.js';
 import {
   type DataStore,
   type ObservationEntry,
-  openDataStore,
+  openDataStores,
   type StoreProblem,
 } from './datastore.js';
 import { loadObservation } from './observation.js';
@@ -273,6 +273,7 @@ async function checkObservation(
 
 export async function validateStore(store: DataStore): Promise<ValidationReport> {
   const problems: StoreProblem[] = [...store.problems];
+  const where = store.hduIndexPath ?? store.root;
   if (!store.hduIndexPath) {
     problems.push({
       severity: 'warning',
@@ -280,8 +281,16 @@ export async function validateStore(store: DataStore): Promise<ValidationReport>
       message: 'no hdu-index found: the index was built from the event file headers',
     });
   }
-  if (store.observations.length === 0) {
-    problems.push({ severity: 'error', path: store.root, message: 'no observations found' });
+  for (const missing of store.missingFiles) {
+    problems.push({
+      severity: 'error',
+      path: missing.relativePath,
+      obsId: missing.obsId,
+      message: `file does not exist (named by ${where} for ${missing.type})`,
+    });
+  }
+  if (store.observations.length === 0 && store.missingFiles.length === 0) {
+    problems.push({ severity: 'error', path: where, message: 'no observations found' });
   }
   const scans = new Map<string, HduSummary[] | Error>();
   for (const entry of store.observations) problems.push(...(await checkObservation(entry, scans)));
@@ -294,6 +303,17 @@ export async function validateStore(store: DataStore): Promise<ValidationReport>
   };
 }
 
+/** Validates every data store under `dir`. */
 export async function validateDataStore(dir: string): Promise<ValidationReport> {
-  return validateStore(await openDataStore(dir));
+  const tree = await openDataStores(dir);
+  const reports = [];
+  for (const store of tree.stores) reports.push(await validateStore(store));
+  const problems = [...tree.problems, ...reports.flatMap((r) => r.problems)];
+  return {
+    root: tree.root,
+    observations: reports.reduce((sum, r) => sum + r.observations, 0),
+    problems,
+    errors: problems.filter((p) => p.severity === 'error').length,
+    warnings: problems.filter((p) => p.severity === 'warning').length,
+  };
 }

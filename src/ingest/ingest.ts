@@ -6,15 +6,18 @@
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
 import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
 import {
+  type DataStore,
   loadObservation,
+  type MissingFile,
   type ObservationEntry,
-  openDataStore,
+  openDataStores,
   type StoreProblem,
 } from '../gadf/index.js';
-import { type PublishConfig, publisherDid } from '../obscore/config.js';
+import { collectionFromName, type PublishConfig, publisherDid } from '../obscore/config.js';
 import { observationRows, type ObservationRows } from '../obscore/rows.js';
 import { ingestStateTable, irfTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
 import { catalogTables } from './catalog.js';
@@ -25,11 +28,45 @@ export interface IngestFailure {
   readonly message: string;
 }
 
+export type ObservationStatus = 'added' | 'updated' | 'unchanged' | 'skipped' | 'failed';
+
+/** What became of one observation (of one store, one event class). */
+export interface ObservationOutcome {
+  /** The store's name in the tree ('' when the tree holds one store). */
+  readonly store: string;
+  readonly collection: string;
+  readonly obsId: string;
+  readonly did: string;
+  readonly status: ObservationStatus;
+  /** The event file, relative to the root. */
+  readonly path?: string;
+  /** Why it was skipped or failed. */
+  readonly reason?: string;
+  /** What a reader should know although it was published (missing IRF files, ...). */
+  readonly notes?: readonly string[];
+}
+
+/** One data store of the tree, as published. */
+export interface StoreOutcome {
+  readonly name: string;
+  readonly collection: string;
+  /** The hdu-index file relative to the root, with the table number when it holds several. */
+  readonly index?: string;
+  readonly eventClass?: string;
+  readonly formatVersion?: string;
+  readonly missingFiles: readonly MissingFile[];
+}
+
 export interface IngestReport {
   readonly root: string;
+  readonly stores: readonly StoreOutcome[];
+  /** Every observation of every store, in the order read. */
+  readonly observations: readonly ObservationOutcome[];
   readonly added: readonly string[];
   readonly updated: readonly string[];
   readonly unchanged: readonly string[];
+  /** Observations left out on purpose (their event file is missing). */
+  readonly skipped: readonly IngestFailure[];
   readonly failed: readonly IngestFailure[];
   readonly warnings: readonly StoreProblem[];
   /** Bytes of the data files read for the added and updated observations. */
@@ -98,13 +135,26 @@ function configuredRights(
   };
 }
 
+/** The collection of a store of the tree: the configured one, suffixed with the store's name when there are several. */
+export function collectionOfStore(config: PublishConfig, store: Pick<DataStore, 'name'>): string {
+  return store.name === ''
+    ? config.collection
+    : collectionFromName(`${config.collection}-${store.name}`);
+}
+
+function relativeTo(root: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  const rel = relative(root, path);
+  return rel === '' || rel.startsWith('..') ? path : rel.split(sep).join('/');
+}
+
 export async function ingestDataStore(
   engine: Engine,
   dir: string,
   config: PublishConfig,
   options: IngestOptions = {},
 ): Promise<IngestReport> {
-  const store = await openDataStore(dir);
+  const tree = await openDataStores(dir);
   await engine.ensureTables(catalogTables);
   const known = new Map(
     (await engine.selectRows(ingestStateTable)).map((row) => [
@@ -113,14 +163,61 @@ export async function ingestDataStore(
     ]),
   );
 
-  const failed: IngestFailure[] = store.problems
+  const problems = [...tree.problems, ...tree.stores.flatMap((s) => s.problems)];
+  const failed: IngestFailure[] = problems
     .filter((p) => p.severity === 'error')
-    .map((p) => ({ obsId: p.obsId, path: p.path, message: p.message }));
-  const warnings = store.problems.filter((p) => p.severity === 'warning');
+    .map((p) => ({ obsId: p.obsId, path: relativeTo(tree.root, p.path), message: p.message }));
+  const warnings = problems.filter((p) => p.severity === 'warning');
   const unchanged: string[] = [];
   const added: string[] = [];
   const updated: string[] = [];
+  const skipped: IngestFailure[] = [];
+  const outcomes: ObservationOutcome[] = [];
   let bytesRead = 0;
+
+  interface Work {
+    readonly store: DataStore;
+    readonly config: PublishConfig;
+    readonly entry: ObservationEntry;
+    readonly notes: readonly string[];
+  }
+  const stores: StoreOutcome[] = [];
+  const work: Work[] = [];
+  for (const store of tree.stores) {
+    const collection = collectionOfStore(config, store);
+    const storeConfig = { ...config, collection };
+    const index = relativeTo(tree.root, store.hduIndexPath);
+    stores.push({
+      name: store.name,
+      collection,
+      ...(index !== undefined
+        ? { index: store.eventClass !== undefined ? `${index}[${store.hduIndexHdu}]` : index }
+        : {}),
+      ...(store.eventClass !== undefined ? { eventClass: store.eventClass } : {}),
+      ...(store.formatVersion !== undefined ? { formatVersion: store.formatVersion } : {}),
+      missingFiles: store.missingFiles,
+    });
+    for (const missing of store.missingFiles) {
+      if (missing.type !== 'events') continue;
+      const reason = `its event file ${missing.relativePath} does not exist`;
+      skipped.push({ obsId: missing.obsId, path: missing.relativePath, message: reason });
+      outcomes.push({
+        store: store.name,
+        collection,
+        obsId: missing.obsId,
+        did: publisherDid(storeConfig, missing.obsId),
+        status: 'skipped',
+        path: missing.relativePath,
+        reason,
+      });
+    }
+    for (const entry of store.observations) {
+      const notes = store.missingFiles
+        .filter((m) => m.obsId === entry.obsId)
+        .map((m) => `${m.type} file ${m.relativePath} does not exist: published without it`);
+      work.push({ store, config: storeConfig, entry, notes });
+    }
+  }
 
   /** What reading one observation gave: its rows, or why it failed, or that it is unchanged. */
   type Outcome =
@@ -132,13 +229,14 @@ export async function ingestDataStore(
         readonly files: readonly string[];
         readonly bytes: number;
       };
-  const read = async (entry: ObservationEntry, fingerprint: string): Promise<Outcome> => {
-    if (known.get(publisherDid(config, entry.obsId)) === fingerprint) return { kind: 'unchanged' };
+  const read = async (item: Work, fingerprint: string): Promise<Outcome> => {
+    if (known.get(publisherDid(item.config, item.entry.obsId)) === fingerprint)
+      return { kind: 'unchanged' };
     try {
-      const summary = await loadObservation(entry);
+      const summary = await loadObservation(item.entry);
       return {
         kind: 'read',
-        rows: observationRows(summary, config),
+        rows: observationRows(summary, item.config),
         files: summary.files.map((f) => f.relativePath),
         bytes: summary.files.reduce((sum, f) => sum + f.size, 0),
       };
@@ -151,22 +249,34 @@ export async function ingestDataStore(
   // memory stays flat however large the store is; the next few observations are read
   // while one is written, so file reading and the database overlap.
   await engine.transaction(async (tx) => {
-    for await (const { entry, fingerprint, outcome } of readAhead(
-      store.observations,
-      READ_AHEAD,
-      async (entry) => {
-        const fingerprint = await fingerprintOf(entry, config);
-        return { entry, fingerprint, outcome: await read(entry, fingerprint) };
-      },
-    )) {
-      const did = publisherDid(config, entry.obsId);
+    for await (const { item, fingerprint, outcome } of readAhead(work, READ_AHEAD, async (item) => {
+      const fingerprint = await fingerprintOf(item.entry, item.config);
+      return { item, fingerprint, outcome: await read(item, fingerprint) };
+    })) {
+      const { entry, store } = item;
+      const did = publisherDid(item.config, entry.obsId);
+      const eventsPath = entry.hdus.find((h) => h.type === 'events')?.relativePath;
+      const base = {
+        store: store.name,
+        collection: item.config.collection,
+        obsId: entry.obsId,
+        did,
+        ...(eventsPath !== undefined ? { path: eventsPath } : {}),
+        ...(item.notes.length > 0 ? { notes: item.notes } : {}),
+      };
       if (outcome.kind === 'unchanged') {
         unchanged.push(entry.obsId);
+        outcomes.push({ ...base, status: 'unchanged' });
         options.onObservation?.(entry.obsId, 'unchanged');
         continue;
       }
       if (outcome.kind === 'failed') {
-        failed.push({ obsId: entry.obsId, path: entry.hdus[0]?.path, message: outcome.message });
+        failed.push({
+          obsId: entry.obsId,
+          path: eventsPath ?? entry.hdus[0]?.relativePath,
+          message: outcome.message,
+        });
+        outcomes.push({ ...base, status: 'failed', reason: outcome.message });
         options.onObservation?.(entry.obsId, 'failed');
         continue;
       }
@@ -179,7 +289,7 @@ export async function ingestDataStore(
         }
       }
       // Rights from the configuration, unless an operator set this observation's rights.
-      const rights = await rightsAtIngest(tx, configuredRights(did, rows.obscore, config), {
+      const rights = await rightsAtIngest(tx, configuredRights(did, rows.obscore, item.config), {
         by: 'ingest',
         via: 'ingest',
         at: new Date(),
@@ -195,22 +305,27 @@ export async function ingestDataStore(
       await tx.insertRows(irfTable, rows.irf);
       const state: CatalogRow = {
         obs_publisher_did: did,
-        data_store: store.root,
+        data_store: tree.root,
         fingerprint,
         files: JSON.stringify(files),
         ingested_at: new Date(),
       };
       await tx.insertRows(ingestStateTable, [state]);
-      (known.has(did) ? updated : added).push(entry.obsId);
+      const status = known.has(did) ? 'updated' : 'added';
+      (status === 'updated' ? updated : added).push(entry.obsId);
+      outcomes.push({ ...base, status });
       options.onObservation?.(entry.obsId, 'read');
     }
   });
 
   return {
-    root: store.root,
+    root: tree.root,
+    stores,
+    observations: outcomes,
     added,
     updated,
     unchanged,
+    skipped,
     failed,
     warnings,
     bytesRead,

@@ -34,6 +34,22 @@ export interface SimulateOptions {
     /** TIMESYS written in lower case ('tt'). */
     readonly lowerCaseTimesys?: boolean;
   };
+  /**
+   * Names the index files (`hdu-index-<name>.fits.gz`, `obs-index-<name>.fits.gz`) and
+   * tags the run files, so that several stores can share a folder.
+   */
+  readonly name?: string;
+  /**
+   * Event classes as HAWC publishes them: each run's events are split into one file
+   * per class, and the hdu-index file holds one table per class (EXTNAME and EV_CLASS
+   * the class name).
+   */
+  readonly eventClasses?: readonly string[];
+  /**
+   * A drift-scan (survey) instrument: OBS_MODE 'DRIFT', no RA_PNT/DEC_PNT anywhere,
+   * and a string OBS_ID in the headers ('transit <obs_id>'); the index keeps the integer.
+   */
+  readonly drift?: boolean;
 }
 
 export interface SimulatedObservation {
@@ -41,6 +57,12 @@ export interface SimulatedObservation {
   readonly target: string;
   readonly fileName: string;
   readonly eventCount: number;
+  /** Per event class (when the store has classes): its file and events. */
+  readonly classes?: readonly {
+    readonly name: string;
+    readonly fileName: string;
+    readonly eventCount: number;
+  }[];
 }
 
 interface Target {
@@ -284,6 +306,20 @@ function drawEvents(
   };
 }
 
+/** Deals the events of a run among `n` classes at random, each keeping time order. */
+function splitEvents(rng: Random, events: RunEvents, n: number): RunEvents[] {
+  const owner = Array.from({ length: events.time.length }, () => Math.floor(rng.uniform() * n));
+  return Array.from({ length: n }, (_, k) => {
+    const rows = owner.flatMap((o, i) => (o === k ? [i] : []));
+    return {
+      time: Float64Array.from(rows, (i) => events.time[i] as number),
+      ra: Float32Array.from(rows, (i) => events.ra[i] as number),
+      dec: Float32Array.from(rows, (i) => events.dec[i] as number),
+      energy: Float32Array.from(rows, (i) => events.energy[i] as number),
+    };
+  });
+}
+
 const mjdToMet = (mjd: number): number => (mjd - MJDREFI - MJDREFF) * 86400;
 
 function isoOfMjd(mjd: number): [date: string, time: string] {
@@ -316,7 +352,11 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
     hduClass: string;
     fileName: string;
     hduName: string;
+    eventClass: string;
   }[] = [];
+  const classes = options.eventClasses ?? [];
+  const drift = options.drift ?? false;
+  const tag = options.name ? `${options.name}_` : '';
   const obsRows: Record<string, number | string>[] = [];
   const runsPerNight = 6;
 
@@ -357,7 +397,6 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
       livetime,
       backgroundRate,
     );
-    const count = events.time.length;
     const [dateObs, timeObs] = isoOfMjd(start);
     const [dateEnd, timeEnd] = isoOfMjd(stop);
 
@@ -373,66 +412,78 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
       ...(zero !== 0 ? [card('TIMEZERO', zero, '[s] added to every time in the HDU')] : []),
     ];
     const obsCards = [
-      card('OBS_ID', obsId, 'observation number'),
+      drift
+        ? card('OBS_ID', `transit ${obsId}`, 'the transits this file holds')
+        : card('OBS_ID', obsId, 'observation number'),
       card('TELESCOP', TELESCOP),
       card('INSTRUME', INSTRUME),
     ];
-    const eventsHdu = buildBinTable({
-      name: 'EVENTS',
-      columns: [
-        {
-          name: 'EVENT_ID',
-          format: '1K',
-          values: BigInt64Array.from({ length: count }, (_, i) => BigInt(i + 1)),
-        },
-        {
-          name: 'TIME',
-          format: '1D',
-          unit: 's',
-          values: zero === 0 ? events.time : events.time.map(stored),
-        },
-        { name: 'RA', format: '1E', unit: 'deg', values: events.ra },
-        { name: 'DEC', format: '1E', unit: 'deg', values: events.dec },
-        variant.energyInGeV
-          ? { name: 'ENERGY', format: '1E', unit: 'GeV', values: events.energy.map((e) => e * 1e3) }
-          : { name: 'ENERGY', format: '1E', unit: 'TeV', values: events.energy },
-      ],
-      header: [
-        ...gadfClass('EVENTS', [card('HDUCLAS2', 'ACCEPTED')]),
-        card('ORIGIN', 'hearc simulator'),
-        card('CREATOR', 'hearc simulate'),
-        ...obsCards,
-        card('OBSERVER', 'hearc demo'),
-        card('OBJECT', target.name),
-        card('RA_OBJ', target.ra, '[deg]'),
-        card('DEC_OBJ', target.dec, '[deg]'),
-        card('OBS_MODE', 'WOBBLE'),
-        card('RA_PNT', raPnt, '[deg] pointing right ascension'),
-        card('DEC_PNT', decPnt, '[deg] pointing declination'),
-        card('ALT_PNT', alt, '[deg] mean altitude'),
-        card('AZ_PNT', az, '[deg] mean azimuth'),
-        card('RADECSYS', 'ICRS'),
-        card('EQUINOX', 2000.0),
-        card('DATE-OBS', dateObs),
-        card('TIME-OBS', timeObs),
-        card('DATE-END', dateEnd),
-        card('TIME-END', timeEnd),
-        card('TSTART', stored(tstart), '[s]'),
-        card('TSTOP', stored(tstop), '[s]'),
-        card('TELAPSE', tstop - tstart, '[s]'),
-        ...timeCards,
-        card('ONTIME', ontime, '[s] sum of GTIs'),
-        card('LIVETIME', livetime, '[s] dead-time corrected'),
-        card('DEADC', deadc),
-        card('EV_CLASS', 'std'),
-        card('N_TELS', 4),
-        card('CONV_DEP', 0.0, 'parallel pointing'),
-        card('GEOLON', SITE.lon, '[deg]'),
-        card('GEOLAT', SITE.lat, '[deg]'),
-        card('ALTITUDE', SITE.altitude, '[m]'),
-        ...(variant.energyInGeV ? [] : [card('EUNIT', 'TeV')]),
-      ],
-    });
+    const eventsHduOf = (events: RunEvents, eventClass: string) =>
+      buildBinTable({
+        name: 'EVENTS',
+        columns: [
+          {
+            name: 'EVENT_ID',
+            format: '1K',
+            values: BigInt64Array.from({ length: events.time.length }, (_, i) => BigInt(i + 1)),
+          },
+          {
+            name: 'TIME',
+            format: '1D',
+            unit: 's',
+            values: zero === 0 ? events.time : events.time.map(stored),
+          },
+          { name: 'RA', format: '1E', unit: 'deg', values: events.ra },
+          { name: 'DEC', format: '1E', unit: 'deg', values: events.dec },
+          variant.energyInGeV
+            ? {
+                name: 'ENERGY',
+                format: '1E',
+                unit: 'GeV',
+                values: events.energy.map((e) => e * 1e3),
+              }
+            : { name: 'ENERGY', format: '1E', unit: 'TeV', values: events.energy },
+        ],
+        header: [
+          ...gadfClass('EVENTS', [card('HDUCLAS2', 'ACCEPTED')]),
+          card('ORIGIN', 'hearc simulator'),
+          card('CREATOR', 'hearc simulate'),
+          ...obsCards,
+          card('OBSERVER', 'hearc demo'),
+          card('OBJECT', target.name),
+          card('RA_OBJ', target.ra, '[deg]'),
+          card('DEC_OBJ', target.dec, '[deg]'),
+          card('OBS_MODE', drift ? 'DRIFT' : 'WOBBLE'),
+          ...(drift
+            ? []
+            : [
+                card('RA_PNT', raPnt, '[deg] pointing right ascension'),
+                card('DEC_PNT', decPnt, '[deg] pointing declination'),
+                card('ALT_PNT', alt, '[deg] mean altitude'),
+                card('AZ_PNT', az, '[deg] mean azimuth'),
+              ]),
+          card('RADECSYS', 'ICRS'),
+          card('EQUINOX', 2000.0),
+          card('DATE-OBS', dateObs),
+          card('TIME-OBS', timeObs),
+          card('DATE-END', dateEnd),
+          card('TIME-END', timeEnd),
+          card('TSTART', stored(tstart), '[s]'),
+          card('TSTOP', stored(tstop), '[s]'),
+          card('TELAPSE', tstop - tstart, '[s]'),
+          ...timeCards,
+          card('ONTIME', ontime, '[s] sum of GTIs'),
+          card('LIVETIME', livetime, '[s] dead-time corrected'),
+          card('DEADC', deadc),
+          card('EV_CLASS', eventClass),
+          card('N_TELS', 4),
+          card('CONV_DEP', 0.0, 'parallel pointing'),
+          card('GEOLON', SITE.lon, '[deg]'),
+          card('GEOLAT', SITE.lat, '[deg]'),
+          card('ALTITUDE', SITE.altitude, '[m]'),
+          ...(variant.energyInGeV ? [] : [card('EUNIT', 'TeV')]),
+        ],
+      });
     const gtiHdu = buildBinTable({
       name: 'GTI',
       columns: [
@@ -517,29 +568,42 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
       header: [...responseHeader('BKG', 'BKG_2D', obsCards), card('FOVALIGN', 'RADEC')],
     });
 
-    const fileName = `run_${String(obsId).padStart(6, '0')}.fits${gzip ? '.gz' : ''}`;
-    await writeFits(
-      join(dataDir, fileName),
-      [eventsHdu, gtiHdu, aeffHdu, edispHdu, psfHdu, bkgHdu],
-      { gzip },
-    );
-    for (const [type, hduClass, hduName] of [
-      ['events', 'events', 'EVENTS'],
-      ['gti', 'gti', 'GTI'],
-      ['aeff', 'aeff_2d', 'AEFF'],
-      ['edisp', 'edisp_2d', 'EDISP'],
-      ['psf', 'psf_3gauss', 'PSF'],
-      ['bkg', 'bkg_2d', 'BKG'],
-    ] as const) {
-      hduRows.push({ obsId, type, hduClass, fileName, hduName });
+    const fileOf = (eventClass?: string): string =>
+      `run_${tag}${String(obsId).padStart(6, '0')}${eventClass ? `_${eventClass}` : ''}.fits${gzip ? '.gz' : ''}`;
+    // Each event class gets its own file with its share of the events.
+    const split = classes.length > 0 ? splitEvents(rng, events, classes.length) : [events];
+    const written: { name: string; fileName: string; eventCount: number }[] = [];
+    for (const [k, classEvents] of split.entries()) {
+      const eventClass = classes[k] ?? 'std';
+      const fileName = fileOf(classes[k]);
+      await writeFits(
+        join(dataDir, fileName),
+        [eventsHduOf(classEvents, eventClass), gtiHdu, aeffHdu, edispHdu, psfHdu, bkgHdu],
+        { gzip },
+      );
+      for (const [type, hduClass, hduName] of [
+        ['events', 'events', 'EVENTS'],
+        ['gti', 'gti', 'GTI'],
+        ['aeff', 'aeff_2d', 'AEFF'],
+        ['edisp', 'edisp_2d', 'EDISP'],
+        ['psf', 'psf_3gauss', 'PSF'],
+        ['bkg', 'bkg_2d', 'BKG'],
+      ] as const) {
+        hduRows.push({ obsId, type, hduClass, fileName, hduName, eventClass });
+      }
+      written.push({
+        name: eventClass,
+        fileName: `data/${fileName}`,
+        eventCount: classEvents.time.length,
+      });
     }
+    const fileName = fileOf(classes[0]);
+    const count = events.time.length;
     obsRows.push({
       OBS_ID: obsId,
-      RA_PNT: raPnt,
-      DEC_PNT: decPnt,
-      ZEN_PNT: 90 - alt,
-      ALT_PNT: alt,
-      AZ_PNT: az,
+      ...(drift
+        ? {}
+        : { RA_PNT: raPnt, DEC_PNT: decPnt, ZEN_PNT: 90 - alt, ALT_PNT: alt, AZ_PNT: az }),
       OBJECT: target.name,
       TARGET_NAME: target.name,
       RA_OBJ: target.ra,
@@ -549,11 +613,17 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
       DEADC: deadc,
       TSTART: stored(tstart),
       TSTOP: stored(tstop),
-      OBS_MODE: 'WOBBLE',
+      OBS_MODE: drift ? 'DRIFT' : 'WOBBLE',
       N_TELS: 4,
       EVENT_COUNT: count,
     });
-    simulated.push({ obsId, target: target.name, fileName: `data/${fileName}`, eventCount: count });
+    simulated.push({
+      obsId,
+      target: target.name,
+      fileName: `data/${fileName}`,
+      eventCount: count,
+      ...(classes.length > 0 ? { classes: written } : {}),
+    });
   }
 
   const indexCards = (clas2: string): Card[] => [
@@ -568,33 +638,37 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
     card('GEOLAT', SITE.lat),
     card('ALTITUDE', SITE.altitude),
   ];
-  const hduIndex = buildBinTable({
-    name: 'HDU_INDEX',
-    columns: [
-      { name: 'OBS_ID', format: '1K', values: BigInt64Array.from(hduRows, (r) => BigInt(r.obsId)) },
-      stringColumn(
-        'HDU_TYPE',
-        hduRows.map((r) => r.type),
-      ),
-      stringColumn(
-        'HDU_CLASS',
-        hduRows.map((r) => r.hduClass),
-      ),
-      stringColumn(
-        'FILE_DIR',
-        hduRows.map(() => 'data'),
-      ),
-      stringColumn(
-        'FILE_NAME',
-        hduRows.map((r) => r.fileName),
-      ),
-      stringColumn(
-        'HDU_NAME',
-        hduRows.map((r) => r.hduName),
-      ),
-    ],
-    header: indexCards('HDU'),
-  });
+  const hduIndexOf = (eventClass: string | undefined) => {
+    const rows =
+      eventClass === undefined ? hduRows : hduRows.filter((r) => r.eventClass === eventClass);
+    return buildBinTable({
+      name: eventClass ?? 'HDU_INDEX',
+      columns: [
+        { name: 'OBS_ID', format: '1K', values: BigInt64Array.from(rows, (r) => BigInt(r.obsId)) },
+        stringColumn(
+          'HDU_TYPE',
+          rows.map((r) => r.type),
+        ),
+        stringColumn(
+          'HDU_CLASS',
+          rows.map((r) => r.hduClass),
+        ),
+        stringColumn(
+          'FILE_DIR',
+          rows.map(() => 'data'),
+        ),
+        stringColumn(
+          'FILE_NAME',
+          rows.map((r) => r.fileName),
+        ),
+        stringColumn(
+          'HDU_NAME',
+          rows.map((r) => r.hduName),
+        ),
+      ],
+      header: [...indexCards('HDU'), ...(eventClass ? [card('EV_CLASS', eventClass)] : [])],
+    });
+  };
   const numeric = (name: string, unit?: string): BinTableColumnSpec => ({
     name,
     format: '1D',
@@ -609,11 +683,15 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
         format: '1K',
         values: BigInt64Array.from(obsRows, (r) => BigInt(r.OBS_ID as number)),
       },
-      numeric('RA_PNT', 'deg'),
-      numeric('DEC_PNT', 'deg'),
-      numeric('ZEN_PNT', 'deg'),
-      numeric('ALT_PNT', 'deg'),
-      numeric('AZ_PNT', 'deg'),
+      ...(drift
+        ? []
+        : [
+            numeric('RA_PNT', 'deg'),
+            numeric('DEC_PNT', 'deg'),
+            numeric('ZEN_PNT', 'deg'),
+            numeric('ALT_PNT', 'deg'),
+            numeric('AZ_PNT', 'deg'),
+          ]),
       stringColumn(
         'OBJECT',
         obsRows.map((r) => String(r.OBJECT)),
@@ -642,7 +720,10 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
     ],
     header: indexCards('OBS'),
   });
-  await writeFits(join(options.outDir, 'hdu-index.fits.gz'), [hduIndex], { gzip: true });
-  await writeFits(join(options.outDir, 'obs-index.fits.gz'), [obsIndex], { gzip: true });
+  const suffix = options.name ? `-${options.name}` : '';
+  const hduTables =
+    classes.length > 0 ? classes.map((c) => hduIndexOf(c)) : [hduIndexOf(undefined)];
+  await writeFits(join(options.outDir, `hdu-index${suffix}.fits.gz`), hduTables, { gzip: true });
+  await writeFits(join(options.outDir, `obs-index${suffix}.fits.gz`), [obsIndex], { gzip: true });
   return simulated;
 }

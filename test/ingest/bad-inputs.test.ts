@@ -39,15 +39,20 @@ async function openCatalog(t: Parameters<typeof tempDir>[0]): Promise<Engine> {
   return engine;
 }
 
-test('an index entry naming a missing file: that observation fails, the others are published', async (t) => {
+test('an index entry naming a missing file: that observation is skipped with the path, the others are published', async (t) => {
   const dir = await simulated(t);
   rmSync(join(dir, 'data', 'run_100002.fits.gz'));
   const engine = await openCatalog(t);
   const report = await ingestDataStore(engine, dir, config);
   assert.equal(report.added.length, 3);
-  assert.equal(report.failed.length, 1);
-  assert.equal(report.failed[0]?.obsId, '100002');
-  assert.match(report.failed[0]?.message ?? '', /run_100002\.fits\.gz.*does not exist/);
+  assert.deepEqual(report.failed, []);
+  assert.deepEqual(report.skipped, [
+    {
+      obsId: '100002',
+      path: 'data/run_100002.fits.gz',
+      message: 'its event file data/run_100002.fits.gz does not exist',
+    },
+  ]);
   assert.equal((await engine.selectRows(obscoreTable)).length, 3);
 
   const validation = await validateDataStore(dir);
@@ -138,7 +143,7 @@ test('hearc ingest exits 1 on a broken observation and 0 when all is well; re-in
   const db = join(tempDir(t), 'catalog.duckdb');
   const io = captureIo();
   assert.equal(await main(['ingest', dir, '--db', db, '--collection', 'sim'], io), 0, io.err());
-  assert.match(io.out(), /added 3, updated 0, unchanged 0, failed 0/);
+  assert.match(io.out(), /added 3, updated 0, unchanged 0, skipped 0, failed 0/);
 
   // Four more runs, one of them broken.
   const bigger = await simulated(t, 5);
