@@ -128,7 +128,7 @@ function isInside(root: string, path: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
-async function listFitsFiles(dir: string, depth: number): Promise<string[]> {
+async function listFitsFiles(dir: string, depth: number, others?: string[]): Promise<string[]> {
   const found: string[] = [];
   let entries;
   try {
@@ -139,9 +139,11 @@ async function listFitsFiles(dir: string, depth: number): Promise<string[]> {
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(dir, entry.name);
     if (entry.isDirectory() && depth > 0 && !entry.name.startsWith('.')) {
-      found.push(...(await listFitsFiles(path, depth - 1)));
+      found.push(...(await listFitsFiles(path, depth - 1, others)));
     } else if (entry.isFile() && FITS_NAME.test(entry.name)) {
       found.push(path);
+    } else if (entry.isFile() && !entry.name.startsWith('.')) {
+      others?.push(path);
     }
   }
   return found;
@@ -449,11 +451,55 @@ export function classifyHdu(
   return undefined;
 }
 
+/** What a FITS file without an EVENTS table holds, for the report. */
+function describeWithoutEvents(hdus: readonly { header: Header; name: string }[]): string {
+  const classes = hdus.flatMap((h) => {
+    const kind = classifyHdu(h.header, h.name);
+    return kind ? [kind.hduClass] : [];
+  });
+  if (classes.length > 0) {
+    return `holds instrument responses only (${classes.join(', ')}) and no EVENTS table: nothing to publish without an event list`;
+  }
+  const names = hdus.map((h) => h.name || 'PRIMARY').join(', ');
+  return `holds no GADF/VODF event list or IRF (HDUs: ${names}); not published`;
+}
+
+/** Why an EVENTS header gives no integer OBS_ID: OGIP photon files (Fermi-LAT, X-ray missions) have none. */
+function whyNoObsId(header: Header): string {
+  const value = header.get('OBS_ID');
+  const said = ['TELESCOP', 'INSTRUME', 'HDUCLASS']
+    .map((k) => [k, stringOf(header.getString(k))] as const)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} '${v}'`)
+    .join(', ');
+  const ogip =
+    header.getString('HDUCLASS')?.trim().toUpperCase() === 'OGIP' ||
+    /^(GLAST|FERMI)/i.test(header.getString('TELESCOP')?.trim() ?? '');
+  if (value === undefined && ogip) {
+    return `an OGIP photon event file (${said}), not a GADF/VODF DL3 event list: its EVENTS header has no OBS_ID, and hearc does not publish OGIP photon lists yet; file skipped`;
+  }
+  if (value === undefined) {
+    return `EVENTS header has no OBS_ID keyword (required by GADF${said ? `; ${said}` : ''}); file skipped`;
+  }
+  return `EVENTS header OBS_ID '${String(value)}' is not an integer: give the store an hdu-index with integer OBS_IDs; file skipped`;
+}
+
 /** A directory of event files without indexes: build the index from their headers. */
 async function openIndexless(root: string): Promise<DataStore> {
   const problems: StoreProblem[] = [];
   const byObs = new Map<string, HduLocation[]>();
-  for (const path of await listFitsFiles(root, 8)) {
+  const others: string[] = [];
+  const fitsFiles = await listFitsFiles(root, 8, others);
+  const notRead = others.filter((p) => !/(^|\/)(readme|license|licence|changelog)[^/]*$/i.test(p));
+  if (notRead.length > 0) {
+    const shown = notRead.slice(0, 3).map((p) => toPosix(relative(root, p)));
+    problems.push({
+      severity: 'warning',
+      path: root,
+      message: `${notRead.length} file(s) are not FITS (${shown.join(', ')}${notRead.length > 3 ? ', ...' : ''}): hearc reads GADF/VODF FITS event lists; they were not read`,
+    });
+  }
+  for (const path of fitsFiles) {
     let hdus;
     try {
       hdus = await scanHdus(path);
@@ -466,14 +512,13 @@ async function openIndexless(root: string): Promise<DataStore> {
       continue;
     }
     const events = hdus.find((h) => classifyHdu(h.header, h.name)?.type === 'events');
-    if (!events) continue;
+    if (!events) {
+      problems.push({ severity: 'warning', path, message: describeWithoutEvents(hdus) });
+      continue;
+    }
     const obsId = parseObsId(events.header.get('OBS_ID'));
     if (obsId === undefined) {
-      problems.push({
-        severity: 'error',
-        path,
-        message: `EVENTS header OBS_ID '${String(events.header.get('OBS_ID'))}' is missing or not an integer; file skipped`,
-      });
+      problems.push({ severity: 'error', path, message: whyNoObsId(events.header) });
       continue;
     }
     if (byObs.has(obsId)) {

@@ -58,4 +58,9 @@ export {
   type TimeScale,
 } from './time.js';
 export { CANONICAL_UNIT, unitFactor, type Quantity } from './units.js';
-export { validateDataStore, validateStore, type ValidationReport } from './validate.js';
+export {
+  checkEventsHeader,
+  validateDataStore,
+  validateStore,
+  type ValidationReport,
+} from './validate.js';

@@ -96,7 +96,8 @@ function tableColumns(header: Header): Map<string, string> {
   return columns;
 }
 
-function checkEventsHdu(
+/** What validate says of an EVENTS header (ingest summarises the same findings). */
+export function checkEventsHeader(
   header: Header,
   where: string,
   obsId: string,
@@ -218,7 +219,7 @@ async function checkObservation(
       continue;
     }
     if (hdu.type === 'events') {
-      const eventProblems = checkEventsHdu(
+      const eventProblems = checkEventsHeader(
         found.header,
         where,
         obsId,

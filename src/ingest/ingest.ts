@@ -10,6 +10,7 @@ import { relative, sep } from 'node:path';
 import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
 import {
+  checkEventsHeader,
   type DataStore,
   loadObservation,
   type MissingFile,
@@ -69,8 +70,17 @@ export interface IngestReport {
   readonly skipped: readonly IngestFailure[];
   readonly failed: readonly IngestFailure[];
   readonly warnings: readonly StoreProblem[];
+  /** What `hearc validate` would say of the published event lists, counted by finding. */
+  readonly validation: readonly ValidationFinding[];
   /** Bytes of the data files read for the added and updated observations. */
   readonly bytesRead: number;
+}
+
+export interface ValidationFinding {
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+  /** How many published observations it concerns. */
+  readonly observations: number;
 }
 
 export interface IngestOptions {
@@ -173,6 +183,7 @@ export async function ingestDataStore(
   const updated: string[] = [];
   const skipped: IngestFailure[] = [];
   const outcomes: ObservationOutcome[] = [];
+  const findings = new Map<string, number>();
   let bytesRead = 0;
 
   interface Work {
@@ -228,6 +239,7 @@ export async function ingestDataStore(
         readonly rows: ObservationRows;
         readonly files: readonly string[];
         readonly bytes: number;
+        readonly findings: readonly StoreProblem[];
       };
   const read = async (item: Work, fingerprint: string): Promise<Outcome> => {
     if (known.get(publisherDid(item.config, item.entry.obsId)) === fingerprint)
@@ -239,6 +251,12 @@ export async function ingestDataStore(
         rows: observationRows(summary, item.config),
         files: summary.files.map((f) => f.relativePath),
         bytes: summary.files.reduce((sum, f) => sum + f.size, 0),
+        findings: checkEventsHeader(
+          summary.eventsHeader,
+          summary.events.relativePath,
+          summary.obsId,
+          item.entry.hdus.some((h) => h.type === 'pointing'),
+        ),
       };
     } catch (err) {
       return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
@@ -281,6 +299,10 @@ export async function ingestDataStore(
         continue;
       }
       const { rows, files } = outcome;
+      for (const finding of outcome.findings) {
+        const key = `${finding.severity}\n${finding.message}`;
+        findings.set(key, (findings.get(key) ?? 0) + 1);
+      }
       bytesRead += outcome.bytes;
       if (known.has(did)) {
         // Children first, so that foreign keys never point at a missing row.
@@ -328,6 +350,10 @@ export async function ingestDataStore(
     skipped,
     failed,
     warnings,
+    validation: [...findings.entries()].map(([key, observations]) => {
+      const [severity, message] = key.split('\n') as ['error' | 'warning', string];
+      return { severity, message, observations };
+    }),
     bytesRead,
   };
 }

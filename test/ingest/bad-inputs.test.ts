@@ -11,7 +11,7 @@ import type { Engine } from '../../src/engine/types.js';
 import { type Card, buildBinTable, readFits, writeFits } from '../../src/fits/index.js';
 import { validateDataStore } from '../../src/gadf/validate.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
-import { main } from '../../src/cli/main.js';
+import { ingestCommand } from '../../src/cli/ingest.js';
 import { obscoreHeaTable, obscoreTable } from '../../src/obscore/schema.js';
 import { simulateDataStore } from '../../src/sim/simulate.js';
 import { captureIo } from '../helpers/io.js';
@@ -142,7 +142,7 @@ test('hearc ingest exits 1 on a broken observation and 0 when all is well; re-in
   const dir = await simulated(t, 3);
   const db = join(tempDir(t), 'catalog.duckdb');
   const io = captureIo();
-  assert.equal(await main(['ingest', dir, '--db', db, '--collection', 'sim'], io), 0, io.err());
+  assert.equal(await ingestCommand.run([dir, '--db', db, '--collection', 'sim'], io), 0, io.err());
   assert.match(io.out(), /added 3, updated 0, unchanged 0, skipped 0, failed 0/);
 
   // Four more runs, one of them broken.
@@ -152,17 +152,18 @@ test('hearc ingest exits 1 on a broken observation and 0 when all is well; re-in
     readFileSync(join(bigger, 'data', 'run_100005.fits.gz')).subarray(0, 1000),
   );
   const io2 = captureIo();
-  assert.equal(await main(['ingest', bigger, '--db', db, '--collection', 'sim'], io2), 1);
+  assert.equal(await ingestCommand.run([bigger, '--db', db, '--collection', 'sim'], io2), 1);
   assert.match(io2.out(), /failed 1/);
-  assert.match(io2.out(), /error: observation 100005: /);
+  assert.match(io2.out(), /error: observation sim 100005 \(data\/run_100005\.fits\.gz\): /);
   const engine = await openEngine(db);
   t.after(() => engine.close());
   assert.equal((await engine.selectRows(obscoreTable)).length, 4);
   assert.equal((await engine.selectRows(obscoreHeaTable)).length, 4);
 });
 
-test('hearc ingest without --db is a usage error (exit 2)', async () => {
-  const io = captureIo();
-  assert.equal(await main(['ingest', '/nowhere'], io), 2);
-  assert.match(io.err(), /--db is required/);
+test('hearc ingest without --db is a usage error', async () => {
+  await assert.rejects(ingestCommand.run(['/nowhere'], captureIo()), {
+    name: 'UsageError',
+    message: '--db is required',
+  });
 });
