@@ -1,13 +1,9 @@
-import { createInterface } from 'node:readline';
 import { forwardToServer } from './admin.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
+import { processIo } from './process-io.js';
 import { commands } from './commands.js';
 
-export const processIo: CommandIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  stdin: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
-};
+export { processIo } from './process-io.js';
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

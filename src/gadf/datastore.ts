@@ -128,7 +128,12 @@ function isInside(root: string, path: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
-async function listFitsFiles(dir: string, depth: number, others?: string[]): Promise<string[]> {
+/** The FITS files under `dir`, `depth` folders down, in name order; other files go to `others`. */
+export async function listFitsFiles(
+  dir: string,
+  depth: number,
+  others?: string[],
+): Promise<string[]> {
   const found: string[] = [];
   let entries;
   try {

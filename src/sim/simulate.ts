@@ -203,6 +203,194 @@ function responseHeader(clas2: string, clas4: string, obsCards: readonly Card[])
   ];
 }
 
+/** The IRFs every simulated run carries: aeff_2d, edisp_2d, psf_3gauss, bkg_2d. */
+function responseHdus(obsCards: readonly Card[], backgroundScale: number) {
+  const aeffHdu = buildBinTable({
+    name: 'AEFF',
+    columns: [...irfAxes(), offsetEnergyColumn('EFFAREA', 'm2', effectiveArea)],
+    header: [
+      ...responseHeader('EFF_AREA', 'AEFF_2D', obsCards),
+      card('LO_THRES', 0.1, '[TeV]'),
+      card('HI_THRES', 100, '[TeV]'),
+    ],
+  });
+  const nE = ENERGY_EDGES.length - 1;
+  const nM = MIGRA_EDGES.length - 1;
+  const nT = OFFSET_EDGES.length - 1;
+  const matrix = new Float32Array(nE * nM * nT);
+  const eCentres = centres(ENERGY_EDGES, true);
+  const mCentres = centres(MIGRA_EDGES);
+  for (let t = 0; t < nT; t++) {
+    for (let m = 0; m < nM; m++) {
+      for (let e = 0; e < nE; e++) {
+        const sigma = energyResolution(eCentres[e] as number);
+        const migra = mCentres[m] as number;
+        // Log-normal probability density in migra.
+        matrix[(t * nM + m) * nE + e] =
+          Math.exp(-Math.pow(Math.log(migra), 2) / (2 * sigma * sigma)) /
+          (migra * sigma * Math.sqrt(2 * Math.PI));
+      }
+    }
+  }
+  const edispHdu = buildBinTable({
+    name: 'EDISP',
+    columns: [
+      ...irfAxes(true),
+      { name: 'MATRIX', format: `${matrix.length}E`, dim: [nE, nM, nT], values: matrix },
+    ],
+    header: responseHeader('EDISP', 'EDISP_2D', obsCards),
+  });
+  const sigmaDeg = (e: number, t: number): number => psfSigma(e, t);
+  const psfHdu = buildBinTable({
+    name: 'PSF',
+    columns: [
+      ...irfAxes(),
+      offsetEnergyColumn(
+        'SCALE',
+        'sr-1',
+        (e, t) => 1 / (2 * Math.PI * Math.pow((sigmaDeg(e, t) * Math.PI) / 180, 2)),
+      ),
+      offsetEnergyColumn('SIGMA_1', 'deg', sigmaDeg),
+      offsetEnergyColumn('AMPL_2', undefined, () => 0),
+      offsetEnergyColumn('SIGMA_2', 'deg', (e, t) => 2 * sigmaDeg(e, t)),
+      offsetEnergyColumn('AMPL_3', undefined, () => 0),
+      offsetEnergyColumn('SIGMA_3', 'deg', (e, t) => 3 * sigmaDeg(e, t)),
+    ],
+    header: responseHeader('RPSF', 'PSF_3GAUSS', obsCards),
+  });
+  const bkgHdu = buildBinTable({
+    name: 'BKG',
+    columns: [
+      ...irfAxes(),
+      offsetEnergyColumn(
+        'BKG',
+        's-1 MeV-1 sr-1',
+        (e, t) => backgroundScale * backgroundShape(e, t),
+      ),
+    ],
+    header: [...responseHeader('BKG', 'BKG_2D', obsCards), card('FOVALIGN', 'RADEC')],
+  });
+  return { aeffHdu, edispHdu, psfHdu, bkgHdu };
+}
+
+/** The other GADF 0.3 IRF classes, from the same instrument model: psf_table, psf_king, bkg_3d, rad_max_2d. */
+function moreResponseHdus(obsCards: readonly Card[], backgroundScale: number) {
+  const f32 = (values: readonly number[]): Float32Array => Float32Array.from(values);
+  const energies = centres(ENERGY_EDGES, true);
+  const offsets = centres(OFFSET_EDGES);
+  const radEdges = linearEdges(0, 1, 50);
+  const rads = centres(radEdges);
+  const rpsf = new Float32Array(energies.length * offsets.length * rads.length);
+  rads.forEach((r, k) =>
+    offsets.forEach((t, j) =>
+      energies.forEach((e, i) => {
+        const sigma = (psfSigma(e, t) * Math.PI) / 180;
+        const rr = (r * Math.PI) / 180;
+        rpsf[(k * offsets.length + j) * energies.length + i] =
+          Math.exp(-(rr * rr) / (2 * sigma * sigma)) / (2 * Math.PI * sigma * sigma);
+      }),
+    ),
+  );
+  const psfTable = buildBinTable({
+    name: 'PSF_TABLE',
+    columns: [
+      ...irfAxes(),
+      {
+        name: 'RAD_LO',
+        format: `${rads.length}E`,
+        unit: 'deg',
+        values: f32(radEdges.slice(0, -1)),
+      },
+      { name: 'RAD_HI', format: `${rads.length}E`, unit: 'deg', values: f32(radEdges.slice(1)) },
+      {
+        name: 'RPSF',
+        format: `${rpsf.length}E`,
+        unit: 'sr-1',
+        dim: [energies.length, offsets.length, rads.length],
+        values: rpsf,
+      },
+    ],
+    header: responseHeader('RPSF', 'PSF_TABLE', obsCards),
+  });
+  const psfKing = buildBinTable({
+    name: 'PSF_KING',
+    columns: [
+      ...irfAxes(),
+      offsetEnergyColumn('GAMMA', undefined, () => 2.5),
+      offsetEnergyColumn('SIGMA', 'deg', (e, t) => psfSigma(e, t)),
+    ],
+    header: responseHeader('RPSF', 'PSF_KING', obsCards),
+  });
+  const detEdges = linearEdges(-FOV_RADIUS, FOV_RADIUS, 10);
+  const det = centres(detEdges);
+  const nE = ENERGY_EDGES.length - 1;
+  const bkg3d = new Float32Array(nE * det.length * det.length);
+  det.forEach((y, k) =>
+    det.forEach((x, j) =>
+      energies.forEach((e, i) => {
+        bkg3d[(k * det.length + j) * nE + i] =
+          backgroundScale * backgroundShape(e, Math.hypot(x, y));
+      }),
+    ),
+  );
+  const detAxis = (name: string): BinTableColumnSpec[] => [
+    {
+      name: `${name}_LO`,
+      format: `${det.length}E`,
+      unit: 'deg',
+      values: f32(detEdges.slice(0, -1)),
+    },
+    { name: `${name}_HI`, format: `${det.length}E`, unit: 'deg', values: f32(detEdges.slice(1)) },
+  ];
+  const bkg3dHdu = buildBinTable({
+    name: 'BKG_3D',
+    columns: [
+      ...irfAxes().slice(0, 2),
+      ...detAxis('DETX'),
+      ...detAxis('DETY'),
+      {
+        name: 'BKG',
+        format: `${bkg3d.length}E`,
+        unit: 's-1 MeV-1 sr-1',
+        dim: [nE, det.length, det.length],
+        values: bkg3d,
+      },
+    ],
+    header: [...responseHeader('BKG', 'BKG_3D', obsCards), card('FOVALIGN', 'RADEC')],
+  });
+  const radMax = buildBinTable({
+    name: 'RAD_MAX',
+    columns: [...irfAxes(), offsetEnergyColumn('RAD_MAX', 'deg', (e, t) => 1.5 * psfSigma(e, t))],
+    header: [
+      ...gadfClass('RESPONSE', [
+        card('HDUCLAS2', 'RAD_MAX'),
+        card('HDUCLAS3', 'POINT-LIKE'),
+        card('HDUCLAS4', 'RAD_MAX_2D'),
+      ]),
+      ...obsCards,
+    ],
+  });
+  return { psfTable, psfKing, bkg3dHdu, radMax };
+}
+
+/**
+ * A file of instrument responses alone (as instruments that share one set of IRFs
+ * among runs publish them): every GADF 0.3 IRF class, one HDU each, no OBS_ID.
+ */
+export async function writeIrfFile(
+  path: string,
+  options: { readonly gzip?: boolean } = {},
+): Promise<void> {
+  const scale = backgroundNorm(1) * 3;
+  const { aeffHdu, edispHdu, psfHdu, bkgHdu } = responseHdus([], scale);
+  const { psfTable, psfKing, bkg3dHdu, radMax } = moreResponseHdus([], scale);
+  await writeFits(
+    path,
+    [aeffHdu, edispHdu, psfHdu, psfTable, psfKing, bkgHdu, bkg3dHdu, radMax],
+    options.gzip ? { gzip: true } : {},
+  );
+}
+
 /** Background normalisation so that the whole field sees `rate` events per second. */
 function backgroundNorm(rate: number): number {
   // Integrate the shape over energy (MeV) and solid angle (sr) numerically.
@@ -502,71 +690,7 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
       ],
       header: [...gadfClass('GTI'), ...obsCards, ...timeCards],
     });
-    const aeffHdu = buildBinTable({
-      name: 'AEFF',
-      columns: [...irfAxes(), offsetEnergyColumn('EFFAREA', 'm2', effectiveArea)],
-      header: [
-        ...responseHeader('EFF_AREA', 'AEFF_2D', obsCards),
-        card('LO_THRES', 0.1, '[TeV]'),
-        card('HI_THRES', 100, '[TeV]'),
-      ],
-    });
-    const nE = ENERGY_EDGES.length - 1;
-    const nM = MIGRA_EDGES.length - 1;
-    const nT = OFFSET_EDGES.length - 1;
-    const matrix = new Float32Array(nE * nM * nT);
-    const eCentres = centres(ENERGY_EDGES, true);
-    const mCentres = centres(MIGRA_EDGES);
-    for (let t = 0; t < nT; t++) {
-      for (let m = 0; m < nM; m++) {
-        for (let e = 0; e < nE; e++) {
-          const sigma = energyResolution(eCentres[e] as number);
-          const migra = mCentres[m] as number;
-          // Log-normal probability density in migra.
-          matrix[(t * nM + m) * nE + e] =
-            Math.exp(-Math.pow(Math.log(migra), 2) / (2 * sigma * sigma)) /
-            (migra * sigma * Math.sqrt(2 * Math.PI));
-        }
-      }
-    }
-    const edispHdu = buildBinTable({
-      name: 'EDISP',
-      columns: [
-        ...irfAxes(true),
-        { name: 'MATRIX', format: `${matrix.length}E`, dim: [nE, nM, nT], values: matrix },
-      ],
-      header: responseHeader('EDISP', 'EDISP_2D', obsCards),
-    });
-    const sigmaDeg = (e: number, t: number): number => psfSigma(e, t);
-    const psfHdu = buildBinTable({
-      name: 'PSF',
-      columns: [
-        ...irfAxes(),
-        offsetEnergyColumn(
-          'SCALE',
-          'sr-1',
-          (e, t) => 1 / (2 * Math.PI * Math.pow((sigmaDeg(e, t) * Math.PI) / 180, 2)),
-        ),
-        offsetEnergyColumn('SIGMA_1', 'deg', sigmaDeg),
-        offsetEnergyColumn('AMPL_2', undefined, () => 0),
-        offsetEnergyColumn('SIGMA_2', 'deg', (e, t) => 2 * sigmaDeg(e, t)),
-        offsetEnergyColumn('AMPL_3', undefined, () => 0),
-        offsetEnergyColumn('SIGMA_3', 'deg', (e, t) => 3 * sigmaDeg(e, t)),
-      ],
-      header: responseHeader('RPSF', 'PSF_3GAUSS', obsCards),
-    });
-    const bkgHdu = buildBinTable({
-      name: 'BKG',
-      columns: [
-        ...irfAxes(),
-        offsetEnergyColumn(
-          'BKG',
-          's-1 MeV-1 sr-1',
-          (e, t) => backgroundRate * bkgNorm * backgroundShape(e, t),
-        ),
-      ],
-      header: [...responseHeader('BKG', 'BKG_2D', obsCards), card('FOVALIGN', 'RADEC')],
-    });
+    const { aeffHdu, edispHdu, psfHdu, bkgHdu } = responseHdus(obsCards, backgroundRate * bkgNorm);
 
     const fileOf = (eventClass?: string): string =>
       `run_${tag}${String(obsId).padStart(6, '0')}${eventClass ? `_${eventClass}` : ''}.fits${gzip ? '.gz' : ''}`;
