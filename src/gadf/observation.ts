@@ -183,8 +183,12 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
         : undefined;
   const columns = columnNames(header);
   const table = access.table(location.hduName);
-  const energyLo = columns.has('ENERG_LO') ? rangeOf(table, 'ENERG_LO')?.[0] : undefined;
-  const energyHi = columns.has('ENERG_HI') ? rangeOf(table, 'ENERG_HI')?.[1] : undefined;
+  // Older EDISP tables name the true-energy axis ETRUE_LO/ETRUE_HI.
+  const energyAxis = ['ENERG', 'ETRUE'].find(
+    (n) => columns.has(`${n}_LO`) && columns.has(`${n}_HI`),
+  );
+  const energyLo = energyAxis ? rangeOf(table, `${energyAxis}_LO`)?.[0] : undefined;
+  const energyHi = energyAxis ? rangeOf(table, `${energyAxis}_HI`)?.[1] : undefined;
   let offsetMax: number | undefined;
   if (columns.has('THETA_HI')) offsetMax = rangeOf(table, 'THETA_HI')?.[1];
   else if (columns.has('DETX_HI') && columns.has('DETY_HI')) {

@@ -117,6 +117,13 @@ export function checkEventsHeader(
         `EVENTS header has no ${keyword} keyword (mandatory in GADF 0.3; ${fallback})`,
       );
   }
+  for (const [keyword, column] of [
+    ['TELESCOP', 'facility_name'],
+    ['INSTRUME', 'instrument_name'],
+  ] as const) {
+    if (header.has(keyword) && !header.getString(keyword)?.trim())
+      add('warning', `EVENTS header ${keyword} is empty (${column} is NULL)`);
+  }
   const obsMode = header.getString('OBS_MODE')?.trim().toUpperCase();
   const unpointed = obsMode !== undefined && UNPOINTED_MODES.has(obsMode);
   if (!pointingElsewhere && !unpointed) {

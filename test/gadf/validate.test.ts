@@ -8,52 +8,12 @@ import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateCommand } from '../../src/cli/validate.js';
-import {
-  type BinTableColumnSpec,
-  type BinTableHdu,
-  buildBinTable,
-  Header,
-  readFits,
-  writeFits,
-} from '../../src/fits/index.js';
+import { type BinTableHdu, Header, readFits, writeFits } from '../../src/fits/index.js';
 import { validateDataStore } from '../../src/gadf/index.js';
 import { simulateDataStore, writeIrfFile } from '../../src/sim/simulate.js';
+import { rebuilt } from '../helpers/fits-edit.js';
 import { captureIo } from '../helpers/io.js';
 import { tempDir } from '../helpers/tmp.js';
-
-const STRUCTURAL =
-  /^(XTENSION|BITPIX|NAXIS\d*|PCOUNT|GCOUNT|TFIELDS|TTYPE\d+|TFORM\d+|TUNIT\d+|TDIM\d+|TZERO\d+|TSCAL\d+|EXTNAME|CHECKSUM|DATASUM|END)$/;
-
-/** A copy of a binary table with some columns dropped or replaced and some header cards removed. */
-function rebuilt(
-  table: BinTableHdu,
-  change: {
-    readonly drop?: readonly string[];
-    readonly replace?: Readonly<Record<string, Partial<BinTableColumnSpec>>>;
-    readonly withoutKeywords?: readonly string[];
-  },
-) {
-  const columns = table.columns
-    .filter((c) => !change.drop?.includes(c.name))
-    .map((c): BinTableColumnSpec => {
-      const data = table.readColumn(c.name);
-      const base: BinTableColumnSpec = {
-        name: c.name,
-        format: c.tform,
-        ...(c.unit ? { unit: c.unit } : {}),
-        ...(c.dim ? { dim: c.dim } : {}),
-        values: data.values,
-      };
-      return { ...base, ...(change.replace?.[c.name] ?? {}) };
-    });
-  return buildBinTable({
-    name: table.name,
-    columns,
-    header: table.header.cards.filter(
-      (c) => !STRUCTURAL.test(c.keyword) && !change.withoutKeywords?.includes(c.keyword),
-    ),
-  });
-}
 
 async function run(...args: string[]) {
   const io = captureIo();
