@@ -98,6 +98,14 @@ export type Pointing =
     }
   | { readonly mode: 'none' };
 
+/** The sky the events of an unpointed observation cover: the mean direction, and the declination range (deg). */
+export interface SkyFootprint {
+  readonly ra: number;
+  readonly dec: number;
+  readonly decMin: number;
+  readonly decMax: number;
+}
+
 export interface EventTypes {
   /** EV_CLASS of the header. */
   readonly eventClass?: string;
@@ -482,6 +490,37 @@ export class EventList {
       }
     }
     return { mode: 'none' };
+  }
+
+  /**
+   * Where the events lie, for observations without a fixed pointing (drift scans): the
+   * mean of their directions and their declination range; undefined when there are
+   * none. One pass over the events.
+   */
+  async footprint(): Promise<SkyFootprint | undefined> {
+    let [x, y, z, count] = [0, 0, 0, 0];
+    let decMin = Infinity;
+    let decMax = -Infinity;
+    const rad = Math.PI / 180;
+    for await (const batch of this.batches(['ra', 'dec'])) {
+      for (let i = 0; i < batch.count; i++) {
+        const ra = (batch.ra[i] as number) * rad;
+        const dec = (batch.dec[i] as number) * rad;
+        if (!Number.isFinite(ra) || !Number.isFinite(dec)) continue;
+        x += Math.cos(dec) * Math.cos(ra);
+        y += Math.cos(dec) * Math.sin(ra);
+        z += Math.sin(dec);
+        count++;
+        decMin = Math.min(decMin, dec / rad);
+        decMax = Math.max(decMax, dec / rad);
+      }
+    }
+    if (count === 0) return undefined;
+    const norm = Math.hypot(x, y, z);
+    // Events all round the sky average to nothing: the pole of the band they fill stands in.
+    if (norm < 1e-9 * count) return { ra: 0, dec: decMin + decMax >= 0 ? 90 : -90, decMin, decMax };
+    const ra = (((Math.atan2(y, x) / rad) % 360) + 360) % 360;
+    return { ra, dec: Math.asin(Math.max(-1, Math.min(1, z / norm))) / rad, decMin, decMax };
   }
 
   /**

@@ -28,6 +28,7 @@ export {
   type GoodTimeIntervals,
   type HduRef,
   type Pointing,
+  type SkyFootprint,
   type TimeModel,
   type UnitSource,
 } from './event-list.js';

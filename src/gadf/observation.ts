@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { BinTableHdu, type Header, type RowBatch, type ScannedFile } from '../fits/index.js';
 import type { HduLocation, ObservationEntry } from './datastore.js';
 import { GadfError } from './errors.js';
+import { parseObsId } from './datastore.js';
 import { EventList, type HduRef, scanFor } from './event-list.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
 import { type PsfContainment, psfContainment } from './psf.js';
@@ -51,8 +52,13 @@ export interface ObservationSummary {
   readonly obsMode: string;
   readonly object?: string;
   readonly targetName?: string;
-  readonly raPnt: number;
-  readonly decPnt: number;
+  /** The fixed pointing; undefined for drift scans and surveys. */
+  readonly raPnt?: number;
+  readonly decPnt?: number;
+  /** Where the observation looks: the pointing, or the mean direction of the events. */
+  readonly centre: { readonly ra: number; readonly dec: number };
+  /** Declination range of the events, for observations without a fixed pointing. */
+  readonly decRange?: readonly [number, number];
   readonly altPnt?: number;
   readonly azPnt?: number;
   readonly raObj?: number;
@@ -73,7 +79,7 @@ export interface ObservationSummary {
   /** Event energies, TeV. */
   readonly energyMin: number;
   readonly energyMax: number;
-  /** Largest distance of an event from the pointing, deg (may be a stray event far out). */
+  /** Largest distance of an event from the centre, deg (may be a stray event far out). */
   readonly maxOffset: number;
   /** Distance from the pointing within which 99% of the events lie, deg. */
   readonly offset99: number;
@@ -82,6 +88,8 @@ export interface ObservationSummary {
   readonly geolat?: number;
   readonly altitude?: number;
   readonly irfs: readonly IrfComponent[];
+  /** What the reader decided that a publisher should know (a string OBS_ID, no fixed pointing). */
+  readonly notes: readonly string[];
 }
 
 /** Event offsets binned finely enough for quantiles, in constant memory however many events. */
@@ -279,8 +287,14 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   const header = list.header;
   const path = events.path;
   const index = entry.index;
+  const notes: string[] = [];
   const obsIdInFile = header.get('OBS_ID');
-  if (obsIdInFile !== undefined && String(obsIdInFile).trim() !== entry.obsId) {
+  if (obsIdInFile !== undefined && parseObsId(obsIdInFile) === undefined) {
+    // Survey instruments write a label ('chunks 103 - 133'); the index's integer identifies the run.
+    notes.push(
+      `EVENTS header OBS_ID '${String(obsIdInFile).trim()}' is not an integer: the index's OBS_ID ${entry.obsId} is used`,
+    );
+  } else if (obsIdInFile !== undefined && parseObsId(obsIdInFile) !== entry.obsId) {
     throw new GadfError(
       `EVENTS header OBS_ID ${String(obsIdInFile)} differs from the index (${entry.obsId})`,
       path,
@@ -302,13 +316,25 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     ra: numberOf(index?.RA_PNT),
     dec: numberOf(index?.DEC_PNT),
   });
-  if (pointing.mode === 'none') {
-    throw new GadfError(
-      'no pointing: RA_PNT/DEC_PNT are neither in the EVENTS header, the obs-index nor a POINTING HDU',
-      path,
+  let centre: { ra: number; dec: number };
+  let decRange: [number, number] | undefined;
+  if (pointing.mode === 'fixed') centre = { ra: pointing.ra, dec: pointing.dec };
+  else {
+    // A drift scan or survey: the sky it covers is where its events are.
+    const footprint = await list.footprint();
+    if (!footprint) {
+      throw new GadfError(
+        'no pointing (RA_PNT/DEC_PNT are neither in the EVENTS header, the obs-index nor a POINTING HDU) and no events to tell the sky covered',
+        path,
+      );
+    }
+    centre = { ra: footprint.ra, dec: footprint.dec };
+    decRange = [footprint.decMin, footprint.decMax];
+    notes.push(
+      `no fixed pointing (OBS_MODE ${stringOf(header.getString('OBS_MODE')) ?? 'not given'}): the sky region is the events' footprint`,
     );
   }
-  const { ra: raPnt, dec: decPnt } = pointing;
+  const { ra: raPnt, dec: decPnt } = centre;
 
   let eventCount = 0;
   let energyMin = Infinity;
@@ -335,6 +361,7 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   let altPnt = optionalNumber(header, 'ALT_PNT', index);
   let azPnt = optionalNumber(header, 'AZ_PNT', index);
   if (
+    pointing.mode === 'fixed' &&
     (altPnt === undefined || azPnt === undefined) &&
     geolon !== undefined &&
     geolat !== undefined
@@ -370,8 +397,9 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     ).toUpperCase(),
     object: stringOf(header.getString('OBJECT')) ?? stringOf(index?.OBJECT),
     targetName: stringOf(index?.TARGET_NAME),
-    raPnt,
-    decPnt,
+    ...(pointing.mode === 'fixed' ? { raPnt, decPnt } : {}),
+    centre,
+    ...(decRange ? { decRange } : {}),
     altPnt,
     azPnt,
     raObj: optionalNumber(header, 'RA_OBJ', index),
@@ -395,5 +423,6 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     geolat,
     altitude: optionalNumber(header, 'ALTITUDE', index),
     irfs,
+    notes,
   };
 }

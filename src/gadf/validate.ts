@@ -17,6 +17,7 @@ import {
   listFitsFiles,
   type ObservationEntry,
   openDataStores,
+  parseObsId,
   type StoreProblem,
 } from './datastore.js';
 import { loadObservation } from './observation.js';
@@ -116,6 +117,13 @@ export function checkEventsHeader(
         'warning',
         `EVENTS header has no ${keyword} keyword (mandatory in GADF 0.3; ${fallback})`,
       );
+  }
+  const obsIdValue = header.get('OBS_ID');
+  if (obsIdValue !== undefined && parseObsId(obsIdValue) === undefined) {
+    add(
+      'warning',
+      `EVENTS header OBS_ID '${String(obsIdValue).trim()}' is not an integer (GADF 0.3: int): the index's OBS_ID is used`,
+    );
   }
   for (const [keyword, column] of [
     ['TELESCOP', 'facility_name'],

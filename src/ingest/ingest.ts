@@ -240,6 +240,7 @@ export async function ingestDataStore(
         readonly files: readonly string[];
         readonly bytes: number;
         readonly findings: readonly StoreProblem[];
+        readonly notes: readonly string[];
       };
   const read = async (item: Work, fingerprint: string): Promise<Outcome> => {
     if (known.get(publisherDid(item.config, item.entry.obsId)) === fingerprint)
@@ -251,11 +252,13 @@ export async function ingestDataStore(
         rows: observationRows(summary, item.config),
         files: summary.files.map((f) => f.relativePath),
         bytes: summary.files.reduce((sum, f) => sum + f.size, 0),
+        notes: summary.notes,
         findings: checkEventsHeader(
           summary.eventsHeader,
           summary.events.relativePath,
           summary.obsId,
-          item.entry.hdus.some((h) => h.type === 'pointing'),
+          item.entry.hdus.some((h) => h.type === 'pointing') ||
+            (item.entry.index?.RA_PNT != null && item.entry.index.DEC_PNT != null),
         ),
       };
     } catch (err) {
@@ -335,7 +338,8 @@ export async function ingestDataStore(
       await tx.insertRows(ingestStateTable, [state]);
       const status = known.has(did) ? 'updated' : 'added';
       (status === 'updated' ? updated : added).push(entry.obsId);
-      outcomes.push({ ...base, status });
+      const notes = [...item.notes, ...outcome.notes];
+      outcomes.push({ ...base, ...(notes.length > 0 ? { notes } : {}), status });
       options.onObservation?.(entry.obsId, 'read');
     }
   });

@@ -78,6 +78,8 @@ function analysisMode(irfs: readonly IrfComponent[]): string | null {
 }
 
 function pointingMode(obs: ObservationSummary): string | null {
+  // The HE extension leaves pointing_mode NULL for instruments that do not point.
+  if (obs.raPnt === undefined) return null;
   const depth = obs.eventsHeader.has('CONV_DEP')
     ? obs.eventsHeader.getNumber('CONV_DEP')
     : undefined;
@@ -100,11 +102,30 @@ export function accessPath(config: PublishConfig, did: string, relativePath: str
  * may hold stray events tens of degrees out (H.E.S.S. DR1 does), so never the largest offset.
  */
 export function fieldOfViewRadius(obs: ObservationSummary): number {
+  // Without a fixed pointing the observation covers where its events are, all of them.
+  if (obs.raPnt === undefined) return obs.maxOffset;
   const fullEnclosure = obs.irfs.filter(
     (c) => c.type === 'aeff' && c.enclosure === 'full-enclosure',
   );
   const irfOffset = Math.max(0, ...fullEnclosure.map((c) => c.offsetMax ?? 0));
   return irfOffset > 0 ? irfOffset : obs.offset99;
+}
+
+/**
+ * The polygon of the sky covered: a circle of `radius` about the centre; when that
+ * exceeds a hemisphere (a drift scan round the sky), the cap about the pole that holds
+ * the declination band of the events, or NULL when the band straddles the equator.
+ */
+function skyRegion(obs: ObservationSummary, radius: number): number[] | null {
+  const polygon = (ra: number, dec: number, r: number): number[] =>
+    circleToPolygon(ra, dec, r).map((v) => round(v, 6));
+  // A polygon inscribed in the circle misses its rim: the events' footprint must cover them all.
+  const covering = obs.raPnt === undefined ? radius / Math.cos(Math.PI / 16) : radius;
+  if (covering < 90) return polygon(obs.centre.ra, obs.centre.dec, covering);
+  const [decMin, decMax] = obs.decRange ?? [-90, 90];
+  if (decMin > 0) return polygon(0, 90, 90 - decMin);
+  if (decMax < 0) return polygon(0, -90, 90 + decMax);
+  return null;
 }
 
 export function observationRows(obs: ObservationSummary, config: PublishConfig): ObservationRows {
@@ -114,7 +135,7 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
   const target = obs.targetName ?? obs.object ?? null;
   const estsize = Math.ceil(obs.files.reduce((sum, f) => sum + f.size, 0) / 1024);
   const barycentric = (met: number): number =>
-    mjdUtcToBarycentricJdTcb(metToMjdUtc(met, obs.timeRef), obs.raPnt, obs.decPnt);
+    mjdUtcToBarycentricJdTcb(metToMjdUtc(met, obs.timeRef), obs.centre.ra, obs.centre.dec);
   const jdIntervals = obs.gtis.map(([a, b]) => [barycentric(a), barycentric(b)] as const);
   const messenger = messengerOf(obs, config);
   const resolution = obs.irfs.find((c) => c.containment68)?.containment68;
@@ -130,10 +151,10 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     access_format: config.accessMode === 'datalink' ? DATALINK_FORMAT : FITS_FORMAT,
     access_estsize: estsize,
     target_name: target,
-    s_ra: obs.raPnt,
-    s_dec: obs.decPnt,
+    s_ra: obs.centre.ra,
+    s_dec: obs.centre.dec,
     s_fov: round(2 * radius, 4),
-    s_region: circleToPolygon(obs.raPnt, obs.decPnt, radius).map((v) => round(v, 6)),
+    s_region: skyRegion(obs, radius),
     s_resolution: resolution ? round(resolution.radius * 3600, 3) : null,
     s_xel1: -1,
     s_xel2: -1,
@@ -157,8 +178,8 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     obs_release_date: releaseDateOf(config, mjdToDate(obs.mjdStop)),
     proposal_id: null,
     obs_mode: obs.obsMode,
-    ra_pnt: obs.raPnt,
-    dec_pnt: obs.decPnt,
+    ra_pnt: obs.raPnt ?? null,
+    dec_pnt: obs.decPnt ?? null,
     alt_pnt: obs.altPnt ?? null,
     az_pnt: obs.azPnt ?? null,
     zen_pnt: obs.altPnt === undefined ? null : 90 - obs.altPnt,

@@ -21,7 +21,7 @@ export interface EventListInfo {
   /** OBJECT of the EVENTS header. */
   readonly target?: string;
   readonly telescope?: string;
-  /** Pointing direction (deg). */
+  /** Pointing direction (deg); for observations without one, the mean direction of the events. */
   readonly raPnt: number;
   readonly decPnt: number;
   readonly timeRef: TimeReference;
@@ -48,9 +48,11 @@ export async function readEventListInfo(path: string): Promise<EventListInfo> {
   try {
     const events = await EventList.openFile(path);
     events.require();
-    const pointing = await events.pointing();
-    if (pointing.mode === 'none') {
-      throw new PreviewError('no pointing: neither RA_PNT/DEC_PNT nor a POINTING HDU', path);
+    const fixed = await events.pointing();
+    // A drift scan or survey has no pointing: the map is centred where its events are.
+    const pointing = fixed.mode === 'fixed' ? fixed : await events.footprint();
+    if (!pointing) {
+      throw new PreviewError('no pointing (RA_PNT/DEC_PNT, a POINTING HDU) and no events', path);
     }
     const gtis = [...(await events.intervals())]
       .filter(([a, b]) => b > a)
