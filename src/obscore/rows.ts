@@ -119,12 +119,12 @@ export function fieldOfViewRadius(obs: ObservationSummary): number {
 function skyRegion(obs: ObservationSummary, radius: number): number[] | null {
   const polygon = (ra: number, dec: number, r: number): number[] =>
     circleToPolygon(ra, dec, r).map((v) => round(v, 6));
-  // A polygon inscribed in the circle misses its rim: the events' footprint must cover them all.
-  const covering = obs.raPnt === undefined ? radius / Math.cos(Math.PI / 16) : radius;
-  if (covering < 90) return polygon(obs.centre.ra, obs.centre.dec, covering);
+  // circleToPolygon's corners lie outside the circle; the polygon must stay within a hemisphere.
+  const fits = (r: number): boolean => r / Math.cos(Math.PI / 16) < 90;
+  if (fits(radius)) return polygon(obs.centre.ra, obs.centre.dec, radius);
   const [decMin, decMax] = obs.decRange ?? [-90, 90];
-  if (decMin > 0) return polygon(0, 90, 90 - decMin);
-  if (decMax < 0) return polygon(0, -90, 90 + decMax);
+  if (decMin > 0 && fits(90 - decMin)) return polygon(0, 90, 90 - decMin);
+  if (decMax < 0 && fits(90 + decMax)) return polygon(0, -90, 90 + decMax);
   return null;
 }
 

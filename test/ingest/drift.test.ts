@@ -15,8 +15,14 @@ import {
 } from '../../src/datalink/index.js';
 import { openEngine } from '../../src/engine/index.js';
 import { readFits } from '../../src/fits/index.js';
-import { angularSeparation, validateDataStore } from '../../src/gadf/index.js';
+import {
+  angularSeparation,
+  loadObservation,
+  openDataStore,
+  validateDataStore,
+} from '../../src/gadf/index.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
+import { observationRows } from '../../src/obscore/rows.js';
 import { obscoreHeaTable, obscoreTable } from '../../src/obscore/schema.js';
 import { simulateDataStore } from '../../src/sim/simulate.js';
 import { SodaService } from '../../src/soda/index.js';
@@ -126,4 +132,36 @@ test('a drift scan is published with the index OBS_ID, an s_region covering its 
   assert.ok(
     validation.problems.some((p) => /OBS_ID 'transit 100001' is not an integer/.test(p.message)),
   );
+});
+
+test('a drift scan whose events fill more than a hemisphere: the cap of its declination band, or no polygon', async (t) => {
+  const dir = tempDir(t);
+  await simulateDataStore({
+    outDir: dir,
+    observations: 1,
+    seed: 22,
+    eventsPerObservation: 100,
+    drift: true,
+  });
+  const [entry] = (await openDataStore(dir)).observations;
+  assert.ok(entry);
+  const summary = await loadObservation(entry);
+  const config = {
+    authority: 'a',
+    collection: 'c',
+    accessMode: 'datalink',
+    dataRights: 'public',
+  } as const;
+  // Events round the sky between declinations 10 and 70: the cap about the north pole down to 10.
+  const north = observationRows({ ...summary, maxOffset: 120, decRange: [10, 70] }, config);
+  const cap = north.obscore.s_region as number[];
+  assert.equal(cap.length, 32);
+  // The corners lie just below declination 10, the edges touch it.
+  const edge = 90 - 80 / Math.cos(Math.PI / 16);
+  for (let k = 1; k < cap.length; k += 2)
+    assert.ok(Math.abs(cap[k]! - edge) < 1e-5, `vertex dec ${cap[k]}`);
+  // A band across the equator is no polygon: s_region NULL, s_fov still says how wide.
+  const across = observationRows({ ...summary, maxOffset: 120, decRange: [-20, 60] }, config);
+  assert.equal(across.obscore.s_region, null);
+  assert.equal(across.obscore.s_fov, 240);
 });
