@@ -122,7 +122,7 @@ export function checkEventsHeader(
   if (obsIdValue !== undefined && parseObsId(obsIdValue) === undefined) {
     add(
       'warning',
-      `EVENTS header OBS_ID '${String(obsIdValue).trim()}' is not an integer (GADF 0.3: int): the index's OBS_ID is used`,
+      "EVENTS header OBS_ID is not an integer, as GADF 0.3 asks: the index's OBS_ID is used",
     );
   }
   for (const [keyword, column] of [
