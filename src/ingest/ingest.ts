@@ -177,7 +177,11 @@ export async function ingestDataStore(
   const failed: IngestFailure[] = problems
     .filter((p) => p.severity === 'error')
     .map((p) => ({ obsId: p.obsId, path: relativeTo(tree.root, p.path), message: p.message }));
-  const warnings = problems.filter((p) => p.severity === 'warning');
+  const warnings = problems
+    .filter((p) => p.severity === 'warning')
+    .map((p) =>
+      p.path === undefined ? p : { ...p, path: relativeTo(tree.root, p.path) as string },
+    );
   const unchanged: string[] = [];
   const added: string[] = [];
   const updated: string[] = [];

@@ -70,7 +70,7 @@ test('a folder of IRF files only: each file is named with what it holds, nothing
   assert.equal(code, 1);
   assert.match(
     out,
-    /warning: .*data\/irfs\.fits\.gz: holds instrument responses only \(aeff_2d, edisp_2d, psf_3gauss, bkg_2d\) and no EVENTS table/,
+    /warning: data\/irfs\.fits\.gz: holds instrument responses only \(aeff_2d, edisp_2d, psf_3gauss, bkg_2d\) and no EVENTS table/,
   );
   assert.match(out, /added 0, updated 0, unchanged 0, skipped 0, failed 0/);
   assert.match(out, /error: nothing was published: no event list found under /);
