@@ -21,11 +21,14 @@ import {
   type ServiceDescription,
   type ServiceLimitsDescription,
 } from '../service/index.js';
+import { CoverageCatalog } from '../moc/index.js';
+import { ResourceIdentifiers } from '../registry/index.js';
 import { JobFailure, jobLimitsFor, JobService } from '../uws/index.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
 import { openJobStore } from '../engine/job-stores.js';
 import { acceptForms, sendRequestError } from './dali.js';
 import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
+import { mocPlugin } from './moc.js';
 import { previewPlugin } from './preview.js';
 import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, uwsPlugin } from './uws.js';
@@ -217,5 +220,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(dataAccessPlugin, { ...dataAccess, service: dataLink });
   await app.register(previewPlugin, { ...dataAccess, service: dataLink });
   await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
+  const coverage = new CoverageCatalog(options.engine, {
+    identifiers: ResourceIdentifiers.of(description),
+  });
+  await app.register(mocPlugin, { coverage, authorize: access.authorize });
   return app;
 }

@@ -1,0 +1,28 @@
+/** The moc module: coverage as MOCs (IVOA MOC 2.0, computed with CDS's moc-wasm). */
+export {
+  type CatalogCoverage,
+  type Coverage,
+  CoverageCatalog,
+  type CoverageCatalogOptions,
+  fieldOfViewMoc,
+  type ObservationMocs,
+  SPACE_MOC_DEPTH,
+} from './coverage.js';
+export {
+  MOC_MEDIA_TYPES,
+  type MocFile,
+  type MocFormat,
+  spaceMocFile,
+  timeMocFile,
+} from './files.js';
+export { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
+export {
+  jdToTick,
+  normalizeRanges,
+  tickToJd,
+  TIME_MOC_MAX_DEPTH,
+  timeMocAscii,
+  timeMocFromJdIntervals,
+  timeRangesFromAscii,
+  type TimeRanges,
+} from './time-moc.js';
