@@ -26,9 +26,15 @@ export interface Coverage {
   readonly wavelength?: readonly [number, number];
   /** Messenger particles ('photon', 'neutrino', ...), sorted. */
   readonly messengers: readonly string[];
-  /** When the newest observation was ingested (ISO 8601), or undefined when empty. */
+  /** When the first and the newest observations were ingested (ISO 8601); undefined when empty. */
+  readonly created?: string;
   readonly updated?: string;
+  /** The space MOC degraded to REGISTRY_MOC_DEPTH, in ASCII: small enough for a registry record. */
+  readonly spaceSummary: string;
 }
+
+/** HEALPix order of the coverage in registry records (cells of about 0.9 deg). */
+export const REGISTRY_MOC_DEPTH = 6;
 
 export interface CatalogCoverage {
   /** A digest of the catalog's state: it changes when observations are ingested or withdrawn. */
@@ -101,6 +107,7 @@ interface Accumulator {
   emMin: number;
   emMax: number;
   messengers: Set<string>;
+  created?: string;
   updated?: string;
 }
 
@@ -117,19 +124,24 @@ function emptyAccumulator(): Accumulator {
 
 function finish(library: MocLibrary, acc: Accumulator, id: string | undefined): Coverage {
   const union = unionAll(library, acc.mocs);
+  const summary = union.degrade(REGISTRY_MOC_DEPTH);
   try {
     const timeRanges = normalizeRanges(acc.ranges);
+    const summaryAscii = String(summary.toAscii()).trim();
     return {
+      spaceSummary: summaryAscii.includes('/') ? summaryAscii : `${REGISTRY_MOC_DEPTH}/`,
       observations: acc.observations,
       space: spaceMocFile(union, id),
       time: timeMocFile(timeRanges, id),
       timeRanges,
       ...(acc.emMin <= acc.emMax ? { wavelength: [acc.emMin, acc.emMax] as const } : {}),
       messengers: [...acc.messengers].sort(),
+      ...(acc.created !== undefined ? { created: acc.created } : {}),
       ...(acc.updated !== undefined ? { updated: acc.updated } : {}),
     };
   } finally {
     union.free();
+    summary.free();
   }
 }
 
@@ -209,6 +221,9 @@ export class CoverageCatalog {
         if (messenger) target.messengers.add(messenger);
         if (updated && (target.updated === undefined || updated > target.updated)) {
           target.updated = updated;
+        }
+        if (updated && (target.created === undefined || updated < target.created)) {
+          target.created = updated;
         }
       }
     }

@@ -6,6 +6,7 @@ export {
   type CoverageCatalogOptions,
   fieldOfViewMoc,
   type ObservationMocs,
+  REGISTRY_MOC_DEPTH,
   SPACE_MOC_DEPTH,
 } from './coverage.js';
 export {

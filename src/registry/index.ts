@@ -1,2 +1,15 @@
 /** The registry module: VOResource records of the service and its collections, OAI-PMH. */
 export { ResourceIdentifiers } from './identifiers.js';
+export { ResourcePublisher, type RegistryOptions } from './publisher.js';
+export {
+  type DublinCore,
+  HARVEST_PAGE_SIZE,
+  NAMESPACES,
+  type RecordKind,
+  type ResourceRecord,
+  resourceRecords,
+  spectralInterval,
+  temporalIntervals,
+  utcSeconds,
+  wavebandsOf,
+} from './records.js';
