@@ -30,6 +30,7 @@ import { acceptForms, sendRequestError } from './dali.js';
 import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
 import { mocPlugin } from './moc.js';
 import { previewPlugin } from './preview.js';
+import { registryPlugin } from './registry.js';
 import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, uwsPlugin } from './uws.js';
 import { tapSyncPlugin } from './tap.js';
@@ -255,5 +256,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     capabilities: capabilityOptionsFor(limits, jobs.limits),
   });
   await app.register(mocPlugin, { coverage: publisher.coverage, authorize: access.authorize });
+  await app.register(registryPlugin, { publisher, baseUrl });
   return app;
 }

@@ -182,7 +182,8 @@ function resourceOpen(type: string, created: string, updated: string): string {
   const ns = Object.entries(NAMESPACES)
     .map(([prefix, uri]) => ` xmlns:${prefix}="${uri}"`)
     .join('');
-  return `<ri:Resource${ns} xsi:type="${type}" created="${created}" updated="${updated}" status="active" version="1.1">\n`;
+  // xmlns="": the record's unqualified elements stay so inside an OAI-PMH answer.
+  return `<ri:Resource xmlns=""${ns} xsi:type="${type}" created="${created}" updated="${updated}" status="active" version="1.1">\n`;
 }
 
 function header(title: string, shortName: string | undefined, identifier: string): string {

@@ -9,15 +9,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main.js';
-import { openEngine } from '../../src/engine/index.js';
-import { ingestDataStore } from '../../src/ingest/ingest.js';
-import { catalogTables } from '../../src/ingest/catalog.js';
 import { mocLibrary } from '../../src/moc/index.js';
 import { ingestStateTable, obscoreTable } from '../../src/obscore/schema.js';
-import { simulateDataStore } from '../../src/sim/simulate.js';
 import { captureIo } from '../helpers/io.js';
 import { tempDir } from '../helpers/tmp.js';
 import { requireSchemas, schemaErrors } from '../helpers/xsd.js';
+import { twoCollectionCatalog } from './fixtures.js';
 
 const BASE = 'https://vo.example.org/hearc';
 
@@ -40,30 +37,7 @@ const text = (xml: string, name: string): string[] =>
 
 test('records of the service and its collections: schema-valid, with coverage from the data', async (t) => {
   if (!requireSchemas(t)) return;
-  const dir = tempDir(t);
-  const db = join(dir, 'catalog.duckdb');
-  const engine = await openEngine(db);
-  await engine.ensureTables(catalogTables);
-  for (const [collection, targets] of [
-    ['north', [{ name: 'A', ra: 359.8, dec: 30 }]],
-    ['south', [{ name: 'B', ra: 0.2, dec: -45 }]],
-  ] as const) {
-    const store = join(dir, collection);
-    await simulateDataStore({
-      outDir: store,
-      observations: 3,
-      seed: 3,
-      eventsPerObservation: 100,
-      targets,
-    });
-    const report = await ingestDataStore(engine, store, {
-      authority: 'test.hearc',
-      collection,
-      accessMode: 'datalink',
-      dataRights: 'public',
-    });
-    assert.deepEqual(report.failed, []);
-  }
+  const { db, engine } = await twoCollectionCatalog(t);
   const observations = await engine.selectRows(obscoreTable);
   const ingestedAt = (await engine.selectRows(ingestStateTable)).map(
     (r) =>
