@@ -53,7 +53,7 @@ export interface CoverageCatalogOptions {
   /** How long a computed coverage is served before the catalog's state is checked again (default 5 s). */
   readonly recheckMs?: number;
   /** IVOA identifiers of the service and of its collections, for MOCID. */
-  readonly identifiers?: { service(): string; collection(name: string): string };
+  readonly identifiers?: CoverageIdentifiers;
 }
 
 const text = (value: SqlValue | undefined): string | undefined =>
@@ -122,8 +122,8 @@ function emptyAccumulator(): Accumulator {
   };
 }
 
-function finish(library: MocLibrary, acc: Accumulator, id: string | undefined): Coverage {
-  const union = unionAll(library, acc.mocs);
+/** The coverage of an accumulation whose space MOC is `union` (which the caller frees). */
+function finish(union: SpaceMoc, acc: Accumulator, id: string | undefined): Coverage {
   const summary = union.degrade(REGISTRY_MOC_DEPTH);
   try {
     const timeRanges = normalizeRanges(acc.ranges);
@@ -140,8 +140,68 @@ function finish(library: MocLibrary, acc: Accumulator, id: string | undefined): 
       ...(acc.updated !== undefined ? { updated: acc.updated } : {}),
     };
   } finally {
-    union.free();
     summary.free();
+  }
+}
+
+/** Identifiers of the service and its collections, for MOCID. */
+export interface CoverageIdentifiers {
+  service(): string;
+  collection(name: string): string;
+}
+
+/**
+ * The coverage of ObsCore rows (with their ivoa.obscore_hea rows and ingest dates):
+ * each field of view's MOC once, unions per collection, the service's as their union.
+ */
+export function summariseCoverage(
+  library: MocLibrary,
+  obscore: readonly CatalogRow[],
+  hea: readonly CatalogRow[],
+  ingested: ReadonlyMap<string, string>,
+  ids?: CoverageIdentifiers,
+): Omit<CatalogCoverage, 'state'> {
+  const heaByDid = new Map(hea.map((row) => [String(row.obs_publisher_did), row]));
+  const byCollection = new Map<string, Accumulator>();
+  const all = emptyAccumulator();
+  for (const row of obscore) {
+    const did = String(row.obs_publisher_did);
+    const collection = String(row.obs_collection);
+    const acc = byCollection.get(collection) ?? emptyAccumulator();
+    byCollection.set(collection, acc);
+    const region = regionOf(row);
+    if (region) acc.mocs.push(fieldOfViewMoc(library, region));
+    const intervals = text(heaByDid.get(did)?.t_intervals);
+    const ranges = intervals !== undefined ? timeRangesFromAscii(intervals) : [];
+    const messenger = text(heaByDid.get(did)?.messenger);
+    const [emMin, emMax] = [finite(row.em_min), finite(row.em_max)];
+    const updated = ingested.get(did) || undefined;
+    for (const target of [acc, all]) {
+      target.observations++;
+      for (const range of ranges) target.ranges.push(range);
+      if (emMin !== undefined) target.emMin = Math.min(target.emMin, emMin);
+      if (emMax !== undefined) target.emMax = Math.max(target.emMax, emMax);
+      if (messenger) target.messengers.add(messenger);
+      if (updated && (target.updated === undefined || updated > target.updated)) {
+        target.updated = updated;
+      }
+      if (updated && (target.created === undefined || updated < target.created)) {
+        target.created = updated;
+      }
+    }
+  }
+  const collections = new Map<string, Coverage>();
+  const unions: SpaceMoc[] = [];
+  for (const [name, acc] of [...byCollection].sort(([a], [b]) => a.localeCompare(b))) {
+    const union = unionAll(library, acc.mocs);
+    unions.push(union);
+    collections.set(name, finish(union, acc, ids?.collection(name)));
+  }
+  const union = unionAll(library, unions);
+  try {
+    return { collections, service: finish(union, all, ids?.service()) };
+  } finally {
+    union.free();
   }
 }
 
@@ -198,41 +258,10 @@ export class CoverageCatalog {
       this.engine.selectRows(obscoreTable),
       this.engine.selectRows(obscoreHeaTable),
     ]);
-    const heaByDid = new Map(hea.map((row) => [String(row.obs_publisher_did), row]));
-    const byCollection = new Map<string, Accumulator>();
-    const all = emptyAccumulator();
-    for (const row of obscore) {
-      const did = String(row.obs_publisher_did);
-      const collection = String(row.obs_collection);
-      const acc = byCollection.get(collection) ?? emptyAccumulator();
-      byCollection.set(collection, acc);
-      const region = regionOf(row);
-      const intervals = text(heaByDid.get(did)?.t_intervals);
-      const ranges = intervals !== undefined ? timeRangesFromAscii(intervals) : [];
-      const messenger = text(heaByDid.get(did)?.messenger);
-      const [emMin, emMax] = [finite(row.em_min), finite(row.em_max)];
-      const updated = ingested.get(did) || undefined;
-      for (const target of [acc, all]) {
-        target.observations++;
-        if (region) target.mocs.push(fieldOfViewMoc(library, region));
-        target.ranges.push(...ranges);
-        if (emMin !== undefined) target.emMin = Math.min(target.emMin, emMin);
-        if (emMax !== undefined) target.emMax = Math.max(target.emMax, emMax);
-        if (messenger) target.messengers.add(messenger);
-        if (updated && (target.updated === undefined || updated > target.updated)) {
-          target.updated = updated;
-        }
-        if (updated && (target.created === undefined || updated < target.created)) {
-          target.created = updated;
-        }
-      }
-    }
-    const ids = this.options.identifiers;
-    const collections = new Map<string, Coverage>();
-    for (const [name, acc] of [...byCollection].sort(([a], [b]) => a.localeCompare(b))) {
-      collections.set(name, finish(library, acc, ids?.collection(name)));
-    }
-    return { state, collections, service: finish(library, all, ids?.service()) };
+    return {
+      state,
+      ...summariseCoverage(library, obscore, hea, ingested, this.options.identifiers),
+    };
   }
 
   /** The MOCs of one observation, or undefined when the collection has no such observation. */

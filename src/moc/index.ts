@@ -4,10 +4,12 @@ export {
   type Coverage,
   CoverageCatalog,
   type CoverageCatalogOptions,
+  type CoverageIdentifiers,
   fieldOfViewMoc,
   type ObservationMocs,
   REGISTRY_MOC_DEPTH,
   SPACE_MOC_DEPTH,
+  summariseCoverage,
 } from './coverage.js';
 export {
   MOC_MEDIA_TYPES,
