@@ -39,21 +39,28 @@ export function timeMocFromJdIntervals(intervals: readonly (readonly [number, nu
   );
 }
 
+/** Number of binary digits of a positive integer. */
+function bitLength(x: bigint): number {
+  return x.toString(2).length;
+}
+
+/** Trailing zero bits of x (as many as the depth allows for 0). */
+function trailingZeros(x: bigint): number {
+  return x === 0n ? TIME_MOC_MAX_DEPTH : bitLength(x & -x) - 1;
+}
+
 /** The cells of merged ranges, by depth: each range split into the largest aligned cells. */
 export function timeMocCells(ranges: TimeRanges): Map<number, bigint[]> {
   const cellsByDepth = new Map<number, bigint[]>();
   for (const [start, end] of ranges) {
     let cursor = start;
     while (cursor < end) {
-      let shift = 0;
-      // Grow the cell while it stays aligned and inside the range.
-      while (
-        shift < TIME_MOC_MAX_DEPTH &&
-        cursor % (1n << BigInt(shift + 1)) === 0n &&
-        cursor + (1n << BigInt(shift + 1)) <= end
-      ) {
-        shift++;
-      }
+      // The largest cell that starts at cursor (aligned) and ends by end.
+      const shift = Math.min(
+        trailingZeros(cursor),
+        bitLength(end - cursor) - 1,
+        TIME_MOC_MAX_DEPTH,
+      );
       const depth = TIME_MOC_MAX_DEPTH - shift;
       const list = cellsByDepth.get(depth) ?? [];
       list.push(cursor >> BigInt(shift));
