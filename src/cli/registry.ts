@@ -22,8 +22,8 @@ export const registryCommand: Command = {
 Prints the records that <base>/oai publishes, made from the service description and
 the catalog: the authority, the publishing registry, the service (TAP, DataLink, SODA,
 VOSI, tableset, coverage) and one record per collection, with coverage and dates that
-follow the data. While 'hearc serve' owns a DuckDB catalog, ask it instead:
-<base>/oai?verb=ListRecords&metadataPrefix=ivo_vor.
+follow the data. While 'hearc serve' owns a DuckDB catalog, the server runs this
+command on it (through its admin socket).
 
 options:
   --db CATALOG       catalog database (required)
