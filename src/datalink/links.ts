@@ -2,7 +2,8 @@
  * The links of a dataset (DataLink 1.1 with the high-energy ObsCore extension's
  * semantics): `#this` for the event list (content_qualifier hea-event-list), one
  * `#calibration` per IRF component (aeff, edisp, psf, bkgrate, rad_max), `#package`
- * for each original file (hea-event-bundle), and an error row for an unknown ID.
+ * for each original file (hea-event-bundle), `#coverage` (a MOC of the field of view),
+ * and an error row for an unknown ID.
  */
 import { stat } from 'node:fs/promises';
 import type { MetaResource } from '../votable/index.js';
@@ -51,6 +52,10 @@ export class ProductUrls {
   }
   file(collection: string, relativePath: string): string {
     return `${this.base}/files/${segment(collection)}/${pathOf(relativePath)}`;
+  }
+  /** The space MOC of the dataset's field of view (src/http/moc.ts serves it). */
+  coverage(dataset: PublishedDataset): string {
+    return `${this.base}/moc/${segment(dataset.collection)}/${segment(dataset.obsId)}.fits`;
   }
   preview(dataset: PublishedDataset, name: string): string {
     return `${this.base}/previews/${segment(dataset.collection)}/${segment(dataset.obsId)}/${segment(name)}`;
@@ -145,6 +150,13 @@ async function datasetLinks(
     });
   }
   rows.push(...(await previewLinks(id, dataset, { products, urls })));
+  rows.push({
+    id,
+    accessUrl: urls.coverage(dataset),
+    semantics: '#coverage',
+    description: `Sky coverage of observation ${dataset.obsId}: its field of view as a MOC (IVOA MOC 2.0; the time coverage is at .time.fits instead of .fits)`,
+    contentType: FITS,
+  });
   for (const service of services ?? []) {
     const link = service.linkFor(dataset, urls.base);
     if (!link) continue;

@@ -46,6 +46,7 @@ export {
   buildBinTable,
   buildImage,
   emptyPrimaryHeader,
+  fitsFileBytes,
   writeFits,
   type BinTableColumnSpec,
   type BinTableSpec,

@@ -494,6 +494,13 @@ export function* hduChunks(hdu: WritableHdu, checksum: boolean): Generator<Uint8
   if (padding.length > 0) yield padding;
 }
 
+/** A whole FITS file in memory (small files such as MOCs): primary first, checksums in every HDU. */
+export function fitsFileBytes(hdus: readonly WritableHdu[], name = '(in memory)'): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  for (const hdu of prepareHdus(name, hdus)) chunks.push(...hduChunks(hdu, true));
+  return Buffer.concat(chunks);
+}
+
 /**
  * Writes HDUs to a file (primary first; an empty primary is added when the first
  * is an extension). The file appears complete or not at all: it is written to a

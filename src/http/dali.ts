@@ -6,7 +6,7 @@
  * (test/http/spine.test.ts checks).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DaliError, DaliParameters } from '../dali/index.js';
+import { DaliError, DaliParameters, decodeUrlEncoded } from '../dali/index.js';
 import { VOTABLE_VERSION } from '../tap/formats.js';
 import { votableError } from '../votable/index.js';
 
@@ -31,6 +31,19 @@ export function daliParameters(request: FastifyRequest): DaliParameters {
     return query.merged(DaliParameters.fromRecord(body as Record<string, unknown>));
   }
   return query;
+}
+
+/**
+ * The parameters of a request with their names as sent, for protocols whose names are
+ * case-sensitive (OAI-PMH): the query string, then a urlencoded form body.
+ */
+export function exactParameters(request: FastifyRequest): [string, string][] {
+  const url = request.raw.url ?? request.url;
+  const start = url.indexOf('?');
+  const pairs = decodeUrlEncoded(start < 0 ? '' : url.slice(start + 1), 'the query string');
+  const body: unknown = request.body;
+  if (typeof body === 'string') pairs.push(...decodeUrlEncoded(body, 'the form body'));
+  return pairs;
 }
 
 /** Takes urlencoded forms as text, for daliParameters to decode strictly. */

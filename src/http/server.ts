@@ -21,12 +21,16 @@ import {
   type ServiceDescription,
   type ServiceLimitsDescription,
 } from '../service/index.js';
+import { ResourcePublisher } from '../registry/index.js';
+import type { CapabilityOptions } from '../tap/capabilities.js';
 import { JobFailure, jobLimitsFor, JobService } from '../uws/index.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
 import { openJobStore } from '../engine/job-stores.js';
 import { acceptForms, sendRequestError } from './dali.js';
 import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
+import { mocPlugin } from './moc.js';
 import { previewPlugin } from './preview.js';
+import { registryPlugin } from './registry.js';
 import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, uwsPlugin } from './uws.js';
 import { tapSyncPlugin } from './tap.js';
@@ -67,6 +71,44 @@ export function tapLimitsOf(limits: ServiceLimitsDescription): ServiceLimits {
       maxRows: limits.uploadMaxRows,
       maxTables: limits.uploadMaxTables,
     },
+  };
+}
+
+/**
+ * What the service offers, as its VOSI capabilities and its registry records declare it:
+ * hearc API tokens are always accepted, OIDC bearer JWTs when issuers are configured.
+ */
+export function capabilityOptionsFor(
+  limits: ServiceLimits,
+  jobLimits: JobTimeLimits,
+): Omit<CapabilityOptions, 'baseUrl'> {
+  return {
+    limits,
+    datalink: true,
+    async: true,
+    bearerTokens: true,
+    jobs: {
+      executionDuration: [jobLimits.defaultExecutionDuration, jobLimits.maxExecutionDuration],
+      retention: [jobLimits.defaultRetention, jobLimits.maxRetention],
+    },
+  };
+}
+
+/** Execution duration and retention of async jobs, default and hard, s. */
+export interface JobTimeLimits {
+  readonly defaultExecutionDuration: number;
+  readonly maxExecutionDuration: number;
+  readonly defaultRetention: number;
+  readonly maxRetention: number;
+}
+
+/** The job time limits the service description sets. */
+export function jobTimeLimitsOf(limits: ServiceLimitsDescription): JobTimeLimits {
+  return {
+    defaultExecutionDuration: limits.executionDurationS,
+    maxExecutionDuration: limits.maxExecutionDurationS,
+    defaultRetention: limits.destructionS,
+    maxRetention: limits.maxDestructionS,
   };
 }
 
@@ -192,18 +234,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     prefix: '/tap',
     engine: options.engine,
     schema: options.schema,
-    // hearc API tokens are always accepted, OIDC bearer JWTs when issuers are configured.
     baseUrl,
-    capabilities: {
-      limits: service.limits,
-      datalink: true,
-      async: true,
-      bearerTokens: true,
-      jobs: {
-        executionDuration: [jobs.limits.defaultExecutionDuration, jobs.limits.maxExecutionDuration],
-        retention: [jobs.limits.defaultRetention, jobs.limits.maxRetention],
-      },
-    },
+    capabilities: capabilityOptionsFor(service.limits, jobs.limits),
   });
   const dataAccess = {
     engine: options.engine,
@@ -217,5 +249,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(dataAccessPlugin, { ...dataAccess, service: dataLink });
   await app.register(previewPlugin, { ...dataAccess, service: dataLink });
   await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
+  const publisher = new ResourcePublisher({
+    service: description,
+    engine: options.engine,
+    schema: options.schema,
+    capabilities: capabilityOptionsFor(limits, jobs.limits),
+  });
+  await app.register(mocPlugin, { coverage: publisher.coverage, authorize: access.authorize });
+  await app.register(registryPlugin, { publisher, baseUrl });
   return app;
 }

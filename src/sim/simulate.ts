@@ -25,6 +25,12 @@ export interface SimulateOptions {
   readonly eventsPerObservation?: number;
   /** Gzip the run files (default true). */
   readonly gzip?: boolean;
+  /** Where to point (default: five known TeV sources); each gets six runs in turn. */
+  readonly targets?: readonly {
+    readonly name: string;
+    readonly ra: number;
+    readonly dec: number;
+  }[];
   /** Valid GADF variants that readers get wrong: how the event files state units and times. */
   readonly variant?: {
     /** ENERGY in GeV, said only by TUNIT (no EUNIT keyword). */
@@ -547,10 +553,12 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
   const tag = options.name ? `${options.name}_` : '';
   const obsRows: Record<string, number | string>[] = [];
   const runsPerNight = 6;
+  const targets: readonly Target[] =
+    options.targets?.map((t) => ({ ...t, crabUnits: 0.2, index: 2.5, extension: 0 })) ?? TARGETS;
 
   for (let n = 0; n < options.observations; n++) {
     const obsId = 100001 + n;
-    const target = TARGETS[Math.floor(n / runsPerNight) % TARGETS.length] as Target;
+    const target = targets[Math.floor(n / runsPerNight) % targets.length] as Target;
     const night = FIRST_NIGHT_MJD + Math.floor(n / runsPerNight);
     const slot = n % runsPerNight;
     const start =

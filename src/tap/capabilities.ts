@@ -29,10 +29,23 @@ export interface CapabilityOptions {
 /** IVOA SSO 2.0 bearer tokens (RFC 6750). */
 export const SSO_TOKEN = 'ivo://ivoa.net/sso#token';
 
-/** VOResource securityMethod elements: anonymous access (no standardID), then tokens. */
-function securityMethodsXml(options: CapabilityOptions, indent: string): string {
-  if (!options.bearerTokens) return '';
-  return `${indent}<securityMethod/>\n${indent}<securityMethod standardID="${SSO_TOKEN}"/>\n`;
+/**
+ * The interface elements of one endpoint: anonymous (no securityMethod, as VOResource 1.1
+ * asks of services open to everyone), then the same URL with bearer tokens when they are
+ * accepted (one securityMethod per interface).
+ */
+function interfacesXml(
+  options: CapabilityOptions,
+  attributes: string,
+  url: string,
+  use: 'base' | 'full',
+): string {
+  const one = (security: string): string =>
+    `    <interface xsi:type="vs:ParamHTTP"${attributes}>\n      <accessURL use="${use}">${escapeXml(url)}</accessURL>\n${security}    </interface>\n`;
+  return (
+    one('') +
+    (options.bearerTokens ? one(`      <securityMethod standardID="${SSO_TOKEN}"/>\n`) : '')
+  );
 }
 
 const TAPREGEXT = 'ivo://ivoa.net/std/TAPRegExt';
@@ -95,19 +108,15 @@ function outputFormatsXml(): string {
 }
 
 function simpleCapability(options: CapabilityOptions, standardId: string, url: string): string {
-  return `  <capability standardID="${standardId}">\n    <interface xsi:type="vs:ParamHTTP">\n      <accessURL use="full">${escapeXml(url)}</accessURL>\n${securityMethodsXml(options, '      ')}    </interface>\n  </capability>\n`;
+  return `  <capability standardID="${standardId}">\n${interfacesXml(options, '', url, 'full')}  </capability>\n`;
 }
 
-export function capabilitiesDocument(options: CapabilityOptions): string {
+/** The capability elements of the service (VOSI capabilities, registry records). */
+export function capabilityElements(options: CapabilityOptions): string {
   const tap = `${options.baseUrl}/tap`;
   const { limits } = options;
-  let xml = '<?xml version="1.0" encoding="UTF-8"?>\n';
-  xml += '<vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" ';
-  xml +=
-    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1" ';
-  xml += 'xmlns:tr="http://www.ivoa.net/xml/TAPRegExt/v1.0">\n';
-  xml += '  <capability standardID="ivo://ivoa.net/std/TAP" xsi:type="tr:TableAccess">\n';
-  xml += `    <interface xsi:type="vs:ParamHTTP" role="std" version="1.1">\n      <accessURL use="base">${escapeXml(tap)}</accessURL>\n${securityMethodsXml(options, '      ')}    </interface>\n`;
+  let xml = '  <capability standardID="ivo://ivoa.net/std/TAP" xsi:type="tr:TableAccess">\n';
+  xml += interfacesXml(options, ' role="std" version="1.1"', tap, 'base');
   xml += '    <dataModel ivo-id="ivo://ivoa.net/std/ObsCore#core-1.1">ObsCore-1.1</dataModel>\n';
   xml += languageXml();
   xml += outputFormatsXml();
@@ -132,5 +141,14 @@ export function capabilitiesDocument(options: CapabilityOptions): string {
   xml += simple('ivo://ivoa.net/std/DALI#examples', `${tap}/examples`);
   if (options.datalink)
     xml += simple('ivo://ivoa.net/std/DataLink#links-1.1', `${options.baseUrl}/datalink`);
-  return `${xml}</vosi:capabilities>\n`;
+  return xml;
+}
+
+export function capabilitiesDocument(options: CapabilityOptions): string {
+  let xml = '<?xml version="1.0" encoding="UTF-8"?>\n';
+  xml += '<vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" ';
+  xml +=
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1" ';
+  xml += 'xmlns:tr="http://www.ivoa.net/xml/TAPRegExt/v1.0">\n';
+  return `${xml}${capabilityElements(options)}</vosi:capabilities>\n`;
 }

@@ -69,14 +69,24 @@ export function tablesetDocument(
   detail: TablesDetail,
   schemaDescriptions: Readonly<Record<string, string>> = {},
 ): string {
-  let xml = `<?xml version="1.0" encoding="UTF-8"?>\n<vosi:tableset ${NAMESPACES}>\n`;
+  const head = `<?xml version="1.0" encoding="UTF-8"?>\n<vosi:tableset ${NAMESPACES}>\n`;
+  return `${head}${schemaElements(served, detail, schemaDescriptions)}</vosi:tableset>\n`;
+}
+
+/** The schema elements of a tableset (VOSI tables, registry records). */
+export function schemaElements(
+  served: PublishedSchema,
+  detail: TablesDetail,
+  schemaDescriptions: Readonly<Record<string, string>> = {},
+): string {
+  let xml = '';
   for (const schemaName of [...new Set(served.tables.map((t) => t.schema))]) {
     xml += `  <schema>\n${element('name', schemaName, '    ')}${element('description', schemaDescriptions[schemaName], '    ')}`;
     for (const table of served.tables.filter((t) => t.schema === schemaName))
       xml += tableXml(table, detail);
     xml += '  </schema>\n';
   }
-  return `${xml}</vosi:tableset>\n`;
+  return xml;
 }
 
 /** A single table document (VOSI 1.1 `/tables/<name>`), always with full detail. */

@@ -184,10 +184,16 @@ test('hearc serve with OIDC issuers, a token endpoint and hidden proprietary met
   );
 
   const capabilities = await (await fetch(`${address}/tap/capabilities`)).text();
-  const tapInterface =
-    /<capability standardID="ivo:\/\/ivoa.net\/std\/TAP"[\s\S]*?<\/interface>/.exec(
-      capabilities,
-    )?.[0];
-  assert.match(tapInterface ?? '', /<securityMethod\/>/, 'anonymous access');
-  assert.match(tapInterface ?? '', /<securityMethod standardID="ivo:\/\/ivoa.net\/sso#token"\/>/);
+  // VOResource 1.1: one securityMethod per interface; an anonymous interface has none.
+  const tapInterfaces = [
+    ...(/<capability standardID="ivo:\/\/ivoa.net\/std\/TAP"[\s\S]*?<\/capability>/
+      .exec(capabilities)?.[0]
+      .matchAll(/<interface[\s\S]*?<\/interface>/g) ?? []),
+  ].map((m) => m[0]);
+  assert.equal(tapInterfaces.length, 2);
+  assert.doesNotMatch(tapInterfaces[0] ?? '', /securityMethod/, 'anonymous access');
+  assert.match(
+    tapInterfaces[1] ?? '',
+    /<securityMethod standardID="ivo:\/\/ivoa.net\/sso#token"\/>/,
+  );
 });

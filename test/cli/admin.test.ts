@@ -1,7 +1,8 @@
 /**
  * Operating a running service on a DuckDB catalog: while `hearc serve` owns the file,
- * `hearc ingest`, `hearc rights` and `hearc token` reach it through the server's local
- * admin socket; new runs appear in TAP without a restart, and never a lock error.
+ * `hearc ingest`, `hearc rights`, `hearc token` and `hearc registry` reach it through the
+ * server's local admin socket; new runs appear in TAP without a restart, and never a
+ * lock error.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -62,6 +63,16 @@ test('ingest, rights and token work while hearc serve owns the DuckDB catalog', 
   assert.match(ingest.out(), /added 1/);
   assert.doesNotMatch(ingest.err(), /lock/i);
   assert.equal(await count(), 3, 'the new run is published without a restart');
+
+  // The registry records are read from the catalog the server holds.
+  const registry = captureIo();
+  const shown = await main(
+    ['registry', 'show', '--db', db, '--base-url', 'https://vo.example.org/hearc'],
+    registry,
+  );
+  assert.equal(shown, 0, registry.err());
+  assert.match(registry.out(), /<identifier>ivo:\/\/[^/<]+\/tonight<\/identifier>/);
+  assert.doesNotMatch(registry.err(), /lock/i);
 
   const [run] = await tapRows(
     address,

@@ -1,0 +1,78 @@
+/** `hearc registry show`: the VOResource records the publishing registry (/oai) serves. */
+import { openEngine } from '../engine/index.js';
+import { capabilityOptionsFor, jobTimeLimitsOf, tapLimitsOf } from '../http/server.js';
+import { catalogTables } from '../ingest/catalog.js';
+import { publishedSchema } from '../obscore/schema.js';
+import { ResourcePublisher } from '../registry/index.js';
+import { servedSchema } from '../tap/tap-schema.js';
+import { type Command, UsageError } from './command.js';
+import { parseCommandArgs, stringOption } from './options.js';
+import {
+  serviceDescriptionFrom,
+  serviceOptionSpec,
+  serviceOptionsUsage,
+} from './service-options.js';
+
+export const registryCommand: Command = {
+  name: 'registry',
+  summary: 'print the registry records (VOResource 1.1) of the service and its collections',
+  usage: `usage: hearc registry show --db CATALOG [--base-url URL] [--authority AUTH] [--config FILE]
+                           [--identifier IVOID]
+
+Prints the records that <base>/oai publishes, made from the service description and
+the catalog: the authority, the publishing registry, the service (TAP, DataLink, SODA,
+VOSI, tableset, coverage) and one record per collection, with coverage and dates that
+follow the data. While 'hearc serve' owns a DuckDB catalog, the server runs this
+command on it (through its admin socket).
+
+options:
+  --db CATALOG       catalog database (required)
+  --base-url URL     the service's public URL (default: public_url of the description)
+  --authority AUTH   IVOA authority of the identifiers
+  --identifier IVOID only this record
+${serviceOptionsUsage}`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      ...serviceOptionSpec,
+      db: { type: 'string' },
+      'base-url': { type: 'string' },
+      authority: { type: 'string' },
+      identifier: { type: 'string' },
+    });
+    if (positionals[0] !== 'show' || positionals.length > 1) throw new UsageError("give 'show'");
+    const db = stringOption(values, 'db');
+    if (!db) throw new UsageError('--db is required');
+    const service = serviceDescriptionFrom(values);
+    if (service.publicUrl === undefined) {
+      throw new UsageError(
+        'records need the public URL of the service: give --base-url or public_url in the description',
+      );
+    }
+    const engine = await openEngine(db);
+    try {
+      await engine.ensureTables(catalogTables);
+      const publisher = new ResourcePublisher({
+        service,
+        engine,
+        schema: servedSchema(publishedSchema),
+        capabilities: capabilityOptionsFor(
+          tapLimitsOf(service.limits),
+          jobTimeLimitsOf(service.limits),
+        ),
+      });
+      const wanted = stringOption(values, 'identifier');
+      const records = (await publisher.records(service.publicUrl)).filter(
+        (r) => wanted === undefined || r.identifier.toLowerCase() === wanted.toLowerCase(),
+      );
+      if (records.length === 0) {
+        io.stderr(`no record has the identifier ${wanted}\n`);
+        return 1;
+      }
+      io.stdout('<?xml version="1.0" encoding="UTF-8"?>\n');
+      for (const record of records) io.stdout(record.xml);
+      return 0;
+    } finally {
+      await engine.close();
+    }
+  },
+};

@@ -1,0 +1,293 @@
+/**
+ * The coverage of what the catalog publishes, as MOCs: per observation a space MOC of
+ * its field of view (s_region) and a time MOC of its good time intervals (t_intervals);
+ * per collection and for the whole service their unions, with the energy range, the
+ * messengers and the date of the last change, which the registry records describe.
+ * Computed from the catalog when asked and kept until the catalog changes.
+ */
+import { createHash } from 'node:crypto';
+import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
+import { ingestStateTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
+import { type MocFile, spaceMocFile, timeMocFile } from './files.js';
+import { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
+import { normalizeRanges, timeRangesFromAscii, type TimeRanges } from './time-moc.js';
+
+/** HEALPix order of the space MOCs: cells of about 3.4 arcmin, well under a field of view. */
+export const SPACE_MOC_DEPTH = 10;
+
+/** What one collection (or the whole service) covers. */
+export interface Coverage {
+  readonly observations: number;
+  readonly space: MocFile;
+  readonly time: MocFile;
+  /** Merged good time intervals, depth-61 ticks (TCB). */
+  readonly timeRanges: TimeRanges;
+  /** The widest wavelength range of the observations (em_min, em_max), m. */
+  readonly wavelength?: readonly [number, number];
+  /** Messenger particles ('photon', 'neutrino', ...), sorted. */
+  readonly messengers: readonly string[];
+  /** When the first and the newest observations were ingested (ISO 8601); undefined when empty. */
+  readonly created?: string;
+  readonly updated?: string;
+  /** The space MOC degraded to REGISTRY_MOC_DEPTH, in ASCII: small enough for a registry record. */
+  readonly spaceSummary: string;
+}
+
+/** HEALPix order of the coverage in registry records (cells of about 0.9 deg). */
+export const REGISTRY_MOC_DEPTH = 6;
+
+export interface CatalogCoverage {
+  /** A digest of the catalog's state: it changes when observations are ingested or withdrawn. */
+  readonly state: string;
+  readonly collections: ReadonlyMap<string, Coverage>;
+  readonly service: Coverage;
+}
+
+export interface ObservationMocs {
+  readonly did: string;
+  readonly space: MocFile;
+  readonly time: MocFile;
+}
+
+export interface CoverageCatalogOptions {
+  /** How long a computed coverage is served before the catalog's state is checked again (default 5 s). */
+  readonly recheckMs?: number;
+  /** IVOA identifiers of the service and of its collections, for MOCID. */
+  readonly identifiers?: CoverageIdentifiers;
+}
+
+const text = (value: SqlValue | undefined): string | undefined =>
+  value === null || value === undefined ? undefined : String(value);
+const finite = (value: SqlValue | undefined): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
+function isoDate(value: SqlValue | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const date = value instanceof Date ? value : new Date(String(value));
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** The field of view of an ObsCore row as polygon vertices, or undefined when it has none. */
+function regionOf(row: CatalogRow): Float64Array | undefined {
+  const region = row.s_region;
+  if (!Array.isArray(region) || region.length < 6 || region.length % 2 !== 0) return undefined;
+  return Float64Array.from(region as readonly number[]);
+}
+
+/** The space MOC of one field of view. */
+export function fieldOfViewMoc(library: MocLibrary, vertices: Float64Array): SpaceMoc {
+  return library.MOC.fromPolygon(SPACE_MOC_DEPTH, vertices, false);
+}
+
+/** The union of MOCs, pairwise (balanced, so n MOCs cost n log n); frees its inputs. */
+function unionAll(library: MocLibrary, mocs: SpaceMoc[]): SpaceMoc {
+  if (mocs.length === 0) return library.MOC.newEmpty(SPACE_MOC_DEPTH);
+  let level = mocs;
+  while (level.length > 1) {
+    const next: SpaceMoc[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const a = level[i]!;
+      const b = level[i + 1];
+      if (b === undefined) next.push(a);
+      else {
+        next.push(a.or(b));
+        a.free();
+        b.free();
+      }
+    }
+    level = next;
+  }
+  return level[0]!;
+}
+
+interface Accumulator {
+  observations: number;
+  mocs: SpaceMoc[];
+  ranges: [bigint, bigint][];
+  emMin: number;
+  emMax: number;
+  messengers: Set<string>;
+  created?: string;
+  updated?: string;
+}
+
+function emptyAccumulator(): Accumulator {
+  return {
+    observations: 0,
+    mocs: [],
+    ranges: [],
+    emMin: Infinity,
+    emMax: -Infinity,
+    messengers: new Set(),
+  };
+}
+
+/** The coverage of an accumulation whose space MOC is `union` (which the caller frees). */
+function finish(union: SpaceMoc, acc: Accumulator, id: string | undefined): Coverage {
+  const summary = union.degrade(REGISTRY_MOC_DEPTH);
+  try {
+    const timeRanges = normalizeRanges(acc.ranges);
+    const summaryAscii = String(summary.toAscii()).trim();
+    return {
+      spaceSummary: summaryAscii.includes('/') ? summaryAscii : `${REGISTRY_MOC_DEPTH}/`,
+      observations: acc.observations,
+      space: spaceMocFile(union, id),
+      time: timeMocFile(timeRanges, id),
+      timeRanges,
+      ...(acc.emMin <= acc.emMax ? { wavelength: [acc.emMin, acc.emMax] as const } : {}),
+      messengers: [...acc.messengers].sort(),
+      ...(acc.created !== undefined ? { created: acc.created } : {}),
+      ...(acc.updated !== undefined ? { updated: acc.updated } : {}),
+    };
+  } finally {
+    summary.free();
+  }
+}
+
+/** Identifiers of the service and its collections, for MOCID. */
+export interface CoverageIdentifiers {
+  service(): string;
+  collection(name: string): string;
+}
+
+/**
+ * The coverage of ObsCore rows (with their ivoa.obscore_hea rows and ingest dates):
+ * each field of view's MOC once, unions per collection, the service's as their union.
+ */
+export function summariseCoverage(
+  library: MocLibrary,
+  obscore: readonly CatalogRow[],
+  hea: readonly CatalogRow[],
+  ingested: ReadonlyMap<string, string>,
+  ids?: CoverageIdentifiers,
+): Omit<CatalogCoverage, 'state'> {
+  const heaByDid = new Map(hea.map((row) => [String(row.obs_publisher_did), row]));
+  const byCollection = new Map<string, Accumulator>();
+  const all = emptyAccumulator();
+  for (const row of obscore) {
+    const did = String(row.obs_publisher_did);
+    const collection = String(row.obs_collection);
+    const acc = byCollection.get(collection) ?? emptyAccumulator();
+    byCollection.set(collection, acc);
+    const region = regionOf(row);
+    if (region) acc.mocs.push(fieldOfViewMoc(library, region));
+    const intervals = text(heaByDid.get(did)?.t_intervals);
+    const ranges = intervals !== undefined ? timeRangesFromAscii(intervals) : [];
+    const messenger = text(heaByDid.get(did)?.messenger);
+    const [emMin, emMax] = [finite(row.em_min), finite(row.em_max)];
+    const updated = ingested.get(did) || undefined;
+    for (const target of [acc, all]) {
+      target.observations++;
+      for (const range of ranges) target.ranges.push(range);
+      if (emMin !== undefined) target.emMin = Math.min(target.emMin, emMin);
+      if (emMax !== undefined) target.emMax = Math.max(target.emMax, emMax);
+      if (messenger) target.messengers.add(messenger);
+      if (updated && (target.updated === undefined || updated > target.updated)) {
+        target.updated = updated;
+      }
+      if (updated && (target.created === undefined || updated < target.created)) {
+        target.created = updated;
+      }
+    }
+  }
+  const collections = new Map<string, Coverage>();
+  const unions: SpaceMoc[] = [];
+  for (const [name, acc] of [...byCollection].sort(([a], [b]) => a.localeCompare(b))) {
+    const union = unionAll(library, acc.mocs);
+    unions.push(union);
+    collections.set(name, finish(union, acc, ids?.collection(name)));
+  }
+  const union = unionAll(library, unions);
+  try {
+    return { collections, service: finish(union, all, ids?.service()) };
+  } finally {
+    union.free();
+  }
+}
+
+export class CoverageCatalog {
+  private cached: { checkedAt: number; coverage: Promise<CatalogCoverage> } | undefined;
+  private readonly recheckMs: number;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: CoverageCatalogOptions = {},
+  ) {
+    this.recheckMs = options.recheckMs ?? 5000;
+  }
+
+  /** The digest of the catalog's state and the ingest date of each observation. */
+  private async state(): Promise<{ digest: string; ingested: Map<string, string> }> {
+    const rows = await this.engine.selectRows(ingestStateTable);
+    const ingested = new Map<string, string>();
+    const lines: string[] = [];
+    for (const row of rows) {
+      const did = String(row.obs_publisher_did);
+      const at = isoDate(row.ingested_at) ?? '';
+      ingested.set(did, at);
+      lines.push(`${did}\t${text(row.fingerprint) ?? ''}\t${at}`);
+    }
+    const digest = createHash('sha256').update(lines.sort().join('\n')).digest('hex');
+    return { digest: digest.slice(0, 32), ingested };
+  }
+
+  /** The coverage of the catalog as it is now (recomputed only when its state changed). */
+  async current(): Promise<CatalogCoverage> {
+    const cached = this.cached;
+    if (cached && Date.now() - cached.checkedAt < this.recheckMs) return cached.coverage;
+    const state = await this.state();
+    const previous = await cached?.coverage.catch(() => undefined);
+    if (previous?.state === state.digest) {
+      this.cached = { checkedAt: Date.now(), coverage: Promise.resolve(previous) };
+      return previous;
+    }
+    const coverage = this.compute(state.digest, state.ingested);
+    this.cached = { checkedAt: Date.now(), coverage };
+    coverage.catch(() => {
+      if (this.cached?.coverage === coverage) this.cached = undefined;
+    });
+    return coverage;
+  }
+
+  private async compute(
+    state: string,
+    ingested: ReadonlyMap<string, string>,
+  ): Promise<CatalogCoverage> {
+    const library = await mocLibrary();
+    const [obscore, hea] = await Promise.all([
+      this.engine.selectRows(obscoreTable),
+      this.engine.selectRows(obscoreHeaTable),
+    ]);
+    return {
+      state,
+      ...summariseCoverage(library, obscore, hea, ingested, this.options.identifiers),
+    };
+  }
+
+  /** The MOCs of one observation, or undefined when the collection has no such observation. */
+  async observation(collection: string, obsId: string): Promise<ObservationMocs | undefined> {
+    const rows = await this.engine.selectRows(obscoreTable, { column: 'obs_id', values: [obsId] });
+    const row = rows
+      .filter((r) => r.obs_collection === collection)
+      .sort((a, b) => String(a.obs_publisher_did).localeCompare(String(b.obs_publisher_did)))[0];
+    if (!row) return undefined;
+    const did = String(row.obs_publisher_did);
+    const [hea] = await this.engine.selectRows(obscoreHeaTable, {
+      column: 'obs_publisher_did',
+      values: [did],
+    });
+    const library = await mocLibrary();
+    const region = regionOf(row);
+    const moc = region ? fieldOfViewMoc(library, region) : library.MOC.newEmpty(SPACE_MOC_DEPTH);
+    try {
+      const intervals = text(hea?.t_intervals);
+      return {
+        did,
+        space: spaceMocFile(moc, did),
+        time: timeMocFile(intervals !== undefined ? timeRangesFromAscii(intervals) : [], did),
+      };
+    } finally {
+      moc.free();
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * A MOC as files (IVOA MOC 2.0): FITS (space: NUNIQ packaging with a UNIQ column and
+ * MOCORDER for MOC 1.1 readers; time: RANGE packaging in TCB), JSON and ASCII.
+ */
+import { buildBinTable, type Card, fitsFileBytes } from '../fits/index.js';
+import { SOFTWARE } from '../service/index.js';
+import type { SpaceMoc } from './library.js';
+import { TIME_MOC_MAX_DEPTH, timeMocAscii, timeMocJson, type TimeRanges } from './time-moc.js';
+
+/** One MOC in the three serialisations MOC 2.0 defines. */
+export interface MocFile {
+  readonly fits: Uint8Array;
+  readonly json: string;
+  readonly ascii: string;
+}
+
+export type MocFormat = keyof MocFile;
+
+export const MOC_MEDIA_TYPES: Readonly<Record<MocFormat, string>> = {
+  fits: 'application/fits',
+  json: 'application/json',
+  ascii: 'text/plain; charset=utf-8',
+};
+
+const MOCTOOL = `${SOFTWARE.name} ${SOFTWARE.version} (CDS moc-wasm)`;
+
+function mocCards(id: string | undefined, cards: Card[]): Card[] {
+  return [
+    { keyword: 'MOCVERS', value: '2.0', comment: 'MOC version' },
+    ...cards,
+    { keyword: 'MOCTOOL', value: MOCTOOL, comment: 'software that wrote the MOC' },
+    { keyword: 'MOCTYPE', value: 'IMAGE', comment: 'coverage of footprints' },
+    ...(id !== undefined ? [{ keyword: 'MOCID', value: id, comment: 'IVOA identifier' }] : []),
+  ];
+}
+
+/** The cells of a space MOC by depth, as its JSON serialisation lists them. */
+function spaceCells(moc: SpaceMoc): [number, number[]][] {
+  const json = JSON.parse(String(moc.toJson())) as Record<string, number[]>;
+  return Object.entries(json)
+    .map(([depth, cells]): [number, number[]] => [Number(depth), cells])
+    .sort(([a], [b]) => a - b);
+}
+
+/** A space MOC (HEALPix, ICRS) as files; `id` is the IVOA identifier of what it covers. */
+export function spaceMocFile(moc: SpaceMoc, id?: string): MocFile {
+  const depth = moc.getDepth();
+  const uniq: bigint[] = [];
+  for (const [order, cells] of spaceCells(moc)) {
+    const base = 4n * 4n ** BigInt(order);
+    for (const cell of cells) uniq.push(base + BigInt(cell));
+  }
+  const hdu = buildBinTable({
+    name: 'MOC',
+    columns: [{ name: 'UNIQ', format: '1K', values: BigInt64Array.from(uniq) }],
+    header: mocCards(id, [
+      { keyword: 'MOCDIM', value: 'SPACE', comment: 'physical dimension' },
+      { keyword: 'ORDERING', value: 'NUNIQ', comment: 'NUNIQ packaging' },
+      { keyword: 'COORDSYS', value: 'C', comment: 'ICRS' },
+      { keyword: 'MOCORD_S', value: depth, comment: 'best space order' },
+      { keyword: 'MOCORDER', value: depth, comment: 'best order (MOC 1.1 readers)' },
+    ]),
+  });
+  const ascii = String(moc.toAscii()).trim();
+  return {
+    fits: fitsFileBytes([hdu]),
+    json: String(moc.toJson()),
+    ascii: ascii.includes('/') ? ascii : `${depth}/`,
+  };
+}
+
+/** A time MOC (depth 61, TCB) as files, from merged tick ranges. */
+export function timeMocFile(ranges: TimeRanges, id?: string): MocFile {
+  const bounds = new BigInt64Array(ranges.length * 2);
+  ranges.forEach(([start, end], i) => {
+    bounds[2 * i] = start;
+    bounds[2 * i + 1] = end;
+  });
+  const hdu = buildBinTable({
+    name: 'MOC',
+    columns: [{ name: 'RANGE', format: '1K', values: bounds }],
+    header: mocCards(id, [
+      { keyword: 'MOCDIM', value: 'TIME', comment: 'physical dimension' },
+      { keyword: 'ORDERING', value: 'RANGE', comment: 'RANGE packaging' },
+      { keyword: 'TIMESYS', value: 'TCB', comment: 'barycentric coordinate time' },
+      { keyword: 'MOCORD_T', value: TIME_MOC_MAX_DEPTH, comment: 'best time order (1 us)' },
+    ]),
+  });
+  return { fits: fitsFileBytes([hdu]), json: timeMocJson(ranges), ascii: timeMocAscii(ranges) };
+}

@@ -1,0 +1,31 @@
+/** The moc module: coverage as MOCs (IVOA MOC 2.0, computed with CDS's moc-wasm). */
+export {
+  type CatalogCoverage,
+  type Coverage,
+  CoverageCatalog,
+  type CoverageCatalogOptions,
+  type CoverageIdentifiers,
+  fieldOfViewMoc,
+  type ObservationMocs,
+  REGISTRY_MOC_DEPTH,
+  SPACE_MOC_DEPTH,
+  summariseCoverage,
+} from './coverage.js';
+export {
+  MOC_MEDIA_TYPES,
+  type MocFile,
+  type MocFormat,
+  spaceMocFile,
+  timeMocFile,
+} from './files.js';
+export { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
+export {
+  jdToTick,
+  normalizeRanges,
+  tickToJd,
+  TIME_MOC_MAX_DEPTH,
+  timeMocAscii,
+  timeMocFromJdIntervals,
+  timeRangesFromAscii,
+  type TimeRanges,
+} from './time-moc.js';

@@ -1,0 +1,23 @@
+/** The registry module: VOResource records of the service and its collections, OAI-PMH. */
+export { ResourceIdentifiers } from './identifiers.js';
+export {
+  MANAGED_SET,
+  OaiError,
+  type OaiErrorCode,
+  OaiRepository,
+  type OaiOptions,
+  type OaiRequest,
+} from './oai.js';
+export { ResourcePublisher, type RegistryOptions } from './publisher.js';
+export {
+  type DublinCore,
+  HARVEST_PAGE_SIZE,
+  NAMESPACES,
+  type RecordKind,
+  type ResourceRecord,
+  resourceRecords,
+  spectralInterval,
+  temporalIntervals,
+  utcSeconds,
+  wavebandsOf,
+} from './records.js';

@@ -1,0 +1,48 @@
+/** The records of this service as they are now: the catalog's coverage rendered per answer. */
+import type { Engine } from '../engine/types.js';
+import { CoverageCatalog } from '../moc/index.js';
+import type { PublishedSchema } from '../schema/types.js';
+import type { ServiceDescription } from '../service/index.js';
+import type { CapabilityOptions } from '../tap/capabilities.js';
+import { ResourceIdentifiers } from './identifiers.js';
+import { type ResourceRecord, resourceRecords } from './records.js';
+
+export interface RegistryOptions {
+  readonly service: ServiceDescription;
+  readonly engine: Engine;
+  /** The tables served (TAP_SCHEMA included). */
+  readonly schema: PublishedSchema;
+  readonly capabilities: Omit<CapabilityOptions, 'baseUrl'>;
+  /** The coverage to describe (default: computed from the engine's catalog). */
+  readonly coverage?: CoverageCatalog;
+}
+
+export class ResourcePublisher {
+  readonly coverage: CoverageCatalog;
+  /** Dates of records while the catalog is still empty. */
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(private readonly options: RegistryOptions) {
+    this.coverage =
+      options.coverage ??
+      new CoverageCatalog(options.engine, {
+        identifiers: ResourceIdentifiers.of(options.service),
+      });
+  }
+
+  get service(): ServiceDescription {
+    return this.options.service;
+  }
+
+  /** Every record, with URLs under `baseUrl`. */
+  async records(baseUrl: string): Promise<ResourceRecord[]> {
+    return resourceRecords({
+      service: this.options.service,
+      coverage: await this.coverage.current(),
+      baseUrl,
+      schema: this.options.schema,
+      capabilities: this.options.capabilities,
+      fallbackDate: this.startedAt,
+    });
+  }
+}

@@ -1,0 +1,44 @@
+/** A catalog with two simulated collections near RA=0, one in each hemisphere. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { openEngine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/types.js';
+import { catalogTables } from '../../src/ingest/catalog.js';
+import { ingestDataStore } from '../../src/ingest/ingest.js';
+import { simulateDataStore } from '../../src/sim/simulate.js';
+import { tempDir } from '../helpers/tmp.js';
+
+export const COLLECTIONS = ['north', 'south'] as const;
+
+/** The catalog file and its engine (open; close it before another process opens the file). */
+export async function twoCollectionCatalog(
+  t: TestContext,
+): Promise<{ db: string; engine: Engine }> {
+  const dir = tempDir(t);
+  const db = join(dir, 'catalog.duckdb');
+  const engine = await openEngine(db);
+  await engine.ensureTables(catalogTables);
+  const targets = {
+    north: { name: 'A', ra: 359.8, dec: 30 },
+    south: { name: 'B', ra: 0.2, dec: -45 },
+  };
+  for (const collection of COLLECTIONS) {
+    const store = join(dir, collection);
+    await simulateDataStore({
+      outDir: store,
+      observations: 3,
+      seed: 3,
+      eventsPerObservation: 100,
+      targets: [targets[collection]],
+    });
+    const report = await ingestDataStore(engine, store, {
+      authority: 'test.hearc',
+      collection,
+      accessMode: 'datalink',
+      dataRights: 'public',
+    });
+    assert.deepEqual(report.failed, []);
+  }
+  return { db, engine };
+}
