@@ -4,7 +4,14 @@
  * checks on values. Each engine supplies only its SQL type names and value encoding.
  */
 import type { ColumnDef, TableDef, VoDatatype } from '../schema/types.js';
-import { EngineError, errorMessage, type CatalogRow, type SqlValue } from './types.js';
+import {
+  EngineError,
+  errorMessage,
+  type CatalogRow,
+  type ColumnBatch,
+  type ColumnValues,
+  type SqlValue,
+} from './types.js';
 
 /** How a column is kept in the catalog, independent of the database. */
 export type ColumnStorage =
@@ -297,4 +304,61 @@ export function catalogRow(table: TableDef, values: readonly SqlValue[]): Catalo
     row[c.name] = values[i] ?? null;
   });
   return row;
+}
+
+/** A column of a ColumnBatch with how it is stored; `values` undefined means all NULL. */
+export interface BatchColumn {
+  readonly column: ColumnDef;
+  readonly storage: ColumnStorage;
+  readonly values: ColumnValues | undefined;
+}
+
+/**
+ * Every column of `table` with the batch's values for it, after checking that the
+ * batch names only the table's scalar or text columns, gives each the right number of
+ * values, and leaves no NOT NULL column empty.
+ */
+export function batchColumns(table: TableDef, batch: ColumnBatch): BatchColumn[] {
+  if (!Number.isSafeInteger(batch.rowCount) || batch.rowCount < 0) {
+    throw new EngineError(`${table.schema}.${table.name}: bad row count ${batch.rowCount}`);
+  }
+  for (const name of Object.keys(batch.columns)) findColumn(table, name);
+  return table.columns.map((column) => {
+    const storage = columnStorage(table, column);
+    const values = batch.columns[column.name];
+    const label = columnLabel(table, column);
+    if (storage.kind !== 'scalar' && storage.kind !== 'text') {
+      throw new EngineError(`${label}: only scalar and text columns can be appended`);
+    }
+    if (values === undefined) {
+      if (column.nullable === false) throw new EngineError(`${label} cannot be NULL`);
+      return { column, storage, values };
+    }
+    if ('repeat' in values) {
+      checkValue(table, column, values.repeat);
+    } else if (values.length !== batch.rowCount) {
+      throw new EngineError(`${label}: ${values.length} values for ${batch.rowCount} rows`);
+    } else if (storage.kind === 'text' && !Array.isArray(values)) {
+      throw new EngineError(`${label}: expected strings`);
+    } else if (storage.kind === 'scalar' && Array.isArray(values)) {
+      throw new EngineError(`${label}: expected numbers`);
+    } else if (column.nullable === false && !Array.isArray(values)) {
+      const numbers = values as ArrayLike<number | bigint>;
+      for (let i = 0; i < numbers.length; i++) {
+        const v = numbers[i];
+        if (typeof v === 'number' && !Number.isFinite(v)) {
+          throw new EngineError(`${label} cannot be NULL or infinite (row ${i + 1} is ${v})`);
+        }
+      }
+    }
+    return { column, storage, values };
+  });
+}
+
+/** The value of a batch column at one row (NaN read as NULL). */
+export function batchValue(values: ColumnValues | undefined, row: number): SqlValue {
+  if (values === undefined) return null;
+  if ('repeat' in values) return values.repeat;
+  const v = (values as ArrayLike<string | number | bigint | null>)[row] ?? null;
+  return typeof v === 'number' && Number.isNaN(v) ? null : v;
 }

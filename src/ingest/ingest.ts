@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
+import { appendObservationEvents, eventsTable } from '../events/index.js';
 import {
   loadObservation,
   type ObservationEntry,
@@ -121,6 +122,7 @@ export async function ingestDataStore(
   const added: string[] = [];
   const updated: string[] = [];
   let bytesRead = 0;
+  let eventsWritten = false;
 
   /** What reading one observation gave: its rows, or why it failed, or that it is unchanged. */
   type Outcome =
@@ -174,10 +176,19 @@ export async function ingestDataStore(
       bytesRead += outcome.bytes;
       if (known.has(did)) {
         // Children first, so that foreign keys never point at a missing row.
-        for (const table of [irfTable, obscoreHeaTable, obscoreTable, ingestStateTable]) {
+        const tables = [eventsTable, irfTable, obscoreHeaTable, obscoreTable, ingestStateTable];
+        for (const table of tables) {
           await tx.deleteRows(table, 'obs_publisher_did', [did]);
         }
       }
+      // Events first: an event list that cannot be read leaves the observation out whole.
+      const events = await appendObservationEvents(tx, entry, did).catch((err: unknown) => err);
+      if (events instanceof Error) {
+        failed.push({ obsId: entry.obsId, path: entry.hdus[0]?.path, message: events.message });
+        options.onObservation?.(entry.obsId, 'failed');
+        continue;
+      }
+      eventsWritten = true;
       // Rights from the configuration, unless an operator set this observation's rights.
       const rights = await rightsAtIngest(tx, configuredRights(did, rows.obscore, config), {
         by: 'ingest',
@@ -204,6 +215,7 @@ export async function ingestDataStore(
       (known.has(did) ? updated : added).push(entry.obsId);
       options.onObservation?.(entry.obsId, 'read');
     }
+    if (eventsWritten) await tx.sortTable(eventsTable, ['healpix_index', 'event_time']);
   });
 
   return {

@@ -119,6 +119,16 @@ export interface TableDef {
    * rows (`obs_publisher_did` for ObsCore-like tables). Undefined for public tables.
    */
   readonly rightsKey?: string;
+  /**
+   * A column holding the HEALPix nested index at `order` of each row's (ra, dec): the
+   * ADQL compiler adds a cell-range test on it before exact cone tests on those columns.
+   */
+  readonly healpixIndex?: {
+    readonly column: string;
+    readonly order: number;
+    readonly ra: string;
+    readonly dec: string;
+  };
 }
 
 /** The set of published tables, in display order. */
