@@ -53,34 +53,50 @@ function appendType(storage: ColumnStorage): DuckDBType {
   }
 }
 
-/** The typed array a numeric vector copies to DuckDB on flush (private in the typings). */
-type VectorItems =
-  Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array | BigInt64Array;
-const itemsOf = (vector: DuckDBVector): VectorItems | undefined =>
-  (vector as unknown as { items?: VectorItems }).items;
+/** What the vectors keep on the JavaScript side (private in the typings of @duckdb/node-api 1.5). */
+interface VectorInternals {
+  readonly items?:
+    Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array | BigInt64Array;
+  readonly validity?: {
+    readonly data: BigUint64Array | null;
+    setItemValid(index: number, valid: boolean): void;
+  };
+}
+const internals = (vector: DuckDBVector): VectorInternals => vector as unknown as VectorInternals;
+
+/** Values the same on every row: filled into a reused chunk once. */
+const isConstant = (values: BatchColumn['values']): boolean =>
+  values === undefined || 'repeat' in values;
 
 /** Fills rows [first, first + count) of a batch column into a vector. */
 function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: number): void {
   const values = c.values;
-  const items = itemsOf(vector);
+  const { items, validity } = internals(vector);
+  if (values === undefined && validity) {
+    validity.setItemValid(0, false);
+    validity.data?.fill(0n);
+    vector.flush();
+    return;
+  }
   const typed =
     values !== undefined && !('repeat' in values) && !Array.isArray(values)
       ? (values as Exclude<typeof values, readonly unknown[]>)
       : undefined;
-  if (items && typed && !(items instanceof BigInt64Array) && !(typed instanceof BigInt64Array)) {
+  if (items && typed) {
+    // A reused vector: every row valid again before this chunk's NULLs are marked.
+    validity?.data?.fill(0xffffffffffffffffn);
     const part = typed.subarray(first, first + count);
-    items.set(part as ArrayLike<number>);
-    if (part instanceof Float64Array || part instanceof Float32Array) {
-      for (let r = 0; r < count; r++) if (Number.isNaN(part[r] as number)) vector.setItem(r, null);
-    }
-    vector.flush();
-    return;
-  }
-  if (items instanceof BigInt64Array && typed) {
-    if (typed instanceof BigInt64Array) items.set(typed.subarray(first, first + count));
-    else {
+    const floats = part instanceof Float64Array || part instanceof Float32Array;
+    if (!(items instanceof BigInt64Array)) {
+      if (part instanceof BigInt64Array) for (let r = 0; r < count; r++) items[r] = Number(part[r]);
+      else items.set(part as ArrayLike<number>);
+      if (floats)
+        for (let r = 0; r < count; r++) if (Number.isNaN(part[r])) vector.setItem(r, null);
+    } else if (part instanceof BigInt64Array) {
+      items.set(part);
+    } else {
       for (let r = 0; r < count; r++) {
-        const v = typed[first + r] as number;
+        const v = part[r] as number;
         if (Number.isFinite(v)) items[r] = BigInt(Math.trunc(v));
         else vector.setItem(r, null);
       }
@@ -96,7 +112,11 @@ function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: 
   vector.flush();
 }
 
-/** Appends checked batch columns (every column of the table, in order) to `table`. */
+/**
+ * Appends checked batch columns (every column of the table, in order) to `table`.
+ * Full chunks reuse one data chunk, whose constant columns (an observation's
+ * identifier, the columns its files lack) are written once.
+ */
 export async function appendToDuckDb(
   connection: DuckDBConnection,
   catalog: string | null,
@@ -107,10 +127,17 @@ export async function appendToDuckDb(
   const types = columns.map((c) => appendType(c.storage));
   const appender = await connection.createAppender(table.name, table.schema, catalog);
   try {
+    const reused = rowCount >= CHUNK_ROWS ? DuckDBDataChunk.create(types, CHUNK_ROWS) : undefined;
+    let constantsFilled = false;
     for (let first = 0; first < rowCount; first += CHUNK_ROWS) {
       const count = Math.min(CHUNK_ROWS, rowCount - first);
-      const chunk = DuckDBDataChunk.create(types, count);
-      columns.forEach((c, i) => fillVector(chunk.getColumnVector(i), c, first, count));
+      const chunk = count === CHUNK_ROWS && reused ? reused : DuckDBDataChunk.create(types, count);
+      const skipConstants = chunk === reused && constantsFilled;
+      columns.forEach((c, i) => {
+        if (!(skipConstants && isConstant(c.values)))
+          fillVector(chunk.getColumnVector(i), c, first, count);
+      });
+      if (chunk === reused) constantsFilled = true;
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
