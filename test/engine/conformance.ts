@@ -264,7 +264,7 @@ export async function conformance(t: TestContext, under: EngineUnderTest): Promi
       const cursor = await engine.stream(
         'SELECT key, count(*), count(x), sum(k), count(note), count(unset), min(n), max(n) FROM c_append.bulk GROUP BY key ORDER BY key',
       );
-      const rows: unknown[][] = [];
+      const rows: (readonly unknown[])[] = [];
       for await (const b of cursor) rows.push(...b);
       const sumK = -((count - 1) * count) / 2;
       assert.deepEqual(
