@@ -4,6 +4,7 @@ import { demoCommand } from './demo.js';
 import { ingestCommand } from './ingest.js';
 import { rightsCommand } from './rights.js';
 import { serveCommand } from './serve.js';
+import { shardsCommand } from './shards.js';
 import { simulateCommand } from './simulate.js';
 import { tokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   adqlCommand,
   rightsCommand,
   tokenCommand,
+  shardsCommand,
 ];

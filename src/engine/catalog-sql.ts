@@ -72,12 +72,49 @@ export function createSchemaSql(schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`;
 }
 
-export function createTableSql(table: TableDef, sqlType: SqlTypeOf): string {
+export function createTableSql(
+  table: TableDef,
+  sqlType: SqlTypeOf,
+  options: { readonly partitioned?: boolean } = {},
+): string {
   const parts = table.columns.map((c) => columnDefinition(table, c, sqlType));
   if (table.primaryKey && table.primaryKey.length > 0) {
     parts.push(`PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(', ')})`);
   }
-  return `CREATE TABLE IF NOT EXISTS ${tableIdentifier(table)} (\n  ${parts.join(',\n  ')}\n)`;
+  const by =
+    options.partitioned && table.partitions
+      ? ` PARTITION BY RANGE (${quoteIdentifier(table.partitions.column)})`
+      : '';
+  return `CREATE TABLE IF NOT EXISTS ${tableIdentifier(table)} (\n  ${parts.join(',\n  ')}\n)${by}`;
+}
+
+/** One range partition of a table with `partitions`: its name and bounds [from, to). */
+export interface PartitionRange {
+  readonly index: number;
+  readonly table: TableDef;
+  readonly from: number;
+  readonly to: number;
+}
+
+export function partitionRanges(table: TableDef): PartitionRange[] {
+  const p = table.partitions;
+  if (!p) return [];
+  const size = Math.ceil(p.end / p.count);
+  return Array.from({ length: p.count }, (_, index) => ({
+    index,
+    table: { ...table, name: `${table.name}_p${index}`, partitions: undefined },
+    from: index * size,
+    to: Math.min(p.end, (index + 1) * size),
+  }));
+}
+
+/** `CREATE TABLE … PARTITION OF …` for every range partition (PostgreSQL). */
+export function createPartitionsSql(table: TableDef): string[] {
+  return partitionRanges(table).map(
+    (r) =>
+      `CREATE TABLE IF NOT EXISTS ${tableIdentifier(r.table)} PARTITION OF ${tableIdentifier(table)}` +
+      ` FOR VALUES FROM (${r.from}) TO (${r.to})`,
+  );
 }
 
 /**
@@ -113,6 +150,7 @@ export async function ensureTablesWith(
   tables: readonly TableDef[],
   sqlType: SqlTypeOf,
   indexes: (table: TableDef) => readonly string[] = () => [],
+  partitioned = false,
 ): Promise<void> {
   if (tables.length === 0) return;
   const schemas = [...new Set(tables.map((t) => t.schema))];
@@ -136,7 +174,9 @@ export async function ensureTablesWith(
   );
   for (const table of tables) {
     if (!existingTable(existing, table)) {
-      await run(createTableSql(table, sqlType), `table ${table.schema}.${table.name}`);
+      const what = `table ${table.schema}.${table.name}`;
+      await run(createTableSql(table, sqlType, { partitioned }), what);
+      if (partitioned) for (const sql of createPartitionsSql(table)) await run(sql, what);
       continue;
     }
     for (const column of table.columns) {

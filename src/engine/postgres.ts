@@ -70,7 +70,7 @@ const ELEMENT_TYPES: Record<NumericDatatype, string> = {
 
 const SPHERE_TYPES = { point: 'spoint', circle: 'scircle', polygon: 'spoly' } as const;
 
-function postgresType(storage: ColumnStorage): string {
+export function postgresType(storage: ColumnStorage): string {
   switch (storage.kind) {
     case 'text':
       return 'text';
@@ -237,6 +237,7 @@ export class PostgresEngine implements Engine {
         tables,
         postgresType,
         indexSql,
+        true,
       );
     });
   }
@@ -414,7 +415,7 @@ async function copyIn(
 }
 
 /** GiST on pg_sphere columns (positions, footprints) and b-tree on `indexed` columns. */
-function indexSql(table: TableDef): string[] {
+export function indexSql(table: TableDef): string[] {
   const statements: string[] = [];
   const pk = table.primaryKey ?? [];
   for (const column of table.columns) {

@@ -175,4 +175,6 @@ export const eventsTable: TableDef = {
   ],
   rightsKey: 'obs_publisher_did',
   healpixIndex: { column: 'healpix_index', order: EVENT_HEALPIX_ORDER, ra: 'ra', dec: 'dec' },
+  // One partition per HEALPix base cell: a cone reads one, rarely two or three.
+  partitions: { column: 'healpix_index', count: 12, end: 12 * 4 ** EVENT_HEALPIX_ORDER },
 };

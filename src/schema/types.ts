@@ -129,6 +129,16 @@ export interface TableDef {
     readonly ra: string;
     readonly dec: string;
   };
+  /**
+   * Where the engine partitions the table (PostgreSQL's declarative partitioning): by
+   * ranges of one integer column, `count` equal ranges of [0, end). Partitions may
+   * then live on other servers (postgres_fdw shards).
+   */
+  readonly partitions?: {
+    readonly column: string;
+    readonly count: number;
+    readonly end: number;
+  };
 }
 
 /** The set of published tables, in display order. */
