@@ -9,13 +9,14 @@
  *    numpy, and p50/p95 latency of cones of 0.1 to 1 deg.
  *
  *   node --import tsx bench/events.ts [--observations 100] [--events-per-obs 100000]
- *        [--cones 200] [--keep DIR] [--db postgres://…]
+ *        [--cones 200] [--keep DIR] [--db postgres://host:port]  (fresh databases made there)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import postgres from 'postgres';
 import { compileAdql, healpixNestedIndex } from '../src/adql/index.js';
 import { duckDbDialect } from '../src/engine/dialect/duckdb.js';
 import { postgresDialect } from '../src/engine/dialect/postgres.js';
@@ -108,12 +109,18 @@ function peakRssDuring<T>(
   });
 }
 
+/** A fresh catalog: a DuckDB file, or a new database on the --db PostgreSQL server. */
 async function openCatalog(name: string): Promise<Engine> {
   if (values.db) {
-    const engine = await openEngine(values.db);
-    // A fresh catalog each time: drop what an earlier run left.
-    for await (const _ of await engine.stream('DROP TABLE IF EXISTS hearc.events')) void _;
-    return engine;
+    const server = new URL(values.db);
+    const database = `hearc_bench_events_${name}`;
+    server.pathname = '/postgres';
+    const admin = postgres(server.toString(), { max: 1, onnotice: () => undefined });
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.unsafe(`CREATE DATABASE ${database}`);
+    await admin.end();
+    server.pathname = `/${database}`;
+    return openEngine(server.toString());
   }
   const file = join(work, `${name}.duckdb`);
   rmSync(file, { force: true });
