@@ -483,6 +483,12 @@ function duckDbSession(
     sortTable: (table, columns) =>
       sortDuckDbTable(
         async (sql) => void (await connection.run(sql)),
+        async (name) =>
+          String(
+            (
+              await connection.runAndReadAll(`SELECT current_setting(${sqlStringLiteral(name)})`)
+            ).getRows()[0]?.[0],
+          ),
         table,
         columns,
         (storage) => duckDbType(storage).sql,
