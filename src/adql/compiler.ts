@@ -30,6 +30,7 @@ import { integerLiteralValue } from './annotate.js';
 import { AdqlError } from './errors.js';
 import type { ColumnBinding, QueryAnnotations, ResolvedQuery } from './resolve.js';
 import { isNumericKind, kindOf, type ValueKind, type ValueType } from './types.js';
+import { coneCellRanges } from './healpix.js';
 import { boxCorners, polygonDeclinationBand } from './sphere.js';
 import { conversionFactor } from './units.js';
 import { findUserDefinedFunction } from './udfs.js';
@@ -114,6 +115,12 @@ function distanceBound(e: Comparison): DistanceBound | undefined {
           { kind: 'coordinates', ra: a[2] as Expression, dec: a[3] as Expression },
         ];
   return { points, radius, op, distance };
+}
+
+/** The longitude and latitude of a point as written in the query (e.g. POINT(ra, dec)). */
+export interface PointCoordinates {
+  readonly ra: Expression;
+  readonly dec: Expression;
 }
 
 /** A point as two SQL expressions in degrees (longitude not normalised). */
@@ -771,7 +778,8 @@ export abstract class SqlCompiler {
     if (!center || (other.kind === 'point' && other.point.kind !== 'pointConstructor'))
       return undefined;
     const p = this.operandSql(other);
-    return this.coneBoundingBox(p.ra, p.dec, { ...center, radius });
+    const coordinates = other.kind === 'point' ? (other.point as PointConstructor) : other;
+    return this.coneBoundingBox(p.ra, p.dec, { ...center, radius }, coordinates);
   }
 
   protected centerSql(center: CircleConstructor['center']): PointSql {
@@ -851,6 +859,41 @@ export abstract class SqlCompiler {
   }
 
   /**
+   * For a point made of the (ra, dec) columns of a table that stores their HEALPix cell
+   * (TableDef.healpixIndex): a test that the stored cell is one the cone may touch, which
+   * an index or the zone maps of a table sorted by cell can answer without the rows.
+   */
+  protected cellPrefilter(
+    point: PointCoordinates,
+    cone: { ra: number; dec: number; radius: number },
+  ): string | undefined {
+    const ra = point.ra.kind === 'column' ? this.annotations.columns.get(point.ra) : undefined;
+    const dec = point.dec.kind === 'column' ? this.annotations.columns.get(point.dec) : undefined;
+    if (ra?.kind !== 'relationColumn' || dec?.kind !== 'relationColumn') return undefined;
+    if (ra.relation !== dec.relation) return undefined;
+    const cells = this.tableOfRelation(ra.relation)?.healpixIndex;
+    if (!cells || cells.ra !== ra.column || cells.dec !== dec.column) return undefined;
+    const ranges = coneCellRanges(cells.order, cone);
+    if (!ranges) return undefined;
+    const column = `${this.quoteIdentifier(ra.relation)}.${this.quoteIdentifier(cells.column)}`;
+    const tests = ranges.map(([lo, hi]) =>
+      lo === hi ? `${column} = ${lo}` : `${column} BETWEEN ${lo} AND ${hi}`,
+    );
+    return `(${tests.join(' OR ')})`;
+  }
+
+  /** The published table a relation alias stands for, when every use of the alias is that table. */
+  private tableOfRelation(alias: string): TableDef | undefined {
+    let found: TableDef | undefined;
+    for (const r of this.annotations.relations.values()) {
+      if (r.alias !== alias) continue;
+      if (r.source.kind !== 'table' || (found && found !== r.source.table)) return undefined;
+      found = r.source.table;
+    }
+    return found;
+  }
+
+  /**
    * A cheap range condition on a point's coordinates that every point within `radius`
    * degrees of (ra, dec) satisfies: a declination band, and when the cone does not
    * reach a pole, a right-ascension window that is correct across RA = 0/360.
@@ -859,12 +902,15 @@ export abstract class SqlCompiler {
     raSql: string,
     decSql: string,
     cone: { ra: number; dec: number; radius: number },
+    coordinates?: PointCoordinates,
   ): string | undefined {
     // Widened by 1e-6 deg, more than the 1e-9 rad tolerance of the exact tests.
     const r = cone.radius + 1e-6;
     if (!(r > 0) || !Number.isFinite(cone.ra) || !Number.isFinite(cone.dec) || r >= 180)
       return undefined;
+    const cells = coordinates ? this.cellPrefilter(coordinates, cone) : undefined;
     const parts = [
+      ...(cells ? [cells] : []),
       `${decSql} BETWEEN ${this.doubleLiteral(cone.dec - r)} AND ${this.doubleLiteral(cone.dec + r)}`,
     ];
     if (Math.abs(cone.dec) + r < 90) {

@@ -25,6 +25,12 @@ export {
 } from './compiler.js';
 export type { ResultColumn, ValueType } from './types.js';
 export {
+  coneCellRanges,
+  healpixNestedCenter,
+  healpixNestedIndex,
+  type CellRanges,
+} from './healpix.js';
+export {
   userDefinedFunctions,
   udfDeclarations,
   udfSignature,

@@ -5,6 +5,7 @@ import { ingestCommand } from './ingest.js';
 import { registryCommand } from './registry.js';
 import { rightsCommand } from './rights.js';
 import { serveCommand } from './serve.js';
+import { shardsCommand } from './shards.js';
 import { simulateCommand } from './simulate.js';
 import { tokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
@@ -20,4 +21,5 @@ export const commands: readonly Command[] = [
   rightsCommand,
   tokenCommand,
   registryCommand,
+  shardsCommand,
 ];

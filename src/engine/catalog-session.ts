@@ -4,7 +4,9 @@
  */
 import type { TableDef } from '../schema/types.js';
 import {
+  batchColumns,
   batchesOf,
+  batchValue,
   catalogRow,
   columnStorage,
   deleteSql,
@@ -21,8 +23,10 @@ import {
   errorMessage,
   type CatalogRow,
   type CatalogTransaction,
+  type ColumnBatch,
   type SqlValue,
 } from './types.js';
+import type { BatchColumn } from './catalog-sql.js';
 
 /** A value with the storage of the column it belongs to, so each engine can encode it. */
 export interface BoundValue {
@@ -39,6 +43,10 @@ export interface CatalogSession {
   execute(sql: string, values: readonly BoundValue[]): Promise<number>;
   /** Runs a query; returns its rows with values in column order. */
   query(sql: string, values: readonly BoundValue[]): Promise<SqlValue[][]>;
+  /** The engine's bulk load of checked columns (without it, rows are inserted). */
+  append?(table: TableDef, columns: readonly BatchColumn[], rowCount: number): Promise<void>;
+  /** Rewrites a table in this order, where the engine gains from it. */
+  sortTable?(table: TableDef, columns: readonly string[]): Promise<void>;
 }
 
 export class SessionTransaction implements CatalogTransaction {
@@ -55,6 +63,29 @@ export class SessionTransaction implements CatalogTransaction {
       const sql = insertSql(table, columns, batch.length, this.session.placeholder);
       await onTable(table, 'insert into', () => this.session.execute(sql, values));
     }
+  }
+
+  async appendColumns(table: TableDef, batch: ColumnBatch): Promise<void> {
+    const columns = batchColumns(table, batch);
+    if (batch.rowCount === 0) return;
+    const append = this.session.append?.bind(this.session);
+    if (append) {
+      await onTable(table, 'append to', () => append(table, columns, batch.rowCount));
+      return;
+    }
+    const rows: CatalogRow[] = [];
+    for (let r = 0; r < batch.rowCount; r++) {
+      const row: Record<string, SqlValue> = {};
+      for (const c of columns) row[c.column.name] = batchValue(c.values, r);
+      rows.push(row);
+    }
+    await this.insertRows(table, rows);
+  }
+
+  async sortTable(table: TableDef, columns: readonly string[]): Promise<void> {
+    for (const name of columns) findColumn(table, name);
+    const sort = this.session.sortTable?.bind(this.session);
+    if (sort) await onTable(table, 'sort', () => sort(table, columns));
   }
 
   async deleteRows(table: TableDef, column: string, values: readonly SqlValue[]): Promise<number> {

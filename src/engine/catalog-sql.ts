@@ -4,7 +4,14 @@
  * checks on values. Each engine supplies only its SQL type names and value encoding.
  */
 import type { ColumnDef, TableDef, VoDatatype } from '../schema/types.js';
-import { EngineError, errorMessage, type CatalogRow, type SqlValue } from './types.js';
+import {
+  EngineError,
+  errorMessage,
+  type CatalogRow,
+  type ColumnBatch,
+  type ColumnValues,
+  type SqlValue,
+} from './types.js';
 
 /** How a column is kept in the catalog, independent of the database. */
 export type ColumnStorage =
@@ -65,12 +72,49 @@ export function createSchemaSql(schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`;
 }
 
-export function createTableSql(table: TableDef, sqlType: SqlTypeOf): string {
+export function createTableSql(
+  table: TableDef,
+  sqlType: SqlTypeOf,
+  options: { readonly partitioned?: boolean } = {},
+): string {
   const parts = table.columns.map((c) => columnDefinition(table, c, sqlType));
   if (table.primaryKey && table.primaryKey.length > 0) {
     parts.push(`PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(', ')})`);
   }
-  return `CREATE TABLE IF NOT EXISTS ${tableIdentifier(table)} (\n  ${parts.join(',\n  ')}\n)`;
+  const by =
+    options.partitioned && table.partitions
+      ? ` PARTITION BY RANGE (${quoteIdentifier(table.partitions.column)})`
+      : '';
+  return `CREATE TABLE IF NOT EXISTS ${tableIdentifier(table)} (\n  ${parts.join(',\n  ')}\n)${by}`;
+}
+
+/** One range partition of a table with `partitions`: its name and bounds [from, to). */
+export interface PartitionRange {
+  readonly index: number;
+  readonly table: TableDef;
+  readonly from: number;
+  readonly to: number;
+}
+
+export function partitionRanges(table: TableDef): PartitionRange[] {
+  const p = table.partitions;
+  if (!p) return [];
+  const size = Math.ceil(p.end / p.count);
+  return Array.from({ length: p.count }, (_, index) => ({
+    index,
+    table: { ...table, name: `${table.name}_p${index}`, partitions: undefined },
+    from: index * size,
+    to: Math.min(p.end, (index + 1) * size),
+  }));
+}
+
+/** `CREATE TABLE … PARTITION OF …` for every range partition (PostgreSQL). */
+export function createPartitionsSql(table: TableDef): string[] {
+  return partitionRanges(table).map(
+    (r) =>
+      `CREATE TABLE IF NOT EXISTS ${tableIdentifier(r.table)} PARTITION OF ${tableIdentifier(table)}` +
+      ` FOR VALUES FROM (${r.from}) TO (${r.to})`,
+  );
 }
 
 /**
@@ -106,6 +150,7 @@ export async function ensureTablesWith(
   tables: readonly TableDef[],
   sqlType: SqlTypeOf,
   indexes: (table: TableDef) => readonly string[] = () => [],
+  partitioned = false,
 ): Promise<void> {
   if (tables.length === 0) return;
   const schemas = [...new Set(tables.map((t) => t.schema))];
@@ -129,7 +174,9 @@ export async function ensureTablesWith(
   );
   for (const table of tables) {
     if (!existingTable(existing, table)) {
-      await run(createTableSql(table, sqlType), `table ${table.schema}.${table.name}`);
+      const what = `table ${table.schema}.${table.name}`;
+      await run(createTableSql(table, sqlType, { partitioned }), what);
+      if (partitioned) for (const sql of createPartitionsSql(table)) await run(sql, what);
       continue;
     }
     for (const column of table.columns) {
@@ -297,4 +344,61 @@ export function catalogRow(table: TableDef, values: readonly SqlValue[]): Catalo
     row[c.name] = values[i] ?? null;
   });
   return row;
+}
+
+/** A column of a ColumnBatch with how it is stored; `values` undefined means all NULL. */
+export interface BatchColumn {
+  readonly column: ColumnDef;
+  readonly storage: ColumnStorage;
+  readonly values: ColumnValues | undefined;
+}
+
+/**
+ * Every column of `table` with the batch's values for it, after checking that the
+ * batch names only the table's scalar or text columns, gives each the right number of
+ * values, and leaves no NOT NULL column empty.
+ */
+export function batchColumns(table: TableDef, batch: ColumnBatch): BatchColumn[] {
+  if (!Number.isSafeInteger(batch.rowCount) || batch.rowCount < 0) {
+    throw new EngineError(`${table.schema}.${table.name}: bad row count ${batch.rowCount}`);
+  }
+  for (const name of Object.keys(batch.columns)) findColumn(table, name);
+  return table.columns.map((column) => {
+    const storage = columnStorage(table, column);
+    const values = batch.columns[column.name];
+    const label = columnLabel(table, column);
+    if (storage.kind !== 'scalar' && storage.kind !== 'text') {
+      throw new EngineError(`${label}: only scalar and text columns can be appended`);
+    }
+    if (values === undefined) {
+      if (column.nullable === false) throw new EngineError(`${label} cannot be NULL`);
+      return { column, storage, values };
+    }
+    if ('repeat' in values) {
+      checkValue(table, column, values.repeat);
+    } else if (values.length !== batch.rowCount) {
+      throw new EngineError(`${label}: ${values.length} values for ${batch.rowCount} rows`);
+    } else if (storage.kind === 'text' && !Array.isArray(values)) {
+      throw new EngineError(`${label}: expected strings`);
+    } else if (storage.kind === 'scalar' && Array.isArray(values)) {
+      throw new EngineError(`${label}: expected numbers`);
+    } else if (column.nullable === false && !Array.isArray(values)) {
+      const numbers = values as ArrayLike<number | bigint>;
+      for (let i = 0; i < numbers.length; i++) {
+        const v = numbers[i];
+        if (typeof v === 'number' && !Number.isFinite(v)) {
+          throw new EngineError(`${label} cannot be NULL or infinite (row ${i + 1} is ${v})`);
+        }
+      }
+    }
+    return { column, storage, values };
+  });
+}
+
+/** The value of a batch column at one row (NaN read as NULL). */
+export function batchValue(values: ColumnValues | undefined, row: number): SqlValue {
+  if (values === undefined) return null;
+  if ('repeat' in values) return values.repeat;
+  const v = (values as ArrayLike<string | number | bigint | null>)[row] ?? null;
+  return typeof v === 'number' && Number.isNaN(v) ? null : v;
 }

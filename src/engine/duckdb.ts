@@ -47,6 +47,7 @@ import {
   type ColumnStorage,
   type NumericDatatype,
 } from './catalog-sql.js';
+import { appendToDuckDb, sortDuckDbTable } from './duckdb-append.js';
 import { readVectorValues } from './duckdb-columns.js';
 import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
@@ -381,7 +382,13 @@ export class DuckDbEngine implements Engine {
 
   transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
     return this.write((connection) =>
-      inTransaction(connection, () => work(new SessionTransaction(duckDbSession(connection)))),
+      inTransaction(connection, () =>
+        work(
+          new SessionTransaction(
+            duckDbSession(connection, this.location === ':memory:' ? null : CATALOG_NAME),
+          ),
+        ),
+      ),
     );
   }
 
@@ -454,7 +461,10 @@ async function inTransaction<T>(connection: DuckDBConnection, work: () => Promis
 }
 
 /** Runs catalog statements on one connection, values bound with their column's type. */
-function duckDbSession(connection: DuckDBConnection): CatalogSession {
+function duckDbSession(
+  connection: DuckDBConnection,
+  catalog: string | null = null,
+): CatalogSession {
   const run = (sql: string, values: readonly BoundValue[]): Promise<DuckDBMaterializedResult> =>
     connection.run(
       sql,
@@ -468,5 +478,20 @@ function duckDbSession(connection: DuckDBConnection): CatalogSession {
       const result = await run(sql, values);
       return catalogValues(await result.convertColumns(JSDuckDBValueConverter), readersOf(result));
     },
+    append: (table, columns, rowCount) =>
+      appendToDuckDb(connection, catalog, table, columns, rowCount),
+    sortTable: (table, columns) =>
+      sortDuckDbTable(
+        async (sql) => void (await connection.run(sql)),
+        async (name) =>
+          String(
+            (
+              await connection.runAndReadAll(`SELECT current_setting(${sqlStringLiteral(name)})`)
+            ).getRows()[0]?.[0],
+          ),
+        table,
+        columns,
+        (storage) => duckDbType(storage).sql,
+      ),
   };
 }

@@ -21,3 +21,4 @@ export function openEngine(location: string, options: EngineOptions = {}): Promi
 export { DuckDbEngine, PostgresEngine };
 export type { DuckDbOptions, PostgresOptions };
 export * from './types.js';
+export { addShard, shardPlacements, type ShardPlacement, type ShardReport } from './shards.js';

@@ -9,6 +9,8 @@
  * element[]; timestamps as `timestamp` in UTC. Query results carry pg_sphere values
  * as DALI arrays in degrees, like DuckDB's DOUBLE[] columns.
  */
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import postgres from 'postgres';
 import type { TableDef } from '../schema/types.js';
 import {
@@ -19,7 +21,9 @@ import {
   type RowFilter,
 } from './catalog-session.js';
 import {
+  batchValue,
   columnStorage,
+  type BatchColumn,
   dropTableSql,
   ensureTablesWith,
   quoteIdentifier,
@@ -66,7 +70,7 @@ const ELEMENT_TYPES: Record<NumericDatatype, string> = {
 
 const SPHERE_TYPES = { point: 'spoint', circle: 'scircle', polygon: 'spoly' } as const;
 
-function postgresType(storage: ColumnStorage): string {
+export function postgresType(storage: ColumnStorage): string {
   switch (storage.kind) {
     case 'text':
       return 'text';
@@ -233,6 +237,7 @@ export class PostgresEngine implements Engine {
         tables,
         postgresType,
         indexSql,
+        true,
       );
     });
   }
@@ -353,11 +358,64 @@ function postgresSession(session: Session): CatalogSession {
     placeholder: castPlaceholder,
     execute: async (sql, values) => (await run(sql, values)).count,
     query: async (sql, values) => (await run(sql, values).values()) as SqlValue[][],
+    append: (table, columns, rowCount) => copyIn(session, table, columns, rowCount),
   };
 }
 
+/** Rows per piece of COPY text written to the server. */
+const COPY_ROWS = 8192;
+
+/** A value in COPY's text format (NULL as \N, tabs, newlines and backslashes escaped). */
+function copyText(value: SqlValue): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (typeof value === 'string') return value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] ?? c);
+  return String(value);
+}
+const COPY_ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+};
+
+/** Bulk load with COPY FROM STDIN, in the session's transaction. */
+async function copyIn(
+  session: Session,
+  table: TableDef,
+  columns: readonly BatchColumn[],
+  rowCount: number,
+): Promise<void> {
+  const names = columns.map((c) => quoteIdentifier(c.column.name)).join(', ');
+  const stream = await session
+    .unsafe(`COPY ${tableIdentifier(table)} (${names}) FROM STDIN`)
+    .writable();
+  const repeated = columns.map((c) =>
+    c.values === undefined || 'repeat' in c.values ? copyText(batchValue(c.values, 0)) : undefined,
+  );
+  try {
+    for (let first = 0; first < rowCount; first += COPY_ROWS) {
+      let text = '';
+      const last = Math.min(rowCount, first + COPY_ROWS);
+      for (let r = first; r < last; r++) {
+        for (let i = 0; i < columns.length; i++) {
+          if (i > 0) text += '\t';
+          text += repeated[i] ?? copyText(batchValue(columns[i]!.values, r));
+        }
+        text += '\n';
+      }
+      if (!stream.write(text)) await once(stream, 'drain');
+    }
+    stream.end();
+    await finished(stream);
+  } catch (error) {
+    stream.destroy();
+    throw error;
+  }
+}
+
 /** GiST on pg_sphere columns (positions, footprints) and b-tree on `indexed` columns. */
-function indexSql(table: TableDef): string[] {
+export function indexSql(table: TableDef): string[] {
   const statements: string[] = [];
   const pk = table.primaryKey ?? [];
   for (const column of table.columns) {

@@ -65,9 +65,41 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The values of one column for a batch of rows: typed numbers (NaN stands for NULL),
+ * strings (null for NULL), or one value repeated on every row.
+ */
+export type ColumnValues =
+  | Float64Array
+  | Float32Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array
+  | BigInt64Array
+  | readonly (string | null)[]
+  | { readonly repeat: SqlValue };
+
+/** Many rows given column by column: the fast way to load large tables (events). */
+export interface ColumnBatch {
+  readonly rowCount: number;
+  /** By column name; columns of the table left out are NULL. */
+  readonly columns: Readonly<Record<string, ColumnValues>>;
+}
+
 /** Operations allowed inside a catalog write transaction. */
 export interface CatalogTransaction {
   insertRows(table: TableDef, rows: readonly CatalogRow[]): Promise<void>;
+  /**
+   * Appends rows given column by column, with the database's bulk path (DuckDB's
+   * appender, PostgreSQL's COPY); only scalar and text columns.
+   */
+  appendColumns(table: TableDef, batch: ColumnBatch): Promise<void>;
+  /**
+   * Stores the table's rows ordered by `columns` where the engine's storage gains from
+   * it (DuckDB skips row groups by their min/max); a no-op elsewhere.
+   */
+  sortTable(table: TableDef, columns: readonly string[]): Promise<void>;
   /** Deletes the rows whose `column` is one of `values`; returns how many. */
   deleteRows(table: TableDef, column: string, values: readonly SqlValue[]): Promise<number>;
   selectRows(

@@ -9,6 +9,7 @@ import { stat } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
+import { appendObservationEvents, eventsTable } from '../events/index.js';
 import {
   checkEventsHeader,
   type DataStore,
@@ -189,6 +190,7 @@ export async function ingestDataStore(
   const outcomes: ObservationOutcome[] = [];
   const findings = new Map<string, number>();
   let bytesRead = 0;
+  let eventsWritten = false;
 
   interface Work {
     readonly store: DataStore;
@@ -313,10 +315,19 @@ export async function ingestDataStore(
       bytesRead += outcome.bytes;
       if (known.has(did)) {
         // Children first, so that foreign keys never point at a missing row.
-        for (const table of [irfTable, obscoreHeaTable, obscoreTable, ingestStateTable]) {
+        const tables = [eventsTable, irfTable, obscoreHeaTable, obscoreTable, ingestStateTable];
+        for (const table of tables) {
           await tx.deleteRows(table, 'obs_publisher_did', [did]);
         }
       }
+      // Events first: an event list that cannot be read leaves the observation out whole.
+      const events = await appendObservationEvents(tx, entry, did).catch((err: unknown) => err);
+      if (events instanceof Error) {
+        failed.push({ obsId: entry.obsId, path: entry.hdus[0]?.path, message: events.message });
+        options.onObservation?.(entry.obsId, 'failed');
+        continue;
+      }
+      eventsWritten = true;
       // Rights from the configuration, unless an operator set this observation's rights.
       const rights = await rightsAtIngest(tx, configuredRights(did, rows.obscore, item.config), {
         by: 'ingest',
@@ -346,6 +357,7 @@ export async function ingestDataStore(
       outcomes.push({ ...base, ...(notes.length > 0 ? { notes } : {}), status });
       options.onObservation?.(entry.obsId, 'read');
     }
+    if (eventsWritten) await tx.sortTable(eventsTable, ['healpix_index', 'event_time']);
   });
 
   return {

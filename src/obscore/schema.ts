@@ -4,6 +4,7 @@
  * IRF components (hearc.irf), and hearc's internal bookkeeping. TAP_SCHEMA, VOSI
  * tables, ADQL resolution and the catalog DDL are all derived from these definitions.
  */
+import { eventsTable } from '../events/index.js';
 import { type ColumnDef, columnDef, type PublishedSchema, type TableDef } from '../schema/types.js';
 
 const OBSCORE_UTYPE = 'obscore:';
@@ -626,5 +627,5 @@ export const ingestStateTable: TableDef = {
 
 /** The tables TAP serves. */
 export const publishedSchema: PublishedSchema = {
-  tables: [obscoreTable, obscoreHeaTable, irfTable],
+  tables: [obscoreTable, obscoreHeaTable, irfTable, eventsTable],
 };

@@ -119,6 +119,26 @@ export interface TableDef {
    * rows (`obs_publisher_did` for ObsCore-like tables). Undefined for public tables.
    */
   readonly rightsKey?: string;
+  /**
+   * A column holding the HEALPix nested index at `order` of each row's (ra, dec): the
+   * ADQL compiler adds a cell-range test on it before exact cone tests on those columns.
+   */
+  readonly healpixIndex?: {
+    readonly column: string;
+    readonly order: number;
+    readonly ra: string;
+    readonly dec: string;
+  };
+  /**
+   * Where the engine partitions the table (PostgreSQL's declarative partitioning): by
+   * ranges of one integer column, `count` equal ranges of [0, end). Partitions may
+   * then live on other servers (postgres_fdw shards).
+   */
+  readonly partitions?: {
+    readonly column: string;
+    readonly count: number;
+    readonly end: number;
+  };
 }
 
 /** The set of published tables, in display order. */

@@ -39,6 +39,8 @@ export interface SimulateOptions {
     readonly timeZero?: number;
     /** TIMESYS written in lower case ('tt'). */
     readonly lowerCaseTimesys?: boolean;
+    /** Also the GADF optional EVENTS columns ALT, AZ, MULTIP and GAMMANESS. */
+    readonly optionalColumns?: boolean;
   };
   /**
    * Names the index files (`hdu-index-<name>.fits.gz`, `obs-index-<name>.fits.gz`) and
@@ -516,6 +518,33 @@ function splitEvents(rng: Random, events: RunEvents, n: number): RunEvents[] {
 
 const mjdToMet = (mjd: number): number => (mjd - MJDREFI - MJDREFF) * 86400;
 
+/** ALT and AZ of each event at its arrival time, a multiplicity and a gammaness score. */
+function optionalEventColumns(rng: Random, events: RunEvents): BinTableColumnSpec[] {
+  const count = events.time.length;
+  const alt = new Float32Array(count);
+  const az = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const mjd = MJDREFI + MJDREFF + (events.time[i] as number) / 86400;
+    const h = equatorialToHorizontal(
+      events.ra[i] as number,
+      events.dec[i] as number,
+      mjd,
+      SITE.lon,
+      SITE.lat,
+    );
+    alt[i] = h.alt;
+    az[i] = h.az;
+  }
+  const multip = Int16Array.from({ length: count }, () => 2 + Math.floor(rng.uniform() * 3));
+  const gammaness = Float32Array.from({ length: count }, () => rng.uniform());
+  return [
+    { name: 'ALT', format: '1E', unit: 'deg', values: alt },
+    { name: 'AZ', format: '1E', unit: 'deg', values: az },
+    { name: 'MULTIP', format: '1I', values: multip },
+    { name: 'GAMMANESS', format: '1E', values: gammaness },
+  ];
+}
+
 function isoOfMjd(mjd: number): [date: string, time: string] {
   const iso = new Date(Math.round((mjd - 40587) * 86400_000)).toISOString();
   return [iso.slice(0, 10), iso.slice(11, 23)];
@@ -639,6 +668,7 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
                 values: events.energy.map((e) => e * 1e3),
               }
             : { name: 'ENERGY', format: '1E', unit: 'TeV', values: events.energy },
+          ...(variant.optionalColumns ? optionalEventColumns(rng, events) : []),
         ],
         header: [
           ...gadfClass('EVENTS', [card('HDUCLAS2', 'ACCEPTED')]),

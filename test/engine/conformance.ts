@@ -224,6 +224,93 @@ export async function conformance(t: TestContext, under: EngineUnderTest): Promi
     );
   });
 
+  await t.test(
+    'appendColumns loads columns in bulk: typed arrays, repeats, NULLs, sorted on request',
+    async () => {
+      const table: TableDef = {
+        schema: 'c_append',
+        name: 'bulk',
+        description: 'bulk-loaded rows',
+        columns: [
+          column('key', 'char', { arraysize: '*', nullable: false }),
+          column('n', 'long', { nullable: false }),
+          column('x', 'double'),
+          column('f', 'float'),
+          column('k', 'int'),
+          column('note', 'char', { arraysize: '*' }),
+          column('unset', 'double'),
+        ],
+      };
+      await engine.ensureTables([table]);
+      // More than two DuckDB chunks, a partial one at the end, NaN read as NULL.
+      const count = 5000;
+      const x = Float64Array.from({ length: count }, (_, i) => (i % 1000 === 7 ? NaN : i / 2));
+      const batch = (key: string, offset: number) => ({
+        rowCount: count,
+        columns: {
+          key: { repeat: key },
+          n: BigInt64Array.from({ length: count }, (_, i) => BigInt(count - i + offset)),
+          x,
+          f: Float32Array.from({ length: count }, (_, i) => i),
+          k: Int32Array.from({ length: count }, (_, i) => -i),
+          note: Array.from({ length: count }, (_, i) => (i % 2 ? `odd\t${i}` : null)),
+        },
+      });
+      await engine.transaction(async (tx) => {
+        await tx.appendColumns(table, batch('a', 0));
+        await tx.appendColumns(table, batch('b', count));
+        await tx.sortTable(table, ['n']);
+      });
+      const cursor = await engine.stream(
+        'SELECT key, count(*), count(x), sum(k), count(note), count(unset), min(n), max(n) FROM c_append.bulk GROUP BY key ORDER BY key',
+      );
+      const rows: (readonly unknown[])[] = [];
+      for await (const b of cursor) rows.push(...b);
+      const sumK = -((count - 1) * count) / 2;
+      assert.deepEqual(
+        rows.map((r) => r.map((v) => (typeof v === 'bigint' ? Number(v) : v))),
+        [
+          ['a', count, count - 5, sumK, count / 2, 0, 1, count],
+          ['b', count, count - 5, sumK, count / 2, 0, count + 1, 2 * count],
+        ],
+      );
+      const [odd] = await engine.selectRows(table, { column: 'n', values: [BigInt(count - 1)] });
+      assert.equal(odd?.note, 'odd\t1');
+      assert.equal(odd?.x, 0.5);
+
+      await assert.rejects(
+        engine.transaction((tx) =>
+          tx.appendColumns(table, { rowCount: 2, columns: { key: { repeat: 'c' } } }),
+        ),
+        /c_append\.bulk\.n cannot be NULL/,
+      );
+      await assert.rejects(
+        engine.transaction((tx) =>
+          tx.appendColumns(table, {
+            rowCount: 2,
+            columns: { key: { repeat: 'c' }, n: new Float64Array([1, NaN]) },
+          }),
+        ),
+        /c_append\.bulk\.n cannot be NULL or infinite \(row 2 is NaN\)/,
+      );
+      await assert.rejects(
+        engine.transaction((tx) =>
+          tx.appendColumns(table, {
+            rowCount: 3,
+            columns: { key: { repeat: 'c' }, n: new Float64Array([1, 2]) },
+          }),
+        ),
+        /c_append\.bulk\.n: 2 values for 3 rows/,
+      );
+      await assert.rejects(
+        engine.transaction((tx) =>
+          tx.appendColumns(table, { rowCount: 1, columns: { key: { repeat: 'c' }, nope: [] } }),
+        ),
+        /c_append\.bulk has no column nope/,
+      );
+    },
+  );
+
   await t.test('a failing transaction leaves nothing behind', async () => {
     const table = everyTypeTable('c_rollback');
     const other = everyTypeTable('c_rollback', 'other');

@@ -44,7 +44,10 @@ export interface SecuredStore {
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-/** ADQL over hearc.irf by every route a query can take to its rows. */
+/**
+ * ADQL over the per-observation tables (hearc.irf, hearc.events) by every route a query
+ * can take to their rows; routes named '… aggregate' count the closed observation's rows.
+ */
 export function irfQueryRoutes(closedObsId: string): Readonly<Record<string, string>> {
   return {
     rows: 'SELECT obs_publisher_did, component FROM hearc.irf',
@@ -54,6 +57,16 @@ export function irfQueryRoutes(closedObsId: string): Readonly<Record<string, str
     aggregate: `SELECT COUNT(*) AS n FROM hearc.irf WHERE obs_publisher_did LIKE '%?${closedObsId}'`,
     derived: 'SELECT d.obs_publisher_did FROM (SELECT * FROM hearc.irf) AS d',
     cte: 'WITH x AS (SELECT obs_publisher_did FROM hearc.irf) SELECT obs_publisher_did FROM x',
+    'events rows': 'SELECT obs_publisher_did, event_id, energy FROM hearc.events',
+    'events join':
+      'SELECT DISTINCT o.obs_publisher_did FROM ivoa.obscore AS o JOIN hearc.events AS e ON e.obs_publisher_did = o.obs_publisher_did WHERE e.energy > 0',
+    'events subquery':
+      'SELECT obs_publisher_did FROM ivoa.obscore WHERE obs_publisher_did IN (SELECT obs_publisher_did FROM hearc.events WHERE energy > 0)',
+    'events aggregate': `SELECT COUNT(*) AS n FROM hearc.events WHERE obs_id = '${closedObsId}'`,
+    'events group':
+      'SELECT obs_publisher_did, COUNT(*) AS n, MAX(energy) AS e FROM hearc.events GROUP BY obs_publisher_did',
+    'events cone':
+      "SELECT DISTINCT obs_publisher_did FROM hearc.events WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 83.63, 22.01, 5))",
   };
 }
 

@@ -13,6 +13,7 @@ import type {
 } from '../../adql/ast.js';
 import {
   type CompileOptions,
+  type PointCoordinates,
   type PointSql,
   type RegionTest,
   SqlCompiler,
@@ -89,7 +90,7 @@ export class DuckDbCompiler extends SqlCompiler {
         const band = this.polygonPrefilter(p.dec, b);
         return band ? `(${band} AND ${exact})` : exact;
       }
-      return this.pointInCircle(p, b);
+      return this.pointInCircle(p, b, a.kind === 'pointConstructor' ? a : undefined);
     }
     const x = this.expression(a);
     const y = this.expression(b);
@@ -99,7 +100,7 @@ export class DuckDbCompiler extends SqlCompiler {
     return fn(x, y);
   }
 
-  private pointInCircle(p: PointSql, circle: Expression): string {
+  private pointInCircle(p: PointSql, circle: Expression, coordinates?: PointCoordinates): string {
     const cone = this.constantCone(circle);
     let c: { ra: string; dec: string; r: string };
     if (circle.kind === 'circleConstructor') {
@@ -109,7 +110,7 @@ export class DuckDbCompiler extends SqlCompiler {
       c = { ra: `${list}[1]`, dec: `${list}[2]`, r: `${list}[3]` };
     }
     const exact = `hearc_in_circle(${p.ra}, ${p.dec}, ${c.ra}, ${c.dec}, ${c.r})`;
-    const box = cone ? this.coneBoundingBox(p.ra, p.dec, cone) : undefined;
+    const box = cone ? this.coneBoundingBox(p.ra, p.dec, cone, coordinates) : undefined;
     return box ? `(${box} AND ${exact})` : exact;
   }
 

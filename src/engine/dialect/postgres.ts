@@ -127,7 +127,7 @@ export class PostgresCompiler extends SqlCompiler {
     if (a.kind !== 'pointConstructor') return exact;
     const p = this.pointSql(a);
     const cone = this.constantCone(b);
-    const box = cone ? this.coneBoundingBox(p.ra, p.dec, cone) : this.polygonPrefilter(p.dec, b);
+    const box = cone ? this.coneBoundingBox(p.ra, p.dec, cone, a) : this.polygonPrefilter(p.dec, b);
     return box ? `(${box} AND ${exact})` : exact;
   }
 

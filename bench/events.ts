@@ -1,0 +1,300 @@
+/**
+ * hearc.events: what querying every event costs against reading the files.
+ *
+ * 1. The shared real data (H.E.S.S. DR1 + MAGIC): ingest, then one cone + energy count
+ *    over all events through the ADQL compiler and the catalog, against an astropy +
+ *    numpy scan of the same FITS files run in the same invocation (ratio).
+ * 2. A simulated archive (`hearc simulate --observations N --events-per-obs M`): ingest
+ *    rate in events/s and peak RSS, the same cone + energy count against astropy +
+ *    numpy, and p50/p95 latency of cones of 0.1 to 1 deg.
+ *
+ *   node --import tsx bench/events.ts [--observations 100] [--events-per-obs 100000]
+ *        [--cones 200] [--keep DIR] [--db postgres://host:port]  (fresh databases made there)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { compileAdql, healpixNestedIndex } from '../src/adql/index.js';
+import { duckDbDialect } from '../src/engine/dialect/duckdb.js';
+import { postgresDialect } from '../src/engine/dialect/postgres.js';
+import { type Engine, openEngine } from '../src/engine/index.js';
+import { EVENT_HEALPIX_ORDER, eventsTable } from '../src/events/index.js';
+import { ingestDataStore } from '../src/ingest/ingest.js';
+import { publishedSchema } from '../src/obscore/schema.js';
+import { simulateDataStore } from '../src/sim/simulate.js';
+import { Random } from '../src/sim/random.js';
+
+const PYTHON = '/usr/bin/python3';
+const { values } = parseArgs({
+  options: {
+    observations: { type: 'string' },
+    'events-per-obs': { type: 'string' },
+    cones: { type: 'string' },
+    keep: { type: 'string' },
+    db: { type: 'string' },
+  },
+});
+const observations = Number(values.observations ?? 100);
+const eventsPerObs = Number(values['events-per-obs'] ?? 100_000);
+const coneCount = Number(values.cones ?? 200);
+const work = values.keep ?? mkdtempSync(join(tmpdir(), 'hearc-bench-events-'));
+const shared = process.env.HEARC_TEST_DATA;
+
+/** One cone + energy selection, as ADQL and for the numpy scan. */
+interface Cone {
+  readonly ra: number;
+  readonly dec: number;
+  readonly radius: number;
+  readonly emin: number;
+}
+
+const adqlOf = (c: Cone): string =>
+  `SELECT COUNT(*) AS n FROM hearc.events WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', ${c.ra}, ${c.dec}, ${c.radius})) AND energy > ${c.emin}`;
+
+/** The count, and the seconds it took from compiling the ADQL to the last row. */
+async function countOf(engine: Engine, cone: Cone): Promise<{ n: number; seconds: number }> {
+  const start = process.hrtime.bigint();
+  const dialect = engine.dialect === 'duckdb' ? duckDbDialect : postgresDialect;
+  const { sql } = compileAdql(adqlOf(cone), publishedSchema, dialect);
+  let n = -1;
+  for await (const batch of await engine.stream(sql)) n = Number(batch[0]?.[0]);
+  return { n, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+const NUMPY_SCAN = `
+import json, sys, glob, os, time
+import numpy as np
+from astropy.io import fits
+cone = json.loads(sys.argv[1])
+start = time.perf_counter()
+n = 0
+files = []
+for root in sys.argv[2:]:
+    files += sorted(glob.glob(os.path.join(root, 'data', '*.fits*')))
+r0, d0, rad = np.radians(cone['ra']), np.radians(cone['dec']), np.radians(cone['radius'])
+for path in files:
+    with fits.open(path) as f:
+        if 'EVENTS' not in f:
+            continue
+        ev = f['EVENTS'].data
+        ra = np.radians(ev['RA'].astype(float))
+        dec = np.radians(ev['DEC'].astype(float))
+        hav = np.sin((dec - d0) / 2) ** 2 + np.cos(dec) * np.cos(d0) * np.sin((ra - r0) / 2) ** 2
+        n += int(((2 * np.arcsin(np.sqrt(hav)) < rad) & (ev['ENERGY'] > cone['emin'])).sum())
+print(json.dumps(dict(n=n, seconds=time.perf_counter() - start)))
+`;
+
+function numpyScan(cone: Cone, roots: readonly string[]): { n: number; seconds: number } {
+  const run = spawnSync(PYTHON, ['-c', NUMPY_SCAN, JSON.stringify(cone), ...roots], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (run.status !== 0) throw new Error(`astropy scan failed: ${run.stderr.slice(-2000)}`);
+  return JSON.parse(run.stdout) as { n: number; seconds: number };
+}
+
+function peakRssDuring<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; peakMb: number; seconds: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const start = process.hrtime.bigint();
+  return work().then((result) => {
+    clearInterval(timer);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    return { result, peakMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20, seconds };
+  });
+}
+
+/** A fresh catalog: a DuckDB file, or a new database on the --db PostgreSQL server. */
+async function openCatalog(name: string): Promise<Engine> {
+  if (values.db) {
+    const server = new URL(values.db);
+    const database = `hearc_bench_events_${name}`;
+    server.pathname = '/postgres';
+    const admin = postgres(server.toString(), { max: 1, onnotice: () => undefined });
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.unsafe(`CREATE DATABASE ${database}`);
+    await admin.end();
+    server.pathname = `/${database}`;
+    return openEngine(server.toString());
+  }
+  const file = join(work, `${name}.duckdb`);
+  rmSync(file, { force: true });
+  rmSync(`${file}.wal`, { force: true });
+  return openEngine(file);
+}
+
+async function ingestAll(engine: Engine, stores: readonly [string, string][]) {
+  return peakRssDuring(async () => {
+    for (const [dir, collection] of stores) {
+      const report = await ingestDataStore(engine, dir, {
+        authority: 'bench',
+        collection,
+        accessMode: 'datalink',
+        dataRights: 'public',
+      });
+      if (report.failed.length > 0) throw new Error(JSON.stringify(report.failed));
+    }
+  });
+}
+
+async function eventCount(engine: Engine): Promise<number> {
+  let n = 0;
+  for await (const b of await engine.stream('SELECT count(*) FROM hearc.events'))
+    n = Number(b[0]?.[0]);
+  return n;
+}
+
+class RollBack extends Error {}
+
+const quantile = (sorted: readonly number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+const table: string[][] = [];
+const row = (...cells: string[]): void => void table.push(cells);
+
+// ---- 1. the shared real data
+if (shared && existsSync(join(shared, 'hess-dl3-dr1'))) {
+  const roots = [join(shared, 'hess-dl3-dr1'), join(shared, 'magic-rad-max')];
+  const engine = await openCatalog('shared');
+  const ingest = await ingestAll(engine, [
+    [roots[0]!, 'hess'],
+    [roots[1]!, 'magic'],
+  ]);
+  const events = await eventCount(engine);
+  const cone = { ra: 83.633, dec: 22.0145, radius: 0.2, emin: 1 };
+  await countOf(engine, cone); // warm
+  const ours = await countOf(engine, cone);
+  const scan = numpyScan(cone, roots);
+  if (ours.n !== scan.n) throw new Error(`counts differ: hearc ${ours.n}, numpy ${scan.n}`);
+  row('shared data: events', String(events), '', '');
+  row(
+    'shared data: ingest',
+    `${(events / ingest.seconds).toFixed(0)} events/s`,
+    `peak RSS ${ingest.peakMb.toFixed(0)} MB`,
+    '',
+  );
+  row(
+    'shared data: cone 0.2° + E > 1 TeV count',
+    `${(ours.seconds * 1e3).toFixed(1)} ms`,
+    `astropy+numpy ${(scan.seconds * 1e3).toFixed(0)} ms`,
+    `${(scan.seconds / ours.seconds).toFixed(0)}×`,
+  );
+  await engine.close();
+} else {
+  console.log('HEARC_TEST_DATA is not set: the shared-data rows are left out');
+}
+
+// ---- 2. a simulated archive
+const store = join(work, `sim-${observations}x${eventsPerObs}`);
+if (!existsSync(join(store, 'hdu-index.fits.gz'))) {
+  const sim = await peakRssDuring(() =>
+    simulateDataStore({ outDir: store, observations, seed: 3, eventsPerObservation: eventsPerObs }),
+  );
+  console.log(`simulated ${observations} observations in ${sim.seconds.toFixed(0)} s`);
+}
+const engine = await openCatalog('sim');
+const ingest = await ingestAll(engine, [[store, 'sim']]);
+const events = await eventCount(engine);
+row(`simulated: events (${engine.dialect})`, String(events), `${observations} observations`, '');
+row(
+  'simulated: ingest (incl. FITS decoding, sort)',
+  `${(events / ingest.seconds).toFixed(0)} events/s`,
+  `peak RSS ${ingest.peakMb.toFixed(0)} MB`,
+  `${ingest.seconds.toFixed(1)} s`,
+);
+// The bulk path alone: events already in memory, appended in one transaction.
+{
+  const count = 2_000_000;
+  const rng = new Random(5);
+  const ra = Float64Array.from({ length: count }, () => rng.between(0, 360));
+  const dec = Float64Array.from({ length: count }, () => rng.between(-60, 60));
+  const batch = (first: number, n: number) => ({
+    rowCount: n,
+    columns: {
+      obs_publisher_did: { repeat: 'ivo://bench/append?1' },
+      obs_id: { repeat: '1' },
+      event_id: BigInt64Array.from({ length: n }, (_, i) => BigInt(first + i)),
+      ra: ra.subarray(first, first + n),
+      dec: dec.subarray(first, first + n),
+      energy: ra.subarray(first, first + n),
+      event_time: dec.subarray(first, first + n),
+      healpix_index: BigInt64Array.from({ length: n }, (_, i) =>
+        BigInt(healpixNestedIndex(EVENT_HEALPIX_ORDER, ra[first + i]!, dec[first + i]!)),
+      ),
+    },
+  });
+  const batches = Array.from({ length: count / 65536 + 1 }, (_, i) =>
+    batch(i * 65536, Math.min(65536, count - i * 65536)),
+  ).filter((b) => b.rowCount > 0);
+  const append = await peakRssDuring(() =>
+    engine
+      .transaction(async (tx) => {
+        for (const b of batches) await tx.appendColumns(eventsTable, b);
+        throw new RollBack();
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof RollBack)) throw e;
+      }),
+  );
+  row(
+    'bulk append alone (2e6 events in memory)',
+    `${(count / append.seconds).toFixed(0)} events/s`,
+    `${append.seconds.toFixed(2)} s`,
+    'rolled back',
+  );
+}
+const crab = { ra: 83.6331, dec: 22.0145, radius: 0.2, emin: 1 };
+await countOf(engine, crab);
+const ours = await countOf(engine, crab);
+const scan = numpyScan(crab, [store]);
+if (ours.n !== scan.n) throw new Error(`counts differ: hearc ${ours.n}, numpy ${scan.n}`);
+row(
+  'simulated: cone 0.2° + E > 1 TeV count',
+  `${(ours.seconds * 1e3).toFixed(1)} ms`,
+  `astropy+numpy ${(scan.seconds * 1e3).toFixed(0)} ms`,
+  `${(scan.seconds / ours.seconds).toFixed(0)}×`,
+);
+// Cones of 0.1 to 1 deg about the simulated targets' fields, and a full-table aggregate.
+const rng = new Random(11);
+const targets = [
+  [83.6331, 22.0145],
+  [329.7169, -30.2256],
+  [228.5292, -59.1575],
+  [258.25, -39.75],
+  [266.4168, -29.0078],
+];
+const latencies: number[] = [];
+for (let i = 0; i < coneCount; i++) {
+  const [ra, dec] = targets[i % targets.length]!;
+  const cone = {
+    ra: ra! + rng.between(-1.5, 1.5),
+    dec: dec! + rng.between(-1.5, 1.5),
+    radius: rng.between(0.1, 1),
+    emin: 0.1,
+  };
+  latencies.push((await countOf(engine, cone)).seconds * 1e3);
+}
+latencies.sort((a, b) => a - b);
+row(
+  `simulated: ${coneCount} cones 0.1°–1°`,
+  `p50 ${quantile(latencies, 0.5).toFixed(1)} ms`,
+  `p95 ${quantile(latencies, 0.95).toFixed(1)} ms`,
+  '',
+);
+const everything = await countOf(engine, { ra: 0, dec: 0, radius: 179.9, emin: 10 });
+row(
+  'simulated: E > 10 TeV over the sky',
+  `${(everything.seconds * 1e3).toFixed(1)} ms`,
+  `${everything.n} events`,
+  '',
+);
+await engine.close();
+
+const widths = [0, 1, 2, 3].map((c) => Math.max(...table.map((r) => (r[c] ?? '').length)));
+for (const r of table) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | '));
+if (!values.keep) rmSync(work, { recursive: true, force: true });

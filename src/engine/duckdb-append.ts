@@ -1,0 +1,180 @@
+/**
+ * Bulk loading into DuckDB: columns copied into data chunks of the appender, typed
+ * arrays with one copy each, so that millions of events load per second. The appender
+ * writes in the connection's transaction, so an ingest that fails leaves nothing.
+ */
+import {
+  BIGINT,
+  BOOLEAN,
+  DOUBLE,
+  DuckDBDataChunk,
+  FLOAT,
+  INTEGER,
+  SMALLINT,
+  UTINYINT,
+  VARCHAR,
+  type DuckDBConnection,
+  type DuckDBType,
+  type DuckDBVector,
+} from '@duckdb/node-api';
+import type { TableDef } from '../schema/types.js';
+import {
+  batchValue,
+  createTableSql,
+  dropTableSql,
+  quoteIdentifier,
+  sqlStringLiteral,
+  tableIdentifier,
+  type BatchColumn,
+  type ColumnStorage,
+  type SqlTypeOf,
+} from './catalog-sql.js';
+
+/** Rows per data chunk: DuckDB's vector size. */
+const CHUNK_ROWS = 2048;
+
+function appendType(storage: ColumnStorage): DuckDBType {
+  if (storage.kind === 'text') return VARCHAR;
+  if (storage.kind !== 'scalar') throw new Error(`internal: cannot append ${storage.kind}`);
+  switch (storage.datatype) {
+    case 'boolean':
+      return BOOLEAN;
+    case 'unsignedByte':
+      return UTINYINT;
+    case 'short':
+      return SMALLINT;
+    case 'int':
+      return INTEGER;
+    case 'long':
+      return BIGINT;
+    case 'float':
+      return FLOAT;
+    case 'double':
+      return DOUBLE;
+  }
+}
+
+/** What the vectors keep on the JavaScript side (private in the typings of @duckdb/node-api 1.5). */
+interface VectorInternals {
+  readonly items?:
+    Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array | BigInt64Array;
+  readonly validity?: {
+    readonly data: BigUint64Array | null;
+    setItemValid(index: number, valid: boolean): void;
+  };
+}
+const internals = (vector: DuckDBVector): VectorInternals => vector as unknown as VectorInternals;
+
+/** Values the same on every row: filled into a reused chunk once. */
+const isConstant = (values: BatchColumn['values']): boolean =>
+  values === undefined || 'repeat' in values;
+
+/** Fills rows [first, first + count) of a batch column into a vector. */
+function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: number): void {
+  const values = c.values;
+  const { items, validity } = internals(vector);
+  if (values === undefined && validity) {
+    validity.setItemValid(0, false);
+    validity.data?.fill(0n);
+    vector.flush();
+    return;
+  }
+  const typed =
+    values !== undefined && !('repeat' in values) && !Array.isArray(values)
+      ? (values as Exclude<typeof values, readonly unknown[]>)
+      : undefined;
+  if (items && typed) {
+    // A reused vector: every row valid again before this chunk's NULLs are marked.
+    validity?.data?.fill(0xffffffffffffffffn);
+    const part = typed.subarray(first, first + count);
+    const floats = part instanceof Float64Array || part instanceof Float32Array;
+    if (!(items instanceof BigInt64Array)) {
+      if (part instanceof BigInt64Array) for (let r = 0; r < count; r++) items[r] = Number(part[r]);
+      else items.set(part as ArrayLike<number>);
+      if (floats)
+        for (let r = 0; r < count; r++) if (Number.isNaN(part[r])) vector.setItem(r, null);
+    } else if (part instanceof BigInt64Array) {
+      items.set(part);
+    } else {
+      for (let r = 0; r < count; r++) {
+        const v = part[r] as number;
+        if (Number.isFinite(v)) items[r] = BigInt(Math.trunc(v));
+        else vector.setItem(r, null);
+      }
+    }
+    vector.flush();
+    return;
+  }
+  const bigint = items instanceof BigInt64Array;
+  for (let r = 0; r < count; r++) {
+    const v = batchValue(values, first + r);
+    vector.setItem(r, bigint && typeof v === 'number' ? BigInt(Math.trunc(v)) : (v as never));
+  }
+  vector.flush();
+}
+
+/**
+ * Appends checked batch columns (every column of the table, in order) to `table`.
+ * Full chunks reuse one data chunk, whose constant columns (an observation's
+ * identifier, the columns its files lack) are written once.
+ */
+export async function appendToDuckDb(
+  connection: DuckDBConnection,
+  catalog: string | null,
+  table: TableDef,
+  columns: readonly BatchColumn[],
+  rowCount: number,
+): Promise<void> {
+  const types = columns.map((c) => appendType(c.storage));
+  const appender = await connection.createAppender(table.name, table.schema, catalog);
+  try {
+    const reused = rowCount >= CHUNK_ROWS ? DuckDBDataChunk.create(types, CHUNK_ROWS) : undefined;
+    let constantsFilled = false;
+    for (let first = 0; first < rowCount; first += CHUNK_ROWS) {
+      const count = Math.min(CHUNK_ROWS, rowCount - first);
+      const chunk = count === CHUNK_ROWS && reused ? reused : DuckDBDataChunk.create(types, count);
+      const skipConstants = chunk === reused && constantsFilled;
+      columns.forEach((c, i) => {
+        if (!(skipConstants && isConstant(c.values)))
+          fillVector(chunk.getColumnVector(i), c, first, count);
+      });
+      if (chunk === reused) constantsFilled = true;
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** DuckDB's memory while it sorts a table: past this it sorts on disk, so ingest memory stays bounded. */
+const SORT_MEMORY_LIMIT = '1GB';
+
+/**
+ * Rewrites `table` ordered by `columns`: a sorted copy replaces it in the same
+ * transaction, so that each row group covers a narrow range of those columns.
+ */
+export async function sortDuckDbTable(
+  run: (sql: string) => Promise<void>,
+  setting: (name: string) => Promise<string>,
+  table: TableDef,
+  columns: readonly string[],
+  sqlType: SqlTypeOf,
+): Promise<void> {
+  const sorting: TableDef = { ...table, name: `${table.name}_sorting` };
+  const names = table.columns.map((c) => quoteIdentifier(c.name)).join(', ');
+  await run(dropTableSql(sorting));
+  await run(createTableSql(sorting, sqlType));
+  const limit = await setting('memory_limit');
+  await run(`SET memory_limit = ${sqlStringLiteral(SORT_MEMORY_LIMIT)}`);
+  try {
+    await run(
+      `INSERT INTO ${tableIdentifier(sorting)} (${names}) SELECT ${names} FROM ${tableIdentifier(table)}` +
+        ` ORDER BY ${columns.map(quoteIdentifier).join(', ')}`,
+    );
+  } finally {
+    await run(`SET memory_limit = ${sqlStringLiteral(limit)}`);
+  }
+  await run(dropTableSql(table));
+  await run(`ALTER TABLE ${tableIdentifier(sorting)} RENAME TO ${quoteIdentifier(table.name)}`);
+}

@@ -1,0 +1,8 @@
+/** The events module: hearc.events, every published event as a row, filled at ingest. */
+export {
+  EVENT_HEALPIX_ORDER,
+  eventsTable,
+  OPTIONAL_EVENT_COLUMNS,
+  type OptionalEventColumn,
+} from './schema.js';
+export { appendObservationEvents, observationEventBatches } from './rows.js';

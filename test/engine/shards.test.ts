@@ -1,0 +1,154 @@
+/**
+ * hearc.events on a coordinator PostgreSQL with its partitions on two shard clusters
+ * (pg_createcluster on other ports, postgres_fdw): `hearc shards add` moves partitions
+ * there, TAP answers the same counts as before, and a re-ingest writes through.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test, type TestContext } from 'node:test';
+import postgres from 'postgres';
+import { main } from '../../src/cli/main.js';
+import { openEngine } from '../../src/engine/index.js';
+import { ingestDataStore } from '../../src/ingest/ingest.js';
+import { requirePostgres } from '../adql/engines.js';
+import { serveStore } from '../datalink/fixtures.js';
+import { canRun, onCi, requireTestData } from '../helpers/env.js';
+import { captureIo } from '../helpers/io.js';
+import { freePort } from '../helpers/net.js';
+import { POSTGRES_SERVER } from '../helpers/postgres.js';
+import { tapRows } from '../helpers/tap.js';
+
+const QUERIES = [
+  'SELECT COUNT(*) AS n FROM hearc.events',
+  "SELECT COUNT(*) AS n FROM hearc.events WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 83.633, 22.0145, 0.5))",
+  "SELECT COUNT(*) AS n FROM hearc.events WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 329.71694, -30.2255, 0.3)) AND energy > 1",
+  'SELECT COUNT(*) AS n FROM hearc.events WHERE energy > 10',
+  'SELECT COUNT(DISTINCT obs_id) AS n FROM hearc.events',
+];
+
+/** A PostgreSQL cluster of its own on a free port, with a database 'shard'; dropped after the test. */
+async function shardCluster(t: TestContext, name: string): Promise<string | undefined> {
+  const port = await freePort();
+  const cluster = `hearc_${name}_${process.pid}`;
+  const create = spawnSync(
+    'pg_createcluster',
+    ['15', cluster, '-p', String(port), '--start', '--', '--auth=trust'],
+    { encoding: 'utf8' },
+  );
+  if (create.status !== 0) {
+    const why = `pg_createcluster failed: ${create.stderr}`;
+    if (onCi) throw new Error(why);
+    t.skip(why);
+    return undefined;
+  }
+  t.after(() => void spawnSync('pg_dropcluster', ['--stop', '15', cluster]));
+  const admin = postgres(`postgres://postgres@127.0.0.1:${port}/postgres`, {
+    max: 1,
+    onnotice: () => undefined,
+  });
+  try {
+    await admin.unsafe('CREATE DATABASE shard');
+  } finally {
+    await admin.end();
+  }
+  return `postgres://postgres@127.0.0.1:${port}/shard`;
+}
+
+async function counts(address: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const q of QUERIES) out.push(Number((await tapRows(address, q))[0]?.n));
+  return out;
+}
+
+test('hearc.events sharded over two PostgreSQL clusters', { timeout: 600_000 }, async (t) => {
+  const hess = requireTestData(t, 'hess-dl3-dr1');
+  if (!hess || !requirePostgres(t)) return;
+  if (!canRun('pg_lsclusters', ['--help'])) {
+    const why = 'pg_createcluster (Debian postgresql-common) is not available';
+    if (onCi) throw new Error(why);
+    t.skip(why);
+    return;
+  }
+  const shardA = await shardCluster(t, 'a');
+  const shardB = shardA && (await shardCluster(t, 'b'));
+  if (!shardA || !shardB) return;
+
+  const database = `hearc_shards_${process.pid}_${Date.now().toString(36)}`;
+  const admin = postgres(`${POSTGRES_SERVER}/postgres`, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`CREATE DATABASE ${database}`);
+  await admin.end();
+  const coordinator = `${POSTGRES_SERVER}/${database}`;
+  const served = await serveStore(t, hess, 'hess-dr1', () => openEngine(coordinator));
+  t.after(async () => {
+    const cleanup = postgres(`${POSTGRES_SERVER}/postgres`, { max: 1, onnotice: () => undefined });
+    await cleanup.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await cleanup.end();
+  });
+  const before = await counts(served.address);
+  assert.ok(
+    before.every((n) => n > 0),
+    String(before),
+  );
+
+  for (const [shard, partitions] of [
+    [shardA, '0-5'],
+    [shardB, '6-11'],
+  ] as const) {
+    const io = captureIo();
+    const code = await main(
+      ['shards', 'add', shard, '--db', coordinator, '--partitions', partitions],
+      io,
+    );
+    assert.equal(code, 0, io.err());
+    assert.match(io.out(), /of hearc\.events are on hearc_shard_\w+ \(\d+ events moved\)/);
+  }
+  const list = captureIo();
+  assert.equal(await main(['shards', 'list', '--db', coordinator], list), 0, list.err());
+  const lines = list.out().trim().split('\n').slice(1);
+  assert.equal(lines.length, 12);
+  assert.ok(
+    lines.every((l) => !l.endsWith('\tlocal')),
+    list.out(),
+  );
+
+  // The same answers, now from the shards; each shard holds part of the events.
+  assert.deepEqual(await counts(served.address), before);
+  const held: number[] = [];
+  for (const shard of [shardA, shardB]) {
+    const sql = postgres(shard, { max: 1, onnotice: () => undefined });
+    let n = 0;
+    for (let p = 0; p < 12; p++) {
+      const [row] = await sql.unsafe(
+        `SELECT count(*)::int AS n FROM information_schema.tables t WHERE t.table_schema = 'hearc' AND t.table_name = 'events_p${p}'`,
+      );
+      if (row?.n === 1)
+        n += (await sql.unsafe(`SELECT count(*)::int AS n FROM hearc.events_p${p}`))[0]
+          ?.n as number;
+    }
+    await sql.end();
+    held.push(n);
+  }
+  assert.ok(
+    held.every((n) => n > 0),
+    String(held),
+  );
+  assert.equal(held[0]! + held[1]!, before[0]);
+
+  // A re-ingest (the publishing settings changed) deletes and writes the events
+  // through the foreign partitions.
+  const report = await ingestDataStore(served.engine, hess, {
+    ...served.config,
+    ownerGroup: 'shard-test',
+  });
+  assert.equal(report.failed.length, 0);
+  assert.equal(report.updated.length, 13);
+  assert.deepEqual(await counts(served.address), before);
+
+  // Bad input is named.
+  const bad = captureIo();
+  assert.equal(
+    await main(['shards', 'add', shardA, '--db', coordinator, '--partitions', '12'], bad),
+    1,
+  );
+  assert.match(bad.err(), /partitions 0 to 11, not 12/);
+});
