@@ -31,6 +31,7 @@ import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, uwsPlugin } from './uws.js';
 import { tapSyncPlugin } from './tap.js';
 import { vosiPlugin } from './vosi.js';
+import { webPlugin } from './web.js';
 
 const SERVER_HEADER = 'hearc';
 
@@ -53,6 +54,8 @@ export interface ServerOptions {
   readonly jobs?: AsyncJobOptions;
   /** Access rights: OIDC issuers, SSO token endpoint, clock (rights and API tokens come from the catalog). */
   readonly auth?: Omit<AccessControlOptions, 'engine' | 'onGranted'>;
+  /** Folder of the built web portal (default: dist/web). */
+  readonly webRoot?: string;
 }
 
 /** TAP limits from the service description's. */
@@ -217,5 +220,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(dataAccessPlugin, { ...dataAccess, service: dataLink });
   await app.register(previewPlugin, { ...dataAccess, service: dataLink });
   await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
+  await app.register(webPlugin, {
+    service: description,
+    baseUrl,
+    ...(options.webRoot !== undefined ? { root: options.webRoot } : {}),
+  });
   return app;
 }

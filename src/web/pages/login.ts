@@ -1,0 +1,3 @@
+export async function render(main: HTMLElement): Promise<void> {
+  main.append('login');
+}
