@@ -92,6 +92,8 @@ export async function servePortal(t: After, storeDir: string): Promise<PortalSer
     schema: servedSchema(publishedSchema),
     service,
     productCacheDir: join(dir, 'products'),
+    // Proprietary rows are hidden from those who may not read them (as a user would notice).
+    auth: { hideMetadata: true },
     webRoot,
   });
   t.after(async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  COLLECTION,
+  CRAB_RUNS,
   launchChromium,
   requirePortalPrerequisites,
   screenshot,
@@ -48,12 +48,12 @@ test('the portal in chromium', async (t) => {
     assert.ok(row);
     assert.match(row[0] ?? '', /^H\.E\.S\.S\. DL3 DR1/);
     assert.equal(row[1], 'H.E.S.S. Phase I');
-    assert.equal(row[2], '13');
+    assert.equal(row[2], '12', 'the proprietary run is hidden from anonymous users');
     assert.match(row[3] ?? '', /^2004-\d\d-\d\d – 2008-\d\d-\d\d$/);
     assert.match(row[4] ?? '', /TeV$/);
     assert.equal(await page.locator('#tap-url').inputValue(), `${address}/tap`);
     assert.equal(await page.getByRole('button', { name: 'Copy' }).count(), 1);
-    assert.equal(await page.locator('svg.sky .footprint').count(), 13);
+    assert.equal(await page.locator('svg.sky .footprint').count(), 12);
     assert.deepEqual((await texts(page, '.actions a')).sort(), [
       'ADQL console',
       'Search by position, time and energy',
@@ -64,5 +64,94 @@ test('the portal in chromium', async (t) => {
     assertClean(watched);
     await page.close();
   });
-  void COLLECTION;
+
+  /** The obs_id column of the results table, every page. */
+  async function listedRuns(page: Page): Promise<string[]> {
+    await page.locator('#results-count').waitFor();
+    return (await texts(page, '.results-table tbody tr td:first-child')).sort();
+  }
+
+  await t.test(
+    'cone search (sexagesimal, then Galactic) lists the Crab runs and no others',
+    async () => {
+      for (const query of [
+        'pos=05%2034%2031.9%20%2B22%2000%2052&radius=3',
+        'pos=184.557,-5.784&frame=galactic&radius=3',
+      ]) {
+        const watched = await watchedPage(browser, address);
+        const { page } = watched;
+        await page.goto(`${address}/search?${query}`);
+        assert.deepEqual(await listedRuns(page), CRAB_RUNS);
+        assert.equal(await page.locator('#results-count').textContent(), '4 observations');
+        assert.match(
+          (await page.locator('.resolved').textContent()) ?? '',
+          /RA 83\.63\d\d°, Dec 22\.01\d\d°/,
+        );
+        assertClean(watched);
+        await page.close();
+      }
+    },
+  );
+
+  await t.test(
+    'name search for the Crab: resolved offline, the Crab runs on the sky and in the table',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      // Typed on the landing page, as a user would.
+      await page.goto(`${address}/`);
+      await page.getByLabel('Object name or position').fill('crab');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await page.waitForURL(/\/search\?target=crab$/);
+      assert.deepEqual(await listedRuns(page), CRAB_RUNS);
+      assert.match(
+        (await page.locator('.resolved').textContent()) ?? '',
+        /^Crab at RA 83\.6333°, Dec 22\.0144° .* position from the target position \(ra_obj, dec_obj\) published with 4 observations whose target_name is 'Crab' \(hess-dr1\)/,
+      );
+      // The sky view: the four fields of view and the search cone.
+      assert.equal(await page.locator('svg.sky .footprint').count(), 4);
+      assert.equal(await page.locator('svg.sky .cone').count(), 1);
+      const box = await page.locator('svg.sky .footprint').first().boundingBox();
+      assert.ok(box && box.width > 50 && box.height > 50, 'footprints are drawn at a visible size');
+      // Selection, map to table and table to map.
+      await page.locator('svg.sky .footprint[data-id="hess-dr1/23559"]').click({ force: true });
+      assert.deepEqual(await texts(page, '.results-table tr.selected td:first-child'), ['23559']);
+      await page.locator('.results-table tr[data-id="hess-dr1/23592"] td:nth-child(2)').click();
+      assert.equal(
+        await page.locator('svg.sky .footprint.selected').getAttribute('data-id'),
+        'hess-dr1/23592',
+      );
+      // Sorting is kept in the URL.
+      await page.getByRole('button', { name: 'Zenith' }).click();
+      assert.match(page.url(), /sort=zenith/);
+      assert.deepEqual(await texts(page, '.results-table tbody tr td:first-child'), [
+        '23559',
+        '23526',
+        '23592',
+        '23523',
+      ]);
+      await screenshot(page, 'search-crab');
+      assertClean(watched);
+      await page.close();
+    },
+  );
+
+  await t.test(
+    'a name nobody knows is refused with a clear message; a shipped source resolves',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      await page.goto(`${address}/search?target=Nowhere%20X-1`);
+      assert.match(
+        (await page.locator('.results .alert').textContent()) ?? '',
+        /'Nowhere X-1' is neither a published target nor in the list of well-known sources/,
+      );
+      await page.goto(`${address}/search?target=Mrk%20421`);
+      await page.locator('#results-count').waitFor();
+      assert.match((await page.locator('.resolved').textContent()) ?? '', /Mrk 421 .* SIMBAD/);
+      assert.equal(await page.locator('#results-count').textContent(), '0 observations');
+      assertClean(watched);
+      await page.close();
+    },
+  );
 });
