@@ -136,9 +136,46 @@ export interface DataLinkRow {
   content_qualifier: string | null;
 }
 
-/** The DataLink rows of one dataset (the VOTable TABLEDATA the service answers). */
-export async function datalink(did: string): Promise<DataLinkRow[]> {
-  const url = `${serviceUrl('datalink')}?ID=${encodeURIComponent(did)}&RESPONSEFORMAT=${encodeURIComponent('application/x-votable+xml;serialization=TABLEDATA')}`;
+export interface ServiceDescriptor {
+  readonly id: string;
+  readonly standardId: string;
+  readonly accessUrl: string;
+  /** Input parameters with their MIN and MAX values (space-separated, as written). */
+  readonly params: Record<string, { min?: string; max?: string }>;
+}
+
+export interface DataLinks {
+  readonly rows: DataLinkRow[];
+  readonly services: ServiceDescriptor[];
+}
+
+function descriptors(doc: Document): ServiceDescriptor[] {
+  return [...doc.getElementsByTagName('RESOURCE')]
+    .filter((r) => r.getAttribute('type') === 'meta' && r.getAttribute('utype') === 'adhoc:service')
+    .map((r) => {
+      const param = (name: string) =>
+        [...r.children]
+          .find((c) => c.tagName === 'PARAM' && c.getAttribute('name') === name)
+          ?.getAttribute('value') ?? '';
+      const params: ServiceDescriptor['params'] = {};
+      for (const p of r.querySelectorAll('GROUP[name="inputParams"] > PARAM')) {
+        const values = p.getElementsByTagName('VALUES')[0];
+        const min = values?.getElementsByTagName('MIN')[0]?.getAttribute('value') ?? undefined;
+        const max = values?.getElementsByTagName('MAX')[0]?.getAttribute('value') ?? undefined;
+        params[p.getAttribute('name') ?? ''] = { ...(min ? { min } : {}), ...(max ? { max } : {}) };
+      }
+      return {
+        id: r.getAttribute('ID') ?? '',
+        standardId: param('standardID'),
+        accessUrl: param('accessURL'),
+        params,
+      };
+    });
+}
+
+/** The DataLink rows of one dataset (the VOTable TABLEDATA the service answers) and its service descriptors. */
+export async function datalink(did: string): Promise<DataLinks> {
+  const url = `${serviceUrl('datalink')}?ID=${encodeURIComponent(did)}`;
   const response = await fetch(url, { headers: authHeaders() });
   const text = await response.text();
   if (!response.ok) throw new Error(errorMessage(text) || `DataLink: HTTP ${response.status}`);
@@ -150,7 +187,7 @@ export async function datalink(did: string): Promise<DataLinkRow[]> {
     (f) => f.getAttribute('name') ?? '',
   );
   const rows = [...(table ?? doc).getElementsByTagName('TR')];
-  return rows.map((tr) => {
+  const links = rows.map((tr) => {
     const cells = [...tr.getElementsByTagName('TD')].map((td) => td.textContent ?? '');
     const record = Object.fromEntries(names.map((n, i) => [n, cells[i] === '' ? null : cells[i]]));
     return {
@@ -158,6 +195,7 @@ export async function datalink(did: string): Promise<DataLinkRow[]> {
       content_length: record.content_length ? Number(record.content_length) : null,
     } as unknown as DataLinkRow;
   });
+  return { rows: links, services: descriptors(doc) };
 }
 
 export interface Example {

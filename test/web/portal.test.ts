@@ -4,6 +4,7 @@
  * request or request to another host (the portal works offline).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
@@ -53,6 +54,7 @@ test('the portal in chromium', async (t) => {
     assert.match(row[4] ?? '', /TeV$/);
     assert.equal(await page.locator('#tap-url').inputValue(), `${address}/tap`);
     assert.equal(await page.getByRole('button', { name: 'Copy' }).count(), 1);
+    await page.locator('svg.sky .footprint').first().waitFor();
     assert.equal(await page.locator('svg.sky .footprint').count(), 12);
     assert.deepEqual((await texts(page, '.actions a')).sort(), [
       'ADQL console',
@@ -150,6 +152,80 @@ test('the portal in chromium', async (t) => {
       await page.locator('#results-count').waitFor();
       assert.match((await page.locator('.resolved').textContent()) ?? '', /Mrk 421 .* SIMBAD/);
       assert.equal(await page.locator('#results-count').textContent(), '0 observations');
+      assertClean(watched);
+      await page.close();
+    },
+  );
+
+  await t.test(
+    'observation page: metadata, previews that load, DataLink buttons, cutout, Python',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      // From the search results, as a user gets there.
+      await page.goto(`${address}/search?target=Crab`);
+      await page.getByRole('link', { name: '23523' }).click();
+      await page.waitForURL(`${address}/obs/hess-dr1/23523`);
+      assert.equal(await page.locator('h1').textContent(), 'Observation 23523');
+      await page.locator('.previews img').first().waitFor();
+      const metadata = Object.fromEntries(
+        await page
+          .locator('dl.meta dt')
+          .evaluateAll((dts) =>
+            dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]),
+          ),
+      );
+      assert.equal(metadata.Target, 'Crab (Crab Nebula in the file)');
+      assert.equal(metadata.Events, '7,613');
+      assert.match(metadata['Start (UTC)'] ?? '', /^2004-12-04T22:07:06Z/);
+      // Every preview is a real image, none broken.
+      const images = page.locator('.previews img');
+      assert.equal(await images.count(), 3);
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll<HTMLImageElement>('.previews img')].every(
+          (i) => i.getAttribute('src') && i.complete,
+        ),
+      );
+      const sizes = await images.evaluateAll((imgs) =>
+        (imgs as HTMLImageElement[]).map((i) => [i.alt, i.naturalWidth, i.naturalHeight]),
+      );
+      for (const [alt, width, height] of sizes) {
+        assert.ok((width as number) > 100 && (height as number) > 100, `preview ${alt} loaded`);
+      }
+      assert.deepEqual(await texts(page, '.links button[data-semantics="#calibration"]'), [
+        'Effective area14 kB',
+        'Background205 kB',
+        'Energy dispersion371 kB',
+        'Point spread function118 kB',
+      ]);
+      // The event list button downloads the event list.
+      const [events] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Event list' }).click(),
+      ]);
+      assert.equal(events.url(), `${address}/products/hess-dr1/23523/events.fits`);
+      // The cutout form builds the SODA URL and downloads a FITS file.
+      await page.getByLabel('Radius').fill('0.5');
+      const sodaUrl = (await page.locator('.soda-url').textContent()) ?? '';
+      assert.match(
+        sodaUrl,
+        new RegExp(
+          `^${address}/soda\\?ID=ivo%3A%2F%2Ftest\\.hearc%2Fhess-dr1%3F23523&CIRCLE=83\\.6333\\+21\\.5144\\+0\\.5&TIME=`,
+        ),
+      );
+      const [cutout] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download cutout' }).click(),
+      ]);
+      const file = await cutout.path();
+      assert.equal(readFileSync(file).subarray(0, 9).toString(), 'SIMPLE  =');
+      const snippets = await texts(page, 'pre.snippet');
+      assert.match(snippets[0] ?? '', new RegExp(`TAPService\\("${address}/tap"\\)`));
+      assert.match(
+        snippets[1] ?? '',
+        new RegExp(`download_file\\("${address}/products/hess-dr1/23523/events.fits"`),
+      );
+      await screenshot(page, 'observation');
       assertClean(watched);
       await page.close();
     },
