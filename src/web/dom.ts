@@ -64,3 +64,25 @@ export function fmt(value: unknown, digits = 3): string {
   }
   return String(value);
 }
+
+/** A plain data table (scrolls sideways on narrow screens). */
+export function dataTable(headers: readonly string[], rows: HTMLTableRowElement[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'data' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          headers.map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      h('tbody', {}, rows),
+    ),
+  );
+}

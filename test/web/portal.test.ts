@@ -17,10 +17,10 @@ import {
   watchedPage,
 } from './fixtures.js';
 
-/** No console error, no failed request, nothing fetched from another host. */
-function assertClean({ errors, foreign }: WatchedPage): void {
+/** No console error, no failed request, nothing fetched from another host (but the errors expected). */
+function assertClean({ errors, foreign }: WatchedPage, expected: string[] = []): void {
   assert.deepEqual(foreign, [], 'requests to other hosts');
-  assert.deepEqual(errors, [], 'console errors and failed requests');
+  assert.deepEqual(errors, expected, 'console errors and failed requests');
 }
 
 const texts = (page: Page, selector: string) =>
@@ -230,4 +230,88 @@ test('the portal in chromium', async (t) => {
       await page.close();
     },
   );
+
+  await t.test(
+    'ADQL console: an example runs, a syntax error is shown at its place, results download',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      await page.goto(`${address}/adql`);
+      await page.getByRole('button', { name: /^Livetime and events per target/ }).click();
+      assert.match(await page.getByLabel('ADQL query').inputValue(), /GROUP BY target_name/);
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await page.locator('#result-count').waitFor();
+      assert.equal(await page.locator('#result-count').textContent(), '5 rows');
+      assert.deepEqual((await texts(page, '.adql-output tbody td:first-child')).sort(), [
+        'Crab',
+        'MSH 15-52',
+        'PKS 2155-304 (flare)',
+        'PKS 2155-304 (steady)',
+        'RX J1713.7-3946',
+      ]);
+      assert.match(page.url(), /\/adql\?query=SELECT\+target_name/);
+      const [csv] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'CSV' }).click(),
+      ]);
+      const text = readFileSync(await csv.path(), 'utf8');
+      assert.equal(text.split(/\r?\n/)[0], 'target_name,n_obs,livetime_hours,events');
+      assert.deepEqual(await texts(page, '.downloads button'), [
+        'VOTable',
+        'VOTable (TABLEDATA)',
+        'CSV',
+        'TSV',
+        'FITS',
+        'JSON',
+      ]);
+
+      // A syntax error: the message names line and column, the editor marks the token.
+      await page.getByLabel('ADQL query').fill('SELECT obs_id\nFROM ivoa.obscore WHER x');
+      await page.getByLabel('ADQL query').press('Control+Enter');
+      await page.locator('.adql-output .alert').waitFor();
+      assert.match(
+        (await page.locator('.adql-output .alert').textContent()) ?? '',
+        /^Line 2, column 24: unexpected 'x'/,
+      );
+      assert.deepEqual(await texts(page, '.editor .tok-err'), ['x']);
+      assert.equal(
+        await page
+          .getByLabel('ADQL query')
+          .evaluate((e) => (e as HTMLTextAreaElement).selectionStart),
+        37,
+      );
+      await screenshot(page, 'adql-error');
+      // The 400 of the refused query is the one console message the browser writes.
+      assertClean(watched, [
+        'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',
+      ]);
+      await page.close();
+    },
+  );
+
+  await t.test('ADQL console: an async job runs to completion from the job list', async () => {
+    const watched = await watchedPage(browser, address);
+    const { page } = watched;
+    await page.goto(
+      `${address}/adql?query=${encodeURIComponent('SELECT COUNT(*) AS n FROM ivoa.obscore')}`,
+    );
+    await page.locator('#result-count').waitFor();
+    await page.getByRole('button', { name: 'Run as async job' }).click();
+    const row = page.locator('.jobs tbody tr').first();
+    await row.locator('.badge.phase-completed').waitFor();
+    assert.match(
+      (await row.locator('.query-cell').textContent()) ?? '',
+      /SELECT COUNT\(\*\) AS n FROM ivoa\.obscore/,
+    );
+    const [result] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'Result' }).click(),
+    ]);
+    assert.match(readFileSync(await result.path(), 'utf8'), /<VOTABLE[\s\S]*<FIELD [^>]*name="n"/);
+    await screenshot(page, 'adql-async');
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('.jobs p.muted').waitFor();
+    assertClean(watched);
+    await page.close();
+  });
 });

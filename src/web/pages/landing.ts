@@ -1,6 +1,6 @@
 /** `/`: who the service is, what it holds, where its VO endpoints are. */
 import { dateOfMjd, service, tapRecords, tevOfWavelength } from '../api.js';
-import { copyButton, errorBox, fmt, h } from '../dom.js';
+import { copyButton, dataTable, errorBox, fmt, h } from '../dom.js';
 import { navigate } from '../nav.js';
 import { SkyView } from '../sky.js';
 
@@ -108,70 +108,43 @@ FROM ivoa.obscore GROUP BY obs_collection, instrument_name ORDER BY obs_collecti
       collections.append(h('p', { class: 'muted' }, 'Nothing is published yet.'));
     else
       collections.append(
-        h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            { class: 'data' },
-            h(
-              'thead',
+        dataTable(
+          ['Collection', 'Instrument', 'Observations', 'Time span', 'Energy range', 'Exposure'],
+          rows.map((r) => {
+            const name = String(r.obs_collection);
+            const described = titles.get(name);
+            return h(
+              'tr',
               {},
               h(
-                'tr',
+                'td',
                 {},
-                [
-                  'Collection',
-                  'Instrument',
-                  'Observations',
-                  'Time span',
-                  'Energy range',
-                  'Exposure',
-                ].map((c) => h('th', { scope: 'col' }, c)),
+                h(
+                  'a',
+                  { href: `search?collection=${encodeURIComponent(name)}` },
+                  described?.title ?? name,
+                ),
+                described?.description
+                  ? h('div', { class: 'small muted' }, described.description)
+                  : null,
               ),
-            ),
-            h(
-              'tbody',
-              {},
-              rows.map((r) => {
-                const name = String(r.obs_collection);
-                const described = titles.get(name);
-                return h(
-                  'tr',
-                  {},
-                  h(
-                    'td',
-                    {},
-                    h(
-                      'a',
-                      { href: `search?collection=${encodeURIComponent(name)}` },
-                      described?.title ?? name,
-                    ),
-                    described?.description
-                      ? h('div', { class: 'small muted' }, described.description)
-                      : null,
-                  ),
-                  h('td', {}, String(r.instrument_name ?? '–')),
-                  h('td', { class: 'num' }, fmt(r.n_obs)),
-                  h(
-                    'td',
-                    {},
-                    num(r.t_first) !== undefined
-                      ? `${dateOfMjd(r.t_first as number)} – ${dateOfMjd(r.t_last as number)}`
-                      : '–',
-                  ),
-                  h('td', {}, energyRange(r.em_min, r.em_max)),
-                  h(
-                    'td',
-                    { class: 'num' },
-                    num(r.exposure) !== undefined
-                      ? `${fmt((r.exposure as number) / 3600, 2)} h`
-                      : '–',
-                  ),
-                );
-              }),
-            ),
-          ),
+              h('td', {}, String(r.instrument_name ?? '–')),
+              h('td', { class: 'num' }, fmt(r.n_obs)),
+              h(
+                'td',
+                {},
+                num(r.t_first) !== undefined
+                  ? `${dateOfMjd(r.t_first as number)} – ${dateOfMjd(r.t_last as number)}`
+                  : '–',
+              ),
+              h('td', {}, energyRange(r.em_min, r.em_max)),
+              h(
+                'td',
+                { class: 'num' },
+                num(r.exposure) !== undefined ? `${fmt((r.exposure as number) / 3600, 2)} h` : '–',
+              ),
+            );
+          }),
         ),
       );
     const pointings = await tapRecords(
