@@ -5,7 +5,8 @@
  * every console error and every request to another host recorded, so a test can fail
  * on them.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -122,7 +123,8 @@ export function requirePortalPrerequisites(t: TestContext): string | undefined {
 
 /** Debian's chromium on a fresh profile (user data dir), closed when the test ends. */
 export async function launchChromium(t: After): Promise<BrowserContext> {
-  const browser = await chromium.launchPersistentContext(tempDir(t, 'hearc-chromium-'), {
+  const profile = mkdtempSync(join(tmpdir(), 'hearc-chromium-'));
+  const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
@@ -137,7 +139,11 @@ export async function launchChromium(t: After): Promise<BrowserContext> {
       '--disable-sync',
     ],
   });
-  t.after(() => browser.close());
+  // The browser first: it writes into its profile until it has stopped.
+  t.after(async () => {
+    await browser.close();
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+  });
   return browser;
 }
 
@@ -170,9 +176,11 @@ export async function watchedPage(
       foreign.push(url);
     }
   });
-  page.on('requestfailed', (request) =>
-    errors.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ''}`),
-  );
+  page.on('requestfailed', (request) => {
+    const reason = request.failure()?.errorText ?? '';
+    // A request cut off because the test moved on to another page is not a failure.
+    if (reason !== 'net::ERR_ABORTED') errors.push(`request failed: ${request.url()} ${reason}`);
+  });
   return { page, errors, foreign };
 }
 

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   CRAB_RUNS,
+  PROPRIETARY_RUN,
   launchChromium,
   requirePortalPrerequisites,
   screenshot,
@@ -23,13 +24,30 @@ function assertClean({ errors, foreign }: WatchedPage, expected: string[] = []):
   assert.deepEqual(errors, expected, 'console errors and failed requests');
 }
 
+/** What the test reads of an <img> (the test runs in Node, without the DOM's types). */
+interface Image {
+  readonly alt: string;
+  readonly naturalWidth: number;
+  readonly naturalHeight: number;
+}
+/** Every preview image has its source and is done loading (or failing); runs in the page. */
+function PREVIEWS_LOADED(): boolean {
+  type Img = { getAttribute(name: string): string | null; complete: boolean };
+  const { document } = globalThis as unknown as {
+    document: { querySelectorAll(selector: string): ArrayLike<Img> };
+  };
+  return Array.from(document.querySelectorAll('.previews img')).every(
+    (i) => i.getAttribute('src') !== null && i.complete,
+  );
+}
+
 const texts = (page: Page, selector: string) =>
   page.locator(selector).evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
 
 test('the portal in chromium', async (t) => {
   const store = requirePortalPrerequisites(t);
   if (store === undefined) return;
-  const { address } = await servePortal(t, store);
+  const { address, token } = await servePortal(t, store);
   const browser = await launchChromium(t);
 
   await t.test('landing page: title, collections, TAP URL, coverage, links', async () => {
@@ -181,13 +199,9 @@ test('the portal in chromium', async (t) => {
       // Every preview is a real image, none broken.
       const images = page.locator('.previews img');
       assert.equal(await images.count(), 3);
-      await page.waitForFunction(() =>
-        [...document.querySelectorAll<HTMLImageElement>('.previews img')].every(
-          (i) => i.getAttribute('src') && i.complete,
-        ),
-      );
+      await page.waitForFunction(PREVIEWS_LOADED);
       const sizes = await images.evaluateAll((imgs) =>
-        (imgs as HTMLImageElement[]).map((i) => [i.alt, i.naturalWidth, i.naturalHeight]),
+        (imgs as unknown as Image[]).map((i) => [i.alt, i.naturalWidth, i.naturalHeight]),
       );
       for (const [alt, width, height] of sizes) {
         assert.ok((width as number) > 100 && (height as number) > 100, `preview ${alt} loaded`);
@@ -277,7 +291,7 @@ test('the portal in chromium', async (t) => {
       assert.equal(
         await page
           .getByLabel('ADQL query')
-          .evaluate((e) => (e as HTMLTextAreaElement).selectionStart),
+          .evaluate((e) => (e as unknown as { selectionStart: number }).selectionStart),
         37,
       );
       await screenshot(page, 'adql-error');
@@ -312,6 +326,59 @@ test('the portal in chromium', async (t) => {
     await row.getByRole('button', { name: 'Delete' }).click();
     await page.locator('.jobs p.muted').waitFor();
     assertClean(watched);
+    await page.close();
+  });
+
+  await t.test('signing in with an API token reveals the proprietary run', async () => {
+    const watched = await watchedPage(browser, address);
+    const { page } = watched;
+    const pks = 'search?pos=329.717,-30.226&radius=3';
+    await page.goto(`${address}/${pks}`);
+    assert.deepEqual(await listedRuns(page), ['33788', '33789', '47802']);
+    // A wrong token is refused with the service's reason.
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('API token').fill('hearc_AAAAAAAAAAAA_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('form .alert').waitFor();
+    assert.match(
+      (await page.locator('form .alert').textContent()) ?? '',
+      /^The token was refused: /,
+    );
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${address}/search`);
+    assert.equal(await page.locator('#nav-login').textContent(), 'Signed in');
+    await page.goto(`${address}/${pks}`);
+    assert.deepEqual(await listedRuns(page), [PROPRIETARY_RUN, '33788', '33789', '47802']);
+    assert.equal(
+      await page
+        .locator(`.results-table tr[data-id="hess-dr1/${PROPRIETARY_RUN}"] .badge`)
+        .textContent(),
+      'proprietary',
+    );
+    // Its page, previews included, loads with the token.
+    await page.getByRole('link', { name: PROPRIETARY_RUN }).click();
+    await page.locator('.previews img').first().waitFor();
+    await page.waitForFunction(PREVIEWS_LOADED);
+    const widths = await page
+      .locator('.previews img')
+      .evaluateAll((imgs) => (imgs as unknown as Image[]).map((i) => i.naturalWidth));
+    assert.ok(widths.length === 3 && widths.every((w) => w > 100), 'previews loaded');
+    assert.match((await page.locator('.lead').textContent()) ?? '', /proprietary$/);
+    await screenshot(page, 'proprietary-observation');
+    // Signing out hides it again.
+    await page.goto(`${address}/login`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(`${address}/obs/hess-dr1/${PROPRIETARY_RUN}`);
+    await page.locator('.alert').waitFor();
+    assert.match(
+      (await page.locator('.alert').textContent()) ?? '',
+      /There is no observation 33787/,
+    );
+    // The refused token's 401 is the one console message the browser writes.
+    assertClean(watched, [
+      'console: Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+    ]);
     await page.close();
   });
 });
