@@ -5,6 +5,7 @@
  * portal is not built says how to build it.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openEngine } from '../../src/engine/index.js';
@@ -59,6 +60,19 @@ test('every page of the URL contract answers with the portal, assets cached and 
     assert.equal(again.statusCode, 304);
   }
   assert.equal((await app.inject({ url: '/assets/nothing.js' })).statusCode, 404);
+});
+
+test('the whole portal, every page, weighs under 500 kB compressed', async (t) => {
+  const root = await buildPortal(t);
+  const app = await serve(t, root);
+  const files = ['/', ...readdirSync(join(root, 'assets')).map((f) => `/assets/${f}`)];
+  let bytes = 0;
+  for (const url of files) {
+    const response = await app.inject({ url, headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(response.statusCode, 200, url);
+    bytes += response.rawPayload.length;
+  }
+  assert.ok(bytes < 500_000, `${bytes} bytes`);
 });
 
 test('behind a public URL with a path, the page places its assets under that path', async (t) => {
