@@ -156,6 +156,51 @@ test('the portal in chromium', async (t) => {
     },
   );
 
+  await t.test('time (ISO date, MJD) and energy (TeV) filters narrow the Crab runs', async () => {
+    const watched = await watchedPage(browser, address);
+    const { page } = watched;
+    await page.goto(`${address}/search?target=Crab&tmin=2004-12-05&tmax=53346`);
+    assert.deepEqual(await listedRuns(page), ['23559']);
+    await page.goto(`${address}/search?target=Crab&emin=100`);
+    assert.deepEqual(await listedRuns(page), ['23523', '23559']);
+    await page.goto(`${address}/search?target=Crab&tmin=yesterday`);
+    await page.locator('.results .alert').waitFor();
+    assert.match(
+      (await page.locator('.results .alert').textContent()) ?? '',
+      /'yesterday' is neither an MJD nor an ISO date/,
+    );
+    assertClean(watched);
+    await page.close();
+  });
+
+  await t.test('at phone width no page is wider than the screen', async () => {
+    const watched = await watchedPage(browser, address, { width: 390, height: 844 });
+    const { page } = watched;
+    for (const [path, ready] of [
+      ['/', 'svg.sky'],
+      ['/search?target=Crab', '#results-count'],
+      ['/obs/hess-dr1/23523', '.previews img'],
+      ['/adql', '.examples li'],
+      ['/login', '#token'],
+    ] as const) {
+      await page.goto(`${address}${path}`);
+      await page.locator(ready).first().waitFor();
+      const [scrollWidth, innerWidth] = await page.evaluate(() => {
+        const g = globalThis as unknown as {
+          innerWidth: number;
+          document: { documentElement: { scrollWidth: number } };
+        };
+        return [g.document.documentElement.scrollWidth, g.innerWidth];
+      });
+      assert.ok(
+        scrollWidth <= innerWidth,
+        `${path}: ${scrollWidth} px wide on a ${innerWidth} px screen`,
+      );
+    }
+    assertClean(watched);
+    await page.close();
+  });
+
   await t.test(
     'a name nobody knows is refused with a clear message; a shipped source resolves',
     async () => {

@@ -223,7 +223,7 @@ function filtersForm(params: URLSearchParams, collections: string[]): HTMLFormEl
     h(
       'fieldset',
       {},
-      h('legend', {}, 'Position'),
+      h('legend', {}, 'Position ', h('span', { class: 'hint' }, 'RA, Dec or l, b')),
       h('label', { for: 'f-pos', class: 'visually-hidden' }, 'Position'),
       input('pos', '83.633, 22.014 or 05 34 31.9 +22 00 52'),
     ),
@@ -236,8 +236,8 @@ function filtersForm(params: URLSearchParams, collections: string[]): HTMLFormEl
         { class: 'pair' },
         h('label', { for: 'f-frame', class: 'visually-hidden' }, 'Frame'),
         select('frame', [
-          ['icrs', 'ICRS (RA, Dec)'],
-          ['galactic', 'Galactic (l, b)'],
+          ['icrs', 'ICRS'],
+          ['galactic', 'Galactic'],
         ]),
         h('label', { for: 'f-radius', class: 'visually-hidden' }, 'Radius (degrees)'),
         input('radius', `${DEFAULT_RADIUS}`, { inputmode: 'decimal' }),
