@@ -35,6 +35,7 @@ import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, uwsPlugin } from './uws.js';
 import { tapSyncPlugin } from './tap.js';
 import { vosiPlugin } from './vosi.js';
+import { webPlugin } from './web.js';
 
 const SERVER_HEADER = 'hearc';
 
@@ -57,6 +58,8 @@ export interface ServerOptions {
   readonly jobs?: AsyncJobOptions;
   /** Access rights: OIDC issuers, SSO token endpoint, clock (rights and API tokens come from the catalog). */
   readonly auth?: Omit<AccessControlOptions, 'engine' | 'onGranted'>;
+  /** Folder of the built web portal (default: dist/web). */
+  readonly webRoot?: string;
 }
 
 /** TAP limits from the service description's. */
@@ -257,5 +260,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(mocPlugin, { coverage: publisher.coverage, authorize: access.authorize });
   await app.register(registryPlugin, { publisher, baseUrl });
+  await app.register(webPlugin, {
+    service: description,
+    baseUrl,
+    ...(options.webRoot !== undefined ? { root: options.webRoot } : {}),
+  });
   return app;
 }

@@ -1,0 +1,14 @@
+// The portal's build: `vite build src/web` writes dist/web (served by src/http/web.ts).
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  // Relative asset URLs: the page's <base> (set by the server) places them under any prefix.
+  base: './',
+  build: {
+    outDir: '../../dist/web',
+    emptyOutDir: true,
+    target: 'es2022',
+    assetsInlineLimit: 0,
+    reportCompressedSize: false,
+  },
+});

@@ -1,0 +1,429 @@
+/**
+ * The portal as a user sees it, in Debian's chromium over the real H.E.S.S. DR1 data:
+ * every page is checked for what it shows, and fails on any console error, failed
+ * request or request to another host (the portal works offline).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import {
+  CRAB_RUNS,
+  PROPRIETARY_RUN,
+  launchChromium,
+  requirePortalPrerequisites,
+  screenshot,
+  servePortal,
+  type WatchedPage,
+  watchedPage,
+} from './fixtures.js';
+
+/** No console error, no failed request, nothing fetched from another host (but the errors expected). */
+function assertClean({ errors, foreign }: WatchedPage, expected: string[] = []): void {
+  assert.deepEqual(foreign, [], 'requests to other hosts');
+  assert.deepEqual(errors, expected, 'console errors and failed requests');
+}
+
+/** What the test reads of an <img> (the test runs in Node, without the DOM's types). */
+interface Image {
+  readonly alt: string;
+  readonly naturalWidth: number;
+  readonly naturalHeight: number;
+}
+/** Every preview image has its source and is done loading (or failing); runs in the page. */
+function PREVIEWS_LOADED(): boolean {
+  type Img = { getAttribute(name: string): string | null; complete: boolean };
+  const { document } = globalThis as unknown as {
+    document: { querySelectorAll(selector: string): ArrayLike<Img> };
+  };
+  return Array.from(document.querySelectorAll('.previews img')).every(
+    (i) => i.getAttribute('src') !== null && i.complete,
+  );
+}
+
+const texts = (page: Page, selector: string) =>
+  page.locator(selector).evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
+
+test('the portal in chromium', async (t) => {
+  const store = requirePortalPrerequisites(t);
+  if (store === undefined) return;
+  const { address, token } = await servePortal(t, store);
+  const browser = await launchChromium(t);
+
+  await t.test('landing page: title, collections, TAP URL, coverage, links', async () => {
+    const watched = await watchedPage(browser, address);
+    const { page } = watched;
+    await page.goto(`${address}/`);
+    await page.locator('h1').waitFor();
+    assert.equal(await page.locator('h1').textContent(), 'H.E.S.S. DR1 test archive');
+    assert.match(
+      (await page.locator('.lead').textContent()) ?? '',
+      /first public test data release/,
+    );
+    await page.locator('#collections-title ~ .table-wrap tbody tr').first().waitFor();
+    const [row] = await page
+      .locator('#collections-title ~ .table-wrap tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    assert.ok(row);
+    assert.match(row[0] ?? '', /^H\.E\.S\.S\. DL3 DR1/);
+    assert.equal(row[1], 'H.E.S.S. Phase I');
+    assert.equal(row[2], '12', 'the proprietary run is hidden from anonymous users');
+    assert.match(row[3] ?? '', /^2004-\d\d-\d\d – 2008-\d\d-\d\d$/);
+    assert.match(row[4] ?? '', /TeV$/);
+    assert.equal(await page.locator('#tap-url').inputValue(), `${address}/tap`);
+    assert.equal(await page.getByRole('button', { name: 'Copy' }).count(), 1);
+    await page.locator('svg.sky .footprint').first().waitFor();
+    assert.equal(await page.locator('svg.sky .footprint').count(), 12);
+    assert.deepEqual((await texts(page, '.actions a')).sort(), [
+      'ADQL console',
+      'Search by position, time and energy',
+    ]);
+    const capabilities = await page.locator('#endpoint-capabilities').getAttribute('href');
+    assert.equal(capabilities, `${address}/tap/capabilities`);
+    await screenshot(page, 'landing');
+    assertClean(watched);
+    await page.close();
+  });
+
+  /** The obs_id column of the results table, every page. */
+  async function listedRuns(page: Page): Promise<string[]> {
+    await page.locator('#results-count').waitFor();
+    return (await texts(page, '.results-table tbody tr td:first-child')).sort();
+  }
+
+  await t.test(
+    'cone search (sexagesimal, then Galactic) lists the Crab runs and no others',
+    async () => {
+      for (const query of [
+        'pos=05%2034%2031.9%20%2B22%2000%2052&radius=3',
+        'pos=184.557,-5.784&frame=galactic&radius=3',
+      ]) {
+        const watched = await watchedPage(browser, address);
+        const { page } = watched;
+        await page.goto(`${address}/search?${query}`);
+        assert.deepEqual(await listedRuns(page), CRAB_RUNS);
+        assert.equal(await page.locator('#results-count').textContent(), '4 observations');
+        assert.match(
+          (await page.locator('.resolved').textContent()) ?? '',
+          /RA 83\.63\d\d°, Dec 22\.01\d\d°/,
+        );
+        assertClean(watched);
+        await page.close();
+      }
+    },
+  );
+
+  await t.test(
+    'name search for the Crab: resolved offline, the Crab runs on the sky and in the table',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      // Typed on the landing page, as a user would.
+      await page.goto(`${address}/`);
+      await page.getByLabel('Object name or position').fill('crab');
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await page.waitForURL(/\/search\?target=crab$/);
+      assert.deepEqual(await listedRuns(page), CRAB_RUNS);
+      assert.match(
+        (await page.locator('.resolved').textContent()) ?? '',
+        /^Crab at RA 83\.6333°, Dec 22\.0144° .* position from the target position \(ra_obj, dec_obj\) published with 4 observations whose target_name is 'Crab' \(hess-dr1\)/,
+      );
+      // The sky view: the four fields of view and the search cone.
+      assert.equal(await page.locator('svg.sky .footprint').count(), 4);
+      assert.equal(await page.locator('svg.sky .cone').count(), 1);
+      const box = await page.locator('svg.sky .footprint').first().boundingBox();
+      assert.ok(box && box.width > 50 && box.height > 50, 'footprints are drawn at a visible size');
+      // Selection, map to table and table to map.
+      await page.locator('svg.sky .footprint[data-id="hess-dr1/23559"]').click({ force: true });
+      assert.deepEqual(await texts(page, '.results-table tr.selected td:first-child'), ['23559']);
+      await page.locator('.results-table tr[data-id="hess-dr1/23592"] td:nth-child(2)').click();
+      assert.equal(
+        await page.locator('svg.sky .footprint.selected').getAttribute('data-id'),
+        'hess-dr1/23592',
+      );
+      // Sorting is kept in the URL.
+      await page.getByRole('button', { name: 'Zenith' }).click();
+      assert.match(page.url(), /sort=zenith/);
+      assert.deepEqual(await texts(page, '.results-table tbody tr td:first-child'), [
+        '23559',
+        '23526',
+        '23592',
+        '23523',
+      ]);
+      await screenshot(page, 'search-crab');
+      assertClean(watched);
+      await page.close();
+    },
+  );
+
+  await t.test('time (ISO date, MJD) and energy (TeV) filters narrow the Crab runs', async () => {
+    const watched = await watchedPage(browser, address);
+    const { page } = watched;
+    await page.goto(`${address}/search?target=Crab&tmin=2004-12-05&tmax=53346`);
+    assert.deepEqual(await listedRuns(page), ['23559']);
+    await page.goto(`${address}/search?target=Crab&emin=100`);
+    assert.deepEqual(await listedRuns(page), ['23523', '23559']);
+    await page.goto(`${address}/search?target=Crab&tmin=yesterday`);
+    await page.locator('.results .alert').waitFor();
+    assert.match(
+      (await page.locator('.results .alert').textContent()) ?? '',
+      /'yesterday' is neither an MJD nor an ISO date/,
+    );
+    assertClean(watched);
+    await page.close();
+  });
+
+  await t.test('at phone width no page is wider than the screen', async () => {
+    const watched = await watchedPage(browser, address, { width: 390, height: 844 });
+    const { page } = watched;
+    for (const [path, ready] of [
+      ['/', 'svg.sky'],
+      ['/search?target=Crab', '#results-count'],
+      ['/obs/hess-dr1/23523', '.previews img'],
+      ['/adql', '.examples li'],
+      ['/login', '#token'],
+    ] as const) {
+      await page.goto(`${address}${path}`);
+      await page.locator(ready).first().waitFor();
+      const [scrollWidth, innerWidth] = await page.evaluate(() => {
+        const g = globalThis as unknown as {
+          innerWidth: number;
+          document: { documentElement: { scrollWidth: number } };
+        };
+        return [g.document.documentElement.scrollWidth, g.innerWidth];
+      });
+      assert.ok(
+        scrollWidth <= innerWidth,
+        `${path}: ${scrollWidth} px wide on a ${innerWidth} px screen`,
+      );
+    }
+    assertClean(watched);
+    await page.close();
+  });
+
+  await t.test(
+    'a name nobody knows is refused with a clear message; a shipped source resolves',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      await page.goto(`${address}/search?target=Nowhere%20X-1`);
+      assert.match(
+        (await page.locator('.results .alert').textContent()) ?? '',
+        /'Nowhere X-1' is neither a published target nor in the list of well-known sources/,
+      );
+      await page.goto(`${address}/search?target=Mrk%20421`);
+      await page.locator('#results-count').waitFor();
+      assert.match((await page.locator('.resolved').textContent()) ?? '', /Mrk 421 .* SIMBAD/);
+      assert.equal(await page.locator('#results-count').textContent(), '0 observations');
+      assertClean(watched);
+      await page.close();
+    },
+  );
+
+  await t.test(
+    'observation page: metadata, previews that load, DataLink buttons, cutout, Python',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      // From the search results, as a user gets there.
+      await page.goto(`${address}/search?target=Crab`);
+      await page.getByRole('link', { name: '23523' }).click();
+      await page.waitForURL(`${address}/obs/hess-dr1/23523`);
+      assert.equal(await page.locator('h1').textContent(), 'Observation 23523');
+      await page.locator('.previews img').first().waitFor();
+      const metadata = Object.fromEntries(
+        await page
+          .locator('dl.meta dt')
+          .evaluateAll((dts) =>
+            dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]),
+          ),
+      );
+      assert.equal(metadata.Target, 'Crab (Crab Nebula in the file)');
+      assert.equal(metadata.Events, '7,613');
+      assert.match(metadata['Start (UTC)'] ?? '', /^2004-12-04T22:07:06Z/);
+      // Every preview is a real image, none broken.
+      const images = page.locator('.previews img');
+      assert.equal(await images.count(), 3);
+      await page.waitForFunction(PREVIEWS_LOADED);
+      const sizes = await images.evaluateAll((imgs) =>
+        (imgs as unknown as Image[]).map((i) => [i.alt, i.naturalWidth, i.naturalHeight]),
+      );
+      for (const [alt, width, height] of sizes) {
+        assert.ok((width as number) > 100 && (height as number) > 100, `preview ${alt} loaded`);
+      }
+      assert.deepEqual(await texts(page, '.links button[data-semantics="#calibration"]'), [
+        'Effective area14 kB',
+        'Background205 kB',
+        'Energy dispersion371 kB',
+        'Point spread function118 kB',
+      ]);
+      // The event list button downloads the event list.
+      const [events] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Event list' }).click(),
+      ]);
+      assert.equal(events.url(), `${address}/products/hess-dr1/23523/events.fits`);
+      // The cutout form builds the SODA URL and downloads a FITS file.
+      await page.getByLabel('Radius').fill('0.5');
+      const sodaUrl = (await page.locator('.soda-url').textContent()) ?? '';
+      assert.match(
+        sodaUrl,
+        new RegExp(
+          `^${address}/soda\\?ID=ivo%3A%2F%2Ftest\\.hearc%2Fhess-dr1%3F23523&CIRCLE=83\\.6333\\+21\\.5144\\+0\\.5&TIME=`,
+        ),
+      );
+      const [cutout] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download cutout' }).click(),
+      ]);
+      const file = await cutout.path();
+      assert.equal(readFileSync(file).subarray(0, 9).toString(), 'SIMPLE  =');
+      const snippets = await texts(page, 'pre.snippet');
+      assert.match(snippets[0] ?? '', new RegExp(`TAPService\\("${address}/tap"\\)`));
+      assert.match(
+        snippets[1] ?? '',
+        new RegExp(`download_file\\("${address}/products/hess-dr1/23523/events.fits"`),
+      );
+      await screenshot(page, 'observation');
+      assertClean(watched);
+      await page.close();
+    },
+  );
+
+  await t.test(
+    'ADQL console: an example runs, a syntax error is shown at its place, results download',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      await page.goto(`${address}/adql`);
+      await page.getByRole('button', { name: /^Livetime and events per target/ }).click();
+      assert.match(await page.getByLabel('ADQL query').inputValue(), /GROUP BY target_name/);
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await page.locator('#result-count').waitFor();
+      assert.equal(await page.locator('#result-count').textContent(), '5 rows');
+      assert.deepEqual((await texts(page, '.adql-output tbody td:first-child')).sort(), [
+        'Crab',
+        'MSH 15-52',
+        'PKS 2155-304 (flare)',
+        'PKS 2155-304 (steady)',
+        'RX J1713.7-3946',
+      ]);
+      assert.match(page.url(), /\/adql\?query=SELECT\+target_name/);
+      const [csv] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'CSV' }).click(),
+      ]);
+      const text = readFileSync(await csv.path(), 'utf8');
+      assert.equal(text.split(/\r?\n/)[0], 'target_name,n_obs,livetime_hours,events');
+      assert.deepEqual(await texts(page, '.downloads button'), [
+        'VOTable',
+        'VOTable (TABLEDATA)',
+        'CSV',
+        'TSV',
+        'FITS',
+        'JSON',
+      ]);
+
+      // A syntax error: the message names line and column, the editor marks the token.
+      await page.getByLabel('ADQL query').fill('SELECT obs_id\nFROM ivoa.obscore WHER x');
+      await page.getByLabel('ADQL query').press('Control+Enter');
+      await page.locator('.adql-output .alert').waitFor();
+      assert.match(
+        (await page.locator('.adql-output .alert').textContent()) ?? '',
+        /^Line 2, column 24: unexpected 'x'/,
+      );
+      assert.deepEqual(await texts(page, '.editor .tok-err'), ['x']);
+      assert.equal(
+        await page
+          .getByLabel('ADQL query')
+          .evaluate((e) => (e as unknown as { selectionStart: number }).selectionStart),
+        37,
+      );
+      await screenshot(page, 'adql-error');
+      // The 400 of the refused query is the one console message the browser writes.
+      assertClean(watched, [
+        'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',
+      ]);
+      await page.close();
+    },
+  );
+
+  await t.test('ADQL console: an async job runs to completion from the job list', async () => {
+    const watched = await watchedPage(browser, address);
+    const { page } = watched;
+    await page.goto(
+      `${address}/adql?query=${encodeURIComponent('SELECT COUNT(*) AS n FROM ivoa.obscore')}`,
+    );
+    await page.locator('#result-count').waitFor();
+    await page.getByRole('button', { name: 'Run as async job' }).click();
+    const row = page.locator('.jobs tbody tr').first();
+    await row.locator('.badge.phase-completed').waitFor();
+    assert.match(
+      (await row.locator('.query-cell').textContent()) ?? '',
+      /SELECT COUNT\(\*\) AS n FROM ivoa\.obscore/,
+    );
+    const [result] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'Result' }).click(),
+    ]);
+    assert.match(readFileSync(await result.path(), 'utf8'), /<VOTABLE[\s\S]*<FIELD [^>]*name="n"/);
+    await screenshot(page, 'adql-async');
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('.jobs p.muted').waitFor();
+    assertClean(watched);
+    await page.close();
+  });
+
+  await t.test('signing in with an API token reveals the proprietary run', async () => {
+    const watched = await watchedPage(browser, address);
+    const { page } = watched;
+    const pks = 'search?pos=329.717,-30.226&radius=3';
+    await page.goto(`${address}/${pks}`);
+    assert.deepEqual(await listedRuns(page), ['33788', '33789', '47802']);
+    // A wrong token is refused with the service's reason.
+    await page.getByRole('link', { name: 'Sign in' }).click();
+    await page.getByLabel('API token').fill('hearc_AAAAAAAAAAAA_wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('form .alert').waitFor();
+    assert.match(
+      (await page.locator('form .alert').textContent()) ?? '',
+      /^The token was refused: /,
+    );
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${address}/search`);
+    assert.equal(await page.locator('#nav-login').textContent(), 'Signed in');
+    await page.goto(`${address}/${pks}`);
+    assert.deepEqual(await listedRuns(page), [PROPRIETARY_RUN, '33788', '33789', '47802']);
+    assert.equal(
+      await page
+        .locator(`.results-table tr[data-id="hess-dr1/${PROPRIETARY_RUN}"] .badge`)
+        .textContent(),
+      'proprietary',
+    );
+    // Its page, previews included, loads with the token.
+    await page.getByRole('link', { name: PROPRIETARY_RUN }).click();
+    await page.locator('.previews img').first().waitFor();
+    await page.waitForFunction(PREVIEWS_LOADED);
+    const widths = await page
+      .locator('.previews img')
+      .evaluateAll((imgs) => (imgs as unknown as Image[]).map((i) => i.naturalWidth));
+    assert.ok(widths.length === 3 && widths.every((w) => w > 100), 'previews loaded');
+    assert.match((await page.locator('.lead').textContent()) ?? '', /proprietary$/);
+    await screenshot(page, 'proprietary-observation');
+    // Signing out hides it again.
+    await page.goto(`${address}/login`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(`${address}/obs/hess-dr1/${PROPRIETARY_RUN}`);
+    await page.locator('.alert').waitFor();
+    assert.match(
+      (await page.locator('.alert').textContent()) ?? '',
+      /There is no observation 33787/,
+    );
+    // The refused token's 401 is the one console message the browser writes.
+    assertClean(watched, [
+      'console: Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+    ]);
+    await page.close();
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The portal's files over HTTP: the pages of the URL contract answer with the built
+ * page (Content-Security-Policy: this origin only), assets are compressed and cached
+ * for good, /service.json comes from the service description, and a server whose
+ * portal is not built says how to build it.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openEngine } from '../../src/engine/index.js';
+import { buildServer } from '../../src/http/server.js';
+import { catalogTables } from '../../src/ingest/catalog.js';
+import { publishedSchema } from '../../src/obscore/schema.js';
+import { servedSchema } from '../../src/tap/tap-schema.js';
+import { testService } from '../helpers/service.js';
+import { tempDir } from '../helpers/tmp.js';
+import { buildPortal } from './fixtures.js';
+
+async function serve(t: Parameters<typeof tempDir>[0], webRoot: string, publicUrl?: string) {
+  const engine = await openEngine(join(tempDir(t), 'catalog.duckdb'));
+  await engine.ensureTables(catalogTables);
+  const app = await buildServer({
+    engine,
+    schema: servedSchema(publishedSchema),
+    service: testService(publicUrl),
+    webRoot,
+  });
+  t.after(async () => {
+    await app.close();
+    await engine.close();
+  });
+  return app;
+}
+
+test('every page of the URL contract answers with the portal, assets cached and compressed', async (t) => {
+  const app = await serve(t, await buildPortal(t));
+  for (const url of ['/', '/search?target=Crab', '/obs/hess-dr1/23523', '/adql', '/login']) {
+    const page = await app.inject({ url });
+    assert.equal(page.statusCode, 200, url);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
+    assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
+    assert.equal(page.headers['cache-control'], 'no-cache');
+    assert.match(page.body, /<base href="\/" \/>/);
+  }
+  const page = await app.inject({ url: '/' });
+  const scripts = [...page.body.matchAll(/(?:src|href)="\.\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+  assert.ok(scripts.some((s) => s.endsWith('.js')) && scripts.some((s) => s.endsWith('.css')));
+  for (const asset of scripts) {
+    const plain = await app.inject({ url: `/${asset}` });
+    assert.equal(plain.statusCode, 200, asset);
+    assert.equal(plain.headers['cache-control'], 'public, max-age=31536000, immutable');
+    const gzipped = await app.inject({ url: `/${asset}`, headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gzipped.headers['content-encoding'], 'gzip');
+    assert.ok(gzipped.rawPayload.length < plain.rawPayload.length);
+    const again = await app.inject({
+      url: `/${asset}`,
+      headers: { 'if-none-match': String(plain.headers.etag) },
+    });
+    assert.equal(again.statusCode, 304);
+  }
+  assert.equal((await app.inject({ url: '/assets/nothing.js' })).statusCode, 404);
+});
+
+test('the whole portal, every page, weighs under 500 kB compressed', async (t) => {
+  const root = await buildPortal(t);
+  const app = await serve(t, root);
+  const files = ['/', ...readdirSync(join(root, 'assets')).map((f) => `/assets/${f}`)];
+  let bytes = 0;
+  for (const url of files) {
+    const response = await app.inject({ url, headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(response.statusCode, 200, url);
+    bytes += response.rawPayload.length;
+  }
+  assert.ok(bytes < 500_000, `${bytes} bytes`);
+});
+
+test('behind a public URL with a path, the page places its assets under that path', async (t) => {
+  const app = await serve(t, await buildPortal(t), 'https://vo.example.org/hearc');
+  const page = await app.inject({ url: '/search' });
+  assert.match(page.body, /<base href="\/hearc\/" \/>/);
+  const service = (await app.inject({ url: '/service.json' })).json();
+  assert.equal(service.urls.tap, 'https://vo.example.org/hearc/tap');
+});
+
+test('/service.json is made from the service description', async (t) => {
+  const app = await serve(t, tempDir(t));
+  const response = await app.inject({ url: '/service.json', headers: { host: 'h.test:8080' } });
+  assert.equal(response.statusCode, 200);
+  const body = response.json();
+  const description = testService();
+  assert.equal(body.title, description.title);
+  assert.equal(body.description, description.description);
+  assert.deepEqual(body.collections, description.collections);
+  assert.deepEqual(body.urls, {
+    base: 'http://h.test:8080',
+    tap: 'http://h.test:8080/tap',
+    capabilities: 'http://h.test:8080/tap/capabilities',
+    tables: 'http://h.test:8080/tap/tables',
+    availability: 'http://h.test:8080/tap/availability',
+    examples: 'http://h.test:8080/tap/examples',
+    datalink: 'http://h.test:8080/datalink',
+    soda: 'http://h.test:8080/soda',
+  });
+});
+
+test('without a built portal the pages say how to build it', async (t) => {
+  const app = await serve(t, tempDir(t));
+  const page = await app.inject({ url: '/' });
+  assert.equal(page.statusCode, 503);
+  assert.match(page.body, /The web portal is not built .*run `npm run build`/);
+});
