@@ -17,6 +17,13 @@ import {
 import { type PublishConfig, publisherDid } from '../obscore/config.js';
 import { observationRows, type ObservationRows } from '../obscore/rows.js';
 import { ingestStateTable, irfTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
+import {
+  datasetProvenance,
+  ProvenanceBatch,
+  type ProvGraph,
+  type ServiceAgents,
+} from '../provenance/index.js';
+import { loadServiceDescription, type ServiceDescription } from '../service/index.js';
 import { catalogTables } from './catalog.js';
 
 export interface IngestFailure {
@@ -39,6 +46,36 @@ export interface IngestReport {
 export interface IngestOptions {
   /** Called after each observation is read (for progress output). */
   readonly onObservation?: (obsId: string, outcome: 'read' | 'unchanged' | 'failed') => void;
+  /** Who publishes (provenance agents and software; default: the built-in description). */
+  readonly service?: ServiceDescription;
+  /** Record the provenance of each dataset (default true; false only to measure its cost). */
+  readonly provenance?: boolean;
+}
+
+function agentsOf(service: ServiceDescription): ServiceAgents {
+  return {
+    publisher: service.publisher,
+    title: service.title,
+    software: service.software,
+    ...(service.contact.email !== undefined ? { contactEmail: service.contact.email } : {}),
+  };
+}
+
+/** The ingest settings a dataset's provenance records. */
+function recordedConfiguration(config: PublishConfig, root: string): Record<string, string> {
+  return {
+    authority: config.authority,
+    collection: config.collection,
+    data_rights: config.dataRights,
+    access_mode: config.accessMode,
+    data_store: root.split('/').filter(Boolean).pop() ?? root,
+    ...(config.ownerGroup !== undefined ? { owner_group: config.ownerGroup } : {}),
+    ...(config.proprietaryMonths !== undefined
+      ? { proprietary_months: String(config.proprietaryMonths) }
+      : {}),
+    ...(config.releaseDate !== undefined ? { release_date: config.releaseDate.toISOString() } : {}),
+    ...(config.messenger !== undefined ? { messenger: config.messenger } : {}),
+  };
 }
 
 /** Digest of what an observation's rows are made from: its files and the publishing settings. */
@@ -121,6 +158,8 @@ export async function ingestDataStore(
   const added: string[] = [];
   const updated: string[] = [];
   let bytesRead = 0;
+  const agents = agentsOf(options.service ?? loadServiceDescription({ env: {} }));
+  const configuration = recordedConfiguration(config, store.root);
 
   /** What reading one observation gave: its rows, or why it failed, or that it is unchanged. */
   type Outcome =
@@ -131,16 +170,40 @@ export async function ingestDataStore(
         readonly rows: ObservationRows;
         readonly files: readonly string[];
         readonly bytes: number;
+        readonly provenance?: ProvGraph;
       };
   const read = async (entry: ObservationEntry, fingerprint: string): Promise<Outcome> => {
     if (known.get(publisherDid(config, entry.obsId)) === fingerprint) return { kind: 'unchanged' };
     try {
+      const startedAt = new Date();
       const summary = await loadObservation(entry);
+      const rows = observationRows(summary, config);
+      const files = summary.files.map((f) => f.relativePath);
+      const provenance =
+        options.provenance === false
+          ? undefined
+          : datasetProvenance(
+              {
+                did: rows.did,
+                collection: config.collection,
+                obsId: summary.obsId,
+                eventsHeader: summary.eventsHeader,
+                files,
+                eventsFile: summary.events.relativePath,
+                irfs: rows.irf,
+                dataRights: config.dataRights,
+                configuration,
+                startedAt,
+                endedAt: new Date(),
+              },
+              agents,
+            );
       return {
         kind: 'read',
-        rows: observationRows(summary, config),
-        files: summary.files.map((f) => f.relativePath),
+        rows,
+        files,
         bytes: summary.files.reduce((sum, f) => sum + f.size, 0),
+        ...(provenance ? { provenance } : {}),
       };
     } catch (err) {
       return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
@@ -151,6 +214,7 @@ export async function ingestDataStore(
   // memory stays flat however large the store is; the next few observations are read
   // while one is written, so file reading and the database overlap.
   await engine.transaction(async (tx) => {
+    const provenance = new ProvenanceBatch(tx);
     for await (const { entry, fingerprint, outcome } of readAhead(
       store.observations,
       READ_AHEAD,
@@ -201,9 +265,11 @@ export async function ingestDataStore(
         ingested_at: new Date(),
       };
       await tx.insertRows(ingestStateTable, [state]);
+      if (outcome.provenance) await provenance.add(outcome.provenance, known.has(did));
       (known.has(did) ? updated : added).push(entry.obsId);
       options.onObservation?.(entry.obsId, 'read');
     }
+    await provenance.flush();
   });
 
   return {
