@@ -145,6 +145,13 @@ async function datasetLinks(
     });
   }
   rows.push(...(await previewLinks(id, dataset, { products, urls })));
+  rows.push({
+    id,
+    accessUrl: `${urls.base}/provenance?ID=${segment(dataset.did)}`,
+    semantics: '#provenance',
+    description: `Provenance of observation ${dataset.obsId} (IVOA Provenance DM as W3C PROV-JSON; RESPONSEFORMAT=PROV-XML, PROV-N or SVG for others)`,
+    contentType: 'application/json',
+  });
   for (const service of services ?? []) {
     const link = service.linkFor(dataset, urls.base);
     if (!link) continue;

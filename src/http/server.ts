@@ -27,6 +27,7 @@ import { openJobStore } from '../engine/job-stores.js';
 import { acceptForms, sendRequestError } from './dali.js';
 import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
 import { previewPlugin } from './preview.js';
+import { provenancePlugin } from './provenance.js';
 import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, uwsPlugin } from './uws.js';
 import { tapSyncPlugin } from './tap.js';
@@ -217,5 +218,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(dataAccessPlugin, { ...dataAccess, service: dataLink });
   await app.register(previewPlugin, { ...dataAccess, service: dataLink });
   await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
+  await app.register(provenancePlugin, {
+    engine: options.engine,
+    authorize: access.authorize,
+    service: description,
+    baseUrl,
+    userOf: async (request) => {
+      const who = await access.identify(request);
+      return who.ok ? who.identity.user : undefined;
+    },
+  });
   return app;
 }

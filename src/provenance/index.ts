@@ -19,3 +19,37 @@ export {
   type Traversal,
 } from './store.js';
 export * from './tables.js';
+export {
+  FORMAL,
+  IdentifierNames,
+  provDocument,
+  PROV_NS,
+  servicePrefix,
+  VOPROV_NS,
+  type ProvDocument,
+  type ProvNaming,
+  type ProvRecord,
+  type ProvValue,
+} from './document.js';
+export {
+  PROV_MEDIA_TYPES,
+  provJson,
+  provN,
+  provTime,
+  provXml,
+  serialize,
+  type ProvFormat,
+} from './serialize.js';
+export {
+  ProvenanceError,
+  provenanceRequest,
+  ProvenanceService,
+  provenanceUrl,
+  render,
+  type ProvenanceAnswer,
+  type ProvenanceRequest,
+  type ProvenanceServiceOptions,
+  type ResponseFormat,
+  type UserOf,
+} from './service.js';
+export { provSvg, provTextTree } from './views.js';
