@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { AccessControl, type AccessControlOptions, ANONYMOUS } from '../auth/index.js';
+import {
+  AccessControl,
+  type AccessControlOptions,
+  type AccessRequest,
+  ANONYMOUS,
+} from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
@@ -217,16 +222,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const dataLink = dataLinkServiceFor(dataAccess);
   await app.register(dataAccessPlugin, { ...dataAccess, service: dataLink });
   await app.register(previewPlugin, { ...dataAccess, service: dataLink });
-  await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
+  // Products name their provenance; records of query results belong to their user.
+  const userOf = async (request: AccessRequest): Promise<string | undefined> => {
+    const who = await access.identify(request);
+    return who.ok ? who.identity.user : undefined;
+  };
+  await app.register(sodaPlugin, {
+    engine: options.engine,
+    authorize: access.authorize,
+    provenance: { service: description, baseUrl, userOf },
+  });
   await app.register(provenancePlugin, {
     engine: options.engine,
     authorize: access.authorize,
     service: description,
     baseUrl,
-    userOf: async (request) => {
-      const who = await access.identify(request);
-      return who.ok ? who.identity.user : undefined;
-    },
+    userOf,
   });
   return app;
 }

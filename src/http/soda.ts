@@ -5,12 +5,20 @@
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { allowEveryone, type Authorize, DatasetCatalog } from '../datalink/index.js';
 import type { Engine } from '../engine/types.js';
 import { DaliError } from '../dali/index.js';
+import {
+  CUTOUT_UNITS,
+  hasProvenanceLink,
+  ProductProvenance,
+  type UserOf,
+} from '../provenance/index.js';
+import type { ServiceDescription } from '../service/index.js';
 import { SodaService } from '../soda/index.js';
 import { acceptForms, daliParameters, sendDaliError } from './dali.js';
+import { provNamingFor } from './provenance.js';
 
 export interface SodaPluginOptions {
   readonly engine: Engine;
@@ -18,6 +26,12 @@ export interface SodaPluginOptions {
   readonly authorize?: Authorize;
   /** Folder where cutouts are written while they are sent (default: in the OS temporary folder). */
   readonly workDir?: string;
+  /** Record each cutout's provenance (W3C PROV-AQ Link and PROV_URL card); off when absent. */
+  readonly provenance?: {
+    readonly service: ServiceDescription;
+    readonly baseUrl: (request: FastifyRequest) => string;
+    readonly userOf?: UserOf;
+  };
 }
 
 export function defaultCutoutDir(): string {
@@ -30,6 +44,8 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
     workDir: options.workDir ?? defaultCutoutDir(),
   });
   const authorize = options.authorize ?? allowEveryone;
+  const provenance = options.provenance;
+  const products = provenance && new ProductProvenance(options.engine, provenance.service);
 
   acceptForms(app);
 
@@ -38,11 +54,50 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
     url: '/soda',
     handler: async (request, reply) => {
       let cutout;
+      const pending =
+        provenance &&
+        products?.begin('cutout', provNamingFor(provenance.service, provenance.baseUrl, request));
       try {
-        cutout = await service.cutout(daliParameters(request).pairs(), authorize, request);
+        cutout = await service.cutout(
+          daliParameters(request).pairs(),
+          authorize,
+          request,
+          pending?.url,
+        );
       } catch (error) {
         if (!(error instanceof DaliError)) throw error;
         return sendDaliError(reply, error);
+      }
+      if (pending && provenance) {
+        const user = await provenance.userOf?.(request);
+        const query = new URLSearchParams([
+          ['ID', cutout.did],
+          ...cutout.parameters.map(([n, v]): [string, string] => [n, v]),
+        ]);
+        try {
+          await products?.record(pending, {
+            kind: 'cutout',
+            name: cutout.fileName,
+            annotation: `SODA cutout of ${cutout.did}: ${cutout.summary.eventsKept} of ${cutout.summary.eventsRead} events`,
+            contentType: 'application/fits',
+            location: `/soda?${query.toString()}`,
+            inputs: [{ id: cutout.did, role: 'event list' }],
+            parameters: [
+              ...cutout.parameters.map(([name, value]) => ({
+                name,
+                value,
+                ...(CUTOUT_UNITS[name] !== undefined ? { unit: CUTOUT_UNITS[name] } : {}),
+              })),
+              { name: 'events_kept', value: String(cutout.summary.eventsKept) },
+            ],
+            did: cutout.did,
+            ...(user !== undefined ? { user } : {}),
+          });
+        } catch (error) {
+          await cutout.dispose();
+          throw error;
+        }
+        reply.header('Link', hasProvenanceLink(pending.url));
       }
       const handle = await open(cutout.path, 'r').catch(async (error: unknown) => {
         await cutout.dispose();

@@ -18,10 +18,10 @@ import { type PublishConfig, publisherDid } from '../obscore/config.js';
 import { observationRows, type ObservationRows } from '../obscore/rows.js';
 import { ingestStateTable, irfTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
 import {
+  agentsOf,
   datasetProvenance,
   ProvenanceBatch,
   type ProvGraph,
-  type ServiceAgents,
 } from '../provenance/index.js';
 import { loadServiceDescription, type ServiceDescription } from '../service/index.js';
 import { catalogTables } from './catalog.js';
@@ -50,15 +50,6 @@ export interface IngestOptions {
   readonly service?: ServiceDescription;
   /** Record the provenance of each dataset (default true; false only to measure its cost). */
   readonly provenance?: boolean;
-}
-
-function agentsOf(service: ServiceDescription): ServiceAgents {
-  return {
-    publisher: service.publisher,
-    title: service.title,
-    software: service.software,
-    ...(service.contact.email !== undefined ? { contactEmail: service.contact.email } : {}),
-  };
 }
 
 /** The ingest settings a dataset's provenance records. */

@@ -1,7 +1,10 @@
 /** The provenance module: IVOA Provenance DM records of published and derived products, their storage (ProvTAP tables) and serialisations. */
 export * from './model.js';
 export {
+  agentsOf,
   datasetProvenance,
+  hasProvenanceLink,
+  newProductIds,
   derivedProvenance,
   provIds,
   serviceAgents,
@@ -53,3 +56,5 @@ export {
   type UserOf,
 } from './service.js';
 export { provSvg, provTextTree } from './views.js';
+export { ProductProvenance, type PendingProduct } from './products.js';
+export { CUTOUT_UNITS } from './records.js';

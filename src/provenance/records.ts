@@ -4,9 +4,10 @@
  * each product hearc derives on request (cutouts, previews, query results).
  * Identifiers are in stored form (tables.ts): DIDs and paths under the service.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { CatalogRow } from '../engine/types.js';
 import type { Header } from '../fits/index.js';
+import type { ServiceDescription } from '../service/index.js';
 import { EVENT_LIST_PRODUCT, irfProducts } from '../obscore/products.js';
 import type {
   ProvActivityDescription,
@@ -46,6 +47,16 @@ export interface ServiceAgents {
   readonly contactEmail?: string;
   readonly title: string;
   readonly software: { readonly name: string; readonly version: string };
+}
+
+/** The agents' side of a service description. */
+export function agentsOf(service: ServiceDescription): ServiceAgents {
+  return {
+    publisher: service.publisher,
+    title: service.title,
+    software: service.software,
+    ...(service.contact.email !== undefined ? { contactEmail: service.contact.email } : {}),
+  };
 }
 
 export function serviceAgents(service: ServiceAgents): ProvAgent[] {
@@ -434,3 +445,27 @@ export function derivedProvenance(product: DerivedProduct, service: ServiceAgent
   }
   return graph;
 }
+
+/** Fresh identifiers of a product hearc makes now, and of the activity making it. */
+export function newProductIds(kind: string): {
+  readonly entityId: string;
+  readonly activityId: string;
+} {
+  const id = randomUUID();
+  return { entityId: `/${kind}/${id}`, activityId: provIds.activity(kind, id) };
+}
+
+/** The W3C PROV-AQ Link header value pointing at a product's provenance. */
+export function hasProvenanceLink(url: string): string {
+  return `<${url}>; rel="http://www.w3.org/ns/prov#has_provenance"`;
+}
+
+/** Units of the SODA cutout parameters, recorded with their values. */
+export const CUTOUT_UNITS: Readonly<Record<string, string>> = {
+  POS: 'deg',
+  CIRCLE: 'deg',
+  POLYGON: 'deg',
+  TIME: 'd',
+  BAND: 'm',
+  ENERGY: 'TeV',
+};
