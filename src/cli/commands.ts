@@ -2,6 +2,7 @@ import { adqlCommand } from './adql.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { ingestCommand } from './ingest.js';
+import { provenanceCommand } from './provenance.js';
 import { rightsCommand } from './rights.js';
 import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   adqlCommand,
   rightsCommand,
   tokenCommand,
+  provenanceCommand,
 ];
