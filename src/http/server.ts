@@ -26,7 +26,15 @@ import {
   type ServiceDescription,
   type ServiceLimitsDescription,
 } from '../service/index.js';
-import { JobFailure, jobLimitsFor, JobService } from '../uws/index.js';
+import { JobFailure, jobLimitsFor, JobService, RESULT_ID } from '../uws/index.js';
+import {
+  hasProvenanceLink,
+  ProductProvenance,
+  provenanceUrl,
+  queryResultIds,
+  servicePrefix,
+  withQueryProvenance,
+} from '../provenance/index.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
 import { openJobStore } from '../engine/job-stores.js';
 import { acceptForms, sendRequestError } from './dali.js';
@@ -39,6 +47,7 @@ import { tapSyncPlugin } from './tap.js';
 import { vosiPlugin } from './vosi.js';
 
 const SERVER_HEADER = 'hearc';
+const ASYNC_RESULT = new RegExp(`^/tap/async/([^/?]+)/results/${RESULT_ID}(?:\\?|$)`);
 
 export interface ServerOptions {
   readonly engine: Engine;
@@ -100,8 +109,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       part.value = (await part.toBuffer()).toString('utf8');
     },
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', async (request, reply) => {
     reply.header('Server', SERVER_HEADER);
+    // An async result names its provenance (W3C PROV-AQ), recorded when the job completed.
+    const result = ASYNC_RESULT.exec(request.url);
+    if (result && reply.statusCode === 200) {
+      const naming = { baseUrl: baseUrl(request), prefix: servicePrefix(description.shortName) };
+      const { entityId } = queryResultIds(decodeURIComponent(result[1]!));
+      reply.header('Link', hasProvenanceLink(provenanceUrl(naming, entityId)));
+    }
   });
   const access = new AccessControl({
     engine: options.engine,
@@ -155,9 +171,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
     };
   });
+  // Each async result records its provenance (the ADQL text, the owner).
+  const resultProvenance = withQueryProvenance(
+    tapJobs,
+    new ProductProvenance(options.engine, description),
+    async (job) => {
+      const who = await access.jobIdentity(job.ownerCredential);
+      return who.ok ? who.identity.user : undefined;
+    },
+    (jobId) => `/tap/async/${jobId}/results/${RESULT_ID}`,
+  );
   const jobs = new JobService({
     store: settings.store ?? openJobStore(options.engine),
-    executors: { tap: tapJobs },
+    executors: { tap: resultProvenance },
     resultsDir,
     limits: {
       ...jobLimitsFor(description.limits.syncTimeoutS),
@@ -221,7 +247,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // One DataLink service (catalog and product cache) for links, products and previews.
   const dataLink = dataLinkServiceFor(dataAccess);
   await app.register(dataAccessPlugin, { ...dataAccess, service: dataLink });
-  await app.register(previewPlugin, { ...dataAccess, service: dataLink });
+  await app.register(previewPlugin, {
+    ...dataAccess,
+    service: dataLink,
+    provenance: { service: description, baseUrl },
+  });
   // Products name their provenance; records of query results belong to their user.
   const userOf = async (request: AccessRequest): Promise<string | undefined> => {
     const who = await access.identify(request);

@@ -10,7 +10,7 @@ import { allowEveryone, type Authorize, DatasetCatalog } from '../datalink/index
 import type { Engine } from '../engine/types.js';
 import { DaliError } from '../dali/index.js';
 import {
-  CUTOUT_UNITS,
+  cutoutProduct,
   hasProvenanceLink,
   ProductProvenance,
   type UserOf,
@@ -70,29 +70,18 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
       }
       if (pending && provenance) {
         const user = await provenance.userOf?.(request);
-        const query = new URLSearchParams([
-          ['ID', cutout.did],
-          ...cutout.parameters.map(([n, v]): [string, string] => [n, v]),
-        ]);
         try {
-          await products?.record(pending, {
-            kind: 'cutout',
-            name: cutout.fileName,
-            annotation: `SODA cutout of ${cutout.did}: ${cutout.summary.eventsKept} of ${cutout.summary.eventsRead} events`,
-            contentType: 'application/fits',
-            location: `/soda?${query.toString()}`,
-            inputs: [{ id: cutout.did, role: 'event list' }],
-            parameters: [
-              ...cutout.parameters.map(([name, value]) => ({
-                name,
-                value,
-                ...(CUTOUT_UNITS[name] !== undefined ? { unit: CUTOUT_UNITS[name] } : {}),
-              })),
-              { name: 'events_kept', value: String(cutout.summary.eventsKept) },
-            ],
-            did: cutout.did,
-            ...(user !== undefined ? { user } : {}),
-          });
+          await products?.record(
+            pending,
+            cutoutProduct({
+              did: cutout.did,
+              fileName: cutout.fileName,
+              parameters: cutout.parameters,
+              eventsRead: cutout.summary.eventsRead,
+              eventsKept: cutout.summary.eventsKept,
+              ...(user !== undefined ? { user } : {}),
+            }),
+          );
         } catch (error) {
           await cutout.dispose();
           throw error;

@@ -57,4 +57,5 @@ export {
 } from './service.js';
 export { provSvg, provTextTree } from './views.js';
 export { ProductProvenance, type PendingProduct } from './products.js';
-export { CUTOUT_UNITS } from './records.js';
+export { cutoutProduct, type CutoutMade } from './records.js';
+export { queryResultIds, withQueryProvenance } from './jobs.js';

@@ -460,8 +460,47 @@ export function hasProvenanceLink(url: string): string {
   return `<${url}>; rel="http://www.w3.org/ns/prov#has_provenance"`;
 }
 
+/** What a SODA cutout was made of and how. */
+export interface CutoutMade {
+  readonly did: string;
+  readonly fileName: string;
+  /** The cut parameters as given (without ID). */
+  readonly parameters: readonly (readonly [string, string])[];
+  readonly eventsRead: number;
+  readonly eventsKept: number;
+  readonly user?: string;
+}
+
+/** The record of a cutout: its parameters with their units, the event list it came from. */
+export function cutoutProduct(
+  cutout: CutoutMade,
+): Omit<DerivedProduct, 'entityId' | 'activityId' | 'startedAt' | 'endedAt'> {
+  const query = new URLSearchParams([
+    ['ID', cutout.did],
+    ...cutout.parameters.map(([n, v]): [string, string] => [n, v]),
+  ]);
+  return {
+    kind: 'cutout',
+    name: cutout.fileName,
+    annotation: `SODA cutout of ${cutout.did}: ${cutout.eventsKept} of ${cutout.eventsRead} events`,
+    contentType: 'application/fits',
+    location: `/soda?${query.toString()}`,
+    inputs: [{ id: cutout.did, role: 'event list' }],
+    parameters: [
+      ...cutout.parameters.map(([name, value]) => ({
+        name,
+        value,
+        ...(CUTOUT_UNITS[name] !== undefined ? { unit: CUTOUT_UNITS[name] } : {}),
+      })),
+      { name: 'events_kept', value: String(cutout.eventsKept) },
+    ],
+    did: cutout.did,
+    ...(cutout.user !== undefined ? { user: cutout.user } : {}),
+  };
+}
+
 /** Units of the SODA cutout parameters, recorded with their values. */
-export const CUTOUT_UNITS: Readonly<Record<string, string>> = {
+const CUTOUT_UNITS: Readonly<Record<string, string>> = {
   POS: 'deg',
   CIRCLE: 'deg',
   POLYGON: 'deg',

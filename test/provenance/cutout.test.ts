@@ -2,7 +2,8 @@
  * A SODA cutout records its provenance: the answer carries a W3C PROV-AQ Link and the
  * FITS file a PROV_URL card naming it; W3C `prov` reads the PROV-JSON and PROV-XML,
  * which say the cutout was derived from the event list and record the cut parameters;
- * following the graph back reaches the DL3 production of the original file.
+ * following the graph back reaches the DL3 production of the original file. Previews
+ * name their provenance as well.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -95,6 +96,16 @@ test('a cutout names its provenance, which W3C prov reads', async (t) => {
     'json',
   );
   assert.ok(forth.entities[product]);
+
+  // A preview, built on first request, names its provenance too (recorded once).
+  for (let i = 0; i < 2; i++) {
+    const preview = await fetch(`${address}/previews/hess-dr1/23523/counts.png`);
+    assert.equal(preview.status, 200);
+    const previewUrl = HAS_PROVENANCE.exec(preview.headers.get('link') ?? '')?.[1];
+    assert.ok(previewUrl, preview.headers.get('link') ?? 'no Link header');
+    const made = readWithProv(t, await (await fetch(previewUrl)).text(), 'json');
+    assert.deepEqual(made.derivations, [['hearc:previews/hess-dr1/23523/counts.png', event]]);
+  }
 
   const svg = await (await fetch(`${url}&DEPTH=ALL&RESPONSEFORMAT=SVG`)).text();
   assert.match(svg, /SODA cutout/);
