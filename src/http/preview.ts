@@ -16,10 +16,13 @@ import {
 } from '../datalink/index.js';
 import type { Engine } from '../engine/types.js';
 import { PreviewError } from '../preview/index.js';
-import { hasProvenanceLink, ProductProvenance, provenanceUrl } from '../provenance/index.js';
-import type { ServiceDescription } from '../service/index.js';
+import {
+  hasProvenanceLink,
+  type ProductProvenance,
+  provenanceUrl,
+  type ProvNaming,
+} from '../provenance/index.js';
 import { defaultProductCacheDir, sendDatasetFile } from './datalink.js';
-import { provNamingFor } from './provenance.js';
 
 export interface PreviewPluginOptions {
   /** The DataLink service whose catalog and product cache previews share (the server passes it). */
@@ -31,8 +34,8 @@ export interface PreviewPluginOptions {
   readonly authorize?: Authorize;
   /** Record each preview's provenance and name it (PROV-AQ Link); off when absent. */
   readonly provenance?: {
-    readonly service: ServiceDescription;
-    readonly baseUrl: (request: FastifyRequest) => string;
+    readonly products: ProductProvenance;
+    readonly naming: (request: FastifyRequest) => ProvNaming;
   };
 }
 
@@ -44,7 +47,6 @@ export const previewPlugin: FastifyPluginAsync<PreviewPluginOptions> = async (ap
   };
   const authorize = options.authorize ?? allowEveryone;
   const provenance = options.provenance;
-  const products = provenance && new ProductProvenance(options.engine, provenance.service);
 
   app.route<{ Params: { collection: string; obsId: string; name: string } }>({
     method: ['GET', 'HEAD'],
@@ -53,7 +55,7 @@ export const previewPlugin: FastifyPluginAsync<PreviewPluginOptions> = async (ap
       const { collection, obsId, name } = request.params;
       const find = async () => {
         const file = await previewFile(sources, collection, obsId, name);
-        if (!file || !products || !provenance) return file;
+        if (!file || !provenance) return file;
         const entityId = `/previews/${[collection, obsId, name].map(encodeURIComponent).join('/')}`;
         const [did] = file.dids;
         return {
@@ -61,7 +63,7 @@ export const previewPlugin: FastifyPluginAsync<PreviewPluginOptions> = async (ap
           // Once the gate let the request through and the preview exists.
           path: async () => {
             const path = await file.path();
-            await products.recordOnce(entityId, {
+            await provenance.products.recordOnce(entityId, {
               kind: 'preview',
               name: `${name} of observation ${obsId}`,
               annotation: `Preview ${name} made from the event list of observation ${obsId}`,
@@ -70,8 +72,8 @@ export const previewPlugin: FastifyPluginAsync<PreviewPluginOptions> = async (ap
               parameters: [{ name: 'name', value: name }],
               ...(did !== undefined ? { did } : {}),
             });
-            const naming = provNamingFor(provenance.service, provenance.baseUrl, request);
-            reply.header('Link', hasProvenanceLink(provenanceUrl(naming, entityId)));
+            const url = provenanceUrl(provenance.naming(request), entityId);
+            reply.header('Link', hasProvenanceLink(url));
             return path;
           },
         };

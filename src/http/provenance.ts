@@ -7,6 +7,7 @@ import { DaliError } from '../dali/index.js';
 import type { Authorize } from '../datalink/index.js';
 import type { Engine } from '../engine/types.js';
 import {
+  type ProductProvenance,
   ProvenanceService,
   servicePrefix,
   type ProvNaming,
@@ -22,6 +23,8 @@ export interface ProvenancePluginOptions {
   readonly baseUrl: (request: FastifyRequest) => string;
   /** The authenticated user of a request (query results are theirs). */
   readonly userOf?: UserOf;
+  /** Records of products written behind their answers, waited for before answering. */
+  readonly products?: ProductProvenance;
 }
 
 /** How provenance names things for the service answering `request`. */
@@ -48,6 +51,7 @@ export const provenancePlugin: FastifyPluginAsync<ProvenancePluginOptions> = asy
     url: '/provenance',
     handler: async (request, reply) => {
       try {
+        await options.products?.settled();
         const answer = await service.answer(
           daliParameters(request),
           request,

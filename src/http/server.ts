@@ -31,6 +31,7 @@ import {
   hasProvenanceLink,
   ProductProvenance,
   provenanceUrl,
+  type ProvNaming,
   queryResultIds,
   servicePrefix,
   withQueryProvenance,
@@ -114,9 +115,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // An async result names its provenance (W3C PROV-AQ), recorded when the job completed.
     const result = ASYNC_RESULT.exec(request.url);
     if (result && reply.statusCode === 200) {
-      const naming = { baseUrl: baseUrl(request), prefix: servicePrefix(description.shortName) };
       const { entityId } = queryResultIds(decodeURIComponent(result[1]!));
-      reply.header('Link', hasProvenanceLink(provenanceUrl(naming, entityId)));
+      reply.header('Link', hasProvenanceLink(provenanceUrl(provNaming(request), entityId)));
     }
   });
   const access = new AccessControl({
@@ -172,9 +172,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     };
   });
   // Each async result records its provenance (the ADQL text, the owner).
+  const products = new ProductProvenance(options.engine, description);
+  const provNaming = (request: FastifyRequest): ProvNaming => ({
+    baseUrl: baseUrl(request),
+    prefix: servicePrefix(description.shortName),
+  });
   const resultProvenance = withQueryProvenance(
     tapJobs,
-    new ProductProvenance(options.engine, description),
+    products,
     async (job) => {
       const who = await access.jobIdentity(job.ownerCredential);
       return who.ok ? who.identity.user : undefined;
@@ -250,7 +255,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(previewPlugin, {
     ...dataAccess,
     service: dataLink,
-    provenance: { service: description, baseUrl },
+    provenance: { products, naming: provNaming },
   });
   // Products name their provenance; records of query results belong to their user.
   const userOf = async (request: AccessRequest): Promise<string | undefined> => {
@@ -260,7 +265,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(sodaPlugin, {
     engine: options.engine,
     authorize: access.authorize,
-    provenance: { service: description, baseUrl, userOf },
+    provenance: { products, naming: provNaming, userOf },
   });
   await app.register(provenancePlugin, {
     engine: options.engine,
@@ -268,6 +273,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: description,
     baseUrl,
     userOf,
+    products,
   });
   return app;
 }

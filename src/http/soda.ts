@@ -12,13 +12,12 @@ import { DaliError } from '../dali/index.js';
 import {
   cutoutProduct,
   hasProvenanceLink,
-  ProductProvenance,
+  type ProductProvenance,
+  type ProvNaming,
   type UserOf,
 } from '../provenance/index.js';
-import type { ServiceDescription } from '../service/index.js';
 import { SodaService } from '../soda/index.js';
 import { acceptForms, daliParameters, sendDaliError } from './dali.js';
-import { provNamingFor } from './provenance.js';
 
 export interface SodaPluginOptions {
   readonly engine: Engine;
@@ -28,8 +27,8 @@ export interface SodaPluginOptions {
   readonly workDir?: string;
   /** Record each cutout's provenance (W3C PROV-AQ Link and PROV_URL card); off when absent. */
   readonly provenance?: {
-    readonly service: ServiceDescription;
-    readonly baseUrl: (request: FastifyRequest) => string;
+    readonly products: ProductProvenance;
+    readonly naming: (request: FastifyRequest) => ProvNaming;
     readonly userOf?: UserOf;
   };
 }
@@ -45,7 +44,6 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
   });
   const authorize = options.authorize ?? allowEveryone;
   const provenance = options.provenance;
-  const products = provenance && new ProductProvenance(options.engine, provenance.service);
 
   acceptForms(app);
 
@@ -54,9 +52,7 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
     url: '/soda',
     handler: async (request, reply) => {
       let cutout;
-      const pending =
-        provenance &&
-        products?.begin('cutout', provNamingFor(provenance.service, provenance.baseUrl, request));
+      const pending = provenance?.products.begin('cutout', provenance.naming(request));
       try {
         cutout = await service.cutout(
           daliParameters(request).pairs(),
@@ -70,8 +66,9 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
       }
       if (pending && provenance) {
         const user = await provenance.userOf?.(request);
-        try {
-          await products?.record(
+        // Written behind the answer; /provenance waits for it if asked first.
+        provenance.products
+          .record(
             pending,
             cutoutProduct({
               did: cutout.did,
@@ -81,11 +78,10 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
               eventsKept: cutout.summary.eventsKept,
               ...(user !== undefined ? { user } : {}),
             }),
+          )
+          .catch((error: unknown) =>
+            request.log.error({ err: error }, 'the provenance of a cutout was not recorded'),
           );
-        } catch (error) {
-          await cutout.dispose();
-          throw error;
-        }
         reply.header('Link', hasProvenanceLink(pending.url));
       }
       const handle = await open(cutout.path, 'r').catch(async (error: unknown) => {

@@ -215,15 +215,6 @@ export function datasetProvenance(source: DatasetSource, service: ServiceAgents)
     const v = value(k);
     if (v !== undefined) graph.parameters.push(parameter(dl3, k, v));
   }
-  for (const irf of irfs) {
-    graph.parameters.push(
-      parameter(
-        dl3,
-        `irf:${irf.id.split('/').pop()}`,
-        `${irf.hduName} (${irf.hduClass}) in ${irf.file}`,
-      ),
-    );
-  }
   for (const file of source.files) {
     graph.generations.push({
       entityId: provIds.file(collection, file),

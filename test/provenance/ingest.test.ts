@@ -74,7 +74,8 @@ async function checkIngest(t: TestContext, engine: Engine, dir: string): Promise
   assert.equal(value('TELESCOP'), 'HESS');
   assert.match(String(value('CREATOR')), /\S/);
   assert.match(String(value('HDUDOC')), /gamma-astro-data-formats/);
-  assert.match(String(value('irf:aeff.fits')), /aeff_2d/);
+  const aeff = entities.find((e) => e.id === '/products/hess-dr1/23523/aeff.fits');
+  assert.match(String(aeff?.annotation), /HDU aeff \(aeff_2d\)/);
 
   const used = await engine.selectRows(usedTable, {
     column: 'activity_id',
