@@ -17,7 +17,6 @@ export {
   graphRows,
   ProvenanceBatch,
   readGraph,
-  recordGraph,
   replaceGraph,
   type Traversal,
 } from './store.js';

@@ -184,18 +184,6 @@ export async function replaceGraph(
   for (const [table, rows] of graphRows(graph)) await tx.insertRows(table, rows);
 }
 
-/**
- * Writes the record of a derived product in a transaction of its own. Shared agents
- * and descriptions are added only when missing (in a transaction of their own, so
- * that two requests adding the same one at once cost nothing but a retry).
- */
-export async function recordGraph(engine: Engine, graph: ProvGraph): Promise<void> {
-  await ensureShared(engine, graph);
-  await engine.transaction((tx) =>
-    replaceGraph(tx, { ...graph, agents: [], descriptions: [] }, { fresh: true }),
-  );
-}
-
 /** Writes the agents and activity descriptions of `graph` that the catalog lacks. */
 export async function ensureShared(engine: Engine, graph: ProvGraph): Promise<void> {
   const missing = async <T extends { readonly id: string }>(
