@@ -3,6 +3,7 @@ import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { ingestCommand } from './ingest.js';
 import { registryCommand } from './registry.js';
+import { provenanceCommand } from './provenance.js';
 import { rightsCommand } from './rights.js';
 import { serveCommand } from './serve.js';
 import { shardsCommand } from './shards.js';
@@ -22,4 +23,5 @@ export const commands: readonly Command[] = [
   tokenCommand,
   registryCommand,
   shardsCommand,
+  provenanceCommand,
 ];

@@ -42,12 +42,17 @@ options:
       });
     }
     const engine = await openEngine(join(dir, 'catalog.duckdb'));
-    const report = await ingestDataStore(engine, storeDir, {
-      authority: settings.service.authority,
-      collection: 'hearc-demo',
-      accessMode: 'datalink',
-      dataRights: 'public',
-    });
+    const report = await ingestDataStore(
+      engine,
+      storeDir,
+      {
+        authority: settings.service.authority,
+        collection: 'hearc-demo',
+        accessMode: 'datalink',
+        dataRights: 'public',
+      },
+      { service: settings.service },
+    );
     io.stderr(formatIngestReport(report));
     return serveCatalog(engine, settings, io);
   },

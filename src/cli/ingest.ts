@@ -111,11 +111,12 @@ ${serviceOptionsUsage}${publishOptionsUsage}`,
     const db = stringOption(values, 'db');
     if (!db) throw new UsageError('--db is required');
     const notes: string[] = [];
-    const config = publishConfigFrom(values, dir, serviceDescriptionFrom(values), notes);
+    const service = serviceDescriptionFrom(values);
+    const config = publishConfigFrom(values, dir, service, notes);
     for (const note of notes) io.stdout(`note: ${note}\n`);
     const engine = await openEngine(db);
     try {
-      const report = await ingestDataStore(engine, dir, config);
+      const report = await ingestDataStore(engine, dir, config, { service });
       io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatIngestReport(report));
       return ingestExitCode(report);
     } finally {

@@ -13,8 +13,7 @@ import {
   readAuthConfig,
 } from '../auth/index.js';
 import { buildServer } from '../http/server.js';
-import { publishedSchema } from '../obscore/schema.js';
-import { catalogTables } from '../ingest/catalog.js';
+import { catalogTables, servedCatalog } from '../ingest/catalog.js';
 import { servedSchema } from '../tap/tap-schema.js';
 import type { ServiceDescription } from '../service/index.js';
 import { startAdminInterface } from './admin.js';
@@ -65,7 +64,7 @@ export async function serveCatalog(
   io: CommandIo,
 ): Promise<number> {
   await engine.ensureTables(catalogTables);
-  const schema = servedSchema(publishedSchema);
+  const schema = servedSchema(servedCatalog);
   // The server recovers jobs at startup and runs the worker pool and reaper until it closes.
   const jobs = {
     store: openJobStore(engine, settings.catalog),

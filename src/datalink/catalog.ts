@@ -5,6 +5,7 @@
  * (hearc.irf).
  */
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
+import { irfProducts } from '../obscore/products.js';
 import { ingestStateTable, irfTable, obscoreTable } from '../obscore/schema.js';
 
 /** One IRF component of a dataset, served as a FITS file of its own. */
@@ -104,27 +105,17 @@ function parseFiles(value: SqlValue | undefined): string[] {
 
 /** IRF rows of one dataset, in a stable order, each with its product file name. */
 function irfComponents(rows: readonly CatalogRow[]): IrfComponentRef[] {
-  const sorted = [...rows].sort(
-    (a, b) =>
-      String(a.component).localeCompare(String(b.component)) ||
-      String(a.hdu_name).localeCompare(String(b.hdu_name)) ||
-      String(a.file_path).localeCompare(String(b.file_path)),
-  );
-  const seen = new Map<string, number>();
-  return sorted.map((row) => {
-    const component = text(row.component) ?? 'irf';
-    const n = (seen.get(component) ?? 0) + 1;
-    seen.set(component, n);
+  return irfProducts(rows).map(({ row, productName }) => {
     const hduSize = count(row.hdu_size);
     const enclosure = text(row.enclosure);
     return {
-      component,
+      component: text(row.component) ?? 'irf',
       hduClass: text(row.hdu_class) ?? '',
       hduName: text(row.hdu_name) ?? '',
       filePath: text(row.file_path) ?? '',
       ...(hduSize !== undefined ? { hduSize } : {}),
       ...(enclosure !== undefined ? { enclosure } : {}),
-      productName: n === 1 ? `${component}.fits` : `${component}-${n}.fits`,
+      productName,
     };
   });
 }

@@ -157,6 +157,13 @@ async function datasetLinks(
     description: `Sky coverage of observation ${dataset.obsId}: its field of view as a MOC (IVOA MOC 2.0; the time coverage is at .time.fits instead of .fits)`,
     contentType: FITS,
   });
+  rows.push({
+    id,
+    accessUrl: `${urls.base}/provenance?ID=${segment(dataset.did)}`,
+    semantics: '#provenance',
+    description: `Provenance of observation ${dataset.obsId} (IVOA Provenance DM as W3C PROV-JSON; RESPONSEFORMAT=PROV-XML, PROV-N or SVG for others)`,
+    contentType: 'application/json',
+  });
   for (const service of services ?? []) {
     const link = service.linkFor(dataset, urls.base);
     if (!link) continue;

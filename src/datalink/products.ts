@@ -5,6 +5,7 @@
  * cache folder and reused after; concurrent first requests share one build, and
  * every file appears whole or not at all (written under a temporary name, renamed).
  */
+import { EVENT_LIST_PRODUCT } from '../obscore/products.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -26,7 +27,7 @@ export class ProductSourceError extends Error {
 /** HDU types that make up the event list product. */
 const EVENT_LIST_TYPES = new Set(['events', 'gti', 'pointing']);
 
-export const EVENT_LIST_PRODUCT = 'events.fits';
+export { EVENT_LIST_PRODUCT };
 
 /** Size of the empty primary HDU that precedes copied extensions (one header block). */
 export const EMPTY_PRIMARY_BYTES = 2880;

@@ -4,7 +4,7 @@
  * preview is built on the first request that passes the access gate, then served
  * from the product cache.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
   allowEveryone,
   type Authorize,
@@ -16,6 +16,12 @@ import {
 } from '../datalink/index.js';
 import type { Engine } from '../engine/types.js';
 import { PreviewError } from '../preview/index.js';
+import {
+  hasProvenanceLink,
+  type ProductProvenance,
+  provenanceUrl,
+  type ProvNaming,
+} from '../provenance/index.js';
 import { defaultProductCacheDir, sendDatasetFile } from './datalink.js';
 
 export interface PreviewPluginOptions {
@@ -26,6 +32,11 @@ export interface PreviewPluginOptions {
   readonly cacheDir?: string;
   /** The access gate of every data path (default: everything published is public). */
   readonly authorize?: Authorize;
+  /** Record each preview's provenance and name it (PROV-AQ Link); off when absent. */
+  readonly provenance?: {
+    readonly products: ProductProvenance;
+    readonly naming: (request: FastifyRequest) => ProvNaming;
+  };
 }
 
 export const previewPlugin: FastifyPluginAsync<PreviewPluginOptions> = async (app, options) => {
@@ -35,13 +46,39 @@ export const previewPlugin: FastifyPluginAsync<PreviewPluginOptions> = async (ap
     products: new ProductCache(options.cacheDir ?? defaultProductCacheDir()),
   };
   const authorize = options.authorize ?? allowEveryone;
+  const provenance = options.provenance;
 
   app.route<{ Params: { collection: string; obsId: string; name: string } }>({
     method: ['GET', 'HEAD'],
     url: '/previews/:collection/:obsId/:name',
     handler: async (request, reply) => {
       const { collection, obsId, name } = request.params;
-      return sendDatasetFile(request, reply, () => previewFile(sources, collection, obsId, name), {
+      const find = async () => {
+        const file = await previewFile(sources, collection, obsId, name);
+        if (!file || !provenance) return file;
+        const entityId = `/previews/${[collection, obsId, name].map(encodeURIComponent).join('/')}`;
+        const [did] = file.dids;
+        return {
+          ...file,
+          // Once the gate let the request through and the preview exists.
+          path: async () => {
+            const path = await file.path();
+            await provenance.products.recordOnce(entityId, {
+              kind: 'preview',
+              name: `${name} of observation ${obsId}`,
+              annotation: `Preview ${name} made from the event list of observation ${obsId}`,
+              location: entityId,
+              inputs: did !== undefined ? [{ id: did, role: 'event list' }] : [],
+              parameters: [{ name: 'name', value: name }],
+              ...(did !== undefined ? { did } : {}),
+            });
+            const url = provenanceUrl(provenance.naming(request), entityId);
+            reply.header('Link', hasProvenanceLink(url));
+            return path;
+          },
+        };
+      };
+      return sendDatasetFile(request, reply, find, {
         authorize,
         fileName: `${collection}-${obsId}-${name}`,
         isMissing: (error) => error instanceof ProductSourceError || error instanceof PreviewError,

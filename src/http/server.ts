@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { AccessControl, type AccessControlOptions, ANONYMOUS } from '../auth/index.js';
+import {
+  AccessControl,
+  type AccessControlOptions,
+  type AccessRequest,
+  ANONYMOUS,
+} from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
@@ -23,7 +28,16 @@ import {
 } from '../service/index.js';
 import { ResourcePublisher } from '../registry/index.js';
 import type { CapabilityOptions } from '../tap/capabilities.js';
-import { JobFailure, jobLimitsFor, JobService } from '../uws/index.js';
+import { JobFailure, jobLimitsFor, JobService, RESULT_ID } from '../uws/index.js';
+import {
+  hasProvenanceLink,
+  ProductProvenance,
+  provenanceUrl,
+  type ProvNaming,
+  queryResultIds,
+  servicePrefix,
+  withQueryProvenance,
+} from '../provenance/index.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
 import { openJobStore } from '../engine/job-stores.js';
 import { acceptForms, sendRequestError } from './dali.js';
@@ -31,6 +45,7 @@ import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
 import { mocPlugin } from './moc.js';
 import { previewPlugin } from './preview.js';
 import { registryPlugin } from './registry.js';
+import { provenancePlugin } from './provenance.js';
 import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, uwsPlugin } from './uws.js';
 import { tapSyncPlugin } from './tap.js';
@@ -38,6 +53,7 @@ import { vosiPlugin } from './vosi.js';
 import { webPlugin } from './web.js';
 
 const SERVER_HEADER = 'hearc';
+const ASYNC_RESULT = new RegExp(`^/tap/async/([^/?]+)/results/${RESULT_ID}(?:\\?|$)`);
 
 export interface ServerOptions {
   readonly engine: Engine;
@@ -139,8 +155,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       part.value = (await part.toBuffer()).toString('utf8');
     },
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', async (request, reply) => {
     reply.header('Server', SERVER_HEADER);
+    // An async result names its provenance (W3C PROV-AQ), recorded when the job completed.
+    const result = ASYNC_RESULT.exec(request.url);
+    if (result && reply.statusCode === 200) {
+      const { entityId } = queryResultIds(decodeURIComponent(result[1]!));
+      reply.header('Link', hasProvenanceLink(provenanceUrl(provNaming(request), entityId)));
+    }
   });
   const access = new AccessControl({
     engine: options.engine,
@@ -194,9 +216,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
     };
   });
+  // Each async result records its provenance (the ADQL text, the owner).
+  const products = new ProductProvenance(options.engine, description);
+  const provNaming = (request: FastifyRequest): ProvNaming => ({
+    baseUrl: baseUrl(request),
+    prefix: servicePrefix(description.shortName),
+  });
+  const resultProvenance = withQueryProvenance(
+    tapJobs,
+    products,
+    async (job) => {
+      const who = await access.jobIdentity(job.ownerCredential);
+      return who.ok ? who.identity.user : undefined;
+    },
+    (jobId) => `/tap/async/${jobId}/results/${RESULT_ID}`,
+  );
   const jobs = new JobService({
     store: settings.store ?? openJobStore(options.engine),
-    executors: { tap: tapJobs },
+    executors: { tap: resultProvenance },
     resultsDir,
     limits: {
       ...jobLimitsFor(description.limits.syncTimeoutS),
@@ -250,8 +287,29 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // One DataLink service (catalog and product cache) for links, products and previews.
   const dataLink = dataLinkServiceFor(dataAccess);
   await app.register(dataAccessPlugin, { ...dataAccess, service: dataLink });
-  await app.register(previewPlugin, { ...dataAccess, service: dataLink });
-  await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
+  await app.register(previewPlugin, {
+    ...dataAccess,
+    service: dataLink,
+    provenance: { products, naming: provNaming },
+  });
+  // Products name their provenance; records of query results belong to their user.
+  const userOf = async (request: AccessRequest): Promise<string | undefined> => {
+    const who = await access.identify(request);
+    return who.ok ? who.identity.user : undefined;
+  };
+  await app.register(sodaPlugin, {
+    engine: options.engine,
+    authorize: access.authorize,
+    provenance: { products, naming: provNaming, userOf },
+  });
+  await app.register(provenancePlugin, {
+    engine: options.engine,
+    authorize: access.authorize,
+    service: description,
+    baseUrl,
+    userOf,
+    products,
+  });
   const publisher = new ResourcePublisher({
     service: description,
     engine: options.engine,

@@ -5,10 +5,17 @@
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { allowEveryone, type Authorize, DatasetCatalog } from '../datalink/index.js';
 import type { Engine } from '../engine/types.js';
 import { DaliError } from '../dali/index.js';
+import {
+  cutoutProduct,
+  hasProvenanceLink,
+  type ProductProvenance,
+  type ProvNaming,
+  type UserOf,
+} from '../provenance/index.js';
 import { SodaService } from '../soda/index.js';
 import { acceptForms, daliParameters, sendDaliError } from './dali.js';
 
@@ -18,6 +25,12 @@ export interface SodaPluginOptions {
   readonly authorize?: Authorize;
   /** Folder where cutouts are written while they are sent (default: in the OS temporary folder). */
   readonly workDir?: string;
+  /** Record each cutout's provenance (W3C PROV-AQ Link and PROV_URL card); off when absent. */
+  readonly provenance?: {
+    readonly products: ProductProvenance;
+    readonly naming: (request: FastifyRequest) => ProvNaming;
+    readonly userOf?: UserOf;
+  };
 }
 
 export function defaultCutoutDir(): string {
@@ -30,6 +43,7 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
     workDir: options.workDir ?? defaultCutoutDir(),
   });
   const authorize = options.authorize ?? allowEveryone;
+  const provenance = options.provenance;
 
   acceptForms(app);
 
@@ -38,11 +52,37 @@ export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, opt
     url: '/soda',
     handler: async (request, reply) => {
       let cutout;
+      const pending = provenance?.products.begin('cutout', provenance.naming(request));
       try {
-        cutout = await service.cutout(daliParameters(request).pairs(), authorize, request);
+        cutout = await service.cutout(
+          daliParameters(request).pairs(),
+          authorize,
+          request,
+          pending?.url,
+        );
       } catch (error) {
         if (!(error instanceof DaliError)) throw error;
         return sendDaliError(reply, error);
+      }
+      if (pending && provenance) {
+        const user = await provenance.userOf?.(request);
+        // Written behind the answer; /provenance waits for it if asked first.
+        provenance.products
+          .record(
+            pending,
+            cutoutProduct({
+              did: cutout.did,
+              fileName: cutout.fileName,
+              parameters: cutout.parameters,
+              eventsRead: cutout.summary.eventsRead,
+              eventsKept: cutout.summary.eventsKept,
+              ...(user !== undefined ? { user } : {}),
+            }),
+          )
+          .catch((error: unknown) =>
+            request.log.error({ err: error }, 'the provenance of a cutout was not recorded'),
+          );
+        reply.header('Link', hasProvenanceLink(pending.url));
       }
       const handle = await open(cutout.path, 'r').catch(async (error: unknown) => {
         await cutout.dispose();

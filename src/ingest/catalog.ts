@@ -5,10 +5,16 @@
  */
 import { rightsTables } from '../auth/tables.js';
 import { ingestStateTable, publishedSchema } from '../obscore/schema.js';
-import type { TableDef } from '../schema/types.js';
+import { provenanceTables } from '../provenance/index.js';
+import type { PublishedSchema, TableDef } from '../schema/types.js';
+
+/** The tables TAP serves: ObsCore + HE extension + IRFs, and the provenance tables (ProvTAP). */
+export const servedCatalog: PublishedSchema = {
+  tables: [...publishedSchema.tables, ...provenanceTables],
+};
 
 export const catalogTables: readonly TableDef[] = [
-  ...publishedSchema.tables,
+  ...servedCatalog.tables,
   ingestStateTable,
   ...rightsTables,
 ];

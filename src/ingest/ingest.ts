@@ -22,6 +22,13 @@ import {
 import { collectionFromName, type PublishConfig, publisherDid } from '../obscore/config.js';
 import { observationRows, type ObservationRows } from '../obscore/rows.js';
 import { ingestStateTable, irfTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
+import {
+  agentsOf,
+  datasetProvenance,
+  ProvenanceBatch,
+  type ProvGraph,
+} from '../provenance/index.js';
+import { loadServiceDescription, type ServiceDescription } from '../service/index.js';
 import { catalogTables } from './catalog.js';
 
 export interface IngestFailure {
@@ -87,6 +94,27 @@ export interface ValidationFinding {
 export interface IngestOptions {
   /** Called after each observation is read (for progress output). */
   readonly onObservation?: (obsId: string, outcome: 'read' | 'unchanged' | 'failed') => void;
+  /** Who publishes (provenance agents and software; default: the built-in description). */
+  readonly service?: ServiceDescription;
+  /** Record the provenance of each dataset (default true; false only to measure its cost). */
+  readonly provenance?: boolean;
+}
+
+/** The ingest settings a dataset's provenance records. */
+function recordedConfiguration(config: PublishConfig, root: string): Record<string, string> {
+  return {
+    authority: config.authority,
+    collection: config.collection,
+    data_rights: config.dataRights,
+    access_mode: config.accessMode,
+    data_store: root.split('/').filter(Boolean).pop() ?? root,
+    ...(config.ownerGroup !== undefined ? { owner_group: config.ownerGroup } : {}),
+    ...(config.proprietaryMonths !== undefined
+      ? { proprietary_months: String(config.proprietaryMonths) }
+      : {}),
+    ...(config.releaseDate !== undefined ? { release_date: config.releaseDate.toISOString() } : {}),
+    ...(config.messenger !== undefined ? { messenger: config.messenger } : {}),
+  };
 }
 
 /** Digest of what an observation's rows are made from: its files and the publishing settings. */
@@ -190,6 +218,7 @@ export async function ingestDataStore(
   const outcomes: ObservationOutcome[] = [];
   const findings = new Map<string, number>();
   let bytesRead = 0;
+  const agents = agentsOf(options.service ?? loadServiceDescription({ env: {} }));
   let eventsWritten = false;
 
   interface Work {
@@ -247,16 +276,39 @@ export async function ingestDataStore(
         readonly bytes: number;
         readonly findings: readonly StoreProblem[];
         readonly notes: readonly string[];
+        readonly provenance?: ProvGraph;
       };
   const read = async (item: Work, fingerprint: string): Promise<Outcome> => {
     if (known.get(publisherDid(item.config, item.entry.obsId)) === fingerprint)
       return { kind: 'unchanged' };
     try {
+      const startedAt = new Date();
       const summary = await loadObservation(item.entry);
+      const rows = observationRows(summary, item.config);
+      const files = summary.files.map((f) => f.relativePath);
+      const provenance =
+        options.provenance === false
+          ? undefined
+          : datasetProvenance(
+              {
+                did: rows.did,
+                collection: item.config.collection,
+                obsId: summary.obsId,
+                eventsHeader: summary.eventsHeader,
+                files,
+                eventsFile: summary.events.relativePath,
+                irfs: rows.irf,
+                dataRights: item.config.dataRights,
+                configuration: recordedConfiguration(item.config, item.store.root),
+                startedAt,
+                endedAt: new Date(),
+              },
+              agents,
+            );
       return {
         kind: 'read',
-        rows: observationRows(summary, item.config),
-        files: summary.files.map((f) => f.relativePath),
+        rows,
+        files,
         bytes: summary.files.reduce((sum, f) => sum + f.size, 0),
         notes: summary.notes,
         findings: checkEventsHeader(
@@ -266,6 +318,7 @@ export async function ingestDataStore(
           item.entry.hdus.some((h) => h.type === 'pointing') ||
             (item.entry.index?.RA_PNT != null && item.entry.index.DEC_PNT != null),
         ),
+        ...(provenance ? { provenance } : {}),
       };
     } catch (err) {
       return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
@@ -276,6 +329,7 @@ export async function ingestDataStore(
   // memory stays flat however large the store is; the next few observations are read
   // while one is written, so file reading and the database overlap.
   await engine.transaction(async (tx) => {
+    const provenance = new ProvenanceBatch(tx);
     for await (const { item, fingerprint, outcome } of readAhead(work, READ_AHEAD, async (item) => {
       const fingerprint = await fingerprintOf(item.entry, item.config);
       return { item, fingerprint, outcome: await read(item, fingerprint) };
@@ -323,6 +377,8 @@ export async function ingestDataStore(
       // Events first: an event list that cannot be read leaves the observation out whole.
       const events = await appendObservationEvents(tx, entry, did).catch((err: unknown) => err);
       if (events instanceof Error) {
+        // Its earlier rows are already gone: end the run, leaving the catalog as it was.
+        if (known.has(did)) throw events;
         failed.push({ obsId: entry.obsId, path: entry.hdus[0]?.path, message: events.message });
         options.onObservation?.(entry.obsId, 'failed');
         continue;
@@ -351,12 +407,14 @@ export async function ingestDataStore(
         ingested_at: new Date(),
       };
       await tx.insertRows(ingestStateTable, [state]);
+      if (outcome.provenance) await provenance.add(outcome.provenance, known.has(did));
       const status = known.has(did) ? 'updated' : 'added';
       (status === 'updated' ? updated : added).push(entry.obsId);
       const notes = [...item.notes, ...outcome.notes];
       outcomes.push({ ...base, ...(notes.length > 0 ? { notes } : {}), status });
       options.onObservation?.(entry.obsId, 'read');
     }
+    await provenance.flush();
     if (eventsWritten) await tx.sortTable(eventsTable, ['healpix_index', 'event_time']);
   });
 

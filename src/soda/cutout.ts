@@ -50,6 +50,8 @@ export interface CutoutRecord {
   readonly did: string;
   /** The request's parameters as given. */
   readonly parameters: readonly (readonly [string, string])[];
+  /** Where the cutout's provenance is (W3C PROV-AQ has_provenance), written as PROV_URL. */
+  readonly provenanceUrl?: string;
 }
 
 export interface CutoutSummary {
@@ -386,6 +388,11 @@ export async function writeCutout(
     for (const line of history) addHistory(header, line);
     addHistory(primary, `${history[0]}; see the HISTORY of the EVENTS HDU`);
     header.set('DATE', record.date.toISOString().slice(0, 19), 'file creation date (UTC)');
+    if (record.provenanceUrl !== undefined) {
+      for (const h of [primary, header]) {
+        h.set('PROV_URL', record.provenanceUrl, 'W3C PROV-AQ has_provenance of this file');
+      }
+    }
 
     const gti = await list.goodTimeIntervals();
     const tstart = list.start;

@@ -32,6 +32,8 @@ export interface CutoutFile {
   /** A name to offer clients that save it. */
   readonly fileName: string;
   readonly did: string;
+  /** The cutout parameters as given (name upper case, without ID). */
+  readonly parameters: readonly (readonly [string, string])[];
   readonly summary: CutoutSummary;
   dispose(): Promise<void>;
 }
@@ -91,6 +93,7 @@ export class SodaService {
     params: Iterable<readonly [string, string]>,
     authorize: Authorize,
     request: AccessRequest,
+    provenanceUrl?: string,
   ): Promise<CutoutFile> {
     const asked = cutoutRequest(params);
     const dataset = (await this.options.catalog.datasets([asked.id])).get(asked.id);
@@ -126,10 +129,12 @@ export class SodaService {
           date: new Date(),
           did: dataset.did,
           parameters: asked.given,
+          ...(provenanceUrl !== undefined ? { provenanceUrl } : {}),
         },
         path,
       );
-      return { path, fileName, did: dataset.did, summary, dispose };
+      const parameters = asked.given.filter(([name]) => name !== 'ID');
+      return { path, fileName, did: dataset.did, parameters, summary, dispose };
     } catch (error) {
       await dispose();
       if (error instanceof SodaError) throw error;

@@ -134,6 +134,8 @@ export const tapSchemaTables: readonly TableDef[] = [
 export const SCHEMA_DESCRIPTIONS: Readonly<Record<string, string>> = {
   ivoa: 'IVOA standard data models: ObsCore 1.1 and its high-energy extension.',
   hearc: 'hearc tables: instrument response components of each observation.',
+  provenance:
+    'Provenance of the published datasets and derived products (IVOA Provenance DM 1.0, ProvTAP).',
   tap_schema: 'Metadata of the tables published in this service (TAP 1.1).',
 };
 

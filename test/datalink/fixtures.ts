@@ -12,8 +12,7 @@ import type { Engine } from '../../src/engine/types.js';
 import { buildServer } from '../../src/http/server.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
 import type { PublishConfig } from '../../src/obscore/config.js';
-import { publishedSchema } from '../../src/obscore/schema.js';
-import { catalogTables } from '../../src/ingest/catalog.js';
+import { catalogTables, servedCatalog } from '../../src/ingest/catalog.js';
 import { type SimulatedObservation, simulateDataStore } from '../../src/sim/simulate.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -72,7 +71,7 @@ export async function serveStore(
   };
   const app = await buildServer({
     engine,
-    schema: servedSchema(publishedSchema),
+    schema: servedSchema(servedCatalog),
     productCacheDir: cacheDir,
   });
   t.after(async () => {

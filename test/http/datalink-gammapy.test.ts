@@ -152,6 +152,7 @@ test('gammapy builds the same observations from the DataLink links as from the o
       '#coverage ',
       '#package hea-event-bundle',
       '#proc hea-event-bundle',
+      '#provenance ',
       '#this hea-event-list',
     ]);
     assert.deepEqual(report.hdus[`${obsId}/events.fits`], ['PRIMARY', 'EVENTS', 'GTI']);
@@ -181,9 +182,12 @@ test('STILTS datalinklint finds no error in a links document', async (t) => {
   assert.equal(lint.status, 0, lint.stderr);
   // '#package' entered the datalink/core vocabulary in 2021 (VEP-010), after the
   // vocabulary copy inside STILTS 3.4 (Debian 12); that copy lacks '#coverage' (the MOC
-  // of each dataset) as well.
+  // of each dataset) and '#provenance' (the link to /provenance) as well.
   const problems = lint.stdout
     .split('\n')
-    .filter((line) => /^[EWF]-/.test(line) && !/Unknown predicate '(package|coverage)'/.test(line));
+    .filter(
+      (line) =>
+        /^[EWF]-/.test(line) && !/Unknown predicate '(package|coverage|provenance)'/.test(line),
+    );
   assert.deepEqual(problems, [], lint.stdout);
 });

@@ -42,6 +42,7 @@ test('links of several IDs: #this, #calibration per IRF, #package, and a NotFoun
         '#calibration psf',
         '#package hea-event-bundle',
         '#coverage null',
+        '#provenance null',
         '#proc hea-event-bundle',
       ],
     );
@@ -52,7 +53,8 @@ test('links of several IDs: #this, #calibration per IRF, #package, and a NotFoun
       `${address}/files/${SIM_COLLECTION}/${runs[index]!.fileName}`,
     );
     for (const row of rows) {
-      assert.equal(row.content_type, 'application/fits');
+      const provenance = row.semantics === '#provenance';
+      assert.equal(row.content_type, provenance ? 'application/json' : 'application/fits');
       assert.equal(row.error_message, null);
       assert.ok(row.description);
     }
@@ -216,6 +218,7 @@ test('MAGIC point-like IRFs: aeff, edisp and rad_max products from HDUs named wi
       '#calibration rad_max',
       '#package hea-event-bundle',
       '#coverage null',
+      '#provenance null',
       '#proc hea-event-bundle',
     ],
   );
@@ -232,8 +235,9 @@ test('MAGIC point-like IRFs: aeff, edisp and rad_max products from HDUs named wi
     rad_max: bytesOf('RAD_MAX'),
     'hea-event-list': Buffer.concat([bytesOf('EVENTS'), bytesOf('GTI')]),
   };
-  // The MOC of #coverage is checked in test/moc/coverage.test.ts.
-  for (const link of links.filter((l) => l.access_url !== null && l.semantics !== '#coverage')) {
+  // The MOC of #coverage is checked in test/moc/coverage.test.ts, #provenance in test/provenance.
+  for (const link of links.filter((l) => l.access_url !== null)) {
+    if (link.semantics === '#coverage' || link.semantics === '#provenance') continue;
     const body = Buffer.from(await (await fetch(link.access_url!)).arrayBuffer());
     if (link.semantics === '#package') {
       assert.equal(

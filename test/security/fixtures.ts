@@ -14,8 +14,7 @@ import { openEngine } from '../../src/engine/index.js';
 import type { Engine } from '../../src/engine/types.js';
 import { buildServer } from '../../src/http/server.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
-import { publishedSchema } from '../../src/obscore/schema.js';
-import { catalogTables } from '../../src/ingest/catalog.js';
+import { catalogTables, servedCatalog } from '../../src/ingest/catalog.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
 import { didOf, SIM_COLLECTION, simulatedStore } from '../datalink/fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -152,7 +151,7 @@ export async function securedStore(
   let now = BEFORE;
   const app = await buildServer({
     engine,
-    schema: servedSchema(publishedSchema),
+    schema: servedSchema(servedCatalog),
     ...(options.baseUrl !== undefined ? { service: testService(options.baseUrl) } : {}),
     productCacheDir: join(dir, 'products'),
     auth: {

@@ -33,7 +33,7 @@ const builtPreviews = (cacheDir: string): string[] =>
     ? readdirSync(cacheDir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.png$/.test(f))
     : [];
 
-/** The product, file and preview URLs DataLink gives `headers` for dataset `did`. */
+/** The product, file, preview and provenance URLs DataLink gives `headers` for dataset `did`. */
 async function linkedDataUrls(
   address: string,
   did: string,
@@ -42,9 +42,11 @@ async function linkedDataUrls(
   const links = await (
     await fetch(`${address}/datalink?ID=${encodeURIComponent(did)}`, { headers })
   ).text();
-  return [...links.matchAll(/<TD>(http[^<]*\/(?:products|files|previews)\/[^<]*)<\/TD>/g)].map(
-    (m) => m[1]!.replaceAll('&amp;', '&'),
-  );
+  return [
+    ...links.matchAll(
+      /<TD>(http[^<]*\/(?:products\/|files\/|previews\/|provenance\?)[^<]*)<\/TD>/g,
+    ),
+  ].map((m) => m[1]!.replaceAll('&amp;', '&'));
 }
 
 test('access matrix: callers × paths × before/after the release date', async (t) => {
@@ -62,7 +64,14 @@ test('access matrix: callers × paths × before/after the release date', async (
   );
   const [ra, dec] = centre.text.trim().split(/\r?\n/)[1]!.split(',');
   const cutoutUrl = `${address}/soda?ID=${encodeURIComponent(closedDid)}&CIRCLE=${ra}+${dec}+1`;
-  const dataUrls = [...linked, cutoutUrl];
+  // A member's cutout names its provenance, which is as protected as the data.
+  const made = await fetch(cutoutUrl, { headers: member });
+  assert.equal(made.status, 200);
+  const cutoutProvenance = /^<([^>]+)>; rel="http:\/\/www\.w3\.org\/ns\/prov#has_provenance"$/.exec(
+    made.headers.get('link') ?? '',
+  )?.[1];
+  assert.ok(cutoutProvenance, 'the cutout links its provenance');
+  const dataUrls = [...linked, cutoutUrl, cutoutProvenance];
   let previewsAsked = false;
   assert.ok(
     dataUrls.some((u) => u.includes('/products/')),
@@ -76,8 +85,20 @@ test('access matrix: callers × paths × before/after the release date', async (
     dataUrls.some((u) => u.includes('/previews/')),
     'previews linked',
   );
+  assert.ok(
+    dataUrls.some((u) => u.includes('/provenance?')),
+    'provenance linked',
+  );
 
-  const irfQueries = irfQueryRoutes(closedObsId);
+  // ProvTAP rows of the dataset go through the same gate as hearc.irf.
+  const irfQueries = {
+    ...irfQueryRoutes(closedObsId),
+    'provenance entities': 'SELECT obs_publisher_did, id FROM provenance.entity',
+    'provenance from obscore':
+      'SELECT o.obs_publisher_did, a.name FROM ivoa.obscore AS o JOIN provenance.wasgeneratedby AS g ON g.entity_id = o.obs_publisher_did JOIN provenance.activity AS a ON a.id = g.activity_id',
+    'provenance parameters':
+      'SELECT p.obs_publisher_did, p.name, p.value FROM provenance.parameter AS p',
+  };
 
   for (const [phase, now] of [
     ['before release', BEFORE],
