@@ -5,6 +5,9 @@
  * `<functions><function><form>name(…) -> T</form></function></functions>` declare UDFs.
  * ADQL 2.1 queries make the headline figure; other versions are reported apart.
  *
+ * ivoa/lyonetia's `src/adql/ivoa/` is the generic, parser-only set; `src/adql/gavo/` holds
+ * DaCHS' own expectations (some contradict `ivoa/`). Keep the files outside the repository.
+ *
  *   node --import tsx bench/adql-agreement.ts FOLDER   (or ADQL_SUITE=FOLDER)
  */
 import { readdir, readFile } from 'node:fs/promises';
