@@ -7,9 +7,12 @@
  * modulo, CROSS JOIN, scalar subqueries, TRUE/FALSE, TIMESTAMP('...'), and one
  * trailing semicolon. Where the grammar is stricter than SQL engines (a correlation
  * name on every subquery in FROM, WITH only at the start of the query, no geometry in
- * `||` or comparisons, functions ADQL or the service defines) the parser holds to it.
+ * `||`, functions ADQL or the service defines) the parser holds to it. A geometry in a
+ * comparison is grammatical (<comparison_predicate> takes any <value_expression>); the
+ * types are checked when names are resolved.
  */
 import {
+  type AggregateCall,
   type AggregateName,
   type ArithmeticOperator,
   type CastTypeName,
@@ -83,6 +86,46 @@ function geometryForm(e: Expression): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The first aggregate call in an expression, not counting those inside subqueries
+ * (SQL-92 §7.6, which ADQL builds on: a WHERE condition contains no set function).
+ */
+function aggregateOutsideSubqueries(value: unknown): AggregateCall | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const kind = (value as { kind?: unknown }).kind;
+  if (kind === 'aggregate') return value as AggregateCall;
+  if (kind === 'query' || kind === 'select' || kind === 'setop') return undefined;
+  for (const child of Object.values(value)) {
+    const found = aggregateOutsideSubqueries(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Whether an expression can stand where the grammar wants a <coord_value>: a column
+ * reference or a point-valued function (POINT, CENTROID, a user-defined function).
+ */
+function isCoordValue(e: Expression): boolean {
+  switch (e.kind) {
+    case 'column':
+    case 'pointConstructor':
+    case 'call':
+      return true;
+    case 'cast':
+      return e.target === 'POINT';
+    default:
+      return false;
+  }
+}
+
+function describeForm(e: Expression): string {
+  if (e.kind === 'number' || (e.kind === 'unary' && e.operand.kind === 'number')) return 'a number';
+  if (e.kind === 'string') return 'a string';
+  if (e.kind === 'null') return 'NULL';
+  return 'an arithmetic expression';
 }
 
 class Parser {
@@ -391,7 +434,16 @@ class Parser {
     do from.push(this.tableReference());
     while (this.acceptSymbol(','));
     let where: Expression | undefined;
-    if (this.acceptKeyword('WHERE')) where = this.condition('WHERE');
+    if (this.acceptKeyword('WHERE')) {
+      where = this.condition('WHERE');
+      const aggregate = aggregateOutsideSubqueries(where);
+      if (aggregate) {
+        throw new AdqlError(
+          `aggregate function ${aggregate.name} cannot be used in WHERE; use HAVING`,
+          aggregate.at,
+        );
+      }
+    }
     const groupBy: Expression[] = [];
     if (this.acceptKeyword('GROUP')) {
       this.expectKeyword('BY', 'after GROUP');
@@ -478,14 +530,9 @@ class Parser {
           do using.push(this.identifier('a column name'));
           while (this.acceptSymbol(','));
           this.expectSymbol(')', 'after the USING columns');
-        } else if (type === undefined || type === 'INNER') {
-          // ADQL's join specification is optional only for outer joins; an inner join
-          // without a condition is a CROSS JOIN, and must say so.
-          throw new AdqlError(
-            `${type === undefined ? 'JOIN' : 'INNER JOIN'} needs a join condition: add ON <condition> or USING (<columns>), or write CROSS JOIN or NATURAL JOIN`,
-            at,
-          );
         }
+        // <join_specification> is optional in ADQL's <qualified_join> for every join type:
+        // without one, an inner join pairs every row (compiled as a CROSS JOIN).
       }
       left = node({ kind: 'join', type: type ?? 'INNER', natural, left, right, on, using, at });
     }
@@ -621,7 +668,6 @@ class Parser {
           after.at,
         );
       }
-      this.checkNotGeometry([left, right], `compared with '${t.text}'`, t.at);
       return node({
         kind: 'comparison',
         op,
@@ -643,7 +689,6 @@ class Parser {
       const low = this.concatenation();
       this.expectKeyword('AND', 'between the bounds of BETWEEN');
       const high = this.concatenation();
-      this.checkNotGeometry([left, low, high], 'compared with BETWEEN', op.at);
       return node({
         kind: 'between',
         negated,
@@ -665,7 +710,6 @@ class Parser {
       do list.push(this.value('in the IN list'));
       while (this.acceptSymbol(','));
       this.expectSymbol(')', 'to close the IN list');
-      this.checkNotGeometry([value, ...list], 'compared with IN', op.at);
       return node({ kind: 'in', negated, value, list, at: op.at });
     }
     if (this.isKeyword('LIKE') || this.isKeyword('ILIKE')) {
@@ -698,19 +742,6 @@ class Parser {
 
   private concatenation(): Expression {
     return this.leftAssociative(['||'], () => this.additive());
-  }
-
-  /** Geometries have no order and no equality in ADQL: CONTAINS, INTERSECTS, DISTANCE. */
-  private checkNotGeometry(operands: readonly Expression[], how: string, at: SourcePosition): void {
-    for (const e of operands) {
-      const geometry = geometryForm(e);
-      if (geometry) {
-        throw new AdqlError(
-          `${geometry} cannot be ${how}: geometries are compared with CONTAINS, INTERSECTS or DISTANCE`,
-          at,
-        );
-      }
-    }
   }
 
   private additive(): Expression {
@@ -1000,8 +1031,16 @@ class Parser {
         dec: args[1] as Expression,
       });
     }
-    if (args.length === trailing + 1)
-      return Object.freeze({ kind: 'point', point: args[0] as Expression });
+    if (args.length === trailing + 1) {
+      const point = args[0] as Expression;
+      if (!isCoordValue(point)) {
+        throw new AdqlError(
+          `${t.upper} takes ${usage}: a centre given as one value must be a POINT or a column, not ${describeForm(point)}`,
+          point.at,
+        );
+      }
+      return Object.freeze({ kind: 'point', point });
+    }
     throw new AdqlError(`${t.upper} takes ${usage}`, t.at);
   }
 
