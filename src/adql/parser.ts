@@ -530,9 +530,16 @@ class Parser {
           do using.push(this.identifier('a column name'));
           while (this.acceptSymbol(','));
           this.expectSymbol(')', 'after the USING columns');
+        } else if (type === undefined || type === 'INNER') {
+          // The BNF leaves <join_specification> optional; SQL-92 (§7.5, syntax rule 1),
+          // which ADQL builds on, requires it for a non-natural inner join, and the IVOA
+          // ADQL validation queries agree. An inner join without a condition is a CROSS
+          // JOIN and must say so; outer joins without one are accepted (ON TRUE).
+          throw new AdqlError(
+            `${type === undefined ? 'JOIN' : 'INNER JOIN'} needs a join condition: add ON <condition> or USING (<columns>), or write CROSS JOIN or NATURAL JOIN`,
+            at,
+          );
         }
-        // <join_specification> is optional in ADQL's <qualified_join> for every join type:
-        // without one, an inner join pairs every row (compiled as a CROSS JOIN).
       }
       left = node({ kind: 'join', type: type ?? 'INNER', natural, left, right, on, using, at });
     }

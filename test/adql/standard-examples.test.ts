@@ -372,11 +372,6 @@ const validByTheGrammar: readonly string[] = [
   'SELECT * FROM (SELECT a FROM t) s',
   "SELECT * FROM t WHERE s = 'x' || s2",
   'SELECT * FROM t WHERE pos IS NULL',
-  // <join_specification> is optional for every <join_type>, INNER included.
-  'SELECT * FROM t INNER JOIN u',
-  'SELECT * FROM t JOIN u WHERE t.a = 1',
-  'SELECT * FROM (t JOIN u)',
-  'SELECT * FROM t INNER JOIN (u JOIN v)',
   // Aggregates are fine in a subquery of WHERE, and in HAVING.
   'SELECT a FROM t WHERE a > (SELECT AVG(a) FROM t)',
   'SELECT a FROM t GROUP BY a HAVING COUNT(*) > 2',
