@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DuckDbEngine, openEngine } from '../engine/index.js';
+import { openEngine } from '../engine/index.js';
 import { openJobStore } from '../engine/job-stores.js';
 import type { Engine } from '../engine/types.js';
 import {
@@ -47,29 +44,20 @@ export interface ServeSettings {
   readonly auth?: AuthSettings;
 }
 
-/** Next to a DuckDB catalog file; else in the OS temporary folder, one per catalog. */
-function defaultJobsDir(engine: Engine, catalog: string | undefined): string {
-  if (engine instanceof DuckDbEngine && engine.location !== ':memory:') {
-    return `${engine.location}.jobs`;
-  }
-  const key = createHash('sha256')
-    .update(catalog ?? String(process.pid))
-    .digest('hex');
-  return join(tmpdir(), `hearc-jobs-${key.slice(0, 16)}`);
-}
-
 /** Serves `engine` until SIGINT/SIGTERM, then closes the server and the catalog. */
 export async function serveCatalog(
   engine: Engine,
   settings: ServeSettings,
   io: CommandIo,
 ): Promise<number> {
+  // Everything the server writes (products, cutouts, job results) is its user's alone.
+  process.umask(0o077);
   await engine.ensureTables(catalogTables);
   const schema = servedSchema(publishedSchema);
   // The server recovers jobs at startup and runs the worker pool and reaper until it closes.
   const jobs = {
     store: openJobStore(engine, settings.catalog),
-    resultsDir: settings.jobsDir ?? defaultJobsDir(engine, settings.catalog),
+    ...(settings.jobsDir !== undefined ? { resultsDir: settings.jobsDir } : {}),
     ...(settings.workers !== undefined ? { workers: settings.workers } : {}),
   };
   const app = await buildServer({
@@ -110,6 +98,7 @@ export const serveOptionSpec = {
   'base-url': { type: 'string' },
   'trust-proxy': { type: 'string', multiple: true },
   'jobs-dir': { type: 'string' },
+  'cache-dir': { type: 'string' },
   workers: { type: 'string' },
   'oidc-issuer': { type: 'string', multiple: true },
   'oidc-audience': { type: 'string', multiple: true },
@@ -204,9 +193,11 @@ ${serviceOptionsUsage}  --base-url URL   public URL of the service (e.g. behind 
                    follow each request's Host
   --trust-proxy IP take X-Forwarded-Host/Proto/Prefix from this peer (repeatable;
                    'loopback' for any local proxy)
-  --jobs-dir DIR   folder of async TAP job results (default: next to a DuckDB catalog,
-                   else in the OS temporary folder); nodes sharing a PostgreSQL
-                   catalog must share it
+  --jobs-dir DIR   folder of async TAP job results (default: jobs/ in the cache folder);
+                   nodes sharing a PostgreSQL catalog must share it
+  --cache-dir DIR  private cache folder (products, cutouts, results; mode 0700;
+                   default: <catalog>.cache beside a DuckDB file, else
+                   $XDG_CACHE_HOME/hearc/<hash of the catalog>)
   --workers N      async TAP jobs run at once by this process (default 2); each holds a
                    catalog connection while it runs (DuckDB has 4, PostgreSQL 10)
 

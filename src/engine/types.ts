@@ -78,6 +78,8 @@ export interface CatalogTransaction {
 
 export interface Engine {
   readonly dialect: DialectName;
+  /** The catalog as opened: a DuckDB file path, ':memory:' or a postgres:// URL. */
+  readonly location: string;
   /** Creates missing schemas and tables for these definitions (idempotent). */
   ensureTables(tables: readonly TableDef[]): Promise<void>;
   /** Runs `work` in one transaction: all of it is committed, or none of it. */

@@ -2,8 +2,7 @@
  * The HTTP server: Fastify with one plugin per protocol. Routes only wire modules
  * together; the work happens in the modules.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -17,7 +16,10 @@ import { DEFAULT_UPLOAD_LIMITS } from '../tap/upload.js';
 import { sodaDatasetService } from '../soda/index.js';
 import {
   baseUrlFor,
+  cacheDirFor,
   loadServiceDescription,
+  preparePrivateDir,
+  privateTemporaryDir,
   type ServiceDescription,
   type ServiceLimitsDescription,
 } from '../service/index.js';
@@ -47,9 +49,9 @@ export interface ServerOptions {
   readonly logger?: boolean;
   /** Row and time limits of TAP queries (default: from the service description). */
   readonly limits?: ServiceLimits;
-  /** Folder of the DataLink product cache (default: in the OS temporary folder). */
+  /** Folder of the DataLink product cache (default: `products` in the deployment's cache folder). */
   readonly productCacheDir?: string;
-  /** Async TAP jobs: store, results folder, workers (default: in the catalog, results in the OS temporary folder). */
+  /** Async TAP jobs: store, results folder, workers (default: in the catalog, results in the cache folder). */
   readonly jobs?: AsyncJobOptions;
   /** Access rights: OIDC issuers, SSO token endpoint, clock (rights and API tokens come from the catalog). */
   readonly auth?: Omit<AccessControlOptions, 'engine' | 'onGranted'>;
@@ -70,11 +72,29 @@ export function tapLimitsOf(limits: ServiceLimitsDescription): ServiceLimits {
   };
 }
 
+/**
+ * The deployment's private cache folder (service description, else beside the catalog)
+ * and its subfolders; an in-memory catalog gets a private temporary one, removed on close.
+ */
+async function cacheFolders(description: ServiceDescription, options: ServerOptions) {
+  const configured = cacheDirFor(description, options.engine.location);
+  const root = configured ? await preparePrivateDir(configured) : await privateTemporaryDir();
+  const folder = (given: string | undefined, name: string): Promise<string> =>
+    preparePrivateDir(given ?? join(root, name));
+  return {
+    products: await folder(options.productCacheDir, 'products'),
+    cutouts: await folder(undefined, 'cutouts'),
+    jobs: await folder(options.jobs?.resultsDir, 'jobs'),
+    dispose: () => (configured ? Promise.resolve() : rm(root, { recursive: true, force: true })),
+  };
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const description = options.service ?? loadServiceDescription({ env: {} });
   const baseUrl = (request: FastifyRequest): string => baseUrlFor(description, request);
   // TAP_SCHEMA describes exactly what this server serves.
   await publishTapSchema(options.engine, options.schema);
+  const cache = await cacheFolders(description, options);
   const app = Fastify({ logger: options.logger ?? false });
   // Forms are read as text and decoded by the spine (strict %-escapes).
   acceptForms(app);
@@ -136,8 +156,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   // The one job system: each capability registers its executor (TAP async: one query).
   const settings = options.jobs ?? {};
-  const ownResultsDir = settings.resultsDir === undefined;
-  const resultsDir = settings.resultsDir ?? (await mkdtemp(join(tmpdir(), 'hearc-jobs-')));
+  const resultsDir = cache.jobs;
   const tapJobs = tapJobExecutor(service, async (job) => {
     // A job runs with its owner's rights as they are when it runs.
     const who = await access.jobIdentity(job.ownerCredential);
@@ -168,7 +187,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onReady', () => jobs.start());
   app.addHook('onClose', async () => {
     await jobs.stop();
-    if (ownResultsDir) await rm(resultsDir, { recursive: true, force: true });
+    await cache.dispose();
   });
   await app.register(uwsPlugin, {
     prefix: '/tap',
@@ -201,7 +220,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const dataAccess = {
     engine: options.engine,
     baseUrl,
-    cacheDir: options.productCacheDir,
+    cacheDir: cache.products,
     authorize: access.authorize,
     services: [sodaDatasetService()],
   };
@@ -209,6 +228,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const dataLink = dataLinkServiceFor(dataAccess);
   await app.register(dataAccessPlugin, { ...dataAccess, service: dataLink });
   await app.register(previewPlugin, { ...dataAccess, service: dataLink });
-  await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
+  await app.register(sodaPlugin, {
+    engine: options.engine,
+    authorize: access.authorize,
+    workDir: cache.cutouts,
+  });
   return app;
 }

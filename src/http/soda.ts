@@ -3,8 +3,6 @@
  * GADF FITS file, or a DALI error document (VOTable) with the status that fits.
  */
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { allowEveryone, type Authorize, DatasetCatalog } from '../datalink/index.js';
 import type { Engine } from '../engine/types.js';
@@ -16,18 +14,14 @@ export interface SodaPluginOptions {
   readonly engine: Engine;
   /** The access gate of every data path (default: everything published is public). */
   readonly authorize?: Authorize;
-  /** Folder where cutouts are written while they are sent (default: in the OS temporary folder). */
-  readonly workDir?: string;
-}
-
-export function defaultCutoutDir(): string {
-  return join(tmpdir(), `hearc-cutouts-${process.getuid?.() ?? 'user'}`);
+  /** Private folder where cutouts are written while they are sent (the server's cache folder). */
+  readonly workDir: string;
 }
 
 export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, options) => {
   const service = new SodaService({
     catalog: new DatasetCatalog(options.engine),
-    workDir: options.workDir ?? defaultCutoutDir(),
+    workDir: options.workDir,
   });
   const authorize = options.authorize ?? allowEveryone;
 
