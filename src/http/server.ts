@@ -10,7 +10,7 @@ import { AccessControl, type AccessControlOptions, ANONYMOUS } from '../auth/ind
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
-import type { ServiceLimits } from '../tap/query.js';
+import { DEFAULT_CONNECTION_WAIT_MS, type ServiceLimits } from '../tap/query.js';
 import { publishTapSchema } from '../tap/tap-schema.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../tap/upload.js';
 import { sodaDatasetService } from '../soda/index.js';
@@ -85,6 +85,7 @@ async function cacheFolders(description: ServiceDescription, options: ServerOpti
     products: await folder(options.productCacheDir, 'products'),
     cutouts: await folder(undefined, 'cutouts'),
     jobs: await folder(options.jobs?.resultsDir, 'jobs'),
+    spill: await folder(undefined, 'spill'),
     dispose: () => (configured ? Promise.resolve() : rm(root, { recursive: true, force: true })),
   };
 }
@@ -135,20 +136,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.get('/health', async () => ({ status: 'ok' }));
   const baseDialect = sqlDialectFor(options.engine.dialect);
+  // Sync queries wait a bounded time for a connection and spool what slow clients read.
+  const { connectionWaitMs = DEFAULT_CONNECTION_WAIT_MS, ...queryLimits } = limits;
   const service = {
     engine: options.engine,
     schema: options.schema,
     dialect: access.dialectFor(baseDialect, ANONYMOUS),
-    limits,
+    limits: queryLimits,
   };
+  const sync = { limits: { ...queryLimits, connectionWaitMs }, spillDir: cache.spill };
   await app.register(tapSyncPlugin, {
     prefix: '/tap',
-    service,
+    service: { ...service, ...sync },
     serviceFor: async (request) => {
       const who = await access.identify(request);
       const identity = who.ok ? who.identity : ANONYMOUS;
       return {
         ...service,
+        ...sync,
         dialect: access.dialectFor(baseDialect, identity),
         serviceUrl: baseUrl(request),
       };
