@@ -13,7 +13,12 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { CommandIo } from './command.js';
 
 /** Commands the server runs for a caller while it owns the catalog. */
-export const CATALOG_COMMANDS: ReadonlySet<string> = new Set(['ingest', 'rights', 'token']);
+export const CATALOG_COMMANDS: ReadonlySet<string> = new Set([
+  'ingest',
+  'rights',
+  'token',
+  'audit',
+]);
 
 /** Options whose values are paths, made absolute before they travel to the server. */
 const PATH_OPTIONS = new Set(['--db', '--config', '--auth-config']);

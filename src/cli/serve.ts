@@ -13,7 +13,12 @@ import { buildServer } from '../http/server.js';
 import { publishedSchema } from '../obscore/schema.js';
 import { catalogTables } from '../ingest/catalog.js';
 import { servedSchema } from '../tap/tap-schema.js';
-import type { ServiceDescription } from '../service/index.js';
+import {
+  ConfigError,
+  type LogStyle,
+  logStyleFor,
+  type ServiceDescription,
+} from '../service/index.js';
 import { startAdminInterface } from './admin.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
 import {
@@ -42,6 +47,8 @@ export interface ServeSettings {
   readonly workers?: number;
   /** Federated login and what anonymous callers see. */
   readonly auth?: AuthSettings;
+  /** Log lines for people (a terminal) or JSON for machines (HEARC_LOG overrides). */
+  readonly logStyle?: LogStyle;
 }
 
 /** Serves `engine` until SIGINT/SIGTERM, then closes the server and the catalog. */
@@ -64,7 +71,7 @@ export async function serveCatalog(
     engine,
     service: settings.service,
     schema,
-    logger: true,
+    logger: settings.logStyle ?? 'json',
     jobs,
     ...(settings.auth ? { auth: settings.auth } : {}),
   });
@@ -168,8 +175,16 @@ export function authSettingsFrom(values: OptionValues): AuthSettings | undefined
 export function serveSettingsFrom(values: OptionValues): ServeSettings {
   const jobsDir = stringOption(values, 'jobs-dir');
   const auth = authSettingsFrom(values);
+  let logStyle: LogStyle;
+  try {
+    logStyle = logStyleFor(process.env, process.stdout.isTTY === true);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
   return {
     ...(auth ? { auth } : {}),
+    logStyle,
     host: stringOption(values, 'host') ?? '127.0.0.1',
     port: integerOption(values, 'port', 8080, 0),
     service: serviceDescriptionFrom(values),

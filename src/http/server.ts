@@ -6,7 +6,14 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { AccessControl, type AccessControlOptions, ANONYMOUS } from '../auth/index.js';
+import {
+  AccessControl,
+  type AccessControlOptions,
+  ANONYMOUS,
+  type AuditEvent,
+  AuditTrail,
+  describeAuditEvent,
+} from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
@@ -18,6 +25,9 @@ import {
   baseUrlFor,
   cacheDirFor,
   loadServiceDescription,
+  loggableUrl,
+  loggerOptions,
+  type LogStyle,
   preparePrivateDir,
   privateTemporaryDir,
   type ServiceDescription,
@@ -45,8 +55,8 @@ export interface ServerOptions {
    * (default: the built-in description, URLs from requests).
    */
   readonly service?: ServiceDescription;
-  /** pino logging: false to silence (tests), true for JSON logs. */
-  readonly logger?: boolean;
+  /** pino logging: false to silence (tests), true or 'json' for JSON lines, 'pretty' for people. */
+  readonly logger?: boolean | LogStyle;
   /** Row and time limits of TAP queries (default: from the service description). */
   readonly limits?: ServiceLimits;
   /** Folder of the DataLink product cache (default: `products` in the deployment's cache folder). */
@@ -54,7 +64,7 @@ export interface ServerOptions {
   /** Async TAP jobs: store, results folder, workers (default: in the catalog, results in the cache folder). */
   readonly jobs?: AsyncJobOptions;
   /** Access rights: OIDC issuers, SSO token endpoint, clock (rights and API tokens come from the catalog). */
-  readonly auth?: Omit<AccessControlOptions, 'engine' | 'onGranted'>;
+  readonly auth?: Omit<AccessControlOptions, 'engine' | 'onAudit'>;
 }
 
 /** TAP limits from the service description's. */
@@ -96,7 +106,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // TAP_SCHEMA describes exactly what this server serves.
   await publishTapSchema(options.engine, options.schema);
   const cache = await cacheFolders(description, options);
-  const app = Fastify({ logger: options.logger ?? false });
+  const logger = options.logger ?? false;
+  const app = Fastify({
+    logger: logger === false ? false : loggerOptions(logger === true ? 'json' : logger),
+    // One line per request, written when it is answered (below), instead of two.
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const url = loggableUrl(request.url);
+    const ms = Math.round(reply.elapsedTime);
+    request.log.info(
+      { method: request.method, url, status: reply.statusCode, ms },
+      `${request.method} ${url} ${reply.statusCode} ${ms} ms`,
+    );
+  });
   // Forms are read as text and decoded by the spine (strict %-escapes).
   acceptForms(app);
   app.setErrorHandler(sendRequestError);
@@ -118,15 +141,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onSend', async (_request, reply) => {
     reply.header('Server', SERVER_HEADER);
   });
-  const access = new AccessControl({
-    engine: options.engine,
-    ...options.auth,
-    onGranted: (event) => app.log.info({ audit: event }, 'access to data not yet public'),
-  });
+  // Refusals and reads of data not yet public: logged, and kept in the catalog (hearc audit).
+  const trail = new AuditTrail(options.engine);
+  const audit = (event: AuditEvent): void => {
+    app.log.info({ audit: event }, `audit: ${describeAuditEvent(event)}`);
+    trail.record(event).catch((err: unknown) => app.log.error({ err }, 'audit trail not written'));
+  };
+  const access = new AccessControl({ engine: options.engine, ...options.auth, onAudit: audit });
   // Who the caller is, once per request; credentials that fail are refused everywhere.
   app.addHook('onRequest', async (request, reply) => {
     const who = await access.identify(request);
     if (!who.ok) {
+      audit({
+        at: access.clock(),
+        kind: 'denied',
+        via: 'credentials',
+        path: loggableUrl(request.url),
+        reason: who.reason,
+      });
       return reply
         .code(401)
         .header('WWW-Authenticate', access.challenges(who.reason))
@@ -154,7 +186,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return {
         ...service,
         ...sync,
-        dialect: access.dialectFor(baseDialect, identity),
+        dialect: access.dialectFor(baseDialect, identity, request.url),
         serviceUrl: baseUrl(request),
       };
     },
@@ -169,7 +201,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const serviceUrl = job.serviceUrl ?? description.publicUrl;
     return {
       ...service,
-      dialect: access.dialectFor(baseDialect, who.identity),
+      dialect: access.dialectFor(baseDialect, who.identity, `/tap/async/${job.jobId}`),
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
     };
   });

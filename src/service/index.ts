@@ -24,3 +24,4 @@ export {
   PRIVATE_FILE_MODE,
   privateTemporaryDir,
 } from './cache.js';
+export { loggableUrl, loggerOptions, type LogStyle, logStyleFor } from './logging.js';
