@@ -97,7 +97,11 @@ test('products, previews, cutouts and async results go to the private cache, 070
     address,
     'SELECT TOP 1 obs_publisher_did, s_ra, s_dec FROM ivoa.obscore ORDER BY obs_id',
   );
-  const { obs_publisher_did: did, s_ra: ra, s_dec: dec } = first as {
+  const {
+    obs_publisher_did: did,
+    s_ra: ra,
+    s_dec: dec,
+  } = first as {
     obs_publisher_did: string;
     s_ra: number;
     s_dec: number;
