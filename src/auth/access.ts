@@ -8,6 +8,8 @@ import type { RowVisibility, SqlDialect } from '../adql/index.js';
 import type { Engine } from '../engine/types.js';
 import { obscoreTable } from '../obscore/schema.js';
 import type { TableDef } from '../schema/types.js';
+import { loggableUrl } from '../service/index.js';
+import type { AuditEvent } from './audit.js';
 import { type OidcIssuerConfig, OidcVerifier } from './oidc.js';
 import { ANONYMOUS, type Identity, isOpen, mayRead, RightsStore } from './rights.js';
 import { observationRightsTable } from './tables.js';
@@ -38,15 +40,6 @@ export type AccessDecision =
       readonly unpublished?: true;
     };
 
-/** An authorised read of data that are not public (for the audit log). */
-export interface AccessEvent {
-  readonly user: string;
-  readonly via: Identity['via'];
-  readonly did: string;
-  readonly url?: string;
-  readonly at: Date;
-}
-
 export interface AccessControlOptions {
   readonly engine: Engine;
   /** OIDC issuers whose bearer JWTs are accepted. */
@@ -58,8 +51,11 @@ export interface AccessControlOptions {
   readonly clock?: () => Date;
   /** Hide the ObsCore/HEA rows of data the caller may not read (default: show them). */
   readonly hideMetadata?: boolean;
-  /** Called for every authorised access to data that are not public. */
-  readonly onGranted?: (event: AccessEvent) => void;
+  /**
+   * The audit trail: every refusal, every authorised read of data that are not public,
+   * and every ADQL query of an identified caller on rights-bearing tables.
+   */
+  readonly onAudit?: (event: AuditEvent) => void;
 }
 
 /** What an async job keeps of its owner's credentials (never a secret). */
@@ -213,22 +209,28 @@ export class AccessControl {
     const who = await this.identify(request);
     // Hidden metadata: a refusal must not tell a dataset that exists from one that does not.
     const hidden = this.options.hideMetadata === true;
+    const path = request.url !== undefined ? { path: loggableUrl(request.url) } : {};
     if (!who.ok) {
+      this.options.onAudit?.({
+        at: now,
+        kind: 'denied',
+        via: 'credentials',
+        did,
+        ...path,
+        reason: who.reason,
+      });
       return hidden
         ? unpublished
         : { allowed: false, reason: who.reason, challenges: this.challenges(who.reason) };
     }
+    const caller = {
+      via: who.identity.via,
+      ...(who.identity.user !== undefined ? { user: who.identity.user } : {}),
+    };
     if (mayRead(rights, who.identity, now)) {
-      this.options.onGranted?.({
-        user: who.identity.user ?? '',
-        via: who.identity.via,
-        did,
-        ...(request.url !== undefined ? { url: request.url } : {}),
-        at: now,
-      });
+      this.options.onAudit?.({ at: now, kind: 'granted', ...caller, did, ...path });
       return { allowed: true };
     }
-    if (hidden) return unpublished;
     const until =
       rights.dataRights === 'proprietary' && rights.releaseDate
         ? `proprietary until ${rights.releaseDate.toISOString()}`
@@ -238,6 +240,8 @@ export class AccessControl {
     // The owning group is not told: its name says who works on what.
     const owners = rights.ownerGroup ? ' to members of its owning group' : '';
     const reason = `the data of ${did} are ${until}; access is limited${owners}`;
+    this.options.onAudit?.({ at: now, kind: 'denied', ...caller, did, ...path, reason });
+    if (hidden) return unpublished;
     return who.identity.via === 'anonymous'
       ? { allowed: false, reason, challenges: this.challenges() }
       : { allowed: false, reason };
@@ -245,13 +249,40 @@ export class AccessControl {
 
   /**
    * `dialect` compiling ADQL for `identity`: each query filters rights-bearing tables
-   * with the rights in the catalog at the time it is compiled.
+   * with the rights in the catalog at the time it is compiled. The rights-bearing
+   * tables a query of an identified caller touches go to the audit trail (`path`: the
+   * request or job it came from).
    */
-  dialectFor(dialect: SqlDialect, identity: Identity): SqlDialect {
+  dialectFor(dialect: SqlDialect, identity: Identity, path?: string): SqlDialect {
     return {
       name: dialect.name,
-      compile: (resolved, options) =>
-        dialect.compile(resolved, { ...options, visibility: this.visibility(identity) }),
+      compile: (resolved, options) => {
+        const visibility = this.visibility(identity);
+        const touched = new Set<string>();
+        const sql = dialect.compile(resolved, {
+          ...options,
+          visibility: {
+            ...visibility,
+            // Tables whose rows the rights filter: their non-public rows may be returned.
+            filters: (table) => {
+              const filtered = visibility.filters(table);
+              if (filtered) touched.add(`${table.schema}.${table.name}`);
+              return filtered;
+            },
+          },
+        });
+        if (identity.via !== 'anonymous' && touched.size > 0) {
+          this.options.onAudit?.({
+            at: visibility.now,
+            kind: 'query',
+            via: identity.via,
+            ...(identity.user !== undefined ? { user: identity.user } : {}),
+            tables: [...touched].sort(),
+            ...(path !== undefined ? { path: loggableUrl(path) } : {}),
+          });
+        }
+        return sql;
+      },
     };
   }
 

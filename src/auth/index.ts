@@ -3,10 +3,17 @@ export {
   AccessControl,
   type AccessControlOptions,
   type AccessDecision,
-  type AccessEvent,
   type AccessRequest,
   type Identification,
 } from './access.js';
+export {
+  type AuditEvent,
+  type AuditFilter,
+  type AuditKind,
+  AuditTrail,
+  auditTable,
+  describeAuditEvent,
+} from './audit.js';
 export { ASYMMETRIC_ALGORITHMS, OidcVerifier, type OidcIssuerConfig } from './oidc.js';
 export {
   ANONYMOUS,

@@ -19,6 +19,7 @@ export const CATALOG_COMMANDS: ReadonlySet<string> = new Set([
   'token',
   'registry',
   'provenance',
+  'audit',
 ]);
 
 /** Options whose values are paths, made absolute before they travel to the server. */

@@ -1,4 +1,5 @@
 import { adqlCommand } from './adql.js';
+import { auditCommand } from './audit.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { ingestCommand } from './ingest.js';
@@ -24,4 +25,5 @@ export const commands: readonly Command[] = [
   registryCommand,
   shardsCommand,
   provenanceCommand,
+  auditCommand,
 ];

@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DuckDbEngine, openEngine } from '../engine/index.js';
+import { openEngine } from '../engine/index.js';
 import { openJobStore } from '../engine/job-stores.js';
 import type { Engine } from '../engine/types.js';
 import {
@@ -15,7 +12,12 @@ import {
 import { buildServer } from '../http/server.js';
 import { catalogTables, servedCatalog } from '../ingest/catalog.js';
 import { servedSchema } from '../tap/tap-schema.js';
-import type { ServiceDescription } from '../service/index.js';
+import {
+  ConfigError,
+  type LogStyle,
+  logStyleFor,
+  type ServiceDescription,
+} from '../service/index.js';
 import { startAdminInterface } from './admin.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
 import {
@@ -44,17 +46,8 @@ export interface ServeSettings {
   readonly workers?: number;
   /** Federated login and what anonymous callers see. */
   readonly auth?: AuthSettings;
-}
-
-/** Next to a DuckDB catalog file; else in the OS temporary folder, one per catalog. */
-function defaultJobsDir(engine: Engine, catalog: string | undefined): string {
-  if (engine instanceof DuckDbEngine && engine.location !== ':memory:') {
-    return `${engine.location}.jobs`;
-  }
-  const key = createHash('sha256')
-    .update(catalog ?? String(process.pid))
-    .digest('hex');
-  return join(tmpdir(), `hearc-jobs-${key.slice(0, 16)}`);
+  /** Log lines for people (a terminal) or JSON for machines (HEARC_LOG overrides). */
+  readonly logStyle?: LogStyle;
 }
 
 /** Serves `engine` until SIGINT/SIGTERM, then closes the server and the catalog. */
@@ -63,19 +56,21 @@ export async function serveCatalog(
   settings: ServeSettings,
   io: CommandIo,
 ): Promise<number> {
+  // Everything the server writes (products, cutouts, job results) is its user's alone.
+  process.umask(0o077);
   await engine.ensureTables(catalogTables);
   const schema = servedSchema(servedCatalog);
   // The server recovers jobs at startup and runs the worker pool and reaper until it closes.
   const jobs = {
     store: openJobStore(engine, settings.catalog),
-    resultsDir: settings.jobsDir ?? defaultJobsDir(engine, settings.catalog),
+    ...(settings.jobsDir !== undefined ? { resultsDir: settings.jobsDir } : {}),
     ...(settings.workers !== undefined ? { workers: settings.workers } : {}),
   };
   const app = await buildServer({
     engine,
     service: settings.service,
     schema,
-    logger: true,
+    logger: settings.logStyle ?? 'json',
     jobs,
     ...(settings.auth ? { auth: settings.auth } : {}),
   });
@@ -109,6 +104,7 @@ export const serveOptionSpec = {
   'base-url': { type: 'string' },
   'trust-proxy': { type: 'string', multiple: true },
   'jobs-dir': { type: 'string' },
+  'cache-dir': { type: 'string' },
   workers: { type: 'string' },
   'oidc-issuer': { type: 'string', multiple: true },
   'oidc-audience': { type: 'string', multiple: true },
@@ -178,8 +174,16 @@ export function authSettingsFrom(values: OptionValues): AuthSettings | undefined
 export function serveSettingsFrom(values: OptionValues): ServeSettings {
   const jobsDir = stringOption(values, 'jobs-dir');
   const auth = authSettingsFrom(values);
+  let logStyle: LogStyle;
+  try {
+    logStyle = logStyleFor(process.env, process.stdout.isTTY === true);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
   return {
     ...(auth ? { auth } : {}),
+    logStyle,
     host: stringOption(values, 'host') ?? '127.0.0.1',
     port: integerOption(values, 'port', 8080, 0),
     service: serviceDescriptionFrom(values),
@@ -203,9 +207,11 @@ ${serviceOptionsUsage}  --base-url URL   public URL of the service (e.g. behind 
                    follow each request's Host
   --trust-proxy IP take X-Forwarded-Host/Proto/Prefix from this peer (repeatable;
                    'loopback' for any local proxy)
-  --jobs-dir DIR   folder of async TAP job results (default: next to a DuckDB catalog,
-                   else in the OS temporary folder); nodes sharing a PostgreSQL
-                   catalog must share it
+  --jobs-dir DIR   folder of async TAP job results (default: jobs/ in the cache folder);
+                   nodes sharing a PostgreSQL catalog must share it
+  --cache-dir DIR  private cache folder (products, cutouts, results; mode 0700;
+                   default: <catalog>.cache beside a DuckDB file, else
+                   $XDG_CACHE_HOME/hearc/<hash of the catalog>)
   --workers N      async TAP jobs run at once by this process (default 2); each holds a
                    catalog connection while it runs (DuckDB has 4, PostgreSQL 10)
 

@@ -7,14 +7,21 @@
 export class DaliError extends Error {
   /** WWW-Authenticate values of a 401 answer (logging in could help). */
   readonly challenges: readonly string[] | undefined;
+  /** Seconds after which a 503 (busy) request may succeed (HTTP Retry-After). */
+  readonly retryAfterS: number | undefined;
 
   constructor(
     readonly status: number,
     message: string,
-    options?: { readonly cause?: unknown; readonly challenges?: readonly string[] },
+    options?: {
+      readonly cause?: unknown;
+      readonly challenges?: readonly string[];
+      readonly retryAfterS?: number;
+    },
   ) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : {});
     this.name = 'DaliError';
     this.challenges = options?.challenges;
+    this.retryAfterS = options?.retryAfterS;
   }
 }

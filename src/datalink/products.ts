@@ -8,7 +8,7 @@
 import { EVENT_LIST_PRODUCT } from '../obscore/products.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { classifyHdu, parseObsId } from '../gadf/index.js';
@@ -162,8 +162,10 @@ export class ProductCache {
     const pending = this.building.get(target);
     if (pending) return pending;
     const work = (async () => {
-      await mkdir(dirname(target), { recursive: true });
+      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
       await build(target);
+      // Products of proprietary data are readable by the server's user only.
+      await chmod(target, 0o600);
       await this.dropOlderVersions(dataset);
       return target;
     })().finally(() => this.building.delete(target));

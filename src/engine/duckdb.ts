@@ -59,6 +59,7 @@ import {
   type CatalogTransaction,
   type Cursor,
   type Engine,
+  type EngineUsage,
   type QueryOptions,
   type SqlValue,
 } from './types.js';
@@ -413,7 +414,7 @@ export class DuckDbEngine implements Engine {
     const guard = new QueryGuard(options);
     let connection: DuckDBConnection | undefined;
     try {
-      connection = await this.pool.acquire(guard.signal);
+      connection = await this.pool.acquire(guard.signal, options.waitMs);
       guard.throwIfCancelled();
       const running = connection;
       guard.onCancel(() => running.interrupt());
@@ -426,6 +427,10 @@ export class DuckDbEngine implements Engine {
       if (connection) this.pool.release(connection);
       throw guard.failure(error);
     }
+  }
+
+  usage(): EngineUsage {
+    return this.pool.usage();
   }
 
   async close(): Promise<void> {

@@ -1,35 +1,65 @@
 /**
  * A fixed set of database connections handed out one query or transaction at a time.
- * Waiting for a connection can be abandoned through an AbortSignal (query timeouts).
+ * Waiting for a connection can be abandoned through an AbortSignal (query timeouts)
+ * or bounded in time (then EngineBusyError, so callers can answer "busy, retry").
  */
-import { EngineError } from './types.js';
+import { EngineBusyError, EngineError, type EngineUsage } from './types.js';
+
+interface Waiter<C> {
+  resolve(connection: C): void;
+  reject(error: Error): void;
+}
 
 export class ConnectionPool<C> {
   private readonly idle: C[] = [];
-  private readonly waiting: { resolve: (c: C) => void; reject: (e: Error) => void }[] = [];
+  private readonly waiting: Waiter<C>[] = [];
+  private readonly size: number;
   private closed = false;
 
   constructor(connections: readonly C[]) {
     this.idle.push(...connections);
+    this.size = connections.length;
   }
 
-  acquire(signal?: AbortSignal): Promise<C> {
+  usage(): EngineUsage {
+    return {
+      connections: this.size,
+      busy: this.size - this.idle.length,
+      waiting: this.waiting.length,
+    };
+  }
+
+  acquire(signal?: AbortSignal, waitMs?: number): Promise<C> {
     if (this.closed) return Promise.reject(new EngineError('the catalog engine is closed'));
     const ready = this.idle.pop();
     if (ready !== undefined) return Promise.resolve(ready);
     return new Promise<C>((resolve, reject) => {
-      const waiter = {
-        resolve: (c: C) => {
-          signal?.removeEventListener('abort', onAbort);
+      let timer: NodeJS.Timeout | undefined;
+      const leave = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
+        const at = this.waiting.indexOf(waiter);
+        if (at >= 0) this.waiting.splice(at, 1);
+      };
+      const waiter: Waiter<C> = {
+        resolve: (c) => {
+          leave();
           resolve(c);
         },
-        reject,
+        reject: (e) => {
+          leave();
+          reject(e);
+        },
       };
-      const onAbort = (): void => {
-        this.waiting.splice(this.waiting.indexOf(waiter), 1);
-        reject(new EngineError('gave up waiting for a free catalog connection'));
-      };
+      const onAbort = (): void =>
+        waiter.reject(new EngineError('gave up waiting for a free catalog connection'));
       signal?.addEventListener('abort', onAbort, { once: true });
+      if (waitMs !== undefined) {
+        timer = setTimeout(() => {
+          leave();
+          reject(new EngineBusyError(this.usage(), waitMs));
+        }, waitMs);
+      }
       this.waiting.push(waiter);
     });
   }

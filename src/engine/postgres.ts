@@ -47,6 +47,8 @@ import {
   type CatalogTransaction,
   type Cursor,
   type Engine,
+  EngineBusyError,
+  type EngineUsage,
   type QueryOptions,
   type SqlValue,
 } from './types.js';
@@ -188,11 +190,14 @@ const DEGREES_OUTPUT = "SELECT set_sphere_output('DEG')";
 
 export class PostgresEngine implements Engine {
   readonly dialect = 'postgres' as const;
+  private busy = 0;
+  private waiting = 0;
 
   private constructor(
     readonly location: string,
     private readonly sql: Sql,
     private readonly control: Sql,
+    private readonly connections: number,
   ) {}
 
   /** Connects to `postgres://…`, installs pg_sphere if needed and runs the dialect prelude. */
@@ -222,7 +227,7 @@ export class PostgresEngine implements Engine {
       });
     }
     const control = postgres(url, { max: 1, onnotice: () => undefined });
-    return new PostgresEngine(where, sql, control);
+    return new PostgresEngine(where, sql, control, Math.max(1, options.connections ?? 10));
   }
 
   async ensureTables(tables: readonly TableDef[]): Promise<void> {
@@ -255,13 +260,56 @@ export class PostgresEngine implements Engine {
   }
 
   async selectRows(table: TableDef, where?: RowFilter): Promise<CatalogRow[]> {
-    const session = await this.sql.reserve();
+    const session = await this.reserve();
     try {
       await session.unsafe(DEGREES_OUTPUT);
       return await selectCatalogRows(postgresSession(session), table, where);
     } finally {
       session.release();
     }
+  }
+
+  usage(): EngineUsage {
+    return { connections: this.connections, busy: this.busy, waiting: this.waiting };
+  }
+
+  /**
+   * A connection of the pool, counted while reserved; with `waitMs`, EngineBusyError
+   * when none is free in time (the late connection is then handed straight back).
+   */
+  private async reserve(waitMs?: number, signal?: AbortSignal): Promise<postgres.ReservedSql> {
+    this.waiting++;
+    const pending = this.sql.reserve();
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const givenUp = new Promise<never>((_, reject) => {
+      if (waitMs !== undefined)
+        timer = setTimeout(() => reject(new EngineBusyError(this.usage(), waitMs)), waitMs);
+      onAbort = () => reject(new EngineError('gave up waiting for a free catalog connection'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    let session: postgres.ReservedSql;
+    try {
+      session = await Promise.race([pending, givenUp]);
+    } catch (error) {
+      void pending.then((late) => late.release()).catch(() => undefined);
+      throw error;
+    } finally {
+      this.waiting--;
+      if (timer) clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+    this.busy++;
+    let released = false;
+    const release = session.release.bind(session);
+    session.release = () => {
+      if (!released) {
+        released = true;
+        this.busy--;
+      }
+      release();
+    };
+    return session;
   }
 
   async stream(text: string, options: QueryOptions = {}): Promise<Cursor> {
@@ -275,7 +323,7 @@ export class PostgresEngine implements Engine {
       session?.release();
     };
     try {
-      session = await this.sql.reserve();
+      session = await this.reserve(options.waitMs, guard.signal);
       guard.throwIfCancelled();
       const [backend] = await session.unsafe<{ pid: number }[]>(
         "SELECT set_sphere_output('DEG'), pg_backend_pid() AS pid",

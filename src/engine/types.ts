@@ -32,6 +32,21 @@ export interface QueryOptions {
   readonly signal?: AbortSignal;
   /** Rows per batch yielded by the cursor. */
   readonly batchSize?: number;
+  /**
+   * Give up (EngineBusyError) when no catalog connection is free within this many
+   * milliseconds; default: wait until one is, or until the timeout or signal.
+   */
+  readonly waitMs?: number;
+}
+
+/** How the catalog's connections are used right now. */
+export interface EngineUsage {
+  /** Connections queries may use at once. */
+  readonly connections: number;
+  /** Connections running a query, a transaction or a cursor not yet read to the end. */
+  readonly busy: number;
+  /** Queries waiting for a free connection. */
+  readonly waiting: number;
 }
 
 /** A streaming result: batches of positional rows, in the column order of the SQL. */
@@ -57,6 +72,20 @@ export class EngineError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'EngineError';
+  }
+}
+
+/** Thrown when every catalog connection stayed busy for the whole allowed wait. */
+export class EngineBusyError extends EngineError {
+  constructor(
+    readonly usage: EngineUsage,
+    readonly waitedMs: number,
+  ) {
+    super(
+      `all ${usage.connections} catalog connections stayed busy for ${waitedMs / 1000} s ` +
+        `(${usage.waiting} more queries waiting)`,
+    );
+    this.name = 'EngineBusyError';
   }
 }
 
@@ -110,6 +139,8 @@ export interface CatalogTransaction {
 
 export interface Engine {
   readonly dialect: DialectName;
+  /** The catalog as opened: a DuckDB file path, ':memory:' or a postgres:// URL. */
+  readonly location: string;
   /** Creates missing schemas and tables for these definitions (idempotent). */
   ensureTables(tables: readonly TableDef[]): Promise<void>;
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
@@ -123,5 +154,7 @@ export interface Engine {
   dropTables(tables: readonly TableDef[]): Promise<void>;
   /** Streams the result of SQL compiled for this dialect (e.g. by the ADQL compiler). */
   stream(sql: string, options?: QueryOptions): Promise<Cursor>;
+  /** How many connections are busy and how many queries wait (VOSI availability). */
+  usage(): EngineUsage;
   close(): Promise<void>;
 }

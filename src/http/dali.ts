@@ -79,6 +79,7 @@ export function sendDaliError(
   // 499 (the client went away) is no HTTP status a client can see.
   const status = error.status === 499 ? 400 : error.status;
   if (error.challenges) reply.header('WWW-Authenticate', error.challenges);
+  if (error.retryAfterS !== undefined) reply.header('Retry-After', String(error.retryAfterS));
   reply.code(status);
   if (options.format === 'text') return reply.type(TEXT).send(`${error.message}\n`);
   return reply.type(VOTABLE).send(daliErrorDocument(error.message, options.query));

@@ -2,8 +2,6 @@
  * DataLink {links} at `/datalink` (GET and POST form), the products it links to at
  * `/products/<collection>/<obs_id>/<name>`, and the data store files at `/files/...`.
  */
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../engine/types.js';
 import {
@@ -23,7 +21,7 @@ export interface DataAccessOptions {
   readonly engine: Engine;
   /** The service's public URL as the caller of `request` reaches it (for access_url). */
   readonly baseUrl: (request: FastifyRequest) => string;
-  /** Folder of the product cache (default: hearc-products-<uid> in the OS temporary folder). */
+  /** Private folder of the product cache (the server's cache folder; needed without `service`). */
   readonly cacheDir?: string;
   /** The access gate of every data path (default: everything published is public). */
   readonly authorize?: Authorize;
@@ -31,8 +29,11 @@ export interface DataAccessOptions {
   readonly services?: readonly DatasetService[];
 }
 
-export function defaultProductCacheDir(): string {
-  return join(tmpdir(), `hearc-products-${process.getuid?.() ?? 'user'}`);
+/** The product cache folder the options name: never a shared default in the temporary folder. */
+export function productCacheDirOf(options: { readonly cacheDir?: string | undefined }): string {
+  if (options.cacheDir === undefined)
+    throw new Error('a product cache folder (cacheDir) is required: products may be proprietary');
+  return options.cacheDir;
 }
 
 /** The DataLink service the options describe: one catalog and one product cache. */
@@ -41,7 +42,7 @@ export function dataLinkServiceFor(options: DataAccessOptions): DataLinkService 
     options.service ??
     new DataLinkService({
       engine: options.engine,
-      cacheDir: options.cacheDir ?? defaultProductCacheDir(),
+      cacheDir: productCacheDirOf(options),
       ...(options.services ? { services: options.services } : {}),
     })
   );

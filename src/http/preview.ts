@@ -22,7 +22,7 @@ import {
   provenanceUrl,
   type ProvNaming,
 } from '../provenance/index.js';
-import { defaultProductCacheDir, sendDatasetFile } from './datalink.js';
+import { productCacheDirOf, sendDatasetFile } from './datalink.js';
 
 export interface PreviewPluginOptions {
   /** The DataLink service whose catalog and product cache previews share (the server passes it). */
@@ -43,7 +43,7 @@ export const previewPlugin: FastifyPluginAsync<PreviewPluginOptions> = async (ap
   // One product cache with DataLink, so the event list a preview needs is built once.
   const sources = options.service ?? {
     catalog: new DatasetCatalog(options.engine),
-    products: new ProductCache(options.cacheDir ?? defaultProductCacheDir()),
+    products: new ProductCache(productCacheDirOf(options)),
   };
   const authorize = options.authorize ?? allowEveryone;
   const provenance = options.provenance;

@@ -2,8 +2,7 @@
  * The HTTP server: Fastify with one plugin per protocol. Routes only wire modules
  * together; the work happens in the modules.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -12,17 +11,26 @@ import {
   type AccessControlOptions,
   type AccessRequest,
   ANONYMOUS,
+  type AuditEvent,
+  AuditTrail,
+  describeAuditEvent,
 } from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
-import type { ServiceLimits } from '../tap/query.js';
+import { DEFAULT_CONNECTION_WAIT_MS, type ServiceLimits } from '../tap/query.js';
 import { publishTapSchema } from '../tap/tap-schema.js';
 import { DEFAULT_UPLOAD_LIMITS } from '../tap/upload.js';
 import { sodaDatasetService } from '../soda/index.js';
 import {
   baseUrlFor,
+  cacheDirFor,
   loadServiceDescription,
+  loggableUrl,
+  loggerOptions,
+  type LogStyle,
+  preparePrivateDir,
+  privateTemporaryDir,
   type ServiceDescription,
   type ServiceLimitsDescription,
 } from '../service/index.js';
@@ -64,16 +72,16 @@ export interface ServerOptions {
    * (default: the built-in description, URLs from requests).
    */
   readonly service?: ServiceDescription;
-  /** pino logging: false to silence (tests), true for JSON logs. */
-  readonly logger?: boolean;
+  /** pino logging: false to silence (tests), true or 'json' for JSON lines, 'pretty' for people. */
+  readonly logger?: boolean | LogStyle;
   /** Row and time limits of TAP queries (default: from the service description). */
   readonly limits?: ServiceLimits;
-  /** Folder of the DataLink product cache (default: in the OS temporary folder). */
+  /** Folder of the DataLink product cache (default: `products` in the deployment's cache folder). */
   readonly productCacheDir?: string;
-  /** Async TAP jobs: store, results folder, workers (default: in the catalog, results in the OS temporary folder). */
+  /** Async TAP jobs: store, results folder, workers (default: in the catalog, results in the cache folder). */
   readonly jobs?: AsyncJobOptions;
   /** Access rights: OIDC issuers, SSO token endpoint, clock (rights and API tokens come from the catalog). */
-  readonly auth?: Omit<AccessControlOptions, 'engine' | 'onGranted'>;
+  readonly auth?: Omit<AccessControlOptions, 'engine' | 'onAudit'>;
   /** Folder of the built web portal (default: dist/web). */
   readonly webRoot?: string;
 }
@@ -131,12 +139,44 @@ export function jobTimeLimitsOf(limits: ServiceLimitsDescription): JobTimeLimits
   };
 }
 
+/**
+ * The deployment's private cache folder (service description, else beside the catalog)
+ * and its subfolders; an in-memory catalog gets a private temporary one, removed on close.
+ */
+async function cacheFolders(description: ServiceDescription, options: ServerOptions) {
+  const configured = cacheDirFor(description, options.engine.location);
+  const root = configured ? await preparePrivateDir(configured) : await privateTemporaryDir();
+  const folder = (given: string | undefined, name: string): Promise<string> =>
+    preparePrivateDir(given ?? join(root, name));
+  return {
+    products: await folder(options.productCacheDir, 'products'),
+    cutouts: await folder(undefined, 'cutouts'),
+    jobs: await folder(options.jobs?.resultsDir, 'jobs'),
+    spill: await folder(undefined, 'spill'),
+    dispose: () => (configured ? Promise.resolve() : rm(root, { recursive: true, force: true })),
+  };
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const description = options.service ?? loadServiceDescription({ env: {} });
   const baseUrl = (request: FastifyRequest): string => baseUrlFor(description, request);
   // TAP_SCHEMA describes exactly what this server serves.
   await publishTapSchema(options.engine, options.schema);
-  const app = Fastify({ logger: options.logger ?? false });
+  const cache = await cacheFolders(description, options);
+  const logger = options.logger ?? false;
+  const app = Fastify({
+    logger: logger === false ? false : loggerOptions(logger === true ? 'json' : logger),
+    // One line per request, written when it is answered (below), instead of two.
+    disableRequestLogging: true,
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const url = loggableUrl(request.url);
+    const ms = Math.round(reply.elapsedTime);
+    request.log.info(
+      { method: request.method, url, status: reply.statusCode, ms },
+      `${request.method} ${url} ${reply.statusCode} ${ms} ms`,
+    );
+  });
   // Forms are read as text and decoded by the spine (strict %-escapes).
   acceptForms(app);
   app.setErrorHandler(sendRequestError);
@@ -164,15 +204,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       reply.header('Link', hasProvenanceLink(provenanceUrl(provNaming(request), entityId)));
     }
   });
-  const access = new AccessControl({
-    engine: options.engine,
-    ...options.auth,
-    onGranted: (event) => app.log.info({ audit: event }, 'access to data not yet public'),
-  });
+  // Refusals and reads of data not yet public: logged, and kept in the catalog (hearc audit).
+  const trail = new AuditTrail(options.engine);
+  const audit = (event: AuditEvent): void => {
+    app.log.info({ audit: event }, `audit: ${describeAuditEvent(event)}`);
+    trail.record(event).catch((err: unknown) => app.log.error({ err }, 'audit trail not written'));
+  };
+  const access = new AccessControl({ engine: options.engine, ...options.auth, onAudit: audit });
   // Who the caller is, once per request; credentials that fail are refused everywhere.
   app.addHook('onRequest', async (request, reply) => {
     const who = await access.identify(request);
     if (!who.ok) {
+      audit({
+        at: access.clock(),
+        kind: 'denied',
+        via: 'credentials',
+        path: loggableUrl(request.url),
+        reason: who.reason,
+      });
       return reply
         .code(401)
         .header('WWW-Authenticate', access.challenges(who.reason))
@@ -182,29 +231,32 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.get('/health', async () => ({ status: 'ok' }));
   const baseDialect = sqlDialectFor(options.engine.dialect);
+  // Sync queries wait a bounded time for a connection and spool what slow clients read.
+  const { connectionWaitMs = DEFAULT_CONNECTION_WAIT_MS, ...queryLimits } = limits;
   const service = {
     engine: options.engine,
     schema: options.schema,
     dialect: access.dialectFor(baseDialect, ANONYMOUS),
-    limits,
+    limits: queryLimits,
   };
+  const sync = { limits: { ...queryLimits, connectionWaitMs }, spillDir: cache.spill };
   await app.register(tapSyncPlugin, {
     prefix: '/tap',
-    service,
+    service: { ...service, ...sync },
     serviceFor: async (request) => {
       const who = await access.identify(request);
       const identity = who.ok ? who.identity : ANONYMOUS;
       return {
         ...service,
-        dialect: access.dialectFor(baseDialect, identity),
+        ...sync,
+        dialect: access.dialectFor(baseDialect, identity, request.url),
         serviceUrl: baseUrl(request),
       };
     },
   });
   // The one job system: each capability registers its executor (TAP async: one query).
   const settings = options.jobs ?? {};
-  const ownResultsDir = settings.resultsDir === undefined;
-  const resultsDir = settings.resultsDir ?? (await mkdtemp(join(tmpdir(), 'hearc-jobs-')));
+  const resultsDir = cache.jobs;
   const tapJobs = tapJobExecutor(service, async (job) => {
     // A job runs with its owner's rights as they are when it runs.
     const who = await access.jobIdentity(job.ownerCredential);
@@ -212,7 +264,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const serviceUrl = job.serviceUrl ?? description.publicUrl;
     return {
       ...service,
-      dialect: access.dialectFor(baseDialect, who.identity),
+      dialect: access.dialectFor(baseDialect, who.identity, `/tap/async/${job.jobId}`),
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
     };
   });
@@ -253,7 +305,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onReady', () => jobs.start());
   app.addHook('onClose', async () => {
     await jobs.stop();
-    if (ownResultsDir) await rm(resultsDir, { recursive: true, force: true });
+    await cache.dispose();
   });
   await app.register(uwsPlugin, {
     prefix: '/tap',
@@ -280,7 +332,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const dataAccess = {
     engine: options.engine,
     baseUrl,
-    cacheDir: options.productCacheDir,
+    cacheDir: cache.products,
     authorize: access.authorize,
     services: [sodaDatasetService()],
   };
@@ -300,6 +352,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(sodaPlugin, {
     engine: options.engine,
     authorize: access.authorize,
+    workDir: cache.cutouts,
     provenance: { products, naming: provNaming, userOf },
   });
   await app.register(provenancePlugin, {

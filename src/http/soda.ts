@@ -3,8 +3,6 @@
  * GADF FITS file, or a DALI error document (VOTable) with the status that fits.
  */
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { allowEveryone, type Authorize, DatasetCatalog } from '../datalink/index.js';
 import type { Engine } from '../engine/types.js';
@@ -23,8 +21,8 @@ export interface SodaPluginOptions {
   readonly engine: Engine;
   /** The access gate of every data path (default: everything published is public). */
   readonly authorize?: Authorize;
-  /** Folder where cutouts are written while they are sent (default: in the OS temporary folder). */
-  readonly workDir?: string;
+  /** Private folder where cutouts are written while they are sent (the server's cache folder). */
+  readonly workDir: string;
   /** Record each cutout's provenance (W3C PROV-AQ Link and PROV_URL card); off when absent. */
   readonly provenance?: {
     readonly products: ProductProvenance;
@@ -33,14 +31,10 @@ export interface SodaPluginOptions {
   };
 }
 
-export function defaultCutoutDir(): string {
-  return join(tmpdir(), `hearc-cutouts-${process.getuid?.() ?? 'user'}`);
-}
-
 export const sodaPlugin: FastifyPluginAsync<SodaPluginOptions> = async (app, options) => {
   const service = new SodaService({
     catalog: new DatasetCatalog(options.engine),
-    workDir: options.workDir ?? defaultCutoutDir(),
+    workDir: options.workDir,
   });
   const authorize = options.authorize ?? allowEveryone;
   const provenance = options.provenance;

@@ -20,6 +20,22 @@ async function* resumed(
   }
 }
 
+/**
+ * The sync time limit covers the whole response: a client still reading at the
+ * deadline has its connection closed (the status is sent; nothing else can be said).
+ */
+function cutAtDeadline(request: FastifyRequest, reply: FastifyReply, deadline: number): void {
+  const timer = setTimeout(
+    () => {
+      if (reply.raw.writableFinished) return;
+      request.log.warn('sync response cut: the client was still reading at the time limit');
+      reply.raw.destroy();
+    },
+    Math.max(0, deadline - Date.now()),
+  );
+  reply.raw.once('close', () => clearTimeout(timer));
+}
+
 export interface TapSyncOptions {
   readonly service: QueryService;
   /** The service as the caller of `request` may use it (access rights); default `service`. */
@@ -31,6 +47,7 @@ export const tapSyncPlugin: FastifyPluginAsync<TapSyncOptions> = async (
   { service, serviceFor },
 ) => {
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const started = Date.now();
     let params: DaliParameters | undefined;
     const abort = new AbortController();
     // The client went away before the answer was complete: cancel the database query.
@@ -48,6 +65,7 @@ export const tapSyncPlugin: FastifyPluginAsync<TapSyncOptions> = async (
       // Formats written whole before their first byte (FITS) can still fail with a status.
       const body = result.body[Symbol.asyncIterator]();
       const first = await body.next();
+      cutAtDeadline(request, reply, started + caller.limits.timeoutMs);
       return reply
         .code(200)
         .type(result.contentType)

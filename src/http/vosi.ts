@@ -19,6 +19,44 @@ function availabilityDocument(available: boolean, note: string): string {
 `;
 }
 
+/** How long availability waits for the catalog to answer a read. */
+const AVAILABILITY_WAIT_MS = 5000;
+
+/**
+ * Whether a query sent now would run: not when every catalog connection is busy
+ * (queries would queue), nor when the catalog cannot be read within a few seconds.
+ */
+async function catalogAvailability(engine: Engine): Promise<{ available: boolean; note: string }> {
+  const usage = engine.usage();
+  if (usage.busy >= usage.connections) {
+    return {
+      available: false,
+      note: `busy: all ${usage.connections} catalog connections are in use and ${usage.waiting} queries are waiting; try again shortly`,
+    };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // A real read (an empty filter would never reach the database): TAP_SCHEMA's schemas.
+    await Promise.race([
+      engine.selectRows(tapSchemasTable),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${AVAILABILITY_WAIT_MS / 1000} s`)),
+          AVAILABILITY_WAIT_MS,
+        );
+      }),
+    ]);
+    return { available: true, note: 'hearc is accepting queries' };
+  } catch (err) {
+    return {
+      available: false,
+      note: `the catalog cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface VosiOptions {
   readonly engine: Engine;
   readonly schema: PublishedSchema;
@@ -51,15 +89,7 @@ export const vosiPlugin: FastifyPluginAsync<VosiOptions> = async (
   );
 
   app.get('/availability', async (_request, reply) => {
-    let available = true;
-    let note = 'hearc is accepting queries';
-    try {
-      // A real read (an empty filter would never reach the database): TAP_SCHEMA's schemas.
-      await engine.selectRows(tapSchemasTable);
-    } catch (err) {
-      available = false;
-      note = `the catalog cannot be read: ${err instanceof Error ? err.message : String(err)}`;
-    }
+    const { available, note } = await catalogAvailability(engine);
     return reply.type(XML).send(availabilityDocument(available, note));
   });
 

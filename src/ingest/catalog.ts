@@ -3,6 +3,7 @@
  * rights/token commands create. Assembled here, above obscore and auth, so that
  * neither of those modules has to know the other's tables.
  */
+import { auditTable } from '../auth/audit.js';
 import { rightsTables } from '../auth/tables.js';
 import { ingestStateTable, publishedSchema } from '../obscore/schema.js';
 import { provenanceTables } from '../provenance/index.js';
@@ -17,4 +18,5 @@ export const catalogTables: readonly TableDef[] = [
   ...servedCatalog.tables,
   ingestStateTable,
   ...rightsTables,
+  auditTable,
 ];

@@ -4,7 +4,7 @@
  * all (temporary name, rename), and last a manifest that says they are complete.
  */
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFits } from '../fits/index.js';
 import { binEvents, type PreviewData } from './binning.js';
@@ -123,7 +123,8 @@ async function writeWhole(path: string, bytes: Uint8Array | string): Promise<voi
     `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
   );
   try {
-    await writeFile(temp, bytes);
+    // Previews of proprietary data are for the server's user only.
+    await writeFile(temp, bytes, { mode: 0o600 });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
@@ -161,6 +162,7 @@ export async function writePreviews(
     png(renderLightCurve(info, data.lightCurve), title('Light curve')),
   );
   await writeFits(join(dir, 'counts.fits'), [countsMapHdu(info, data.countsMap)]);
+  await chmod(join(dir, 'counts.fits'), 0o600);
   const manifest = manifestOf(data);
   await writeWhole(manifestPath, `${JSON.stringify(manifest)}\n`);
   return manifest;

@@ -16,3 +16,12 @@ export {
 } from './config.js';
 export { SOFTWARE } from './software.js';
 export { baseUrlFor, ServiceUrls, type UrlRequest } from './urls.js';
+export {
+  CacheDirError,
+  cacheDirFor,
+  preparePrivateDir,
+  PRIVATE_DIR_MODE,
+  PRIVATE_FILE_MODE,
+  privateTemporaryDir,
+} from './cache.js';
+export { loggableUrl, loggerOptions, type LogStyle, logStyleFor } from './logging.js';

@@ -3,7 +3,7 @@
  * the access gate asked before a byte of data is read, the ranges checked against what
  * the dataset covers, and the cutout written to a file of its own in a work folder.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type AccessRequest,
@@ -111,7 +111,7 @@ export class SodaService {
     }
     checkCoverage(asked, dataset);
 
-    await mkdir(this.options.workDir, { recursive: true });
+    await mkdir(this.options.workDir, { recursive: true, mode: 0o700 });
     const dir = await mkdtemp(join(this.options.workDir, 'cutout-'));
     const dispose = () => rm(dir, { recursive: true, force: true });
     const fileName = `${dataset.collection}-${dataset.obsId}-cutout.fits`.replace(
@@ -133,6 +133,8 @@ export class SodaService {
         },
         path,
       );
+      // A cutout of proprietary data is for its caller only.
+      await chmod(path, 0o600);
       const parameters = asked.given.filter(([name]) => name !== 'ID');
       return { path, fileName, did: dataset.did, parameters, summary, dispose };
     } catch (error) {

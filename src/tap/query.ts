@@ -4,12 +4,18 @@
  * Used by sync requests and by async jobs; knows nothing about HTTP frameworks.
  */
 import { AdqlError, type ResultColumn, type SqlDialect } from '../adql/index.js';
-import { type Engine, QueryCancelledError, type SqlValue } from '../engine/types.js';
+import {
+  type Engine,
+  EngineBusyError,
+  QueryCancelledError,
+  type SqlValue,
+} from '../engine/types.js';
 import { type PublishedSchema, stcsOf } from '../schema/types.js';
 import type { FieldDescription, RowBatch, VotableDatatype } from '../votable/index.js';
 import { type ResultFormat, resolveFormat, writeResult } from './formats.js';
 import { describeResult } from './service-descriptors.js';
 import { DaliError, type DaliParameters } from '../dali/index.js';
+import { spooled } from './spool.js';
 import {
   compileWithUploads,
   DEFAULT_UPLOAD_LIMITS,
@@ -30,7 +36,15 @@ export interface ServiceLimits {
   readonly timeoutMs: number;
   /** TAP_UPLOAD sizes (default DEFAULT_UPLOAD_LIMITS). */
   readonly upload?: UploadLimits;
+  /**
+   * Longest wait for a free catalog connection before a query is refused as busy, ms
+   * (sync queries; async jobs wait their turn).
+   */
+  readonly connectionWaitMs?: number;
 }
+
+/** How long a sync query waits for a catalog connection unless the server is told. */
+export const DEFAULT_CONNECTION_WAIT_MS = 10_000;
 
 export const DEFAULT_LIMITS: ServiceLimits = {
   defaultMaxrec: 100_000,
@@ -49,6 +63,12 @@ export interface QueryService {
    * service descriptors of results are made under it (none without it).
    */
   readonly serviceUrl?: string;
+  /**
+   * A private folder where results the client reads slower than the database makes
+   * them are spooled (sync queries): the catalog connection is then freed as soon as
+   * the rows are produced. Without it, the result streams straight from the cursor.
+   */
+  readonly spillDir?: string;
 }
 
 /** A checked request: everything needed to run it. */
@@ -168,6 +188,9 @@ export async function runQuery(
     cursor = await service.engine.stream(prepared.sql, {
       maxRows: prepared.maxrec + 1,
       timeoutMs: service.limits.timeoutMs,
+      ...(service.limits.connectionWaitMs !== undefined
+        ? { waitMs: service.limits.connectionWaitMs }
+        : {}),
       ...(signal ? { signal } : {}),
     });
   } catch (err) {
@@ -213,6 +236,13 @@ export async function runQuery(
     overflow: () => overflow,
     ...(resources.length > 0 ? { resources } : {}),
   });
+  const overflowed = (): boolean => overflow;
+  if (service.spillDir !== undefined) {
+    // The rows are read at the database's pace; the cursor closes when they are all read.
+    const spool = spooled(written, { dir: service.spillDir });
+    void spool.finished.then(release).catch(() => undefined);
+    return { contentType: prepared.format.contentType, body: spool.body, overflowed };
+  }
   async function* body(): AsyncGenerator<Buffer> {
     try {
       yield* written;
@@ -220,7 +250,7 @@ export async function runQuery(
       await release();
     }
   }
-  return { contentType: prepared.format.contentType, body: body(), overflowed: () => overflow };
+  return { contentType: prepared.format.contentType, body: body(), overflowed };
 }
 
 /** Turns database rows into result rows: stored geometries shown as STC-S become text. */
@@ -243,6 +273,16 @@ function presenter(
 /** A database failure as the user should read it (no SQL, no stack). */
 export function queryFailure(err: unknown, limits: ServiceLimits): DaliError {
   if (err instanceof DaliError) return err;
+  if (err instanceof EngineBusyError) {
+    return new DaliError(
+      503,
+      `the service is busy: ${err.message}; try again in a few seconds, or run the query as an async job`,
+      {
+        cause: err,
+        retryAfterS: Math.max(1, Math.ceil(err.waitedMs / 1000)),
+      },
+    );
+  }
   if (err instanceof QueryCancelledError) {
     return err.reason === 'timeout'
       ? new DaliError(
