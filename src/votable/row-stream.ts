@@ -34,8 +34,9 @@ export interface RowSerializer {
 
 export const DEFAULT_CHUNK_BYTES = 1 << 16;
 
-/** Rows encoded per call of addColumns: bounds what waits between two chunks. */
-const WINDOW_ROWS = 512;
+/** Rows encoded per call of addColumns, at first and at most; then sized to about one chunk. */
+const FIRST_WINDOW_ROWS = 64;
+const MAX_WINDOW_ROWS = 2048;
 /** Pending text of a text serializer: rows are appended, chunks taken. */
 export function textQueue(): {
   append(text: string): void;
@@ -101,6 +102,7 @@ export async function* streamRows(
   chunkBytes: number,
   progress: { rows: number },
 ): AsyncGenerator<Buffer, void, undefined> {
+  let window = FIRST_WINDOW_ROWS;
   for await (const given of rows) {
     let batch: ColumnBatch;
     let badRow: number | undefined;
@@ -113,8 +115,17 @@ export async function* streamRows(
       const good = badRow === undefined ? given : given.slice(0, badRow);
       batch = { rowCount: good.length, columns: columnsOfBatch(good, fields.length) };
     }
-    for (let from = 0; from < batch.rowCount; from += WINDOW_ROWS) {
-      serializer.addColumns(batch, from, Math.min(batch.rowCount, from + WINDOW_ROWS), progress);
+    for (let from = 0; from < batch.rowCount;) {
+      const to = Math.min(batch.rowCount, from + window);
+      const before = serializer.pending();
+      serializer.addColumns(batch, from, to, progress);
+      // Chunks stay near chunkBytes: the HTTP layer buffers a number of chunks, not of bytes.
+      const grown = serializer.pending() - before;
+      if (grown > 0) {
+        const fit = Math.floor((chunkBytes * (to - from)) / grown);
+        window = Math.max(1, Math.min(MAX_WINDOW_ROWS, fit));
+      }
+      from = to;
       if (serializer.pending() >= chunkBytes) yield Buffer.from(serializer.take(false), 'utf8');
     }
     if (badRow !== undefined) {
