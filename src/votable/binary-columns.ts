@@ -124,11 +124,23 @@ function stringWriter(field: FieldDescription, shape: ArrayShape | undefined): C
   };
   // The texts measured for the window, reused by write.
   let texts: (string | undefined)[] = [];
+  // The last string and its checked text: catalogs repeat strings row after row.
+  let lastValue: string | undefined;
+  let lastText = '';
   const textsOf = (cells: Cells, from: number, to: number): void => {
     if (texts.length < to - from) texts = new Array<string | undefined>(to - from);
     for (let r = from; r < to; r++) {
       const v = cells[r];
-      texts[r - from] = isNull(v) ? undefined : stringCell(v, field, shape, 'votable');
+      if (isNull(v)) texts[r - from] = undefined;
+      else if (v === lastValue) texts[r - from] = lastText;
+      else {
+        const text = stringCell(v, field, shape, 'votable');
+        if (typeof v === 'string') {
+          lastValue = v;
+          lastText = text;
+        }
+        texts[r - from] = text;
+      }
     }
   };
   if (shape !== undefined && shape.variable) {

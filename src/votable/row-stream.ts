@@ -158,6 +158,9 @@ export function textRowSerializer(
   const { cells, nulls, separator, rowClose } = spec;
   const width = fields.length;
   let rowOpen = spec.firstRowOpen;
+  // The last string of each column and its text: catalogs repeat strings row after row.
+  const lastString: (string | undefined)[] = fields.map(() => undefined);
+  const lastText: string[] = fields.map(() => '');
   return {
     opening: spec.opening,
     closing: spec.closing,
@@ -171,7 +174,15 @@ export function textRowSerializer(
           for (c = 0; c < width; c++) {
             const value = columns[c]![r];
             if (c > 0) line += separator;
-            line += value === null || value === undefined ? nulls[c]! : cells[c]!(value);
+            if (value === null || value === undefined) line += nulls[c]!;
+            else if (typeof value !== 'string') line += cells[c]!(value);
+            else if (value === lastString[c]) line += lastText[c]!;
+            else {
+              const text = cells[c]!(value);
+              lastString[c] = value;
+              lastText[c] = text;
+              line += text;
+            }
           }
           out += line + rowClose;
           rowOpen = spec.rowOpen;
