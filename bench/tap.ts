@@ -50,7 +50,7 @@ async function startServer(catalog: string): Promise<Server> {
     let text = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      const found = /serving TAP at (http:\/\/\S+)\/tap/.exec(text);
+      const found = /TAP at (http:\/\/\S+)\/tap/.exec(text);
       if (found?.[1]) resolve(found[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
