@@ -3,7 +3,9 @@
  * run with runQuery and its body drained, for a 1,000,000-row BINARY2 result (six
  * columns) and a TOP 10000 `SELECT *` (58 ObsCore columns) in every format, on
  * DuckDB and (when reachable) PostgreSQL. Prints MB/s, rows/s, cells/s, p50/p99 of
- * repeated runs and the peak RSS of this process during each case.
+ * repeated runs, the CPU time this process spent (p50; steadier than wall time on a
+ * shared machine, but without the database server's share) and the peak RSS of this
+ * process during each case.
  *
  *   node --import tsx bench/result-path.ts [--rows 20000] [--big 1000000] [--repeat 5]
  *        [--postgres postgres://postgres@127.0.0.1:5432] [--only duckdb|postgres]
@@ -96,6 +98,7 @@ interface Measured {
   readonly bytes: number;
   readonly p50: number;
   readonly p99: number;
+  readonly cpuMs: number;
   readonly peakRssMb: number;
 }
 
@@ -112,13 +115,18 @@ async function measure(engineName: string, engine: Engine): Promise<Measured[]> 
     global.gc?.();
     await writeFile('/proc/self/clear_refs', '5').catch(() => undefined);
     const times: number[] = [];
+    const cpu: number[] = [];
     let bytes = 0;
     for (let i = 0; i < c.runs; i++) {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       bytes = await runOnce(service, c);
+      const used = process.cpuUsage(cpu0);
+      cpu.push((used.user + used.system) / 1000);
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
     const at = (q: number): number =>
       times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
     out.push({
@@ -127,6 +135,7 @@ async function measure(engineName: string, engine: Engine): Promise<Measured[]> 
       bytes,
       p50: at(0.5),
       p99: at(0.99),
+      cpuMs: cpu[Math.floor(cpu.length / 2)]!,
       peakRssMb: await rssMb('VmHWM'),
     });
     console.error(`${engineName} ${c.name} ${c.format}: ${at(0.5).toFixed(1)} ms`);
@@ -197,6 +206,7 @@ async function run(): Promise<void> {
         'MB',
         'p50 ms',
         'p99 ms',
+        'CPU ms',
         'MB/s',
         'krows/s',
         'Mcells/s',
@@ -211,6 +221,7 @@ async function run(): Promise<void> {
           f(m.bytes / 2 ** 20),
           f(m.p50),
           f(m.p99),
+          f(m.cpuMs, 0),
           f(m.bytes / 2 ** 20 / seconds),
           f(m.c.maxrec / seconds / 1000, 0),
           f((m.c.maxrec * m.c.columns) / seconds / 1e6, 2),

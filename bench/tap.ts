@@ -50,7 +50,7 @@ async function startServer(catalog: string): Promise<Server> {
     let text = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       text += chunk.toString();
-      const found = /serving TAP at (http:\/\/\S+)\/tap/.exec(text);
+      const found = /TAP at (http:\/\/\S+)\/tap/.exec(text);
       if (found?.[1]) resolve(found[1]);
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
@@ -198,6 +198,7 @@ async function runBench(): Promise<void> {
     );
 
     const results = new Map<string, LoadResult>();
+    const peaks = new Map<string, number>();
     const streams = new Map<string, StreamResult>();
     for (const [name, location] of Object.entries(catalogs)) {
       const server = await startServer(location);
@@ -205,7 +206,11 @@ async function runBench(): Promise<void> {
         for (const [query, make] of Object.entries(QUERIES)) {
           await load(server.base, make, 2, 1); // warm-up
           for (const concurrency of [1, 8]) {
+            const pid = server.child.pid as number;
+            // The server's peak resident size during this case only (VmHWM reset first).
+            await writeFile(`/proc/${pid}/clear_refs`, '5');
             const result = await load(server.base, make, concurrency, seconds);
+            peaks.set(`${name}|${query}|${concurrency}`, await procStatus(pid, 'VmHWM'));
             results.set(`${name}|${query}|${concurrency}`, result);
             console.error(`${name} ${query} c${concurrency}: ${result.perSecond.toFixed(1)} req/s`);
           }
@@ -232,12 +237,16 @@ async function runBench(): Promise<void> {
             f(r.perSecond),
             f(r.p50),
             f(r.p99),
+            f(peaks.get(`${name}|${query}|${concurrency}`) ?? NaN, 0),
           ]);
         }
       }
     }
     console.log(
-      table(['query', 'conc', 'engine', 'requests', 'req/s', 'p50 ms', 'p99 ms'], loadRows),
+      table(
+        ['query', 'conc', 'engine', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB'],
+        loadRows,
+      ),
     );
 
     console.log('\nratios: PostgreSQL/DuckDB (req/s, p50) and c8/c1 (req/s)\n');

@@ -9,6 +9,7 @@ import {
   QueryCancelledError,
   type Cursor,
   type QueryOptions,
+  type SqlColumnBatch,
   type SqlValue,
 } from './types.js';
 
@@ -107,6 +108,8 @@ export interface RowSource {
   readonly columnNames: readonly string[];
   /** The next rows, or undefined once the result is exhausted. */
   next(): Promise<PositionalRow[] | undefined>;
+  /** The next rows by column (all columns equally long), when the database hands them so. */
+  nextColumns?(): Promise<SqlValue[][] | undefined>;
   /** Stops the query if it is still running and frees its connection; called once. */
   finish(exhausted: boolean): Promise<void>;
 }
@@ -148,12 +151,53 @@ class GuardedCursor implements Cursor {
     }
   }
 
+  async *columnBatches(): AsyncGenerator<SqlColumnBatch> {
+    if (this.iterating) throw new EngineError('a query cursor can be iterated only once');
+    this.iterating = true;
+    try {
+      for (;;) {
+        const columns = await this.nextColumns();
+        if (columns === undefined) return;
+        let rowCount = columns[0]?.length ?? 0;
+        if (rowCount > this.remaining) {
+          rowCount = this.remaining;
+          for (let c = 0; c < columns.length; c++) columns[c]!.length = rowCount;
+        }
+        this.remaining -= rowCount;
+        if (rowCount > 0) yield { rowCount, columns };
+        if (this.remaining === 0) return;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.guard.dispose();
       await this.source.finish(this.exhausted);
     })();
     return this.closing;
+  }
+
+  /** One batch of the database by column; undefined once exhausted. */
+  private async nextColumns(): Promise<SqlValue[][] | undefined> {
+    this.guard.throwIfCancelled();
+    if (this.exhausted || this.closing) return undefined;
+    let columns: SqlValue[][] | undefined;
+    try {
+      if (this.source.nextColumns) columns = await this.source.nextColumns();
+      else {
+        const rows = await this.source.next();
+        columns = rows && columnsOfRows(rows, this.columnNames.length);
+      }
+    } catch (error) {
+      throw this.guard.failure(error);
+    }
+    // An interrupted DuckDB stream can end quietly: never pass a cut result off as complete.
+    this.guard.throwIfCancelled();
+    if (columns === undefined) this.exhausted = true;
+    return columns;
   }
 
   private async nextBatch(): Promise<PositionalRow[]> {
@@ -178,4 +222,15 @@ class GuardedCursor implements Cursor {
     this.remaining -= batch.length;
     return batch;
   }
+}
+
+/** Rows as columns. */
+function columnsOfRows(rows: readonly PositionalRow[], columnCount: number): SqlValue[][] {
+  const columns: SqlValue[][] = [];
+  for (let c = 0; c < columnCount; c++) {
+    const column = new Array<SqlValue>(rows.length);
+    for (let r = 0; r < rows.length; r++) column[r] = rows[r]![c]!;
+    columns.push(column);
+  }
+  return columns;
 }

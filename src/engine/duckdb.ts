@@ -181,11 +181,10 @@ function readersOf(result: DuckDBResult): ColumnReader[] {
 }
 
 /**
- * Rows of catalog values from columns converted by the JS converter (column-wise
- * conversion is about a third faster than row-wise), with the columns that need it
- * made catalog values.
+ * Makes columns converted by the JS converter (column-wise conversion is about a
+ * third faster than row-wise) catalog values, where they need it.
  */
-function catalogValues(
+function toCatalogValues(
   columns: unknown[][],
   readers: readonly ColumnReader[],
   ready: readonly boolean[] = [],
@@ -194,11 +193,24 @@ function catalogValues(
     const read = ready[i] ? undefined : readers[i];
     if (read) for (let r = 0; r < values.length; r++) values[r] = read(values[r]);
   });
+  return columns as SqlValue[][];
+}
+
+/** Rows of catalog values from converted columns (see toCatalogValues). */
+function catalogValues(
+  columns: unknown[][],
+  readers: readonly ColumnReader[],
+  ready: readonly boolean[] = [],
+): SqlValue[][] {
+  return rowsOfColumns(toCatalogValues(columns, readers, ready));
+}
+
+function rowsOfColumns(columns: readonly (readonly SqlValue[])[]): SqlValue[][] {
   const rowCount = columns[0]?.length ?? 0;
   const rows: SqlValue[][] = new Array<SqlValue[]>(rowCount);
   for (let r = 0; r < rowCount; r++) {
     const row = new Array<SqlValue>(columns.length);
-    for (let c = 0; c < columns.length; c++) row[c] = columns[c]![r] as SqlValue;
+    for (let c = 0; c < columns.length; c++) row[c] = columns[c]![r]!;
     rows[r] = row;
   }
   return rows;
@@ -208,8 +220,6 @@ function catalogValues(
 class DuckDbRowSource implements RowSource {
   readonly columnNames: readonly string[];
   private readonly readers: ColumnReader[];
-  /** Columns read by readVectorValues, already catalog values. */
-  private readonly fastColumns: boolean[];
 
   constructor(
     private readonly result: DuckDBResult,
@@ -218,19 +228,24 @@ class DuckDbRowSource implements RowSource {
   ) {
     this.columnNames = result.columnNames();
     this.readers = readersOf(result);
-    this.fastColumns = this.readers.map(() => false);
   }
 
   async next(): Promise<PositionalRow[] | undefined> {
+    const columns = await this.nextColumns();
+    return columns && rowsOfColumns(columns);
+  }
+
+  async nextColumns(): Promise<SqlValue[][] | undefined> {
     const chunk = await this.result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return undefined;
     const columns: unknown[][] = [];
+    const fastColumns: boolean[] = [];
     for (let c = 0; c < chunk.columnCount; c++) {
       const fast = readVectorValues(chunk.getColumnVector(c), chunk.rowCount);
       columns.push(fast ?? chunk.convertColumnValues(c, JSDuckDBValueConverter));
-      if (fast) this.fastColumns[c] = true;
+      fastColumns.push(fast !== undefined);
     }
-    return catalogValues(columns, this.readers, this.fastColumns);
+    return toCatalogValues(columns, this.readers, fastColumns);
   }
 
   async finish(exhausted: boolean): Promise<void> {

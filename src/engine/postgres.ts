@@ -32,13 +32,7 @@ import {
   type NumericDatatype,
   type Placeholder,
 } from './catalog-sql.js';
-import {
-  DEFAULT_BATCH_SIZE,
-  guardedCursor,
-  QueryGuard,
-  type PositionalRow,
-  type RowSource,
-} from './cursor.js';
+import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
 import { postgresPreludeSql } from './dialect/postgres-prelude.js';
 import {
   EngineError,
@@ -331,9 +325,12 @@ export class PostgresEngine implements Engine {
       guard.onCancel(() => {
         cancelling = this.cancelBackend(backend?.pid);
       });
-      const query = session.unsafe(text).values();
-      const batches = query.cursor(Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE));
-      const source = await PostgresRowSource.start(query, batches[Symbol.asyncIterator](), release);
+      const source = await PostgresRowSource.start(
+        session.unsafe(text).values(),
+        Math.max(1, options.batchSize ?? FETCH_ROWS),
+        this.sql.CLOSE,
+        release,
+      );
       guard.throwIfCancelled();
       return guardedCursor(source, guard, options);
     } catch (error) {
@@ -357,38 +354,112 @@ export class PostgresEngine implements Engine {
   }
 }
 
-/** Batches of a server-side cursor (an extended-protocol portal read N rows at a time). */
+/** Rows fetched per Execute of the portal (when the caller names no batch size). */
+const FETCH_ROWS = 4096;
+
+/** Fetched batches waiting for the reader before the next Execute waits too. */
+const QUEUED_BATCHES = 2;
+
+interface CursorQuery {
+  cursor(rows: number, accept: (rows: unknown[][]) => unknown): Promise<unknown>;
+  readonly statement?: { readonly columns?: readonly { readonly name: string }[] };
+}
+
+/**
+ * Batches of a server-side cursor (an extended-protocol portal read N rows at a
+ * time), pipelined: the next Execute is sent as soon as a batch arrives, so that
+ * the server produces while the rows are encoded, until QUEUED_BATCHES wait.
+ */
 class PostgresRowSource implements RowSource {
+  columnNames: readonly string[] = [];
+  private readonly queued: PositionalRow[][] = [];
+  private ended = false;
+  private failure: { error: unknown } | undefined;
+  private stopping = false;
+  private wakeReader: (() => void) | undefined;
+  private wakeServer: ((answer: unknown) => void) | undefined;
+  private finished: Promise<unknown> = Promise.resolve();
+
   private constructor(
-    readonly columnNames: readonly string[],
-    private readonly batches: AsyncIterator<unknown[][]>,
-    private first: IteratorResult<unknown[][]> | undefined,
+    private readonly close: unknown,
     private readonly release: () => Promise<void>,
   ) {}
 
-  /** Fetches the first batch: errors in the SQL surface here, and the column names arrive. */
+  /** Starts the query and waits for its first batch: errors in the SQL surface here, and the column names arrive. */
   static async start(
     query: object,
-    batches: AsyncIterator<unknown[][]>,
+    rowsPerFetch: number,
+    close: unknown,
     release: () => Promise<void>,
   ): Promise<PostgresRowSource> {
-    const first = await batches.next();
+    const source = new PostgresRowSource(close, release);
+    const cursorQuery = query as CursorQuery;
+    source.finished = cursorQuery
+      .cursor(rowsPerFetch, (rows) => source.accept(rows as PositionalRow[]))
+      .catch((error: unknown) => {
+        source.failure = { error };
+      })
+      .finally(() => {
+        source.ended = true;
+        source.wake();
+      });
+    await source.waitForRows();
+    if (source.failure && source.queued.length === 0) throw source.failure.error;
     // The row description came with the first batch, also for an empty result.
-    const { statement } = query as { statement?: { columns?: { name: string }[] } };
-    const names = statement?.columns?.map((c) => c.name) ?? [];
-    return new PostgresRowSource(names, batches, first, release);
+    source.columnNames = cursorQuery.statement?.columns?.map((c) => c.name) ?? [];
+    return source;
+  }
+
+  /** Called by the client with each batch; what it returns (or resolves to) lets the portal go on or closes it. */
+  private accept(rows: PositionalRow[]): unknown {
+    if (this.stopping) return this.close;
+    this.queued.push(rows);
+    this.wake();
+    if (this.queued.length < QUEUED_BATCHES) return undefined;
+    return new Promise((resolve) => {
+      this.wakeServer = resolve;
+    });
+  }
+
+  private wake(): void {
+    const wake = this.wakeReader;
+    this.wakeReader = undefined;
+    wake?.();
+  }
+
+  private async waitForRows(): Promise<void> {
+    while (this.queued.length === 0 && !this.ended) {
+      await new Promise<void>((resolve) => {
+        this.wakeReader = resolve;
+      });
+    }
+  }
+
+  private resumeServer(answer: unknown): void {
+    const resume = this.wakeServer;
+    this.wakeServer = undefined;
+    resume?.(answer);
   }
 
   async next(): Promise<PositionalRow[] | undefined> {
-    const result = this.first ?? (await this.batches.next());
-    this.first = undefined;
-    return result.done ? undefined : (result.value as PositionalRow[]);
+    await this.waitForRows();
+    const rows = this.queued.shift();
+    if (rows !== undefined) {
+      if (this.queued.length < QUEUED_BATCHES) this.resumeServer(undefined);
+      return rows;
+    }
+    if (this.failure) throw this.failure.error;
+    return undefined;
   }
 
   async finish(exhausted: boolean): Promise<void> {
     try {
-      // Closes the portal of a cursor left half-read.
-      if (!exhausted) await this.batches.return?.();
+      if (!exhausted && !this.ended) {
+        // Closes the portal of a cursor left half-read.
+        this.stopping = true;
+        this.resumeServer(this.close);
+        await this.finished;
+      }
     } finally {
       await this.release();
     }

@@ -49,9 +49,20 @@ export interface EngineUsage {
   readonly waiting: number;
 }
 
-/** A streaming result: batches of positional rows, in the column order of the SQL. */
+/** Rows of a result by column: columns[c][r], every column rowCount long, in SQL column order. */
+export interface SqlColumnBatch {
+  readonly rowCount: number;
+  readonly columns: readonly (readonly SqlValue[])[];
+}
+
+/**
+ * A streaming result: batches of positional rows, in the column order of the SQL;
+ * or, read with columnBatches() instead, the same rows by column (no row arrays).
+ */
 export interface Cursor extends AsyncIterable<readonly (readonly SqlValue[])[]> {
   readonly columnNames: readonly string[];
+  /** The rows as column batches (of the database's own batch size); iterate this or the cursor, once. */
+  columnBatches(): AsyncIterable<SqlColumnBatch>;
   /** Releases the database resources early; safe to call twice. */
   close(): Promise<void>;
 }

@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { deserialize, serialize } from 'node:v8';
 import { type Card, createBinTableWriter, type ColumnInput } from '../fits/index.js';
-import type { CellValue, FieldDescription, RowBatch, RowSource } from '../votable/index.js';
+import {
+  columnsOfBatch,
+  isColumnBatch,
+  type CellValue,
+  type ColumnBatch,
+  type FieldDescription,
+  type RowSource,
+} from '../votable/index.js';
 
 export interface FitsResultOptions {
   /** Asked after the last row: the result was cut at MAXREC. */
@@ -64,23 +71,31 @@ function cellText(cell: CellValue | undefined, kind: Kind): string {
   return asciiText(String(cell));
 }
 
-function measure(layouts: readonly ColumnLayout[], batch: RowBatch): void {
-  for (const row of batch) {
-    layouts.forEach((layout, i) => {
-      const cell = row[i];
-      if (layout.kind === 'text') {
+type Cells = ColumnBatch['columns'][number];
+
+function measure(layouts: readonly ColumnLayout[], columns: ColumnBatch['columns']): void {
+  layouts.forEach((layout, i) => {
+    const cells = columns[i]!;
+    if (layout.kind === 'text') {
+      for (const cell of cells)
         layout.width = Math.max(layout.width, cellText(cell, 'text').length);
-      } else if (layout.kind === 'numeric-array' && cell !== null && typeof cell === 'object') {
-        layout.width = Math.max(layout.width, (cell as ArrayLike<unknown>).length);
+    } else if (layout.kind === 'numeric-array') {
+      for (const cell of cells) {
+        if (cell !== null && typeof cell === 'object') {
+          layout.width = Math.max(layout.width, (cell as ArrayLike<unknown>).length);
+        }
       }
-    });
-  }
+    }
+  });
 }
 
 /** One batch as column values for the FITS writer. */
-function columnsOf(layouts: readonly ColumnLayout[], batch: RowBatch): ColumnInput[] {
+function columnsOf(
+  layouts: readonly ColumnLayout[],
+  columns: ColumnBatch['columns'],
+): ColumnInput[] {
   return layouts.map((layout, i) => {
-    const cells = batch.map((row) => row[i]);
+    const cells: Cells = columns[i]!;
     switch (layout.kind) {
       case 'logical':
         return cells.map((c) => (typeof c === 'boolean' ? c : null));
@@ -109,14 +124,15 @@ function columnsOf(layouts: readonly ColumnLayout[], batch: RowBatch): ColumnInp
   }) as ColumnInput[];
 }
 
-async function writeFrame(out: WriteStream, batch: RowBatch): Promise<void> {
-  const body = serialize(batch);
+/** Spool frames hold a batch by column. */
+async function writeFrame(out: WriteStream, columns: ColumnBatch['columns']): Promise<void> {
+  const body = serialize(columns);
   const header = Buffer.alloc(4);
   header.writeUInt32LE(body.length);
   if (!out.write(header) || !out.write(body)) await once(out, 'drain');
 }
 
-async function* readFrames(path: string): AsyncGenerator<RowBatch> {
+async function* readFrames(path: string): AsyncGenerator<ColumnBatch['columns']> {
   const file = await open(path, 'r');
   try {
     const header = Buffer.alloc(4);
@@ -125,7 +141,7 @@ async function* readFrames(path: string): AsyncGenerator<RowBatch> {
       if (bytesRead < 4) return;
       const body = Buffer.alloc(header.readUInt32LE(0));
       await file.read(body, 0, body.length);
-      yield deserialize(body) as RowBatch;
+      yield deserialize(body) as ColumnBatch['columns'];
     }
   } finally {
     await file.close();
@@ -146,9 +162,10 @@ export async function* writeFitsResult(
     let rowCount = 0;
     try {
       for await (const batch of rows) {
-        measure(layouts, batch);
-        rowCount += batch.length;
-        await writeFrame(spool, batch);
+        const columns = columnsOfBatch(batch, fields.length);
+        measure(layouts, columns);
+        rowCount += isColumnBatch(batch) ? batch.rowCount : batch.length;
+        await writeFrame(spool, columns);
       }
     } finally {
       spool.end();

@@ -8,10 +8,11 @@ import {
   type Engine,
   EngineBusyError,
   QueryCancelledError,
+  type SqlColumnBatch,
   type SqlValue,
 } from '../engine/types.js';
 import { type PublishedSchema, stcsOf } from '../schema/types.js';
-import type { FieldDescription, RowBatch, VotableDatatype } from '../votable/index.js';
+import type { ColumnBatch, FieldDescription, VotableDatatype } from '../votable/index.js';
 import { type ResultFormat, resolveFormat, writeResult } from './formats.js';
 import { describeResult } from './service-descriptors.js';
 import { DaliError, type DaliParameters } from '../dali/index.js';
@@ -208,16 +209,16 @@ export async function runQuery(
       .close()
       .then(() => dropUploads(service.engine, prepared.uploads))
       .finally(giveBackSlot));
-  async function* rows(): AsyncGenerator<RowBatch> {
+  async function* rows(): AsyncGenerator<ColumnBatch> {
     let remaining = prepared.maxrec;
     try {
-      for await (const batch of open) {
-        if (batch.length > remaining) {
+      for await (const batch of open.columnBatches()) {
+        if (batch.rowCount > remaining) {
           overflow = true;
-          if (remaining > 0) yield present(batch.slice(0, remaining));
+          if (remaining > 0) yield present(firstRows(batch, remaining));
           return;
         }
-        remaining -= batch.length;
+        remaining -= batch.rowCount;
         yield present(batch);
       }
     } catch (err) {
@@ -253,21 +254,23 @@ export async function runQuery(
   return { contentType: prepared.format.contentType, body: body(), overflowed };
 }
 
-/** Turns database rows into result rows: stored geometries shown as STC-S become text. */
-function presenter(
-  columns: readonly ResultColumn[],
-): (batch: readonly (readonly SqlValue[])[]) => RowBatch {
+function firstRows(batch: SqlColumnBatch, rowCount: number): SqlColumnBatch {
+  return { rowCount, columns: batch.columns.map((column) => column.slice(0, rowCount)) };
+}
+
+/** Turns database columns into result columns: stored geometries shown as STC-S become text. */
+function presenter(columns: readonly ResultColumn[]): (batch: SqlColumnBatch) => ColumnBatch {
   const stcs = columns.flatMap((c, i) => (c.stcsFrom ? [[i, c.stcsFrom] as const] : []));
-  if (stcs.length === 0) return (batch) => batch as unknown as RowBatch;
-  return (batch) =>
-    batch.map((row) => {
-      const out = [...row] as unknown[];
-      for (const [i, shape] of stcs) {
-        const value = row[i];
-        out[i] = Array.isArray(value) ? stcsOf(shape, value as number[]) : null;
-      }
-      return out;
-    }) as unknown as RowBatch;
+  if (stcs.length === 0) return (batch) => batch;
+  return (batch) => {
+    const out: ColumnBatch['columns'][number][] = [...batch.columns];
+    for (const [i, shape] of stcs) {
+      out[i] = (batch.columns[i] ?? []).map((value) =>
+        Array.isArray(value) ? stcsOf(shape, value as number[]) : null,
+      );
+    }
+    return { rowCount: batch.rowCount, columns: out };
+  };
 }
 
 /** A database failure as the user should read it (no SQL, no stack). */

@@ -13,6 +13,15 @@ export class ByteSink {
     this.view = new DataView(this.buffer.buffer, this.buffer.byteOffset, this.buffer.byteLength);
   }
 
+  /** The buffer rows are written to (valid until the next reserve). */
+  get bytes(): Buffer {
+    return this.buffer;
+  }
+
+  get dataView(): DataView {
+    return this.view;
+  }
+
   /** Makes room for `bytes` more bytes. */
   reserve(bytes: number): void {
     const needed = this.length + bytes;

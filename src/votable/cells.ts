@@ -36,8 +36,33 @@ export type Row = readonly (CellValue | undefined)[];
 
 export type RowBatch = readonly Row[];
 
-/** Any source of row batches: an engine cursor, an array, a generator. */
-export type RowSource = AsyncIterable<RowBatch> | Iterable<RowBatch>;
+/** Rows by column: columns[c][r] is the cell of field c in row r; each column has rowCount cells. */
+export interface ColumnBatch {
+  readonly rowCount: number;
+  readonly columns: readonly (readonly (CellValue | undefined)[])[];
+}
+
+/** Any source of row or column batches: an engine cursor, an array, a generator. */
+export type RowSource = AsyncIterable<RowBatch | ColumnBatch> | Iterable<RowBatch | ColumnBatch>;
+
+export function isColumnBatch(batch: RowBatch | ColumnBatch): batch is ColumnBatch {
+  return !Array.isArray(batch);
+}
+
+/** The cells of a batch by column (rows are turned into columns of `fieldCount` cells). */
+export function columnsOfBatch(
+  batch: RowBatch | ColumnBatch,
+  fieldCount: number,
+): ColumnBatch['columns'] {
+  if (isColumnBatch(batch)) return batch.columns;
+  const columns: (CellValue | undefined)[][] = [];
+  for (let c = 0; c < fieldCount; c++) {
+    const column = new Array<CellValue | undefined>(batch.length);
+    for (let r = 0; r < batch.length; r++) column[r] = batch[r]![c];
+    columns.push(column);
+  }
+  return columns;
+}
 
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') {

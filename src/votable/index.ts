@@ -13,10 +13,13 @@ export {
   type VotableDatatype,
 } from './field.js';
 export {
+  columnsOfBatch,
   formatDouble,
+  isColumnBatch,
   formatFloat,
   formatTimestamp,
   type CellValue,
+  type ColumnBatch,
   type Row,
   type RowBatch,
   type RowSource,

@@ -1,9 +1,17 @@
 /**
- * The loop every result format shares: pull row batches, encode each row, hand
- * out a chunk whenever about `chunkBytes` are waiting. Formats differ only in the
- * RowSerializer they plug in and in what they do when the rows fail.
+ * The loop every result format shares: pull batches (by row or by column), encode
+ * them a window of rows at a time, hand out a chunk whenever about `chunkBytes` are
+ * waiting. Formats differ only in the RowSerializer they plug in and in what they do
+ * when the rows fail.
  */
-import type { Row, RowSource } from './cells.js';
+import {
+  columnsOfBatch,
+  isColumnBatch,
+  type ColumnBatch,
+  type Row,
+  type RowBatch,
+  type RowSource,
+} from './cells.js';
 import { locateCellError, VotableError } from './errors.js';
 import type { FieldDescription } from './field.js';
 
@@ -12,8 +20,12 @@ export interface RowSerializer {
   readonly opening: string;
   /** Text after the last row. */
   readonly closing: string;
-  /** Encodes one row (1-based `rowNumber` for messages); on failure leaves nothing of it behind. */
-  add(row: Row, rowNumber: number): void;
+  /**
+   * Encodes rows `from` to `to` (exclusive) of a batch, counting each complete row in
+   * `progress.rows` (1-based row numbers in messages follow it). On a bad cell the rows
+   * before it stay written and the error, located, is thrown.
+   */
+  addColumns(batch: ColumnBatch, from: number, to: number, progress: { rows: number }): void;
   /** Size of what is waiting to be handed out. */
   pending(): number;
   /** Takes what is waiting (everything when `final`). */
@@ -22,6 +34,9 @@ export interface RowSerializer {
 
 export const DEFAULT_CHUNK_BYTES = 1 << 16;
 
+/** Rows encoded per call of addColumns, at first and at most; then sized to about one chunk. */
+const FIRST_WINDOW_ROWS = 64;
+const MAX_WINDOW_ROWS = 2048;
 /** Pending text of a text serializer: rows are appended, chunks taken. */
 export function textQueue(): {
   append(text: string): void;
@@ -69,18 +84,117 @@ export function forEachCell(
   }
 }
 
+/** Checks that every cell of a column batch has its field. */
+export function checkColumnCount(batch: ColumnBatch, fieldCount: number, rowNumber: number): void {
+  if (batch.columns.length !== fieldCount) {
+    throw new VotableError(
+      `row has ${batch.columns.length} cells, the table has ${fieldCount} fields`,
+      { row: rowNumber },
+    );
+  }
+}
+
 /** Encodes all rows, yielding full chunks and counting rows in `progress`. Errors propagate. */
 export async function* streamRows(
   serializer: RowSerializer,
+  fields: readonly FieldDescription[],
   rows: RowSource,
   chunkBytes: number,
   progress: { rows: number },
 ): AsyncGenerator<Buffer, void, undefined> {
-  for await (const batch of rows) {
-    for (const row of batch) {
-      serializer.add(row, progress.rows + 1);
-      progress.rows++;
+  let window = FIRST_WINDOW_ROWS;
+  for await (const given of rows) {
+    let batch: ColumnBatch;
+    let badRow: number | undefined;
+    if (isColumnBatch(given)) {
+      checkColumnCount(given, fields.length, progress.rows + 1);
+      batch = given;
+    } else {
+      const bad = given.findIndex((row) => row.length !== fields.length);
+      badRow = bad < 0 ? undefined : bad;
+      const good = badRow === undefined ? given : given.slice(0, badRow);
+      batch = { rowCount: good.length, columns: columnsOfBatch(good, fields.length) };
+    }
+    for (let from = 0; from < batch.rowCount;) {
+      const to = Math.min(batch.rowCount, from + window);
+      const before = serializer.pending();
+      serializer.addColumns(batch, from, to, progress);
+      // Chunks stay near chunkBytes: the HTTP layer buffers a number of chunks, not of bytes.
+      const grown = serializer.pending() - before;
+      if (grown > 0) {
+        const fit = Math.floor((chunkBytes * (to - from)) / grown);
+        window = Math.max(1, Math.min(MAX_WINDOW_ROWS, fit));
+      }
+      from = to;
       if (serializer.pending() >= chunkBytes) yield Buffer.from(serializer.take(false), 'utf8');
     }
+    if (badRow !== undefined) {
+      checkRowLength((given as RowBatch)[badRow]!, fields.length, progress.rows + 1);
+    }
   }
+}
+
+/** How a text format spells its rows: everything but the cell values is fixed text. */
+export interface TextRowSpec {
+  readonly opening: string;
+  readonly closing: string;
+  /** Text before the first row's cells, and before every other row's. */
+  readonly firstRowOpen: string;
+  readonly rowOpen: string;
+  readonly separator: string;
+  readonly rowClose: string;
+  /** Text of a non-null cell, per field (already escaped/quoted for the format). */
+  readonly cells: readonly ((value: NonNullable<Row[number]>) => string)[];
+  /** Text of a null cell, per field. */
+  readonly nulls: readonly string[];
+}
+
+/** A serializer writing rows as text, a window of rows into one string, cell by cell over the columns. */
+export function textRowSerializer(
+  fields: readonly FieldDescription[],
+  spec: TextRowSpec,
+): RowSerializer {
+  const queue = textQueue();
+  const { cells, nulls, separator, rowClose } = spec;
+  const width = fields.length;
+  let rowOpen = spec.firstRowOpen;
+  // The last string of each column and its text: catalogs repeat strings row after row.
+  const lastString: (string | undefined)[] = fields.map(() => undefined);
+  const lastText: string[] = fields.map(() => '');
+  return {
+    opening: spec.opening,
+    closing: spec.closing,
+    addColumns(batch, from, to, progress) {
+      const columns = batch.columns;
+      let out = '';
+      let c = 0;
+      try {
+        for (let r = from; r < to; r++) {
+          let line = rowOpen;
+          for (c = 0; c < width; c++) {
+            const value = columns[c]![r];
+            if (c > 0) line += separator;
+            if (value === null || value === undefined) line += nulls[c]!;
+            else if (typeof value !== 'string') line += cells[c]!(value);
+            else if (value === lastString[c]) line += lastText[c]!;
+            else {
+              const text = cells[c]!(value);
+              lastString[c] = value;
+              lastText[c] = text;
+              line += text;
+            }
+          }
+          out += line + rowClose;
+          rowOpen = spec.rowOpen;
+          progress.rows++;
+        }
+      } catch (error) {
+        queue.append(out);
+        throw locateCellError(error, progress.rows + 1, fields[c]?.name);
+      }
+      queue.append(out);
+    },
+    pending: queue.pending,
+    take: queue.take,
+  };
 }

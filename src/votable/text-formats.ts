@@ -24,9 +24,8 @@ import {
 import { checkFieldDescription, type FieldDescription } from './field.js';
 import {
   DEFAULT_CHUNK_BYTES,
-  forEachCell,
   streamRows,
-  textQueue,
+  textRowSerializer,
   type RowSerializer,
 } from './row-stream.js';
 
@@ -48,24 +47,16 @@ function lineSerializer(
   lineEnd: string,
 ): RowSerializer {
   const formatters = formattersOf(fields, style);
-  const queue = textQueue();
-  const header = fields.map((f) => renderCell(f.name)).join(separator) + lineEnd;
-  return {
-    opening: header,
+  return textRowSerializer(fields, {
+    opening: fields.map((f) => renderCell(f.name)).join(separator) + lineEnd,
     closing: '',
-    add(row, rowNumber) {
-      const cells: string[] = new Array<string>(fields.length);
-      forEachCell(row, fields, rowNumber, (column) => {
-        const value = row[column];
-        cells[column] = renderCell(
-          value === null || value === undefined ? null : formatters[column]!(value),
-        );
-      });
-      queue.append(cells.join(separator) + lineEnd);
-    },
-    pending: queue.pending,
-    take: queue.take,
-  };
+    firstRowOpen: '',
+    rowOpen: '',
+    separator,
+    rowClose: lineEnd,
+    cells: formatters.map((format) => (value) => renderCell(format(value))),
+    nulls: fields.map(() => renderCell(null)),
+  });
 }
 
 const CSV_NEEDS_QUOTES = /[",\r\n]/;
@@ -86,12 +77,13 @@ function tsvCell(text: string | null): string {
 
 async function* writeWith(
   serializer: RowSerializer,
+  fields: readonly FieldDescription[],
   rows: RowSource,
   options: TextFormatOptions,
 ): AsyncGenerator<Buffer, number, undefined> {
   yield Buffer.from(serializer.opening, 'utf8');
   const progress = { rows: 0 };
-  yield* streamRows(serializer, rows, options.chunkBytes ?? DEFAULT_CHUNK_BYTES, progress);
+  yield* streamRows(serializer, fields, rows, options.chunkBytes ?? DEFAULT_CHUNK_BYTES, progress);
   yield Buffer.from(serializer.take(true) + serializer.closing, 'utf8');
   return progress.rows;
 }
@@ -102,7 +94,7 @@ export function writeCsv(
   rows: RowSource,
   options: TextFormatOptions = {},
 ): AsyncGenerator<Buffer, number, undefined> {
-  return writeWith(lineSerializer(fields, PLAIN_TEXT, csvCell, ',', '\r\n'), rows, options);
+  return writeWith(lineSerializer(fields, PLAIN_TEXT, csvCell, ',', '\r\n'), fields, rows, options);
 }
 
 /** Tab-separated values with a header line and LF line ends. */
@@ -111,7 +103,7 @@ export function writeTsv(
   rows: RowSource,
   options: TextFormatOptions = {},
 ): AsyncGenerator<Buffer, number, undefined> {
-  return writeWith(lineSerializer(fields, PLAIN_TEXT, tsvCell, '\t', '\n'), rows, options);
+  return writeWith(lineSerializer(fields, PLAIN_TEXT, tsvCell, '\t', '\n'), fields, rows, options);
 }
 
 /** Column metadata as written in the JSON "metadata" array. */
@@ -125,24 +117,16 @@ export function jsonFieldMetadata(field: FieldDescription): Record<string, strin
 }
 
 function jsonSerializer(fields: readonly FieldDescription[]): RowSerializer {
-  const formatters = formattersOf(fields, JSON_TEXT);
-  const queue = textQueue();
-  let first = true;
-  return {
+  return textRowSerializer(fields, {
     opening: `{"metadata":${JSON.stringify(fields.map(jsonFieldMetadata))},\n"data":[`,
     closing: '\n]}\n',
-    add(row, rowNumber) {
-      const cells: string[] = new Array<string>(fields.length);
-      forEachCell(row, fields, rowNumber, (column) => {
-        const value = row[column];
-        cells[column] = value === null || value === undefined ? 'null' : formatters[column]!(value);
-      });
-      queue.append((first ? '\n[' : ',\n[') + cells.join(',') + ']');
-      first = false;
-    },
-    pending: queue.pending,
-    take: queue.take,
-  };
+    firstRowOpen: '\n[',
+    rowOpen: ',\n[',
+    separator: ',',
+    rowClose: ']',
+    cells: formattersOf(fields, JSON_TEXT),
+    nulls: fields.map(() => 'null'),
+  });
 }
 
 /** The JSON shape described above, streamed. */
@@ -151,5 +135,5 @@ export function writeJson(
   rows: RowSource,
   options: TextFormatOptions = {},
 ): AsyncGenerator<Buffer, number, undefined> {
-  return writeWith(jsonSerializer(fields), rows, options);
+  return writeWith(jsonSerializer(fields), fields, rows, options);
 }

@@ -14,18 +14,19 @@ import {
   componentsOf,
   VOTABLE_TEXT,
   type CellValue,
+  type ColumnBatch,
   type RowSource,
 } from './cells.js';
 import { resultClosing, resultOpening, type ResultDocumentOptions } from './document.js';
-import { VotableError } from './errors.js';
+import { locateCellError, VotableError } from './errors.js';
 import { checkFieldDescription, isStringType, type FieldDescription } from './field.js';
 import {
   DEFAULT_CHUNK_BYTES,
-  forEachCell,
   streamRows,
-  textQueue,
+  textRowSerializer,
   type RowSerializer,
 } from './row-stream.js';
+import { Binary2ColumnWriter } from './binary-columns.js';
 import { escapeXmlText } from '../dali/index.js';
 
 export type VotableSerialization = 'TABLEDATA' | 'BINARY' | 'BINARY2';
@@ -54,35 +55,31 @@ export interface WriteSummary {
 
 function tabledataSerializer(fields: readonly FieldDescription[]): RowSerializer {
   const shapes = fields.map(checkFieldDescription);
-  const formatters = fields.map((f, i) => cellTextFormatter(f, shapes[i], VOTABLE_TEXT));
-  const escapes = fields.map((f) => isStringType(f.datatype));
   // astropy 5.2 cannot read an empty TD for a fixed-length complex array (E02): NaNs say null there.
   const nulls = fields.map((f, i) => {
     const shape = shapes[i];
     if (componentsOf(f.datatype) !== 2 || shape === undefined || shape.variable) return '<TD/>';
     return `<TD>${new Array<string>(2 * (shape.maxElements ?? 0)).fill('NaN').join(' ')}</TD>`;
   });
-  const queue = textQueue();
-  return {
+  const cells = fields.map((f, i) => {
+    const format = cellTextFormatter(f, shapes[i], VOTABLE_TEXT);
+    const escape = isStringType(f.datatype);
+    return (value: CellValue): string => {
+      const cell = format(value);
+      if (cell === '') return '<TD/>';
+      return escape ? `<TD>${escapeXmlText(cell)}</TD>` : `<TD>${cell}</TD>`;
+    };
+  });
+  return textRowSerializer(fields, {
     opening: '<TABLEDATA>\n',
     closing: '</TABLEDATA>',
-    add(row, rowNumber) {
-      let tr = '<TR>';
-      forEachCell(row, fields, rowNumber, (column) => {
-        const value = row[column];
-        if (value === null || value === undefined) {
-          tr += nulls[column];
-          return;
-        }
-        const cell = formatters[column]!(value);
-        if (cell === '') tr += '<TD/>';
-        else tr += escapes[column] ? `<TD>${escapeXmlText(cell)}</TD>` : `<TD>${cell}</TD>`;
-      });
-      queue.append(tr + '</TR>\n');
-    },
-    pending: queue.pending,
-    take: queue.take,
-  };
+    firstRowOpen: '<TR>',
+    rowOpen: '<TR>',
+    separator: '',
+    rowClose: '</TR>\n',
+    cells,
+    nulls,
+  });
 }
 
 /** The null value BINARY gives integer fields that declare none (it has no null flags). */
@@ -121,42 +118,63 @@ function binaryNullWriter(
   return encoder.writeNull;
 }
 
-/** BINARY2 (null flags before each row) or BINARY (VOTable 1.5 §5.4: nulls in the cells). */
+/**
+ * BINARY2 (null flags before each row) or BINARY (VOTable 1.5 §5.4: nulls in the cells).
+ * BINARY2 windows are written column by column; a window with a bad cell is written
+ * again row by row, which keeps the rows before it and says where it is.
+ */
 function binarySerializer(
   fields: readonly FieldDescription[],
   serialization: 'BINARY' | 'BINARY2',
 ): RowSerializer {
-  const encoders = fields.map((f) => binaryFieldEncoder(f, checkFieldDescription(f)));
+  const shapes = fields.map(checkFieldDescription);
+  const encoders = fields.map((f, i) => binaryFieldEncoder(f, shapes[i]));
   const flagged = serialization === 'BINARY2';
+  const columnWriter = flagged ? new Binary2ColumnWriter(fields, shapes) : undefined;
   const nullWriters = fields.map((f, i) =>
     flagged ? encoders[i]!.writeNull : binaryNullWriter(f, encoders[i]!),
   );
   const flagBytes = flagged ? (fields.length + 7) >> 3 : 0;
   const sink = new ByteSink();
+  const addRow = (columns: ColumnBatch['columns'], r: number, rowNumber: number): void => {
+    const rowStart = sink.length;
+    sink.zeros(flagBytes);
+    let column = 0;
+    try {
+      for (; column < fields.length; column++) {
+        const value = columns[column]![r];
+        if (value !== null && value !== undefined) {
+          encoders[column]!.write(sink, value);
+          continue;
+        }
+        if (flagged) {
+          // Null flags: most significant bit of the first byte is the first column.
+          const flagAt = rowStart + (column >> 3);
+          sink.setU8(flagAt, sink.at(flagAt) | (0x80 >> (column & 7)));
+        }
+        nullWriters[column]!(sink);
+      }
+    } catch (error) {
+      sink.truncate(rowStart);
+      throw locateCellError(error, rowNumber, fields[column]?.name);
+    }
+  };
   return {
     opening: `<${serialization}>\n<STREAM encoding="base64">\n`,
     closing: `</STREAM>\n</${serialization}>`,
-    add(row, rowNumber) {
-      const rowStart = sink.length;
-      sink.zeros(flagBytes);
-      try {
-        forEachCell(row, fields, rowNumber, (column) => {
-          const value = row[column];
-          const encoder = encoders[column]!;
-          if (value !== null && value !== undefined) {
-            encoder.write(sink, value);
-            return;
-          }
-          if (flagged) {
-            // Null flags: most significant bit of the first byte is the first column.
-            const flagAt = rowStart + (column >> 3);
-            sink.setU8(flagAt, sink.at(flagAt) | (0x80 >> (column & 7)));
-          }
-          nullWriters[column]!(sink);
-        });
-      } catch (error) {
-        sink.truncate(rowStart);
-        throw error;
+    addColumns(batch, from, to, progress) {
+      if (columnWriter) {
+        try {
+          columnWriter.write(sink, batch, from, to);
+          progress.rows += to - from;
+          return;
+        } catch {
+          // Written again below, row by row, to keep the good rows and locate the bad cell.
+        }
+      }
+      for (let r = from; r < to; r++) {
+        addRow(batch.columns, r, progress.rows + 1);
+        progress.rows++;
       }
     },
     pending: () => sink.length,
@@ -193,7 +211,13 @@ export async function* writeVotable(
   const progress = { rows: 0 };
   let failure: { error: unknown } | undefined;
   try {
-    yield* streamRows(serializer, rows, options.chunkBytes ?? DEFAULT_CHUNK_BYTES, progress);
+    yield* streamRows(
+      serializer,
+      fields,
+      rows,
+      options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+      progress,
+    );
   } catch (error) {
     failure = { error };
     options.onError?.(error);

@@ -203,6 +203,33 @@ describe('cell values', () => {
     }
   });
 
+  it('keeps the rows before a bad cell of a column batch, and names it', async () => {
+    const fields: FieldDescription[] = [
+      { name: 'id', datatype: 'int' },
+      { name: 'name', datatype: 'char', arraysize: '*' },
+      { name: 'x', datatype: 'double' },
+    ];
+    const batch = {
+      rowCount: 4,
+      columns: [
+        [1, 2, 3, 4],
+        ['a', 'b', null, 'd'],
+        [0.5, 1.5, 2.5, 'three'],
+      ],
+    };
+    for (const serialization of SERIALIZATIONS) {
+      const { bytes, result } = await collect(writeVotable(fields, [batch], { serialization }));
+      assert.equal(result.rows, 3);
+      const message = "row 4, field 'x': expected a number for datatype double, got string 'three'";
+      assert.equal((result.error as Error).message, message);
+      assert.deepEqual(readVotable(bytes).rows, [
+        [1, 'a', 0.5],
+        [2, 'b', 1.5],
+        [3, null, 2.5],
+      ]);
+    }
+  });
+
   it('reports a failing row source the same way', async () => {
     async function* rows(): AsyncGenerator<Row[]> {
       yield [[1]];
@@ -347,15 +374,20 @@ describe('cell values', () => {
         description: 'footprint',
       },
     ];
-    const cursor = {
+    const cursor: Cursor = {
       columnNames: ['s_ra', 's_region'],
       close: async () => undefined,
       async *[Symbol.asyncIterator]() {
         yield [[83.6, [1, 2, 3, 4, 5, 6]] as const];
       },
-    } satisfies Cursor;
+      async *columnBatches() {
+        yield { rowCount: 1, columns: [[83.6], [[1, 2, 3, 4, 5, 6]]] };
+      },
+    };
     const table = readVotable((await collect(writeVotable(columns, cursor))).bytes);
     assert.deepEqual(table.rows, [[83.6, [1, 2, 3, 4, 5, 6]]]);
+    const byColumn = await collect(writeVotable(columns, cursor.columnBatches()));
+    assert.deepEqual(readVotable(byColumn.bytes).rows, table.rows);
     assert.equal(table.fields[0]?.description, 'right ascension');
   });
 
