@@ -1,4 +1,5 @@
 import { adqlCommand } from './adql.js';
+import { alertsCommand } from './alerts.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { ingestCommand } from './ingest.js';
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   adqlCommand,
   rightsCommand,
   tokenCommand,
+  alertsCommand,
 ];

@@ -12,6 +12,7 @@ import {
   type OidcIssuerConfig,
   readAuthConfig,
 } from '../auth/index.js';
+import { alertsTable } from '../alerts/index.js';
 import { buildServer } from '../http/server.js';
 import { publishedSchema } from '../obscore/schema.js';
 import { catalogTables } from '../ingest/catalog.js';
@@ -65,7 +66,7 @@ export async function serveCatalog(
   io: CommandIo,
 ): Promise<number> {
   await engine.ensureTables(catalogTables);
-  const schema = servedSchema(publishedSchema);
+  const schema = servedSchema({ tables: [...publishedSchema.tables, alertsTable] });
   // The server recovers jobs at startup and runs the worker pool and reaper until it closes.
   const jobs = {
     store: openJobStore(engine, settings.catalog),
