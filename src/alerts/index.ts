@@ -4,6 +4,7 @@ export { AlertError } from './errors.js';
 export {
   credibleRegions,
   decodeMap,
+  discMap,
   encodeMap,
   gaussianMap,
   gaussianSigma,

@@ -77,8 +77,30 @@ export function gaussianOrder(sigmaDeg: number): number {
  */
 export function gaussianMap(ra: number, dec: number, sigmaDeg: number): ProbabilityMap {
   const sigma = (sigmaDeg * Math.PI) / 180;
-  const target = gaussianOrder(sigmaDeg);
-  const reach = Math.min(Math.PI, 5 * sigma);
+  return radialMap(ra, dec, Math.min(Math.PI, 5 * sigma), gaussianOrder(sigmaDeg), (theta) =>
+    Math.exp(-(theta * theta) / (2 * sigma * sigma)),
+  );
+}
+
+/** Uniform probability over a disc of `radiusDeg` (an ad-hoc search region). */
+export function discMap(ra: number, dec: number, radiusDeg: number): ProbabilityMap {
+  return radialMap(
+    ra,
+    dec,
+    Math.min(Math.PI, (radiusDeg * Math.PI) / 180),
+    gaussianOrder(radiusDeg / 2),
+    () => 1,
+  );
+}
+
+/** Cells at `order` whose centres lie within `reach` (rad) of (ra, dec), weighted by distance. */
+function radialMap(
+  ra: number,
+  dec: number,
+  reach: number,
+  target: number,
+  weightAt: (theta: number) => number,
+): ProbabilityMap {
   const [cx, cy, cz] = unitVector(ra, dec);
   const v = new Float64Array(3);
   const uniq: number[] = [];
@@ -103,7 +125,7 @@ export function gaussianMap(ra: number, dec: number, sigmaDeg: number): Probabil
     const theta = angle(target, ipix);
     if (theta > reach) continue;
     uniq.push(encodeUniq(target, ipix));
-    weight.push(Math.exp(-(theta * theta) / (2 * sigma * sigma)));
+    weight.push(weightAt(theta));
   }
   if (uniq.length === 0) {
     // Narrower than a cell: the one cell holding the position.

@@ -24,6 +24,7 @@ import {
 import { JobFailure, jobLimitsFor, JobService } from '../uws/index.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
 import { openJobStore } from '../engine/job-stores.js';
+import { coincidencePlugin } from './coincidence.js';
 import { acceptForms, sendRequestError } from './dali.js';
 import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
 import { previewPlugin } from './preview.js';
@@ -217,5 +218,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(dataAccessPlugin, { ...dataAccess, service: dataLink });
   await app.register(previewPlugin, { ...dataAccess, service: dataLink });
   await app.register(sodaPlugin, { engine: options.engine, authorize: access.authorize });
+  await app.register(coincidencePlugin, {
+    engine: options.engine,
+    baseUrl,
+    authorize: access.authorize,
+  });
   return app;
 }

@@ -69,3 +69,28 @@ export function timeMocFromJdIntervals(intervals: readonly (readonly [number, nu
   if (!cellsByDepth.has(TIME_MOC_MAX_DEPTH)) parts.push(`${TIME_MOC_MAX_DEPTH}/`);
   return `t${parts.join(' ')}`;
 }
+
+/** JD (TCB) intervals of a time MOC in MOC 2.0 ASCII (the inverse of timeMocFromJdIntervals). */
+export function jdIntervalsOfTimeMoc(text: string): [number, number][] {
+  const body = text.trim().replace(/^t/, '');
+  const ranges: [bigint, bigint][] = [];
+  let depth = TIME_MOC_MAX_DEPTH;
+  for (const token of body.split(/\s+/)) {
+    if (token === '') continue;
+    const slash = token.indexOf('/');
+    const cells = slash >= 0 ? token.slice(slash + 1) : token;
+    if (slash >= 0) depth = Number(token.slice(0, slash));
+    if (!Number.isInteger(depth) || depth < 0 || depth > TIME_MOC_MAX_DEPTH) {
+      throw new RangeError(`time MOC depth '${token}' is not 0 to ${TIME_MOC_MAX_DEPTH}`);
+    }
+    if (cells === '') continue;
+    const [first, last = first] = cells.split('-');
+    if (!/^\d+$/.test(first ?? '') || !/^\d+$/.test(last ?? '')) {
+      throw new RangeError(`time MOC cell '${token}' is not a number or a range`);
+    }
+    const shift = BigInt(TIME_MOC_MAX_DEPTH - depth);
+    ranges.push([BigInt(first as string) << shift, (BigInt(last as string) + 1n) << shift]);
+  }
+  const perDay = Number(MICROSECONDS_PER_DAY);
+  return normalizeRanges(ranges).map(([a, b]) => [Number(a) / perDay, Number(b) / perDay]);
+}
