@@ -1,5 +1,6 @@
 import { adqlCommand } from './adql.js';
 import { alertsCommand } from './alerts.js';
+import { coincidenceCommand } from './coincidence.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { ingestCommand } from './ingest.js';
@@ -20,4 +21,5 @@ export const commands: readonly Command[] = [
   rightsCommand,
   tokenCommand,
   alertsCommand,
+  coincidenceCommand,
 ];

@@ -292,6 +292,25 @@ test('an all-sky map finds every run in the window; proprietary runs are counted
     0,
     io.err(),
   );
+  // The operator's command line sees every run, the secret one too.
+  const cli = captureIo();
+  const cliArgs = ['--alert', 'S-ALLSKY', '--before', String(before), '--after', String(after)];
+  assert.equal(await main(['coincidence', '--db', db, ...cliArgs], cli), 0, cli.err());
+  const listed = cli
+    .out()
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',')[1])
+    .sort();
+  assert.deepEqual(listed, expected);
+  const unknown = captureIo();
+  assert.equal(await main(['coincidence', '--db', db, '--alert', 'nope'], unknown), 1);
+  assert.match(unknown.err(), /no alert 'nope' in hearc.alerts/);
+  const noTime = captureIo();
+  assert.equal(await main(['coincidence', '--db', db, '--pos', 'CIRCLE 10 10 1'], noTime), 1);
+  assert.match(noTime.err(), /--pos needs --time/);
+
   const { address } = await serve(t, db);
   const all = await coincidence(address, `ALERT=S-ALLSKY&BEFORE=${before}&AFTER=${after}`);
   const shown = all.rows.map((r) => String(r.obs_id)).sort();
