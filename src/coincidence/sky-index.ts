@@ -9,7 +9,7 @@ import type { ProbabilityMap } from '../alerts/index.js';
 
 const DEG = Math.PI / 180;
 /** Height of a declination band (deg); bins in RA are as wide at the band's equator side. */
-const BAND = 0.5;
+const BAND = 1;
 
 export interface FieldOfView {
   /** Centre (deg) and the radii (deg) of circles that enclose it and that it encloses. */
@@ -63,53 +63,56 @@ export class SkyIndex {
       const bin = Math.min(nb - 1, Math.floor((ra / 360) * nb));
       key[i] = (offsets[band] as number) + bin;
     }
-    const order = Array.from({ length: n }, (_, i) => i).sort(
-      (a, b) => (key[a] as number) - (key[b] as number),
-    );
+    const total = offsets[bandCount] as number;
+    // Counting sort of the cells by bucket.
+    const starts = new Int32Array(total + 1);
+    for (let i = 0; i < n; i++)
+      starts[(key[i] as number) + 1] = (starts[(key[i] as number) + 1] as number) + 1;
+    for (let k = 0; k < total; k++)
+      starts[k + 1] = (starts[k + 1] as number) + (starts[k] as number);
+    const fill = starts.slice(0, total);
     this.xyz = new Float64Array(3 * n);
     this.prob = new Float64Array(n);
-    const total = (offsets[bandCount] as number) + 0;
-    const buckets: Bucket[] = Array.from({ length: total }, () => ({
-      start: 0,
-      end: 0,
-      total: 0,
-      cx: 0,
-      cy: 0,
-      cz: 0,
-      reach: 0,
-    }));
-    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const k = key[i] as number;
+      const at = fill[k] as number;
+      fill[k] = at + 1;
+      this.xyz[3 * at] = centres[3 * i] as number;
+      this.xyz[3 * at + 1] = centres[3 * i + 1] as number;
+      this.xyz[3 * at + 2] = centres[3 * i + 2] as number;
+      this.prob[at] = map.prob[i] as number;
+    }
+    const buckets: Bucket[] = [];
     for (let k = 0; k < total; k++) {
-      const bucket = buckets[k] as Bucket;
-      bucket.start = at;
-      while (at < n && key[order[at] as number] === k) {
-        const i = order[at] as number;
-        this.xyz[3 * at] = centres[3 * i] as number;
-        this.xyz[3 * at + 1] = centres[3 * i + 1] as number;
-        this.xyz[3 * at + 2] = centres[3 * i + 2] as number;
-        this.prob[at] = map.prob[i] as number;
-        bucket.total += map.prob[i] as number;
-        bucket.cx += centres[3 * i] as number;
-        bucket.cy += centres[3 * i + 1] as number;
-        bucket.cz += centres[3 * i + 2] as number;
-        at++;
+      const start = starts[k] as number;
+      const end = starts[k + 1] as number;
+      let cx = 0;
+      let cy = 0;
+      let cz = 0;
+      let sum = 0;
+      for (let j = start; j < end; j++) {
+        cx += this.xyz[3 * j] as number;
+        cy += this.xyz[3 * j + 1] as number;
+        cz += this.xyz[3 * j + 2] as number;
+        sum += this.prob[j] as number;
       }
-      bucket.end = at;
-      const norm = Math.hypot(bucket.cx, bucket.cy, bucket.cz);
-      if (bucket.end > bucket.start && norm > 0) {
-        bucket.cx /= norm;
-        bucket.cy /= norm;
-        bucket.cz /= norm;
+      const norm = Math.hypot(cx, cy, cz);
+      let reach = 0;
+      if (end > start && norm > 0) {
+        cx /= norm;
+        cy /= norm;
+        cz /= norm;
         let minDot = 1;
-        for (let j = bucket.start; j < bucket.end; j++) {
+        for (let j = start; j < end; j++) {
           const d =
-            (this.xyz[3 * j] as number) * bucket.cx +
-            (this.xyz[3 * j + 1] as number) * bucket.cy +
-            (this.xyz[3 * j + 2] as number) * bucket.cz;
+            (this.xyz[3 * j] as number) * cx +
+            (this.xyz[3 * j + 1] as number) * cy +
+            (this.xyz[3 * j + 2] as number) * cz;
           if (d < minDot) minDot = d;
         }
-        bucket.reach = Math.acos(Math.max(-1, Math.min(1, minDot)));
+        reach = Math.acos(Math.max(-1, Math.min(1, minDot)));
       }
+      buckets.push({ start, end, total: sum, cx, cy, cz, reach });
     }
     this.bands = bins.map((nb, b) => ({
       bins: nb,

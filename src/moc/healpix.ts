@@ -8,9 +8,12 @@ export const HEALPIX_MAX_ORDER = 24;
 const JRLL = [2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4] as const;
 const JPLL = [1, 3, 5, 7, 0, 2, 4, 6, 1, 3, 5, 7] as const;
 
+const POW4 = Array.from({ length: HEALPIX_MAX_ORDER + 2 }, (_, k) => 4 ** k);
+const AREA = POW4.map((p) => (4 * Math.PI) / (12 * p));
+
 /** Solid angle of one cell at `order`, in steradians. */
 export function cellArea(order: number): number {
-  return (4 * Math.PI) / (12 * 4 ** order);
+  return AREA[order] ?? (4 * Math.PI) / (12 * 4 ** order);
 }
 
 /** (order, ipix) of a NUNIQ value; throws on a value that is not one. */
@@ -18,13 +21,14 @@ export function decodeUniq(uniq: number): { order: number; ipix: number } {
   if (!Number.isSafeInteger(uniq) || uniq < 4) {
     throw new RangeError(`${uniq} is not a HEALPix NUNIQ index`);
   }
-  // order = floor(log4(uniq / 4)), computed exactly on integers.
-  let order = 0;
-  while (4 * 4 ** (order + 1) <= uniq) order++;
+  // order = floor(log4(uniq / 4)): a first guess from log2, made exact on integers.
+  let order = Math.max(0, Math.floor(Math.log2(uniq / 4) / 2));
+  while (order > 0 && 4 * (POW4[order] ?? 4 ** order) > uniq) order--;
+  while (4 * (POW4[order + 1] ?? 4 ** (order + 1)) <= uniq) order++;
   if (order > HEALPIX_MAX_ORDER) {
     throw new RangeError(`NUNIQ ${uniq} is at order ${order}, deeper than ${HEALPIX_MAX_ORDER}`);
   }
-  return { order, ipix: uniq - 4 * 4 ** order };
+  return { order, ipix: uniq - 4 * (POW4[order] ?? 4 ** order) };
 }
 
 export function encodeUniq(order: number, ipix: number): number {
