@@ -18,3 +18,4 @@ export {
 } from './service.js';
 export { type FieldOfView, polygonFieldOfView, SkyIndex } from './sky-index.js';
 export { COINCIDENCE_COLUMNS, coincidenceVotable } from './votable.js';
+export { type CoincidenceJobContext, coincidenceJobExecutor } from './async-executor.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { AccessControl, type AccessControlOptions, ANONYMOUS } from '../auth/index.js';
+import { AccessControl, type AccessControlOptions, ANONYMOUS, mayRead } from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import type { PublishedSchema } from '../schema/types.js';
@@ -23,6 +23,7 @@ import {
 } from '../service/index.js';
 import { JobFailure, jobLimitsFor, JobService } from '../uws/index.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
+import { coincidenceJobExecutor } from '../coincidence/index.js';
 import { openJobStore } from '../engine/job-stores.js';
 import { coincidencePlugin } from './coincidence.js';
 import { acceptForms, sendRequestError } from './dali.js';
@@ -150,9 +151,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
     };
   });
+  const coincidenceJobs = coincidenceJobExecutor(options.engine, {
+    mayReadFor: async (job) => {
+      const who = await access.jobIdentity(job.ownerCredential);
+      if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
+      return async (did) => {
+        const rights = await access.rights.rightsOf(did);
+        return rights !== undefined && mayRead(rights, who.identity, access.clock());
+      };
+    },
+    serviceUrlFor: (job) => job.serviceUrl ?? description.publicUrl,
+  });
   const jobs = new JobService({
     store: settings.store ?? openJobStore(options.engine),
-    executors: { tap: tapJobs },
+    executors: { tap: tapJobs, coincidence: coincidenceJobs },
     resultsDir,
     limits: {
       ...jobLimitsFor(description.limits.syncTimeoutS),
@@ -174,20 +186,29 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await jobs.stop();
     if (ownResultsDir) await rm(resultsDir, { recursive: true, force: true });
   });
+  // Jobs belong to their creator.
+  const jobOwners = {
+    ownerOf: async (request: FastifyRequest) => {
+      const who = await access.identify(request);
+      return who.ok ? access.jobOwner(who.identity) : undefined;
+    },
+    challenges: () => access.challenges(),
+  };
   await app.register(uwsPlugin, {
     prefix: '/tap',
     jobs,
     capability: 'tap',
     jobsUrl: (request) => `${baseUrl(request)}/tap/async`,
     serviceUrl: baseUrl,
-    // Jobs belong to their creator.
-    owners: {
-      ownerOf: async (request) => {
-        const who = await access.identify(request);
-        return who.ok ? access.jobOwner(who.identity) : undefined;
-      },
-      challenges: () => access.challenges(),
-    },
+    owners: jobOwners,
+  });
+  await app.register(uwsPlugin, {
+    prefix: '/coincidence',
+    jobs,
+    capability: 'coincidence',
+    jobsUrl: (request) => `${baseUrl(request)}/coincidence/async`,
+    serviceUrl: baseUrl,
+    owners: jobOwners,
   });
   await app.register(vosiPlugin, {
     prefix: '/tap',

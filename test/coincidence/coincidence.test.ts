@@ -24,6 +24,7 @@ import { captureIo } from '../helpers/io.js';
 import { runPythonJson } from '../helpers/python.js';
 import { testService } from '../helpers/service.js';
 import { tempDir } from '../helpers/tmp.js';
+import { createJob, post, uwsValue, waitForEnd } from '../uws/fixtures.js';
 
 const require = createRequire(import.meta.url);
 const GCN = join(dirname(require.resolve('@nasa-gcn/schema/package.json')), 'gcn', 'notices');
@@ -321,4 +322,24 @@ test('an all-sky map finds every run in the window; proprietary runs are counted
   assert.equal(all.hidden, 1);
   assert.ok(!all.text.includes(`>${secret}<`));
   for (const row of all.rows) assert.ok((row.prob as number) > 0 && (row.prob as number) < 0.01);
+
+  // The same as an async UWS job: the same rows, the same secret kept.
+  const jobUrl = await createJob(`${address}/coincidence/async`, {
+    ALERT: 'S-ALLSKY',
+    BEFORE: String(before),
+    AFTER: String(after),
+    PHASE: 'RUN',
+  });
+  assert.match(jobUrl, /\/coincidence\/async\//);
+  const xml = await waitForEnd(jobUrl);
+  assert.equal(uwsValue(xml, 'phase'), 'COMPLETED', xml);
+  const result = await (await fetch(`${jobUrl}/results/result`)).text();
+  const table = readVotable(result);
+  const asyncIds = table.rows.map((r) => String(r[1])).sort();
+  assert.deepEqual(asyncIds, shown);
+  assert.equal(table.infos.find((i) => i.name === 'hidden_observations')?.value, '1');
+  const refused = await post(`${address}/coincidence/async`, { PHASE: 'RUN' });
+  const refusedXml = await waitForEnd(refused.headers.get('location') ?? '');
+  assert.equal(uwsValue(refusedXml, 'phase'), 'ERROR', refusedXml);
+  assert.match(refusedXml, /give ALERT=/);
 });
