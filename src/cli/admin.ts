@@ -20,6 +20,7 @@ export const CATALOG_COMMANDS: ReadonlySet<string> = new Set([
   'registry',
   'provenance',
   'audit',
+  'alerts',
 ]);
 
 /** Options whose values are paths, made absolute before they travel to the server. */
@@ -74,7 +75,9 @@ export async function startAdminInterface(
           body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RunRequest;
           if (!CATALOG_COMMANDS.has(body.command) || !Array.isArray(body.args)) throw new Error();
         } catch {
-          res.writeHead(400).end('expected {"command": "ingest|rights|token", "args": [...]}\n');
+          res
+            .writeHead(400)
+            .end('expected {"command": "ingest|rights|token|alerts", "args": [...]}\n');
           return;
         }
         let stdout = '';
@@ -134,8 +137,9 @@ function absolutePaths(command: string, args: readonly string[]): string[] {
       out.push(arg);
       continue;
     }
-    // ingest's data store folder is its positional argument.
-    out.push(command === 'ingest' && !arg.startsWith('-') && existsSync(arg) ? resolve(arg) : arg);
+    // ingest's data store folder and the alerts' files are positional arguments.
+    const positionalPaths = command === 'ingest' || command === 'alerts';
+    out.push(positionalPaths && !arg.startsWith('-') && existsSync(arg) ? resolve(arg) : arg);
   }
   return out;
 }

@@ -1,5 +1,7 @@
 import { adqlCommand } from './adql.js';
 import { auditCommand } from './audit.js';
+import { alertsCommand } from './alerts.js';
+import { coincidenceCommand } from './coincidence.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { ingestCommand } from './ingest.js';
@@ -26,4 +28,6 @@ export const commands: readonly Command[] = [
   shardsCommand,
   provenanceCommand,
   auditCommand,
+  alertsCommand,
+  coincidenceCommand,
 ];

@@ -14,6 +14,7 @@ import {
   type AuditEvent,
   AuditTrail,
   describeAuditEvent,
+  mayRead,
 } from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
@@ -47,7 +48,9 @@ import {
   withQueryProvenance,
 } from '../provenance/index.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
+import { coincidenceJobExecutor } from '../coincidence/index.js';
 import { openJobStore } from '../engine/job-stores.js';
+import { coincidencePlugin } from './coincidence.js';
 import { acceptForms, sendRequestError } from './dali.js';
 import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
 import { mocPlugin } from './moc.js';
@@ -268,6 +271,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
     };
   });
+  const coincidenceJobs = coincidenceJobExecutor(options.engine, {
+    mayReadFor: async (job) => {
+      const who = await access.jobIdentity(job.ownerCredential);
+      if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
+      return async (did) => {
+        const rights = await access.rights.rightsOf(did);
+        return rights !== undefined && mayRead(rights, who.identity, access.clock());
+      };
+    },
+    serviceUrlFor: (job) => job.serviceUrl ?? description.publicUrl,
+  });
   // Each async result records its provenance (the ADQL text, the owner).
   const products = new ProductProvenance(options.engine, description);
   const provNaming = (request: FastifyRequest): ProvNaming => ({
@@ -285,7 +299,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
   const jobs = new JobService({
     store: settings.store ?? openJobStore(options.engine),
-    executors: { tap: resultProvenance },
+    executors: { tap: resultProvenance, coincidence: coincidenceJobs },
     resultsDir,
     limits: {
       ...jobLimitsFor(description.limits.syncTimeoutS),
@@ -307,20 +321,29 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await jobs.stop();
     await cache.dispose();
   });
+  // Jobs belong to their creator.
+  const jobOwners = {
+    ownerOf: async (request: FastifyRequest) => {
+      const who = await access.identify(request);
+      return who.ok ? access.jobOwner(who.identity) : undefined;
+    },
+    challenges: () => access.challenges(),
+  };
   await app.register(uwsPlugin, {
     prefix: '/tap',
     jobs,
     capability: 'tap',
     jobsUrl: (request) => `${baseUrl(request)}/tap/async`,
     serviceUrl: baseUrl,
-    // Jobs belong to their creator.
-    owners: {
-      ownerOf: async (request) => {
-        const who = await access.identify(request);
-        return who.ok ? access.jobOwner(who.identity) : undefined;
-      },
-      challenges: () => access.challenges(),
-    },
+    owners: jobOwners,
+  });
+  await app.register(uwsPlugin, {
+    prefix: '/coincidence',
+    jobs,
+    capability: 'coincidence',
+    jobsUrl: (request) => `${baseUrl(request)}/coincidence/async`,
+    serviceUrl: baseUrl,
+    owners: jobOwners,
   });
   await app.register(vosiPlugin, {
     prefix: '/tap',
@@ -375,6 +398,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: description,
     baseUrl,
     ...(options.webRoot !== undefined ? { root: options.webRoot } : {}),
+  });
+  await app.register(coincidencePlugin, {
+    engine: options.engine,
+    baseUrl,
+    authorize: access.authorize,
   });
   return app;
 }

@@ -3,15 +3,16 @@
  * rights/token commands create. Assembled here, above obscore and auth, so that
  * neither of those modules has to know the other's tables.
  */
+import { alertsTable, alertTables } from '../alerts/index.js';
 import { auditTable } from '../auth/audit.js';
 import { rightsTables } from '../auth/tables.js';
 import { ingestStateTable, publishedSchema } from '../obscore/schema.js';
 import { provenanceTables } from '../provenance/index.js';
 import type { PublishedSchema, TableDef } from '../schema/types.js';
 
-/** The tables TAP serves: ObsCore + HE extension + IRFs, and the provenance tables (ProvTAP). */
+/** The tables TAP serves: ObsCore + HE extension + IRFs, the provenance tables (ProvTAP), alerts. */
 export const servedCatalog: PublishedSchema = {
-  tables: [...publishedSchema.tables, ...provenanceTables],
+  tables: [...publishedSchema.tables, ...provenanceTables, alertsTable],
 };
 
 export const catalogTables: readonly TableDef[] = [
@@ -19,4 +20,5 @@ export const catalogTables: readonly TableDef[] = [
   ingestStateTable,
   ...rightsTables,
   auditTable,
+  ...alertTables.filter((table) => table !== alertsTable),
 ];

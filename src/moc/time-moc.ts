@@ -131,3 +131,8 @@ export function tickToJd(tick: bigint): number {
   const days = tick / MICROSECONDS_PER_DAY;
   return Number(days) + Number(tick - days * MICROSECONDS_PER_DAY) / 86_400_000_000;
 }
+
+/** JD (TCB) intervals of a time MOC in MOC 2.0 ASCII (the inverse of timeMocFromJdIntervals). */
+export function jdIntervalsOfTimeMoc(text: string): [number, number][] {
+  return timeRangesFromAscii(text).map(([a, b]) => [tickToJd(a), tickToJd(b)]);
+}

@@ -63,3 +63,4 @@ export {
   type UploadSerialization,
   type UploadedTable,
 } from './reader.js';
+export { XmlTokenizer, decodeXmlBytes, type XmlToken } from './xml-tokenizer.js';

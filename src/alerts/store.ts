@@ -1,0 +1,155 @@
+/**
+ * Alerts in the catalog: each revision one row of hearc.alerts and one stored map.
+ * Ingesting the same document again changes nothing; a new revision keeps the older ones.
+ */
+import { readFile } from 'node:fs/promises';
+import type { CatalogRow, Engine } from '../engine/index.js';
+import type { Alert } from './alert.js';
+import { AlertError } from './errors.js';
+import { gcnAlert } from './gcn.js';
+import {
+  credibleRegions,
+  decodeMap,
+  encodeMap,
+  gaussianSigma,
+  type ProbabilityMap,
+} from './localisation.js';
+import { skymapAlert } from './skymap.js';
+import { alertMapTable, alertsTable } from './tables.js';
+import { voeventAlert } from './voevent.js';
+
+const FITS_SIGNATURE = 'SIMPLE  =';
+
+/** Reads one alert document, whichever of the three formats it is. */
+export function parseAlert(bytes: Uint8Array, source: string): Alert {
+  const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  const head = Buffer.from(bytes.subarray(0, 80)).toString('latin1');
+  if (gzip || head.startsWith(FITS_SIGNATURE)) return skymapAlert(bytes, source);
+  const text = Buffer.from(bytes)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
+  const start = text.trimStart()[0];
+  if (start === '{') return gcnAlert(text, source);
+  if (start === '<') return voeventAlert(text, source);
+  throw new AlertError(
+    'not an alert document: expected a GCN JSON notice, a VOEvent (XML) or a HEALPix FITS map',
+    source,
+  );
+}
+
+export async function readAlertFile(path: string): Promise<Alert> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    throw new AlertError(`cannot read the file: ${(error as Error).message}`, path);
+  }
+  return parseAlert(bytes, path);
+}
+
+/** The 90 % radius: given, or from another containment assuming a circular Gaussian. */
+export function err90Of(alert: Alert): number | undefined {
+  if (alert.errors[90] !== undefined) return alert.errors[90];
+  for (const level of [68, 50, 99] as const) {
+    const radius = alert.errors[level];
+    if (radius !== undefined)
+      return gaussianSigma(radius, level / 100) * Math.sqrt(-2 * Math.log(0.1));
+  }
+  return undefined;
+}
+
+export interface IngestedAlert {
+  readonly alertId: string;
+  readonly revision: number;
+  readonly status: 'added' | 'unchanged';
+}
+
+/** Stores an alert as a new revision (or finds it already stored). */
+export async function storeAlert(
+  engine: Engine,
+  alert: Alert,
+  now = new Date(),
+): Promise<IngestedAlert> {
+  return engine.transaction(async (tx) => {
+    const stored = await tx.selectRows(alertsTable, {
+      column: 'alert_id',
+      values: [alert.alertId],
+    });
+    const same = stored.find(
+      (row) =>
+        row.document === alert.document &&
+        (alert.revision === undefined || row.revision === alert.revision),
+    );
+    if (same)
+      return { alertId: alert.alertId, revision: Number(same.revision), status: 'unchanged' };
+    const latest = stored.reduce((max, row) => Math.max(max, Number(row.revision)), 0);
+    if (alert.revision !== undefined && stored.some((row) => row.revision === alert.revision)) {
+      throw new AlertError(
+        `revision ${alert.revision} of ${alert.alertId} is already stored with a different document`,
+        alert.source,
+      );
+    }
+    const revision = alert.revision ?? latest + 1;
+    const regions = alert.localisation ? credibleRegions(alert.localisation) : undefined;
+    const row: CatalogRow = {
+      alert_id: alert.alertId,
+      revision,
+      messenger: alert.messenger,
+      t_event: alert.tEvent,
+      t_event_iso: alert.tEventIso,
+      ra: alert.ra ?? null,
+      dec: alert.dec ?? null,
+      err50: alert.errors[50] ?? null,
+      err68: alert.errors[68] ?? null,
+      err90: err90Of(alert) ?? null,
+      err99: alert.errors[99] ?? null,
+      area50: regions?.c50.area ?? null,
+      area90: regions?.c90.area ?? null,
+      moc50: regions?.c50.moc ?? null,
+      moc90: regions?.c90.moc ?? null,
+      source: alert.source ?? null,
+      author: alert.author ?? null,
+      format: alert.format,
+      document: alert.document,
+      ingested_at: now,
+    };
+    await tx.insertRows(alertsTable, [row]);
+    if (alert.localisation) {
+      await tx.insertRows(alertMapTable, [
+        { alert_id: alert.alertId, revision, cells: encodeMap(alert.localisation) },
+      ]);
+    }
+    return { alertId: alert.alertId, revision, status: 'added' };
+  });
+}
+
+export interface StoredAlert {
+  readonly row: CatalogRow;
+  readonly alertId: string;
+  readonly revision: number;
+  readonly tEvent: number;
+  readonly localisation?: ProbabilityMap;
+}
+
+/** The latest revision of an alert (or the one asked for); undefined when none is stored. */
+export async function loadAlert(
+  engine: Engine,
+  alertId: string,
+  revision?: number,
+): Promise<StoredAlert | undefined> {
+  const rows = await engine.selectRows(alertsTable, { column: 'alert_id', values: [alertId] });
+  const pick = rows
+    .filter((r) => revision === undefined || Number(r.revision) === revision)
+    .sort((a, b) => Number(b.revision) - Number(a.revision))[0];
+  if (!pick) return undefined;
+  const chosen = Number(pick.revision);
+  const maps = await engine.selectRows(alertMapTable, { column: 'alert_id', values: [alertId] });
+  const cells = maps.find((m) => Number(m.revision) === chosen)?.cells;
+  return {
+    row: pick,
+    alertId,
+    revision: chosen,
+    tEvent: Number(pick.t_event),
+    ...(typeof cells === 'string' ? { localisation: decodeMap(cells) } : {}),
+  };
+}

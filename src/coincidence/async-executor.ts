@@ -1,0 +1,52 @@
+/**
+ * The coincidence search as an async UWS job (for large skymaps or many observations):
+ * the same parameters as /coincidence, the VOTable written to the job's result file,
+ * the owner's rights judged when the job runs.
+ */
+import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DaliError, DaliParameters } from '../dali/index.js';
+import type { Engine } from '../engine/index.js';
+import { type Job, JobFailure, type JobExecutor } from '../uws/index.js';
+import { coincidenceQuery, runCoincidence } from './service.js';
+import { coincidenceVotable } from './votable.js';
+
+const VOTABLE = 'application/x-votable+xml';
+
+export interface CoincidenceJobContext {
+  /** May the job's owner read this dataset now? (Throws JobFailure when the owner is gone.) */
+  readonly mayReadFor: (job: Job) => Promise<(did: string) => Promise<boolean>>;
+  /** Base URL of the service for the DataLink descriptors. */
+  readonly serviceUrlFor: (job: Job) => string | undefined;
+}
+
+export function coincidenceJobExecutor(
+  engine: Engine,
+  context: CoincidenceJobContext,
+): JobExecutor {
+  return {
+    check(parameters) {
+      const params = new DaliParameters(parameters.map((p) => [p.name, p.value] as const));
+      if (!params.has('ALERT') && !params.has('POS')) {
+        return 'give ALERT=<alert_id> (see hearc.alerts), or POS and TIME';
+      }
+      return undefined;
+    },
+    async run(job, resultPath) {
+      try {
+        const params = new DaliParameters(job.parameters.map((p) => [p.name, p.value] as const));
+        const query = await coincidenceQuery(engine, params);
+        const result = await runCoincidence(engine, query, await context.mayReadFor(job));
+        await pipeline(
+          Readable.from(coincidenceVotable(result, context.serviceUrlFor(job))),
+          createWriteStream(resultPath),
+        );
+        return { contentType: VOTABLE };
+      } catch (error) {
+        if (error instanceof DaliError) throw new JobFailure(error.message, { cause: error });
+        throw error;
+      }
+    },
+  };
+}

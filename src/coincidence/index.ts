@@ -1,0 +1,21 @@
+/** The coincidence module: observations whose field of view and good times meet an alert's localisation and window. */
+export { footprintOf, gtisOf, loadFootprints } from './catalog.js';
+export {
+  type Coincidence,
+  type CoincidenceWindow,
+  fieldOfViewOf,
+  type ObservationFootprint,
+  searchCoincidences,
+  timeOverlap,
+} from './search.js';
+export {
+  coincidenceQuery,
+  type CoincidenceQuery,
+  type CoincidenceResult,
+  DEFAULT_AFTER_DAYS,
+  DEFAULT_BEFORE_DAYS,
+  runCoincidence,
+} from './service.js';
+export { type FieldOfView, polygonFieldOfView, SkyIndex } from './sky-index.js';
+export { COINCIDENCE_COLUMNS, coincidenceVotable } from './votable.js';
+export { type CoincidenceJobContext, coincidenceJobExecutor } from './async-executor.js';

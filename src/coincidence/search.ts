@@ -1,0 +1,85 @@
+/**
+ * The coincidence search: which observations looked at an alert's localisation during
+ * its time window, with the probability inside each field of view, the time from the
+ * event to the nearest good time interval and the livetime within the window.
+ */
+import type { ProbabilityMap } from '../alerts/index.js';
+import { type FieldOfView, polygonFieldOfView, SkyIndex } from './sky-index.js';
+
+export interface ObservationFootprint {
+  readonly did: string;
+  readonly obsId: string;
+  /** s_region as a DALI polygon (ra, dec pairs, deg); absent: the disc of `fovRadius` about (ra, dec). */
+  readonly polygon?: readonly number[];
+  readonly ra?: number;
+  readonly dec?: number;
+  readonly fovRadius?: number;
+  /** Good time intervals, MJD (UTC), sorted. */
+  readonly gtis: readonly (readonly [number, number])[];
+  /** Livetime / ontime (1 when unknown). */
+  readonly deadc: number;
+}
+
+export interface CoincidenceWindow {
+  /** Event time, MJD. */
+  readonly tEvent: number;
+  /** Days before and after the event. */
+  readonly before: number;
+  readonly after: number;
+}
+
+export interface Coincidence {
+  readonly observation: ObservationFootprint;
+  /** Localisation probability inside the field of view. */
+  readonly prob: number;
+  /** Days from the event to the nearest GTI (0 inside one; negative when the GTI came before). */
+  readonly dt: number;
+  /** Livetime in the window, seconds. */
+  readonly livetime: number;
+}
+
+/** Livetime (s) of the GTIs within [start, stop] and the signed distance (d) from t to the nearest GTI. */
+export function timeOverlap(
+  obs: ObservationFootprint,
+  window: CoincidenceWindow,
+): { livetime: number; dt: number } | undefined {
+  const start = window.tEvent - window.before;
+  const stop = window.tEvent + window.after;
+  let overlap = 0;
+  let dt = Number.POSITIVE_INFINITY;
+  for (const [a, b] of obs.gtis) {
+    const lo = Math.max(a, start);
+    const hi = Math.min(b, stop);
+    if (hi > lo) overlap += hi - lo;
+    const d = window.tEvent < a ? a - window.tEvent : window.tEvent > b ? b - window.tEvent : 0;
+    if (Math.abs(d) < Math.abs(dt)) dt = d;
+  }
+  if (!(overlap > 0)) return undefined;
+  return { livetime: overlap * 86400 * obs.deadc, dt };
+}
+
+export function fieldOfViewOf(obs: ObservationFootprint): FieldOfView | undefined {
+  if (obs.polygon && obs.polygon.length >= 6) return polygonFieldOfView(obs.polygon);
+  if (obs.ra === undefined || obs.dec === undefined || obs.fovRadius === undefined)
+    return undefined;
+  return { ra: obs.ra, dec: obs.dec, outer: obs.fovRadius, inner: obs.fovRadius };
+}
+
+/** Observations in the window whose field of view holds some of the probability, most probable first. */
+export function searchCoincidences(
+  map: ProbabilityMap | SkyIndex,
+  observations: Iterable<ObservationFootprint>,
+  window: CoincidenceWindow,
+): Coincidence[] {
+  const index = map instanceof SkyIndex ? map : new SkyIndex(map);
+  const found: Coincidence[] = [];
+  for (const observation of observations) {
+    const time = timeOverlap(observation, window);
+    if (!time) continue;
+    const fov = fieldOfViewOf(observation);
+    if (!fov) continue;
+    const prob = index.probabilityIn(fov);
+    if (prob > 0) found.push({ observation, prob, ...time });
+  }
+  return found.sort((a, b) => b.prob - a.prob || Math.abs(a.dt) - Math.abs(b.dt));
+}

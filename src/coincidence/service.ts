@@ -1,0 +1,133 @@
+/**
+ * The coincidence service: DALI parameters (ALERT with BEFORE/AFTER, or POS and TIME for an
+ * ad-hoc region) in, the coincident observations out, with the caller's rights applied:
+ * observations the caller may not read are counted, never named.
+ */
+import { discMap, loadAlert, type ProbabilityMap } from '../alerts/index.js';
+import { DaliError, type DaliParameters } from '../dali/index.js';
+import type { Engine } from '../engine/index.js';
+import { parseInterval, parsePos } from '../soda/index.js';
+import { loadFootprints } from './catalog.js';
+import { type Coincidence, type CoincidenceWindow, searchCoincidences } from './search.js';
+
+/** Days searched before and after the event when BEFORE / AFTER are not given. */
+export const DEFAULT_BEFORE_DAYS = 1;
+export const DEFAULT_AFTER_DAYS = 1;
+/** Longest window searched, days. */
+export const MAX_WINDOW_DAYS = 3660;
+
+export interface CoincidenceQuery {
+  /** What is searched: an alert (and revision) or an ad-hoc region. */
+  readonly alertId?: string;
+  readonly revision?: number;
+  readonly map: ProbabilityMap;
+  readonly window: CoincidenceWindow;
+}
+
+export interface CoincidenceResult {
+  readonly query: CoincidenceQuery;
+  /** What the caller may see, most probable first. */
+  readonly visible: readonly Coincidence[];
+  /** Coincident observations the caller may not read. */
+  readonly hidden: number;
+}
+
+const bad = (message: string): DaliError => new DaliError(400, message);
+
+function days(params: DaliParameters, name: string, fallback: number): number {
+  const text = params.get(name);
+  if (text === undefined || text.trim() === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0 || value > MAX_WINDOW_DAYS) {
+    throw bad(`${name} must be a number of days from 0 to ${MAX_WINDOW_DAYS}, not '${text}'`);
+  }
+  return value;
+}
+
+/** The query the parameters ask for (alerts are read from the catalog). */
+export async function coincidenceQuery(
+  engine: Engine,
+  params: DaliParameters,
+): Promise<CoincidenceQuery> {
+  const before = days(params, 'BEFORE', DEFAULT_BEFORE_DAYS);
+  const after = days(params, 'AFTER', DEFAULT_AFTER_DAYS);
+  const alertId = params.get('ALERT')?.trim();
+  const revisionText = params.get('REVISION');
+  if (alertId) {
+    if (params.has('POS')) throw bad('give ALERT or POS, not both');
+    const revision = revisionText === undefined ? undefined : Number(revisionText);
+    if (revision !== undefined && !Number.isInteger(revision)) {
+      throw bad(`REVISION must be an integer, not '${revisionText}'`);
+    }
+    const alert = await loadAlert(engine, alertId, revision);
+    if (!alert) {
+      throw new DaliError(
+        404,
+        `no alert '${alertId}'${revision !== undefined ? ` revision ${revision}` : ''} in hearc.alerts`,
+      );
+    }
+    if (!alert.localisation) {
+      throw bad(
+        `alert '${alertId}' revision ${alert.revision} has no localisation (no error region or map): search it with POS and TIME`,
+      );
+    }
+    return {
+      alertId,
+      revision: alert.revision,
+      map: alert.localisation,
+      window: { tEvent: params.has('TIME') ? timeOf(params).tEvent : alert.tEvent, before, after },
+    };
+  }
+  const pos = params.get('POS');
+  if (pos === undefined) throw bad('give ALERT=<alert_id> (see hearc.alerts), or POS and TIME');
+  const region = parsePos(pos);
+  if (region.kind !== 'circle') throw bad('POS takes a CIRCLE (ra dec radius, deg) here');
+  if (!params.has('TIME')) throw bad('POS needs TIME: the event time (MJD) or an interval');
+  const time = timeOf(params);
+  return {
+    map: discMap(region.ra, region.dec, region.radius),
+    window: time.interval
+      ? {
+          tEvent: time.tEvent,
+          before: time.tEvent - time.interval.lo,
+          after: time.interval.hi - time.tEvent,
+        }
+      : { tEvent: time.tEvent, before, after },
+  };
+}
+
+/** TIME: one MJD (the event), or an interval searched around its middle. */
+function timeOf(params: DaliParameters): {
+  tEvent: number;
+  interval?: { lo: number; hi: number };
+} {
+  const text = (params.get('TIME') ?? '').trim();
+  const parts = text.split(/\s+/);
+  if (parts.length === 1) {
+    const t = Number(text);
+    if (text === '' || !Number.isFinite(t))
+      throw bad(`TIME must be an MJD or an interval, not '${text}'`);
+    return { tEvent: t };
+  }
+  const interval = parseInterval(text, 'TIME');
+  if (!Number.isFinite(interval.lo) || !Number.isFinite(interval.hi)) {
+    throw bad('TIME must be a finite interval (MJD MJD) for a coincidence search');
+  }
+  return { tEvent: (interval.lo + interval.hi) / 2, interval };
+}
+
+/** Runs the search; `mayRead` is the rights gate for one dataset. */
+export async function runCoincidence(
+  engine: Engine,
+  query: CoincidenceQuery,
+  mayRead: (did: string) => Promise<boolean>,
+): Promise<CoincidenceResult> {
+  const found = searchCoincidences(query.map, await loadFootprints(engine), query.window);
+  const visible: Coincidence[] = [];
+  let hidden = 0;
+  for (const c of found) {
+    if (await mayRead(c.observation.did)) visible.push(c);
+    else hidden++;
+  }
+  return { query, visible, hidden };
+}

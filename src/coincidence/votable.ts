@@ -1,0 +1,88 @@
+/** The coincidence result as a VOTable, with DataLink (and SODA) service descriptors on its identifiers. */
+import type { ResultColumn } from '../adql/index.js';
+import { describeResult } from '../tap/service-descriptors.js';
+import { type FieldDescription, type InfoElement, writeVotable } from '../votable/index.js';
+import type { CoincidenceResult } from './service.js';
+
+export const COINCIDENCE_COLUMNS: readonly ResultColumn[] = [
+  {
+    name: 'obs_publisher_did',
+    datatype: 'char',
+    arraysize: '*',
+    ucd: 'meta.ref.ivoid',
+    datalinkId: true,
+    description: 'IVOA dataset identifier of the observation (ivoa.obscore).',
+  },
+  {
+    name: 'obs_id',
+    datatype: 'char',
+    arraysize: '*',
+    ucd: 'meta.id',
+    description: 'Observation identifier.',
+  },
+  {
+    name: 'prob',
+    datatype: 'double',
+    ucd: 'stat.probability',
+    description: 'Probability of the alert localisation inside the field of view (s_region).',
+  },
+  {
+    name: 'dt',
+    datatype: 'double',
+    unit: 'd',
+    ucd: 'time.interval',
+    description:
+      'Days from the event to the nearest good time interval (0 during one; negative before the event).',
+  },
+  {
+    name: 'livetime',
+    datatype: 'double',
+    unit: 's',
+    ucd: 'time.duration;obs.exposure',
+    description: 'Livetime of the observation within the search window.',
+  },
+];
+
+/** The VOTable of a coincidence result; DataLink descriptors point under `serviceUrl`. */
+export function coincidenceVotable(
+  result: CoincidenceResult,
+  serviceUrl: string | undefined,
+): AsyncGenerator<Buffer, unknown, undefined> {
+  const fields: FieldDescription[] = COINCIDENCE_COLUMNS.map((c) => ({
+    name: c.name,
+    datatype: c.datatype,
+    ...(c.arraysize ? { arraysize: c.arraysize } : {}),
+    ...(c.unit ? { unit: c.unit } : {}),
+    ...(c.ucd ? { ucd: c.ucd } : {}),
+    ...(c.description ? { description: c.description } : {}),
+  }));
+  const described = describeResult(COINCIDENCE_COLUMNS, fields, serviceUrl);
+  const { query } = result;
+  const infos: InfoElement[] = [
+    ...(query.alertId !== undefined ? [{ name: 'alert_id', value: query.alertId }] : []),
+    ...(query.revision !== undefined ? [{ name: 'revision', value: String(query.revision) }] : []),
+    { name: 't_event', value: String(query.window.tEvent), unit: 'd' },
+    {
+      name: 'window',
+      value: `${query.window.tEvent - query.window.before} ${query.window.tEvent + query.window.after}`,
+      unit: 'd',
+    },
+    {
+      name: 'hidden_observations',
+      value: String(result.hidden),
+      content: 'coincident observations not shown: their data are not open to the caller',
+    },
+  ];
+  const rows = result.visible.map((c) => [
+    c.observation.did,
+    c.observation.obsId,
+    c.prob,
+    c.dt,
+    c.livetime,
+  ]);
+  return writeVotable(described.fields, [rows], {
+    infos,
+    tableName: 'coincidence',
+    resources: described.resources,
+  });
+}

@@ -1,0 +1,51 @@
+/**
+ * GET/POST /coincidence: the observations that looked at an alert's localisation during
+ * its window (ALERT, BEFORE, AFTER; or POS and TIME), as a VOTable ranked by probability.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { allowEveryone, type Authorize } from '../datalink/index.js';
+import { DaliError } from '../dali/index.js';
+import type { Engine } from '../engine/index.js';
+import { alertTables } from '../alerts/index.js';
+import { coincidenceQuery, coincidenceVotable, runCoincidence } from '../coincidence/index.js';
+import { acceptForms, daliParameters, sendDaliError, VOTABLE } from './dali.js';
+
+export interface CoincidencePluginOptions {
+  readonly engine: Engine;
+  readonly baseUrl: (request: FastifyRequest) => string;
+  /** The rights gate (default: everything published is public). */
+  readonly authorize?: Authorize;
+}
+
+export const coincidencePlugin: FastifyPluginAsync<CoincidencePluginOptions> = async (
+  app,
+  options,
+) => {
+  const authorize = options.authorize ?? allowEveryone;
+  // A catalog that never saw an alert answers 'no such alert', not a missing table.
+  await options.engine.ensureTables(alertTables);
+  acceptForms(app);
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/coincidence',
+    handler: async (request, reply) => {
+      let result;
+      try {
+        const query = await coincidenceQuery(options.engine, daliParameters(request));
+        result = await runCoincidence(
+          options.engine,
+          query,
+          async (did) => (await authorize(request, did)).allowed,
+        );
+      } catch (error) {
+        if (!(error instanceof DaliError)) throw error;
+        return sendDaliError(reply, error);
+      }
+      return reply
+        .code(200)
+        .type(VOTABLE)
+        .send(Readable.from(coincidenceVotable(result, options.baseUrl(request))));
+    },
+  });
+};
