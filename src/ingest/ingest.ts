@@ -5,8 +5,8 @@
  * reported and left out, and an interrupted run leaves the catalog as it was.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
 import { appendObservationEvents, eventsTable } from '../events/index.js';
@@ -115,6 +115,23 @@ function recordedConfiguration(config: PublishConfig, root: string): Record<stri
     ...(config.releaseDate !== undefined ? { release_date: config.releaseDate.toISOString() } : {}),
     ...(config.messenger !== undefined ? { messenger: config.messenger } : {}),
   };
+}
+
+/**
+ * The server serves only files inside the data store (no link leads out of it), so a
+ * file that is a symbolic link to somewhere else is refused here, not 404 when asked for.
+ */
+async function checkInsideStore(root: string, relativePaths: readonly string[]): Promise<void> {
+  const realRoot = await realpath(root);
+  for (const path of relativePaths) {
+    const real = await realpath(join(root, path));
+    const rel = relative(realRoot, real);
+    if (rel.startsWith('..') || rel.startsWith(sep) || rel === '') {
+      throw new Error(
+        `${path} is a symbolic link to ${real}, outside the data store ${root}: hearc serves only files inside the store; copy the file in, or ingest the folder that holds it`,
+      );
+    }
+  }
 }
 
 /** Digest of what an observation's rows are made from: its files and the publishing settings. */
@@ -284,6 +301,10 @@ export async function ingestDataStore(
     try {
       const startedAt = new Date();
       const summary = await loadObservation(item.entry);
+      await checkInsideStore(
+        tree.root,
+        summary.files.map((f) => f.relativePath),
+      );
       const rows = observationRows(summary, item.config);
       const files = summary.files.map((f) => f.relativePath);
       const provenance =
