@@ -156,16 +156,17 @@ test('no path reaches a byte that is not a published file inside the store root'
   writeFileSync(secret, 'not for the web\n');
   writeFileSync(join(dir, 'data', 'unlisted.fits'), 'SIMPLE  =                    T');
   const linked = runs[1]!;
-  const copy = join(outside, 'copy.fits.gz');
-  writeFileSync(copy, readFileSync(join(dir, linked.fileName)));
-  unlinkSync(join(dir, linked.fileName));
-  symlinkSync(copy, join(dir, linked.fileName));
   // A link that stays inside the root is fine.
   const good = runs[0]!.fileName;
   mkdirSync(join(dir, 'inside'));
   renameSync(join(dir, good), join(dir, 'inside', 'run.fits.gz'));
   symlinkSync(join('..', 'inside', 'run.fits.gz'), join(dir, good));
   const { address } = await serveStore(t, dir, SIM_COLLECTION);
+  // Replaced by a link out of the root after it was published (ingest refuses such links).
+  const copy = join(outside, 'copy.fits.gz');
+  writeFileSync(copy, readFileSync(join(dir, linked.fileName)));
+  unlinkSync(join(dir, linked.fileName));
+  symlinkSync(copy, join(dir, linked.fileName));
 
   const base = `/files/${SIM_COLLECTION}`;
   const served = await rawRequest(address, `${base}/${good}`);
