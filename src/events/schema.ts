@@ -3,7 +3,13 @@
  * themselves (cones, energies, arrival times over the whole archive). Filled at ingest
  * from the one event-list reader; its rows follow the rights of their observation.
  */
-import { type ColumnDef, columnDef, type TableDef } from '../schema/types.js';
+import {
+  belongsToDataset,
+  type ColumnDef,
+  columnDef,
+  datasetKeyColumn,
+  type TableDef,
+} from '../schema/types.js';
 
 /** Order of the HEALPix cell stored with each event (nside 256, cells of about 0.23 deg). */
 export const EVENT_HEALPIX_ORDER = 8;
@@ -99,13 +105,7 @@ export const OPTIONAL_EVENT_COLUMNS: readonly OptionalEventColumn[] = [
 ];
 
 const columns: readonly ColumnDef[] = [
-  columnDef('obs_publisher_did', 'char', 'Dataset the event belongs to (ivoa.obscore).', {
-    ucd: 'meta.ref.ivoid',
-    datalinkId: true,
-    nullable: false,
-    principal: true,
-    indexed: true,
-  }),
+  datasetKeyColumn('Dataset the event belongs to (ivoa.obscore).'),
   columnDef('obs_id', 'char', 'Observation identifier (GADF OBS_ID).', {
     ucd: 'meta.id;obs',
     nullable: false,
@@ -166,14 +166,7 @@ export const eventsTable: TableDef = {
   description:
     'Every published event (reconstructed direction, energy and arrival time), one row per event of each event list in ivoa.obscore.',
   columns,
-  foreignKeys: [
-    {
-      targetTable: 'ivoa.obscore',
-      columns: [{ from: 'obs_publisher_did', target: 'obs_publisher_did' }],
-      description: 'The event list the event comes from.',
-    },
-  ],
-  rightsKey: 'obs_publisher_did',
+  ...belongsToDataset('The event list the event comes from.'),
   healpixIndex: { column: 'healpix_index', order: EVENT_HEALPIX_ORDER, ra: 'ra', dec: 'dec' },
   // One partition per HEALPix base cell: a cone reads one, rarely two or three.
   partitions: { column: 'healpix_index', count: 12, end: 12 * 4 ** EVENT_HEALPIX_ORDER },

@@ -5,7 +5,14 @@
  * tables, ADQL resolution and the catalog DDL are all derived from these definitions.
  */
 import { eventsTable } from '../events/index.js';
-import { type ColumnDef, columnDef, type PublishedSchema, type TableDef } from '../schema/types.js';
+import {
+  belongsToDataset,
+  type ColumnDef,
+  columnDef,
+  datasetKeyColumn,
+  type PublishedSchema,
+  type TableDef,
+} from '../schema/types.js';
 
 const OBSCORE_UTYPE = 'obscore:';
 
@@ -517,24 +524,11 @@ export const obscoreHeaTable: TableDef = {
     'High-energy ObsCore extension (IVOA HighEnergyObsCoreExt): one row per ivoa.obscore row, joined on obs_publisher_did.',
   columns: heaColumns,
   primaryKey: ['obs_publisher_did'],
-  foreignKeys: [
-    {
-      targetTable: 'ivoa.obscore',
-      columns: [{ from: 'obs_publisher_did', target: 'obs_publisher_did' }],
-      description: 'Each extension row describes one ObsCore dataset.',
-    },
-  ],
-  rightsKey: 'obs_publisher_did',
+  ...belongsToDataset('Each extension row describes one ObsCore dataset.'),
 };
 
 const irfColumns: readonly ColumnDef[] = [
-  columnDef('obs_publisher_did', 'char', 'Dataset this response belongs to (ivoa.obscore).', {
-    ucd: 'meta.ref.ivoid',
-    datalinkId: true,
-    nullable: false,
-    principal: true,
-    indexed: true,
-  }),
+  datasetKeyColumn('Dataset this response belongs to (ivoa.obscore).'),
   columnDef('obs_id', 'char', 'Observation identifier (GADF OBS_ID).', {
     ucd: 'meta.id',
     principal: true,
@@ -590,14 +584,7 @@ export const irfTable: TableDef = {
     'Instrument response components (GADF IRF HDUs), one row per component per observation.',
   columns: irfColumns,
   primaryKey: ['obs_publisher_did', 'component', 'hdu_name'],
-  foreignKeys: [
-    {
-      targetTable: 'ivoa.obscore',
-      columns: [{ from: 'obs_publisher_did', target: 'obs_publisher_did' }],
-      description: 'The dataset the response belongs to.',
-    },
-  ],
-  rightsKey: 'obs_publisher_did',
+  ...belongsToDataset('The dataset the response belongs to.'),
 };
 
 /**

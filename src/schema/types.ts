@@ -154,3 +154,31 @@ export function findTable(schema: PublishedSchema, qualified: string): TableDef 
   const wanted = qualified.toLowerCase();
   return schema.tables.find((t) => qualifiedName(t) === wanted);
 }
+
+/**
+ * Tables whose rows belong to one ObsCore dataset (the HE extension, IRFs, events): the
+ * key column, its foreign key to ivoa.obscore, and the rights that follow the dataset's.
+ */
+export function datasetKeyColumn(description: string, extra: Partial<ColumnDef> = {}): ColumnDef {
+  return columnDef('obs_publisher_did', 'char', description, {
+    ucd: 'meta.ref.ivoid',
+    datalinkId: true,
+    nullable: false,
+    principal: true,
+    indexed: true,
+    ...extra,
+  });
+}
+
+export function belongsToDataset(description: string): Pick<TableDef, 'foreignKeys' | 'rightsKey'> {
+  return {
+    foreignKeys: [
+      {
+        targetTable: 'ivoa.obscore',
+        columns: [{ from: 'obs_publisher_did', target: 'obs_publisher_did' }],
+        description,
+      },
+    ],
+    rightsKey: 'obs_publisher_did',
+  };
+}
