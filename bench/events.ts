@@ -26,6 +26,7 @@ import { ingestDataStore } from '../src/ingest/ingest.js';
 import { publishedSchema } from '../src/obscore/schema.js';
 import { simulateDataStore } from '../src/sim/simulate.js';
 import { Random } from '../src/sim/random.js';
+import { peakRssDuring } from './measure.js';
 
 const PYTHON = '/usr/bin/python3';
 const { values } = parseArgs({
@@ -94,19 +95,6 @@ function numpyScan(cone: Cone, roots: readonly string[]): { n: number; seconds: 
   });
   if (run.status !== 0) throw new Error(`astropy scan failed: ${run.stderr.slice(-2000)}`);
   return JSON.parse(run.stdout) as { n: number; seconds: number };
-}
-
-function peakRssDuring<T>(
-  work: () => Promise<T>,
-): Promise<{ result: T; peakMb: number; seconds: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  const start = process.hrtime.bigint();
-  return work().then((result) => {
-    clearInterval(timer);
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    return { result, peakMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20, seconds };
-  });
 }
 
 /** A fresh catalog: a DuckDB file, or a new database on the --db PostgreSQL server. */

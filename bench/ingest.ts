@@ -15,6 +15,7 @@ import { createGunzip } from 'node:zlib';
 import { openEngine } from '../src/engine/index.js';
 import { ingestDataStore } from '../src/ingest/ingest.js';
 import { simulateDataStore } from '../src/sim/simulate.js';
+import { peakRssDuring } from './measure.js';
 
 const { values } = parseArgs({
   options: { obs: { type: 'string' }, events: { type: 'string' }, keep: { type: 'string' } },
@@ -22,19 +23,6 @@ const { values } = parseArgs({
 const total = Number(values.obs ?? 1000);
 const events = Number(values.events ?? 3000);
 const work = values.keep ?? mkdtempSync(join(tmpdir(), 'hearc-bench-ingest-'));
-
-function peakRssDuring<T>(
-  work: () => Promise<T>,
-): Promise<{ result: T; peakMb: number; seconds: number }> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  const start = process.hrtime.bigint();
-  return work().then((result) => {
-    clearInterval(timer);
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    return { result, peakMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20, seconds };
-  });
-}
 
 async function gunzipAll(files: readonly string[]): Promise<number> {
   let bytes = 0;
