@@ -72,12 +72,23 @@ export function searchCoincidences(
   window: CoincidenceWindow,
 ): Coincidence[] {
   const index = map instanceof SkyIndex ? map : new SkyIndex(map);
-  const found: Coincidence[] = [];
+  const candidates: {
+    observation: ObservationFootprint;
+    fov: FieldOfView;
+    time: { livetime: number; dt: number };
+    key: number;
+  }[] = [];
   for (const observation of observations) {
     const time = timeOverlap(observation, window);
     if (!time) continue;
     const fov = fieldOfViewOf(observation);
     if (!fov) continue;
+    candidates.push({ observation, fov, time, key: Math.floor(fov.dec + 90) * 360 + fov.ra });
+  }
+  // Neighbours on the sky one after the other: they read the same part of the index.
+  candidates.sort((a, b) => a.key - b.key);
+  const found: Coincidence[] = [];
+  for (const { observation, fov, time } of candidates) {
     const prob = index.probabilityIn(fov);
     if (prob > 0) found.push({ observation, prob, ...time });
   }

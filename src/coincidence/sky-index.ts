@@ -10,6 +10,8 @@ import type { ProbabilityMap } from '../alerts/index.js';
 const DEG = Math.PI / 180;
 /** Height of a declination band (deg); bins in RA are as wide at the band's equator side. */
 const BAND = 1;
+/** Slack on the cosine tests that skip or take a whole bucket: borderline buckets are tested cell by cell. */
+const SLACK = 1e-12;
 
 export interface FieldOfView {
   /** Centre (deg) and the radii (deg) of circles that enclose it and that it encloses. */
@@ -19,38 +21,38 @@ export interface FieldOfView {
   readonly inner: number;
   /** Convex polygon (ra, dec pairs, deg) whose great-circle edges bound it; absent: a disc of `outer`. */
   readonly polygon?: readonly number[];
-}
-
-interface Bucket {
-  start: number;
-  end: number;
-  total: number;
-  /** Unit vector of the bucket's centre and the largest angle (rad) from it to a cell centre. */
-  cx: number;
-  cy: number;
-  cz: number;
-  reach: number;
+  /** Inward normals (x, y, z per edge) of the polygon's great circles, when it has one. */
+  readonly edges?: Float64Array;
 }
 
 export class SkyIndex {
   /** Cell centres (x, y, z), ordered by bucket. */
   private readonly xyz: Float64Array;
   private readonly prob: Float64Array;
-  private readonly bands: { readonly bins: number; readonly buckets: Bucket[] }[];
+  /** Per band: its number of RA bins and the index of its first bucket. */
+  private readonly bins: Int32Array;
+  private readonly firstBucket: Int32Array;
+  /** Per bucket: its cells [start[k], start[k + 1]), total probability, unit centre, and cos/sin of its reach. */
+  private readonly start: Int32Array;
+  private readonly total: Float64Array;
+  private readonly centre: Float64Array;
+  private readonly reach: Float64Array;
+  private readonly cosReach: Float64Array;
+  private readonly sinReach: Float64Array;
 
   constructor(map: ProbabilityMap) {
     const n = map.uniq.length;
     const centres = new Float64Array(3 * n);
     const key = new Int32Array(n);
     const bandCount = Math.round(180 / BAND);
-    const binsOf = (band: number): number => {
-      const edge = Math.min(Math.abs(-90 + band * BAND), Math.abs(-90 + (band + 1) * BAND));
-      return Math.max(1, Math.floor((360 * Math.cos(edge * DEG)) / BAND));
-    };
-    const bins = Array.from({ length: bandCount }, (_, b) => binsOf(b));
-    const offsets = new Int32Array(bandCount + 1);
+    this.bins = new Int32Array(bandCount);
+    for (let b = 0; b < bandCount; b++) {
+      const edge = Math.min(Math.abs(-90 + b * BAND), Math.abs(-90 + (b + 1) * BAND));
+      this.bins[b] = Math.max(1, Math.floor((360 * Math.cos(edge * DEG)) / BAND));
+    }
+    this.firstBucket = new Int32Array(bandCount + 1);
     for (let b = 0; b < bandCount; b++)
-      offsets[b + 1] = (offsets[b] as number) + (bins[b] as number);
+      this.firstBucket[b + 1] = (this.firstBucket[b] as number) + (this.bins[b] as number);
     for (let i = 0; i < n; i++) {
       const { order, ipix } = decodeUniq(map.uniq[i] as number);
       cellCentreVector(order, ipix, centres, 3 * i);
@@ -59,18 +61,17 @@ export class SkyIndex {
       let ra = Math.atan2(centres[3 * i + 1] as number, centres[3 * i] as number) / DEG;
       if (ra < 0) ra += 360;
       const band = Math.min(bandCount - 1, Math.floor((dec + 90) / BAND));
-      const nb = bins[band] as number;
+      const nb = this.bins[band] as number;
       const bin = Math.min(nb - 1, Math.floor((ra / 360) * nb));
-      key[i] = (offsets[band] as number) + bin;
+      key[i] = (this.firstBucket[band] as number) + bin;
     }
-    const total = offsets[bandCount] as number;
+    const buckets = this.firstBucket[bandCount] as number;
     // Counting sort of the cells by bucket.
-    const starts = new Int32Array(total + 1);
-    for (let i = 0; i < n; i++)
-      starts[(key[i] as number) + 1] = (starts[(key[i] as number) + 1] as number) + 1;
-    for (let k = 0; k < total; k++)
-      starts[k + 1] = (starts[k + 1] as number) + (starts[k] as number);
-    const fill = starts.slice(0, total);
+    const start = new Int32Array(buckets + 1);
+    for (let i = 0; i < n; i++) start[(key[i] as number) + 1] = (start[(key[i] as number) + 1] as number) + 1;
+    for (let k = 0; k < buckets; k++) start[k + 1] = (start[k + 1] as number) + (start[k] as number);
+    const fill = start.slice(0, buckets);
+    this.start = start;
     this.xyz = new Float64Array(3 * n);
     this.prob = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -82,42 +83,44 @@ export class SkyIndex {
       this.xyz[3 * at + 2] = centres[3 * i + 2] as number;
       this.prob[at] = map.prob[i] as number;
     }
-    const buckets: Bucket[] = [];
-    for (let k = 0; k < total; k++) {
-      const start = starts[k] as number;
-      const end = starts[k + 1] as number;
+    this.total = new Float64Array(buckets);
+    this.centre = new Float64Array(3 * buckets);
+    this.reach = new Float64Array(buckets);
+    this.cosReach = new Float64Array(buckets).fill(1);
+    this.sinReach = new Float64Array(buckets);
+    const xyz = this.xyz;
+    for (let k = 0; k < buckets; k++) {
+      const first = start[k] as number;
+      const end = start[k + 1] as number;
       let cx = 0;
       let cy = 0;
       let cz = 0;
       let sum = 0;
-      for (let j = start; j < end; j++) {
-        cx += this.xyz[3 * j] as number;
-        cy += this.xyz[3 * j + 1] as number;
-        cz += this.xyz[3 * j + 2] as number;
+      for (let j = first; j < end; j++) {
+        cx += xyz[3 * j] as number;
+        cy += xyz[3 * j + 1] as number;
+        cz += xyz[3 * j + 2] as number;
         sum += this.prob[j] as number;
       }
-      const norm = Math.hypot(cx, cy, cz);
-      let reach = 0;
-      if (end > start && norm > 0) {
-        cx /= norm;
-        cy /= norm;
-        cz /= norm;
-        let minDot = 1;
-        for (let j = start; j < end; j++) {
-          const d =
-            (this.xyz[3 * j] as number) * cx +
-            (this.xyz[3 * j + 1] as number) * cy +
-            (this.xyz[3 * j + 2] as number) * cz;
-          if (d < minDot) minDot = d;
-        }
-        reach = Math.acos(Math.max(-1, Math.min(1, minDot)));
+      this.total[k] = sum;
+      const norm = Math.sqrt(cx * cx + cy * cy + cz * cz);
+      if (end === first || norm === 0) continue;
+      cx /= norm;
+      cy /= norm;
+      cz /= norm;
+      let minDot = 1;
+      for (let j = first; j < end; j++) {
+        const d = (xyz[3 * j] as number) * cx + (xyz[3 * j + 1] as number) * cy + (xyz[3 * j + 2] as number) * cz;
+        if (d < minDot) minDot = d;
       }
-      buckets.push({ start, end, total: sum, cx, cy, cz, reach });
+      const reach = Math.acos(Math.max(-1, Math.min(1, minDot)));
+      this.centre[3 * k] = cx;
+      this.centre[3 * k + 1] = cy;
+      this.centre[3 * k + 2] = cz;
+      this.reach[k] = reach;
+      this.cosReach[k] = Math.cos(reach);
+      this.sinReach[k] = Math.sin(reach);
     }
-    this.bands = bins.map((nb, b) => ({
-      bins: nb,
-      buckets: buckets.slice(offsets[b] as number, (offsets[b] as number) + nb),
-    }));
   }
 
   /** Probability whose cell centres lie inside the field of view. */
@@ -129,68 +132,89 @@ export class SkyIndex {
     const outer = fov.outer * DEG;
     const inner = fov.inner * DEG;
     const cosOuter = Math.cos(outer);
+    const sinOuter = Math.sin(outer);
     const cosInner = Math.cos(inner);
-    const edges = fov.polygon ? edgeNormals(fov.polygon) : undefined;
+    const sinInner = Math.sin(inner);
+    const edges = fov.edges ?? (fov.polygon ? edgeNormals(fov.polygon) : undefined);
     const decMin = Math.max(-90, fov.dec - fov.outer);
     const decMax = Math.min(90, fov.dec + fov.outer);
-    const bandCount = this.bands.length;
+    const bandCount = this.bins.length;
     const firstBand = Math.max(0, Math.floor((decMin + 90) / BAND));
     const lastBand = Math.min(bandCount - 1, Math.floor((decMax + 90) / BAND));
     // RA half-width of the disc at its widest; the whole circle near a pole.
     const poleInside = decMax >= 90 || decMin <= -90;
-    const sinR = Math.sin(outer);
-    const halfWidth = poleInside || Math.abs(cosDec) <= sinR ? 180 : Math.asin(sinR / cosDec) / DEG;
+    const halfWidth =
+      poleInside || Math.abs(cosDec) <= sinOuter ? 180 : Math.asin(sinOuter / cosDec) / DEG;
+    const { xyz, prob, start, total, centre, reach, cosReach, sinReach } = this;
     let sum = 0;
     for (let b = firstBand; b <= lastBand; b++) {
-      const band = this.bands[b] as { bins: number; buckets: Bucket[] };
-      const nb = band.bins;
-      const visit = (bin: number): void => {
-        const bucket = band.buckets[bin] as Bucket;
-        if (bucket.end === bucket.start) return;
-        const d = bucket.cx * cx + bucket.cy * cy + bucket.cz * cz;
-        const angle = Math.acos(Math.max(-1, Math.min(1, d)));
-        if (angle - bucket.reach > outer) return;
-        if (angle + bucket.reach < inner) {
-          sum += bucket.total;
-          return;
-        }
-        for (let j = bucket.start; j < bucket.end; j++) {
-          const x = this.xyz[3 * j] as number;
-          const y = this.xyz[3 * j + 1] as number;
-          const z = this.xyz[3 * j + 2] as number;
-          const c = x * cx + y * cy + z * cz;
-          if (c < cosOuter) continue;
-          if (c >= cosInner || !edges || insideEdges(edges, x, y, z)) sum += this.prob[j] as number;
-        }
-      };
-      if (halfWidth >= 180) {
-        for (let bin = 0; bin < nb; bin++) visit(bin);
-        continue;
-      }
+      const nb = this.bins[b] as number;
+      const base = this.firstBucket[b] as number;
       // Bins overlapping [ra - w, ra + w], with one bin of slack on each side.
-      const lo = Math.floor(((fov.ra - halfWidth) / 360) * nb) - 1;
-      const hi = Math.floor(((fov.ra + halfWidth) / 360) * nb) + 1;
-      if (hi - lo + 1 >= nb) {
-        for (let bin = 0; bin < nb; bin++) visit(bin);
-      } else {
-        for (let k = lo; k <= hi; k++) visit(((k % nb) + nb) % nb);
+      let lo = 0;
+      let hi = nb - 1;
+      if (halfWidth < 180) {
+        const l = Math.floor(((fov.ra - halfWidth) / 360) * nb) - 1;
+        const h = Math.floor(((fov.ra + halfWidth) / 360) * nb) + 1;
+        if (h - l + 1 < nb) {
+          lo = l;
+          hi = h;
+        }
+      }
+      for (let bin = lo; bin <= hi; bin++) {
+        const k = base + (((bin % nb) + nb) % nb);
+        const first = start[k] as number;
+        const end = start[k + 1] as number;
+        if (end === first) continue;
+        const d =
+          (centre[3 * k] as number) * cx +
+          (centre[3 * k + 1] as number) * cy +
+          (centre[3 * k + 2] as number) * cz;
+        const cr = cosReach[k] as number;
+        const sr = sinReach[k] as number;
+        // Beyond outer + reach: no cell of the bucket can be inside (cos of a sum, no acos).
+        if (outer + (reach[k] as number) < Math.PI && d < cosOuter * cr - sinOuter * sr - SLACK) continue;
+        // Within inner - reach: every cell is inside.
+        if (cr > cosInner && d > cosInner * cr + sinInner * sr + SLACK) {
+          sum += total[k] as number;
+          continue;
+        }
+        for (let j = first; j < end; j++) {
+          const x = xyz[3 * j] as number;
+          const y = xyz[3 * j + 1] as number;
+          const z = xyz[3 * j + 2] as number;
+          const c = x * cx + y * cy + z * cz;
+          // Inside the inner circle without a branch to mispredict; the thin ring between
+          // the circles is rare and tested against the edges.
+          sum += c >= cosInner ? (prob[j] as number) : 0;
+          if (c >= cosOuter && c < cosInner && (!edges || insideEdges(edges, x, y, z)))
+            sum += prob[j] as number;
+        }
       }
     }
     return sum;
   }
 }
 
-/** Inward normals of the great circles through consecutive vertices of a convex polygon. */
-function edgeNormals(polygon: readonly number[]): Float64Array {
+/** Unit vectors (x, y, z per vertex) of a polygon's (ra, dec) vertices in degrees. */
+function vertexVectors(polygon: readonly number[]): Float64Array {
   const n = polygon.length / 2;
   const v = new Float64Array(3 * n);
   for (let i = 0; i < n; i++) {
     const ra = (polygon[2 * i] as number) * DEG;
     const dec = (polygon[2 * i + 1] as number) * DEG;
-    v[3 * i] = Math.cos(dec) * Math.cos(ra);
-    v[3 * i + 1] = Math.cos(dec) * Math.sin(ra);
+    const cosDec = Math.cos(dec);
+    v[3 * i] = cosDec * Math.cos(ra);
+    v[3 * i + 1] = cosDec * Math.sin(ra);
     v[3 * i + 2] = Math.sin(dec);
   }
+  return v;
+}
+
+/** Inward normals of the great circles through consecutive vertices of a convex polygon. */
+function edgeNormals(polygon: readonly number[], vertices = vertexVectors(polygon)): Float64Array {
+  const v = vertices;
+  const n = v.length / 3;
   // Orientation from the vertex mean: the normals must point towards the inside.
   let mx = 0;
   let my = 0;
@@ -226,60 +250,53 @@ function edgeNormals(polygon: readonly number[]): Float64Array {
 
 function insideEdges(normals: Float64Array, x: number, y: number, z: number): boolean {
   for (let i = 0; i < normals.length; i += 3) {
-    if (
-      (normals[i] as number) * x + (normals[i + 1] as number) * y + (normals[i + 2] as number) * z <
-      0
-    ) {
+    if ((normals[i] as number) * x + (normals[i + 1] as number) * y + (normals[i + 2] as number) * z < 0)
       return false;
-    }
   }
   return true;
 }
 
-/** The field of view of a convex polygon: its vertex centre and enclosing/enclosed radii. */
+/** The field of view of a convex polygon: its vertex centre, enclosing/enclosed radii and edge normals. */
 export function polygonFieldOfView(polygon: readonly number[]): FieldOfView {
-  const n = polygon.length / 2;
+  const v = vertexVectors(polygon);
+  const n = v.length / 3;
   let mx = 0;
   let my = 0;
   let mz = 0;
-  const vs: [number, number, number][] = [];
   for (let i = 0; i < n; i++) {
-    const ra = (polygon[2 * i] as number) * DEG;
-    const dec = (polygon[2 * i + 1] as number) * DEG;
-    const p: [number, number, number] = [
-      Math.cos(dec) * Math.cos(ra),
-      Math.cos(dec) * Math.sin(ra),
-      Math.sin(dec),
-    ];
-    vs.push(p);
-    mx += p[0];
-    my += p[1];
-    mz += p[2];
+    mx += v[3 * i] as number;
+    my += v[3 * i + 1] as number;
+    mz += v[3 * i + 2] as number;
   }
-  const norm = Math.hypot(mx, my, mz);
-  const c: [number, number, number] = [mx / norm, my / norm, mz / norm];
-  let outer = 0;
-  for (const p of vs)
-    outer = Math.max(outer, Math.acos(Math.min(1, p[0] * c[0] + p[1] * c[1] + p[2] * c[2])));
-  const normals = edgeNormals(polygon);
-  let inner = Math.PI;
-  for (let i = 0; i < normals.length; i += 3) {
-    const nn = Math.hypot(normals[i] as number, normals[i + 1] as number, normals[i + 2] as number);
-    const s =
-      ((normals[i] as number) * c[0] +
-        (normals[i + 1] as number) * c[1] +
-        (normals[i + 2] as number) * c[2]) /
-      nn;
-    // Angular distance from the centre to the edge's great circle.
-    inner = Math.min(inner, Math.asin(Math.max(-1, Math.min(1, s))));
+  const norm = Math.sqrt(mx * mx + my * my + mz * mz);
+  const c0 = mx / norm;
+  const c1 = my / norm;
+  const c2 = mz / norm;
+  let minDot = 1;
+  for (let i = 0; i < n; i++) {
+    const d = (v[3 * i] as number) * c0 + (v[3 * i + 1] as number) * c1 + (v[3 * i + 2] as number) * c2;
+    if (d < minDot) minDot = d;
   }
-  let ra = Math.atan2(c[1], c[0]) / DEG;
+  const outer = Math.acos(Math.min(1, minDot));
+  const edges = edgeNormals(polygon, v);
+  // Angular distance from the centre to the nearest edge's great circle.
+  let minSin = 1;
+  for (let i = 0; i < edges.length; i += 3) {
+    const nx = edges[i] as number;
+    const ny = edges[i + 1] as number;
+    const nz = edges[i + 2] as number;
+    const s = (nx * c0 + ny * c1 + nz * c2) / Math.sqrt(nx * nx + ny * ny + nz * nz);
+    if (s < minSin) minSin = s;
+  }
+  const inner = Math.asin(Math.max(-1, Math.min(1, minSin)));
+  let ra = Math.atan2(c1, c0) / DEG;
   if (ra < 0) ra += 360;
   return {
     ra,
-    dec: Math.asin(c[2]) / DEG,
+    dec: Math.asin(c2) / DEG,
     outer: outer / DEG + 1e-9,
     inner: Math.max(0, inner / DEG - 1e-9),
     polygon,
+    edges,
   };
 }
