@@ -241,6 +241,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     schema: options.schema,
     dialect: access.dialectFor(baseDialect, ANONYMOUS),
     limits: queryLimits,
+    tmpDir: cache.spill,
   };
   const sync = { limits: { ...queryLimits, connectionWaitMs }, spillDir: cache.spill };
   await app.register(tapSyncPlugin, {

@@ -108,7 +108,7 @@ export function writeResult(
   format: ResultFormat,
   fields: readonly FieldDescription[],
   rows: RowSource,
-  options: VotableWriteOptions,
+  options: VotableWriteOptions & { readonly tmpDir?: string },
 ): AsyncIterable<Buffer> {
   switch (format.name) {
     case 'votable-binary2':
@@ -138,6 +138,7 @@ export function writeResult(
     case 'fits':
       return writeFitsResult(fields, rows, {
         ...(typeof options.overflow === 'function' ? { overflow: options.overflow } : {}),
+        ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}),
       });
   }
 }

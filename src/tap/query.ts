@@ -70,6 +70,8 @@ export interface QueryService {
    * the rows are produced. Without it, the result streams straight from the cursor.
    */
   readonly spillDir?: string;
+  /** A private folder for a result's temporary files (the FITS row spool); default: the system's. */
+  readonly tmpDir?: string;
 }
 
 /** A checked request: everything needed to run it. */
@@ -236,6 +238,7 @@ export async function runQuery(
     query: prepared.adql,
     overflow: () => overflow,
     ...(resources.length > 0 ? { resources } : {}),
+    ...(service.tmpDir !== undefined ? { tmpDir: service.tmpDir } : {}),
   });
   const overflowed = (): boolean => overflow;
   if (service.spillDir !== undefined) {
