@@ -10,6 +10,7 @@ import { GadfError } from './errors.js';
 import { parseObsId } from './datastore.js';
 import { EventList, type HduRef, scanFor } from './event-list.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
+import { isMapIrfClass, readMapIrf } from './irf-map.js';
 import { type PsfContainment, psfContainment } from './psf.js';
 import { numberOf, stringOf, type TableRow } from './table.js';
 import { type TimeReference, metToMjdUtc } from './time.js';
@@ -227,6 +228,29 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
   };
 }
 
+/** A map IRF (PSF, energy dispersion, exposure or background map): refused when it is broken. */
+async function describeMapIrf(location: HduLocation, obsId: string): Promise<IrfComponent> {
+  const where = `${location.relativePath}[${location.hduName}]`;
+  const map = await readMapIrf(
+    location.path,
+    location.hduName,
+    location.hduClass,
+    location.type,
+    where,
+    obsId,
+  );
+  const error = map.problems.find((p) => p.severity === 'error');
+  if (error) throw new GadfError(error.message, where);
+  return {
+    type: location.type,
+    hduClass: location.hduClass,
+    hduName: location.hduName,
+    relativePath: location.relativePath,
+    hduSize: map.byteSize,
+    ...(map.energyLo !== undefined ? { energyLo: map.energyLo, energyHi: map.energyHi } : {}),
+  };
+}
+
 function requireNumber(
   header: Header,
   keyword: string,
@@ -270,8 +294,10 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   // One pass per file: its headers and every table the index names in it.
   const at = (h: HduLocation): HduRef => ({ path: h.path, hdu: h.hduName });
   const scans = new Map<string, ScannedFile>();
+  // Map IRFs are read apart (readMapIrf): their maps may be large and are described by their headers.
+  const tables = entry.hdus.filter((h) => !isMapIrfClass(h.hduClass));
   for (const path of paths) {
-    scans.set(path, await scanFor(path, entry.hdus.filter((h) => h.path === path).map(at)));
+    scans.set(path, await scanFor(path, tables.filter((h) => h.path === path).map(at)));
   }
   const fileOf = (location: HduLocation): FileAccess =>
     new FileAccess(scans.get(location.path) as ScannedFile, location.path);
@@ -380,7 +406,11 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   const irfs: IrfComponent[] = [];
   for (const location of entry.hdus) {
     if (['events', 'gti', 'pointing'].includes(location.type)) continue;
-    irfs.push(await describeIrf(fileOf(location), location));
+    irfs.push(
+      isMapIrfClass(location.hduClass)
+        ? await describeMapIrf(location, entry.obsId)
+        : await describeIrf(fileOf(location), location),
+    );
   }
 
   return {

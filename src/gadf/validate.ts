@@ -20,6 +20,7 @@ import {
   parseObsId,
   type StoreProblem,
 } from './datastore.js';
+import { isMapIrfClass, readMapIrf } from './irf-map.js';
 import { loadObservation } from './observation.js';
 import { type Quantity, unitFactor } from './units.js';
 
@@ -394,6 +395,10 @@ async function checkObservation(
       );
       if (eventProblems.some((p) => p.severity === 'error')) usable = false;
       problems.push(...eventProblems);
+    } else if (isMapIrfClass(hdu.hduClass)) {
+      const map = await readMapIrf(hdu.path, hdu.hduName, hdu.hduClass, hdu.type, where, obsId);
+      if (map.problems.some((p) => p.severity === 'error')) usable = false;
+      problems.push(...map.problems);
     } else if (!['gti', 'pointing'].includes(hdu.type)) {
       problems.push(
         ...checkIrfTable(hdu.hduClass, found.header, keptTable(scan, found), where, obsId),
