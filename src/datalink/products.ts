@@ -11,7 +11,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { classifyHdu, parseObsId } from '../gadf/index.js';
+import { classifyHdu, isMapIrfClass, mapIrfHdus, parseObsId } from '../gadf/index.js';
 import { copyHdus, scanHdus } from '../fits/index.js';
 import type { IrfComponentRef, PublishedDataset } from './catalog.js';
 import { resolveStoreFile } from './files.js';
@@ -140,10 +140,15 @@ export class ProductCache {
     });
   }
 
-  /** One IRF component alone: an empty primary and the component's HDU. */
+  /** One IRF component alone: an empty primary and the component's HDU (a map IRF's HDUs). */
   irf(dataset: PublishedDataset, component: IrfComponentRef): Promise<string> {
     return this.product(dataset, component.productName, async (target) => {
-      await copyHdus(await sourceFile(dataset, component.filePath), target, [component.hduName]);
+      const path = await sourceFile(dataset, component.filePath);
+      // A map IRF comes with its BANDS table and its exposure map: a client needs them all.
+      const hdus = isMapIrfClass(component.hduClass)
+        ? mapIrfHdus(await scanHdus(path), component.hduName).map((h) => h.index)
+        : [component.hduName];
+      await copyHdus(path, target, hdus.length > 0 ? hdus : [component.hduName]);
     });
   }
 

@@ -8,6 +8,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { type BinTableHdu, FitsError, readFits, scanHdus } from '../fits/index.js';
 import type { Header } from '../fits/index.js';
 import { GadfError } from './errors.js';
+import { isOgipPhotonList, photonListObsId, spacecraftHdu } from './ogip.js';
 import { hasColumns, readTableRows, stringOf, type TableRow } from './table.js';
 
 /** HDU_TYPE values of GADF 0.3 hdu-index tables. */
@@ -481,7 +482,7 @@ function whyNoObsId(header: Header): string {
     header.getString('HDUCLASS')?.trim().toUpperCase() === 'OGIP' ||
     /^(GLAST|FERMI)/i.test(header.getString('TELESCOP')?.trim() ?? '');
   if (value === undefined && ogip) {
-    return `an OGIP photon event file (${said}), not a GADF/VODF DL3 event list: its EVENTS header has no OBS_ID, and hearc does not publish OGIP photon lists yet; file skipped`;
+    return `an OGIP photon event file (${said}) without OBS_ID and without a TSTART to number it by; file skipped`;
   }
   if (value === undefined) {
     return `EVENTS header has no OBS_ID keyword (required by GADF${said ? `; ${said}` : ''}); file skipped`;
@@ -504,6 +505,8 @@ async function openIndexless(root: string): Promise<DataStore> {
       message: `${notRead.length} file(s) are not FITS (${shown.join(', ')}${notRead.length > 3 ? ', ...' : ''}): hearc reads GADF/VODF FITS event lists; they were not read`,
     });
   }
+  const spacecraftFiles: { path: string; relativePath: string; start: number; stop: number }[] = [];
+  const photonLists = new Map<string, { start: number; stop: number }>();
   for (const path of fitsFiles) {
     let hdus;
     try {
@@ -517,11 +520,26 @@ async function openIndexless(root: string): Promise<DataStore> {
       continue;
     }
     const events = hdus.find((h) => classifyHdu(h.header, h.name)?.type === 'events');
+    const spacecraft = events ? undefined : spacecraftHdu(hdus);
+    if (spacecraft) {
+      // An FT2 spacecraft file: it goes with the photon lists of its time range.
+      spacecraftFiles.push({
+        path,
+        relativePath: toPosix(relative(root, path)),
+        start: spacecraft.header.getNumber('TSTART') ?? -Infinity,
+        stop: spacecraft.header.getNumber('TSTOP') ?? Infinity,
+      });
+      continue;
+    }
     if (!events) {
       problems.push({ severity: 'warning', path, message: describeWithoutEvents(hdus) });
       continue;
     }
-    const obsId = parseObsId(events.header.get('OBS_ID'));
+    // A photon list without OBS_ID (Fermi-LAT FT1) is numbered by its start time.
+    const photonList = events.header.get('OBS_ID') === undefined && isOgipPhotonList(events.header);
+    const obsId = photonList
+      ? photonListObsId(events.header)
+      : parseObsId(events.header.get('OBS_ID'));
     if (obsId === undefined) {
       problems.push({ severity: 'error', path, message: whyNoObsId(events.header) });
       continue;
@@ -548,6 +566,30 @@ async function openIndexless(root: string): Promise<DataStore> {
       });
     }
     byObs.set(obsId, list);
+    if (photonList) {
+      const start = events.header.getNumber('TSTART') ?? 0;
+      photonLists.set(obsId, { start, stop: events.header.getNumber('TSTOP') ?? start });
+    }
+  }
+  for (const ft2 of spacecraftFiles) {
+    const served = [...photonLists].filter(([, t]) => t.start < ft2.stop && t.stop > ft2.start);
+    for (const [obsId] of served) {
+      byObs.get(obsId)?.push({
+        obsId,
+        type: 'spacecraft',
+        hduClass: 'ft2',
+        path: ft2.path,
+        relativePath: ft2.relativePath,
+        hduName: 'SC_DATA',
+      });
+    }
+    if (served.length === 0) {
+      problems.push({
+        severity: 'warning',
+        path: ft2.path,
+        message: `a Fermi-LAT FT2 spacecraft file (MET ${ft2.start} to ${ft2.stop}), but no photon list of this folder falls in its time range; not read`,
+      });
+    }
   }
   const observations = [...byObs.entries()]
     .sort(([a], [b]) => compareObsIds(a, b))

@@ -22,6 +22,7 @@ import {
 } from '../fits/index.js';
 import { classifyHdu, parseObsId } from './datastore.js';
 import { GadfError } from './errors.js';
+import { isOgipPhotonList } from './ogip.js';
 import { metToMjdUtc, mjdUtcToMet, type TimeReference, timeReferenceOf } from './time.js';
 import { CANONICAL_UNIT, type Quantity, unitFactor } from './units.js';
 
@@ -43,7 +44,7 @@ export interface TimeModel {
 }
 
 /** Where a column's unit was found. */
-export type UnitSource = 'TUNIT' | 'EUNIT' | 'TIMEUNIT' | 'GADF default';
+export type UnitSource = 'TUNIT' | 'EUNIT' | 'TIMEUNIT' | 'GADF default' | 'OGIP default';
 
 export interface ColumnUnit {
   readonly unit: string;
@@ -350,7 +351,7 @@ export class EventList {
     }
   }
 
-  /** The unit of a column: TUNITn, then EUNIT (energy) or TIMEUNIT (time), then GADF's default. */
+  /** The unit of a column: TUNITn, then EUNIT (energy) or TIMEUNIT (time), then the format's default. */
   unit(quantity: EventQuantity): ColumnUnit {
     const kind = QUANTITY_OF[quantity];
     const tunit = this.column(COLUMN_OF[quantity])?.unit?.trim();
@@ -361,6 +362,9 @@ export class EventList {
       [unit, source] = [this.header.getString('EUNIT')!.trim(), 'EUNIT'];
     else if (quantity === 'time' && this.header.getString('TIMEUNIT')?.trim())
       [unit, source] = [this.header.getString('TIMEUNIT')!.trim(), 'TIMEUNIT'];
+    // Photon lists of the OGIP family (Fermi-LAT FT1) state energies in MeV.
+    else if (quantity === 'energy' && isOgipPhotonList(this.header))
+      [unit, source] = ['MeV', 'OGIP default'];
     else [unit, source] = [CANONICAL_UNIT[kind], 'GADF default'];
     const factor = unitFactor(kind, unit);
     if (factor === undefined) {

@@ -38,6 +38,7 @@ export {
   equatorialToHorizontal,
   offsetPosition,
 } from './geometry.js';
+export { isMapIrfClass, mapIrfHdus, readMapIrf, type MapIrf } from './irf-map.js';
 export {
   loadObservation,
   RESOLUTION_REFERENCE,

@@ -10,6 +10,14 @@ import { GadfError } from './errors.js';
 import { parseObsId } from './datastore.js';
 import { EventList, type HduRef, scanFor } from './event-list.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
+import { isMapIrfClass, readMapIrf } from './irf-map.js';
+import {
+  type DataSubspace,
+  dataSubspaceOf,
+  facilityOf,
+  isOgipPhotonList,
+  spacecraftLivetime,
+} from './ogip.js';
 import { type PsfContainment, psfContainment } from './psf.js';
 import { numberOf, stringOf, type TableRow } from './table.js';
 import { type TimeReference, metToMjdUtc } from './time.js';
@@ -88,6 +96,8 @@ export interface ObservationSummary {
   readonly geolat?: number;
   readonly altitude?: number;
   readonly irfs: readonly IrfComponent[];
+  /** For OGIP photon lists (Fermi-LAT FT1): the selection of their DSS keywords. */
+  readonly selection?: DataSubspace;
   /** What the reader decided that a publisher should know (a string OBS_ID, no fixed pointing). */
   readonly notes: readonly string[];
 }
@@ -227,6 +237,29 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
   };
 }
 
+/** A map IRF (PSF, energy dispersion, exposure or background map): refused when it is broken. */
+async function describeMapIrf(location: HduLocation, obsId: string): Promise<IrfComponent> {
+  const where = `${location.relativePath}[${location.hduName}]`;
+  const map = await readMapIrf(
+    location.path,
+    location.hduName,
+    location.hduClass,
+    location.type,
+    where,
+    obsId,
+  );
+  const error = map.problems.find((p) => p.severity === 'error');
+  if (error) throw new GadfError(error.message, where);
+  return {
+    type: location.type,
+    hduClass: location.hduClass,
+    hduName: location.hduName,
+    relativePath: location.relativePath,
+    hduSize: map.byteSize,
+    ...(map.energyLo !== undefined ? { energyLo: map.energyLo, energyHi: map.energyHi } : {}),
+  };
+}
+
 function requireNumber(
   header: Header,
   keyword: string,
@@ -270,8 +303,10 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   // One pass per file: its headers and every table the index names in it.
   const at = (h: HduLocation): HduRef => ({ path: h.path, hdu: h.hduName });
   const scans = new Map<string, ScannedFile>();
+  // Map IRFs are read apart (readMapIrf): their maps may be large and are described by their headers.
+  const tables = entry.hdus.filter((h) => !isMapIrfClass(h.hduClass));
   for (const path of paths) {
-    scans.set(path, await scanFor(path, entry.hdus.filter((h) => h.path === path).map(at)));
+    scans.set(path, await scanFor(path, tables.filter((h) => h.path === path).map(at)));
   }
   const fileOf = (location: HduLocation): FileAccess =>
     new FileAccess(scans.get(location.path) as ScannedFile, location.path);
@@ -289,6 +324,13 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   const index = entry.index;
   const notes: string[] = [];
   const obsIdInFile = header.get('OBS_ID');
+  const ogip = isOgipPhotonList(header);
+  const selection = ogip ? dataSubspaceOf(header, path) : undefined;
+  if (ogip && obsIdInFile === undefined) {
+    notes.push(
+      `an OGIP photon list (TELESCOP '${stringOf(header.getString('TELESCOP')) ?? ''}') without OBS_ID: published as OBS_ID ${entry.obsId}, the integer part of TSTART`,
+    );
+  }
   if (obsIdInFile !== undefined && parseObsId(obsIdInFile) === undefined) {
     // Survey instruments write a label ('chunks 103 - 133'); the index's integer identifies the run.
     notes.push(
@@ -309,7 +351,18 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   const gtiSum = gtis.reduce((sum, [a, b]) => sum + (b - a), 0);
   const ontime = optionalNumber(header, 'ONTIME', index) ?? gtiSum;
   const deadcGiven = optionalNumber(header, 'DEADC', index);
-  const livetime = optionalNumber(header, 'LIVETIME', index) ?? ontime * (deadcGiven ?? 1);
+  // A Fermi-LAT FT2 file knows the livetime of each 30 s of the mission.
+  const spacecraft = entry.hdus.filter((h) => h.type === 'spacecraft');
+  let spacecraftLive: number | undefined;
+  for (const ft2 of spacecraft)
+    spacecraftLive = (spacecraftLive ?? 0) + (await spacecraftLivetime(ft2.path, gtis));
+  if (ogip && spacecraft.length === 0 && !header.has('LIVETIME')) {
+    notes.push(
+      'no FT2 spacecraft file: t_exptime is the sum of the GTIs (the dead time is unknown)',
+    );
+  }
+  const livetime =
+    optionalNumber(header, 'LIVETIME', index) ?? spacecraftLive ?? ontime * (deadcGiven ?? 1);
   const deadc = deadcGiven ?? (ontime > 0 ? livetime / ontime : 1);
 
   const pointing = await list.pointing({
@@ -318,8 +371,13 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   });
   let centre: { ra: number; dec: number };
   let decRange: [number, number] | undefined;
+  const cone = selection?.cone;
   if (pointing.mode === 'fixed') centre = { ra: pointing.ra, dec: pointing.dec };
-  else {
+  else if (cone) {
+    // A photon list selected in a cone (the DSS POS keyword): the sky it covers is that cone.
+    centre = { ra: cone.ra, dec: cone.dec };
+    decRange = [Math.max(-90, cone.dec - cone.radius), Math.min(90, cone.dec + cone.radius)];
+  } else {
     // A drift scan or survey: the sky it covers is where its events are.
     const footprint = await list.footprint();
     if (!footprint) {
@@ -379,8 +437,12 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
 
   const irfs: IrfComponent[] = [];
   for (const location of entry.hdus) {
-    if (['events', 'gti', 'pointing'].includes(location.type)) continue;
-    irfs.push(await describeIrf(fileOf(location), location));
+    if (['events', 'gti', 'pointing', 'spacecraft'].includes(location.type)) continue;
+    irfs.push(
+      isMapIrfClass(location.hduClass)
+        ? await describeMapIrf(location, entry.obsId)
+        : await describeIrf(fileOf(location), location),
+    );
   }
 
   return {
@@ -388,12 +450,12 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     files,
     events,
     eventsHeader: header,
-    telescope: stringOf(header.getString('TELESCOP')),
+    telescope: ogip ? facilityOf(header) : stringOf(header.getString('TELESCOP')),
     instrument: stringOf(header.getString('INSTRUME')),
     obsMode: (
       stringOf(header.getString('OBS_MODE')) ??
       stringOf(index?.OBS_MODE) ??
-      'POINTING'
+      (ogip ? 'SURVEY' : 'POINTING')
     ).toUpperCase(),
     object: stringOf(header.getString('OBJECT')) ?? stringOf(index?.OBJECT),
     targetName: stringOf(index?.TARGET_NAME),
@@ -423,6 +485,7 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     geolat,
     altitude: optionalNumber(header, 'ALTITUDE', index),
     irfs,
+    ...(selection ? { selection } : {}),
     notes,
   };
 }

@@ -20,6 +20,8 @@ import {
   parseObsId,
   type StoreProblem,
 } from './datastore.js';
+import { isMapIrfClass, readMapIrf } from './irf-map.js';
+import { dataSubspaceOf, isOgipPhotonList } from './ogip.js';
 import { loadObservation } from './observation.js';
 import { type Quantity, unitFactor } from './units.js';
 
@@ -90,13 +92,20 @@ export function checkEventsHeader(
     problems.push({ severity, path: where, ...(obsId !== undefined ? { obsId } : {}), message });
   };
   const columns = tableColumns(header);
+  // An OGIP photon list (Fermi-LAT FT1) follows its own format: no OBS_ID, EVENT_ID or pointing, MeV.
+  const ogip = isOgipPhotonList(header);
+  const format = ogip ? 'OGIP photon lists' : 'GADF 0.3';
   for (const [name, quantity] of EVENT_COLUMNS) {
     const unit = columns.get(name);
-    if (unit === undefined) add('error', `EVENTS has no ${name} column (mandatory in GADF 0.3)`);
+    if (unit === undefined && ogip && name === 'EVENT_ID') continue;
+    if (unit === undefined) add('error', `EVENTS has no ${name} column (mandatory in ${format})`);
     else if (quantity && unit !== '' && unitFactor(quantity, unit) === undefined) {
       add('error', `EVENTS column ${name} has unit '${unit}', which is not a unit of ${quantity}`);
     } else if (quantity === 'energy' && unit === '' && !header.getString('EUNIT')?.trim()) {
-      add('warning', `EVENTS column ENERGY has no unit (no TUNIT, no EUNIT): TeV is assumed`);
+      add(
+        'warning',
+        `EVENTS column ENERGY has no unit (no TUNIT, no EUNIT): ${ogip ? 'MeV (OGIP photon lists)' : 'TeV'} is assumed`,
+      );
     } else if (quantity && quantity !== 'energy' && unit === '') {
       add(
         'warning',
@@ -104,14 +113,21 @@ export function checkEventsHeader(
       );
     }
   }
-  for (const keyword of ['OBS_ID', 'TSTART', 'TSTOP']) {
+  for (const keyword of ogip ? ['TSTART', 'TSTOP'] : ['OBS_ID', 'TSTART', 'TSTOP']) {
     if (!header.has(keyword))
-      add('error', `EVENTS header has no ${keyword} keyword (mandatory in GADF 0.3)`);
+      add('error', `EVENTS header has no ${keyword} keyword (mandatory in ${format})`);
+  }
+  if (ogip) {
+    try {
+      dataSubspaceOf(header, where);
+    } catch (err) {
+      add('error', `the selection (DSS keywords) cannot be read: ${(err as Error).message}`);
+    }
   }
   if (!header.has('MJDREF') && !(header.has('MJDREFI') && header.has('MJDREFF'))) {
     add('error', 'EVENTS header has no MJDREFI/MJDREFF (or MJDREF): times cannot be placed');
   }
-  for (const [keyword, fallback] of MANDATORY_METADATA_KEYWORDS) {
+  for (const [keyword, fallback] of ogip ? [] : MANDATORY_METADATA_KEYWORDS) {
     if (!header.has(keyword))
       add(
         'warning',
@@ -134,7 +150,7 @@ export function checkEventsHeader(
   }
   const obsMode = header.getString('OBS_MODE')?.trim().toUpperCase();
   const unpointed = obsMode !== undefined && UNPOINTED_MODES.has(obsMode);
-  if (!pointingElsewhere && !unpointed) {
+  if (!pointingElsewhere && !unpointed && !ogip) {
     for (const keyword of ['RA_PNT', 'DEC_PNT']) {
       if (!header.has(keyword))
         add('error', `EVENTS header has no ${keyword}, and no POINTING HDU or obs-index gives it`);
@@ -394,6 +410,12 @@ async function checkObservation(
       );
       if (eventProblems.some((p) => p.severity === 'error')) usable = false;
       problems.push(...eventProblems);
+    } else if (hdu.type === 'spacecraft') {
+      continue;
+    } else if (isMapIrfClass(hdu.hduClass)) {
+      const map = await readMapIrf(hdu.path, hdu.hduName, hdu.hduClass, hdu.type, where, obsId);
+      if (map.problems.some((p) => p.severity === 'error')) usable = false;
+      problems.push(...map.problems);
     } else if (!['gti', 'pointing'].includes(hdu.type)) {
       problems.push(
         ...checkIrfTable(hdu.hduClass, found.header, keptTable(scan, found), where, obsId),

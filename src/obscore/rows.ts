@@ -61,6 +61,8 @@ function messengerOf(obs: ObservationSummary, config: PublishConfig): Messenger 
 function trackingMode(obsMode: string): string | null {
   if (obsMode === 'DRIFT') return 'fixed-az-el-transit';
   if (obsMode === 'POINTING' || obsMode === 'WOBBLE' || obsMode === 'SCAN') return 'sidereal';
+  // A satellite's sky survey (Fermi-LAT) tracks no celestial target.
+  if (obsMode === 'SURVEY') return 'none';
   return null;
 }
 
@@ -68,6 +70,8 @@ function scanMode(obsMode: string): string | null {
   if (obsMode === 'WOBBLE') return 'on-the-fly-cross-map';
   if (obsMode === 'POINTING') return 'on-source';
   if (obsMode === 'SCAN') return 'raster-map';
+  // The survey sweeps the sky along a predefined pattern (the LAT's rocking profile).
+  if (obsMode === 'SURVEY') return 'on-the-fly-cross-scan';
   return null;
 }
 
@@ -102,8 +106,8 @@ export function accessPath(config: PublishConfig, did: string, relativePath: str
  * may hold stray events tens of degrees out (H.E.S.S. DR1 does), so never the largest offset.
  */
 export function fieldOfViewRadius(obs: ObservationSummary): number {
-  // Without a fixed pointing the observation covers where its events are, all of them.
-  if (obs.raPnt === undefined) return obs.maxOffset;
+  // Without a fixed pointing the observation covers its selection cone, or where its events are.
+  if (obs.raPnt === undefined) return obs.selection?.cone?.radius ?? obs.maxOffset;
   const fullEnclosure = obs.irfs.filter(
     (c) => c.type === 'aeff' && c.enclosure === 'full-enclosure',
   );
@@ -128,9 +132,18 @@ function skyRegion(obs: ObservationSummary, radius: number): number[] | null {
   return null;
 }
 
+/** The energy range covered, TeV: the selection's where it says (photon lists), else the events'. */
+function energyRange(obs: ObservationSummary): readonly [number, number] | undefined {
+  const events = obs.eventCount > 0 ? ([obs.energyMin, obs.energyMax] as const) : undefined;
+  const [lo, hi] = obs.selection?.energy ?? [-Infinity, Infinity];
+  const min = Number.isFinite(lo) ? lo : events?.[0];
+  const max = Number.isFinite(hi) ? hi : events?.[1];
+  return min !== undefined && max !== undefined ? [min, max] : undefined;
+}
+
 export function observationRows(obs: ObservationSummary, config: PublishConfig): ObservationRows {
   const did = publisherDid(config, obs.obsId);
-  const hasEvents = obs.eventCount > 0;
+  const energy = energyRange(obs);
   const radius = Math.max(fieldOfViewRadius(obs), 0.01);
   const target = obs.targetName ?? obs.object ?? null;
   const estsize = Math.ceil(obs.files.reduce((sum, f) => sum + f.size, 0) / 1024);
@@ -164,8 +177,8 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     t_exptime: obs.livetime,
     t_resolution: null,
     em_xel: -1,
-    em_min: hasEvents ? wavelengthOfTeV(obs.energyMax) : null,
-    em_max: hasEvents ? wavelengthOfTeV(obs.energyMin) : null,
+    em_min: energy ? wavelengthOfTeV(energy[1]) : null,
+    em_max: energy ? wavelengthOfTeV(energy[0]) : null,
     em_res_power: null,
     o_ucd: 'pos.eq#time#em.energy',
     pol_states: null,
@@ -204,8 +217,8 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
   const hea: CatalogRow = {
     obs_publisher_did: did,
     ev_xel: obs.eventCount,
-    energy_min: hasEvents ? obs.energyMin * EV_PER_TEV : null,
-    energy_max: hasEvents ? obs.energyMax * EV_PER_TEV : null,
+    energy_min: energy ? energy[0] * EV_PER_TEV : null,
+    energy_max: energy ? energy[1] * EV_PER_TEV : null,
     s_ref_energy: resolution ? resolution.energy * EV_PER_TEV : null,
     em_ref_energy: null,
     s_ref_oaa: resolution ? resolution.offset : null,
@@ -216,7 +229,7 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     scan_mode: scanMode(obs.obsMode),
     pointing_mode: pointingMode(obs),
     analysis_mode: analysisMode(obs.irfs),
-    event_type: obs.eventsHeader.getString('EV_CLASS')?.trim() || null,
+    event_type: obs.eventsHeader.getString('EV_CLASS')?.trim() || obs.selection?.eventClass || null,
     messenger: messenger.name,
     messenger_name: messenger.name,
     messenger_pdgid: messenger.pdgid,

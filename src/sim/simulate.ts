@@ -15,6 +15,7 @@ import {
   writeFits,
 } from '../fits/index.js';
 import { angularSeparation, equatorialToHorizontal, offsetPosition } from '../gadf/index.js';
+import { MAP_IRF_ENTRIES, mapIrfHdus } from './irf-map.js';
 import { Random } from './random.js';
 
 export interface SimulateOptions {
@@ -58,6 +59,12 @@ export interface SimulateOptions {
    * and a string OBS_ID in the headers ('transit <obs_id>'); the index keeps the integer.
    */
   readonly drift?: boolean;
+  /**
+   * Map-type IRFs in place of the IRF tables, as survey instruments publish them: one
+   * file per event file (`irfmap_...`) holding a PSF map, an energy-dispersion kernel
+   * map (each with exposure), and HEALPix exposure and background maps.
+   */
+  readonly mapIrfs?: boolean;
 }
 
 export interface SimulatedObservation {
@@ -738,20 +745,43 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
     for (const [k, classEvents] of split.entries()) {
       const eventClass = classes[k] ?? 'std';
       const fileName = fileOf(classes[k]);
-      await writeFits(
-        join(dataDir, fileName),
-        [eventsHduOf(classEvents, eventClass), gtiHdu, aeffHdu, edispHdu, psfHdu, bkgHdu],
-        { gzip },
-      );
-      for (const [type, hduClass, hduName] of [
-        ['events', 'events', 'EVENTS'],
-        ['gti', 'gti', 'GTI'],
-        ['aeff', 'aeff_2d', 'AEFF'],
-        ['edisp', 'edisp_2d', 'EDISP'],
-        ['psf', 'psf_3gauss', 'PSF'],
-        ['bkg', 'bkg_2d', 'BKG'],
-      ] as const) {
-        hduRows.push({ obsId, type, hduClass, fileName, hduName, eventClass });
+      if (options.mapIrfs) {
+        const irfFile = `irfmap_${fileName}`;
+        await writeFits(join(dataDir, fileName), [eventsHduOf(classEvents, eventClass), gtiHdu], {
+          gzip,
+        });
+        await writeFits(
+          join(dataDir, irfFile),
+          mapIrfHdus({ ra: target.ra, dec: target.dec, livetime }),
+          { gzip },
+        );
+        hduRows.push({
+          obsId,
+          type: 'events',
+          hduClass: 'events',
+          fileName,
+          hduName: 'EVENTS',
+          eventClass,
+        });
+        hduRows.push({ obsId, type: 'gti', hduClass: 'gti', fileName, hduName: 'GTI', eventClass });
+        for (const e of MAP_IRF_ENTRIES)
+          hduRows.push({ obsId, ...e, fileName: irfFile, eventClass });
+      } else {
+        await writeFits(
+          join(dataDir, fileName),
+          [eventsHduOf(classEvents, eventClass), gtiHdu, aeffHdu, edispHdu, psfHdu, bkgHdu],
+          { gzip },
+        );
+        for (const [type, hduClass, hduName] of [
+          ['events', 'events', 'EVENTS'],
+          ['gti', 'gti', 'GTI'],
+          ['aeff', 'aeff_2d', 'AEFF'],
+          ['edisp', 'edisp_2d', 'EDISP'],
+          ['psf', 'psf_3gauss', 'PSF'],
+          ['bkg', 'bkg_2d', 'BKG'],
+        ] as const) {
+          hduRows.push({ obsId, type, hduClass, fileName, hduName, eventClass });
+        }
       }
       written.push({
         name: eventClass,

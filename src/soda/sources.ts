@@ -3,7 +3,7 @@
  * are cut, and everything carried over unchanged (POINTING, every IRF component the
  * catalog lists), found in the files recorded at ingest.
  */
-import { locateEventListHdus } from '../gadf/index.js';
+import { isMapIrfClass, locateEventListHdus, mapIrfHdus } from '../gadf/index.js';
 import { type Header, type HduSummary, scanHdus } from '../fits/index.js';
 import { type PublishedDataset, resolveStoreFile } from '../datalink/index.js';
 import { SodaError } from './errors.js';
@@ -68,8 +68,11 @@ export async function cutoutSources(dataset: PublishedDataset): Promise<CutoutSo
         `${irf.filePath} has no HDU '${irf.hduName}' (${irf.component} of ${dataset.did}) any more`,
       );
     }
-    if (!carried.some((c) => c.path === path && c.summary.index === summary.index)) {
-      carried.push({ path, summary });
+    const parts = isMapIrfClass(irf.hduClass) ? mapIrfHdus(hdus, irf.hduName) : [summary];
+    for (const part of parts) {
+      if (!carried.some((c) => c.path === path && c.summary.index === part.index)) {
+        carried.push({ path, summary: part });
+      }
     }
   }
   const fileOrder = [...scanned.values()].map((s) => s.path);

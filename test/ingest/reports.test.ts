@@ -76,15 +76,27 @@ test('a folder of IRF files only: each file is named with what it holds, nothing
   assert.match(out, /error: nothing was published: no event list found under /);
 });
 
-test('an OGIP (Fermi-LAT-like) photon file is named and described, never as OBS_ID undefined; exit 1', async (t) => {
+test('an OGIP (Fermi-LAT) photon file is published as OBS_ID its TSTART; one without TSTART is named and refused, exit 1', async (t) => {
   const dir = tempDir(t);
   await writeOgipPhotonFile(join(dir, 'lat_photons.fits'), { seed: 1, events: 50 });
+  const published = await ingest(dir, t);
+  assert.equal(published.code, 0, published.out);
+  assert.match(published.out, /published: sim 700000000 \(lat_photons\.fits\)/);
+
+  // Without TSTART there is nothing to number it by.
+  const path = join(dir, 'lat_photons.fits');
+  const file = await readFits(path);
+  const hdus = file.hdus.slice(1).map((h) => ({
+    header: new Header(h.header.cards.filter((c) => c.keyword !== 'TSTART')),
+    data: h.data,
+  }));
+  await writeFits(path, hdus);
   const { code, out } = await ingest(dir, t);
   assert.equal(code, 1);
   assert.doesNotMatch(out, /undefined/);
   assert.match(
     out,
-    /error: .*lat_photons\.fits: an OGIP photon event file \(TELESCOP 'GLAST', INSTRUME 'LAT', HDUCLASS 'OGIP'\), not a GADF\/VODF DL3 event list/,
+    /error: .*lat_photons\.fits: an OGIP photon event file \(TELESCOP 'GLAST', INSTRUME 'LAT', HDUCLASS 'OGIP'\) without OBS_ID and without a TSTART to number it by/,
   );
   assert.match(out, /failed 1/);
 });
