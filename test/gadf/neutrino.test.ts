@@ -23,6 +23,8 @@ import { PYTHON } from '../helpers/env.js';
 import { requireChecker } from '../helpers/env.js';
 import { runPythonJson } from '../helpers/python.js';
 import { tempCatalog } from '../helpers/catalog.js';
+import { mocLibrary, summariseCoverage } from '../../src/moc/index.js';
+import { wavebandsOf } from '../../src/registry/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const config = {
@@ -137,7 +139,12 @@ test('each season becomes one neutrino ObsCore row with its uptime, band, events
   assert.ok(Math.abs(Number(aeff[0]?.energy_hi) - 1e4) < 1e-6);
   assert.equal(aeff[0]?.file_path, 'IC79.fits');
 
-  // The second run rewrites nothing and finds every season unchanged.
+  // The registry's coverage names the Neutrino waveband (VODataService messenger vocabulary).
+  const coverage = summariseCoverage(await mocLibrary(), [...obscore.values()], heaRows, new Map());
+  assert.deepEqual(wavebandsOf(coverage.service), ['Neutrino']);
+
+  // The second run, a second later, rewrites nothing and finds every season unchanged.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
   const mtime = statSync(join(dir, NEUTRINO_STORE_DIR, 'IC79.fits')).mtimeMs;
   const again = await ingestDataStore(engine, dir, config);
   assert.deepEqual(again.unchanged, ['1', '2', '3', '4', '5']);
