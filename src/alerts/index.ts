@@ -17,6 +17,7 @@ export { gcnAlert } from './gcn.js';
 export { voeventAlert } from './voevent.js';
 export { readSkymap, skymapAlert } from './skymap.js';
 export {
+  alertFormatOfMediaType,
   err90Of,
   type IngestedAlert,
   loadAlert,

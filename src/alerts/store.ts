@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { CatalogRow, Engine } from '../engine/index.js';
-import type { Alert } from './alert.js';
+import type { Alert, AlertFormat } from './alert.js';
 import { AlertError } from './errors.js';
 import { gcnAlert } from './gcn.js';
 import {
@@ -20,21 +20,57 @@ import { voeventAlert } from './voevent.js';
 
 const FITS_SIGNATURE = 'SIMPLE  =';
 
-/** Reads one alert document, whichever of the three formats it is. */
-export function parseAlert(bytes: Uint8Array, source: string): Alert {
+/** The format a media type (Content-Type, without parameters) declares; undefined when it names none. */
+export function alertFormatOfMediaType(mediaType: string): AlertFormat | undefined {
+  const type = mediaType.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type === 'application/json' || type.endsWith('+json')) return 'gcn-json';
+  if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml')) return 'voevent';
+  if (type === 'application/fits' || type === 'image/fits' || type === 'application/gzip')
+    return 'healpix-fits';
+  return undefined;
+}
+
+const FORMAT_NAMES: Readonly<Record<AlertFormat, string>> = {
+  'gcn-json': 'a GCN JSON notice',
+  voevent: 'a VOEvent (XML)',
+  'healpix-fits': 'a HEALPix FITS map',
+};
+
+/** The format of a document by its first bytes. */
+function sniffFormat(bytes: Uint8Array): { format: AlertFormat; text?: string } | undefined {
   const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
   const head = Buffer.from(bytes.subarray(0, 80)).toString('latin1');
-  if (gzip || head.startsWith(FITS_SIGNATURE)) return skymapAlert(bytes, source);
+  if (gzip || head.startsWith(FITS_SIGNATURE)) return { format: 'healpix-fits' };
   const text = Buffer.from(bytes)
     .toString('utf8')
     .replace(/^\uFEFF/, '');
   const start = text.trimStart()[0];
-  if (start === '{') return gcnAlert(text, source);
-  if (start === '<') return voeventAlert(text, source);
-  throw new AlertError(
-    'not an alert document: expected a GCN JSON notice, a VOEvent (XML) or a HEALPix FITS map',
-    source,
-  );
+  if (start === '{') return { format: 'gcn-json', text };
+  if (start === '<') return { format: 'voevent', text };
+  return undefined;
+}
+
+/**
+ * Reads one alert document, whichever of the three formats it is. `declared` (from a
+ * Content-Type) must agree with what the document is.
+ */
+export function parseAlert(bytes: Uint8Array, source: string, declared?: AlertFormat): Alert {
+  const found = sniffFormat(bytes);
+  if (!found) {
+    throw new AlertError(
+      'not an alert document: expected a GCN JSON notice, a VOEvent (XML) or a HEALPix FITS map',
+      source,
+    );
+  }
+  if (declared !== undefined && declared !== found.format) {
+    throw new AlertError(
+      `declared as ${FORMAT_NAMES[declared]} but it is ${FORMAT_NAMES[found.format]}`,
+      source,
+    );
+  }
+  if (found.format === 'healpix-fits') return skymapAlert(bytes, source);
+  const text = found.text as string;
+  return found.format === 'gcn-json' ? gcnAlert(text, source) : voeventAlert(text, source);
 }
 
 export async function readAlertFile(path: string): Promise<Alert> {

@@ -94,6 +94,9 @@ function header(request: AccessRequest, name: string): string | undefined {
   return Array.isArray(value) ? (value[0] as string | undefined) : (value as string | undefined);
 }
 
+/** The group whose members may publish alerts over HTTP (POST /alerts). */
+export const ALERT_PUBLISHERS = 'alert-publishers';
+
 export class AccessControl {
   readonly rights: RightsStore;
   readonly tokens: ApiTokenStore;
@@ -194,6 +197,47 @@ export class AccessControl {
       : `Bearer ${realm}`;
     return [ivoa, bearer];
   }
+
+  /**
+   * The gate of actions reserved to a group (publishing alerts): anonymous callers get a
+   * 401 decision with challenges, identified callers outside `group` a 403 one (no
+   * challenges). Refusals go to the audit trail.
+   */
+  readonly authorizeGroup = async (
+    request: AccessRequest,
+    group: string,
+    action: string,
+  ): Promise<AccessDecision> => {
+    const who = await this.identify(request);
+    if (who.ok && who.identity.groups.includes(group)) return { allowed: true };
+    const path = request.url !== undefined ? { path: loggableUrl(request.url) } : {};
+    const at = this.clock();
+    if (!who.ok) {
+      this.options.onAudit?.({
+        at,
+        kind: 'denied',
+        via: 'credentials',
+        ...path,
+        reason: who.reason,
+      });
+      return { allowed: false, reason: who.reason, challenges: this.challenges(who.reason) };
+    }
+    if (who.identity.via === 'anonymous') {
+      const reason = `${action} needs a login: send Authorization: Bearer <token> of a member of the group '${group}'`;
+      this.options.onAudit?.({ at, kind: 'denied', via: 'anonymous', ...path, reason });
+      return { allowed: false, reason, challenges: this.challenges() };
+    }
+    const reason = `${action} is reserved to members of the group '${group}'; ${who.identity.user ?? 'this caller'} is not one`;
+    this.options.onAudit?.({
+      at,
+      kind: 'denied',
+      via: who.identity.via,
+      ...(who.identity.user !== undefined ? { user: who.identity.user } : {}),
+      ...path,
+      reason,
+    });
+    return { allowed: false, reason };
+  };
 
   /** The gate of every data path: may `request` read the data of dataset `did`? */
   readonly authorize = async (request: AccessRequest, did: string): Promise<AccessDecision> => {

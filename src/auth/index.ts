@@ -1,6 +1,7 @@
 /** The auth module: identities, groups, proprietary periods, SSO challenges, enforced on every data path. */
 export {
   AccessControl,
+  ALERT_PUBLISHERS,
   type AccessControlOptions,
   type AccessDecision,
   type AccessRequest,

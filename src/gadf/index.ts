@@ -59,6 +59,21 @@ export {
   type TimeReference,
   type TimeScale,
 } from './time.js';
+export {
+  isNeutrinoRelease,
+  openNeutrinoRelease,
+  readTextTable,
+  type NeutrinoEffectiveArea,
+  type NeutrinoEvents,
+  type NeutrinoRelease,
+  type NeutrinoSample,
+} from './neutrino.js';
+export {
+  DECLINATION_BAND_KEYWORDS,
+  writeNeutrinoStore,
+  zenithOfDeclination,
+  type WrittenNeutrinoStore,
+} from './neutrino-store.js';
 export { CANONICAL_UNIT, unitFactor, type Quantity } from './units.js';
 export {
   checkEventsHeader,

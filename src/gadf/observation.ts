@@ -21,6 +21,7 @@ import {
 import { type PsfContainment, psfContainment } from './psf.js';
 import { numberOf, stringOf, type TableRow } from './table.js';
 import { type TimeReference, metToMjdUtc } from './time.js';
+import { unitFactor } from './units.js';
 
 export type Enclosure = 'full-enclosure' | 'point-like';
 
@@ -190,6 +191,25 @@ function rangeOf(batch: RowBatch, column: string): [number, number] | undefined 
   return lo <= hi ? [lo, hi] : undefined;
 }
 
+/** TeV per unit of an IRF energy column (TUNIT; GADF's TeV when absent); an unknown unit is an error naming it. */
+function irfEnergyFactor(header: Header, column: string, location: HduLocation): number {
+  const fields = header.getInteger('TFIELDS') ?? 0;
+  for (let i = 1; i <= fields; i++) {
+    if (header.getString(`TTYPE${i}`)?.trim().toUpperCase() !== column) continue;
+    const unit = header.getString(`TUNIT${i}`)?.trim();
+    if (!unit) return 1;
+    const factor = unitFactor('energy', unit);
+    if (factor === undefined) {
+      throw new GadfError(
+        `${location.hduName} column ${column} has unit '${unit}', not an energy (eV, keV, MeV, GeV, TeV, PeV)`,
+        location.path,
+      );
+    }
+    return factor;
+  }
+  return 1;
+}
+
 async function describeIrf(access: FileAccess, location: HduLocation): Promise<IrfComponent> {
   const header = access.header(location.hduName);
   const clas3 = header.getString('HDUCLAS3')?.toUpperCase();
@@ -205,6 +225,8 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
   const energyAxis = ['ENERG', 'ETRUE'].find(
     (n) => columns.has(`${n}_LO`) && columns.has(`${n}_HI`),
   );
+  // Neutrino IRFs (KM3NeT, ANTARES, IceCube) give energies in GeV: TUNIT says so.
+  const perTeV = energyAxis ? irfEnergyFactor(header, `${energyAxis}_LO`, location) : 1;
   const energyLo = energyAxis ? rangeOf(table, `${energyAxis}_LO`)?.[0] : undefined;
   const energyHi = energyAxis ? rangeOf(table, `${energyAxis}_HI`)?.[1] : undefined;
   let offsetMax: number | undefined;
@@ -219,7 +241,7 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
       ? psfContainment(
           location.hduClass,
           table,
-          RESOLUTION_REFERENCE.energy,
+          RESOLUTION_REFERENCE.energy / perTeV,
           RESOLUTION_REFERENCE.offset,
         )
       : undefined;
@@ -230,10 +252,13 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
     relativePath: location.relativePath,
     hduSize: access.hduSize(location.hduName),
     enclosure,
-    energyLo,
-    energyHi,
+    energyLo: energyLo === undefined ? undefined : energyLo * perTeV,
+    energyHi: energyHi === undefined ? undefined : energyHi * perTeV,
     offsetMax,
-    containment68,
+    containment68: containment68 && {
+      ...containment68,
+      energy: containment68.energy * perTeV,
+    },
   };
 }
 
@@ -279,6 +304,20 @@ function optionalNumber(header: Header, keyword: string, index?: TableRow): numb
     ? numberOf(header.get(keyword) as number | string)
     : undefined;
   return fromHeader ?? numberOf(index?.[keyword]);
+}
+
+/** The declination band an EVENTS header declares (DEC_MIN, DEC_MAX in deg), checked. */
+function declaredBand(header: Header, path: string): [number, number] | undefined {
+  if (!header.has('DEC_MIN') && !header.has('DEC_MAX')) return undefined;
+  const lo = header.getNumber('DEC_MIN');
+  const hi = header.getNumber('DEC_MAX');
+  if (lo === undefined || hi === undefined || !(lo >= -90 && lo < hi && hi <= 90)) {
+    throw new GadfError(
+      `EVENTS header DEC_MIN/DEC_MAX (${String(header.get('DEC_MIN'))}, ${String(header.get('DEC_MAX'))}) is not a declination band: both are needed, -90 <= DEC_MIN < DEC_MAX <= 90`,
+      path,
+    );
+  }
+  return [lo, hi];
 }
 
 /** Reads what the catalog needs to know about one observation. */
@@ -372,11 +411,19 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   let centre: { ra: number; dec: number };
   let decRange: [number, number] | undefined;
   const cone = selection?.cone;
+  // A sample that says which declinations it covers (neutrino samples: DEC_MIN/DEC_MAX) covers that band, events or not.
+  const declared = declaredBand(header, path);
   if (pointing.mode === 'fixed') centre = { ra: pointing.ra, dec: pointing.dec };
   else if (cone) {
     // A photon list selected in a cone (the DSS POS keyword): the sky it covers is that cone.
     centre = { ra: cone.ra, dec: cone.dec };
     decRange = [Math.max(-90, cone.dec - cone.radius), Math.min(90, cone.dec + cone.radius)];
+  } else if (declared) {
+    decRange = declared;
+    centre = { ra: 0, dec: declared[0] + declared[1] >= 0 ? 90 : -90 };
+    notes.push(
+      `no fixed pointing: the sky region is the declination band ${declared[0]}..${declared[1]} deg the EVENTS header declares (DEC_MIN/DEC_MAX)`,
+    );
   } else {
     // A drift scan or survey: the sky it covers is where its events are.
     const footprint = await list.footprint();
@@ -411,6 +458,10 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     }
     eventCount += batch.count;
   }
+
+  // The declared band reaches this far from the pole it is centred on.
+  if (declared)
+    maxOffset = Math.max(maxOffset, centre.dec > 0 ? 90 - declared[0] : 90 + declared[1]);
 
   const geolon = optionalNumber(header, 'GEOLON', index);
   const geolat = optionalNumber(header, 'GEOLAT', index);

@@ -33,6 +33,41 @@ export function daliParameters(request: FastifyRequest): DaliParameters {
   return query;
 }
 
+/** A document a request carries: its whole body, or one part of a multipart form. */
+export interface RequestDocument {
+  readonly bytes: Uint8Array;
+  /** 'request body', or the part's field name. */
+  readonly name: string;
+  /** The Content-Type of the body; absent for multipart parts. */
+  readonly contentType?: string;
+}
+
+/**
+ * The documents a POST carries (for routes whose body is data, not parameters): the
+ * body read as bytes, or each part of a multipart form (file parts as bytes when the
+ * route keeps them so, else text). A request without one is a 400.
+ */
+export function requestDocuments(request: FastifyRequest): RequestDocument[] {
+  const body: unknown = request.body;
+  if (Buffer.isBuffer(body)) {
+    if (body.length === 0) throw new DaliError(400, 'the request body is empty: send a document');
+    return [
+      { bytes: body, name: 'request body', contentType: request.headers['content-type'] ?? '' },
+    ];
+  }
+  if (typeof body === 'object' && body !== null) {
+    const documents = Object.entries(body as Record<string, unknown>).flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((v) => ({
+        bytes: Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8'),
+        name: `part '${name}'`,
+      })),
+    );
+    if (documents.length > 0) return documents;
+    throw new DaliError(400, 'the multipart form holds no part: send each document as a part');
+  }
+  throw new DaliError(400, 'the request has no body: send a document');
+}
+
 /**
  * The parameters of a request with their names as sent, for protocols whose names are
  * case-sensitive (OAI-PMH): the query string, then a urlencoded form body.

@@ -8,6 +8,7 @@ import multipart, { type MultipartFile } from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import {
   AccessControl,
+  ALERT_PUBLISHERS,
   type AccessControlOptions,
   type AccessRequest,
   ANONYMOUS,
@@ -50,6 +51,7 @@ import {
 import { tapJobExecutor } from '../tap/async-executor.js';
 import { coincidenceJobExecutor } from '../coincidence/index.js';
 import { openJobStore } from '../engine/job-stores.js';
+import { alertsPlugin, ALERTS_PATH } from './alerts.js';
 import { coincidencePlugin } from './coincidence.js';
 import { acceptForms, sendRequestError } from './dali.js';
 import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
@@ -194,8 +196,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       fields: 100,
       fieldSize: 1024 * 1024,
     },
-    async onFile(part: MultipartFile & { value?: unknown }) {
-      part.value = (await part.toBuffer()).toString('utf8');
+    async onFile(this: FastifyRequest, part: MultipartFile & { value?: unknown }) {
+      const bytes = await part.toBuffer();
+      // Alert parts may be binary skymaps: kept as bytes there, text everywhere else.
+      part.value = this.url.split('?')[0] === ALERTS_PATH ? bytes : bytes.toString('utf8');
     },
   });
   app.addHook('onSend', async (request, reply) => {
@@ -399,6 +403,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: description,
     baseUrl,
     ...(options.webRoot !== undefined ? { root: options.webRoot } : {}),
+  });
+  await app.register(alertsPlugin, {
+    engine: options.engine,
+    baseUrl,
+    mayPublish: (request) => access.authorizeGroup(request, ALERT_PUBLISHERS, 'publishing alerts'),
   });
   await app.register(coincidencePlugin, {
     engine: options.engine,

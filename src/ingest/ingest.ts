@@ -13,6 +13,9 @@ import { appendObservationEvents, eventsTable } from '../events/index.js';
 import {
   checkEventsHeader,
   type DataStore,
+  isNeutrinoRelease,
+  openNeutrinoRelease,
+  writeNeutrinoStore,
   loadObservation,
   type MissingFile,
   type ObservationEntry,
@@ -99,6 +102,9 @@ export interface IngestOptions {
   /** Record the provenance of each dataset (default true; false only to measure its cost). */
   readonly provenance?: boolean;
 }
+
+/** The folder of a neutrino release that holds its FITS form (one GADF-like file per season). */
+export const NEUTRINO_STORE_DIR = 'hearc-gadf';
 
 /** The ingest settings a dataset's provenance records. */
 function recordedConfiguration(config: PublishConfig, root: string): Record<string, string> {
@@ -210,7 +216,11 @@ export async function ingestDataStore(
   config: PublishConfig,
   options: IngestOptions = {},
 ): Promise<IngestReport> {
-  const tree = await openDataStores(dir);
+  // A neutrino release (text or JSON tables) is published through its FITS form, written beside it.
+  const neutrino = (await isNeutrinoRelease(dir))
+    ? await writeNeutrinoStore(await openNeutrinoRelease(dir), join(dir, NEUTRINO_STORE_DIR))
+    : undefined;
+  const tree = await openDataStores(neutrino?.dir ?? dir);
   await engine.ensureTables(catalogTables);
   const known = new Map(
     (await engine.selectRows(ingestStateTable)).map((row) => [
@@ -219,7 +229,11 @@ export async function ingestDataStore(
     ]),
   );
 
-  const problems = [...tree.problems, ...tree.stores.flatMap((s) => s.problems)];
+  const problems = [
+    ...(neutrino?.notes ?? []).map((message): StoreProblem => ({ severity: 'warning', message })),
+    ...tree.problems,
+    ...tree.stores.flatMap((s) => s.problems),
+  ];
   const failed: IngestFailure[] = problems
     .filter((p) => p.severity === 'error')
     .map((p) => ({ obsId: p.obsId, path: relativeTo(tree.root, p.path), message: p.message }));

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openEngine } from '../../src/engine/index.js';
 import { openDataStores } from '../../src/gadf/index.js';
 import { validateDataStore } from '../../src/gadf/validate.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
 import { obscoreHeaTable, obscoreTable } from '../../src/obscore/schema.js';
 import { simulateDataStore } from '../../src/sim/simulate.js';
+import { tempCatalog } from '../helpers/catalog.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const config = {
@@ -20,12 +20,6 @@ const config = {
   accessMode: 'datalink',
   dataRights: 'public',
 } as const;
-
-async function catalog(t: Parameters<typeof tempDir>[0]) {
-  const engine = await openEngine(join(tempDir(t), 'catalog.duckdb'));
-  t.after(() => engine.close());
-  return engine;
-}
 
 test('a folder holding several stores publishes each in a collection of its own', async (t) => {
   const dir = tempDir(t);
@@ -50,7 +44,7 @@ test('a folder holding several stores publishes each in a collection of its own'
     ],
   );
 
-  const engine = await catalog(t);
+  const engine = await tempCatalog(t);
   const report = await ingestDataStore(engine, dir, config);
   assert.deepEqual(
     report.stores.map((s) => [s.collection, s.index]),
@@ -115,7 +109,7 @@ test('HAWC-like: two reconstructions, one index table per event class, absent cl
   assert.ok(absent);
   rmSync(join(dir, absent.fileName));
 
-  const engine = await catalog(t);
+  const engine = await tempCatalog(t);
   const report = await ingestDataStore(engine, dir, config);
   assert.deepEqual(
     report.stores.map((s) => s.collection),
