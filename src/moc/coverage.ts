@@ -79,6 +79,19 @@ export function fieldOfViewMoc(library: MocLibrary, vertices: Float64Array): Spa
   return library.MOC.fromPolygon(SPACE_MOC_DEPTH, vertices, false);
 }
 
+/**
+ * The space MOC of an ObsCore row: its s_region polygon; the whole sky when it has none
+ * but a field of view of 360° (all-sky samples, e.g. neutrino seasons); else none.
+ */
+function rowMoc(library: MocLibrary, row: CatalogRow): SpaceMoc | undefined {
+  const region = regionOf(row);
+  if (region) return fieldOfViewMoc(library, region);
+  const fov = finite(row.s_fov);
+  if (fov !== undefined && fov >= 360)
+    return library.MOC.fromZone(SPACE_MOC_DEPTH, 0, -90, 360, 90);
+  return undefined;
+}
+
 /** The union of MOCs, pairwise (balanced, so n MOCs cost n log n); frees its inputs. */
 function unionAll(library: MocLibrary, mocs: SpaceMoc[]): SpaceMoc {
   if (mocs.length === 0) return library.MOC.newEmpty(SPACE_MOC_DEPTH);
@@ -169,8 +182,8 @@ export function summariseCoverage(
     const collection = String(row.obs_collection);
     const acc = byCollection.get(collection) ?? emptyAccumulator();
     byCollection.set(collection, acc);
-    const region = regionOf(row);
-    if (region) acc.mocs.push(fieldOfViewMoc(library, region));
+    const moc = rowMoc(library, row);
+    if (moc) acc.mocs.push(moc);
     const intervals = text(heaByDid.get(did)?.t_intervals);
     const ranges = intervals !== undefined ? timeRangesFromAscii(intervals) : [];
     const messenger = text(heaByDid.get(did)?.messenger);
@@ -277,8 +290,7 @@ export class CoverageCatalog {
       values: [did],
     });
     const library = await mocLibrary();
-    const region = regionOf(row);
-    const moc = region ? fieldOfViewMoc(library, region) : library.MOC.newEmpty(SPACE_MOC_DEPTH);
+    const moc = rowMoc(library, row) ?? library.MOC.newEmpty(SPACE_MOC_DEPTH);
     try {
       const intervals = text(hea?.t_intervals);
       return {

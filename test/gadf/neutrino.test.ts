@@ -142,6 +142,8 @@ test('each season becomes one neutrino ObsCore row with its uptime, band, events
   // The registry's coverage names the Neutrino waveband (VODataService messenger vocabulary).
   const coverage = summariseCoverage(await mocLibrary(), [...obscore.values()], heaRows, new Map());
   assert.deepEqual(wavebandsOf(coverage.service), ['Neutrino']);
+  // All-sky seasons (no polygon, a 360° field) make the coverage the whole sky.
+  assert.match(coverage.service.spaceSummary, /^0\/0-11(\s|$)/);
 
   // The second run, a second later, rewrites nothing and finds every season unchanged.
   await new Promise((resolve) => setTimeout(resolve, 1100));
