@@ -8,7 +8,11 @@ import { EventList, GadfError, readIrf } from '../gadf/index.js';
 import { DaliError } from '../dali/index.js';
 import type { RunInput } from './maker.js';
 
-async function fileOf(dataset: PublishedDataset, relativePath: string): Promise<string> {
+/** The absolute path of a file of a dataset, checked to be inside its data store. */
+export async function datasetFile(
+  dataset: PublishedDataset,
+  relativePath: string,
+): Promise<string> {
   if (dataset.dataStore === undefined) {
     throw new DaliError(500, `the catalog does not record where the files of ${dataset.did} are`);
   }
@@ -41,7 +45,7 @@ export async function openRun(dataset: PublishedDataset): Promise<RunInput> {
     let events: EventList | undefined;
     for (const relativePath of dataset.files) {
       try {
-        events = await EventList.openFile(await fileOf(dataset, relativePath), dataset.obsId);
+        events = await EventList.openFile(await datasetFile(dataset, relativePath), dataset.obsId);
         break;
       } catch (error) {
         if (!(error instanceof GadfError)) throw error;
@@ -49,8 +53,8 @@ export async function openRun(dataset: PublishedDataset): Promise<RunInput> {
     }
     if (!events) throw new DaliError(500, `no EVENTS table of ${dataset.did} is left in its files`);
     const [aeff, bkg] = await Promise.all([
-      readIrf(await fileOf(dataset, aeffRef.filePath), aeffRef.hduName, ['aeff_2d']),
-      readIrf(await fileOf(dataset, bkgRef.filePath), bkgRef.hduName, ['bkg_2d', 'bkg_3d']),
+      readIrf(await datasetFile(dataset, aeffRef.filePath), aeffRef.hduName, ['aeff_2d']),
+      readIrf(await datasetFile(dataset, bkgRef.filePath), bkgRef.hduName, ['bkg_2d', 'bkg_3d']),
     ]);
     const pointing = await events.pointing({
       ...(dataset.coverage?.ra !== undefined ? { ra: dataset.coverage.ra } : {}),

@@ -37,7 +37,7 @@ import {
 } from '../service/index.js';
 import { ResourcePublisher } from '../registry/index.js';
 import type { CapabilityOptions } from '../tap/capabilities.js';
-import { JobFailure, jobLimitsFor, JobService, RESULT_ID } from '../uws/index.js';
+import { type Job, JobFailure, jobLimitsFor, JobService, RESULT_ID } from '../uws/index.js';
 import {
   hasProvenanceLink,
   ProductProvenance,
@@ -49,6 +49,14 @@ import {
 } from '../provenance/index.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
 import { coincidenceJobExecutor } from '../coincidence/index.js';
+import {
+  analysisJobExecutor,
+  DEFAULT_ANALYSIS_LIMITS,
+  MAPDATASET_RESULT,
+  PREVIEW_RESULT,
+} from '../analysis/index.js';
+import { DatasetCatalog } from '../datalink/index.js';
+import { analysisPlugin } from './analysis.js';
 import { openJobStore } from '../engine/job-stores.js';
 import { coincidencePlugin } from './coincidence.js';
 import { acceptForms, sendRequestError } from './dali.js';
@@ -154,6 +162,7 @@ async function cacheFolders(description: ServiceDescription, options: ServerOpti
   return {
     products: await folder(options.productCacheDir, 'products'),
     cutouts: await folder(undefined, 'cutouts'),
+    analysis: await folder(undefined, 'analysis'),
     jobs: await folder(options.jobs?.resultsDir, 'jobs'),
     spill: await folder(undefined, 'spill'),
     dispose: () => (configured ? Promise.resolve() : rm(root, { recursive: true, force: true })),
@@ -271,16 +280,33 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
     };
   });
+  /** What a job's owner may read, judged when the job runs. */
+  const ownerMayRead = async (job: Job): Promise<(did: string) => Promise<boolean>> => {
+    const who = await access.jobIdentity(job.ownerCredential);
+    if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
+    return async (did) => {
+      const rights = await access.rights.rightsOf(did);
+      return rights !== undefined && mayRead(rights, who.identity, access.clock());
+    };
+  };
   const coincidenceJobs = coincidenceJobExecutor(options.engine, {
-    mayReadFor: async (job) => {
-      const who = await access.jobIdentity(job.ownerCredential);
-      if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
-      return async (did) => {
-        const rights = await access.rights.rightsOf(did);
-        return rights !== undefined && mayRead(rights, who.identity, access.clock());
-      };
-    },
+    mayReadFor: ownerMayRead,
     serviceUrlFor: (job) => job.serviceUrl ?? description.publicUrl,
+  });
+  const analysisLimits = {
+    ...DEFAULT_ANALYSIS_LIMITS,
+    maxPixels: description.limits.analysisMaxPixels,
+  };
+  const analysisJobs = analysisJobExecutor({
+    catalog: new DatasetCatalog(options.engine),
+    limits: analysisLimits,
+    gateFor: async (job) => {
+      const mayReadDid = await ownerMayRead(job);
+      return async (did) =>
+        (await mayReadDid(did))
+          ? { allowed: true }
+          : { allowed: false, reason: 'the job owner may not read this dataset' };
+    },
   });
   // Each async result records its provenance (the ADQL text, the owner).
   const products = new ProductProvenance(options.engine, description);
@@ -299,7 +325,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
   const jobs = new JobService({
     store: settings.store ?? openJobStore(options.engine),
-    executors: { tap: resultProvenance, coincidence: coincidenceJobs },
+    executors: { tap: resultProvenance, coincidence: coincidenceJobs, analysis: analysisJobs },
     resultsDir,
     limits: {
       ...jobLimitsFor(description.limits.syncTimeoutS),
@@ -344,6 +370,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     jobsUrl: (request) => `${baseUrl(request)}/coincidence/async`,
     serviceUrl: baseUrl,
     owners: jobOwners,
+  });
+  await app.register(uwsPlugin, {
+    prefix: '/analysis',
+    jobs,
+    capability: 'analysis',
+    jobsUrl: (request) => `${baseUrl(request)}/analysis/async`,
+    serviceUrl: baseUrl,
+    owners: jobOwners,
+    results: {
+      main: MAPDATASET_RESULT,
+      extra: [{ id: PREVIEW_RESULT, contentType: 'image/png' }],
+    },
   });
   await app.register(vosiPlugin, {
     prefix: '/tap',
@@ -398,6 +436,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: description,
     baseUrl,
     ...(options.webRoot !== undefined ? { root: options.webRoot } : {}),
+  });
+  await app.register(analysisPlugin, {
+    engine: options.engine,
+    authorize: access.authorize,
+    limits: analysisLimits,
+    syncMaxRuns: description.limits.analysisSyncMaxRuns,
+    workDir: cache.analysis,
   });
   await app.register(coincidencePlugin, {
     engine: options.engine,
