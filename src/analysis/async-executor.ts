@@ -4,9 +4,15 @@
  * runs reduced one by one (an abort stops it between runs). The main result is the
  * MapDataset FITS file (result id `mapdataset`), beside it a PNG of the counts (`preview`).
  */
-import { DaliError, DaliParameters } from '../dali/index.js';
 import type { DatasetCatalog } from '../datalink/index.js';
-import { extraResultPath, type Job, JobFailure, type JobExecutor } from '../uws/index.js';
+import {
+  asJobFailure,
+  extraResultPath,
+  type Job,
+  type JobExecutor,
+  jobParameters,
+  problemOf,
+} from '../uws/index.js';
 import { type AnalysisLimits, mapDatasetRequest } from './request.js';
 import { checkIrfRanges, type DatasetGate, makeMapDataset, selectDatasets } from './service.js';
 
@@ -21,23 +27,14 @@ export interface AnalysisJobContext {
   readonly gateFor: (job: Job) => Promise<DatasetGate>;
 }
 
-const paramsOf = (parameters: readonly { name: string; value: string }[]): DaliParameters =>
-  new DaliParameters(parameters.map((p) => [p.name, p.value] as const));
-
 export function analysisJobExecutor(context: AnalysisJobContext): JobExecutor {
   return {
     check(parameters) {
-      try {
-        mapDatasetRequest(paramsOf(parameters), context.limits);
-        return undefined;
-      } catch (error) {
-        if (error instanceof DaliError) return error.message;
-        throw error;
-      }
+      return problemOf(() => mapDatasetRequest(jobParameters(parameters), context.limits));
     },
     async run(job, resultPath, signal) {
       try {
-        const request = mapDatasetRequest(paramsOf(job.parameters), context.limits);
+        const request = mapDatasetRequest(jobParameters(job.parameters), context.limits);
         const datasets = await selectDatasets(
           context.catalog,
           request.ids,
@@ -52,8 +49,7 @@ export function analysisJobExecutor(context: AnalysisJobContext): JobExecutor {
         );
         return { contentType: FITS_MEDIA_TYPE };
       } catch (error) {
-        if (error instanceof DaliError) throw new JobFailure(error.message, { cause: error });
-        throw error;
+        throw asJobFailure(error);
       }
     },
   };

@@ -119,10 +119,14 @@ export function tapLimitsOf(limits: ServiceLimitsDescription): ServiceLimits {
 export function capabilityOptionsFor(
   limits: ServiceLimits,
   jobLimits: JobTimeLimits,
+  authority?: string,
 ): Omit<CapabilityOptions, 'baseUrl'> {
   return {
     limits,
     datalink: true,
+    ...(authority !== undefined
+      ? { analysis: { standardId: `ivo://${authority}/analysis#mapdataset-1.0` } }
+      : {}),
     async: true,
     bearerTokens: true,
     jobs: {
@@ -388,7 +392,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     engine: options.engine,
     schema: options.schema,
     baseUrl,
-    capabilities: capabilityOptionsFor(service.limits, jobs.limits),
+    capabilities: capabilityOptionsFor(service.limits, jobs.limits, description.authority),
   });
   const dataAccess = {
     engine: options.engine,
@@ -428,7 +432,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: description,
     engine: options.engine,
     schema: options.schema,
-    capabilities: capabilityOptionsFor(limits, jobs.limits),
+    capabilities: capabilityOptionsFor(limits, jobs.limits, description.authority),
   });
   await app.register(mocPlugin, { coverage: publisher.coverage, authorize: access.authorize });
   await app.register(registryPlugin, { publisher, baseUrl });

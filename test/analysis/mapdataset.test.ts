@@ -317,7 +317,12 @@ describe('the analysis service over HTTP', () => {
     assert.equal(outside.status, 400);
     assert.match(await outside.text(), /outside the aeff IRF/);
 
-    // Async: a job with two public runs, its FITS result and PNG preview.
+    // VOSI capabilities declare the service under the authority's own standardID.
+    const capabilities = await (await fetch(`${address}/tap/capabilities`)).text();
+    assert.match(capabilities, /standardID="ivo:\/\/[^"]+\/analysis#mapdataset-1.0"/);
+    assert.ok(capabilities.includes(`${address}/analysis/async</accessURL>`));
+
+    // Async: a job with a public run, its FITS result and PNG preview.
     const jobs = `${address}/analysis/async`;
     const params = Object.fromEntries(form([]));
     const jobUrl = await createJob(jobs, { ...params, ID: dids[0]!, PHASE: 'RUN' });
