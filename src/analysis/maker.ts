@@ -184,6 +184,8 @@ export async function makeRunMaps(
   const livetime = run.ontime * run.deadc;
   const counts = await countsOf(geom, run.events);
   const exposure = exposureOf(geom, run.aeff, offset, livetime);
+  // The maps are made on the server's thread: let other requests in between the steps.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const background = backgroundOf(
     geom,
     run.bkg,
