@@ -58,6 +58,7 @@ ${serviceOptionsUsage}`,
         capabilities: capabilityOptionsFor(
           tapLimitsOf(service.limits),
           jobTimeLimitsOf(service.limits),
+          service.authority,
         ),
       });
       const wanted = stringOption(values, 'identifier');

@@ -6,9 +6,8 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DaliError, DaliParameters } from '../dali/index.js';
 import type { Engine } from '../engine/index.js';
-import { type Job, JobFailure, type JobExecutor } from '../uws/index.js';
+import { asJobFailure, type Job, type JobExecutor, jobParameters } from '../uws/index.js';
 import { coincidenceQuery, runCoincidence } from './service.js';
 import { coincidenceVotable } from './votable.js';
 
@@ -27,7 +26,7 @@ export function coincidenceJobExecutor(
 ): JobExecutor {
   return {
     check(parameters) {
-      const params = new DaliParameters(parameters.map((p) => [p.name, p.value] as const));
+      const params = jobParameters(parameters);
       if (!params.has('ALERT') && !params.has('POS')) {
         return 'give ALERT=<alert_id> (see hearc.alerts), or POS and TIME';
       }
@@ -35,7 +34,7 @@ export function coincidenceJobExecutor(
     },
     async run(job, resultPath) {
       try {
-        const params = new DaliParameters(job.parameters.map((p) => [p.name, p.value] as const));
+        const params = jobParameters(job.parameters);
         const query = await coincidenceQuery(engine, params);
         const result = await runCoincidence(engine, query, await context.mayReadFor(job));
         await pipeline(
@@ -44,8 +43,7 @@ export function coincidenceJobExecutor(
         );
         return { contentType: VOTABLE };
       } catch (error) {
-        if (error instanceof DaliError) throw new JobFailure(error.message, { cause: error });
-        throw error;
+        throw asJobFailure(error);
       }
     },
   };

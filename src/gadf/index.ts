@@ -81,3 +81,13 @@ export {
   validateStore,
   type ValidationReport,
 } from './validate.js';
+export {
+  IRF_CLASSES,
+  binCentres,
+  irfClassOf,
+  readIrf,
+  type IrfAxis,
+  type IrfAxisName,
+  type IrfClass,
+  type IrfTable,
+} from './irf.js';

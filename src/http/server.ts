@@ -38,7 +38,7 @@ import {
 } from '../service/index.js';
 import { ResourcePublisher } from '../registry/index.js';
 import type { CapabilityOptions } from '../tap/capabilities.js';
-import { JobFailure, jobLimitsFor, JobService, RESULT_ID } from '../uws/index.js';
+import { type Job, JobFailure, jobLimitsFor, JobService, RESULT_ID } from '../uws/index.js';
 import {
   hasProvenanceLink,
   ProductProvenance,
@@ -50,6 +50,14 @@ import {
 } from '../provenance/index.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
 import { coincidenceJobExecutor } from '../coincidence/index.js';
+import {
+  analysisJobExecutor,
+  DEFAULT_ANALYSIS_LIMITS,
+  MAPDATASET_RESULT,
+  PREVIEW_RESULT,
+} from '../analysis/index.js';
+import { DatasetCatalog } from '../datalink/index.js';
+import { analysisPlugin } from './analysis.js';
 import { openJobStore } from '../engine/job-stores.js';
 import { alertsPlugin, ALERTS_PATH } from './alerts.js';
 import { coincidencePlugin } from './coincidence.js';
@@ -113,10 +121,14 @@ export function tapLimitsOf(limits: ServiceLimitsDescription): ServiceLimits {
 export function capabilityOptionsFor(
   limits: ServiceLimits,
   jobLimits: JobTimeLimits,
+  authority?: string,
 ): Omit<CapabilityOptions, 'baseUrl'> {
   return {
     limits,
     datalink: true,
+    ...(authority !== undefined
+      ? { analysis: { standardId: `ivo://${authority}/analysis#mapdataset-1.0` } }
+      : {}),
     async: true,
     bearerTokens: true,
     jobs: {
@@ -156,6 +168,7 @@ async function cacheFolders(description: ServiceDescription, options: ServerOpti
   return {
     products: await folder(options.productCacheDir, 'products'),
     cutouts: await folder(undefined, 'cutouts'),
+    analysis: await folder(undefined, 'analysis'),
     jobs: await folder(options.jobs?.resultsDir, 'jobs'),
     spill: await folder(undefined, 'spill'),
     dispose: () => (configured ? Promise.resolve() : rm(root, { recursive: true, force: true })),
@@ -276,16 +289,33 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
     };
   });
+  /** What a job's owner may read, judged when the job runs. */
+  const ownerMayRead = async (job: Job): Promise<(did: string) => Promise<boolean>> => {
+    const who = await access.jobIdentity(job.ownerCredential);
+    if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
+    return async (did) => {
+      const rights = await access.rights.rightsOf(did);
+      return rights !== undefined && mayRead(rights, who.identity, access.clock());
+    };
+  };
   const coincidenceJobs = coincidenceJobExecutor(options.engine, {
-    mayReadFor: async (job) => {
-      const who = await access.jobIdentity(job.ownerCredential);
-      if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
-      return async (did) => {
-        const rights = await access.rights.rightsOf(did);
-        return rights !== undefined && mayRead(rights, who.identity, access.clock());
-      };
-    },
+    mayReadFor: ownerMayRead,
     serviceUrlFor: (job) => job.serviceUrl ?? description.publicUrl,
+  });
+  const analysisLimits = {
+    ...DEFAULT_ANALYSIS_LIMITS,
+    maxPixels: description.limits.analysisMaxPixels,
+  };
+  const analysisJobs = analysisJobExecutor({
+    catalog: new DatasetCatalog(options.engine),
+    limits: analysisLimits,
+    gateFor: async (job) => {
+      const mayReadDid = await ownerMayRead(job);
+      return async (did) =>
+        (await mayReadDid(did))
+          ? { allowed: true }
+          : { allowed: false, reason: 'the job owner may not read this dataset' };
+    },
   });
   // Each async result records its provenance (the ADQL text, the owner).
   const products = new ProductProvenance(options.engine, description);
@@ -304,7 +334,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
   const jobs = new JobService({
     store: settings.store ?? openJobStore(options.engine),
-    executors: { tap: resultProvenance, coincidence: coincidenceJobs },
+    executors: { tap: resultProvenance, coincidence: coincidenceJobs, analysis: analysisJobs },
     resultsDir,
     limits: {
       ...jobLimitsFor(description.limits.syncTimeoutS),
@@ -350,12 +380,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     serviceUrl: baseUrl,
     owners: jobOwners,
   });
+  await app.register(uwsPlugin, {
+    prefix: '/analysis',
+    jobs,
+    capability: 'analysis',
+    jobsUrl: (request) => `${baseUrl(request)}/analysis/async`,
+    serviceUrl: baseUrl,
+    owners: jobOwners,
+    results: {
+      main: MAPDATASET_RESULT,
+      extra: [{ id: PREVIEW_RESULT, contentType: 'image/png' }],
+    },
+  });
   await app.register(vosiPlugin, {
     prefix: '/tap',
     engine: options.engine,
     schema: options.schema,
     baseUrl,
-    capabilities: capabilityOptionsFor(service.limits, jobs.limits),
+    capabilities: capabilityOptionsFor(service.limits, jobs.limits, description.authority),
   });
   const dataAccess = {
     engine: options.engine,
@@ -395,7 +437,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: description,
     engine: options.engine,
     schema: options.schema,
-    capabilities: capabilityOptionsFor(limits, jobs.limits),
+    capabilities: capabilityOptionsFor(limits, jobs.limits, description.authority),
   });
   await app.register(mocPlugin, { coverage: publisher.coverage, authorize: access.authorize });
   await app.register(registryPlugin, { publisher, baseUrl });
@@ -408,6 +450,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     engine: options.engine,
     baseUrl,
     mayPublish: (request) => access.authorizeGroup(request, ALERT_PUBLISHERS, 'publishing alerts'),
+  });
+  await app.register(analysisPlugin, {
+    engine: options.engine,
+    authorize: access.authorize,
+    limits: analysisLimits,
+    syncMaxRuns: description.limits.analysisSyncMaxRuns,
+    workDir: cache.analysis,
   });
   await app.register(coincidencePlugin, {
     engine: options.engine,

@@ -22,6 +22,7 @@ import {
   parametersDocument,
   parseInstant,
   RESULT_ID,
+  type ResultNames,
   resultsDocument,
 } from '../uws/index.js';
 import { isJobId } from '../uws/results.js';
@@ -66,6 +67,8 @@ export interface UwsPluginOptions {
   /** The public URL of the service as the caller of `request` reaches it (kept with a new job). */
   readonly serviceUrl?: (request: FastifyRequest) => string;
   readonly owners?: JobOwners;
+  /** The result ids of this capability's jobs (default: one result, 'result'). */
+  readonly results?: ResultNames;
 }
 
 function jobListQuery(params: DaliParameters): JobQuery {
@@ -95,6 +98,7 @@ const asText = { format: 'text' } as const;
 
 export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, options) => {
   const { jobs, capability, jobsUrl, owners } = options;
+  const results = options.results ?? { main: RESULT_ID };
   const ownerOf = async (request: FastifyRequest): Promise<JobOwner | undefined> =>
     owners ? owners.ownerOf(request) : undefined;
 
@@ -175,7 +179,7 @@ export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, optio
         current = await jobs.wait(job.jobId, Number(wait), phase, gone.signal);
         if (!current) throw new DaliError(404, `job ${job.jobId} was deleted`);
       }
-      return reply.type(XML).send(jobDocument(current, jobUrl(request, job.jobId)));
+      return reply.type(XML).send(jobDocument(current, jobUrl(request, job.jobId), results));
     }),
   );
 
@@ -275,25 +279,42 @@ export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, optio
   app.get<JobRequestParams>(
     '/async/:jobId/results',
     withJob(async (job, request, reply) =>
-      reply.type(XML).send(resultsDocument(job, jobUrl(request, job.jobId))),
+      reply.type(XML).send(resultsDocument(job, jobUrl(request, job.jobId), results)),
     ),
   );
+  /** Streams a result file of a completed job (404 when it has none or it is gone). */
+  const sendResult = async (
+    job: Job,
+    reply: FastifyReply,
+    path: string,
+    type: string,
+  ): Promise<FastifyReply> => {
+    if (job.phase !== 'COMPLETED' || job.resultType === null) {
+      throw new DaliError(404, `job ${job.jobId} has no result: it is ${job.phase}`);
+    }
+    const file = createReadStream(path);
+    await new Promise<void>((resolve, reject) => {
+      file.once('open', () => resolve());
+      file.once('error', reject);
+    }).catch(() => {
+      throw new DaliError(404, `the result of job ${job.jobId} is gone`);
+    });
+    return reply.type(type).send(file);
+  };
   app.get<JobRequestParams>(
-    `/async/:jobId/results/${RESULT_ID}`,
-    withJob(async (job, _request, reply) => {
-      if (job.phase !== 'COMPLETED' || job.resultType === null) {
-        throw new DaliError(404, `job ${job.jobId} has no result: it is ${job.phase}`);
-      }
-      const file = createReadStream(jobs.results.resultPath(job.jobId));
-      await new Promise<void>((resolve, reject) => {
-        file.once('open', () => resolve());
-        file.once('error', reject);
-      }).catch(() => {
-        throw new DaliError(404, `the result of job ${job.jobId} is gone`);
-      });
-      return reply.type(job.resultType).send(file);
-    }),
+    `/async/:jobId/results/${results.main}`,
+    withJob(async (job, _request, reply) =>
+      sendResult(job, reply, jobs.results.resultPath(job.jobId), job.resultType ?? ''),
+    ),
   );
+  for (const extra of results.extra ?? []) {
+    app.get<JobRequestParams>(
+      `/async/:jobId/results/${extra.id}`,
+      withJob(async (job, _request, reply) =>
+        sendResult(job, reply, jobs.results.extraPath(job.jobId, extra.id), extra.contentType),
+      ),
+    );
+  }
 
   app.get<JobRequestParams>(
     '/async/:jobId/error',

@@ -58,6 +58,8 @@ const LIMIT_KEYS: Readonly<Record<string, keyof ServiceLimitsDescription>> = {
   job_result_max_bytes: 'jobResultMaxBytes',
   active_jobs_per_user: 'activeJobsPerUser',
   jobs_min_free_bytes: 'jobsMinFreeBytes',
+  analysis_max_pixels: 'analysisMaxPixels',
+  analysis_sync_max_runs: 'analysisSyncMaxRuns',
 };
 
 export const DEFAULT_AUTHORITY = 'hearc.local';

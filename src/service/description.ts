@@ -42,6 +42,10 @@ export interface ServiceLimitsDescription {
   readonly activeJobsPerUser: number;
   /** Async jobs are refused while the results disk has less free space, bytes. */
   readonly jobsMinFreeBytes: number;
+  /** Sky pixels (nx · ny) of the largest map an analysis job makes. */
+  readonly analysisMaxPixels: number;
+  /** Runs one synchronous analysis request may reduce (more go to /analysis/async). */
+  readonly analysisSyncMaxRuns: number;
 }
 
 export interface ServiceDescription {
@@ -89,6 +93,8 @@ export const DEFAULT_LIMITS_DESCRIPTION: ServiceLimitsDescription = {
   jobResultMaxBytes: 2 * 1024 ** 3,
   activeJobsPerUser: 20,
   jobsMinFreeBytes: 100 * 1024 ** 2,
+  analysisMaxPixels: 1_000_000,
+  analysisSyncMaxRuns: 10,
 };
 
 /** The collection's description, or one made from its name. */

@@ -5,23 +5,13 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { JobParameter } from '../engine/job-store.js';
-import { DaliError, DaliParameters } from '../dali/index.js';
 import { prepareQuery, type QueryService, runQuery } from './query.js';
 import { DEFAULT_UPLOAD_LIMITS, fetchUrlUploads, hasUrlUploads } from './upload.js';
-import { JobFailure, type JobExecutor } from '../uws/index.js';
+import { asJobFailure, type JobExecutor, jobParameters, problemOf } from '../uws/index.js';
 import type { Job } from '../uws/index.js';
 
 /** Margin of the database's own timeout over the job's execution duration, ms. */
 const DATABASE_TIMEOUT_MARGIN_MS = 5000;
-
-function tapParameters(parameters: readonly JobParameter[]): DaliParameters {
-  return new DaliParameters(parameters.map((p) => [p.name, p.value] as const));
-}
-
-function failure(error: unknown): unknown {
-  return error instanceof DaliError ? new JobFailure(error.message, { cause: error }) : error;
-}
 
 /**
  * Runs TAP jobs. `serviceFor` gives the service as the job's owner may use it (access
@@ -34,23 +24,17 @@ export function tapJobExecutor(
 ): JobExecutor {
   return {
     check(parameters) {
-      const params = tapParameters(parameters);
+      const params = jobParameters(parameters);
       // A table given by URL is fetched when the job runs; the query is checked then.
       if (hasUrlUploads(params)) return undefined;
-      try {
-        prepareQuery(service, params);
-        return undefined;
-      } catch (error) {
-        if (error instanceof DaliError) return error.message;
-        throw error;
-      }
+      return problemOf(() => prepareQuery(service, params));
     },
 
     async run(job, resultPath, signal) {
       try {
         const owned = await serviceFor(job);
         const params = await fetchUrlUploads(
-          tapParameters(job.parameters),
+          jobParameters(job.parameters),
           owned.limits.upload ?? DEFAULT_UPLOAD_LIMITS,
         );
         const prepared = prepareQuery(owned, params);
@@ -63,7 +47,7 @@ export function tapJobExecutor(
         await pipeline(Readable.from(result.body), createWriteStream(resultPath));
         return { contentType: result.contentType };
       } catch (error) {
-        throw failure(error);
+        throw asJobFailure(error);
       }
     },
   };

@@ -22,6 +22,11 @@ export interface CapabilityOptions {
   };
   /** Whether /datalink is served. */
   readonly datalink?: boolean;
+  /**
+   * The map-dataset analysis service (/analysis/sync and /analysis/async), declared with
+   * this standardID (hearc's own, under the service's authority: there is no IVOA standard).
+   */
+  readonly analysis?: { readonly standardId: string };
   /** Whether bearer tokens are accepted next to anonymous access (declared on each interface). */
   readonly bearerTokens?: boolean;
 }
@@ -141,6 +146,13 @@ export function capabilityElements(options: CapabilityOptions): string {
   xml += simple('ivo://ivoa.net/std/DALI#examples', `${tap}/examples`);
   if (options.datalink)
     xml += simple('ivo://ivoa.net/std/DataLink#links-1.1', `${options.baseUrl}/datalink`);
+  if (options.analysis) {
+    xml += `  <capability standardID="${escapeXml(options.analysis.standardId)}">\n`;
+    xml += `    <description>Map datasets (gammapy MapDataset FITS) of a selection of event lists: sync, and async through UWS</description>\n`;
+    xml += interfacesXml(options, '', `${options.baseUrl}/analysis/sync`, 'full');
+    xml += interfacesXml(options, '', `${options.baseUrl}/analysis/async`, 'base');
+    xml += '  </capability>\n';
+  }
   return xml;
 }
 

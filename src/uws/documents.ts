@@ -11,6 +11,17 @@ export const UWS_VERSION = '1.1';
 /** The one result of a job (TAP 1.1 §3: results/result). */
 export const RESULT_ID = 'result';
 
+/**
+ * The result ids of a capability's jobs: the main result (the file the executor writes
+ * at its result path), and further files it writes beside it (e.g. a preview).
+ */
+export interface ResultNames {
+  readonly main: string;
+  readonly extra?: readonly { readonly id: string; readonly contentType: string }[];
+}
+
+const DEFAULT_RESULTS: ResultNames = { main: RESULT_ID };
+
 const NAMESPACES =
   `xmlns:uws="${UWS_NAMESPACE}" xmlns:xlink="http://www.w3.org/1999/xlink" ` +
   'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"';
@@ -43,15 +54,22 @@ export function jobListDocument(jobs: readonly Job[], jobsUrl: string): string {
   return `${xml}</uws:jobs>\n`;
 }
 
-function resultsElement(job: Job, jobUrl: string, indent: string, namespaces = ''): string {
+function resultsElement(
+  job: Job,
+  jobUrl: string,
+  indent: string,
+  namespaces = '',
+  names: ResultNames = DEFAULT_RESULTS,
+): string {
   const open = `${indent}<uws:results${namespaces}`;
   if (job.phase !== 'COMPLETED' || job.resultType === null) return `${open}/>\n`;
-  const href = escapeXml(`${jobUrl}/results/${RESULT_ID}`);
+  const result = (id: string, type: string, size: string): string =>
+    `${indent}  <uws:result id="${escapeXml(id)}" xlink:type="simple" ` +
+    `xlink:href="${escapeXml(`${jobUrl}/results/${id}`)}"${size} mime-type="${escapeXml(type)}"/>\n`;
   const size = job.resultSize === null ? '' : ` size="${job.resultSize}"`;
-  return (
-    `${open}>\n${indent}  <uws:result id="${RESULT_ID}" xlink:type="simple" xlink:href="${href}"` +
-    `${size} mime-type="${escapeXml(job.resultType)}"/>\n${indent}</uws:results>\n`
-  );
+  let xml = `${open}>\n${result(names.main, job.resultType, size)}`;
+  for (const extra of names.extra ?? []) xml += result(extra.id, extra.contentType, '');
+  return `${xml}${indent}</uws:results>\n`;
 }
 
 function parametersElement(job: Job, indent: string, namespaces = ''): string {
@@ -64,7 +82,7 @@ function parametersElement(job: Job, indent: string, namespaces = ''): string {
 }
 
 /** The job (GET /{jobs}/{job-id}). */
-export function jobDocument(job: Job, jobUrl: string): string {
+export function jobDocument(job: Job, jobUrl: string, names?: ResultNames): string {
   let xml = `${PROLOG}<uws:job ${NAMESPACES} version="${UWS_VERSION}">\n`;
   xml += `  <uws:jobId>${escapeXml(job.jobId)}</uws:jobId>\n`;
   xml += runId(job, '  ');
@@ -77,7 +95,7 @@ export function jobDocument(job: Job, jobUrl: string): string {
   xml += `  <uws:executionDuration>${job.executionDuration}</uws:executionDuration>\n`;
   xml += nillable('destruction', isoInstant(job.destruction), '  ');
   xml += parametersElement(job, '  ');
-  xml += resultsElement(job, jobUrl, '  ');
+  xml += resultsElement(job, jobUrl, '  ', '', names);
   if (job.phase === 'ERROR' && job.errorMessage !== null) {
     xml += '  <uws:errorSummary type="fatal" hasDetail="true">\n';
     xml += `    <uws:message>${escapeXml(job.errorMessage)}</uws:message>\n`;
@@ -87,8 +105,8 @@ export function jobDocument(job: Job, jobUrl: string): string {
 }
 
 /** GET /{jobs}/{job-id}/results */
-export function resultsDocument(job: Job, jobUrl: string): string {
-  return PROLOG + resultsElement(job, jobUrl, '', ` ${NAMESPACES}`);
+export function resultsDocument(job: Job, jobUrl: string, names?: ResultNames): string {
+  return PROLOG + resultsElement(job, jobUrl, '', ` ${NAMESPACES}`, names);
 }
 
 /** GET /{jobs}/{job-id}/parameters */

@@ -1,5 +1,6 @@
 /** What a UWS service runs: the protocol (TAP) plugs its work in here. */
 import type { JobParameter } from '../engine/job-store.js';
+import { DaliError, DaliParameters } from '../dali/index.js';
 import type { Job } from './job.js';
 
 export interface JobOutput {
@@ -25,6 +26,27 @@ export function executorFor(executors: JobExecutors, capability: string): JobExe
   const executor = executors[capability];
   if (!executor) throw new JobFailure(`this service runs no '${capability}' jobs`);
   return executor;
+}
+
+/** For JobExecutor.check: the message of the DaliError `check` throws, undefined when it throws none. */
+export function problemOf(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    if (error instanceof DaliError) return error.message;
+    throw error;
+  }
+}
+
+/** A job's parameters as DALI parameters (names matched in any case). */
+export function jobParameters(parameters: readonly JobParameter[]): DaliParameters {
+  return new DaliParameters(parameters.map((p) => [p.name, p.value] as const));
+}
+
+/** A DaliError a running job throws, as the JobFailure its owner reads; anything else as it is. */
+export function asJobFailure(error: unknown): unknown {
+  return error instanceof DaliError ? new JobFailure(error.message, { cause: error }) : error;
 }
 
 /** A job that failed for a reason its owner should read in the error document. */

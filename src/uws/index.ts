@@ -3,4 +3,5 @@ export * from './documents.js';
 export * from './executor.js';
 export * from './job.js';
 export { RESTART_MESSAGE } from './reaper.js';
+export { extraResultPath } from './results.js';
 export * from './service.js';

@@ -4,7 +4,7 @@
  * that exists is always whole. Several server nodes may share the directory.
  */
 import { mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const RESULT_FILE = 'result';
 const PARTIAL_FILE = 'result.part';
@@ -43,6 +43,11 @@ export class ResultFiles {
     return (await stat(join(folder, RESULT_FILE))).size;
   }
 
+  /** A further result of a finished job (see extraResultPath). */
+  extraPath(jobId: string, id: string): string {
+    return extraResultPath(this.resultPath(jobId), id);
+  }
+
   /** The finished result of a job. */
   resultPath(jobId: string): string {
     return join(this.folder(jobId), RESULT_FILE);
@@ -68,6 +73,14 @@ export class ResultFiles {
     if (!JOB_ID.test(jobId)) throw new Error(`not a job id: ${jobId}`);
     return join(this.dir, jobId);
   }
+}
+
+const EXTRA_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Where an executor writes a further result `id`, beside its main result at `resultPath`. */
+export function extraResultPath(resultPath: string, id: string): string {
+  if (!EXTRA_ID.test(id)) throw new Error(`not a result id: ${id}`);
+  return join(dirname(resultPath), `extra-${id}`);
 }
 
 export function isJobId(value: string): boolean {

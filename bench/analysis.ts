@@ -1,0 +1,109 @@
+/**
+ * The stacked map dataset of the shared H.E.S.S. Crab runs (issue 19): hearc's maker
+ * against gammapy 1.0's MapDatasetMaker + SafeMaskMaker(offset-max) on the same runs and
+ * geometry, in the same invocation (gammapy in a python subprocess, timed from inside it,
+ * so python's start-up is not counted against it). Prints both times and the ratio.
+ *
+ *   HEARC_TEST_DATA=/work/shared/data node --import tsx bench/analysis.ts [--binsz 0.02] [--width 5] [--repeat 2]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  checkIrfRanges,
+  makeMapDataset,
+  mapDatasetRequest,
+  storeDatasets,
+} from '../src/analysis/index.js';
+import { DaliParameters } from '../src/dali/index.js';
+import { peakRssDuring } from './measure.js';
+
+const { values } = parseArgs({
+  options: {
+    binsz: { type: 'string' },
+    width: { type: 'string' },
+    repeat: { type: 'string' },
+  },
+});
+const binsz = Number(values.binsz ?? 0.02);
+const width = Number(values.width ?? 5);
+const repeat = Number(values.repeat ?? 2);
+const data = process.env.HEARC_TEST_DATA;
+if (!data) {
+  console.error('set HEARC_TEST_DATA to the shared DL3 data (see ../shared/data/README.md)');
+  process.exit(2);
+}
+const store = join(data, 'hess-dl3-dr1');
+const runs = ['23523', '23526', '23559', '23592'];
+const energy = [0.5, 50, 12] as const;
+const energyTrue = [0.3, 100, 20] as const;
+const center = [83.633, 22.014] as const;
+const offsetMax = 2.5;
+
+const datasets = await storeDatasets(store, runs);
+const request = mapDatasetRequest(
+  new DaliParameters([
+    ...datasets.map((d) => ['ID', d.did] as const),
+    ['CENTER', center.join(' ')],
+    ['WIDTH', String(width)],
+    ['BINSZ', String(binsz)],
+    ['ENERGY', energy.join(' ')],
+    ['ENERGY_TRUE', energyTrue.join(' ')],
+    ['OFFSET_MAX', String(offsetMax)],
+  ]),
+);
+const dir = mkdtempSync(join(tmpdir(), 'hearc-bench-analysis-'));
+try {
+  let hearcBest = Infinity;
+  let peak = 0;
+  for (let i = 0; i < repeat; i++) {
+    const { seconds, peakMb } = await peakRssDuring(async () => {
+      await checkIrfRanges(datasets, request);
+      await makeMapDataset(datasets, request, { fits: join(dir, 'hearc.fits') });
+    });
+    hearcBest = Math.min(hearcBest, seconds);
+    peak = Math.max(peak, peakMb);
+  }
+  const script = readFileSync(
+    new URL('../test/analysis/gammapy_mapdataset.py', import.meta.url),
+    'utf8',
+  );
+  let gammapyBest = Infinity;
+  for (let i = 0; i < repeat; i++) {
+    const run = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        script,
+        JSON.stringify({
+          store,
+          obs: runs.map(Number),
+          energy,
+          energy_true: energyTrue,
+          center,
+          binsz,
+          width: [width, width],
+          frame: 'icrs',
+          proj: 'CAR',
+          offset_max: offsetMax,
+        }),
+      ],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    if (run.status !== 0) throw new Error(`gammapy failed: ${run.stderr}`);
+    gammapyBest = Math.min(gammapyBest, (JSON.parse(run.stdout) as { seconds: number }).seconds);
+  }
+  const { grid } = request.geometry;
+  console.log(
+    `stacked map dataset, ${runs.length} Crab runs, ${grid.nx}×${grid.ny} px, ${energy[2]} reco / ${energyTrue[2]} true energy bins (best of ${repeat})`,
+  );
+  console.log(`  hearc    ${hearcBest.toFixed(3)} s   (peak RSS ${peak.toFixed(0)} MiB)`);
+  console.log(
+    `  gammapy  ${gammapyBest.toFixed(3)} s   (MapDatasetMaker + SafeMaskMaker, inside python)`,
+  );
+  console.log(`  ratio gammapy / hearc: ${(gammapyBest / hearcBest).toFixed(2)}×`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

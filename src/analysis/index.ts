@@ -1,0 +1,38 @@
+/** The analysis module: DL3 → DL4 reductions next to the data (map datasets as gammapy 1.0 makes them). */
+export {
+  geometryCache,
+  logEdges,
+  makeRunMaps,
+  StackedMaps,
+  type MapGeometry,
+  type RunInput,
+  type RunMaps,
+} from './maker.js';
+export { mapDatasetHdus, writeMapDataset } from './mapdataset.js';
+export {
+  DEFAULT_ANALYSIS_LIMITS,
+  mapDatasetRequest,
+  type AnalysisLimits,
+  type MapDatasetRequest,
+} from './request.js';
+export { datasetFile, openRun } from './runs.js';
+export {
+  checkIrfRanges,
+  countsPreview,
+  type DatasetGate,
+  makeMapDataset,
+  type MapDatasetOutputs,
+  type MapDatasetProgress,
+  type MapDatasetSummary,
+  selectDatasets,
+} from './service.js';
+export { storeDatasets } from './store-runs.js';
+export { type Frame } from './sky.js';
+export { type Projection, SkyGrid } from './wcs.js';
+export {
+  analysisJobExecutor,
+  type AnalysisJobContext,
+  FITS_MEDIA_TYPE,
+  MAPDATASET_RESULT,
+  PREVIEW_RESULT,
+} from './async-executor.js';

@@ -1,0 +1,163 @@
+/**
+ * The map-dataset service: a checked request, the caller's rights on each dataset, the
+ * IRF ranges checked before any map is made, then run after run reduced and stacked
+ * (cancellable between runs), written as a gammapy MapDataset FITS file and a PNG
+ * preview of the counts.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { AccessDecision, DatasetCatalog, PublishedDataset } from '../datalink/index.js';
+import { DaliError } from '../dali/index.js';
+import { GadfError, readIrf } from '../gadf/index.js';
+import { encodePng, inferno } from '../preview/index.js';
+import { geometryCache, makeRunMaps, StackedMaps } from './maker.js';
+import { writeMapDataset } from './mapdataset.js';
+import type { MapDatasetRequest } from './request.js';
+import { datasetFile, openRun } from './runs.js';
+
+/** May the caller read this dataset (the rights gate of src/auth, bound to the caller)? */
+export type DatasetGate = (did: string) => Promise<AccessDecision>;
+
+export interface MapDatasetProgress {
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface MapDatasetOutputs {
+  /** Where the FITS file goes. */
+  readonly fits: string;
+  /** Where the PNG preview of the counts goes (none when undefined). */
+  readonly preview?: string;
+}
+
+export interface MapDatasetSummary {
+  readonly runs: number;
+  readonly counts: number;
+  readonly livetime: number;
+}
+
+/** The published datasets of the request, each one the caller may read; a DaliError for the first that is not. */
+export async function selectDatasets(
+  catalog: DatasetCatalog,
+  ids: readonly string[],
+  gate: DatasetGate,
+): Promise<PublishedDataset[]> {
+  const found = await catalog.datasets(ids);
+  const selected: PublishedDataset[] = [];
+  for (const id of ids) {
+    const dataset = found.get(id);
+    const unknown = new DaliError(404, `ID ${id} is not a dataset published by this service`);
+    if (!dataset) throw unknown;
+    const decision = await gate(dataset.did);
+    if (!decision.allowed) {
+      if (decision.unpublished) throw unknown;
+      throw new DaliError(
+        decision.challenges ? 401 : 403,
+        `ID ${id}: ${decision.reason ?? 'you may not read this dataset'}`,
+        decision.challenges ? { challenges: decision.challenges } : {},
+      );
+    }
+    selected.push(dataset);
+  }
+  return selected;
+}
+
+function rangeOf(edges: Float64Array): [number, number] {
+  return [edges[0]!, edges[edges.length - 1]!];
+}
+
+/** Refuses a request whose energy ranges miss a run's effective area or background entirely. */
+export async function checkIrfRanges(
+  datasets: readonly PublishedDataset[],
+  request: MapDatasetRequest,
+): Promise<void> {
+  const [etMin, etMax] = rangeOf(request.geometry.energyTrue);
+  const [eMin, eMax] = rangeOf(request.geometry.energy);
+  const fmt = (v: number) => Number(v.toPrecision(4));
+  for (const dataset of datasets) {
+    for (const [component, axisName, [lo, hi], label] of [
+      ['aeff', 'energy_true', [etMin, etMax], 'ENERGY_TRUE'],
+      ['bkgrate', 'energy', [eMin, eMax], 'ENERGY'],
+    ] as const) {
+      const ref = dataset.irfs.find((i) => i.component === component);
+      if (!ref) {
+        throw new DaliError(400, `${dataset.did} has no ${component} IRF: a map dataset needs one`);
+      }
+      let irf;
+      try {
+        irf = await readIrf(await datasetFile(dataset, ref.filePath), ref.hduName);
+      } catch (error) {
+        if (error instanceof GadfError) {
+          throw new DaliError(
+            500,
+            `the ${component} IRF of ${dataset.did} cannot be read: ${error.message}`,
+          );
+        }
+        throw error;
+      }
+      const axis = irf.axes.find((a) => a.name === axisName)!;
+      const [irfLo, irfHi] = rangeOf(axis.edges);
+      if (hi <= irfLo || lo >= irfHi) {
+        throw new DaliError(
+          400,
+          `${label} ${fmt(lo)}–${fmt(hi)} TeV lies outside the ${component} IRF of ${dataset.did} (${fmt(irfLo)}–${fmt(irfHi)} TeV)`,
+        );
+      }
+    }
+  }
+}
+
+/** sqrt-scaled inferno image of the counts summed over energy, north up, east left. */
+export function countsPreview(stacked: StackedMaps): Buffer {
+  const { nx, ny } = stacked.geom.grid;
+  const npix = nx * ny;
+  const image = new Float64Array(npix);
+  for (let i = 0; i < stacked.counts.length; i++) image[i % npix]! += stacked.counts[i]!;
+  const max = Math.max(1, ...image);
+  // At least 256 pixels across, each map pixel a square block.
+  const scale = Math.max(1, Math.ceil(256 / Math.max(nx, ny)));
+  const width = nx * scale;
+  const height = ny * scale;
+  const pixels = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const iy = ny - 1 - Math.floor(y / scale);
+    for (let x = 0; x < width; x++) {
+      const [r, g, b] = inferno(Math.sqrt(image[Math.floor(x / scale) + nx * iy]! / max));
+      const k = 3 * (x + width * y);
+      pixels[k] = r;
+      pixels[k + 1] = g;
+      pixels[k + 2] = b;
+    }
+  }
+  return encodePng({ width, height, pixels }, { Title: 'hearc map dataset: counts' });
+}
+
+/**
+ * Makes the stacked map dataset of `datasets` (already selected and checked) and
+ * writes it; stops (the signal's AbortError) when `signal` aborts between runs.
+ */
+export async function makeMapDataset(
+  datasets: readonly PublishedDataset[],
+  request: MapDatasetRequest,
+  outputs: MapDatasetOutputs,
+  options: {
+    readonly signal?: AbortSignal;
+    readonly onProgress?: (progress: MapDatasetProgress) => void;
+  } = {},
+): Promise<MapDatasetSummary> {
+  const { geometry } = request;
+  const cache = geometryCache(geometry);
+  const stacked = new StackedMaps(geometry);
+  for (const [i, dataset] of datasets.entries()) {
+    options.signal?.throwIfAborted();
+    stacked.add(await makeRunMaps(geometry, cache, await openRun(dataset), request.offsetMax));
+    options.onProgress?.({ done: i + 1, total: datasets.length });
+  }
+  options.signal?.throwIfAborted();
+  await writeMapDataset(outputs.fits, stacked, 'stacked');
+  if (outputs.preview) await writeFile(outputs.preview, countsPreview(stacked));
+  return {
+    runs: datasets.length,
+    counts: stacked.counts.reduce((a, b) => a + b, 0),
+    livetime: stacked.livetime,
+  };
+}
