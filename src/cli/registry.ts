@@ -1,9 +1,10 @@
 /** `hearc registry show`: the VOResource records the publishing registry (/oai) serves. */
 import { openEngine } from '../engine/index.js';
 import { capabilityOptionsFor, jobTimeLimitsOf, tapLimitsOf } from '../http/server.js';
-import { catalogTables } from '../ingest/catalog.js';
-import { publishedSchema } from '../obscore/schema.js';
+import type { Engine } from '../engine/types.js';
+import { catalogTables, servedCatalog } from '../ingest/catalog.js';
 import { ResourcePublisher } from '../registry/index.js';
+import type { ServiceDescription } from '../service/index.js';
 import { servedSchema } from '../tap/tap-schema.js';
 import { type Command, UsageError } from './command.js';
 import { parseCommandArgs, stringOption } from './options.js';
@@ -12,6 +13,19 @@ import {
   serviceOptionSpec,
   serviceOptionsUsage,
 } from './service-options.js';
+
+/** The records of the catalog as `hearc serve` publishes them with this description's limits. */
+export function publisherFor(engine: Engine, service: ServiceDescription): ResourcePublisher {
+  return new ResourcePublisher({
+    service,
+    engine,
+    schema: servedSchema(servedCatalog),
+    capabilities: capabilityOptionsFor(
+      tapLimitsOf(service.limits),
+      jobTimeLimitsOf(service.limits),
+    ),
+  });
+}
 
 export const registryCommand: Command = {
   name: 'registry',
@@ -51,15 +65,7 @@ ${serviceOptionsUsage}`,
     const engine = await openEngine(db);
     try {
       await engine.ensureTables(catalogTables);
-      const publisher = new ResourcePublisher({
-        service,
-        engine,
-        schema: servedSchema(publishedSchema),
-        capabilities: capabilityOptionsFor(
-          tapLimitsOf(service.limits),
-          jobTimeLimitsOf(service.limits),
-        ),
-      });
+      const publisher = publisherFor(engine, service);
       const wanted = stringOption(values, 'identifier');
       const records = (await publisher.records(service.publicUrl)).filter(
         (r) => wanted === undefined || r.identifier.toLowerCase() === wanted.toLowerCase(),

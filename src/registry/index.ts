@@ -9,6 +9,7 @@ export {
   type OaiRequest,
 } from './oai.js';
 export { ResourcePublisher, type RegistryOptions } from './publisher.js';
+export { RegistryRecordError, regtapRows, type RegtapRows, writeRegtapRows } from './regtap.js';
 export {
   type DublinCore,
   HARVEST_PAGE_SIZE,

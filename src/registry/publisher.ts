@@ -6,6 +6,7 @@ import type { ServiceDescription } from '../service/index.js';
 import type { CapabilityOptions } from '../tap/capabilities.js';
 import { ResourceIdentifiers } from './identifiers.js';
 import { type ResourceRecord, resourceRecords } from './records.js';
+import { regtapRows, writeRegtapRows } from './regtap.js';
 
 export interface RegistryOptions {
   readonly service: ServiceDescription;
@@ -43,6 +44,19 @@ export class ResourcePublisher {
       schema: this.options.schema,
       capabilities: this.options.capabilities,
       fallbackDate: this.startedAt,
+    });
+  }
+
+  /**
+   * Rewrites this service's rows of the RegTAP tables (rr) from its records as they are
+   * now. Run where the catalog or the description changes (server start, ingest), never
+   * on the request path. URLs are stored as paths of the service ('/tap'); queries see
+   * them under the URL of the service answering.
+   */
+  async publishRegtap(): Promise<void> {
+    const records = await this.records('');
+    await writeRegtapRows(this.options.engine, regtapRows(records.map((r) => r.xml)), {
+      replaceAll: true,
     });
   }
 }

@@ -1,0 +1,194 @@
+/**
+ * RegTAP 1.1: the records /oai publishes are also the rows of the rr tables in the
+ * service's own TAP, written when the server starts and when ingest changes the catalog
+ * (never while answering), with the RegTAP UDFs; pyvo 1.2's registry search pointed at
+ * hearc finds the service and its collections by service type, waveband, keyword and
+ * data model.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { openEngine } from '../../src/engine/index.js';
+import { buildServer } from '../../src/http/server.js';
+import { servedCatalog } from '../../src/ingest/catalog.js';
+import { loadServiceDescription } from '../../src/service/index.js';
+import { rrResource, rrStcTemporal } from '../../src/schema/regtap.js';
+import { servedSchema } from '../../src/tap/tap-schema.js';
+import { simulatedStore } from '../datalink/fixtures.js';
+import { captureIo } from '../helpers/io.js';
+import { tempDir } from '../helpers/tmp.js';
+import { PYTHON, requireChecker } from '../helpers/env.js';
+import { freePort } from '../helpers/net.js';
+import { runPythonJsonAsync } from '../helpers/python.js';
+import { tapRows } from '../helpers/tap.js';
+import { requireSchemas, schemaErrors } from '../helpers/xsd.js';
+import { twoCollectionCatalog } from './fixtures.js';
+
+async function serveRegistry(t: import('node:test').TestContext) {
+  const { engine } = await twoCollectionCatalog(t);
+  const service = loadServiceDescription({ env: {}, overrides: { authority: 'test.hearc' } });
+  const app = await buildServer({ engine, service, schema: servedSchema(servedCatalog) });
+  const address = `http://127.0.0.1:${await freePort()}`;
+  await app.listen({ host: '127.0.0.1', port: Number(new URL(address).port) });
+  t.after(async () => {
+    await app.close();
+    await engine.close();
+  });
+  return { address, engine, service };
+}
+
+test('rr holds the records /oai serves, with URLs of the answering service', async (t) => {
+  const { address } = await serveRegistry(t);
+  const resources = await tapRows(
+    address,
+    'SELECT ivoid, res_type, res_title, waveband, reference_url FROM rr.resource ORDER BY ivoid',
+  );
+  const base = `${address}/`;
+  assert.deepEqual(
+    resources.map((r) => [r.ivoid, r.res_type, r.waveband, r.reference_url]),
+    [
+      ['ivo://test.hearc', 'vg:authority', null, base],
+      ['ivo://test.hearc/north', 'vs:catalogresource', 'gamma-ray', base],
+      ['ivo://test.hearc/registry', 'vg:registry', null, base],
+      ['ivo://test.hearc/south', 'vs:catalogresource', 'gamma-ray', base],
+      ['ivo://test.hearc/tap', 'vs:catalogservice', 'gamma-ray', base],
+    ],
+  );
+  const urls = await tapRows(
+    address,
+    'SELECT DISTINCT ivoid, standard_id, access_url, authenticated_only FROM rr.capability NATURAL JOIN rr.interface ORDER BY ivoid, standard_id, access_url',
+  );
+  const tapUrls = urls.filter((u) => String(u.standard_id).startsWith('ivo://ivoa.net/std/tap'));
+  assert.deepEqual(
+    tapUrls.map((u) => [u.ivoid, u.standard_id, u.access_url]),
+    [
+      ['ivo://test.hearc/north', 'ivo://ivoa.net/std/tap#aux', `${address}/tap`],
+      ['ivo://test.hearc/south', 'ivo://ivoa.net/std/tap#aux', `${address}/tap`],
+      ['ivo://test.hearc/tap', 'ivo://ivoa.net/std/tap', `${address}/tap`],
+      ['ivo://test.hearc/tap', 'ivo://ivoa.net/std/tap', `${address}/tap`],
+    ],
+  );
+  assert.ok(
+    urls.some(
+      (u) => u.standard_id === 'ivo://ivoa.net/std/registry' && u.access_url === `${address}/oai`,
+    ),
+  );
+  // The service's tables, its data models and coverage, as RegTAP clients ask for them.
+  const models = await tapRows(
+    address,
+    "SELECT detail_value FROM rr.res_detail WHERE ivoid = 'ivo://test.hearc/tap' AND detail_xpath = '/capability/dataModel/@ivo-id'",
+  );
+  assert.ok(models.some((m) => String(m.detail_value).startsWith('ivo://ivoa.net/std/ObsCore')));
+  const tables = await tapRows(
+    address,
+    "SELECT table_name FROM rr.res_table WHERE ivoid = 'ivo://test.hearc/tap' AND table_name = 'ivoa.obscore'",
+  );
+  assert.equal(tables.length, 1);
+  const columns = await tapRows(
+    address,
+    "SELECT name, unit, ucd, flag FROM rr.table_column NATURAL JOIN rr.res_table WHERE ivoid = 'ivo://test.hearc/tap' AND table_name = 'ivoa.obscore' AND name = 's_ra'",
+  );
+  assert.deepEqual(
+    columns.map((c) => [c.unit, c.ucd]),
+    [['deg', 'pos.eq.ra']],
+  );
+  const schemas = await tapRows(
+    address,
+    "SELECT utype FROM tap_schema.schemas WHERE schema_name = 'rr'",
+  );
+  assert.deepEqual(schemas, [{ utype: 'ivo://ivoa.net/std/RegTAP#1.1' }]);
+  // Coverage: the southern collection's MOC, its time intervals (MJD) and energies (J).
+  const south = await tapRows(
+    address,
+    "SELECT coverage, time_start, time_end, spectral_start, spectral_end FROM rr.stc_spatial NATURAL JOIN rr.stc_temporal NATURAL JOIN rr.stc_spectral WHERE ivoid = 'ivo://test.hearc/south'",
+  );
+  assert.ok(south.length > 0);
+  for (const row of south) {
+    assert.match(String(row.coverage), /^\d+\/\d/);
+    assert.ok(Number(row.time_start) > 50000 && Number(row.time_end) >= Number(row.time_start));
+    assert.ok(
+      Number(row.spectral_start) > 0 && Number(row.spectral_end) > Number(row.spectral_start),
+    );
+  }
+  // RegTAP's own discovery patterns with its UDFs.
+  const words = await tapRows(
+    address,
+    "SELECT ivoid FROM rr.resource WHERE 1 = ivo_hasword(res_title, 'NORTH') AND 1 = ivo_hashlist_has(waveband, 'Gamma-Ray')",
+  );
+  assert.deepEqual(words, [{ ivoid: 'ivo://test.hearc/north' }]);
+  const roles = await tapRows(
+    address,
+    "SELECT ivo_string_agg(base_role, '#') AS roles FROM rr.res_role WHERE ivoid = 'ivo://test.hearc/tap' AND 1 = ivo_nocasematch(base_role, 'PUB%')",
+  );
+  assert.deepEqual(roles, [{ roles: 'publisher' }]);
+});
+
+const PYVO_SEARCH = `import json, os, sys
+os.environ['IVOA_REGISTRY'] = sys.argv[1] + '/tap'
+import pyvo
+from pyvo.registry import regtap
+out = {'endpoint': regtap.REGISTRY_BASEURL}
+def found(**constraints):
+    return sorted(set((r.ivoid, r.standard_id, r.access_url) for r in pyvo.regsearch(**constraints)))
+out['tap_gamma'] = found(servicetype='tap', waveband='gamma-ray')
+out['keyword'] = found(keywords=[sys.argv[2]], includeaux=True)
+out['obscore'] = found(datamodel='obscore')
+out['radio'] = found(servicetype='tap', waveband='radio')
+print(json.dumps(out))
+`;
+
+test('pyvo 1.2 registry search pointed at hearc finds the service and its collections', async (t) => {
+  if (!requireChecker(t, 'pyvo (Debian python3-pyvo)', [PYTHON, '-c', 'import pyvo.registry'])) {
+    return;
+  }
+  const { address } = await serveRegistry(t);
+  const found = await runPythonJsonAsync<Record<string, [string, string, string][]>>(PYVO_SEARCH, [
+    address,
+    'North',
+  ]);
+  const tap = `${address}/tap`;
+  assert.equal(found.endpoint, tap);
+  assert.deepEqual(found.tap_gamma, [['ivo://test.hearc/tap', 'ivo://ivoa.net/std/tap', tap]]);
+  assert.deepEqual(found.keyword, [['ivo://test.hearc/north', 'ivo://ivoa.net/std/tap#aux', tap]]);
+  assert.deepEqual(found.obscore, [['ivo://test.hearc/tap', 'ivo://ivoa.net/std/tap', tap]]);
+  assert.deepEqual(found.radio, []);
+});
+
+test('the service record with the rr schema in its tableset stays schema-valid', async (t) => {
+  if (!requireSchemas(t)) return;
+  const { address } = await serveRegistry(t);
+  const answer = await fetch(
+    `${address}/oai?verb=GetRecord&metadataPrefix=ivo_vor&identifier=ivo://test.hearc/tap`,
+  );
+  const xml = await answer.text();
+  assert.match(xml, /<utype>ivo:\/\/ivoa.net\/std\/RegTAP#1.1<\/utype>/);
+  assert.equal(schemaErrors(xml), '');
+});
+
+test('hearc ingest rewrites the rr rows with the new collection and coverage', async (t) => {
+  const { dir } = await simulatedStore(t);
+  const db = join(tempDir(t), 'catalog.duckdb');
+  const ingest = (collection: string) =>
+    main(
+      ['ingest', dir, '--db', db, '--collection', collection, '--authority', 'test.hearc'],
+      captureIo(),
+    );
+  assert.equal(await ingest('first'), 0);
+  assert.equal(await ingest('second'), 0);
+  const engine = await openEngine(db);
+  t.after(() => engine.close());
+  const ids = (await engine.selectRows(rrResource)).map((r) => r.ivoid).sort();
+  assert.deepEqual(ids, [
+    'ivo://test.hearc',
+    'ivo://test.hearc/first',
+    'ivo://test.hearc/registry',
+    'ivo://test.hearc/second',
+    'ivo://test.hearc/tap',
+  ]);
+  const temporal = await engine.selectRows(rrStcTemporal, {
+    column: 'ivoid',
+    values: ['ivo://test.hearc/second'],
+  });
+  assert.ok(temporal.length > 0);
+});
