@@ -6,10 +6,11 @@
  * data model.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { openEngine } from '../../src/engine/index.js';
+import type { Engine } from '../../src/engine/types.js';
 import { buildServer } from '../../src/http/server.js';
 import { servedCatalog } from '../../src/ingest/catalog.js';
 import { loadServiceDescription } from '../../src/service/index.js';
@@ -18,15 +19,17 @@ import { servedSchema } from '../../src/tap/tap-schema.js';
 import { simulatedStore } from '../datalink/fixtures.js';
 import { captureIo } from '../helpers/io.js';
 import { tempDir } from '../helpers/tmp.js';
+import { requirePostgres } from '../adql/engines.js';
 import { PYTHON, requireChecker } from '../helpers/env.js';
+import { freshPostgresCatalog } from '../helpers/postgres.js';
 import { freePort } from '../helpers/net.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
 import { tapRows } from '../helpers/tap.js';
 import { requireSchemas, schemaErrors } from '../helpers/xsd.js';
 import { twoCollectionCatalog } from './fixtures.js';
 
-async function serveRegistry(t: import('node:test').TestContext) {
-  const { engine } = await twoCollectionCatalog(t);
+async function serveRegistry(t: TestContext, open?: () => Promise<Engine>) {
+  const { engine } = await twoCollectionCatalog(t, open);
   const service = loadServiceDescription({ env: {}, overrides: { authority: 'test.hearc' } });
   const app = await buildServer({ engine, service, schema: servedSchema(servedCatalog) });
   const address = `http://127.0.0.1:${await freePort()}`;
@@ -38,8 +41,7 @@ async function serveRegistry(t: import('node:test').TestContext) {
   return { address, engine, service };
 }
 
-test('rr holds the records /oai serves, with URLs of the answering service', async (t) => {
-  const { address } = await serveRegistry(t);
+async function assertRegtapServed(address: string): Promise<void> {
   const resources = await tapRows(
     address,
     'SELECT ivoid, res_type, res_title, waveband, reference_url FROM rr.resource ORDER BY ivoid',
@@ -122,6 +124,17 @@ test('rr holds the records /oai serves, with URLs of the answering service', asy
     "SELECT ivo_string_agg(base_role, '#') AS roles FROM rr.res_role WHERE ivoid = 'ivo://test.hearc/tap' AND 1 = ivo_nocasematch(base_role, 'PUB%')",
   );
   assert.deepEqual(roles, [{ roles: 'publisher' }]);
+}
+
+test('rr holds the records /oai serves, with URLs of the answering service', async (t) => {
+  const { address } = await serveRegistry(t);
+  await assertRegtapServed(address);
+});
+
+test('rr and the RegTAP functions on PostgreSQL', async (t) => {
+  if (!requirePostgres(t)) return;
+  const { address } = await serveRegistry(t, () => freshPostgresCatalog(t, 'hearc_regtap'));
+  await assertRegtapServed(address);
 });
 
 const PYVO_SEARCH = `import json, os, sys
