@@ -399,24 +399,14 @@ function resourceRows(resource: XmlElement, sink: RowSink, harvestedFrom: string
   }
 }
 
-/** The rr rows of VOResource records (each an ri:Resource document or element). */
+/** The rr rows of VOResource records: ri:Resource documents, or elements already read. */
 export function regtapRows(
-  records: readonly string[],
+  records: readonly (string | XmlElement)[],
   harvestedFrom: string | null = null,
 ): RegtapRows {
   const sink = new RowSink();
-  for (const xml of records) {
-    let resource: XmlElement | undefined;
-    try {
-      resource = parseXmlTree(xml);
-    } catch (error) {
-      if (error instanceof VotableError) {
-        throw new RegistryRecordError(`a record is not well-formed XML: ${error.message}`, {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+  for (const record of records) {
+    const resource = typeof record === 'string' ? readRecord(record) : record;
     if (resource?.name !== 'Resource') {
       throw new RegistryRecordError(
         `a record is <${resource?.name ?? 'nothing'}>, not a VOResource <ri:Resource>`,
@@ -427,18 +417,25 @@ export function regtapRows(
   return sink.rows;
 }
 
-/** The identifiers of the records in rr that came from `harvestedFrom` (null: this service's own). */
-async function identifiersFrom(engine: Engine, harvestedFrom: string | null): Promise<string[]> {
-  const rows = await engine.selectRows(rrResource);
-  return rows
-    .filter((r) => (r.harvested_from ?? null) === harvestedFrom)
-    .map((r) => String(r.ivoid));
+/** An XML document read as a tree; a document that is not well-formed is a RegistryRecordError. */
+export function readRecord(xml: string, what = 'a record'): XmlElement | undefined {
+  try {
+    return parseXmlTree(xml);
+  } catch (error) {
+    if (error instanceof VotableError) {
+      throw new RegistryRecordError(`${what} is not well-formed XML: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /**
- * Replaces, in one transaction, the rr rows of records: every record from the same
- * origin (this service, or one harvested registry) when `replaceAll`, else only those
- * with the identifiers given (incremental harvests). `deleted` names withdrawn records.
+ * Replaces, in one transaction, the rr rows of records from one origin (this service,
+ * or one harvested endpoint): all of that origin's rows when `replaceAll`, else those of
+ * the records given (incremental harvests) and of the `deleted` identifiers. This
+ * service's own records win: a harvest never replaces or removes them.
  */
 export async function writeRegtapRows(
   engine: Engine,
@@ -451,13 +448,27 @@ export async function writeRegtapRows(
 ): Promise<void> {
   await engine.ensureTables(regtapTables);
   const origin = options.harvestedFrom ?? null;
-  const incoming = (rows.get(rrResource) ?? []).map((r) => String(r.ivoid));
-  const previous = options.replaceAll ? await identifiersFrom(engine, origin) : [];
-  const gone = [
-    ...new Set([...previous, ...incoming, ...(options.deleted ?? []).map((d) => d.toLowerCase())]),
-  ];
+  const originOf = new Map(
+    (await engine.selectRows(rrResource)).map((r) => [String(r.ivoid), r.harvested_from ?? null]),
+  );
+  // Harvested copies of this service's own records are left out.
+  const others = (ivoid: string): boolean => origin !== null && originOf.get(ivoid) === null;
+  const kept: RegtapRows = new Map(
+    [...rows].map(([table, tableRows]) => [
+      table,
+      tableRows.filter((r) => !others(String(r.ivoid))),
+    ]),
+  );
+  const incoming = (kept.get(rrResource) ?? []).map((r) => String(r.ivoid));
+  const previous = options.replaceAll
+    ? [...originOf].filter(([, from]) => from === origin).map(([ivoid]) => ivoid)
+    : [];
+  const deleted = (options.deleted ?? [])
+    .map((d) => d.toLowerCase())
+    .filter((d) => originOf.get(d) === origin);
+  const gone = [...new Set([...previous, ...incoming, ...deleted])];
   await engine.transaction(async (tx) => {
     for (const table of [...regtapTables].reverse()) await tx.deleteRows(table, 'ivoid', gone);
-    for (const table of regtapTables) await tx.insertRows(table, rows.get(table) ?? []);
+    for (const table of regtapTables) await tx.insertRows(table, kept.get(table) ?? []);
   });
 }

@@ -12,7 +12,7 @@ import { main } from '../../src/cli/main.js';
 import { openEngine } from '../../src/engine/index.js';
 import type { Engine } from '../../src/engine/types.js';
 import { buildServer } from '../../src/http/server.js';
-import { servedCatalog } from '../../src/ingest/catalog.js';
+import { catalogTables, servedCatalog } from '../../src/ingest/catalog.js';
 import { loadServiceDescription } from '../../src/service/index.js';
 import { rrResource, rrStcTemporal } from '../../src/schema/regtap.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
@@ -30,7 +30,12 @@ import { twoCollectionCatalog } from './fixtures.js';
 
 async function serveRegistry(t: TestContext, open?: () => Promise<Engine>) {
   const { engine } = await twoCollectionCatalog(t, open);
-  const service = loadServiceDescription({ env: {}, overrides: { authority: 'test.hearc' } });
+  return serveCatalog(t, engine, 'test.hearc');
+}
+
+/** Serves `engine` (closed with the test) under the IVOA authority `authority`. */
+async function serveCatalog(t: TestContext, engine: Engine, authority: string) {
+  const service = loadServiceDescription({ env: {}, overrides: { authority } });
   const app = await buildServer({ engine, service, schema: servedSchema(servedCatalog) });
   const address = `http://127.0.0.1:${await freePort()}`;
   await app.listen({ host: '127.0.0.1', port: Number(new URL(address).port) });
@@ -204,4 +209,73 @@ test('hearc ingest rewrites the rr rows with the new collection and coverage', a
     values: ['ivo://test.hearc/second'],
   });
   assert.ok(temporal.length > 0);
+});
+
+test('one hearc harvests another: its records join rr, incrementally with --from', async (t) => {
+  const a = await serveRegistry(t);
+  const db = join(tempDir(t), 'b.duckdb');
+  const harvest = async (...extra: string[]) => {
+    const io = captureIo();
+    const code = await main(['registry', 'harvest', `${a.address}/oai`, '--db', db, ...extra], io);
+    return { code, out: io.out(), err: io.err() };
+  };
+  const first = await harvest();
+  assert.equal(first.code, 0, first.err);
+  assert.match(first.out, /harvested 5 records/);
+  // Nothing changed since tomorrow: noRecordsMatch, nothing removed.
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const none = await harvest('--from', tomorrow);
+  assert.equal(none.code, 0, none.err);
+  assert.match(none.out, /harvested 0 records/);
+  const again = await harvest('--from', '2000-01-01');
+  assert.match(again.out, /harvested 5 records/);
+
+  const engine = await openEngine(db);
+  await engine.ensureTables(catalogTables);
+  const { address } = await serveCatalog(t, engine, 'b.hearc');
+  const resources = await tapRows(
+    address,
+    'SELECT ivoid, harvested_from FROM rr.resource ORDER BY ivoid',
+  );
+  const endpoint = `${a.address}/oai`;
+  assert.deepEqual(resources, [
+    { ivoid: 'ivo://b.hearc', harvested_from: null },
+    { ivoid: 'ivo://b.hearc/registry', harvested_from: null },
+    { ivoid: 'ivo://b.hearc/tap', harvested_from: null },
+    { ivoid: 'ivo://test.hearc', harvested_from: endpoint },
+    { ivoid: 'ivo://test.hearc/north', harvested_from: endpoint },
+    { ivoid: 'ivo://test.hearc/registry', harvested_from: endpoint },
+    { ivoid: 'ivo://test.hearc/south', harvested_from: endpoint },
+    { ivoid: 'ivo://test.hearc/tap', harvested_from: endpoint },
+  ]);
+  // Which TAP services hold gamma-ray data of the southern sky observed after MJD 50000?
+  const services = await tapRows(
+    address,
+    `SELECT DISTINCT ivoid, access_url FROM rr.resource NATURAL JOIN rr.capability
+       NATURAL JOIN rr.interface NATURAL JOIN rr.stc_temporal
+     WHERE 1 = ivo_hashlist_has(waveband, 'gamma-ray') AND standard_id LIKE 'ivo://ivoa.net/std/tap%'
+       AND 1 = ivo_interval_overlaps(time_start, time_end, 50000, 70000)
+       AND ivoid IN (SELECT ivoid FROM rr.stc_spatial)
+       AND 1 = ivo_hasword(res_title, 'south')`,
+  );
+  assert.deepEqual(services, [{ ivoid: 'ivo://test.hearc/south', access_url: `${a.address}/tap` }]);
+});
+
+test('hearc registry harvest names what is wrong with the endpoint', async (t) => {
+  const a = await serveRegistry(t);
+  const db = join(tempDir(t), 'b.duckdb');
+  const run = async (...args: string[]) => {
+    const io = captureIo();
+    const code = await main(['registry', 'harvest', ...args, '--db', db], io);
+    return { code, err: io.err() };
+  };
+  const notUrl = await run('not-a-url');
+  assert.equal(notUrl.code, 1);
+  assert.match(notUrl.err, /'not-a-url' is not a URL/);
+  const notOai = await run(`${a.address}/health`);
+  assert.equal(notOai.code, 1);
+  assert.match(notOai.err, /health/);
+  const badFrom = await run(`${a.address}/oai`, '--from', 'yesterday');
+  assert.equal(badFrom.code, 1);
+  assert.match(badFrom.err, /from 'yesterday' is not an OAI datestamp/);
 });
