@@ -20,7 +20,9 @@ import { simulatedStore } from '../datalink/fixtures.js';
 import { captureIo } from '../helpers/io.js';
 import { tempDir } from '../helpers/tmp.js';
 import { requirePostgres } from '../adql/engines.js';
-import { PYTHON, requireChecker } from '../helpers/env.js';
+import { HESS_COLLECTION } from '../datalink/fixtures.js';
+import { ingestDataStore } from '../../src/ingest/ingest.js';
+import { PYTHON, requireChecker, requireTestData } from '../helpers/env.js';
 import { freshPostgresCatalog } from '../helpers/postgres.js';
 import { freePort } from '../helpers/net.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
@@ -171,6 +173,34 @@ test('pyvo 1.2 registry search pointed at hearc finds the service and its collec
   assert.deepEqual(found.keyword, [['ivo://test.hearc/north', 'ivo://ivoa.net/std/tap#aux', tap]]);
   assert.deepEqual(found.obscore, [['ivo://test.hearc/tap', 'ivo://ivoa.net/std/tap', tap]]);
   assert.deepEqual(found.radio, []);
+});
+
+test('pyvo 1.2 registry search finds the H.E.S.S. DR1 service and collection', async (t) => {
+  const store = requireTestData(t, 'hess-dl3-dr1');
+  if (!store) return;
+  if (!requireChecker(t, 'pyvo (Debian python3-pyvo)', [PYTHON, '-c', 'import pyvo.registry'])) {
+    return;
+  }
+  const engine = await openEngine(join(tempDir(t), 'hess.duckdb'));
+  await engine.ensureTables(catalogTables);
+  const report = await ingestDataStore(engine, store, {
+    authority: 'test.hearc',
+    collection: HESS_COLLECTION,
+    accessMode: 'datalink',
+    dataRights: 'public',
+  });
+  assert.deepEqual(report.failed, []);
+  const { address } = await serveCatalog(t, engine, 'test.hearc');
+  const found = await runPythonJsonAsync<Record<string, [string, string, string][]>>(PYVO_SEARCH, [
+    address,
+    'dr1',
+  ]);
+  const tap = `${address}/tap`;
+  assert.deepEqual(found.tap_gamma, [['ivo://test.hearc/tap', 'ivo://ivoa.net/std/tap', tap]]);
+  assert.deepEqual(found.keyword, [
+    [`ivo://test.hearc/${HESS_COLLECTION}`, 'ivo://ivoa.net/std/tap#aux', tap],
+  ]);
+  assert.deepEqual(found.obscore, [['ivo://test.hearc/tap', 'ivo://ivoa.net/std/tap', tap]]);
 });
 
 test('the service record with the rr schema in its tableset stays schema-valid', async (t) => {
