@@ -36,10 +36,14 @@ export class ResourcePublisher {
   }
 
   /** Every record, with URLs under `baseUrl`. */
-  async records(baseUrl: string): Promise<ResourceRecord[]> {
+  records(baseUrl: string): Promise<ResourceRecord[]> {
+    return this.recordsOf(this.coverage, baseUrl);
+  }
+
+  private async recordsOf(coverage: CoverageCatalog, baseUrl: string): Promise<ResourceRecord[]> {
     return resourceRecords({
       service: this.options.service,
-      coverage: await this.coverage.current(),
+      coverage: await coverage.current(),
       baseUrl,
       schema: this.options.schema,
       capabilities: this.options.capabilities,
@@ -54,7 +58,12 @@ export class ResourcePublisher {
    * them under the URL of the service answering.
    */
   async publishRegtap(): Promise<void> {
-    const records = await this.records('');
+    // The catalog as it is now: computed afresh, not taken from (nor left in) the cache
+    // that /oai and /moc answer from.
+    const now = new CoverageCatalog(this.options.engine, {
+      identifiers: ResourceIdentifiers.of(this.options.service),
+    });
+    const records = await this.recordsOf(now, '');
     await writeRegtapRows(this.options.engine, regtapRows(records.map((r) => r.xml)), {
       replaceAll: true,
     });
