@@ -145,6 +145,7 @@ const expressions: readonly string[] = [
   "CIRCLE('', 25.4, -20.0, 10.0)",
   'ivo_nocasematch()',
   'ivo_hasword()',
+  'ivo_hashlist_has()',
   'ivo_string_agg()',
   "LOWER('Francis Albert Augustus Charles Emmanuel')",
 ];
@@ -155,7 +156,6 @@ const otherServicesFunctions = [
   'wfau_convert',
   'gavo_align',
   'gavo_convert',
-  'ivo_hashlist_has',
 ];
 
 /** Condition examples, each checked as `SELECT * FROM t WHERE <condition>`. */
