@@ -151,12 +151,7 @@ const expressions: readonly string[] = [
 ];
 
 /** §4.9's names for functions of other services: valid where a service declares them. */
-const otherServicesFunctions = [
-  'wfau_align',
-  'wfau_convert',
-  'gavo_align',
-  'gavo_convert',
-];
+const otherServicesFunctions = ['wfau_align', 'wfau_convert', 'gavo_align', 'gavo_convert'];
 
 /** Condition examples, each checked as `SELECT * FROM t WHERE <condition>`. */
 const conditions: readonly string[] = [
