@@ -279,9 +279,13 @@ export abstract class SqlCompiler {
     const base = this.options.serviceUrl;
     if (base === undefined || !table.columns.some((c) => c.servicePath)) return rows;
     const q = (name: string): string => this.quoteIdentifier(name);
-    const columns = table.columns.map((c) =>
-      c.servicePath ? `${this.quoteString(base)} || ${q(c.name)} AS ${q(c.name)}` : q(c.name),
-    );
+    const columns = table.columns.map((c) => {
+      if (!c.servicePath) return q(c.name);
+      const url = `${this.quoteString(base)} || ${q(c.name)}`;
+      return c.servicePath === 'if-relative'
+        ? `CASE WHEN ${q(c.name)} LIKE '/%' THEN ${url} ELSE ${q(c.name)} END AS ${q(c.name)}`
+        : `${url} AS ${q(c.name)}`;
+    });
     return `(SELECT ${columns.join(', ')} FROM ${rows} AS ${q('hearc_stored')})`;
   }
 
@@ -679,12 +683,14 @@ export abstract class SqlCompiler {
         return `hearc_healpix_center(${a}, ${b})`;
       case 'ivo_hasword':
         return `hearc_hasword(${a}, ${b})`;
+      case 'ivo_hashlist_has':
+        return `hearc_hashlist_has(${a}, ${b})`;
       case 'ivo_nocasematch':
         return `CAST(${this.likeSql(a as string, b as string, true, false)} AS ${integer})`;
       case 'ivo_interval_overlaps':
         return `CAST((${a} <= ${d} AND ${c} <= ${b}) AS ${integer})`;
       case 'ivo_string_agg':
-        return `string_agg(${a}, ${b})`;
+        return `COALESCE(string_agg(${a}, ${b}), '')`;
       default:
         return undefined;
     }

@@ -70,6 +70,18 @@ export const userDefinedFunctions: readonly UserDefinedFunction[] = Object.freez
       'Returns 1 if needle appears in haystack as a whole word or phrase, ignoring case; words are runs of letters and digits. 0 otherwise.',
   },
   {
+    name: 'ivo_hashlist_has',
+    parameters: [
+      { name: 'hashlist', adqlType: 'TEXT', accepts: strings },
+      { name: 'item', adqlType: 'TEXT', accepts: strings },
+    ],
+    returns: types.int,
+    returnTypeName: 'INTEGER',
+    aggregate: false,
+    description:
+      "Returns 1 if item is, ignoring case, one of the words of hashlist, a list of words joined by '#' (as RegTAP's waveband or content_type), 0 otherwise.",
+  },
+  {
     name: 'ivo_nocasematch',
     parameters: [
       { name: 'value', adqlType: 'TEXT', accepts: strings },
@@ -105,7 +117,7 @@ export const userDefinedFunctions: readonly UserDefinedFunction[] = Object.freez
     returnTypeName: 'TEXT',
     aggregate: true,
     description:
-      'An aggregate function: the non-NULL values of expr in a group joined with delim, in no particular order; NULL for a group without values.',
+      'An aggregate function: the non-NULL values of expr in a group joined with delim, in no particular order; an empty string for a group without values.',
   },
 ]);
 

@@ -4,57 +4,33 @@
  * and the What Params that name containments or revisions. Read with the project's
  * strict XML tokenizer: no DTD, so no external entities.
  */
-import { VotableError, XmlTokenizer } from '../votable/index.js';
+import {
+  parseXmlTree,
+  VotableError,
+  xmlChild,
+  type XmlElement,
+  xmlDescendants,
+  xmlPath,
+} from '../votable/index.js';
 import { type Alert, messengerOf, mjdOfIso } from './alert.js';
 import { AlertError } from './errors.js';
 import { gaussianMap, gaussianSigma } from './localisation.js';
 
-interface XmlElement {
-  readonly name: string;
-  readonly attributes: ReadonlyMap<string, string>;
-  readonly children: XmlElement[];
-  text: string;
-}
-
 function parseXml(text: string, source: string): XmlElement {
-  const tokenizer = new XmlTokenizer(text);
-  const root: XmlElement = { name: '#document', attributes: new Map(), children: [], text: '' };
-  const stack: XmlElement[] = [root];
   try {
-    for (let token = tokenizer.next(); token; token = tokenizer.next()) {
-      const top = stack[stack.length - 1] as XmlElement;
-      if (token.kind === 'open') {
-        const element = { name: token.name, attributes: token.attributes, children: [], text: '' };
-        top.children.push(element);
-        stack.push(element);
-      } else if (token.kind === 'close') stack.pop();
-      else top.text += token.text;
-    }
+    const document = parseXmlTree(text);
+    if (!document) throw new AlertError('the document is empty', source);
+    return document;
   } catch (error) {
     if (error instanceof VotableError)
       throw new AlertError(error.message, source, { cause: error });
     throw error;
   }
-  const document = root.children[0];
-  if (!document) throw new AlertError('the document is empty', source);
-  return document;
 }
 
-const child = (element: XmlElement | undefined, name: string): XmlElement | undefined =>
-  element?.children.find((c) => c.name === name);
-
-function path(element: XmlElement | undefined, ...names: string[]): XmlElement | undefined {
-  let at = element;
-  for (const name of names) at = child(at, name);
-  return at;
-}
-
-function* descendants(element: XmlElement, name: string): Generator<XmlElement> {
-  for (const c of element.children) {
-    if (c.name === name) yield c;
-    yield* descendants(c, name);
-  }
-}
+const child = xmlChild;
+const path = xmlPath;
+const descendants = xmlDescendants;
 
 function numberIn(
   element: XmlElement | undefined,

@@ -1,4 +1,5 @@
 import { openEngine } from '../engine/index.js';
+import { publisherFor } from './registry.js';
 import { type IngestReport, ingestDataStore } from '../ingest/ingest.js';
 import { type Command, UsageError } from './command.js';
 import { parseCommandArgs, stringOption } from './options.js';
@@ -117,6 +118,8 @@ ${serviceOptionsUsage}${publishOptionsUsage}`,
     const engine = await openEngine(db);
     try {
       const report = await ingestDataStore(engine, dir, config, { service });
+      // The registry's RegTAP rows follow the catalog: rewritten with the new coverage.
+      await publisherFor(engine, service).publishRegtap();
       io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatIngestReport(report));
       return ingestExitCode(report);
     } finally {

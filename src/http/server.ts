@@ -19,6 +19,7 @@ import {
 } from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
+import { REGTAP_SCHEMA } from '../schema/regtap.js';
 import type { PublishedSchema } from '../schema/types.js';
 import { DEFAULT_CONNECTION_WAIT_MS, type ServiceLimits } from '../tap/query.js';
 import { publishTapSchema } from '../tap/tap-schema.js';
@@ -439,6 +440,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     schema: options.schema,
     capabilities: capabilityOptionsFor(limits, jobs.limits, description.authority),
   });
+  // RegTAP rows follow the records: written now (description and catalog as they are at
+  // start) and by ingest, never while answering a request.
+  if (options.schema.tables.some((t) => t.schema === REGTAP_SCHEMA))
+    await publisher.publishRegtap();
   await app.register(mocPlugin, { coverage: publisher.coverage, authorize: access.authorize });
   await app.register(registryPlugin, { publisher, baseUrl });
   await app.register(webPlugin, {

@@ -8,11 +8,15 @@ import { auditTable } from '../auth/audit.js';
 import { rightsTables } from '../auth/tables.js';
 import { ingestStateTable, publishedSchema } from '../obscore/schema.js';
 import { provenanceTables } from '../provenance/index.js';
+import { regtapTables } from '../schema/regtap.js';
 import type { PublishedSchema, TableDef } from '../schema/types.js';
 
-/** The tables TAP serves: ObsCore + HE extension + IRFs, the provenance tables (ProvTAP), alerts. */
+/**
+ * The tables TAP serves: ObsCore + HE extension + IRFs, the provenance tables (ProvTAP),
+ * alerts, and the registry records (RegTAP).
+ */
 export const servedCatalog: PublishedSchema = {
-  tables: [...publishedSchema.tables, ...provenanceTables, alertsTable],
+  tables: [...publishedSchema.tables, ...provenanceTables, alertsTable, ...regtapTables],
 };
 
 export const catalogTables: readonly TableDef[] = [

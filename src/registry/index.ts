@@ -8,7 +8,14 @@ export {
   type OaiOptions,
   type OaiRequest,
 } from './oai.js';
+export {
+  harvestEndpoint,
+  harvestRegistry,
+  type HarvestOptions,
+  type HarvestReport,
+} from './harvest.js';
 export { ResourcePublisher, type RegistryOptions } from './publisher.js';
+export { RegistryRecordError, regtapRows, type RegtapRows, writeRegtapRows } from './regtap.js';
 export {
   type DublinCore,
   HARVEST_PAGE_SIZE,

@@ -6,6 +6,7 @@ import type { ServiceDescription } from '../service/index.js';
 import type { CapabilityOptions } from '../tap/capabilities.js';
 import { ResourceIdentifiers } from './identifiers.js';
 import { type ResourceRecord, resourceRecords } from './records.js';
+import { regtapRows, writeRegtapRows } from './regtap.js';
 
 export interface RegistryOptions {
   readonly service: ServiceDescription;
@@ -35,14 +36,36 @@ export class ResourcePublisher {
   }
 
   /** Every record, with URLs under `baseUrl`. */
-  async records(baseUrl: string): Promise<ResourceRecord[]> {
+  records(baseUrl: string): Promise<ResourceRecord[]> {
+    return this.recordsOf(this.coverage, baseUrl);
+  }
+
+  private async recordsOf(coverage: CoverageCatalog, baseUrl: string): Promise<ResourceRecord[]> {
     return resourceRecords({
       service: this.options.service,
-      coverage: await this.coverage.current(),
+      coverage: await coverage.current(),
       baseUrl,
       schema: this.options.schema,
       capabilities: this.options.capabilities,
       fallbackDate: this.startedAt,
+    });
+  }
+
+  /**
+   * Rewrites this service's rows of the RegTAP tables (rr) from its records as they are
+   * now. Run where the catalog or the description changes (server start, ingest), never
+   * on the request path. URLs are stored as paths of the service ('/tap'); queries see
+   * them under the URL of the service answering.
+   */
+  async publishRegtap(): Promise<void> {
+    // The catalog as it is now: computed afresh, not taken from (nor left in) the cache
+    // that /oai and /moc answer from.
+    const now = new CoverageCatalog(this.options.engine, {
+      identifiers: ResourceIdentifiers.of(this.options.service),
+    });
+    const records = await this.recordsOf(now, '');
+    await writeRegtapRows(this.options.engine, regtapRows(records.map((r) => r.xml)), {
+      replaceAll: true,
     });
   }
 }

@@ -58,8 +58,9 @@ export interface ColumnDef {
   /**
    * Stored as a path relative to the service ('/datalink?ID=...'); queries see the
    * absolute URL, made from the public URL of the service answering them.
+   * 'if-relative': only values starting with '/' are such paths; others are kept as stored.
    */
-  readonly servicePath?: boolean;
+  readonly servicePath?: boolean | 'if-relative';
   /** Values are dataset identifiers the service's DataLink endpoint resolves (ID). */
   readonly datalinkId?: boolean;
 }

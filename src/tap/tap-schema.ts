@@ -11,6 +11,7 @@ import {
   qualifiedName,
   type TableDef,
 } from '../schema/types.js';
+import { REGTAP_SCHEMA, REGTAP_UTYPE } from '../schema/regtap.js';
 import { adqlName } from './xml.js';
 
 const TAP_UTYPE = 'tap:';
@@ -137,6 +138,12 @@ export const SCHEMA_DESCRIPTIONS: Readonly<Record<string, string>> = {
   provenance:
     'Provenance of the published datasets and derived products (IVOA Provenance DM 1.0, ProvTAP).',
   tap_schema: 'Metadata of the tables published in this service (TAP 1.1).',
+  rr: 'The registry records of this service, its collections and any harvested registries (RegTAP 1.1 relational registry).',
+};
+
+/** Data models of whole schemas (TAP_SCHEMA.schemas.utype, tableset schema utype). */
+export const SCHEMA_UTYPES: Readonly<Record<string, string>> = {
+  [REGTAP_SCHEMA]: REGTAP_UTYPE,
 };
 
 /** The service's tables: the published catalog plus TAP_SCHEMA itself. */
@@ -160,7 +167,7 @@ export function tapSchemaRows(served: PublishedSchema): TapSchemaRows {
   schemaNames.forEach((name, i) =>
     rows.schemas.push({
       schema_name: name,
-      utype: null,
+      utype: SCHEMA_UTYPES[name] ?? null,
       description: SCHEMA_DESCRIPTIONS[name] ?? null,
       schema_index: i,
     }),

@@ -9,6 +9,7 @@ import {
   type TableDef,
 } from '../schema/types.js';
 import { element, escapeXml } from '../dali/index.js';
+import { SCHEMA_UTYPES } from './tap-schema.js';
 import { adqlName } from './xml.js';
 
 export type TablesDetail = 'min' | 'max';
@@ -81,7 +82,7 @@ export function schemaElements(
 ): string {
   let xml = '';
   for (const schemaName of [...new Set(served.tables.map((t) => t.schema))]) {
-    xml += `  <schema>\n${element('name', schemaName, '    ')}${element('description', schemaDescriptions[schemaName], '    ')}`;
+    xml += `  <schema>\n${element('name', schemaName, '    ')}${element('description', schemaDescriptions[schemaName], '    ')}${element('utype', SCHEMA_UTYPES[schemaName], '    ')}`;
     for (const table of served.tables.filter((t) => t.schema === schemaName))
       xml += tableXml(table, detail);
     xml += '  </schema>\n';

@@ -64,3 +64,11 @@ export {
   type UploadedTable,
 } from './reader.js';
 export { XmlTokenizer, decodeXmlBytes, type XmlToken } from './xml-tokenizer.js';
+export {
+  parseXmlTree,
+  xmlChild,
+  xmlChildren,
+  xmlDescendants,
+  type XmlElement,
+  xmlPath,
+} from './xml-tree.js';

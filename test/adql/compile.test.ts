@@ -203,6 +203,7 @@ test('every user-defined function compiles on both dialects', () => {
     ivo_healpix_index: 'ivo_healpix_index(5, ra, dec)',
     ivo_healpix_center: 'ivo_healpix_center(5, big)',
     ivo_hasword: "ivo_hasword(name, 'x')",
+    ivo_hashlist_has: "ivo_hashlist_has(name, 'x')",
     ivo_nocasematch: "ivo_nocasematch(name, 'x%')",
     ivo_interval_overlaps: 'ivo_interval_overlaps(1, 2, ra, dec)',
     ivo_string_agg: "ivo_string_agg(name, ',')",

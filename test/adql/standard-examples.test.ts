@@ -145,18 +145,13 @@ const expressions: readonly string[] = [
   "CIRCLE('', 25.4, -20.0, 10.0)",
   'ivo_nocasematch()',
   'ivo_hasword()',
+  'ivo_hashlist_has()',
   'ivo_string_agg()',
   "LOWER('Francis Albert Augustus Charles Emmanuel')",
 ];
 
 /** §4.9's names for functions of other services: valid where a service declares them. */
-const otherServicesFunctions = [
-  'wfau_align',
-  'wfau_convert',
-  'gavo_align',
-  'gavo_convert',
-  'ivo_hashlist_has',
-];
+const otherServicesFunctions = ['wfau_align', 'wfau_convert', 'gavo_align', 'gavo_convert'];
 
 /** Condition examples, each checked as `SELECT * FROM t WHERE <condition>`. */
 const conditions: readonly string[] = [

@@ -14,10 +14,11 @@ export const COLLECTIONS = ['north', 'south'] as const;
 /** The catalog file and its engine (open; close it before another process opens the file). */
 export async function twoCollectionCatalog(
   t: TestContext,
+  open?: () => Promise<Engine>,
 ): Promise<{ db: string; engine: Engine }> {
   const dir = tempDir(t);
   const db = join(dir, 'catalog.duckdb');
-  const engine = await openEngine(db);
+  const engine = open ? await open() : await openEngine(db);
   await engine.ensureTables(catalogTables);
   const targets = {
     north: { name: 'A', ra: 359.8, dec: 30 },

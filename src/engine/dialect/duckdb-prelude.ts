@@ -138,6 +138,8 @@ const macros: Readonly<Record<string, string>> = {
   hearc_words: "(s) AS ' ' || trim(regexp_replace(lower(s), '[^a-z0-9]+', ' ', 'g')) || ' '",
   hearc_hasword:
     "(haystack, needle) AS CAST(strpos(hearc_words(haystack), ' ' || trim(hearc_words(needle)) || ' ') > 0 AND trim(hearc_words(needle)) <> '' AS INTEGER)",
+  hearc_hashlist_has:
+    "(hashlist, item) AS CASE WHEN strpos('#' || lower(hashlist) || '#', '#' || lower(item) || '#') > 0 THEN 1 ELSE 0 END",
 };
 
 export const duckdbPreludeSql: readonly string[] = Object.entries(macros).map(

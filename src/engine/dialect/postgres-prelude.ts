@@ -195,4 +195,10 @@ export const postgresPreludeSql: readonly string[] = [
     'integer',
     `SELECT CAST(strpos(hearc_words(haystack), ' ' || trim(hearc_words(needle)) || ' ') > 0 AND trim(hearc_words(needle)) <> '' AS integer)`,
   ),
+  // ---- ivo_hashlist_has: RegTAP's hash-joined lists (waveband, content_type), ignoring case
+  sqlFunction(
+    'hearc_hashlist_has(hashlist text, item text)',
+    'integer',
+    `SELECT CASE WHEN strpos('#' || lower(hashlist) || '#', '#' || lower(item) || '#') > 0 THEN 1 ELSE 0 END`,
+  ),
 ];

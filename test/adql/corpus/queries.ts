@@ -499,6 +499,14 @@ export const corpus: readonly CorpusQuery[] = [
     adql: "SELECT id, ivo_hasword(name, 'ray'), ivo_hasword(name, 'NEBULA'), ivo_hasword(name, 'j1745'), ivo_hasword(name, 'gamma ray') FROM hearc.sample",
   },
   {
+    name: 'ivo_hashlist_has',
+    adql: "SELECT id, ivo_hashlist_has('radio#gamma-ray', 'Gamma-Ray'), ivo_hashlist_has('radio#gamma-ray', 'gamma'), ivo_hashlist_has(name, name) FROM hearc.sample",
+  },
+  {
+    name: 'ivo_string_agg of no values',
+    adql: "SELECT ivo_string_agg(name, ',') FROM hearc.sample WHERE id < 0",
+  },
+  {
     name: 'ivo_nocasematch',
     adql: "SELECT id FROM hearc.sample WHERE 1 = ivo_nocasematch(name, 'c%')",
     expect: ids(6),
