@@ -8,5 +8,6 @@ export {
   type PreviewProduct,
 } from './build.js';
 export { PreviewError, readEventListInfo, type EventListInfo } from './events.js';
+export { inferno } from './colormap.js';
 export { encodePng, pngSize, PNG_SIGNATURE, type RgbImage } from './png.js';
 export { pixelToWorld, worldToPixel, type TanGrid } from './wcs.js';
