@@ -98,7 +98,7 @@ async function clickFootprint(page: Page, id: string): Promise<void> {
     };
     const xy = holder.hearcSky.edgeOf(key);
     const box = holder.getBoundingClientRect();
-    return xy && [box.left + xy[0], box.top + xy[1]];
+    return xy && ([box.left + xy[0], box.top + xy[1]] as const);
   }, id);
   assert.ok(at, `footprint ${id} is on the canvas`);
   await page.mouse.click(at[0], at[1]);
