@@ -18,13 +18,14 @@ export const CATALOG_COMMANDS: ReadonlySet<string> = new Set([
   'rights',
   'token',
   'registry',
+  'hips',
   'provenance',
   'audit',
   'alerts',
 ]);
 
 /** Options whose values are paths, made absolute before they travel to the server. */
-const PATH_OPTIONS = new Set(['--db', '--config', '--auth-config', '--output']);
+const PATH_OPTIONS = new Set(['--db', '--config', '--auth-config', '--output', '--cache-dir']);
 
 // Unix socket paths are limited to about 104 bytes; long catalog paths use the temp folder.
 const MAX_SOCKET_PATH = 100;

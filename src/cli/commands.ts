@@ -4,6 +4,7 @@ import { alertsCommand } from './alerts.js';
 import { coincidenceCommand } from './coincidence.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
+import { hipsCommand } from './hips.js';
 import { ingestCommand } from './ingest.js';
 import { registryCommand } from './registry.js';
 import { provenanceCommand } from './provenance.js';
@@ -25,6 +26,7 @@ export const commands: readonly Command[] = [
   rightsCommand,
   tokenCommand,
   registryCommand,
+  hipsCommand,
   shardsCommand,
   provenanceCommand,
   auditCommand,

@@ -68,8 +68,10 @@ export class SkyIndex {
     const buckets = this.firstBucket[bandCount] as number;
     // Counting sort of the cells by bucket.
     const start = new Int32Array(buckets + 1);
-    for (let i = 0; i < n; i++) start[(key[i] as number) + 1] = (start[(key[i] as number) + 1] as number) + 1;
-    for (let k = 0; k < buckets; k++) start[k + 1] = (start[k + 1] as number) + (start[k] as number);
+    for (let i = 0; i < n; i++)
+      start[(key[i] as number) + 1] = (start[(key[i] as number) + 1] as number) + 1;
+    for (let k = 0; k < buckets; k++)
+      start[k + 1] = (start[k + 1] as number) + (start[k] as number);
     const fill = start.slice(0, buckets);
     this.start = start;
     this.xyz = new Float64Array(3 * n);
@@ -110,7 +112,10 @@ export class SkyIndex {
       cz /= norm;
       let minDot = 1;
       for (let j = first; j < end; j++) {
-        const d = (xyz[3 * j] as number) * cx + (xyz[3 * j + 1] as number) * cy + (xyz[3 * j + 2] as number) * cz;
+        const d =
+          (xyz[3 * j] as number) * cx +
+          (xyz[3 * j + 1] as number) * cy +
+          (xyz[3 * j + 2] as number) * cz;
         if (d < minDot) minDot = d;
       }
       const reach = Math.acos(Math.max(-1, Math.min(1, minDot)));
@@ -173,7 +178,8 @@ export class SkyIndex {
         const cr = cosReach[k] as number;
         const sr = sinReach[k] as number;
         // Beyond outer + reach: no cell of the bucket can be inside (cos of a sum, no acos).
-        if (outer + (reach[k] as number) < Math.PI && d < cosOuter * cr - sinOuter * sr - SLACK) continue;
+        if (outer + (reach[k] as number) < Math.PI && d < cosOuter * cr - sinOuter * sr - SLACK)
+          continue;
         // Within inner - reach: every cell is inside.
         if (cr > cosInner && d > cosInner * cr + sinInner * sr + SLACK) {
           sum += total[k] as number;
@@ -250,7 +256,10 @@ function edgeNormals(polygon: readonly number[], vertices = vertexVectors(polygo
 
 function insideEdges(normals: Float64Array, x: number, y: number, z: number): boolean {
   for (let i = 0; i < normals.length; i += 3) {
-    if ((normals[i] as number) * x + (normals[i + 1] as number) * y + (normals[i + 2] as number) * z < 0)
+    if (
+      (normals[i] as number) * x + (normals[i + 1] as number) * y + (normals[i + 2] as number) * z <
+      0
+    )
       return false;
   }
   return true;
@@ -274,7 +283,8 @@ export function polygonFieldOfView(polygon: readonly number[]): FieldOfView {
   const c2 = mz / norm;
   let minDot = 1;
   for (let i = 0; i < n; i++) {
-    const d = (v[3 * i] as number) * c0 + (v[3 * i + 1] as number) * c1 + (v[3 * i + 2] as number) * c2;
+    const d =
+      (v[3 * i] as number) * c0 + (v[3 * i + 1] as number) * c1 + (v[3 * i + 2] as number) * c2;
     if (d < minDot) minDot = d;
   }
   const outer = Math.acos(Math.min(1, minDot));

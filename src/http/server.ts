@@ -64,6 +64,8 @@ import { alertsPlugin, ALERTS_PATH } from './alerts.js';
 import { coincidencePlugin } from './coincidence.js';
 import { acceptForms, sendRequestError } from './dali.js';
 import { dataAccessPlugin, dataLinkServiceFor } from './datalink.js';
+import { HipsStore } from '../hips/index.js';
+import { hipsPlugin } from './hips.js';
 import { mocPlugin } from './moc.js';
 import { previewPlugin } from './preview.js';
 import { registryPlugin } from './registry.js';
@@ -172,6 +174,7 @@ async function cacheFolders(description: ServiceDescription, options: ServerOpti
     analysis: await folder(undefined, 'analysis'),
     jobs: await folder(options.jobs?.resultsDir, 'jobs'),
     spill: await folder(undefined, 'spill'),
+    root,
     dispose: () => (configured ? Promise.resolve() : rm(root, { recursive: true, force: true })),
   };
 }
@@ -446,6 +449,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await publisher.publishRegtap();
   await app.register(mocPlugin, { coverage: publisher.coverage, authorize: access.authorize });
   await app.register(registryPlugin, { publisher, baseUrl });
+  // Counts HiPS of the public events, built in the cache folder when missing or stale.
+  const hips = new HipsStore({
+    engine: options.engine,
+    service: description,
+    cacheDir: cache.root,
+    ...(options.auth?.clock ? { clock: options.auth.clock } : {}),
+    onError: (err) => app.log.error({ err }, 'the counts HiPS were not rebuilt'),
+  });
+  await app.register(hipsPlugin, { store: hips, baseUrl });
   await app.register(webPlugin, {
     service: description,
     baseUrl,

@@ -31,9 +31,12 @@ const TYPES: Readonly<Record<string, string>> = {
 /** Everything the pages may load: this origin only (the portal works offline). */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
+  // Aladin Lite's WebAssembly is compiled from a data: URL inside its bundle.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "img-src 'self' data: blob:",
   "style-src 'self' 'unsafe-inline'",
-  "connect-src 'self'",
+  "connect-src 'self' data: blob:",
+  "worker-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'self'",
   "frame-ancestors 'none'",

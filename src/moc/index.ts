@@ -18,6 +18,7 @@ export {
   spaceMocFile,
   timeMocFile,
 } from './files.js';
+export { cellCentre } from './healpix.js';
 export { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
 export {
   jdToTick,

@@ -131,7 +131,10 @@ export async function launchChromium(t: After): Promise<BrowserContext> {
     args: [
       '--headless',
       '--no-sandbox',
-      '--disable-gpu',
+      // WebGL 2 for Aladin Lite on the CPU (SwiftShader), as on a machine without a GPU.
+      '--use-gl=angle',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',

@@ -2,7 +2,7 @@
 import { dateOfMjd, service, tapRecords, tevOfWavelength } from '../api.js';
 import { copyButton, dataTable, errorBox, fmt, h } from '../dom.js';
 import { navigate } from '../nav.js';
-import { SkyView } from '../sky.js';
+import { createSkyView } from '../aladin.js';
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
@@ -151,7 +151,9 @@ FROM ivoa.obscore GROUP BY obs_collection, instrument_name ORDER BY obs_collecti
       'SELECT obs_collection, obs_id, target_name, s_ra, s_dec, s_fov FROM ivoa.obscore WHERE s_ra IS NOT NULL',
       5000,
     );
-    const sky = new SkyView({
+    const sky = createSkyView({
+      hips: 'hips/service',
+      moc: 'moc/service.fits',
       label: `Fields of view of ${pointings.length} observations, Galactic coordinates`,
       footprints: pointings.map((p) => ({
         id: `${p.obs_collection}/${p.obs_id}`,
@@ -167,7 +169,7 @@ FROM ivoa.obscore GROUP BY obs_collection, instrument_name ORDER BY obs_collecti
       h(
         'p',
         { class: 'small muted' },
-        'Galactic coordinates, Hammer-Aitoff projection; each circle is an observation\u2019s field of view. Select one to open it.',
+        'Counts of the public events (hearc\u2019s own HiPS), Galactic coordinates; the shaded area is the coverage, each circle an observation\u2019s field of view. Select one to open it.',
       ),
     );
   } catch (error) {

@@ -24,7 +24,7 @@ import {
 import { errorBox, fmt, h } from '../dom.js';
 import { navigate } from '../nav.js';
 import { resolveName } from '../resolve.js';
-import { SkyView } from '../sky.js';
+import { createSkyView } from '../aladin.js';
 import { ResultsTable, type TableColumn, type TableState } from '../table.js';
 
 const ROW_LIMIT = 10_000;
@@ -410,7 +410,9 @@ function showResults(
     return;
   }
   const withPosition = observations.filter((o) => o.s_ra !== null && o.s_dec !== null);
-  const sky = new SkyView({
+  const sky = createSkyView({
+    hips: 'hips/service',
+    moc: 'moc/service.fits',
     label: criteria.cone
       ? 'Search cone and fields of view of the observations found'
       : 'Fields of view of the observations found, Galactic coordinates',
@@ -459,8 +461,8 @@ function showResults(
           'figcaption',
           { class: 'small muted' },
           criteria.cone
-            ? 'Dashed: the search cone. Circles: fields of view; select one to find it in the table.'
-            : 'Galactic coordinates. Circles: fields of view; select one to find it in the table.',
+            ? 'Counts of the public events. Dashed: the search cone. Circles: fields of view; select one to find it in the table.'
+            : 'Counts of the public events, Galactic coordinates. Circles: fields of view; select one to find it in the table.',
         ),
       ),
       table.element,
