@@ -1,6 +1,7 @@
 /**
  * The stacked map dataset of the shared H.E.S.S. Crab runs (issue 19): hearc's maker
- * against gammapy 1.0's MapDatasetMaker + SafeMaskMaker(offset-max) on the same runs and
+ * against gammapy 1.0's MapDatasetMaker (all its maps: counts, exposure, background,
+ * energy-dispersion kernel, PSF) + SafeMaskMaker(offset-max) on the same runs and
  * geometry, in the same invocation (gammapy in a python subprocess, timed from inside it,
  * so python's start-up is not counted against it). Prints both times and the ratio.
  *
@@ -101,7 +102,7 @@ try {
   );
   console.log(`  hearc    ${hearcBest.toFixed(3)} s   (peak RSS ${peak.toFixed(0)} MiB)`);
   console.log(
-    `  gammapy  ${gammapyBest.toFixed(3)} s   (MapDatasetMaker + SafeMaskMaker, inside python)`,
+    `  gammapy  ${gammapyBest.toFixed(3)} s   (MapDatasetMaker with EDISP and PSF + SafeMaskMaker, inside python)`,
   );
   console.log(`  ratio gammapy / hearc: ${(gammapyBest / hearcBest).toFixed(2)}×`);
 } finally {

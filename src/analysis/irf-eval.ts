@@ -25,10 +25,15 @@ export class IrfInterpolator {
   private readonly scaled: Float64Array;
   private readonly lengths: number[];
 
+  /**
+   * `outside`: 'zero' beyond the axes' edges (IRF.evaluate), or 'extrapolate' (the
+   * parameter interpolators of gammapy's parametric PSFs).
+   */
   constructor(
     readonly axes: readonly IrfAxis[],
     data: Float64Array,
     readonly valueScale: ValueScale,
+    private readonly outside: 'zero' | 'extrapolate' = 'zero',
   ) {
     this.lengths = axes.map((a) => a.edges.length - 1);
     this.grids = axes.map((a) => (a.interp === 'log' ? a.centres.map(Math.log) : a.centres));
@@ -43,24 +48,15 @@ export class IrfInterpolator {
     for (let i = 0; i < coords.length; i++) {
       const x = coords[i]!;
       const edges = this.axes[i]!.edges;
-      if (!Number.isFinite(x) || x < edges[0]! || x > edges[edges.length - 1]!) return 0;
+      if (!Number.isFinite(x)) return 0;
+      if (this.outside === 'zero' && (x < edges[0]! || x > edges[edges.length - 1]!)) return 0;
     }
     const idx: number[] = [];
     const t: number[] = [];
     for (const d of this.included) {
-      const grid = this.grids[d]!;
-      const x = this.axes[d]!.interp === 'log' ? Math.log(coords[d]!) : coords[d]!;
-      // scipy: i = searchsorted(grid, x) - 1, clipped to [0, n - 2].
-      let lo = 0;
-      let hi = grid.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (grid[mid]! < x) lo = mid + 1;
-        else hi = mid;
-      }
-      const i = Math.min(Math.max(lo - 1, 0), grid.length - 2);
+      const [i, f] = this.cell(d, coords[d]!);
       idx.push(i);
-      t.push((x - grid[i]!) / (grid[i + 1]! - grid[i]!));
+      t.push(f);
     }
     let value = 0;
     const corners = 1 << this.included.length;
@@ -76,6 +72,69 @@ export class IrfInterpolator {
     }
     const out = this.valueScale === 'log' ? logInverse(value) : value;
     return Number.isFinite(out) && out > 0 ? out : 0;
+  }
+
+  /**
+   * The IRF along axis `axis` with the other coordinates fixed (the value of `coords`
+   * at `axis` is ignored): the same values as `evaluate`, the other axes' weights
+   * worked out once for the whole line.
+   */
+  along(coords: readonly number[], axis: number): (x: number) => number {
+    const zero = (): number => 0;
+    const others: { dim: number; i: number; t: number }[] = [];
+    for (let d = 0; d < coords.length; d++) {
+      if (d === axis) continue;
+      const x = coords[d]!;
+      const edges = this.axes[d]!.edges;
+      if (!Number.isFinite(x)) return zero;
+      if (this.outside === 'zero' && (x < edges[0]! || x > edges[edges.length - 1]!)) return zero;
+      if (!this.included.includes(d)) continue;
+      const [i, t] = this.cell(d, x);
+      others.push({ dim: d, i, t });
+    }
+    const n = this.lengths[axis]!;
+    const stride = this.strides[axis]!;
+    const line = new Float64Array(n);
+    const corners = 1 << others.length;
+    for (let corner = 0; corner < corners; corner++) {
+      let weight = 1;
+      let offset = 0;
+      for (let k = 0; k < others.length; k++) {
+        const up = (corner >> k) & 1;
+        const o = others[k]!;
+        weight *= up ? o.t : 1 - o.t;
+        offset += (o.i + up) * this.strides[o.dim]!;
+      }
+      for (let k = 0; k < n; k++) line[k]! += this.scaled[offset + k * stride]! * weight;
+    }
+    const edges = this.axes[axis]!.edges;
+    const interpolated = this.included.includes(axis);
+    return (x) => {
+      if (!Number.isFinite(x)) return 0;
+      if (this.outside === 'zero' && (x < edges[0]! || x > edges[edges.length - 1]!)) return 0;
+      let value = line[0]!;
+      if (interpolated) {
+        const [i, t] = this.cell(axis, x);
+        value = line[i]! * (1 - t) + line[i + 1]! * t;
+      }
+      const out = this.valueScale === 'log' ? logInverse(value) : value;
+      return Number.isFinite(out) && out > 0 ? out : 0;
+    };
+  }
+
+  /** scipy's cell of x on axis d's grid (i = searchsorted - 1, clipped) and the fraction in it. */
+  private cell(d: number, x: number): [number, number] {
+    const grid = this.grids[d]!;
+    const v = this.axes[d]!.interp === 'log' ? Math.log(x) : x;
+    let lo = 0;
+    let hi = grid.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (grid[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = Math.min(Math.max(lo - 1, 0), grid.length - 2);
+    return [i, (v - grid[i]!) / (grid[i + 1]! - grid[i]!)];
   }
 }
 

@@ -2,11 +2,21 @@
  * The maps of one run and their stack, as gammapy 1.0's MapDatasetMaker (counts,
  * exposure, background) and SafeMaskMaker(methods=['offset-max']) make them and
  * MapDataset.stack adds them up (datasets/map.py, makers/map.py, makers/utils.py,
- * makers/safe.py). Arrays are C-ordered [energy][y][x], as the FITS images store them.
+ * makers/safe.py), with the energy-dispersion kernel and PSF maps of irf-maps.ts.
+ * Arrays are C-ordered [energy][y][x], as the FITS images store them.
  */
 import type { EventList, IrfTable } from '../gadf/index.js';
 import { binCentres } from '../gadf/index.js';
 import { integrateLogLog, interpolateMissing, IrfInterpolator, padAxis } from './irf-eval.js';
+import {
+  coarseToFine,
+  edispKernel,
+  irfGridOf,
+  psfMap,
+  RAD_EDGES,
+  type RunIrfMap,
+  StackedIrfMap,
+} from './irf-maps.js';
 import { OffsetFrame, separation } from './sky.js';
 import type { SkyGrid } from './wcs.js';
 
@@ -25,6 +35,12 @@ export interface RunInput {
   readonly events: EventList;
   readonly aeff: IrfTable;
   readonly bkg: IrfTable;
+  /** edisp_2d, when the dataset gets an energy-dispersion kernel map. */
+  readonly edisp?: IrfTable;
+  /** psf_table, psf_3gauss or psf_king, when the dataset gets a PSF map. */
+  readonly psf?: IrfTable;
+  /** Good time intervals, s since gammapy's reference MJD 51544.000742870368412695 (TT). */
+  readonly gti: readonly (readonly [number, number])[];
   /** ICRS pointing, deg. */
   readonly pointing: { readonly ra: number; readonly dec: number };
   /** Sum of the GTIs (s) and the dead-time correction (DEADC). */
@@ -43,6 +59,10 @@ export interface RunMaps {
   readonly background: Float64Array;
   /** 1 where the bin is safe. */
   readonly mask: Uint8Array;
+  readonly gti: RunInput['gti'];
+  /** On the coarse IRF grid: the kernel [energy_true][energy][pixel] and the PSF [energy_true][rad][pixel]. */
+  readonly edisp?: RunIrfMap;
+  readonly psf?: RunIrfMap;
 }
 
 /** Log-spaced bin edges as gammapy's MapAxis.from_energy_bounds makes them. */
@@ -164,14 +184,25 @@ function backgroundOf(
   return out;
 }
 
-/** Static per-geometry values shared by every run: pixel centres (ICRS) and solid angles. */
+/** Static per-geometry values shared by every run: pixel centres (ICRS) and solid angles, and the IRF grid's. */
 export interface GeometryCache {
   readonly centres: Float64Array;
   readonly solidAngle: Float64Array;
+  readonly irfGrid: SkyGrid;
+  readonly irfCentres: Float64Array;
+  /** The fine pixel each coarse pixel centre falls in (-1 outside). */
+  readonly irfToFine: Int32Array;
 }
 
 export function geometryCache(geom: MapGeometry): GeometryCache {
-  return { centres: geom.grid.icrsCentres(), solidAngle: geom.grid.solidAngles() };
+  const irfGrid = irfGridOf(geom.grid);
+  return {
+    centres: geom.grid.icrsCentres(),
+    solidAngle: geom.grid.solidAngles(),
+    irfGrid,
+    irfCentres: irfGrid.icrsCentres(),
+    irfToFine: coarseToFine(irfGrid, geom.grid),
+  };
 }
 
 export async function makeRunMaps(
@@ -202,6 +233,23 @@ export async function makeRunMaps(
     const b = background[i]!;
     mask[i] = Number.isFinite(b) && b > 0 && offset[i % npix]! < offsetMax ? 1 : 0;
   }
+  let edisp: RunIrfMap | undefined;
+  let psf: RunIrfMap | undefined;
+  if (run.edisp || run.psf) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const irfOffset = offsets(cache.irfCentres, run.pointing);
+    // The IRF maps' exposure: effective area at the coarse pixel centres (make_exposure_irf).
+    const irfExposure = exposureOf(geom, run.aeff, irfOffset, livetime);
+    if (run.edisp) {
+      edisp = {
+        data: edispKernel(run.edisp, irfOffset, geom.energy, geom.energyTrue),
+        exposure: irfExposure,
+      };
+    }
+    if (run.psf) {
+      psf = { data: psfMap(run.psf, irfOffset, geom.energyTrue), exposure: irfExposure };
+    }
+  }
   return {
     obsId: run.obsId,
     did: run.did,
@@ -211,6 +259,9 @@ export async function makeRunMaps(
     exposure,
     background,
     mask,
+    gti: run.gti,
+    ...(edisp ? { edisp } : {}),
+    ...(psf ? { psf } : {}),
   };
 }
 
@@ -222,10 +273,26 @@ export class StackedMaps {
   readonly mask: Uint8Array;
   livetime = 0;
   readonly runs: { obsId: string; did: string; ra: number; dec: number; livetime: number }[] = [];
+  readonly gti: (readonly [number, number])[] = [];
+  readonly edisp?: StackedIrfMap;
+  readonly psf?: StackedIrfMap;
   private readonly npix: number;
 
-  constructor(readonly geom: MapGeometry) {
+  get irfGrid(): SkyGrid {
+    return this.cache.irfGrid;
+  }
+
+  /** `irfMaps` says which IRF maps the dataset has (every run added must then bring them). */
+  constructor(
+    readonly geom: MapGeometry,
+    private readonly cache: GeometryCache,
+    irfMaps: { readonly edisp: boolean; readonly psf: boolean } = { edisp: false, psf: false },
+  ) {
     this.npix = geom.grid.pixelCount;
+    const nEt = geom.energyTrue.length - 1;
+    const coarse = cache.irfGrid.pixelCount;
+    if (irfMaps.edisp) this.edisp = new StackedIrfMap(nEt, geom.energy.length - 1, coarse);
+    if (irfMaps.psf) this.psf = new StackedIrfMap(nEt, RAD_EDGES.length - 1, coarse);
     const nE = geom.energy.length - 1;
     this.counts = new Float64Array(nE * this.npix);
     this.background = new Float64Array(nE * this.npix);
@@ -250,6 +317,20 @@ export class StackedMaps {
       if (image[i % npix] && Number.isFinite(x)) this.exposure[i]! += x;
     }
     if (image.some((v) => v === 1)) this.livetime += run.livetime;
+    // mask_safe_edisp / mask_safe_psf: the run's safe mask at the coarse pixel centres.
+    const fine = this.cache.irfToFine;
+    if (this.edisp) {
+      if (!run.edisp) throw new Error(`run ${run.obsId} has no energy-dispersion map to stack`);
+      this.edisp.add(
+        run.edisp,
+        (band, p) => fine[p]! >= 0 && run.mask[band * npix + fine[p]!] === 1,
+      );
+    }
+    if (this.psf) {
+      if (!run.psf) throw new Error(`run ${run.obsId} has no PSF map to stack`);
+      this.psf.add(run.psf, (_, p) => fine[p]! >= 0 && image[fine[p]!] === 1);
+    }
+    this.gti.push(...run.gti);
     this.runs.push({
       obsId: run.obsId,
       did: run.did,

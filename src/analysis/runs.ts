@@ -1,10 +1,19 @@
 /**
  * The inputs of one run, from what the catalog records of a published dataset: its
- * event list (through the one event-list reader), its effective area and background
- * (through gadf's IRF reader), pointing, good time and dead-time correction.
+ * event list (through the one event-list reader), its effective area, background,
+ * energy dispersion and PSF (through gadf's IRF reader), pointing, good time and
+ * dead-time correction.
  */
 import { type PublishedDataset, resolveStoreFile } from '../datalink/index.js';
-import { EventList, GadfError, readIrf } from '../gadf/index.js';
+import {
+  EventList,
+  GadfError,
+  type IrfClass,
+  metToMjdUtc,
+  readIrf,
+  type TimeReference,
+  ttMinusUtc,
+} from '../gadf/index.js';
 import { DaliError } from '../dali/index.js';
 import type { RunInput } from './maker.js';
 
@@ -38,7 +47,42 @@ function irfRef(dataset: PublishedDataset, component: string, label: string) {
   return ref;
 }
 
-export async function openRun(dataset: PublishedDataset): Promise<RunInput> {
+/** The IRF classes the map maker evaluates into energy-dispersion and PSF maps. */
+export const EDISP_CLASSES: readonly IrfClass[] = ['edisp_2d'];
+export const PSF_CLASSES: readonly IrfClass[] = ['psf_table', 'psf_3gauss', 'psf_king'];
+
+/** Whether every dataset has an IRF of `component` in one of `classes` (the dataset then gets its map). */
+export function allHave(
+  datasets: readonly PublishedDataset[],
+  component: string,
+  classes: readonly IrfClass[],
+): boolean {
+  return datasets.every((d) =>
+    d.irfs.some(
+      (i) => i.component === component && (classes as readonly string[]).includes(i.hduClass),
+    ),
+  );
+}
+
+/** gammapy's GTI reference of a MapDataset: 2000-01-01 00:00:00 UTC as MJD (TT). */
+export const GTI_MJDREFI = 51544;
+export const GTI_MJDREFF = 0.000742870368412695;
+
+/** Seconds since an event list's epoch as seconds since gammapy's GTI reference (TT). */
+export function toGtiSeconds(seconds: number, reference: TimeReference): number {
+  if (reference.scale === 'TT') {
+    const days = reference.mjdRefInt - GTI_MJDREFI + (reference.mjdRefFrac - GTI_MJDREFF);
+    return seconds + days * 86400;
+  }
+  const mjdUtc = metToMjdUtc(seconds, reference);
+  const mjdTt = mjdUtc + ttMinusUtc(mjdUtc) / 86400;
+  return (mjdTt - GTI_MJDREFI - GTI_MJDREFF) * 86400;
+}
+
+export async function openRun(
+  dataset: PublishedDataset,
+  irfMaps: { readonly edisp: boolean; readonly psf: boolean } = { edisp: false, psf: false },
+): Promise<RunInput> {
   const aeffRef = irfRef(dataset, 'aeff', 'effective area');
   const bkgRef = irfRef(dataset, 'bkgrate', 'background');
   try {
@@ -52,9 +96,19 @@ export async function openRun(dataset: PublishedDataset): Promise<RunInput> {
       }
     }
     if (!events) throw new DaliError(500, `no EVENTS table of ${dataset.did} is left in its files`);
-    const [aeff, bkg] = await Promise.all([
+    const optional = async (wanted: boolean, component: string, classes: readonly IrfClass[]) => {
+      const ref = wanted
+        ? dataset.irfs.find(
+            (i) => i.component === component && (classes as readonly string[]).includes(i.hduClass),
+          )
+        : undefined;
+      return ref && readIrf(await datasetFile(dataset, ref.filePath), ref.hduName, classes);
+    };
+    const [aeff, bkg, edisp, psf] = await Promise.all([
       readIrf(await datasetFile(dataset, aeffRef.filePath), aeffRef.hduName, ['aeff_2d']),
       readIrf(await datasetFile(dataset, bkgRef.filePath), bkgRef.hduName, ['bkg_2d', 'bkg_3d']),
+      optional(irfMaps.edisp, 'edisp', EDISP_CLASSES),
+      optional(irfMaps.psf, 'psf', PSF_CLASSES),
     ]);
     const pointing = await events.pointing({
       ...(dataset.coverage?.ra !== undefined ? { ra: dataset.coverage.ra } : {}),
@@ -66,7 +120,12 @@ export async function openRun(dataset: PublishedDataset): Promise<RunInput> {
         `${dataset.did} has no fixed pointing: it cannot be binned into a map dataset here`,
       );
     }
-    const ontime = (await events.intervals()).reduce((sum, [a, b]) => sum + (b - a), 0);
+    const intervals = await events.intervals();
+    const ontime = intervals.reduce((sum, [a, b]) => sum + (b - a), 0);
+    const reference = events.time.reference;
+    const gti = intervals.map(
+      ([a, b]) => [toGtiSeconds(a, reference), toGtiSeconds(b, reference)] as const,
+    );
     const header = events.header;
     const deadc = header.has('DEADC')
       ? (header.getNumber('DEADC') ?? 1)
@@ -79,6 +138,9 @@ export async function openRun(dataset: PublishedDataset): Promise<RunInput> {
       events,
       aeff,
       bkg,
+      ...(edisp ? { edisp } : {}),
+      ...(psf ? { psf } : {}),
+      gti,
       pointing: { ra: pointing.ra, dec: pointing.dec },
       ontime,
       deadc,

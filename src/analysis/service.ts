@@ -12,7 +12,7 @@ import { encodePng, inferno } from '../preview/index.js';
 import { geometryCache, makeRunMaps, StackedMaps } from './maker.js';
 import { writeMapDataset } from './mapdataset.js';
 import type { MapDatasetRequest } from './request.js';
-import { datasetFile, openRun } from './runs.js';
+import { allHave, datasetFile, EDISP_CLASSES, openRun, PSF_CLASSES } from './runs.js';
 
 /** May the caller read this dataset (the rights gate of src/auth, bound to the caller)? */
 export type DatasetGate = (did: string) => Promise<AccessDecision>;
@@ -146,10 +146,16 @@ export async function makeMapDataset(
 ): Promise<MapDatasetSummary> {
   const { geometry } = request;
   const cache = geometryCache(geometry);
-  const stacked = new StackedMaps(geometry);
+  // Energy-dispersion and PSF maps when every run has an IRF to make them from.
+  const irfMaps = {
+    edisp: allHave(datasets, 'edisp', EDISP_CLASSES),
+    psf: allHave(datasets, 'psf', PSF_CLASSES),
+  };
+  const stacked = new StackedMaps(geometry, cache, irfMaps);
   for (const [i, dataset] of datasets.entries()) {
     options.signal?.throwIfAborted();
-    stacked.add(await makeRunMaps(geometry, cache, await openRun(dataset), request.offsetMax));
+    const run = await openRun(dataset, irfMaps);
+    stacked.add(await makeRunMaps(geometry, cache, run, request.offsetMax));
     options.onProgress?.({ done: i + 1, total: datasets.length });
   }
   options.signal?.throwIfAborted();

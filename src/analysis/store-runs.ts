@@ -5,7 +5,12 @@
 import type { IrfComponentRef, PublishedDataset } from '../datalink/index.js';
 import { openDataStore } from '../gadf/index.js';
 
-const COMPONENT: Readonly<Record<string, string>> = { aeff: 'aeff', bkg: 'bkgrate' };
+const COMPONENT: Readonly<Record<string, string>> = {
+  aeff: 'aeff',
+  bkg: 'bkgrate',
+  edisp: 'edisp',
+  psf: 'psf',
+};
 
 export async function storeDatasets(
   dir: string,

@@ -1,7 +1,8 @@
 /**
  * The IRF tables of a GADF store read whole, for the analyses: aeff_2d, edisp_2d,
- * psf_table, bkg_2d and bkg_3d, each as its binned axes (TeV, deg) and its values in a
- * plain C-ordered array over the axes in the order gammapy 1.0 uses (energy first).
+ * psf_table, psf_3gauss, psf_king, bkg_2d and bkg_3d, each as its binned axes (TeV, deg)
+ * and its values (or, for the parametric PSFs, each parameter) in a plain C-ordered
+ * array over the axes in the order gammapy 1.0 uses (energy first).
  * The array layout follows gammapy's reader, so that results agree with it: the
  * stored column is read in TDIM order (fastest first), and a background whose TDIM
  * runs the other way round (HESS, CTA 1DC) is turned about.
@@ -10,7 +11,8 @@ import { BinTableHdu, type Header, scanFile } from '../fits/index.js';
 import { GadfError } from './errors.js';
 import { unitFactor } from './units.js';
 
-export type IrfClass = 'aeff_2d' | 'edisp_2d' | 'psf_table' | 'bkg_2d' | 'bkg_3d';
+export type IrfClass =
+  'aeff_2d' | 'edisp_2d' | 'psf_table' | 'psf_3gauss' | 'psf_king' | 'bkg_2d' | 'bkg_3d';
 
 export type IrfAxisName =
   'energy' | 'energy_true' | 'offset' | 'migra' | 'rad' | 'fov_lon' | 'fov_lat';
@@ -32,8 +34,13 @@ export interface IrfTable {
   readonly hduClass: IrfClass;
   readonly header: Header;
   readonly axes: readonly IrfAxis[];
-  /** Values over the axes, C order (the last axis fastest). */
+  /** Values over the axes, C order (the last axis fastest); for psf_3gauss and psf_king, the first parameter. */
   readonly data: Float64Array;
+  /**
+   * psf_3gauss (sigma_1, sigma_2, sigma_3, scale, ampl_2, ampl_3) and psf_king (gamma,
+   * sigma): each parameter over the axes, sigmas in deg (0 read as 1, as gammapy does).
+   */
+  readonly parameters?: ReadonlyMap<string, Float64Array>;
   /** aeff m², bkg s⁻¹ TeV⁻¹ sr⁻¹, psf sr⁻¹, edisp none (converted on read). */
   readonly unit: string;
   /** bkg_3d: FOVALIGN (RADEC when absent, as gammapy reads it). */
@@ -47,14 +54,18 @@ interface ClassLayout {
   readonly axes: readonly (readonly [IrfAxisName, string])[];
   readonly column: readonly string[];
   readonly unit: string;
+  /** Parametric classes: gammapy's parameter name and its column. */
+  readonly parameters?: readonly (readonly [string, string])[];
 }
+
+const ENERGY_OFFSET: ClassLayout['axes'] = [
+  ['energy_true', 'ENERG'],
+  ['offset', 'THETA'],
+];
 
 const LAYOUTS: Readonly<Record<IrfClass, ClassLayout>> = {
   aeff_2d: {
-    axes: [
-      ['energy_true', 'ENERG'],
-      ['offset', 'THETA'],
-    ],
+    axes: ENERGY_OFFSET,
     column: ['EFFAREA'],
     unit: 'm2',
   },
@@ -75,6 +86,28 @@ const LAYOUTS: Readonly<Record<IrfClass, ClassLayout>> = {
     ],
     column: ['RPSF'],
     unit: 'sr-1',
+  },
+  psf_3gauss: {
+    axes: ENERGY_OFFSET,
+    column: ['SIGMA_1'],
+    unit: '',
+    parameters: [
+      ['sigma_1', 'SIGMA_1'],
+      ['sigma_2', 'SIGMA_2'],
+      ['sigma_3', 'SIGMA_3'],
+      ['scale', 'SCALE'],
+      ['ampl_2', 'AMPL_2'],
+      ['ampl_3', 'AMPL_3'],
+    ],
+  },
+  psf_king: {
+    axes: ENERGY_OFFSET,
+    column: ['GAMMA'],
+    unit: '',
+    parameters: [
+      ['gamma', 'GAMMA'],
+      ['sigma', 'SIGMA'],
+    ],
   },
   bkg_2d: {
     axes: [
@@ -120,7 +153,7 @@ function valueFactor(hduClass: IrfClass, unit: string, where: string): number {
     if (/^(deg\^?-2|1\/deg\^?2|deg\*\*-2)$/.test(u)) return (180 / Math.PI) ** 2;
     throw new GadfError(`RPSF unit '${unit}' is not per solid angle (sr-1, deg-2)`, where);
   }
-  if (hduClass === 'edisp_2d') return 1;
+  if (hduClass === 'edisp_2d' || hduClass === 'psf_3gauss' || hduClass === 'psf_king') return 1;
   // Background: per time, energy and solid angle, in any order ("s-1 MeV-1 sr-1", "1/(s MeV sr)").
   const compact = u.replace(/\*\*/g, '^').replace(/\^/g, '');
   const parts = compact.startsWith('1/(')
@@ -248,45 +281,69 @@ export async function readIrf(
   const layout = LAYOUTS[hduClass];
   const batch = table.readRows(0, Math.min(1, table.rowCount));
   const axes = layout.axes.map(([name, stem]) => axisOf(batch, table, name, stem, where));
-  const columnName = layout.column.find((c) =>
-    table.columns.some((d) => d.name.toUpperCase() === c),
-  );
-  if (columnName === undefined)
-    throw new GadfError(`has no ${layout.column.join(' or ')} column`, where);
-  const descriptor = table.columns.find((d) => d.name.toUpperCase() === columnName)!;
-  const stored = numbers(batch.column(columnName).values, columnName, where);
   const lengths = axes.map((a) => a.edges.length - 1);
   const count = lengths.reduce((a, b) => a * b, 1);
-  if (stored.length < count)
-    throw new GadfError(`${columnName} holds ${stored.length} values, the axes ${count}`, where);
-  const tdim = descriptor.dim ?? lengths;
-  const factor = valueFactor(hduClass, descriptor.unit ?? '', where);
-  const data = new Float64Array(count);
-  const same = tdim.length === lengths.length && tdim.every((d, i) => d === lengths[i]);
-  const reversed =
-    tdim.length === lengths.length && tdim.every((d, i) => d === lengths[lengths.length - 1 - i]);
-  if (same) {
-    // gammapy: column.transpose(), TDIM order is the axes order (the first axis fastest).
-    forEachIndex(lengths, (c, flat) => {
-      let k = 0;
-      for (let i = lengths.length - 1; i >= 0; i--) k = k * lengths[i]! + c[i]!;
-      data[flat] = (stored[k] as number) * factor;
-    });
-  } else if (reversed && hduClass.startsWith('bkg')) {
-    // The stored array in C order is already (energy, ..): gammapy transposes back.
-    for (let i = 0; i < count; i++) data[i] = (stored[i] as number) * factor;
-  } else {
-    throw new GadfError(
-      `${columnName} has TDIM (${tdim.join(',')}), which does not fit axes of (${lengths.join(',')})`,
-      where,
-    );
+  const valuesOf = (columnName: string, factorOf: (unit: string) => number): Float64Array => {
+    const descriptor = table.columns.find((d) => d.name.toUpperCase() === columnName)!;
+    const stored = numbers(batch.column(columnName).values, columnName, where);
+    if (stored.length < count)
+      throw new GadfError(`${columnName} holds ${stored.length} values, the axes ${count}`, where);
+    const tdim = descriptor.dim ?? lengths;
+    const factor = factorOf(descriptor.unit ?? '');
+    const data = new Float64Array(count);
+    const same = tdim.length === lengths.length && tdim.every((d, i) => d === lengths[i]);
+    const reversed =
+      tdim.length === lengths.length && tdim.every((d, i) => d === lengths[lengths.length - 1 - i]);
+    if (same) {
+      // gammapy: column.transpose(), TDIM order is the axes order (the first axis fastest).
+      forEachIndex(lengths, (c, flat) => {
+        let k = 0;
+        for (let i = lengths.length - 1; i >= 0; i--) k = k * lengths[i]! + c[i]!;
+        data[flat] = (stored[k] as number) * factor;
+      });
+    } else if (reversed && hduClass.startsWith('bkg')) {
+      // The stored array in C order is already (energy, ..): gammapy transposes back.
+      for (let i = 0; i < count; i++) data[i] = (stored[i] as number) * factor;
+    } else {
+      throw new GadfError(
+        `${columnName} has TDIM (${tdim.join(',')}), which does not fit axes of (${lengths.join(',')})`,
+        where,
+      );
+    }
+    return data;
+  };
+  const has = (name: string) => table.columns.some((d) => d.name.toUpperCase() === name);
+  let parameters: Map<string, Float64Array> | undefined;
+  if (layout.parameters) {
+    parameters = new Map();
+    for (const [name, columnName] of layout.parameters) {
+      if (!has(columnName)) throw new GadfError(`has no ${columnName} column`, where);
+      const isSigma = name.startsWith('sigma');
+      const values = valuesOf(columnName, (unit) => {
+        if (!isSigma) return 1;
+        const f = unitFactor('angle', unit.trim() || 'deg');
+        if (f === undefined)
+          throw new GadfError(`${columnName} unit '${unit}' is not an angle`, where);
+        return f;
+      });
+      // gammapy's ParametricPSF.from_table: a zero width stands for 1.
+      if (isSigma) for (let i = 0; i < values.length; i++) if (values[i] === 0) values[i] = 1;
+      parameters.set(name, values);
+    }
   }
+  const columnName = layout.column.find(has);
+  if (columnName === undefined)
+    throw new GadfError(`has no ${layout.column.join(' or ')} column`, where);
+  const data =
+    parameters?.values().next().value ??
+    valuesOf(columnName, (unit) => valueFactor(hduClass, unit, where));
   const align = table.header.getString('FOVALIGN')?.trim().toUpperCase();
   return {
     hduClass,
     header: table.header,
     axes,
     data,
+    ...(parameters ? { parameters } : {}),
     unit: layout.unit,
     ...(hduClass === 'bkg_3d' ? { fovAlignment: align === 'ALTAZ' ? 'ALTAZ' : 'RADEC' } : {}),
     where,

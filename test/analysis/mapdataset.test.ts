@@ -67,14 +67,35 @@ const requestOf = (ids: readonly string[], g: Geometry) =>
     }),
   );
 
+interface Relative {
+  max_relative: number;
+  max_abs_small: number;
+  sum: [number, number];
+}
+
+interface FitResult {
+  success: boolean;
+  index: number;
+  error: number;
+}
+
 interface Comparison {
   seconds: number;
   counts_equal: boolean;
   counts_sum: [number, number];
   mask_equal: boolean;
   geom_equal: boolean;
-  exposure: { max_relative: number; max_abs_small: number; sum: [number, number] };
-  background: { max_relative: number; max_abs_small: number; sum: [number, number] };
+  exposure: Relative;
+  background: Relative;
+  has_irf_maps: [edisp: boolean, psf: boolean];
+  edisp: Relative;
+  edisp_exposure: Relative;
+  psf: Relative;
+  psf_exposure: Relative;
+  gti_equal: boolean;
+  coarse_pixels: number;
+  coarse_pixels_apart: number;
+  fit?: { hearc: FitResult; gammapy: FitResult };
 }
 
 /** hearc's stacked dataset of `obsIds` in `store`, compared by gammapy with its own. */
@@ -83,6 +104,7 @@ async function compareWithGammapy(
   store: string,
   obsIds: readonly string[],
   g: Geometry,
+  options: { readonly fit?: boolean } = {},
 ): Promise<Comparison> {
   const datasets = await storeDatasets(store, obsIds);
   const request = requestOf(
@@ -105,6 +127,7 @@ async function compareWithGammapy(
       proj: g.proj,
       offset_max: g.offsetMax,
       hearc: fits,
+      fit: options.fit === true,
     }),
   ]);
 }
@@ -116,6 +139,17 @@ function assertAgreement(c: Comparison): void {
   assert.ok(c.mask_equal, 'safe masks differ');
   assert.ok(c.exposure.max_relative < 0.01, `exposure: ${JSON.stringify(c.exposure)}`);
   assert.ok(c.background.max_relative < 0.02, `background: ${JSON.stringify(c.background)}`);
+  // MapDataset.read finds the energy-dispersion kernel and PSF maps; they agree where significant.
+  assert.deepEqual(c.has_irf_maps, [true, true]);
+  // Only coarse pixels whose centre is a tie between fine pixels on a safe-mask edge may differ.
+  assert.ok(
+    c.coarse_pixels_apart <= 0.05 * c.coarse_pixels,
+    `${c.coarse_pixels_apart} of ${c.coarse_pixels} IRF-map pixels stack other runs`,
+  );
+  for (const name of ['edisp', 'edisp_exposure', 'psf', 'psf_exposure'] as const) {
+    assert.ok(c[name].max_relative < 0.01, `${name}: ${JSON.stringify(c[name])}`);
+  }
+  assert.ok(c.gti_equal, 'the GTI tables differ');
 }
 
 describe('map dataset requests', () => {
@@ -155,23 +189,36 @@ describe('map dataset requests', () => {
 });
 
 describe('agreement with gammapy 1.0', () => {
-  it('stacks the H.E.S.S. Crab runs as gammapy does (bkg_3d, CAR)', async (t) => {
+  it('stacks the H.E.S.S. Crab runs as gammapy does (bkg_3d, CAR; psf_table), and a power-law fit agrees', async (t) => {
     const store = requireTestData(t, 'hess-dl3-dr1');
     if (!store || !requireGammapy(t)) return;
-    const c = await compareWithGammapy(t, store, CRAB_RUNS, {
-      center: [83.633, 22.014],
-      width: [4, 3],
-      binsz: 0.02,
-      proj: 'CAR',
-      frame: 'icrs',
-      energy: [0.5, 50, 8],
-      energyTrue: [0.3, 100, 15],
-      offsetMax: 2.0,
-    });
+    const c = await compareWithGammapy(
+      t,
+      store,
+      CRAB_RUNS,
+      {
+        center: [83.633, 22.014],
+        width: [4, 3],
+        binsz: 0.02,
+        proj: 'CAR',
+        frame: 'icrs',
+        energy: [0.5, 50, 8],
+        energyTrue: [0.3, 100, 15],
+        offsetMax: 2.0,
+      },
+      { fit: true },
+    );
     assertAgreement(c);
+    // A point source with a power law, fitted by gammapy on both datasets: the same index.
+    const { hearc, gammapy } = c.fit!;
+    assert.ok(hearc.success && gammapy.success, JSON.stringify(c.fit));
+    assert.ok(
+      Math.abs(hearc.index - gammapy.index) < gammapy.error,
+      `index ${hearc.index} against gammapy's ${gammapy.index} ± ${gammapy.error}`,
+    );
   });
 
-  it('stacks simulated runs as gammapy does (bkg_2d, galactic TAN), a run beyond OFFSET_MAX adding nothing', async (t) => {
+  it('stacks simulated runs as gammapy does (bkg_2d, galactic TAN; psf_3gauss), a run beyond OFFSET_MAX adding nothing', async (t) => {
     if (!requireGammapy(t)) return;
     const store = join(tempDir(t), 'store');
     // Six runs a night per target: the seventh run looks at the far target.
@@ -288,15 +335,24 @@ describe('the analysis service over HTTP', () => {
     const file = join(tempDir(t), 'sync.fits');
     (await import('node:fs')).writeFileSync(file, Buffer.from(await ok.arrayBuffer()));
     const names = (await readFits(file)).hdus.map((h) => h.name);
-    assert.deepEqual(names.slice(1, 9), [
+    assert.deepEqual(names.slice(1, 18), [
       'COUNTS',
       'COUNTS_BANDS',
       'EXPOSURE',
       'EXPOSURE_BANDS',
       'BACKGROUND',
       'BACKGROUND_BANDS',
+      'EDISP',
+      'EDISP_BANDS',
+      'EDISP_EXPOSURE',
+      'EDISP_EXPOSURE_BANDS',
+      'PSF',
+      'PSF_BANDS',
+      'PSF_EXPOSURE',
+      'PSF_EXPOSURE_BANDS',
       'MASK_SAFE',
       'MASK_SAFE_BANDS',
+      'GTI',
     ]);
 
     const proprietary = await sync(form([dids[0]!, secret]));
