@@ -50,6 +50,8 @@ interface Served {
 
 export class HipsStore {
   private served: Promise<Served> | undefined;
+  /** The build under way: at most one at a time, whoever asks. */
+  private building: Promise<unknown> | undefined;
   private empty: Buffer | undefined;
   private readonly dir: string;
 
@@ -73,7 +75,12 @@ export class HipsStore {
     let manifests = await this.manifests();
     const stale = manifests.length === 0 || manifests.some((m) => m.state !== state);
     if (stale && this.options.autoBuild !== false) {
-      const build = buildCountsHips({ ...this.options, clock: () => now });
+      const build = (this.building ??= buildCountsHips({
+        ...this.options,
+        clock: () => now,
+      }).finally(() => {
+        this.building = undefined;
+      }));
       if (manifests.length === 0) {
         await build;
         manifests = await this.manifests();
@@ -86,6 +93,11 @@ export class HipsStore {
       manifests.filter((m) => m.observations.every((did) => open.has(did))).map((m) => [m.name, m]),
     );
     return { checkedAt: Date.now(), hips };
+  }
+
+  /** Starts building what is missing or stale now, without waiting (at server start). */
+  prepare(): void {
+    this.current().catch((err: unknown) => this.options.onError?.(err));
   }
 
   /** The HiPS that may be served now, by name. */

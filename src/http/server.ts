@@ -81,6 +81,8 @@ const ASYNC_RESULT = new RegExp(`^/tap/async/([^/?]+)/results/${RESULT_ID}(?:\\?
 
 export interface ServerOptions {
   readonly engine: Engine;
+  /** Build the counts HiPS when the server is ready instead of on first request (hearc serve). */
+  readonly prepareHips?: boolean;
   /** The tables served (published catalog + TAP_SCHEMA). */
   readonly schema: PublishedSchema;
   /**
@@ -458,6 +460,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onError: (err) => app.log.error({ err }, 'the counts HiPS were not rebuilt'),
   });
   await app.register(hipsPlugin, { store: hips, baseUrl });
+  // A long-running server builds them as it starts rather than on its first visitor's request.
+  if (options.prepareHips === true) app.addHook('onReady', async () => hips.prepare());
   await app.register(webPlugin, {
     service: description,
     baseUrl,
