@@ -52,3 +52,8 @@ export {
   productKey,
   type ProduceOptions,
 } from './products.js';
+export {
+  analysisDatasetService,
+  analysisResultDescriptor,
+  mapDatasetParams,
+} from './descriptor.js';

@@ -56,7 +56,9 @@ import { tapJobExecutor } from '../tap/async-executor.js';
 import { coincidenceJobExecutor } from '../coincidence/index.js';
 import {
   AnalysisCache,
+  analysisDatasetService,
   analysisJobExecutor,
+  analysisResultDescriptor,
   DATASETS_RESULT,
   DEFAULT_ANALYSIS_LIMITS,
   FITS_MEDIA_TYPE,
@@ -126,6 +128,10 @@ export function tapLimitsOf(limits: ServiceLimitsDescription): ServiceLimits {
   };
 }
 
+/** The analysis capability's standardID, under the service's own authority. */
+const analysisStandardIdOf = (authority: string): string =>
+  `ivo://${authority}/analysis#mapdataset-1.0`;
+
 /**
  * What the service offers, as its VOSI capabilities and its registry records declare it:
  * hearc API tokens are always accepted, OIDC bearer JWTs when issuers are configured.
@@ -139,7 +145,7 @@ export function capabilityOptionsFor(
     limits,
     datalink: true,
     ...(authority !== undefined
-      ? { analysis: { standardId: `ivo://${authority}/analysis#mapdataset-1.0` } }
+      ? { analysis: { standardId: analysisStandardIdOf(authority) } }
       : {}),
     async: true,
     bearerTokens: true,
@@ -267,12 +273,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const baseDialect = sqlDialectFor(options.engine.dialect);
   // Sync queries wait a bounded time for a connection and spool what slow clients read.
   const { connectionWaitMs = DEFAULT_CONNECTION_WAIT_MS, ...queryLimits } = limits;
+  // The analysis service's own standardID, under the service's authority.
+  const analysisStandardId = analysisStandardIdOf(description.authority);
   const service = {
     engine: options.engine,
     schema: options.schema,
     dialect: access.dialectFor(baseDialect, ANONYMOUS),
     limits: queryLimits,
     tmpDir: cache.spill,
+    resultServices: [
+      (idField: string, serviceUrl: string, column: string) =>
+        analysisResultDescriptor(analysisStandardId, serviceUrl, idField, column),
+    ],
   };
   const sync = { limits: { ...queryLimits, connectionWaitMs }, spillDir: cache.spill };
   await app.register(tapSyncPlugin, {
@@ -461,7 +473,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     baseUrl,
     cacheDir: cache.products,
     authorize: access.authorize,
-    services: [sodaDatasetService()],
+    services: [sodaDatasetService(), analysisDatasetService(analysisStandardId)],
   };
   // One DataLink service (catalog and product cache) for links, products and previews.
   const dataLink = dataLinkServiceFor(dataAccess);
