@@ -19,7 +19,12 @@ export { datasetFile, openRun } from './runs.js';
 export {
   checkIrfRanges,
   countsPreview,
+  datasetsIndex,
   type DatasetGate,
+  type DatasetSelector,
+  PER_RUN_PREFIX,
+  perRunNames,
+  requestedDatasets,
   makeMapDataset,
   type MapDatasetOutputs,
   type MapDatasetProgress,
@@ -32,7 +37,23 @@ export { type Projection, SkyGrid } from './wcs.js';
 export {
   analysisJobExecutor,
   type AnalysisJobContext,
+  DATASETS_RESULT,
   FITS_MEDIA_TYPE,
   MAPDATASET_RESULT,
   PREVIEW_RESULT,
+  progressReporter,
+  YAML_MEDIA_TYPE,
 } from './async-executor.js';
+export {
+  AnalysisCache,
+  type AnalysisProduct,
+  PRODUCT_FILES,
+  produceMapDataset,
+  productKey,
+  type ProduceOptions,
+} from './products.js';
+export {
+  analysisDatasetService,
+  analysisResultDescriptor,
+  mapDatasetParams,
+} from './descriptor.js';

@@ -1,8 +1,10 @@
 /**
  * The DALI parameters of a map-dataset request, read and checked before any work:
- * ID (repeated publisher DIDs), CENTER "ra dec" (ICRS, deg), WIDTH "w" or "w h" (deg),
+ * ID (repeated publisher DIDs) or QUERY (ADQL over ivoa.obscore whose rows' obs_publisher_did
+ * are the selection), CENTER "ra dec" (ICRS, deg), WIDTH "w" or "w h" (deg),
  * BINSZ (deg), PROJ (CAR, TAN), FRAME (icrs, galactic), ENERGY "emin emax nbins" (TeV,
- * reconstructed, log bins), ENERGY_TRUE (same; default a wider range), OFFSET_MAX (deg).
+ * reconstructed, log bins), ENERGY_TRUE (same; default a wider range), OFFSET_MAX (deg),
+ * PER_RUN (true: a dataset per run besides the stacked one).
  */
 import { DaliError, type DaliParameters } from '../dali/index.js';
 import { logEdges, type MapGeometry } from './maker.js';
@@ -25,7 +27,12 @@ export const DEFAULT_ANALYSIS_LIMITS: AnalysisLimits = {
 };
 
 export interface MapDatasetRequest {
+  /** The DIDs asked for by ID (empty when the selection is a QUERY). */
   readonly ids: readonly string[];
+  /** The ADQL query whose rows' obs_publisher_did are the selection, if given instead of ID. */
+  readonly query?: string;
+  /** Also one dataset per run. */
+  readonly perRun: boolean;
   readonly geometry: MapGeometry;
   readonly offsetMax: number;
 }
@@ -84,7 +91,15 @@ export function mapDatasetRequest(
         .filter((id) => id !== ''),
     ),
   ];
-  if (ids.length === 0) throw bad('the selection is empty: give ID=<obs_publisher_did> (repeated)');
+  const query = params.get('QUERY')?.trim();
+  if (query !== undefined && query !== '' && ids.length > 0) {
+    throw bad('give the selection either as ID values or as a QUERY, not both');
+  }
+  if (ids.length === 0 && (query === undefined || query === '')) {
+    throw bad(
+      'the selection is empty: give ID=<obs_publisher_did> (repeated) or QUERY=<ADQL over ivoa.obscore>',
+    );
+  }
   if (ids.length > limits.maxRuns) {
     throw bad(`${ids.length} datasets were asked for; one request takes at most ${limits.maxRuns}`);
   }
@@ -128,8 +143,14 @@ export function mapDatasetRequest(
     : [2.5];
   if (!(offsetMax > 0) || offsetMax > 180)
     throw bad('OFFSET_MAX must be an angle in degrees, above 0');
+  const perRunText = params.get('PER_RUN')?.trim().toLowerCase() ?? 'false';
+  if (!['true', 'false', '1', '0', 'yes', 'no', ''].includes(perRunText)) {
+    throw bad(`PER_RUN must be true or false, not '${params.get('PER_RUN')}'`);
+  }
   return {
     ids,
+    ...(ids.length === 0 && query !== undefined ? { query } : {}),
+    perRun: ['true', '1', 'yes'].includes(perRunText),
     geometry: { grid, energy: logEdges(emin, emax, bins), energyTrue: logEdges(...energyTrue) },
     offsetMax,
   };

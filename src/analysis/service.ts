@@ -27,12 +27,61 @@ export interface MapDatasetOutputs {
   readonly fits: string;
   /** Where the PNG preview of the counts goes (none when undefined). */
   readonly preview?: string;
+  /**
+   * Where each run's own dataset goes (PER_RUN), by its file name
+   * (`mapdataset-<obs_id>.fits`); none when undefined.
+   */
+  readonly perRun?: (fileName: string) => string;
+  /** Where the gammapy Datasets index (YAML) of the per-run files goes. */
+  readonly index?: string;
 }
 
 export interface MapDatasetSummary {
   readonly runs: number;
   readonly counts: number;
   readonly livetime: number;
+}
+
+/** The datasets an ADQL query selects (compiled with the caller's rights): at most `max` + 1. */
+export type DatasetSelector = (
+  adql: string,
+  max: number,
+  signal?: AbortSignal,
+) => Promise<string[]>;
+
+/**
+ * The datasets of a request (its IDs, or what its QUERY selects), each one the caller
+ * may read, with energy ranges inside their IRFs: every check before any work.
+ */
+export async function requestedDatasets(
+  request: MapDatasetRequest,
+  catalog: DatasetCatalog,
+  gate: DatasetGate,
+  options: {
+    readonly maxRuns: number;
+    readonly selector?: DatasetSelector;
+    readonly signal?: AbortSignal;
+    /** What to tell when there are `count` datasets, more than maxRuns (default: the limit). */
+    readonly tooMany?: (count: string) => string;
+  },
+): Promise<PublishedDataset[]> {
+  let ids = request.ids;
+  const { maxRuns } = options;
+  const tooMany = (count: string): DaliError =>
+    new DaliError(
+      400,
+      options.tooMany?.(count) ??
+        `the selection has ${count} datasets; one request reduces at most ${maxRuns}: narrow the selection or split the request`,
+    );
+  if (ids.length > maxRuns) throw tooMany(String(ids.length));
+  if (request.query !== undefined) {
+    if (!options.selector) throw new DaliError(400, 'this service takes no QUERY selection');
+    ids = await options.selector(request.query, maxRuns, options.signal);
+    if (ids.length > maxRuns) throw tooMany(`more than ${maxRuns}`);
+  }
+  const datasets = await selectDatasets(catalog, ids, gate);
+  await checkIrfRanges(datasets, request);
+  return datasets;
 }
 
 /** The published datasets of the request, each one the caller may read; a DaliError for the first that is not. */
@@ -131,6 +180,34 @@ export function countsPreview(stacked: StackedMaps): Buffer {
   return encodePng({ width, height, pixels }, { Title: 'hearc map dataset: counts' });
 }
 
+/** Result ids are letters, digits, '-' and '_'. */
+const safeName = (text: string): string => text.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 48);
+
+/** Each run's dataset name and file name (`mapdataset-<obs_id>.fits`, made unique). */
+export function perRunNames(
+  datasets: readonly Pick<PublishedDataset, 'obsId'>[],
+): { name: string; file: string }[] {
+  const used = new Set<string>();
+  return datasets.map(({ obsId }, i) => {
+    let name = safeName(obsId) || `run${i + 1}`;
+    if (used.has(name)) name = `${name}-${i + 1}`;
+    used.add(name);
+    return { name, file: `${PER_RUN_PREFIX}${name}.fits` };
+  });
+}
+
+/** Per-run file names start with this (then the dataset's name and .fits). */
+export const PER_RUN_PREFIX = 'mapdataset-';
+
+/** The index that gammapy 1.0's Datasets.read opens (datasets/core.py): names, type, file names. */
+export function datasetsIndex(names: readonly { name: string; file: string }[]): string {
+  const lines = ['datasets:'];
+  for (const { name, file } of names) {
+    lines.push(`- name: '${name}'`, '  type: MapDataset', `  filename: ${file}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /**
  * Makes the stacked map dataset of `datasets` (already selected and checked) and
  * writes it; stops (the signal's AbortError) when `signal` aborts between runs.
@@ -152,14 +229,28 @@ export async function makeMapDataset(
     psf: allHave(datasets, 'psf', PSF_CLASSES),
   };
   const stacked = new StackedMaps(geometry, cache, irfMaps);
+  const perRun = outputs.perRun;
+  const names = perRunNames(datasets);
   for (const [i, dataset] of datasets.entries()) {
     options.signal?.throwIfAborted();
-    const run = await openRun(dataset, irfMaps);
-    stacked.add(await makeRunMaps(geometry, cache, run, request.offsetMax));
+    const maps = await makeRunMaps(
+      geometry,
+      cache,
+      await openRun(dataset, irfMaps),
+      request.offsetMax,
+    );
+    stacked.add(maps);
+    if (perRun) {
+      // A run's own dataset: the run stacked alone, as gammapy's per-run datasets after the safe mask.
+      const single = new StackedMaps(geometry, cache, irfMaps);
+      single.add(maps);
+      await writeMapDataset(perRun(names[i]!.file), single, names[i]!.name);
+    }
     options.onProgress?.({ done: i + 1, total: datasets.length });
   }
   options.signal?.throwIfAborted();
   await writeMapDataset(outputs.fits, stacked, 'stacked');
+  if (perRun && outputs.index) await writeFile(outputs.index, datasetsIndex(names));
   if (outputs.preview) await writeFile(outputs.preview, countsPreview(stacked));
   return {
     runs: datasets.length,

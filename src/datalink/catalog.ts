@@ -22,6 +22,10 @@ export interface IrfComponentRef {
   readonly enclosure?: string;
   /** Name of the product file: `aeff.fits`, or `psf-2.fits` for a second PSF. */
   readonly productName: string;
+  /** The energies the component covers (energy_lo, energy_hi of hearc.irf), TeV. */
+  readonly energyRange?: readonly [number, number];
+  /** The largest field-of-view offset it covers (offset_max of hearc.irf), deg. */
+  readonly offsetMax?: number;
 }
 
 /** What the dataset's ObsCore row says it covers: the ranges a cutout can ask for. */
@@ -108,6 +112,12 @@ function irfComponents(rows: readonly CatalogRow[]): IrfComponentRef[] {
   return irfProducts(rows).map(({ row, productName }) => {
     const hduSize = count(row.hdu_size);
     const enclosure = text(row.enclosure);
+    const [energyLo, energyHi, offsetMax] = [row.energy_lo, row.energy_hi, row.offset_max].map(
+      (v) => {
+        const n = count(v);
+        return n !== undefined && Number.isFinite(n) ? n : undefined;
+      },
+    );
     return {
       component: text(row.component) ?? 'irf',
       hduClass: text(row.hdu_class) ?? '',
@@ -116,6 +126,10 @@ function irfComponents(rows: readonly CatalogRow[]): IrfComponentRef[] {
       ...(hduSize !== undefined ? { hduSize } : {}),
       ...(enclosure !== undefined ? { enclosure } : {}),
       productName,
+      ...(energyLo !== undefined && energyHi !== undefined
+        ? { energyRange: [energyLo, energyHi] as const }
+        : {}),
+      ...(offsetMax !== undefined ? { offsetMax } : {}),
     };
   });
 }

@@ -19,6 +19,7 @@ export {
   LINKS_ID_FIELD,
   linksFor,
   ProductUrls,
+  serviceIdentityParams,
   type DataLinkRow,
   type DatasetService,
   type LinkSources,

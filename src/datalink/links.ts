@@ -6,7 +6,7 @@
  * and an error row for an unknown ID.
  */
 import { stat } from 'node:fs/promises';
-import type { MetaResource } from '../votable/index.js';
+import type { MetaResource, ParamElement } from '../votable/index.js';
 import type { AccessRequest, Authorize } from './access.js';
 import type { DatasetCatalog, IrfComponentRef, PublishedDataset } from './catalog.js';
 import { fileContentType, resolveStoreFile } from './files.js';
@@ -76,6 +76,14 @@ export interface ServiceLink {
 export interface DatasetService {
   /** The link for `dataset`, its service's URL under `baseUrl` (the answering service's). */
   linkFor(dataset: PublishedDataset, baseUrl: string): ServiceLink | undefined;
+}
+
+/** The PARAMs outside inputParams that name a service descriptor's service (DataLink 1.1 §4.1). */
+export function serviceIdentityParams(standardId: string, accessUrl: string): ParamElement[] {
+  return [
+    { name: 'standardID', datatype: 'char', arraysize: '*', value: standardId },
+    { name: 'accessURL', datatype: 'char', arraysize: '*', ucd: 'meta.ref.url', value: accessUrl },
+  ];
 }
 
 /** The XML ID of the ID FIELD of the links table, which service descriptors' ID PARAMs ref. */

@@ -14,6 +14,16 @@ export interface JobParameter {
   readonly value: string;
 }
 
+/** What a running job tells of itself (UWS 1.1 quote and jobInfo), kept with the job. */
+export interface JobReport {
+  /** When the job is expected to end (UWS quote), ISO 8601. */
+  readonly quote?: string;
+  /** Fraction of the work done, 0 to 1. */
+  readonly progress?: number;
+  /** What it is doing, in words (e.g. "3 of 10 runs reduced"). */
+  readonly status?: string;
+}
+
 export interface StoredJob {
   readonly jobId: string;
   /** The capability whose executor runs the job (e.g. 'tap'). */
@@ -43,6 +53,8 @@ export interface StoredJob {
   readonly runner: string | null;
   /** When the runner last said it was still running the job. */
   readonly heartbeat: Date | null;
+  /** The job's own account of its progress, when its executor gives one. */
+  readonly report?: JobReport | null;
 }
 
 export type JobUpdate = Partial<Omit<StoredJob, 'jobId' | 'creationTime'>>;
@@ -147,6 +159,7 @@ export const jobTable: TableDef = {
     { name: 'result_size', datatype: 'long', description: 'size of the result, bytes' },
     text('runner', 'worker process running the job'),
     time('heartbeat', 'last sign of life of the runner'),
+    text('report', 'progress reported by the running job (JSON: quote, progress, status)'),
   ],
 };
 
@@ -170,11 +183,14 @@ export const JOB_COLUMNS: Readonly<Record<keyof StoredJob, string>> = {
   resultSize: 'result_size',
   runner: 'runner',
   heartbeat: 'heartbeat',
+  report: 'report',
 };
 
 /** A job field as the value stored in its column. */
 export function columnValue<K extends keyof StoredJob>(field: K, value: StoredJob[K]): SqlValue {
   if (field === 'parameters') return JSON.stringify(value);
+  if (field === 'report')
+    return value === null || value === undefined ? null : JSON.stringify(value);
   return value as SqlValue;
 }
 
@@ -203,8 +219,25 @@ function parametersOf(json: unknown): JobParameter[] {
   });
 }
 
+function reportOf(json: unknown): JobReport | null {
+  if (json === null || json === undefined) return null;
+  try {
+    const parsed: unknown = JSON.parse(String(json));
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    const { quote, progress, status } = parsed as Record<string, unknown>;
+    return {
+      ...(typeof quote === 'string' ? { quote } : {}),
+      ...(typeof progress === 'number' ? { progress } : {}),
+      ...(typeof status === 'string' ? { status } : {}),
+    };
+  } catch {
+    return null;
+  }
+}
+
 /** A job from a row of the job table (keys are column names), whatever the engine's value types. */
 export function jobFromRow(row: Readonly<Record<string, unknown>>): StoredJob {
+  const report = reportOf(row.report);
   return {
     jobId: String(row.job_id),
     // Jobs from before capabilities were recorded are TAP jobs.
@@ -225,6 +258,7 @@ export function jobFromRow(row: Readonly<Record<string, unknown>>): StoredJob {
     resultSize: optionalNumber(row.result_size),
     runner: optionalText(row.runner),
     heartbeat: optionalDate(row.heartbeat),
+    ...(report ? { report } : {}),
   };
 }
 

@@ -1,23 +1,32 @@
 /**
  * GET/POST /analysis/sync: a small map dataset answered at once (the MapDataset FITS
- * file); larger ones go through the UWS job list at /analysis/async (registered with
- * the shared job system). Parameters through the spine, errors as DALI documents.
+ * file, naming its provenance in a PROV-AQ Link header); larger ones go through the
+ * UWS job list at /analysis/async (registered with the shared job system). Parameters
+ * through the spine, errors as DALI documents.
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
+  type AnalysisCache,
   type AnalysisLimits,
-  checkIrfRanges,
+  type DatasetSelector,
   FITS_MEDIA_TYPE,
-  makeMapDataset,
   mapDatasetRequest,
-  selectDatasets,
+  PRODUCT_FILES,
+  produceMapDataset,
+  requestedDatasets,
 } from '../analysis/index.js';
 import { DaliError } from '../dali/index.js';
 import { type Authorize, DatasetCatalog } from '../datalink/index.js';
 import type { Engine } from '../engine/index.js';
+import {
+  hasProvenanceLink,
+  type ProductProvenance,
+  type ProvNaming,
+  recordedParameters,
+  type UserOf,
+} from '../provenance/index.js';
 import { acceptForms, daliParameters, sendDaliError } from './dali.js';
 
 export interface AnalysisPluginOptions {
@@ -28,37 +37,80 @@ export interface AnalysisPluginOptions {
   readonly syncMaxRuns: number;
   /** Private folder for the files being made. */
   readonly workDir: string;
+  /** Finished products reused by identical requests; none: no cache. */
+  readonly cache?: { readonly store: AnalysisCache; readonly software: string };
+  /** QUERY selections with the caller's rights; none: QUERY is refused. */
+  readonly selectorFor?: (request: FastifyRequest) => Promise<DatasetSelector>;
+  /** Record each product's provenance (PROV-AQ Link); off when absent. */
+  readonly provenance?: {
+    readonly products: ProductProvenance;
+    readonly naming: (request: FastifyRequest) => ProvNaming;
+    readonly userOf?: UserOf;
+  };
 }
 
 export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (app, options) => {
   const catalog = new DatasetCatalog(options.engine);
+  const provenance = options.provenance;
   acceptForms(app);
   app.route({
     method: ['GET', 'POST'],
     url: '/analysis/sync',
     handler: async (request, reply) => {
-      let dir: string | undefined;
+      const pending = provenance?.products.begin('mapdataset', provenance.naming(request));
       try {
-        const asked = mapDatasetRequest(daliParameters(request), options.limits);
-        if (asked.ids.length > options.syncMaxRuns) {
+        const params = daliParameters(request);
+        const asked = mapDatasetRequest(params, options.limits);
+        if (asked.perRun) {
           throw new DaliError(
             400,
-            `${asked.ids.length} datasets are more than a sync request reduces (${options.syncMaxRuns}): use /analysis/async`,
+            'PER_RUN=true makes several files: use /analysis/async (results mapdataset-<obs_id> and datasets)',
           );
         }
-        const datasets = await selectDatasets(catalog, asked.ids, (did) =>
-          options.authorize(request, did),
-        );
-        await checkIrfRanges(datasets, asked);
-        dir = await mkdtemp(join(options.workDir, 'analysis-'));
-        const path = join(dir, 'mapdataset.fits');
         const gone = new AbortController();
         reply.raw.on('close', () => gone.abort());
-        await makeMapDataset(datasets, asked, { fits: path }, { signal: gone.signal });
-        const file = createReadStream(path);
-        const folder = dir;
-        file.on('close', () => void rm(folder, { recursive: true, force: true }));
-        dir = undefined;
+        const selector = await options.selectorFor?.(request);
+        const datasets = await requestedDatasets(
+          asked,
+          catalog,
+          (did) => options.authorize(request, did),
+          {
+            maxRuns: Math.min(options.syncMaxRuns, options.limits.maxRuns),
+            signal: gone.signal,
+            ...(selector ? { selector } : {}),
+            tooMany: (count) =>
+              `the selection has ${count} datasets; a sync request reduces at most ${options.syncMaxRuns}: use /analysis/async`,
+          },
+        );
+        const startedAt = new Date();
+        const product = await produceMapDataset(datasets, asked, {
+          workDir: options.workDir,
+          ...(options.cache ? { cache: options.cache } : {}),
+          signal: gone.signal,
+        });
+        if (pending && provenance) {
+          const user = await provenance.userOf?.(request);
+          // Written behind the answer; /provenance waits for it if asked first.
+          provenance.products
+            .record(
+              { ...pending, startedAt },
+              {
+                kind: 'mapdataset',
+                name: 'mapdataset.fits',
+                annotation: `Stacked map dataset of ${datasets.length} runs${product.fromCache ? ' (an identical earlier product reused)' : ''}`,
+                contentType: FITS_MEDIA_TYPE,
+                inputs: datasets.map((d) => ({ id: d.did, role: 'event list' })),
+                parameters: recordedParameters(params.pairs()),
+                ...(user !== undefined ? { user } : {}),
+              },
+            )
+            .catch((error: unknown) =>
+              request.log.error({ err: error }, 'the provenance of a map dataset was not recorded'),
+            );
+          reply.header('Link', hasProvenanceLink(pending.url));
+        }
+        const file = createReadStream(join(product.dir, PRODUCT_FILES.fits));
+        file.on('close', () => void product.dispose());
         return reply
           .type(FITS_MEDIA_TYPE)
           .header('Content-Disposition', 'attachment; filename="mapdataset.fits"')
@@ -66,8 +118,6 @@ export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (
       } catch (error) {
         if (error instanceof DaliError) return sendDaliError(reply, error);
         throw error;
-      } finally {
-        if (dir !== undefined) await rm(dir, { recursive: true, force: true });
       }
     },
   });

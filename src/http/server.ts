@@ -14,6 +14,7 @@ import {
   ANONYMOUS,
   type AuditEvent,
   AuditTrail,
+  type Identity,
   describeAuditEvent,
   mayRead,
 } from '../auth/index.js';
@@ -45,17 +46,27 @@ import {
   ProductProvenance,
   provenanceUrl,
   type ProvNaming,
+  jobResultIds,
   queryResultIds,
   servicePrefix,
   withQueryProvenance,
+  withResultProvenance,
 } from '../provenance/index.js';
+import { selectedDatasetIds } from '../tap/selection.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
 import { coincidenceJobExecutor } from '../coincidence/index.js';
 import {
+  AnalysisCache,
+  analysisDatasetService,
   analysisJobExecutor,
+  analysisResultDescriptor,
+  DATASETS_RESULT,
   DEFAULT_ANALYSIS_LIMITS,
+  FITS_MEDIA_TYPE,
   MAPDATASET_RESULT,
+  PER_RUN_PREFIX,
   PREVIEW_RESULT,
+  YAML_MEDIA_TYPE,
 } from '../analysis/index.js';
 import { DatasetCatalog } from '../datalink/index.js';
 import { analysisPlugin } from './analysis.js';
@@ -78,6 +89,9 @@ import { webPlugin } from './web.js';
 
 const SERVER_HEADER = 'hearc';
 const ASYNC_RESULT = new RegExp(`^/tap/async/([^/?]+)/results/${RESULT_ID}(?:\\?|$)`);
+const ANALYSIS_RESULT = new RegExp(
+  `^/analysis/async/([^/?]+)/results/${MAPDATASET_RESULT}(?:\\?|$)`,
+);
 
 export interface ServerOptions {
   readonly engine: Engine;
@@ -119,6 +133,10 @@ export function tapLimitsOf(limits: ServiceLimitsDescription): ServiceLimits {
   };
 }
 
+/** The analysis capability's standardID, under the service's own authority. */
+const analysisStandardIdOf = (authority: string): string =>
+  `ivo://${authority}/analysis#mapdataset-1.0`;
+
 /**
  * What the service offers, as its VOSI capabilities and its registry records declare it:
  * hearc API tokens are always accepted, OIDC bearer JWTs when issuers are configured.
@@ -132,7 +150,7 @@ export function capabilityOptionsFor(
     limits,
     datalink: true,
     ...(authority !== undefined
-      ? { analysis: { standardId: `ivo://${authority}/analysis#mapdataset-1.0` } }
+      ? { analysis: { standardId: analysisStandardIdOf(authority) } }
       : {}),
     async: true,
     bearerTokens: true,
@@ -225,8 +243,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header('Server', SERVER_HEADER);
     // An async result names its provenance (W3C PROV-AQ), recorded when the job completed.
     const result = ASYNC_RESULT.exec(request.url);
-    if (result && reply.statusCode === 200) {
-      const { entityId } = queryResultIds(decodeURIComponent(result[1]!));
+    const analysis = ANALYSIS_RESULT.exec(request.url);
+    if ((result || analysis) && reply.statusCode === 200) {
+      const jobId = decodeURIComponent((result ?? analysis)![1]!);
+      const { entityId } = result ? queryResultIds(jobId) : jobResultIds('mapdataset', jobId);
       reply.header('Link', hasProvenanceLink(provenanceUrl(provNaming(request), entityId)));
     }
   });
@@ -259,12 +279,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const baseDialect = sqlDialectFor(options.engine.dialect);
   // Sync queries wait a bounded time for a connection and spool what slow clients read.
   const { connectionWaitMs = DEFAULT_CONNECTION_WAIT_MS, ...queryLimits } = limits;
+  // The analysis service's own standardID, under the service's authority.
+  const analysisStandardId = analysisStandardIdOf(description.authority);
   const service = {
     engine: options.engine,
     schema: options.schema,
     dialect: access.dialectFor(baseDialect, ANONYMOUS),
     limits: queryLimits,
     tmpDir: cache.spill,
+    resultServices: [
+      (idField: string, serviceUrl: string, column: string) =>
+        analysisResultDescriptor(analysisStandardId, serviceUrl, idField, column),
+    ],
   };
   const sync = { limits: { ...queryLimits, connectionWaitMs }, spillDir: cache.spill };
   await app.register(tapSyncPlugin, {
@@ -311,10 +337,37 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const analysisLimits = {
     ...DEFAULT_ANALYSIS_LIMITS,
     maxPixels: description.limits.analysisMaxPixels,
+    maxRuns: description.limits.analysisMaxRuns,
   };
+  // QUERY selections compiled like TAP queries, with the rights of who asks.
+  const analysisSelector =
+    (identity: Identity, path: string) => (adql: string, max: number, signal?: AbortSignal) =>
+      selectedDatasetIds(
+        { ...service, dialect: access.dialectFor(baseDialect, identity, path) },
+        adql,
+        max,
+        signal,
+      );
+  const analysisCache =
+    description.limits.analysisCacheEntries > 0
+      ? {
+          store: new AnalysisCache(
+            join(cache.analysis, 'products'),
+            description.limits.analysisCacheEntries,
+          ),
+          software: `${description.software.name} ${description.software.version}`,
+        }
+      : undefined;
   const analysisJobs = analysisJobExecutor({
     catalog: new DatasetCatalog(options.engine),
     limits: analysisLimits,
+    workDir: cache.analysis,
+    ...(analysisCache ? { cache: analysisCache } : {}),
+    selectorFor: async (job) => {
+      const who = await access.jobIdentity(job.ownerCredential);
+      if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
+      return analysisSelector(who.identity, `/analysis/async/${job.jobId}`);
+    },
     gateFor: async (job) => {
       const mayReadDid = await ownerMayRead(job);
       return async (did) =>
@@ -340,7 +393,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
   const jobs = new JobService({
     store: settings.store ?? openJobStore(options.engine),
-    executors: { tap: resultProvenance, coincidence: coincidenceJobs, analysis: analysisJobs },
+    executors: {
+      tap: resultProvenance,
+      coincidence: coincidenceJobs,
+      analysis: withResultProvenance(analysisJobs, products, {
+        kind: 'mapdataset',
+        annotation: 'Map dataset (gammapy MapDataset, DL4) reduced from event lists',
+        ownerOf: async (job) => {
+          const who = await access.jobIdentity(job.ownerCredential);
+          return who.ok ? who.identity.user : undefined;
+        },
+        resultPath: (jobId) => `/analysis/async/${jobId}/results/${MAPDATASET_RESULT}`,
+      }),
+    },
     resultsDir,
     limits: {
       ...jobLimitsFor(description.limits.syncTimeoutS),
@@ -396,6 +461,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     results: {
       main: MAPDATASET_RESULT,
       extra: [{ id: PREVIEW_RESULT, contentType: 'image/png' }],
+      byPrefix: [
+        { prefix: PER_RUN_PREFIX, contentType: FITS_MEDIA_TYPE },
+        { prefix: DATASETS_RESULT, contentType: YAML_MEDIA_TYPE },
+      ],
     },
   });
   await app.register(vosiPlugin, {
@@ -410,7 +479,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     baseUrl,
     cacheDir: cache.products,
     authorize: access.authorize,
-    services: [sodaDatasetService()],
+    services: [sodaDatasetService(), analysisDatasetService(analysisStandardId)],
   };
   // One DataLink service (catalog and product cache) for links, products and previews.
   const dataLink = dataLinkServiceFor(dataAccess);
@@ -478,6 +547,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     limits: analysisLimits,
     syncMaxRuns: description.limits.analysisSyncMaxRuns,
     workDir: cache.analysis,
+    ...(analysisCache ? { cache: analysisCache } : {}),
+    selectorFor: async (request) => {
+      const who = await access.identify(request);
+      return analysisSelector(who.ok ? who.identity : ANONYMOUS, request.url);
+    },
+    provenance: { products, naming: provNaming, userOf },
   });
   await app.register(coincidencePlugin, {
     engine: options.engine,

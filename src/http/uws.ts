@@ -99,6 +99,19 @@ const asText = { format: 'text' } as const;
 export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, options) => {
   const { jobs, capability, jobsUrl, owners } = options;
   const results = options.results ?? { main: RESULT_ID };
+  const prefixes = results.byPrefix ?? [];
+  const typeOfFound = (id: string): string | undefined =>
+    prefixes.find((p) => id.startsWith(p.prefix))?.contentType;
+  /** The results of `job`: the fixed ones and those it wrote under a known prefix. */
+  const namesOf = async (job: Job): Promise<ResultNames> => {
+    if (prefixes.length === 0 || job.phase !== 'COMPLETED') return results;
+    const fixed = new Set([results.main, ...(results.extra ?? []).map((e) => e.id)]);
+    const found = (await jobs.results.extraIds(job.jobId)).flatMap((id) => {
+      const contentType = fixed.has(id) ? undefined : typeOfFound(id);
+      return contentType ? [{ id, contentType }] : [];
+    });
+    return { ...results, extra: [...(results.extra ?? []), ...found] };
+  };
   const ownerOf = async (request: FastifyRequest): Promise<JobOwner | undefined> =>
     owners ? owners.ownerOf(request) : undefined;
 
@@ -179,7 +192,8 @@ export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, optio
         current = await jobs.wait(job.jobId, Number(wait), phase, gone.signal);
         if (!current) throw new DaliError(404, `job ${job.jobId} was deleted`);
       }
-      return reply.type(XML).send(jobDocument(current, jobUrl(request, job.jobId), results));
+      const names = await namesOf(current);
+      return reply.type(XML).send(jobDocument(current, jobUrl(request, job.jobId), names));
     }),
   );
 
@@ -227,10 +241,10 @@ export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, optio
     '/async/:jobId/destruction',
     text((job) => isoInstant(job.destruction)),
   );
-  // hearc makes no estimate of when a job will end: the quote is empty ("don't know").
+  // The job's own estimate of when it will end; empty ("don't know") when it gave none.
   app.get<JobRequestParams>(
     '/async/:jobId/quote',
-    text(() => ''),
+    text((job) => job.report?.quote ?? ''),
   );
   app.get<JobRequestParams>(
     '/async/:jobId/owner',
@@ -279,7 +293,7 @@ export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, optio
   app.get<JobRequestParams>(
     '/async/:jobId/results',
     withJob(async (job, request, reply) =>
-      reply.type(XML).send(resultsDocument(job, jobUrl(request, job.jobId), results)),
+      reply.type(XML).send(resultsDocument(job, jobUrl(request, job.jobId), await namesOf(job))),
     ),
   );
   /** Streams a result file of a completed job (404 when it has none or it is gone). */
@@ -313,6 +327,23 @@ export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, optio
       withJob(async (job, _request, reply) =>
         sendResult(job, reply, jobs.results.extraPath(job.jobId, extra.id), extra.contentType),
       ),
+    );
+  }
+
+  if (prefixes.length > 0) {
+    app.get<{ Params: { jobId: string; resultId: string } }>(
+      '/async/:jobId/results/:resultId',
+      async (request, reply) => {
+        const { resultId } = request.params;
+        const handler = withJob(async (job, _request, res) => {
+          const contentType = typeOfFound(resultId);
+          if (contentType === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(resultId)) {
+            throw new DaliError(404, `job ${job.jobId} has no result ${resultId}`);
+          }
+          return sendResult(job, res, jobs.results.extraPath(job.jobId, resultId), contentType);
+        });
+        return handler(request, reply);
+      },
     );
   }
 

@@ -57,4 +57,11 @@ export {
 export { provSvg, provTextTree } from './views.js';
 export { ProductProvenance, type PendingProduct } from './products.js';
 export { cutoutProduct, type CutoutMade } from './records.js';
-export { queryResultIds, withQueryProvenance } from './jobs.js';
+export {
+  jobResultIds,
+  type JobResultKind,
+  queryResultIds,
+  recordedParameters,
+  withQueryProvenance,
+  withResultProvenance,
+} from './jobs.js';

@@ -349,6 +349,12 @@ const DERIVED_DESCRIPTIONS: Readonly<Record<string, Omit<ProvActivityDescription
     type: 'Visualisation',
     annotation: 'A picture made from an event list',
   },
+  mapdataset: {
+    name: 'Map dataset reduction',
+    type: 'Reduction',
+    annotation:
+      'Counts, exposure, background and safe mask of event lists binned and stacked on a sky grid (gammapy MapDataset, DL4)',
+  },
   'tap-result': {
     name: 'TAP query',
     type: 'Query',

@@ -60,6 +60,8 @@ const LIMIT_KEYS: Readonly<Record<string, keyof ServiceLimitsDescription>> = {
   jobs_min_free_bytes: 'jobsMinFreeBytes',
   analysis_max_pixels: 'analysisMaxPixels',
   analysis_sync_max_runs: 'analysisSyncMaxRuns',
+  analysis_max_runs: 'analysisMaxRuns',
+  analysis_cache_entries: 'analysisCacheEntries',
 };
 
 export const DEFAULT_AUTHORITY = 'hearc.local';

@@ -46,6 +46,10 @@ export interface ServiceLimitsDescription {
   readonly analysisMaxPixels: number;
   /** Runs one synchronous analysis request may reduce (more go to /analysis/async). */
   readonly analysisSyncMaxRuns: number;
+  /** Runs one analysis request may reduce (ID values, or the datasets its QUERY selects). */
+  readonly analysisMaxRuns: number;
+  /** Finished analysis products kept for identical requests (0: no cache). */
+  readonly analysisCacheEntries: number;
 }
 
 export interface ServiceDescription {
@@ -95,6 +99,8 @@ export const DEFAULT_LIMITS_DESCRIPTION: ServiceLimitsDescription = {
   jobsMinFreeBytes: 100 * 1024 ** 2,
   analysisMaxPixels: 1_000_000,
   analysisSyncMaxRuns: 10,
+  analysisMaxRuns: 1000,
+  analysisCacheEntries: 50,
 };
 
 /** The collection's description, or one made from its name. */

@@ -14,7 +14,7 @@ import {
 import { type PublishedSchema, stcsOf } from '../schema/types.js';
 import type { ColumnBatch, FieldDescription, VotableDatatype } from '../votable/index.js';
 import { type ResultFormat, resolveFormat, writeResult } from './formats.js';
-import { describeResult } from './service-descriptors.js';
+import { describeResult, type ResultService } from './service-descriptors.js';
 import { DaliError, type DaliParameters } from '../dali/index.js';
 import { spooled } from './spool.js';
 import {
@@ -72,6 +72,8 @@ export interface QueryService {
   readonly spillDir?: string;
   /** A private folder for a result's temporary files (the FITS row spool); default: the system's. */
   readonly tmpDir?: string;
+  /** Further services offered on a result's dataset identifiers (e.g. the analysis service). */
+  readonly resultServices?: readonly ResultService[];
 }
 
 /** A checked request: everything needed to run it. */
@@ -233,6 +235,7 @@ export async function runQuery(
     prepared.columns,
     prepared.columns.map(fieldOf),
     prepared.serviceUrl,
+    service.resultServices,
   );
   const written = writeResult(prepared.format, fields, rows(), {
     query: prepared.adql,

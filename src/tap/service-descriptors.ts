@@ -5,18 +5,21 @@
  * every row; and the SODA cutout service on the same identifiers.
  */
 import type { ResultColumn } from '../adql/index.js';
+import { serviceIdentityParams } from '../datalink/index.js';
 import { cutoutParams, SODA_SYNC_STANDARD_ID } from '../soda/index.js';
-import type { FieldDescription, MetaResource, ParamElement } from '../votable/index.js';
+import type { FieldDescription, MetaResource } from '../votable/index.js';
 
 export const DATALINK_LINKS_STANDARD_ID = 'ivo://ivoa.net/std/DataLink#links-1.1';
 
-const urlParam = (name: string, value: string, ucd?: string): ParamElement => ({
-  name,
-  datatype: 'char',
-  arraysize: '*',
-  ...(ucd ? { ucd } : {}),
-  value,
-});
+/**
+ * Another service offered on a result's dataset identifiers: its descriptor, whose ID
+ * PARAM refs `idField` (the FIELD of `column`), under `serviceUrl`.
+ */
+export type ResultService = (
+  idField: string,
+  serviceUrl: string,
+  column: string,
+) => Omit<MetaResource, 'id'>;
 
 export interface DescribedResult {
   /** The result's FIELDs, with an ID on each identifier column the descriptors ref. */
@@ -24,11 +27,12 @@ export interface DescribedResult {
   readonly resources: readonly MetaResource[];
 }
 
-/** Adds the descriptors of the DataLink and SODA services under `serviceUrl`. */
+/** Adds the descriptors of the DataLink and SODA services (and `others`) under `serviceUrl`. */
 export function describeResult(
   columns: readonly ResultColumn[],
   fields: readonly FieldDescription[],
   serviceUrl: string | undefined,
+  others: readonly ResultService[] = [],
 ): DescribedResult {
   if (serviceUrl === undefined) return { fields, resources: [] };
   const resources: MetaResource[] = [];
@@ -41,10 +45,7 @@ export function describeResult(
       utype: 'adhoc:service',
       name: 'datalink',
       description: `DataLink links of the datasets in column ${field.name}: event list, IRFs, previews, cutouts`,
-      params: [
-        urlParam('standardID', DATALINK_LINKS_STANDARD_ID),
-        urlParam('accessURL', `${serviceUrl}/datalink`, 'meta.ref.url'),
-      ],
+      params: serviceIdentityParams(DATALINK_LINKS_STANDARD_ID, `${serviceUrl}/datalink`),
       groups: [
         {
           name: 'inputParams',
@@ -67,12 +68,12 @@ export function describeResult(
       utype: 'adhoc:service',
       name: 'soda',
       description: `Event-list cutouts (SODA) of the datasets in column ${field.name}`,
-      params: [
-        urlParam('standardID', SODA_SYNC_STANDARD_ID),
-        urlParam('accessURL', `${serviceUrl}/soda`, 'meta.ref.url'),
-      ],
+      params: serviceIdentityParams(SODA_SYNC_STANDARD_ID, `${serviceUrl}/soda`),
       groups: [{ name: 'inputParams', params: cutoutParams({}, id) }],
     });
+    for (const [k, other] of others.entries()) {
+      resources.push({ ...other(id, serviceUrl, field.name), id: `service_${k + 1}_${i + 1}` });
+    }
     return { ...field, id };
   });
   return { fields: withIds, resources };

@@ -18,6 +18,11 @@ export const RESULT_ID = 'result';
 export interface ResultNames {
   readonly main: string;
   readonly extra?: readonly { readonly id: string; readonly contentType: string }[];
+  /**
+   * Further results a job may or may not write (their number known only when it ran):
+   * each file it wrote whose id starts with one of these prefixes is listed.
+   */
+  readonly byPrefix?: readonly { readonly prefix: string; readonly contentType: string }[];
 }
 
 const DEFAULT_RESULTS: ResultNames = { main: RESULT_ID };
@@ -81,6 +86,23 @@ function parametersElement(job: Job, indent: string, namespaces = ''): string {
   return `${xml}${indent}</uws:parameters>\n`;
 }
 
+/** What the job tells of its progress (UWS 1.1 jobInfo, free content): hearc's own elements. */
+function jobInfoElement(job: Job, indent: string): string {
+  const report = job.report;
+  if (!report || (report.progress === undefined && report.status === undefined)) return '';
+  let xml = `${indent}<uws:jobInfo>\n`;
+  if (report.progress !== undefined) {
+    xml += `${indent}  <progress xmlns="${JOB_INFO_NAMESPACE}">${report.progress}</progress>\n`;
+  }
+  if (report.status !== undefined) {
+    xml += `${indent}  <status xmlns="${JOB_INFO_NAMESPACE}">${escapeXml(report.status)}</status>\n`;
+  }
+  return `${xml}${indent}</uws:jobInfo>\n`;
+}
+
+/** The namespace of the elements hearc puts in uws:jobInfo. */
+export const JOB_INFO_NAMESPACE = 'urn:hearc:uws-job-info';
+
 /** The job (GET /{jobs}/{job-id}). */
 export function jobDocument(job: Job, jobUrl: string, names?: ResultNames): string {
   let xml = `${PROLOG}<uws:job ${NAMESPACES} version="${UWS_VERSION}">\n`;
@@ -88,7 +110,7 @@ export function jobDocument(job: Job, jobUrl: string, names?: ResultNames): stri
   xml += runId(job, '  ');
   xml += nillable('ownerId', job.ownerId, '  ');
   xml += `  <uws:phase>${job.phase}</uws:phase>\n`;
-  xml += nillable('quote', null, '  ');
+  xml += nillable('quote', job.report?.quote ?? null, '  ');
   xml += `  <uws:creationTime>${isoInstant(job.creationTime)}</uws:creationTime>\n`;
   xml += nillable('startTime', instant(job.startTime), '  ');
   xml += nillable('endTime', instant(job.endTime), '  ');
@@ -101,6 +123,7 @@ export function jobDocument(job: Job, jobUrl: string, names?: ResultNames): stri
     xml += `    <uws:message>${escapeXml(job.errorMessage)}</uws:message>\n`;
     xml += '  </uws:errorSummary>\n';
   }
+  xml += jobInfoElement(job, '  ');
   return `${xml}</uws:job>\n`;
 }
 

@@ -1,21 +1,27 @@
 /** What a UWS service runs: the protocol (TAP) plugs its work in here. */
-import type { JobParameter } from '../engine/job-store.js';
+import type { JobParameter, JobReport } from '../engine/job-store.js';
 import { DaliError, DaliParameters } from '../dali/index.js';
 import type { Job } from './job.js';
 
 export interface JobOutput {
   /** Media type of the result file. */
   readonly contentType: string;
+  /** What the result was made from (dataset DIDs and their roles), for its provenance. */
+  readonly inputs?: readonly { readonly id: string; readonly role: string }[];
 }
+
+/** Tells the job's owner how far a running job is (kept with the job; shown as quote and jobInfo). */
+export type JobReporter = (report: JobReport) => Promise<void>;
 
 export interface JobExecutor {
   /** Why a job with these parameters cannot run (its error message), or undefined when it can. */
   check(parameters: readonly JobParameter[]): string | undefined;
   /**
    * Runs the job and writes its result to `resultPath`. Stops promptly when `signal`
-   * aborts. Throws JobFailure with a message for the user when the job fails.
+   * aborts. Throws JobFailure with a message for the user when the job fails. `report`
+   * records its progress, when it has any to tell.
    */
-  run(job: Job, resultPath: string, signal: AbortSignal): Promise<JobOutput>;
+  run(job: Job, resultPath: string, signal: AbortSignal, report?: JobReporter): Promise<JobOutput>;
 }
 
 /** The executors of a job system, by capability (e.g. { tap: ... }). */

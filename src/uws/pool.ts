@@ -5,7 +5,7 @@
  * changed the job in the meantime (an ABORT, a DELETE, the reaper).
  */
 import { stat } from 'node:fs/promises';
-import type { JobStore, JobUpdate } from '../engine/job-store.js';
+import type { JobReport, JobStore, JobUpdate } from '../engine/job-store.js';
 import type { JobEvents } from './events.js';
 import { executorFor, JobFailure, type JobExecutors } from './executor.js';
 import type { Job } from './job.js';
@@ -144,7 +144,12 @@ export class WorkerPool {
           }, SIZE_CHECK_MS);
         }
         const executor = executorFor(this.executors, job.capability);
-        const output = await executor.run(job, path, controller.signal);
+        const report = async (progress: JobReport): Promise<void> => {
+          if (reason) return;
+          await this.store.update(job.jobId, { report: progress }, ['EXECUTING']);
+          this.events.changed(job.jobId);
+        };
+        const output = await executor.run(job, path, controller.signal, report);
         // A result written faster than the size checks look is judged once more here.
         if (maxBytes !== undefined && !reason && (await stat(path)).size > maxBytes) {
           stop('too-large');
@@ -174,7 +179,7 @@ export class WorkerPool {
       } else if (reason === 'aborted') {
         outcome = { phase: 'ABORTED' };
       } else if (reason === 'shutdown') {
-        outcome = { phase: 'QUEUED', startTime: null, runner: null, heartbeat: null };
+        outcome = { phase: 'QUEUED', startTime: null, runner: null, heartbeat: null, report: null };
       }
       await this.finish(job, outcome);
     })();

@@ -48,6 +48,15 @@ export class ResultFiles {
     return extraResultPath(this.resultPath(jobId), id);
   }
 
+  /** The ids of the further results a job wrote (see extraResultPath), sorted. */
+  async extraIds(jobId: string): Promise<string[]> {
+    const names = await readdir(this.folder(jobId)).catch(() => [] as string[]);
+    return names
+      .filter((n) => n.startsWith(EXTRA_PREFIX) && EXTRA_ID.test(n.slice(EXTRA_PREFIX.length)))
+      .map((n) => n.slice(EXTRA_PREFIX.length))
+      .sort();
+  }
+
   /** The finished result of a job. */
   resultPath(jobId: string): string {
     return join(this.folder(jobId), RESULT_FILE);
@@ -76,11 +85,12 @@ export class ResultFiles {
 }
 
 const EXTRA_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const EXTRA_PREFIX = 'extra-';
 
 /** Where an executor writes a further result `id`, beside its main result at `resultPath`. */
 export function extraResultPath(resultPath: string, id: string): string {
   if (!EXTRA_ID.test(id)) throw new Error(`not a result id: ${id}`);
-  return join(dirname(resultPath), `extra-${id}`);
+  return join(dirname(resultPath), `${EXTRA_PREFIX}${id}`);
 }
 
 export function isJobId(value: string): boolean {

@@ -44,6 +44,7 @@ test('links of several IDs: #this, #calibration per IRF, #package, and a NotFoun
         '#coverage null',
         '#provenance null',
         '#proc hea-event-bundle',
+        '#proc null',
       ],
     );
     assert.equal(rows[0]!.access_url, `${address}/products/${SIM_COLLECTION}/${obsId}/events.fits`);

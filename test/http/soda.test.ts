@@ -135,16 +135,20 @@ test('DataLink offers a #proc row per observation with its SODA service descript
   const document = await (
     await fetch(`${address}/datalink?${dids.map((d) => `ID=${encodeURIComponent(d)}`).join('&')}`)
   ).text();
-  const procs = parseLinks(document).filter((l) => l.semantics === '#proc');
+  // Each dataset's SODA row comes first, then the analysis service's (test/analysis/datalink.test.ts).
+  const procs = parseLinks(document).filter(
+    (l) => l.semantics === '#proc' && l.content_qualifier === 'hea-event-bundle',
+  );
+  const sodaDescriptor = (i: number): string => `service${2 * i + 1}`;
   assert.deepEqual(
     procs.map((p) => [p.ID, p.service_def, p.access_url, p.content_type]),
-    dids.map((d, i) => [d, `service${i + 1}`, null, 'application/fits']),
+    dids.map((d, i) => [d, sodaDescriptor(i), null, 'application/fits']),
   );
   assert.match(document, /<FIELD ID="datalinkID" name="ID"/);
   for (const [i, did] of dids.entries()) {
     const row = await obscoreRow(engine, did);
     const start = document.indexOf(
-      `<RESOURCE ID="service${i + 1}" type="meta" utype="adhoc:service">`,
+      `<RESOURCE ID="${sodaDescriptor(i)}" type="meta" utype="adhoc:service">`,
     );
     assert.ok(start > document.indexOf('</TABLE>'), 'descriptors follow the links table');
     const resource = document.slice(start, document.indexOf('</RESOURCE>', start));
