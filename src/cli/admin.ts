@@ -1,6 +1,6 @@
 /**
  * The local admin interface of a running `hearc serve`: a DuckDB catalog has one writer,
- * the server, so commands that use the catalog (ingest, rights, token, registry) hand their
+ * the server, so commands that use the catalog (ingest, rights, token, registry, ...) hand their
  * arguments to the server through a Unix socket beside the catalog and the server runs
  * them on its own open catalog. The socket is the caller's proof of identity: it is
  * created mode 0600, so only the user running the server (and root) can connect.
@@ -22,6 +22,7 @@ export const CATALOG_COMMANDS: ReadonlySet<string> = new Set([
   'provenance',
   'audit',
   'alerts',
+  'coincidence',
 ]);
 
 /** Options whose values are paths, made absolute before they travel to the server. */

@@ -105,6 +105,15 @@ test('ingest, rights and token work while hearc serve owns the DuckDB catalog', 
   );
   assert.equal(changed?.data_rights, 'proprietary');
 
+  // A command that only reads meets no lock either: the server answers it.
+  const search = captureIo();
+  const searched = await main(
+    ['coincidence', '--db', db, '--pos', 'CIRCLE 0 0 1', '--time', '50000', '--after', '1'],
+    search,
+  );
+  assert.equal(searched, 0, search.err());
+  assert.doesNotMatch(search.err(), /lock/i);
+
   const token = captureIo();
   assert.equal(await main(['token', 'create', '--user', 'ada', '--db', db], token), 0, token.err());
   assert.ok(token.out().trim().length > 20, 'the token is printed once');
