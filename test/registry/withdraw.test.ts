@@ -204,6 +204,16 @@ test('hearc withdraw over a served catalog: /oai, harvesters and pyvo see the co
   assert.deepEqual(deletedIds(record), [SOUTH], record);
   if (requireSchemas(t)) valid(record, 'GetRecord of a deleted record over HTTP');
 
+  const shown = await run(
+    ...['registry', 'show', '--db', db, '--base-url', BASE, '--authority', 'test.hearc'],
+    ...['--identifier', SOUTH],
+  );
+  assert.equal(shown.code, 1);
+  assert.match(
+    shown.err,
+    /ivo:\/\/test.hearc\/south is a deleted record: its collection was withdrawn/,
+  );
+
   const incremental = await harvest('--from', day);
   assert.equal(incremental.code, 0, incremental.err);
   assert.match(incremental.out, /harvested 4 records .*\(1 deleted/);
