@@ -1,11 +1,11 @@
 /**
  * The audit trail: every refused access (who, which dataset, which path, why), every
- * granted read of data not yet public, and every ADQL query of an identified caller
- * that touched rights-bearing tables. Kept in the catalog (an internal table, never
+ * granted read of data not yet public, every ADQL query of an identified caller
+ * that touched rights-bearing tables, and every dataset an operator withdrew. Kept in the catalog (an internal table, never
  * published) for `hearc audit`, and logged. Never a credential: identities are user
  * names, paths have secret-looking query values blanked.
  */
-import type { Engine } from '../engine/types.js';
+import type { CatalogRow, Engine } from '../engine/types.js';
 import { columnDef, type TableDef } from '../schema/types.js';
 import type { Identity } from './rights.js';
 
@@ -18,9 +18,19 @@ export const auditTable: TableDef = {
   description: 'Audit trail of access to data that are not public, and of refusals.',
   columns: [
     columnDef('at', 'char', 'When (UTC).', { ...timestamp, nullable: false }),
-    columnDef('kind', 'char', 'denied, granted (a read of non-public data) or query.', required),
+    columnDef(
+      'kind',
+      'char',
+      'denied, granted (a read of non-public data), query or withdrawn.',
+      required,
+    ),
     columnDef('user_name', 'char', 'The caller; null when anonymous.'),
-    columnDef('via', 'char', 'anonymous, api-token, oidc or credentials (refused).', required),
+    columnDef(
+      'via',
+      'char',
+      'anonymous, api-token, oidc, credentials (refused) or operator (a local command).',
+      required,
+    ),
     columnDef('did', 'char', 'Dataset identifier, for file and product access.'),
     columnDef('tables', 'char', 'Rights-bearing tables an ADQL query touched, comma-separated.'),
     columnDef('path', 'char', 'Request path (secret query values blanked), or the async job.'),
@@ -28,14 +38,15 @@ export const auditTable: TableDef = {
   ],
 };
 
-export type AuditKind = 'denied' | 'granted' | 'query';
+export type AuditKind = 'denied' | 'granted' | 'query' | 'withdrawn';
 
 export interface AuditEvent {
   readonly at: Date;
   readonly kind: AuditKind;
   /** Undefined for anonymous callers and refused credentials. */
   readonly user?: string;
-  readonly via: Identity['via'] | 'credentials';
+  /** operator: a command run on the server's machine (hearc withdraw). */
+  readonly via: Identity['via'] | 'credentials' | 'operator';
   readonly did?: string;
   readonly tables?: readonly string[];
   readonly path?: string;
@@ -58,25 +69,26 @@ export function describeAuditEvent(event: AuditEvent): string {
   return `${event.kind} ${who} (${event.via}) ${what}${event.path ? ` [${event.path}]` : ''}${why}`;
 }
 
+/** The row of the audit table recording `event` (for writes inside a wider transaction). */
+export function auditRow(event: AuditEvent): CatalogRow {
+  return {
+    at: event.at,
+    kind: event.kind,
+    user_name: event.user ?? null,
+    via: event.via,
+    did: event.did ?? null,
+    tables: event.tables?.join(',') ?? null,
+    path: event.path ?? null,
+    reason: event.reason ?? null,
+  };
+}
+
 /** The catalog's audit table: events appended, read back by time and user. */
 export class AuditTrail {
   constructor(private readonly engine: Engine) {}
 
   async record(event: AuditEvent): Promise<void> {
-    await this.engine.transaction((tx) =>
-      tx.insertRows(auditTable, [
-        {
-          at: event.at,
-          kind: event.kind,
-          user_name: event.user ?? null,
-          via: event.via,
-          did: event.did ?? null,
-          tables: event.tables?.join(',') ?? null,
-          path: event.path ?? null,
-          reason: event.reason ?? null,
-        },
-      ]),
-    );
+    await this.engine.transaction((tx) => tx.insertRows(auditTable, [auditRow(event)]));
   }
 
   /** Events in time order, those at or after `since` and of `user` when given. */

@@ -12,6 +12,7 @@ export {
   type AuditFilter,
   type AuditKind,
   AuditTrail,
+  auditRow,
   auditTable,
   describeAuditEvent,
 } from './audit.js';

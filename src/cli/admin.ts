@@ -1,6 +1,6 @@
 /**
  * The local admin interface of a running `hearc serve`: a DuckDB catalog has one writer,
- * the server, so commands that use the catalog (ingest, rights, token, registry, ...) hand their
+ * the server, so commands that use the catalog (ingest, withdraw, rights, token, registry, ...) hand their
  * arguments to the server through a Unix socket beside the catalog and the server runs
  * them on its own open catalog. The socket is the caller's proof of identity: it is
  * created mode 0600, so only the user running the server (and root) can connect.
@@ -15,6 +15,7 @@ import type { CommandIo } from './command.js';
 /** Commands the server runs for a caller while it owns the catalog. */
 export const CATALOG_COMMANDS: ReadonlySet<string> = new Set([
   'ingest',
+  'withdraw',
   'rights',
   'token',
   'registry',

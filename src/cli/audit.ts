@@ -11,8 +11,9 @@ export const auditCommand: Command = {
   usage: `usage: hearc audit --db CATALOG [--since ISO-DATE] [--user USER] [--json]
 
 Prints the events in time order, one a line: denied (who, dataset, path, why),
-granted (a read of data that are not public) and query (an ADQL query of an
-identified caller on tables whose rows are under access rights).
+granted (a read of data that are not public), query (an ADQL query of an
+identified caller on tables whose rows are under access rights) and withdrawn (a
+dataset an operator withdrew with 'hearc withdraw').
   --since ISO-DATE  only events at or after this time (e.g. 2026-12-01 or 2026-12-01T10:00Z)
   --user USER       only this user's events
   --json            one JSON object per line

@@ -14,10 +14,12 @@ import { shardsCommand } from './shards.js';
 import { simulateCommand } from './simulate.js';
 import { tokenCommand } from './token.js';
 import { validateCommand } from './validate.js';
+import { withdrawCommand } from './withdraw.js';
 
 /** Every `hearc` subcommand, in the order `hearc --help` lists them. */
 export const commands: readonly Command[] = [
   ingestCommand,
+  withdrawCommand,
   serveCommand,
   validateCommand,
   simulateCommand,

@@ -89,7 +89,14 @@ ${serviceOptionsUsage}`,
         (r) => wanted === undefined || r.identifier.toLowerCase() === wanted.toLowerCase(),
       );
       if (records.length === 0) {
-        io.stderr(`no record has the identifier ${wanted}\n`);
+        const deleted = (await publisher.deletedRecords()).find(
+          (d) => d.identifier.toLowerCase() === wanted?.toLowerCase(),
+        );
+        io.stderr(
+          deleted
+            ? `${deleted.identifier} is a deleted record: its collection was withdrawn at ${deleted.datestamp}\n`
+            : `no record has the identifier ${wanted}\n`,
+        );
         return 1;
       }
       io.stdout('<?xml version="1.0" encoding="UTF-8"?>\n');

@@ -6,7 +6,7 @@
 import { alertsTable, alertTables } from '../alerts/index.js';
 import { auditTable } from '../auth/audit.js';
 import { rightsTables } from '../auth/tables.js';
-import { ingestStateTable, publishedSchema } from '../obscore/schema.js';
+import { ingestStateTable, publishedSchema, withdrawnObservationTable } from '../obscore/schema.js';
 import { provenanceTables } from '../provenance/index.js';
 import { regtapTables } from '../schema/regtap.js';
 import type { PublishedSchema, TableDef } from '../schema/types.js';
@@ -22,6 +22,7 @@ export const servedCatalog: PublishedSchema = {
 export const catalogTables: readonly TableDef[] = [
   ...servedCatalog.tables,
   ingestStateTable,
+  withdrawnObservationTable,
   ...rightsTables,
   auditTable,
   ...alertTables.filter((table) => table !== alertsTable),

@@ -24,7 +24,13 @@ import {
 } from '../gadf/index.js';
 import { collectionFromName, type PublishConfig, publisherDid } from '../obscore/config.js';
 import { observationRows, type ObservationRows } from '../obscore/rows.js';
-import { ingestStateTable, irfTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
+import {
+  ingestStateTable,
+  irfTable,
+  obscoreHeaTable,
+  obscoreTable,
+  withdrawnObservationTable,
+} from '../obscore/schema.js';
 import {
   agentsOf,
   datasetProvenance,
@@ -227,6 +233,12 @@ export async function ingestDataStore(
       String(row.obs_publisher_did),
       String(row.fingerprint),
     ]),
+  );
+  // Withdrawn observations published again: their provenance records are still there.
+  const withdrawn = new Set(
+    (await engine.selectRows(withdrawnObservationTable)).map((row) =>
+      String(row.obs_publisher_did),
+    ),
   );
 
   const problems = [
@@ -442,7 +454,12 @@ export async function ingestDataStore(
         ingested_at: new Date(),
       };
       await tx.insertRows(ingestStateTable, [state]);
-      if (outcome.provenance) await provenance.add(outcome.provenance, known.has(did));
+      if (withdrawn.has(did)) {
+        await tx.deleteRows(withdrawnObservationTable, 'obs_publisher_did', [did]);
+      }
+      if (outcome.provenance) {
+        await provenance.add(outcome.provenance, known.has(did) || withdrawn.has(did));
+      }
       const status = known.has(did) ? 'updated' : 'added';
       (status === 'updated' ? updated : added).push(entry.obsId);
       const notes = [...item.notes, ...outcome.notes];

@@ -7,7 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
-import { ingestStateTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
+import {
+  ingestStateTable,
+  obscoreHeaTable,
+  obscoreTable,
+  withdrawnObservationTable,
+} from '../obscore/schema.js';
 import { type MocFile, spaceMocFile, timeMocFile } from './files.js';
 import { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
 import { normalizeRanges, timeRangesFromAscii, type TimeRanges } from './time-moc.js';
@@ -41,6 +46,12 @@ export interface CatalogCoverage {
   readonly state: string;
   readonly collections: ReadonlyMap<string, Coverage>;
   readonly service: Coverage;
+  /**
+   * Collections with withdrawn observations, and when the last of them was withdrawn
+   * (ISO 8601). Those absent from `collections` are withdrawn whole: their records are
+   * deleted ones.
+   */
+  readonly withdrawn: ReadonlyMap<string, string>;
 }
 
 export interface ObservationMocs {
@@ -173,7 +184,7 @@ export function summariseCoverage(
   hea: readonly CatalogRow[],
   ingested: ReadonlyMap<string, string>,
   ids?: CoverageIdentifiers,
-): Omit<CatalogCoverage, 'state'> {
+): Omit<CatalogCoverage, 'state' | 'withdrawn'> {
   const heaByDid = new Map(hea.map((row) => [String(row.obs_publisher_did), row]));
   const byCollection = new Map<string, Accumulator>();
   const all = emptyAccumulator();
@@ -218,6 +229,14 @@ export function summariseCoverage(
   }
 }
 
+/** `coverage` updated at `at` when that is later than its last ingest. */
+function changedAt(coverage: Coverage, at: string | undefined): Coverage {
+  if (at === undefined || (coverage.updated !== undefined && coverage.updated >= at)) {
+    return coverage;
+  }
+  return { ...coverage, updated: at };
+}
+
 export class CoverageCatalog {
   private cached: { checkedAt: number; coverage: Promise<CatalogCoverage> } | undefined;
   private readonly recheckMs: number;
@@ -229,10 +248,21 @@ export class CoverageCatalog {
     this.recheckMs = options.recheckMs ?? 5000;
   }
 
-  /** The digest of the catalog's state and the ingest date of each observation. */
-  private async state(): Promise<{ digest: string; ingested: Map<string, string> }> {
-    const rows = await this.engine.selectRows(ingestStateTable);
+  /**
+   * The digest of the catalog's state, the ingest date of each observation and the date
+   * of the last withdrawal in each collection.
+   */
+  private async state(): Promise<{
+    digest: string;
+    ingested: Map<string, string>;
+    withdrawn: Map<string, string>;
+  }> {
+    const [rows, withdrawals] = await Promise.all([
+      this.engine.selectRows(ingestStateTable),
+      this.engine.selectRows(withdrawnObservationTable),
+    ]);
     const ingested = new Map<string, string>();
+    const withdrawn = new Map<string, string>();
     const lines: string[] = [];
     for (const row of rows) {
       const did = String(row.obs_publisher_did);
@@ -240,8 +270,14 @@ export class CoverageCatalog {
       ingested.set(did, at);
       lines.push(`${did}\t${text(row.fingerprint) ?? ''}\t${at}`);
     }
+    for (const row of withdrawals) {
+      const collection = String(row.obs_collection);
+      const at = isoDate(row.withdrawn_at) ?? '';
+      if (at > (withdrawn.get(collection) ?? '')) withdrawn.set(collection, at);
+      lines.push(`withdrawn\t${String(row.obs_publisher_did)}\t${at}`);
+    }
     const digest = createHash('sha256').update(lines.sort().join('\n')).digest('hex');
-    return { digest: digest.slice(0, 32), ingested };
+    return { digest: digest.slice(0, 32), ingested, withdrawn };
   }
 
   /** The coverage of the catalog as it is now (recomputed only when its state changed). */
@@ -254,7 +290,7 @@ export class CoverageCatalog {
       this.cached = { checkedAt: Date.now(), coverage: Promise.resolve(previous) };
       return previous;
     }
-    const coverage = this.compute(state.digest, state.ingested);
+    const coverage = this.compute(state.digest, state.ingested, state.withdrawn);
     this.cached = { checkedAt: Date.now(), coverage };
     coverage.catch(() => {
       if (this.cached?.coverage === coverage) this.cached = undefined;
@@ -265,15 +301,24 @@ export class CoverageCatalog {
   private async compute(
     state: string,
     ingested: ReadonlyMap<string, string>,
+    withdrawn: ReadonlyMap<string, string>,
   ): Promise<CatalogCoverage> {
     const library = await mocLibrary();
     const [obscore, hea] = await Promise.all([
       this.engine.selectRows(obscoreTable),
       this.engine.selectRows(obscoreHeaTable),
     ]);
+    const summary = summariseCoverage(library, obscore, hea, ingested, this.options.identifiers);
+    // A withdrawal changes what a collection and the service cover: their dates follow it.
+    const collections = new Map(
+      [...summary.collections].map(([name, c]) => [name, changedAt(c, withdrawn.get(name))]),
+    );
+    const lastWithdrawal = [...withdrawn.values()].sort().at(-1);
     return {
       state,
-      ...summariseCoverage(library, obscore, hea, ingested, this.options.identifiers),
+      collections,
+      service: changedAt(summary.service, lastWithdrawal),
+      withdrawn,
     };
   }
 

@@ -612,6 +612,30 @@ export const ingestStateTable: TableDef = {
   primaryKey: ['obs_publisher_did'],
 };
 
+/**
+ * Observations withdrawn by an operator (hearc withdraw), until they are ingested again:
+ * what tells the registry that a collection's record is deleted (every one of its
+ * datasets withdrawn) and when, and ingest that their provenance records are kept.
+ */
+export const withdrawnObservationTable: TableDef = {
+  schema: 'hearc_internal',
+  name: 'withdrawn_observation',
+  description: 'Observations withdrawn from publication, with who withdrew them and when.',
+  columns: [
+    columnDef('obs_publisher_did', 'char', 'Dataset identifier.', { nullable: false }),
+    columnDef('obs_collection', 'char', 'The collection it was published in.', {
+      nullable: false,
+    }),
+    columnDef('obs_id', 'char', 'Its obs_id.', { nullable: false }),
+    columnDef('withdrawn_at', 'char', 'When it was withdrawn.', {
+      xtype: 'timestamp',
+      nullable: false,
+    }),
+    columnDef('withdrawn_by', 'char', 'Who withdrew it.', { nullable: false }),
+  ],
+  primaryKey: ['obs_publisher_did'],
+};
+
 /** The tables TAP serves. */
 export const publishedSchema: PublishedSchema = {
   tables: [obscoreTable, obscoreHeaTable, irfTable, eventsTable],

@@ -11,6 +11,8 @@ export {
   type DatasetSource,
   type DerivedProduct,
   type ServiceAgents,
+  type Withdrawal,
+  withdrawalProvenance,
 } from './records.js';
 export {
   ensureShared,

@@ -311,6 +311,65 @@ export function datasetProvenance(source: DatasetSource, service: ServiceAgents)
   return graph;
 }
 
+const WITHDRAWAL_DESCRIPTION = (service: ServiceAgents): ProvActivityDescription => ({
+  id: provIds.description('withdrawal'),
+  name: `${service.software.name} withdraw`,
+  type: 'Withdrawal',
+  annotation:
+    'Removes a published dataset from everything the service serves; its provenance records are kept',
+  version: service.software.version,
+});
+
+/** What an operator withdrew, when, and who they are. */
+export interface Withdrawal {
+  readonly did: string;
+  readonly collection: string;
+  readonly obsId: string;
+  readonly at: Date;
+  /** The operator (recorded as a pseudonym, like users). */
+  readonly by: string;
+}
+
+/**
+ * The provenance of a withdrawal. Provenance DM 1.0 has no invalidation relation (PROV's
+ * wasInvalidatedBy is not among its classes), so the end of a dataset's publication is
+ * an activity that used the dataset (role 'withdrawn') and ended when it was withdrawn,
+ * associated with the operator and the service. The dataset's own records stay as they
+ * were: they tell what was published.
+ */
+export function withdrawalProvenance(withdrawal: Withdrawal, service: ServiceAgents): ProvGraph {
+  const { did, at } = withdrawal;
+  const graph: MutableGraph = emptyGraph();
+  const activityId = provIds.activity(
+    'withdrawal',
+    `${segment(withdrawal.collection)}/${segment(withdrawal.obsId)}/${at.getTime()}`,
+  );
+  graph.activities.push({
+    id: activityId,
+    name: `Withdrawal of observation ${withdrawal.obsId}`,
+    startTime: at,
+    endTime: at,
+    annotation: `Observation ${withdrawal.obsId} of collection ${withdrawal.collection} is no longer published`,
+    descriptionId: provIds.description('withdrawal'),
+    did,
+  });
+  graph.descriptions.push(WITHDRAWAL_DESCRIPTION(service));
+  graph.used.push({ activityId, entityId: did, role: 'withdrawn', time: at, did });
+  const [publisher, serviceAgent] = serviceAgents(service) as [ProvAgent, ProvAgent];
+  const operator: ProvAgent = {
+    id: provIds.user(withdrawal.by),
+    name: 'operator',
+    type: 'prov:Person',
+    annotation: 'An operator of the service (pseudonymous)',
+  };
+  graph.agents.push(publisher, serviceAgent, operator);
+  graph.associations.push(
+    { activityId, agentId: operator.id, role: 'operator', did },
+    { activityId, agentId: serviceAgent.id, role: 'software', did },
+  );
+  return graph;
+}
+
 /** A product hearc made on request from published datasets. */
 export interface DerivedProduct {
   /** 'cutout', 'preview', 'tap-result' ... (also the kind of activity). */

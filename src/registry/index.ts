@@ -14,7 +14,7 @@ export {
   type HarvestOptions,
   type HarvestReport,
 } from './harvest.js';
-export { ResourcePublisher, type RegistryOptions } from './publisher.js';
+export { type DeletedRecord, ResourcePublisher, type RegistryOptions } from './publisher.js';
 export { RegistryRecordError, regtapRows, type RegtapRows, writeRegtapRows } from './regtap.js';
 export {
   type DublinCore,

@@ -2,11 +2,12 @@
  * An OAI-PMH 2.0 publishing registry (IVOA Registry Interfaces): the six verbs over the
  * records of ResourcePublisher, in the oai_dc and ivo_vor formats, the ivo_managed set,
  * from/until on the records' datestamps, resumption tokens for long lists, and the OAI
- * error codes. Argument names are case-sensitive, as OAI-PMH says.
+ * error codes. The record of a collection withdrawn whole stays as a deleted record
+ * (deletedRecord persistent): a header with status="deleted", dated by the withdrawal. Argument names are case-sensitive, as OAI-PMH says.
  */
 import { createHash } from 'node:crypto';
 import { element, xmlAttributes, xmlText } from '../dali/index.js';
-import type { ResourcePublisher } from './publisher.js';
+import type { DeletedRecord, ResourcePublisher } from './publisher.js';
 import { HARVEST_PAGE_SIZE, type ResourceRecord } from './records.js';
 
 const OAI_NS = 'http://www.openarchives.org/OAI/2.0/';
@@ -102,9 +103,13 @@ function isFormat(prefix: string): prefix is FormatName {
   return Object.hasOwn(FORMATS, prefix);
 }
 
-function listDigest(records: readonly ResourceRecord[]): string {
+/** What /oai answers for: a record, or a deleted one (a header with status="deleted" only). */
+type OaiItem =
+  (ResourceRecord & { readonly deleted?: false }) | (DeletedRecord & { readonly deleted: true });
+
+function listDigest(items: readonly OaiItem[]): string {
   const hash = createHash('sha256');
-  for (const r of records) hash.update(`${r.identifier}\t${r.datestamp}\n`);
+  for (const r of items) hash.update(`${r.identifier}\t${r.datestamp}\t${r.deleted === true}\n`);
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -160,9 +165,9 @@ function dublinCore(record: ResourceRecord): string {
   );
 }
 
-function headerXml(record: ResourceRecord): string {
+function headerXml(record: OaiItem): string {
   return (
-    '    <header>\n' +
+    (record.deleted ? '    <header status="deleted">\n' : '    <header>\n') +
     element('identifier', record.identifier, '      ') +
     element('datestamp', record.datestamp, '      ') +
     element('setSpec', MANAGED_SET, '      ') +
@@ -170,7 +175,8 @@ function headerXml(record: ResourceRecord): string {
   );
 }
 
-function recordXml(record: ResourceRecord, prefix: FormatName): string {
+function recordXml(record: OaiItem, prefix: FormatName): string {
+  if (record.deleted) return `  <record>\n${headerXml(record)}  </record>\n`;
   const metadata = prefix === 'oai_dc' ? dublinCore(record) : record.xml;
   return `  <record>\n${headerXml(record)}    <metadata>\n${metadata}    </metadata>\n  </record>\n`;
 }
@@ -257,9 +263,16 @@ export class OaiRepository {
   }
 
   private async verb(verb: string, args: Map<string, string>, baseUrl: string): Promise<string> {
-    const records = await this.publisher.records(baseUrl);
-    const find = (identifier: string): ResourceRecord => {
-      const record = records.find((r) => r.identifier.toLowerCase() === identifier.toLowerCase());
+    const [records, deleted] = await Promise.all([
+      this.publisher.records(baseUrl),
+      this.publisher.deletedRecords(),
+    ]);
+    const items: OaiItem[] = [
+      ...records,
+      ...deleted.map((d) => ({ ...d, deleted: true as const })),
+    ];
+    const find = (identifier: string): OaiItem => {
+      const record = items.find((r) => r.identifier.toLowerCase() === identifier.toLowerCase());
       if (!record) {
         throw new OaiError('idDoesNotExist', `no record has the identifier '${identifier}'`);
       }
@@ -267,7 +280,7 @@ export class OaiRepository {
     };
     switch (verb) {
       case 'Identify':
-        return this.identify(records, baseUrl);
+        return this.identify(records, items, baseUrl);
       case 'ListMetadataFormats': {
         const identifier = args.get('identifier');
         if (identifier !== undefined) find(identifier);
@@ -292,7 +305,7 @@ export class OaiRepository {
         return `  <GetRecord>\n${recordXml(record, prefix)}  </GetRecord>\n`;
       }
       default:
-        return this.list(verb, args, records);
+        return this.list(verb, args, items);
     }
   }
 
@@ -306,11 +319,15 @@ export class OaiRepository {
     return prefix;
   }
 
-  private identify(records: readonly ResourceRecord[], baseUrl: string): string {
+  private identify(
+    records: readonly ResourceRecord[],
+    items: readonly OaiItem[],
+    baseUrl: string,
+  ): string {
     const service = this.publisher.service;
     const registry = records.find((r) => r.kind === 'registry');
     const earliest =
-      records.map((r) => r.datestamp).sort()[0] ?? `${this.now().toISOString().slice(0, 19)}Z`;
+      items.map((r) => r.datestamp).sort()[0] ?? `${this.now().toISOString().slice(0, 19)}Z`;
     // OAI-PMH needs an address; RFC 5321 says every mail domain has a postmaster.
     const email = service.contact.email ?? `postmaster@${new URL(baseUrl).hostname}`;
     return (
@@ -320,18 +337,15 @@ export class OaiRepository {
       element('protocolVersion', '2.0', '    ') +
       element('adminEmail', email, '    ') +
       element('earliestDatestamp', earliest, '    ') +
-      element('deletedRecord', 'no', '    ') +
+      // Records of withdrawn collections are kept as deleted, in the catalog, for good.
+      element('deletedRecord', 'persistent', '    ') +
       element('granularity', 'YYYY-MM-DDThh:mm:ssZ', '    ') +
       (registry ? `    <description>\n${registry.xml}    </description>\n` : '') +
       '  </Identify>\n'
     );
   }
 
-  private list(
-    verb: string,
-    args: Map<string, string>,
-    records: readonly ResourceRecord[],
-  ): string {
+  private list(verb: string, args: Map<string, string>, records: readonly OaiItem[]): string {
     const token = args.get('resumptionToken');
     let state: ListState;
     if (token !== undefined) {

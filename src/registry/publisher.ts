@@ -5,7 +5,7 @@ import type { PublishedSchema } from '../schema/types.js';
 import type { ServiceDescription } from '../service/index.js';
 import type { CapabilityOptions } from '../tap/capabilities.js';
 import { ResourceIdentifiers } from './identifiers.js';
-import { type ResourceRecord, resourceRecords } from './records.js';
+import { type ResourceRecord, resourceRecords, utcSeconds } from './records.js';
 import { regtapRows, writeRegtapRows } from './regtap.js';
 
 export interface RegistryOptions {
@@ -16,6 +16,13 @@ export interface RegistryOptions {
   readonly capabilities: Omit<CapabilityOptions, 'baseUrl'>;
   /** The coverage to describe (default: computed from the engine's catalog). */
   readonly coverage?: CoverageCatalog;
+}
+
+/** A record that was published and is no more (a collection withdrawn whole): OAI-PMH's deleted record. */
+export interface DeletedRecord {
+  readonly identifier: string;
+  /** When it was deleted (UTC, seconds). */
+  readonly datestamp: string;
 }
 
 export class ResourcePublisher {
@@ -38,6 +45,19 @@ export class ResourcePublisher {
   /** Every record, with URLs under `baseUrl`. */
   records(baseUrl: string): Promise<ResourceRecord[]> {
     return this.recordsOf(this.coverage, baseUrl);
+  }
+
+  /** The records of collections withdrawn whole, kept as deleted (persistent, from the catalog). */
+  async deletedRecords(): Promise<DeletedRecord[]> {
+    const coverage = await this.coverage.current();
+    const ids = ResourceIdentifiers.of(this.options.service);
+    return [...coverage.withdrawn]
+      .filter(([collection]) => !coverage.collections.has(collection))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([collection, at]) => ({
+        identifier: ids.collection(collection),
+        datestamp: utcSeconds(at),
+      }));
   }
 
   private async recordsOf(coverage: CoverageCatalog, baseUrl: string): Promise<ResourceRecord[]> {

@@ -1,6 +1,6 @@
 /**
  * Operating a running service on a DuckDB catalog: while `hearc serve` owns the file,
- * `hearc ingest`, `hearc rights`, `hearc token` and `hearc registry` reach it through the
+ * `hearc ingest`, `hearc withdraw`, `hearc rights`, `hearc token` and `hearc registry` reach it through the
  * server's local admin socket; new runs appear in TAP without a restart, and never a
  * lock error.
  */
@@ -113,6 +113,17 @@ test('ingest, rights and token work while hearc serve owns the DuckDB catalog', 
   );
   assert.equal(searched, 0, search.err());
   assert.doesNotMatch(search.err(), /lock/i);
+
+  // Withdrawing goes through the server too, and TAP stops serving the collection at once.
+  const withdraw = captureIo();
+  assert.equal(
+    await main(['withdraw', '--db', db, '--collection', 'tonight', '--by', 'ada'], withdraw),
+    0,
+    withdraw.err(),
+  );
+  assert.match(withdraw.err(), /run by the hearc serve that owns/);
+  assert.match(withdraw.out(), /collection tonight withdrawn whole/);
+  assert.equal(await count(), 2);
 
   const token = captureIo();
   assert.equal(await main(['token', 'create', '--user', 'ada', '--db', db], token), 0, token.err());

@@ -11,11 +11,14 @@ import { tempDir } from '../helpers/tmp.js';
 
 export const COLLECTIONS = ['north', 'south'] as const;
 
-/** The catalog file and its engine (open; close it before another process opens the file). */
+/**
+ * The catalog file and its engine (open; close it before another process opens the file);
+ * the stores are the folders `dir`/north and `dir`/south.
+ */
 export async function twoCollectionCatalog(
   t: TestContext,
   open?: () => Promise<Engine>,
-): Promise<{ db: string; engine: Engine }> {
+): Promise<{ db: string; engine: Engine; dir: string }> {
   const dir = tempDir(t);
   const db = join(dir, 'catalog.duckdb');
   const engine = open ? await open() : await openEngine(db);
@@ -41,5 +44,5 @@ export async function twoCollectionCatalog(
     });
     assert.deepEqual(report.failed, []);
   }
-  return { db, engine };
+  return { db, engine, dir };
 }
