@@ -36,3 +36,11 @@ export {
   MAPDATASET_RESULT,
   PREVIEW_RESULT,
 } from './async-executor.js';
+export { MAX_ON_RADIUS, spectrumRequest, type SpectrumRequest } from './spectrum-request.js';
+export {
+  checkSpectrumRequest,
+  makeSpectrum,
+  type SpectrumOutputs,
+  type SpectrumSummary,
+} from './spectrum-service.js';
+export { type FitParameter, type SpectralFit, type SpectralModelName } from './spectral-fit.js';
