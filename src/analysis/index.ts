@@ -43,4 +43,17 @@ export {
   type SpectrumOutputs,
   type SpectrumSummary,
 } from './spectrum-service.js';
-export { type FitParameter, type SpectralFit, type SpectralModelName } from './spectral-fit.js';
+export {
+  type FitParameter,
+  type FluxPoint,
+  type SpectralFit,
+  type SpectralModelName,
+} from './spectral-fit.js';
+export { type OnRegion, StackedSpectrum } from './spectrum.js';
+export {
+  FLUXPOINTS_RESULT,
+  PLOT_RESULT,
+  SPECTRUM_MEDIA_TYPE,
+  SPECTRUM_RESULT,
+  spectrumJobExecutor,
+} from './spectrum-executor.js';

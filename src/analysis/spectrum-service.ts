@@ -11,7 +11,7 @@ import { writeFits } from '../fits/index.js';
 import { writeChunksTo } from '../votable/index.js';
 import { allHave, EDISP_CLASSES, openRun } from './runs.js';
 import { checkIrfRanges } from './service.js';
-import { fitSpectrum, fluxPoints, type SpectralFit } from './spectral-fit.js';
+import { type FluxPoint, fitSpectrum, fluxPoints, type SpectralFit } from './spectral-fit.js';
 import { makeRunSpectrum, StackedSpectrum } from './spectrum.js';
 import { fluxPointsHdus, sedPlot, spectrumVotable } from './spectrum-products.js';
 import type { SpectrumRequest } from './spectrum-request.js';
@@ -29,7 +29,9 @@ export interface SpectrumOutputs {
 export interface SpectrumSummary {
   readonly runs: number;
   readonly counts: number;
+  readonly spectrum: StackedSpectrum;
   readonly fit: SpectralFit;
+  readonly points: readonly FluxPoint[];
 }
 
 /**
@@ -94,5 +96,5 @@ export async function makeSpectrum(
   await writeChunksTo(spectrumVotable(stacked, fit, points), createWriteStream(outputs.votable));
   if (outputs.fluxPoints) await writeFits(outputs.fluxPoints, fluxPointsHdus(points));
   if (outputs.plot) await writeFile(outputs.plot, sedPlot(stacked, fit, points));
-  return { runs: datasets.length, counts, fit };
+  return { runs: datasets.length, counts, spectrum: stacked, fit, points };
 }

@@ -53,9 +53,14 @@ import { tapJobExecutor } from '../tap/async-executor.js';
 import { coincidenceJobExecutor } from '../coincidence/index.js';
 import {
   analysisJobExecutor,
+  type AnalysisJobContext,
   DEFAULT_ANALYSIS_LIMITS,
   MAPDATASET_RESULT,
   PREVIEW_RESULT,
+  FLUXPOINTS_RESULT,
+  PLOT_RESULT,
+  SPECTRUM_RESULT,
+  spectrumJobExecutor,
 } from '../analysis/index.js';
 import { DatasetCatalog } from '../datalink/index.js';
 import { analysisPlugin } from './analysis.js';
@@ -310,7 +315,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...DEFAULT_ANALYSIS_LIMITS,
     maxPixels: description.limits.analysisMaxPixels,
   };
-  const analysisJobs = analysisJobExecutor({
+  const analysisContext: AnalysisJobContext = {
     catalog: new DatasetCatalog(options.engine),
     limits: analysisLimits,
     gateFor: async (job) => {
@@ -320,7 +325,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           ? { allowed: true }
           : { allowed: false, reason: 'the job owner may not read this dataset' };
     },
-  });
+  };
+  const analysisJobs = analysisJobExecutor(analysisContext);
+  const spectrumJobs = spectrumJobExecutor(analysisContext);
   // Each async result records its provenance (the ADQL text, the owner).
   const products = new ProductProvenance(options.engine, description);
   const provNaming = (request: FastifyRequest): ProvNaming => ({
@@ -338,7 +345,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
   const jobs = new JobService({
     store: settings.store ?? openJobStore(options.engine),
-    executors: { tap: resultProvenance, coincidence: coincidenceJobs, analysis: analysisJobs },
+    executors: {
+      tap: resultProvenance,
+      coincidence: coincidenceJobs,
+      analysis: analysisJobs,
+      spectrum: spectrumJobs,
+    },
     resultsDir,
     limits: {
       ...jobLimitsFor(description.limits.syncTimeoutS),
@@ -394,6 +406,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     results: {
       main: MAPDATASET_RESULT,
       extra: [{ id: PREVIEW_RESULT, contentType: 'image/png' }],
+    },
+  });
+  await app.register(uwsPlugin, {
+    prefix: '/analysis/spectrum',
+    jobs,
+    capability: 'spectrum',
+    jobsUrl: (request) => `${baseUrl(request)}/analysis/spectrum/async`,
+    serviceUrl: baseUrl,
+    owners: jobOwners,
+    results: {
+      main: SPECTRUM_RESULT,
+      extra: [
+        { id: FLUXPOINTS_RESULT, contentType: 'application/fits' },
+        { id: PLOT_RESULT, contentType: 'image/png' },
+      ],
     },
   });
   await app.register(vosiPlugin, {

@@ -14,32 +14,18 @@ import {
   mapDatasetRequest,
   storeDatasets,
 } from '../../src/analysis/index.js';
-import { main } from '../../src/cli/main.js';
-import { DaliError, DaliParameters } from '../../src/dali/index.js';
-import { openEngine } from '../../src/engine/index.js';
-import { buildServer } from '../../src/http/server.js';
-import { catalogTables } from '../../src/ingest/catalog.js';
+import { DaliError } from '../../src/dali/index.js';
 import { readFits } from '../../src/fits/index.js';
-import { obscoreTable, publishedSchema } from '../../src/obscore/schema.js';
 import { PNG_SIGNATURE } from '../../src/preview/index.js';
 import { simulateDataStore } from '../../src/sim/simulate.js';
-import { servedSchema } from '../../src/tap/tap-schema.js';
 import { requireGammapy, requireTestData } from '../helpers/env.js';
-import { captureIo } from '../helpers/io.js';
 import { runPythonJson } from '../helpers/python.js';
-import { testService } from '../helpers/service.js';
 import { tempDir } from '../helpers/tmp.js';
 import { createJob, uwsValue, waitForEnd } from '../uws/fixtures.js';
+import { paramsOf, servedSimulation } from './fixtures.js';
 
 const GAMMAPY_SCRIPT = readFileSync(new URL('./gammapy_mapdataset.py', import.meta.url), 'utf8');
 const CRAB_RUNS = ['23523', '23526', '23559', '23592'];
-
-const paramsOf = (entries: Record<string, string | string[]>): DaliParameters =>
-  new DaliParameters(
-    Object.entries(entries).flatMap(([k, v]) =>
-      (Array.isArray(v) ? v : [v]).map((x) => [k, x] as const),
-    ),
-  );
 
 interface Geometry {
   readonly center: [number, number];
@@ -262,55 +248,6 @@ describe('agreement with gammapy 1.0', () => {
     assert.equal(alone.exposure.sum[0], c.exposure.sum[0]);
   });
 });
-
-async function servedSimulation(t: TestContext) {
-  const dir = tempDir(t);
-  const store = join(dir, 'store');
-  await simulateDataStore({ outDir: store, observations: 3, seed: 7, eventsPerObservation: 500 });
-  const db = join(dir, 'catalog.duckdb');
-  const io = captureIo();
-  assert.equal(await main(['ingest', store, '--db', db, '--collection', 'sim'], io), 0, io.err());
-  const probe = await openEngine(db);
-  const rows = [...(await probe.selectRows(obscoreTable))].sort((a, b) =>
-    String(a.obs_publisher_did).localeCompare(String(b.obs_publisher_did)),
-  );
-  await probe.close();
-  const dids = rows.map((r) => String(r.obs_publisher_did));
-  const secret = dids[2]!;
-  const rights = captureIo();
-  assert.equal(
-    await main(
-      [
-        'rights',
-        'set',
-        String(rows[2]!.obs_id),
-        '--db',
-        db,
-        '--rights',
-        'proprietary',
-        '--release-date',
-        '2999-01-01',
-      ],
-      rights,
-    ),
-    0,
-    rights.err(),
-  );
-  const engine = await openEngine(db);
-  await engine.ensureTables(catalogTables);
-  const app = await buildServer({
-    engine,
-    schema: servedSchema(publishedSchema),
-    service: testService(),
-    jobs: { resultsDir: join(dir, 'results') },
-  });
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  t.after(async () => {
-    await app.close();
-    await engine.close();
-  });
-  return { address, dids, secret };
-}
 
 describe('the analysis service over HTTP', () => {
   it('answers sync and async requests, and refuses what the caller may not read', async (t) => {
