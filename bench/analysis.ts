@@ -4,6 +4,9 @@
  * energy-dispersion kernel, PSF) + SafeMaskMaker(offset-max) on the same runs and
  * geometry, in the same invocation (gammapy in a python subprocess, timed from inside it,
  * so python's start-up is not counted against it). Prints both times and the ratio.
+ * Then the spectrum of the Crab in a 0.11° ON region (reduction, power-law fit, flux
+ * points, files written) against gammapy's 1D analysis of the same runs
+ * (SpectrumDatasetMaker + SafeMaskMaker + Fit + FluxPointsEstimator).
  *
  *   HEARC_TEST_DATA=/work/shared/data node --import tsx bench/analysis.ts [--binsz 0.02] [--width 5] [--repeat 2]
  */
@@ -14,8 +17,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   checkIrfRanges,
+  checkSpectrumRequest,
   makeMapDataset,
+  makeSpectrum,
   mapDatasetRequest,
+  spectrumRequest,
   storeDatasets,
 } from '../src/analysis/index.js';
 import { DaliParameters } from '../src/dali/index.js';
@@ -105,6 +111,73 @@ try {
     `  gammapy  ${gammapyBest.toFixed(3)} s   (MapDatasetMaker with EDISP and PSF + SafeMaskMaker, inside python)`,
   );
   console.log(`  ratio gammapy / hearc: ${(gammapyBest / hearcBest).toFixed(2)}×`);
+
+  const radius = 0.11;
+  const spectrum = spectrumRequest(
+    new DaliParameters([
+      ...datasets.map((d) => ['ID', d.did] as const),
+      ['CENTER', center.join(' ')],
+      ['RADIUS', String(radius)],
+      ['ENERGY', energy.join(' ')],
+      ['ENERGY_TRUE', energyTrue.join(' ')],
+      ['OFFSET_MAX', String(offsetMax)],
+    ]),
+  );
+  let hearcSpectrum = Infinity;
+  let index = '';
+  for (let i = 0; i < repeat; i++) {
+    const start = performance.now();
+    await checkSpectrumRequest(datasets, spectrum);
+    const made = await makeSpectrum(datasets, spectrum, {
+      votable: join(dir, 'spectrum.xml'),
+      fluxPoints: join(dir, 'fluxpoints.fits'),
+      plot: join(dir, 'sed.png'),
+    });
+    hearcSpectrum = Math.min(hearcSpectrum, (performance.now() - start) / 1000);
+    const p = made.fit.parameters.find((q) => q.name === 'index')!;
+    index = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
+  }
+  const spectrumScript = readFileSync(
+    new URL('../test/analysis/gammapy_spectrum.py', import.meta.url),
+    'utf8',
+  );
+  let gammapySpectrum = Infinity;
+  let gammapyIndex = '';
+  for (let i = 0; i < repeat; i++) {
+    const run = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        spectrumScript,
+        JSON.stringify({
+          store,
+          obs: runs.map(Number),
+          energy,
+          energy_true: energyTrue,
+          center,
+          radius,
+          offset_max: offsetMax,
+        }),
+      ],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    if (run.status !== 0) throw new Error(`gammapy failed: ${run.stderr}`);
+    const out = JSON.parse(run.stdout) as {
+      seconds: number;
+      parameters: Record<string, { value: number; error: number }>;
+    };
+    gammapySpectrum = Math.min(gammapySpectrum, out.seconds);
+    const p = out.parameters.index!;
+    gammapyIndex = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
+  }
+  console.log(
+    `spectrum, ${runs.length} Crab runs, ON region ${radius}°, ${energy[2]} reco / ${energyTrue[2]} true energy bins, power law + flux points (best of ${repeat})`,
+  );
+  console.log(`  hearc    ${hearcSpectrum.toFixed(3)} s   index ${index}`);
+  console.log(
+    `  gammapy  ${gammapySpectrum.toFixed(3)} s   index ${gammapyIndex} (SpectrumDatasetMaker + SafeMaskMaker + Fit + FluxPointsEstimator, inside python)`,
+  );
+  console.log(`  ratio gammapy / hearc: ${(gammapySpectrum / hearcSpectrum).toFixed(2)}×`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -57,3 +57,24 @@ export {
   analysisResultDescriptor,
   mapDatasetParams,
 } from './descriptor.js';
+export { MAX_ON_RADIUS, spectrumRequest, type SpectrumRequest } from './spectrum-request.js';
+export {
+  checkSpectrumRequest,
+  makeSpectrum,
+  type SpectrumOutputs,
+  type SpectrumSummary,
+} from './spectrum-service.js';
+export {
+  type FitParameter,
+  type FluxPoint,
+  type SpectralFit,
+  type SpectralModelName,
+} from './spectral-fit.js';
+export { type OnRegion, StackedSpectrum } from './spectrum.js';
+export {
+  FLUXPOINTS_RESULT,
+  PLOT_RESULT,
+  SPECTRUM_MEDIA_TYPE,
+  SPECTRUM_RESULT,
+  spectrumJobExecutor,
+} from './spectrum-executor.js';

@@ -77,7 +77,7 @@ export function logEdges(min: number, max: number, bins: number): Float64Array {
 }
 
 /** numpy.digitize(x, edges) - 1: the bin of x, -1 outside [edges[0], edges[last]). */
-function binOf(edges: Float64Array, x: number): number {
+export function binOf(edges: Float64Array, x: number): number {
   if (!(x >= edges[0]!) || !(x < edges[edges.length - 1]!)) return -1;
   let lo = 0;
   let hi = edges.length - 1;
@@ -112,8 +112,8 @@ async function countsOf(geom: MapGeometry, events: EventList): Promise<Float64Ar
   return counts;
 }
 
-function exposureOf(
-  geom: MapGeometry,
+export function exposureOf(
+  geom: Pick<MapGeometry, 'energyTrue'>,
   aeff: IrfTable,
   offset: Float64Array,
   livetime: number,
@@ -131,8 +131,8 @@ function exposureOf(
 }
 
 /** gammapy's make_map_background_irf with MapDatasetMaker's defaults (missing data filled, offset padded). */
-function backgroundOf(
-  geom: MapGeometry,
+export function backgroundOf(
+  geom: Pick<MapGeometry, 'energy'>,
   bkg: IrfTable,
   centres: Float64Array,
   offset: Float64Array,

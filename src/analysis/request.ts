@@ -39,7 +39,11 @@ export interface MapDatasetRequest {
 
 const bad = (message: string): DaliError => new DaliError(400, message);
 
-function numbersOf(params: DaliParameters, name: string, counts: readonly number[]): number[] {
+export function numbersOf(
+  params: DaliParameters,
+  name: string,
+  counts: readonly number[],
+): number[] {
   const text = params.get(name);
   if (text === undefined || text.trim() === '') throw bad(`${name} is required`);
   const parts = text.trim().split(/[\s,]+/);
@@ -70,7 +74,11 @@ function energyAxis(
   return [min, max, bins];
 }
 
-function choice<T extends string>(params: DaliParameters, name: string, options: readonly T[]): T {
+export function choice<T extends string>(
+  params: DaliParameters,
+  name: string,
+  options: readonly T[],
+): T {
   const text = params.get(name)?.trim();
   if (text === undefined || text === '') return options[0]!;
   const found = options.find((o) => o.toLowerCase() === text.toLowerCase());
@@ -83,32 +91,8 @@ export function mapDatasetRequest(
   params: DaliParameters,
   limits: AnalysisLimits = DEFAULT_ANALYSIS_LIMITS,
 ): MapDatasetRequest {
-  const ids = [
-    ...new Set(
-      params
-        .all('ID')
-        .map((id) => id.trim())
-        .filter((id) => id !== ''),
-    ),
-  ];
-  const query = params.get('QUERY')?.trim();
-  if (query !== undefined && query !== '' && ids.length > 0) {
-    throw bad('give the selection either as ID values or as a QUERY, not both');
-  }
-  if (ids.length === 0 && (query === undefined || query === '')) {
-    throw bad(
-      'the selection is empty: give ID=<obs_publisher_did> (repeated) or QUERY=<ADQL over ivoa.obscore>',
-    );
-  }
-  if (ids.length > limits.maxRuns) {
-    throw bad(`${ids.length} datasets were asked for; one request takes at most ${limits.maxRuns}`);
-  }
-  const [ra, dec] = numbersOf(params, 'CENTER', [2]) as [number, number];
-  if (ra < 0 || ra >= 360 || dec < -90 || dec > 90) {
-    throw bad(
-      `CENTER must be 'ra dec' in degrees (0 ≤ ra < 360, -90 ≤ dec ≤ 90), not '${params.get('CENTER')}'`,
-    );
-  }
+  const selection = selectionOf(params, limits);
+  const [ra, dec] = centerOf(params);
   const widthValues = numbersOf(params, 'WIDTH', [1, 2]);
   const width: [number, number] = [widthValues[0]!, widthValues[1] ?? widthValues[0]!];
   const [binsz] = numbersOf(params, 'BINSZ', [1]) as [number];
@@ -128,30 +112,94 @@ export function mapDatasetRequest(
       `the map would have ${grid.nx} × ${grid.ny} = ${grid.pixelCount} pixels; this service makes at most ${limits.maxPixels} (use a larger BINSZ or a smaller WIDTH)`,
     );
   }
+  const perRunText = params.get('PER_RUN')?.trim().toLowerCase() ?? 'false';
+  if (!['true', 'false', '1', '0', 'yes', 'no', ''].includes(perRunText)) {
+    throw bad(`PER_RUN must be true or false, not '${params.get('PER_RUN')}'`);
+  }
+  return {
+    ...selection,
+    perRun: ['true', '1', 'yes'].includes(perRunText),
+    geometry: { grid, ...energyEdges(params, limits) },
+    offsetMax: offsetMaxOf(params),
+  };
+}
+
+/**
+ * The selection: publisher DIDs of ID (repeated, each once), or an ADQL QUERY over
+ * ivoa.obscore where `query` is taken; a DaliError when there is none, both, or too many.
+ */
+export function selectionOf(
+  params: DaliParameters,
+  limits: AnalysisLimits,
+  query: 'query' | 'ids only' = 'query',
+): { readonly ids: string[]; readonly query?: string } {
+  const ids = [
+    ...new Set(
+      params
+        .all('ID')
+        .map((id) => id.trim())
+        .filter((id) => id !== ''),
+    ),
+  ];
+  const adql = params.get('QUERY')?.trim() || undefined;
+  if (adql !== undefined && query === 'ids only') {
+    throw bad('this service takes its selection as ID values (repeated), not as a QUERY');
+  }
+  if (adql !== undefined && ids.length > 0) {
+    throw bad('give the selection either as ID values or as a QUERY, not both');
+  }
+  if (ids.length === 0 && adql === undefined) {
+    throw bad(
+      query === 'query'
+        ? 'the selection is empty: give ID=<obs_publisher_did> (repeated) or QUERY=<ADQL over ivoa.obscore>'
+        : 'the selection is empty: give ID=<obs_publisher_did> (repeated)',
+    );
+  }
+  if (ids.length > limits.maxRuns) {
+    throw bad(`${ids.length} datasets were asked for; one request takes at most ${limits.maxRuns}`);
+  }
+  return adql !== undefined ? { ids, query: adql } : { ids };
+}
+
+/** The publisher DIDs of ID (repeated, each once), for services that take no QUERY. */
+export function selectionIds(params: DaliParameters, limits: AnalysisLimits): string[] {
+  return selectionOf(params, limits, 'ids only').ids;
+}
+
+/** CENTER: 'ra dec', ICRS, deg. */
+export function centerOf(params: DaliParameters): [number, number] {
+  const [ra, dec] = numbersOf(params, 'CENTER', [2]) as [number, number];
+  if (ra < 0 || ra >= 360 || dec < -90 || dec > 90) {
+    throw bad(
+      `CENTER must be 'ra dec' in degrees (0 ≤ ra < 360, -90 ≤ dec ≤ 90), not '${params.get('CENTER')}'`,
+    );
+  }
+  return [ra, dec];
+}
+
+/** ENERGY (required) and ENERGY_TRUE (default: half the lowest to twice the highest, as many bins per decade) as log bin edges, TeV. */
+export function energyEdges(
+  params: DaliParameters,
+  limits: AnalysisLimits,
+): { energy: Float64Array; energyTrue: Float64Array } {
   const energy = energyAxis(params, 'ENERGY', limits);
   if (!energy) throw bad("ENERGY is required: 'emin emax nbins' (TeV, reconstructed energy)");
   const [emin, emax, bins] = energy;
-  // Default true-energy axis: half the lowest to twice the highest, as many bins per decade.
   const perDecade = bins / Math.log10(emax / emin);
   const energyTrue = energyAxis(params, 'ENERGY_TRUE', limits) ?? [
     emin / 2,
     emax * 2,
     Math.min(limits.maxEnergyBins, Math.ceil(perDecade * Math.log10((4 * emax) / emin))),
   ];
+  return { energy: logEdges(emin, emax, bins), energyTrue: logEdges(...energyTrue) };
+}
+
+/** OFFSET_MAX: the safe-mask radius around each pointing, deg (default 2.5). */
+export function offsetMaxOf(params: DaliParameters): number {
   const [offsetMax] = params.has('OFFSET_MAX')
     ? (numbersOf(params, 'OFFSET_MAX', [1]) as [number])
     : [2.5];
   if (!(offsetMax > 0) || offsetMax > 180)
     throw bad('OFFSET_MAX must be an angle in degrees, above 0');
-  const perRunText = params.get('PER_RUN')?.trim().toLowerCase() ?? 'false';
-  if (!['true', 'false', '1', '0', 'yes', 'no', ''].includes(perRunText)) {
-    throw bad(`PER_RUN must be true or false, not '${params.get('PER_RUN')}'`);
-  }
-  return {
-    ids,
-    ...(ids.length === 0 && query !== undefined ? { query } : {}),
-    perRun: ['true', '1', 'yes'].includes(perRunText),
-    geometry: { grid, energy: logEdges(emin, emax, bins), energyTrue: logEdges(...energyTrue) },
-    offsetMax,
-  };
+  return offsetMax;
 }

@@ -9,7 +9,7 @@ import type { AccessDecision, DatasetCatalog, PublishedDataset } from '../datali
 import { DaliError } from '../dali/index.js';
 import { GadfError, readIrf } from '../gadf/index.js';
 import { encodePng, inferno } from '../preview/index.js';
-import { geometryCache, makeRunMaps, StackedMaps } from './maker.js';
+import { geometryCache, makeRunMaps, type MapGeometry, StackedMaps } from './maker.js';
 import { writeMapDataset } from './mapdataset.js';
 import type { MapDatasetRequest } from './request.js';
 import { allHave, datasetFile, EDISP_CLASSES, openRun, PSF_CLASSES } from './runs.js';
@@ -117,7 +117,7 @@ function rangeOf(edges: Float64Array): [number, number] {
 /** Refuses a request whose energy ranges miss a run's effective area or background entirely. */
 export async function checkIrfRanges(
   datasets: readonly PublishedDataset[],
-  request: MapDatasetRequest,
+  request: { readonly geometry: Pick<MapGeometry, 'energy' | 'energyTrue'> },
 ): Promise<void> {
   const [etMin, etMax] = rangeOf(request.geometry.energyTrue);
   const [eMin, eMax] = rangeOf(request.geometry.energy);

@@ -5,6 +5,8 @@
  * through the spine, errors as DALI documents.
  */
 import { createReadStream } from 'node:fs';
+import type { FastifyReply } from 'fastify';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import {
@@ -16,6 +18,11 @@ import {
   PRODUCT_FILES,
   produceMapDataset,
   requestedDatasets,
+  selectDatasets,
+  checkSpectrumRequest,
+  makeSpectrum,
+  SPECTRUM_MEDIA_TYPE,
+  spectrumRequest,
 } from '../analysis/index.js';
 import { DaliError } from '../dali/index.js';
 import { type Authorize, DatasetCatalog } from '../datalink/index.js';
@@ -121,4 +128,63 @@ export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (
       }
     },
   });
+  // The spectrum of an ON region: the VOTable of the fit and flux points.
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/analysis/spectrum/sync',
+    handler: async (request, reply) => {
+      let dir: string | undefined;
+      try {
+        const asked = spectrumRequest(daliParameters(request), options.limits);
+        syncSized(asked.ids.length, options.syncMaxRuns, '/analysis/spectrum/async');
+        const datasets = await selectDatasets(catalog, asked.ids, (did) =>
+          options.authorize(request, did),
+        );
+        await checkSpectrumRequest(datasets, asked);
+        dir = await mkdtemp(join(options.workDir, 'spectrum-'));
+        const path = join(dir, 'spectrum.xml');
+        await makeSpectrum(datasets, asked, { votable: path }, { signal: closed(reply) });
+        const folder = dir;
+        dir = undefined;
+        return sendFile(reply, path, folder, SPECTRUM_MEDIA_TYPE, 'spectrum.xml');
+      } catch (error) {
+        if (error instanceof DaliError) return sendDaliError(reply, error);
+        throw error;
+      } finally {
+        if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+      }
+    },
+  });
 };
+
+function syncSized(runs: number, max: number, asyncPath: string): void {
+  if (runs > max) {
+    throw new DaliError(
+      400,
+      `${runs} datasets are more than a sync request reduces (${max}): use ${asyncPath}`,
+    );
+  }
+}
+
+/** Aborts when the client goes away. */
+function closed(reply: FastifyReply): AbortSignal {
+  const gone = new AbortController();
+  reply.raw.on('close', () => gone.abort());
+  return gone.signal;
+}
+
+/** Sends a made file as an attachment, removing its folder once sent. */
+function sendFile(
+  reply: FastifyReply,
+  path: string,
+  folder: string,
+  type: string,
+  name: string,
+): FastifyReply {
+  const file = createReadStream(path);
+  file.on('close', () => void rm(folder, { recursive: true, force: true }));
+  return reply
+    .type(type)
+    .header('Content-Disposition', `attachment; filename="${name}"`)
+    .send(file);
+}

@@ -61,12 +61,17 @@ import {
   analysisJobExecutor,
   analysisResultDescriptor,
   DATASETS_RESULT,
+  type AnalysisJobContext,
   DEFAULT_ANALYSIS_LIMITS,
   FITS_MEDIA_TYPE,
   MAPDATASET_RESULT,
   PER_RUN_PREFIX,
   PREVIEW_RESULT,
   YAML_MEDIA_TYPE,
+  FLUXPOINTS_RESULT,
+  PLOT_RESULT,
+  SPECTRUM_RESULT,
+  spectrumJobExecutor,
 } from '../analysis/index.js';
 import { DatasetCatalog } from '../datalink/index.js';
 import { analysisPlugin } from './analysis.js';
@@ -358,7 +363,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           software: `${description.software.name} ${description.software.version}`,
         }
       : undefined;
-  const analysisJobs = analysisJobExecutor({
+  const analysisContext: AnalysisJobContext = {
     catalog: new DatasetCatalog(options.engine),
     limits: analysisLimits,
     workDir: cache.analysis,
@@ -375,7 +380,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           ? { allowed: true }
           : { allowed: false, reason: 'the job owner may not read this dataset' };
     },
-  });
+  };
+  const analysisJobs = analysisJobExecutor(analysisContext);
+  const spectrumJobs = spectrumJobExecutor(analysisContext);
   // Each async result records its provenance (the ADQL text, the owner).
   const products = new ProductProvenance(options.engine, description);
   const provNaming = (request: FastifyRequest): ProvNaming => ({
@@ -404,6 +411,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           return who.ok ? who.identity.user : undefined;
         },
         resultPath: (jobId) => `/analysis/async/${jobId}/results/${MAPDATASET_RESULT}`,
+      }),
+      spectrum: withResultProvenance(spectrumJobs, products, {
+        kind: 'spectrum',
+        annotation: 'Spectrum (DL5): forward-folded fit and flux points from event lists',
+        ownerOf: async (job) => {
+          const who = await access.jobIdentity(job.ownerCredential);
+          return who.ok ? who.identity.user : undefined;
+        },
+        resultPath: (jobId) => `/analysis/spectrum/async/${jobId}/results/${SPECTRUM_RESULT}`,
       }),
     },
     resultsDir,
@@ -464,6 +480,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       byPrefix: [
         { prefix: PER_RUN_PREFIX, contentType: FITS_MEDIA_TYPE },
         { prefix: DATASETS_RESULT, contentType: YAML_MEDIA_TYPE },
+      ],
+    },
+  });
+  await app.register(uwsPlugin, {
+    prefix: '/analysis/spectrum',
+    jobs,
+    capability: 'spectrum',
+    jobsUrl: (request) => `${baseUrl(request)}/analysis/spectrum/async`,
+    serviceUrl: baseUrl,
+    owners: jobOwners,
+    results: {
+      main: SPECTRUM_RESULT,
+      extra: [
+        { id: FLUXPOINTS_RESULT, contentType: 'application/fits' },
+        { id: PLOT_RESULT, contentType: 'image/png' },
       ],
     },
   });

@@ -12,7 +12,7 @@ import { mjdToIso } from '../gadf/index.js';
 
 export const PLOT_WIDTH = 720;
 export const PLOT_HEIGHT = 480;
-const PLOT_AREA: Rect = { x: 110, y: 62, width: 580, height: 334 };
+export const PLOT_AREA: Rect = { x: 110, y: 62, width: 580, height: 334 };
 
 const BAR_FILL: Rgb = [158, 190, 222];
 const BAR_EDGE: Rgb = [31, 78, 140];

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { main } from '../../src/cli/main.js';
+import { DaliParameters } from '../../src/dali/index.js';
 import { openEngine } from '../../src/engine/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { catalogTables } from '../../src/ingest/catalog.js';
@@ -17,6 +18,14 @@ import { servedSchema } from '../../src/tap/tap-schema.js';
 import { captureIo } from '../helpers/io.js';
 import { testService } from '../helpers/service.js';
 import { tempDir } from '../helpers/tmp.js';
+
+/** DALI parameters from a record of names and values (repeated when an array). */
+export const paramsOf = (entries: Record<string, string | string[]>): DaliParameters =>
+  new DaliParameters(
+    Object.entries(entries).flatMap(([k, v]) =>
+      (Array.isArray(v) ? v : [v]).map((x) => [k, x] as const),
+    ),
+  );
 
 export interface ServedSimulation {
   readonly address: string;

@@ -14,7 +14,7 @@ import {
   mapDatasetRequest,
   storeDatasets,
 } from '../../src/analysis/index.js';
-import { DaliError, DaliParameters } from '../../src/dali/index.js';
+import { DaliError } from '../../src/dali/index.js';
 import { readFits } from '../../src/fits/index.js';
 import { PNG_SIGNATURE } from '../../src/preview/index.js';
 import { simulateDataStore } from '../../src/sim/simulate.js';
@@ -22,17 +22,10 @@ import { requireGammapy, requireTestData } from '../helpers/env.js';
 import { runPythonJson } from '../helpers/python.js';
 import { tempDir } from '../helpers/tmp.js';
 import { createJob, uwsValue, waitForEnd } from '../uws/fixtures.js';
-import { analysisForm, servedSimulation } from './fixtures.js';
+import { analysisForm, paramsOf, servedSimulation } from './fixtures.js';
 
 const GAMMAPY_SCRIPT = readFileSync(new URL('./gammapy_mapdataset.py', import.meta.url), 'utf8');
 const CRAB_RUNS = ['23523', '23526', '23559', '23592'];
-
-const paramsOf = (entries: Record<string, string | string[]>): DaliParameters =>
-  new DaliParameters(
-    Object.entries(entries).flatMap(([k, v]) =>
-      (Array.isArray(v) ? v : [v]).map((x) => [k, x] as const),
-    ),
-  );
 
 interface Geometry {
   readonly center: [number, number];

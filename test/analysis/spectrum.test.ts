@@ -1,0 +1,228 @@
+/**
+ * Spectra (DL5): the request checks, agreement with gammapy 1.0's own 1D analysis
+ * (SpectrumDatasetMaker + SafeMaskMaker(offset-max, aeff-default) + Fit of a power law
+ * + FluxPointsEstimator) on the H.E.S.S. Crab runs, gammapy reading hearc's flux points,
+ * refusals before any work, and the HTTP service (sync and async).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import {
+  checkSpectrumRequest,
+  makeSpectrum,
+  spectrumRequest,
+  storeDatasets,
+} from '../../src/analysis/index.js';
+import { DaliError } from '../../src/dali/index.js';
+import { PNG_SIGNATURE } from '../../src/preview/index.js';
+import { requireGammapy, requireTestData } from '../helpers/env.js';
+import { runPythonJson } from '../helpers/python.js';
+import { tempDir } from '../helpers/tmp.js';
+import { createJob, uwsValue, waitForEnd } from '../uws/fixtures.js';
+import { paramsOf, servedSimulation } from './fixtures.js';
+
+const GAMMAPY_SCRIPT = readFileSync(new URL('./gammapy_spectrum.py', import.meta.url), 'utf8');
+const CRAB_RUNS = ['23523', '23526', '23559', '23592'];
+
+interface GammapySpectrum {
+  counts: number[];
+  mask: number[];
+  success: boolean;
+  stat: number;
+  parameters: Record<string, { value: number; error: number }>;
+  points: { e_ref: number[]; dnde: number[]; dnde_err: number[]; ts: number[] };
+  read: { sed_type: string; e_ref: number[]; dnde: number[] };
+}
+
+describe('spectrum requests', () => {
+  const good = {
+    ID: 'ivo://x/y?1',
+    CENTER: '83.63 22.01',
+    RADIUS: '0.11',
+    ENERGY: '1 10 5',
+  };
+  const refused = (entries: Record<string, string | string[]>, pattern: RegExp) =>
+    assert.throws(
+      () => spectrumRequest(paramsOf(entries)),
+      (e: unknown) => e instanceof DaliError && e.status === 400 && pattern.test(e.message),
+    );
+
+  it('reads a request: the ON region, energies, a power law by default', () => {
+    const r = spectrumRequest(paramsOf(good));
+    assert.deepEqual(r.geometry.region, { ra: 83.63, dec: 22.01, radius: 0.11 });
+    assert.equal(r.geometry.energy.length, 6);
+    assert.equal(r.model, 'powerlaw');
+    assert.equal(spectrumRequest(paramsOf({ ...good, MODEL: 'LogParabola' })).model, 'logparabola');
+  });
+
+  it('refuses bad parameters with a message naming them', () => {
+    const { RADIUS: _, ...noRadius } = good;
+    refused(noRadius, /RADIUS is required/);
+    refused({ ...good, RADIUS: '3' }, /RADIUS must be above 0 and at most 1°/);
+    refused({ ...good, RADIUS: '0' }, /RADIUS must be above 0/);
+    refused({ ...good, RADIUS: '0.5', OFFSET_MAX: '0.4' }, /smaller than OFFSET_MAX/);
+    refused({ ...good, ID: [] }, /selection is empty/);
+    refused({ ...good, ENERGY: '10 1 5' }, /ENERGY must be/);
+    refused({ ...good, MODEL: 'cutoff' }, /MODEL must be one of powerlaw, logparabola/);
+    refused({ ...good, CENTER: '83' }, /CENTER/);
+  });
+});
+
+describe('spectra against gammapy 1.0', () => {
+  it('gives gammapy 1D analysis counts per bin, power-law index and amplitude, and flux points on the Crab runs', async (t: TestContext) => {
+    const store = requireTestData(t, 'hess-dl3-dr1');
+    if (!store || !requireGammapy(t)) return;
+    const datasets = await storeDatasets(store, CRAB_RUNS);
+    const setup = {
+      center: [83.633, 22.014],
+      radius: 0.11,
+      energy: [0.5, 50, 12],
+      energy_true: [0.3, 100, 20],
+      offset_max: 2.5,
+    };
+    const request = spectrumRequest(
+      paramsOf({
+        ID: datasets.map((d) => d.did),
+        CENTER: setup.center.join(' '),
+        RADIUS: String(setup.radius),
+        ENERGY: setup.energy.join(' '),
+        ENERGY_TRUE: setup.energy_true.join(' '),
+        OFFSET_MAX: String(setup.offset_max),
+      }),
+    );
+    await checkSpectrumRequest(datasets, request);
+    const dir = tempDir(t);
+    const outputs = {
+      votable: join(dir, 'spectrum.xml'),
+      fluxPoints: join(dir, 'fluxpoints.fits'),
+      plot: join(dir, 'sed.png'),
+    };
+    const ours = await makeSpectrum(datasets, request, outputs);
+    const theirs = runPythonJson<GammapySpectrum>(GAMMAPY_SCRIPT, [
+      JSON.stringify({
+        store,
+        obs: CRAB_RUNS.map(Number),
+        ...setup,
+        hearc_fluxpoints: outputs.fluxPoints,
+      }),
+    ]);
+    assert.deepEqual([...ours.spectrum.counts], theirs.counts, 'counts per bin');
+    assert.deepEqual([...ours.spectrum.mask], theirs.mask, 'safe mask');
+    assert.ok(ours.counts > 300, `${ours.counts} counts`);
+    assert.ok(ours.fit.success && theirs.success);
+    const value = (name: string) => ours.fit.parameters.find((p) => p.name === name)!;
+    for (const name of ['index', 'amplitude']) {
+      const g = theirs.parameters[name]!;
+      assert.ok(
+        Math.abs(value(name).value - g.value) < g.error,
+        `${name} ${value(name).value} against gammapy's ${g.value} ± ${g.error}`,
+      );
+      // The errors from the covariance agree too.
+      assert.ok(Math.abs(value(name).error / g.error - 1) < 0.02, `${name} error`);
+    }
+    assert.ok(Math.abs(ours.fit.stat - theirs.stat) < 0.01, `stat ${ours.fit.stat} ${theirs.stat}`);
+    // Flux points where the source is seen: the same dN/dE within a small part of its error.
+    const significant = theirs.points.ts.flatMap((ts, i) => (ts > 4 ? [i] : []));
+    assert.ok(significant.length >= 5);
+    for (const i of significant) {
+      const point = ours.points.find((p) => Math.abs(p.eRef / theirs.points.e_ref[i]! - 1) < 1e-9)!;
+      const dnde = point.norm * point.dndeRef;
+      assert.ok(
+        Math.abs(dnde - theirs.points.dnde[i]!) < 0.05 * theirs.points.dnde_err[i]!,
+        `dnde at ${point.eRef} TeV: ${dnde} against ${theirs.points.dnde[i]}`,
+      );
+      assert.ok(Math.abs(point.ts - theirs.points.ts[i]!) < 0.01 * theirs.points.ts[i]!);
+    }
+    // gammapy's FluxPoints.read opens the FITS flux points.
+    assert.equal(theirs.read.sed_type, 'dnde');
+    assert.equal(theirs.read.e_ref.length, ours.points.length);
+    const votable = readFileSync(outputs.votable, 'utf8');
+    assert.match(
+      votable,
+      /<FIELD name="dnde" datatype="double" unit="cm-2 s-1 TeV-1" ucd="phot.flux.density"/,
+    );
+    assert.match(votable, /<PARAM name="index" datatype="double" ucd="spect.index" value="2\.6/);
+    assert.deepEqual(new Uint8Array(readFileSync(outputs.plot).subarray(0, 8)), PNG_SIGNATURE);
+  });
+
+  it('refuses an ON region outside every run and energies outside the IRFs', async (t: TestContext) => {
+    const store = requireTestData(t, 'hess-dl3-dr1');
+    if (!store) return;
+    const datasets = await storeDatasets(store, CRAB_RUNS.slice(0, 1));
+    const ask = (extra: Record<string, string>) =>
+      spectrumRequest(
+        paramsOf({
+          ID: datasets.map((d) => d.did),
+          CENTER: '83.633 22.014',
+          RADIUS: '0.1',
+          ENERGY: '0.5 50 6',
+          ...extra,
+        }),
+      );
+    await assert.rejects(
+      checkSpectrumRequest(datasets, ask({ ENERGY: '500 1000 2', ENERGY_TRUE: '400 2000 3' })),
+      /outside the aeff IRF/,
+    );
+    const far = ask({ CENTER: '120 -10' });
+    await assert.rejects(
+      makeSpectrum(datasets, far, { votable: join(tempDir(t), 'x.xml') }),
+      (e: unknown) =>
+        e instanceof DaliError &&
+        e.status === 400 &&
+        /no run has a safe energy bin/.test(e.message),
+    );
+  });
+});
+
+describe('the spectrum service over HTTP', () => {
+  it('answers sync and async requests, and refuses bad ones before any work', async (t) => {
+    const { address, dids, secret } = await servedSimulation(t);
+    const form = (ids: readonly string[], extra: Record<string, string> = {}) => {
+      const body = new URLSearchParams({
+        CENTER: '83.6331 22.0145',
+        RADIUS: '0.3',
+        ENERGY: '0.5 20 4',
+        ...extra,
+      });
+      for (const id of ids) body.append('ID', id);
+      return body;
+    };
+    const sync = (body: URLSearchParams) =>
+      fetch(`${address}/analysis/spectrum/sync`, { method: 'POST', body });
+    const ok = await sync(form(dids.slice(0, 2)));
+    const text = await ok.text();
+    assert.equal(ok.status, 200, text);
+    assert.match(ok.headers.get('content-type') ?? '', /^application\/x-votable\+xml/);
+    assert.match(text, /<TABLE name="flux_points"/);
+    assert.match(text, /<INFO name="model" value="powerlaw"/);
+
+    const refusedRadius = await sync(form(dids.slice(0, 1), { RADIUS: '5' }));
+    assert.equal(refusedRadius.status, 400);
+    assert.match(await refusedRadius.text(), /RADIUS must be above 0 and at most/);
+    const outside = await sync(form(dids.slice(0, 1), { CENTER: '200 -60' }));
+    assert.equal(outside.status, 400);
+    assert.match(await outside.text(), /lies beyond OFFSET_MAX/);
+    const proprietary = await sync(form([secret]));
+    assert.ok([401, 403].includes(proprietary.status), String(proprietary.status));
+
+    const jobs = `${address}/analysis/spectrum/async`;
+    const params = Object.fromEntries(form([]));
+    const jobUrl = await createJob(jobs, { ...params, ID: dids[0]!, PHASE: 'RUN' });
+    const done = await waitForEnd(jobUrl);
+    assert.equal(uwsValue(done, 'phase'), 'COMPLETED', done);
+    assert.match(done, /<uws:result id="spectrum"[^>]*mime-type="application\/x-votable\+xml/);
+    assert.match(done, /<uws:result id="fluxpoints"[^>]*mime-type="application\/fits"/);
+    assert.match(done, /<uws:result id="plot"[^>]*mime-type="image\/png"/);
+    const fits = new Uint8Array(await (await fetch(`${jobUrl}/results/fluxpoints`)).arrayBuffer());
+    assert.equal(Buffer.from(fits.subarray(0, 6)).toString('latin1'), 'SIMPLE');
+    const png = new Uint8Array(await (await fetch(`${jobUrl}/results/plot`)).arrayBuffer());
+    assert.deepEqual(png.subarray(0, 8), PNG_SIGNATURE);
+    assert.match(await (await fetch(`${jobUrl}/results/spectrum`)).text(), /flux_points/);
+
+    const badJob = await createJob(jobs, { ...params, ID: dids[0]!, RADIUS: '', PHASE: 'RUN' });
+    const bad = await waitForEnd(badJob);
+    assert.equal(uwsValue(bad, 'phase'), 'ERROR');
+    assert.match(bad, /RADIUS/);
+  });
+});
