@@ -34,7 +34,7 @@ export function formatIngestReport(report: IngestReport): string {
   const lines = [`data store: ${report.root}`];
   for (const s of report.stores) {
     const from = s.index ?? 'event file headers (no hdu-index)';
-    const format = s.formatVersion ? `, ${s.formatVersion}` : '';
+    const format = `, ${s.formatVersion ?? 'format not stated'}`;
     lines.push(`store ${from}${format}: collection ${s.collection}`);
   }
   for (const o of report.observations) {
@@ -45,7 +45,7 @@ export function formatIngestReport(report: IngestReport): string {
       );
     } else {
       lines.push(
-        `${o.status === 'unchanged' ? 'unchanged' : 'published'}: ${what}${o.status === 'updated' ? ' (updated)' : ''}`,
+        `${o.status === 'unchanged' ? 'unchanged' : 'published'}: ${what}${o.status === 'updated' ? ' (updated)' : ''}${o.formatVersion ? ` [${o.formatVersion}]` : ''}`,
       );
     }
     for (const note of o.notes ?? []) lines.push(`  note: ${note}`);

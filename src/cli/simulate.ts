@@ -20,6 +20,10 @@ options:
                          --events is the same)
   --optional-columns     also write the GADF optional EVENTS columns ALT, AZ,
                          MULTIP and GAMMANESS
+  --vodf                 the VODF draft's layout instead (GROUPING tables, no index,
+                         string OBS_IDs, OBSGEO-B/L/H, no pointing keyword)
+  --vodf-event-types     with --vodf: event types A, B, C split into observations
+                         of their own; TIMESYS GPS with DATEREF
   --seed S               random seed (default 1); the same seed gives the same store
 `,
   async run(args, io) {
@@ -33,6 +37,8 @@ options:
         events: { type: 'string' },
         'events-per-obs': { type: 'string' },
         'optional-columns': { type: 'boolean' },
+        vodf: { type: 'boolean' },
+        'vodf-event-types': { type: 'boolean' },
       },
       false,
     );
@@ -56,6 +62,10 @@ options:
       seed,
       eventsPerObservation,
       ...(optionalColumns ? { variant: { optionalColumns } } : {}),
+      ...(values.vodf === true || values['vodf-event-types'] === true
+        ? { vodf: values['vodf-event-types'] === true ? { gpsTime: true } : {} }
+        : {}),
+      ...(values['vodf-event-types'] === true ? { eventClasses: ['A', 'B', 'C'] } : {}),
     });
     const events = runs.reduce((s, r) => s + r.eventCount, 0);
     io.stdout(`wrote ${runs.length} observations (${events} events) to ${outDir}\n`);

@@ -4,7 +4,8 @@ import { parseCommandArgs } from './options.js';
 
 export const validateCommand: Command = {
   name: 'validate',
-  summary: 'check a data store or a FITS file against GADF 0.3 (exit 1 on errors)',
+  summary:
+    'check a data store or a FITS file against GADF 0.2/0.3 or the VODF draft (exit 1 on errors)',
   usage: `usage: hearc validate PATH [--json]
 
 Checks every data store under the folder PATH (each hdu-index table, with its
@@ -17,6 +18,11 @@ OBSERVER, TELAPSE, OBJECT, ...) are not reported. Also: index entries naming
 missing files or HDUs, units, GTIs inside TSTART/TSTOP, and each IRF's classes,
 axes (LO/HI pairs, units, order) and data sizes (AEFF, EDISP, PSF_TABLE,
 PSF_3GAUSS, PSF_KING, BKG_2D, BKG_3D, RAD_MAX).
+
+Says which format each store follows (GADF 0.2, GADF 0.3, the VODF draft, by
+HDUCLASS/HDUDOC/HDUVERS), and each file whose format differs from its store's;
+VODF-draft event lists are held to the draft's keywords (OBSGEO-B/L/H, TREFPOS,
+DATEREF or MJDREFI/MJDREFF; no pointing keyword).
 
 Prints one line per problem with its severity and a summary; exits 1 when there
 is any error, 0 otherwise (warnings included).
@@ -45,6 +51,9 @@ options:
     if (values.json) {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     } else {
+      for (const f of report.formats) {
+        io.stdout(`format: ${f.kind === 'store' ? 'store ' : ''}${f.path}: ${f.format}\n`);
+      }
       for (const p of report.problems) {
         const where = [p.path, p.obsId ? `obs ${p.obsId}` : undefined].filter(Boolean).join(', ');
         io.stdout(`${p.severity}: ${where ? `${where}: ` : ''}${p.message}\n`);

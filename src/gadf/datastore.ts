@@ -5,9 +5,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { type BinTableHdu, FitsError, readFits, scanHdus } from '../fits/index.js';
+import { BinTableHdu, FitsError, type HduSummary, readFits, scanFile } from '../fits/index.js';
 import type { Header } from '../fits/index.js';
 import { GadfError } from './errors.js';
+import { commonFormat, formatOf } from './format.js';
 import { isOgipPhotonList, photonListObsId, spacecraftHdu } from './ogip.js';
 import { hasColumns, readTableRows, stringOf, type TableRow } from './table.js';
 
@@ -35,6 +36,8 @@ export interface ObservationEntry {
   readonly hdus: readonly HduLocation[];
   /** The obs-index row, upper-case column names, when there is an obs-index. */
   readonly index?: TableRow;
+  /** The event type of an observation split by type (VODF: its GROUPING table's EVT_TYPE). */
+  readonly eventType?: string;
 }
 
 export type Severity = 'error' | 'warning';
@@ -72,7 +75,7 @@ export interface DataStore {
   /** Which HDU of the hdu-index file (the first binary table is 1). */
   readonly hduIndexHdu?: number;
   readonly obsIndexPath?: string;
-  /** HDUDOC/HDUVERS of the hdu-index, e.g. 'GADF 0.3', when it says. */
+  /** The format the hdu-index (or, without one, the event files) follows: 'GADF 0.3', 'VODF 0.1 (draft)'. */
   readonly formatVersion?: string;
   /** Observations with an event file; those whose event file is missing are in missingFiles only. */
   readonly observations: readonly ObservationEntry[];
@@ -167,19 +170,6 @@ function indexKey(path: string): string {
     .replace(/\.(fits|fit|fts)(\.gz)?$/i, '')
     .replace(/^(hdu|obs)[-_]index/i, '')
     .replace(/^[-_.]+/, '');
-}
-
-/** The format an index says it follows (HDUDOC, HDUVERS). */
-function formatVersionOf(header: Header): string | undefined {
-  const doc = header.getString('HDUDOC')?.toLowerCase() ?? '';
-  const version = header.getString('HDUVERS')?.trim();
-  const family = /vodf/.test(doc)
-    ? 'VODF'
-    : /gamma-astro-data-formats|gadf/.test(doc)
-      ? 'GADF'
-      : '';
-  const text = [family, version].filter(Boolean).join(' ');
-  return text === '' ? undefined : text;
 }
 
 /** The event class of table `i` of an index file with several: EV_CLASS, else a distinct EXTNAME, else its number. */
@@ -407,7 +397,7 @@ async function readStore(
     if (missing.some((h) => h.type === 'events')) continue;
     observations.push({ obsId, hdus: kept, index: obsRows.get(obsId) });
   }
-  const formatVersion = formatVersionOf(hduIndex.header);
+  const formatVersion = formatOf(hduIndex.header)?.label;
   return {
     root,
     name,
@@ -443,16 +433,20 @@ export function classifyHdu(
 ): { type: string; hduClass: string } | undefined {
   const clas1 = header.getString('HDUCLAS1')?.toUpperCase();
   const clas2 = header.getString('HDUCLAS2')?.toUpperCase();
-  const clas4 = header.getString('HDUCLAS4')?.toLowerCase();
+  const clas4 = header.getString('HDUCLAS4')?.trim().toLowerCase();
   const name = extname.toUpperCase();
-  if (clas1 === 'EVENTS' || (!clas1 && name === 'EVENTS'))
+  // The VODF draft (vodf_schema) classes its event list as OGIP, EVENTS.
+  const ogip = clas1 === 'OGIP';
+  if (clas1 === 'EVENTS' || (ogip && clas2 === 'EVENTS') || (!clas1 && name === 'EVENTS'))
     return { type: 'events', hduClass: 'events' };
-  if (clas1 === 'GTI' || (!clas1 && name === 'GTI')) return { type: 'gti', hduClass: 'gti' };
+  if (clas1 === 'GTI' || (ogip && clas2 === 'GTI') || (!clas1 && name === 'GTI'))
+    return { type: 'gti', hduClass: 'gti' };
   if (clas1 === 'POINTING' || (!clas1 && name === 'POINTING'))
     return { type: 'pointing', hduClass: 'pointing' };
   if (clas1 === 'RESPONSE') {
-    const type = RESPONSE_TYPES[clas2 ?? ''];
-    if (type) return { type, hduClass: clas4 ?? type };
+    const type = RESPONSE_TYPES[clas2?.trim() ?? ''];
+    // The VODF mock data write HDUCLAS4 '2D' for AEFF_2D, EDISP_2D, BKG_2D.
+    if (type) return { type, hduClass: clas4 === '2d' ? `${type}_2d` : (clas4 ?? type) };
   }
   return undefined;
 }
@@ -494,6 +488,8 @@ function whyNoObsId(header: Header): string {
 async function openIndexless(root: string): Promise<DataStore> {
   const problems: StoreProblem[] = [];
   const byObs = new Map<string, HduLocation[]>();
+  const formats = new Map<string, string | undefined>();
+  const eventTypes = new Map<string, string>();
   const others: string[] = [];
   const fitsFiles = await listFitsFiles(root, 8, others);
   const notRead = others.filter((p) => !/(^|\/)(readme|license|licence|changelog)[^/]*$/i.test(p));
@@ -507,18 +503,31 @@ async function openIndexless(root: string): Promise<DataStore> {
   }
   const spacecraftFiles: { path: string; relativePath: string; start: number; stop: number }[] = [];
   const photonLists = new Map<string, { start: number; stop: number }>();
+  // Every file's headers first (and GROUPING tables): a VODF observation names its IRF file.
+  const scanned: { path: string; hdus: HduSummary[]; grouping?: BinTableHdu }[] = [];
   for (const path of fitsFiles) {
-    let hdus;
     try {
-      hdus = await scanHdus(path);
+      const scan = await scanFile(path, { keep: (h) => isGroupingTable(h) });
+      const grouping = [...scan.kept.values()].find((h) => h instanceof BinTableHdu);
+      scanned.push({ path, hdus: scan.hdus, ...(grouping ? { grouping } : {}) });
     } catch (err) {
       problems.push({
         severity: 'error',
         path,
         message: err instanceof FitsError ? err.message : String(err),
       });
-      continue;
     }
+  }
+  const headersOf = new Map(scanned.map((f) => [f.path, f.hdus]));
+  const groupedFiles = new Set<string>();
+  const groupings = new Map<string, GroupMember[]>();
+  for (const file of scanned) {
+    if (!file.grouping) continue;
+    const members = groupMembers(root, file.path, file.grouping, headersOf, problems);
+    groupings.set(file.path, members);
+    for (const m of members) if (m.path !== file.path) groupedFiles.add(m.path);
+  }
+  for (const { path, hdus } of scanned) {
     const events = hdus.find((h) => classifyHdu(h.header, h.name)?.type === 'events');
     const spacecraft = events ? undefined : spacecraftHdu(hdus);
     if (spacecraft) {
@@ -532,7 +541,8 @@ async function openIndexless(root: string): Promise<DataStore> {
       continue;
     }
     if (!events) {
-      problems.push({ severity: 'warning', path, message: describeWithoutEvents(hdus) });
+      if (!groupedFiles.has(path))
+        problems.push({ severity: 'warning', path, message: describeWithoutEvents(hdus) });
       continue;
     }
     // A photon list without OBS_ID (Fermi-LAT FT1) is numbered by its start time.
@@ -553,19 +563,27 @@ async function openIndexless(root: string): Promise<DataStore> {
       });
       continue;
     }
-    const list: HduLocation[] = [];
-    for (const hdu of hdus) {
-      const kind = classifyHdu(hdu.header, hdu.name);
-      if (!kind) continue;
-      list.push({
-        obsId,
-        ...kind,
-        path,
-        relativePath: toPosix(relative(root, path)),
-        hduName: hdu.name,
-      });
-    }
+    const members = groupings.get(path);
+    const list: HduLocation[] = members
+      ? members.map((m) => ({ obsId, ...m.location }))
+      : hdus.flatMap((hdu) => {
+          const kind = classifyHdu(hdu.header, hdu.name);
+          return kind
+            ? [
+                {
+                  obsId,
+                  ...kind,
+                  path,
+                  relativePath: toPosix(relative(root, path)),
+                  hduName: hdu.name,
+                },
+              ]
+            : [];
+        });
     byObs.set(obsId, list);
+    formats.set(obsId, formatOf(events.header)?.label);
+    const eventType = members && groupEventType(members);
+    if (eventType !== undefined) eventTypes.set(obsId, eventType);
     if (photonList) {
       const start = events.header.getNumber('TSTART') ?? 0;
       photonLists.set(obsId, { start, stop: events.header.getNumber('TSTOP') ?? start });
@@ -593,6 +611,88 @@ async function openIndexless(root: string): Promise<DataStore> {
   }
   const observations = [...byObs.entries()]
     .sort(([a], [b]) => compareObsIds(a, b))
-    .map(([obsId, hdus]) => ({ obsId, hdus }));
-  return { root, name: '', observations, missingFiles: [], problems };
+    .map(([obsId, hdus]): ObservationEntry => {
+      const eventType = eventTypes.get(obsId);
+      return { obsId, hdus, ...(eventType !== undefined ? { eventType } : {}) };
+    });
+  const formatVersion = commonFormat([...formats.values()]);
+  return {
+    root,
+    name: '',
+    ...(formatVersion !== undefined ? { formatVersion } : {}),
+    observations,
+    missingFiles: [],
+    problems,
+  };
+}
+
+/** A FITS hierarchical grouping table (VODF's observation table): EXTNAME GROUPING with MEMBER_NAME. */
+function isGroupingTable(hdu: HduSummary): boolean {
+  return hdu.kind === 'bintable' && hdu.name.trim().toUpperCase() === 'GROUPING';
+}
+
+interface GroupMember {
+  readonly path: string;
+  readonly location: Omit<HduLocation, 'obsId'>;
+  /** EVT_TYPE of the row (VODF mock data), 'none' and empty left out. */
+  readonly eventType?: string;
+}
+
+const NO_LOCATION = new Set(['', 'NULL', 'NONE']);
+
+/**
+ * The HDUs a GROUPING table names: MEMBER_LOCATION empty or 'NULL' is the table's own
+ * file, else a path relative to it (a file: URL is accepted); each member is classed
+ * by its own header. Members that cannot be found are reported and left out.
+ */
+function groupMembers(
+  root: string,
+  path: string,
+  table: BinTableHdu,
+  headersOf: ReadonlyMap<string, readonly HduSummary[]>,
+  problems: StoreProblem[],
+): GroupMember[] {
+  const members: GroupMember[] = [];
+  for (const row of readTableRows(table)) {
+    const name = stringOf(row.MEMBER_NAME);
+    if (!name) continue;
+    const where = stringOf(row.MEMBER_LOCATION) ?? '';
+    const file = NO_LOCATION.has(where.toUpperCase())
+      ? path
+      : resolve(dirname(path), where.replace(/^file:(\/\/)?/i, ''));
+    const hdu = headersOf
+      .get(file)
+      ?.find((h) => h.name.trim().toUpperCase() === name.toUpperCase());
+    const kind = hdu && classifyHdu(hdu.header, hdu.name);
+    if (!isInside(root, file) || !hdu || !kind) {
+      problems.push({
+        severity: 'warning',
+        path,
+        message: !isInside(root, file)
+          ? `GROUPING member ${name} lies outside the data store (${where}); left out`
+          : !hdu
+            ? `GROUPING member ${name} is not in ${toPosix(relative(root, file))}; left out`
+            : `GROUPING member ${name} is neither an event list nor an IRF; left out`,
+      });
+      continue;
+    }
+    const eventType = stringOf(row.EVT_TYPE);
+    members.push({
+      path: file,
+      location: {
+        ...kind,
+        path: file,
+        relativePath: toPosix(relative(root, file)),
+        hduName: hdu.name,
+      },
+      ...(eventType && eventType.toLowerCase() !== 'none' ? { eventType } : {}),
+    });
+  }
+  return members;
+}
+
+/** The event type of a grouping whose IRFs are all of one type (VODF: event types split into observations). */
+function groupEventType(members: readonly GroupMember[]): string | undefined {
+  const types = new Set(members.flatMap((m) => (m.eventType ? [m.eventType] : [])));
+  return types.size === 1 ? [...types][0] : undefined;
 }

@@ -22,6 +22,7 @@ import {
 } from '../fits/index.js';
 import { classifyHdu, parseObsId } from './datastore.js';
 import { GadfError } from './errors.js';
+import { type FormatVersion, formatOf } from './format.js';
 import { isOgipPhotonList } from './ogip.js';
 import { metToMjdUtc, mjdUtcToMet, type TimeReference, timeReferenceOf } from './time.js';
 import { CANONICAL_UNIT, type Quantity, unitFactor } from './units.js';
@@ -110,7 +111,7 @@ export interface SkyFootprint {
 export interface EventTypes {
   /** EV_CLASS of the header. */
   readonly eventClass?: string;
-  /** The EVENT_TYPE column: a bit field (X) or integers. */
+  /** The EVENT_TYPE column (GADF: a bit field or integers), or EVT_TYPE (VODF mock data: strings). */
   readonly column?: ColumnDescriptor;
 }
 
@@ -325,6 +326,11 @@ export class EventList {
     return this.header.getInteger('NAXIS2') ?? 0;
   }
 
+  /** The format the EVENTS header says it follows (GADF 0.2/0.3, VODF draft, OGIP). */
+  get format(): FormatVersion | undefined {
+    return formatOf(this.header);
+  }
+
   /** OBS_ID of the header as a decimal string, when it is an integer. */
   get obsId(): string | undefined {
     return parseObsId(this.header.get('OBS_ID'));
@@ -409,7 +415,7 @@ export class EventList {
 
   get eventTypes(): EventTypes {
     const eventClass = this.header.getString('EV_CLASS')?.trim() || undefined;
-    const column = this.column('EVENT_TYPE');
+    const column = this.column('EVENT_TYPE') ?? this.column('EVT_TYPE');
     return { ...(eventClass ? { eventClass } : {}), ...(column ? { column } : {}) };
   }
 

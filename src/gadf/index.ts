@@ -1,5 +1,6 @@
 /** The gadf module: the data model of a GADF/VODF store (indexes, observations, the one event-list reader, IRFs, validation). */
 export { GadfError } from './errors.js';
+export { commonFormat, formatOf, type FormatFamily, type FormatVersion } from './format.js';
 export {
   classifyHdu,
   compareObsIds,
@@ -79,6 +80,7 @@ export {
   checkEventsHeader,
   validateDataStore,
   validateStore,
+  type FormatOfPath,
   type ValidationReport,
 } from './validate.js';
 export {

@@ -99,6 +99,10 @@ export interface ObservationSummary {
   readonly irfs: readonly IrfComponent[];
   /** For OGIP photon lists (Fermi-LAT FT1): the selection of their DSS keywords. */
   readonly selection?: DataSubspace;
+  /** The format the EVENTS header follows ('GADF 0.3', 'VODF 0.1 (draft)'), when it says. */
+  readonly formatVersion?: string;
+  /** The event class or type of the whole list (EV_CLASS; VODF: the type its observation was split by). */
+  readonly eventClass?: string;
   /** What the reader decided that a publisher should know (a string OBS_ID, no fixed pointing). */
   readonly notes: readonly string[];
 }
@@ -463,8 +467,9 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   if (declared)
     maxOffset = Math.max(maxOffset, centre.dec > 0 ? 90 - declared[0] : 90 + declared[1]);
 
-  const geolon = optionalNumber(header, 'GEOLON', index);
-  const geolat = optionalNumber(header, 'GEOLAT', index);
+  // The site: GADF's GEOLON/GEOLAT/ALTITUDE, or the FITS 4 OBSGEO-L/B/H of the VODF draft.
+  const geolon = optionalNumber(header, 'GEOLON', index) ?? optionalNumber(header, 'OBSGEO-L');
+  const geolat = optionalNumber(header, 'GEOLAT', index) ?? optionalNumber(header, 'OBSGEO-B');
   const mjdStart = metToMjdUtc(tstart, timeRef);
   const mjdStop = metToMjdUtc(tstop, timeRef);
   let altPnt = optionalNumber(header, 'ALT_PNT', index);
@@ -484,6 +489,13 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     );
     altPnt ??= horizontal.alt;
     azPnt ??= horizontal.az;
+  }
+
+  const eventClass = list.eventTypes.eventClass ?? entry.eventType;
+  if (entry.eventType !== undefined && list.eventTypes.eventClass === undefined) {
+    notes.push(
+      `event type ${entry.eventType} (from the GROUPING table: the observation holds events of this type only)`,
+    );
   }
 
   const irfs: IrfComponent[] = [];
@@ -534,9 +546,11 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     nTels: optionalNumber(header, 'N_TELS', index),
     geolon,
     geolat,
-    altitude: optionalNumber(header, 'ALTITUDE', index),
+    altitude: optionalNumber(header, 'ALTITUDE', index) ?? optionalNumber(header, 'OBSGEO-H'),
     irfs,
     ...(selection ? { selection } : {}),
+    ...(list.format ? { formatVersion: list.format.label } : {}),
+    ...(eventClass ? { eventClass } : {}),
     notes,
   };
 }

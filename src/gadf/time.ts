@@ -152,24 +152,57 @@ export function mjdUtcToMet(mjdUtc: number, ref: TimeReference): number {
   }
 }
 
-/** The time reference a header states (MJDREFI/MJDREFF, or MJDREF), or `fallback`. */
+/** GPS time runs 19 s behind TAI, at the same rate. */
+const TAI_MINUS_GPS_DAYS = 19 / 86400;
+
+/** MJD of an ISO-8601 calendar reading (DATEREF), in whatever scale it is read. */
+function mjdOfIso(text: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}(?:\.\d*)?))?)?$/.exec(
+    text.trim(),
+  );
+  if (!m) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', sec = '0'] = m;
+  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi));
+  return ms / 86400000 + 40587 + Number(sec) / 86400;
+}
+
+/**
+ * The time reference a header states (MJDREFI/MJDREFF, MJDREF, or the FITS 4 DATEREF
+ * that the VODF draft allows), or `fallback`. TIMESYS GPS (VODF) is TAI with the
+ * epoch moved by 19 s.
+ */
 export function timeReferenceOf(
   header: Header,
   fallback?: TimeReference,
 ): TimeReference | undefined {
-  const scale = header.has('TIMESYS')
-    ? parseTimeScale(header.getString('TIMESYS'))
-    : (fallback?.scale ?? 'TT');
+  const timesys = header.getString('TIMESYS')?.trim().toUpperCase();
+  const gps = timesys === 'GPS';
+  const scale = gps
+    ? 'TAI'
+    : header.has('TIMESYS')
+      ? parseTimeScale(header.getString('TIMESYS'))
+      : (fallback?.scale ?? 'TT');
+  const shift = gps ? TAI_MINUS_GPS_DAYS : 0;
+  const split = (mjd: number): TimeReference => ({
+    mjdRefInt: Math.floor(mjd),
+    mjdRefFrac: mjd - Math.floor(mjd),
+    scale,
+  });
   if (header.has('MJDREFI')) {
     return {
       mjdRefInt: header.getNumber('MJDREFI') ?? 0,
-      mjdRefFrac: header.getNumber('MJDREFF') ?? 0,
+      mjdRefFrac: (header.getNumber('MJDREFF') ?? 0) + shift,
       scale,
     };
   }
   const mjdRef = header.getNumber('MJDREF');
-  if (mjdRef !== undefined) {
-    return { mjdRefInt: Math.floor(mjdRef), mjdRefFrac: mjdRef - Math.floor(mjdRef), scale };
+  if (mjdRef !== undefined) return split(mjdRef + shift);
+  const dateRef = header.getString('DATEREF');
+  if (dateRef !== undefined) {
+    const mjd = mjdOfIso(dateRef);
+    if (mjd === undefined)
+      throw new GadfError(`DATEREF '${dateRef}' is not an ISO-8601 date (YYYY-MM-DDThh:mm:ss)`);
+    return split(mjd + shift);
   }
   return fallback;
 }

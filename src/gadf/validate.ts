@@ -20,6 +20,7 @@ import {
   parseObsId,
   type StoreProblem,
 } from './datastore.js';
+import { formatOf } from './format.js';
 import { isMapIrfClass, readMapIrf } from './irf-map.js';
 import { dataSubspaceOf, isOgipPhotonList } from './ogip.js';
 import { loadObservation } from './observation.js';
@@ -32,10 +33,22 @@ export interface ValidationReport {
   readonly observations: number;
   /** IRF files that no index names, checked on their own. */
   readonly standaloneFiles: number;
+  /** The format of each store, and of each file whose format is not its store's. */
+  readonly formats: readonly FormatOfPath[];
   readonly problems: readonly StoreProblem[];
   readonly errors: number;
   readonly warnings: number;
 }
+
+export interface FormatOfPath {
+  /** A store (its hdu-index, or the root when it has none) or a file in it. */
+  readonly kind: 'store' | 'file';
+  readonly path: string;
+  /** 'GADF 0.2', 'GADF 0.3', 'VODF 0.1 (draft)', 'OGIP photon list', or 'format not stated'. */
+  readonly format: string;
+}
+
+const NOT_STATED = 'format not stated';
 
 const EVENT_COLUMNS: readonly (readonly [name: string, quantity?: Quantity])[] = [
   ['EVENT_ID'],
@@ -63,6 +76,22 @@ const MANDATORY_METADATA_KEYWORDS: readonly (readonly [keyword: string, fallback
   ['ONTIME', 'the sum of the GTIs is used'],
   ['LIVETIME', 'ONTIME x DEADC is used'],
   ['DEADC', 'LIVETIME / ONTIME is used'],
+];
+
+/** What the VODF draft (vodf_schema) requires of every HDU, as metadata: warnings too. */
+const VODF_METADATA_KEYWORDS: readonly (readonly [keyword: string, fallback: string])[] = [
+  ['HDUCLASS', 'the HDU is recognised by its name'],
+  ['HDUDOC', 'the draft version is unknown'],
+  ['HDUVERS', 'the draft version is unknown'],
+  ['ORIGIN', 'published without it'],
+  ['CREATOR', 'published without it'],
+  ['TELESCOP', 'facility_name is NULL'],
+  ['DATE-OBS', 'published without it'],
+  ['TIMESYS', 'TT is assumed'],
+  ['TREFPOS', 'TOPOCENTER is assumed'],
+  ['OBSGEO-B', 'no site: no horizontal coordinates'],
+  ['OBSGEO-L', 'no site: no horizontal coordinates'],
+  ['OBSGEO-H', 'published without it'],
 ];
 
 /** Observation modes without a fixed pointing (GADF 0.3 and the HE extension's drift scans). */
@@ -94,7 +123,8 @@ export function checkEventsHeader(
   const columns = tableColumns(header);
   // An OGIP photon list (Fermi-LAT FT1) follows its own format: no OBS_ID, EVENT_ID or pointing, MeV.
   const ogip = isOgipPhotonList(header);
-  const format = ogip ? 'OGIP photon lists' : 'GADF 0.3';
+  const vodf = formatOf(header)?.family === 'VODF';
+  const format = ogip ? 'OGIP photon lists' : vodf ? 'the VODF draft' : 'GADF 0.3';
   for (const [name, quantity] of EVENT_COLUMNS) {
     const unit = columns.get(name);
     if (unit === undefined && ogip && name === 'EVENT_ID') continue;
@@ -124,21 +154,29 @@ export function checkEventsHeader(
       add('error', `the selection (DSS keywords) cannot be read: ${(err as Error).message}`);
     }
   }
-  if (!header.has('MJDREF') && !(header.has('MJDREFI') && header.has('MJDREFF'))) {
-    add('error', 'EVENTS header has no MJDREFI/MJDREFF (or MJDREF): times cannot be placed');
+  if (
+    !header.has('MJDREF') &&
+    !(header.has('MJDREFI') && header.has('MJDREFF')) &&
+    !(vodf && header.has('DATEREF'))
+  ) {
+    add(
+      'error',
+      `EVENTS header has no MJDREFI/MJDREFF (or MJDREF${vodf ? ', or DATEREF' : ''}): times cannot be placed`,
+    );
   }
-  for (const [keyword, fallback] of ogip ? [] : MANDATORY_METADATA_KEYWORDS) {
+  const metadata = ogip ? [] : vodf ? VODF_METADATA_KEYWORDS : MANDATORY_METADATA_KEYWORDS;
+  for (const [keyword, fallback] of metadata) {
     if (!header.has(keyword))
       add(
         'warning',
-        `EVENTS header has no ${keyword} keyword (mandatory in GADF 0.3; ${fallback})`,
+        `EVENTS header has no ${keyword} keyword (mandatory in ${format}; ${fallback})`,
       );
   }
   const obsIdValue = header.get('OBS_ID');
   if (obsIdValue !== undefined && parseObsId(obsIdValue) === undefined) {
     add(
       'warning',
-      "EVENTS header OBS_ID is not an integer, as GADF 0.3 asks: the index's OBS_ID is used",
+      `EVENTS header OBS_ID is not an integer${vodf ? '' : ', as GADF 0.3 asks'}: the index's OBS_ID is used`,
     );
   }
   for (const [keyword, column] of [
@@ -152,7 +190,14 @@ export function checkEventsHeader(
   const unpointed = obsMode !== undefined && UNPOINTED_MODES.has(obsMode);
   if (!pointingElsewhere && !unpointed && !ogip) {
     for (const keyword of ['RA_PNT', 'DEC_PNT']) {
-      if (!header.has(keyword))
+      if (header.has(keyword)) continue;
+      // The VODF draft defines no pointing keyword yet: the events' footprint stands in.
+      if (vodf)
+        add(
+          'warning',
+          `EVENTS header has no ${keyword} (the VODF draft defines no pointing keyword yet): the sky region is the events' footprint`,
+        );
+      else
         add('error', `EVENTS header has no ${keyword}, and no POINTING HDU or obs-index gives it`);
     }
   }
@@ -160,8 +205,8 @@ export function checkEventsHeader(
   if (timeUnit !== undefined && unitFactor('time', timeUnit) === undefined)
     add('error', `TIMEUNIT '${timeUnit}' is not a unit of time`);
   const timesys = header.getString('TIMESYS')?.trim().toUpperCase();
-  if (timesys !== undefined && !['TT', 'UTC', 'TAI', 'TDT'].includes(timesys)) {
-    add('error', `TIMESYS '${timesys}' is not a time scale hearc can convert (TT, UTC, TAI)`);
+  if (timesys !== undefined && !['TT', 'UTC', 'TAI', 'TDT', 'GPS'].includes(timesys)) {
+    add('error', `TIMESYS '${timesys}' is not a time scale hearc can convert (TT, UTC, TAI, GPS)`);
   }
   const tstart = header.has('TSTART') ? header.getNumber('TSTART') : undefined;
   const tstop = header.has('TSTOP') ? header.getNumber('TSTOP') : undefined;
@@ -513,11 +558,24 @@ export async function validateStore(
     });
   }
   for (const entry of store.observations) problems.push(...(await checkObservation(entry, scans)));
+  const storeFormat = store.formatVersion ?? NOT_STATED;
+  const formats: FormatOfPath[] = [{ kind: 'store', path: where, format: storeFormat }];
+  const seen = new Set<string>();
+  for (const hdu of store.observations.flatMap((o) => o.hdus)) {
+    if (seen.has(hdu.path)) continue;
+    seen.add(hdu.path);
+    const scan = await scanned(hdu.path, scans);
+    if (scan instanceof Error) continue;
+    const format = fileFormat(scan.hdus);
+    if (format !== storeFormat)
+      formats.push({ kind: 'file', path: relative(store.root, hdu.path), format });
+  }
   return {
     root: store.root,
     stores: 1,
     observations: store.observations.length,
     standaloneFiles: 0,
+    formats,
     problems,
     errors: problems.filter((p) => p.severity === 'error').length,
     warnings: problems.filter((p) => p.severity === 'warning').length,
@@ -526,6 +584,16 @@ export async function validateStore(
 
 function toPosix(path: string): string {
   return sep === '/' ? path : path.split(sep).join('/');
+}
+
+/** The format of a file: that of its first event list or IRF HDU that says one. */
+function fileFormat(hdus: readonly HduSummary[]): string {
+  for (const hdu of hdus) {
+    if (!classifyHdu(hdu.header, hdu.name)) continue;
+    const format = formatOf(hdu.header);
+    if (format) return format.label;
+  }
+  return NOT_STATED;
 }
 
 /** Every GADF HDU of one file, checked on its own (a standalone IRF file, or an event file). */
@@ -575,9 +643,11 @@ function summed(
   const problems = parts.problems.map((p) =>
     p.path === undefined ? p : { ...p, path: shown(p.path) as string },
   );
+  const formats = parts.formats.map((f) => ({ ...f, path: shown(f.path) ?? f.path }));
   return {
     root,
     ...parts,
+    formats,
     problems,
     errors: problems.filter((p) => p.severity === 'error').length,
     warnings: problems.filter((p) => p.severity === 'warning').length,
@@ -596,12 +666,21 @@ export async function validateDataStore(path: string): Promise<ValidationReport>
   const scans: FileScans = new Map();
   if (info?.isFile()) {
     const problems = await checkFile(target, basename(target), scans);
-    return summed(target, { stores: 0, observations: 0, standaloneFiles: 1, problems });
+    const scan = scans.get(target);
+    const format = scan && !(scan instanceof Error) ? fileFormat(scan.hdus) : NOT_STATED;
+    return summed(target, {
+      stores: 0,
+      observations: 0,
+      standaloneFiles: 1,
+      formats: [{ kind: 'file', path: basename(target), format }],
+      problems,
+    });
   }
   const tree = await openDataStores(target);
   const reports = [];
   for (const store of tree.stores) reports.push(await validateStore(store, scans));
   const problems = [...tree.problems, ...reports.flatMap((r) => r.problems)];
+  const formats = reports.flatMap((r) => r.formats);
   // IRF files that no index names: checked on their own.
   const named = new Set(
     tree.stores.flatMap((s) => s.observations.flatMap((o) => o.hdus.map((h) => h.path))),
@@ -615,6 +694,11 @@ export async function validateDataStore(path: string): Promise<ValidationReport>
     if (types.includes('events') || !types.some((t) => t !== undefined)) continue;
     standaloneFiles++;
     problems.push(...(await checkFile(file, toPosix(relative(tree.root, file)), scans)));
+    formats.push({
+      kind: 'file',
+      path: toPosix(relative(tree.root, file)),
+      format: fileFormat(scan.hdus),
+    });
   }
   const observations = reports.reduce((sum, r) => sum + r.observations, 0);
   if (observations === 0 && !problems.some((p) => p.severity === 'error')) {
@@ -632,5 +716,11 @@ export async function validateDataStore(path: string): Promise<ValidationReport>
           },
     );
   }
-  return summed(tree.root, { stores: tree.stores.length, observations, standaloneFiles, problems });
+  return summed(tree.root, {
+    stores: tree.stores.length,
+    observations,
+    standaloneFiles,
+    formats,
+    problems,
+  });
 }

@@ -62,6 +62,8 @@ export interface ObservationOutcome {
   readonly reason?: string;
   /** What a reader should know although it was published (missing IRF files, ...). */
   readonly notes?: readonly string[];
+  /** The format of the event file, when it is not the store's. */
+  readonly formatVersion?: string;
 }
 
 /** One data store of the tree, as published. */
@@ -319,6 +321,7 @@ export async function ingestDataStore(
         readonly bytes: number;
         readonly findings: readonly StoreProblem[];
         readonly notes: readonly string[];
+        readonly formatVersion?: string;
         readonly provenance?: ProvGraph;
       };
   const read = async (item: Work, fingerprint: string): Promise<Outcome> => {
@@ -344,6 +347,7 @@ export async function ingestDataStore(
                 eventsHeader: summary.eventsHeader,
                 files,
                 eventsFile: summary.events.relativePath,
+                ...(summary.formatVersion !== undefined ? { format: summary.formatVersion } : {}),
                 irfs: rows.irf,
                 dataRights: item.config.dataRights,
                 configuration: recordedConfiguration(item.config, item.store.root),
@@ -358,6 +362,7 @@ export async function ingestDataStore(
         files,
         bytes: summary.files.reduce((sum, f) => sum + f.size, 0),
         notes: summary.notes,
+        ...(summary.formatVersion !== undefined ? { formatVersion: summary.formatVersion } : {}),
         findings: checkEventsHeader(
           summary.eventsHeader,
           summary.events.relativePath,
@@ -463,7 +468,11 @@ export async function ingestDataStore(
       const status = known.has(did) ? 'updated' : 'added';
       (status === 'updated' ? updated : added).push(entry.obsId);
       const notes = [...item.notes, ...outcome.notes];
-      outcomes.push({ ...base, ...(notes.length > 0 ? { notes } : {}), status });
+      const format =
+        outcome.formatVersion !== undefined && outcome.formatVersion !== store.formatVersion
+          ? { formatVersion: outcome.formatVersion }
+          : {};
+      outcomes.push({ ...base, ...(notes.length > 0 ? { notes } : {}), ...format, status });
       options.onObservation?.(entry.obsId, 'read');
     }
     await provenance.flush();

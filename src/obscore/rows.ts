@@ -229,7 +229,7 @@ export function observationRows(obs: ObservationSummary, config: PublishConfig):
     scan_mode: scanMode(obs.obsMode),
     pointing_mode: pointingMode(obs),
     analysis_mode: analysisMode(obs.irfs),
-    event_type: obs.eventsHeader.getString('EV_CLASS')?.trim() || obs.selection?.eventClass || null,
+    event_type: obs.eventClass || obs.selection?.eventClass || null,
     messenger: messenger.name,
     messenger_name: messenger.name,
     messenger_pdgid: messenger.pdgid,

@@ -104,6 +104,8 @@ export interface DatasetSource {
   readonly files: readonly string[];
   /** The file holding the EVENTS HDU. */
   readonly eventsFile: string;
+  /** The format the event file follows, as the reader detected it ('GADF 0.2', 'VODF 0.1 (draft)'). */
+  readonly format?: string;
   /** hearc.irf rows of the observation. */
   readonly irfs: readonly CatalogRow[];
   readonly dataRights: string;
@@ -185,7 +187,10 @@ export function datasetProvenance(source: DatasetSource, service: ServiceAgents)
       id: provIds.file(collection, file),
       name: file,
       type: 'file',
-      annotation: 'Original file of the data store',
+      annotation:
+        file === source.eventsFile && source.format !== undefined
+          ? `Original file of the data store (event list in ${source.format})`
+          : 'Original file of the data store',
       rights: source.dataRights,
       location: provIds.file(collection, file),
       did,

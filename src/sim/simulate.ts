@@ -11,6 +11,7 @@ import {
   type BinTableColumnSpec,
   type Card,
   type HeaderValue,
+  type WritableHdu,
   buildBinTable,
   writeFits,
 } from '../fits/index.js';
@@ -65,6 +66,16 @@ export interface SimulateOptions {
    * map (each with exposure), and HEALPix exposure and background maps.
    */
   readonly mapIrfs?: boolean;
+  /**
+   * The VODF draft's layout (vodf_schema, bkhelifi/vodf-mock-data) instead of GADF 0.3:
+   * HDUCLASS 'VODF', EVENTS classed OGIP/EVENTS, OBS_ID a string, the site as
+   * OBSGEO-B/L/H, no pointing keyword, no hdu-index: each observation file holds a
+   * GROUPING table naming its EVENTS and GTI and the IRFs in `<file>_irfs`. With
+   * `eventClasses`, the event types are split into observations of their own (OBS_ID
+   * `<run>0<k>`, a common OB_ID) whose GROUPING table gives the type (EVT_TYPE);
+   * `gpsTime` writes TIMESYS 'GPS' and DATEREF in place of MJDREFI/MJDREFF.
+   */
+  readonly vodf?: { readonly gpsTime?: boolean };
 }
 
 export interface SimulatedObservation {
@@ -72,6 +83,8 @@ export interface SimulatedObservation {
   readonly target: string;
   readonly fileName: string;
   readonly eventCount: number;
+  /** The event type of a VODF observation split by type. */
+  readonly eventType?: string;
   /** Per event class (when the store has classes): its file and events. */
   readonly classes?: readonly {
     readonly name: string;
@@ -162,6 +175,89 @@ function gadfClass(clas1: string, extra: readonly Card[] = []): Card[] {
     card('HDUCLAS1', clas1),
     ...extra,
   ];
+}
+
+const VODF_DOC = 'https://vodf.readthedocs.io/en/latest/';
+
+/** Rewrites a GADF 0.3 HDU of the simulator into what the VODF draft writes (see SimulateOptions.vodf). */
+function asVodf(
+  hdu: WritableHdu,
+  obsId: string,
+  options: { readonly obId?: string; readonly gpsTime?: boolean } = {},
+): WritableHdu {
+  const h = hdu.header;
+  h.set('HDUCLASS', 'VODF', 'the VODF draft');
+  h.set('HDUDOC', VODF_DOC);
+  h.set('HDUVERS', '0.1');
+  if (h.getString('HDUCLAS1')?.trim() === 'EVENTS') {
+    h.set('HDUCLAS1', 'OGIP', 'OGIP-compatible (vodf_schema)');
+    h.set('HDUCLAS2', 'EVENTS');
+  }
+  if (h.has('OBS_ID')) h.set('OBS_ID', obsId, 'a string in the VODF mock data');
+  if (options.obId !== undefined) h.set('OB_ID', options.obId, 'observation block');
+  for (const [gadf, vodf] of [
+    ['GEOLON', 'OBSGEO-L'],
+    ['GEOLAT', 'OBSGEO-B'],
+    ['ALTITUDE', 'OBSGEO-H'],
+  ] as const) {
+    if (!h.has(gadf)) continue;
+    h.set(vodf, h.getNumber(gadf) ?? 0);
+    h.delete(gadf);
+  }
+  for (const keyword of ['RA_PNT', 'DEC_PNT', 'ALT_PNT', 'AZ_PNT', 'EV_CLASS', 'EUNIT'])
+    h.delete(keyword);
+  if (h.has('MJDREFI')) {
+    h.set('TREFPOS', 'TOPOCENTER');
+    if (options.gpsTime) {
+      const mjdRef = (h.getNumber('MJDREFI') ?? 0) + (h.getNumber('MJDREFF') ?? 0);
+      h.set('TIMESYS', 'GPS');
+      h.set('DATEREF', isoOfMjd(mjdRef).join('T'), 'reference epoch (FITS 4), GPS');
+      h.delete('MJDREFI');
+      h.delete('MJDREFF');
+    }
+  }
+  return hdu;
+}
+
+/** A FITS hierarchical grouping table, the VODF draft's observation table. */
+function groupingTable(
+  members: readonly { name: string; location: string; eventType: string }[],
+  obsId: string,
+  withTypes: boolean,
+): WritableHdu {
+  return asVodf(
+    buildBinTable({
+      name: 'GROUPING',
+      columns: [
+        stringColumn(
+          'MEMBER_XTENSION',
+          members.map(() => 'BINTABLE'),
+        ),
+        stringColumn(
+          'MEMBER_NAME',
+          members.map((m) => m.name),
+        ),
+        stringColumn(
+          'MEMBER_LOCATION',
+          members.map((m) => m.location),
+        ),
+        stringColumn(
+          'MEMBER_URI_TYPE',
+          members.map(() => 'URL'),
+        ),
+        ...(withTypes
+          ? [
+              stringColumn(
+                'EVT_TYPE',
+                members.map((m) => m.eventType),
+              ),
+            ]
+          : []),
+      ],
+      header: [card('OBS_ID', obsId)],
+    }),
+    obsId,
+  );
 }
 
 function irfAxes(withMigra = false): BinTableColumnSpec[] {
@@ -745,6 +841,50 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
     for (const [k, classEvents] of split.entries()) {
       const eventClass = classes[k] ?? 'std';
       const fileName = fileOf(classes[k]);
+      if (options.vodf) {
+        // One observation per event type, as the VODF mock data split them.
+        const id = classes.length > 0 ? String(obsId * 100 + k + 1) : String(obsId);
+        const vodfOptions = {
+          ...(classes.length > 0 ? { obId: String(obsId) } : {}),
+          ...(options.vodf.gpsTime ? { gpsTime: true } : {}),
+        };
+        const name = `obs_${tag}${id}.fits${gzip ? '.gz' : ''}`;
+        const irfName = `obs_${tag}${id}_irfs.fits${gzip ? '.gz' : ''}`;
+        const irfs = responseHdus(obsCards, backgroundRate * bkgNorm);
+        const irfHdus = [irfs.aeffHdu, irfs.edispHdu, irfs.psfHdu, irfs.bkgHdu];
+        const type = classes[k] ?? 'none';
+        const members = [
+          { name: 'EVENTS', location: 'NULL', eventType: 'none' },
+          { name: 'GTI', location: 'NULL', eventType: 'none' },
+          ...['AEFF', 'EDISP', 'PSF', 'BKG'].map((n) => ({
+            name: n,
+            location: irfName,
+            eventType: type,
+          })),
+        ];
+        await writeFits(
+          join(dataDir, name),
+          [
+            groupingTable(members, id, classes.length > 0),
+            asVodf(eventsHduOf(classEvents, eventClass), id, vodfOptions),
+            asVodf(gtiHdu, id, vodfOptions),
+          ],
+          { gzip },
+        );
+        await writeFits(
+          join(dataDir, irfName),
+          irfHdus.map((h) => asVodf(h, id, vodfOptions)),
+          { gzip },
+        );
+        simulated.push({
+          obsId: Number(id),
+          target: target.name,
+          fileName: `data/${name}`,
+          eventCount: classEvents.time.length,
+          ...(classes[k] !== undefined ? { eventType: classes[k] } : {}),
+        });
+        continue;
+      }
       if (options.mapIrfs) {
         const irfFile = `irfmap_${fileName}`;
         await writeFits(join(dataDir, fileName), [eventsHduOf(classEvents, eventClass), gtiHdu], {
@@ -789,6 +929,7 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
         eventCount: classEvents.time.length,
       });
     }
+    if (options.vodf) continue;
     const fileName = fileOf(classes[0]);
     const count = events.time.length;
     obsRows.push({
@@ -818,6 +959,8 @@ export async function simulateDataStore(options: SimulateOptions): Promise<Simul
     });
   }
 
+  // The VODF draft has no index files: each observation file's GROUPING table is its index.
+  if (options.vodf) return simulated;
   const indexCards = (clas2: string): Card[] => [
     ...gadfClass('INDEX', [card('HDUCLAS2', clas2)]),
     card('TELESCOP', TELESCOP),
