@@ -97,6 +97,9 @@ const ASYNC_RESULT = new RegExp(`^/tap/async/([^/?]+)/results/${RESULT_ID}(?:\\?
 const ANALYSIS_RESULT = new RegExp(
   `^/analysis/async/([^/?]+)/results/${MAPDATASET_RESULT}(?:\\?|$)`,
 );
+const SPECTRUM_RESULT_PATH = new RegExp(
+  `^/analysis/spectrum/async/([^/?]+)/results/${SPECTRUM_RESULT}(?:\\?|$)`,
+);
 
 export interface ServerOptions {
   readonly engine: Engine;
@@ -155,7 +158,12 @@ export function capabilityOptionsFor(
     limits,
     datalink: true,
     ...(authority !== undefined
-      ? { analysis: { standardId: analysisStandardIdOf(authority) } }
+      ? {
+          analysis: {
+            standardId: analysisStandardIdOf(authority),
+            spectrumStandardId: `ivo://${authority}/analysis#spectrum-1.0`,
+          },
+        }
       : {}),
     async: true,
     bearerTokens: true,
@@ -249,9 +257,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // An async result names its provenance (W3C PROV-AQ), recorded when the job completed.
     const result = ASYNC_RESULT.exec(request.url);
     const analysis = ANALYSIS_RESULT.exec(request.url);
-    if ((result || analysis) && reply.statusCode === 200) {
-      const jobId = decodeURIComponent((result ?? analysis)![1]!);
-      const { entityId } = result ? queryResultIds(jobId) : jobResultIds('mapdataset', jobId);
+    const spectrum = SPECTRUM_RESULT_PATH.exec(request.url);
+    if ((result || analysis || spectrum) && reply.statusCode === 200) {
+      const jobId = decodeURIComponent((result ?? analysis ?? spectrum)![1]!);
+      const { entityId } = result
+        ? queryResultIds(jobId)
+        : jobResultIds(analysis ? 'mapdataset' : 'spectrum', jobId);
       reply.header('Link', hasProvenanceLink(provenanceUrl(provNaming(request), entityId)));
     }
   });

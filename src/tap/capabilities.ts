@@ -26,7 +26,7 @@ export interface CapabilityOptions {
    * The map-dataset analysis service (/analysis/sync and /analysis/async), declared with
    * this standardID (hearc's own, under the service's authority: there is no IVOA standard).
    */
-  readonly analysis?: { readonly standardId: string };
+  readonly analysis?: { readonly standardId: string; readonly spectrumStandardId?: string };
   /** Whether bearer tokens are accepted next to anonymous access (declared on each interface). */
   readonly bearerTokens?: boolean;
 }
@@ -152,6 +152,13 @@ export function capabilityElements(options: CapabilityOptions): string {
     xml += interfacesXml(options, '', `${options.baseUrl}/analysis/sync`, 'full');
     xml += interfacesXml(options, '', `${options.baseUrl}/analysis/async`, 'base');
     xml += '  </capability>\n';
+    if (options.analysis.spectrumStandardId) {
+      xml += `  <capability standardID="${escapeXml(options.analysis.spectrumStandardId)}">\n`;
+      xml += `    <description>Spectra (DL5) of an ON region: forward-folded fit and flux points (VOTable, gammapy FluxPoints FITS, PNG): sync, and async through UWS</description>\n`;
+      xml += interfacesXml(options, '', `${options.baseUrl}/analysis/spectrum/sync`, 'full');
+      xml += interfacesXml(options, '', `${options.baseUrl}/analysis/spectrum/async`, 'base');
+      xml += '  </capability>\n';
+    }
   }
   return xml;
 }

@@ -218,7 +218,19 @@ describe('the spectrum service over HTTP', () => {
     assert.equal(Buffer.from(fits.subarray(0, 6)).toString('latin1'), 'SIMPLE');
     const png = new Uint8Array(await (await fetch(`${jobUrl}/results/plot`)).arrayBuffer());
     assert.deepEqual(png.subarray(0, 8), PNG_SIGNATURE);
-    assert.match(await (await fetch(`${jobUrl}/results/spectrum`)).text(), /flux_points/);
+    const votable = await fetch(`${jobUrl}/results/spectrum`);
+    assert.match(await votable.text(), /flux_points/);
+    // The result names its provenance (PROV-AQ), which records the run it was made from.
+    const link = votable.headers.get('link') ?? '';
+    assert.match(link, /rel="http:\/\/www\.w3\.org\/ns\/prov#has_provenance"/);
+    const provUrl = /<([^>]+)>/.exec(link)?.[1] ?? '';
+    const prov = await fetch(provUrl);
+    assert.equal(prov.status, 200, provUrl);
+    assert.ok((await prov.text()).includes(dids[0]!), 'the provenance names the input run');
+    // The service declares the capability (VOSI).
+    const capabilities = await (await fetch(`${address}/tap/capabilities`)).text();
+    assert.match(capabilities, /standardID="ivo:\/\/[^"]+\/analysis#spectrum-1\.0"/);
+    assert.ok(capabilities.includes(`${address}/analysis/spectrum/async`));
 
     const badJob = await createJob(jobs, { ...params, ID: dids[0]!, RADIUS: '', PHASE: 'RUN' });
     const bad = await waitForEnd(badJob);
