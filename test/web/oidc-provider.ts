@@ -41,7 +41,8 @@ export async function startOidcProvider(
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const grants = new Map<string, Grant>();
   const tokenAnswers: string[] = [];
-  const app = Fastify();
+  // The browser keeps connections open: closing must not wait for them.
+  const app = Fastify({ forceCloseConnections: true });
   app.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },

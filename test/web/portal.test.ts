@@ -597,10 +597,13 @@ test('the portal in chromium', async (t) => {
       await page.getByLabel('Days after').fill('5');
       await page.getByRole('button', { name: 'Search again' }).click();
       await page.waitForURL(/after=5/);
+      // The URL changes at once; the table follows when /coincidence answers.
+      await page.locator('#coincident-count', { hasText: 'and 5 d after' }).waitFor();
       assert.deepEqual(await coincidentRuns(page), CRAB_RUNS);
       // The first revision, from the history.
       await page.locator('#history-title ~ .table-wrap').getByRole('link', { name: '1' }).click();
       await page.waitForURL(/revision=1/);
+      await page.locator('.lead', { hasText: 'revision 1 of 2' }).waitFor();
       assert.match(
         (await page.locator('.lead').textContent()) ?? '',
         /revision 1 of 2 \(not the latest\)$/,
