@@ -14,6 +14,12 @@ export {
   type ProbabilityMap,
 } from './localisation.js';
 export { gcnAlert } from './gcn.js';
+export {
+  CREDIBLE_LEVELS,
+  type CredibleLevel,
+  credibleRegionFile,
+  type CredibleRegionFile,
+} from './regions.js';
 export { voeventAlert } from './voevent.js';
 export { readSkymap, skymapAlert } from './skymap.js';
 export {

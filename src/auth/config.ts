@@ -82,6 +82,8 @@ const ISSUER_FIELDS = new Set([
   'groupsClaim',
   'userClaim',
   'clockToleranceSeconds',
+  'clientId',
+  'scope',
 ]);
 const TOP_FIELDS = new Set(['issuers', 'tokenEndpoint', 'hideProprietaryMetadata', 'realm']);
 
@@ -94,7 +96,7 @@ function unknownFields(object: Record<string, unknown>, known: Set<string>, wher
 
 /**
  * The settings of an --auth-config file: `{"issuers": [{"issuer", "audience",
- * "jwksUrl" | "jwksFile", "groupsClaim"?, "userClaim"?}], "tokenEndpoint"?,
+ * "jwksUrl" | "jwksFile", "groupsClaim"?, "userClaim"?, "clientId"?, "scope"?}], "tokenEndpoint"?,
  * "hideProprietaryMetadata"?, "realm"?}`. A relative jwksFile is taken as it is given.
  */
 export function parseAuthConfig(text: string, source: string): AuthSettings {
@@ -135,6 +137,8 @@ export function parseAuthConfig(text: string, source: string): AuthSettings {
     const jwksFile = optional('jwksFile');
     const groupsClaim = optional('groupsClaim');
     const userClaim = optional('userClaim');
+    const clientId = optional('clientId');
+    const scope = optional('scope');
     return issuerConfig({
       issuer,
       audience,
@@ -142,6 +146,8 @@ export function parseAuthConfig(text: string, source: string): AuthSettings {
       ...(jwksFile ? { jwksFile } : {}),
       ...(groupsClaim ? { groupsClaim } : {}),
       ...(userClaim ? { userClaim } : {}),
+      ...(clientId ? { clientId } : {}),
+      ...(scope ? { scope } : {}),
       ...(tolerance !== undefined ? { clockToleranceSeconds: tolerance } : {}),
     });
   });

@@ -30,6 +30,13 @@ export interface OidcIssuerConfig {
   readonly userClaim?: string;
   /** Seconds of clock difference tolerated on exp/nbf/iat (default 30). */
   readonly clockToleranceSeconds?: number;
+  /**
+   * The portal's public client at this issuer: with it, /login offers sign-in through the
+   * issuer (authorization code with PKCE, done by the browser).
+   */
+  readonly clientId?: string;
+  /** Scopes the portal asks for (default `openid`). */
+  readonly scope?: string;
 }
 
 export const ASYMMETRIC_ALGORITHMS = [

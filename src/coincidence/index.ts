@@ -17,5 +17,5 @@ export {
   runCoincidence,
 } from './service.js';
 export { type FieldOfView, polygonFieldOfView, SkyIndex } from './sky-index.js';
-export { COINCIDENCE_COLUMNS, coincidenceVotable } from './votable.js';
+export { COINCIDENCE_COLUMNS, coincidenceSerialization, coincidenceVotable } from './votable.js';
 export { type CoincidenceJobContext, coincidenceJobExecutor } from './async-executor.js';

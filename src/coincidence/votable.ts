@@ -1,7 +1,33 @@
+const SERIALIZATIONS: Readonly<Record<string, VotableSerialization>> = {
+  'votable-binary2': 'BINARY2',
+  'votable-binary': 'BINARY',
+  'votable-tabledata': 'TABLEDATA',
+};
+
+/** The VOTable serialization RESPONSEFORMAT asks for (default BINARY2); other formats are refused. */
+export function coincidenceSerialization(responseFormat: string | undefined): VotableSerialization {
+  const format = resolveFormat(responseFormat);
+  const serialization = SERIALIZATIONS[format.name];
+  if (serialization === undefined) {
+    throw new DaliError(
+      400,
+      `RESPONSEFORMAT '${responseFormat ?? ''}' is not offered here: use votable, votable/b or votable/td`,
+    );
+  }
+  return serialization;
+}
+
 /** The coincidence result as a VOTable, with DataLink (and SODA) service descriptors on its identifiers. */
 import type { ResultColumn } from '../adql/index.js';
 import { describeResult } from '../tap/service-descriptors.js';
-import { type FieldDescription, type InfoElement, writeVotable } from '../votable/index.js';
+import { DaliError } from '../dali/index.js';
+import { resolveFormat } from '../tap/formats.js';
+import {
+  type FieldDescription,
+  type InfoElement,
+  type VotableSerialization,
+  writeVotable,
+} from '../votable/index.js';
 import type { CoincidenceResult } from './service.js';
 
 export const COINCIDENCE_COLUMNS: readonly ResultColumn[] = [
@@ -47,6 +73,7 @@ export const COINCIDENCE_COLUMNS: readonly ResultColumn[] = [
 export function coincidenceVotable(
   result: CoincidenceResult,
   serviceUrl: string | undefined,
+  serialization: VotableSerialization = 'BINARY2',
 ): AsyncGenerator<Buffer, unknown, undefined> {
   const fields: FieldDescription[] = COINCIDENCE_COLUMNS.map((c) => ({
     name: c.name,
@@ -83,6 +110,7 @@ export function coincidenceVotable(
   return writeVotable(described.fields, [rows], {
     infos,
     tableName: 'coincidence',
+    serialization,
     resources: described.resources,
   });
 }

@@ -1,4 +1,7 @@
 /**
+ * GET /alerts/<alert_id>/moc50.fits (or moc90; .fits, .json, .txt): an alert's credible
+ * region as a MOC, for sky viewers (the portal's alert page, Aladin); REVISION picks one.
+ *
  * POST /alerts: automated feeds publish alerts (a GCN JSON notice, a VOEvent, a HEALPix
  * skymap in FITS) as the request body, its Content-Type naming the format, or as the
  * parts of a multipart form. Only members of the alert publishers' group may; each
@@ -10,13 +13,16 @@ import {
   AlertError,
   alertFormatOfMediaType,
   alertTables,
+  type CredibleLevel,
+  credibleRegionFile,
   parseAlert,
   storeAlert,
 } from '../alerts/index.js';
 import type { AccessDecision, AccessRequest } from '../auth/index.js';
 import { DaliError } from '../dali/index.js';
 import type { Engine } from '../engine/index.js';
-import { requestDocuments, sendDaliError } from './dali.js';
+import { MOC_MEDIA_TYPES, type MocFormat } from '../moc/index.js';
+import { daliParameters, requestDocuments, sendDaliError } from './dali.js';
 
 /** The path multipart reading keeps file parts of as bytes (skymaps are binary). */
 export const ALERTS_PATH = '/alerts';
@@ -46,8 +52,56 @@ function alertDocumentsOf(request: FastifyRequest) {
   });
 }
 
+const MOC_FORMATS: Readonly<Record<string, MocFormat>> = {
+  fits: 'fits',
+  json: 'json',
+  txt: 'ascii',
+};
+
+/** The level and format a MOC file name asks for (moc50.fits, moc90.json, …). */
+function credibleFileName(file: string): { level: CredibleLevel; format: MocFormat } {
+  const match = /^moc(50|90)\.([a-z]+)$/i.exec(file);
+  const format = match ? MOC_FORMATS[match[2]!.toLowerCase()] : undefined;
+  if (!match || !format) {
+    throw new DaliError(
+      404,
+      `'${file}' is not a credible-region file: use moc50 or moc90 with .fits, .json or .txt`,
+    );
+  }
+  return { level: Number(match[1]) as CredibleLevel, format };
+}
+
+function revisionOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim())) {
+    throw new DaliError(400, `REVISION must be a positive integer, not '${text}'`);
+  }
+  return Number(text);
+}
+
 export const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app, options) => {
   await options.engine.ensureTables(alertTables);
+  app.get<{ Params: { alertId: string; file: string } }>(
+    `${ALERTS_PATH}/:alertId/:file`,
+    async (request, reply) => {
+      const { alertId, file } = request.params;
+      try {
+        const { level, format } = credibleFileName(file);
+        const revision = revisionOf(daliParameters(request).get('REVISION'));
+        const region = await credibleRegionFile(options.engine, alertId, level, revision);
+        if (!region.found) throw new DaliError(404, region.reason);
+        const body = region.file[format];
+        const name = `${alertId}-r${region.revision}-${file}`.replace(/[^\w.+-]/g, '_');
+        return reply
+          .header('Content-Disposition', `inline; filename="${name}"`)
+          .type(MOC_MEDIA_TYPES[format])
+          .send(format === 'fits' ? Buffer.from(body as Uint8Array) : body);
+      } catch (error) {
+        if (error instanceof DaliError) return sendDaliError(reply, error);
+        throw error;
+      }
+    },
+  );
   // Alert bodies are read as bytes, whatever their type (multipart keeps its own parser).
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(

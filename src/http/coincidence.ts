@@ -1,6 +1,7 @@
 /**
  * GET/POST /coincidence: the observations that looked at an alert's localisation during
- * its window (ALERT, BEFORE, AFTER; or POS and TIME), as a VOTable ranked by probability.
+ * its window (ALERT, BEFORE, AFTER; or POS and TIME), as a VOTable ranked by probability
+ * (BINARY2, or as RESPONSEFORMAT asks: votable/b, votable/td).
  */
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -8,7 +9,12 @@ import { allowEveryone, type Authorize } from '../datalink/index.js';
 import { DaliError } from '../dali/index.js';
 import type { Engine } from '../engine/index.js';
 import { alertTables } from '../alerts/index.js';
-import { coincidenceQuery, coincidenceVotable, runCoincidence } from '../coincidence/index.js';
+import {
+  coincidenceQuery,
+  coincidenceSerialization,
+  coincidenceVotable,
+  runCoincidence,
+} from '../coincidence/index.js';
 import { acceptForms, daliParameters, sendDaliError, VOTABLE } from './dali.js';
 
 export interface CoincidencePluginOptions {
@@ -31,8 +37,11 @@ export const coincidencePlugin: FastifyPluginAsync<CoincidencePluginOptions> = a
     url: '/coincidence',
     handler: async (request, reply) => {
       let result;
+      let serialization;
       try {
-        const query = await coincidenceQuery(options.engine, daliParameters(request));
+        const params = daliParameters(request);
+        serialization = coincidenceSerialization(params.get('RESPONSEFORMAT'));
+        const query = await coincidenceQuery(options.engine, params);
         result = await runCoincidence(
           options.engine,
           query,
@@ -45,7 +54,7 @@ export const coincidencePlugin: FastifyPluginAsync<CoincidencePluginOptions> = a
       return reply
         .code(200)
         .type(VOTABLE)
-        .send(Readable.from(coincidenceVotable(result, options.baseUrl(request))));
+        .send(Readable.from(coincidenceVotable(result, options.baseUrl(request), serialization)));
     },
   });
 };

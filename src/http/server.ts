@@ -577,6 +577,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: description,
     baseUrl,
     ...(options.webRoot !== undefined ? { root: options.webRoot } : {}),
+    ...(options.auth?.issuers ? { issuers: options.auth.issuers } : {}),
   });
   await app.register(alertsPlugin, {
     engine: options.engine,

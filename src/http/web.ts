@@ -2,8 +2,9 @@
  * The browser portal: the files Vite built into dist/web, served from memory with
  * gzip/brotli and caching (hashed assets immutable, pages revalidated), the page
  * routes of the URL contract (`/`, `/search`, `/obs/<collection>/<obs_id>`, `/adql`,
- * `/login`), and `/service.json`, what the pages need of the service description.
- * The portal itself talks only to the public HTTP API.
+ * `/alerts`, `/alerts/<alert_id>`, `/login`), and `/service.json`, what the pages need
+ * of the service description. The portal talks only to the public HTTP API, and to the
+ * OIDC issuer configured for sign-in (the one other origin its CSP allows).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,10 +12,34 @@ import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { OidcIssuerConfig } from '../auth/index.js';
 import { type ServiceDescription, ServiceUrls } from '../service/index.js';
 
 /** Paths of the portal's pages (each answers with the same index.html; the page reads the URL). */
-export const PORTAL_PAGES = ['/', '/search', '/adql', '/login', '/obs/*'] as const;
+export const PORTAL_PAGES = [
+  '/',
+  '/search',
+  '/adql',
+  '/login',
+  '/obs/*',
+  '/alerts',
+  '/alerts/*',
+] as const;
+
+/** Where the portal signs people in: an OIDC issuer and the portal's public client there. */
+export interface PortalSignIn {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly scope: string;
+}
+
+/** The first configured issuer that names a client id for the portal. */
+export function portalSignInOf(issuers: readonly OidcIssuerConfig[]): PortalSignIn | undefined {
+  const issuer = issuers.find((i) => i.clientId !== undefined);
+  return issuer?.clientId === undefined
+    ? undefined
+    : { issuer: issuer.issuer, clientId: issuer.clientId, scope: issuer.scope ?? 'openid' };
+}
 
 const TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -28,19 +53,27 @@ const TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Everything the pages may load: this origin only (the portal works offline). */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  // Aladin Lite's WebAssembly is compiled from a data: URL inside its bundle.
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "img-src 'self' data: blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "connect-src 'self' data: blob:",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * Everything the pages may load: this origin only (the portal works offline); with
+ * sign-in, the issuer's origin too, for its discovery document and token request
+ * (connect-src) and the sign-in form sent to it (form-action), and for nothing else.
+ */
+export function contentSecurityPolicy(signIn?: PortalSignIn): string {
+  const issuer = signIn ? ` ${new URL(signIn.issuer).origin}` : '';
+  return [
+    "default-src 'self'",
+    // Aladin Lite's WebAssembly is compiled from a data: URL inside its bundle.
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "img-src 'self' data: blob:",
+    "style-src 'self' 'unsafe-inline'",
+    `connect-src 'self' data: blob:${issuer}`,
+    "worker-src 'self' blob:",
+    `form-action 'self'${issuer}`,
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 interface StaticFile {
   readonly type: string;
@@ -93,7 +126,11 @@ function send(request: FastifyRequest, reply: FastifyReply, file: StaticFile) {
 }
 
 /** What the portal's pages show of the service: made from the one service description. */
-export function portalServiceDocument(service: ServiceDescription, base: string) {
+export function portalServiceDocument(
+  service: ServiceDescription,
+  base: string,
+  signIn?: PortalSignIn,
+) {
   const urls = new ServiceUrls(base);
   return {
     title: service.title,
@@ -113,6 +150,7 @@ export function portalServiceDocument(service: ServiceDescription, base: string)
       syncTimeoutS: service.limits.syncTimeoutS,
     },
     software: service.software,
+    signIn: signIn ?? null,
     urls: {
       base,
       tap: urls.tap(),
@@ -131,13 +169,17 @@ export interface WebPluginOptions {
   readonly baseUrl: (request: FastifyRequest) => string;
   /** Folder of the built portal (default: dist/web). */
   readonly root?: string;
+  /** The OIDC issuers accepted: the first with a client id is offered on /login. */
+  readonly issuers?: readonly OidcIssuerConfig[];
 }
 
 export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, options) => {
+  const signIn = portalSignInOf(options.issuers ?? []);
+  const policy = contentSecurityPolicy(signIn);
   app.get('/service.json', async (request, reply) =>
     reply
       .header('Cache-Control', 'no-cache')
-      .send(portalServiceDocument(options.service, options.baseUrl(request))),
+      .send(portalServiceDocument(options.service, options.baseUrl(request), signIn)),
   );
 
   const root = options.root ?? defaultWebRoot();
@@ -183,7 +225,7 @@ export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, optio
       method: ['GET', 'HEAD'],
       url: page,
       handler: (request, reply) => {
-        reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+        reply.header('Content-Security-Policy', policy);
         return send(request, reply, pageFor(options.baseUrl(request)));
       },
     });

@@ -10,11 +10,24 @@
 import { h } from './dom.js';
 import { type Footprint, SkyView, type SkyViewOptions } from './sky.js';
 
+/** A MOC drawn over the survey (coverage, an alert's credible region). */
+export interface MocLayer {
+  /** The MOC (FITS), relative to the page. */
+  readonly url: string;
+  readonly name: string;
+  readonly color: string;
+  readonly opacity: number;
+}
+
 export interface AladinViewOptions extends SkyViewOptions {
   /** The HiPS to show, relative to the page (e.g. 'hips/service'). */
   readonly hips: string;
   /** A coverage MOC (FITS) to draw, relative to the page. */
   readonly moc?: string;
+  /** More MOCs, drawn in this order over the coverage. */
+  readonly mocs?: readonly MocLayer[];
+  /** Where to look (default: around the cone, or the whole sky). */
+  readonly view?: { readonly ra: number; readonly dec: number; readonly fov: number };
 }
 
 /** What the pages need of a sky view, whichever draws it. */
@@ -64,7 +77,8 @@ function hasWebGl2(): boolean {
 const absolute = (relative: string): string => new URL(relative, document.baseURI).href;
 
 /** The view in which the footprints, or the cone, fit. */
-function initialView(options: SkyViewOptions): { ra: number; dec: number; fov: number } {
+function initialView(options: AladinViewOptions): { ra: number; dec: number; fov: number } {
+  if (options.view) return options.view;
   const cone = options.cone;
   if (cone) {
     const reach = options.footprints.map((fp: Footprint) => {
@@ -87,7 +101,7 @@ function initialView(options: SkyViewOptions): { ra: number; dec: number; fov: n
  */
 export function createSkyView(options: AladinViewOptions): SkyDisplay {
   const holder = h('div', {
-    class: options.cone ? 'aladin-sky' : 'aladin-sky all-sky',
+    class: options.cone || options.view ? 'aladin-sky' : 'aladin-sky all-sky',
     role: 'application',
     'aria-label': options.label,
   });
@@ -139,6 +153,7 @@ async function startAladin(
   const A = (await import('aladin-lite')).default as unknown as AladinModule;
   await A.init;
   const view = initialView(options);
+  const wide = view.fov >= 150;
   const aladin = A.aladin(holder, {
     survey: absolute(options.hips),
     hipsList: [],
@@ -146,8 +161,8 @@ async function startAladin(
     samp: false,
     target: `${view.ra} ${view.dec}`,
     fov: view.fov,
-    projection: options.cone ? 'SIN' : 'AIT',
-    cooFrame: options.cone ? 'ICRS' : 'galactic',
+    projection: wide ? 'AIT' : 'SIN',
+    cooFrame: options.cone || options.view ? 'ICRS' : 'galactic',
     showCooGrid: true,
     gridOptions: { color: 'rgb(120, 140, 200)', opacity: 0.5, showLabels: true, labelSize: 12 },
     backgroundColor: 'rgb(12, 19, 48)',
@@ -166,15 +181,21 @@ async function startAladin(
     showCooLocation: true,
     showFov: true,
   });
-  if (options.moc) {
+  const mocs: MocLayer[] = [
+    ...(options.moc
+      ? [{ url: options.moc, name: 'Coverage', color: '#9fb4ff', opacity: 0.12 }]
+      : []),
+    ...(options.mocs ?? []),
+  ];
+  for (const moc of mocs) {
     aladin.addMOC(
-      A.MOCFromURL(absolute(options.moc), {
-        color: '#9fb4ff',
-        opacity: 0.12,
-        lineWidth: 1,
+      A.MOCFromURL(absolute(moc.url), {
+        color: moc.color,
+        opacity: moc.opacity,
+        lineWidth: 1.5,
         perimeter: true,
         fill: true,
-        name: 'Coverage',
+        name: moc.name,
       }),
     );
   }

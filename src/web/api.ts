@@ -31,6 +31,8 @@ export interface ServiceDocument {
   collections: { name: string; title: string; description?: string }[];
   limits: { defaultMaxrec: number; hardMaxrec: number; syncTimeoutS: number };
   software: { name: string; version: string };
+  /** Sign-in through an OIDC issuer, when the service offers it. */
+  signIn: { issuer: string; clientId: string; scope: string } | null;
   urls: Record<
     'base' | 'tap' | 'capabilities' | 'tables' | 'availability' | 'examples' | 'datalink' | 'soda',
     string
@@ -173,28 +175,49 @@ function descriptors(doc: Document): ServiceDescriptor[] {
     });
 }
 
+/** A VOTable the service answered (TABLEDATA): its results table as text records, its INFOs. */
+export interface VotableAnswer {
+  readonly doc: Document;
+  readonly records: Record<string, string | null>[];
+  readonly infos: Record<string, string>;
+}
+
+/** Fetches a VOTable from the service with the user's credentials; an error document throws its message. */
+export async function fetchVotable(url: string, what: string): Promise<VotableAnswer> {
+  const response = await fetch(url, { headers: authHeaders() });
+  const text = await response.text();
+  if (!response.ok) throw new Error(errorMessage(text) || `${what}: HTTP ${response.status}`);
+  const doc = new DOMParser().parseFromString(text, 'application/xml');
+  const table =
+    [...doc.getElementsByTagName('RESOURCE')].find((r) => r.getAttribute('type') === 'results') ??
+    doc.documentElement;
+  const names = [...table.getElementsByTagName('FIELD')].map((f) => f.getAttribute('name') ?? '');
+  const records = [...table.getElementsByTagName('TR')].map((tr) => {
+    const cells = [...tr.getElementsByTagName('TD')].map((td) => td.textContent ?? '');
+    return Object.fromEntries(
+      names.map((n, i) => [n, cells[i] === '' ? null : (cells[i] ?? null)]),
+    );
+  });
+  const infos = Object.fromEntries(
+    [...table.getElementsByTagName('INFO')].map((i) => [
+      i.getAttribute('name') ?? '',
+      i.getAttribute('value') ?? '',
+    ]),
+  );
+  return { doc, records, infos };
+}
+
 /** The DataLink rows of one dataset (the VOTable TABLEDATA the service answers) and its service descriptors. */
 export async function datalink(did: string): Promise<DataLinks> {
   const url = `${serviceUrl('datalink')}?ID=${encodeURIComponent(did)}`;
-  const response = await fetch(url, { headers: authHeaders() });
-  const text = await response.text();
-  if (!response.ok) throw new Error(errorMessage(text) || `DataLink: HTTP ${response.status}`);
-  const doc = new DOMParser().parseFromString(text, 'application/xml');
-  const table = [...doc.getElementsByTagName('RESOURCE')].find(
-    (r) => r.getAttribute('type') === 'results',
+  const { doc, records } = await fetchVotable(url, 'DataLink');
+  const links = records.map(
+    (record) =>
+      ({
+        ...record,
+        content_length: record.content_length ? Number(record.content_length) : null,
+      }) as unknown as DataLinkRow,
   );
-  const names = [...(table ?? doc).getElementsByTagName('FIELD')].map(
-    (f) => f.getAttribute('name') ?? '',
-  );
-  const rows = [...(table ?? doc).getElementsByTagName('TR')];
-  const links = rows.map((tr) => {
-    const cells = [...tr.getElementsByTagName('TD')].map((td) => td.textContent ?? '');
-    const record = Object.fromEntries(names.map((n, i) => [n, cells[i] === '' ? null : cells[i]]));
-    return {
-      ...record,
-      content_length: record.content_length ? Number(record.content_length) : null,
-    } as unknown as DataLinkRow;
-  });
   return { rows: links, services: descriptors(doc) };
 }
 

@@ -11,6 +11,7 @@ const PAGES: Record<string, () => Promise<{ render: Page }>> = {
   search: () => import('./pages/search.js'),
   obs: () => import('./pages/obs.js'),
   adql: () => import('./pages/adql.js'),
+  alerts: () => import('./pages/alerts.js'),
   login: () => import('./pages/login.js'),
 };
 

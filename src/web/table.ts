@@ -27,6 +27,17 @@ export interface ResultsTableOptions<R> {
   readonly onSelect: (id: string) => void;
 }
 
+/** Keeps a table's sort and page in the URL (sort, order=desc, page), without a new history entry. */
+export function keepTableState(next: TableState): void {
+  const url = new URL(location.href);
+  url.searchParams.set('sort', next.sort);
+  if (next.descending) url.searchParams.set('order', 'desc');
+  else url.searchParams.delete('order');
+  if (next.page > 1) url.searchParams.set('page', String(next.page));
+  else url.searchParams.delete('page');
+  history.replaceState(null, '', url);
+}
+
 export class ResultsTable<R> {
   readonly element: HTMLElement;
   private selected: string | undefined;

@@ -13,6 +13,7 @@ import { ALERT_PUBLISHERS, ApiTokenStore, auditTable } from '../../src/auth/inde
 import { buildServer } from '../../src/http/server.js';
 import { catalogTables, servedCatalog } from '../../src/ingest/catalog.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
+import { mocLibrary } from '../../src/moc/index.js';
 import { simulateSkymap } from '../../src/sim/skymap.js';
 import { VOEVENT } from '../alerts/fixtures.js';
 import { tempCatalog } from '../helpers/catalog.js';
@@ -138,6 +139,43 @@ test('a publisher posts a VOEvent, a GCN notice and its update, and a skymap; re
     'content-type': 'application/fits',
   });
   assert.equal(raw.status, 200, 'the same skymap again is unchanged');
+
+  // Its credible regions as MOC files, for sky viewers (the portal's alert page).
+  const moc90 = await fetch(`${address}/alerts/S240310ab/moc90.txt`);
+  assert.equal(moc90.status, 200);
+  // The same region as hearc.alerts moc90, normalised by the MOC library.
+  const { MOC } = await mocLibrary();
+  assert.equal(await moc90.text(), String(MOC.fromAscii(String(stored?.moc90)).toAscii()).trim());
+  const fits = await fetch(`${address}/alerts/S240310ab/moc50.fits?REVISION=1`);
+  assert.equal(fits.headers.get('content-type'), 'application/fits');
+  const bytes = Buffer.from(await fits.arrayBuffer());
+  assert.equal(bytes.subarray(0, 9).toString(), 'SIMPLE  =');
+  assert.match(bytes.toString('latin1'), /MOCDIM  = 'SPACE/);
+  const mocJson = (await (await fetch(`${address}/alerts/S240310ab/moc50.json`)).json()) as object;
+  assert.ok(Object.keys(mocJson).length > 0);
+  // An IVORN as alert id, escaped in the path.
+  const ivorn = await fetch(`${address}/alerts/${encodeURIComponent('NU-240310A')}/moc90.txt`);
+  assert.equal(ivorn.status, 200);
+  for (const [path, status, message] of [
+    ['/alerts/S240310ab/moc75.fits', 404, /'moc75\.fits' is not a credible-region file/],
+    ['/alerts/S240310ab/moc90.fits?REVISION=7', 404, /no alert 'S240310ab' revision 7/],
+    ['/alerts/S240310ab/moc90.fits?REVISION=last', 400, /REVISION must be a positive integer/],
+    ['/alerts/nothing/moc90.fits', 404, /no alert 'nothing' is stored here/],
+  ] as const) {
+    const response = await fetch(`${address}${path}`);
+    const text = await response.text();
+    assert.equal(response.status, status, path);
+    assert.ok(isDaliError(text), text);
+    assert.match(text, message);
+  }
+
+  // The coincidence table in TABLEDATA, as the portal reads it; a format it has not, refused.
+  const td = await fetch(`${address}/coincidence?ALERT=S240310ab&RESPONSEFORMAT=votable/td`);
+  assert.equal(td.status, 200);
+  assert.match(await td.text(), /<TABLEDATA>/);
+  const csv = await fetch(`${address}/coincidence?ALERT=S240310ab&RESPONSEFORMAT=csv`);
+  assert.equal(csv.status, 400);
+  assert.match(await csv.text(), /RESPONSEFORMAT 'csv' is not offered here/);
 });
 
 test('bad documents are refused with a DALI error naming the problem, and nothing is stored', async (t) => {

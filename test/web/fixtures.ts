@@ -12,12 +12,15 @@ import type { TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { readFile } from 'node:fs/promises';
+import { parseAlert, storeAlert } from '../../src/alerts/index.js';
 import { ApiTokenStore, RightsStore } from '../../src/auth/index.js';
-import { openEngine } from '../../src/engine/index.js';
+import { simulateSkymap } from '../../src/sim/skymap.js';
+import { type OidcProvider, startOidcProvider } from './oidc-provider.js';
+import { type Engine, openEngine } from '../../src/engine/index.js';
 import { buildServer } from '../../src/http/server.js';
-import { catalogTables } from '../../src/ingest/catalog.js';
+import { catalogTables, servedCatalog } from '../../src/ingest/catalog.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
-import { publishedSchema } from '../../src/obscore/schema.js';
 import { loadServiceDescription } from '../../src/service/index.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
 import { onCi, requireTestData } from '../helpers/env.js';
@@ -29,6 +32,50 @@ export const COLLECTION = 'hess-dr1';
 export const CRAB_RUNS = ['23523', '23526', '23559', '23592'];
 /** The run made proprietary (group alpha): only a signed-in member sees it. */
 export const PROPRIETARY_RUN = '33787';
+/** A neutrino alert (GCN notice, two revisions) on the Crab during run 23523. */
+export const NEUTRINO_ALERT = 'IceCube-041204A';
+/** A gravitational-wave skymap on PKS 2155-304 before its flare runs (33787 proprietary). */
+export const GW_ALERT = 'S060729ab';
+/** The portal's client at the test's OIDC provider, and the audience hearc accepts. */
+export const OIDC_CLIENT = 'hearc-portal';
+
+const icecubeNotice = (revision: number, ra: number, dec: number, error: number) =>
+  JSON.stringify({
+    $schema:
+      'https://gcn.nasa.gov/schema/v4.1.0/gcn/notices/icecube/lvk_nu_track_search.schema.json',
+    mission: 'IceCube',
+    trigger_time: '2004-12-04T22:20:00Z',
+    alert_datetime: '2004-12-04T22:25:00Z',
+    id: [NEUTRINO_ALERT],
+    ra,
+    dec,
+    ra_dec_error: error,
+    containment_probability: 0.9,
+    alert_type: revision === 1 ? 'initial' : 'update',
+    record_number: revision,
+  });
+
+/** The test alerts: a neutrino notice and its update, a gravitational-wave skymap. */
+async function storeTestAlerts(engine: Engine, dir: string): Promise<void> {
+  await storeAlert(
+    engine,
+    parseAlert(Buffer.from(icecubeNotice(1, 84.1, 22.4, 1.5)), 'notice-1.json'),
+  );
+  await storeAlert(
+    engine,
+    parseAlert(Buffer.from(icecubeNotice(2, 83.7, 22.0, 0.8)), 'notice-2.json'),
+  );
+  const skymap = join(dir, 'skymap.fits');
+  await simulateSkymap({
+    path: skymap,
+    object: GW_ALERT,
+    dateObs: '2006-07-29T19:40:00',
+    ra: 329.9,
+    dec: -30.0,
+    sigma: 1.2,
+  });
+  await storeAlert(engine, parseAlert(await readFile(skymap), 'skymap.fits'));
+}
 
 type After = Pick<TestContext, 'after'>;
 
@@ -60,6 +107,8 @@ export interface PortalServer {
   /** An API token of user ada, group alpha. */
   readonly token: string;
   readonly webRoot: string;
+  /** The OIDC provider the portal offers for sign-in (user ada, group alpha). */
+  readonly oidc: OidcProvider;
 }
 
 export async function servePortal(t: After, storeDir: string): Promise<PortalServer> {
@@ -85,16 +134,33 @@ export async function servePortal(t: After, storeDir: string): Promise<PortalSer
     { by: 'test', via: 'test', at: new Date() },
   );
   const { token } = await new ApiTokenStore(engine).create('ada', ['alpha']);
+  await storeTestAlerts(engine, dir);
+  const oidc = await startOidcProvider(t, {
+    clientId: OIDC_CLIENT,
+    audience: OIDC_CLIENT,
+    user: 'ada',
+    groups: ['alpha'],
+  });
   const config = join(dir, 'hearc.toml');
   writeFileSync(config, SERVICE_TOML);
   const service = loadServiceDescription({ file: config, env: {} });
   const app = await buildServer({
     engine,
-    schema: servedSchema(publishedSchema),
+    schema: servedSchema(servedCatalog),
     service,
     productCacheDir: join(dir, 'products'),
     // Proprietary rows are hidden from those who may not read them (as a user would notice).
-    auth: { hideMetadata: true },
+    auth: {
+      hideMetadata: true,
+      issuers: [
+        {
+          issuer: oidc.issuer,
+          audience: OIDC_CLIENT,
+          jwksUrl: oidc.jwksUrl,
+          clientId: OIDC_CLIENT,
+        },
+      ],
+    },
     webRoot,
   });
   t.after(async () => {
@@ -102,7 +168,7 @@ export async function servePortal(t: After, storeDir: string): Promise<PortalSer
     await engine.close();
   });
   await app.listen({ host: '127.0.0.1', port: Number(new URL(address).port) });
-  return { address, token, webRoot };
+  return { address, token, webRoot, oidc };
 }
 
 /** Skips (fails under CI) without Debian's chromium. */

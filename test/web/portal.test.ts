@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   CRAB_RUNS,
+  GW_ALERT,
+  NEUTRINO_ALERT,
   PROPRIETARY_RUN,
   launchChromium,
   requirePortalPrerequisites,
@@ -127,7 +129,7 @@ const texts = (page: Page, selector: string) =>
 test('the portal in chromium', async (t) => {
   const store = requirePortalPrerequisites(t);
   if (store === undefined) return;
-  const { address, token } = await servePortal(t, store);
+  const { address, token, oidc } = await servePortal(t, store);
   const browser = await launchChromium(t);
 
   await t.test('landing page: title, collections, TAP URL, coverage, links', async () => {
@@ -164,6 +166,7 @@ test('the portal in chromium', async (t) => {
     await tileRequest;
     assert.deepEqual((await texts(page, '.actions a')).sort(), [
       'ADQL console',
+      'Multi-messenger alerts',
       'Search by position, time and energy',
     ]);
     const capabilities = await page.locator('#endpoint-capabilities').getAttribute('href');
@@ -267,6 +270,8 @@ test('the portal in chromium', async (t) => {
       ['/obs/hess-dr1/23523', '.previews img'],
       ['/adql', '.examples li'],
       ['/login', '#token'],
+      ['/alerts', '#alerts-count'],
+      [`/alerts/${NEUTRINO_ALERT}`, '.results-table'],
     ] as const) {
       await page.goto(`${address}${path}`);
       await page.locator(ready).first().waitFor();
@@ -314,7 +319,8 @@ test('the portal in chromium', async (t) => {
       await page.goto(`${address}/search?target=Crab`);
       await page.getByRole('link', { name: '23523' }).click();
       await page.waitForURL(`${address}/obs/hess-dr1/23523`);
-      assert.equal(await page.locator('h1').textContent(), 'Observation 23523');
+      // The URL changes at once; the page follows when its metadata arrive.
+      await page.locator('h1', { hasText: 'Observation 23523' }).waitFor();
       await page.locator('.previews img').first().waitFor();
       const metadata = Object.fromEntries(
         await page
@@ -468,14 +474,14 @@ test('the portal in chromium', async (t) => {
     // A wrong token is refused with the service's reason.
     await page.getByRole('link', { name: 'Sign in' }).click();
     await page.getByLabel('API token').fill('hearc_AAAAAAAAAAAA_wrong');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.locator('form .alert').waitFor();
     assert.match(
       (await page.locator('form .alert').textContent()) ?? '',
       /^The token was refused: /,
     );
     await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${address}/search`);
     assert.equal(await page.locator('#nav-login').textContent(), 'Signed in');
     await page.goto(`${address}/${pks}`);
@@ -511,4 +517,200 @@ test('the portal in chromium', async (t) => {
     ]);
     await page.close();
   });
+  /** The obs_id column of the coincident observations' table. */
+  async function coincidentRuns(page: Page): Promise<string[]> {
+    await page.locator('#coincident-count').waitFor();
+    return (await texts(page, '.results-table tbody tr td:first-child')).sort();
+  }
+
+  await t.test(
+    'alerts: listed from the landing page; a neutrino alert with its revisions, error circle and the runs during it',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      await page.goto(`${address}/`);
+      await page.getByRole('link', { name: 'Multi-messenger alerts' }).click();
+      await page.waitForURL(`${address}/alerts`);
+      assert.equal(await page.locator('#alerts-count').textContent(), '2 alerts');
+      const rows = await page
+        .locator('table.data tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+      // Newest first: the 2006 skymap, then the 2004 notice (its latest revision, of 2).
+      assert.deepEqual(
+        rows.map((r) => [r[0], r[1], r[4]]),
+        [
+          [GW_ALERT, 'Gravitational wave', '1'],
+          [NEUTRINO_ALERT, 'Neutrino', '2'],
+        ],
+      );
+      assert.match(rows[1]![3] ?? '', /^83\.700°, 22\.000° ± 0\.80° \(90 %\)$/);
+      await screenshot(page, 'alerts');
+
+      await page.getByRole('link', { name: NEUTRINO_ALERT }).click();
+      await page.waitForURL(`${address}/alerts/${NEUTRINO_ALERT}`);
+      assert.equal(await page.locator('h1').textContent(), `Alert ${NEUTRINO_ALERT}`);
+      assert.match((await page.locator('.lead').textContent()) ?? '', /revision 2 of 2$/);
+      const meta = Object.fromEntries(
+        await page
+          .locator('dl.meta dt')
+          .evaluateAll((dts) =>
+            dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]),
+          ),
+      );
+      assert.equal(meta.Messenger, 'Neutrino');
+      assert.match(meta['Event time (UTC)'] ?? '', /^2004-12-04T22:20:00Z · MJD 53343\.930556$/);
+      assert.match(meta['Position (ICRS)'] ?? '', /^RA 83\.7000°, Dec 22\.0000°/);
+      assert.equal(meta['Error circles'], '0.800° (90 %)');
+      assert.match(meta.Source ?? '', /lvk_nu_track_search\.schema\.json$/);
+      assert.equal(await page.locator('#history-title ~ .table-wrap tbody tr').count(), 2);
+      // The runs of that night, with their probability, offset and livetime; DataLink beside.
+      assert.deepEqual(await coincidentRuns(page), ['23523', '23526']);
+      const first = await page
+        .locator('.results-table tbody tr')
+        .first()
+        .evaluate((tr) => [...tr.children].map((td) => td.textContent));
+      assert.equal(first[0], '23523');
+      assert.match(first[2] ?? '', /^\d+\.\d %$/);
+      assert.equal(first[3], 'during');
+      assert.match(first[4] ?? '', /^\d+\.\d min$/);
+      assert.equal(
+        await page
+          .locator('.results-table tbody tr')
+          .first()
+          .getByRole('link', { name: 'DataLink' })
+          .getAttribute('href'),
+        `${address}/datalink?ID=${encodeURIComponent('ivo://test.hearc/hess-dr1?23523')}`,
+      );
+      assert.equal(await page.locator('.hidden-runs').count(), 0);
+      // The footprints on the sky, the selection linked both ways.
+      const sky = await skyState(page);
+      assert.equal(sky.fallback, undefined, 'Aladin Lite runs');
+      assert.equal(sky.footprints, 2);
+      assert.ok(sky.painted > 1000, `the sky is drawn (${sky.painted} pixels)`);
+      const did = (run: string) => `ivo://test.hearc/hess-dr1?${run}`;
+      await clickFootprint(page, did('23526'));
+      assert.deepEqual(await texts(page, '.results-table tr.selected td:first-child'), ['23526']);
+      await page.locator(`.results-table tr[data-id="${did('23523')}"] td:nth-child(2)`).click();
+      assert.deepEqual((await skyState(page)).selected, [did('23523')]);
+      await screenshot(page, 'alert-neutrino');
+      // A wider window, kept in the URL, finds the runs of the next nights too.
+      await page.getByLabel('Days after').fill('5');
+      await page.getByRole('button', { name: 'Search again' }).click();
+      await page.waitForURL(/after=5/);
+      // The URL changes at once; the table follows when /coincidence answers.
+      await page.locator('#coincident-count', { hasText: 'and 5 d after' }).waitFor();
+      assert.deepEqual(await coincidentRuns(page), CRAB_RUNS);
+      // The first revision, from the history.
+      await page.locator('#history-title ~ .table-wrap').getByRole('link', { name: '1' }).click();
+      await page.waitForURL(/revision=1/);
+      await page.locator('.lead', { hasText: 'revision 1 of 2' }).waitFor();
+      assert.match(
+        (await page.locator('.lead').textContent()) ?? '',
+        /revision 1 of 2 \(not the latest\)$/,
+      );
+      assert.equal(
+        await page.locator('dl.meta dt:has-text("Error circles") + dd').textContent(),
+        '1.500° (90 %)',
+      );
+      assertClean(watched);
+      await page.close();
+    },
+  );
+
+  await t.test(
+    'a gravitational-wave skymap: its credible regions on the sky, the proprietary run counted but not named',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      const mocs = ['50', '90'].map((level) =>
+        page.waitForResponse((r) => r.url().endsWith(`/alerts/${GW_ALERT}/moc${level}.fits`)),
+      );
+      await page.goto(`${address}/alerts/${GW_ALERT}`);
+      assert.deepEqual(await coincidentRuns(page), ['33788', '33789']);
+      assert.match(
+        (await page.locator('.hidden-runs').textContent()) ?? '',
+        /^1 more observation looked there but is not shown: its data are not open to you\. Sign in to see those of your groups\.$/,
+      );
+      assert.equal(await page.getByText(PROPRIETARY_RUN).count(), 0);
+      for (const response of await Promise.all(mocs)) {
+        assert.equal(response.status(), 200);
+        assert.equal(response.headers()['content-type'], 'application/fits');
+      }
+      const meta = await page.locator('dl.meta dt:has-text("Credible regions") + dd').textContent();
+      assert.match(meta ?? '', /^\d+\.?\d* deg² \(50 %\), \d+\.?\d* deg² \(90 %\)$/);
+      const sky = await skyState(page);
+      assert.equal(sky.fallback, undefined, 'Aladin Lite runs');
+      assert.equal(sky.footprints, 2);
+      assert.ok(sky.painted > 1000, `the sky is drawn (${sky.painted} pixels)`);
+      await screenshot(page, 'alert-gw');
+      assertClean(watched);
+      await page.close();
+    },
+  );
+
+  await t.test(
+    'OIDC sign-in (authorization code with PKCE at the issuer) reveals the proprietary run; a wrong verifier is refused',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      const issuerOrigin = new URL(oidc.issuer).origin;
+      const login = await page.goto(
+        `${address}/login?next=${encodeURIComponent(`alerts/${GW_ALERT}`)}`,
+      );
+      // The CSP lets the page reach the issuer (and no other host) for the token and the form.
+      const csp = (await login?.allHeaders())?.['content-security-policy'] ?? '';
+      assert.match(csp, new RegExp(`connect-src 'self' data: blob: ${issuerOrigin};`));
+      assert.match(csp, new RegExp(`form-action 'self' ${issuerOrigin};`));
+      const signIn = page.getByRole('button', {
+        name: `Sign in with ${new URL(oidc.issuer).host}`,
+      });
+      await screenshot(page, 'login-oidc');
+
+      // A verifier that does not match the challenge: the issuer refuses, the portal says so.
+      await page.route(`${oidc.issuer}/token`, async (route) => {
+        const body = new URLSearchParams(route.request().postData() ?? '');
+        body.set('code_verifier', 'not-the-verifier-of-this-code-but-43-chars-long');
+        await route.continue({ postData: body.toString() });
+      });
+      await signIn.click();
+      await page.locator('.alert').waitFor();
+      assert.equal(
+        await page.locator('.alert').textContent(),
+        'The sign-in provider did not give a token: invalid_grant (the PKCE code verifier does not match the challenge).',
+      );
+      assert.equal(page.url(), `${address}/login`, 'the code left the URL');
+      assert.equal(await page.locator('#nav-login').textContent(), 'Sign in');
+      assert.deepEqual(oidc.tokenAnswers, ['invalid_grant']);
+      await page.unroute(`${oidc.issuer}/token`);
+
+      // The real flow: to the issuer and back, the token exchanged, the proprietary run named.
+      await page.goto(`${address}/login?next=${encodeURIComponent(`alerts/${GW_ALERT}`)}`);
+      await signIn.click();
+      await page.waitForURL(`${address}/alerts/${GW_ALERT}`);
+      assert.deepEqual(oidc.tokenAnswers, ['invalid_grant', 'ok']);
+      assert.equal(await page.locator('#nav-login').textContent(), 'Signed in');
+      assert.deepEqual(await coincidentRuns(page), [PROPRIETARY_RUN, '33788', '33789']);
+      assert.equal(await page.locator('.hidden-runs').count(), 0);
+      await page.goto(`${address}/search?pos=329.717,-30.226&radius=3`);
+      assert.deepEqual(await listedRuns(page), [PROPRIETARY_RUN, '33788', '33789', '47802']);
+      await page.goto(`${address}/login`);
+      assert.match(
+        (await page.locator('.card p').first().textContent()) ?? '',
+        /^This tab is signed in as ada\./,
+      );
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      // Only the issuer was reached besides this server, and only for discovery, sign-in and token.
+      assert.ok(watched.foreign.length > 0);
+      for (const url of watched.foreign) {
+        assert.match(
+          url,
+          new RegExp(`^${issuerOrigin}/(\\.well-known/openid-configuration|authorize\\?|token$)`),
+        );
+      }
+      assert.deepEqual(watched.errors, [
+        'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',
+      ]);
+      await page.close();
+    },
+  );
 });

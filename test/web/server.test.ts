@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { OidcIssuerConfig } from '../../src/auth/index.js';
 import { openEngine } from '../../src/engine/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { catalogTables } from '../../src/ingest/catalog.js';
@@ -17,7 +18,12 @@ import { testService } from '../helpers/service.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildPortal } from './fixtures.js';
 
-async function serve(t: Parameters<typeof tempDir>[0], webRoot: string, publicUrl?: string) {
+async function serve(
+  t: Parameters<typeof tempDir>[0],
+  webRoot: string,
+  publicUrl?: string,
+  issuers?: readonly OidcIssuerConfig[],
+) {
   const engine = await openEngine(join(tempDir(t), 'catalog.duckdb'));
   await engine.ensureTables(catalogTables);
   const app = await buildServer({
@@ -25,6 +31,7 @@ async function serve(t: Parameters<typeof tempDir>[0], webRoot: string, publicUr
     schema: servedSchema(publishedSchema),
     service: testService(publicUrl),
     webRoot,
+    ...(issuers ? { auth: { issuers } } : {}),
   });
   t.after(async () => {
     await app.close();
@@ -35,11 +42,24 @@ async function serve(t: Parameters<typeof tempDir>[0], webRoot: string, publicUr
 
 test('every page of the URL contract answers with the portal, assets cached and compressed', async (t) => {
   const app = await serve(t, await buildPortal(t));
-  for (const url of ['/', '/search?target=Crab', '/obs/hess-dr1/23523', '/adql', '/login']) {
+  for (const url of [
+    '/',
+    '/search?target=Crab',
+    '/obs/hess-dr1/23523',
+    '/adql',
+    '/login',
+    '/alerts',
+    '/alerts/IceCube-240310A?after=3',
+    `/alerts/${encodeURIComponent('ivo://hearc.test/alerts#NU-1')}`,
+  ]) {
     const page = await app.inject({ url });
     assert.equal(page.statusCode, 200, url);
     assert.match(String(page.headers['content-type']), /^text\/html/);
-    assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
+    const csp = String(page.headers['content-security-policy']);
+    assert.match(csp, /default-src 'self'/);
+    // Without a sign-in issuer the pages reach this origin only, and forms go nowhere else.
+    assert.match(csp, /connect-src 'self' data: blob:;/);
+    assert.match(csp, /form-action 'self';/);
     assert.equal(page.headers['cache-control'], 'no-cache');
     assert.match(page.body, /<base href="\/" \/>/);
   }
@@ -111,6 +131,32 @@ test('/service.json is made from the service description', async (t) => {
     datalink: 'http://h.test:8080/datalink',
     soda: 'http://h.test:8080/soda',
   });
+});
+
+test('with an OIDC client configured, /login offers its issuer and the CSP allows that origin only', async (t) => {
+  const issuers: OidcIssuerConfig[] = [
+    // Accepted for bearer tokens, not offered for sign-in (no client id).
+    { issuer: 'https://other.example.org', audience: 'x', jwksUrl: 'https://other.example.org/k' },
+    {
+      issuer: 'https://sso.example.org/realms/astro',
+      audience: 'hearc',
+      jwksUrl: 'https://sso.example.org/realms/astro/certs',
+      clientId: 'hearc-portal',
+    },
+  ];
+  const app = await serve(t, await buildPortal(t), undefined, issuers);
+  const service = (await app.inject({ url: '/service.json' })).json();
+  assert.deepEqual(service.signIn, {
+    issuer: 'https://sso.example.org/realms/astro',
+    clientId: 'hearc-portal',
+    scope: 'openid',
+  });
+  const csp = String((await app.inject({ url: '/login' })).headers['content-security-policy']);
+  assert.match(csp, /connect-src 'self' data: blob: https:\/\/sso\.example\.org;/);
+  assert.match(csp, /form-action 'self' https:\/\/sso\.example\.org;/);
+  assert.doesNotMatch(csp, /other\.example\.org/);
+  const plain = (await (await serve(t, tempDir(t))).inject({ url: '/service.json' })).json();
+  assert.equal(plain.signIn, null);
 });
 
 test('without a built portal the pages say how to build it', async (t) => {

@@ -50,6 +50,7 @@ export async function render(main: HTMLElement): Promise<void> {
         { class: 'actions' },
         h('a', { class: 'btn', href: 'search' }, 'Search by position, time and energy'),
         h('a', { class: 'btn', href: 'adql' }, 'ADQL console'),
+        h('a', { class: 'btn', href: 'alerts' }, 'Multi-messenger alerts'),
       ),
     ),
     collections,

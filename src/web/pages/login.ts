@@ -1,10 +1,12 @@
 /**
- * `/login`: sign in with an API token (from `hearc token create`); it is kept for this
- * tab only (sessionStorage) and sent as a Bearer token with every request the portal makes.
+ * `/login`: sign in through the service's OIDC issuer (when it has one), or with an API
+ * token (from `hearc token create`). Either token is kept for this tab only
+ * (sessionStorage) and sent as a Bearer token with every request the portal makes.
  */
 import { service, serviceUrl, session } from '../api.js';
 import { errorBox, h } from '../dom.js';
 import { navigate } from '../nav.js';
+import { finishSignIn, isCallback, jwtUser, type SignInConfig, startSignIn } from '../oidc.js';
 
 /** The token's public part (hearc_<id>_<secret>): safe to show. */
 const tokenId = (token: string): string => token.split('_')[1] ?? 'token';
@@ -21,9 +23,66 @@ async function check(token: string): Promise<string | undefined> {
     : `HTTP ${response.status}: ${reason}`;
 }
 
+/** A path under the service to go to after signing in (nothing outside it). */
+function nextOf(params: URLSearchParams): string {
+  const next = params.get('next') ?? 'search';
+  return /^[a-z]/i.test(next) && !/^[a-z][\w+.-]*:/i.test(next) ? next : 'search';
+}
+
+/** Back from the issuer: the token, checked by the service, or why not. */
+async function completeSignIn(config: SignInConfig, params: URLSearchParams): Promise<string> {
+  // The code is used once: it leaves the URL (and the history) now.
+  history.replaceState(null, '', serviceUrl('login'));
+  try {
+    const { token, next } = await finishSignIn(config, params);
+    const refused = await check(token);
+    if (refused) return refused;
+    session.signIn(token);
+    navigate(next, true);
+    return '';
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function issuerSection(config: SignInConfig, next: string, message: HTMLElement): HTMLElement {
+  const host = new URL(config.issuer).host;
+  const button = h('button', { type: 'button', class: 'btn primary' }, `Sign in with ${host}`);
+  button.addEventListener('click', () => {
+    message.replaceChildren();
+    button.setAttribute('disabled', '');
+    startSignIn(config, next).catch((error: unknown) => {
+      button.removeAttribute('disabled');
+      message.append(errorBox(error instanceof Error ? error.message : String(error)));
+    });
+  });
+  return h(
+    'section',
+    { class: 'card narrow', 'aria-labelledby': 'oidc-title' },
+    h('h2', { id: 'oidc-title' }, 'Your institute account'),
+    h(
+      'p',
+      {},
+      'Sign in at ',
+      h('code', {}, config.issuer),
+      ', the identity provider this archive trusts; you come back here signed in.',
+    ),
+    h('div', { class: 'actions' }, button),
+    message,
+  );
+}
+
 export async function render(main: HTMLElement, params: URLSearchParams): Promise<void> {
   const s = await service();
   document.title = `Sign in — ${s.shortName}`;
+  const oidcMessage = h('div', { 'aria-live': 'polite' });
+  if (s.signIn && isCallback(params)) {
+    main.append(h('p', { class: 'muted' }, 'Signing in…'));
+    const failure = await completeSignIn(s.signIn, params);
+    if (!failure) return;
+    main.replaceChildren();
+    oidcMessage.append(errorBox(failure));
+  }
   const current = session.token();
   if (current) {
     main.append(
@@ -34,8 +93,9 @@ export async function render(main: HTMLElement, params: URLSearchParams): Promis
         h(
           'p',
           {},
-          'This tab uses the API token ',
-          h('code', {}, `${tokenId(current)}…`),
+          ...(jwtUser(current) !== undefined
+            ? ['This tab is signed in as ', h('strong', {}, jwtUser(current)!)]
+            : ['This tab uses the API token ', h('code', {}, `${tokenId(current)}…`)]),
           '. Observations and files your groups may read appear in searches, on observation pages and in ADQL results.',
         ),
         h(
@@ -72,7 +132,7 @@ export async function render(main: HTMLElement, params: URLSearchParams): Promis
   const form = h(
     'form',
     { class: 'card narrow', 'aria-labelledby': 'login-title' },
-    h('h1', { id: 'login-title' }, 'Sign in'),
+    h('h2', { id: 'login-title' }, 'Token from the archive'),
     h(
       'p',
       {},
@@ -108,7 +168,11 @@ export async function render(main: HTMLElement, params: URLSearchParams): Promis
       return;
     }
     session.signIn(token);
-    navigate(params.get('next') ?? 'search');
+    navigate(nextOf(params));
   });
-  main.append(form);
+  main.append(
+    h('h1', {}, 'Sign in'),
+    s.signIn ? issuerSection(s.signIn, nextOf(params), oidcMessage) : '',
+    form,
+  );
 }

@@ -25,7 +25,7 @@ import { errorBox, fmt, h } from '../dom.js';
 import { navigate } from '../nav.js';
 import { resolveName } from '../resolve.js';
 import { createSkyView } from '../aladin.js';
-import { ResultsTable, type TableColumn, type TableState } from '../table.js';
+import { keepTableState, ResultsTable, type TableColumn, type TableState } from '../table.js';
 
 const ROW_LIMIT = 10_000;
 const PAGE_SIZE = 25;
@@ -434,15 +434,7 @@ function showResults(
     pageSize: PAGE_SIZE,
     state,
     caption: 'Observations found',
-    onState: (next) => {
-      const url = new URL(location.href);
-      url.searchParams.set('sort', next.sort);
-      if (next.descending) url.searchParams.set('order', 'desc');
-      else url.searchParams.delete('order');
-      if (next.page > 1) url.searchParams.set('page', String(next.page));
-      else url.searchParams.delete('page');
-      history.replaceState(null, '', url);
-    },
+    onState: keepTableState,
     onSelect: (id) => sky.select(id),
   });
   results.replaceChildren(
