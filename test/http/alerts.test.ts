@@ -150,7 +150,7 @@ test('a publisher posts a VOEvent, a GCN notice and its update, and a skymap; re
   assert.equal(fits.headers.get('content-type'), 'application/fits');
   const bytes = Buffer.from(await fits.arrayBuffer());
   assert.equal(bytes.subarray(0, 9).toString(), 'SIMPLE  =');
-  assert.match(bytes.toString('latin1'), /MOCDIM  = 'SPACE/);
+  assert.match(bytes.toString('latin1'), /MOCDIM {2}= 'SPACE/);
   const mocJson = (await (await fetch(`${address}/alerts/S240310ab/moc50.json`)).json()) as object;
   assert.ok(Object.keys(mocJson).length > 0);
   // An IVORN as alert id, escaped in the path.
