@@ -54,6 +54,10 @@ export function errorBox(message: string): HTMLElement {
   return h('div', { class: 'alert', role: 'alert' }, message);
 }
 
+/** A finite number from a table cell, else undefined. */
+export const finiteNumber = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+
 export function fmt(value: unknown, digits = 3): string {
   if (value === null || value === undefined) return '–';
   if (typeof value === 'number') {

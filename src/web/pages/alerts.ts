@@ -16,13 +16,12 @@ import {
 } from '../api.js';
 import { createSkyView } from '../aladin.js';
 import { formatSexagesimal } from '../coords.js';
-import { dataTable, errorBox, fmt, h } from '../dom.js';
+import { dataTable, errorBox, fmt, h, finiteNumber } from '../dom.js';
 import { navigate } from '../nav.js';
 import { keepTableState, ResultsTable, type TableColumn, type TableState } from '../table.js';
 
 type Row = Record<string, unknown>;
-const num = (v: unknown): number | undefined =>
-  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+const num = finiteNumber;
 const LIST_LIMIT = 2000;
 const DEFAULT_DAYS = 1;
 

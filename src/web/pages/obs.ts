@@ -14,11 +14,10 @@ import {
   tevOfWavelength,
 } from '../api.js';
 import { formatSexagesimal, galacticOf } from '../coords.js';
-import { copyButton, errorBox, fmt, h } from '../dom.js';
+import { copyButton, errorBox, fmt, h, finiteNumber } from '../dom.js';
 
 type Row = Record<string, unknown>;
-const num = (v: unknown): number | undefined =>
-  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+const num = finiteNumber;
 const str = (v: unknown): string => (v === null || v === undefined ? '–' : String(v));
 
 const CALIBRATION: Record<string, string> = {
