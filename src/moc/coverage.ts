@@ -280,18 +280,25 @@ export class CoverageCatalog {
     return { digest: digest.slice(0, 32), ingested, withdrawn };
   }
 
-  /** The coverage of the catalog as it is now (recomputed only when its state changed). */
-  async current(): Promise<CatalogCoverage> {
+  /**
+   * The coverage of the catalog as it is now (recomputed only when its state changed).
+   * `fresh` reads the state now and vouches for no later call: the next one reads the
+   * state again, and reuses this coverage when nothing changed.
+   */
+  async current(options: { fresh?: boolean } = {}): Promise<CatalogCoverage> {
     const cached = this.cached;
-    if (cached && Date.now() - cached.checkedAt < this.recheckMs) return cached.coverage;
+    if (cached && options.fresh !== true && Date.now() - cached.checkedAt < this.recheckMs) {
+      return cached.coverage;
+    }
+    const checkedAt = options.fresh === true ? -Infinity : Date.now();
     const state = await this.state();
     const previous = await cached?.coverage.catch(() => undefined);
     if (previous?.state === state.digest) {
-      this.cached = { checkedAt: Date.now(), coverage: Promise.resolve(previous) };
+      this.cached = { checkedAt, coverage: Promise.resolve(previous) };
       return previous;
     }
     const coverage = this.compute(state.digest, state.ingested, state.withdrawn);
-    this.cached = { checkedAt: Date.now(), coverage };
+    this.cached = { checkedAt, coverage };
     coverage.catch(() => {
       if (this.cached?.coverage === coverage) this.cached = undefined;
     });

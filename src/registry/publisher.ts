@@ -1,6 +1,6 @@
 /** The records of this service as they are now: the catalog's coverage rendered per answer. */
 import type { Engine } from '../engine/types.js';
-import { CoverageCatalog } from '../moc/index.js';
+import { type CatalogCoverage, CoverageCatalog } from '../moc/index.js';
 import type { PublishedSchema } from '../schema/types.js';
 import type { ServiceDescription } from '../service/index.js';
 import type { CapabilityOptions } from '../tap/capabilities.js';
@@ -14,8 +14,6 @@ export interface RegistryOptions {
   /** The tables served (TAP_SCHEMA included). */
   readonly schema: PublishedSchema;
   readonly capabilities: Omit<CapabilityOptions, 'baseUrl'>;
-  /** The coverage to describe (default: computed from the engine's catalog). */
-  readonly coverage?: CoverageCatalog;
 }
 
 /** A record that was published and is no more (a collection withdrawn whole): OAI-PMH's deleted record. */
@@ -31,11 +29,9 @@ export class ResourcePublisher {
   private readonly startedAt = new Date().toISOString();
 
   constructor(private readonly options: RegistryOptions) {
-    this.coverage =
-      options.coverage ??
-      new CoverageCatalog(options.engine, {
-        identifiers: ResourceIdentifiers.of(options.service),
-      });
+    this.coverage = new CoverageCatalog(options.engine, {
+      identifiers: ResourceIdentifiers.of(options.service),
+    });
   }
 
   get service(): ServiceDescription {
@@ -43,8 +39,8 @@ export class ResourcePublisher {
   }
 
   /** Every record, with URLs under `baseUrl`. */
-  records(baseUrl: string): Promise<ResourceRecord[]> {
-    return this.recordsOf(this.coverage, baseUrl);
+  async records(baseUrl: string): Promise<ResourceRecord[]> {
+    return this.recordsOf(await this.coverage.current(), baseUrl);
   }
 
   /** The records of collections withdrawn whole, kept as deleted (persistent, from the catalog). */
@@ -60,10 +56,10 @@ export class ResourcePublisher {
       }));
   }
 
-  private async recordsOf(coverage: CoverageCatalog, baseUrl: string): Promise<ResourceRecord[]> {
+  private recordsOf(coverage: CatalogCoverage, baseUrl: string): ResourceRecord[] {
     return resourceRecords({
       service: this.options.service,
-      coverage: await coverage.current(),
+      coverage,
       baseUrl,
       schema: this.options.schema,
       capabilities: this.options.capabilities,
@@ -78,12 +74,9 @@ export class ResourcePublisher {
    * them under the URL of the service answering.
    */
   async publishRegtap(): Promise<void> {
-    // The catalog as it is now: computed afresh, not taken from (nor left in) the cache
-    // that /oai and /moc answer from.
-    const now = new CoverageCatalog(this.options.engine, {
-      identifiers: ResourceIdentifiers.of(this.options.service),
-    });
-    const records = await this.recordsOf(now, '');
+    // The catalog as it is now, its state read afresh; /oai and /moc read the state again
+    // on their next answer and reuse this coverage if nothing changed.
+    const records = this.recordsOf(await this.coverage.current({ fresh: true }), '');
     await writeRegtapRows(this.options.engine, regtapRows(records.map((r) => r.xml)), {
       replaceAll: true,
     });
