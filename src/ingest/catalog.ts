@@ -4,8 +4,7 @@
  * neither of those modules has to know the other's tables.
  */
 import { alertsTable, alertTables } from '../alerts/index.js';
-import { auditTable } from '../auth/audit.js';
-import { rightsTables } from '../auth/tables.js';
+import { auditTable, rightsTables } from '../auth/index.js';
 import { ingestStateTable, publishedSchema, withdrawnObservationTable } from '../obscore/schema.js';
 import { provenanceTables } from '../provenance/index.js';
 import { regtapTables } from '../schema/regtap.js';
