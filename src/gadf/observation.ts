@@ -398,7 +398,9 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   const spacecraft = entry.hdus.filter((h) => h.type === 'spacecraft');
   let spacecraftLive: number | undefined;
   for (const ft2 of spacecraft)
-    spacecraftLive = (spacecraftLive ?? 0) + (await spacecraftLivetime(ft2.path, gtis));
+    spacecraftLive =
+      (spacecraftLive ?? 0) +
+      spacecraftLivetime(scans.get(ft2.path) as ScannedFile, ft2.path, gtis);
   if (ogip && spacecraft.length === 0 && !header.has('LIVETIME')) {
     notes.push(
       'no FT2 spacecraft file: t_exptime is the sum of the GTIs (the dead time is unknown)',
