@@ -10,7 +10,7 @@ import { GadfError } from './errors.js';
 import { parseObsId } from './datastore.js';
 import { EventList, type HduRef, scanFor } from './event-list.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
-import { isMapIrfClass, readMapIrf } from './irf-map.js';
+import { isMapIrfClass, readMapIrf, scanMapIrfFile } from './irf-map.js';
 import {
   type DataSubspace,
   dataSubspaceOf,
@@ -267,9 +267,10 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
 }
 
 /** A map IRF (PSF, energy dispersion, exposure or background map): refused when it is broken. */
-async function describeMapIrf(location: HduLocation, obsId: string): Promise<IrfComponent> {
+function describeMapIrf(scan: ScannedFile, location: HduLocation, obsId: string): IrfComponent {
   const where = `${location.relativePath}[${location.hduName}]`;
-  const map = await readMapIrf(
+  const map = readMapIrf(
+    scan,
     location.path,
     location.hduName,
     location.hduClass,
@@ -501,13 +502,18 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   }
 
   const irfs: IrfComponent[] = [];
+  // The map IRFs of a file (often all four in one) come from one more pass over it.
+  const mapScans = new Map<string, ScannedFile>();
   for (const location of entry.hdus) {
     if (['events', 'gti', 'pointing', 'spacecraft'].includes(location.type)) continue;
-    irfs.push(
-      isMapIrfClass(location.hduClass)
-        ? await describeMapIrf(location, entry.obsId)
-        : await describeIrf(fileOf(location), location),
-    );
+    if (isMapIrfClass(location.hduClass)) {
+      let scan = mapScans.get(location.path);
+      if (!scan) {
+        scan = await scanMapIrfFile(location.path);
+        mapScans.set(location.path, scan);
+      }
+      irfs.push(describeMapIrf(scan, location, entry.obsId));
+    } else irfs.push(await describeIrf(fileOf(location), location));
   }
 
   return {
