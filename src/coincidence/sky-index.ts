@@ -217,19 +217,25 @@ function vertexVectors(polygon: readonly number[]): Float64Array {
   return v;
 }
 
+/** Sum of the unit vectors (x, y, z per vertex): the direction of the vertex mean. */
+function vertexSum(v: Float64Array): [number, number, number] {
+  let mx = 0;
+  let my = 0;
+  let mz = 0;
+  for (let i = 0; i < v.length; i += 3) {
+    mx += v[i] as number;
+    my += v[i + 1] as number;
+    mz += v[i + 2] as number;
+  }
+  return [mx, my, mz];
+}
+
 /** Inward normals of the great circles through consecutive vertices of a convex polygon. */
 function edgeNormals(polygon: readonly number[], vertices = vertexVectors(polygon)): Float64Array {
   const v = vertices;
   const n = v.length / 3;
   // Orientation from the vertex mean: the normals must point towards the inside.
-  let mx = 0;
-  let my = 0;
-  let mz = 0;
-  for (let i = 0; i < n; i++) {
-    mx += v[3 * i] as number;
-    my += v[3 * i + 1] as number;
-    mz += v[3 * i + 2] as number;
-  }
+  const [mx, my, mz] = vertexSum(v);
   const normals = new Float64Array(3 * n);
   for (let i = 0; i < n; i++) {
     const j = (i + 1) % n;
@@ -269,14 +275,7 @@ function insideEdges(normals: Float64Array, x: number, y: number, z: number): bo
 export function polygonFieldOfView(polygon: readonly number[]): FieldOfView {
   const v = vertexVectors(polygon);
   const n = v.length / 3;
-  let mx = 0;
-  let my = 0;
-  let mz = 0;
-  for (let i = 0; i < n; i++) {
-    mx += v[3 * i] as number;
-    my += v[3 * i + 1] as number;
-    mz += v[3 * i + 2] as number;
-  }
+  const [mx, my, mz] = vertexSum(v);
   const norm = Math.sqrt(mx * mx + my * my + mz * mz);
   const c0 = mx / norm;
   const c1 = my / norm;

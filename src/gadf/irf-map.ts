@@ -7,7 +7,13 @@
  * edisp_kernel_map, or map (an exposure map as aeff, a background map as bkg).
  * A component is all of these HDUs together: that is what a client must receive.
  */
-import { BinTableHdu, type HduSummary, readColumns, scanFile } from '../fits/index.js';
+import {
+  BinTableHdu,
+  type HduSummary,
+  readColumns,
+  scanFile,
+  type ScannedFile,
+} from '../fits/index.js';
 import type { Severity, StoreProblem } from './datastore.js';
 import { unitFactor } from './units.js';
 
@@ -81,32 +87,43 @@ export function mapIrfHdus(hdus: readonly HduSummary[], name: string): HduSummar
 }
 
 /**
- * Reads and checks one map IRF: the map HDU is a WCS image or a HEALPix table, its
- * BANDS table gives the axes its class needs with units of the right kind, the
- * channels agree with the map's shape, and BUNIT is of the right kind.
+ * A `keep` for one pass of scanFile that keeps the BANDS tables (small) the headers
+ * read so far name: the maps themselves are described by their headers.
  */
-export async function readMapIrf(
+export function bandsTables(): (h: HduSummary) => boolean {
+  const bandNames = new Set<string>();
+  return (h) => {
+    const bands = h.header.getString('BANDSHDU')?.trim().toUpperCase();
+    if (bands) bandNames.add(bands);
+    return h.kind === 'bintable' && bandNames.has(h.name.toUpperCase());
+  };
+}
+
+/** One pass over a file of map IRFs, with the BANDS tables kept: what readMapIrf reads. */
+export function scanMapIrfFile(path: string): Promise<ScannedFile> {
+  return scanFile(path, { keep: bandsTables() });
+}
+
+/**
+ * Reads and checks one map IRF of a file `scan` (which kept its BANDS tables, see
+ * bandsTables): the map HDU is a WCS image or a HEALPix table, its BANDS table gives
+ * the axes its class needs with units of the right kind, the channels agree with the
+ * map's shape, and BUNIT is of the right kind.
+ */
+export function readMapIrf(
+  scan: ScannedFile,
   path: string,
   hduName: string,
   hduClass: string,
   type: string,
   where: string,
   obsId?: string,
-): Promise<MapIrf> {
+): MapIrf {
   const problems: StoreProblem[] = [];
   const add = (severity: Severity, message: string): void => {
     problems.push({ severity, path: where, ...(obsId !== undefined ? { obsId } : {}), message });
   };
   const cls = hduClass.toLowerCase();
-  const bandNames = new Set<string>();
-  const scan = await scanFile(path, {
-    // Keep only BANDS tables (small); the maps themselves are described by their headers.
-    keep: (h) => {
-      const bands = h.header.getString('BANDSHDU')?.trim().toUpperCase();
-      if (bands) bandNames.add(bands);
-      return h.kind === 'bintable' && bandNames.has(h.name.toUpperCase());
-    },
-  });
   const hdus = mapIrfHdus(scan.hdus, hduName);
   const base = { hduClass: cls, type, hduName };
   const map = hdus.find((h) => h.name.toUpperCase() === hduName.trim().toUpperCase());

@@ -10,7 +10,7 @@ import { GadfError } from './errors.js';
 import { parseObsId } from './datastore.js';
 import { EventList, type HduRef, scanFor } from './event-list.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
-import { isMapIrfClass, readMapIrf } from './irf-map.js';
+import { isMapIrfClass, readMapIrf, scanMapIrfFile } from './irf-map.js';
 import {
   type DataSubspace,
   dataSubspaceOf,
@@ -267,9 +267,10 @@ async function describeIrf(access: FileAccess, location: HduLocation): Promise<I
 }
 
 /** A map IRF (PSF, energy dispersion, exposure or background map): refused when it is broken. */
-async function describeMapIrf(location: HduLocation, obsId: string): Promise<IrfComponent> {
+function describeMapIrf(scan: ScannedFile, location: HduLocation, obsId: string): IrfComponent {
   const where = `${location.relativePath}[${location.hduName}]`;
-  const map = await readMapIrf(
+  const map = readMapIrf(
+    scan,
     location.path,
     location.hduName,
     location.hduClass,
@@ -398,7 +399,9 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   const spacecraft = entry.hdus.filter((h) => h.type === 'spacecraft');
   let spacecraftLive: number | undefined;
   for (const ft2 of spacecraft)
-    spacecraftLive = (spacecraftLive ?? 0) + (await spacecraftLivetime(ft2.path, gtis));
+    spacecraftLive =
+      (spacecraftLive ?? 0) +
+      spacecraftLivetime(scans.get(ft2.path) as ScannedFile, ft2.path, gtis);
   if (ogip && spacecraft.length === 0 && !header.has('LIVETIME')) {
     notes.push(
       'no FT2 spacecraft file: t_exptime is the sum of the GTIs (the dead time is unknown)',
@@ -499,13 +502,18 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
   }
 
   const irfs: IrfComponent[] = [];
+  // The map IRFs of a file (often all four in one) come from one more pass over it.
+  const mapScans = new Map<string, ScannedFile>();
   for (const location of entry.hdus) {
     if (['events', 'gti', 'pointing', 'spacecraft'].includes(location.type)) continue;
-    irfs.push(
-      isMapIrfClass(location.hduClass)
-        ? await describeMapIrf(location, entry.obsId)
-        : await describeIrf(fileOf(location), location),
-    );
+    if (isMapIrfClass(location.hduClass)) {
+      let scan = mapScans.get(location.path);
+      if (!scan) {
+        scan = await scanMapIrfFile(location.path);
+        mapScans.set(location.path, scan);
+      }
+      irfs.push(describeMapIrf(scan, location, entry.obsId));
+    } else irfs.push(await describeIrf(fileOf(location), location));
   }
 
   return {

@@ -5,8 +5,8 @@
  * FT2 spacecraft file (SC_DATA: the livetime of each 30 s interval). The events go
  * through the one event-list reader; this module reads what is OGIP-specific.
  */
-import type { Header, HduSummary } from '../fits/index.js';
-import { BinTableHdu, scanFile } from '../fits/index.js';
+import type { Header, HduSummary, ScannedFile } from '../fits/index.js';
+import { BinTableHdu } from '../fits/index.js';
 import { GadfError } from './errors.js';
 import { unitFactor } from './units.js';
 
@@ -128,17 +128,17 @@ export function spacecraftHdu(hdus: readonly HduSummary[]): HduSummary | undefin
 }
 
 /**
- * The livetime within `gtis` (mission elapsed seconds) from an FT2 file: each interval's
- * LIVETIME, in the share of the interval the GTIs cover.
+ * The livetime within `gtis` (mission elapsed seconds) from an FT2 file, from the pass
+ * over it that kept its SC_DATA table: each interval's LIVETIME, in the share of the
+ * interval the GTIs cover.
  */
-export async function spacecraftLivetime(
+export function spacecraftLivetime(
+  scan: ScannedFile,
   path: string,
   gtis: readonly (readonly [number, number])[],
-): Promise<number> {
-  const scan = await scanFile(path, {
-    keep: (h) => h.kind === 'bintable' && h.name.toUpperCase() === 'SC_DATA',
-  });
-  const table = [...scan.kept.values()].find((h) => h instanceof BinTableHdu);
+): number {
+  const summary = scan.hdus.find((h) => h.name.toUpperCase() === 'SC_DATA');
+  const table = summary && scan.kept.get(summary.index);
   if (!(table instanceof BinTableHdu)) throw new GadfError('has no SC_DATA table', path);
   const rows = table.readRows(0, table.rowCount, ['START', 'STOP', 'LIVETIME']);
   const col = (name: string) => rows.column(name).values as ArrayLike<number>;

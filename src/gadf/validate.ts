@@ -21,7 +21,7 @@ import {
   type StoreProblem,
 } from './datastore.js';
 import { formatOf } from './format.js';
-import { isMapIrfClass, readMapIrf } from './irf-map.js';
+import { bandsTables, isMapIrfClass, readMapIrf } from './irf-map.js';
 import { dataSubspaceOf, isOgipPhotonList } from './ogip.js';
 import { loadObservation } from './observation.js';
 import { type Quantity, unitFactor } from './units.js';
@@ -383,20 +383,22 @@ export function checkIrfTable(
   return problems;
 }
 
-/** Files read once for all the observations that use them: their HDUs, with the IRF tables kept. */
+/** Files read once for all the observations that use them: their HDUs, with the IRF tables (and map IRFs' BANDS tables) kept. */
 type FileScans = Map<string, ScannedFile | Error>;
 
 async function scanned(path: string, scans: FileScans): Promise<ScannedFile | Error> {
   let scan = scans.get(path);
   if (!scan) {
+    const bands = bandsTables();
     scan = await scanFile(path, {
       keep: (h) => {
         const type = classifyHdu(h.header, h.name)?.type;
-        return (
+        const irfTable =
           h.kind === 'bintable' &&
           type !== undefined &&
-          !['events', 'gti', 'pointing'].includes(type)
-        );
+          !['events', 'gti', 'pointing'].includes(type);
+        // bands() notes every BANDSHDU it sees: it is asked of every HDU.
+        return bands(h) || irfTable;
       },
     }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
     scans.set(path, scan);
@@ -458,7 +460,7 @@ async function checkObservation(
     } else if (hdu.type === 'spacecraft') {
       continue;
     } else if (isMapIrfClass(hdu.hduClass)) {
-      const map = await readMapIrf(hdu.path, hdu.hduName, hdu.hduClass, hdu.type, where, obsId);
+      const map = readMapIrf(scan, hdu.path, hdu.hduName, hdu.hduClass, hdu.type, where, obsId);
       if (map.problems.some((p) => p.severity === 'error')) usable = false;
       problems.push(...map.problems);
     } else if (!['gti', 'pointing'].includes(hdu.type)) {
