@@ -50,8 +50,6 @@ interface Served {
 
 export class HipsStore {
   private served: Promise<Served> | undefined;
-  /** The build under way: at most one at a time, whoever asks. */
-  private building: Promise<unknown> | undefined;
   private empty: Buffer | undefined;
   private readonly dir: string;
 
@@ -75,12 +73,8 @@ export class HipsStore {
     let manifests = await this.manifests();
     const stale = manifests.length === 0 || manifests.some((m) => m.state !== state);
     if (stale && this.options.autoBuild !== false) {
-      const build = (this.building ??= buildCountsHips({
-        ...this.options,
-        clock: () => now,
-      }).finally(() => {
-        this.building = undefined;
-      }));
+      // At most one build at a time per folder, whoever asks (buildCountsHips sees to it).
+      const build = buildCountsHips({ ...this.options, clock: () => now });
       if (manifests.length === 0) {
         await build;
         manifests = await this.manifests();

@@ -93,13 +93,6 @@ import { vosiPlugin } from './vosi.js';
 import { webPlugin } from './web.js';
 
 const SERVER_HEADER = 'hearc';
-const ASYNC_RESULT = new RegExp(`^/tap/async/([^/?]+)/results/${RESULT_ID}(?:\\?|$)`);
-const ANALYSIS_RESULT = new RegExp(
-  `^/analysis/async/([^/?]+)/results/${MAPDATASET_RESULT}(?:\\?|$)`,
-);
-const SPECTRUM_RESULT_PATH = new RegExp(
-  `^/analysis/spectrum/async/([^/?]+)/results/${SPECTRUM_RESULT}(?:\\?|$)`,
-);
 
 export interface ServerOptions {
   readonly engine: Engine;
@@ -254,17 +247,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('Server', SERVER_HEADER);
-    // An async result names its provenance (W3C PROV-AQ), recorded when the job completed.
-    const result = ASYNC_RESULT.exec(request.url);
-    const analysis = ANALYSIS_RESULT.exec(request.url);
-    const spectrum = SPECTRUM_RESULT_PATH.exec(request.url);
-    if ((result || analysis || spectrum) && reply.statusCode === 200) {
-      const jobId = decodeURIComponent((result ?? analysis ?? spectrum)![1]!);
-      const { entityId } = result
-        ? queryResultIds(jobId)
-        : jobResultIds(analysis ? 'mapdataset' : 'spectrum', jobId);
-      reply.header('Link', hasProvenanceLink(provenanceUrl(provNaming(request), entityId)));
-    }
   });
   // Refusals and reads of data not yet public: logged, and kept in the catalog (hearc audit).
   const trail = new AuditTrail(options.engine);
@@ -454,6 +436,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await jobs.stop();
     await cache.dispose();
   });
+  /** An async job's main result names its provenance (W3C PROV-AQ), recorded when it completed. */
+  const provenanceLink =
+    (entityOf: (jobId: string) => string) =>
+    (request: FastifyRequest, jobId: string): string =>
+      hasProvenanceLink(provenanceUrl(provNaming(request), entityOf(jobId)));
   // Jobs belong to their creator.
   const jobOwners = {
     ownerOf: async (request: FastifyRequest) => {
@@ -469,6 +456,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     jobsUrl: (request) => `${baseUrl(request)}/tap/async`,
     serviceUrl: baseUrl,
     owners: jobOwners,
+    mainResultLink: provenanceLink((jobId) => queryResultIds(jobId).entityId),
   });
   await app.register(uwsPlugin, {
     prefix: '/coincidence',
@@ -485,6 +473,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     jobsUrl: (request) => `${baseUrl(request)}/analysis/async`,
     serviceUrl: baseUrl,
     owners: jobOwners,
+    mainResultLink: provenanceLink((jobId) => jobResultIds('mapdataset', jobId).entityId),
     results: {
       main: MAPDATASET_RESULT,
       extra: [{ id: PREVIEW_RESULT, contentType: 'image/png' }],
@@ -501,6 +490,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     jobsUrl: (request) => `${baseUrl(request)}/analysis/spectrum/async`,
     serviceUrl: baseUrl,
     owners: jobOwners,
+    mainResultLink: provenanceLink((jobId) => jobResultIds('spectrum', jobId).entityId),
     results: {
       main: SPECTRUM_RESULT,
       extra: [

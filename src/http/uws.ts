@@ -69,6 +69,8 @@ export interface UwsPluginOptions {
   readonly owners?: JobOwners;
   /** The result ids of this capability's jobs (default: one result, 'result'). */
   readonly results?: ResultNames;
+  /** The Link header sent with a job's main result (e.g. its provenance, W3C PROV-AQ). */
+  readonly mainResultLink?: (request: FastifyRequest, jobId: string) => string;
 }
 
 function jobListQuery(params: DaliParameters): JobQuery {
@@ -302,6 +304,7 @@ export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, optio
     reply: FastifyReply,
     path: string,
     type: string,
+    link?: string,
   ): Promise<FastifyReply> => {
     if (job.phase !== 'COMPLETED' || job.resultType === null) {
       throw new DaliError(404, `job ${job.jobId} has no result: it is ${job.phase}`);
@@ -313,12 +316,19 @@ export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, optio
     }).catch(() => {
       throw new DaliError(404, `the result of job ${job.jobId} is gone`);
     });
+    if (link !== undefined) reply.header('Link', link);
     return reply.type(type).send(file);
   };
   app.get<JobRequestParams>(
     `/async/:jobId/results/${results.main}`,
-    withJob(async (job, _request, reply) =>
-      sendResult(job, reply, jobs.results.resultPath(job.jobId), job.resultType ?? ''),
+    withJob(async (job, request, reply) =>
+      sendResult(
+        job,
+        reply,
+        jobs.results.resultPath(job.jobId),
+        job.resultType ?? '',
+        options.mainResultLink?.(request, job.jobId),
+      ),
     ),
   );
   for (const extra of results.extra ?? []) {

@@ -1,14 +1,12 @@
 /** `/`: who the service is, what it holds, where its VO endpoints are. */
 import { dateOfMjd, service, tapRecords, tevOfWavelength } from '../api.js';
-import { copyButton, dataTable, errorBox, fmt, h } from '../dom.js';
+import { copyButton, dataTable, errorBox, finiteNumber, fmt, h } from '../dom.js';
 import { navigate } from '../nav.js';
 import { createSkyView } from '../aladin.js';
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
-
 function energyRange(emMin: unknown, emMax: unknown): string {
-  const lo = num(emMax);
-  const hi = num(emMin);
+  const lo = finiteNumber(emMax);
+  const hi = finiteNumber(emMin);
   if (lo === undefined || hi === undefined) return '–';
   return `${fmt(tevOfWavelength(lo), 2)} – ${fmt(tevOfWavelength(hi), 1)} TeV`;
 }
@@ -134,7 +132,7 @@ FROM ivoa.obscore GROUP BY obs_collection, instrument_name ORDER BY obs_collecti
               h(
                 'td',
                 {},
-                num(r.t_first) !== undefined
+                finiteNumber(r.t_first) !== undefined
                   ? `${dateOfMjd(r.t_first as number)} – ${dateOfMjd(r.t_last as number)}`
                   : '–',
               ),
@@ -142,7 +140,9 @@ FROM ivoa.obscore GROUP BY obs_collection, instrument_name ORDER BY obs_collecti
               h(
                 'td',
                 { class: 'num' },
-                num(r.exposure) !== undefined ? `${fmt((r.exposure as number) / 3600, 2)} h` : '–',
+                finiteNumber(r.exposure) !== undefined
+                  ? `${fmt((r.exposure as number) / 3600, 2)} h`
+                  : '–',
               ),
             );
           }),
@@ -160,7 +160,7 @@ FROM ivoa.obscore GROUP BY obs_collection, instrument_name ORDER BY obs_collecti
         id: `${p.obs_collection}/${p.obs_id}`,
         ra: p.s_ra as number,
         dec: p.s_dec as number,
-        radius: Math.max(0.5, (num(p.s_fov) ?? 5) / 2),
+        radius: Math.max(0.5, (finiteNumber(p.s_fov) ?? 5) / 2),
         label: `${p.target_name ?? ''} — observation ${p.obs_id} (${p.obs_collection})`,
       })),
       onSelect: (id) => navigate(`obs/${id.split('/').map(encodeURIComponent).join('/')}`),
