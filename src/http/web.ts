@@ -84,12 +84,43 @@ interface StaticFile {
   readonly immutable: boolean;
 }
 
-function staticFile(path: string, body: Buffer, immutable: boolean): StaticFile {
+/** Compressed forms written at build time (`.compressed/<file>.br|.gz`; see src/web/vite.config.ts). */
+const COMPRESSED_DIR = '.compressed';
+
+interface Precompressed {
+  readonly br?: Buffer;
+  readonly gzip?: Buffer;
+}
+
+function staticFile(
+  path: string,
+  body: Buffer,
+  immutable: boolean,
+  built: Precompressed = {},
+): StaticFile {
   const type = TYPES[extname(path)] ?? 'application/octet-stream';
   const compressible = /^(text\/|application\/(json|wasm)|image\/svg)/.test(type);
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
   if (!compressible || body.length < 512) return { type, body, etag, immutable };
-  return { type, body, etag, immutable, gzip: gzipSync(body), br: brotliCompressSync(body) };
+  return {
+    type,
+    body,
+    etag,
+    immutable,
+    gzip: built.gzip ?? gzipSync(body),
+    br: built.br ?? brotliCompressSync(body),
+  };
+}
+
+/** The build's compressed forms of `name` under `root`, when it wrote them. */
+function precompressed(root: string, name: string): Precompressed {
+  const read = (suffix: string): Buffer | undefined => {
+    const path = join(root, COMPRESSED_DIR, `${name}${suffix}`);
+    return existsSync(path) ? readFileSync(path) : undefined;
+  };
+  const br = read('.br');
+  const gzip = read('.gz');
+  return { ...(br ? { br } : {}), ...(gzip ? { gzip } : {}) };
 }
 
 /** The built portal's folder: dist/web beside the sources, or beside the compiled server. */
@@ -195,8 +226,14 @@ export const webPlugin: FastifyPluginAsync<WebPluginOptions> = async (app, optio
   }
 
   for (const name of filesUnder(root)) {
-    if (name === 'index.html') continue;
-    const file = staticFile(name, readFileSync(join(root, name)), name.startsWith('assets/'));
+    // The build's compressed forms are sent for their files, not under their own names.
+    if (name === 'index.html' || name.startsWith(`${COMPRESSED_DIR}/`)) continue;
+    const file = staticFile(
+      name,
+      readFileSync(join(root, name)),
+      name.startsWith('assets/'),
+      precompressed(root, name),
+    );
     app.route({
       method: ['GET', 'HEAD'],
       url: `/${name}`,
