@@ -73,34 +73,21 @@ try {
     hearcBest = Math.min(hearcBest, seconds);
     peak = Math.max(peak, peakMb);
   }
-  const script = readFileSync(
-    new URL('../test/analysis/gammapy_mapdataset.py', import.meta.url),
-    'utf8',
-  );
   let gammapyBest = Infinity;
   for (let i = 0; i < repeat; i++) {
-    const run = spawnSync(
-      '/usr/bin/python3',
-      [
-        '-c',
-        script,
-        JSON.stringify({
-          store,
-          obs: runs.map(Number),
-          energy,
-          energy_true: energyTrue,
-          center,
-          binsz,
-          width: [width, width],
-          frame: 'icrs',
-          proj: 'CAR',
-          offset_max: offsetMax,
-        }),
-      ],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-    );
-    if (run.status !== 0) throw new Error(`gammapy failed: ${run.stderr}`);
-    gammapyBest = Math.min(gammapyBest, (JSON.parse(run.stdout) as { seconds: number }).seconds);
+    const out = gammapy('gammapy_mapdataset.py', {
+      store,
+      obs: runs.map(Number),
+      energy,
+      energy_true: energyTrue,
+      center,
+      binsz,
+      width: [width, width],
+      frame: 'icrs',
+      proj: 'CAR',
+      offset_max: offsetMax,
+    });
+    gammapyBest = Math.min(gammapyBest, out.seconds);
   }
   const { grid } = request.geometry;
   console.log(
@@ -137,37 +124,20 @@ try {
     const p = made.fit.parameters.find((q) => q.name === 'index')!;
     index = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
   }
-  const spectrumScript = readFileSync(
-    new URL('../test/analysis/gammapy_spectrum.py', import.meta.url),
-    'utf8',
-  );
   let gammapySpectrum = Infinity;
   let gammapyIndex = '';
   for (let i = 0; i < repeat; i++) {
-    const run = spawnSync(
-      '/usr/bin/python3',
-      [
-        '-c',
-        spectrumScript,
-        JSON.stringify({
-          store,
-          obs: runs.map(Number),
-          energy,
-          energy_true: energyTrue,
-          center,
-          radius,
-          offset_max: offsetMax,
-        }),
-      ],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-    );
-    if (run.status !== 0) throw new Error(`gammapy failed: ${run.stderr}`);
-    const out = JSON.parse(run.stdout) as {
-      seconds: number;
-      parameters: Record<string, { value: number; error: number }>;
-    };
+    const out = gammapy('gammapy_spectrum.py', {
+      store,
+      obs: runs.map(Number),
+      energy,
+      energy_true: energyTrue,
+      center,
+      radius,
+      offset_max: offsetMax,
+    });
     gammapySpectrum = Math.min(gammapySpectrum, out.seconds);
-    const p = out.parameters.index!;
+    const p = out.parameters!.index!;
     gammapyIndex = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
   }
   console.log(
@@ -180,4 +150,18 @@ try {
   console.log(`  ratio gammapy / hearc: ${(gammapySpectrum / hearcSpectrum).toFixed(2)}×`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** One run of a gammapy script of the analysis tests (its arguments as JSON); what it prints, parsed. */
+function gammapy(
+  script: string,
+  args: object,
+): { seconds: number; parameters?: Record<string, { value: number; error: number }> } {
+  const source = readFileSync(new URL(`../test/analysis/${script}`, import.meta.url), 'utf8');
+  const run = spawnSync('/usr/bin/python3', ['-c', source, JSON.stringify(args)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (run.status !== 0) throw new Error(`gammapy failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as ReturnType<typeof gammapy>;
 }

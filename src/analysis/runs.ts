@@ -10,7 +10,8 @@ import {
   GadfError,
   type IrfClass,
   metToMjdUtc,
-  readIrf,
+  readIrfs,
+  type IrfTable,
   type TimeReference,
   ttMinusUtc,
 } from '../gadf/index.js';
@@ -96,20 +97,32 @@ export async function openRun(
       }
     }
     if (!events) throw new DaliError(500, `no EVENTS table of ${dataset.did} is left in its files`);
-    const optional = async (wanted: boolean, component: string, classes: readonly IrfClass[]) => {
-      const ref = wanted
+    const optional = (wanted: boolean, component: string, classes: readonly IrfClass[]) =>
+      wanted
         ? dataset.irfs.find(
             (i) => i.component === component && (classes as readonly string[]).includes(i.hduClass),
           )
         : undefined;
-      return ref && readIrf(await datasetFile(dataset, ref.filePath), ref.hduName, classes);
-    };
-    const [aeff, bkg, edisp, psf] = await Promise.all([
-      readIrf(await datasetFile(dataset, aeffRef.filePath), aeffRef.hduName, ['aeff_2d']),
-      readIrf(await datasetFile(dataset, bkgRef.filePath), bkgRef.hduName, ['bkg_2d', 'bkg_3d']),
-      optional(irfMaps.edisp, 'edisp', EDISP_CLASSES),
-      optional(irfMaps.psf, 'psf', PSF_CLASSES),
-    ]);
+    const edispRef = optional(irfMaps.edisp, 'edisp', EDISP_CLASSES);
+    const psfRef = optional(irfMaps.psf, 'psf', PSF_CLASSES);
+    const wanted = [
+      { ref: aeffRef, expect: ['aeff_2d'] as const },
+      { ref: bkgRef, expect: ['bkg_2d', 'bkg_3d'] as const },
+      ...(edispRef ? [{ ref: edispRef, expect: EDISP_CLASSES }] : []),
+      ...(psfRef ? [{ ref: psfRef, expect: PSF_CLASSES }] : []),
+    ];
+    // One pass over each IRF file, however many of the run's IRFs it holds.
+    const [aeff, bkg, ...maps] = (await readIrfs(
+      await Promise.all(
+        wanted.map(async ({ ref, expect }) => ({
+          path: await datasetFile(dataset, ref.filePath),
+          hduName: ref.hduName,
+          expect,
+        })),
+      ),
+    )) as [IrfTable, IrfTable, ...IrfTable[]];
+    const edisp = edispRef && maps.shift();
+    const psf = psfRef && maps.shift();
     const pointing = await events.pointing({
       ...(dataset.coverage?.ra !== undefined ? { ra: dataset.coverage.ra } : {}),
       ...(dataset.coverage?.dec !== undefined ? { dec: dataset.coverage.dec } : {}),

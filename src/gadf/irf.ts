@@ -7,7 +7,7 @@
  * stored column is read in TDIM order (fastest first), and a background whose TDIM
  * runs the other way round (HESS, CTA 1DC) is turned about.
  */
-import { BinTableHdu, type Header, scanFile } from '../fits/index.js';
+import { BinTableHdu, type Hdu, type Header, scanFile } from '../fits/index.js';
 import { GadfError } from './errors.js';
 import { unitFactor } from './units.js';
 
@@ -254,6 +254,13 @@ export function irfClassOf(header: Header): IrfClass | undefined {
   return undefined;
 }
 
+/** One IRF HDU to read: the file, its EXTNAME, and the classes the caller can use. */
+export interface IrfHduRef {
+  readonly path: string;
+  readonly hduName: string;
+  readonly expect?: readonly IrfClass[];
+}
+
 /**
  * Reads one IRF HDU (by EXTNAME) of a file whole. `expect` names the classes the
  * caller can use; another class is a GadfError naming what was found.
@@ -263,13 +270,42 @@ export async function readIrf(
   hduName: string,
   expect: readonly IrfClass[] = IRF_CLASSES,
 ): Promise<IrfTable> {
-  const wanted = hduName.trim().toUpperCase();
-  const scanned = await scanFile(path, {
-    keep: (h) => h.kind === 'bintable' && h.name.toUpperCase() === wanted,
-    until: (seen) => seen.some((h) => h.name.toUpperCase() === wanted),
-  });
-  const summary = scanned.hdus.find((h) => h.name.toUpperCase() === wanted);
-  const table = summary && scanned.kept.get(summary.index);
+  return (await readIrfs([{ path, hduName, expect }]))[0]!;
+}
+
+/**
+ * Reads several IRF HDUs whole, in the order asked, with one pass over each file
+ * (a gzip file is inflated once however many of its HDUs are wanted).
+ */
+export async function readIrfs(refs: readonly IrfHduRef[]): Promise<IrfTable[]> {
+  const byPath = new Map<string, number[]>();
+  refs.forEach((ref, i) => byPath.set(ref.path, [...(byPath.get(ref.path) ?? []), i]));
+  const tables: IrfTable[] = new Array<IrfTable>(refs.length);
+  await Promise.all(
+    [...byPath].map(async ([path, indices]) => {
+      const wanted = new Set(indices.map((i) => refs[i]!.hduName.trim().toUpperCase()));
+      const scanned = await scanFile(path, {
+        keep: (h) => h.kind === 'bintable' && wanted.has(h.name.toUpperCase()),
+        until: (seen) => [...wanted].every((w) => seen.some((h) => h.name.toUpperCase() === w)),
+      });
+      for (const i of indices) {
+        const { hduName, expect = IRF_CLASSES } = refs[i]!;
+        const name = hduName.trim().toUpperCase();
+        const summary = scanned.hdus.find((h) => h.name.toUpperCase() === name);
+        tables[i] = irfOf(summary && scanned.kept.get(summary.index), path, hduName, expect);
+      }
+    }),
+  );
+  return tables;
+}
+
+/** The IRF a table HDU of a file holds, checked to be of one of the `expect` classes. */
+function irfOf(
+  table: Hdu | undefined,
+  path: string,
+  hduName: string,
+  expect: readonly IrfClass[],
+): IrfTable {
   const where = `${path} (HDU '${hduName}')`;
   if (!(table instanceof BinTableHdu))
     throw new GadfError(`there is no table HDU '${hduName}'`, path);

@@ -74,8 +74,7 @@ export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (
             'PER_RUN=true makes several files: use /analysis/async (results mapdataset-<obs_id> and datasets)',
           );
         }
-        const gone = new AbortController();
-        reply.raw.on('close', () => gone.abort());
+        const signal = closed(reply);
         const selector = await options.selectorFor?.(request);
         const datasets = await requestedDatasets(
           asked,
@@ -83,7 +82,7 @@ export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (
           (did) => options.authorize(request, did),
           {
             maxRuns: Math.min(options.syncMaxRuns, options.limits.maxRuns),
-            signal: gone.signal,
+            signal,
             ...(selector ? { selector } : {}),
             tooMany: (count) =>
               `the selection has ${count} datasets; a sync request reduces at most ${options.syncMaxRuns}: use /analysis/async`,
@@ -93,7 +92,7 @@ export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (
         const product = await produceMapDataset(datasets, asked, {
           workDir: options.workDir,
           ...(options.cache ? { cache: options.cache } : {}),
-          signal: gone.signal,
+          signal,
         });
         if (pending && provenance) {
           const user = await provenance.userOf?.(request);
@@ -116,12 +115,13 @@ export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (
             );
           reply.header('Link', hasProvenanceLink(pending.url));
         }
-        const file = createReadStream(join(product.dir, PRODUCT_FILES.fits));
-        file.on('close', () => void product.dispose());
-        return reply
-          .type(FITS_MEDIA_TYPE)
-          .header('Content-Disposition', 'attachment; filename="mapdataset.fits"')
-          .send(file);
+        return sendFile(
+          reply,
+          join(product.dir, PRODUCT_FILES.fits),
+          FITS_MEDIA_TYPE,
+          'mapdataset.fits',
+          () => void product.dispose(),
+        );
       } catch (error) {
         if (error instanceof DaliError) return sendDaliError(reply, error);
         throw error;
@@ -146,7 +146,13 @@ export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (
         await makeSpectrum(datasets, asked, { votable: path }, { signal: closed(reply) });
         const folder = dir;
         dir = undefined;
-        return sendFile(reply, path, folder, SPECTRUM_MEDIA_TYPE, 'spectrum.xml');
+        return sendFile(
+          reply,
+          path,
+          SPECTRUM_MEDIA_TYPE,
+          'spectrum.xml',
+          () => void rm(folder, { recursive: true, force: true }),
+        );
       } catch (error) {
         if (error instanceof DaliError) return sendDaliError(reply, error);
         throw error;
@@ -173,16 +179,16 @@ function closed(reply: FastifyReply): AbortSignal {
   return gone.signal;
 }
 
-/** Sends a made file as an attachment, removing its folder once sent. */
+/** Sends a made file as an attachment, calling `done` once it is sent (or the send fails). */
 function sendFile(
   reply: FastifyReply,
   path: string,
-  folder: string,
   type: string,
   name: string,
+  done: () => void,
 ): FastifyReply {
   const file = createReadStream(path);
-  file.on('close', () => void rm(folder, { recursive: true, force: true }));
+  file.on('close', done);
   return reply
     .type(type)
     .header('Content-Disposition', `attachment; filename="${name}"`)
