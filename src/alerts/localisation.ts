@@ -12,7 +12,7 @@ import {
   encodeUniq,
   HEALPIX_MAX_ORDER,
   unitVector,
-} from '../moc/healpix.js';
+} from '../moc/index.js';
 import { AlertError } from './errors.js';
 
 export interface ProbabilityMap {

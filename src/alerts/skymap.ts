@@ -11,7 +11,7 @@ import {
   parseFits,
   type ColumnValues,
 } from '../fits/index.js';
-import { cellArea, encodeUniq, cellCentre, decodeUniq, HEALPIX_MAX_ORDER } from '../moc/healpix.js';
+import { cellArea, encodeUniq, cellCentre, decodeUniq, HEALPIX_MAX_ORDER } from '../moc/index.js';
 import { type Alert, messengerOf, mjdOfIso } from './alert.js';
 import { AlertError } from './errors.js';
 import { probabilityMap, type ProbabilityMap } from './localisation.js';

@@ -1,6 +1,6 @@
 /** The footprints of the published observations: field of view, GTIs and dead time from the catalog. */
 import type { CatalogRow, Engine } from '../engine/index.js';
-import { jdIntervalsOfTimeMoc } from '../moc/time-moc.js';
+import { jdIntervalsOfTimeMoc } from '../moc/index.js';
 import { obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
 import type { ObservationFootprint } from './search.js';
 

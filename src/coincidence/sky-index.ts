@@ -4,7 +4,7 @@
  * its total, so that a field of view visits only nearby buckets, takes whole buckets
  * that lie inside it at once and tests cell centres only near its edge.
  */
-import { cellCentreVector, decodeUniq } from '../moc/healpix.js';
+import { cellCentreVector, decodeUniq } from '../moc/index.js';
 import type { ProbabilityMap } from '../alerts/index.js';
 
 const DEG = Math.PI / 180;

@@ -18,9 +18,19 @@ export {
   spaceMocFile,
   timeMocFile,
 } from './files.js';
-export { cellCentre } from './healpix.js';
+export {
+  cellArea,
+  cellCentre,
+  cellCentreVector,
+  cellRadius,
+  decodeUniq,
+  encodeUniq,
+  HEALPIX_MAX_ORDER,
+  unitVector,
+} from './healpix.js';
 export { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
 export {
+  jdIntervalsOfTimeMoc,
   jdToTick,
   normalizeRanges,
   tickToJd,

@@ -11,7 +11,7 @@ import {
   type ObservationSummary,
 } from '../gadf/index.js';
 import type { CatalogRow } from '../engine/types.js';
-import { timeMocFromJdIntervals } from '../moc/time-moc.js';
+import { timeMocFromJdIntervals } from '../moc/index.js';
 import { type PublishConfig, publisherDid, releaseDateOf } from './config.js';
 
 /** h·c in eV·m (CODATA 2022), for λ = hc / E. */

@@ -4,7 +4,7 @@
  * Gaussian, refined near its centre, or a uniform all-sky map.
  */
 import { buildBinTable, writeFits } from '../fits/index.js';
-import { cellCentreVector, cellRadius, encodeUniq, unitVector } from '../moc/healpix.js';
+import { cellCentreVector, cellRadius, encodeUniq, unitVector } from '../moc/index.js';
 
 export interface SkymapOptions {
   readonly path: string;
