@@ -42,6 +42,20 @@ const separation = (ra1: number, dec1: number, ra2: number, dec2: number): numbe
     ),
   );
 
+/** The point `distance` degrees from (ra, dec) in the direction `angle` (deg, from north). */
+function pointAt(ra: number, dec: number, distance: number, angle: number): [number, number] {
+  const r = distance * rad;
+  const [d0, a0, pa] = [dec * rad, ra * rad, angle * rad];
+  const pdec = Math.asin(Math.sin(d0) * Math.cos(r) + Math.cos(d0) * Math.sin(r) * Math.cos(pa));
+  const pra =
+    a0 +
+    Math.atan2(
+      Math.sin(pa) * Math.sin(r) * Math.cos(d0),
+      Math.cos(r) - Math.sin(d0) * Math.sin(pdec),
+    );
+  return [pra / rad, pdec / rad];
+}
+
 test('cells and centres match astropy-healpix', () => {
   for (const [order, ra, dec, index, cra, cdec] of pinned) {
     assert.equal(healpixNestedIndex(order, ra, dec), index, `${order} ${ra} ${dec}`);
@@ -78,19 +92,8 @@ test('the cell ranges of a cone hold every point of the cone', () => {
       (ra, dec, radius, fraction, angle) => {
         const ranges = coneCellRanges(8, { ra, dec, radius });
         assert.ok(ranges && ranges.length <= 48);
-        // A point at `fraction` of the radius in direction `angle` from the centre.
-        const r = radius * fraction * rad;
-        const [d0, a0, pa] = [dec * rad, ra * rad, angle * rad];
-        const pdec = Math.asin(
-          Math.sin(d0) * Math.cos(r) + Math.cos(d0) * Math.sin(r) * Math.cos(pa),
-        );
-        const pra =
-          a0 +
-          Math.atan2(
-            Math.sin(pa) * Math.sin(r) * Math.cos(d0),
-            Math.cos(r) - Math.sin(d0) * Math.sin(pdec),
-          );
-        const cell = healpixNestedIndex(8, pra / rad, pdec / rad);
+        const [pra, pdec] = pointAt(ra, dec, radius * fraction, angle);
+        const cell = healpixNestedIndex(8, pra, pdec);
         return ranges.some(([lo, hi]) => lo <= cell && cell <= hi);
       },
     ),
@@ -110,21 +113,11 @@ test('the interior cells of a cone hold only points of the cone, and cover much 
       fc.double({ min: 0, max: 360, noNaN: true }),
       (ra, dec, radius, fraction, angle) => {
         const inside = coneInteriorCellRanges(8, { ra, dec, radius });
-        // A point at `fraction` of the radius (up to beyond it) in direction `angle`.
-        const r = radius * fraction * rad;
-        const [d0, a0, pa] = [dec * rad, ra * rad, angle * rad];
-        const pdec = Math.asin(
-          Math.sin(d0) * Math.cos(r) + Math.cos(d0) * Math.sin(r) * Math.cos(pa),
-        );
-        const pra =
-          a0 +
-          Math.atan2(
-            Math.sin(pa) * Math.sin(r) * Math.cos(d0),
-            Math.cos(r) - Math.sin(d0) * Math.sin(pdec),
-          );
-        const cell = healpixNestedIndex(8, pra / rad, pdec / rad);
+        // Up to beyond the edge.
+        const [pra, pdec] = pointAt(ra, dec, radius * fraction, angle);
+        const cell = healpixNestedIndex(8, pra, pdec);
         const interior = inside.some(([lo, hi]) => lo <= cell && cell <= hi);
-        return !interior || separation(ra, dec, pra / rad, pdec / rad) <= radius * rad;
+        return !interior || separation(ra, dec, pra, pdec) <= radius * rad;
       },
     ),
     { numRuns: 5_000 },
