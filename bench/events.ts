@@ -4,16 +4,19 @@
  * 1. The shared real data (H.E.S.S. DR1 + MAGIC): ingest, then one cone + energy count
  *    over all events through the ADQL compiler and the catalog, against an astropy +
  *    numpy scan of the same FITS files run in the same invocation (ratio).
- * 2. A simulated archive (`hearc simulate --observations N --events-per-obs M`): ingest
- *    rate in events/s and peak RSS, the same cone + energy count against astropy +
- *    numpy, and p50/p95 latency of cones of 0.1 to 1 deg.
+ * 2. A simulated archive (`hearc simulate --observations N --events-per-obs M`) and one a
+ *    quarter of its size: ingest rate (events per wall and per CPU second), peak RSS of
+ *    both (flat memory: about the same), against astropy reading the same files and the
+ *    bulk append alone; the same cone + energy count against astropy + numpy, and
+ *    p50/p95 latency of cones of 0.1 to 1 deg, each also run without the HEALPix cell
+ *    predicates (the baseline: what the cell clustering buys).
  *
  *   node --import tsx bench/events.ts [--observations 100] [--events-per-obs 100000]
  *        [--cones 200] [--keep DIR] [--db postgres://host:port]  (fresh databases made there)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
@@ -24,6 +27,7 @@ import { type Engine, openEngine } from '../src/engine/index.js';
 import { EVENT_HEALPIX_ORDER, eventsTable } from '../src/events/index.js';
 import { ingestDataStore } from '../src/ingest/ingest.js';
 import { publishedSchema } from '../src/obscore/schema.js';
+import type { PublishedSchema } from '../src/schema/types.js';
 import { simulateDataStore } from '../src/sim/simulate.js';
 import { Random } from '../src/sim/random.js';
 import { peakRssDuring } from './measure.js';
@@ -55,14 +59,29 @@ interface Cone {
 const adqlOf = (c: Cone): string =>
   `SELECT COUNT(*) AS n FROM hearc.events WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', ${c.ra}, ${c.dec}, ${c.radius})) AND energy > ${c.emin}`;
 
+/** The baseline: the same table as if it stored no cells (no cell predicates, the exact test on every row the box lets through). */
+const withoutCells: PublishedSchema = {
+  tables: publishedSchema.tables.map((t) =>
+    t === eventsTable ? { ...eventsTable, healpixIndex: undefined } : t,
+  ),
+};
+
 /** The count, and the seconds it took from compiling the ADQL to the last row. */
-async function countOf(engine: Engine, cone: Cone): Promise<{ n: number; seconds: number }> {
+async function countOf(
+  engine: Engine,
+  cone: Cone,
+  schema: PublishedSchema = publishedSchema,
+): Promise<{ n: number; seconds: number; cpuSeconds: number }> {
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const dialect = engine.dialect === 'duckdb' ? duckDbDialect : postgresDialect;
-  const { sql } = compileAdql(adqlOf(cone), publishedSchema, dialect);
+  const { sql } = compileAdql(adqlOf(cone), schema, dialect);
   let n = -1;
   for await (const batch of await engine.stream(sql)) n = Number(batch[0]?.[0]);
-  return { n, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  const used = process.cpuUsage(cpu);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  // CPU time of every thread of this process (DuckDB's too): steadier than wall time on a shared machine.
+  return { n, seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 const NUMPY_SCAN = `
@@ -97,11 +116,35 @@ function numpyScan(cone: Cone, roots: readonly string[]): { n: number; seconds: 
   return JSON.parse(run.stdout) as { n: number; seconds: number };
 }
 
+const ASTROPY_READ = `
+import json, sys, glob, os, time
+import numpy as np
+from astropy.io import fits
+start = time.perf_counter()
+n = 0
+for root in sys.argv[1:]:
+    for path in sorted(glob.glob(os.path.join(root, 'data', '*.fits*'))):
+        with fits.open(path) as f:
+            if 'EVENTS' not in f:
+                continue
+            ev = f['EVENTS'].data
+            columns = [np.array(ev[c], dtype=float) for c in ('RA', 'DEC', 'ENERGY', 'TIME')]
+            n += len(columns[0])
+print(json.dumps(dict(n=n, seconds=time.perf_counter() - start)))
+`;
+
+/** astropy reading the event columns of every file: what touching the events costs without a catalog. */
+function astropyRead(roots: readonly string[]): { n: number; seconds: number } {
+  const run = spawnSync(PYTHON, ['-c', ASTROPY_READ, ...roots], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`astropy read failed: ${run.stderr.slice(-2000)}`);
+  return JSON.parse(run.stdout) as { n: number; seconds: number };
+}
+
 /** A fresh catalog: a DuckDB file, or a new database on the --db PostgreSQL server. */
 async function openCatalog(name: string): Promise<Engine> {
   if (values.db) {
     const server = new URL(values.db);
-    const database = `hearc_bench_events_${name}`;
+    const database = `hearc_bench_events_${name.replace(/\W/g, '_')}`;
     server.pathname = '/postgres';
     const admin = postgres(server.toString(), { max: 1, onnotice: () => undefined });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
@@ -177,23 +220,57 @@ if (shared && existsSync(join(shared, 'hess-dl3-dr1'))) {
   console.log('HEARC_TEST_DATA is not set: the shared-data rows are left out');
 }
 
-// ---- 2. a simulated archive
-const store = join(work, `sim-${observations}x${eventsPerObs}`);
-if (!existsSync(join(store, 'hdu-index.fits.gz'))) {
-  const sim = await peakRssDuring(() =>
-    simulateDataStore({ outDir: store, observations, seed: 3, eventsPerObservation: eventsPerObs }),
-  );
-  console.log(`simulated ${observations} observations in ${sim.seconds.toFixed(0)} s`);
+// ---- 2. a simulated archive, and one a quarter of its size (memory should not grow with it)
+async function simulated(n: number): Promise<string> {
+  const store = join(work, `sim-${n}x${eventsPerObs}`);
+  if (!existsSync(join(store, 'hdu-index.fits.gz'))) {
+    const sim = await peakRssDuring(() =>
+      simulateDataStore({
+        outDir: store,
+        observations: n,
+        seed: 3,
+        eventsPerObservation: eventsPerObs,
+      }),
+    );
+    console.log(`simulated ${n} observations in ${sim.seconds.toFixed(0)} s`);
+  }
+  return store;
 }
+const quarter = Math.max(1, Math.round(observations / 4));
+const smallStore = await simulated(quarter);
+const store = await simulated(observations);
+const small = await openCatalog('sim-quarter');
+const smallIngest = await ingestAll(small, [[smallStore, 'sim']]);
+const smallEvents = await eventCount(small);
+await small.close();
 const engine = await openCatalog('sim');
 const ingest = await ingestAll(engine, [[store, 'sim']]);
 const events = await eventCount(engine);
+const read = astropyRead([store]);
+if (read.n !== events) throw new Error(`event counts differ: hearc ${events}, astropy ${read.n}`);
 row(`simulated: events (${engine.dialect})`, String(events), `${observations} observations`, '');
+for (const [label, n, run] of [
+  [`ingest of ${smallEvents} events`, smallEvents, smallIngest],
+  [`ingest of ${events} events`, events, ingest],
+] as const) {
+  row(
+    `simulated: ${label} (FITS decoding, cells, clustering, append)`,
+    `${(n / run.seconds).toFixed(0)} events/s`,
+    `${(n / run.cpuSeconds).toFixed(0)} events per CPU s`,
+    `peak RSS ${run.peakMb.toFixed(0)} MB`,
+  );
+}
 row(
-  'simulated: ingest (incl. FITS decoding, sort)',
-  `${(events / ingest.seconds).toFixed(0)} events/s`,
-  `peak RSS ${ingest.peakMb.toFixed(0)} MB`,
-  `${ingest.seconds.toFixed(1)} s`,
+  'simulated: peak RSS, large / quarter archive',
+  `${(ingest.peakMb / smallIngest.peakMb).toFixed(2)}×`,
+  `for ${(events / smallEvents).toFixed(1)}× the events`,
+  '',
+);
+row(
+  'simulated: astropy reading RA, DEC, ENERGY, TIME of the same files',
+  `${(events / read.seconds).toFixed(0)} events/s`,
+  `ingest / astropy read`,
+  `${(read.seconds / ingest.seconds).toFixed(2)}×`,
 );
 // The bulk path alone: events already in memory, appended in one transaction.
 {
@@ -230,10 +307,10 @@ row(
       }),
   );
   row(
-    'bulk append alone (2e6 events in memory)',
+    'bulk append alone (2e6 events in memory, rolled back)',
     `${(count / append.seconds).toFixed(0)} events/s`,
-    `${append.seconds.toFixed(2)} s`,
-    'rolled back',
+    `${(count / append.cpuSeconds).toFixed(0)} events per CPU s`,
+    `ingest / append alone ${(events / ingest.seconds / (count / append.seconds)).toFixed(2)}×`,
   );
 }
 const crab = { ra: 83.6331, dec: 22.0145, radius: 0.2, emin: 1 };
@@ -256,7 +333,10 @@ const targets = [
   [258.25, -39.75],
   [266.4168, -29.0078],
 ];
+// Each cone twice, in turns: with the cell predicates, and without them (the baseline).
 const latencies: number[] = [];
+const baseline: number[] = [];
+const cpuTimes: number[] = [];
 for (let i = 0; i < coneCount; i++) {
   const [ra, dec] = targets[i % targets.length]!;
   const cone = {
@@ -265,14 +345,34 @@ for (let i = 0; i < coneCount; i++) {
     radius: rng.between(0.1, 1),
     emin: 0.1,
   };
-  latencies.push((await countOf(engine, cone)).seconds * 1e3);
+  const cells = await countOf(engine, cone);
+  const plain = await countOf(engine, cone, withoutCells);
+  if (cells.n !== plain.n)
+    throw new Error(`counts differ: ${cells.n} with cells, ${plain.n} without`);
+  latencies.push(cells.seconds * 1e3);
+  baseline.push(plain.seconds * 1e3);
+  cpuTimes.push(cells.cpuSeconds * 1e3);
 }
 latencies.sort((a, b) => a - b);
+baseline.sort((a, b) => a - b);
+cpuTimes.sort((a, b) => a - b);
 row(
-  `simulated: ${coneCount} cones 0.1°–1°`,
+  `simulated: ${coneCount} cones 0.1°–1°, HEALPix cells`,
   `p50 ${quantile(latencies, 0.5).toFixed(1)} ms`,
   `p95 ${quantile(latencies, 0.95).toFixed(1)} ms`,
-  '',
+  `p50 ${(quantile(baseline, 0.5) / quantile(latencies, 0.5)).toFixed(1)}× faster`,
+);
+row(
+  `simulated: the same cones, CPU time of all threads`,
+  `p50 ${quantile(cpuTimes, 0.5).toFixed(1)} ms`,
+  `p95 ${quantile(cpuTimes, 0.95).toFixed(1)} ms`,
+  `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+);
+row(
+  `simulated: the same cones without the cell predicates`,
+  `p50 ${quantile(baseline, 0.5).toFixed(1)} ms`,
+  `p95 ${quantile(baseline, 0.95).toFixed(1)} ms`,
+  `p95 ${(quantile(baseline, 0.95) / quantile(latencies, 0.95)).toFixed(1)}× faster`,
 );
 const everything = await countOf(engine, { ra: 0, dec: 0, radius: 179.9, emin: 10 });
 row(

@@ -30,7 +30,7 @@ import { integerLiteralValue } from './annotate.js';
 import { AdqlError } from './errors.js';
 import type { ColumnBinding, QueryAnnotations, ResolvedQuery } from './resolve.js';
 import { isNumericKind, kindOf, type ValueKind, type ValueType } from './types.js';
-import { coneCellRanges } from './healpix.js';
+import { type CellRanges, coneCellRanges, coneInteriorCellRanges } from './healpix.js';
 import { boxCorners, polygonDeclinationBand } from './sphere.js';
 import { conversionFactor } from './units.js';
 import { findUserDefinedFunction } from './udfs.js';
@@ -864,28 +864,63 @@ export abstract class SqlCompiler {
     return `${decSql} BETWEEN ${this.doubleLiteral(band[0] - 1e-6)} AND ${this.doubleLiteral(band[1] + 1e-6)}`;
   }
 
-  /**
-   * For a point made of the (ra, dec) columns of a table that stores their HEALPix cell
-   * (TableDef.healpixIndex): a test that the stored cell is one the cone may touch, which
-   * an index or the zone maps of a table sorted by cell can answer without the rows.
-   */
-  protected cellPrefilter(
-    point: PointCoordinates,
-    cone: { ra: number; dec: number; radius: number },
-  ): string | undefined {
+  /** The HEALPix cell column stored with a point made of a table's (ra, dec) columns (TableDef.healpixIndex). */
+  private cellColumnOf(point: PointCoordinates): { sql: string; order: number } | undefined {
     const ra = point.ra.kind === 'column' ? this.annotations.columns.get(point.ra) : undefined;
     const dec = point.dec.kind === 'column' ? this.annotations.columns.get(point.dec) : undefined;
     if (ra?.kind !== 'relationColumn' || dec?.kind !== 'relationColumn') return undefined;
     if (ra.relation !== dec.relation) return undefined;
     const cells = this.tableOfRelation(ra.relation)?.healpixIndex;
     if (!cells || cells.ra !== ra.column || cells.dec !== dec.column) return undefined;
-    const ranges = coneCellRanges(cells.order, cone);
-    if (!ranges) return undefined;
-    const column = `${this.quoteIdentifier(ra.relation)}.${this.quoteIdentifier(cells.column)}`;
+    const sql = `${this.quoteIdentifier(ra.relation)}.${this.quoteIdentifier(cells.column)}`;
+    return { sql, order: cells.order };
+  }
+
+  private cellRangesTest(column: string, ranges: CellRanges): string {
     const tests = ranges.map(([lo, hi]) =>
       lo === hi ? `${column} = ${lo}` : `${column} BETWEEN ${lo} AND ${hi}`,
     );
     return `(${tests.join(' OR ')})`;
+  }
+
+  /**
+   * For a point whose table stores its HEALPix cell: a test that the stored cell is one
+   * the cone may touch, which an index or the zone maps of a table clustered by cell can
+   * answer without the rows (the span of all the ranges first, a plain range test).
+   */
+  protected cellPrefilter(
+    point: PointCoordinates,
+    cone: { ra: number; dec: number; radius: number },
+  ): string | undefined {
+    const cells = this.cellColumnOf(point);
+    const ranges = cells ? coneCellRanges(cells.order, cone) : undefined;
+    if (!cells || !ranges || ranges.length === 0) return undefined;
+    const span = `${cells.sql} BETWEEN ${ranges[0]![0]} AND ${ranges[ranges.length - 1]![1]}`;
+    return ranges.length === 1
+      ? `(${span})`
+      : `(${span} AND ${this.cellRangesTest(cells.sql, ranges)})`;
+  }
+
+  /**
+   * `exact`, the test that a point is in a constant cone, with the range prefilters
+   * before it; for a point whose table stores its cell, rows of cells wholly inside
+   * the cone pass without the exact test (the same answer, without the trigonometry).
+   */
+  protected coneTest(
+    raSql: string,
+    decSql: string,
+    cone: { ra: number; dec: number; radius: number },
+    coordinates: PointCoordinates | undefined,
+    exact: string,
+  ): string {
+    const box = this.coneBoundingBox(raSql, decSql, cone, coordinates);
+    const cells = coordinates ? this.cellColumnOf(coordinates) : undefined;
+    const inside = cells ? coneInteriorCellRanges(cells.order, cone) : [];
+    const test =
+      cells && inside.length > 0
+        ? `(${this.cellRangesTest(cells.sql, inside)} OR ${exact})`
+        : exact;
+    return box ? `(${box} AND ${test})` : test;
   }
 
   /** The published table a relation alias stands for, when every use of the alias is that table. */

@@ -177,3 +177,54 @@ export function coneCellRanges(
   }
   return ranges;
 }
+
+/**
+ * Ranges of the cells at `order` that lie wholly inside the cone (every point of them
+ * within `radius` degrees of (ra, dec)): rows stored with such a cell need no exact
+ * distance test. At most `maxRanges`, the largest kept (the rest get the exact test).
+ */
+export function coneInteriorCellRanges(
+  order: number,
+  cone: { readonly ra: number; readonly dec: number; readonly radius: number },
+  maxRanges = 48,
+): CellRanges {
+  checkOrder(order);
+  const { ra, dec, radius } = cone;
+  if (![ra, dec, radius].every(Number.isFinite) || radius <= 0 || Math.abs(dec) > 90) return [];
+  const r = Math.min(radius, 180) * rad;
+  const ranges: [number, number][] = [];
+  const distance = (level: number, index: number): number => {
+    const [cra, cdec] = healpixNestedCenter(level, index);
+    return separation(ra, dec, cra, cdec);
+  };
+  // The bound on a cell's size is loose: a cell whose four grandchildren twice over are inside is too.
+  const inside = (level: number, index: number, d: number): boolean =>
+    d + CELL_RADIUS_BOUND / 2 ** level <= r ||
+    (level < order + 2 &&
+      d < r &&
+      [0, 1, 2, 3].every((c) =>
+        inside(level + 1, index * 4 + c, distance(level + 1, index * 4 + c)),
+      ));
+  const visit = (level: number, index: number): void => {
+    const d = distance(level, index);
+    const cellRadius = CELL_RADIUS_BOUND / 2 ** level;
+    if (level === order ? inside(level, index, d) : d + cellRadius <= r) {
+      const span = 4 ** (order - level);
+      const last = ranges[ranges.length - 1];
+      if (last && last[1] + 1 === index * span) last[1] = (index + 1) * span - 1;
+      else ranges.push([index * span, (index + 1) * span - 1]);
+      return;
+    }
+    if (level < order && d < r + cellRadius) {
+      for (let child = 0; child < 4; child++) visit(level + 1, index * 4 + child);
+    }
+  };
+  for (let face = 0; face < 12; face++) visit(0, face);
+  if (ranges.length <= maxRanges) return ranges;
+  return ranges
+    .map((range, at) => ({ range, at }))
+    .sort((a, b) => b.range[1] - b.range[0] - (a.range[1] - a.range[0]) || a.at - b.at)
+    .slice(0, Math.max(0, maxRanges))
+    .sort((a, b) => a.at - b.at)
+    .map((x) => x.range);
+}

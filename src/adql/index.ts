@@ -26,6 +26,7 @@ export {
 export type { ResultColumn, ValueType } from './types.js';
 export {
   coneCellRanges,
+  coneInteriorCellRanges,
   healpixNestedCenter,
   healpixNestedIndex,
   type CellRanges,

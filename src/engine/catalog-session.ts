@@ -45,8 +45,6 @@ export interface CatalogSession {
   query(sql: string, values: readonly BoundValue[]): Promise<SqlValue[][]>;
   /** The engine's bulk load of checked columns (without it, rows are inserted). */
   append?(table: TableDef, columns: readonly BatchColumn[], rowCount: number): Promise<void>;
-  /** Rewrites a table in this order, where the engine gains from it. */
-  sortTable?(table: TableDef, columns: readonly string[]): Promise<void>;
 }
 
 export class SessionTransaction implements CatalogTransaction {
@@ -80,12 +78,6 @@ export class SessionTransaction implements CatalogTransaction {
       rows.push(row);
     }
     await this.insertRows(table, rows);
-  }
-
-  async sortTable(table: TableDef, columns: readonly string[]): Promise<void> {
-    for (const name of columns) findColumn(table, name);
-    const sort = this.session.sortTable?.bind(this.session);
-    if (sort) await onTable(table, 'sort', () => sort(table, columns));
   }
 
   async deleteRows(table: TableDef, column: string, values: readonly SqlValue[]): Promise<number> {

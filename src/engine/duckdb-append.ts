@@ -18,17 +18,7 @@ import {
   type DuckDBVector,
 } from '@duckdb/node-api';
 import type { TableDef } from '../schema/types.js';
-import {
-  batchValue,
-  createTableSql,
-  dropTableSql,
-  quoteIdentifier,
-  sqlStringLiteral,
-  tableIdentifier,
-  type BatchColumn,
-  type ColumnStorage,
-  type SqlTypeOf,
-} from './catalog-sql.js';
+import { batchValue, type BatchColumn, type ColumnStorage } from './catalog-sql.js';
 
 /** Rows per data chunk: DuckDB's vector size. */
 const CHUNK_ROWS = 2048;
@@ -145,36 +135,4 @@ export async function appendToDuckDb(
   } finally {
     appender.closeSync();
   }
-}
-
-/** DuckDB's memory while it sorts a table: past this it sorts on disk, so ingest memory stays bounded. */
-const SORT_MEMORY_LIMIT = '1GB';
-
-/**
- * Rewrites `table` ordered by `columns`: a sorted copy replaces it in the same
- * transaction, so that each row group covers a narrow range of those columns.
- */
-export async function sortDuckDbTable(
-  run: (sql: string) => Promise<void>,
-  setting: (name: string) => Promise<string>,
-  table: TableDef,
-  columns: readonly string[],
-  sqlType: SqlTypeOf,
-): Promise<void> {
-  const sorting: TableDef = { ...table, name: `${table.name}_sorting` };
-  const names = table.columns.map((c) => quoteIdentifier(c.name)).join(', ');
-  await run(dropTableSql(sorting));
-  await run(createTableSql(sorting, sqlType));
-  const limit = await setting('memory_limit');
-  await run(`SET memory_limit = ${sqlStringLiteral(SORT_MEMORY_LIMIT)}`);
-  try {
-    await run(
-      `INSERT INTO ${tableIdentifier(sorting)} (${names}) SELECT ${names} FROM ${tableIdentifier(table)}` +
-        ` ORDER BY ${columns.map(quoteIdentifier).join(', ')}`,
-    );
-  } finally {
-    await run(`SET memory_limit = ${sqlStringLiteral(limit)}`);
-  }
-  await run(dropTableSql(table));
-  await run(`ALTER TABLE ${tableIdentifier(sorting)} RENAME TO ${quoteIdentifier(table.name)}`);
 }

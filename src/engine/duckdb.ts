@@ -47,7 +47,7 @@ import {
   type ColumnStorage,
   type NumericDatatype,
 } from './catalog-sql.js';
-import { appendToDuckDb, sortDuckDbTable } from './duckdb-append.js';
+import { appendToDuckDb } from './duckdb-append.js';
 import { readVectorValues } from './duckdb-columns.js';
 import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
@@ -500,18 +500,5 @@ function duckDbSession(
     },
     append: (table, columns, rowCount) =>
       appendToDuckDb(connection, catalog, table, columns, rowCount),
-    sortTable: (table, columns) =>
-      sortDuckDbTable(
-        async (sql) => void (await connection.run(sql)),
-        async (name) =>
-          String(
-            (
-              await connection.runAndReadAll(`SELECT current_setting(${sqlStringLiteral(name)})`)
-            ).getRows()[0]?.[0],
-          ),
-        table,
-        columns,
-        (storage) => duckDbType(storage).sql,
-      ),
   };
 }

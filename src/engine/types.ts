@@ -135,11 +135,6 @@ export interface CatalogTransaction {
    * appender, PostgreSQL's COPY); only scalar and text columns.
    */
   appendColumns(table: TableDef, batch: ColumnBatch): Promise<void>;
-  /**
-   * Stores the table's rows ordered by `columns` where the engine's storage gains from
-   * it (DuckDB skips row groups by their min/max); a no-op elsewhere.
-   */
-  sortTable(table: TableDef, columns: readonly string[]): Promise<void>;
   /** Deletes the rows whose `column` is one of `values`; returns how many. */
   deleteRows(table: TableDef, column: string, values: readonly SqlValue[]): Promise<number>;
   selectRows(

@@ -5,4 +5,5 @@ export {
   OPTIONAL_EVENT_COLUMNS,
   type OptionalEventColumn,
 } from './schema.js';
-export { appendObservationEvents, observationEventBatches } from './rows.js';
+export { observationEventBatches, type EventColumns } from './rows.js';
+export { CLUSTER_ROWS, EventWriter } from './writer.js';

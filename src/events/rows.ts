@@ -1,12 +1,12 @@
 /**
  * The rows of hearc.events for one observation, column by column: read in batches by
  * the one event-list reader (units, TIMEZERO and the time reference applied there),
- * with each event's HEALPix cell added, and appended in the ingest transaction.
+ * with each event's HEALPix cell added; ./writer.ts appends them clustered by cell.
  */
 import { healpixNestedIndex } from '../adql/index.js';
-import type { CatalogTransaction, ColumnBatch, ColumnValues } from '../engine/index.js';
-import { EventList, GadfError, type ObservationEntry, unitFactor } from '../gadf/index.js';
-import { EVENT_HEALPIX_ORDER, eventsTable, OPTIONAL_EVENT_COLUMNS } from './schema.js';
+import type { ColumnBatch, ColumnValues } from '../engine/index.js';
+import { type EventList, GadfError, unitFactor } from '../gadf/index.js';
+import { EVENT_HEALPIX_ORDER, OPTIONAL_EVENT_COLUMNS } from './schema.js';
 
 /** A FITS column's decoded values as numbers, one per row (bits of an X column combined). */
 function perRow(values: unknown, rowCount: number, name: string, where: string): ColumnValues {
@@ -42,11 +42,28 @@ function scaledBy(values: ColumnValues, factor: number): ColumnValues {
   return values.map((v) => v * factor);
 }
 
+/** hearc.events columns of some events, with their HEALPix cells as plain numbers too. */
+export interface EventColumns {
+  readonly batch: ColumnBatch;
+  readonly cells: Uint32Array;
+}
+
+/** Little-endian platforms keep the low half of a 64-bit integer in its first 32-bit word. */
+const LOW_WORD = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 0 : 1;
+
+/** Small non-negative integers as BIGINT values, without making a BigInt for each. */
+function asBigInt64(values: Uint32Array): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  const words = new Uint32Array(out.buffer);
+  for (let i = 0; i < values.length; i++) words[2 * i + LOW_WORD] = values[i] as number;
+  return out;
+}
+
 /** The event batches of one observation, as hearc.events columns. */
 export async function* observationEventBatches(
   list: EventList,
   key: { readonly did: string; readonly obsId: string },
-): AsyncGenerator<ColumnBatch> {
+): AsyncGenerator<EventColumns> {
   list.require();
   const where = `${list.path} (HDU '${list.hdu.name || list.hdu.index}')`;
   const present = OPTIONAL_EVENT_COLUMNS.filter((c) => list.column(c.fits));
@@ -66,10 +83,8 @@ export async function* observationEventBatches(
     const n = batch.count;
     const ra = Float64Array.from(batch.ra);
     const dec = Float64Array.from(batch.dec);
-    const time = new Float64Array(n);
-    const cells = new BigInt64Array(n);
+    const cells = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
-      time[i] = list.mjd(batch.time[i] as number);
       const [a, d] = [ra[i] as number, dec[i] as number];
       if (!Number.isFinite(a) || !(Math.abs(d) <= 90)) {
         throw new GadfError(
@@ -77,7 +92,7 @@ export async function* observationEventBatches(
           where,
         );
       }
-      cells[i] = BigInt(healpixNestedIndex(EVENT_HEALPIX_ORDER, a, d));
+      cells[i] = healpixNestedIndex(EVENT_HEALPIX_ORDER, a, d);
     }
     const columns: Record<string, ColumnValues> = {
       obs_publisher_did: { repeat: key.did },
@@ -85,9 +100,9 @@ export async function* observationEventBatches(
       ra,
       dec,
       energy: Float64Array.from(batch.energy),
-      event_time: time,
+      event_time: list.mjds(batch.time),
       event_class: { repeat: eventClass },
-      healpix_index: cells,
+      healpix_index: asBigInt64(cells),
     };
     const raw = (name: string): ColumnValues =>
       perRow(batch.raw.column(name).values, n, name, where);
@@ -96,31 +111,6 @@ export async function* observationEventBatches(
     present.forEach((c, i) => {
       columns[c.column.name] = scaledBy(raw(c.fits), factors[i] as number);
     });
-    yield { rowCount: n, columns };
+    yield { batch: { rowCount: n, columns }, cells };
   }
-}
-
-/**
- * Appends the events of an observation of the index to hearc.events; returns how many.
- * When the list cannot be read, the events already appended go again and it throws.
- */
-export async function appendObservationEvents(
-  tx: CatalogTransaction,
-  entry: ObservationEntry,
-  did: string,
-): Promise<number> {
-  const events = entry.hdus.find((h) => h.type === 'events');
-  if (!events) throw new GadfError(`observation ${entry.obsId} has no events HDU in the index`);
-  let count = 0;
-  try {
-    const list = await EventList.open({ path: events.path, hdu: events.hduName });
-    for await (const batch of observationEventBatches(list, { did, obsId: entry.obsId })) {
-      await tx.appendColumns(eventsTable, batch);
-      count += batch.rowCount;
-    }
-  } catch (error) {
-    if (count > 0) await tx.deleteRows(eventsTable, 'obs_publisher_did', [did]);
-    throw error;
-  }
-  return count;
 }

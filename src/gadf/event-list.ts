@@ -24,7 +24,13 @@ import { classifyHdu, parseObsId } from './datastore.js';
 import { GadfError } from './errors.js';
 import { type FormatVersion, formatOf } from './format.js';
 import { isOgipPhotonList } from './ogip.js';
-import { metToMjdUtc, mjdUtcToMet, type TimeReference, timeReferenceOf } from './time.js';
+import {
+  metToMjdUtc,
+  metToMjdUtcMany,
+  mjdUtcToMet,
+  type TimeReference,
+  timeReferenceOf,
+} from './time.js';
 import { CANONICAL_UNIT, type Quantity, unitFactor } from './units.js';
 
 /** An HDU of a file: by EXTNAME or by index (0 = primary). */
@@ -395,6 +401,11 @@ export class EventList {
   /** MJD (UTC) of seconds since the reference epoch. */
   mjd(seconds: number): number {
     return metToMjdUtc(seconds, this.time.reference);
+  }
+
+  /** MJDs (UTC) of many times in seconds since the reference epoch. */
+  mjds(seconds: ArrayLike<number>): Float64Array {
+    return metToMjdUtcMany(seconds, this.time.reference);
   }
 
   /** Seconds since the reference epoch of an MJD (UTC). */

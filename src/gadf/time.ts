@@ -80,6 +80,39 @@ export function metToMjdUtc(seconds: number, ref: TimeReference): number {
   return mjd - (shift + taiMinusUtcAtUtc(approx)) / 86400;
 }
 
+/**
+ * metToMjdUtc over many times: where no leap second falls within a day of the
+ * batch (almost always), one offset serves every time, with the same result.
+ */
+export function metToMjdUtcMany(seconds: ArrayLike<number>, ref: TimeReference): Float64Array {
+  const out = new Float64Array(seconds.length);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < seconds.length; i++) {
+    const s = seconds[i] as number;
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+  }
+  const refMjd = ref.mjdRefInt + ref.mjdRefFrac;
+  const first = refMjd + lo / 86400 - 1;
+  const last = refMjd + hi / 86400 + 1;
+  if (!(lo <= hi) || taiMinusUtcAtUtc(first) !== taiMinusUtcAtUtc(last)) {
+    for (let i = 0; i < out.length; i++) out[i] = metToMjdUtc(seconds[i] as number, ref);
+    return out;
+  }
+  const taiMinusUtc = taiMinusUtcAtUtc(first);
+  if (ref.scale === 'UTC') {
+    const leaps = taiMinusUtc - taiMinusUtcAtUtc(refMjd);
+    for (let i = 0; i < out.length; i++) out[i] = refMjd + ((seconds[i] as number) - leaps) / 86400;
+    return out;
+  }
+  const shift = (ref.scale === 'TT' ? TT_MINUS_TAI : 0) + taiMinusUtc;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = ref.mjdRefInt + (ref.mjdRefFrac + (seconds[i] as number) / 86400) - shift / 86400;
+  }
+  return out;
+}
+
 /** ISO 8601 UTC string of an MJD (UTC), millisecond precision. */
 export function mjdToIso(mjdUtc: number): string {
   const unixMs = (mjdUtc - 40587) * 86400_000;

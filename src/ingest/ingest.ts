@@ -9,7 +9,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
-import { appendObservationEvents, eventsTable } from '../events/index.js';
+import { eventsTable, EventWriter } from '../events/index.js';
 import {
   checkEventsHeader,
   type DataStore,
@@ -109,6 +109,8 @@ export interface IngestOptions {
   readonly service?: ServiceDescription;
   /** Record the provenance of each dataset (default true; false only to measure its cost). */
   readonly provenance?: boolean;
+  /** Events held to be clustered by cell before they are appended (default CLUSTER_ROWS). */
+  readonly eventBufferRows?: number;
 }
 
 /** The folder of a neutrino release that holds its FITS form (one GADF-like file per season). */
@@ -264,7 +266,6 @@ export async function ingestDataStore(
   const findings = new Map<string, number>();
   let bytesRead = 0;
   const agents = agentsOf(options.service ?? loadServiceDescription({ env: {} }));
-  let eventsWritten = false;
 
   interface Work {
     readonly store: DataStore;
@@ -382,6 +383,7 @@ export async function ingestDataStore(
   // while one is written, so file reading and the database overlap.
   await engine.transaction(async (tx) => {
     const provenance = new ProvenanceBatch(tx);
+    const eventWriter = new EventWriter(tx, options.eventBufferRows);
     for await (const { item, fingerprint, outcome } of readAhead(work, READ_AHEAD, async (item) => {
       const fingerprint = await fingerprintOf(item.entry, item.config);
       return { item, fingerprint, outcome: await read(item, fingerprint) };
@@ -427,7 +429,7 @@ export async function ingestDataStore(
         }
       }
       // Events first: an event list that cannot be read leaves the observation out whole.
-      const events = await appendObservationEvents(tx, entry, did).catch((err: unknown) => err);
+      const events = await eventWriter.add(entry, did).catch((err: unknown) => err);
       if (events instanceof Error) {
         // Its earlier rows are already gone: end the run, leaving the catalog as it was.
         if (known.has(did)) throw events;
@@ -435,7 +437,6 @@ export async function ingestDataStore(
         options.onObservation?.(entry.obsId, 'failed');
         continue;
       }
-      eventsWritten = true;
       // Rights from the configuration, unless an operator set this observation's rights.
       const rights = await rightsAtIngest(tx, configuredRights(did, rows.obscore, item.config), {
         by: 'ingest',
@@ -476,7 +477,7 @@ export async function ingestDataStore(
       options.onObservation?.(entry.obsId, 'read');
     }
     await provenance.flush();
-    if (eventsWritten) await tx.sortTable(eventsTable, ['healpix_index', 'event_time']);
+    await eventWriter.finish();
   });
 
   return {

@@ -1,7 +1,8 @@
 /**
  * The compile-time HEALPix of src/adql/healpix.ts: the same cells and centres as
  * astropy-healpix (values pinned in healpix.test.ts), cone cell ranges that never miss a
- * point of the cone, and the cell prefilter in the SQL only where a table stores cells.
+ * point of the cone, interior cells that hold only points of the cone, and the cell
+ * prefilter in the SQL only where a table stores cells.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -10,6 +11,7 @@ import { compileAdql } from '../../src/adql/index.js';
 import {
   CELL_RADIUS_BOUND,
   coneCellRanges,
+  coneInteriorCellRanges,
   healpixNestedCenter,
   healpixNestedIndex,
 } from '../../src/adql/healpix.js';
@@ -39,6 +41,20 @@ const separation = (ra1: number, dec1: number, ra2: number, dec2: number): numbe
         Math.cos(dec1 * rad) * Math.cos(dec2 * rad) * Math.sin(((ra2 - ra1) * rad) / 2) ** 2,
     ),
   );
+
+/** The point `distance` degrees from (ra, dec) in the direction `angle` (deg, from north). */
+function pointAt(ra: number, dec: number, distance: number, angle: number): [number, number] {
+  const r = distance * rad;
+  const [d0, a0, pa] = [dec * rad, ra * rad, angle * rad];
+  const pdec = Math.asin(Math.sin(d0) * Math.cos(r) + Math.cos(d0) * Math.sin(r) * Math.cos(pa));
+  const pra =
+    a0 +
+    Math.atan2(
+      Math.sin(pa) * Math.sin(r) * Math.cos(d0),
+      Math.cos(r) - Math.sin(d0) * Math.sin(pdec),
+    );
+  return [pra / rad, pdec / rad];
+}
 
 test('cells and centres match astropy-healpix', () => {
   for (const [order, ra, dec, index, cra, cdec] of pinned) {
@@ -76,19 +92,8 @@ test('the cell ranges of a cone hold every point of the cone', () => {
       (ra, dec, radius, fraction, angle) => {
         const ranges = coneCellRanges(8, { ra, dec, radius });
         assert.ok(ranges && ranges.length <= 48);
-        // A point at `fraction` of the radius in direction `angle` from the centre.
-        const r = radius * fraction * rad;
-        const [d0, a0, pa] = [dec * rad, ra * rad, angle * rad];
-        const pdec = Math.asin(
-          Math.sin(d0) * Math.cos(r) + Math.cos(d0) * Math.sin(r) * Math.cos(pa),
-        );
-        const pra =
-          a0 +
-          Math.atan2(
-            Math.sin(pa) * Math.sin(r) * Math.cos(d0),
-            Math.cos(r) - Math.sin(d0) * Math.sin(pdec),
-          );
-        const cell = healpixNestedIndex(8, pra / rad, pdec / rad);
+        const [pra, pdec] = pointAt(ra, dec, radius * fraction, angle);
+        const cell = healpixNestedIndex(8, pra, pdec);
         return ranges.some(([lo, hi]) => lo <= cell && cell <= hi);
       },
     ),
@@ -96,6 +101,35 @@ test('the cell ranges of a cone hold every point of the cone', () => {
   );
   assert.equal(coneCellRanges(8, { ra: 10, dec: 95, radius: 1 }), undefined);
   assert.deepEqual(coneCellRanges(8, { ra: 10, dec: 0, radius: 180 }), [[0, 12 * 4 ** 8 - 1]]);
+});
+
+test('the interior cells of a cone hold only points of the cone, and cover much of a large one', () => {
+  fc.assert(
+    fc.property(
+      fc.double({ min: 0, max: 360, noNaN: true, maxExcluded: true }),
+      fc.double({ min: -90, max: 90, noNaN: true }),
+      fc.double({ min: 0.05, max: 5, noNaN: true }),
+      fc.double({ min: 0.5, max: 1.2, noNaN: true }),
+      fc.double({ min: 0, max: 360, noNaN: true }),
+      (ra, dec, radius, fraction, angle) => {
+        const inside = coneInteriorCellRanges(8, { ra, dec, radius });
+        // Up to beyond the edge.
+        const [pra, pdec] = pointAt(ra, dec, radius * fraction, angle);
+        const cell = healpixNestedIndex(8, pra, pdec);
+        const interior = inside.some(([lo, hi]) => lo <= cell && cell <= hi);
+        return !interior || separation(ra, dec, pra, pdec) <= radius * rad;
+      },
+    ),
+    { numRuns: 5_000 },
+  );
+  // A 1 deg cone: cells of 0.23 deg wholly inside it cover well over a third of it.
+  const cells = coneInteriorCellRanges(8, { ra: 83.6, dec: 22, radius: 1 }).reduce(
+    (n, [lo, hi]) => n + hi - lo + 1,
+    0,
+  );
+  const cellArea = (4 * Math.PI) / (12 * 4 ** 8);
+  assert.ok((cells * cellArea) / (Math.PI * (1 * rad) ** 2) > 0.35, `${cells} cells`);
+  assert.deepEqual(coneInteriorCellRanges(8, { ra: 10, dec: 95, radius: 1 }), []);
 });
 
 test('the compiler adds the cell test only on a table that stores cells of those columns', () => {

@@ -259,7 +259,6 @@ export async function conformance(t: TestContext, under: EngineUnderTest): Promi
       await engine.transaction(async (tx) => {
         await tx.appendColumns(table, batch('a', 0));
         await tx.appendColumns(table, batch('b', count));
-        await tx.sortTable(table, ['n']);
       });
       const cursor = await engine.stream(
         'SELECT key, count(*), count(x), sum(k), count(note), count(unset), min(n), max(n) FROM c_append.bulk GROUP BY key ORDER BY key',

@@ -110,8 +110,7 @@ export class DuckDbCompiler extends SqlCompiler {
       c = { ra: `${list}[1]`, dec: `${list}[2]`, r: `${list}[3]` };
     }
     const exact = `hearc_in_circle(${p.ra}, ${p.dec}, ${c.ra}, ${c.dec}, ${c.r})`;
-    const box = cone ? this.coneBoundingBox(p.ra, p.dec, cone, coordinates) : undefined;
-    return box ? `(${box} AND ${exact})` : exact;
+    return cone ? this.coneTest(p.ra, p.dec, cone, coordinates, exact) : exact;
   }
 
   protected regionArea(value: string, kind: ValueKind): string {

@@ -127,8 +127,9 @@ export class PostgresCompiler extends SqlCompiler {
     if (a.kind !== 'pointConstructor') return exact;
     const p = this.pointSql(a);
     const cone = this.constantCone(b);
-    const box = cone ? this.coneBoundingBox(p.ra, p.dec, cone, a) : this.polygonPrefilter(p.dec, b);
-    return box ? `(${box} AND ${exact})` : exact;
+    if (cone) return this.coneTest(p.ra, p.dec, cone, a, exact);
+    const band = this.polygonPrefilter(p.dec, b);
+    return band ? `(${band} AND ${exact})` : exact;
   }
 
   protected regionArea(value: string, kind: ValueKind): string {
