@@ -61,9 +61,18 @@ export { MAX_ON_RADIUS, spectrumRequest, type SpectrumRequest } from './spectrum
 export {
   checkSpectrumRequest,
   makeSpectrum,
+  type ReductionOptions,
   type SpectrumOutputs,
   type SpectrumSummary,
 } from './spectrum-service.js';
+export { lightCurveRequest, type LightCurveRequest, MAX_TIME_BINS } from './lightcurve-request.js';
+export {
+  checkLightCurveRequest,
+  type LightCurveOutputs,
+  type LightCurveSummary,
+  makeLightCurve,
+} from './lightcurve-service.js';
+export { type LightCurveBin } from './lightcurve.js';
 export {
   type FitParameter,
   type FluxPoint,
@@ -72,9 +81,12 @@ export {
 } from './spectral-fit.js';
 export { type OnRegion, StackedSpectrum } from './spectrum.js';
 export {
-  FLUXPOINTS_RESULT,
+  type Dl5Kind,
+  type Dl5Product,
+  dl5Products,
+  LIGHTCURVE_PRODUCT,
   PLOT_RESULT,
+  type ProductPaths,
   SPECTRUM_MEDIA_TYPE,
-  SPECTRUM_RESULT,
-  spectrumJobExecutor,
-} from './spectrum-executor.js';
+  SPECTRUM_PRODUCT,
+} from './dl5-products.js';

@@ -68,10 +68,8 @@ import {
   PER_RUN_PREFIX,
   PREVIEW_RESULT,
   YAML_MEDIA_TYPE,
-  FLUXPOINTS_RESULT,
+  dl5Products,
   PLOT_RESULT,
-  SPECTRUM_RESULT,
-  spectrumJobExecutor,
 } from '../analysis/index.js';
 import { DatasetCatalog } from '../datalink/index.js';
 import { analysisPlugin } from './analysis.js';
@@ -155,6 +153,7 @@ export function capabilityOptionsFor(
           analysis: {
             standardId: analysisStandardIdOf(authority),
             spectrumStandardId: `ivo://${authority}/analysis#spectrum-1.0`,
+            lightCurveStandardId: `ivo://${authority}/analysis#lightcurve-1.0`,
           },
         }
       : {}),
@@ -375,7 +374,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   };
   const analysisJobs = analysisJobExecutor(analysisContext);
-  const spectrumJobs = spectrumJobExecutor(analysisContext);
+  // Spectra and light curves: an executor, a job list and a sync route each.
+  const dl5 = dl5Products(analysisContext);
   // Each async result records its provenance (the ADQL text, the owner).
   const products = new ProductProvenance(options.engine, description);
   const provNaming = (request: FastifyRequest): ProvNaming => ({
@@ -405,15 +405,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         },
         resultPath: (jobId) => `/analysis/async/${jobId}/results/${MAPDATASET_RESULT}`,
       }),
-      spectrum: withResultProvenance(spectrumJobs, products, {
-        kind: 'spectrum',
-        annotation: 'Spectrum (DL5): forward-folded fit and flux points from event lists',
-        ownerOf: async (job) => {
-          const who = await access.jobIdentity(job.ownerCredential);
-          return who.ok ? who.identity.user : undefined;
-        },
-        resultPath: (jobId) => `/analysis/spectrum/async/${jobId}/results/${SPECTRUM_RESULT}`,
-      }),
+      ...Object.fromEntries(
+        dl5.map((product) => [
+          product.kind,
+          withResultProvenance(product.executor, products, {
+            kind: product.kind,
+            annotation: product.annotation,
+            ownerOf: async (job) => {
+              const who = await access.jobIdentity(job.ownerCredential);
+              return who.ok ? who.identity.user : undefined;
+            },
+            resultPath: (jobId) =>
+              `/analysis/${product.kind}/async/${jobId}/results/${product.kind}`,
+          }),
+        ]),
+      ),
     },
     resultsDir,
     limits: {
@@ -483,22 +489,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ],
     },
   });
-  await app.register(uwsPlugin, {
-    prefix: '/analysis/spectrum',
-    jobs,
-    capability: 'spectrum',
-    jobsUrl: (request) => `${baseUrl(request)}/analysis/spectrum/async`,
-    serviceUrl: baseUrl,
-    owners: jobOwners,
-    mainResultLink: provenanceLink((jobId) => jobResultIds('spectrum', jobId).entityId),
-    results: {
-      main: SPECTRUM_RESULT,
-      extra: [
-        { id: FLUXPOINTS_RESULT, contentType: 'application/fits' },
-        { id: PLOT_RESULT, contentType: 'image/png' },
-      ],
-    },
-  });
+  for (const product of dl5) {
+    await app.register(uwsPlugin, {
+      prefix: `/analysis/${product.kind}`,
+      jobs,
+      capability: product.kind,
+      jobsUrl: (request) => `${baseUrl(request)}/analysis/${product.kind}/async`,
+      serviceUrl: baseUrl,
+      owners: jobOwners,
+      mainResultLink: provenanceLink((jobId) => jobResultIds(product.kind, jobId).entityId),
+      results: {
+        main: product.kind,
+        extra: [
+          { id: product.fitsResult, contentType: FITS_MEDIA_TYPE },
+          { id: PLOT_RESULT, contentType: 'image/png' },
+        ],
+      },
+    });
+  }
   await app.register(vosiPlugin, {
     prefix: '/tap',
     engine: options.engine,
