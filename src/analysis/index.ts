@@ -53,8 +53,11 @@ export {
   type ProduceOptions,
 } from './products.js';
 export {
-  analysisDatasetService,
-  analysisResultDescriptor,
+  analysisDatasetServices,
+  analysisResultServices,
+  analysisStandardIds,
+  type AnalysisStandardIds,
+  dl5Params,
   mapDatasetParams,
 } from './descriptor.js';
 export { MAX_ON_RADIUS, spectrumRequest, type SpectrumRequest } from './spectrum-request.js';

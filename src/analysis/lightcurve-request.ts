@@ -2,7 +2,7 @@
  * The DALI parameters of a light-curve request, read and checked before any work: those
  * of a spectrum (ID, CENTER, RADIUS, ENERGY, ENERGY_TRUE, OFFSET_MAX, MODEL: the spectral
  * shape is fitted on the stacked runs), THRESHOLD (TeV: the flux is integrated from the
- * ENERGY edge nearest it to the highest) and TIME (MJD UTC bin edges "t0 t1 … tn"; absent:
+ * ENERGY edge nearest it, 0 the lowest, to the highest) and TIME (MJD UTC bin edges "t0 t1 … tn"; absent:
  * one bin per run).
  */
 import { DaliError, type DaliParameters } from '../dali/index.js';
@@ -28,6 +28,7 @@ const bad = (message: string): DaliError => new DaliError(400, message);
 function firstBin(edges: Float64Array, threshold: number): number {
   const nBins = edges.length - 1;
   const step = Math.log(edges[nBins]! / edges[0]!) / nBins;
+  // THRESHOLD 0 gives -Infinity: the lowest edge.
   const nearest = Math.round(Math.log(threshold / edges[0]!) / step);
   return Math.min(Math.max(nearest, 0), nBins);
 }
@@ -62,8 +63,8 @@ export function lightCurveRequest(
   let first = 0;
   if (params.has('THRESHOLD')) {
     const threshold = Number(params.get('THRESHOLD'));
-    if (!(threshold > 0)) {
-      throw bad(`THRESHOLD must be an energy in TeV above 0, not '${params.get('THRESHOLD')}'`);
+    if (!(threshold >= 0)) {
+      throw bad(`THRESHOLD must be an energy in TeV, 0 or above, not '${params.get('THRESHOLD')}'`);
     }
     first = firstBin(edges, threshold);
     if (first >= nBins) {

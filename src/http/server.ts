@@ -57,9 +57,10 @@ import { tapJobExecutor } from '../tap/async-executor.js';
 import { coincidenceJobExecutor } from '../coincidence/index.js';
 import {
   AnalysisCache,
-  analysisDatasetService,
+  analysisDatasetServices,
   analysisJobExecutor,
-  analysisResultDescriptor,
+  analysisResultServices,
+  analysisStandardIds,
   DATASETS_RESULT,
   type AnalysisJobContext,
   DEFAULT_ANALYSIS_LIMITS,
@@ -132,9 +133,15 @@ export function tapLimitsOf(limits: ServiceLimitsDescription): ServiceLimits {
   };
 }
 
-/** The analysis capability's standardID, under the service's own authority. */
-const analysisStandardIdOf = (authority: string): string =>
-  `ivo://${authority}/analysis#mapdataset-1.0`;
+/** The analysis capabilities' standardIDs as VOSI declares them. */
+function analysisCapabilities(authority: string): NonNullable<CapabilityOptions['analysis']> {
+  const ids = analysisStandardIds(authority);
+  return {
+    standardId: ids.mapdataset,
+    spectrumStandardId: ids.spectrum,
+    lightCurveStandardId: ids.lightcurve,
+  };
+}
 
 /**
  * What the service offers, as its VOSI capabilities and its registry records declare it:
@@ -148,15 +155,7 @@ export function capabilityOptionsFor(
   return {
     limits,
     datalink: true,
-    ...(authority !== undefined
-      ? {
-          analysis: {
-            standardId: analysisStandardIdOf(authority),
-            spectrumStandardId: `ivo://${authority}/analysis#spectrum-1.0`,
-            lightCurveStandardId: `ivo://${authority}/analysis#lightcurve-1.0`,
-          },
-        }
-      : {}),
+    ...(authority !== undefined ? { analysis: analysisCapabilities(authority) } : {}),
     async: true,
     bearerTokens: true,
     jobs: {
@@ -276,18 +275,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const baseDialect = sqlDialectFor(options.engine.dialect);
   // Sync queries wait a bounded time for a connection and spool what slow clients read.
   const { connectionWaitMs = DEFAULT_CONNECTION_WAIT_MS, ...queryLimits } = limits;
-  // The analysis service's own standardID, under the service's authority.
-  const analysisStandardId = analysisStandardIdOf(description.authority);
+  // The analysis services' own standardIDs, under the service's authority.
+  const analysisIds = analysisStandardIds(description.authority);
   const service = {
     engine: options.engine,
     schema: options.schema,
     dialect: access.dialectFor(baseDialect, ANONYMOUS),
     limits: queryLimits,
     tmpDir: cache.spill,
-    resultServices: [
-      (idField: string, serviceUrl: string, column: string) =>
-        analysisResultDescriptor(analysisStandardId, serviceUrl, idField, column),
-    ],
+    resultServices: analysisResultServices(analysisIds),
   };
   const sync = { limits: { ...queryLimits, connectionWaitMs }, spillDir: cache.spill };
   await app.register(tapSyncPlugin, {
@@ -519,7 +515,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     baseUrl,
     cacheDir: cache.products,
     authorize: access.authorize,
-    services: [sodaDatasetService(), analysisDatasetService(analysisStandardId)],
+    services: [sodaDatasetService(), ...analysisDatasetServices(analysisIds)],
   };
   // One DataLink service (catalog and product cache) for links, products and previews.
   const dataLink = dataLinkServiceFor(dataAccess);

@@ -74,7 +74,8 @@ describe('light-curve requests', () => {
 
   it('refuses bad parameters with a message naming them', () => {
     refused({ ...good, THRESHOLD: '60' }, /THRESHOLD 60 TeV leaves no ENERGY bin/);
-    refused({ ...good, THRESHOLD: '-1' }, /THRESHOLD must be an energy in TeV above 0/);
+    refused({ ...good, THRESHOLD: '-1' }, /THRESHOLD must be an energy in TeV, 0 or above/);
+    assert.deepEqual(lightCurveRequest(paramsOf({ ...good, THRESHOLD: '0' })).energyBins, [0, 12]);
     refused({ ...good, TIME: '53343.9' }, /TIME must be two or more MJD \(UTC\) bin edges/);
     refused({ ...good, TIME: '53344 53343' }, /TIME edges must increase/);
     refused({ ...good, TIME: '53344 x' }, /TIME must be/);
