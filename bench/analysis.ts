@@ -6,7 +6,10 @@
  * so python's start-up is not counted against it). Prints both times and the ratio.
  * Then the spectrum of the Crab in a 0.11° ON region (reduction, power-law fit, flux
  * points, files written) against gammapy's 1D analysis of the same runs
- * (SpectrumDatasetMaker + SafeMaskMaker + Fit + FluxPointsEstimator).
+ * (SpectrumDatasetMaker + SafeMaskMaker + Fit + FluxPointsEstimator). Then the light
+ * curve above 1 TeV, one bin per run (reduction, stacked fit, norm per run, files
+ * written) against gammapy's reduction and stacked fit plus LightCurveEstimator on the
+ * per-run datasets (the estimator timed alone: the runs are reduced once, for both).
  *
  *   HEARC_TEST_DATA=/work/shared/data node --import tsx bench/analysis.ts [--binsz 0.02] [--width 5] [--repeat 2]
  */
@@ -17,7 +20,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   checkIrfRanges,
+  checkLightCurveRequest,
   checkSpectrumRequest,
+  lightCurveRequest,
+  makeLightCurve,
   makeMapDataset,
   makeSpectrum,
   mapDatasetRequest,
@@ -100,16 +106,24 @@ try {
   console.log(`  ratio gammapy / hearc: ${(gammapyBest / hearcBest).toFixed(2)}×`);
 
   const radius = 0.11;
-  const spectrum = spectrumRequest(
-    new DaliParameters([
-      ...datasets.map((d) => ['ID', d.did] as const),
-      ['CENTER', center.join(' ')],
-      ['RADIUS', String(radius)],
-      ['ENERGY', energy.join(' ')],
-      ['ENERGY_TRUE', energyTrue.join(' ')],
-      ['OFFSET_MAX', String(offsetMax)],
-    ]),
-  );
+  const spectrumParams: (readonly [string, string])[] = [
+    ...datasets.map((d) => ['ID', d.did] as const),
+    ['CENTER', center.join(' ')],
+    ['RADIUS', String(radius)],
+    ['ENERGY', energy.join(' ')],
+    ['ENERGY_TRUE', energyTrue.join(' ')],
+    ['OFFSET_MAX', String(offsetMax)],
+  ];
+  const spectrum = spectrumRequest(new DaliParameters(spectrumParams));
+  const spectrumArgs = {
+    store,
+    obs: runs.map(Number),
+    energy,
+    energy_true: energyTrue,
+    center,
+    radius,
+    offset_max: offsetMax,
+  };
   let hearcSpectrum = Infinity;
   let index = '';
   for (let i = 0; i < repeat; i++) {
@@ -127,15 +141,7 @@ try {
   let gammapySpectrum = Infinity;
   let gammapyIndex = '';
   for (let i = 0; i < repeat; i++) {
-    const out = gammapy('gammapy_spectrum.py', {
-      store,
-      obs: runs.map(Number),
-      energy,
-      energy_true: energyTrue,
-      center,
-      radius,
-      offset_max: offsetMax,
-    });
+    const out = gammapy('gammapy_spectrum.py', spectrumArgs);
     gammapySpectrum = Math.min(gammapySpectrum, out.seconds);
     const p = out.parameters!.index!;
     gammapyIndex = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
@@ -148,6 +154,40 @@ try {
     `  gammapy  ${gammapySpectrum.toFixed(3)} s   index ${gammapyIndex} (SpectrumDatasetMaker + SafeMaskMaker + Fit + FluxPointsEstimator, inside python)`,
   );
   console.log(`  ratio gammapy / hearc: ${(gammapySpectrum / hearcSpectrum).toFixed(2)}×`);
+
+  const threshold = 1;
+  const curve = lightCurveRequest(
+    new DaliParameters([...spectrumParams, ['THRESHOLD', String(threshold)]]),
+  );
+  let hearcCurve = Infinity;
+  let bins = 0;
+  for (let i = 0; i < repeat; i++) {
+    const start = performance.now();
+    await checkLightCurveRequest(datasets, curve);
+    const made = await makeLightCurve(datasets, curve, {
+      votable: join(dir, 'lightcurve.xml'),
+      fits: join(dir, 'lightcurve.fits'),
+      plot: join(dir, 'lightcurve.png'),
+    });
+    hearcCurve = Math.min(hearcCurve, (performance.now() - start) / 1000);
+    bins = made.bins.length;
+  }
+  let gammapyCurve = Infinity;
+  for (let i = 0; i < repeat; i++) {
+    const out = gammapy('gammapy_spectrum.py', {
+      ...spectrumArgs,
+      lightcurve: { energy: [threshold, energy[1]] },
+    });
+    gammapyCurve = Math.min(gammapyCurve, out.fit_seconds! + out.lightcurve_seconds!);
+  }
+  console.log(
+    `light curve above ${threshold} TeV, ${runs.length} Crab runs, ${bins} bins (one per run), shape from the stacked power-law fit (best of ${repeat})`,
+  );
+  console.log(`  hearc    ${hearcCurve.toFixed(3)} s`);
+  console.log(
+    `  gammapy  ${gammapyCurve.toFixed(3)} s   (SpectrumDatasetMaker + SafeMaskMaker + stacked Fit + LightCurveEstimator, inside python)`,
+  );
+  console.log(`  ratio gammapy / hearc: ${(gammapyCurve / hearcCurve).toFixed(2)}×`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -156,7 +196,12 @@ try {
 function gammapy(
   script: string,
   args: object,
-): { seconds: number; parameters?: Record<string, { value: number; error: number }> } {
+): {
+  seconds: number;
+  fit_seconds?: number;
+  lightcurve_seconds?: number;
+  parameters?: Record<string, { value: number; error: number }>;
+} {
   const source = readFileSync(new URL(`../test/analysis/${script}`, import.meta.url), 'utf8');
   const run = spawnSync('/usr/bin/python3', ['-c', source, JSON.stringify(args)], {
     encoding: 'utf8',

@@ -1,10 +1,11 @@
 /**
- * The analysis service as DataLink sees it (DataLink 1.1 §4): a service descriptor
- * (RESOURCE type="meta" utype="adhoc:service" with standardID and accessURL) whose
- * input PARAMs say what a map-dataset request takes, with the ranges of the dataset at
- * hand: CENTER at its pointing, ENERGY and ENERGY_TRUE within its IRFs' energies,
- * OFFSET_MAX within its background's offsets. Offered as a #proc row of every event
- * list's links, and on every TAP result with dataset identifiers (many IDs at once).
+ * The analysis services as DataLink sees them (DataLink 1.1 §4): for map datasets,
+ * spectra and light curves, a service descriptor (RESOURCE type="meta"
+ * utype="adhoc:service" with standardID and accessURL) whose input PARAMs say what a
+ * request takes, with the ranges of the dataset at hand: the map's CENTER at its
+ * pointing, ENERGY and ENERGY_TRUE within its IRFs' energies, OFFSET_MAX within its
+ * background's offsets, TIME within its observing time. Offered as #proc rows of every
+ * event list's links, and on every TAP result with dataset identifiers (many IDs at once).
  */
 import {
   type DatasetService,
@@ -15,6 +16,27 @@ import {
 } from '../datalink/index.js';
 import type { MetaResource, ParamElement } from '../votable/index.js';
 import { DEFAULT_ANALYSIS_LIMITS } from './request.js';
+import { MAX_ON_RADIUS } from './spectrum-request.js';
+
+/** The analysis services' standardIDs: hearc's own, under the service's authority (there is no IVOA standard). */
+export function analysisStandardIds(authority: string): {
+  readonly mapdataset: string;
+  readonly spectrum: string;
+  readonly lightcurve: string;
+} {
+  const id = (name: string) => `ivo://${authority}/analysis#${name}-1.0`;
+  return { mapdataset: id('mapdataset'), spectrum: id('spectrum'), lightcurve: id('lightcurve') };
+}
+
+export type AnalysisStandardIds = ReturnType<typeof analysisStandardIds>;
+type AnalysisKind = keyof AnalysisStandardIds;
+
+/** Where each service answers at once, under the service's base URL. */
+const SYNC_PATH: Readonly<Record<AnalysisKind, string>> = {
+  mapdataset: '/analysis/sync',
+  spectrum: '/analysis/spectrum/sync',
+  lightcurve: '/analysis/lightcurve/sync',
+};
 
 /** Full precision, no float noise. */
 const text = (value: number): string => String(Number(value.toPrecision(10)));
@@ -36,6 +58,7 @@ const charParam = (
 const DEFAULT_WIDTH = 4;
 const DEFAULT_BINSZ = 0.02;
 const DEFAULT_OFFSET_MAX = 2.5;
+const DEFAULT_RADIUS = 0.11;
 
 /** The ID PARAM: its value comes from the row (links table or TAP result) that names the descriptor. */
 function idParam(idField: string, description: string): ParamElement {
@@ -84,6 +107,61 @@ function energyParam(
   };
 }
 
+/** The ID, ENERGY, ENERGY_TRUE and OFFSET_MAX PARAMs every analysis request takes, with `dataset`'s ranges. */
+function commonParams(
+  dataset: Pick<PublishedDataset, 'coverage' | 'irfs'> | undefined,
+  idField: string,
+  idDescription: string,
+  maxEnergyBins: number,
+): { id: ParamElement; energies: ParamElement[]; offsetMax: ParamElement } {
+  const bkgOffset = dataset?.irfs.find((i) => i.component === 'bkgrate')?.offsetMax;
+  return {
+    id: idParam(idField, idDescription),
+    energies: [
+      energyParam(
+        'ENERGY',
+        energyRange(dataset, 'bkgrate') ?? energyRange(dataset, 'aeff'),
+        maxEnergyBins,
+        'Reconstructed-energy axis: emin emax nbins (log bins)',
+      ),
+      energyParam(
+        'ENERGY_TRUE',
+        energyRange(dataset, 'aeff'),
+        maxEnergyBins,
+        'True-energy axis: emin emax nbins (log bins); default half emin to twice emax',
+      ),
+    ],
+    offsetMax: degrees(
+      'OFFSET_MAX',
+      'Safe-mask radius around each pointing',
+      String(
+        bkgOffset !== undefined ? Math.min(DEFAULT_OFFSET_MAX, bkgOffset) : DEFAULT_OFFSET_MAX,
+      ),
+      bkgOffset,
+    ),
+  };
+}
+
+const degrees = (name: string, description: string, value: string, max?: number) =>
+  ({
+    name,
+    datatype: 'double',
+    unit: 'deg',
+    value,
+    description,
+    ...(max !== undefined ? { values: { min: '0', max: text(max) } } : {}),
+  }) satisfies ParamElement;
+
+const centerParam = (value: string, description: string): ParamElement => ({
+  name: 'CENTER',
+  datatype: 'double',
+  arraysize: '2',
+  unit: 'deg',
+  ucd: 'pos.eq;meta.main',
+  value,
+  description,
+});
+
 /** The input parameters of a map-dataset request, with `dataset`'s ranges where known. */
 export function mapDatasetParams(
   dataset: Pick<PublishedDataset, 'coverage' | 'irfs'> | undefined,
@@ -93,112 +171,182 @@ export function mapDatasetParams(
 ): ParamElement[] {
   const c = dataset?.coverage ?? {};
   const pointing = c.ra !== undefined && c.dec !== undefined ? [c.ra, c.dec] : undefined;
-  const bkgOffset = dataset?.irfs.find((i) => i.component === 'bkgrate')?.offsetMax;
-  const degrees = (name: string, description: string, value: string, max?: number) =>
-    ({
-      name,
-      datatype: 'double',
-      unit: 'deg',
-      value,
-      description,
-      ...(max !== undefined ? { values: { min: '0', max: text(max) } } : {}),
-    }) satisfies ParamElement;
+  const { id, energies, offsetMax } = commonParams(dataset, idField, idDescription, maxEnergyBins);
   return [
-    idParam(idField, idDescription),
-    {
-      name: 'CENTER',
-      datatype: 'double',
-      arraysize: '2',
-      unit: 'deg',
-      ucd: 'pos.eq;meta.main',
-      value: pointing ? pointing.map(text).join(' ') : '',
-      description: 'Centre of the map: ra dec (ICRS); by default the pointing of the observation',
-    },
+    id,
+    centerParam(
+      pointing ? pointing.map(text).join(' ') : '',
+      'Centre of the map: ra dec (ICRS); by default the pointing of the observation',
+    ),
     {
       ...degrees('WIDTH', 'Width of the map: w, or w h', String(DEFAULT_WIDTH), 360),
       arraysize: '*',
     },
     degrees('BINSZ', 'Pixel size', String(DEFAULT_BINSZ), 10),
-    energyParam(
-      'ENERGY',
-      energyRange(dataset, 'bkgrate') ?? energyRange(dataset, 'aeff'),
-      maxEnergyBins,
-      'Reconstructed-energy axis: emin emax nbins (log bins)',
-    ),
-    energyParam(
-      'ENERGY_TRUE',
-      energyRange(dataset, 'aeff'),
-      maxEnergyBins,
-      'True-energy axis: emin emax nbins (log bins); default half emin to twice emax',
-    ),
-    degrees(
-      'OFFSET_MAX',
-      'Safe-mask radius around each pointing',
-      String(
-        bkgOffset !== undefined ? Math.min(DEFAULT_OFFSET_MAX, bkgOffset) : DEFAULT_OFFSET_MAX,
-      ),
-      bkgOffset,
-    ),
+    ...energies,
+    offsetMax,
     charParam('PROJ', 'Map projection', 'CAR', ['CAR', 'TAN']),
     charParam('FRAME', 'Map frame', 'icrs', ['icrs', 'galactic']),
   ];
 }
 
+/** The input parameters of a spectrum or light-curve request, with `dataset`'s ranges where known. */
+export function dl5Params(
+  kind: 'spectrum' | 'lightcurve',
+  dataset: Pick<PublishedDataset, 'coverage' | 'irfs'> | undefined,
+  idField: string,
+  idDescription: string,
+  maxEnergyBins: number = DEFAULT_ANALYSIS_LIMITS.maxEnergyBins,
+): ParamElement[] {
+  const { id, energies, offsetMax } = commonParams(dataset, idField, idDescription, maxEnergyBins);
+  const params: ParamElement[] = [
+    id,
+    // The ON region is the source's, not the pointing's (runs are often taken off-source).
+    centerParam('', 'Centre of the ON region (the source): ra dec (ICRS); required'),
+    degrees('RADIUS', 'Radius of the ON region', String(DEFAULT_RADIUS), MAX_ON_RADIUS),
+    ...energies,
+    offsetMax,
+    charParam('MODEL', 'Spectral model fitted (forward folding, cash)', 'powerlaw', [
+      'powerlaw',
+      'logparabola',
+    ]),
+  ];
+  if (kind === 'spectrum') return params;
+  const range = energyRange(dataset, 'bkgrate') ?? energyRange(dataset, 'aeff');
+  const c = dataset?.coverage ?? {};
+  return [
+    ...params,
+    {
+      name: 'THRESHOLD',
+      datatype: 'double',
+      unit: 'TeV',
+      ucd: 'em.energy;stat.min',
+      // 0, not empty: pyvo cannot pass on a scalar number without a value.
+      value: '0',
+      description:
+        'Lower end of the flux energy range, snapped to the nearest ENERGY edge (0: the lowest edge)',
+      values: { min: '0', ...(range ? { max: text(range[1]) } : {}) },
+    },
+    {
+      name: 'TIME',
+      datatype: 'double',
+      arraysize: '*',
+      unit: 'd',
+      ucd: 'time.epoch',
+      value: '',
+      description: 'Time bin edges t0 t1 ... tn, MJD (UTC); default one bin per run',
+      ...(c.tMin !== undefined && c.tMax !== undefined
+        ? { values: { min: String(c.tMin), max: String(c.tMax) } }
+        : {}),
+    },
+  ];
+}
+
 function descriptor(
   standardId: string,
-  baseUrl: string,
+  accessUrl: string,
   params: readonly ParamElement[],
 ): Omit<MetaResource, 'id'> {
   return {
     type: 'meta',
     utype: 'adhoc:service',
-    params: serviceIdentityParams(standardId, `${baseUrl}/analysis/sync`),
+    params: serviceIdentityParams(standardId, accessUrl),
     groups: [{ name: 'inputParams', params }],
   };
 }
 
-/** The map-dataset service as a #proc row of each event list's links. */
-export function analysisDatasetService(standardId: string): DatasetService {
-  return {
+/** What each service's descriptor says of itself. */
+const SERVICE_TEXT: Readonly<
+  Record<
+    AnalysisKind,
+    {
+      readonly contentType: string;
+      readonly onDataset: (obsId: string, baseUrl: string) => string;
+      readonly onResult: (column: string) => string;
+    }
+  >
+> = {
+  mapdataset: {
+    contentType: 'application/fits',
+    onDataset: (obsId, baseUrl) =>
+      `Map dataset (gammapy MapDataset, DL4) of observation ${obsId}: counts, exposure, background, safe mask (${baseUrl}/analysis/async for many runs)`,
+    onResult: (column) =>
+      `Stacked map dataset (gammapy MapDataset) of the datasets in column ${column}: repeat ID for each row`,
+  },
+  spectrum: {
+    contentType: 'application/x-votable+xml',
+    onDataset: (obsId, baseUrl) =>
+      `Spectrum (DL5) of an ON region in observation ${obsId}: forward-folded fit and flux points (${baseUrl}/analysis/spectrum/async for FITS and PNG)`,
+    onResult: (column) =>
+      `Spectrum (DL5) of an ON region in the stacked datasets of column ${column}: repeat ID for each row`,
+  },
+  lightcurve: {
+    contentType: 'application/x-votable+xml',
+    onDataset: (obsId, baseUrl) =>
+      `Light curve (DL5) of an ON region in observation ${obsId}: flux per time bin (${baseUrl}/analysis/lightcurve/async for FITS and PNG)`,
+    onResult: (column) =>
+      `Light curve (DL5) of an ON region, one bin per run of column ${column} or per TIME bin: repeat ID for each row`,
+  },
+};
+
+function paramsOf(
+  kind: AnalysisKind,
+  dataset: Pick<PublishedDataset, 'coverage' | 'irfs'> | undefined,
+  idField: string,
+  idDescription: string,
+): ParamElement[] {
+  return kind === 'mapdataset'
+    ? mapDatasetParams(dataset, idField, idDescription)
+    : dl5Params(kind, dataset, idField, idDescription);
+}
+
+const KINDS: readonly AnalysisKind[] = ['mapdataset', 'spectrum', 'lightcurve'];
+
+/**
+ * The analysis services as #proc rows of each event list's links (a map needs an
+ * effective area and a background, a spectrum an energy dispersion too).
+ */
+export function analysisDatasetServices(ids: AnalysisStandardIds): DatasetService[] {
+  return KINDS.map((kind) => ({
     linkFor(dataset: PublishedDataset, baseUrl: string): ServiceLink | undefined {
-      // A map needs an effective area and a background.
       const has = (c: string) => dataset.irfs.some((i) => i.component === c);
-      if (!has('aeff') || !has('bkgrate')) return undefined;
+      if (!has('aeff') || !has('bkgrate') || (kind !== 'mapdataset' && !has('edisp'))) {
+        return undefined;
+      }
       return {
         semantics: '#proc',
-        description: `Map dataset (gammapy MapDataset, DL4) of observation ${dataset.obsId}: counts, exposure, background, safe mask (${baseUrl}/analysis/async for many runs)`,
-        contentType: 'application/fits',
+        description: SERVICE_TEXT[kind].onDataset(dataset.obsId, baseUrl),
+        contentType: SERVICE_TEXT[kind].contentType,
         descriptor: descriptor(
-          standardId,
-          baseUrl,
-          mapDatasetParams(dataset, LINKS_ID_FIELD, 'The publisher DID of the observation'),
+          ids[kind],
+          `${baseUrl}${SYNC_PATH[kind]}`,
+          paramsOf(kind, dataset, LINKS_ID_FIELD, 'The publisher DID of the observation'),
         ),
       };
     },
-  };
+  }));
 }
 
 /**
- * The map-dataset service on a TAP result: its ID PARAM refs the result's column of
- * dataset identifiers; the service takes ID repeated, one per row to stack.
+ * The analysis services on a TAP result, one descriptor maker per service: the ID PARAM
+ * refs the result's column of dataset identifiers; each service takes ID repeated, one
+ * per row to stack.
  */
-export function analysisResultDescriptor(
-  standardId: string,
-  baseUrl: string,
-  idField: string,
-  column: string,
-): Omit<MetaResource, 'id'> {
-  return {
+export function analysisResultServices(
+  ids: AnalysisStandardIds,
+): ((idField: string, baseUrl: string, column: string) => Omit<MetaResource, 'id'>)[] {
+  return KINDS.map((kind) => (idField, baseUrl, column) => ({
     ...descriptor(
-      standardId,
-      baseUrl,
-      mapDatasetParams(
+      ids[kind],
+      `${baseUrl}${SYNC_PATH[kind]}`,
+      paramsOf(
+        kind,
         undefined,
         idField,
         `The publisher DIDs of the runs to stack (column ${column}); give ID once per row`,
       ),
     ),
-    name: 'analysis',
-    description: `Stacked map dataset (gammapy MapDataset) of the datasets in column ${column}: repeat ID for each row`,
-  };
+    name: kind === 'mapdataset' ? 'analysis' : kind,
+    description: SERVICE_TEXT[kind].onResult(column),
+  }));
 }

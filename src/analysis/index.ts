@@ -53,17 +53,29 @@ export {
   type ProduceOptions,
 } from './products.js';
 export {
-  analysisDatasetService,
-  analysisResultDescriptor,
+  analysisDatasetServices,
+  analysisResultServices,
+  analysisStandardIds,
+  type AnalysisStandardIds,
+  dl5Params,
   mapDatasetParams,
 } from './descriptor.js';
 export { MAX_ON_RADIUS, spectrumRequest, type SpectrumRequest } from './spectrum-request.js';
 export {
   checkSpectrumRequest,
   makeSpectrum,
+  type ReductionOptions,
   type SpectrumOutputs,
   type SpectrumSummary,
 } from './spectrum-service.js';
+export { lightCurveRequest, type LightCurveRequest, MAX_TIME_BINS } from './lightcurve-request.js';
+export {
+  checkLightCurveRequest,
+  type LightCurveOutputs,
+  type LightCurveSummary,
+  makeLightCurve,
+} from './lightcurve-service.js';
+export { type LightCurveBin } from './lightcurve.js';
 export {
   type FitParameter,
   type FluxPoint,
@@ -72,9 +84,12 @@ export {
 } from './spectral-fit.js';
 export { type OnRegion, StackedSpectrum } from './spectrum.js';
 export {
-  FLUXPOINTS_RESULT,
+  type Dl5Kind,
+  type Dl5Product,
+  dl5Products,
+  LIGHTCURVE_PRODUCT,
   PLOT_RESULT,
+  type ProductPaths,
   SPECTRUM_MEDIA_TYPE,
-  SPECTRUM_RESULT,
-  spectrumJobExecutor,
-} from './spectrum-executor.js';
+  SPECTRUM_PRODUCT,
+} from './dl5-products.js';

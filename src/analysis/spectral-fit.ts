@@ -8,7 +8,7 @@
  * TS against norm 0, and the upper limit at Δstat = 4 (2σ) when TS < 4.
  */
 import { integrateLogLog } from './irf-eval.js';
-import type { StackedSpectrum } from './spectrum.js';
+import type { SpectrumGeometry, StackedSpectrum } from './spectrum.js';
 
 export type SpectralModelName = 'powerlaw' | 'logparabola';
 
@@ -35,24 +35,24 @@ export interface SpectralFit {
   readonly success: boolean;
   /** dN/dE (cm⁻² s⁻¹ TeV⁻¹) of the best fit at E (TeV). */
   readonly dnde: (energy: number) => number;
+  /** The best fit's integral over [e1, e2] (TeV), cm⁻² s⁻¹. */
+  readonly integral: (e1: number, e2: number) => number;
   /** Predicted source counts per reconstructed-energy bin at the best fit. */
   readonly npredSignal: Float64Array;
 }
 
-export interface FluxPoint {
+/** A norm fitted over an energy range (reconstructed-energy bin edges, TeV), with its counts. */
+export interface NormResult extends NormEstimate {
   readonly eMin: number;
   readonly eMax: number;
   readonly eRef: number;
   readonly counts: number;
   readonly background: number;
-  /** Predicted counts (background and source) at the bin's best norm. */
-  readonly npred: number;
-  readonly norm: number;
-  readonly normErr: number;
-  readonly normUl: number;
-  readonly ts: number;
-  readonly sqrtTs: number;
+  /** Whether the upper limit is the measure (ts < 4). */
   readonly isUl: boolean;
+}
+
+export interface FluxPoint extends NormResult {
   /** The best-fit model's dN/dE at eRef, cm⁻² s⁻¹ TeV⁻¹. */
   readonly dndeRef: number;
 }
@@ -87,40 +87,50 @@ function integralOf(
         : ((amplitude * reference) / val) * ((e2 / reference) ** val - (e1 / reference) ** val);
   }
   const dnde = dndeOf(model, p, reference);
-  return (e1, e2) => {
-    const n = Math.max(Math.trunc(100 * Math.log10(e2 / e1)), 2);
-    const step = Math.log(e2 / e1) / (n - 1);
-    let sum = 0;
-    let a = e1;
-    let ya = dnde(a);
-    for (let k = 1; k < n; k++) {
-      const b = k === n - 1 ? e2 : e1 * Math.exp(k * step);
-      const yb = dnde(b);
-      sum += integrateLogLog(a, b, ya, yb);
-      a = b;
-      ya = yb;
-    }
-    return sum;
-  };
+  return (e1, e2) => integrateSpectrum(dnde, e1, e2);
 }
 
-/** Predicted source counts per reconstructed-energy bin. */
-function npredSignal(
-  spectrum: StackedSpectrum,
+/** ∫ f over [e1, e2] as gammapy's integrate_spectrum: 100 log steps a decade, a power law between them. */
+function integrateSpectrum(f: (e: number) => number, e1: number, e2: number): number {
+  const n = Math.max(Math.trunc(100 * Math.log10(e2 / e1)), 2);
+  const step = Math.log(e2 / e1) / (n - 1);
+  let sum = 0;
+  let a = e1;
+  let ya = f(a);
+  for (let k = 1; k < n; k++) {
+    const b = k === n - 1 ? e2 : e1 * Math.exp(k * step);
+    const yb = f(b);
+    sum += integrateLogLog(a, b, ya, yb);
+    a = b;
+    ya = yb;
+  }
+  return sum;
+}
+
+/**
+ * Source counts per reconstructed-energy bin that a model (its integral over true
+ * energy) predicts through an exposure (m² s per true-energy bin) and a kernel [energy_true][energy].
+ */
+export function foldedCounts(
+  geom: SpectrumGeometry,
+  exposure: Float64Array,
+  kernel: Float64Array,
   integral: (e1: number, e2: number) => number,
 ): Float64Array {
-  const et = spectrum.geom.energyTrue;
+  const et = geom.energyTrue;
   const nEt = et.length - 1;
-  const nE = spectrum.geom.energy.length - 1;
-  const kernel = spectrum.edisp;
+  const nE = geom.energy.length - 1;
   const out = new Float64Array(nE);
   for (let j = 0; j < nEt; j++) {
-    const signal = integral(et[j]!, et[j + 1]!) * spectrum.exposure[j]! * CM2;
+    const signal = integral(et[j]!, et[j + 1]!) * exposure[j]! * CM2;
     if (!Number.isFinite(signal) || signal === 0) continue;
     for (let i = 0; i < nE; i++) out[i]! += signal * kernel[j * nE + i]!;
   }
   return out;
 }
+
+const npredSignal = (spectrum: StackedSpectrum, integral: (e1: number, e2: number) => number) =>
+  foldedCounts(spectrum.geom, spectrum.exposure, spectrum.edisp, integral);
 
 function totalStat(spectrum: StackedSpectrum, signal: Float64Array): number {
   let stat = 0;
@@ -299,7 +309,92 @@ export function fitSpectrum(
     stat,
     success,
     dnde: dndeOf(model, best, reference),
+    integral: integralOf(model, best, reference),
     npredSignal: npredSignal(spectrum, integralOf(model, best, reference)),
+  };
+}
+
+/** One reconstructed-energy bin of a norm fit: counts, background and source counts at norm 1. */
+export interface NormBin {
+  readonly n: number;
+  readonly b: number;
+  readonly s: number;
+}
+
+export interface NormEstimate {
+  readonly norm: number;
+  /** From the curvature of the statistic (2 / d²stat/dnorm²), NaN without counts. */
+  readonly normErr: number;
+  /** Where the statistic is 4 above its minimum (2σ), above the best norm. */
+  readonly normUl: number;
+  /** The statistic at norm 0 minus its minimum. */
+  readonly ts: number;
+  readonly sqrtTs: number;
+  /** Background plus the source at the best norm, summed over the bins. */
+  readonly npred: number;
+}
+
+/**
+ * The norm of a fixed-shape model fitted to some bins on the cash statistic, as
+ * gammapy's FluxEstimator does (the norm unbounded, null value 0, n_sigma_ul 2).
+ */
+export function normEstimate(bins: readonly NormBin[]): NormEstimate {
+  const stat = (norm: number) => bins.reduce((sum, { n, b, s }) => sum + cash(n, b + norm * s), 0);
+  // The statistic's slope grows with the norm (cash is convex where μ > 0, flat where floored).
+  const slope = (norm: number) =>
+    bins.reduce((sum, { n, b, s }) => {
+      const mu = b + norm * s;
+      return mu <= TRUNCATION ? sum : sum + 2 * s * (1 - n / mu);
+    }, 0);
+  const signal = bins.filter((x) => x.s > 0);
+  if (signal.length === 0) {
+    return { norm: NaN, normErr: NaN, normUl: NaN, ts: NaN, sqrtTs: NaN, npred: NaN };
+  }
+  const counted = signal.filter((x) => x.n > 0);
+  // The lowest norm with every counted bin's prediction positive, else where all vanish.
+  let lo = Math.max(...(counted.length > 0 ? counted : signal).map(({ b, s }) => -b / s));
+  let hi = Math.max(lo, 0) + 1;
+  while (slope(hi) < 0 && hi < 1e12) hi = 2 * hi + 1;
+  for (let k = 0; k < 200 && counted.length > 0; k++) {
+    const mid = (lo + hi) / 2;
+    if (mid === lo || mid === hi) break;
+    if (slope(mid) < 0) lo = mid;
+    else hi = mid;
+  }
+  const norm = counted.length > 0 ? (lo + hi) / 2 : lo;
+  const best = stat(norm);
+  const ts = Math.max(0, stat(0) - best);
+  const curvature = bins.reduce((sum, { n, b, s }) => sum + (n * s * s) / (b + norm * s) ** 2, 0);
+  // Δstat = 4 above the best norm: the statistic rises monotonically there.
+  let below = norm;
+  let above = Math.max(norm, 0) + Math.max(1, Math.abs(norm));
+  while (stat(above) - best < 4 && above < 1e12) above *= 2;
+  for (let k = 0; k < 100; k++) {
+    const mid = (below + above) / 2;
+    if (stat(mid) - best < 4) below = mid;
+    else above = mid;
+  }
+  return {
+    norm,
+    normErr: curvature > 0 ? 1 / Math.sqrt(curvature) : NaN,
+    normUl: (below + above) / 2,
+    ts,
+    sqrtTs: Math.sign(norm) * Math.sqrt(ts),
+    npred: bins.reduce((sum, { b, s }) => sum + b + norm * s, 0),
+  };
+}
+
+/** The norm fitted over `bins`, the energy range [eMin, eMax] they span, and their counts. */
+export function normResult(bins: readonly NormBin[], eMin: number, eMax: number): NormResult {
+  const estimate = normEstimate(bins);
+  return {
+    eMin,
+    eMax,
+    eRef: Math.sqrt(eMin * eMax),
+    counts: bins.reduce((sum, b) => sum + b.n, 0),
+    background: bins.reduce((sum, b) => sum + b.b, 0),
+    ...estimate,
+    isUl: estimate.ts < 4,
   };
 }
 
@@ -309,39 +404,9 @@ export function fluxPoints(spectrum: StackedSpectrum, fit: SpectralFit): FluxPoi
   const points: FluxPoint[] = [];
   for (let i = 0; i < edges.length - 1; i++) {
     if (!spectrum.mask[i]) continue;
-    const n = spectrum.counts[i]!;
-    const b = spectrum.background[i]!;
-    const s = fit.npredSignal[i]!;
-    const eRef = Math.sqrt(edges[i]! * edges[i + 1]!);
-    const stat = (norm: number) => cash(n, b + norm * s);
-    // One Poisson bin: the likelihood peaks where the prediction equals the counts.
-    const norm = s > 0 ? (n - b) / s : NaN;
-    const best = stat(norm);
-    const ts = Math.max(0, stat(0) - best);
-    // Δstat = 4 above the best norm: the statistic rises monotonically there.
-    let lo = norm;
-    let hi = Math.max(norm, 0) + Math.max(1, Math.abs(norm));
-    while (stat(hi) - best < 4 && hi < 1e12) hi *= 2;
-    for (let k = 0; k < 100; k++) {
-      const mid = (lo + hi) / 2;
-      if (stat(mid) - best < 4) lo = mid;
-      else hi = mid;
-    }
-    points.push({
-      eMin: edges[i]!,
-      eMax: edges[i + 1]!,
-      eRef,
-      counts: n,
-      background: b,
-      npred: b + norm * s,
-      norm,
-      normErr: s > 0 && n > 0 ? Math.sqrt(n) / s : NaN,
-      normUl: (lo + hi) / 2,
-      ts,
-      sqrtTs: Math.sign(norm) * Math.sqrt(ts),
-      isUl: ts < 4,
-      dndeRef: fit.dnde(eRef),
-    });
+    const bin = { n: spectrum.counts[i]!, b: spectrum.background[i]!, s: fit.npredSignal[i]! };
+    const result = normResult([bin], edges[i]!, edges[i + 1]!);
+    points.push({ ...result, dndeRef: fit.dnde(result.eRef) });
   }
   return points;
 }

@@ -3,7 +3,13 @@
  * parameters (units, UCDs), the flux points as FITS in gammapy's FluxPoints format
  * (gadf-sed, SED_TYPE dnde: FluxPoints.read opens it) and a PNG of the SED with the model.
  */
-import { buildBinTable, emptyPrimaryHeader, type WritableHdu } from '../fits/index.js';
+import {
+  type BinTableColumnSpec,
+  buildBinTable,
+  type Card,
+  emptyPrimaryHeader,
+  type WritableHdu,
+} from '../fits/index.js';
 import {
   drawTitles,
   encodePng,
@@ -20,11 +26,52 @@ import {
   type InfoElement,
   writeVotable,
 } from '../votable/index.js';
-import type { FluxPoint, SpectralFit } from './spectral-fit.js';
+import type { FluxPoint, NormResult, SpectralFit } from './spectral-fit.js';
 import type { StackedSpectrum } from './spectrum.js';
 
 const DNDE_UNIT = 'cm-2 s-1 TeV-1';
 const E2DNDE_UNIT = 'TeV cm-2 s-1';
+
+/** The columns of a norm fit (flux point or time bin), as normCells fills them. */
+export const NORM_FIELDS: readonly FieldDescription[] = [
+  { name: 'counts', datatype: 'long', ucd: 'phot.count', description: 'events in the ON region' },
+  {
+    name: 'background',
+    datatype: 'double',
+    ucd: 'phot.count;instr.background',
+    description: 'background counts predicted by the BKG IRF',
+  },
+  {
+    name: 'npred',
+    datatype: 'double',
+    ucd: 'phot.count;stat.fit',
+    description: 'predicted counts at the best norm',
+  },
+  {
+    name: 'norm',
+    datatype: 'double',
+    ucd: 'stat.fit.param',
+    description: 'flux relative to the best-fit model (of the stacked runs)',
+  },
+  { name: 'norm_err', datatype: 'double', ucd: 'stat.error;stat.fit.param' },
+  {
+    name: 'ts',
+    datatype: 'double',
+    ucd: 'stat.value',
+    description: 'test statistic against no source flux',
+  },
+  { name: 'sqrt_ts', datatype: 'double', ucd: 'stat.snr' },
+];
+
+export const normCells = (p: NormResult): (number | bigint)[] => [
+  BigInt(Math.round(p.counts)),
+  p.background,
+  p.npred,
+  p.norm,
+  p.normErr,
+  p.ts,
+  p.sqrtTs,
+];
 
 const FIELDS: readonly FieldDescription[] = [
   {
@@ -48,33 +95,7 @@ const FIELDS: readonly FieldDescription[] = [
     ucd: 'em.energy;stat.max',
     description: 'upper bin edge, reconstructed energy',
   },
-  { name: 'counts', datatype: 'long', ucd: 'phot.count', description: 'events in the ON region' },
-  {
-    name: 'background',
-    datatype: 'double',
-    ucd: 'phot.count;instr.background',
-    description: 'background counts predicted by the BKG IRF',
-  },
-  {
-    name: 'npred',
-    datatype: 'double',
-    ucd: 'phot.count;stat.fit',
-    description: "predicted counts at the bin's best norm",
-  },
-  {
-    name: 'norm',
-    datatype: 'double',
-    ucd: 'stat.fit.param',
-    description: 'flux relative to the best-fit model',
-  },
-  { name: 'norm_err', datatype: 'double', ucd: 'stat.error;stat.fit.param' },
-  {
-    name: 'ts',
-    datatype: 'double',
-    ucd: 'stat.value',
-    description: 'test statistic against no source flux',
-  },
-  { name: 'sqrt_ts', datatype: 'double', ucd: 'stat.snr' },
+  ...NORM_FIELDS,
   {
     name: 'dnde',
     datatype: 'double',
@@ -117,13 +138,7 @@ function pointRow(p: FluxPoint): (number | bigint | boolean)[] {
     p.eRef,
     p.eMin,
     p.eMax,
-    BigInt(Math.round(p.counts)),
-    p.background,
-    p.npred,
-    p.norm,
-    p.normErr,
-    p.ts,
-    p.sqrtTs,
+    ...normCells(p),
     p.norm * p.dndeRef,
     p.normErr * p.dndeRef,
     p.normUl * p.dndeRef,
@@ -141,26 +156,13 @@ const UCD_OF_PARAMETER: Readonly<Record<string, string>> = {
   reference: 'em.energy',
 };
 
-/** The spectrum VOTable: flux points as the table, the fit as INFOs and one GROUP of PARAMs per model parameter. */
-export function spectrumVotable(
-  spectrum: StackedSpectrum,
-  fit: SpectralFit,
-  points: readonly FluxPoint[],
-): AsyncGenerator<Buffer> {
-  const { region } = spectrum.geom;
+/** The fit as INFOs (model, success, statistic) and one GROUP of PARAMs (value, error) per model parameter. */
+export function fitElements(fit: SpectralFit): { infos: InfoElement[]; groups: GroupElement[] } {
   const infos: InfoElement[] = [
     { name: 'model', value: fit.model },
     { name: 'fit_success', value: String(fit.success) },
     { name: 'fit_statistic', value: 'cash', content: 'sum of 2(mu - n ln mu) over the safe bins' },
     { name: 'stat', value: String(fit.stat) },
-    {
-      name: 'on_region',
-      value: `${region.ra} ${region.dec} ${region.radius}`,
-      unit: 'deg',
-      xtype: 'circle',
-    },
-    { name: 'runs', value: String(spectrum.runs.length) },
-    { name: 'livetime', value: String(spectrum.livetime), unit: 's' },
   ];
   const groups: GroupElement[] = fit.parameters.map((p) => ({
     name: p.name,
@@ -182,50 +184,128 @@ export function spectrumVotable(
       },
     ],
   }));
+  return { infos, groups };
+}
+
+/** The ON region and what went into the stack, as INFOs. */
+export function stackInfos(spectrum: StackedSpectrum): InfoElement[] {
+  const { region } = spectrum.geom;
+  return [
+    {
+      name: 'on_region',
+      value: `${region.ra} ${region.dec} ${region.radius}`,
+      unit: 'deg',
+      xtype: 'circle',
+    },
+    { name: 'runs', value: String(spectrum.runs.length) },
+    { name: 'livetime', value: String(spectrum.livetime), unit: 's' },
+  ];
+}
+
+/** The spectrum VOTable: flux points as the table, the fit as INFOs and one GROUP of PARAMs per model parameter. */
+export function spectrumVotable(
+  spectrum: StackedSpectrum,
+  fit: SpectralFit,
+  points: readonly FluxPoint[],
+): AsyncGenerator<Buffer> {
+  const { infos, groups } = fitElements(fit);
   return writeVotable(FIELDS, [points.map(pointRow)], {
     serialization: 'TABLEDATA',
-    infos,
+    infos: [...infos, ...stackInfos(spectrum)],
     tableName: 'flux_points',
     tableDescription: 'flux points of the best-fit model in the ENERGY bins (FluxPointsEstimator)',
     resources: [{ type: 'results', name: 'model', description: `best-fit ${fit.model}`, groups }],
   });
 }
 
-/** The flux points as a gadf-sed table (SED_TYPE dnde), as gammapy's FluxPoints.write makes it. */
-export function fluxPointsHdus(points: readonly FluxPoint[]): WritableHdu[] {
-  const column = (name: string, unit: string, values: (p: FluxPoint) => number) => ({
-    name,
+/** A double column of a FluxPoints table, one value per row (a one-element vector with `dim` [1]). */
+type SedColumn<T> = (
+  name: string,
+  unit: string,
+  values: (row: T) => number,
+  dim?: readonly number[],
+) => BinTableColumnSpec;
+
+/**
+ * A table as gammapy's FluxPoints.write makes it: an empty primary HDU, then `name`
+ * with SED_TYPE, UL_CONF (2σ upper limits), more `cards`, and the columns of `rows`.
+ */
+export function sedTableHdus<T>(
+  name: string,
+  sedType: string,
+  rows: readonly T[],
+  columns: (column: SedColumn<T>) => BinTableColumnSpec[],
+  cards: readonly Card[] = [],
+): WritableHdu[] {
+  const column: SedColumn<T> = (columnName, unit, values, dim) => ({
+    name: columnName,
     format: 'D',
+    ...(dim ? { dim } : {}),
     ...(unit ? { unit } : {}),
-    values: Float64Array.from(points, values),
+    values: Float64Array.from(rows, values),
   });
   return [
     { header: emptyPrimaryHeader(), data: new Uint8Array(0) },
     buildBinTable({
-      name: 'FLUXPOINTS',
+      name,
       header: [
-        { keyword: 'SED_TYPE', value: 'dnde' },
+        { keyword: 'SED_TYPE', value: sedType },
         { keyword: 'UL_CONF', value: 0.9544997361036416 },
+        ...cards,
       ],
-      columns: [
-        column('e_ref', 'TeV', (p) => p.eRef),
-        column('e_min', 'TeV', (p) => p.eMin),
-        column('e_max', 'TeV', (p) => p.eMax),
-        column('dnde', DNDE_UNIT, (p) => p.norm * p.dndeRef),
-        column('dnde_err', DNDE_UNIT, (p) => p.normErr * p.dndeRef),
-        column('dnde_ul', DNDE_UNIT, (p) => p.normUl * p.dndeRef),
-        { name: 'is_ul', format: 'L', values: points.map((p) => p.isUl) },
-        column('ts', '', (p) => p.ts),
-        column('sqrt_ts', '', (p) => p.sqrtTs),
-        column('norm', '', (p) => p.norm),
-        column('norm_err', '', (p) => p.normErr),
-      ],
-      ...(points.length === 0 ? { rowCount: 0 } : {}),
+      columns: columns(column),
+      ...(rows.length === 0 ? { rowCount: 0 } : {}),
     }),
   ];
 }
 
+/** The flux points as a gadf-sed table (SED_TYPE dnde), as gammapy's FluxPoints.write makes it. */
+export function fluxPointsHdus(points: readonly FluxPoint[]): WritableHdu[] {
+  return sedTableHdus('FLUXPOINTS', 'dnde', points, (column) => [
+    column('e_ref', 'TeV', (p) => p.eRef),
+    column('e_min', 'TeV', (p) => p.eMin),
+    column('e_max', 'TeV', (p) => p.eMax),
+    column('dnde', DNDE_UNIT, (p) => p.norm * p.dndeRef),
+    column('dnde_err', DNDE_UNIT, (p) => p.normErr * p.dndeRef),
+    column('dnde_ul', DNDE_UNIT, (p) => p.normUl * p.dndeRef),
+    { name: 'is_ul', format: 'L', values: points.map((p) => p.isUl) },
+    column('ts', '', (p) => p.ts),
+    column('sqrt_ts', '', (p) => p.sqrtTs),
+    column('norm', '', (p) => p.norm),
+    column('norm_err', '', (p) => p.normErr),
+  ]);
+}
+
 const POINT: Rgb = [31, 78, 140];
+
+/** Where a point goes (x, its bin x0–x1) and its value with its error bar, or an upper limit. */
+type PlotPoint = { readonly x: number; readonly x0: number; readonly x1: number } & (
+  { readonly y: number; readonly low: number; readonly high: number } | { readonly ul: number }
+);
+
+/** A point with its horizontal bin and vertical error bar (clipped to the frame), or an arrow down from an upper limit. */
+export function drawPoint(raster: Raster, frame: PlotFrame, p: PlotPoint): void {
+  const x = Math.round(frame.x(p.x));
+  const x0 = Math.round(frame.x(p.x0));
+  const x1 = Math.round(frame.x(p.x1));
+  const bottom = frame.area.y + frame.area.height;
+  if ('ul' in p) {
+    const y = Math.round(frame.y(p.ul));
+    raster.fillRect(x0, y, x1 - x0 + 1, 1, POINT);
+    raster.fillRect(x, y, 1, 24, POINT);
+    raster.line(x - 4, y + 18, x, y + 24, { color: POINT });
+    raster.line(x + 4, y + 18, x, y + 24, { color: POINT });
+    return;
+  }
+  const y = Math.round(frame.y(p.y));
+  const yTop = Math.round(frame.y(p.high));
+  // On a log axis a bar reaching zero or below goes to the bottom of the frame.
+  const yBottom =
+    frame.yAxis.log && !(p.low > 0) ? bottom : Math.min(bottom, Math.round(frame.y(p.low)));
+  raster.fillRect(x0, y, x1 - x0 + 1, 1, POINT);
+  raster.fillRect(x, yTop, 1, yBottom - yTop + 1, POINT);
+  raster.fillRect(x - 2, y - 2, 5, 5, POINT);
+}
 const MODEL: Rgb = [200, 60, 40];
 
 /** E² dN/dE of the flux points (upper limits as arrows) and the model, log-log. */
@@ -267,25 +347,16 @@ export function sedPlot(
       { color: MODEL, width: 2 },
     );
     for (const p of points) {
-      const x = Math.round(frame.x(p.eRef));
-      const x0 = Math.round(frame.x(p.eMin));
-      const x1 = Math.round(frame.x(p.eMax));
-      if (p.isUl) {
-        const y = Math.round(frame.y(e2(p.eRef, p.normUl * p.dndeRef)));
-        raster.fillRect(x0, y, x1 - x0 + 1, 1, POINT);
-        raster.fillRect(x, y, 1, 24, POINT);
-        raster.line(x - 4, y + 18, x, y + 24, { color: POINT });
-        raster.line(x + 4, y + 18, x, y + 24, { color: POINT });
-        continue;
+      const at = { x: p.eRef, x0: p.eMin, x1: p.eMax };
+      if (p.isUl) drawPoint(raster, frame, { ...at, ul: e2(p.eRef, p.normUl * p.dndeRef) });
+      else {
+        drawPoint(raster, frame, {
+          ...at,
+          y: e2(p.eRef, p.norm * p.dndeRef),
+          low: e2(p.eRef, (p.norm - p.normErr) * p.dndeRef),
+          high: e2(p.eRef, (p.norm + p.normErr) * p.dndeRef),
+        });
       }
-      const y = Math.round(frame.y(e2(p.eRef, p.norm * p.dndeRef)));
-      const top = e2(p.eRef, (p.norm + p.normErr) * p.dndeRef);
-      const bottom = e2(p.eRef, (p.norm - p.normErr) * p.dndeRef);
-      const yTop = Math.round(frame.y(top));
-      const yBottom = bottom > 0 ? Math.round(frame.y(bottom)) : frame.area.y + frame.area.height;
-      raster.fillRect(x0, y, x1 - x0 + 1, 1, POINT);
-      raster.fillRect(x, yTop, 1, yBottom - yTop + 1, POINT);
-      raster.fillRect(x - 2, y - 2, 5, 5, POINT);
     }
   });
   frame.drawAxes();

@@ -10,7 +10,7 @@ import { DaliError } from '../dali/index.js';
 import { writeFits } from '../fits/index.js';
 import { writeChunksTo } from '../votable/index.js';
 import { allHave, EDISP_CLASSES, openRun } from './runs.js';
-import { checkIrfRanges } from './service.js';
+import { checkIrfRanges, type MapDatasetProgress } from './service.js';
 import { type FluxPoint, fitSpectrum, fluxPoints, type SpectralFit } from './spectral-fit.js';
 import { makeRunSpectrum, StackedSpectrum } from './spectrum.js';
 import { fluxPointsHdus, sedPlot, spectrumVotable } from './spectrum-products.js';
@@ -68,18 +68,30 @@ export async function checkSpectrumRequest(
   }
 }
 
-/** Makes the stacked spectrum of `datasets` (selected and checked), fits it and writes the products. */
-export async function makeSpectrum(
+/** How a reduction reports on its way, and how it is stopped. */
+export interface ReductionOptions {
+  readonly signal?: AbortSignal;
+  /** Called before the first run and after each. */
+  readonly onProgress?: (progress: MapDatasetProgress) => void;
+}
+
+/**
+ * The runs reduced in the ON region one by one (cut to `windows`, MJD UTC, too), stacked,
+ * and the model fitted; a DaliError when no bin is safe or holds events.
+ */
+export async function stackedFit(
   datasets: readonly PublishedDataset[],
   request: SpectrumRequest,
-  outputs: SpectrumOutputs,
-  options: { readonly signal?: AbortSignal } = {},
-): Promise<SpectrumSummary> {
+  options: ReductionOptions,
+  windows: readonly (readonly [number, number])[] = [],
+): Promise<{ stacked: StackedSpectrum; counts: number; fit: SpectralFit }> {
   const stacked = new StackedSpectrum(request.geometry);
+  options.onProgress?.({ done: 0, total: datasets.length });
   for (const dataset of datasets) {
     options.signal?.throwIfAborted();
     const run = await openRun(dataset, { edisp: true, psf: false });
-    stacked.add(await makeRunSpectrum(request.geometry, run, request.offsetMax));
+    stacked.add(await makeRunSpectrum(request.geometry, run, request.offsetMax, windows));
+    options.onProgress?.({ done: stacked.runs.length, total: datasets.length });
   }
   options.signal?.throwIfAborted();
   if (!stacked.mask.some((m) => m === 1)) {
@@ -91,7 +103,17 @@ export async function makeSpectrum(
   const counts = stacked.counts.reduce((a, b) => a + b, 0);
   if (counts === 0)
     throw new DaliError(400, 'the ON region holds no events in its safe energy bins');
-  const fit = fitSpectrum(stacked, request.model);
+  return { stacked, counts, fit: fitSpectrum(stacked, request.model) };
+}
+
+/** Makes the stacked spectrum of `datasets` (selected and checked), fits it and writes the products. */
+export async function makeSpectrum(
+  datasets: readonly PublishedDataset[],
+  request: SpectrumRequest,
+  outputs: SpectrumOutputs,
+  options: ReductionOptions = {},
+): Promise<SpectrumSummary> {
+  const { stacked, counts, fit } = await stackedFit(datasets, request, options);
   const points = fluxPoints(stacked, fit);
   await writeChunksTo(spectrumVotable(stacked, fit, points), createWriteStream(outputs.votable));
   if (outputs.fluxPoints) await writeFits(outputs.fluxPoints, fluxPointsHdus(points));

@@ -63,19 +63,50 @@ export interface RunSpectrum {
   /** The time span of the run, s since gammapy's GTI reference (TT). */
   readonly start: number;
   readonly stop: number;
+  /** The same as MJD (UTC), and the sum of the good time intervals, s. */
+  readonly startMjd: number;
+  readonly stopMjd: number;
+  readonly ontime: number;
+  /** The parts of the run inside the asked time windows (those it overlaps). */
+  readonly slices: readonly RunSlice[];
 }
 
-async function countsIn(geom: SpectrumGeometry, events: EventList): Promise<Float64Array> {
-  const counts = new Float64Array(geom.energy.length - 1);
-  for await (const batch of events.batches(['ra', 'dec', 'energy'])) {
+/** A run cut to a time window: its events there, and its good time there (s). */
+export interface RunSlice {
+  /** Index of the window. */
+  readonly window: number;
+  readonly counts: Float64Array;
+  readonly ontime: number;
+}
+
+/** The ON-region counts per energy bin, in all and in each window (event-list seconds, [lo, hi)). */
+async function countsIn(
+  geom: SpectrumGeometry,
+  events: EventList,
+  windows: readonly (readonly [number, number])[],
+): Promise<{ all: Float64Array; inWindows: Float64Array[] }> {
+  const nE = geom.energy.length - 1;
+  const all = new Float64Array(nE);
+  const inWindows = windows.map(() => new Float64Array(nE));
+  const quantities =
+    windows.length > 0
+      ? (['ra', 'dec', 'energy', 'time'] as const)
+      : (['ra', 'dec', 'energy'] as const);
+  for await (const batch of events.batches<'ra' | 'dec' | 'energy' | 'time'>(quantities)) {
     for (let i = 0; i < batch.count; i++) {
       const e = binOf(geom.energy, batch.energy[i] as number);
-      if (e >= 0 && insideRegion(geom.region, batch.ra[i] as number, batch.dec[i] as number)) {
-        counts[e]! += 1;
+      if (e < 0 || !insideRegion(geom.region, batch.ra[i] as number, batch.dec[i] as number)) {
+        continue;
       }
+      all[e]! += 1;
+      if (windows.length === 0) continue;
+      const t = batch.time[i] as number;
+      windows.forEach(([lo, hi], w) => {
+        if (t >= lo && t < hi) inWindows[w]![e]! += 1;
+      });
     }
   }
-  return counts;
+  return { all, inWindows };
 }
 
 /**
@@ -105,17 +136,37 @@ function safeMask(
   );
 }
 
+/**
+ * The spectrum of one run, and of its parts inside `windows` (MJD UTC, [lo, hi)) as
+ * gammapy's Observation.select_time cuts them: the events in the window, the good time
+ * intervals clipped to it (exposure and background scale with that time).
+ */
 export async function makeRunSpectrum(
   geom: SpectrumGeometry,
   run: RunInput,
   offsetMax: number,
+  windows: readonly (readonly [number, number])[] = [],
 ): Promise<RunSpectrum> {
   if (!run.edisp) throw new Error(`run ${run.obsId} has no energy dispersion for its spectrum`);
   const { region } = geom;
   const offset = separation(region.ra, region.dec, run.pointing.ra, run.pointing.dec);
   const offsets = Float64Array.of(offset);
   const livetime = run.ontime * run.deadc;
-  const counts = await countsIn(geom, run.events);
+  const intervals = await run.events.intervals();
+  const overlap = (lo: number, hi: number) =>
+    intervals.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, hi) - Math.max(a, lo)), 0);
+  const inSeconds = windows.map(
+    ([lo, hi]) => [run.events.secondsOfMjd(lo), run.events.secondsOfMjd(hi)] as const,
+  );
+  const overlapping = inSeconds.flatMap(([lo, hi], window) => {
+    const ontime = overlap(lo, hi);
+    return ontime > 0 ? [{ window, lo, hi, ontime }] : [];
+  });
+  const { all: counts, inWindows } = await countsIn(
+    geom,
+    run.events,
+    overlapping.map(({ lo, hi }) => [lo, hi] as const),
+  );
   const exposure = exposureOf(geom, run.aeff, offsets, livetime);
   const background = backgroundOf(
     geom,
@@ -141,6 +192,14 @@ export async function makeRunSpectrum(
     mask: safeMask(geom, run, background, offset, offsetMax),
     start: Math.min(...starts),
     stop: Math.max(...stops),
+    startMjd: run.events.mjd(Math.min(...intervals.map((g) => g[0]))),
+    stopMjd: run.events.mjd(Math.max(...intervals.map((g) => g[1]))),
+    ontime: run.ontime,
+    slices: overlapping.map(({ window, ontime }, k) => ({
+      window,
+      counts: inWindows[k]!,
+      ontime,
+    })),
   };
 }
 

@@ -1,8 +1,10 @@
 /**
  * GET/POST /analysis/sync: a small map dataset answered at once (the MapDataset FITS
- * file, naming its provenance in a PROV-AQ Link header); larger ones go through the
- * UWS job list at /analysis/async (registered with the shared job system). Parameters
- * through the spine, errors as DALI documents.
+ * file), /analysis/spectrum/sync and /analysis/lightcurve/sync the same for spectra and
+ * light curves (their VOTable); each names its provenance in a PROV-AQ Link header.
+ * Larger requests go through the UWS job lists at /analysis/async,
+ * /analysis/spectrum/async and /analysis/lightcurve/async (registered with the shared
+ * job system). Parameters through the spine, errors as DALI documents.
  */
 import { createReadStream } from 'node:fs';
 import type { FastifyReply } from 'fastify';
@@ -19,16 +21,19 @@ import {
   produceMapDataset,
   requestedDatasets,
   selectDatasets,
-  checkSpectrumRequest,
-  makeSpectrum,
+  type Dl5Product,
+  LIGHTCURVE_PRODUCT,
   SPECTRUM_MEDIA_TYPE,
-  spectrumRequest,
+  SPECTRUM_PRODUCT,
+  type SpectrumRequest,
 } from '../analysis/index.js';
 import { DaliError } from '../dali/index.js';
 import { type Authorize, DatasetCatalog } from '../datalink/index.js';
 import type { Engine } from '../engine/index.js';
 import {
   hasProvenanceLink,
+  type PendingProduct,
+  type ProductDescription,
   type ProductProvenance,
   type ProvNaming,
   recordedParameters,
@@ -59,6 +64,27 @@ export interface AnalysisPluginOptions {
 export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (app, options) => {
   const catalog = new DatasetCatalog(options.engine);
   const provenance = options.provenance;
+  /**
+   * Records the provenance of a product answered at once, behind the answer (/provenance
+   * waits for it if asked first), and names it in a PROV-AQ Link header.
+   */
+  const recordSync = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    pending: PendingProduct | undefined,
+    startedAt: Date,
+    product: Omit<ProductDescription, 'user'>,
+  ): Promise<void> => {
+    if (!pending || !provenance) return;
+    const user = await provenance.userOf?.(request);
+    // Queued before the answer goes, so that /provenance finds it on its way.
+    provenance.products
+      .record({ ...pending, startedAt }, { ...product, ...(user !== undefined ? { user } : {}) })
+      .catch((error: unknown) =>
+        request.log.error({ err: error }, `the provenance of a ${product.kind} was not recorded`),
+      );
+    reply.header('Link', hasProvenanceLink(pending.url));
+  };
   acceptForms(app);
   app.route({
     method: ['GET', 'POST'],
@@ -94,27 +120,14 @@ export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (
           ...(options.cache ? { cache: options.cache } : {}),
           signal,
         });
-        if (pending && provenance) {
-          const user = await provenance.userOf?.(request);
-          // Written behind the answer; /provenance waits for it if asked first.
-          provenance.products
-            .record(
-              { ...pending, startedAt },
-              {
-                kind: 'mapdataset',
-                name: 'mapdataset.fits',
-                annotation: `Stacked map dataset of ${datasets.length} runs${product.fromCache ? ' (an identical earlier product reused)' : ''}`,
-                contentType: FITS_MEDIA_TYPE,
-                inputs: datasets.map((d) => ({ id: d.did, role: 'event list' })),
-                parameters: recordedParameters(params.pairs()),
-                ...(user !== undefined ? { user } : {}),
-              },
-            )
-            .catch((error: unknown) =>
-              request.log.error({ err: error }, 'the provenance of a map dataset was not recorded'),
-            );
-          reply.header('Link', hasProvenanceLink(pending.url));
-        }
+        await recordSync(request, reply, pending, startedAt, {
+          kind: 'mapdataset',
+          name: 'mapdataset.fits',
+          annotation: `Stacked map dataset of ${datasets.length} runs${product.fromCache ? ' (an identical earlier product reused)' : ''}`,
+          contentType: FITS_MEDIA_TYPE,
+          inputs: datasets.map((d) => ({ id: d.did, role: 'event list' })),
+          parameters: recordedParameters(params.pairs()),
+        });
         return sendFile(
           reply,
           join(product.dir, PRODUCT_FILES.fits),
@@ -128,39 +141,58 @@ export const analysisPlugin: FastifyPluginAsync<AnalysisPluginOptions> = async (
       }
     },
   });
-  // The spectrum of an ON region: the VOTable of the fit and flux points.
-  app.route({
-    method: ['GET', 'POST'],
-    url: '/analysis/spectrum/sync',
-    handler: async (request, reply) => {
-      let dir: string | undefined;
-      try {
-        const asked = spectrumRequest(daliParameters(request), options.limits);
-        syncSized(asked.ids.length, options.syncMaxRuns, '/analysis/spectrum/async');
-        const datasets = await selectDatasets(catalog, asked.ids, (did) =>
-          options.authorize(request, did),
-        );
-        await checkSpectrumRequest(datasets, asked);
-        dir = await mkdtemp(join(options.workDir, 'spectrum-'));
-        const path = join(dir, 'spectrum.xml');
-        await makeSpectrum(datasets, asked, { votable: path }, { signal: closed(reply) });
-        const folder = dir;
-        dir = undefined;
-        return sendFile(
-          reply,
-          path,
-          SPECTRUM_MEDIA_TYPE,
-          'spectrum.xml',
-          () => void rm(folder, { recursive: true, force: true }),
-        );
-      } catch (error) {
-        if (error instanceof DaliError) return sendDaliError(reply, error);
-        throw error;
-      } finally {
-        if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-      }
-    },
-  });
+  /**
+   * A DL5 product answered at once as its VOTable: the request read and checked, the
+   * runs' rights and IRFs checked before any work, the product made in a private folder
+   * removed once sent, its provenance recorded.
+   */
+  const dl5Route = <R extends SpectrumRequest>(product: Dl5Product<R>) =>
+    app.route({
+      method: ['GET', 'POST'],
+      url: `/analysis/${product.kind}/sync`,
+      handler: async (request, reply) => {
+        const pending = provenance?.products.begin(product.kind, provenance.naming(request));
+        let dir: string | undefined;
+        try {
+          const params = daliParameters(request);
+          const asked = product.read(params, options.limits);
+          syncSized(asked.ids.length, options.syncMaxRuns, `/analysis/${product.kind}/async`);
+          const datasets = await selectDatasets(catalog, asked.ids, (did) =>
+            options.authorize(request, did),
+          );
+          await product.check(datasets, asked);
+          const startedAt = new Date();
+          dir = await mkdtemp(join(options.workDir, `${product.kind}-`));
+          const name = `${product.kind}.xml`;
+          const path = join(dir, name);
+          await product.make(datasets, asked, { votable: path }, { signal: closed(reply) });
+          await recordSync(request, reply, pending, startedAt, {
+            kind: product.kind,
+            name,
+            annotation: `${product.annotation} (${datasets.length} runs)`,
+            contentType: SPECTRUM_MEDIA_TYPE,
+            inputs: datasets.map((d) => ({ id: d.did, role: 'event list' })),
+            parameters: recordedParameters(params.pairs()),
+          });
+          const folder = dir;
+          dir = undefined;
+          return sendFile(
+            reply,
+            path,
+            SPECTRUM_MEDIA_TYPE,
+            name,
+            () => void rm(folder, { recursive: true, force: true }),
+          );
+        } catch (error) {
+          if (error instanceof DaliError) return sendDaliError(reply, error);
+          throw error;
+        } finally {
+          if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+        }
+      },
+    });
+  dl5Route(SPECTRUM_PRODUCT);
+  dl5Route(LIGHTCURVE_PRODUCT);
 };
 
 function syncSized(runs: number, max: number, asyncPath: string): void {

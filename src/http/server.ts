@@ -57,9 +57,10 @@ import { tapJobExecutor } from '../tap/async-executor.js';
 import { coincidenceJobExecutor } from '../coincidence/index.js';
 import {
   AnalysisCache,
-  analysisDatasetService,
+  analysisDatasetServices,
   analysisJobExecutor,
-  analysisResultDescriptor,
+  analysisResultServices,
+  analysisStandardIds,
   DATASETS_RESULT,
   type AnalysisJobContext,
   DEFAULT_ANALYSIS_LIMITS,
@@ -68,10 +69,8 @@ import {
   PER_RUN_PREFIX,
   PREVIEW_RESULT,
   YAML_MEDIA_TYPE,
-  FLUXPOINTS_RESULT,
+  dl5Products,
   PLOT_RESULT,
-  SPECTRUM_RESULT,
-  spectrumJobExecutor,
 } from '../analysis/index.js';
 import { DatasetCatalog } from '../datalink/index.js';
 import { analysisPlugin } from './analysis.js';
@@ -134,9 +133,15 @@ export function tapLimitsOf(limits: ServiceLimitsDescription): ServiceLimits {
   };
 }
 
-/** The analysis capability's standardID, under the service's own authority. */
-const analysisStandardIdOf = (authority: string): string =>
-  `ivo://${authority}/analysis#mapdataset-1.0`;
+/** The analysis capabilities' standardIDs as VOSI declares them. */
+function analysisCapabilities(authority: string): NonNullable<CapabilityOptions['analysis']> {
+  const ids = analysisStandardIds(authority);
+  return {
+    standardId: ids.mapdataset,
+    spectrumStandardId: ids.spectrum,
+    lightCurveStandardId: ids.lightcurve,
+  };
+}
 
 /**
  * What the service offers, as its VOSI capabilities and its registry records declare it:
@@ -150,14 +155,7 @@ export function capabilityOptionsFor(
   return {
     limits,
     datalink: true,
-    ...(authority !== undefined
-      ? {
-          analysis: {
-            standardId: analysisStandardIdOf(authority),
-            spectrumStandardId: `ivo://${authority}/analysis#spectrum-1.0`,
-          },
-        }
-      : {}),
+    ...(authority !== undefined ? { analysis: analysisCapabilities(authority) } : {}),
     async: true,
     bearerTokens: true,
     jobs: {
@@ -277,18 +275,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const baseDialect = sqlDialectFor(options.engine.dialect);
   // Sync queries wait a bounded time for a connection and spool what slow clients read.
   const { connectionWaitMs = DEFAULT_CONNECTION_WAIT_MS, ...queryLimits } = limits;
-  // The analysis service's own standardID, under the service's authority.
-  const analysisStandardId = analysisStandardIdOf(description.authority);
+  // The analysis services' own standardIDs, under the service's authority.
+  const analysisIds = analysisStandardIds(description.authority);
   const service = {
     engine: options.engine,
     schema: options.schema,
     dialect: access.dialectFor(baseDialect, ANONYMOUS),
     limits: queryLimits,
     tmpDir: cache.spill,
-    resultServices: [
-      (idField: string, serviceUrl: string, column: string) =>
-        analysisResultDescriptor(analysisStandardId, serviceUrl, idField, column),
-    ],
+    resultServices: analysisResultServices(analysisIds),
   };
   const sync = { limits: { ...queryLimits, connectionWaitMs }, spillDir: cache.spill };
   await app.register(tapSyncPlugin, {
@@ -375,7 +370,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   };
   const analysisJobs = analysisJobExecutor(analysisContext);
-  const spectrumJobs = spectrumJobExecutor(analysisContext);
+  // Spectra and light curves: an executor, a job list and a sync route each.
+  const dl5 = dl5Products(analysisContext);
   // Each async result records its provenance (the ADQL text, the owner).
   const products = new ProductProvenance(options.engine, description);
   const provNaming = (request: FastifyRequest): ProvNaming => ({
@@ -405,15 +401,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         },
         resultPath: (jobId) => `/analysis/async/${jobId}/results/${MAPDATASET_RESULT}`,
       }),
-      spectrum: withResultProvenance(spectrumJobs, products, {
-        kind: 'spectrum',
-        annotation: 'Spectrum (DL5): forward-folded fit and flux points from event lists',
-        ownerOf: async (job) => {
-          const who = await access.jobIdentity(job.ownerCredential);
-          return who.ok ? who.identity.user : undefined;
-        },
-        resultPath: (jobId) => `/analysis/spectrum/async/${jobId}/results/${SPECTRUM_RESULT}`,
-      }),
+      ...Object.fromEntries(
+        dl5.map((product) => [
+          product.kind,
+          withResultProvenance(product.executor, products, {
+            kind: product.kind,
+            annotation: product.annotation,
+            ownerOf: async (job) => {
+              const who = await access.jobIdentity(job.ownerCredential);
+              return who.ok ? who.identity.user : undefined;
+            },
+            resultPath: (jobId) =>
+              `/analysis/${product.kind}/async/${jobId}/results/${product.kind}`,
+          }),
+        ]),
+      ),
     },
     resultsDir,
     limits: {
@@ -483,22 +485,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ],
     },
   });
-  await app.register(uwsPlugin, {
-    prefix: '/analysis/spectrum',
-    jobs,
-    capability: 'spectrum',
-    jobsUrl: (request) => `${baseUrl(request)}/analysis/spectrum/async`,
-    serviceUrl: baseUrl,
-    owners: jobOwners,
-    mainResultLink: provenanceLink((jobId) => jobResultIds('spectrum', jobId).entityId),
-    results: {
-      main: SPECTRUM_RESULT,
-      extra: [
-        { id: FLUXPOINTS_RESULT, contentType: 'application/fits' },
-        { id: PLOT_RESULT, contentType: 'image/png' },
-      ],
-    },
-  });
+  for (const product of dl5) {
+    await app.register(uwsPlugin, {
+      prefix: `/analysis/${product.kind}`,
+      jobs,
+      capability: product.kind,
+      jobsUrl: (request) => `${baseUrl(request)}/analysis/${product.kind}/async`,
+      serviceUrl: baseUrl,
+      owners: jobOwners,
+      mainResultLink: provenanceLink((jobId) => jobResultIds(product.kind, jobId).entityId),
+      results: {
+        main: product.kind,
+        extra: [
+          { id: product.fitsResult, contentType: FITS_MEDIA_TYPE },
+          { id: PLOT_RESULT, contentType: 'image/png' },
+        ],
+      },
+    });
+  }
   await app.register(vosiPlugin, {
     prefix: '/tap',
     engine: options.engine,
@@ -511,7 +515,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     baseUrl,
     cacheDir: cache.products,
     authorize: access.authorize,
-    services: [sodaDatasetService(), analysisDatasetService(analysisStandardId)],
+    services: [sodaDatasetService(), ...analysisDatasetServices(analysisIds)],
   };
   // One DataLink service (catalog and product cache) for links, products and previews.
   const dataLink = dataLinkServiceFor(dataAccess);

@@ -57,7 +57,7 @@ export {
   type UserOf,
 } from './service.js';
 export { provSvg, provTextTree } from './views.js';
-export { ProductProvenance, type PendingProduct } from './products.js';
+export { ProductProvenance, type PendingProduct, type ProductDescription } from './products.js';
 export { cutoutProduct, type CutoutMade } from './records.js';
 export {
   jobResultIds,

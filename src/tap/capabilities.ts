@@ -26,7 +26,11 @@ export interface CapabilityOptions {
    * The map-dataset analysis service (/analysis/sync and /analysis/async), declared with
    * this standardID (hearc's own, under the service's authority: there is no IVOA standard).
    */
-  readonly analysis?: { readonly standardId: string; readonly spectrumStandardId?: string };
+  readonly analysis?: {
+    readonly standardId: string;
+    readonly spectrumStandardId?: string;
+    readonly lightCurveStandardId?: string;
+  };
   /** Whether bearer tokens are accepted next to anonymous access (declared on each interface). */
   readonly bearerTokens?: boolean;
 }
@@ -152,13 +156,24 @@ export function capabilityElements(options: CapabilityOptions): string {
     xml += interfacesXml(options, '', `${options.baseUrl}/analysis/sync`, 'full');
     xml += interfacesXml(options, '', `${options.baseUrl}/analysis/async`, 'base');
     xml += '  </capability>\n';
-    if (options.analysis.spectrumStandardId) {
-      xml += `  <capability standardID="${escapeXml(options.analysis.spectrumStandardId)}">\n`;
-      xml += `    <description>Spectra (DL5) of an ON region: forward-folded fit and flux points (VOTable, gammapy FluxPoints FITS, PNG): sync, and async through UWS</description>\n`;
-      xml += interfacesXml(options, '', `${options.baseUrl}/analysis/spectrum/sync`, 'full');
-      xml += interfacesXml(options, '', `${options.baseUrl}/analysis/spectrum/async`, 'base');
+    const product = (standardId: string | undefined, path: string, description: string) => {
+      if (!standardId) return;
+      xml += `  <capability standardID="${escapeXml(standardId)}">\n`;
+      xml += `    <description>${description}: sync, and async through UWS</description>\n`;
+      xml += interfacesXml(options, '', `${options.baseUrl}/analysis/${path}/sync`, 'full');
+      xml += interfacesXml(options, '', `${options.baseUrl}/analysis/${path}/async`, 'base');
       xml += '  </capability>\n';
-    }
+    };
+    product(
+      options.analysis.spectrumStandardId,
+      'spectrum',
+      'Spectra (DL5) of an ON region: forward-folded fit and flux points (VOTable, gammapy FluxPoints FITS, PNG)',
+    );
+    product(
+      options.analysis.lightCurveStandardId,
+      'lightcurve',
+      'Light curves (DL5) of an ON region: flux of the fitted spectral shape per run or time bin (VOTable, gammapy light-curve FITS, PNG)',
+    );
   }
   return xml;
 }

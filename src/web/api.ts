@@ -243,6 +243,25 @@ export async function examples(): Promise<Example[]> {
   }));
 }
 
+/**
+ * Creates and starts a UWS job at `path` (tap/async, analysis/async): the service answers
+ * 303 to the new job and fetch follows it, so the job's URL is where it ended.
+ */
+export async function createJob(path: string, body: URLSearchParams): Promise<string> {
+  body.set('PHASE', 'RUN');
+  const response = await fetch(serviceUrl(path), {
+    method: 'POST',
+    headers: { ...authHeaders(), 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  if (!response.ok || !response.redirected) {
+    throw new Error(
+      `The async job was not created: ${errorMessage(await response.text()) || `HTTP ${response.status}`}`,
+    );
+  }
+  return response.url;
+}
+
 /** Downloads a URL with the user's credentials (a plain link cannot send them). */
 export async function download(url: string, fileName: string): Promise<void> {
   if (!session.token()) {

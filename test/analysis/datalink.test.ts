@@ -1,8 +1,9 @@
 /**
- * The analysis service reached through DataLink: each event list's links offer it as a
- * #proc row with a service descriptor (the observation's pointing and IRF energy range
- * as defaults and VALUES), TAP results offer it on their dataset identifiers, and pyvo
- * finds both descriptors and calls the service with them.
+ * The analysis services reached through DataLink: each event list's links offer map
+ * datasets, spectra and light curves as #proc rows with service descriptors (the
+ * observation's pointing, IRF energy range and time as defaults and VALUES), TAP results
+ * offer them on their dataset identifiers, and pyvo finds the descriptors and calls the
+ * services with them.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -15,6 +16,8 @@ import { tempDir } from '../helpers/tmp.js';
 import { analysisForm, servedSimulation } from './fixtures.js';
 
 const STANDARD_ID = 'ivo://hearc.local/analysis#mapdataset-1.0';
+const SPECTRUM_ID = 'ivo://hearc.local/analysis#spectrum-1.0';
+const LIGHTCURVE_ID = 'ivo://hearc.local/analysis#lightcurve-1.0';
 
 const PYVO_SCRIPT = `
 import io, json, sys, warnings
@@ -23,7 +26,7 @@ from astropy.io import fits
 from pyvo.dal import TAPService
 from pyvo.dal.adhoc import DatalinkResults, DatalinkQuery
 
-links_url, tap_url, standard, secret = sys.argv[1:5]
+links_url, tap_url, standard, secret, lightcurve = sys.argv[1:6]
 out = {}
 
 def standard_of(resource):
@@ -51,6 +54,15 @@ query = DatalinkQuery.from_resource(rows, resource, ENERGY=[0.5, 20, 4], WIDTH=3
 out["ids_sent"] = len(query["ID"])
 response = query.execute_stream()
 out["from_tap"] = hdus(response)
+
+# The light-curve descriptor on the same rows: one time bin per run.
+from astropy.io.votable import parse_single_table
+curve = DatalinkQuery.from_resource(
+    rows, result.get_adhocservice_by_ivoid(lightcurve), CENTER=[83.6331, 22.0145], RADIUS=0.3,
+    ENERGY=[0.5, 20, 4])
+table = parse_single_table(io.BytesIO(curve.execute_stream().read())).to_table()
+out["lightcurve_bins"] = len(table)
+out["lightcurve_columns"] = [c for c in table.colnames if c in ("time_min", "flux", "flux_err")]
 print(json.dumps(out))
 `;
 
@@ -75,6 +87,19 @@ describe('the analysis service in DataLink and TAP results', () => {
     );
     assert.match(body, /name="PROJ"[\s\S]*?<OPTION value="CAR"\/><OPTION value="TAN"\/>/);
     assert.match(body, /name="FRAME"[\s\S]*?<OPTION value="icrs"\/><OPTION value="galactic"\/>/);
+    // Spectra and light curves are offered beside it, at their own sync endpoints.
+    const lightCurve = resources.find((r) => r[2]!.includes(LIGHTCURVE_ID))?.[2] ?? '';
+    assert.ok(lightCurve.includes(`value="${address}/analysis/lightcurve/sync"`), links);
+    assert.match(
+      lightCurve,
+      /<PARAM[^>]*name="RADIUS"[^>]*value="0.11"[^>]*>[\s\S]*?<MAX value="1"/,
+    );
+    assert.match(lightCurve, /name="MODEL"[\s\S]*?<OPTION value="powerlaw"\/>/);
+    assert.match(lightCurve, /<PARAM[^>]*name="THRESHOLD"[^>]*unit="TeV"[^>]*value="0"/);
+    assert.match(lightCurve, /<PARAM[^>]*name="TIME"[^>]*>[\s\S]*?<MIN value="\d{5}\.\d+"/);
+    const spectrum = resources.find((r) => r[2]!.includes(SPECTRUM_ID))?.[2] ?? '';
+    assert.ok(spectrum.includes(`value="${address}/analysis/spectrum/sync"`), links);
+    assert.doesNotMatch(spectrum, /name="TIME"/);
 
     const tap = await (
       await fetch(`${address}/tap/sync`, {
@@ -87,6 +112,7 @@ describe('the analysis service in DataLink and TAP results', () => {
     ).text();
     assert.ok(tap.includes(STANDARD_ID), tap);
     assert.match(tap, /<PARAM[^>]*name="ID"[^>]*ref="dataset_id_1"/);
+    assert.ok(tap.includes(SPECTRUM_ID) && tap.includes(LIGHTCURVE_ID), tap);
 
     // The sync service answers the request the descriptor describes.
     const made = await fetch(`${address}/analysis/sync`, {
@@ -108,11 +134,14 @@ describe('the analysis service in DataLink and TAP results', () => {
       from_links: string[];
       ids_sent: number;
       from_tap: string[];
+      lightcurve_bins: number;
+      lightcurve_columns: string[];
     }>(PYVO_SCRIPT, [
       `${address}/datalink?ID=${encodeURIComponent(dids[0]!)}`,
       `${address}/tap`,
       STANDARD_ID,
       secret,
+      LIGHTCURVE_ID,
     ]);
     assert.equal(report.procs, 1);
     assert.deepEqual(report.inputs, [
@@ -129,5 +158,7 @@ describe('the analysis service in DataLink and TAP results', () => {
     assert.deepEqual(report.from_links.slice(1, 3), ['COUNTS', 'COUNTS_BANDS']);
     assert.equal(report.ids_sent, 2);
     assert.deepEqual(report.from_tap.slice(1, 3), ['COUNTS', 'COUNTS_BANDS']);
+    assert.equal(report.lightcurve_bins, 2);
+    assert.deepEqual(report.lightcurve_columns, ['time_min', 'flux', 'flux_err']);
   });
 });

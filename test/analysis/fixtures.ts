@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { main } from '../../src/cli/main.js';
-import { DaliParameters } from '../../src/dali/index.js';
+import { DaliError, DaliParameters } from '../../src/dali/index.js';
 import { openEngine } from '../../src/engine/index.js';
 import { buildServer } from '../../src/http/server.js';
 import { catalogTables } from '../../src/ingest/catalog.js';
@@ -26,6 +26,15 @@ export const paramsOf = (entries: Record<string, string | string[]>): DaliParame
       (Array.isArray(v) ? v : [v]).map((x) => [k, x] as const),
     ),
   );
+
+/** A checker that `read` refuses the parameters `entries` with a 400 DaliError whose message matches. */
+export const refuserOf =
+  (read: (params: DaliParameters) => unknown) =>
+  (entries: Record<string, string | string[]>, pattern: RegExp): void =>
+    assert.throws(
+      () => read(paramsOf(entries)),
+      (e: unknown) => e instanceof DaliError && e.status === 400 && pattern.test(e.message),
+    );
 
 export interface ServedSimulation {
   readonly address: string;
@@ -90,18 +99,30 @@ export async function servedSimulation(
   };
 }
 
-/** The form of a small map-dataset request around the simulated target. */
-export function analysisForm(
+/** A request form: `base`, then `extra` over it, then each ID. */
+function formOf(
+  base: Record<string, string>,
   ids: readonly string[],
-  extra: Record<string, string> = {},
+  extra: Record<string, string>,
 ): URLSearchParams {
-  const body = new URLSearchParams({
-    CENTER: '83.6331 22.0145',
-    WIDTH: '3',
-    BINSZ: '0.1',
-    ENERGY: '0.5 20 4',
-    ...extra,
-  });
+  const body = new URLSearchParams({ ...base, ...extra });
   for (const id of ids) body.append('ID', id);
   return body;
+}
+
+/** The form of a small map-dataset request around the simulated target. */
+export const analysisForm = (ids: readonly string[], extra: Record<string, string> = {}) =>
+  formOf({ CENTER: '83.6331 22.0145', WIDTH: '3', BINSZ: '0.1', ENERGY: '0.5 20 4' }, ids, extra);
+
+/** The form of a spectrum or light-curve request on the simulated target. */
+export const onRegionForm = (ids: readonly string[], extra: Record<string, string> = {}) =>
+  formOf({ CENTER: '83.6331 22.0145', RADIUS: '0.3', ENERGY: '0.5 20 4' }, ids, extra);
+
+/** The provenance record (PROV-N) an answer names in its PROV-AQ Link header. */
+export async function provenanceOf(answer: Response): Promise<string> {
+  const link = answer.headers.get('link') ?? '';
+  assert.match(link, /rel="http:\/\/www\.w3\.org\/ns\/prov#has_provenance"/);
+  const record = await fetch(/<([^>]+)>/.exec(link)![1]!);
+  assert.equal(record.status, 200);
+  return record.text();
 }

@@ -2,9 +2,13 @@
 exposure, edisp, background; containment_correction=False) + SafeMaskMaker(offset-max,
 aeff-default), stacked, a PowerLawSpectralModel (reference 1 TeV) fitted with Fit, and
 FluxPointsEstimator in the ENERGY bins; timed; and hearc's flux points read back with
-FluxPoints.read when given.
+FluxPoints.read when given. With "lightcurve" ({energy: [emin, emax], time_edges?: MJD
+UTC, hearc?: path}), also LightCurveEstimator with the fitted shape on the per-run
+datasets (or on the runs cut by Observations.select_time to the time bins), and hearc's
+light curve read back with FluxPoints.read(format="lightcurve"). Times: "seconds" to the
+flux points, "fit_seconds" to the stacked fit, "lightcurve_seconds" of the estimator alone.
 Argument: one JSON object (store, obs, energy, energy_true, center, radius, offset_max,
-model, hearc_fluxpoints?). Prints one JSON object."""
+model, hearc_fluxpoints?, lightcurve?). Prints one JSON object."""
 import json
 import sys
 import time
@@ -17,7 +21,8 @@ from astropy.coordinates import SkyCoord
 from regions import CircleSkyRegion
 from gammapy.data import DataStore
 from gammapy.datasets import Datasets, SpectrumDataset
-from gammapy.estimators import FluxPoints, FluxPointsEstimator
+from astropy.time import Time
+from gammapy.estimators import FluxPoints, FluxPointsEstimator, LightCurveEstimator
 from gammapy.makers import SafeMaskMaker, SpectrumDatasetMaker
 from gammapy.maps import MapAxis, RegionGeom
 from gammapy.modeling import Fit
@@ -41,9 +46,14 @@ maker = SpectrumDatasetMaker(
 )
 safe = SafeMaskMaker(methods=["offset-max", "aeff-default"], offset_max=a["offset_max"] * u.deg)
 stacked = empty.copy(name="stacked")
+
+
+def reduced(observation, name):
+    return safe.run(maker.run(empty.copy(name=name), observation), observation)
+
+
 for observation in observations:
-    dataset = maker.run(empty.copy(name=str(observation.obs_id)), observation)
-    stacked.stack(safe.run(dataset, observation))
+    stacked.stack(reduced(observation, str(observation.obs_id)))
 if a.get("model") == "logparabola":
     spectral = LogParabolaSpectralModel(
         alpha=2, beta=0, amplitude="1e-12 cm-2 s-1 TeV-1", reference="1 TeV"
@@ -52,9 +62,10 @@ else:
     spectral = PowerLawSpectralModel(index=2, amplitude="1e-12 cm-2 s-1 TeV-1", reference="1 TeV")
 stacked.models = [SkyModel(spectral_model=spectral, name="source")]
 result = Fit().run([stacked])
+fitted = time.perf_counter() - start
 estimator = FluxPointsEstimator(energy_edges=axis.edges, source="source", selection_optional=["ul"])
 points = estimator.run([stacked])
-out = {"seconds": time.perf_counter() - start}
+out = {"seconds": time.perf_counter() - start, "fit_seconds": fitted}
 out["counts"] = stacked.counts.data.ravel().tolist()
 out["background"] = stacked.background.data.ravel().tolist()
 out["exposure"] = stacked.exposure.data.ravel().tolist()
@@ -79,4 +90,45 @@ if a.get("hearc_fluxpoints"):
         "e_ref": t["e_ref"].quantity.to_value("TeV").tolist(),
         "dnde": t["dnde"].quantity.to_value("cm-2 s-1 TeV-1").tolist(),
     }
+lc = a.get("lightcurve")
+if lc:
+    edges = lc.get("time_edges")
+    if edges:
+        intervals = [
+            Time([t0, t1], format="mjd", scale="utc") for t0, t1 in zip(edges[:-1], edges[1:])
+        ]
+        parts = observations.select_time(intervals)
+        per_run = Datasets([reduced(o, f"part{i}") for i, o in enumerate(parts)])
+    else:
+        intervals = None
+        per_run = Datasets([reduced(o, str(o.obs_id)) for o in observations])
+    per_run.models = [SkyModel(spectral_model=spectral.copy(), name="source")]
+    estimating = time.perf_counter()
+    curve = LightCurveEstimator(
+        energy_edges=lc["energy"] * u.TeV,
+        time_intervals=intervals,
+        source="source",
+        selection_optional=["ul"],
+    ).run(per_run)
+    out["lightcurve_seconds"] = time.perf_counter() - estimating
+    t = curve.to_table(sed_type="flux", format="lightcurve")
+    times = curve.geom.axes["time"]
+    out["lightcurve"] = {
+        "time_min": times.time_min.utc.mjd.tolist(),
+        "time_max": times.time_max.utc.mjd.tolist(),
+        "e_min": t["e_min"].quantity[:, 0].to_value("TeV").tolist(),
+        "e_max": t["e_max"].quantity[:, 0].to_value("TeV").tolist(),
+        "flux": t["flux"].quantity[:, 0].to_value("cm-2 s-1").tolist(),
+        "flux_err": t["flux_err"].quantity[:, 0].to_value("cm-2 s-1").tolist(),
+        "flux_ul": t["flux_ul"].quantity[:, 0].to_value("cm-2 s-1").tolist(),
+        "ts": t["ts"][:, 0].tolist(),
+    }
+    if lc.get("hearc"):
+        ours = FluxPoints.read(lc["hearc"], format="lightcurve")
+        t = ours.to_table(sed_type="flux", format="lightcurve")
+        out["lightcurve_read"] = {
+            "sed_type": ours.sed_type_init,
+            "time_min": ours.geom.axes["time"].time_min.utc.mjd.tolist(),
+            "flux": t["flux"].quantity[:, 0].to_value("cm-2 s-1").tolist(),
+        }
 print(json.dumps(out))

@@ -152,6 +152,8 @@ test('gammapy builds the same observations from the DataLink links as from the o
       '#coverage ',
       '#package hea-event-bundle',
       '#proc ',
+      '#proc ',
+      '#proc ',
       '#proc hea-event-bundle',
       '#provenance ',
       '#this hea-event-list',

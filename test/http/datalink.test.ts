@@ -45,6 +45,8 @@ test('links of several IDs: #this, #calibration per IRF, #package, and a NotFoun
         '#provenance null',
         '#proc hea-event-bundle',
         '#proc null',
+        '#proc null',
+        '#proc null',
       ],
     );
     assert.equal(rows[0]!.access_url, `${address}/products/${SIM_COLLECTION}/${obsId}/events.fits`);
@@ -55,7 +57,16 @@ test('links of several IDs: #this, #calibration per IRF, #package, and a NotFoun
     );
     for (const row of rows) {
       const provenance = row.semantics === '#provenance';
-      assert.equal(row.content_type, provenance ? 'application/json' : 'application/fits');
+      // Spectra and light curves (analysis #proc rows) answer with a VOTable.
+      const votable = /^(Spectrum|Light curve) \(DL5\)/.test(row.description ?? '');
+      assert.equal(
+        row.content_type,
+        provenance
+          ? 'application/json'
+          : votable
+            ? 'application/x-votable+xml'
+            : 'application/fits',
+      );
       assert.equal(row.error_message, null);
       assert.ok(row.description);
     }

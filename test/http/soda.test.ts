@@ -135,11 +135,11 @@ test('DataLink offers a #proc row per observation with its SODA service descript
   const document = await (
     await fetch(`${address}/datalink?${dids.map((d) => `ID=${encodeURIComponent(d)}`).join('&')}`)
   ).text();
-  // Each dataset's SODA row comes first, then the analysis service's (test/analysis/datalink.test.ts).
+  // Each dataset's SODA row comes first, then the three analysis services' (test/analysis/datalink.test.ts).
   const procs = parseLinks(document).filter(
     (l) => l.semantics === '#proc' && l.content_qualifier === 'hea-event-bundle',
   );
-  const sodaDescriptor = (i: number): string => `service${2 * i + 1}`;
+  const sodaDescriptor = (i: number): string => `service${4 * i + 1}`;
   assert.deepEqual(
     procs.map((p) => [p.ID, p.service_def, p.access_url, p.content_type]),
     dids.map((d, i) => [d, sodaDescriptor(i), null, 'application/fits']),

@@ -261,6 +261,44 @@ test('the portal in chromium', async (t) => {
     await page.close();
   });
 
+  await t.test(
+    'a map dataset of the search selection: an async job, its FITS file and preview',
+    async () => {
+      const watched = await watchedPage(browser, address);
+      const { page } = watched;
+      await page.goto(`${address}/search?target=Crab&tmin=2004-12-05&tmax=53346`);
+      assert.deepEqual(await listedRuns(page), ['23559']);
+      await page.getByText('Make a map dataset of this selection').click();
+      // The centre comes from the resolved name; a small map keeps the job short.
+      assert.match(
+        await page.getByLabel('Centre (ra dec, deg)').inputValue(),
+        /^83\.63\d+ 22\.01\d+$/,
+      );
+      await page.getByLabel('Width (deg)').fill('2');
+      await page.getByLabel('Pixel (deg)').fill('0.05');
+      await page.getByRole('button', { name: 'Make a map dataset', exact: true }).click();
+      await page.getByText('Map dataset ready.').waitFor({ timeout: 120_000 });
+      const [fits] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download mapdataset.fits' }).click(),
+      ]);
+      assert.equal(
+        readFileSync(await fits.path())
+          .subarray(0, 9)
+          .toString(),
+        'SIMPLE  =',
+      );
+      await page.waitForFunction(() => {
+        const doc = (globalThis as unknown as { document: { querySelector(s: string): unknown } })
+          .document;
+        const img = doc.querySelector('.map-job-preview') as Image | null;
+        return img !== null && img.naturalWidth > 0;
+      });
+      assertClean(watched);
+      await page.close();
+    },
+  );
+
   await t.test('at phone width no page is wider than the screen', async () => {
     const watched = await watchedPage(browser, address, { width: 390, height: 844 });
     const { page } = watched;

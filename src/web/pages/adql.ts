@@ -6,6 +6,7 @@
 import {
   authHeaders,
   type Column,
+  createJob,
   download,
   examples,
   serviceUrl,
@@ -342,23 +343,8 @@ function rememberedJobs(): string[] {
 }
 
 async function submitJob(query: string, maxrec: number): Promise<void> {
-  const body = tapParams(query, 'votable', maxrec);
-  body.set('PHASE', 'RUN');
-  // The service answers 303 to the new job; fetch follows it, so the job's URL is where it ended.
-  const response = await fetch(serviceUrl('tap/async'), {
-    method: 'POST',
-    headers: { ...authHeaders(), 'content-type': 'application/x-www-form-urlencoded' },
-    body,
-  });
-  if (!response.ok || !response.redirected) {
-    throw new Error(
-      `The async job was not created: HTTP ${response.status} ${await response.text()}`,
-    );
-  }
-  sessionStorage.setItem(
-    JOBS_KEY,
-    JSON.stringify([response.url, ...rememberedJobs()].slice(0, 20)),
-  );
+  const url = await createJob('tap/async', tapParams(query, 'votable', maxrec));
+  sessionStorage.setItem(JOBS_KEY, JSON.stringify([url, ...rememberedJobs()].slice(0, 20)));
 }
 
 interface JobView {

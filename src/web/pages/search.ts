@@ -26,6 +26,7 @@ import { navigate } from '../nav.js';
 import { resolveName } from '../resolve.js';
 import { createSkyView } from '../aladin.js';
 import { keepTableState, ResultsTable, type TableColumn, type TableState } from '../table.js';
+import { mapDatasetPanel } from './map-job.js';
 
 const ROW_LIMIT = 10_000;
 const PAGE_SIZE = 25;
@@ -355,21 +356,48 @@ export async function render(main: HTMLElement, params: URLSearchParams): Promis
     results.setAttribute('aria-busy', 'false');
     return;
   }
+  const from = `FROM ivoa.obscore AS o LEFT OUTER JOIN ivoa.obscore_hea AS h ON h.obs_publisher_did = o.obs_publisher_did${
+    criteria.where.length ? `\nWHERE ${criteria.where.join('\n  AND ')}` : ''
+  }`;
   const query = `SELECT o.obs_collection, o.obs_id, o.target_name, o.s_ra, o.s_dec, o.s_fov, o.t_min, o.t_exptime,
   o.em_min, o.em_max, o.zen_pnt, o.data_rights, h.messenger_name
-FROM ivoa.obscore AS o LEFT OUTER JOIN ivoa.obscore_hea AS h ON h.obs_publisher_did = o.obs_publisher_did${
-    criteria.where.length ? `\nWHERE ${criteria.where.join('\n  AND ')}` : ''
-  }\nORDER BY o.t_min`;
+${from}\nORDER BY o.t_min`;
   try {
     const { columns, rows, overflow } = await tap(query, ROW_LIMIT);
     const observations = rows.map(
       (r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i]])) as unknown as Observation,
     );
     showResults(results, observations, overflow, criteria, params, query);
+    if (observations.length > 0 && !overflow) {
+      // The same selection, as the map service reads it (its rows' DIDs are the runs).
+      results.append(
+        mapDatasetPanel(
+          `SELECT o.obs_publisher_did\n${from}`,
+          centreOf(criteria, observations),
+          observations.length,
+        ),
+      );
+    }
   } catch (error) {
     results.replaceChildren(errorBox(error instanceof Error ? error.message : String(error)));
   }
   results.setAttribute('aria-busy', 'false');
+}
+
+/** The search cone's centre, else the mean direction of the pointings: 'ra dec', deg. */
+function centreOf(criteria: Criteria, observations: readonly Observation[]): string {
+  const at = (p: SkyPosition) => `${p.ra.toFixed(4)} ${p.dec.toFixed(4)}`;
+  if (criteria.cone) return at(criteria.cone);
+  const rad = Math.PI / 180;
+  let [x, y, z] = [0, 0, 0];
+  for (const o of observations) {
+    if (o.s_ra === null || o.s_dec === null) continue;
+    x += Math.cos(o.s_dec * rad) * Math.cos(o.s_ra * rad);
+    y += Math.cos(o.s_dec * rad) * Math.sin(o.s_ra * rad);
+    z += Math.sin(o.s_dec * rad);
+  }
+  const ra = (((Math.atan2(y, x) / rad) % 360) + 360) % 360;
+  return at({ ra, dec: Math.atan2(z, Math.hypot(x, y)) / rad });
 }
 
 function showResults(
