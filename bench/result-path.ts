@@ -9,9 +9,13 @@
  *
  *   node --import tsx bench/result-path.ts [--rows 20000] [--big 1000000] [--repeat 5]
  *        [--postgres postgres://postgres@127.0.0.1:5432] [--only duckdb|postgres]
+ *        [--formats votable,votable/td,csv,tsv,json,fits] [--profile DIR]
+ *   --profile DIR writes a V8 CPU profile of the measured runs only (not the catalog fill)
+ *   per engine to DIR/<engine>.cpuprofile; bench/profile-top.ts prints its top.
  *   node --cpu-prof --cpu-prof-dir=bench/profiles --import tsx bench/result-path.ts
  */
-import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { readFile, writeFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +37,8 @@ const { values } = parseArgs({
     repeat: { type: 'string' },
     postgres: { type: 'string' },
     only: { type: 'string' },
+    formats: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const catalogRows = Number(values.rows ?? 20_000);
@@ -49,7 +55,7 @@ interface Case {
   readonly runs: number;
 }
 
-const FORMATS = ['votable', 'votable/td', 'csv', 'tsv', 'json', 'fits'];
+const FORMATS = (values.formats ?? 'votable,votable/td,csv,tsv,json,fits').split(',');
 
 function cases(): Case[] {
   const top = Math.min(10_000, catalogRows);
@@ -183,7 +189,19 @@ async function run(): Promise<void> {
       await fillCatalog(await openEngine(location), template, catalogRows);
       const engine = await openEngine(location);
       try {
+        const session = values.profile === undefined ? undefined : new Session();
+        if (session) {
+          session.connect();
+          await session.post('Profiler.enable');
+          await session.post('Profiler.start');
+        }
         results.push(...(await measure(name, engine)));
+        if (session && values.profile !== undefined) {
+          const { profile } = await session.post('Profiler.stop');
+          await mkdir(values.profile, { recursive: true });
+          await writeFile(join(values.profile, `${name}.cpuprofile`), JSON.stringify(profile));
+          session.disconnect();
+        }
       } finally {
         await engine.close();
       }

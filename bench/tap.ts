@@ -3,14 +3,16 @@
  * (p50, p99) of a cone query, a time + energy query and a TOP 10000 query over a
  * 100,000-row ObsCore table at concurrency 1 and 8, then a 1,000,000-row BINARY2
  * result streamed: MB/s and the server's peak RSS. The server is the real
- * `hearc serve` in a child process (so its RSS is its own); the load comes from a
- * bounded fetch loop over loopback in this process.
+ * `hearc serve` in a child process (so its RSS is its own); the load comes from
+ * `concurrency` request loops over keep-alive connections (node:http Agent) in this process.
  *
  *   node --import tsx bench/tap.ts [--rows 100000] [--seconds 5] [--stream-rows 1000000]
  *                                  [--postgres postgres://postgres@127.0.0.1:5432]
+ *                                  [--queries 'cone *,top 10000'] [--concurrency 1,8]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     postgres: { type: 'string' },
     serve: { type: 'string' },
     port: { type: 'string' },
+    queries: { type: 'string' },
+    concurrency: { type: 'string' },
   },
 });
 
@@ -55,7 +59,33 @@ async function startServer(catalog: string): Promise<Server> {
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
   });
+  await quiet(child.pid as number);
   return { base, child };
+}
+
+/** CPU time (ticks) the process has used. */
+async function cpuTicks(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * Waits until the server has finished its start-up work (the coverage MOCs of the whole
+ * catalog, the counts HiPS): under 5 % of a core over 2 s, at most 10 minutes.
+ */
+async function quiet(pid: number): Promise<void> {
+  const t0 = performance.now();
+  let before = await cpuTicks(pid);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const now = await cpuTicks(pid);
+    if (now - before < 10 || performance.now() - t0 > 600_000) break;
+    before = now;
+  }
+  const rss = await procStatus(pid, 'VmRSS');
+  console.error(
+    `server busy with its start-up work for ${((performance.now() - t0) / 1000).toFixed(0)} s; idle RSS ${rss.toFixed(0)} MB`,
+  );
 }
 
 async function stopServer(server: Server): Promise<void> {
@@ -79,16 +109,39 @@ interface LoadResult {
   readonly p99: number;
 }
 
+// One keep-alive agent: the load reuses its connections as wrk does; bodies are counted, not kept.
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
 async function syncQuery(base: string, params: Record<string, string>): Promise<number> {
-  const response = await fetch(`${base}/tap/sync`, {
-    method: 'POST',
-    body: new URLSearchParams({ LANG: 'ADQL', ...params }),
+  const body = new URLSearchParams({ LANG: 'ADQL', ...params }).toString();
+  return new Promise<number>((resolve, reject) => {
+    const request = httpRequest(
+      `${base}/tap/sync`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (response) => {
+        let bytes = 0;
+        let start = '';
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (response.statusCode !== 200 && start.length < 500) start += chunk.toString();
+        });
+        response.on('end', () => {
+          if (response.statusCode === 200) resolve(bytes);
+          else reject(new Error(`HTTP ${response.statusCode}: ${start.slice(0, 500)}`));
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
   });
-  const body = await response.arrayBuffer();
-  if (response.status !== 200) {
-    throw new Error(`HTTP ${response.status}: ${Buffer.from(body).toString().slice(0, 500)}`);
-  }
-  return body.byteLength;
 }
 
 /** `concurrency` workers send queries back to back for `seconds`. */
@@ -122,7 +175,10 @@ async function load(
   };
 }
 
-const QUERIES: Readonly<Record<string, (random: () => number) => string>> = {
+const ALL_QUERIES: Readonly<Record<string, (random: () => number) => string>> = {
+  // The side-by-side benchmark's row-heavy cone (issue 17): every column, a 3 degree radius.
+  'cone *': (random) =>
+    `SELECT * FROM ivoa.obscore WHERE 1 = CONTAINS(POINT('ICRS', s_ra, s_dec), CIRCLE('ICRS', ${(random() * 360).toFixed(3)}, ${(random() * 120 - 60).toFixed(3)}, 3))`,
   cone: (random) =>
     `SELECT obs_id, s_ra, s_dec, t_min, em_min FROM ivoa.obscore WHERE 1 = CONTAINS(POINT('ICRS', s_ra, s_dec), CIRCLE('ICRS', ${(random() * 360).toFixed(3)}, ${(random() * 120 - 60).toFixed(3)}, 3))`,
   'time+energy': (random) => {
@@ -131,6 +187,18 @@ const QUERIES: Readonly<Record<string, (random: () => number) => string>> = {
   },
   'top 10000': () => 'SELECT TOP 10000 * FROM ivoa.obscore',
 };
+const QUERIES: Readonly<Record<string, (random: () => number) => string>> =
+  values.queries === undefined
+    ? ALL_QUERIES
+    : Object.fromEntries(
+        values.queries.split(',').map((name) => {
+          const make = ALL_QUERIES[name];
+          if (!make)
+            throw new Error(`unknown query ${name}: ${Object.keys(ALL_QUERIES).join(', ')}`);
+          return [name, make];
+        }),
+      );
+const CONCURRENCY = (values.concurrency ?? '1,8').split(',').map(Number);
 
 interface StreamResult {
   readonly rows: number;
@@ -205,7 +273,7 @@ async function runBench(): Promise<void> {
       try {
         for (const [query, make] of Object.entries(QUERIES)) {
           await load(server.base, make, 2, 1); // warm-up
-          for (const concurrency of [1, 8]) {
+          for (const concurrency of CONCURRENCY) {
             const pid = server.child.pid as number;
             // The server's peak resident size during this case only (VmHWM reset first).
             await writeFile(`/proc/${pid}/clear_refs`, '5');
@@ -225,7 +293,7 @@ async function runBench(): Promise<void> {
     console.log(`\nTAP sync over ${rows} ObsCore rows, ${seconds} s per case, loopback\n`);
     const loadRows: string[][] = [];
     for (const query of Object.keys(QUERIES)) {
-      for (const concurrency of [1, 8]) {
+      for (const concurrency of CONCURRENCY) {
         for (const name of Object.keys(catalogs)) {
           const r = results.get(`${name}|${query}|${concurrency}`);
           if (!r) continue;

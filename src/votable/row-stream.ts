@@ -149,6 +149,12 @@ export interface TextRowSpec {
   readonly nulls: readonly string[];
 }
 
+/** Whether a cell holds the value of `last` (0 and -0 print differently; NaN never repeats). */
+function repeats(value: NonNullable<Row[number]>, last: Row[number]): boolean {
+  if (value === last) return value !== 0;
+  return value instanceof Date && last instanceof Date && value.getTime() === last.getTime();
+}
+
 /** A serializer writing rows as text, a window of rows into one string, cell by cell over the columns. */
 export function textRowSerializer(
   fields: readonly FieldDescription[],
@@ -158,8 +164,8 @@ export function textRowSerializer(
   const { cells, nulls, separator, rowClose } = spec;
   const width = fields.length;
   let rowOpen = spec.firstRowOpen;
-  // The last string of each column and its text: catalogs repeat strings row after row.
-  const lastString: (string | undefined)[] = fields.map(() => undefined);
+  // The last value of each column and its text: catalogs repeat values row after row.
+  const lastValue: Row[number][] = fields.map(() => undefined);
   const lastText: string[] = fields.map(() => '');
   return {
     opening: spec.opening,
@@ -175,11 +181,11 @@ export function textRowSerializer(
             const value = columns[c]![r];
             if (c > 0) line += separator;
             if (value === null || value === undefined) line += nulls[c]!;
-            else if (typeof value !== 'string') line += cells[c]!(value);
-            else if (value === lastString[c]) line += lastText[c]!;
+            else if (repeats(value, lastValue[c])) line += lastText[c]!;
             else {
               const text = cells[c]!(value);
-              lastString[c] = value;
+              // Arrays may be refilled by their producer: only values that cannot change are kept.
+              lastValue[c] = typeof value !== 'object' || value instanceof Date ? value : undefined;
               lastText[c] = text;
               line += text;
             }

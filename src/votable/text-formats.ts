@@ -21,7 +21,7 @@ import {
   type RowSource,
   type TextStyle,
 } from './cells.js';
-import { checkFieldDescription, type FieldDescription } from './field.js';
+import { checkFieldDescription, isStringType, type FieldDescription } from './field.js';
 import {
   DEFAULT_CHUNK_BYTES,
   streamRows,
@@ -54,9 +54,16 @@ function lineSerializer(
     rowOpen: '',
     separator,
     rowClose: lineEnd,
-    cells: formatters.map((format) => (value) => renderCell(format(value))),
+    // Scalar numbers and booleans print neither separators, quotes nor empty text: nothing to escape.
+    cells: formatters.map((format, i) =>
+      isPlainScalar(fields[i]!) ? format : (value) => renderCell(format(value)),
+    ),
     nulls: fields.map(() => renderCell(null)),
   });
+}
+
+function isPlainScalar(field: FieldDescription): boolean {
+  return field.arraysize === undefined && !isStringType(field.datatype);
 }
 
 const CSV_NEEDS_QUOTES = /[",\r\n]/;

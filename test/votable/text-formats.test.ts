@@ -43,6 +43,34 @@ describe('CSV (RFC 4180)', () => {
     );
   });
 
+  it('writes repeated values of every type as the first one, and 0 and -0 apart', async () => {
+    const fields: readonly FieldDescription[] = [
+      { name: 'x', datatype: 'double' },
+      { name: 'n', datatype: 'long' },
+      { name: 't', datatype: 'char', arraysize: '*', xtype: 'timestamp' },
+      { name: 'a', datatype: 'int', arraysize: '*' },
+    ];
+    const day = Date.UTC(2020, 0, 2, 3, 4, 5);
+    const cells: Row[] = [
+      [0, 1n, new Date(day), []],
+      [-0, 1n, new Date(day), []],
+      [-0, 2n, new Date(day + 1), [1]],
+      [0, 2n, new Date(day + 1), [1]],
+      [NaN, null, new Date(day), []],
+      [NaN, 2n, new Date(day), null],
+    ];
+    assert.equal(
+      await text(writeCsv, fields, cells),
+      'x,n,t,a\r\n' +
+        '0,1,2020-01-02T03:04:05,""\r\n' +
+        '-0,1,2020-01-02T03:04:05,""\r\n' +
+        '-0,2,2020-01-02T03:04:05.001,1\r\n' +
+        '0,2,2020-01-02T03:04:05.001,1\r\n' +
+        'NaN,,2020-01-02T03:04:05,""\r\n' +
+        'NaN,2,2020-01-02T03:04:05,\r\n',
+    );
+  });
+
   it('names the row and field of a bad value and does not hide it', async () => {
     await assert.rejects(
       collect(writeCsv([{ name: 'n', datatype: 'int' }], [[[1], ['x']]])),

@@ -1,0 +1,52 @@
+/**
+ * The top of a V8 CPU profile (`node --cpu-prof`) by self time, and the share of a few
+ * named parts of the result path, so that PROFILE.md can say where the time goes.
+ *
+ *   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 30]
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { functionName: string; url: string; lineNumber: number };
+  readonly children?: readonly number[];
+}
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: 'string' } },
+});
+const top = Number(values.top ?? 30);
+
+function label(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const file = url.replace(/^.*\/(node_modules\/|src\/)/, '$1').replace(/^file:\/\//, '');
+  return `${functionName || '(anonymous)'} ${file}${file ? `:${lineNumber + 1}` : ''}`;
+}
+
+for (const path of positionals) {
+  const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byId.get(profile.samples[i]!);
+    const dt = profile.timeDeltas[i] ?? 0;
+    total += dt;
+    if (!node) continue;
+    const key = label(node);
+    self.set(key, (self.get(key) ?? 0) + dt);
+  }
+  const ms = (us: number): string => (us / 1000).toFixed(0).padStart(7);
+  const pct = (us: number): string => ((100 * us) / total).toFixed(1).padStart(5);
+  console.log(`\n${path}: ${ms(total).trim()} ms sampled\n   self ms      %  function`);
+  for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${ms(us)}  ${pct(us)}  ${key}`);
+  }
+}
