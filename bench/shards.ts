@@ -102,46 +102,56 @@ const pointings: Pointing[] = [];
   }
 }
 
-/** Loads the events of every observation (the same for every call) with the bulk path. */
-async function loadEvents(engine: Engine): Promise<number> {
+class RollBack extends Error {}
+
+/**
+ * Loads the events of observations [0, count) (the same for every call) with the bulk
+ * path, in transactions of about 1e6 events; rolled back when `keep` is false.
+ */
+async function loadEvents(engine: Engine, count = observations, keep = true): Promise<number> {
   const start = process.hrtime.bigint();
   const rng = new Random(13);
   const perTransaction = Math.max(1, Math.floor(1_000_000 / perObs));
-  for (let first = 0; first < observations; first += perTransaction) {
-    await engine.transaction(async (tx) => {
-      for (let o = first; o < Math.min(observations, first + perTransaction); o++) {
-        const n = Math.min(perObs, eventCount - o * perObs);
-        const { ra: ra0, dec: dec0 } = pointings[o]!;
-        const ra = new Float64Array(n);
-        const dec = new Float64Array(n);
-        const energy = new Float64Array(n);
-        const time = new Float64Array(n);
-        const cells = new BigInt64Array(n);
-        const cosDec = Math.max(0.05, Math.cos((dec0 * Math.PI) / 180));
-        for (let i = 0; i < n; i++) {
-          const d = Math.max(-90, Math.min(90, dec0 + 0.7 * rng.gaussian()));
-          const a = (((ra0 + (0.7 * rng.gaussian()) / cosDec) % 360) + 360) % 360;
-          ra[i] = a;
-          dec[i] = d;
-          energy[i] = rng.powerLaw(2.5, 0.1, 100);
-          time[i] = 55000 + o * 0.05 + i * 1e-6;
-          cells[i] = BigInt(healpixNestedIndex(EVENT_HEALPIX_ORDER, a, d));
+  for (let first = 0; first < count; first += perTransaction) {
+    await engine
+      .transaction(async (tx) => {
+        for (let o = first; o < Math.min(count, first + perTransaction); o++) {
+          const n = Math.min(perObs, eventCount - o * perObs);
+          const { ra: ra0, dec: dec0 } = pointings[o]!;
+          const ra = new Float64Array(n);
+          const dec = new Float64Array(n);
+          const energy = new Float64Array(n);
+          const time = new Float64Array(n);
+          const cells = new BigInt64Array(n);
+          const cosDec = Math.max(0.05, Math.cos((dec0 * Math.PI) / 180));
+          for (let i = 0; i < n; i++) {
+            const d = Math.max(-90, Math.min(90, dec0 + 0.7 * rng.gaussian()));
+            const a = (((ra0 + (0.7 * rng.gaussian()) / cosDec) % 360) + 360) % 360;
+            ra[i] = a;
+            dec[i] = d;
+            energy[i] = rng.powerLaw(2.5, 0.1, 100);
+            time[i] = 55000 + o * 0.05 + i * 1e-6;
+            cells[i] = BigInt(healpixNestedIndex(EVENT_HEALPIX_ORDER, a, d));
+          }
+          await tx.appendColumns(eventsTable, {
+            rowCount: n,
+            columns: {
+              obs_publisher_did: { repeat: `ivo://bench/shards?${o}` },
+              obs_id: { repeat: String(o) },
+              event_id: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
+              ra,
+              dec,
+              energy,
+              event_time: time,
+              healpix_index: cells,
+            },
+          });
         }
-        await tx.appendColumns(eventsTable, {
-          rowCount: n,
-          columns: {
-            obs_publisher_did: { repeat: `ivo://bench/shards?${o}` },
-            obs_id: { repeat: String(o) },
-            event_id: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
-            ra,
-            dec,
-            energy,
-            event_time: time,
-            healpix_index: cells,
-          },
-        });
-      }
-    });
+        if (!keep) throw new RollBack();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof RollBack)) throw error;
+      });
   }
   return seconds(start);
 }
@@ -279,6 +289,15 @@ try {
     'load (COPY; then hearc shards add)',
     `${(eventCount / loadOne).toFixed(0)} events/s`,
     `${(eventCount / loadCoordinator).toFixed(0)} events/s; ${moved} moved at ${(moved / move).toFixed(0)} events/s`,
+    '',
+  );
+  // hearc ingest after sharding: the same bulk path, through the coordinator to the shards.
+  const sample = Math.min(observations, Math.ceil(1_000_000 / perObs));
+  const sampleEvents = Math.min(eventCount, sample * perObs);
+  row(
+    `ingest ${sampleEvents.toExponential(1)} more events (rolled back)`,
+    `${(sampleEvents / (await loadEvents(one, sample, false))).toFixed(0)} events/s`,
+    `${(sampleEvents / (await loadEvents(sharded, sample, false))).toFixed(0)} events/s`,
     '',
   );
   const [figuresOne, figuresSharded] = [await measure(one), await measure(sharded)];
