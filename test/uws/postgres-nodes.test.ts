@@ -5,6 +5,7 @@
  * process, once as two `hearc serve` processes, as they run behind a load balancer.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { freePort } from '../helpers/net.js';
@@ -22,6 +23,7 @@ import {
   post,
   simulatedCatalog,
   SLOW_QUERY,
+  type ServeProcess,
   startServeProcess,
   uwsValue,
   waitForEnd,
@@ -102,6 +104,14 @@ function listedIds(xml: string): string[] {
 }
 
 test('two hearc serve processes on one PostgreSQL catalog share async jobs', async (t) => {
+  // After-hooks run in the order they were added: the nodes stop before their folders go.
+  const nodes: ServeProcess[] = [];
+  t.after(async () => {
+    for (const n of nodes) {
+      n.child.kill('SIGKILL');
+      if (n.child.exitCode === null && n.child.signalCode === null) await once(n.child, 'exit');
+    }
+  });
   const database = await freshPostgres(t);
   if (!database) return;
   const { url } = database;
@@ -121,10 +131,7 @@ test('two hearc serve processes on one PostgreSQL catalog share async jobs', asy
       ...['--db', url, '--port', String(port), '--jobs-dir', results],
       ...['--cache-dir', join(dir, `cache-${name}`), '--workers', '1'],
     ]);
-  const a = await node(portA, 'a');
-  t.after(() => a.child.kill('SIGKILL'));
-  const b = await node(portB, 'b');
-  t.after(() => b.child.kill('SIGKILL'));
+  nodes.push(await node(portA, 'a'), await node(portB, 'b'));
   t.after(database.drop);
   const [jobsA, jobsB] = [portA, portB].map((p) => `http://127.0.0.1:${p}/tap/async`) as [
     string,
