@@ -9,13 +9,14 @@
  *   node --import tsx bench/obscore-scale.ts [--rows 1000000] [--runs 15]
  *        [--db postgres://postgres@127.0.0.1:5432]
  *
- * What 1e6 rows showed (2 cores under other load; see the commit that added this file):
- * a GiST index on spoint(s_ra, s_dec) alone does not pay (the stock b-trees on s_dec
- * and s_ra already narrow a cone; the rows it finds are scattered over the heap);
- * ordering the heap by position (CLUSTER) does, 4–6× on cones; partitions by t_min pay
- * for time windows (9×), because PostgreSQL takes `t_min >= a AND t_max <= b` as two
- * independent conditions, estimates 20% of the table and scans it all, and cost obs_id
- * lookups 0.6×. None is adopted yet: see the README (ObsCore at scale).
+ * What 1e6 rows showed in two runs (2 cores under other load; see the commit log):
+ * a GiST index on spoint(s_ra, s_dec) alone pays little and not reliably (0.7–1.8× on
+ * cones: the stock b-trees on s_dec and s_ra already narrow a cone, and the rows are
+ * scattered over the heap); ordering the heap by position (CLUSTER) pays 3.6–5.6× on
+ * cones; partitions by t_min pay 9–10× on time windows, because PostgreSQL takes
+ * `t_min >= a AND t_max <= b` as independent conditions, estimates a fifth of the table
+ * and scans it all (the last column shows it), and make obs_id lookups 2–3× slower.
+ * None is adopted yet: see the README (ObsCore at scale).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
