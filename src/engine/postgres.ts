@@ -506,9 +506,18 @@ async function copyIn(
   rowCount: number,
 ): Promise<void> {
   const names = columns.map((c) => quoteIdentifier(c.column.name)).join(', ');
-  const stream = await session
-    .unsafe(`COPY ${tableIdentifier(table)} (${names}) FROM STDIN`)
-    .writable();
+  // PostgreSQL 15 sends COPY rows to foreign (shard) partitions one at a time, INSERT in
+  // batches: rows for a table with shards are copied to a scratch table and inserted.
+  const staged = table.partitions !== undefined && (await hasForeignPartitions(session, table));
+  const target = staged
+    ? quoteIdentifier(`hearc_staged_${table.schema}_${table.name}`.slice(0, 63))
+    : tableIdentifier(table);
+  if (staged) {
+    await session.unsafe(
+      `CREATE TEMP TABLE IF NOT EXISTS ${target} (LIKE ${tableIdentifier(table)}) ON COMMIT DROP`,
+    );
+  }
+  const stream = await session.unsafe(`COPY ${target} (${names}) FROM STDIN`).writable();
   const repeated = columns.map((c) =>
     c.values === undefined || 'repeat' in c.values ? copyText(batchValue(c.values, 0)) : undefined,
   );
@@ -531,6 +540,22 @@ async function copyIn(
     stream.destroy();
     throw error;
   }
+  if (staged) {
+    await session.unsafe(
+      `INSERT INTO ${tableIdentifier(table)} (${names}) SELECT ${names} FROM ${target}`,
+    );
+    await session.unsafe(`TRUNCATE ${target}`);
+  }
+}
+
+/** Whether some partition of `table` is a foreign table (a shard). */
+async function hasForeignPartitions(session: Session, table: TableDef): Promise<boolean> {
+  const [row] = await session.unsafe<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM pg_inherits i JOIN pg_foreign_table f ON f.ftrelid = i.inhrelid
+     WHERE i.inhparent = to_regclass($1)`,
+    [tableIdentifier(table)],
+  );
+  return (row?.n ?? 0) > 0;
 }
 
 /** GiST on pg_sphere columns (positions, footprints) and b-tree on `indexed` columns. */

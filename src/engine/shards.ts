@@ -145,8 +145,16 @@ export async function addShard(
 
   // The shard's tables: plain tables with the partition's columns and indexes.
   const shard = postgres(shardUrl, { max: 1, onnotice: () => undefined });
+  let sphere = false;
   try {
     await shard.begin(async (tx) => {
+      // With pg_sphere on the shard, cone conditions run there instead of on the coordinator.
+      sphere = await tx
+        .savepoint((sp) => sp.unsafe('CREATE EXTENSION IF NOT EXISTS pg_sphere'))
+        .then(
+          () => true,
+          () => false,
+        );
       await tx.unsafe(createSchemaSql(table.schema));
       for (const r of toMove) {
         await tx.unsafe(createTableSql(r.table, postgresType));
@@ -175,6 +183,9 @@ export async function addShard(
         `dbname ${sqlStringLiteral(where.dbname)}`,
         `async_capable 'true'`,
         `fetch_size '10000'`,
+        // Rows written through the shard (moves, ingest) go in batches, not one per round trip.
+        `batch_size '1000'`,
+        ...(sphere ? [`extensions 'pg_sphere'`] : []),
       ];
       await tx.unsafe(
         `CREATE SERVER IF NOT EXISTS ${quoteIdentifier(server)} FOREIGN DATA WRAPPER postgres_fdw OPTIONS (${options.join(', ')})`,

@@ -4,9 +4,11 @@
  * over real HTTP.
  */
 import { freePort } from '../helpers/net.js';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { openEngine } from '../../src/engine/index.js';
 import type { Engine } from '../../src/engine/types.js';
@@ -177,4 +179,30 @@ export async function freshPostgres(
     await admin.end();
   };
   return { url: url.toString(), drop };
+}
+
+const SERVE = fileURLToPath(new URL('./serve-process.ts', import.meta.url));
+
+export interface ServeProcess {
+  readonly child: ChildProcess;
+  readonly stderr: () => string;
+}
+
+/** Starts `hearc serve <args>` (which must hold --port) as a child process and waits until it answers. */
+export async function startServeProcess(args: readonly string[]): Promise<ServeProcess> {
+  const port = args[args.indexOf('--port') + 1];
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVE, 'serve', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`hearc serve exited: ${stderr}`);
+    const up = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return { child, stderr: () => stderr };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -3,9 +3,7 @@
  * async jobs run, and after a restart every job is in a consistent phase.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { freePort } from '../helpers/net.js';
 import { openEngine } from '../../src/engine/index.js';
@@ -16,36 +14,10 @@ import {
   jobIdOf,
   simulatedCatalog,
   SLOW_QUERY,
+  startServeProcess,
   uwsValue,
   waitForEnd,
 } from './fixtures.js';
-
-const SERVE = fileURLToPath(new URL('./serve-process.ts', import.meta.url));
-
-interface Served {
-  readonly child: ChildProcess;
-  readonly stderr: () => string;
-}
-
-/** Starts `hearc serve` on the catalog and waits until it answers. */
-async function startServer(catalog: string, port: number): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', SERVE, 'serve', '--db', catalog, '--port', String(port), '--workers', '2'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`hearc serve exited: ${stderr}`);
-    const up = await fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) return { child, stderr: () => stderr };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 async function phaseOf(jobUrl: string): Promise<string> {
   return (await fetch(`${jobUrl}/phase`)).text();
@@ -71,7 +43,7 @@ test('jobs are consistent after the server is killed and restarted', async (t) =
   const { engine, path } = await simulatedCatalog(t, address);
   await engine.close();
 
-  const first = await startServer(path, port);
+  const first = await startServeProcess(['--db', path, '--port', String(port), '--workers', '2']);
   t.after(() => first.child.kill('SIGKILL'));
   const quick = { LANG: 'ADQL', QUERY: 'SELECT obs_id FROM ivoa.obscore', PHASE: 'RUN' };
   const done = await createJob(jobs, quick);
@@ -91,7 +63,7 @@ test('jobs are consistent after the server is killed and restarted', async (t) =
   first.child.kill('SIGKILL');
   await once(first.child, 'exit');
 
-  const second = await startServer(path, port);
+  const second = await startServeProcess(['--db', path, '--port', String(port), '--workers', '2']);
   t.after(() => second.child.kill('SIGKILL'));
   assert.deepEqual(listedIds(await (await fetch(jobs)).text()), before);
   for (const job of running) {

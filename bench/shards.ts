@@ -1,0 +1,359 @@
+/**
+ * hearc.events on one PostgreSQL node against a coordinator with its 12 HEALPix
+ * partitions on two shard clusters (postgres_fdw, `hearc shards add`): the same
+ * simulated events in both, then a full-sky aggregate and 0.1°–1° cones through the
+ * ADQL compiler, timed in the same run, with the speed-up of two shards over one node.
+ * The shard clusters are made here with pg_createcluster on free ports and dropped at
+ * the end; without pg_createcluster the bench says so and stops.
+ *
+ *   node --import tsx bench/shards.ts [--events 10000000] [--per-obs 10000] [--cones 100]
+ *        [--repeat 5] [--db postgres://postgres@127.0.0.1:5432]
+ */
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { compileAdql, healpixNestedIndex } from '../src/adql/index.js';
+import { postgresDialect } from '../src/engine/dialect/postgres.js';
+import { addShard, type Engine, openEngine } from '../src/engine/index.js';
+import { EVENT_HEALPIX_ORDER, eventsTable } from '../src/events/index.js';
+import { catalogTables } from '../src/ingest/catalog.js';
+import { publishedSchema } from '../src/obscore/schema.js';
+import { Random } from '../src/sim/random.js';
+import { freePort } from '../test/helpers/net.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string' },
+    'per-obs': { type: 'string' },
+    cones: { type: 'string' },
+    repeat: { type: 'string' },
+    db: { type: 'string' },
+  },
+});
+const eventCount = Number(values.events ?? 10_000_000);
+const perObs = Number(values['per-obs'] ?? 10_000);
+const coneCount = Number(values.cones ?? 100);
+const repeat = Number(values.repeat ?? 5);
+const server = values.db ?? 'postgres://postgres@127.0.0.1:5432';
+const VERSION = '15';
+
+const quiet = { max: 1, onnotice: () => undefined } as const;
+const at = (base: string, database: string): string => {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
+
+// ---- the shard clusters
+if (spawnSync('pg_lsclusters', ['--help']).error !== undefined) {
+  console.log(
+    'pg_createcluster (Debian postgresql-common) is not available: no shard clusters, no bench',
+  );
+  process.exit(0);
+}
+const clusters: string[] = [];
+const dropClusters = (): void => {
+  for (const c of clusters.splice(0)) spawnSync('pg_dropcluster', ['--stop', VERSION, c]);
+};
+process.on('SIGINT', () => {
+  dropClusters();
+  process.exit(130);
+});
+
+async function shardCluster(name: string): Promise<string> {
+  const port = await freePort();
+  const cluster = `hearc_bench_${name}_${process.pid}`;
+  const made = spawnSync(
+    'pg_createcluster',
+    [VERSION, cluster, '-p', String(port), '--start', '--', '--auth=trust'],
+    { encoding: 'utf8' },
+  );
+  if (made.status !== 0) throw new Error(`pg_createcluster failed: ${made.stderr}`);
+  clusters.push(cluster);
+  const admin = postgres(`postgres://postgres@127.0.0.1:${port}/postgres`, quiet);
+  await admin.unsafe('CREATE DATABASE shard');
+  await admin.end();
+  return `postgres://postgres@127.0.0.1:${port}/shard`;
+}
+
+async function freshDatabase(name: string): Promise<string> {
+  const admin = postgres(at(server, 'postgres'), quiet);
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return at(server, name);
+}
+
+// ---- the simulated events: observations pointed over the whole sky, events within ~1.5° of each
+interface Pointing {
+  readonly ra: number;
+  readonly dec: number;
+}
+const observations = Math.ceil(eventCount / perObs);
+const pointings: Pointing[] = [];
+{
+  const rng = new Random(7);
+  for (let i = 0; i < observations; i++) {
+    pointings.push({
+      ra: rng.between(0, 360),
+      dec: (Math.asin(rng.between(-1, 1)) * 180) / Math.PI,
+    });
+  }
+}
+
+class RollBack extends Error {}
+
+/**
+ * Loads the events of observations [0, count) (the same for every call) with the bulk
+ * path, in transactions of about 1e6 events; rolled back when `keep` is false.
+ */
+async function loadEvents(engine: Engine, count = observations, keep = true): Promise<number> {
+  const start = process.hrtime.bigint();
+  const rng = new Random(13);
+  const perTransaction = Math.max(1, Math.floor(1_000_000 / perObs));
+  for (let first = 0; first < count; first += perTransaction) {
+    await engine
+      .transaction(async (tx) => {
+        for (let o = first; o < Math.min(count, first + perTransaction); o++) {
+          const n = Math.min(perObs, eventCount - o * perObs);
+          const { ra: ra0, dec: dec0 } = pointings[o]!;
+          const ra = new Float64Array(n);
+          const dec = new Float64Array(n);
+          const energy = new Float64Array(n);
+          const time = new Float64Array(n);
+          const cells = new BigInt64Array(n);
+          const cosDec = Math.max(0.05, Math.cos((dec0 * Math.PI) / 180));
+          for (let i = 0; i < n; i++) {
+            const d = Math.max(-90, Math.min(90, dec0 + 0.7 * rng.gaussian()));
+            const a = (((ra0 + (0.7 * rng.gaussian()) / cosDec) % 360) + 360) % 360;
+            ra[i] = a;
+            dec[i] = d;
+            energy[i] = rng.powerLaw(2.5, 0.1, 100);
+            time[i] = 55000 + o * 0.05 + i * 1e-6;
+            cells[i] = BigInt(healpixNestedIndex(EVENT_HEALPIX_ORDER, a, d));
+          }
+          await tx.appendColumns(eventsTable, {
+            rowCount: n,
+            columns: {
+              obs_publisher_did: { repeat: `ivo://bench/shards?${o}` },
+              obs_id: { repeat: String(o) },
+              event_id: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)),
+              ra,
+              dec,
+              energy,
+              event_time: time,
+              healpix_index: cells,
+            },
+          });
+        }
+        if (!keep) throw new RollBack();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof RollBack)) throw error;
+      });
+  }
+  return seconds(start);
+}
+
+// ---- queries
+interface Timed {
+  readonly rows: string;
+  readonly seconds: number;
+}
+async function run(engine: Engine, adql: string): Promise<Timed> {
+  const start = process.hrtime.bigint();
+  const { sql } = compileAdql(adql, publishedSchema, postgresDialect);
+  const rows: string[] = [];
+  // Sums of doubles differ in the last digits with the order of the shards.
+  const cell = (v: unknown): string =>
+    typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(9) : String(v);
+  for await (const batch of await engine.stream(sql)) {
+    for (const r of batch) rows.push(r.map(cell).join());
+  }
+  return { rows: rows.sort().join(';'), seconds: seconds(start) };
+}
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+const quantile = (sorted: readonly number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+const AGGREGATES: readonly [string, string][] = [
+  ['full sky: COUNT(*)', 'SELECT COUNT(*) AS n FROM hearc.events'],
+  [
+    'full sky: COUNT, AVG(energy) WHERE energy > 1',
+    'SELECT COUNT(*) AS n, AVG(energy) AS e FROM hearc.events WHERE energy > 1',
+  ],
+  [
+    'full sky: COUNT GROUP BY obs_id',
+    'SELECT obs_id, COUNT(*) AS n FROM hearc.events GROUP BY obs_id',
+  ],
+];
+const cones = ((): string[] => {
+  const rng = new Random(11);
+  return Array.from({ length: coneCount }, () => {
+    const p = pointings[Math.floor(rng.between(0, pointings.length))]!;
+    const dec = Math.max(-89, Math.min(89, p.dec + rng.between(-0.5, 0.5)));
+    return (
+      `SELECT COUNT(*) AS n FROM hearc.events WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), ` +
+      `CIRCLE('ICRS', ${p.ra.toFixed(4)}, ${dec.toFixed(4)}, ${rng.between(0.1, 1).toFixed(3)})) AND energy > 0.3`
+    );
+  });
+})();
+
+interface Figures {
+  readonly aggregates: Timed[];
+  readonly cones: Timed[];
+}
+async function measure(engine: Engine): Promise<Figures> {
+  const aggregates: Timed[] = [];
+  for (const [, adql] of AGGREGATES) {
+    await run(engine, adql); // warm the caches
+    const runs: Timed[] = [];
+    for (let i = 0; i < repeat; i++) runs.push(await run(engine, adql));
+    aggregates.push({ rows: runs[0]!.rows, seconds: median(runs.map((r) => r.seconds)) });
+  }
+  for (const adql of cones.slice(0, 10)) await run(engine, adql);
+  const coneRuns: Timed[] = [];
+  for (const adql of cones) coneRuns.push(await run(engine, adql));
+  return { aggregates, cones: coneRuns };
+}
+
+/** Where the work of a query is done, from the coordinator's plan (EXPLAIN VERBOSE). */
+async function planSummary(url: string, adql: string, setting = ''): Promise<string> {
+  const sql = postgres(url, quiet);
+  try {
+    if (setting) await sql.unsafe(setting);
+    const { sql: text } = compileAdql(adql, publishedSchema, postgresDialect);
+    const plan = (await sql.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN (VERBOSE) ${text}`)).map(
+      (r) => r['QUERY PLAN'],
+    );
+    const count = (re: RegExp): number => plan.filter((l) => re.test(l)).length;
+    const remote = plan.filter((l) => /Remote SQL/.test(l));
+    const pushed = remote.filter((l) => /\b(count|avg|sum)\(/i.test(l)).length;
+    return (
+      `${count(/Async Foreign Scan/)} async + ${count(/-> {2}Foreign Scan/)} plain foreign scans, ` +
+      `${pushed} of ${remote.length} with the aggregate pushed down, ` +
+      `${count(/Partial .*Aggregate/)} partial aggregates on the coordinator; ` +
+      (/CONTAINS/.test(adql)
+        ? `cone test (pg_sphere) on the shard: ${remote.some((l) => /scircle/.test(l)) ? 'yes' : 'no'}; `
+        : '') +
+      `remote SQL: ${
+        remote[0]
+          ?.trim()
+          .replace(/^Remote SQL: /, '')
+          .slice(0, 90) ?? 'none'
+      }`
+    );
+  } finally {
+    await sql.end();
+  }
+}
+
+const table: string[][] = [];
+const row = (...cells: string[]): void => void table.push(cells);
+try {
+  const shardA = await shardCluster('a');
+  const shardB = await shardCluster('b');
+  const oneUrl = await freshDatabase('hearc_bench_shards_one');
+  const coordinatorUrl = await freshDatabase('hearc_bench_shards_coordinator');
+
+  const one = await openEngine(oneUrl);
+  await one.ensureTables(catalogTables);
+  const loadOne = await loadEvents(one);
+  const coordinatorLoad = await openEngine(coordinatorUrl);
+  await coordinatorLoad.ensureTables(catalogTables);
+  const loadCoordinator = await loadEvents(coordinatorLoad);
+  await coordinatorLoad.close();
+  const moveStart = process.hrtime.bigint();
+  const moved =
+    (await addShard(coordinatorUrl, shardA, eventsTable, [0, 1, 2, 3, 4, 5])).movedRows +
+    (await addShard(coordinatorUrl, shardB, eventsTable, [6, 7, 8, 9, 10, 11])).movedRows;
+  const move = seconds(moveStart);
+  for (const url of [oneUrl, shardA, shardB, coordinatorUrl]) {
+    const sql = postgres(url, quiet);
+    await sql.unsafe('VACUUM ANALYZE');
+    await sql.end();
+  }
+  const sharded = await openEngine(coordinatorUrl);
+
+  row(
+    `events: ${eventCount.toExponential(1)} in ${observations} observations`,
+    'one node',
+    'coordinator + 2 shards',
+    'speed-up',
+  );
+  row(
+    'load (COPY; then hearc shards add)',
+    `${(eventCount / loadOne).toFixed(0)} events/s`,
+    `${(eventCount / loadCoordinator).toFixed(0)} events/s; ${moved} moved at ${(moved / move).toFixed(0)} events/s`,
+    '',
+  );
+  const [figuresOne, figuresSharded] = [await measure(one), await measure(sharded)];
+  AGGREGATES.forEach(([name], i) => {
+    const a = figuresOne.aggregates[i]!;
+    const b = figuresSharded.aggregates[i]!;
+    if (a.rows !== b.rows) throw new Error(`${name}: the answers differ`);
+    row(
+      `${name} (median of ${repeat})`,
+      `${(a.seconds * 1e3).toFixed(0)} ms`,
+      `${(b.seconds * 1e3).toFixed(0)} ms`,
+      `${(a.seconds / b.seconds).toFixed(2)}×`,
+    );
+  });
+  const conesOne = figuresOne.cones.map((c) => c.seconds * 1e3).sort((a, b) => a - b);
+  const conesSharded = figuresSharded.cones.map((c) => c.seconds * 1e3).sort((a, b) => a - b);
+  figuresOne.cones.forEach((c, i) => {
+    if (c.rows !== figuresSharded.cones[i]!.rows) throw new Error(`cone ${i}: the answers differ`);
+  });
+  for (const q of [0.5, 0.95]) {
+    row(
+      `${coneCount} cones 0.1°–1°, E > 0.3 TeV: p${q * 100}`,
+      `${quantile(conesOne, q).toFixed(1)} ms`,
+      `${quantile(conesSharded, q).toFixed(1)} ms`,
+      `${(quantile(conesOne, q) / quantile(conesSharded, q)).toFixed(2)}×`,
+    );
+  }
+  // Ingest after sharding, through the coordinator; last, as rolled-back rows stay until a vacuum.
+  const sample = Math.min(observations, Math.ceil(1_000_000 / perObs));
+  const sampleEvents = Math.min(eventCount, sample * perObs);
+  row(
+    `ingest ${sampleEvents.toExponential(1)} more events (rolled back)`,
+    `${(sampleEvents / (await loadEvents(one, sample, false))).toFixed(0)} events/s`,
+    `${(sampleEvents / (await loadEvents(sharded, sample, false))).toFixed(0)} events/s`,
+    '',
+  );
+  await one.close();
+  await sharded.close();
+
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...table.map((r) => (r[c] ?? '').length)));
+  for (const r of table) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | '));
+
+  const check = postgres(coordinatorUrl, quiet);
+  const servers = await check.unsafe<{ srvname: string; srvoptions: string[] }[]>(
+    `SELECT srvname, srvoptions FROM pg_foreign_server WHERE srvname LIKE 'hearc_shard_%'`,
+  );
+  await check.end();
+  for (const s of servers) {
+    console.log(
+      `${s.srvname}: async_capable=${s.srvoptions.find((o) => o.startsWith('async_capable='))?.split('=')[1] ?? 'false'}`,
+    );
+  }
+  for (const [name, adql] of [...AGGREGATES, ['a cone', cones[0]!] as [string, string]]) {
+    console.log(`\n${name}:`);
+    console.log(`  plan: ${await planSummary(coordinatorUrl, adql)}`);
+    const partitionwise = 'SET enable_partitionwise_aggregate = on';
+    console.log(
+      `  with ${partitionwise}: ${await planSummary(coordinatorUrl, adql, partitionwise)}`,
+    );
+  }
+  for (const name of ['hearc_bench_shards_one', 'hearc_bench_shards_coordinator']) {
+    const admin = postgres(at(server, 'postgres'), quiet);
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+} finally {
+  dropClusters();
+}
