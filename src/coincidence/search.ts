@@ -65,6 +65,15 @@ export function fieldOfViewOf(obs: ObservationFootprint): FieldOfView | undefine
   return { ra: obs.ra, dec: obs.dec, outer: obs.fovRadius, inner: obs.fovRadius };
 }
 
+/** A sort key that puts observations near each other on the sky together: 1° bands of the first corner's dec, then ra. */
+function skyKey(obs: ObservationFootprint): number | undefined {
+  const [ra, dec] =
+    obs.polygon && obs.polygon.length >= 6
+      ? [obs.polygon[0] as number, obs.polygon[1] as number]
+      : [obs.ra, obs.dec];
+  return ra === undefined || dec === undefined ? undefined : Math.floor(dec + 90) * 360 + ra;
+}
+
 /** Observations in the window whose field of view holds some of the probability, most probable first. */
 export function searchCoincidences(
   map: ProbabilityMap | SkyIndex,
@@ -74,21 +83,23 @@ export function searchCoincidences(
   const index = map instanceof SkyIndex ? map : new SkyIndex(map);
   const candidates: {
     observation: ObservationFootprint;
-    fov: FieldOfView;
     time: { livetime: number; dt: number };
     key: number;
   }[] = [];
   for (const observation of observations) {
     const time = timeOverlap(observation, window);
     if (!time) continue;
-    const fov = fieldOfViewOf(observation);
-    if (!fov) continue;
-    candidates.push({ observation, fov, time, key: Math.floor(fov.dec + 90) * 360 + fov.ra });
+    const key = skyKey(observation);
+    if (key !== undefined) candidates.push({ observation, time, key });
   }
-  // Neighbours on the sky one after the other: they read the same part of the index.
+  // Neighbours on the sky one after the other: they read the same part of the index. Each
+  // field of view is built just before its search and dropped after, so it never outlives
+  // the young generation (kept for all observations, they cost more in GC than the search).
   candidates.sort((a, b) => a.key - b.key);
   const found: Coincidence[] = [];
-  for (const { observation, fov, time } of candidates) {
+  for (const { observation, time } of candidates) {
+    const fov = fieldOfViewOf(observation);
+    if (!fov) continue;
     const prob = index.probabilityIn(fov);
     if (prob > 0) found.push({ observation, prob, ...time });
   }
