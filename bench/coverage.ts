@@ -1,18 +1,34 @@
 /**
- * Coverage of many observations: the space MOCs of their fields of view, the unions per
- * collection and for the service, and the time MOCs of their GTIs, from ObsCore rows as
- * the catalog holds them. The baseline, measured in the same run, is making the rows'
- * field-of-view polygons (what ingest does per observation).
+ * Coverage of many observations: the unions per collection and for the service of their
+ * fields of view's space MOCs, and the time MOCs of their GTIs, from ObsCore rows as the
+ * catalog holds them. Measured in the same run:
+ *  - baseline: making the rows and their field-of-view polygons;
+ *  - ingest's share: each field of view's MOC (moc-wasm), once per observation, stored;
+ *  - coverage now: the unions of the stored MOCs (what the server computes);
+ *  - coverage before (--before): each MOC computed at coverage time and united pairwise
+ *    with moc-wasm's `or`, as hearc did until the MOCs were stored.
  *
- *   node --import tsx bench/coverage.ts [--obs 100000] [--collections 10]
+ *   node --import tsx bench/coverage.ts [--obs 100000] [--collections 10] [--before]
  */
 import { parseArgs } from 'node:util';
 import type { CatalogRow } from '../src/engine/types.js';
 import { circleToPolygon } from '../src/gadf/geometry.js';
-import { mocLibrary, summariseCoverage, timeMocFromJdIntervals } from '../src/moc/index.js';
+import {
+  fieldOfViewMoc,
+  type MocLibrary,
+  mocLibrary,
+  observationSpaceMoc,
+  type SpaceMoc,
+  summariseCoverage,
+  timeMocFromJdIntervals,
+} from '../src/moc/index.js';
 
 const { values } = parseArgs({
-  options: { obs: { type: 'string' }, collections: { type: 'string' } },
+  options: {
+    obs: { type: 'string' },
+    collections: { type: 'string' },
+    before: { type: 'boolean' },
+  },
 });
 const total = Number(values.obs ?? 100_000);
 const collections = Number(values.collections ?? 10);
@@ -51,16 +67,71 @@ const baseline = seconds(() => {
     });
   }
 });
+const row = (step: string, value: number): string =>
+  `${step.padEnd(44)}${value.toFixed(2).padStart(8)}  ${(value / baseline).toFixed(2).padStart(6)}`;
+console.log(`observations  ${total}  collections ${collections}`);
+console.log(`${'step'.padEnd(44)} seconds   ratio to baseline`);
+console.log(row('rows + polygons (baseline)', baseline));
 const library = await mocLibrary();
+const stored = new Map<string, string>();
+const ingestShare = seconds(() => {
+  for (const row of obscore) {
+    const ascii = observationSpaceMoc(library, row);
+    if (ascii !== undefined) stored.set(String(row.obs_publisher_did), ascii);
+  }
+});
+console.log(row("ingest's share: one MOC per observation", ingestShare));
 let cells = 0;
-const coverage = seconds(() => {
-  const result = summariseCoverage(library, obscore, hea, new Map());
+const now = seconds(() => {
+  const result = summariseCoverage(library, obscore, hea, new Map(), undefined, stored);
   cells = result.service.space.fits.length;
 });
-console.log(`observations  ${total}  collections ${collections}`);
-console.log('step                          seconds   ratio');
-console.log(`rows + polygons (baseline)   ${baseline.toFixed(2).padStart(8)}    1.00`);
-console.log(
-  `coverage MOCs (space, time)  ${coverage.toFixed(2).padStart(8)}  ${(coverage / baseline).toFixed(2).padStart(6)}`,
-);
-console.log(`service space MOC FITS: ${cells} bytes; target: coverage under 10 s`);
+console.log(row('coverage now: union of stored MOCs', now));
+
+/** The union as hearc made it before: pairwise moc-wasm `or`, balanced; frees its inputs. */
+function pairwiseUnion(lib: MocLibrary, mocs: SpaceMoc[]): SpaceMoc {
+  let level = mocs;
+  while (level.length > 1) {
+    const next: SpaceMoc[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const [a, b] = [level[i]!, level[i + 1]];
+      if (b === undefined) next.push(a);
+      else {
+        next.push(a.or(b));
+        a.free();
+        b.free();
+      }
+    }
+    level = next;
+  }
+  return level[0]!;
+}
+
+let beforeCells = 0;
+const before = values.before
+  ? seconds(() => {
+      const byCollection = new Map<string, SpaceMoc[]>();
+      for (const row of obscore) {
+        const mocs = byCollection.get(String(row.obs_collection)) ?? [];
+        byCollection.set(String(row.obs_collection), mocs);
+        mocs.push(fieldOfViewMoc(library, Float64Array.from(row.s_region as number[])));
+      }
+      const service = pairwiseUnion(
+        library,
+        [...byCollection.values()].map((mocs) => pairwiseUnion(library, mocs)),
+      );
+      beforeCells = service.toFits().length;
+      service.free();
+    })
+  : undefined;
+
+if (before !== undefined) {
+  console.log(row('before: MOCs + pairwise or (space only)', before));
+  console.log(`before / now: ${(before / now).toFixed(1)}x`);
+  console.log(
+    `service space MOC: ${cells} bytes (FITS, hearc), ${beforeCells} bytes (moc-wasm toFits) before`,
+  );
+} else {
+  console.log(`service space MOC FITS: ${cells} bytes (--before also times the old way)`);
+}
+console.log('target: coverage of 1e5 observations under 10 s');

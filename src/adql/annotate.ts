@@ -73,6 +73,8 @@ export function requireKind(
 
 const numeric: readonly ValueKind[] = ['integer', 'real'];
 const geometries: readonly ValueKind[] = ['point', 'circle', 'polygon'];
+/** What CONTAINS and INTERSECTS compare: geometries and MOCs (RegTAP's coverage). */
+const regions: readonly ValueKind[] = [...geometries, 'moc'];
 
 export function arithmeticType(
   op: ArithmeticOperator,
@@ -155,7 +157,7 @@ function argument(args: readonly ValueType[], i: number): ValueType {
 /** Geometry kinds CONTAINS and INTERSECTS accept, in either position. */
 function checkRegionArguments(call: FunctionCall, args: readonly ValueType[]): void {
   call.args.forEach((arg, i) => {
-    requireKind(argument(args, i), geometries, `argument ${i + 1} of ${call.name}`, arg.at);
+    requireKind(argument(args, i), regions, `argument ${i + 1} of ${call.name}`, arg.at);
   });
   if (
     call.name === 'CONTAINS' &&
@@ -218,6 +220,13 @@ export function callType(call: FunctionCall, args: readonly ValueType[]): ValueT
     case 'INTERSECTS':
       checkRegionArguments(call, args);
       return types.int;
+    case 'MOC':
+      if (call.args.length === 1) need(0, ['string']);
+      else {
+        need(0, ['integer']);
+        need(1, geometries);
+      }
+      return types.moc;
     case 'COORD1':
     case 'COORD2':
       need(0, ['point']);

@@ -31,6 +31,16 @@ import { AdqlError } from './errors.js';
 import type { ColumnBinding, QueryAnnotations, ResolvedQuery } from './resolve.js';
 import { isNumericKind, kindOf, type ValueKind, type ValueType } from './types.js';
 import { type CellRanges, coneCellRanges, coneInteriorCellRanges } from './healpix.js';
+import {
+  asciiCellRanges,
+  cellRangesAscii,
+  circleCellRanges,
+  GEOMETRY_MOC_ORDER,
+  MOC_COMPILE_DEPTH,
+  mergeCellRanges,
+  pointCellRanges,
+  polygonCellRanges,
+} from './moc.js';
 import { boxCorners, polygonDeclinationBand } from './sphere.js';
 import { conversionFactor } from './units.js';
 import { findUserDefinedFunction } from './udfs.js';
@@ -454,7 +464,7 @@ export abstract class SqlCompiler {
       if (literal.kind !== 'number' || literal.numberKind !== 'integer') return undefined;
       const value = integerLiteralValue(literal);
       if (value !== 0n && value !== 1n) return undefined;
-      const predicate = this.regionPredicate(this.regionTest(call));
+      const predicate = this.region(this.regionTest(call));
       return (value === 1n) === (e.op === '=') ? predicate : `(NOT ${predicate})`;
     };
     return pick(e.right, e.left) ?? pick(e.left, e.right);
@@ -588,7 +598,9 @@ export abstract class SqlCompiler {
         return `CAST(${this.expression(arg(0))} AS ${this.typeName('timestamp')})`;
       case 'CONTAINS':
       case 'INTERSECTS':
-        return `CAST(${this.regionPredicate(this.regionTest(e))} AS ${this.typeName('integer')})`;
+        return `CAST(${this.region(this.regionTest(e))} AS ${this.typeName('integer')})`;
+      case 'MOC':
+        throw new AdqlError('MOC() is a value only CONTAINS and INTERSECTS can compare', e.at);
       case 'DISTANCE':
         return args.length === 2
           ? this.distance(arg(0), arg(1))
@@ -704,6 +716,72 @@ export abstract class SqlCompiler {
   protected abstract polygon(e: PolygonConstructor): string;
   /** A boolean predicate for CONTAINS/INTERSECTS (INTERSECTS with a point already turned around). */
   protected abstract regionPredicate(test: RegionTest): string;
+  /** CONTAINS/INTERSECTS where one side is a MOC (a MOC column or MOC()); the other may be a geometry. */
+  protected abstract mocPredicate(test: RegionTest): string;
+
+  private region(test: RegionTest): string {
+    return test.aKind === 'moc' || test.bKind === 'moc'
+      ? this.mocPredicate(test)
+      : this.regionPredicate(test);
+  }
+
+  /**
+   * The cells of a constant MOC operand, as an ASCII MOC at MOC_COMPILE_DEPTH: MOC('...'),
+   * MOC(order, geometry) or a geometry (a CIRCLE or POLYGON at GEOMETRY_MOC_ORDER, a
+   * POINT as its cell); undefined when the operand is not constant.
+   */
+  protected constantMoc(e: Expression): string | undefined {
+    // A bare POINT is its deepest cell: inside a MOC exactly when the position is.
+    const order = e.kind === 'pointConstructor' ? MOC_COMPILE_DEPTH : GEOMETRY_MOC_ORDER;
+    const ranges = this.constantMocRanges(e, order);
+    return ranges && cellRangesAscii(mergeCellRanges(ranges), MOC_COMPILE_DEPTH);
+  }
+
+  private constantMocRanges(e: Expression, order: number): number[] | undefined {
+    const fail = (message: string): never => {
+      throw new AdqlError(message, e.at);
+    };
+    const numbers = (values: readonly Expression[]): number[] | undefined => {
+      const out = values.map((v) => this.constantValue(v));
+      return out.every((v): v is number => v !== undefined) ? out : undefined;
+    };
+    try {
+      switch (e.kind) {
+        case 'call': {
+          if (e.name !== 'MOC' || e.udf) return undefined;
+          const [first, second] = e.args as [Expression, Expression | undefined];
+          if (second === undefined) {
+            if (first.kind !== 'string') return undefined;
+            return asciiCellRanges(first.value, MOC_COMPILE_DEPTH);
+          }
+          const level = this.constantValue(first);
+          if (level === undefined) return undefined;
+          if (!Number.isInteger(level) || level < 0 || level > MOC_COMPILE_DEPTH) {
+            fail(`the order of MOC(order, geometry) must be 0 to ${MOC_COMPILE_DEPTH}`);
+          }
+          return this.constantMocRanges(second, level);
+        }
+        case 'pointConstructor': {
+          const p = numbers([e.ra, e.dec]);
+          return p && pointCellRanges(order, p[0]!, p[1]!);
+        }
+        case 'circleConstructor': {
+          if (e.center.kind !== 'coordinates') return undefined;
+          const c = numbers([e.center.ra, e.center.dec, e.radius]);
+          return c && circleCellRanges(order, c[0]!, c[1]!, c[2]!);
+        }
+        case 'polygonConstructor': {
+          const v = numbers(e.args);
+          return v && polygonCellRanges(order, v);
+        }
+        default:
+          return undefined;
+      }
+    } catch (error) {
+      if (error instanceof RangeError) fail(error.message);
+      throw error;
+    }
+  }
   /** AREA of a circle or polygon, in square degrees. */
   protected abstract regionArea(value: string, kind: ValueKind): string;
   protected abstract centroid(g: Expression, kind: ValueKind): string;

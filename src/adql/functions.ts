@@ -38,6 +38,8 @@ const table: readonly BuiltinFunction[] = [
   ...define('unit', 'IN_UNIT', 2),
   ...define('geometry', 'AREA CENTROID COORD1 COORD2 COORDSYS', 1),
   ...define('geometry', 'CONTAINS INTERSECTS', 2),
+  // MOC('ascii') and MOC(order, geometry): RegTAP 1.2's MOC literals, for rr.stc_spatial.
+  ...define('geometry', 'MOC', 1, 2),
   { name: 'DISTANCE', category: 'geometry', minArgs: 2, maxArgs: 4, argCounts: [2, 4] },
   // TIMESTAMP('...') as in the ADQL 2.1 drafts; same as CAST('...' AS TIMESTAMP).
   ...define('time', 'TIMESTAMP', 1),

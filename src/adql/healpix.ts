@@ -127,6 +127,36 @@ function separation(ra1: number, dec1: number, ra2: number, dec2: number): numbe
 /** Inclusive ranges of nested indices at one order. */
 export type CellRanges = readonly (readonly [number, number])[];
 
+/** Where a cell lies with respect to a region. */
+export type CellSide = 'outside' | 'inside' | 'edge';
+
+/**
+ * Inclusive ranges of the cells at `order` that `side` does not put outside, found by
+ * descending from the base cells (a cell inside is taken whole, one on the edge split).
+ */
+export function cellRangesWhere(
+  order: number,
+  side: (level: number, index: number) => CellSide,
+): [number, number][] {
+  checkOrder(order);
+  const ranges: [number, number][] = [];
+  const visit = (level: number, index: number): void => {
+    const where = side(level, index);
+    if (where === 'outside') return;
+    if (level === order || where === 'inside') {
+      const span = 4 ** (order - level);
+      const [lo, hi] = [index * span, (index + 1) * span - 1];
+      const last = ranges[ranges.length - 1];
+      if (last && last[1] + 1 >= lo) last[1] = Math.max(last[1], hi);
+      else ranges.push([lo, hi]);
+      return;
+    }
+    for (let child = 0; child < 4; child++) visit(level + 1, index * 4 + child);
+  };
+  for (let face = 0; face < 12; face++) visit(0, face);
+  return ranges;
+}
+
 /**
  * Ranges of the cells at `order` that may hold a point within `radius` degrees of
  * (ra, dec): never too few (a superset of the cells the cone touches), merged down to
@@ -144,25 +174,13 @@ export function coneCellRanges(
   // Widened like the range prefilters: more than the exact tests' tolerance.
   const r = (radius + 1e-6) * rad;
   if (r >= Math.PI) return [[0, 12 * 4 ** order - 1]];
-  const ranges: [number, number][] = [];
-  const add = (lo: number, hi: number): void => {
-    const last = ranges[ranges.length - 1];
-    if (last && last[1] + 1 >= lo) last[1] = Math.max(last[1], hi);
-    else ranges.push([lo, hi]);
-  };
-  const visit = (level: number, index: number): void => {
+  const ranges = cellRangesWhere(order, (level, index) => {
     const [cra, cdec] = healpixNestedCenter(level, index);
     const d = separation(ra, dec, cra, cdec);
     const cellRadius = CELL_RADIUS_BOUND / 2 ** level;
-    if (d > r + cellRadius) return;
-    if (level === order || d + cellRadius <= r) {
-      const span = 4 ** (order - level);
-      add(index * span, (index + 1) * span - 1);
-      return;
-    }
-    for (let child = 0; child < 4; child++) visit(level + 1, index * 4 + child);
-  };
-  for (let face = 0; face < 12; face++) visit(0, face);
+    if (d > r + cellRadius) return 'outside';
+    return d + cellRadius <= r ? 'inside' : 'edge';
+  });
   // Fewer, wider ranges: close the smallest gaps first.
   while (ranges.length > Math.max(1, maxRanges)) {
     let best = 1;

@@ -31,6 +31,7 @@ export {
   healpixNestedIndex,
   type CellRanges,
 } from './healpix.js';
+export { asciiCellRanges, cellRangesAscii, GEOMETRY_MOC_ORDER, MOC_COMPILE_DEPTH } from './moc.js';
 export {
   userDefinedFunctions,
   udfDeclarations,

@@ -4,17 +4,17 @@
  * databases still run the exact test; these bounds only need to never be too tight.
  */
 
-type Vector = readonly [number, number, number];
+export type Vector = readonly [number, number, number];
 
 const rad = Math.PI / 180;
 
-function vector(ra: number, dec: number): Vector {
+export function vector(ra: number, dec: number): Vector {
   const c = Math.cos(dec * rad);
   return [c * Math.cos(ra * rad), c * Math.sin(ra * rad), Math.sin(dec * rad)];
 }
 
-const dot = (a: Vector, b: Vector): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const cross = (a: Vector, b: Vector): Vector => [
+export const dot = (a: Vector, b: Vector): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+export const cross = (a: Vector, b: Vector): Vector => [
   a[1] * b[2] - a[2] * b[1],
   a[2] * b[0] - a[0] * b[2],
   a[0] * b[1] - a[1] * b[0],
@@ -44,7 +44,7 @@ function arcLatitudes(a: Vector, b: Vector): [number, number] {
 }
 
 /** Inside as the DuckDB prelude defines it: enclosed by the ring, on the side of its vertices. */
-function encloses(vertices: readonly Vector[], p: Vector): boolean {
+export function encloses(vertices: readonly Vector[], p: Vector): boolean {
   let winding = 0;
   const sum: [number, number, number] = [0, 0, 0];
   vertices.forEach((a, i) => {

@@ -129,6 +129,7 @@ export const types = {
   point: { datatype: 'double', arraysize: '2', xtype: 'point', unit: 'deg' } as ValueType,
   circle: { datatype: 'double', arraysize: '3', xtype: 'circle', unit: 'deg' } as ValueType,
   polygon: { datatype: 'double', arraysize: '*', xtype: 'polygon', unit: 'deg' } as ValueType,
+  moc: { datatype: 'char', arraysize: '*', xtype: 'moc' } as ValueType,
   null: { datatype: 'char', arraysize: '*', isNull: true } as ValueType,
 } as const;
 

@@ -11,7 +11,14 @@ import type { TableDef } from '../schema/types.js';
 import { loggableUrl } from '../service/index.js';
 import type { AuditEvent } from './audit.js';
 import { type OidcIssuerConfig, OidcVerifier } from './oidc.js';
-import { ANONYMOUS, type Identity, isOpen, mayRead, RightsStore } from './rights.js';
+import {
+  ANONYMOUS,
+  closedObservations,
+  type Identity,
+  isOpen,
+  mayRead,
+  RightsStore,
+} from './rights.js';
 import { observationRightsTable } from './tables.js';
 import { ApiTokenStore, isApiToken } from './tokens.js';
 
@@ -237,6 +244,15 @@ export class AccessControl {
       reason,
     });
     return { allowed: false, reason };
+  };
+
+  /**
+   * The observations whose existence an outsider may not learn now: those not open to
+   * everyone when metadata are hidden, none otherwise (their ObsCore rows are public).
+   */
+  readonly hiddenFromPublic = async (): Promise<ReadonlySet<string>> => {
+    if (this.options.hideMetadata !== true) return new Set();
+    return closedObservations(this.options.engine, this.clock());
   };
 
   /** The gate of every data path: may `request` read the data of dataset `did`? */

@@ -20,6 +20,7 @@ export { ASYMMETRIC_ALGORITHMS, OidcVerifier, type OidcIssuerConfig } from './oi
 export {
   ANONYMOUS,
   type ChangeAuthor,
+  closedObservations,
   type DataRights,
   type Identity,
   isDataRights,

@@ -260,6 +260,12 @@ export class RightsStore {
 }
 
 /** Thrown for a rights change that cannot be made; the message is for the operator. */
+/** The observations whose data are not open to everyone at `now`. */
+export async function closedObservations(engine: Engine, now: Date): Promise<Set<string>> {
+  const rights = await new RightsStore(engine).list();
+  return new Set(rights.filter((r) => !isOpen(r, now)).map((r) => r.did));
+}
+
 export class RightsError extends Error {
   constructor(message: string) {
     super(message);

@@ -119,7 +119,7 @@ ${serviceOptionsUsage}${publishOptionsUsage}`,
     try {
       const report = await ingestDataStore(engine, dir, config, { service });
       // The registry's RegTAP rows follow the catalog: rewritten with the new coverage.
-      await publisherFor(engine, service).publishRegtap();
+      await publisherFor(engine, service, { closedLeftOut: true }).publishRegtap();
       io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatIngestReport(report));
       return ingestExitCode(report);
     } finally {

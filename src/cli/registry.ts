@@ -1,4 +1,5 @@
 /** `hearc registry show`: the VOResource records the publishing registry (/oai) serves. */
+import { closedObservations } from '../auth/index.js';
 import { openEngine } from '../engine/index.js';
 import { capabilityOptionsFor, jobTimeLimitsOf, tapLimitsOf } from '../http/server.js';
 import type { Engine } from '../engine/types.js';
@@ -14,11 +15,22 @@ import {
   serviceOptionsUsage,
 } from './service-options.js';
 
-/** The records of the catalog as `hearc serve` publishes them with this description's limits. */
-export function publisherFor(engine: Engine, service: ServiceDescription): ResourcePublisher {
+/**
+ * The records of the catalog as `hearc serve` publishes them with this description's
+ * limits. `closedLeftOut`: coverage without the observations not open to everyone, for rr
+ * rows written outside a server, which cannot know whether it hides proprietary metadata.
+ */
+export function publisherFor(
+  engine: Engine,
+  service: ServiceDescription,
+  options: { closedLeftOut?: boolean } = {},
+): ResourcePublisher {
   return new ResourcePublisher({
     service,
     engine,
+    ...(options.closedLeftOut === true
+      ? { hidden: () => closedObservations(engine, new Date()) }
+      : {}),
     schema: servedSchema(servedCatalog),
     capabilities: capabilityOptionsFor(
       tapLimitsOf(service.limits),

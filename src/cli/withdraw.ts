@@ -60,7 +60,7 @@ ${serviceOptionsUsage}`,
         service,
       });
       // The registry's RegTAP rows follow the catalog, as after ingest.
-      await publisherFor(engine, service).publishRegtap();
+      await publisherFor(engine, service, { closedLeftOut: true }).publishRegtap();
       for (const w of report.withdrawn) io.stdout(`withdrawn: ${collection} ${w.obsId}\n`);
       io.stdout(
         report.collectionWithdrawn

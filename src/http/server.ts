@@ -544,16 +544,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     userOf,
     products,
   });
+  const servesRegtap = options.schema.tables.some((t) => t.schema === REGTAP_SCHEMA);
   const publisher = new ResourcePublisher({
     service: description,
     engine: options.engine,
     schema: options.schema,
     capabilities: capabilityOptionsFor(limits, jobs.limits, description.authority),
+    hidden: access.hiddenFromPublic,
+    // RegTAP rows follow the records: written now (description and catalog as they are at
+    // start), by ingest, and in the background when the coverage changed (rights, releases).
+    ...(servesRegtap
+      ? {
+          republishRegtap: {
+            onError: (error: unknown) =>
+              app.log.error({ err: error }, 'cannot rewrite the rr tables'),
+          },
+        }
+      : {}),
   });
-  // RegTAP rows follow the records: written now (description and catalog as they are at
-  // start) and by ingest, never while answering a request.
-  if (options.schema.tables.some((t) => t.schema === REGTAP_SCHEMA))
-    await publisher.publishRegtap();
+  if (servesRegtap) await publisher.publishRegtap();
+  // A background rr rewrite finishes before the catalog closes.
+  app.addHook('onClose', () => publisher.settled());
   await app.register(mocPlugin, { coverage: publisher.coverage, authorize: access.authorize });
   await app.register(registryPlugin, { publisher, baseUrl });
   // Counts HiPS of the public events, built in the cache folder when missing or stale.

@@ -5,6 +5,7 @@
  */
 import { alertsTable, alertTables } from '../alerts/index.js';
 import { auditTable, rightsTables } from '../auth/index.js';
+import { observationCoverageTable } from '../moc/index.js';
 import { ingestStateTable, publishedSchema, withdrawnObservationTable } from '../obscore/schema.js';
 import { provenanceTables } from '../provenance/index.js';
 import { regtapTables } from '../schema/regtap.js';
@@ -21,6 +22,7 @@ export const servedCatalog: PublishedSchema = {
 export const catalogTables: readonly TableDef[] = [
   ...servedCatalog.tables,
   ingestStateTable,
+  observationCoverageTable,
   withdrawnObservationTable,
   ...rightsTables,
   auditTable,

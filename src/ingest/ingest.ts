@@ -22,6 +22,7 @@ import {
   openDataStores,
   type StoreProblem,
 } from '../gadf/index.js';
+import { mocLibrary, observationCoverageTable, observationSpaceMoc } from '../moc/index.js';
 import { collectionFromName, type PublishConfig, publisherDid } from '../obscore/config.js';
 import { observationRows, type ObservationRows } from '../obscore/rows.js';
 import {
@@ -381,6 +382,7 @@ export async function ingestDataStore(
   // One transaction for the whole run, written observation by observation so that
   // memory stays flat however large the store is; the next few observations are read
   // while one is written, so file reading and the database overlap.
+  const library = await mocLibrary();
   await engine.transaction(async (tx) => {
     const provenance = new ProvenanceBatch(tx);
     const eventWriter = new EventWriter(tx, options.eventBufferRows);
@@ -423,7 +425,14 @@ export async function ingestDataStore(
       bytesRead += outcome.bytes;
       if (known.has(did)) {
         // Children first, so that foreign keys never point at a missing row.
-        const tables = [eventsTable, irfTable, obscoreHeaTable, obscoreTable, ingestStateTable];
+        const tables = [
+          eventsTable,
+          irfTable,
+          obscoreHeaTable,
+          observationCoverageTable,
+          obscoreTable,
+          ingestStateTable,
+        ];
         for (const table of tables) {
           await tx.deleteRows(table, 'obs_publisher_did', [did]);
         }
@@ -452,6 +461,13 @@ export async function ingestDataStore(
       ]);
       await tx.insertRows(obscoreHeaTable, [rows.hea]);
       await tx.insertRows(irfTable, rows.irf);
+      // The field of view's MOC once, here: coverages are unions of the stored ones.
+      const spaceMoc = observationSpaceMoc(library, rows.obscore);
+      if (spaceMoc !== undefined) {
+        await tx.insertRows(observationCoverageTable, [
+          { obs_publisher_did: did, space_moc: spaceMoc },
+        ]);
+      }
       const state: CatalogRow = {
         obs_publisher_did: did,
         data_store: tree.root,

@@ -13,12 +13,40 @@ import {
   obscoreTable,
   withdrawnObservationTable,
 } from '../obscore/schema.js';
+import { columnDef, type TableDef } from '../schema/types.js';
 import { type MocFile, spaceMocFile, timeMocFile } from './files.js';
 import { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
+import { asciiCellRanges } from '../adql/index.js';
+import { SpaceCellSet } from './space-cells.js';
 import { normalizeRanges, timeRangesFromAscii, type TimeRanges } from './time-moc.js';
 
 /** HEALPix order of the space MOCs: cells of about 3.4 arcmin, well under a field of view. */
 export const SPACE_MOC_DEPTH = 10;
+
+/**
+ * The space MOC of each observation, written by ingest in the transaction that writes
+ * its ObsCore row, so that a coverage is a union of stored cells (never published).
+ */
+export const observationCoverageTable: TableDef = {
+  schema: 'hearc_internal',
+  name: 'observation_coverage',
+  description: 'The space MOC of each observation (ASCII, MOC 2.0, order 10).',
+  columns: [
+    columnDef('obs_publisher_did', 'char', 'Dataset identifier.', { nullable: false }),
+    columnDef('space_moc', 'char', 'The field of view as an ASCII MOC.', {
+      xtype: 'moc',
+      nullable: false,
+    }),
+  ],
+  primaryKey: ['obs_publisher_did'],
+  foreignKeys: [
+    {
+      targetTable: 'ivoa.obscore',
+      columns: [{ from: 'obs_publisher_did', target: 'obs_publisher_did' }],
+      description: 'The observation covered.',
+    },
+  ],
+};
 
 /** What one collection (or the whole service) covers. */
 export interface Coverage {
@@ -65,6 +93,13 @@ export interface CoverageCatalogOptions {
   readonly recheckMs?: number;
   /** IVOA identifiers of the service and of its collections, for MOCID. */
   readonly identifiers?: CoverageIdentifiers;
+  /**
+   * The observations the public may not know of now (hidden proprietary metadata): left
+   * out of every coverage. Read with the catalog's state, so a release shows on the next check.
+   */
+  readonly hidden?: () => Promise<ReadonlySet<string>>;
+  /** Called when a coverage computed differs from the one before (not for the first). */
+  readonly onChange?: (coverage: CatalogCoverage) => void;
 }
 
 const text = (value: SqlValue | undefined): string | undefined =>
@@ -103,30 +138,9 @@ function rowMoc(library: MocLibrary, row: CatalogRow): SpaceMoc | undefined {
   return undefined;
 }
 
-/** The union of MOCs, pairwise (balanced, so n MOCs cost n log n); frees its inputs. */
-function unionAll(library: MocLibrary, mocs: SpaceMoc[]): SpaceMoc {
-  if (mocs.length === 0) return library.MOC.newEmpty(SPACE_MOC_DEPTH);
-  let level = mocs;
-  while (level.length > 1) {
-    const next: SpaceMoc[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      const a = level[i]!;
-      const b = level[i + 1];
-      if (b === undefined) next.push(a);
-      else {
-        next.push(a.or(b));
-        a.free();
-        b.free();
-      }
-    }
-    level = next;
-  }
-  return level[0]!;
-}
-
 interface Accumulator {
   observations: number;
-  mocs: SpaceMoc[];
+  rows: CatalogRow[];
   ranges: [bigint, bigint][];
   emMin: number;
   emMax: number;
@@ -138,7 +152,7 @@ interface Accumulator {
 function emptyAccumulator(): Accumulator {
   return {
     observations: 0,
-    mocs: [],
+    rows: [],
     ranges: [],
     emMin: Infinity,
     emMax: -Infinity,
@@ -175,8 +189,23 @@ export interface CoverageIdentifiers {
 }
 
 /**
+ * The space MOC of an ObsCore row as the catalog stores it beside the row (ASCII, MOC
+ * 2.0, at SPACE_MOC_DEPTH): computed once, at ingest; undefined when the row covers nothing.
+ */
+export function observationSpaceMoc(library: MocLibrary, row: CatalogRow): string | undefined {
+  const moc = rowMoc(library, row);
+  if (!moc) return undefined;
+  try {
+    return String(moc.toAscii()).trim();
+  } finally {
+    moc.free();
+  }
+}
+
+/**
  * The coverage of ObsCore rows (with their ivoa.obscore_hea rows and ingest dates):
- * each field of view's MOC once, unions per collection, the service's as their union.
+ * each field of view's cells (`stored` space MOCs by DID, computed for rows without one),
+ * unions per collection, the service's as their union.
  */
 export function summariseCoverage(
   library: MocLibrary,
@@ -184,6 +213,7 @@ export function summariseCoverage(
   hea: readonly CatalogRow[],
   ingested: ReadonlyMap<string, string>,
   ids?: CoverageIdentifiers,
+  stored: ReadonlyMap<string, string> = new Map(),
 ): Omit<CatalogCoverage, 'state' | 'withdrawn'> {
   const heaByDid = new Map(hea.map((row) => [String(row.obs_publisher_did), row]));
   const byCollection = new Map<string, Accumulator>();
@@ -193,8 +223,7 @@ export function summariseCoverage(
     const collection = String(row.obs_collection);
     const acc = byCollection.get(collection) ?? emptyAccumulator();
     byCollection.set(collection, acc);
-    const moc = rowMoc(library, row);
-    if (moc) acc.mocs.push(moc);
+    acc.rows.push(row);
     const intervals = text(heaByDid.get(did)?.t_intervals);
     const ranges = intervals !== undefined ? timeRangesFromAscii(intervals) : [];
     const messenger = text(heaByDid.get(did)?.messenger);
@@ -215,13 +244,26 @@ export function summariseCoverage(
     }
   }
   const collections = new Map<string, Coverage>();
-  const unions: SpaceMoc[] = [];
+  const cells = new SpaceCellSet(SPACE_MOC_DEPTH);
+  const serviceCells = new SpaceCellSet(SPACE_MOC_DEPTH);
   for (const [name, acc] of [...byCollection].sort(([a], [b]) => a.localeCompare(b))) {
-    const union = unionAll(library, acc.mocs);
-    unions.push(union);
-    collections.set(name, finish(union, acc, ids?.collection(name)));
+    cells.clear();
+    for (const row of acc.rows) {
+      const did = String(row.obs_publisher_did);
+      const ascii = stored.get(did) ?? observationSpaceMoc(library, row);
+      if (ascii === undefined) continue;
+      const ranges = asciiCellRanges(ascii, SPACE_MOC_DEPTH);
+      cells.add(ranges);
+      serviceCells.add(ranges);
+    }
+    const union = cells.toMoc(library);
+    try {
+      collections.set(name, finish(union, acc, ids?.collection(name)));
+    } finally {
+      union.free();
+    }
   }
-  const union = unionAll(library, unions);
+  const union = serviceCells.toMoc(library);
   try {
     return { collections, service: finish(union, all, ids?.service()) };
   } finally {
@@ -256,10 +298,12 @@ export class CoverageCatalog {
     digest: string;
     ingested: Map<string, string>;
     withdrawn: Map<string, string>;
+    hidden: ReadonlySet<string>;
   }> {
-    const [rows, withdrawals] = await Promise.all([
+    const [rows, withdrawals, hidden] = await Promise.all([
       this.engine.selectRows(ingestStateTable),
       this.engine.selectRows(withdrawnObservationTable),
+      this.options.hidden?.() ?? new Set<string>(),
     ]);
     const ingested = new Map<string, string>();
     const withdrawn = new Map<string, string>();
@@ -276,8 +320,9 @@ export class CoverageCatalog {
       if (at > (withdrawn.get(collection) ?? '')) withdrawn.set(collection, at);
       lines.push(`withdrawn\t${String(row.obs_publisher_did)}\t${at}`);
     }
+    for (const did of hidden) lines.push(`hidden\t${did}`);
     const digest = createHash('sha256').update(lines.sort().join('\n')).digest('hex');
-    return { digest: digest.slice(0, 32), ingested, withdrawn };
+    return { digest: digest.slice(0, 32), ingested, withdrawn, hidden };
   }
 
   /**
@@ -297,11 +342,16 @@ export class CoverageCatalog {
       this.cached = { checkedAt, coverage: Promise.resolve(previous) };
       return previous;
     }
-    const coverage = this.compute(state.digest, state.ingested, state.withdrawn);
+    const coverage = this.compute(state.digest, state.ingested, state.withdrawn, state.hidden);
     this.cached = { checkedAt, coverage };
-    coverage.catch(() => {
-      if (this.cached?.coverage === coverage) this.cached = undefined;
-    });
+    coverage.then(
+      (computed) => {
+        if (previous !== undefined) this.options.onChange?.(computed);
+      },
+      () => {
+        if (this.cached?.coverage === coverage) this.cached = undefined;
+      },
+    );
     return coverage;
   }
 
@@ -309,23 +359,37 @@ export class CoverageCatalog {
     state: string,
     ingested: ReadonlyMap<string, string>,
     withdrawn: ReadonlyMap<string, string>,
+    hidden: ReadonlySet<string>,
   ): Promise<CatalogCoverage> {
     const library = await mocLibrary();
-    const [obscore, hea] = await Promise.all([
+    const [obscore, hea, stored] = await Promise.all([
       this.engine.selectRows(obscoreTable),
       this.engine.selectRows(obscoreHeaTable),
+      this.engine.selectRows(observationCoverageTable),
     ]);
-    const summary = summariseCoverage(library, obscore, hea, ingested, this.options.identifiers);
+    const summary = summariseCoverage(
+      library,
+      obscore.filter((row) => !hidden.has(String(row.obs_publisher_did))),
+      hea,
+      ingested,
+      this.options.identifiers,
+      new Map(stored.map((row) => [String(row.obs_publisher_did), String(row.space_moc)])),
+    );
     // A withdrawal changes what a collection and the service cover: their dates follow it.
     const collections = new Map(
       [...summary.collections].map(([name, c]) => [name, changedAt(c, withdrawn.get(name))]),
     );
-    const lastWithdrawal = [...withdrawn.values()].sort().at(-1);
+    // A collection whose observations are all hidden is not told of, withdrawals included.
+    const hiddenCollections = new Set(
+      obscore.map((row) => String(row.obs_collection)).filter((name) => !collections.has(name)),
+    );
+    const told = new Map([...withdrawn].filter(([name]) => !hiddenCollections.has(name)));
+    const lastWithdrawal = [...told.values()].sort().at(-1);
     return {
       state,
       collections,
       service: changedAt(summary.service, lastWithdrawal),
-      withdrawn,
+      withdrawn: told,
     };
   }
 
@@ -341,8 +405,14 @@ export class CoverageCatalog {
       column: 'obs_publisher_did',
       values: [did],
     });
+    const [stored] = await this.engine.selectRows(observationCoverageTable, {
+      column: 'obs_publisher_did',
+      values: [did],
+    });
     const library = await mocLibrary();
-    const moc = rowMoc(library, row) ?? library.MOC.newEmpty(SPACE_MOC_DEPTH);
+    const moc =
+      (stored ? library.MOC.fromAscii(String(stored.space_moc)) : rowMoc(library, row)) ??
+      library.MOC.newEmpty(SPACE_MOC_DEPTH);
     try {
       const intervals = text(hea?.t_intervals);
       return {

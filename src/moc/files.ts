@@ -47,8 +47,14 @@ export function spaceMocFile(moc: SpaceMoc, id?: string): MocFile {
   const depth = moc.getDepth();
   const uniq: bigint[] = [];
   for (const [order, cells] of spaceCells(moc)) {
-    const base = 4n * 4n ** BigInt(order);
-    for (const cell of cells) uniq.push(base + BigInt(cell));
+    // Exact in doubles to order 24 (4·4^24 < 2^53); deeper orders in BigInt.
+    if (order <= 24) {
+      const base = 4 * 4 ** order;
+      for (const cell of cells) uniq.push(BigInt(base + cell));
+    } else {
+      const base = 4n * 4n ** BigInt(order);
+      for (const cell of cells) uniq.push(base + BigInt(cell));
+    }
   }
   const hdu = buildBinTable({
     name: 'MOC',

@@ -7,6 +7,8 @@ export {
   type CoverageIdentifiers,
   fieldOfViewMoc,
   type ObservationMocs,
+  observationCoverageTable,
+  observationSpaceMoc,
   REGISTRY_MOC_DEPTH,
   SPACE_MOC_DEPTH,
   summariseCoverage,

@@ -14,6 +14,13 @@ export interface RegistryOptions {
   /** The tables served (TAP_SCHEMA included). */
   readonly schema: PublishedSchema;
   readonly capabilities: Omit<CapabilityOptions, 'baseUrl'>;
+  /** Observations left out of every coverage (hidden proprietary metadata), as of now. */
+  readonly hidden?: () => Promise<ReadonlySet<string>>;
+  /**
+   * Rewrite the rr rows in the background whenever the coverage is found to have changed
+   * (rights set, a release date passed, data ingested elsewhere); errors go here.
+   */
+  readonly republishRegtap?: { readonly onError: (error: unknown) => void };
 }
 
 /** A record that was published and is no more (a collection withdrawn whole): OAI-PMH's deleted record. */
@@ -27,10 +34,23 @@ export class ResourcePublisher {
   readonly coverage: CoverageCatalog;
   /** Dates of records while the catalog is still empty. */
   private readonly startedAt = new Date().toISOString();
+  /** The rr rewrites, one after the other. */
+  private publishing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: RegistryOptions) {
+    const republish = options.republishRegtap;
     this.coverage = new CoverageCatalog(options.engine, {
       identifiers: ResourceIdentifiers.of(options.service),
+      ...(options.hidden ? { hidden: options.hidden } : {}),
+      ...(republish
+        ? {
+            onChange: (coverage: CatalogCoverage) => {
+              this.publishing = this.publishing
+                .then(() => this.writeRegtap(coverage))
+                .catch(republish.onError);
+            },
+          }
+        : {}),
     });
   }
 
@@ -76,7 +96,16 @@ export class ResourcePublisher {
   async publishRegtap(): Promise<void> {
     // The catalog as it is now, its state read afresh; /oai and /moc read the state again
     // on their next answer and reuse this coverage if nothing changed.
-    const records = this.recordsOf(await this.coverage.current({ fresh: true }), '');
+    await this.writeRegtap(await this.coverage.current({ fresh: true }));
+  }
+
+  /** Waits for the rr rewrites started so far (tests, shutdown). */
+  async settled(): Promise<void> {
+    await this.publishing;
+  }
+
+  private async writeRegtap(coverage: CatalogCoverage): Promise<void> {
+    const records = this.recordsOf(coverage, '');
     await writeRegtapRows(this.options.engine, regtapRows(records.map((r) => r.xml)), {
       replaceAll: true,
     });

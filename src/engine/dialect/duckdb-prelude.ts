@@ -28,6 +28,16 @@ const macros: Readonly<Record<string, string>> = {
     '(l) AS CASE WHEN list_count(l) = len(l) THEN list_transform(range(len(l)), i_polygon -> CASE WHEN i_polygon % 2 = 0 THEN hearc_ra(l[i_polygon + 1]) ELSE l[i_polygon + 1] END) END',
   hearc_polygon_of_points: '(ps) AS CASE WHEN list_count(ps) = len(ps) THEN flatten(ps) END',
 
+  // ---- space MOCs (ASCII MOC 2.0 text) as lists of [lo, hi) cell ranges at order 24
+  hearc_moc_cell:
+    "(o, lo, hi) AS CASE WHEN o <= 24 THEN {'lo': lo * CAST(4 ** (24 - o) AS BIGINT), 'hi': (hi + 1) * CAST(4 ** (24 - o) AS BIGINT)} ELSE {'lo': lo // CAST(4 ** (o - 24) AS BIGINT), 'hi': hi // CAST(4 ** (o - 24) AS BIGINT) + 1} END",
+  hearc_moc_ranges:
+    "(m) AS flatten(list_transform(list_filter(string_split(regexp_replace(trim(m), '([0-9]+)/', '|\\1/', 'g'), '|'), g_moc -> trim(g_moc) <> ''), g_moc -> list_transform(list_filter(regexp_split_to_array(trim(split_part(g_moc, '/', 2)), '\\s+'), c_moc -> c_moc <> ''), c_moc -> hearc_moc_cell(CAST(split_part(g_moc, '/', 1) AS INTEGER), CAST(split_part(c_moc, '-', 1) AS BIGINT), CAST(coalesce(nullif(split_part(c_moc, '-', 2), ''), split_part(c_moc, '-', 1)) AS BIGINT)))))",
+  // How many order-24 cells two MOCs share (the ranges of each are disjoint, as in any MOC).
+  hearc_moc_overlap:
+    '(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE coalesce(list_sum(list_transform(a, x_moc -> coalesce(list_sum(list_transform(b, y_moc -> greatest(0, least(x_moc.hi, y_moc.hi) - greatest(x_moc.lo, y_moc.lo)))), 0))), 0) END',
+  hearc_moc_size: '(a) AS coalesce(list_sum(list_transform(a, z_moc -> z_moc.hi - z_moc.lo)), 0)',
+
   // ---- vectors
   hearc_vec:
     '(lon, lat) AS [cos(radians(lat)) * cos(radians(lon)), cos(radians(lat)) * sin(radians(lon)), sin(radians(lat))]',

@@ -20,6 +20,7 @@ import {
   type SqlDialect,
   type SqlType,
 } from '../../adql/compiler.js';
+import { AdqlError } from '../../adql/errors.js';
 import type { ResolvedQuery } from '../../adql/resolve.js';
 import type { ValueKind } from '../../adql/types.js';
 
@@ -98,6 +99,31 @@ export class DuckDbCompiler extends SqlCompiler {
     if (fn === undefined)
       throw new Error(`internal: no region test for ${test.op}(${aKind}, ${bKind})`);
     return fn(x, y);
+  }
+
+  /**
+   * MOCs as lists of cell ranges at the compile depth (hearc_moc_ranges): A within B when
+   * their overlap is all of A, intersecting when it is not empty. DuckDB has no MOC type:
+   * geometries become MOCs at compile time, so they must be constants here.
+   */
+  protected mocPredicate(test: RegionTest): string {
+    const side = (e: Expression, kind: ValueKind): string => {
+      const constant = this.constantMoc(e);
+      if (constant !== undefined) return `hearc_moc_ranges(${this.quoteString(constant)})`;
+      if (kind === 'moc' && !(e.kind === 'call' && e.name === 'MOC')) {
+        return `hearc_moc_ranges(${this.expression(e)})`;
+      }
+      throw new AdqlError(
+        `${test.op} with a MOC needs the other side's geometry (or MOC()) to be a constant on this service`,
+        e.at,
+      );
+    };
+    const a = side(test.a, test.aKind);
+    const b = side(test.b, test.bKind);
+    const overlap = `hearc_moc_overlap(${a}, ${b})`;
+    return test.op === 'INTERSECTS' || test.aKind === 'point'
+      ? `(${overlap} > 0)`
+      : `(${overlap} = hearc_moc_size(${a}))`;
   }
 
   private pointInCircle(p: PointSql, circle: Expression, coordinates?: PointCoordinates): string {

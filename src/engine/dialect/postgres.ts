@@ -20,6 +20,7 @@ import {
   type SqlDialect,
   type SqlType,
 } from '../../adql/compiler.js';
+import { GEOMETRY_MOC_ORDER } from '../../adql/moc.js';
 import type { ResolvedQuery } from '../../adql/resolve.js';
 import type { ValueKind } from '../../adql/types.js';
 
@@ -130,6 +131,31 @@ export class PostgresCompiler extends SqlCompiler {
     if (cone) return this.coneTest(p.ra, p.dec, cone, a, exact);
     const band = this.polygonPrefilter(p.dec, b);
     return band ? `(${band} AND ${exact})` : exact;
+  }
+
+  /**
+   * pg_sphere's smoc: MOC text cast to smoc, constant geometries as the same cells as on
+   * DuckDB (compiled), others turned into MOCs by pg_sphere.
+   */
+  protected mocPredicate(test: RegionTest): string {
+    const side = (e: Expression, kind: ValueKind): string => {
+      const constant = this.constantMoc(e);
+      if (constant !== undefined) return `CAST(${this.quoteString(constant)} AS smoc)`;
+      if (e.kind === 'call' && e.name === 'MOC' && !e.udf) {
+        const [first, second] = e.args as [Expression, Expression | undefined];
+        return second === undefined
+          ? `CAST(${this.expression(first)} AS smoc)`
+          : `smoc(${this.expression(first)}, ${this.expression(second)})`;
+      }
+      if (kind === 'moc') return `CAST(${this.expression(e)} AS smoc)`;
+      return `smoc(${GEOMETRY_MOC_ORDER}, ${this.expression(e)})`;
+    };
+    const b = side(test.b, test.bKind);
+    if (test.aKind === 'point' && this.constantMoc(test.a) === undefined) {
+      return `(${this.expression(test.a)} <@ ${b})`;
+    }
+    const a = side(test.a, test.aKind);
+    return test.op === 'INTERSECTS' ? `(${a} && ${b})` : `(${a} <@ ${b})`;
   }
 
   protected regionArea(value: string, kind: ValueKind): string {
