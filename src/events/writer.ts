@@ -4,7 +4,13 @@
  * database's row groups covers a narrow range of cells and a cone query reads only the
  * few whose cell range it meets (DuckDB's zone maps; PostgreSQL's partitions).
  */
-import type { CatalogTransaction, ColumnBatch, ColumnValues, SqlValue } from '../engine/index.js';
+import type {
+  CatalogTransaction,
+  CodedStrings,
+  ColumnBatch,
+  ColumnValues,
+  SqlValue,
+} from '../engine/index.js';
 import { EventList, GadfError, type ObservationEntry } from '../gadf/index.js';
 import { observationEventBatches } from './rows.js';
 import { EVENT_HEALPIX_ORDER, eventsTable } from './schema.js';
@@ -15,7 +21,10 @@ export const CLUSTER_ROWS = 1 << 21;
 const APPEND_ROWS = 1 << 16;
 const CELLS = 12 * 4 ** EVENT_HEALPIX_ORDER;
 
-type Typed = Exclude<ColumnValues, readonly unknown[] | { readonly repeat: SqlValue }>;
+type Typed = Exclude<
+  ColumnValues,
+  readonly unknown[] | CodedStrings | { readonly repeat: SqlValue }
+>;
 type TypedConstructor = new (length: number) => Typed;
 
 /**
@@ -90,6 +99,8 @@ export class EventWriter {
   /** Gathered columns, reused: one append's worth each. */
   private readonly outputs = new Map<string, Typed>();
   private counts: Uint32Array | undefined;
+  /** The batch of each gathered row, reused (the same for every text column of one append). */
+  private codes: Uint32Array | undefined;
 
   constructor(
     private readonly tx: CatalogTransaction,
@@ -255,7 +266,10 @@ export class EventWriter {
     if (!h.text) {
       throw new Error(`internal: per-batch numbers differ in a column of ${eventsTable.name}`);
     }
-    const texts = h.values.map((v) => (v === null || v === undefined ? null : String(v)));
-    return Array.from(picked, (p) => texts[this.segmentOfRow[p] as number] ?? null);
+    // Each row's batch as a code into the batches' strings: DuckDB takes each string once a chunk.
+    const codes = (this.codes ??= new Uint32Array(APPEND_ROWS)).subarray(0, n);
+    gather32(this.segmentOfRow, codes, picked);
+    const dictionary = h.values.map((v) => (v === null || v === undefined ? null : String(v)));
+    return { codes, dictionary };
   }
 }
