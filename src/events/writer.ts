@@ -11,7 +11,12 @@ import type {
   ColumnValues,
   SqlValue,
 } from '../engine/index.js';
-import { EventList, GadfError, type ObservationEntry } from '../gadf/index.js';
+import {
+  EventList,
+  type EventStatistics,
+  GadfError,
+  type ObservationEntry,
+} from '../gadf/index.js';
 import { observationEventBatches } from './rows.js';
 import { EVENT_HEALPIX_ORDER, eventsTable } from './schema.js';
 
@@ -116,23 +121,33 @@ export class EventWriter {
 
   /**
    * Reads the events of an observation of the index into the buffer (appending what
-   * fills it); returns how many. When the list cannot be read, none of its events
+   * fills it); returns how many. `from` may give its event list opened already, the
+   * statistics to gather in the same pass, and what to do once all are held (what
+   * throws there takes them out too). When the list cannot be read, none of its events
    * stay and it throws.
    */
-  async add(entry: ObservationEntry, did: string): Promise<number> {
+  async add(
+    entry: ObservationEntry,
+    did: string,
+    from: {
+      readonly events?: EventList;
+      readonly statistics?: EventStatistics;
+      readonly after?: () => void;
+    } = {},
+  ): Promise<number> {
     const events = entry.hdus.find((h) => h.type === 'events');
     if (!events) throw new GadfError(`observation ${entry.obsId} has no events HDU in the index`);
     const mark: Mark = { rows: this.rows, segments: this.segments, flushes: this.flushes };
     let count = 0;
     try {
-      const list = await EventList.open({ path: events.path, hdu: events.hduName });
-      for await (const { batch, cells } of observationEventBatches(list, {
-        did,
-        obsId: entry.obsId,
-      })) {
+      const list =
+        from.events ?? (await EventList.open({ path: events.path, hdu: events.hduName }));
+      const key = { did, obsId: entry.obsId };
+      for await (const { batch, cells } of observationEventBatches(list, key, from.statistics)) {
         await this.hold(batch, cells);
         count += batch.rowCount;
       }
+      from.after?.();
     } catch (error) {
       await this.undo(mark, did);
       throw error;
