@@ -8,6 +8,7 @@ import {
   EngineError,
   errorMessage,
   type CatalogRow,
+  type CodedStrings,
   type ColumnBatch,
   type ColumnValues,
   type SqlValue,
@@ -376,6 +377,8 @@ export function batchColumns(table: TableDef, batch: ColumnBatch): BatchColumn[]
     }
     if ('repeat' in values) {
       checkValue(table, column, values.repeat);
+    } else if ('codes' in values) {
+      checkCodes(label, storage, column.nullable === false, values, batch.rowCount);
     } else if (values.length !== batch.rowCount) {
       throw new EngineError(`${label}: ${values.length} values for ${batch.rowCount} rows`);
     } else if (storage.kind === 'text' && !Array.isArray(values)) {
@@ -395,10 +398,32 @@ export function batchColumns(table: TableDef, batch: ColumnBatch): BatchColumn[]
   });
 }
 
+/** Coded strings fit a text column: one code per row, each naming an entry (not NULL when the column may not be). */
+function checkCodes(
+  label: string,
+  storage: ColumnStorage,
+  required: boolean,
+  values: CodedStrings,
+  rowCount: number,
+): void {
+  if (storage.kind !== 'text') throw new EngineError(`${label}: expected numbers`);
+  if (values.codes.length !== rowCount) {
+    throw new EngineError(`${label}: ${values.codes.length} values for ${rowCount} rows`);
+  }
+  const { codes, dictionary } = values;
+  for (let i = 0; i < codes.length; i++) {
+    const value = dictionary[codes[i] as number];
+    if (value === undefined || (value === null && required)) {
+      throw new EngineError(`${label}: row ${i + 1} has ${value === null ? 'NULL' : 'no value'}`);
+    }
+  }
+}
+
 /** The value of a batch column at one row (NaN read as NULL). */
 export function batchValue(values: ColumnValues | undefined, row: number): SqlValue {
   if (values === undefined) return null;
   if ('repeat' in values) return values.repeat;
+  if ('codes' in values) return values.dictionary[values.codes[row] as number] ?? null;
   const v = (values as ArrayLike<string | number | bigint | null>)[row] ?? null;
   return typeof v === 'number' && Number.isNaN(v) ? null : v;
 }

@@ -8,6 +8,7 @@ import {
   BOOLEAN,
   DOUBLE,
   DuckDBDataChunk,
+  DuckDBHugeIntVector,
   FLOAT,
   INTEGER,
   SMALLINT,
@@ -19,6 +20,7 @@ import {
 } from '@duckdb/node-api';
 import type { TableDef } from '../schema/types.js';
 import { batchValue, type BatchColumn, type ColumnStorage } from './catalog-sql.js';
+import type { CodedStrings } from './types.js';
 
 /** Rows per data chunk: DuckDB's vector size. */
 const CHUNK_ROWS = 2048;
@@ -52,12 +54,52 @@ interface VectorInternals {
     readonly data: BigUint64Array | null;
     setItemValid(index: number, valid: boolean): void;
   };
+  /** The C vector; for VARCHAR its 16-byte string_t items are read and written through another view. */
+  readonly vector?: Parameters<typeof DuckDBHugeIntVector.fromRawVector>[0];
+  /** A copy of the C vector's items (of HUGEINT and VARCHAR vectors), written back by flush(). */
+  readonly dataView?: DataView;
 }
 const internals = (vector: DuckDBVector): VectorInternals => vector as unknown as VectorInternals;
 
 /** Values the same on every row: filled into a reused chunk once. */
 const isConstant = (values: BatchColumn['values']): boolean =>
   values === undefined || 'repeat' in values;
+
+/**
+ * Fills a VARCHAR vector with coded strings: each distinct string of the chunk crosses into
+ * DuckDB once (a native call per string is what costs), and its other rows get a copy of
+ * the first one's string_t, which points into the same vector's string heap.
+ */
+function fillCoded(vector: DuckDBVector, values: CodedStrings, first: number, count: number): void {
+  const { codes, dictionary } = values;
+  const { validity, vector: raw } = internals(vector);
+  if (!raw) throw new Error('internal: a VARCHAR vector without its C vector');
+  const firstRow = new Int32Array(dictionary.length).fill(-1);
+  const copyOf = new Int32Array(count);
+  // A reused vector: every row valid again before this chunk's NULLs are marked.
+  validity?.data?.fill(0xffffffffffffffffn);
+  for (let r = 0; r < count; r++) {
+    const code = codes[first + r] as number;
+    const value = dictionary[code] ?? null;
+    const seen = firstRow[code] as number;
+    if (value === null || seen < 0) {
+      vector.setItem(r, value as never);
+      firstRow[code] = r;
+      copyOf[r] = -1;
+    } else copyOf[r] = seen;
+  }
+  vector.flush();
+  // The string_t items as DuckDB now holds them, 16 bytes each: copied row to row, written back once.
+  const items = DuckDBHugeIntVector.fromRawVector(raw, count);
+  const view = internals(items).dataView;
+  if (!view) throw new Error('internal: a HUGEINT vector without its items');
+  for (let r = 0; r < count; r++) {
+    const from = copyOf[r] as number;
+    if (from < 0) continue;
+    for (let b = 0; b < 16; b += 4) view.setUint32(16 * r + b, view.getUint32(16 * from + b));
+  }
+  items.flush();
+}
 
 /** Fills rows [first, first + count) of a batch column into a vector. */
 function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: number): void {
@@ -69,6 +111,7 @@ function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: 
     vector.flush();
     return;
   }
+  if (values !== undefined && 'codes' in values) return fillCoded(vector, values, first, count);
   const typed =
     values !== undefined && !('repeat' in values) && !Array.isArray(values)
       ? (values as Exclude<typeof values, readonly unknown[]>)

@@ -105,9 +105,15 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Strings as indexes into a few distinct ones (null for NULL): an observation's identifiers on each of its events. */
+export interface CodedStrings {
+  readonly codes: Uint32Array;
+  readonly dictionary: readonly (string | null)[];
+}
+
 /**
  * The values of one column for a batch of rows: typed numbers (NaN stands for NULL),
- * strings (null for NULL), or one value repeated on every row.
+ * strings (null for NULL), coded strings, or one value repeated on every row.
  */
 export type ColumnValues =
   | Float64Array
@@ -118,6 +124,7 @@ export type ColumnValues =
   | Uint8Array
   | BigInt64Array
   | readonly (string | null)[]
+  | CodedStrings
   | { readonly repeat: SqlValue };
 
 /** Many rows given column by column: the fast way to load large tables (events). */

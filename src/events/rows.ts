@@ -5,7 +5,7 @@
  */
 import { healpixNestedIndex } from '../adql/index.js';
 import type { ColumnBatch, ColumnValues } from '../engine/index.js';
-import { type EventList, GadfError, unitFactor } from '../gadf/index.js';
+import { type EventList, type EventStatistics, GadfError, unitFactor } from '../gadf/index.js';
 import { EVENT_HEALPIX_ORDER, OPTIONAL_EVENT_COLUMNS } from './schema.js';
 
 /** A FITS column's decoded values as numbers, one per row (bits of an X column combined). */
@@ -59,10 +59,11 @@ function asBigInt64(values: Uint32Array): BigInt64Array {
   return out;
 }
 
-/** The event batches of one observation, as hearc.events columns. */
+/** The event batches of one observation, as hearc.events columns; `statistics` sees each batch as read. */
 export async function* observationEventBatches(
   list: EventList,
   key: { readonly did: string; readonly obsId: string },
+  statistics?: EventStatistics,
 ): AsyncGenerator<EventColumns> {
   list.require();
   const where = `${list.path} (HDU '${list.hdu.name || list.hdu.index}')`;
@@ -80,6 +81,7 @@ export async function* observationEventBatches(
   const typeColumn = list.eventTypes.column?.name;
   const eventClass = list.eventTypes.eventClass ?? null;
   for await (const batch of list.batches(['ra', 'dec', 'energy', 'time'], { allColumns: true })) {
+    statistics?.add(batch);
     const n = batch.count;
     const ra = Float64Array.from(batch.ra);
     const dec = Float64Array.from(batch.dec);

@@ -4,8 +4,19 @@
  * database's row groups covers a narrow range of cells and a cone query reads only the
  * few whose cell range it meets (DuckDB's zone maps; PostgreSQL's partitions).
  */
-import type { CatalogTransaction, ColumnBatch, ColumnValues, SqlValue } from '../engine/index.js';
-import { EventList, GadfError, type ObservationEntry } from '../gadf/index.js';
+import type {
+  CatalogTransaction,
+  CodedStrings,
+  ColumnBatch,
+  ColumnValues,
+  SqlValue,
+} from '../engine/index.js';
+import {
+  EventList,
+  type EventStatistics,
+  GadfError,
+  type ObservationEntry,
+} from '../gadf/index.js';
 import { observationEventBatches } from './rows.js';
 import { EVENT_HEALPIX_ORDER, eventsTable } from './schema.js';
 
@@ -15,7 +26,10 @@ export const CLUSTER_ROWS = 1 << 21;
 const APPEND_ROWS = 1 << 16;
 const CELLS = 12 * 4 ** EVENT_HEALPIX_ORDER;
 
-type Typed = Exclude<ColumnValues, readonly unknown[] | { readonly repeat: SqlValue }>;
+type Typed = Exclude<
+  ColumnValues,
+  readonly unknown[] | CodedStrings | { readonly repeat: SqlValue }
+>;
 type TypedConstructor = new (length: number) => Typed;
 
 /**
@@ -90,6 +104,8 @@ export class EventWriter {
   /** Gathered columns, reused: one append's worth each. */
   private readonly outputs = new Map<string, Typed>();
   private counts: Uint32Array | undefined;
+  /** The batch of each gathered row, reused (the same for every text column of one append). */
+  private codes: Uint32Array | undefined;
 
   constructor(
     private readonly tx: CatalogTransaction,
@@ -105,23 +121,33 @@ export class EventWriter {
 
   /**
    * Reads the events of an observation of the index into the buffer (appending what
-   * fills it); returns how many. When the list cannot be read, none of its events
+   * fills it); returns how many. `from` may give its event list opened already, the
+   * statistics to gather in the same pass, and what to do once all are held (what
+   * throws there takes them out too). When the list cannot be read, none of its events
    * stay and it throws.
    */
-  async add(entry: ObservationEntry, did: string): Promise<number> {
+  async add(
+    entry: ObservationEntry,
+    did: string,
+    from: {
+      readonly events?: EventList;
+      readonly statistics?: EventStatistics;
+      readonly after?: () => void;
+    } = {},
+  ): Promise<number> {
     const events = entry.hdus.find((h) => h.type === 'events');
     if (!events) throw new GadfError(`observation ${entry.obsId} has no events HDU in the index`);
     const mark: Mark = { rows: this.rows, segments: this.segments, flushes: this.flushes };
     let count = 0;
     try {
-      const list = await EventList.open({ path: events.path, hdu: events.hduName });
-      for await (const { batch, cells } of observationEventBatches(list, {
-        did,
-        obsId: entry.obsId,
-      })) {
+      const list =
+        from.events ?? (await EventList.open({ path: events.path, hdu: events.hduName }));
+      const key = { did, obsId: entry.obsId };
+      for await (const { batch, cells } of observationEventBatches(list, key, from.statistics)) {
         await this.hold(batch, cells);
         count += batch.rowCount;
       }
+      from.after?.();
     } catch (error) {
       await this.undo(mark, did);
       throw error;
@@ -255,7 +281,10 @@ export class EventWriter {
     if (!h.text) {
       throw new Error(`internal: per-batch numbers differ in a column of ${eventsTable.name}`);
     }
-    const texts = h.values.map((v) => (v === null || v === undefined ? null : String(v)));
-    return Array.from(picked, (p) => texts[this.segmentOfRow[p] as number] ?? null);
+    // Each row's batch as a code into the batches' strings: DuckDB takes each string once a chunk.
+    const codes = (this.codes ??= new Uint32Array(APPEND_ROWS)).subarray(0, n);
+    gather32(this.segmentOfRow, codes, picked);
+    const dictionary = h.values.map((v) => (v === null || v === undefined ? null : String(v)));
+    return { codes, dictionary };
   }
 }

@@ -41,10 +41,13 @@ export {
 } from './geometry.js';
 export { isMapIrfClass, mapIrfHdus, readMapIrf, type MapIrf } from './irf-map.js';
 export {
+  EventStatistics,
   loadObservation,
+  readObservation,
   RESOLUTION_REFERENCE,
   type Enclosure,
   type IrfComponent,
+  type ObservationReading,
   type ObservationSummary,
   type SourceFile,
 } from './observation.js';

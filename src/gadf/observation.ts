@@ -8,7 +8,7 @@ import { BinTableHdu, type Header, type RowBatch, type ScannedFile } from '../fi
 import type { HduLocation, ObservationEntry } from './datastore.js';
 import { GadfError } from './errors.js';
 import { parseObsId } from './datastore.js';
-import { EventList, type HduRef, scanFor } from './event-list.js';
+import { type EventBatch, EventList, type HduRef, scanFor } from './event-list.js';
 import { angularSeparation, equatorialToHorizontal } from './geometry.js';
 import { isMapIrfClass, readMapIrf, scanMapIrfFile } from './irf-map.js';
 import {
@@ -126,6 +126,46 @@ class OffsetHistogram {
     }
     return 0;
   }
+}
+
+/**
+ * What the catalog says of an observation's events (count, energy range, offsets from
+ * its centre), gathered batch by batch from whichever pass reads them: the ingest's one
+ * pass that also writes hearc.events, or loadObservation's own.
+ */
+export class EventStatistics {
+  count = 0;
+  energyMin = Infinity;
+  energyMax = -Infinity;
+  maxOffset = 0;
+  readonly offsets = new OffsetHistogram();
+  constructor(readonly centre: { readonly ra: number; readonly dec: number }) {}
+
+  /** One batch of events, converted by the event-list reader (deg, TeV). */
+  add(batch: EventBatch<'ra' | 'dec' | 'energy'>): void {
+    const { ra, dec, energy } = batch;
+    const { ra: raPnt, dec: decPnt } = this.centre;
+    for (let i = 0; i < batch.count; i++) {
+      const e = energy[i] as number;
+      if (e < this.energyMin) this.energyMin = e;
+      if (e > this.energyMax) this.energyMax = e;
+      const offset = angularSeparation(raPnt, decPnt, ra[i] as number, dec[i] as number);
+      if (offset > this.maxOffset) this.maxOffset = offset;
+      this.offsets.add(offset);
+    }
+    this.count += batch.count;
+  }
+}
+
+/**
+ * An observation read but for its events: the event list, opened by the pass that read
+ * the headers, and the summary once `statistics` has seen every event.
+ */
+export interface ObservationReading {
+  readonly events: EventList;
+  readonly statistics: EventStatistics;
+  readonly files: readonly SourceFile[];
+  summary(): ObservationSummary;
 }
 
 /** The HDUs of one file, from one pass that kept the tables the index names. */
@@ -325,8 +365,17 @@ function declaredBand(header: Header, path: string): [number, number] | undefine
   return [lo, hi];
 }
 
-/** Reads what the catalog needs to know about one observation. */
+/** Reads what the catalog needs to know about one observation, its events in a pass of its own. */
 export async function loadObservation(entry: ObservationEntry): Promise<ObservationSummary> {
+  const reading = await readObservation(entry);
+  for await (const batch of reading.events.batches(['ra', 'dec', 'energy'])) {
+    reading.statistics.add(batch);
+  }
+  return reading.summary();
+}
+
+/** Reads one observation but for the pass over its events, which the caller makes. */
+export async function readObservation(entry: ObservationEntry): Promise<ObservationReading> {
   const events = entry.hdus.find((h) => h.type === 'events');
   if (!events) throw new GadfError(`observation ${entry.obsId} has no events HDU in the index`);
 
@@ -447,28 +496,7 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     );
   }
   const { ra: raPnt, dec: decPnt } = centre;
-
-  let eventCount = 0;
-  let energyMin = Infinity;
-  let energyMax = -Infinity;
-  let maxOffset = 0;
-  const offsets = new OffsetHistogram();
-  for await (const batch of list.batches(['ra', 'dec', 'energy'])) {
-    const { ra, dec, energy } = batch;
-    for (let i = 0; i < batch.count; i++) {
-      const e = energy[i] as number;
-      if (e < energyMin) energyMin = e;
-      if (e > energyMax) energyMax = e;
-      const offset = angularSeparation(raPnt, decPnt, ra[i] as number, dec[i] as number);
-      if (offset > maxOffset) maxOffset = offset;
-      offsets.add(offset);
-    }
-    eventCount += batch.count;
-  }
-
-  // The declared band reaches this far from the pole it is centred on.
-  if (declared)
-    maxOffset = Math.max(maxOffset, centre.dec > 0 ? 90 - declared[0] : 90 + declared[1]);
+  const statistics = new EventStatistics(centre);
 
   // The site: GADF's GEOLON/GEOLAT/ALTITUDE, or the FITS 4 OBSGEO-L/B/H of the VODF draft.
   const geolon = optionalNumber(header, 'GEOLON', index) ?? optionalNumber(header, 'OBSGEO-L');
@@ -516,49 +544,57 @@ export async function loadObservation(entry: ObservationEntry): Promise<Observat
     } else irfs.push(await describeIrf(fileOf(location), location));
   }
 
-  return {
-    obsId: entry.obsId,
-    files,
-    events,
-    eventsHeader: header,
-    telescope: ogip ? facilityOf(header) : stringOf(header.getString('TELESCOP')),
-    instrument: stringOf(header.getString('INSTRUME')),
-    obsMode: (
-      stringOf(header.getString('OBS_MODE')) ??
-      stringOf(index?.OBS_MODE) ??
-      (ogip ? 'SURVEY' : 'POINTING')
-    ).toUpperCase(),
-    object: stringOf(header.getString('OBJECT')) ?? stringOf(index?.OBJECT),
-    targetName: stringOf(index?.TARGET_NAME),
-    ...(pointing.mode === 'fixed' ? { raPnt, decPnt } : {}),
-    centre,
-    ...(decRange ? { decRange } : {}),
-    altPnt,
-    azPnt,
-    raObj: optionalNumber(header, 'RA_OBJ', index),
-    decObj: optionalNumber(header, 'DEC_OBJ', index),
-    timeRef,
-    tstart,
-    tstop,
-    mjdStart,
-    mjdStop,
-    ontime,
-    livetime,
-    deadc,
-    gtis,
-    eventCount,
-    energyMin: eventCount > 0 ? energyMin : NaN,
-    energyMax: eventCount > 0 ? energyMax : NaN,
-    maxOffset,
-    offset99: offsets.quantile(0.99),
-    nTels: optionalNumber(header, 'N_TELS', index),
-    geolon,
-    geolat,
-    altitude: optionalNumber(header, 'ALTITUDE', index) ?? optionalNumber(header, 'OBSGEO-H'),
-    irfs,
-    ...(selection ? { selection } : {}),
-    ...(list.format ? { formatVersion: list.format.label } : {}),
-    ...(eventClass ? { eventClass } : {}),
-    notes,
+  const summary = (): ObservationSummary => {
+    const { count: eventCount, energyMin, energyMax, offsets } = statistics;
+    // The declared band reaches this far from the pole it is centred on.
+    const maxOffset = declared
+      ? Math.max(statistics.maxOffset, centre.dec > 0 ? 90 - declared[0] : 90 + declared[1])
+      : statistics.maxOffset;
+    return {
+      obsId: entry.obsId,
+      files,
+      events,
+      eventsHeader: header,
+      telescope: ogip ? facilityOf(header) : stringOf(header.getString('TELESCOP')),
+      instrument: stringOf(header.getString('INSTRUME')),
+      obsMode: (
+        stringOf(header.getString('OBS_MODE')) ??
+        stringOf(index?.OBS_MODE) ??
+        (ogip ? 'SURVEY' : 'POINTING')
+      ).toUpperCase(),
+      object: stringOf(header.getString('OBJECT')) ?? stringOf(index?.OBJECT),
+      targetName: stringOf(index?.TARGET_NAME),
+      ...(pointing.mode === 'fixed' ? { raPnt, decPnt } : {}),
+      centre,
+      ...(decRange ? { decRange } : {}),
+      altPnt,
+      azPnt,
+      raObj: optionalNumber(header, 'RA_OBJ', index),
+      decObj: optionalNumber(header, 'DEC_OBJ', index),
+      timeRef,
+      tstart,
+      tstop,
+      mjdStart,
+      mjdStop,
+      ontime,
+      livetime,
+      deadc,
+      gtis,
+      eventCount,
+      energyMin: eventCount > 0 ? energyMin : NaN,
+      energyMax: eventCount > 0 ? energyMax : NaN,
+      maxOffset,
+      offset99: offsets.quantile(0.99),
+      nTels: optionalNumber(header, 'N_TELS', index),
+      geolon,
+      geolat,
+      altitude: optionalNumber(header, 'ALTITUDE', index) ?? optionalNumber(header, 'OBSGEO-H'),
+      irfs,
+      ...(selection ? { selection } : {}),
+      ...(list.format ? { formatVersion: list.format.label } : {}),
+      ...(eventClass ? { eventClass } : {}),
+      notes,
+    };
   };
+  return { events: list, statistics, files, summary };
 }

@@ -16,7 +16,9 @@ import {
   isNeutrinoRelease,
   openNeutrinoRelease,
   writeNeutrinoStore,
-  loadObservation,
+  type ObservationReading,
+  type ObservationSummary,
+  readObservation,
   type MissingFile,
   type ObservationEntry,
   openDataStores,
@@ -24,7 +26,7 @@ import {
 } from '../gadf/index.js';
 import { mocLibrary, observationCoverageTable, observationSpaceMoc } from '../moc/index.js';
 import { collectionFromName, type PublishConfig, publisherDid } from '../obscore/config.js';
-import { observationRows, type ObservationRows } from '../obscore/rows.js';
+import { observationRows } from '../obscore/rows.js';
 import {
   ingestStateTable,
   irfTable,
@@ -32,12 +34,7 @@ import {
   obscoreTable,
   withdrawnObservationTable,
 } from '../obscore/schema.js';
-import {
-  agentsOf,
-  datasetProvenance,
-  ProvenanceBatch,
-  type ProvGraph,
-} from '../provenance/index.js';
+import { agentsOf, datasetProvenance, ProvenanceBatch } from '../provenance/index.js';
 import { loadServiceDescription, type ServiceDescription } from '../service/index.js';
 import { catalogTables } from './catalog.js';
 
@@ -312,71 +309,65 @@ export async function ingestDataStore(
     }
   }
 
-  /** What reading one observation gave: its rows, or why it failed, or that it is unchanged. */
+  /** What reading one observation gave: it read but for its events, or why it failed, or that it is unchanged. */
   type Outcome =
     | { readonly kind: 'unchanged' }
     | { readonly kind: 'failed'; readonly message: string }
-    | {
-        readonly kind: 'read';
-        readonly rows: ObservationRows;
-        readonly files: readonly string[];
-        readonly bytes: number;
-        readonly findings: readonly StoreProblem[];
-        readonly notes: readonly string[];
-        readonly formatVersion?: string;
-        readonly provenance?: ProvGraph;
-      };
+    | { readonly kind: 'read'; readonly reading: ObservationReading; readonly startedAt: Date };
   const read = async (item: Work, fingerprint: string): Promise<Outcome> => {
     if (known.get(publisherDid(item.config, item.entry.obsId)) === fingerprint)
       return { kind: 'unchanged' };
     try {
       const startedAt = new Date();
-      const summary = await loadObservation(item.entry);
+      const reading = await readObservation(item.entry);
       await checkInsideStore(
         tree.root,
-        summary.files.map((f) => f.relativePath),
+        reading.files.map((f) => f.relativePath),
       );
-      const rows = observationRows(summary, item.config);
-      const files = summary.files.map((f) => f.relativePath);
-      const provenance =
-        options.provenance === false
-          ? undefined
-          : datasetProvenance(
-              {
-                did: rows.did,
-                collection: item.config.collection,
-                obsId: summary.obsId,
-                eventsHeader: summary.eventsHeader,
-                files,
-                eventsFile: summary.events.relativePath,
-                ...(summary.formatVersion !== undefined ? { format: summary.formatVersion } : {}),
-                irfs: rows.irf,
-                dataRights: item.config.dataRights,
-                configuration: recordedConfiguration(item.config, item.store.root),
-                startedAt,
-                endedAt: new Date(),
-              },
-              agents,
-            );
-      return {
-        kind: 'read',
-        rows,
-        files,
-        bytes: summary.files.reduce((sum, f) => sum + f.size, 0),
-        notes: summary.notes,
-        ...(summary.formatVersion !== undefined ? { formatVersion: summary.formatVersion } : {}),
-        findings: checkEventsHeader(
-          summary.eventsHeader,
-          summary.events.relativePath,
-          summary.obsId,
-          item.entry.hdus.some((h) => h.type === 'pointing') ||
-            (item.entry.index?.RA_PNT != null && item.entry.index.DEC_PNT != null),
-        ),
-        ...(provenance ? { provenance } : {}),
-      };
+      return { kind: 'read', reading, startedAt };
     } catch (err) {
       return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
     }
+  };
+  /** The rows of an observation whose events have all been read, with its provenance and findings. */
+  const described = (item: Work, summary: ObservationSummary, startedAt: Date) => {
+    const rows = observationRows(summary, item.config);
+    const files = summary.files.map((f) => f.relativePath);
+    const provenance =
+      options.provenance === false
+        ? undefined
+        : datasetProvenance(
+            {
+              did: rows.did,
+              collection: item.config.collection,
+              obsId: summary.obsId,
+              eventsHeader: summary.eventsHeader,
+              files,
+              eventsFile: summary.events.relativePath,
+              ...(summary.formatVersion !== undefined ? { format: summary.formatVersion } : {}),
+              irfs: rows.irf,
+              dataRights: item.config.dataRights,
+              configuration: recordedConfiguration(item.config, item.store.root),
+              startedAt,
+              endedAt: new Date(),
+            },
+            agents,
+          );
+    return {
+      rows,
+      files,
+      bytes: summary.files.reduce((sum, f) => sum + f.size, 0),
+      notes: summary.notes,
+      ...(summary.formatVersion !== undefined ? { formatVersion: summary.formatVersion } : {}),
+      findings: checkEventsHeader(
+        summary.eventsHeader,
+        summary.events.relativePath,
+        summary.obsId,
+        item.entry.hdus.some((h) => h.type === 'pointing') ||
+          (item.entry.index?.RA_PNT != null && item.entry.index.DEC_PNT != null),
+      ),
+      ...(provenance ? { provenance } : {}),
+    };
   };
 
   // One transaction for the whole run, written observation by observation so that
@@ -417,12 +408,6 @@ export async function ingestDataStore(
         options.onObservation?.(entry.obsId, 'failed');
         continue;
       }
-      const { rows, files } = outcome;
-      for (const finding of outcome.findings) {
-        const key = `${finding.severity}\n${finding.message}`;
-        findings.set(key, (findings.get(key) ?? 0) + 1);
-      }
-      bytesRead += outcome.bytes;
       if (known.has(did)) {
         // Children first, so that foreign keys never point at a missing row.
         const tables = [
@@ -437,15 +422,31 @@ export async function ingestDataStore(
           await tx.deleteRows(table, 'obs_publisher_did', [did]);
         }
       }
-      // Events first: an event list that cannot be read leaves the observation out whole.
-      const events = await eventWriter.add(entry, did).catch((err: unknown) => err);
-      if (events instanceof Error) {
+      // Events first, in the one pass that also gives the observation's statistics: an event
+      // list that cannot be read (or rows that cannot be made of it) leaves the observation out whole.
+      const { reading } = outcome;
+      let made: ReturnType<typeof described> | undefined;
+      const events = await eventWriter
+        .add(entry, did, {
+          events: reading.events,
+          statistics: reading.statistics,
+          after: () => void (made = described(item, reading.summary(), outcome.startedAt)),
+        })
+        .catch((err: unknown) => err);
+      if (events instanceof Error || !made) {
+        const error = events instanceof Error ? events : new Error(String(events));
         // Its earlier rows are already gone: end the run, leaving the catalog as it was.
-        if (known.has(did)) throw events;
-        failed.push({ obsId: entry.obsId, path: entry.hdus[0]?.path, message: events.message });
+        if (known.has(did)) throw error;
+        failed.push({ obsId: entry.obsId, path: entry.hdus[0]?.path, message: error.message });
         options.onObservation?.(entry.obsId, 'failed');
         continue;
       }
+      const { rows, files } = made;
+      for (const finding of made.findings) {
+        const key = `${finding.severity}\n${finding.message}`;
+        findings.set(key, (findings.get(key) ?? 0) + 1);
+      }
+      bytesRead += made.bytes;
       // Rights from the configuration, unless an operator set this observation's rights.
       const rights = await rightsAtIngest(tx, configuredRights(did, rows.obscore, item.config), {
         by: 'ingest',
@@ -479,15 +480,15 @@ export async function ingestDataStore(
       if (withdrawn.has(did)) {
         await tx.deleteRows(withdrawnObservationTable, 'obs_publisher_did', [did]);
       }
-      if (outcome.provenance) {
-        await provenance.add(outcome.provenance, known.has(did) || withdrawn.has(did));
+      if (made.provenance) {
+        await provenance.add(made.provenance, known.has(did) || withdrawn.has(did));
       }
       const status = known.has(did) ? 'updated' : 'added';
       (status === 'updated' ? updated : added).push(entry.obsId);
-      const notes = [...item.notes, ...outcome.notes];
+      const notes = [...item.notes, ...made.notes];
       const format =
-        outcome.formatVersion !== undefined && outcome.formatVersion !== store.formatVersion
-          ? { formatVersion: outcome.formatVersion }
+        made.formatVersion !== undefined && made.formatVersion !== store.formatVersion
+          ? { formatVersion: made.formatVersion }
           : {};
       outcomes.push({ ...base, ...(notes.length > 0 ? { notes } : {}), ...format, status });
       options.onObservation?.(entry.obsId, 'read');

@@ -56,11 +56,11 @@ test('events are appended once, in cell order per buffer; a list that breaks par
   };
   assert.deepEqual(
     await rows(
-      'SELECT obs_id, count(*), count(DISTINCT event_id) FROM hearc.events GROUP BY obs_id ORDER BY obs_id',
+      'SELECT obs_publisher_did, obs_id, count(*), count(DISTINCT event_id) FROM hearc.events GROUP BY ALL ORDER BY obs_id',
     ),
     [
-      [first!.obsId, firstRows, firstRows],
-      [last!.obsId, lastRows, lastRows],
+      ['ivo://test/sim?1', first!.obsId, firstRows, firstRows],
+      ['ivo://test/sim?3', last!.obsId, lastRows, lastRows],
     ],
   );
   // In storage order, the cell goes down only where one buffer's rows end and the next begin.
