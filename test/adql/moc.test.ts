@@ -11,7 +11,9 @@ import { duckDbDialect } from '../../src/engine/dialect/duckdb.js';
 import { postgresDialect } from '../../src/engine/dialect/postgres.js';
 import { DuckDbEngine } from '../../src/engine/duckdb.js';
 import type { Engine } from '../../src/engine/types.js';
+import { alertsTable } from '../../src/alerts/index.js';
 import { mocLibrary, type SpaceMoc } from '../../src/moc/index.js';
+import { obscoreTable } from '../../src/obscore/schema.js';
 import { rrStcSpatial } from '../../src/schema/regtap.js';
 import type { PublishedSchema } from '../../src/schema/types.js';
 import { openPostgresCorpus, requirePostgres, runSql } from './engines.js';
@@ -178,4 +180,95 @@ test('MOC() and MOC comparisons that cannot be compiled say why', () => {
   );
   assert.throws(compile('1 = CONTAINS(coverage, POINT(1, 2))'), /POINT/);
   assert.throws(compile("1 = CONTAINS(MOC('x'), 1)"), /argument 2 of CONTAINS/);
+});
+
+/** ObsCore pointings joined to an alert's 90 % region: the ADQL form of the coincidence search. */
+const alertSchema: PublishedSchema = { tables: [obscoreTable, alertsTable] };
+const alertRegion = library.MOC.fromCone(10, 100, -20, 4);
+const pointings: readonly [string, number, number][] = [
+  ['centre', 100, -20],
+  ['inside', 102.5, -21],
+  ['edge-in', 100, -23.95],
+  ['edge-out', 100, -24.1],
+  ['far', 283.6, 22],
+  ['pole', 0, -90],
+];
+
+/** A value for each column a table requires; the test reads only pointings and regions. */
+const required = (table: typeof obscoreTable) =>
+  Object.fromEntries(
+    table.columns
+      .filter((c) => c.nullable === false)
+      .map((c) => [
+        c.name,
+        c.datatype === 'char' ? 'x' : c.xtype === 'timestamp' ? new Date(0) : 0,
+      ]),
+  );
+
+async function loadAlertAndPointings(engine: Engine): Promise<Engine> {
+  await engine.ensureTables(alertSchema.tables);
+  await engine.transaction(async (tx) => {
+    await tx.insertRows(
+      obscoreTable,
+      pointings.map(([obsId, ra, dec]) => ({
+        ...required(obscoreTable),
+        obs_id: obsId,
+        obs_publisher_did: `ivo://test/obs?${obsId}`,
+        obs_collection: 'test',
+        dataproduct_type: 'event',
+        calib_level: 2,
+        s_ra: ra,
+        s_dec: dec,
+      })),
+    );
+    await tx.insertRows(alertsTable, [
+      { ...required(alertsTable), alert_id: 'S1', revision: 1, moc90: ascii(alertRegion) },
+      { ...required(alertsTable), alert_id: 'S2', revision: 1, moc90: null },
+    ]);
+  });
+  return engine;
+}
+
+async function checkAlertJoin(engine: Engine, dialect: typeof duckDbDialect): Promise<void> {
+  const expected = pointings
+    .filter(([, ra, dec]) => holdsPoint(alertRegion, ra, dec))
+    .map(([obsId]) => obsId)
+    .sort();
+  assert.deepEqual(expected, ['centre', 'edge-in', 'inside']);
+  for (const alert of ['S1', 'S2']) {
+    const { sql } = compileAdql(
+      'SELECT o.obs_id FROM ivoa.obscore AS o JOIN hearc.alerts AS a ' +
+        'ON 1 = CONTAINS(POINT(o.s_ra, o.s_dec), a.moc90) ' +
+        `WHERE a.alert_id = '${alert}' ORDER BY o.obs_id`,
+      alertSchema,
+      dialect,
+    );
+    const { rows } = await runSql(engine, sql);
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      alert === 'S1' ? expected : [],
+      `${dialect.name}: ${alert}`,
+    );
+  }
+}
+
+test('pointings from the rows in an alert MOC column (ADQL coincidence) on DuckDB', async () => {
+  const engine = await loadAlertAndPointings(
+    await DuckDbEngine.open(':memory:', { connections: 1 }),
+  );
+  try {
+    await checkAlertJoin(engine, duckDbDialect);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('pointings from the rows in an alert MOC column (ADQL coincidence) on PostgreSQL', async (t) => {
+  if (!requirePostgres(t)) return;
+  const engine = await loadAlertAndPointings(await openPostgresCorpus('hearc_adql_moc_alerts'));
+  try {
+    await checkAlertJoin(engine, postgresDialect);
+  } finally {
+    await engine.close();
+  }
 });

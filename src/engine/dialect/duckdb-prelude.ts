@@ -37,6 +37,9 @@ const macros: Readonly<Record<string, string>> = {
   hearc_moc_overlap:
     '(a, b) AS CASE WHEN a IS NULL OR b IS NULL THEN NULL ELSE coalesce(list_sum(list_transform(a, x_moc -> coalesce(list_sum(list_transform(b, y_moc -> greatest(0, least(x_moc.hi, y_moc.hi) - greatest(x_moc.lo, y_moc.lo)))), 0))), 0) END',
   hearc_moc_size: '(a) AS coalesce(list_sum(list_transform(a, z_moc -> z_moc.hi - z_moc.lo)), 0)',
+  // Whether an order-24 cell lies in a MOC's ranges (NULL for a NULL MOC or cell).
+  hearc_moc_has_cell:
+    '(a, c) AS CASE WHEN a IS NULL OR c IS NULL THEN NULL ELSE coalesce(list_bool_or(list_transform(a, h_moc -> c >= h_moc.lo AND c < h_moc.hi)), false) END',
 
   // ---- vectors
   hearc_vec:

@@ -21,6 +21,7 @@ import {
   type SqlType,
 } from '../../adql/compiler.js';
 import { AdqlError } from '../../adql/errors.js';
+import { MOC_COMPILE_DEPTH } from '../../adql/moc.js';
 import type { ResolvedQuery } from '../../adql/resolve.js';
 import type { ValueKind } from '../../adql/types.js';
 
@@ -118,8 +119,13 @@ export class DuckDbCompiler extends SqlCompiler {
         e.at,
       );
     };
-    const a = side(test.a, test.aKind);
     const b = side(test.b, test.bKind);
+    // A point from the rows (an alert's MOC joined to ObsCore pointings): its finest cell, exactly.
+    if (test.aKind === 'point' && this.constantMoc(test.a) === undefined) {
+      const p = this.pointSql(test.a);
+      return `hearc_moc_has_cell(${b}, hearc_healpix_index(${MOC_COMPILE_DEPTH}, ${p.ra}, ${p.dec}))`;
+    }
+    const a = side(test.a, test.aKind);
     const overlap = `hearc_moc_overlap(${a}, ${b})`;
     return test.op === 'INTERSECTS' || test.aKind === 'point'
       ? `(${overlap} > 0)`
