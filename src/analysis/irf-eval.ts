@@ -24,6 +24,12 @@ export class IrfInterpolator {
   private readonly strides: number[];
   private readonly scaled: Float64Array;
   private readonly lengths: number[];
+  // Scratch of evaluate and cell, reused: allocating per call made the IRF maps GC-bound.
+  private readonly idx: Int32Array;
+  private readonly t: Float64Array;
+  private readonly includedStrides: Int32Array;
+  private cellIndex = 0;
+  private cellFraction = 0;
 
   /**
    * `outside`: 'zero' beyond the axes' edges (IRF.evaluate), or 'extrapolate' (the
@@ -41,6 +47,9 @@ export class IrfInterpolator {
     this.included = this.lengths.flatMap((n, i) => (n > 1 ? [i] : []));
     this.strides = this.lengths.map((_, i) => this.lengths.slice(i + 1).reduce((a, b) => a * b, 1));
     this.scaled = valueScale === 'log' ? data.map(logScale) : data;
+    this.idx = new Int32Array(this.included.length);
+    this.t = new Float64Array(this.included.length);
+    this.includedStrides = Int32Array.from(this.included, (d) => this.strides[d]!);
   }
 
   /** The IRF at `coords` (one value per axis, in the axes' units). */
@@ -51,22 +60,22 @@ export class IrfInterpolator {
       if (!Number.isFinite(x)) return 0;
       if (this.outside === 'zero' && (x < edges[0]! || x > edges[edges.length - 1]!)) return 0;
     }
-    const idx: number[] = [];
-    const t: number[] = [];
-    for (const d of this.included) {
-      const [i, f] = this.cell(d, coords[d]!);
-      idx.push(i);
-      t.push(f);
+    const { idx, t, includedStrides } = this;
+    const n = idx.length;
+    for (let k = 0; k < n; k++) {
+      this.cell(this.included[k]!, coords[this.included[k]!]!);
+      idx[k] = this.cellIndex;
+      t[k] = this.cellFraction;
     }
     let value = 0;
-    const corners = 1 << this.included.length;
+    const corners = 1 << n;
     for (let corner = 0; corner < corners; corner++) {
       let weight = 1;
       let offset = 0;
-      for (let k = 0; k < this.included.length; k++) {
+      for (let k = 0; k < n; k++) {
         const up = (corner >> k) & 1;
         weight *= up ? t[k]! : 1 - t[k]!;
-        offset += (idx[k]! + up) * this.strides[this.included[k]!]!;
+        offset += (idx[k]! + up) * includedStrides[k]!;
       }
       value += this.scaled[offset]! * weight;
     }
@@ -89,8 +98,8 @@ export class IrfInterpolator {
       if (!Number.isFinite(x)) return zero;
       if (this.outside === 'zero' && (x < edges[0]! || x > edges[edges.length - 1]!)) return zero;
       if (!this.included.includes(d)) continue;
-      const [i, t] = this.cell(d, x);
-      others.push({ dim: d, i, t });
+      this.cell(d, x);
+      others.push({ dim: d, i: this.cellIndex, t: this.cellFraction });
     }
     const n = this.lengths[axis]!;
     const stride = this.strides[axis]!;
@@ -114,7 +123,8 @@ export class IrfInterpolator {
       if (this.outside === 'zero' && (x < edges[0]! || x > edges[edges.length - 1]!)) return 0;
       let value = line[0]!;
       if (interpolated) {
-        const [i, t] = this.cell(axis, x);
+        this.cell(axis, x);
+        const [i, t] = [this.cellIndex, this.cellFraction];
         value = line[i]! * (1 - t) + line[i + 1]! * t;
       }
       const out = this.valueScale === 'log' ? logInverse(value) : value;
@@ -123,7 +133,7 @@ export class IrfInterpolator {
   }
 
   /** scipy's cell of x on axis d's grid (i = searchsorted - 1, clipped) and the fraction in it. */
-  private cell(d: number, x: number): [number, number] {
+  private cell(d: number, x: number): void {
     const grid = this.grids[d]!;
     const v = this.axes[d]!.interp === 'log' ? Math.log(x) : x;
     let lo = 0;
@@ -134,7 +144,8 @@ export class IrfInterpolator {
       else hi = mid;
     }
     const i = Math.min(Math.max(lo - 1, 0), grid.length - 2);
-    return [i, (v - grid[i]!) / (grid[i + 1]! - grid[i]!)];
+    this.cellIndex = i;
+    this.cellFraction = (v - grid[i]!) / (grid[i + 1]! - grid[i]!);
   }
 }
 

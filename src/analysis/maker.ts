@@ -122,9 +122,12 @@ export function exposureOf(
   const energies = binCentres(geom.energyTrue, 'log');
   const npix = offset.length;
   const out = new Float64Array(energies.length * npix);
+  const coords = [0, 0];
   for (let e = 0; e < energies.length; e++) {
+    coords[0] = energies[e]!;
     for (let p = 0; p < npix; p++) {
-      out[e * npix + p] = interpolator.evaluate([energies[e]!, offset[p]!]) * livetime;
+      coords[1] = offset[p]!;
+      out[e * npix + p] = interpolator.evaluate(coords) * livetime;
     }
   }
   return out;
@@ -172,9 +175,11 @@ export function backgroundOf(
   const out = new Float64Array(nE * npix);
   const atEdges = new Float64Array(edges.length);
   for (let p = 0; p < npix; p++) {
-    const where = spatial(p);
-    for (let k = 0; k < edges.length; k++)
-      atEdges[k] = interpolator.evaluate([edges[k]!, ...where]);
+    const coords = [0, ...spatial(p)];
+    for (let k = 0; k < edges.length; k++) {
+      coords[0] = edges[k]!;
+      atEdges[k] = interpolator.evaluate(coords);
+    }
     const scale = solidAngle[p]! * ontime;
     for (let e = 0; e < nE; e++) {
       out[e * npix + p] =

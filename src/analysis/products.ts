@@ -119,6 +119,8 @@ export interface ProduceOptions {
   readonly cache?: { readonly store: AnalysisCache; readonly software: string };
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: MapDatasetProgress) => void;
+  /** Worker threads reducing runs (makeMapDataset's default when undefined). */
+  readonly threads?: number;
 }
 
 /**
@@ -159,6 +161,7 @@ export async function produceMapDataset(
       {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.threads !== undefined ? { threads: options.threads } : {}),
       },
     );
     const perRunFiles = request.perRun ? perRunNames(datasets).map((n) => n.file) : [];

@@ -1,18 +1,19 @@
 /**
  * The map-dataset service: a checked request, the caller's rights on each dataset, the
- * IRF ranges checked before any map is made, then run after run reduced and stacked
- * (cancellable between runs), written as a gammapy MapDataset FITS file and a PNG
- * preview of the counts.
+ * IRF ranges checked before any map is made, then the runs reduced (on worker threads)
+ * and stacked in their order (cancellable between runs), written as a gammapy MapDataset
+ * FITS file and a PNG preview of the counts.
  */
 import { writeFile } from 'node:fs/promises';
 import type { AccessDecision, DatasetCatalog, PublishedDataset } from '../datalink/index.js';
 import { DaliError } from '../dali/index.js';
 import { GadfError, readIrf } from '../gadf/index.js';
 import { encodePng, inferno } from '../preview/index.js';
-import { geometryCache, makeRunMaps, type MapGeometry, StackedMaps } from './maker.js';
+import { geometryCache, type MapGeometry, StackedMaps } from './maker.js';
 import { writeMapDataset } from './mapdataset.js';
 import type { MapDatasetRequest } from './request.js';
-import { allHave, datasetFile, EDISP_CLASSES, openRun, PSF_CLASSES } from './runs.js';
+import { allHave, datasetFile, EDISP_CLASSES, PSF_CLASSES } from './runs.js';
+import { DEFAULT_RUN_THREADS, reducedRuns } from './run-workers.js';
 
 /** May the caller read this dataset (the rights gate of src/auth, bound to the caller)? */
 export type DatasetGate = (did: string) => Promise<AccessDecision>;
@@ -219,6 +220,8 @@ export async function makeMapDataset(
   options: {
     readonly signal?: AbortSignal;
     readonly onProgress?: (progress: MapDatasetProgress) => void;
+    /** Worker threads reducing runs (default DEFAULT_RUN_THREADS; 1: on this thread). */
+    readonly threads?: number;
   } = {},
 ): Promise<MapDatasetSummary> {
   const { geometry } = request;
@@ -231,14 +234,14 @@ export async function makeMapDataset(
   const stacked = new StackedMaps(geometry, cache, irfMaps);
   const perRun = outputs.perRun;
   const names = perRunNames(datasets);
-  for (const [i, dataset] of datasets.entries()) {
+  let i = 0;
+  options.signal?.throwIfAborted();
+  for await (const maps of reducedRuns(datasets, geometry, cache, {
+    offsetMax: request.offsetMax,
+    irfMaps,
+    threads: options.threads ?? DEFAULT_RUN_THREADS,
+  })) {
     options.signal?.throwIfAborted();
-    const maps = await makeRunMaps(
-      geometry,
-      cache,
-      await openRun(dataset, irfMaps),
-      request.offsetMax,
-    );
     stacked.add(maps);
     if (perRun) {
       // A run's own dataset: the run stacked alone, as gammapy's per-run datasets after the safe mask.
@@ -246,7 +249,8 @@ export async function makeMapDataset(
       single.add(maps);
       await writeMapDataset(perRun(names[i]!.file), single, names[i]!.name);
     }
-    options.onProgress?.({ done: i + 1, total: datasets.length });
+    i += 1;
+    options.onProgress?.({ done: i, total: datasets.length });
   }
   options.signal?.throwIfAborted();
   await writeMapDataset(outputs.fits, stacked, 'stacked');

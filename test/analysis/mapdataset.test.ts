@@ -1,23 +1,27 @@
 /**
  * Map datasets (DL4): the request checks, agreement with gammapy 1.0's MapDatasetMaker +
  * SafeMaskMaker(offset-max) on the H.E.S.S. Crab runs (bkg_3d) and on a simulated store
- * (bkg_2d, galactic TAN), a run beyond OFFSET_MAX adding nothing, and the HTTP service:
+ * (bkg_2d, galactic TAN), a run beyond OFFSET_MAX adding nothing, runs reduced on worker
+ * threads giving the same files as on one thread, and the HTTP service:
  * sync and async (UWS) answers, a proprietary run refused to an anonymous caller.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import {
   checkIrfRanges,
   makeMapDataset,
   mapDatasetRequest,
+  perRunNames,
   storeDatasets,
 } from '../../src/analysis/index.js';
+import { DaliError } from '../../src/dali/index.js';
 import { readFits } from '../../src/fits/index.js';
 import { PNG_SIGNATURE } from '../../src/preview/index.js';
 import { simulateDataStore } from '../../src/sim/simulate.js';
 import { requireGammapy, requireTestData } from '../helpers/env.js';
+import { withoutChecksums } from '../helpers/fits-edit.js';
 import { runPythonJson } from '../helpers/python.js';
 import { tempDir } from '../helpers/tmp.js';
 import { createJob, uwsValue, waitForEnd } from '../uws/fixtures.js';
@@ -241,6 +245,84 @@ describe('agreement with gammapy 1.0', () => {
     );
     assert.deepEqual(alone.counts_sum, c.counts_sum);
     assert.equal(alone.exposure.sum[0], c.exposure.sum[0]);
+  });
+});
+
+describe('runs reduced on worker threads', () => {
+  it('gives the same stacked and per-run files as one thread, and the same error for a broken run', async (t) => {
+    const dir = tempDir(t);
+    const store = join(dir, 'store');
+    const runs = await simulateDataStore({
+      outDir: store,
+      observations: 5,
+      seed: 23,
+      eventsPerObservation: 1500,
+      targets: [{ name: 'Crab Nebula', ra: 83.6331, dec: 22.0145 }],
+    });
+    const datasets = await storeDatasets(
+      store,
+      runs.map((r) => String(r.obsId)),
+    );
+    const request = requestOf(
+      datasets.map((d) => d.did),
+      {
+        center: [83.6331, 22.0145],
+        width: [4, 4],
+        binsz: 0.05,
+        proj: 'CAR',
+        frame: 'icrs',
+        energy: [0.5, 30, 6],
+        energyTrue: [0.3, 60, 10],
+        offsetMax: 2.5,
+      },
+    );
+    const names = perRunNames(datasets).map((n) => n.file);
+    const make = async (threads: number) => {
+      const out = join(dir, `threads-${threads}`);
+      const done: number[] = [];
+      const summary = await makeMapDataset(
+        datasets,
+        request,
+        {
+          fits: join(out, 'stacked.fits'),
+          preview: join(out, 'preview.png'),
+          perRun: (file) => join(out, file),
+          index: join(out, 'datasets.yaml'),
+        },
+        { threads, onProgress: (p) => done.push(p.done) },
+      );
+      const read = (file: string) => readFileSync(join(out, file));
+      return {
+        summary,
+        done,
+        fits: ['stacked.fits', ...names].map((f) => withoutChecksums(read(f))),
+        others: ['preview.png', 'datasets.yaml'].map(read),
+      };
+    };
+    for (const threads of [1, 2]) mkdirSync(join(dir, `threads-${threads}`));
+    const one = await make(1);
+    const two = await make(2);
+    assert.ok(one.summary.counts > 0);
+    assert.deepEqual(two.summary, one.summary);
+    assert.deepEqual(two.done, [1, 2, 3, 4, 5], 'progress after each run, in order');
+    assert.equal(two.fits.length, 6);
+    two.fits.forEach((f, i) => assert.ok(f.equals(one.fits[i]!), `file ${i} differs`));
+    two.others.forEach((f, i) => assert.ok(f.equals(one.others[i]!), `file ${i} differs`));
+
+    // A run whose event file is gone: the same error from a worker as from this thread.
+    rmSync(join(store, datasets[3]!.files[0]!));
+    const failure = async (threads: number) => {
+      try {
+        await makeMapDataset(datasets, request, { fits: join(dir, 'broken.fits') }, { threads });
+      } catch (error) {
+        return error;
+      }
+      assert.fail('a run without its events was stacked');
+    };
+    const [alone, parallel] = [await failure(1), await failure(2)];
+    assert.ok(alone instanceof DaliError && parallel instanceof DaliError);
+    assert.equal(parallel.status, alone.status);
+    assert.equal(parallel.message, alone.message);
   });
 });
 

@@ -42,3 +42,14 @@ export function rebuilt(
       .map((c) => change.editCards?.(c) ?? c),
   });
 }
+
+/** The bytes of a FITS file without its CHECKSUM and DATASUM cards (whose comments hold the time of writing). */
+export function withoutChecksums(fits: Uint8Array): Buffer {
+  const cards: Uint8Array[] = [];
+  for (let at = 0; at < fits.length; at += 80) {
+    const card = fits.subarray(at, at + 80);
+    const keyword = Buffer.from(card.subarray(0, 9)).toString('latin1');
+    if (keyword !== 'CHECKSUM=' && keyword !== 'DATASUM =') cards.push(card);
+  }
+  return Buffer.concat(cards);
+}
