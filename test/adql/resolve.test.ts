@@ -261,7 +261,7 @@ test('types are checked where ADQL defines them', () => {
   rejects('SELECT * FROM ivoa.obscore WHERE s_region = s_region', /geometries cannot be compared/);
   rejects(
     'SELECT CONTAINS(s_ra, s_region) FROM ivoa.obscore',
-    /argument 1 of CONTAINS must be a POINT, a CIRCLE or a POLYGON, not a floating-point number/,
+    /argument 1 of CONTAINS must be a POINT, a CIRCLE, a POLYGON or a MOC, not a floating-point number/,
   );
   rejects(
     'SELECT CONTAINS(s_region, POINT(1, 2)) FROM ivoa.obscore',

@@ -5,6 +5,7 @@
  * documents and store nothing; revisions as with `hearc alerts ingest`.
  */
 import assert from 'node:assert/strict';
+import { setTimeout } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -81,8 +82,13 @@ test('only alert publishers may post alerts: 401 without a token, 403 for others
   assert.equal(forged.status, 401);
 
   assert.equal((await engine.selectRows(alertsTable)).length, 0);
-  const denied = (await engine.selectRows(auditTable)).filter((r) => r.kind === 'denied');
-  assert.ok(denied.some((r) => r.user_name === 'alice' && r.path === '/alerts'));
+  // The audit trail is written beside the answer, not before it: wait for alice's refusal.
+  const aliceDenied = async () =>
+    (await engine.selectRows(auditTable)).some(
+      (r) => r.kind === 'denied' && r.user_name === 'alice' && r.path === '/alerts',
+    );
+  for (let i = 0; i < 100 && !(await aliceDenied()); i++) await setTimeout(50);
+  assert.ok(await aliceDenied(), 'the refusal of alice is in the audit trail');
 });
 
 test('a publisher posts a VOEvent, a GCN notice and its update, and a skymap; revisions are kept', async (t) => {
