@@ -586,6 +586,8 @@ test('the portal in chromium', async (t) => {
 
       await page.getByRole('link', { name: NEUTRINO_ALERT }).click();
       await page.waitForURL(`${address}/alerts/${NEUTRINO_ALERT}`);
+      // The URL changes before the page does (client-side navigation): wait for its heading.
+      await page.locator('h1', { hasText: `Alert ${NEUTRINO_ALERT}` }).waitFor();
       assert.equal(await page.locator('h1').textContent(), `Alert ${NEUTRINO_ALERT}`);
       assert.match((await page.locator('.lead').textContent()) ?? '', /revision 2 of 2$/);
       const meta = Object.fromEntries(

@@ -321,19 +321,38 @@ function filtersForm(params: URLSearchParams, collections: string[]): HTMLFormEl
   return form;
 }
 
+/** The search of `criteria`: its FROM clause (joins and WHERE) and the whole query. */
+function searchQuery(criteria: Criteria): { from: string; query: string } {
+  const from = `FROM ivoa.obscore AS o LEFT OUTER JOIN ivoa.obscore_hea AS h ON h.obs_publisher_did = o.obs_publisher_did${
+    criteria.where.length ? `\nWHERE ${criteria.where.join('\n  AND ')}` : ''
+  }`;
+  const query = `SELECT o.obs_collection, o.obs_id, o.target_name, o.s_ra, o.s_dec, o.s_fov, o.t_min, o.t_exptime,
+  o.em_min, o.em_max, o.zen_pnt, o.data_rights, h.messenger_name
+${from}\nORDER BY o.t_min`;
+  return { from, query };
+}
+
 export async function render(main: HTMLElement, params: URLSearchParams): Promise<void> {
+  // The form's collections, the criteria (a name may need resolving) and the search itself
+  // go out together: one after another they were most of the wait on a large archive.
+  const published = tapRecords('SELECT DISTINCT obs_collection FROM ivoa.obscore').catch(() => []);
+  const note = h('p', { class: 'note resolved', hidden: true, role: 'status' });
+  const searched = criteriaOf(params, note).then((criteria) => {
+    const { from, query } = searchQuery(criteria);
+    const answer = tap(query, ROW_LIMIT);
+    // Awaited below; until then a failure must not count as unhandled.
+    answer.catch(() => undefined);
+    return { criteria, from, query, answer };
+  });
+  searched.catch(() => undefined);
   const s = await service();
   document.title = `Search — ${s.shortName}`;
-  const published = await tapRecords('SELECT DISTINCT obs_collection FROM ivoa.obscore').catch(
-    () => [],
-  );
   const collections = [
     ...new Set([
       ...s.collections.map((c) => c.name),
-      ...published.map((r) => String(r.obs_collection)),
+      ...(await published).map((r) => String(r.obs_collection)),
     ]),
   ].sort();
-  const note = h('p', { class: 'note resolved', hidden: true, role: 'status' });
   const results = h(
     'section',
     { class: 'results', 'aria-live': 'polite', 'aria-busy': 'true' },
@@ -348,22 +367,17 @@ export async function render(main: HTMLElement, params: URLSearchParams): Promis
       h('div', {}, note, results),
     ),
   );
-  let criteria: Criteria;
+  let search: Awaited<typeof searched>;
   try {
-    criteria = await criteriaOf(params, note);
+    search = await searched;
   } catch (error) {
     results.replaceChildren(errorBox(error instanceof Error ? error.message : String(error)));
     results.setAttribute('aria-busy', 'false');
     return;
   }
-  const from = `FROM ivoa.obscore AS o LEFT OUTER JOIN ivoa.obscore_hea AS h ON h.obs_publisher_did = o.obs_publisher_did${
-    criteria.where.length ? `\nWHERE ${criteria.where.join('\n  AND ')}` : ''
-  }`;
-  const query = `SELECT o.obs_collection, o.obs_id, o.target_name, o.s_ra, o.s_dec, o.s_fov, o.t_min, o.t_exptime,
-  o.em_min, o.em_max, o.zen_pnt, o.data_rights, h.messenger_name
-${from}\nORDER BY o.t_min`;
+  const { criteria, from, query } = search;
   try {
-    const { columns, rows, overflow } = await tap(query, ROW_LIMIT);
+    const { columns, rows, overflow } = await search.answer;
     const observations = rows.map(
       (r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i]])) as unknown as Observation,
     );
