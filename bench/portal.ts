@@ -7,7 +7,6 @@
  *
  *   node --import tsx bench/portal.ts [--observations 100000] [--repeat 5] [--radius 5]
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { main } from '../src/cli/main.js';
 import { openEngine } from '../src/engine/index.js';
+import { serveInChild } from './measure.js';
 import { fillCatalog, templateRows } from './obscore-catalog.js';
 
 const { values } = parseArgs({
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     repeat: { type: 'string' },
     radius: { type: 'string' },
     serve: { type: 'string' },
+    port: { type: 'string' },
   },
 });
 const OBSERVATIONS = Number(values.observations ?? 100_000);
@@ -37,20 +38,7 @@ const WEB_ROOT = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** `hearc serve` on `catalog`, its base URL once it listens. */
 async function serve(catalog: string): Promise<{ base: string; stop: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', catalog],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const base = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const found = /TAP at (http:\/\/\S+)\/tap/.exec(text);
-      if (found?.[1]) resolve(found[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
-  });
+  const { base, child } = await serveInChild(fileURLToPath(import.meta.url), catalog);
   const stop = async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
@@ -150,7 +138,7 @@ async function runBench(): Promise<void> {
 }
 
 if (values.serve !== undefined) {
-  process.exitCode = await main(['serve', '--db', values.serve, '--port', '0']);
+  process.exitCode = await main(['serve', '--db', values.serve, '--port', values.port ?? '0']);
 } else {
   await runBench();
 }

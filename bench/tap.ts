@@ -10,7 +10,7 @@
  *                                  [--postgres postgres://postgres@127.0.0.1:5432]
  *                                  [--queries 'cone *,top 10000'] [--concurrency 1,8]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { main } from '../src/cli/main.js';
 import { openEngine } from '../src/engine/index.js';
+import { serveInChild } from './measure.js';
 import { fillCatalog, randomSource, templateRows } from './obscore-catalog.js';
 
 const { values } = parseArgs({
@@ -44,21 +45,7 @@ interface Server {
 }
 
 async function startServer(catalog: string): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', catalog, '--port', '0'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  // The server names its address once it listens (port 0: a free one).
-  const base = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const found = /TAP at (http:\/\/\S+)\/tap/.exec(text);
-      if (found?.[1]) resolve(found[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
-  });
+  const { base, child } = await serveInChild(fileURLToPath(import.meta.url), catalog);
   await quiet(child.pid as number);
   return { base, child };
 }
