@@ -69,18 +69,16 @@ const request = mapDatasetRequest(
 );
 const dir = mkdtempSync(join(tmpdir(), 'hearc-bench-analysis-'));
 try {
-  let hearcBest = Infinity;
   let peak = 0;
-  for (let i = 0; i < repeat; i++) {
+  const hearcBest = await bestOf(repeat, async () => {
     const { seconds, peakMb } = await peakRssDuring(async () => {
       await checkIrfRanges(datasets, request);
       await makeMapDataset(datasets, request, { fits: join(dir, 'hearc.fits') });
     });
-    hearcBest = Math.min(hearcBest, seconds);
     peak = Math.max(peak, peakMb);
-  }
-  let gammapyBest = Infinity;
-  for (let i = 0; i < repeat; i++) {
+    return seconds;
+  });
+  const gammapyBest = await bestOf(repeat, () => {
     const out = gammapy('gammapy_mapdataset.py', {
       store,
       obs: runs.map(Number),
@@ -93,8 +91,8 @@ try {
       proj: 'CAR',
       offset_max: offsetMax,
     });
-    gammapyBest = Math.min(gammapyBest, out.seconds);
-  }
+    return out.seconds;
+  });
   const { grid } = request.geometry;
   console.log(
     `stacked map dataset, ${runs.length} Crab runs, ${grid.nx}×${grid.ny} px, ${energy[2]} reco / ${energyTrue[2]} true energy bins (best of ${repeat})`,
@@ -124,9 +122,8 @@ try {
     radius,
     offset_max: offsetMax,
   };
-  let hearcSpectrum = Infinity;
   let index = '';
-  for (let i = 0; i < repeat; i++) {
+  const hearcSpectrum = await bestOf(repeat, async () => {
     const start = performance.now();
     await checkSpectrumRequest(datasets, spectrum);
     const made = await makeSpectrum(datasets, spectrum, {
@@ -134,18 +131,17 @@ try {
       fluxPoints: join(dir, 'fluxpoints.fits'),
       plot: join(dir, 'sed.png'),
     });
-    hearcSpectrum = Math.min(hearcSpectrum, (performance.now() - start) / 1000);
     const p = made.fit.parameters.find((q) => q.name === 'index')!;
     index = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
-  }
-  let gammapySpectrum = Infinity;
+    return (performance.now() - start) / 1000;
+  });
   let gammapyIndex = '';
-  for (let i = 0; i < repeat; i++) {
+  const gammapySpectrum = await bestOf(repeat, () => {
     const out = gammapy('gammapy_spectrum.py', spectrumArgs);
-    gammapySpectrum = Math.min(gammapySpectrum, out.seconds);
     const p = out.parameters!.index!;
     gammapyIndex = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
-  }
+    return out.seconds;
+  });
   console.log(
     `spectrum, ${runs.length} Crab runs, ON region ${radius}°, ${energy[2]} reco / ${energyTrue[2]} true energy bins, power law + flux points (best of ${repeat})`,
   );
@@ -159,9 +155,8 @@ try {
   const curve = lightCurveRequest(
     new DaliParameters([...spectrumParams, ['THRESHOLD', String(threshold)]]),
   );
-  let hearcCurve = Infinity;
   let bins = 0;
-  for (let i = 0; i < repeat; i++) {
+  const hearcCurve = await bestOf(repeat, async () => {
     const start = performance.now();
     await checkLightCurveRequest(datasets, curve);
     const made = await makeLightCurve(datasets, curve, {
@@ -169,17 +164,16 @@ try {
       fits: join(dir, 'lightcurve.fits'),
       plot: join(dir, 'lightcurve.png'),
     });
-    hearcCurve = Math.min(hearcCurve, (performance.now() - start) / 1000);
     bins = made.bins.length;
-  }
-  let gammapyCurve = Infinity;
-  for (let i = 0; i < repeat; i++) {
+    return (performance.now() - start) / 1000;
+  });
+  const gammapyCurve = await bestOf(repeat, () => {
     const out = gammapy('gammapy_spectrum.py', {
       ...spectrumArgs,
       lightcurve: { energy: [threshold, energy[1]] },
     });
-    gammapyCurve = Math.min(gammapyCurve, out.fit_seconds! + out.lightcurve_seconds!);
-  }
+    return out.fit_seconds! + out.lightcurve_seconds!;
+  });
   console.log(
     `light curve above ${threshold} TeV, ${runs.length} Crab runs, ${bins} bins (one per run), shape from the stacked power-law fit (best of ${repeat})`,
   );
@@ -190,6 +184,13 @@ try {
   console.log(`  ratio gammapy / hearc: ${(gammapyCurve / hearcCurve).toFixed(2)}×`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** The shortest of `repeat` timings (s) that `once` returns. */
+async function bestOf(repeat: number, once: () => Promise<number> | number): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < repeat; i++) best = Math.min(best, await once());
+  return best;
 }
 
 /** One run of a gammapy script of the analysis tests (its arguments as JSON); what it prints, parsed. */
