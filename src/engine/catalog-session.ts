@@ -82,6 +82,12 @@ export class SessionTransaction implements CatalogTransaction {
 
   async deleteRows(table: TableDef, column: string, values: readonly SqlValue[]): Promise<number> {
     if (values.length === 0) return 0;
+    if (values.length > FILTER_CHUNK) {
+      let deleted = 0;
+      for (const chunk of chunksOf([...new Set(values)]))
+        deleted += await this.deleteRows(table, column, chunk);
+      return deleted;
+    }
     const where = whereInSql(table, { column, values }, this.session.placeholder);
     const bound = boundFilter(table, { column, values });
     return onTable(table, 'delete from', () =>
@@ -100,10 +106,27 @@ export async function selectCatalogRows(
   where?: RowFilter,
 ): Promise<CatalogRow[]> {
   if (where && where.values.length === 0) return [];
+  if (where && where.values.length > FILTER_CHUNK) {
+    const rows: CatalogRow[] = [];
+    // Once each, as one IN list would match them.
+    for (const values of chunksOf([...new Set(where.values)])) {
+      rows.push(...(await selectCatalogRows(session, table, { column: where.column, values })));
+    }
+    return rows;
+  }
   const sql = selectSql(table, whereInSql(table, where, session.placeholder));
   const bound = where ? boundFilter(table, where) : [];
   const rows = await onTable(table, 'select from', () => session.query(sql, bound));
   return rows.map((values) => catalogRow(table, values));
+}
+
+/** Values bound in one statement's IN list: under PostgreSQL's 65,535 parameters. */
+const FILTER_CHUNK = 10_000;
+
+function* chunksOf<T>(values: readonly T[]): Generator<readonly T[]> {
+  for (let start = 0; start < values.length; start += FILTER_CHUNK) {
+    yield values.slice(start, start + FILTER_CHUNK);
+  }
 }
 
 function boundFilter(table: TableDef, where: RowFilter): BoundValue[] {
