@@ -97,6 +97,11 @@ export interface ServerOptions {
   readonly engine: Engine;
   /** Build the counts HiPS when the server is ready instead of on first request (hearc serve). */
   readonly prepareHips?: boolean;
+  /**
+   * Write the rr tables after the server starts to answer instead of before (hearc serve):
+   * the coverage of a large catalog whose MOCs are not stored yet takes minutes.
+   */
+  readonly publishRegistryInBackground?: boolean;
   /** The tables served (published catalog + TAP_SCHEMA). */
   readonly schema: PublishedSchema;
   /**
@@ -561,8 +566,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           },
         }
       : {}),
+    onCoverageStoreError: (error: unknown) =>
+      app.log.warn({ err: error }, 'cannot store the space MOCs computed for the coverage'),
   });
-  if (servesRegtap) await publisher.publishRegtap();
+  const regtapError = (error: unknown): void =>
+    app.log.error({ err: error }, 'cannot write the rr tables');
+  if (servesRegtap && options.publishRegistryInBackground === true) {
+    publisher.publishRegtapInBackground(regtapError);
+  } else if (servesRegtap) {
+    await publisher.publishRegtap();
+  }
   // A background rr rewrite finishes before the catalog closes.
   app.addHook('onClose', () => publisher.settled());
   await app.register(mocPlugin, { coverage: publisher.coverage, authorize: access.authorize });

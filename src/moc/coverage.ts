@@ -48,6 +48,12 @@ export const observationCoverageTable: TableDef = {
   ],
 };
 
+/** The longest the MOCs of rows without stored ones are computed before the server answers others. */
+const YIELD_AFTER_MS = 20;
+
+/** DIDs per transaction when computed space MOCs are stored. */
+const STORE_CHUNK = 5000;
+
 /** What one collection (or the whole service) covers. */
 export interface Coverage {
   readonly observations: number;
@@ -98,6 +104,8 @@ export interface CoverageCatalogOptions {
    * out of every coverage. Read with the catalog's state, so a release shows on the next check.
    */
   readonly hidden?: () => Promise<ReadonlySet<string>>;
+  /** Told when the space MOCs computed for rows without a stored one could not be stored. */
+  readonly onStoreError?: (error: unknown) => void;
   /** Called when a coverage computed differs from the one before (not for the first). */
   readonly onChange?: (coverage: CatalogCoverage) => void;
 }
@@ -271,6 +279,30 @@ export function summariseCoverage(
   }
 }
 
+/**
+ * The space MOCs of the rows that have none stored, computed a few at a time so that a
+ * server keeps answering meanwhile (minutes for 1e5 rows written without them).
+ */
+async function computeMissingMocs(
+  library: MocLibrary,
+  rows: readonly CatalogRow[],
+  stored: ReadonlyMap<string, string>,
+): Promise<Map<string, string>> {
+  const computed = new Map<string, string>();
+  let since = performance.now();
+  for (const row of rows) {
+    const did = String(row.obs_publisher_did);
+    if (stored.has(did)) continue;
+    const ascii = observationSpaceMoc(library, row);
+    if (ascii !== undefined) computed.set(did, ascii);
+    if (performance.now() - since > YIELD_AFTER_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
+  return computed;
+}
+
 /** `coverage` updated at `at` when that is later than its last ingest. */
 function changedAt(coverage: Coverage, at: string | undefined): Coverage {
   if (at === undefined || (coverage.updated !== undefined && coverage.updated >= at)) {
@@ -367,14 +399,21 @@ export class CoverageCatalog {
       this.engine.selectRows(obscoreHeaTable),
       this.engine.selectRows(observationCoverageTable),
     ]);
+    const visible = obscore.filter((row) => !hidden.has(String(row.obs_publisher_did)));
+    const spaceMocs = new Map(
+      stored.map((row) => [String(row.obs_publisher_did), String(row.space_moc)]),
+    );
+    const computed = await computeMissingMocs(library, visible, spaceMocs);
+    for (const [did, ascii] of computed) spaceMocs.set(did, ascii);
     const summary = summariseCoverage(
       library,
-      obscore.filter((row) => !hidden.has(String(row.obs_publisher_did))),
+      visible,
       hea,
       ingested,
       this.options.identifiers,
-      new Map(stored.map((row) => [String(row.obs_publisher_did), String(row.space_moc)])),
+      spaceMocs,
     );
+    if (computed.size > 0) await this.storeComputed(computed);
     // A withdrawal changes what a collection and the service cover: their dates follow it.
     const collections = new Map(
       [...summary.collections].map(([name, c]) => [name, changedAt(c, withdrawn.get(name))]),
@@ -391,6 +430,35 @@ export class CoverageCatalog {
       service: changedAt(summary.service, lastWithdrawal),
       withdrawn: told,
     };
+  }
+
+  /**
+   * Stores the space MOCs a coverage had to compute (rows written before MOCs were stored
+   * at ingest, or by other tools), so that the next start unions stored cells. Best
+   * effort: rows stored meanwhile (by an ingest) are kept, and a failure is only reported.
+   */
+  private async storeComputed(computed: ReadonlyMap<string, string>): Promise<void> {
+    const dids = [...computed.keys()];
+    // Chunks: a bound parameter per DID stays under PostgreSQL's limit, and work done sticks.
+    for (let start = 0; start < dids.length; start += STORE_CHUNK) {
+      const chunk = dids.slice(start, start + STORE_CHUNK);
+      try {
+        await this.engine.transaction(async (tx) => {
+          const present = await tx.selectRows(observationCoverageTable, {
+            column: 'obs_publisher_did',
+            values: chunk,
+          });
+          const known = new Set(present.map((row) => String(row.obs_publisher_did)));
+          const rows = chunk
+            .filter((did) => !known.has(did))
+            .map((did) => ({ obs_publisher_did: did, space_moc: computed.get(did) ?? '' }));
+          if (rows.length > 0) await tx.insertRows(observationCoverageTable, rows);
+        });
+      } catch (error) {
+        this.options.onStoreError?.(error);
+        return;
+      }
+    }
   }
 
   /** The MOCs of one observation, or undefined when the collection has no such observation. */

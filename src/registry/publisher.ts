@@ -21,6 +21,8 @@ export interface RegistryOptions {
    * (rights set, a release date passed, data ingested elsewhere); errors go here.
    */
   readonly republishRegtap?: { readonly onError: (error: unknown) => void };
+  /** Told when the space MOCs a coverage computed (rows without a stored one) cannot be stored. */
+  readonly onCoverageStoreError?: (error: unknown) => void;
 }
 
 /** A record that was published and is no more (a collection withdrawn whole): OAI-PMH's deleted record. */
@@ -42,6 +44,7 @@ export class ResourcePublisher {
     this.coverage = new CoverageCatalog(options.engine, {
       identifiers: ResourceIdentifiers.of(options.service),
       ...(options.hidden ? { hidden: options.hidden } : {}),
+      ...(options.onCoverageStoreError ? { onStoreError: options.onCoverageStoreError } : {}),
       ...(republish
         ? {
             onChange: (coverage: CatalogCoverage) => {
@@ -97,6 +100,14 @@ export class ResourcePublisher {
     // The catalog as it is now, its state read afresh; /oai and /moc read the state again
     // on their next answer and reuse this coverage if nothing changed.
     await this.writeRegtap(await this.coverage.current({ fresh: true }));
+  }
+
+  /**
+   * publishRegtap without waiting for it, after the rewrites already started: a server
+   * answers while the coverage of a large catalog is computed. Errors go to `onError`.
+   */
+  publishRegtapInBackground(onError: (error: unknown) => void): void {
+    this.publishing = this.publishing.then(() => this.publishRegtap()).catch(onError);
   }
 
   /** Waits for the rr rewrites started so far (tests, shutdown). */
