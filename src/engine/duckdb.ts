@@ -349,6 +349,7 @@ async function prepareConnection(
 
 export class DuckDbEngine implements Engine {
   readonly dialect = 'duckdb' as const;
+  private committed = 0;
   private writeQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -396,8 +397,8 @@ export class DuckDbEngine implements Engine {
     );
   }
 
-  transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
-    return this.write((connection) =>
+  async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
+    const result = await this.write((connection) =>
       inTransaction(connection, () =>
         work(
           new SessionTransaction(
@@ -406,6 +407,8 @@ export class DuckDbEngine implements Engine {
         ),
       ),
     );
+    this.committed++;
+    return result;
   }
 
   async dropTables(tables: readonly TableDef[]): Promise<void> {
@@ -442,6 +445,10 @@ export class DuckDbEngine implements Engine {
       if (connection) this.pool.release(connection);
       throw guard.failure(error);
     }
+  }
+
+  get commits(): number {
+    return this.committed;
   }
 
   usage(): EngineUsage {

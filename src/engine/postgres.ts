@@ -184,6 +184,7 @@ const DEGREES_OUTPUT = "SELECT set_sphere_output('DEG')";
 
 export class PostgresEngine implements Engine {
   readonly dialect = 'postgres' as const;
+  private committed = 0;
   private busy = 0;
   private waiting = 0;
 
@@ -246,6 +247,7 @@ export class PostgresEngine implements Engine {
       await tx.unsafe(DEGREES_OUTPUT);
       return [await work(new SessionTransaction(postgresSession(tx)))] as const;
     });
+    this.committed++;
     return result[0];
   }
 
@@ -261,6 +263,10 @@ export class PostgresEngine implements Engine {
     } finally {
       session.release();
     }
+  }
+
+  get commits(): number {
+    return this.committed;
   }
 
   usage(): EngineUsage {
