@@ -54,7 +54,7 @@ import {
 } from '../provenance/index.js';
 import { selectedDatasetIds } from '../tap/selection.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
-import { coincidenceJobExecutor } from '../coincidence/index.js';
+import { CoincidenceCatalog, coincidenceJobExecutor } from '../coincidence/index.js';
 import {
   AnalysisCache,
   analysisDatasetServices,
@@ -323,7 +323,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return rights !== undefined && mayRead(rights, who.identity, access.clock());
     };
   };
-  const coincidenceJobs = coincidenceJobExecutor(options.engine, {
+  // One coincidence catalog (fields of view, skymap indexes) for the endpoint and its jobs.
+  const coincidenceCatalog = new CoincidenceCatalog(options.engine);
+  const coincidenceJobs = coincidenceJobExecutor(coincidenceCatalog, {
     mayReadFor: ownerMayRead,
     serviceUrlFor: (job) => job.serviceUrl ?? description.publicUrl,
   });
@@ -603,7 +605,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     provenance: { products, naming: provNaming, userOf },
   });
   await app.register(coincidencePlugin, {
-    engine: options.engine,
+    catalog: coincidenceCatalog,
     baseUrl,
     authorize: access.authorize,
   });
