@@ -1,18 +1,17 @@
 /**
  * A probability map indexed for fast "how much probability lies in this field of view":
- * the map's cells as the leaves of their HEALPix tree, flattened in nested order so that
- * a field of view walks it once, takes whole subtrees that lie inside it at once, skips
- * those outside and tests cell centres only near its edge.
+ * cell centres bucketed in declination bands and right-ascension bins, each bucket with
+ * its total, so that a field of view visits only nearby buckets, takes whole buckets
+ * that lie inside it at once and tests cell centres only near its edge.
  */
-import { cellCentreVector, decodeUniq, HEALPIX_MAX_ORDER } from '../moc/index.js';
+import { cellCentreVector, decodeUniq } from '../moc/index.js';
 import type { ProbabilityMap } from '../alerts/index.js';
 
 const DEG = Math.PI / 180;
-/** Slack on the cosine tests that skip or take a whole subtree: borderline ones are tested cell by cell. */
+/** Height of a declination band (deg); bins in RA are as wide at the band's equator side. */
+const BAND = 1;
+/** Slack on the cosine tests that skip or take a whole bucket: borderline buckets are tested cell by cell. */
 const SLACK = 1e-12;
-/** The level of a node that is one of the map's cells. */
-const CELL = 255;
-const POW4 = Array.from({ length: HEALPIX_MAX_ORDER + 1 }, (_, k) => 4 ** k);
 
 export interface FieldOfView {
   /** Centre (deg) and the radii (deg) of circles that enclose it and that it encloses. */
@@ -26,165 +25,107 @@ export interface FieldOfView {
   readonly edges?: Float64Array;
 }
 
-/** Growable node arrays of the flattened tree. */
-class NodeArrays {
-  count = 0;
-  xyz = new Float64Array(0);
-  total = new Float64Array(0);
-  end = new Int32Array(0);
-  level = new Uint8Array(0);
-
-  constructor(capacity: number) {
-    this.grow(capacity);
-  }
-
-  private grow(capacity: number): void {
-    const resize = <T extends Float64Array | Int32Array | Uint8Array>(old: T, size: number): T => {
-      const next = new (old.constructor as new (n: number) => T)(size);
-      next.set(old);
-      return next;
-    };
-    this.xyz = resize(this.xyz, 3 * capacity);
-    this.total = resize(this.total, capacity);
-    this.end = resize(this.end, capacity);
-    this.level = resize(this.level, capacity);
-  }
-
-  add(level: number): number {
-    if (this.count === this.total.length) this.grow(Math.max(16, 2 * this.count));
-    this.level[this.count] = level;
-    return this.count++;
-  }
-}
-
 export class SkyIndex {
-  /** Per node, in nested (depth-first) order: unit centre, probability below it, the index after its subtree, its order (CELL for a cell). */
+  /** Cell centres (x, y, z), ordered by bucket. */
   private readonly xyz: Float64Array;
+  private readonly prob: Float64Array;
+  /** Per band: its number of RA bins and the index of its first bucket. */
+  private readonly bins: Int32Array;
+  private readonly firstBucket: Int32Array;
+  /** Per bucket: its cells [start[k], start[k + 1]), total probability, unit centre, and cos/sin of its reach. */
+  private readonly start: Int32Array;
   private readonly total: Float64Array;
-  private readonly end: Int32Array;
-  private readonly level: Uint8Array;
-  /** Per order: cos and sin of the farthest a cell centre lies from the centre of its node. */
+  private readonly centre: Float64Array;
+  private readonly reach: Float64Array;
   private readonly cosReach: Float64Array;
   private readonly sinReach: Float64Array;
-  private readonly reach: Float64Array;
-  /** Per order, for the field of view being searched: below `skipBelow` nothing of a node is inside, above `takeAbove` all of it. */
-  private readonly skipBelow: Float64Array;
-  private readonly takeAbove: Float64Array;
 
   constructor(map: ProbabilityMap) {
     const n = map.uniq.length;
-    const orders = new Uint8Array(n);
-    const pixels = new Float64Array(n);
-    let depth = 0;
+    const centres = new Float64Array(3 * n);
+    const key = new Int32Array(n);
+    const bandCount = Math.round(180 / BAND);
+    this.bins = new Int32Array(bandCount);
+    for (let b = 0; b < bandCount; b++) {
+      const edge = Math.min(Math.abs(-90 + b * BAND), Math.abs(-90 + (b + 1) * BAND));
+      this.bins[b] = Math.max(1, Math.floor((360 * Math.cos(edge * DEG)) / BAND));
+    }
+    this.firstBucket = new Int32Array(bandCount + 1);
+    for (let b = 0; b < bandCount; b++)
+      this.firstBucket[b + 1] = (this.firstBucket[b] as number) + (this.bins[b] as number);
     for (let i = 0; i < n; i++) {
       const { order, ipix } = decodeUniq(map.uniq[i] as number);
-      orders[i] = order;
-      pixels[i] = ipix;
-      if (order > depth) depth = order;
+      cellCentreVector(order, ipix, centres, 3 * i);
+      const z = centres[3 * i + 2] as number;
+      const dec = Math.asin(Math.max(-1, Math.min(1, z))) / DEG;
+      let ra = Math.atan2(centres[3 * i + 1] as number, centres[3 * i] as number) / DEG;
+      if (ra < 0) ra += 360;
+      const band = Math.min(bandCount - 1, Math.floor((dec + 90) / BAND));
+      const nb = this.bins[band] as number;
+      const bin = Math.min(nb - 1, Math.floor((ra / 360) * nb));
+      key[i] = (this.firstBucket[band] as number) + bin;
     }
-    // Cells by their first nested index at the deepest order (coarser first on a tie).
-    const starts = new Float64Array(n);
-    const cells = new Int32Array(n);
-    let sorted = true;
+    const buckets = this.firstBucket[bandCount] as number;
+    // Counting sort of the cells by bucket.
+    const start = new Int32Array(buckets + 1);
+    for (let i = 0; i < n; i++)
+      start[(key[i] as number) + 1] = (start[(key[i] as number) + 1] as number) + 1;
+    for (let k = 0; k < buckets; k++)
+      start[k + 1] = (start[k + 1] as number) + (start[k] as number);
+    const fill = start.slice(0, buckets);
+    this.start = start;
+    this.xyz = new Float64Array(3 * n);
+    this.prob = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      starts[i] = (pixels[i] as number) * POW4[depth - (orders[i] as number)]!;
-      cells[i] = i;
-      if (
-        i > 0 &&
-        ((starts[i] as number) < (starts[i - 1] as number) ||
-          (starts[i] === starts[i - 1] && (orders[i] as number) < (orders[i - 1] as number)))
-      )
-        sorted = false;
+      const k = key[i] as number;
+      const at = fill[k] as number;
+      fill[k] = at + 1;
+      this.xyz[3 * at] = centres[3 * i] as number;
+      this.xyz[3 * at + 1] = centres[3 * i + 1] as number;
+      this.xyz[3 * at + 2] = centres[3 * i + 2] as number;
+      this.prob[at] = map.prob[i] as number;
     }
-    if (!sorted) {
-      cells.sort(
-        (a, b) =>
-          (starts[a] as number) - (starts[b] as number) ||
-          (orders[a] as number) - (orders[b] as number),
-      );
-    }
-    const start = sorted ? starts : new Float64Array(n);
-    if (!sorted) for (let i = 0; i < n; i++) start[i] = starts[cells[i] as number] as number;
-    const nodes = new NodeArrays(Math.ceil(n * 1.4) + 12);
-    const addCell = (at: number): number => {
-      const c = cells[at] as number;
-      const node = nodes.add(CELL);
-      cellCentreVector(orders[c] as number, pixels[c] as number, nodes.xyz, 3 * node);
-      nodes.total[node] = map.prob[c] as number;
-      nodes.end[node] = node + 1;
-      return nodes.total[node] as number;
-    };
-    /** The node (order, ipix) holding cells [lo, hi): returns its probability. */
-    const build = (order: number, ipix: number, lo: number, hi: number): number => {
-      if (hi - lo === 1) return addCell(lo);
-      const node = nodes.add(order);
+    this.total = new Float64Array(buckets);
+    this.centre = new Float64Array(3 * buckets);
+    this.reach = new Float64Array(buckets);
+    this.cosReach = new Float64Array(buckets).fill(1);
+    this.sinReach = new Float64Array(buckets);
+    const xyz = this.xyz;
+    for (let k = 0; k < buckets; k++) {
+      const first = start[k] as number;
+      const end = start[k + 1] as number;
+      let cx = 0;
+      let cy = 0;
+      let cz = 0;
       let sum = 0;
-      let at = lo;
-      // The cell that is this node (and any of the same order: a map that repeats one).
-      while (at < hi && (orders[cells[at] as number] as number) <= order) sum += addCell(at++);
-      if (order < depth) {
-        const width = POW4[depth - order - 1]!;
-        for (let child = 4 * ipix; child < 4 * ipix + 4 && at < hi; child++) {
-          const next = firstAtOrAbove(start, at, hi, (child + 1) * width);
-          if (next > at) sum += build(order + 1, child, at, next);
-          at = next;
-        }
+      for (let j = first; j < end; j++) {
+        cx += xyz[3 * j] as number;
+        cy += xyz[3 * j + 1] as number;
+        cz += xyz[3 * j + 2] as number;
+        sum += this.prob[j] as number;
       }
-      nodes.total[node] = sum;
-      nodes.end[node] = nodes.count;
-      // Any point serves as the node's centre (its reach is measured from it): the mean of its children's, without trigonometry.
-      const { xyz, end } = nodes;
-      let x = 0;
-      let y = 0;
-      let z = 0;
-      for (let child = node + 1; child < nodes.count; child = end[child] as number) {
-        x += xyz[3 * child] as number;
-        y += xyz[3 * child + 1] as number;
-        z += xyz[3 * child + 2] as number;
-      }
-      const norm = Math.sqrt(x * x + y * y + z * z) || 1;
-      xyz[3 * node] = x / norm;
-      xyz[3 * node + 1] = y / norm;
-      xyz[3 * node + 2] = z / norm;
-      return sum;
-    };
-    let at = 0;
-    const baseWidth = POW4[depth]!;
-    for (let face = 0; face < 12 && at < n; face++) {
-      const next = firstAtOrAbove(start, at, n, (face + 1) * baseWidth);
-      if (next > at) build(0, face, at, next);
-      at = next;
-    }
-    const count = nodes.count;
-    this.xyz = nodes.xyz.subarray(0, 3 * count);
-    this.total = nodes.total.subarray(0, count);
-    this.end = nodes.end.subarray(0, count);
-    this.level = nodes.level.subarray(0, count);
-    // Per order, the farthest cell centre from its node's centre (every node's subtree scanned once).
-    const minDot = new Float64Array(depth + 1).fill(1);
-    const { xyz, end, level } = this;
-    for (let i = 0; i < count; i++) {
-      const order = level[i] as number;
-      if (order === CELL) continue;
-      const x = xyz[3 * i] as number;
-      const y = xyz[3 * i + 1] as number;
-      const z = xyz[3 * i + 2] as number;
-      let least = minDot[order] as number;
-      for (let j = i + 1; j < (end[i] as number); j++) {
-        if (level[j] !== CELL) continue;
+      this.total[k] = sum;
+      const norm = Math.sqrt(cx * cx + cy * cy + cz * cz);
+      if (end === first || norm === 0) continue;
+      cx /= norm;
+      cy /= norm;
+      cz /= norm;
+      let minDot = 1;
+      for (let j = first; j < end; j++) {
         const d =
-          x * (xyz[3 * j] as number) +
-          y * (xyz[3 * j + 1] as number) +
-          z * (xyz[3 * j + 2] as number);
-        if (d < least) least = d;
+          (xyz[3 * j] as number) * cx +
+          (xyz[3 * j + 1] as number) * cy +
+          (xyz[3 * j + 2] as number) * cz;
+        if (d < minDot) minDot = d;
       }
-      minDot[order] = least;
+      const reach = Math.acos(Math.max(-1, Math.min(1, minDot)));
+      this.centre[3 * k] = cx;
+      this.centre[3 * k + 1] = cy;
+      this.centre[3 * k + 2] = cz;
+      this.reach[k] = reach;
+      this.cosReach[k] = Math.cos(reach);
+      this.sinReach[k] = Math.sin(reach);
     }
-    this.reach = minDot.map((d) => Math.acos(Math.max(-1, Math.min(1, d))));
-    this.cosReach = this.reach.map(Math.cos);
-    this.sinReach = this.reach.map(Math.sin);
-    this.skipBelow = new Float64Array(depth + 1);
-    this.takeAbove = new Float64Array(depth + 1);
   }
 
   /** Probability whose cell centres lie inside the field of view. */
@@ -200,54 +141,65 @@ export class SkyIndex {
     const cosInner = Math.cos(inner);
     const sinInner = Math.sin(inner);
     const edges = fov.edges ?? (fov.polygon ? edgeNormals(fov.polygon) : undefined);
-    const { xyz, total, end, level, reach, cosReach, sinReach, skipBelow, takeAbove } = this;
-    // A node lies beyond outer + reach (nothing inside) or within inner - reach (all inside): cosines of sums, no acos.
-    for (let k = 0; k < reach.length; k++) {
-      const r = reach[k] as number;
-      const cr = cosReach[k] as number;
-      const sr = sinReach[k] as number;
-      skipBelow[k] = outer + r < Math.PI ? cosOuter * cr - sinOuter * sr - SLACK : -Infinity;
-      takeAbove[k] = inner > r ? cosInner * cr + sinInner * sr + SLACK : Infinity;
-    }
-    const count = total.length;
+    const decMin = Math.max(-90, fov.dec - fov.outer);
+    const decMax = Math.min(90, fov.dec + fov.outer);
+    const bandCount = this.bins.length;
+    const firstBand = Math.max(0, Math.floor((decMin + 90) / BAND));
+    const lastBand = Math.min(bandCount - 1, Math.floor((decMax + 90) / BAND));
+    // RA half-width of the disc at its widest; the whole circle near a pole.
+    const poleInside = decMax >= 90 || decMin <= -90;
+    const halfWidth =
+      poleInside || Math.abs(cosDec) <= sinOuter ? 180 : Math.asin(sinOuter / cosDec) / DEG;
+    const { xyz, prob, start, total, centre, reach, cosReach, sinReach } = this;
     let sum = 0;
-    let i = 0;
-    while (i < count) {
-      const x = xyz[3 * i] as number;
-      const y = xyz[3 * i + 1] as number;
-      const z = xyz[3 * i + 2] as number;
-      const c = x * cx + y * cy + z * cz;
-      const order = level[i] as number;
-      if (order === CELL) {
-        // Inside the inner circle without a branch to mispredict; the thin ring between
-        // the circles is rare and tested against the edges.
-        sum += c >= cosInner ? (total[i] as number) : 0;
-        if (c >= cosOuter && c < cosInner && (!edges || insideEdges(edges, x, y, z)))
-          sum += total[i] as number;
-        i++;
-      } else if (c < (skipBelow[order] as number)) {
-        i = end[i] as number;
-      } else if (c > (takeAbove[order] as number)) {
-        sum += total[i] as number;
-        i = end[i] as number;
-      } else {
-        i++;
+    for (let b = firstBand; b <= lastBand; b++) {
+      const nb = this.bins[b] as number;
+      const base = this.firstBucket[b] as number;
+      // Bins overlapping [ra - w, ra + w], with one bin of slack on each side.
+      let lo = 0;
+      let hi = nb - 1;
+      if (halfWidth < 180) {
+        const l = Math.floor(((fov.ra - halfWidth) / 360) * nb) - 1;
+        const h = Math.floor(((fov.ra + halfWidth) / 360) * nb) + 1;
+        if (h - l + 1 < nb) {
+          lo = l;
+          hi = h;
+        }
+      }
+      for (let bin = lo; bin <= hi; bin++) {
+        const k = base + (((bin % nb) + nb) % nb);
+        const first = start[k] as number;
+        const end = start[k + 1] as number;
+        if (end === first) continue;
+        const d =
+          (centre[3 * k] as number) * cx +
+          (centre[3 * k + 1] as number) * cy +
+          (centre[3 * k + 2] as number) * cz;
+        const cr = cosReach[k] as number;
+        const sr = sinReach[k] as number;
+        // Beyond outer + reach: no cell of the bucket can be inside (cos of a sum, no acos).
+        if (outer + (reach[k] as number) < Math.PI && d < cosOuter * cr - sinOuter * sr - SLACK)
+          continue;
+        // Within inner - reach: every cell is inside.
+        if (cr > cosInner && d > cosInner * cr + sinInner * sr + SLACK) {
+          sum += total[k] as number;
+          continue;
+        }
+        for (let j = first; j < end; j++) {
+          const x = xyz[3 * j] as number;
+          const y = xyz[3 * j + 1] as number;
+          const z = xyz[3 * j + 2] as number;
+          const c = x * cx + y * cy + z * cz;
+          // Inside the inner circle without a branch to mispredict; the thin ring between
+          // the circles is rare and tested against the edges.
+          sum += c >= cosInner ? (prob[j] as number) : 0;
+          if (c >= cosOuter && c < cosInner && (!edges || insideEdges(edges, x, y, z)))
+            sum += prob[j] as number;
+        }
       }
     }
     return sum;
   }
-}
-
-/** The first of the sorted `start[lo..hi)` that is at least `value` (hi when none). */
-function firstAtOrAbove(start: Float64Array, lo: number, hi: number, value: number): number {
-  let a = lo;
-  let b = hi;
-  while (a < b) {
-    const mid = (a + b) >>> 1;
-    if ((start[mid] as number) < value) a = mid + 1;
-    else b = mid;
-  }
-  return a;
 }
 
 /** Unit vectors (x, y, z per vertex) of a polygon's (ra, dec) vertices in degrees. */
