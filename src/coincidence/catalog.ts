@@ -67,7 +67,7 @@ export async function loadFootprints(engine: Engine): Promise<ObservationFootpri
 export interface CoincidenceCatalogOptions {
   /** Indexed alert skymaps kept (default 2: one of 1e6 cells takes about 50 MB). */
   readonly keptSkymaps?: number;
-  /** How long, without a write through this engine, the catalog's state is trusted (default 5 s: writes by other processes). */
+  /** How long, without a write through this engine, the catalog's state is trusted before it is read again in the background (default 5 s: writes by other processes). */
   readonly recheckMs?: number;
 }
 
@@ -91,11 +91,12 @@ interface CachedFields {
 /**
  * The catalog as the coincidence search reads it: the observations' fields of view, built
  * again only when the catalog's state changed (read again after any write through this
- * engine, else every `recheckMs`), and the indexes of the last few alert skymaps (an alert
+ * engine, and in the background every `recheckMs` for writes by other processes), and the indexes of the last few alert skymaps (an alert
  * revision never changes). Rights are not kept here: the caller's gate judges every answer.
  */
 export class CoincidenceCatalog {
   private cached: CachedFields | undefined;
+  private rechecking: Promise<void> | undefined;
   /** By alert id and revision, least recently used first. */
   private readonly skymaps = new Map<string, SkyIndex>();
   private readonly keptSkymaps: number;
@@ -109,15 +110,32 @@ export class CoincidenceCatalog {
     this.recheckMs = options.recheckMs ?? 5000;
   }
 
-  /** The fields of view of every published observation as the catalog is now. */
+  /**
+   * The fields of view of every published observation: as the catalog is now after a
+   * write through this engine; else as they were, read again in the background once
+   * `recheckMs` has passed (reading the state of 1e5 observations takes about 0.5 s).
+   */
   async fieldsOfView(): Promise<FieldsOfView> {
     const cached = this.cached;
     const commits = this.engine.commits;
-    if (cached?.commits === commits && Date.now() - cached.checkedAt < this.recheckMs) {
-      return cached.fields;
+    if (cached?.commits !== commits) return this.check(commits);
+    if (Date.now() - cached.checkedAt >= this.recheckMs && !this.rechecking) {
+      const recheck = this.check(commits).then(
+        () => undefined,
+        () => undefined,
+      );
+      this.rechecking = recheck;
+      void recheck.finally(() => {
+        if (this.rechecking === recheck) this.rechecking = undefined;
+      });
     }
+    return cached.fields;
+  }
+
+  private async check(commits: number): Promise<FieldsOfView> {
     const checkedAt = Date.now();
     const state = await catalogState(this.engine);
+    const cached = this.cached;
     const fields =
       cached?.state === state
         ? cached.fields

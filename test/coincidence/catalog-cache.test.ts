@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RightsStore } from '../../src/auth/index.js';
 import { CoincidenceCatalog } from '../../src/coincidence/index.js';
+import { openEngine } from '../../src/engine/index.js';
 import { withdrawObservations } from '../../src/ingest/withdraw.js';
 import { obscoreTable } from '../../src/obscore/schema.js';
 import { ingestCollection, twoCollectionCatalog } from '../registry/fixtures.js';
@@ -76,4 +77,37 @@ test('the indexes of the last few alert skymaps are kept, ad-hoc maps are not', 
   assert.notEqual(catalog.skyIndexOf(map, { id: 'A', revision: 1 }), a, 'the oldest is dropped');
   assert.notEqual(catalog.skyIndexOf(map), catalog.skyIndexOf(map));
   assert.equal(await catalog.fieldsOfView(), await catalog.fieldsOfView());
+});
+
+test('a withdrawal by another process reaches the fields of view after a recheck in the background', async (t) => {
+  const { engine, db } = await twoCollectionCatalog(t);
+  const other = await openEngine(db);
+  t.after(async () => {
+    await other.close();
+    await engine.close();
+  });
+  const catalog = new CoincidenceCatalog(engine, { recheckMs: 0 });
+  const dids = async (): Promise<string[]> =>
+    (await catalog.fieldsOfView()).observations.map((o) => o.did).sort();
+  const before = await dids();
+  assert.equal(before.length, 6);
+  const [gone] = await other.selectRows(obscoreTable, {
+    column: 'obs_collection',
+    values: ['south'],
+  });
+  await withdrawObservations(other, {
+    collection: 'south',
+    obsIds: [String(gone?.obs_id)],
+    by: 'ada',
+  });
+  // Answers go on from the kept fields of view while the state is read again.
+  let after = await dids();
+  for (let tries = 0; tries < 200 && after.length === before.length; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    after = await dids();
+  }
+  assert.deepEqual(
+    after,
+    before.filter((did) => did !== String(gone?.obs_publisher_did)),
+  );
 });
