@@ -52,6 +52,7 @@ import { readVectorValues } from './duckdb-columns.js';
 import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
 import { ConnectionPool } from './pool.js';
+import { commitsTo, countCommit } from './commits.js';
 import {
   EngineError,
   errorMessage,
@@ -347,9 +348,11 @@ async function prepareConnection(
   return connection;
 }
 
+let memoryEngines = 0;
+
 export class DuckDbEngine implements Engine {
   readonly dialect = 'duckdb' as const;
-  private committed = 0;
+  private memoryKey: string | undefined;
   private writeQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -407,7 +410,7 @@ export class DuckDbEngine implements Engine {
         ),
       ),
     );
-    this.committed++;
+    countCommit(this.commitKey);
     return result;
   }
 
@@ -447,8 +450,15 @@ export class DuckDbEngine implements Engine {
     }
   }
 
+  /** The catalog file, or this engine alone for an in-memory one. */
+  private get commitKey(): string {
+    return this.location === ':memory:'
+      ? (this.memoryKey ??= `:memory:${++memoryEngines}`)
+      : this.location;
+  }
+
   get commits(): number {
-    return this.committed;
+    return commitsTo(this.commitKey);
   }
 
   usage(): EngineUsage {

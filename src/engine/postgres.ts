@@ -34,6 +34,7 @@ import {
 } from './catalog-sql.js';
 import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
 import { postgresPreludeSql } from './dialect/postgres-prelude.js';
+import { commitsTo, countCommit } from './commits.js';
 import {
   EngineError,
   errorMessage,
@@ -184,7 +185,6 @@ const DEGREES_OUTPUT = "SELECT set_sphere_output('DEG')";
 
 export class PostgresEngine implements Engine {
   readonly dialect = 'postgres' as const;
-  private committed = 0;
   private busy = 0;
   private waiting = 0;
 
@@ -247,7 +247,7 @@ export class PostgresEngine implements Engine {
       await tx.unsafe(DEGREES_OUTPUT);
       return [await work(new SessionTransaction(postgresSession(tx)))] as const;
     });
-    this.committed++;
+    countCommit(this.location);
     return result[0];
   }
 
@@ -266,7 +266,7 @@ export class PostgresEngine implements Engine {
   }
 
   get commits(): number {
-    return this.committed;
+    return commitsTo(this.location);
   }
 
   usage(): EngineUsage {

@@ -157,8 +157,8 @@ export interface Engine {
   /** Creates missing schemas and tables for these definitions (idempotent). */
   ensureTables(tables: readonly TableDef[]): Promise<void>;
   /**
-   * Write transactions committed through this engine so far: tells a cache whether its
-   * catalog may have changed here (writes by other processes are not counted).
+   * Write transactions committed to this catalog by engines of this process so far: tells
+   * a cache whether its catalog may have changed (writes by other processes are not counted).
    */
   readonly commits: number;
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
