@@ -73,6 +73,7 @@ export async function serveCatalog(
     logger: settings.logStyle ?? 'json',
     jobs,
     prepareHips: true,
+    prepareCoincidence: true,
     ...(settings.auth ? { auth: settings.auth } : {}),
   });
   const address = await app.listen({ host: settings.host, port: settings.port });

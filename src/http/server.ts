@@ -97,6 +97,8 @@ export interface ServerOptions {
   readonly engine: Engine;
   /** Build the counts HiPS when the server is ready instead of on first request (hearc serve). */
   readonly prepareHips?: boolean;
+  /** Build the observations' fields of view for the coincidence search when the server is ready (hearc serve). */
+  readonly prepareCoincidence?: boolean;
   /** The tables served (published catalog + TAP_SCHEMA). */
   readonly schema: PublishedSchema;
   /**
@@ -604,6 +606,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     provenance: { products, naming: provNaming, userOf },
   });
+  if (options.prepareCoincidence === true) {
+    app.addHook('onReady', async () => {
+      coincidenceCatalog
+        .fieldsOfView()
+        .catch((err: unknown) => app.log.error({ err }, 'the fields of view were not prepared'));
+    });
+  }
   await app.register(coincidencePlugin, {
     catalog: coincidenceCatalog,
     baseUrl,
