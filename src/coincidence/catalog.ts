@@ -67,7 +67,7 @@ export async function loadFootprints(engine: Engine): Promise<ObservationFootpri
 export interface CoincidenceCatalogOptions {
   /** Indexed alert skymaps kept (default 2: one of 1e6 cells takes about 50 MB). */
   readonly keptSkymaps?: number;
-  /** How long, without a write through this engine, the catalog's state is trusted before it is read again in the background (default 5 s: writes by other processes). */
+  /** How long, without a write in this process, the catalog's state is trusted before it is read again in the background (default 5 s: writes by other processes). */
   readonly recheckMs?: number;
 }
 
@@ -83,16 +83,17 @@ async function catalogState(engine: Engine): Promise<string> {
 interface CachedFields {
   readonly state: string;
   readonly fields: Promise<FieldsOfView>;
-  /** The engine's commits and the clock when the state was read. */
+  /** The catalog's commits in this process and the clock when the state was read. */
   readonly commits: number;
   readonly checkedAt: number;
 }
 
 /**
  * The catalog as the coincidence search reads it: the observations' fields of view, built
- * again only when the catalog's state changed (read again after any write through this
- * engine, and in the background every `recheckMs` for writes by other processes), and the indexes of the last few alert skymaps (an alert
- * revision never changes). Rights are not kept here: the caller's gate judges every answer.
+ * again only when the catalog's state changed (read again after any write to it in this
+ * process, and in the background every `recheckMs` for writes by other processes), and
+ * the indexes of the last few alert skymaps (an alert revision never changes). Rights
+ * are not kept here: the caller's gate judges every answer.
  */
 export class CoincidenceCatalog {
   private cached: CachedFields | undefined;
@@ -112,7 +113,7 @@ export class CoincidenceCatalog {
 
   /**
    * The fields of view of every published observation: as the catalog is now after a
-   * write through this engine; else as they were, read again in the background once
+   * write to it in this process; else as they were, read again in the background once
    * `recheckMs` has passed (reading the state of 1e5 observations takes about 0.5 s).
    */
   async fieldsOfView(): Promise<FieldsOfView> {
@@ -151,7 +152,7 @@ export class CoincidenceCatalog {
   /** The index of an alert's skymap (revision `revision`), kept; an ad-hoc map's, not kept. */
   skyIndexOf(map: ProbabilityMap, alert?: { id: string; revision: number }): SkyIndex {
     if (!alert || this.keptSkymaps <= 0) return new SkyIndex(map);
-    const key = `${alert.id}\n${alert.revision}`;
+    const key = `${alert.id}\n${alert.revision}\n${map.uniq.length}`;
     const index = this.skymaps.get(key) ?? new SkyIndex(map);
     this.skymaps.delete(key);
     this.skymaps.set(key, index);
