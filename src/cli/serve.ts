@@ -74,6 +74,7 @@ export async function serveCatalog(
     jobs,
     prepareHips: true,
     publishRegistryInBackground: true,
+    prepareCoincidence: true,
     ...(settings.auth ? { auth: settings.auth } : {}),
   });
   const address = await app.listen({ host: settings.host, port: settings.port });

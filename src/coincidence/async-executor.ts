@@ -6,8 +6,8 @@
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Engine } from '../engine/index.js';
 import { asJobFailure, type Job, type JobExecutor, jobParameters } from '../uws/index.js';
+import type { CoincidenceCatalog } from './catalog.js';
 import { coincidenceQuery, runCoincidence } from './service.js';
 import { coincidenceVotable } from './votable.js';
 
@@ -21,7 +21,7 @@ export interface CoincidenceJobContext {
 }
 
 export function coincidenceJobExecutor(
-  engine: Engine,
+  catalog: CoincidenceCatalog,
   context: CoincidenceJobContext,
 ): JobExecutor {
   return {
@@ -35,8 +35,8 @@ export function coincidenceJobExecutor(
     async run(job, resultPath) {
       try {
         const params = jobParameters(job.parameters);
-        const query = await coincidenceQuery(engine, params);
-        const result = await runCoincidence(engine, query, await context.mayReadFor(job));
+        const query = await coincidenceQuery(catalog.engine, params);
+        const result = await runCoincidence(catalog, query, await context.mayReadFor(job));
         await pipeline(
           Readable.from(coincidenceVotable(result, context.serviceUrlFor(job))),
           createWriteStream(resultPath),

@@ -1,8 +1,14 @@
-/** The footprints of the published observations: field of view, GTIs and dead time from the catalog. */
+/**
+ * The footprints of the published observations: field of view, GTIs and dead time from the
+ * catalog, with their fields of view kept between requests while the catalog is unchanged.
+ */
+import { createHash } from 'node:crypto';
 import type { CatalogRow, Engine } from '../engine/index.js';
 import { jdIntervalsOfTimeMoc } from '../moc/index.js';
-import { obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
-import type { ObservationFootprint } from './search.js';
+import { ingestStateTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
+import { FieldsOfView, type ObservationFootprint } from './search.js';
+import { SkyIndex } from './sky-index.js';
+import type { ProbabilityMap } from '../alerts/index.js';
 
 const MJD_JD = 2400000.5;
 
@@ -56,4 +62,104 @@ export async function loadFootprints(engine: Engine): Promise<ObservationFootpri
     if (typeof h.t_intervals === 'string') mocs.set(String(h.obs_publisher_did), h.t_intervals);
   }
   return rows.map((row) => footprintOf(row, mocs.get(String(row.obs_publisher_did))));
+}
+
+export interface CoincidenceCatalogOptions {
+  /** Indexed alert skymaps kept (default 2: one of 1e6 cells takes about 50 MB). */
+  readonly keptSkymaps?: number;
+  /** How long, without a write in this process, the catalog's state is trusted before it is read again in the background (default 5 s: writes by other processes). */
+  readonly recheckMs?: number;
+}
+
+/** What changes when an observation is ingested, re-ingested or withdrawn. */
+async function catalogState(engine: Engine): Promise<string> {
+  const lines = (await engine.selectRows(ingestStateTable)).map(
+    (row) =>
+      `${String(row.obs_publisher_did)}\t${String(row.fingerprint)}\t${String(row.ingested_at)}`,
+  );
+  return createHash('sha256').update(lines.sort().join('\n')).digest('hex');
+}
+
+interface CachedFields {
+  readonly state: string;
+  readonly fields: Promise<FieldsOfView>;
+  /** The catalog's commits in this process and the clock when the state was read. */
+  readonly commits: number;
+  readonly checkedAt: number;
+}
+
+/**
+ * The catalog as the coincidence search reads it: the observations' fields of view, built
+ * again only when the catalog's state changed (read again after any write to it in this
+ * process, and in the background every `recheckMs` for writes by other processes), and
+ * the indexes of the last few alert skymaps (an alert revision never changes). Rights
+ * are not kept here: the caller's gate judges every answer.
+ */
+export class CoincidenceCatalog {
+  private cached: CachedFields | undefined;
+  private rechecking: Promise<void> | undefined;
+  /** By alert id and revision, least recently used first. */
+  private readonly skymaps = new Map<string, SkyIndex>();
+  private readonly keptSkymaps: number;
+  private readonly recheckMs: number;
+
+  constructor(
+    readonly engine: Engine,
+    options: CoincidenceCatalogOptions = {},
+  ) {
+    this.keptSkymaps = options.keptSkymaps ?? 2;
+    this.recheckMs = options.recheckMs ?? 5000;
+  }
+
+  /**
+   * The fields of view of every published observation: as the catalog is now after a
+   * write to it in this process; else as they were, read again in the background once
+   * `recheckMs` has passed (reading the state of 1e5 observations takes about 0.5 s).
+   */
+  async fieldsOfView(): Promise<FieldsOfView> {
+    const cached = this.cached;
+    const commits = this.engine.commits;
+    if (cached?.commits !== commits) return this.check(commits);
+    if (Date.now() - cached.checkedAt >= this.recheckMs && !this.rechecking) {
+      const recheck = this.check(commits).then(
+        () => undefined,
+        () => undefined,
+      );
+      this.rechecking = recheck;
+      void recheck.finally(() => {
+        if (this.rechecking === recheck) this.rechecking = undefined;
+      });
+    }
+    return cached.fields;
+  }
+
+  private async check(commits: number): Promise<FieldsOfView> {
+    const checkedAt = Date.now();
+    const state = await catalogState(this.engine);
+    const cached = this.cached;
+    const fields =
+      cached?.state === state
+        ? cached.fields
+        : loadFootprints(this.engine).then((footprints) => new FieldsOfView(footprints));
+    const next = { state, fields, commits, checkedAt };
+    this.cached = next;
+    fields.catch(() => {
+      if (this.cached === next) this.cached = undefined;
+    });
+    return fields;
+  }
+
+  /** The index of an alert's skymap (revision `revision`), kept; an ad-hoc map's, not kept. */
+  skyIndexOf(map: ProbabilityMap, alert?: { id: string; revision: number }): SkyIndex {
+    if (!alert || this.keptSkymaps <= 0) return new SkyIndex(map);
+    const key = `${alert.id}\n${alert.revision}\n${map.uniq.length}`;
+    const index = this.skymaps.get(key) ?? new SkyIndex(map);
+    this.skymaps.delete(key);
+    this.skymaps.set(key, index);
+    for (const old of this.skymaps.keys()) {
+      if (this.skymaps.size <= this.keptSkymaps) break;
+      this.skymaps.delete(old);
+    }
+    return index;
+  }
 }

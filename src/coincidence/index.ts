@@ -1,9 +1,16 @@
 /** The coincidence module: observations whose field of view and good times meet an alert's localisation and window. */
-export { footprintOf, gtisOf, loadFootprints } from './catalog.js';
+export {
+  CoincidenceCatalog,
+  type CoincidenceCatalogOptions,
+  footprintOf,
+  gtisOf,
+  loadFootprints,
+} from './catalog.js';
 export {
   type Coincidence,
   type CoincidenceWindow,
   fieldOfViewOf,
+  FieldsOfView,
   type ObservationFootprint,
   searchCoincidences,
   timeOverlap,

@@ -74,34 +74,54 @@ function skyKey(obs: ObservationFootprint): number | undefined {
   return ra === undefined || dec === undefined ? undefined : Math.floor(dec + 90) * 360 + ra;
 }
 
+/**
+ * Observations with their fields of view, neighbours on the sky one after the other (they
+ * read the same part of the index): built once per catalog state and kept between requests.
+ */
+export class FieldsOfView {
+  readonly observations: readonly ObservationFootprint[];
+  readonly fields: readonly FieldOfView[];
+
+  constructor(observations: Iterable<ObservationFootprint>) {
+    const keyed: { observation: ObservationFootprint; fov: FieldOfView; key: number }[] = [];
+    for (const observation of observations) {
+      const key = skyKey(observation);
+      const fov = key === undefined ? undefined : fieldOfViewOf(observation);
+      if (key !== undefined && fov) keyed.push({ observation, fov, key });
+    }
+    keyed.sort((a, b) => a.key - b.key);
+    this.observations = keyed.map((k) => k.observation);
+    this.fields = keyed.map((k) => k.fov);
+  }
+}
+
 /** Observations in the window whose field of view holds some of the probability, most probable first. */
 export function searchCoincidences(
   map: ProbabilityMap | SkyIndex,
-  observations: Iterable<ObservationFootprint>,
+  observations: Iterable<ObservationFootprint> | FieldsOfView,
   window: CoincidenceWindow,
 ): Coincidence[] {
   const index = map instanceof SkyIndex ? map : new SkyIndex(map);
-  const candidates: {
-    observation: ObservationFootprint;
-    time: { livetime: number; dt: number };
-    key: number;
-  }[] = [];
-  for (const observation of observations) {
-    const time = timeOverlap(observation, window);
-    if (!time) continue;
-    const key = skyKey(observation);
-    if (key !== undefined) candidates.push({ observation, time, key });
-  }
-  // Neighbours on the sky one after the other: they read the same part of the index. Each
-  // field of view is built just before its search and dropped after, so it never outlives
-  // the young generation (kept for all observations, they cost more in GC than the search).
-  candidates.sort((a, b) => a.key - b.key);
+  // Not prepared beforehand: fields of view for the observations in the window only.
+  const prepared =
+    observations instanceof FieldsOfView
+      ? observations
+      : new FieldsOfView(inWindow(observations, window));
   const found: Coincidence[] = [];
-  for (const { observation, time } of candidates) {
-    const fov = fieldOfViewOf(observation);
-    if (!fov) continue;
-    const prob = index.probabilityIn(fov);
+  prepared.observations.forEach((observation, i) => {
+    const time = timeOverlap(observation, window);
+    if (!time) return;
+    const prob = index.probabilityIn(prepared.fields[i] as FieldOfView);
     if (prob > 0) found.push({ observation, prob, ...time });
-  }
+  });
   return found.sort((a, b) => b.prob - a.prob || Math.abs(a.dt) - Math.abs(b.dt));
+}
+
+function* inWindow(
+  observations: Iterable<ObservationFootprint>,
+  window: CoincidenceWindow,
+): Iterable<ObservationFootprint> {
+  for (const observation of observations) {
+    if (timeOverlap(observation, window)) yield observation;
+  }
 }

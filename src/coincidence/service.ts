@@ -7,7 +7,7 @@ import { discMap, loadAlert, type ProbabilityMap } from '../alerts/index.js';
 import { DaliError, type DaliParameters } from '../dali/index.js';
 import type { Engine } from '../engine/index.js';
 import { parseInterval, parsePos } from '../soda/index.js';
-import { loadFootprints } from './catalog.js';
+import type { CoincidenceCatalog } from './catalog.js';
 import { type Coincidence, type CoincidenceWindow, searchCoincidences } from './search.js';
 
 /** Days searched before and after the event when BEFORE / AFTER are not given. */
@@ -118,11 +118,19 @@ function timeOf(params: DaliParameters): {
 
 /** Runs the search; `mayRead` is the rights gate for one dataset. */
 export async function runCoincidence(
-  engine: Engine,
+  catalog: CoincidenceCatalog,
   query: CoincidenceQuery,
   mayRead: (did: string) => Promise<boolean>,
 ): Promise<CoincidenceResult> {
-  const found = searchCoincidences(query.map, await loadFootprints(engine), query.window);
+  const alert =
+    query.alertId !== undefined && query.revision !== undefined
+      ? { id: query.alertId, revision: query.revision }
+      : undefined;
+  const found = searchCoincidences(
+    catalog.skyIndexOf(query.map, alert),
+    await catalog.fieldsOfView(),
+    query.window,
+  );
   const visible: Coincidence[] = [];
   let hidden = 0;
   for (const c of found) {

@@ -152,6 +152,8 @@ export class SkyIndex {
       poleInside || Math.abs(cosDec) <= sinOuter ? 180 : Math.asin(sinOuter / cosDec) / DEG;
     const { xyz, prob, start, total, centre, reach, cosReach, sinReach } = this;
     let sum = 0;
+    // The edge that last had a cell outside it: the next cells of the ring are near it.
+    let hint = 0;
     for (let b = firstBand; b <= lastBand; b++) {
       const nb = this.bins[b] as number;
       const base = this.firstBucket[b] as number;
@@ -193,8 +195,11 @@ export class SkyIndex {
           // Inside the inner circle without a branch to mispredict; the thin ring between
           // the circles is rare and tested against the edges.
           sum += c >= cosInner ? (prob[j] as number) : 0;
-          if (c >= cosOuter && c < cosInner && (!edges || insideEdges(edges, x, y, z)))
-            sum += prob[j] as number;
+          if (c >= cosOuter && c < cosInner) {
+            const outside = edges ? edgeOutside(edges, x, y, z, hint) : -1;
+            if (outside < 0) sum += prob[j] as number;
+            else hint = outside;
+          }
         }
       }
     }
@@ -203,9 +208,13 @@ export class SkyIndex {
 }
 
 /** Unit vectors (x, y, z per vertex) of a polygon's (ra, dec) vertices in degrees. */
+let vertexScratch = new Float64Array(3 * 32);
+
+/** Valid until the next call: one buffer for every polygon (a typed array of this size is allocated outside the heap, slowly). */
 function vertexVectors(polygon: readonly number[]): Float64Array {
   const n = polygon.length / 2;
-  const v = new Float64Array(3 * n);
+  if (vertexScratch.length < 3 * n) vertexScratch = new Float64Array(6 * n);
+  const v = vertexScratch.subarray(0, 3 * n);
   for (let i = 0; i < n; i++) {
     const ra = (polygon[2 * i] as number) * DEG;
     const dec = (polygon[2 * i + 1] as number) * DEG;
@@ -230,13 +239,26 @@ function vertexSum(v: Float64Array): [number, number, number] {
   return [mx, my, mz];
 }
 
+let edgeSlab = new Float64Array(1 << 16);
+let edgeSlabUsed = 0;
+
+/** Room for one polygon's edge normals, cut from a shared slab: many small typed arrays each outside the heap cost more to make and to collect. */
+function edgeStorage(size: number): Float64Array {
+  if (edgeSlabUsed + size > edgeSlab.length) {
+    edgeSlab = new Float64Array(Math.max(1 << 16, size));
+    edgeSlabUsed = 0;
+  }
+  edgeSlabUsed += size;
+  return edgeSlab.subarray(edgeSlabUsed - size, edgeSlabUsed);
+}
+
 /** Inward normals of the great circles through consecutive vertices of a convex polygon. */
 function edgeNormals(polygon: readonly number[], vertices = vertexVectors(polygon)): Float64Array {
   const v = vertices;
   const n = v.length / 3;
   // Orientation from the vertex mean: the normals must point towards the inside.
   const [mx, my, mz] = vertexSum(v);
-  const normals = new Float64Array(3 * n);
+  const normals = edgeStorage(3 * n);
   for (let i = 0; i < n; i++) {
     const j = (i + 1) % n;
     const ax = v[3 * i] as number;
@@ -260,15 +282,23 @@ function edgeNormals(polygon: readonly number[], vertices = vertexVectors(polygo
   return normals;
 }
 
-function insideEdges(normals: Float64Array, x: number, y: number, z: number): boolean {
-  for (let i = 0; i < normals.length; i += 3) {
+/** -1 when (x, y, z) is inside every edge, else the offset of an edge it lies outside, tried from `first` on. */
+function edgeOutside(
+  normals: Float64Array,
+  x: number,
+  y: number,
+  z: number,
+  first: number,
+): number {
+  const n = normals.length;
+  for (let k = 0, i = first; k < n; k += 3, i = i + 3 === n ? 0 : i + 3) {
     if (
       (normals[i] as number) * x + (normals[i + 1] as number) * y + (normals[i + 2] as number) * z <
       0
     )
-      return false;
+      return i;
   }
-  return true;
+  return -1;
 }
 
 /** The field of view of a convex polygon: its vertex centre, enclosing/enclosed radii and edge normals. */

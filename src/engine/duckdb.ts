@@ -52,6 +52,7 @@ import { readVectorValues } from './duckdb-columns.js';
 import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
 import { ConnectionPool } from './pool.js';
+import { commitsTo, countCommit } from './commits.js';
 import {
   EngineError,
   errorMessage,
@@ -347,8 +348,11 @@ async function prepareConnection(
   return connection;
 }
 
+let memoryEngines = 0;
+
 export class DuckDbEngine implements Engine {
   readonly dialect = 'duckdb' as const;
+  private memoryKey: string | undefined;
   private writeQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -396,8 +400,8 @@ export class DuckDbEngine implements Engine {
     );
   }
 
-  transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
-    return this.write((connection) =>
+  async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
+    const result = await this.write((connection) =>
       inTransaction(connection, () =>
         work(
           new SessionTransaction(
@@ -406,6 +410,8 @@ export class DuckDbEngine implements Engine {
         ),
       ),
     );
+    countCommit(this.commitKey);
+    return result;
   }
 
   async dropTables(tables: readonly TableDef[]): Promise<void> {
@@ -442,6 +448,17 @@ export class DuckDbEngine implements Engine {
       if (connection) this.pool.release(connection);
       throw guard.failure(error);
     }
+  }
+
+  /** The catalog file, or this engine alone for an in-memory one. */
+  private get commitKey(): string {
+    return this.location === ':memory:'
+      ? (this.memoryKey ??= `:memory:${++memoryEngines}`)
+      : this.location;
+  }
+
+  get commits(): number {
+    return commitsTo(this.commitKey);
   }
 
   usage(): EngineUsage {

@@ -34,6 +34,7 @@ import {
 } from './catalog-sql.js';
 import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
 import { postgresPreludeSql } from './dialect/postgres-prelude.js';
+import { commitsTo, countCommit } from './commits.js';
 import {
   EngineError,
   errorMessage,
@@ -246,6 +247,7 @@ export class PostgresEngine implements Engine {
       await tx.unsafe(DEGREES_OUTPUT);
       return [await work(new SessionTransaction(postgresSession(tx)))] as const;
     });
+    countCommit(this.location);
     return result[0];
   }
 
@@ -261,6 +263,10 @@ export class PostgresEngine implements Engine {
     } finally {
       session.release();
     }
+  }
+
+  get commits(): number {
+    return commitsTo(this.location);
   }
 
   usage(): EngineUsage {

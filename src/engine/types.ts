@@ -156,6 +156,11 @@ export interface Engine {
   readonly location: string;
   /** Creates missing schemas and tables for these definitions (idempotent). */
   ensureTables(tables: readonly TableDef[]): Promise<void>;
+  /**
+   * Write transactions committed to this catalog by engines of this process so far: tells
+   * a cache whether its catalog may have changed (writes by other processes are not counted).
+   */
+  readonly commits: number;
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
   transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T>;
   /** Reads rows of one table outside a transaction. */

@@ -7,9 +7,9 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { allowEveryone, type Authorize } from '../datalink/index.js';
 import { DaliError } from '../dali/index.js';
-import type { Engine } from '../engine/index.js';
 import { alertTables } from '../alerts/index.js';
 import {
+  type CoincidenceCatalog,
   coincidenceQuery,
   coincidenceSerialization,
   coincidenceVotable,
@@ -18,7 +18,8 @@ import {
 import { acceptForms, daliParameters, sendDaliError, VOTABLE } from './dali.js';
 
 export interface CoincidencePluginOptions {
-  readonly engine: Engine;
+  /** The catalog searched, shared with the coincidence jobs. */
+  readonly catalog: CoincidenceCatalog;
   readonly baseUrl: (request: FastifyRequest) => string;
   /** The rights gate (default: everything published is public). */
   readonly authorize?: Authorize;
@@ -30,7 +31,7 @@ export const coincidencePlugin: FastifyPluginAsync<CoincidencePluginOptions> = a
 ) => {
   const authorize = options.authorize ?? allowEveryone;
   // A catalog that never saw an alert answers 'no such alert', not a missing table.
-  await options.engine.ensureTables(alertTables);
+  await options.catalog.engine.ensureTables(alertTables);
   acceptForms(app);
   app.route({
     method: ['GET', 'POST'],
@@ -41,9 +42,9 @@ export const coincidencePlugin: FastifyPluginAsync<CoincidencePluginOptions> = a
       try {
         const params = daliParameters(request);
         serialization = coincidenceSerialization(params.get('RESPONSEFORMAT'));
-        const query = await coincidenceQuery(options.engine, params);
+        const query = await coincidenceQuery(options.catalog.engine, params);
         result = await runCoincidence(
-          options.engine,
+          options.catalog,
           query,
           async (did) => (await authorize(request, did)).allowed,
         );

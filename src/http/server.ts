@@ -54,7 +54,7 @@ import {
 } from '../provenance/index.js';
 import { selectedDatasetIds } from '../tap/selection.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
-import { coincidenceJobExecutor } from '../coincidence/index.js';
+import { CoincidenceCatalog, coincidenceJobExecutor } from '../coincidence/index.js';
 import {
   AnalysisCache,
   analysisDatasetServices,
@@ -102,6 +102,8 @@ export interface ServerOptions {
    * the coverage of a large catalog whose MOCs are not stored yet takes minutes.
    */
   readonly publishRegistryInBackground?: boolean;
+  /** Build the observations' fields of view for the coincidence search when the server is ready (hearc serve). */
+  readonly prepareCoincidence?: boolean;
   /** The tables served (published catalog + TAP_SCHEMA). */
   readonly schema: PublishedSchema;
   /**
@@ -328,7 +330,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return rights !== undefined && mayRead(rights, who.identity, access.clock());
     };
   };
-  const coincidenceJobs = coincidenceJobExecutor(options.engine, {
+  // One coincidence catalog (fields of view, skymap indexes) for the endpoint and its jobs.
+  const coincidenceCatalog = new CoincidenceCatalog(options.engine);
+  const coincidenceJobs = coincidenceJobExecutor(coincidenceCatalog, {
     mayReadFor: ownerMayRead,
     serviceUrlFor: (job) => job.serviceUrl ?? description.publicUrl,
   });
@@ -615,8 +619,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     provenance: { products, naming: provNaming, userOf },
   });
+  if (options.prepareCoincidence === true) {
+    app.addHook('onReady', async () => {
+      coincidenceCatalog
+        .fieldsOfView()
+        .catch((err: unknown) => app.log.error({ err }, 'the fields of view were not prepared'));
+    });
+  }
   await app.register(coincidencePlugin, {
-    engine: options.engine,
+    catalog: coincidenceCatalog,
     baseUrl,
     authorize: access.authorize,
   });

@@ -9,20 +9,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { alertsTable, gaussianSigma } from '../../src/alerts/index.js';
+import { gaussianSigma } from '../../src/alerts/index.js';
 import { gaussianOrder } from '../../src/alerts/localisation.js';
 import { main } from '../../src/cli/main.js';
 import { type CatalogRow, type Engine, openEngine } from '../../src/engine/index.js';
-import { buildServer } from '../../src/http/server.js';
 import { catalogTables } from '../../src/ingest/catalog.js';
-import { obscoreTable, publishedSchema } from '../../src/obscore/schema.js';
+import { obscoreTable } from '../../src/obscore/schema.js';
 import { simulateSkymap } from '../../src/sim/skymap.js';
-import { servedSchema } from '../../src/tap/tap-schema.js';
 import { readVotable } from '../../src/votable/index.js';
+import { coincidence, serveCatalog } from './fixtures.js';
 import { requireChecker, requireTestData } from '../helpers/env.js';
 import { captureIo } from '../helpers/io.js';
 import { runPythonJson } from '../helpers/python.js';
-import { testService } from '../helpers/service.js';
 import { tempDir } from '../helpers/tmp.js';
 import { createJob, post, uwsValue, waitForEnd } from '../uws/fixtures.js';
 
@@ -77,23 +75,6 @@ const separation = (a: CatalogRow, b: CatalogRow): number => {
   return Math.acos(Math.min(1, c)) / r;
 };
 
-interface Found {
-  readonly rows: Record<string, unknown>[];
-  readonly hidden: number;
-  readonly text: string;
-}
-
-async function coincidence(address: string, query: string): Promise<Found> {
-  const response = await fetch(`${address}/coincidence?${query}`);
-  const text = await response.text();
-  assert.equal(response.status, 200, text);
-  const table = readVotable(text);
-  const names = table.fields.map((f) => f.name);
-  const rows = table.rows.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i]])));
-  const hidden = Number(table.infos.find((i) => i.name === 'hidden_observations')?.value);
-  return { rows, hidden, text };
-}
-
 async function setUp(
   t: import('node:test').TestContext,
 ): Promise<
@@ -115,16 +96,7 @@ async function setUp(
 async function serve(t: import('node:test').TestContext, db: string) {
   const engine = await openEngine(db);
   await engine.ensureTables(catalogTables);
-  const app = await buildServer({
-    engine,
-    schema: servedSchema({ tables: [...publishedSchema.tables, alertsTable] }),
-    service: testService(),
-  });
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  t.after(async () => {
-    await app.close();
-    await engine.close();
-  });
+  const address = await serveCatalog(t, engine);
   const runs = [...(await engine.selectRows(obscoreTable))].sort(
     (a, b) => Number(a.t_min) - Number(b.t_min),
   );

@@ -11,6 +11,21 @@ import { tempDir } from '../helpers/tmp.js';
 
 export const COLLECTIONS = ['north', 'south'] as const;
 
+/** Ingests (again) the simulated store of `collection`, public; asserts that nothing failed. */
+export async function ingestCollection(
+  engine: Engine,
+  dir: string,
+  collection: (typeof COLLECTIONS)[number],
+): Promise<void> {
+  const report = await ingestDataStore(engine, join(dir, collection), {
+    authority: 'test.hearc',
+    collection,
+    accessMode: 'datalink',
+    dataRights: 'public',
+  });
+  assert.deepEqual(report.failed, []);
+}
+
 /**
  * The catalog file and its engine (open; close it before another process opens the file);
  * the stores are the folders `dir`/north and `dir`/south.
@@ -36,13 +51,7 @@ export async function twoCollectionCatalog(
       eventsPerObservation: 100,
       targets: [targets[collection]],
     });
-    const report = await ingestDataStore(engine, store, {
-      authority: 'test.hearc',
-      collection,
-      accessMode: 'datalink',
-      dataRights: 'public',
-    });
-    assert.deepEqual(report.failed, []);
+    await ingestCollection(engine, dir, collection);
   }
   return { db, engine, dir };
 }

@@ -1,0 +1,146 @@
+/**
+ * The coincidence search keeps the observations' fields of view between requests and
+ * builds them again when the catalog changes: a withdrawn observation is gone from the
+ * next answer, an ingested one is in it; a rights change applies at once (counted, not
+ * shown), and the cached answer is the first one.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RightsStore } from '../../src/auth/index.js';
+import { CoincidenceCatalog } from '../../src/coincidence/index.js';
+import { type Engine, openEngine } from '../../src/engine/index.js';
+import { requirePostgres } from '../adql/engines.js';
+import { freshPostgresCatalog } from '../helpers/postgres.js';
+import { withdrawObservations } from '../../src/ingest/withdraw.js';
+import { obscoreTable } from '../../src/obscore/schema.js';
+import { ingestCollection, twoCollectionCatalog } from '../registry/fixtures.js';
+import { coincidence, serveCatalog } from './fixtures.js';
+
+test('a withdrawn or ingested observation leaves or joins the next coincidence answer; rights apply at once', async (t) => {
+  const { engine, dir } = await twoCollectionCatalog(t);
+  const address = await serveCatalog(t, engine);
+  const runs = await engine.selectRows(obscoreTable, {
+    column: 'obs_collection',
+    values: ['north'],
+  });
+  const dids = runs.map((r) => String(r.obs_publisher_did)).sort();
+  const didOf = (obsId: string): string =>
+    String(runs.find((r) => String(r.obs_id) === obsId)?.obs_publisher_did);
+  const lo = Math.min(...runs.map((r) => Number(r.t_min)));
+  const hi = Math.max(...runs.map((r) => Number(r.t_max)));
+  // A disc over the north collection's target (RA 359.8, Dec 30) during every run.
+  const query = `POS=CIRCLE 359.8 30 3&TIME=${lo - 1} ${hi + 1}`;
+  const found = async (): Promise<string[]> =>
+    (await coincidence(address, query)).rows.map((r) => String(r.obs_publisher_did)).sort();
+  const all = await found();
+  assert.deepEqual(all, dids);
+  const first = await coincidence(address, query);
+  const again = await coincidence(address, query);
+  assert.equal(again.text, first.text, 'the cached answer is the first one');
+
+  const gone = String(runs[0]?.obs_id);
+  await withdrawObservations(engine, { collection: 'north', obsIds: [gone], by: 'ada' });
+  assert.deepEqual(
+    await found(),
+    all.filter((did) => did !== didOf(gone)),
+  );
+
+  await ingestCollection(engine, dir, 'north');
+  assert.deepEqual(await found(), all);
+
+  const secret = String(runs[1]?.obs_id);
+  await new RightsStore(engine).set(
+    [secret],
+    { dataRights: 'proprietary', releaseDate: new Date('2999-01-01T00:00:00Z') },
+    { by: 'ada', via: 'operator', at: new Date() },
+    'north',
+  );
+  const outside = await coincidence(address, query);
+  assert.deepEqual(
+    outside.rows.map((r) => String(r.obs_publisher_did)).sort(),
+    all.filter((did) => did !== didOf(secret)),
+  );
+  assert.equal(outside.hidden, 1);
+  assert.ok(!outside.text.includes(didOf(secret)), 'the proprietary observation is not named');
+});
+
+test('the indexes of the last few alert skymaps are kept, ad-hoc maps are not', async (t) => {
+  const { engine } = await twoCollectionCatalog(t);
+  t.after(() => engine.close());
+  const catalog = new CoincidenceCatalog(engine, { keptSkymaps: 2 });
+  const map = {
+    uniq: Float64Array.of(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+    prob: new Float64Array(12).fill(1 / 12),
+  };
+  const a = catalog.skyIndexOf(map, { id: 'A', revision: 1 });
+  assert.equal(catalog.skyIndexOf(map, { id: 'A', revision: 1 }), a);
+  assert.notEqual(catalog.skyIndexOf(map, { id: 'A', revision: 2 }), a);
+  catalog.skyIndexOf(map, { id: 'B', revision: 1 });
+  assert.notEqual(catalog.skyIndexOf(map, { id: 'A', revision: 1 }), a, 'the oldest is dropped');
+  assert.notEqual(catalog.skyIndexOf(map), catalog.skyIndexOf(map));
+  assert.equal(await catalog.fieldsOfView(), await catalog.fieldsOfView());
+});
+
+test('a withdrawal through another engine on the catalog file (hearc serve runs the admin commands so) is in the next answer', async (t) => {
+  const { engine, db } = await twoCollectionCatalog(t);
+  const admin = await openEngine(db);
+  t.after(async () => {
+    await admin.close();
+    await engine.close();
+  });
+  const catalog = new CoincidenceCatalog(engine);
+  await withdrawnElsewhere(catalog, admin, async (before, gone) => {
+    assert.deepEqual(
+      await didsOf(catalog),
+      before.filter((did) => did !== gone),
+    );
+  });
+});
+
+test('a withdrawal by another process reaches the answers after a recheck in the background (PostgreSQL)', async (t) => {
+  if (!requirePostgres(t)) return;
+  const { engine } = await twoCollectionCatalog(t, () => freshPostgresCatalog(t, 'coinc_cache'));
+  // The same database under another name: its commits are not counted as this engine's.
+  const other = await openEngine(engine.location.replace('127.0.0.1', 'localhost'));
+  t.after(async () => {
+    await other.close();
+    await engine.close();
+  });
+  const catalog = new CoincidenceCatalog(engine, { recheckMs: 0 });
+  await withdrawnElsewhere(catalog, other, async (before, gone) => {
+    // Answers go on from the kept fields of view while the state is read again.
+    let after = await didsOf(catalog);
+    assert.deepEqual(after, before, 'the kept fields of view answer first');
+    for (let tries = 0; tries < 400 && after.length === before.length; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      after = await didsOf(catalog);
+    }
+    assert.deepEqual(
+      after,
+      before.filter((did) => did !== gone),
+    );
+  });
+});
+
+const didsOf = async (catalog: CoincidenceCatalog): Promise<string[]> =>
+  (await catalog.fieldsOfView()).observations.map((o) => o.did).sort();
+
+/** Withdraws a south run through `other`, then checks what `catalog` answers. */
+async function withdrawnElsewhere(
+  catalog: CoincidenceCatalog,
+  other: Engine,
+  check: (before: string[], gone: string) => Promise<void>,
+): Promise<void> {
+  const before = await didsOf(catalog);
+  assert.equal(before.length, 6);
+  const [run] = await other.selectRows(obscoreTable, {
+    column: 'obs_collection',
+    values: ['south'],
+  });
+  await withdrawObservations(other, {
+    collection: 'south',
+    obsIds: [String(run?.obs_id)],
+    by: 'ada',
+  });
+  await check(before, String(run?.obs_publisher_did));
+}
