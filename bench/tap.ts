@@ -12,7 +12,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +21,8 @@ import postgres from 'postgres';
 import { main } from '../src/cli/main.js';
 import { openEngine } from '../src/engine/index.js';
 import { serveInChild } from './measure.js';
-import { fillCatalog, randomSource, templateRows } from './obscore-catalog.js';
+import { fillCatalog, templateRows } from './obscore-catalog.js';
+import { load, type LoadResult, procStatus, syncQuery, table } from './tap-load.js';
 
 const { values } = parseArgs({
   options: {
@@ -81,87 +81,6 @@ async function stopServer(server: Server): Promise<void> {
   await exited;
 }
 
-async function procStatus(pid: number, key: 'VmRSS' | 'VmHWM'): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
-  return match ? Number(match[1]) / 1024 : NaN;
-}
-
-// ------------------------------------------------------------------ the load
-
-interface LoadResult {
-  readonly requests: number;
-  readonly perSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-}
-
-// One keep-alive agent: the load reuses its connections as wrk does; bodies are counted, not kept.
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-async function syncQuery(base: string, params: Record<string, string>): Promise<number> {
-  const body = new URLSearchParams({ LANG: 'ADQL', ...params }).toString();
-  return new Promise<number>((resolve, reject) => {
-    const request = httpRequest(
-      `${base}/tap/sync`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (response) => {
-        let bytes = 0;
-        let start = '';
-        response.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          if (response.statusCode !== 200 && start.length < 500) start += chunk.toString();
-        });
-        response.on('end', () => {
-          if (response.statusCode === 200) resolve(bytes);
-          else reject(new Error(`HTTP ${response.statusCode}: ${start.slice(0, 500)}`));
-        });
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
-/** `concurrency` workers send queries back to back for `seconds`. */
-async function load(
-  base: string,
-  query: (random: () => number) => string,
-  concurrency: number,
-  seconds: number,
-): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  const worker = async (id: number): Promise<void> => {
-    const random = randomSource(id + 1);
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      await syncQuery(base, { QUERY: query(random) });
-      latencies.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number): number =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return {
-    requests: latencies.length,
-    perSecond: latencies.length / elapsed,
-    p50: at(0.5),
-    p99: at(0.99),
-  };
-}
-
 const ALL_QUERIES: Readonly<Record<string, (random: () => number) => string>> = {
   // The side-by-side benchmark's row-heavy cone (issue 17): every column, a 3 degree radius.
   'cone *': (random) =>
@@ -217,15 +136,6 @@ async function streamBig(server: Server, rows: number): Promise<StreamResult> {
 }
 
 // ------------------------------------------------------------------ the run
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
 async function runBench(): Promise<void> {
   const rows = Number(values.rows ?? 100_000);
