@@ -16,6 +16,28 @@ export interface MocFile {
 
 export type MocFormat = keyof MocFile;
 
+/** How to make each form of a MOC file. */
+export type MocFileMakers = { readonly [F in MocFormat]: () => MocFile[F] };
+
+/**
+ * A MOC file whose forms are made on first request and kept: a coverage of many
+ * observations is computed whole, but most of its forms are never asked for.
+ */
+export function lazyMocFile(make: MocFileMakers): MocFile {
+  const made: { -readonly [F in MocFormat]?: MocFile[F] } = {};
+  return {
+    get fits() {
+      return (made.fits ??= make.fits());
+    },
+    get json() {
+      return (made.json ??= make.json());
+    },
+    get ascii() {
+      return (made.ascii ??= make.ascii());
+    },
+  };
+}
+
 export const MOC_MEDIA_TYPES: Readonly<Record<MocFormat, string>> = {
   fits: 'application/fits',
   json: 'application/json',
@@ -75,8 +97,16 @@ export function spaceMocFile(moc: SpaceMoc, id?: string): MocFile {
   };
 }
 
-/** A time MOC (depth 61, TCB) as files, from merged tick ranges. */
+/** A time MOC (depth 61, TCB) as files, from merged tick ranges, each form made when asked. */
 export function timeMocFile(ranges: TimeRanges, id?: string): MocFile {
+  return lazyMocFile({
+    fits: () => timeMocFits(ranges, id),
+    json: () => timeMocJson(ranges),
+    ascii: () => timeMocAscii(ranges),
+  });
+}
+
+function timeMocFits(ranges: TimeRanges, id: string | undefined): Uint8Array {
   const bounds = new BigInt64Array(ranges.length * 2);
   ranges.forEach(([start, end], i) => {
     bounds[2 * i] = start;
@@ -92,5 +122,5 @@ export function timeMocFile(ranges: TimeRanges, id?: string): MocFile {
       { keyword: 'MOCORD_T', value: TIME_MOC_MAX_DEPTH, comment: 'best time order (1 us)' },
     ]),
   });
-  return { fits: fitsFileBytes([hdu]), json: timeMocJson(ranges), ascii: timeMocAscii(ranges) };
+  return fitsFileBytes([hdu]);
 }
