@@ -56,10 +56,9 @@ function mocCards(id: string | undefined, cards: Card[]): Card[] {
   ];
 }
 
-/** The cells of a space MOC by depth, as its JSON serialisation lists them. */
-function spaceCells(moc: SpaceMoc): [number, number[]][] {
-  const json = JSON.parse(String(moc.toJson())) as Record<string, number[]>;
-  return Object.entries(json)
+/** The cells of a space MOC by depth, from its JSON serialisation. */
+function spaceCells(json: string): [number, number[]][] {
+  return Object.entries(JSON.parse(json) as Record<string, number[]>)
     .map(([depth, cells]): [number, number[]] => [Number(depth), cells])
     .sort(([a], [b]) => a - b);
 }
@@ -67,20 +66,23 @@ function spaceCells(moc: SpaceMoc): [number, number[]][] {
 /** A space MOC (HEALPix, ICRS) as files; `id` is the IVOA identifier of what it covers. */
 export function spaceMocFile(moc: SpaceMoc, id?: string): MocFile {
   const depth = moc.getDepth();
-  const uniq: bigint[] = [];
-  for (const [order, cells] of spaceCells(moc)) {
+  const json = String(moc.toJson());
+  const byOrder = spaceCells(json);
+  const uniq = new BigInt64Array(byOrder.reduce((sum, [, cells]) => sum + cells.length, 0));
+  let at = 0;
+  for (const [order, cells] of byOrder) {
     // Exact in doubles to order 24 (4·4^24 < 2^53); deeper orders in BigInt.
     if (order <= 24) {
       const base = 4 * 4 ** order;
-      for (const cell of cells) uniq.push(BigInt(base + cell));
+      for (const cell of cells) uniq[at++] = BigInt(base + cell);
     } else {
       const base = 4n * 4n ** BigInt(order);
-      for (const cell of cells) uniq.push(base + BigInt(cell));
+      for (const cell of cells) uniq[at++] = base + BigInt(cell);
     }
   }
   const hdu = buildBinTable({
     name: 'MOC',
-    columns: [{ name: 'UNIQ', format: '1K', values: BigInt64Array.from(uniq) }],
+    columns: [{ name: 'UNIQ', format: '1K', values: uniq }],
     header: mocCards(id, [
       { keyword: 'MOCDIM', value: 'SPACE', comment: 'physical dimension' },
       { keyword: 'ORDERING', value: 'NUNIQ', comment: 'NUNIQ packaging' },
@@ -92,7 +94,7 @@ export function spaceMocFile(moc: SpaceMoc, id?: string): MocFile {
   const ascii = String(moc.toAscii()).trim();
   return {
     fits: fitsFileBytes([hdu]),
-    json: String(moc.toJson()),
+    json,
     ascii: ascii.includes('/') ? ascii : `${depth}/`,
   };
 }
