@@ -5,7 +5,13 @@
 import { buildBinTable, type Card, fitsFileBytes } from '../fits/index.js';
 import { SOFTWARE } from '../service/index.js';
 import type { SpaceMoc } from './library.js';
-import { TIME_MOC_MAX_DEPTH, timeMocAscii, timeMocJson, type TimeRanges } from './time-moc.js';
+import {
+  TIME_MOC_MAX_DEPTH,
+  timeMocAscii,
+  timeMocCells,
+  timeMocJson,
+  type TimeRanges,
+} from './time-moc.js';
 
 /** One MOC in the three serialisations MOC 2.0 defines. */
 export interface MocFile {
@@ -101,10 +107,18 @@ export function spaceMocFile(moc: SpaceMoc, id?: string): MocFile {
 
 /** A time MOC (depth 61, TCB) as files, from merged tick ranges, each form made when asked. */
 export function timeMocFile(ranges: TimeRanges, id?: string): MocFile {
+  // The JSON and ASCII forms list the same cells: split the ranges once, kept until both are made.
+  let cells: Map<number, bigint[]> | undefined;
+  let waiting = 2;
+  const withCells = <T>(make: (cells: Map<number, bigint[]>) => T): T => {
+    const made = make((cells ??= timeMocCells(ranges)));
+    if (--waiting === 0) cells = undefined;
+    return made;
+  };
   return lazyMocFile({
     fits: () => timeMocFits(ranges, id),
-    json: () => timeMocJson(ranges),
-    ascii: () => timeMocAscii(ranges),
+    json: () => withCells((c) => timeMocJson(ranges, c)),
+    ascii: () => withCells((c) => timeMocAscii(ranges, c)),
   });
 }
 

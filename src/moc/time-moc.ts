@@ -82,9 +82,11 @@ export function timeMocCells(ranges: TimeRanges): Map<number, bigint[]> {
   return new Map([...cellsByDepth.entries()].sort(([a], [b]) => a - b));
 }
 
-/** MOC 2.0 ASCII (with the 't' prefix, canonical form) of merged ranges. */
-export function timeMocAscii(ranges: TimeRanges): string {
-  const cellsByDepth = timeMocCells(ranges);
+/** MOC 2.0 ASCII (with the 't' prefix, canonical form) of merged ranges (or of their cells). */
+export function timeMocAscii(
+  ranges: TimeRanges,
+  cellsByDepth: ReadonlyMap<number, readonly bigint[]> = timeMocCells(ranges),
+): string {
   if (cellsByDepth.size === 0) return `t${TIME_MOC_MAX_DEPTH}/`;
   const parts: string[] = [];
   for (const [depth, cells] of cellsByDepth) {
@@ -106,10 +108,13 @@ export function timeMocAscii(ranges: TimeRanges): string {
  * MOC 2.0 JSON of merged ranges: cells by depth, and the depth with an empty list.
  * Cell numbers reach 2^61, so they are written as exact integer literals.
  */
-export function timeMocJson(ranges: TimeRanges): string {
-  const cellsByDepth = timeMocCells(ranges);
-  if (!cellsByDepth.has(TIME_MOC_MAX_DEPTH)) cellsByDepth.set(TIME_MOC_MAX_DEPTH, []);
+export function timeMocJson(
+  ranges: TimeRanges,
+  cellsByDepth: ReadonlyMap<number, readonly bigint[]> = timeMocCells(ranges),
+): string {
   const entries = [...cellsByDepth].map(([depth, cells]) => `"${depth}": [${cells.join(', ')}]`);
+  // Depth 61 is the deepest, so its entry comes last.
+  if (!cellsByDepth.has(TIME_MOC_MAX_DEPTH)) entries.push(`"${TIME_MOC_MAX_DEPTH}": []`);
   return `{${entries.join(', ')}}`;
 }
 
