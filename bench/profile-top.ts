@@ -2,7 +2,10 @@
  * The top of a V8 CPU profile (`node --cpu-prof`) by self time, and the share of a few
  * named parts of the result path, so that PROFILE.md can say where the time goes.
  *
- *   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 30]
+ *   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 30] [--within NAME]
+ *
+ * --within keeps only the samples taken inside a function of that name (e.g. the step a
+ * bench times), with garbage collection counted where it happened (it has no caller).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -20,9 +23,10 @@ interface CpuProfile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string' } },
+  options: { top: { type: 'string' }, within: { type: 'string' } },
 });
 const top = Number(values.top ?? 30);
+const within = values.within;
 
 function label(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
@@ -33,6 +37,21 @@ function label(node: ProfileNode): string {
 for (const path of positionals) {
   const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  const insideCache = new Map<number, boolean>();
+  const inside = (id: number): boolean => {
+    const known = insideCache.get(id);
+    if (known !== undefined) return known;
+    const up = parent.get(id);
+    const result =
+      byId.get(id)?.callFrame.functionName === within || (up !== undefined && inside(up));
+    insideCache.set(id, result);
+    return result;
+  };
+  // GC samples sit at the root: count each with the step of the sample before it.
+  let previousInside = false;
   const self = new Map<string, number>();
   let total = 0;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -40,6 +59,15 @@ for (const path of positionals) {
     const dt = profile.timeDeltas[i] ?? 0;
     total += dt;
     if (!node) continue;
+    if (within !== undefined) {
+      const gc = node.callFrame.functionName === '(garbage collector)';
+      const counted: boolean = gc ? previousInside : inside(node.id);
+      if (!gc) previousInside = counted;
+      if (!counted) {
+        total -= dt;
+        continue;
+      }
+    }
     const key = label(node);
     self.set(key, (self.get(key) ?? 0) + dt);
   }

@@ -85,7 +85,7 @@ export function mergeCellRanges(ranges: readonly number[]): number[] {
 }
 
 /** Merged ranges as an ASCII MOC at `depth` (one order; databases normalise it). */
-export function cellRangesAscii(ranges: readonly number[], depth: number): string {
+export function cellRangesAscii(ranges: ArrayLike<number>, depth: number): string {
   const parts: string[] = [];
   for (let i = 0; i < ranges.length; i += 2) {
     const [lo, last] = [ranges[i]!, ranges[i + 1]! - 1];

@@ -14,10 +14,10 @@ import {
   withdrawnObservationTable,
 } from '../obscore/schema.js';
 import { columnDef, type TableDef } from '../schema/types.js';
-import { type MocFile, spaceMocFile, timeMocFile } from './files.js';
+import { lazyMocFile, type MocFile, spaceMocFile, timeMocFile } from './files.js';
 import { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
 import { asciiCellRanges } from '../adql/index.js';
-import { SpaceCellSet } from './space-cells.js';
+import { cellRangesMoc, coarserCellRanges, SpaceCellSet } from './space-cells.js';
 import { normalizeRanges, timeRangesFromAscii, type TimeRanges } from './time-moc.js';
 
 /** HEALPix order of the space MOCs: cells of about 3.4 arcmin, well under a field of view. */
@@ -149,7 +149,7 @@ function rowMoc(library: MocLibrary, row: CatalogRow): SpaceMoc | undefined {
 interface Accumulator {
   observations: number;
   rows: CatalogRow[];
-  ranges: [bigint, bigint][];
+  ranges: (readonly [bigint, bigint])[];
   emMin: number;
   emMax: number;
   messengers: Set<string>;
@@ -168,26 +168,79 @@ function emptyAccumulator(): Accumulator {
   };
 }
 
-/** The coverage of an accumulation whose space MOC is `union` (which the caller frees). */
-function finish(union: SpaceMoc, acc: Accumulator, id: string | undefined): Coverage {
-  const summary = union.degrade(REGISTRY_MOC_DEPTH);
+/** What the accumulations cover together (their rows left out). */
+function joinAccumulators(parts: readonly Accumulator[]): Accumulator {
+  const all = emptyAccumulator();
+  for (const part of parts) {
+    all.observations += part.observations;
+    for (const range of part.ranges) all.ranges.push(range);
+    all.emMin = Math.min(all.emMin, part.emMin);
+    all.emMax = Math.max(all.emMax, part.emMax);
+    for (const messenger of part.messengers) all.messengers.add(messenger);
+    if (part.created !== undefined && !(all.created !== undefined && all.created <= part.created)) {
+      all.created = part.created;
+    }
+    if (part.updated !== undefined && !(all.updated !== undefined && all.updated >= part.updated)) {
+      all.updated = part.updated;
+    }
+  }
+  return all;
+}
+
+/** The union of flat [start, end) cell ranges at SPACE_MOC_DEPTH as files, made when asked. */
+function spaceCoverageFile(
+  library: MocLibrary,
+  cells: Uint32Array,
+  id: string | undefined,
+): MocFile {
+  let file: MocFile | undefined;
+  const whole = (): MocFile => {
+    if (file) return file;
+    const moc = cellRangesMoc(library, cells, SPACE_MOC_DEPTH);
+    try {
+      return (file = spaceMocFile(moc, id));
+    } finally {
+      moc.free();
+    }
+  };
+  return lazyMocFile({
+    fits: () => whole().fits,
+    json: () => whole().json,
+    ascii: () => whole().ascii,
+  });
+}
+
+/** The registry's summary of a space coverage: its cells widened to REGISTRY_MOC_DEPTH, ASCII. */
+function spaceSummary(library: MocLibrary, cells: Uint32Array): string {
+  const coarse = coarserCellRanges(cells, SPACE_MOC_DEPTH, REGISTRY_MOC_DEPTH);
+  const summary = cellRangesMoc(library, coarse, REGISTRY_MOC_DEPTH);
   try {
-    const timeRanges = normalizeRanges(acc.ranges);
-    const summaryAscii = String(summary.toAscii()).trim();
-    return {
-      spaceSummary: summaryAscii.includes('/') ? summaryAscii : `${REGISTRY_MOC_DEPTH}/`,
-      observations: acc.observations,
-      space: spaceMocFile(union, id),
-      time: timeMocFile(timeRanges, id),
-      timeRanges,
-      ...(acc.emMin <= acc.emMax ? { wavelength: [acc.emMin, acc.emMax] as const } : {}),
-      messengers: [...acc.messengers].sort(),
-      ...(acc.created !== undefined ? { created: acc.created } : {}),
-      ...(acc.updated !== undefined ? { updated: acc.updated } : {}),
-    };
+    const ascii = String(summary.toAscii()).trim();
+    return ascii.includes('/') ? ascii : `${REGISTRY_MOC_DEPTH}/`;
   } finally {
     summary.free();
   }
+}
+
+/** The coverage of an accumulation whose space is `cells` (flat ranges at SPACE_MOC_DEPTH). */
+function finish(
+  library: MocLibrary,
+  cells: Uint32Array,
+  acc: Accumulator,
+  id: string | undefined,
+): Coverage {
+  const timeRanges = normalizeRanges(acc.ranges);
+  return {
+    spaceSummary: spaceSummary(library, cells),
+    observations: acc.observations,
+    space: spaceCoverageFile(library, cells, id),
+    time: timeMocFile(timeRanges, id),
+    timeRanges,
+    ...(acc.emMin <= acc.emMax ? { wavelength: [acc.emMin, acc.emMax] as const } : {}),
+    messengers: [...acc.messengers].sort(),
+    ...(acc.created !== undefined ? { created: acc.created } : {}),
+    ...(acc.updated !== undefined ? { updated: acc.updated } : {}),
+  };
 }
 
 /** Identifiers of the service and its collections, for MOCID. */
@@ -225,58 +278,46 @@ export function summariseCoverage(
 ): Omit<CatalogCoverage, 'state' | 'withdrawn'> {
   const heaByDid = new Map(hea.map((row) => [String(row.obs_publisher_did), row]));
   const byCollection = new Map<string, Accumulator>();
-  const all = emptyAccumulator();
   for (const row of obscore) {
     const did = String(row.obs_publisher_did);
     const collection = String(row.obs_collection);
-    const acc = byCollection.get(collection) ?? emptyAccumulator();
-    byCollection.set(collection, acc);
+    let acc = byCollection.get(collection);
+    if (!acc) byCollection.set(collection, (acc = emptyAccumulator()));
     acc.rows.push(row);
-    const intervals = text(heaByDid.get(did)?.t_intervals);
-    const ranges = intervals !== undefined ? timeRangesFromAscii(intervals) : [];
-    const messenger = text(heaByDid.get(did)?.messenger);
+    const heaRow = heaByDid.get(did);
+    const intervals = text(heaRow?.t_intervals);
+    if (intervals !== undefined) {
+      for (const range of timeRangesFromAscii(intervals)) acc.ranges.push(range);
+    }
+    const messenger = text(heaRow?.messenger);
     const [emMin, emMax] = [finite(row.em_min), finite(row.em_max)];
     const updated = ingested.get(did) || undefined;
-    for (const target of [acc, all]) {
-      target.observations++;
-      for (const range of ranges) target.ranges.push(range);
-      if (emMin !== undefined) target.emMin = Math.min(target.emMin, emMin);
-      if (emMax !== undefined) target.emMax = Math.max(target.emMax, emMax);
-      if (messenger) target.messengers.add(messenger);
-      if (updated && (target.updated === undefined || updated > target.updated)) {
-        target.updated = updated;
-      }
-      if (updated && (target.created === undefined || updated < target.created)) {
-        target.created = updated;
-      }
-    }
+    acc.observations++;
+    if (emMin !== undefined) acc.emMin = Math.min(acc.emMin, emMin);
+    if (emMax !== undefined) acc.emMax = Math.max(acc.emMax, emMax);
+    if (messenger) acc.messengers.add(messenger);
+    if (updated && (acc.updated === undefined || updated > acc.updated)) acc.updated = updated;
+    if (updated && (acc.created === undefined || updated < acc.created)) acc.created = updated;
   }
   const collections = new Map<string, Coverage>();
   const cells = new SpaceCellSet(SPACE_MOC_DEPTH);
   const serviceCells = new SpaceCellSet(SPACE_MOC_DEPTH);
-  for (const [name, acc] of [...byCollection].sort(([a], [b]) => a.localeCompare(b))) {
+  const sorted = [...byCollection].sort(([a], [b]) => a.localeCompare(b));
+  for (const [name, acc] of sorted) {
     cells.clear();
     for (const row of acc.rows) {
-      const did = String(row.obs_publisher_did);
-      const ascii = stored.get(did) ?? observationSpaceMoc(library, row);
-      if (ascii === undefined) continue;
-      const ranges = asciiCellRanges(ascii, SPACE_MOC_DEPTH);
-      cells.add(ranges);
-      serviceCells.add(ranges);
+      const ascii = stored.get(String(row.obs_publisher_did)) ?? observationSpaceMoc(library, row);
+      if (ascii !== undefined) cells.add(asciiCellRanges(ascii, SPACE_MOC_DEPTH));
     }
-    const union = cells.toMoc(library);
-    try {
-      collections.set(name, finish(union, acc, ids?.collection(name)));
-    } finally {
-      union.free();
-    }
+    const union = cells.ranges();
+    serviceCells.add(union);
+    collections.set(name, finish(library, union, acc, ids?.collection(name)));
   }
-  const union = serviceCells.toMoc(library);
-  try {
-    return { collections, service: finish(union, all, ids?.service()) };
-  } finally {
-    union.free();
-  }
+  const all = joinAccumulators(sorted.map(([, acc]) => acc));
+  return {
+    collections,
+    service: finish(library, serviceCells.ranges(), all, ids?.service()),
+  };
 }
 
 /**

@@ -5,7 +5,13 @@
 import { buildBinTable, type Card, fitsFileBytes } from '../fits/index.js';
 import { SOFTWARE } from '../service/index.js';
 import type { SpaceMoc } from './library.js';
-import { TIME_MOC_MAX_DEPTH, timeMocAscii, timeMocJson, type TimeRanges } from './time-moc.js';
+import {
+  TIME_MOC_MAX_DEPTH,
+  timeMocAscii,
+  timeMocCells,
+  timeMocJson,
+  type TimeRanges,
+} from './time-moc.js';
 
 /** One MOC in the three serialisations MOC 2.0 defines. */
 export interface MocFile {
@@ -15,6 +21,28 @@ export interface MocFile {
 }
 
 export type MocFormat = keyof MocFile;
+
+/** How to make each form of a MOC file. */
+export type MocFileMakers = { readonly [F in MocFormat]: () => MocFile[F] };
+
+/**
+ * A MOC file whose forms are made on first request and kept: a coverage of many
+ * observations is computed whole, but most of its forms are never asked for.
+ */
+export function lazyMocFile(make: MocFileMakers): MocFile {
+  const made: { -readonly [F in MocFormat]?: MocFile[F] } = {};
+  return {
+    get fits() {
+      return (made.fits ??= make.fits());
+    },
+    get json() {
+      return (made.json ??= make.json());
+    },
+    get ascii() {
+      return (made.ascii ??= make.ascii());
+    },
+  };
+}
 
 export const MOC_MEDIA_TYPES: Readonly<Record<MocFormat, string>> = {
   fits: 'application/fits',
@@ -34,10 +62,9 @@ function mocCards(id: string | undefined, cards: Card[]): Card[] {
   ];
 }
 
-/** The cells of a space MOC by depth, as its JSON serialisation lists them. */
-function spaceCells(moc: SpaceMoc): [number, number[]][] {
-  const json = JSON.parse(String(moc.toJson())) as Record<string, number[]>;
-  return Object.entries(json)
+/** The cells of a space MOC by depth, from its JSON serialisation. */
+function spaceCells(json: string): [number, number[]][] {
+  return Object.entries(JSON.parse(json) as Record<string, number[]>)
     .map(([depth, cells]): [number, number[]] => [Number(depth), cells])
     .sort(([a], [b]) => a - b);
 }
@@ -45,20 +72,23 @@ function spaceCells(moc: SpaceMoc): [number, number[]][] {
 /** A space MOC (HEALPix, ICRS) as files; `id` is the IVOA identifier of what it covers. */
 export function spaceMocFile(moc: SpaceMoc, id?: string): MocFile {
   const depth = moc.getDepth();
-  const uniq: bigint[] = [];
-  for (const [order, cells] of spaceCells(moc)) {
+  const json = String(moc.toJson());
+  const byOrder = spaceCells(json);
+  const uniq = new BigInt64Array(byOrder.reduce((sum, [, cells]) => sum + cells.length, 0));
+  let at = 0;
+  for (const [order, cells] of byOrder) {
     // Exact in doubles to order 24 (4·4^24 < 2^53); deeper orders in BigInt.
     if (order <= 24) {
       const base = 4 * 4 ** order;
-      for (const cell of cells) uniq.push(BigInt(base + cell));
+      for (const cell of cells) uniq[at++] = BigInt(base + cell);
     } else {
       const base = 4n * 4n ** BigInt(order);
-      for (const cell of cells) uniq.push(base + BigInt(cell));
+      for (const cell of cells) uniq[at++] = base + BigInt(cell);
     }
   }
   const hdu = buildBinTable({
     name: 'MOC',
-    columns: [{ name: 'UNIQ', format: '1K', values: BigInt64Array.from(uniq) }],
+    columns: [{ name: 'UNIQ', format: '1K', values: uniq }],
     header: mocCards(id, [
       { keyword: 'MOCDIM', value: 'SPACE', comment: 'physical dimension' },
       { keyword: 'ORDERING', value: 'NUNIQ', comment: 'NUNIQ packaging' },
@@ -70,13 +100,29 @@ export function spaceMocFile(moc: SpaceMoc, id?: string): MocFile {
   const ascii = String(moc.toAscii()).trim();
   return {
     fits: fitsFileBytes([hdu]),
-    json: String(moc.toJson()),
+    json,
     ascii: ascii.includes('/') ? ascii : `${depth}/`,
   };
 }
 
-/** A time MOC (depth 61, TCB) as files, from merged tick ranges. */
+/** A time MOC (depth 61, TCB) as files, from merged tick ranges, each form made when asked. */
 export function timeMocFile(ranges: TimeRanges, id?: string): MocFile {
+  // The JSON and ASCII forms list the same cells: split the ranges once, kept until both are made.
+  let cells: Map<number, bigint[]> | undefined;
+  let waiting = 2;
+  const withCells = <T>(make: (cells: Map<number, bigint[]>) => T): T => {
+    const made = make((cells ??= timeMocCells(ranges)));
+    if (--waiting === 0) cells = undefined;
+    return made;
+  };
+  return lazyMocFile({
+    fits: () => timeMocFits(ranges, id),
+    json: () => withCells((c) => timeMocJson(ranges, c)),
+    ascii: () => withCells((c) => timeMocAscii(ranges, c)),
+  });
+}
+
+function timeMocFits(ranges: TimeRanges, id: string | undefined): Uint8Array {
   const bounds = new BigInt64Array(ranges.length * 2);
   ranges.forEach(([start, end], i) => {
     bounds[2 * i] = start;
@@ -92,5 +138,5 @@ export function timeMocFile(ranges: TimeRanges, id?: string): MocFile {
       { keyword: 'MOCORD_T', value: TIME_MOC_MAX_DEPTH, comment: 'best time order (1 us)' },
     ]),
   });
-  return { fits: fitsFileBytes([hdu]), json: timeMocJson(ranges), ascii: timeMocAscii(ranges) };
+  return fitsFileBytes([hdu]);
 }

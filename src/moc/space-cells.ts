@@ -17,8 +17,8 @@ export class SpaceCellSet {
     this.cells = new Uint8Array(12 * 4 ** depth);
   }
 
-  /** Adds cell ranges as asciiCellRanges gives them. */
-  add(ranges: readonly number[]): void {
+  /** Adds flat [start, end) cell ranges (as asciiCellRanges gives them). */
+  add(ranges: ArrayLike<number>): void {
     for (let i = 0; i < ranges.length; i += 2) {
       const start = ranges[i]!;
       const end = ranges[i + 1]!;
@@ -28,17 +28,19 @@ export class SpaceCellSet {
     }
   }
 
-  /** The set as a MOC at its depth (moc-wasm normalises it). */
-  toMoc(library: MocLibrary): SpaceMoc {
+  /** The set as flat [start, end) ranges, sorted, disjoint and not touching. */
+  ranges(): Uint32Array {
     const ranges: number[] = [];
     const cells = this.cells;
-    for (let i = Math.max(0, this.low); i < this.high; i++) {
-      if (cells[i] === 0) continue;
-      const start = i;
-      while (i < this.high && cells[i] === 1) i++;
-      ranges.push(start, i);
+    // indexOf runs natively: a set spans millions of cells, mostly in long runs.
+    for (let at = Math.max(0, this.low); at < this.high;) {
+      const start = cells.indexOf(1, at);
+      if (start < 0 || start >= this.high) break;
+      const end = cells.indexOf(0, start);
+      at = end < 0 || end > this.high ? this.high : end;
+      ranges.push(start, at);
     }
-    return library.MOC.fromAscii(cellRangesAscii(ranges, this.depth));
+    return Uint32Array.from(ranges);
   }
 
   clear(): void {
@@ -46,4 +48,31 @@ export class SpaceCellSet {
     this.low = Infinity;
     this.high = -Infinity;
   }
+}
+
+/** The MOC of flat [start, end) cell ranges at `depth` (moc-wasm normalises it). */
+export function cellRangesMoc(
+  library: MocLibrary,
+  ranges: ArrayLike<number>,
+  depth: number,
+): SpaceMoc {
+  return library.MOC.fromAscii(cellRangesAscii(ranges, depth));
+}
+
+/** Flat [start, end) cell ranges at `depth` widened to the cells holding them at `coarser`. */
+export function coarserCellRanges(
+  ranges: ArrayLike<number>,
+  depth: number,
+  coarser: number,
+): number[] {
+  const scale = 4 ** (depth - coarser);
+  const out: number[] = [];
+  for (let i = 0; i < ranges.length; i += 2) {
+    const start = Math.floor(ranges[i]! / scale);
+    const end = Math.ceil(ranges[i + 1]! / scale);
+    if (out.length > 0 && start <= out[out.length - 1]!) {
+      out[out.length - 1] = Math.max(out[out.length - 1]!, end);
+    } else out.push(start, end);
+  }
+  return out;
 }

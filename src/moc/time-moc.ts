@@ -39,17 +39,27 @@ export function timeMocFromJdIntervals(intervals: readonly (readonly [number, nu
   );
 }
 
-/** Number of binary digits of a positive integer. */
+const LOW_32 = 0xffffffffn;
+
+/** Number of binary digits of a positive integer below 2^64 (no string made: this runs per cell). */
 function bitLength(x: bigint): number {
-  return x.toString(2).length;
+  const high = Number(x >> 32n);
+  return high > 0 ? 64 - Math.clz32(high) : 32 - Math.clz32(Number(x & LOW_32));
 }
 
-/** Trailing zero bits of x (as many as the depth allows for 0). */
+/** Trailing zero bits of x below 2^64 (as many as the depth allows for 0). */
 function trailingZeros(x: bigint): number {
-  return x === 0n ? TIME_MOC_MAX_DEPTH : bitLength(x & -x) - 1;
+  if (x === 0n) return TIME_MOC_MAX_DEPTH;
+  const low = Number(x & LOW_32);
+  if (low !== 0) return 31 - Math.clz32(low & -low);
+  const high = Number(x >> 32n);
+  return 63 - Math.clz32(high & -high);
 }
 
-/** The cells of merged ranges, by depth: each range split into the largest aligned cells. */
+/**
+ * The cells of merged ranges, by depth: each range split into the largest aligned cells.
+ * The ranges are sorted and disjoint, so each depth's cells come out in order.
+ */
 export function timeMocCells(ranges: TimeRanges): Map<number, bigint[]> {
   const cellsByDepth = new Map<number, bigint[]>();
   for (const [start, end] of ranges) {
@@ -62,19 +72,21 @@ export function timeMocCells(ranges: TimeRanges): Map<number, bigint[]> {
         TIME_MOC_MAX_DEPTH,
       );
       const depth = TIME_MOC_MAX_DEPTH - shift;
-      const list = cellsByDepth.get(depth) ?? [];
-      list.push(cursor >> BigInt(shift));
-      cellsByDepth.set(depth, list);
-      cursor += 1n << BigInt(shift);
+      let list = cellsByDepth.get(depth);
+      if (!list) cellsByDepth.set(depth, (list = []));
+      const bits = BigInt(shift);
+      list.push(cursor >> bits);
+      cursor += 1n << bits;
     }
   }
-  for (const cells of cellsByDepth.values()) cells.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return new Map([...cellsByDepth.entries()].sort(([a], [b]) => a - b));
 }
 
-/** MOC 2.0 ASCII (with the 't' prefix, canonical form) of merged ranges. */
-export function timeMocAscii(ranges: TimeRanges): string {
-  const cellsByDepth = timeMocCells(ranges);
+/** MOC 2.0 ASCII (with the 't' prefix, canonical form) of merged ranges (or of their cells). */
+export function timeMocAscii(
+  ranges: TimeRanges,
+  cellsByDepth: ReadonlyMap<number, readonly bigint[]> = timeMocCells(ranges),
+): string {
   if (cellsByDepth.size === 0) return `t${TIME_MOC_MAX_DEPTH}/`;
   const parts: string[] = [];
   for (const [depth, cells] of cellsByDepth) {
@@ -96,31 +108,95 @@ export function timeMocAscii(ranges: TimeRanges): string {
  * MOC 2.0 JSON of merged ranges: cells by depth, and the depth with an empty list.
  * Cell numbers reach 2^61, so they are written as exact integer literals.
  */
-export function timeMocJson(ranges: TimeRanges): string {
-  const cellsByDepth = timeMocCells(ranges);
-  if (!cellsByDepth.has(TIME_MOC_MAX_DEPTH)) cellsByDepth.set(TIME_MOC_MAX_DEPTH, []);
+export function timeMocJson(
+  ranges: TimeRanges,
+  cellsByDepth: ReadonlyMap<number, readonly bigint[]> = timeMocCells(ranges),
+): string {
   const entries = [...cellsByDepth].map(([depth, cells]) => `"${depth}": [${cells.join(', ')}]`);
+  // Depth 61 is the deepest, so its entry comes last.
+  if (!cellsByDepth.has(TIME_MOC_MAX_DEPTH)) entries.push(`"${TIME_MOC_MAX_DEPTH}": []`);
   return `{${entries.join(', ')}}`;
 }
 
-/** The merged tick ranges of a time MOC in MOC 2.0 ASCII (an optional 't' prefix). */
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const SLASH = 47;
+const DASH = 45;
+
+function isDigit(code: number): boolean {
+  return code >= DIGIT_0 && code <= DIGIT_9;
+}
+
+function isSpace(text: string, at: number): boolean {
+  const code = text.charCodeAt(at);
+  if (code === 32 || code === 10) return true;
+  return !isDigit(code) && code !== SLASH && code !== DASH && /\s/.test(text[at]!);
+}
+
+/** Where the digits from `at` end. */
+function digitsEnd(text: string, at: number): number {
+  while (at < text.length && isDigit(text.charCodeAt(at))) at++;
+  return at;
+}
+
+/** The error for the token of `text` (a time MOC without its 't') at `start`. */
+function notTimeMoc(ascii: string, text: string, start: number): Error {
+  let end = start;
+  while (end < text.length && !isSpace(text, end)) end++;
+  return new Error(`not a time MOC: '${text.slice(start, end)}' in '${ascii.slice(0, 80)}'`);
+}
+
+/** The integer written in text[start, end) (digits only). */
+function integerAt(text: string, start: number, end: number): bigint {
+  // Up to 15 digits are exact in a double: no string is made for them.
+  if (end - start > 15) return BigInt(text.slice(start, end));
+  let value = 0;
+  for (let i = start; i < end; i++) value = value * 10 + (text.charCodeAt(i) - DIGIT_0);
+  return BigInt(value);
+}
+
+/**
+ * The merged tick ranges of a time MOC in MOC 2.0 ASCII (an optional 't' prefix).
+ * Scanned by character: a coverage reads one per observation.
+ */
 export function timeRangesFromAscii(ascii: string): [bigint, bigint][] {
   const text = ascii.trim().replace(/^t/, '');
   const ranges: [bigint, bigint][] = [];
   let depth: number | undefined;
-  for (const token of text.split(/[\s]+/).filter((t) => t !== '')) {
-    const match = /^(?:(\d+)\/)?(?:(\d+)(?:-(\d+))?)?$/.exec(token);
-    if (!match || (match[1] === undefined && match[2] === undefined)) {
-      throw new Error(`not a time MOC: '${token}' in '${ascii.slice(0, 80)}'`);
+  let at = 0;
+  while (at < text.length) {
+    if (isSpace(text, at)) {
+      at++;
+      continue;
     }
-    if (match[1] !== undefined) depth = Number(match[1]);
-    if (match[2] === undefined) continue;
+    const start = at;
+    // A token is [depth '/'] [first ['-' last]], not empty.
+    let firstStart = at;
+    let firstEnd = digitsEnd(text, at);
+    if (text.charCodeAt(firstEnd) === SLASH) {
+      if (firstEnd === firstStart) throw notTimeMoc(ascii, text, start);
+      depth = Number(text.slice(firstStart, firstEnd));
+      firstStart = firstEnd + 1;
+      firstEnd = digitsEnd(text, firstStart);
+    } else if (firstEnd === firstStart) throw notTimeMoc(ascii, text, start);
+    let lastStart = firstStart;
+    let lastEnd = firstEnd;
+    if (firstEnd > firstStart && text.charCodeAt(firstEnd) === DASH) {
+      lastStart = firstEnd + 1;
+      lastEnd = digitsEnd(text, lastStart);
+      if (lastEnd === lastStart) throw notTimeMoc(ascii, text, start);
+    }
+    at = lastEnd;
+    if (at < text.length && !isSpace(text, at)) throw notTimeMoc(ascii, text, start);
+    if (firstEnd === firstStart) continue;
     if (depth === undefined || depth > TIME_MOC_MAX_DEPTH) {
-      throw new Error(`not a time MOC: cell '${token}' without a depth of at most 61`);
+      throw new Error(
+        `not a time MOC: cell '${text.slice(start, at)}' without a depth of at most 61`,
+      );
     }
     const shift = BigInt(TIME_MOC_MAX_DEPTH - depth);
-    const first = BigInt(match[2]);
-    const last = BigInt(match[3] ?? match[2]);
+    const first = integerAt(text, firstStart, firstEnd);
+    const last = lastStart === firstStart ? first : integerAt(text, lastStart, lastEnd);
     ranges.push([first << shift, (last + 1n) << shift]);
   }
   return normalizeRanges(ranges);

@@ -35,13 +35,16 @@ export interface CapabilityOptions {
   readonly bearerTokens?: boolean;
 }
 
-/** IVOA SSO 2.0 bearer tokens (RFC 6750). */
-export const SSO_TOKEN = 'ivo://ivoa.net/sso#token';
+/**
+ * Bearer tokens (RFC 6750, OAuth 2.0) as IVOA SSO 2.0 names them: hearc API tokens and
+ * OIDC access tokens both go in the Authorization header.
+ */
+export const SSO_OAUTH = 'ivo://ivoa.net/sso#OAuth';
 
 /**
- * The interface elements of one endpoint: anonymous (no securityMethod, as VOResource 1.1
- * asks of services open to everyone), then the same URL with bearer tokens when they are
- * accepted (one securityMethod per interface).
+ * The interface of one endpoint. With bearer tokens accepted it lists its security methods
+ * (VOResource 1.1 Erratum 1): anonymous (a securityMethod without standardID) and tokens,
+ * on the one URL, so that the capability has a single standard interface.
  */
 function interfacesXml(
   options: CapabilityOptions,
@@ -49,12 +52,10 @@ function interfacesXml(
   url: string,
   use: 'base' | 'full',
 ): string {
-  const one = (security: string): string =>
-    `    <interface xsi:type="vs:ParamHTTP"${attributes}>\n      <accessURL use="${use}">${escapeXml(url)}</accessURL>\n${security}    </interface>\n`;
-  return (
-    one('') +
-    (options.bearerTokens ? one(`      <securityMethod standardID="${SSO_TOKEN}"/>\n`) : '')
-  );
+  const security = options.bearerTokens
+    ? `      <securityMethod/>\n      <securityMethod standardID="${SSO_OAUTH}"/>\n`
+    : '';
+  return `    <interface xsi:type="vs:ParamHTTP"${attributes}>\n      <accessURL use="${use}">${escapeXml(url)}</accessURL>\n${security}    </interface>\n`;
 }
 
 const TAPREGEXT = 'ivo://ivoa.net/std/TAPRegExt';

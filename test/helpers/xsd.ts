@@ -5,7 +5,7 @@
  * every namespace from its local file, so no schema is fetched from the network.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -31,13 +31,28 @@ const SCHEMAS: readonly (readonly [string, string])[] = [
 
 let wrapper: string | undefined;
 
+/**
+ * VOResource 1.1 with Erratum 1 (accepted 2019-05-12) applied: an interface may list
+ * several securityMethods (Debian's copy still allows one). Written to `dir`.
+ */
+function voResourceWithErratum(dir: string): string {
+  const schema = readFileSync(join(XSD_DIR, 'VOResource.xsd'), 'utf8').replace(
+    /(<xs:element name="securityMethod" type="vr:SecurityMethod"\s+minOccurs="0" maxOccurs=")1"/,
+    '$1unbounded"',
+  );
+  const path = join(dir, 'VOResource.xsd');
+  writeFileSync(path, schema);
+  return path;
+}
+
 function wrapperSchema(): string {
   if (wrapper) return wrapper;
+  const dir = mkdtempSync(join(tmpdir(), 'hearc-xsd-'));
+  const voResource = voResourceWithErratum(dir);
   const imports = SCHEMAS.map(
     ([ns, file]) =>
-      `  <xs:import namespace="${ns}" schemaLocation="file://${join(XSD_DIR, file)}"/>`,
+      `  <xs:import namespace="${ns}" schemaLocation="file://${file === 'VOResource.xsd' ? voResource : join(XSD_DIR, file)}"/>`,
   ).join('\n');
-  const dir = mkdtempSync(join(tmpdir(), 'hearc-xsd-'));
   wrapper = join(dir, 'all.xsd');
   writeFileSync(
     wrapper,

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { metToMjdUtc, mjdUtcToBarycentricJdTcb } from '../../src/gadf/time.js';
-import { jdToTick, normalizeRanges, timeMocFromJdIntervals } from '../../src/moc/time-moc.js';
+import {
+  jdToTick,
+  normalizeRanges,
+  timeMocAscii,
+  timeMocFromJdIntervals,
+  timeMocJson,
+  timeRangesFromAscii,
+} from '../../src/moc/time-moc.js';
 import { requireAstropy } from '../helpers/env.js';
 import { runPythonJson } from '../helpers/python.js';
 
@@ -49,6 +56,42 @@ test('a time MOC covers exactly the intervals, in canonical form with the resolu
   // Day boundaries align with large cells, so no depth-61 cell: the '61/' terminator says the resolution.
   assert.match(moc, / 61\/$/);
   assert.equal(timeMocFromJdIntervals([]), 't61/');
+});
+
+test('a time MOC read back gives the ranges it was written from, at any alignment', () => {
+  const ranges = normalizeRanges([
+    [0n, 1n],
+    [5n, 2n ** 40n + 3n],
+    [jdToTick(2460000.5) + 7n, jdToTick(2460003.25)],
+    [2n ** 61n - 2n ** 20n, 2n ** 61n],
+  ]);
+  assert.deepEqual(timeRangesFromAscii(timeMocAscii(ranges)), ranges);
+  assert.deepEqual(timeRangesFromAscii(`\n ${timeMocAscii(ranges).replace(/ /g, '\t ')} `), ranges);
+  // Cells beyond 2^53 are written exactly in JSON.
+  assert.match(
+    timeMocJson(ranges),
+    new RegExp(`"61": \\[0, 5, \\d+, ${jdToTick(2460000.5) + 7n}\\]`),
+  );
+  // A depth-less cell in the ASCII form continues the depth before it.
+  assert.deepEqual(timeRangesFromAscii('t60/1 3-4 61/'), [
+    [2n, 4n],
+    [6n, 10n],
+  ]);
+});
+
+test('a malformed time MOC is refused with the token named', () => {
+  for (const [bad, token] of [
+    ['t61/1 2x', '2x'],
+    ['t61/1 -3', '-3'],
+    ['t61/5-', '61/5-'],
+    ['t/4', '/4'],
+  ] as const) {
+    assert.throws(() => timeRangesFromAscii(bad), {
+      message: new RegExp(`not a time MOC: '${token}'`),
+    });
+  }
+  assert.throws(() => timeRangesFromAscii('t62/1'), /without a depth of at most 61/);
+  assert.throws(() => timeRangesFromAscii('12'), /without a depth of at most 61/);
 });
 
 test('barycentric TCB JD agrees with astropy to within a few seconds', (t) => {

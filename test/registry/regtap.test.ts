@@ -70,12 +70,12 @@ async function assertRegtapServed(address: string): Promise<void> {
   );
   const tapUrls = urls.filter((u) => String(u.standard_id).startsWith('ivo://ivoa.net/std/tap'));
   assert.deepEqual(
-    tapUrls.map((u) => [u.ivoid, u.standard_id, u.access_url]),
+    tapUrls.map((u) => [u.ivoid, u.standard_id, u.access_url, u.authenticated_only]),
     [
-      ['ivo://test.hearc/north', 'ivo://ivoa.net/std/tap#aux', `${address}/tap`],
-      ['ivo://test.hearc/south', 'ivo://ivoa.net/std/tap#aux', `${address}/tap`],
-      ['ivo://test.hearc/tap', 'ivo://ivoa.net/std/tap', `${address}/tap`],
-      ['ivo://test.hearc/tap', 'ivo://ivoa.net/std/tap', `${address}/tap`],
+      ['ivo://test.hearc/north', 'ivo://ivoa.net/std/tap#aux', `${address}/tap`, 0],
+      ['ivo://test.hearc/south', 'ivo://ivoa.net/std/tap#aux', `${address}/tap`, 0],
+      // One interface, open to anyone and to bearer tokens.
+      ['ivo://test.hearc/tap', 'ivo://ivoa.net/std/tap', `${address}/tap`, 0],
     ],
   );
   assert.ok(

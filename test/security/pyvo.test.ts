@@ -1,6 +1,7 @@
 /**
  * pyvo with a hearc API token in its session reads the proprietary rows and files it is
  * entitled to; without one it sees public rows only and error rows instead of data links.
+ * pyvo's AuthSession finds the token's security method in the capabilities.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -22,8 +23,18 @@ def run(session):
     answer = session.get(access_url) if access_url.startswith('http') else None
     return {'dids': dids, 'error': str(this['error_message'] or ''),
             'status': answer.status_code if answer is not None else None}
+def negotiated(credentials):
+    session = pyvo.auth.AuthSession()
+    for method, credential in credentials.items():
+        session.credentials.set(method, credential)
+    tap = pyvo.dal.TAPService(url + '/tap', session=session)
+    session.update_from_capabilities(tap.capabilities)
+    rows = tap.search('SELECT obs_publisher_did FROM hearc.irf')
+    return sorted(set(str(x) for x in rows['obs_publisher_did']))
 member = requests.Session(); member.headers['Authorization'] = 'Bearer ' + token
-print(json.dumps({'member': run(member), 'anonymous': run(requests.Session())}))
+print(json.dumps({'member': run(member), 'anonymous': run(requests.Session()),
+                  'authSession': {'member': negotiated({'ivo://ivoa.net/sso#OAuth': member}),
+                                  'anonymous': negotiated({})}}))
 `;
 
 interface Seen {
@@ -36,14 +47,18 @@ test('pyvo with an API token reads entitled data; without it, public rows only',
   if (!requireChecker(t, 'pyvo', [PYTHON, '-c', 'import pyvo'])) return;
   const store = await securedStore(t);
   const token = store.callers['right group (API token)']!.authorization!.replace('Bearer ', '');
-  const seen = await runPythonJsonAsync<{ member: Seen; anonymous: Seen }>(SCRIPT, [
-    store.address,
-    token,
-    store.closedDid,
-  ]);
+  const seen = await runPythonJsonAsync<{
+    member: Seen;
+    anonymous: Seen;
+    authSession: { member: string[]; anonymous: string[] };
+  }>(SCRIPT, [store.address, token, store.closedDid]);
   assert.ok(seen.member.dids.includes(store.closedDid));
   assert.equal(seen.member.status, 200);
   assert.ok(!seen.anonymous.dids.includes(store.closedDid));
   assert.ok(seen.anonymous.dids.includes(store.openDid));
   assert.match(seen.anonymous.error, /access denied/);
+  // AuthSession picks the token for the capabilities' OAuth method, anonymous without one.
+  assert.ok(seen.authSession.member.includes(store.closedDid));
+  assert.ok(!seen.authSession.anonymous.includes(store.closedDid));
+  assert.ok(seen.authSession.anonymous.includes(store.openDid));
 });
