@@ -4,7 +4,7 @@
  * not yet appended (memory stays bounded when appending is the slower side).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ColumnBatch, ColumnValues } from '../engine/index.js';
+import type { ColumnBatch } from '../engine/index.js';
 import { EventStatistics, GadfError } from '../gadf/index.js';
 import { EventWriter, type EventSink } from './writer.js';
 import type { WriterCommand, WriterReply, WriterSetup } from './writer-thread.js';
@@ -16,30 +16,22 @@ const port = parentPort!;
 const post = (reply: WriterReply, transfer: ArrayBuffer[] = []): void =>
   port.postMessage(reply, transfer);
 
-/** A batch's values in buffers of their own (the writer reuses its), handed over without a copy. */
-function detached(batch: ColumnBatch): { batch: ColumnBatch; transfer: ArrayBuffer[] } {
-  const transfer: ArrayBuffer[] = [];
-  const columns: Record<string, ColumnValues> = {};
-  for (const [name, values] of Object.entries(batch.columns)) {
-    if (ArrayBuffer.isView(values)) {
-      const own = values.slice();
-      transfer.push(own.buffer as ArrayBuffer);
-      columns[name] = own;
-    } else if ('codes' in values) {
-      const codes = values.codes.slice();
-      transfer.push(codes.buffer as ArrayBuffer);
-      columns[name] = { codes, dictionary: values.dictionary };
-    } else columns[name] = values;
-  }
-  return { batch: { rowCount: batch.rowCount, columns }, transfer };
+/**
+ * A batch handed over without a copy: its arrays' buffers are the writer's gathered
+ * columns, which it makes anew once they are detached.
+ */
+function transferablesOf(batch: ColumnBatch): ArrayBuffer[] {
+  const buffers = Object.values(batch.columns).flatMap((values) =>
+    ArrayBuffer.isView(values) ? [values.buffer] : 'codes' in values ? [values.codes.buffer] : [],
+  );
+  return [...new Set(buffers as ArrayBuffer[])];
 }
 
 let inFlight = 0;
 let wake: (() => void) | undefined;
 const sink: EventSink = {
   async appendColumns(_table, batch) {
-    const sent = detached(batch);
-    post({ kind: 'append', batch: sent.batch }, sent.transfer);
+    post({ kind: 'append', batch }, transferablesOf(batch));
     inFlight += batch.rowCount;
     while (inFlight > IN_FLIGHT_ROWS) await new Promise<void>((resolve) => (wake = resolve));
   },

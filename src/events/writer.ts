@@ -114,7 +114,7 @@ export class EventWriter {
   /** Column names and kinds of the held rows: a batch of another shape flushes them first. */
   private shape: string | undefined;
   private order: Uint32Array | undefined;
-  /** Gathered columns, reused: one append's worth each. */
+  /** Gathered columns, reused unless handed away (detached): one append's worth each. */
   private readonly outputs = new Map<string, Typed>();
   private counts: Uint32Array | undefined;
   /** The batch of each gathered row, reused (the same for every text column of one append). */
@@ -289,7 +289,8 @@ export class EventWriter {
     const n = picked.length;
     if (h.kind === 'typed') {
       let out = this.outputs.get(name) as Typed | undefined;
-      if (out?.constructor !== h.values.constructor) {
+      // Made anew when the last one was handed to another thread (its buffer detached).
+      if (out?.constructor !== h.values.constructor || out.length === 0) {
         out = new (h.values.constructor as TypedConstructor)(APPEND_ROWS);
         this.outputs.set(name, out);
       }
@@ -301,7 +302,8 @@ export class EventWriter {
       throw new Error(`internal: per-batch numbers differ in a column of ${eventsTable.name}`);
     }
     // Each row's batch as a code into the batches' strings: DuckDB takes each string once a chunk.
-    const codes = (this.codes ??= new Uint32Array(APPEND_ROWS)).subarray(0, n);
+    if (!this.codes?.length) this.codes = new Uint32Array(APPEND_ROWS);
+    const codes = this.codes.subarray(0, n);
     gather32(this.segmentOfRow, codes, picked);
     const dictionary = h.values.map((v) => (v === null || v === undefined ? null : String(v)));
     return { codes, dictionary };
