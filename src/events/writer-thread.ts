@@ -91,14 +91,22 @@ export class EventWriterThread {
   /** Appends what the buffer holds and waits for every append; call before the transaction ends. */
   async finish(): Promise<void> {
     await this.ask({ kind: 'finish' });
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.settled();
     if (this.failure) throw this.failure;
   }
 
-  /** Stops the thread (what it held and did not append is dropped). */
+  /**
+   * Stops the thread (what it held and did not append is dropped) and waits for the
+   * appends already asked for: the transaction must not end under them.
+   */
   async close(): Promise<void> {
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
+    await this.settled();
+  }
+
+  private async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   private ask(command: WriterCommand): Promise<Answer> {
