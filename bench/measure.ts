@@ -1,17 +1,39 @@
 /** Measuring helpers shared by the benchmarks. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/**
+ * CPU seconds of this process's main thread alone (Linux: /proc), undefined elsewhere:
+ * with work moved to other threads, what bounds the wall time on free cores.
+ */
+export function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Runs `work`, sampling this process's RSS every 20 ms: its result, peak RSS (MiB), wall
- * time (s) and the CPU time of the process (s, every thread: on a shared machine a steadier measure).
+ * time (s), the CPU time of the process (s, every thread: on a shared machine a steadier
+ * measure) and of its main thread (s, where /proc tells).
  */
-export function peakRssDuring<T>(
-  work: () => Promise<T>,
-): Promise<{ result: T; peakMb: number; seconds: number; cpuSeconds: number }> {
+export function peakRssDuring<T>(work: () => Promise<T>): Promise<{
+  result: T;
+  peakMb: number;
+  seconds: number;
+  cpuSeconds: number;
+  mainCpuSeconds: number | undefined;
+}> {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
+  const main = mainThreadCpuSeconds();
   return work().then((result) => {
     clearInterval(timer);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -21,6 +43,8 @@ export function peakRssDuring<T>(
       peakMb: Math.max(peak, process.memoryUsage().rss) / 2 ** 20,
       seconds,
       cpuSeconds: (used.user + used.system) / 1e6,
+      mainCpuSeconds:
+        main === undefined ? undefined : (mainThreadCpuSeconds() ?? Number.NaN) - main,
     };
   });
 }

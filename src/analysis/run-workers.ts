@@ -4,9 +4,10 @@
  * are in flight or waiting to be stacked, so memory stays flat in the number of runs.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { PublishedDataset } from '../datalink/index.js';
 import { DaliError } from '../dali/index.js';
+import { startModuleWorker } from '../service/index.js';
 import { type GeometryCache, makeRunMaps, type MapGeometry, type RunMaps } from './maker.js';
 import { openRun } from './runs.js';
 import type { SkyGridSpec } from './wcs.js';
@@ -38,18 +39,7 @@ export function transferablesOf(maps: RunMaps): ArrayBuffer[] {
 /** Threads a job reduces runs on by default: two, or one on a single-core machine. */
 export const DEFAULT_RUN_THREADS = Math.min(2, availableParallelism());
 
-/**
- * The worker's entry: its module beside this one. Run from the TypeScript sources
- * (tsx), the worker registers tsx itself: Node 20 workers do not inherit --import hooks.
- */
-function startWorker(): Worker {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  const entry = new URL(`./run-worker${ext}`, import.meta.url).href;
-  if (ext === '.js') return new Worker(new URL(entry));
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true });
-}
+const startWorker = (): Worker => startModuleWorker(import.meta.url, 'run-worker');
 
 /** One worker, one run at a time. */
 class RunWorker {

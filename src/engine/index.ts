@@ -22,3 +22,4 @@ export { DuckDbEngine, PostgresEngine };
 export type { DuckDbOptions, PostgresOptions };
 export * from './types.js';
 export { addShard, shardPlacements, type ShardPlacement, type ShardReport } from './shards.js';
+export { takeTurns, type TransactionTurns } from './turns.js';

@@ -7,3 +7,4 @@ export {
 } from './schema.js';
 export { observationEventBatches, type EventColumns } from './rows.js';
 export { CLUSTER_ROWS, EventWriter } from './writer.js';
+export { EventWriterThread, withEventWriter } from './writer-thread.js';

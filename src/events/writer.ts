@@ -83,6 +83,19 @@ type Held =
   | { readonly kind: 'repeat'; readonly text: boolean; readonly values: SqlValue[] }
   | { readonly kind: 'strings'; readonly values: (string | null)[] };
 
+/** Where the writer's rows go: a transaction, or what hands them to one on another thread. */
+export type EventSink = Pick<CatalogTransaction, 'appendColumns' | 'deleteRows'>;
+
+/** An observation of the index, as far as its events are concerned. */
+export type ListedEvents = Pick<ObservationEntry, 'obsId' | 'hdus'>;
+
+/** What may come with an observation's events (see EventWriter.add). */
+export interface AddOptions {
+  readonly events?: EventList;
+  readonly statistics?: EventStatistics;
+  readonly after?: () => void;
+}
+
 /** What undoes the rows of an observation that turned out unreadable. */
 interface Mark {
   readonly rows: number;
@@ -101,14 +114,17 @@ export class EventWriter {
   /** Column names and kinds of the held rows: a batch of another shape flushes them first. */
   private shape: string | undefined;
   private order: Uint32Array | undefined;
-  /** Gathered columns, reused: one append's worth each. */
+  /** Gathered columns, reused unless handed away (detached): one append's worth each. */
   private readonly outputs = new Map<string, Typed>();
   private counts: Uint32Array | undefined;
   /** The batch of each gathered row, reused (the same for every text column of one append). */
   private codes: Uint32Array | undefined;
 
+  /** The last observation held, while it can still be taken out. */
+  private last: { readonly mark: Mark; readonly did: string } | undefined;
+
   constructor(
-    private readonly tx: CatalogTransaction,
+    private readonly tx: EventSink,
     /** Rows held at most: memory is about 100 bytes a row. */
     private readonly capacity = CLUSTER_ROWS,
   ) {
@@ -126,18 +142,11 @@ export class EventWriter {
    * throws there takes them out too). When the list cannot be read, none of its events
    * stay and it throws.
    */
-  async add(
-    entry: ObservationEntry,
-    did: string,
-    from: {
-      readonly events?: EventList;
-      readonly statistics?: EventStatistics;
-      readonly after?: () => void;
-    } = {},
-  ): Promise<number> {
+  async add(entry: ListedEvents, did: string, from: AddOptions = {}): Promise<number> {
     const events = entry.hdus.find((h) => h.type === 'events');
     if (!events) throw new GadfError(`observation ${entry.obsId} has no events HDU in the index`);
     const mark: Mark = { rows: this.rows, segments: this.segments, flushes: this.flushes };
+    this.last = undefined;
     let count = 0;
     try {
       const list =
@@ -152,11 +161,21 @@ export class EventWriter {
       await this.undo(mark, did);
       throw error;
     }
+    this.last = { mark, did };
     return count;
+  }
+
+  /** Takes out the events of the observation added last (its other rows could not be made). */
+  async takeOutLast(): Promise<void> {
+    const last = this.last;
+    if (!last) throw new Error('internal: no observation to take out of the event buffer');
+    this.last = undefined;
+    await this.undo(last.mark, last.did);
   }
 
   /** Appends what the buffer holds; call before the transaction ends. */
   async finish(): Promise<void> {
+    this.last = undefined;
     await this.flush();
   }
 
@@ -270,7 +289,8 @@ export class EventWriter {
     const n = picked.length;
     if (h.kind === 'typed') {
       let out = this.outputs.get(name) as Typed | undefined;
-      if (out?.constructor !== h.values.constructor) {
+      // Made anew when the last one was handed to another thread (its buffer detached).
+      if (out?.constructor !== h.values.constructor || out.length === 0) {
         out = new (h.values.constructor as TypedConstructor)(APPEND_ROWS);
         this.outputs.set(name, out);
       }
@@ -282,7 +302,8 @@ export class EventWriter {
       throw new Error(`internal: per-batch numbers differ in a column of ${eventsTable.name}`);
     }
     // Each row's batch as a code into the batches' strings: DuckDB takes each string once a chunk.
-    const codes = (this.codes ??= new Uint32Array(APPEND_ROWS)).subarray(0, n);
+    if (!this.codes?.length) this.codes = new Uint32Array(APPEND_ROWS);
+    const codes = this.codes.subarray(0, n);
     gather32(this.segmentOfRow, codes, picked);
     const dictionary = h.values.map((v) => (v === null || v === undefined ? null : String(v)));
     return { codes, dictionary };

@@ -42,6 +42,7 @@ export {
 export { isMapIrfClass, mapIrfHdus, readMapIrf, type MapIrf } from './irf-map.js';
 export {
   EventStatistics,
+  type EventTally,
   loadObservation,
   readObservation,
   RESOLUTION_REFERENCE,

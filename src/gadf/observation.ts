@@ -117,6 +117,16 @@ class OffsetHistogram {
     this.counts[bin] = (this.counts[bin] as number) + 1;
     this.total++;
   }
+  /** Another histogram's counts (of the same binning) added to these. */
+  addCounts(counts: Float64Array): void {
+    for (let i = 0; i < counts.length; i++) {
+      this.counts[i] = (this.counts[i] as number) + (counts[i] as number);
+      this.total += counts[i] as number;
+    }
+  }
+  get binCounts(): Float64Array {
+    return this.counts;
+  }
   /** Upper edge of the bin where the cumulative count reaches the fraction. */
   quantile(fraction: number): number {
     let seen = 0;
@@ -155,6 +165,30 @@ export class EventStatistics {
     }
     this.count += batch.count;
   }
+
+  /** What another thread gathered, as plain data (for postMessage). */
+  tally(): EventTally {
+    const { count, energyMin, energyMax, maxOffset } = this;
+    return { count, energyMin, energyMax, maxOffset, offsetCounts: this.offsets.binCounts };
+  }
+
+  /** Adds the events another pass (on another thread) gathered. */
+  absorb(tally: EventTally): void {
+    this.count += tally.count;
+    this.energyMin = Math.min(this.energyMin, tally.energyMin);
+    this.energyMax = Math.max(this.energyMax, tally.energyMax);
+    this.maxOffset = Math.max(this.maxOffset, tally.maxOffset);
+    this.offsets.addCounts(tally.offsetCounts);
+  }
+}
+
+/** EventStatistics as plain data: what a worker thread that read the events sends back. */
+export interface EventTally {
+  readonly count: number;
+  readonly energyMin: number;
+  readonly energyMax: number;
+  readonly maxOffset: number;
+  readonly offsetCounts: Float64Array;
 }
 
 /**

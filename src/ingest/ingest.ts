@@ -6,10 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
-import { eventsTable, EventWriter } from '../events/index.js';
+import { eventsTable, withEventWriter } from '../events/index.js';
 import {
   checkEventsHeader,
   type DataStore,
@@ -109,6 +110,26 @@ export interface IngestOptions {
   readonly provenance?: boolean;
   /** Events held to be clustered by cell before they are appended (default CLUSTER_ROWS). */
   readonly eventBufferRows?: number;
+  /**
+   * Read and sort events on a thread of their own while this one appends them (default:
+   * with two cores or more, when the event files hold more than THREAD_BYTES).
+   */
+  readonly eventThread?: boolean;
+}
+
+/** Event files large enough for a thread of their own to pay for its start. */
+export const THREAD_BYTES = 32 * 2 ** 20;
+
+/** Whether these observations' event files are worth a writer thread (sizes read until they are). */
+async function worthAThread(entries: readonly ObservationEntry[]): Promise<boolean> {
+  if (availableParallelism() < 2) return false;
+  let bytes = 0;
+  for (const entry of entries) {
+    const events = entry.hdus.find((h) => h.type === 'events');
+    if (events) bytes += (await stat(events.path).catch(() => undefined))?.size ?? 0;
+    if (bytes > THREAD_BYTES) return true;
+  }
+  return false;
 }
 
 /** The folder of a neutrino release that holds its FITS form (one GADF-like file per season). */
@@ -374,9 +395,10 @@ export async function ingestDataStore(
   // memory stays flat however large the store is; the next few observations are read
   // while one is written, so file reading and the database overlap.
   const library = await mocLibrary();
-  await engine.transaction(async (tx) => {
+  const threaded = options.eventThread ?? (await worthAThread(work.map((w) => w.entry)));
+  const writing = { threaded, capacity: options.eventBufferRows };
+  await withEventWriter(engine, writing, async (tx, eventWriter) => {
     const provenance = new ProvenanceBatch(tx);
-    const eventWriter = new EventWriter(tx, options.eventBufferRows);
     for await (const { item, fingerprint, outcome } of readAhead(work, READ_AHEAD, async (item) => {
       const fingerprint = await fingerprintOf(item.entry, item.config);
       return { item, fingerprint, outcome: await read(item, fingerprint) };

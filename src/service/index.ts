@@ -25,3 +25,4 @@ export {
   privateTemporaryDir,
 } from './cache.js';
 export { loggableUrl, loggerOptions, type LogStyle, logStyleFor } from './logging.js';
+export { startModuleWorker } from './threads.js';
