@@ -99,6 +99,13 @@ export class PostgresCompiler extends SqlCompiler {
       : this.spointOf(e.center.point);
   }
 
+  /** A CIRCLE whose constant radius pg_sphere's scircle cannot hold (over 90 degrees, up to ADQL's 180). */
+  private wideCircle(e: Expression): CircleConstructor | undefined {
+    if (e.kind !== 'circleConstructor') return undefined;
+    const radius = this.constantValue(e.radius);
+    return radius !== undefined && radius > 90 ? e : undefined;
+  }
+
   protected circle(e: CircleConstructor): string {
     return `scircle(${this.circleCenter(e)}, radians(${this.double(e.radius)}))`;
   }
@@ -122,8 +129,13 @@ export class PostgresCompiler extends SqlCompiler {
     const left = this.expression(a);
     const right = this.expression(b);
     if (aKind === 'point' && bKind === 'point') return `((${left} <-> ${right}) <= 1e-9)`;
-    if (test.op === 'INTERSECTS') return `(${left} && ${right})`;
-    const exact = `(${left} <@ ${right})`;
+    const wide = aKind === 'point' ? this.wideCircle(b) : undefined;
+    if (test.op === 'INTERSECTS' && wide === undefined) return `(${left} && ${right})`;
+    // A point in a circle is a distance test, which also holds past pg_sphere's 90 degrees.
+    const exact = wide
+      ? `((${left} <-> ${this.circleCenter(wide)}) <= radians(${this.double(wide.radius)}))`
+      : `(${left} <@ ${right})`;
+    if (test.op === 'INTERSECTS') return exact;
     // A range prefilter needs the point's own columns: POINT(ra, dec), not an spoint column.
     if (a.kind !== 'pointConstructor') return exact;
     const p = this.pointSql(a);

@@ -331,6 +331,15 @@ export const corpus: readonly CorpusQuery[] = [
     expect: ids(4, 5),
   },
   {
+    // ADQL allows radii up to 180 degrees; pg_sphere's circles stop at 90.
+    name: 'cone wider than a hemisphere',
+    adql: 'SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(0, 90, 120))',
+  },
+  {
+    name: 'point intersecting a circle of 179 degrees',
+    adql: 'SELECT id FROM hearc.sample WHERE 1 = INTERSECTS(POINT(ra, dec), CIRCLE(180, -89.9, 179))',
+  },
+  {
     name: 'cone at the north pole',
     adql: 'SELECT id FROM hearc.sample WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(0, 90, 0.2))',
     expect: ids(6, 7),
