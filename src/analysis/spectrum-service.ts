@@ -9,12 +9,13 @@ import type { PublishedDataset } from '../datalink/index.js';
 import { DaliError } from '../dali/index.js';
 import { writeFits } from '../fits/index.js';
 import { writeChunksTo } from '../votable/index.js';
-import { allHave, EDISP_CLASSES, openRun } from './runs.js';
+import { reflectedCircles } from './reflected.js';
+import { allHave, EDISP_CLASSES, isPointLike, openRun } from './runs.js';
 import { checkIrfRanges, type MapDatasetProgress } from './service.js';
 import { type FluxPoint, fitSpectrum, fluxPoints, type SpectralFit } from './spectral-fit.js';
-import { makeRunSpectrum, StackedSpectrum } from './spectrum.js';
+import { type BackgroundSetup, makeRunSpectrum, StackedSpectrum } from './spectrum.js';
 import { fluxPointsHdus, sedPlot, spectrumVotable } from './spectrum-products.js';
-import type { SpectrumRequest } from './spectrum-request.js';
+import type { BackgroundMethod, SpectrumRequest } from './spectrum-request.js';
 import { separation } from './sky.js';
 
 export interface SpectrumOutputs {
@@ -35,14 +36,65 @@ export interface SpectrumSummary {
 }
 
 /**
- * What can be refused before any run is read: the IRF ranges, an energy dispersion for
- * every run, and an ON region inside the field of view (OFFSET_MAX) of some run.
+ * The background method of a request over `datasets`: as asked (BACKGROUND), else the BKG
+ * IRF when every run has one and reflected regions when not; a DaliError when the runs
+ * cannot give it, or mix point-like and full-enclosure IRFs.
+ */
+export function backgroundMethod(
+  datasets: readonly PublishedDataset[],
+  request: SpectrumRequest,
+): BackgroundMethod {
+  const pointLike = datasets.filter(isPointLike);
+  const { radius } = request.geometry.region;
+  if (pointLike.length > 0 && pointLike.length < datasets.length) {
+    throw new DaliError(
+      400,
+      `the selection mixes point-like IRFs (${pointLike[0]!.did}, with a RAD_MAX cut) and full-enclosure ones: their ON regions differ, ask for them apart`,
+    );
+  }
+  if (pointLike.length > 0 && radius !== undefined) {
+    throw new DaliError(
+      400,
+      `the IRFs of ${pointLike[0]!.did} are point-like: the ON region's radius is their energy-dependent RAD_MAX cut, so leave RADIUS out`,
+    );
+  }
+  if (pointLike.length === 0 && radius === undefined) {
+    throw new DaliError(400, 'RADIUS is required: the radius of the ON region around CENTER, deg');
+  }
+  const withBkg = datasets.every((d) => d.irfs.some((i) => i.component === 'bkgrate'));
+  const method = request.background ?? (withBkg && pointLike.length === 0 ? 'irf' : 'reflected');
+  if (method === 'irf' && (!withBkg || pointLike.length > 0)) {
+    const without = datasets.find((d) => !d.irfs.some((i) => i.component === 'bkgrate'));
+    throw new DaliError(
+      400,
+      `BACKGROUND=irf needs a BKG IRF, which ${(without ?? pointLike[0]!).did} has not: use BACKGROUND=reflected (OFF regions, WStat)`,
+    );
+  }
+  return method;
+}
+
+/** The setup of each run's background. */
+function backgroundSetup(
+  datasets: readonly PublishedDataset[],
+  request: SpectrumRequest,
+): BackgroundSetup {
+  return {
+    method: backgroundMethod(datasets, request),
+    wobbleOffRegions: request.wobbleOffRegions,
+  };
+}
+
+/**
+ * What can be refused before any run is read: the background method, the IRF ranges, an
+ * energy dispersion for every run, an ON region inside the field of view (OFFSET_MAX) of
+ * some run, and for reflected regions around a circle some run where one fits.
  */
 export async function checkSpectrumRequest(
   datasets: readonly PublishedDataset[],
   request: SpectrumRequest,
 ): Promise<void> {
-  await checkIrfRanges(datasets, request);
+  const method = backgroundMethod(datasets, request);
+  await checkIrfRanges(datasets, request, method === 'irf');
   const without = datasets.find((d) => !allHave([d], 'edisp', EDISP_CLASSES));
   if (without) {
     throw new DaliError(
@@ -66,6 +118,22 @@ export async function checkSpectrumRequest(
       `the ON region (CENTER ${region.ra} ${region.dec}) lies beyond OFFSET_MAX ${request.offsetMax}° of every selected run: there is nothing to measure`,
     );
   }
+  const { radius } = region;
+  if (
+    method === 'reflected' &&
+    radius !== undefined &&
+    pointed.length === datasets.length &&
+    pointed.every(
+      (d) =>
+        reflectedCircles([d.coverage!.ra!, d.coverage!.dec!], [region.ra, region.dec], radius)
+          .count === 0,
+    )
+  ) {
+    throw new DaliError(
+      400,
+      `no reflected OFF region of RADIUS ${radius}° fits around the pointing of any selected run (the ON region at CENTER ${region.ra} ${region.dec} is too close to the pointing or too large): use a smaller RADIUS or BACKGROUND=irf`,
+    );
+  }
 }
 
 /** How a reduction reports on its way, and how it is stopped. */
@@ -85,19 +153,24 @@ export async function stackedFit(
   options: ReductionOptions,
   windows: readonly (readonly [number, number])[] = [],
 ): Promise<{ stacked: StackedSpectrum; counts: number; fit: SpectralFit }> {
-  const stacked = new StackedSpectrum(request.geometry);
+  const setup = backgroundSetup(datasets, request);
+  const stacked = new StackedSpectrum(request.geometry, setup.method === 'reflected');
   options.onProgress?.({ done: 0, total: datasets.length });
   for (const dataset of datasets) {
     options.signal?.throwIfAborted();
-    const run = await openRun(dataset, { edisp: true, psf: false });
-    stacked.add(await makeRunSpectrum(request.geometry, run, request.offsetMax, windows));
+    const run = await openRun(dataset, {
+      edisp: true,
+      psf: false,
+      background: setup.method === 'irf',
+    });
+    stacked.add(await makeRunSpectrum(request.geometry, run, request.offsetMax, windows, setup));
     options.onProgress?.({ done: stacked.runs.length, total: datasets.length });
   }
   options.signal?.throwIfAborted();
   if (!stacked.mask.some((m) => m === 1)) {
     throw new DaliError(
       400,
-      `no run has a safe energy bin in the ON region (its centre within OFFSET_MAX ${request.offsetMax}° of the pointing, ENERGY inside the effective area's safe range)`,
+      `no run has a safe energy bin in the ON region (its centre within OFFSET_MAX ${request.offsetMax}° of the pointing, ENERGY inside the effective area's safe range${setup.method === 'reflected' ? ', OFF regions that fit around the pointing without overlapping' : ''})`,
     );
   }
   const counts = stacked.counts.reduce((a, b) => a + b, 0);

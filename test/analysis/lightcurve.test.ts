@@ -79,8 +79,6 @@ describe('light-curve requests', () => {
     refused({ ...good, TIME: '53343.9' }, /TIME must be two or more MJD \(UTC\) bin edges/);
     refused({ ...good, TIME: '53344 53343' }, /TIME edges must increase/);
     refused({ ...good, TIME: '53344 x' }, /TIME must be/);
-    const { RADIUS: _, ...noRadius } = good;
-    refused(noRadius, /RADIUS is required/);
   });
 });
 
