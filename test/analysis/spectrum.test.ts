@@ -23,7 +23,14 @@ import { requireGammapy, requireTestData } from '../helpers/env.js';
 import { runPythonJson } from '../helpers/python.js';
 import { tempDir } from '../helpers/tmp.js';
 import { createJob, uwsValue, waitForEnd } from '../uws/fixtures.js';
-import { onRegionForm, paramsOf, refuserOf, provenanceOf, servedSimulation } from './fixtures.js';
+import {
+  onRegionForm,
+  paramsOf,
+  refuserOf,
+  provenanceOf,
+  servedSimulation,
+  servedStore,
+} from './fixtures.js';
 
 const GAMMAPY_SCRIPT = readFileSync(new URL('./gammapy_spectrum.py', import.meta.url), 'utf8');
 const CRAB_RUNS = ['23523', '23526', '23559', '23592'];
@@ -391,5 +398,53 @@ describe('reflected-region requests', () => {
     await rejects(ask([...full, ...pointLike], { RADIUS: '0.1' }), /mixes point-like/);
     // The point-like runs default to reflected regions and pass.
     await ask(pointLike, {});
+  });
+});
+
+describe('point-like runs over HTTP', () => {
+  it('gives their spectrum and light curve from OFF regions, and refuses a map dataset or a RADIUS', async (t) => {
+    const store = requireTestData(t, 'magic-rad-max');
+    if (!store) return;
+    const { address, dids } = await servedStore(t, store);
+    assert.equal(dids.length, 2);
+    const form = (path: string, extra: Record<string, string> = {}) => {
+      const body = new URLSearchParams({ CENTER: CRAB.join(' '), ENERGY: '0.05 20 10', ...extra });
+      for (const did of dids) body.append('ID', did);
+      return fetch(`${address}/analysis/${path}`, { method: 'POST', body });
+    };
+    const spectrum = await form('spectrum/sync');
+    const votable = await spectrum.text();
+    assert.equal(spectrum.status, 200, votable);
+    assert.match(votable, /<INFO name="on_region" value="83.633 22.014"[^>]*xtype="point"/);
+    assert.match(votable, /<INFO name="background_method" value="reflected"/);
+    assert.match(votable, /<INFO name="off_regions" value="5029747:3 5029748:3"/);
+    assert.match(votable, /<PARAM name="index" datatype="double" ucd="spect.index" value="2\.2/);
+
+    const curve = await form('lightcurve/sync', { THRESHOLD: '0.1' });
+    const curveText = await curve.text();
+    assert.equal(curve.status, 200, curveText);
+    assert.equal((curveText.match(/<TR>/g) ?? []).length, 2, 'one flux per run');
+
+    const radius = await form('spectrum/sync', { RADIUS: '0.1' });
+    assert.equal(radius.status, 400);
+    assert.match(
+      await radius.text(),
+      /point-like: the ON region's radius is their energy-dependent RAD_MAX/,
+    );
+    const map = await form('sync', { WIDTH: '2', BINSZ: '0.1' });
+    assert.equal(map.status, 400);
+    assert.match(
+      await map.text(),
+      /point-like IRFs.*use the spectrum or light-curve service|point-like IRFs.*spectrum or light-curve service/,
+    );
+
+    // Their DataLink offers the spectrum and light curve, with reflected regions, and no map dataset.
+    const links = await (
+      await fetch(`${address}/datalink?ID=${encodeURIComponent(dids[0]!)}`)
+    ).text();
+    assert.ok(links.includes(`${address}/analysis/spectrum/sync`), links);
+    assert.ok(links.includes(`${address}/analysis/lightcurve/sync`), links);
+    assert.ok(!links.includes(`"${address}/analysis/sync"`), links);
+    assert.match(links, /name="BACKGROUND"[^>]*value="reflected"/);
   });
 });
