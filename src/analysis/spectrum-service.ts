@@ -10,7 +10,7 @@ import { DaliError } from '../dali/index.js';
 import { writeFits } from '../fits/index.js';
 import { writeChunksTo } from '../votable/index.js';
 import { reflectedCircles } from './reflected.js';
-import { allHave, EDISP_CLASSES, isPointLike, openRun } from './runs.js';
+import { allHave, EDISP_CLASSES, isPointLike, openRun, PSF_CLASSES } from './runs.js';
 import { checkIrfRanges, type MapDatasetProgress } from './service.js';
 import { type FluxPoint, fitSpectrum, fluxPoints, type SpectralFit } from './spectral-fit.js';
 import { type BackgroundSetup, makeRunSpectrum, StackedSpectrum } from './spectrum.js';
@@ -95,6 +95,14 @@ export async function checkSpectrumRequest(
 ): Promise<void> {
   const method = backgroundMethod(datasets, request);
   await checkIrfRanges(datasets, request, method === 'irf');
+  const circle = request.geometry.region.radius !== undefined;
+  const withoutPsf = datasets.find((d) => !allHave([d], 'psf', PSF_CLASSES));
+  if (method === 'reflected' && circle && withoutPsf) {
+    throw new DaliError(
+      400,
+      `${withoutPsf.did} has no PSF: reflected regions around a circle correct the exposure for the PSF's containment in it`,
+    );
+  }
   const without = datasets.find((d) => !allHave([d], 'edisp', EDISP_CLASSES));
   if (without) {
     throw new DaliError(
@@ -160,7 +168,7 @@ export async function stackedFit(
     options.signal?.throwIfAborted();
     const run = await openRun(dataset, {
       edisp: true,
-      psf: false,
+      psf: setup.method === 'reflected' && request.geometry.region.radius !== undefined,
       background: setup.method === 'irf',
     });
     stacked.add(await makeRunSpectrum(request.geometry, run, request.offsetMax, windows, setup));

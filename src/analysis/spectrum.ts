@@ -8,11 +8,13 @@
  * centre integrated over each energy bin times the region's solid angle. The IRFs are
  * evaluated by the map maker's code (maker.ts, irf-maps.ts), on a one-pixel "map".
  * With reflected OFF regions instead of the BKG IRF, as ReflectedRegionsBackgroundMaker
- * and SpectrumDatasetOnOff.stack do: OFF counts and α per bin. For point-like IRFs the
- * ON region is a point whose radius is RAD_MAX at each event's energy (make_counts_rad_max).
+ * and SpectrumDatasetOnOff.stack do: OFF counts and α per bin, and the exposure corrected
+ * for the PSF's containment in the circle (containment_correction=True, as gammapy's
+ * reflected-regions analyses use it). For point-like IRFs the ON region is a point whose
+ * radius is RAD_MAX at each event's energy (make_counts_rad_max), with no such correction.
  */
 import type { EventList } from '../gadf/index.js';
-import { edispKernel, StackedIrfMap } from './irf-maps.js';
+import { edispKernel, psfContainment, StackedIrfMap } from './irf-maps.js';
 import { backgroundOf, binOf, exposureOf, type RunInput } from './maker.js';
 import {
   anyOverlap,
@@ -75,6 +77,8 @@ export interface RunSpectrum {
   readonly counts: Float64Array;
   /** m² s, per true-energy bin. */
   readonly exposure: Float64Array;
+  /** The exposure before the containment correction: the kernel's weight when stacked (its exposure_map). */
+  readonly kernelExposure: Float64Array;
   /** From the BKG IRF, or α · OFF counts. */
   readonly background: Float64Array;
   /** Reflected background: the OFF counts and α (ON over OFF acceptance) per bin, and the OFF regions' centres. */
@@ -269,8 +273,14 @@ export async function makeRunSpectrum(
     overlapping.map(({ lo, hi }) => [lo, hi] as const),
   );
   const counts = counted.on;
-  const exposure = exposureOf(geom, run.aeff, offsets, livetime);
+  const kernelExposure = exposureOf(geom, run.aeff, offsets, livetime);
+  const exposure = kernelExposure.slice();
   const reflected = backgroundSetup.method === 'reflected';
+  if (reflected && region.radius !== undefined) {
+    if (!run.psf) throw new Error(`run ${run.obsId} has no PSF for the containment correction`);
+    const containment = psfContainment(run.psf, geom.energyTrue, offset, region.radius);
+    containment.forEach((c, j) => (exposure[j]! *= c));
+  }
   const nOff = selection.offRegions.length;
   // gammapy: α = acceptance / acceptance_off, the latter the number of OFF regions.
   const alpha = new Float64Array(counts.length).fill(nOff > 0 ? 1 / nOff : 0);
@@ -304,6 +314,7 @@ export async function makeRunSpectrum(
     offset,
     counts,
     exposure,
+    kernelExposure,
     background,
     ...(reflected ? { off: { counts: counted.off, alpha, regions: selection.offRegions } } : {}),
     edisp,
@@ -392,7 +403,10 @@ export class StackedSpectrum {
       }
       this.livetime += run.livetime;
     }
-    this.kernel.add({ data: run.edisp, exposure: run.exposure }, (band) => run.mask[band] === 1);
+    this.kernel.add(
+      { data: run.edisp, exposure: run.kernelExposure },
+      (band) => run.mask[band] === 1,
+    );
     this.runs.push(run);
   }
 }

@@ -89,6 +89,7 @@ export {
 export {
   IRF_CLASSES,
   binCentres,
+  nodeEdges,
   irfClassOf,
   readIrf,
   readIrfs,

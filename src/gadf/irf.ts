@@ -251,7 +251,7 @@ export function binCentres(edges: Float64Array, interp: 'lin' | 'log'): Float64A
 }
 
 /** Edges of an axis given by nodes: halfway between them (in the axis' scale), the ends extrapolated. */
-function nodeEdges(nodes: Float64Array, interp: 'lin' | 'log'): Float64Array {
+export function nodeEdges(nodes: Float64Array, interp: 'lin' | 'log'): Float64Array {
   const f = interp === 'log' ? Math.log : (v: number) => v;
   const g = interp === 'log' ? Math.exp : (v: number) => v;
   const n = nodes.length;

@@ -3,7 +3,8 @@ exposure, edisp, background; containment_correction=False) + SafeMaskMaker(offse
 aeff-default), stacked; with "background": "reflected", no BKG IRF but
 ReflectedRegionsBackgroundMaker (ReflectedRegionsFinder defaults around a circle of
 "radius"; for point-like IRFs, "radius" null, a PointSkyRegion cut by RAD_MAX and
-WobbleRegionsFinder with "n_off" regions) before the safe mask, the runs stacked by
+WobbleRegionsFinder with "n_off" regions) before the safe mask, the exposure corrected
+for the PSF containment around a circle, the runs stacked by
 stack_reduce and their ON/OFF counts and alpha given too; a PowerLawSpectralModel (reference 1 TeV) fitted with Fit, and
 FluxPointsEstimator in the ENERGY bins; timed; and hearc's flux points read back with
 FluxPoints.read when given. With "lightcurve" ({energy: [emin, emax], time_edges?: MJD
@@ -44,7 +45,7 @@ reflected = a.get("background") == "reflected"
 pointlike = reflected and a.get("radius") is None
 observations = store.get_observations(
     a["obs"],
-    required_irf="point-like" if pointlike else ["aeff", "edisp"] + ([] if reflected else ["bkg"]),
+    required_irf="point-like" if pointlike else ["aeff", "edisp"] + (["psf"] if reflected else ["bkg"]),
 )
 e, et = a["energy"], a["energy_true"]
 axis = MapAxis.from_energy_bounds(e[0], e[1], int(e[2]), unit="TeV")
@@ -62,7 +63,7 @@ geom = RegionGeom.create(region=region, axes=[axis])
 empty = SpectrumDataset.create(geom=geom, energy_axis_true=axis_true, name="stacked")
 maker = SpectrumDatasetMaker(
     selection=["counts", "exposure", "edisp"] + ([] if reflected else ["background"]),
-    containment_correction=False,
+    containment_correction=reflected and not pointlike,
 )
 safe = SafeMaskMaker(methods=["offset-max", "aeff-default"], offset_max=a["offset_max"] * u.deg)
 

@@ -244,6 +244,7 @@ interface GammapyOnOff {
   counts: number[];
   counts_off: number[];
   alpha: number[];
+  exposure: number[];
   mask: number[];
   success: boolean;
   stat: number;
@@ -313,14 +314,21 @@ function assertAgreement(
   safe(spectrum.off!.alpha).forEach((a, i) =>
     assert.ok(Math.abs(a / safe(theirs.alpha)[i]! - 1) < 1e-6, `stacked alpha ${a}`),
   );
+  // The exposure (with the PSF containment in a circle), within gammapy's float32.
+  theirs.exposure.forEach((x, j) => {
+    const mine = spectrum.exposure[j]!;
+    assert.ok(x === 0 ? mine === 0 : Math.abs(mine / x - 1) < 1e-4, `exposure ${j}: ${mine} ${x}`);
+  });
   assert.ok(ours.fit.success && theirs.success);
-  const index = ours.fit.parameters.find((p) => p.name === 'index')!;
-  const g = theirs.parameters.index!;
-  assert.ok(
-    Math.abs(index.value - g.value) < g.error,
-    `index ${index.value} against gammapy's WStat fit ${g.value} ± ${g.error}`,
-  );
-  assert.ok(Math.abs(index.error / g.error - 1) < 0.05, `index error ${index.error} ${g.error}`);
+  for (const name of ['index', 'amplitude']) {
+    const mine = ours.fit.parameters.find((p) => p.name === name)!;
+    const g = theirs.parameters[name]!;
+    assert.ok(
+      Math.abs(mine.value - g.value) < g.error,
+      `${name} ${mine.value} against gammapy's WStat fit ${g.value} ± ${g.error}`,
+    );
+    assert.ok(Math.abs(mine.error / g.error - 1) < 0.05, `${name} error ${mine.error} ${g.error}`);
+  }
   assert.ok(Math.abs(ours.fit.stat - theirs.stat) < 0.05, `stat ${ours.fit.stat} ${theirs.stat}`);
 }
 
