@@ -205,6 +205,27 @@ describe('the spectrum service over HTTP', () => {
     const outside = await sync(form(dids.slice(0, 1), { CENTER: '200 -60' }));
     assert.equal(outside.status, 400);
     assert.match(await outside.text(), /lies beyond OFFSET_MAX/);
+    // Reflected regions: a spectrum around the target, none when the ON region sits on the pointing.
+    const reflected = await sync(form(dids.slice(0, 2), { BACKGROUND: 'reflected' }));
+    const reflectedText = await reflected.text();
+    assert.equal(reflected.status, 200, reflectedText);
+    assert.match(reflectedText, /<INFO name="background_method" value="reflected"/);
+    const csv = await (
+      await fetch(`${address}/tap/sync`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          LANG: 'ADQL',
+          RESPONSEFORMAT: 'csv',
+          QUERY: `SELECT s_ra, s_dec FROM ivoa.obscore WHERE obs_publisher_did = '${dids[0]}'`,
+        }),
+      })
+    ).text();
+    const pointing = csv.trim().split('\n')[1]!.split(',').join(' ');
+    const onPointing = await sync(
+      form(dids.slice(0, 1), { BACKGROUND: 'reflected', CENTER: pointing }),
+    );
+    assert.equal(onPointing.status, 400);
+    assert.match(await onPointing.text(), /no reflected OFF region of RADIUS 0.3° fits/);
     const proprietary = await sync(form([secret]));
     assert.ok([401, 403].includes(proprietary.status), String(proprietary.status));
 
