@@ -110,7 +110,7 @@ export function reflectedCircles(
 }
 
 /** WobbleRegionsFinder's positions: `n` rotations of `on` about the pointing by a (n + 1)th of a turn each. */
-export function wobblePositions(pointing: Direction, on: Direction, n: number): Direction[] {
+function wobblePositions(pointing: Direction, on: Direction, n: number): Direction[] {
   const grid = referenceGrid(pointing, on);
   const centre = grid.worldToPix(pointing[0], pointing[1]);
   const onPixel = grid.worldToPix(on[0], on[1]);
@@ -170,8 +170,25 @@ export class RadMax {
 }
 
 /** Whether circles of radius `radius` (deg) around any two of `centres` would overlap. */
-export function anyOverlap(centres: readonly Direction[], radius: number): boolean {
+function anyOverlap(centres: readonly Direction[], radius: number): boolean {
   return centres.some((a, i) =>
     centres.slice(i + 1).some((b) => separation(a[0], a[1], b[0], b[1]) < 2 * radius),
   );
+}
+
+/**
+ * The OFF positions of a point-like ON region `on`: `n` wobble positions around the
+ * pointing, or none when the RAD_MAX circles of any two of them and `on` could overlap
+ * over reconstructed energies [eMin, eMax] (TeV), as gammapy drops them then.
+ */
+export function wobbleOffRegions(
+  pointing: Direction,
+  on: Direction,
+  n: number,
+  radMax: RadMax,
+  [eMin, eMax]: readonly [number, number],
+): Direction[] {
+  const positions = wobblePositions(pointing, on, n);
+  const offset = separation(on[0], on[1], pointing[0], pointing[1]);
+  return anyOverlap([on, ...positions], radMax.largest(offset, eMin, eMax)) ? [] : positions;
 }

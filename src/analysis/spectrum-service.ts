@@ -7,10 +7,11 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { PublishedDataset } from '../datalink/index.js';
 import { DaliError } from '../dali/index.js';
+import { GadfError, readIrf } from '../gadf/index.js';
 import { writeFits } from '../fits/index.js';
 import { writeChunksTo } from '../votable/index.js';
-import { reflectedCircles } from './reflected.js';
-import { allHave, EDISP_CLASSES, isPointLike, openRun, PSF_CLASSES } from './runs.js';
+import { type Direction, RadMax, reflectedCircles, wobbleOffRegions } from './reflected.js';
+import { allHave, datasetFile, EDISP_CLASSES, isPointLike, openRun, PSF_CLASSES } from './runs.js';
 import { checkIrfRanges, type MapDatasetProgress } from './service.js';
 import { type FluxPoint, fitSpectrum, fluxPoints, type SpectralFit } from './spectral-fit.js';
 import { type BackgroundSetup, makeRunSpectrum, StackedSpectrum } from './spectrum.js';
@@ -142,6 +143,46 @@ export async function checkSpectrumRequest(
       `no reflected OFF region of RADIUS ${radius}° fits around the pointing of any selected run (the ON region at CENTER ${region.ra} ${region.dec} is too close to the pointing or too large): use a smaller RADIUS or BACKGROUND=irf`,
     );
   }
+  if (radius === undefined && pointed.length === datasets.length) {
+    const fits = await Promise.all(pointed.map((d) => wobbleRegionsFit(d, request)));
+    if (!fits.some(Boolean)) {
+      throw new DaliError(
+        400,
+        `the ${request.wobbleOffRegions} OFF regions (N_OFF) around the pointing of every selected run would overlap the ON region or each other within their RAD_MAX cut over ENERGY ${request.geometry.energy[0]}–${request.geometry.energy.at(-1)} TeV: ask for fewer OFF regions or a higher lowest ENERGY`,
+      );
+    }
+  }
+}
+
+/** Whether the wobble OFF regions of a point-like run (its pointing from the catalog) keep clear of each other and of the ON region. */
+async function wobbleRegionsFit(
+  dataset: PublishedDataset,
+  request: SpectrumRequest,
+): Promise<boolean> {
+  const ref = dataset.irfs.find((i) => i.component === 'rad_max' && i.hduClass === 'rad_max_2d');
+  if (!ref) return true;
+  let table;
+  try {
+    table = await readIrf(await datasetFile(dataset, ref.filePath), ref.hduName, ['rad_max_2d']);
+  } catch (error) {
+    if (error instanceof GadfError) {
+      throw new DaliError(
+        500,
+        `the RAD_MAX cut of ${dataset.did} cannot be read: ${error.message}`,
+      );
+    }
+    throw error;
+  }
+  const pointing: Direction = [dataset.coverage!.ra!, dataset.coverage!.dec!];
+  const { region, energy } = request.geometry;
+  const regions = wobbleOffRegions(
+    pointing,
+    [region.ra, region.dec],
+    request.wobbleOffRegions,
+    new RadMax(table),
+    [energy[0]!, energy[energy.length - 1]!],
+  );
+  return regions.length > 0;
 }
 
 /** How a reduction reports on its way, and how it is stopped. */

@@ -16,13 +16,7 @@
 import type { EventList } from '../gadf/index.js';
 import { edispKernel, psfContainment, StackedIrfMap } from './irf-maps.js';
 import { backgroundOf, binOf, exposureOf, type RunInput } from './maker.js';
-import {
-  anyOverlap,
-  type Direction,
-  RadMax,
-  reflectedCircles,
-  wobblePositions,
-} from './reflected.js';
+import { type Direction, RadMax, reflectedCircles, wobbleOffRegions } from './reflected.js';
 import type { BackgroundMethod } from './spectrum-request.js';
 import { separation } from './sky.js';
 
@@ -182,10 +176,11 @@ function regionSelection(
     const radMax = new RadMax(run.radMax);
     const offsetOf = (d: Direction) => separation(d[0], d[1], pointing[0], pointing[1]);
     const onOffset = offsetOf(centre);
-    const positions = wobblePositions(pointing, centre, background.wobbleOffRegions);
     const edges = geom.energy;
-    const widest = radMax.largest(onOffset, edges[0]!, edges[edges.length - 1]!);
-    const offRegions = anyOverlap([centre, ...positions], widest) ? [] : positions;
+    const offRegions = wobbleOffRegions(pointing, centre, background.wobbleOffRegions, radMax, [
+      edges[0]!,
+      edges[edges.length - 1]!,
+    ]);
     const offsets = offRegions.map(offsetOf);
     return {
       on: (ra, dec, energy) =>

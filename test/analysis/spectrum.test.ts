@@ -460,6 +460,10 @@ describe('point-like runs over HTTP', () => {
       await radius.text(),
       /point-like: the ON region's radius is their energy-dependent RAD_MAX/,
     );
+    // Ten wobble positions 0.4° from the pointing lie closer than twice RAD_MAX.
+    const crowded = await form('spectrum/sync', { N_OFF: '10' });
+    assert.equal(crowded.status, 400);
+    assert.match(await crowded.text(), /the 10 OFF regions \(N_OFF\).*would overlap/);
     const map = await form('sync', { WIDTH: '2', BINSZ: '0.1' });
     assert.equal(map.status, 400);
     assert.match(
