@@ -21,6 +21,7 @@ import { DaliError } from '../../src/dali/index.js';
 import { PNG_SIGNATURE } from '../../src/preview/index.js';
 import { requireGammapy, requireTestData } from '../helpers/env.js';
 import { runPythonJson } from '../helpers/python.js';
+import { tapRows } from '../helpers/tap.js';
 import { tempDir } from '../helpers/tmp.js';
 import { createJob, uwsValue, waitForEnd } from '../uws/fixtures.js';
 import {
@@ -210,17 +211,11 @@ describe('the spectrum service over HTTP', () => {
     const reflectedText = await reflected.text();
     assert.equal(reflected.status, 200, reflectedText);
     assert.match(reflectedText, /<INFO name="background_method" value="reflected"/);
-    const csv = await (
-      await fetch(`${address}/tap/sync`, {
-        method: 'POST',
-        body: new URLSearchParams({
-          LANG: 'ADQL',
-          RESPONSEFORMAT: 'csv',
-          QUERY: `SELECT s_ra, s_dec FROM ivoa.obscore WHERE obs_publisher_did = '${dids[0]}'`,
-        }),
-      })
-    ).text();
-    const pointing = csv.trim().split('\n')[1]!.split(',').join(' ');
+    const [row] = await tapRows(
+      address,
+      `SELECT s_ra, s_dec FROM ivoa.obscore WHERE obs_publisher_did = '${dids[0]}'`,
+    );
+    const pointing = `${String(row!.s_ra)} ${String(row!.s_dec)}`;
     const onPointing = await sync(
       form(dids.slice(0, 1), { BACKGROUND: 'reflected', CENTER: pointing }),
     );
