@@ -1,7 +1,7 @@
 /**
  * A served simulated store for the analysis tests: three runs ingested into a DuckDB
  * catalog, the third proprietary (owned by group alpha, whose member ada has a token),
- * and a server on a free port; or a real store ingested and served the same way.
+ * and a server on a free port.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -76,22 +76,6 @@ export async function servedSimulation(
     0,
     tokenIo.err(),
   );
-  return {
-    address: await serveCatalog(t, dir, db, limits),
-    dids,
-    obsIds: rows.map((r) => String(r.obs_id)),
-    secret,
-    token: tokenIo.out().trim(),
-  };
-}
-
-/** A server over the catalog `db` on a free port, its job results under `dir`; closed after the test. */
-async function serveCatalog(
-  t: TestContext,
-  dir: string,
-  db: string,
-  limits: Partial<ServiceLimitsDescription> = {},
-): Promise<string> {
   const engine = await openEngine(db);
   await engine.ensureTables(catalogTables);
   const service = testService();
@@ -106,24 +90,13 @@ async function serveCatalog(
     await app.close();
     await engine.close();
   });
-  return address;
-}
-
-/** A real data store (`store`, of HEARC_TEST_DATA) ingested and served: the address and the DIDs, sorted. */
-export async function servedStore(
-  t: TestContext,
-  store: string,
-): Promise<{ readonly address: string; readonly dids: readonly string[] }> {
-  const dir = tempDir(t);
-  const db = join(dir, 'catalog.duckdb');
-  const io = captureIo();
-  assert.equal(await main(['ingest', store, '--db', db, '--collection', 'real'], io), 0, io.err());
-  const probe = await openEngine(db);
-  const dids = [...(await probe.selectRows(obscoreTable))]
-    .map((r) => String(r.obs_publisher_did))
-    .sort();
-  await probe.close();
-  return { address: await serveCatalog(t, dir, db), dids };
+  return {
+    address,
+    dids,
+    obsIds: rows.map((r) => String(r.obs_id)),
+    secret,
+    token: tokenIo.out().trim(),
+  };
 }
 
 /** A request form: `base`, then `extra` over it, then each ID. */
