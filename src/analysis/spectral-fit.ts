@@ -68,7 +68,8 @@ const LARGEST = Number.MAX_VALUE;
 /** The background counts in the ON region that maximise the WStat likelihood (gammapy's get_wstat_mu_bkg, × α). */
 function wstatBackground(n: number, nOff: number, alpha: number, mu: number): number {
   const c = alpha * (n + nOff) - (1 + alpha) * mu;
-  const d = Math.sqrt(c * c + 4 * alpha * (alpha + 1) * nOff * mu);
+  // At μ = −α·nOff the root is 0 but rounding may take it below.
+  const d = Math.sqrt(Math.max(0, c * c + 4 * alpha * (alpha + 1) * nOff * mu));
   return (c + d) / (2 * alpha * (alpha + 1));
 }
 
@@ -399,8 +400,11 @@ export function normEstimate(bins: readonly NormBin[]): NormEstimate {
   }
   const counted = signal.filter((x) => x.n > 0);
   // The lowest norm with every counted bin's prediction positive, else where all vanish.
+  // WStat: the signal may go down to −α·nOff, where the predicted ON counts vanish.
   let lo = Math.max(
-    ...(counted.length > 0 ? counted : signal).map(({ b, s, off }) => (off ? 0 : -b) / s),
+    ...(counted.length > 0 ? counted : signal).map(
+      ({ b, s, off }) => (off ? -off.alpha * off.n : -b) / s,
+    ),
   );
   let hi = Math.max(lo, 0) + 1;
   while (slope(hi) < 0 && hi < 1e12) hi = 2 * hi + 1;
@@ -414,7 +418,7 @@ export function normEstimate(bins: readonly NormBin[]): NormEstimate {
   const best = stat(norm);
   const ts = Math.max(0, stat(0) - best);
   const curvature = bins.some((bin) => bin.off)
-    ? wstatCurvature(slope, norm)
+    ? wstatCurvature(stat, norm)
     : bins.reduce((sum, { n, b, s }) => sum + (n * s * s) / (b + norm * s) ** 2, 0);
   // Δstat = 4 above the best norm: the statistic rises monotonically there.
   let below = norm;
@@ -435,10 +439,10 @@ export function normEstimate(bins: readonly NormBin[]): NormEstimate {
   };
 }
 
-/** Half the statistic's second derivative at `norm`, by central differences of its slope. */
-function wstatCurvature(slope: (norm: number) => number, norm: number): number {
-  const h = 1e-4 * Math.max(Math.abs(norm), 1e-2);
-  return (slope(norm + h) - slope(norm - h)) / (4 * h);
+/** Half the statistic's second derivative at `norm`, by central differences (as MINUIT's Hessian). */
+function wstatCurvature(stat: (norm: number) => number, norm: number): number {
+  const h = 1e-3 * Math.max(Math.abs(norm), 1e-2);
+  return (stat(norm + h) - 2 * stat(norm) + stat(norm - h)) / (2 * h * h);
 }
 
 /** The norm fitted over `bins`, the energy range [eMin, eMax] they span, and their counts. */
