@@ -6,7 +6,9 @@
  * so python's start-up is not counted against it). Prints both times and the ratio.
  * Then the spectrum of the Crab in a 0.11° ON region (reduction, power-law fit, flux
  * points, files written) against gammapy's 1D analysis of the same runs
- * (SpectrumDatasetMaker + SafeMaskMaker + Fit + FluxPointsEstimator). Then the light
+ * (SpectrumDatasetMaker + SafeMaskMaker + Fit + FluxPointsEstimator), with the BKG IRF,
+ * then with reflected OFF regions (WStat), then on the MAGIC point-like runs (ON region
+ * cut by RAD_MAX, wobble OFF regions). Then the light
  * curve above 1 TeV, one bin per run (reduction, stacked fit, norm per run, files
  * written) against gammapy's reduction and stacked fit plus LightCurveEstimator on the
  * per-run datasets (the estimator timed alone: the runs are reduced once, for both).
@@ -31,6 +33,7 @@ import {
   storeDatasets,
 } from '../src/analysis/index.js';
 import { DaliParameters } from '../src/dali/index.js';
+import type { PublishedDataset } from '../src/datalink/index.js';
 import { peakRssDuring } from './measure.js';
 
 const { values } = parseArgs({
@@ -112,7 +115,6 @@ try {
     ['ENERGY_TRUE', energyTrue.join(' ')],
     ['OFFSET_MAX', String(offsetMax)],
   ];
-  const spectrum = spectrumRequest(new DaliParameters(spectrumParams));
   const spectrumArgs = {
     store,
     obs: runs.map(Number),
@@ -122,51 +124,54 @@ try {
     radius,
     offset_max: offsetMax,
   };
-  let index = '';
-  const hearcSpectrum = await bestOf(repeat, async () => {
-    const start = performance.now();
-    await checkSpectrumRequest(datasets, spectrum);
-    const made = await makeSpectrum(datasets, spectrum, {
-      votable: join(dir, 'spectrum.xml'),
-      fluxPoints: join(dir, 'fluxpoints.fits'),
-      plot: join(dir, 'sed.png'),
-    });
-    const p = made.fit.parameters.find((q) => q.name === 'index')!;
-    index = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
-    return (performance.now() - start) / 1000;
-  });
-  let gammapyIndex = '';
-  const gammapySpectrum = await bestOf(repeat, () => {
-    const out = gammapy('gammapy_spectrum.py', spectrumArgs);
-    const p = out.parameters!.index!;
-    gammapyIndex = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
-    return out.seconds;
-  });
-  console.log(
-    `spectrum, ${runs.length} Crab runs, ON region ${radius}°, ${energy[2]} reco / ${energyTrue[2]} true energy bins, power law + flux points (best of ${repeat})`,
+  await compareSpectra(
+    `spectrum, ${runs.length} Crab runs, ON region ${radius}°, BKG IRF (cash), ${energy[2]} reco / ${energyTrue[2]} true energy bins, power law + flux points (best of ${repeat})`,
+    datasets,
+    spectrumParams,
+    spectrumArgs,
   );
-  console.log(`  hearc    ${hearcSpectrum.toFixed(3)} s   index ${index}`);
-  console.log(
-    `  gammapy  ${gammapySpectrum.toFixed(3)} s   index ${gammapyIndex} (SpectrumDatasetMaker + SafeMaskMaker + Fit + FluxPointsEstimator, inside python)`,
+  await compareSpectra(
+    `spectrum, the same with reflected OFF regions (WStat, PSF containment correction)`,
+    datasets,
+    [...spectrumParams, ['BACKGROUND', 'reflected']],
+    { ...spectrumArgs, background: 'reflected' },
   );
-  console.log(`  ratio gammapy / hearc: ${(gammapySpectrum / hearcSpectrum).toFixed(2)}×`);
+  const magic = join(data, 'magic-rad-max', 'data');
+  const magicRuns = ['5029747', '5029748'];
+  const magicEnergy = [0.05, 20, 10] as const;
+  const magicEnergyTrue = [0.01, 50, 20] as const;
+  await compareSpectra(
+    `spectrum, ${magicRuns.length} MAGIC point-like Crab runs, ON region cut by RAD_MAX, 3 wobble OFF regions (WStat), ${magicEnergy[2]} reco / ${magicEnergyTrue[2]} true energy bins`,
+    await storeDatasets(magic, magicRuns),
+    [
+      ['CENTER', center.join(' ')],
+      ['ENERGY', magicEnergy.join(' ')],
+      ['ENERGY_TRUE', magicEnergyTrue.join(' ')],
+    ],
+    {
+      store: magic,
+      obs: magicRuns.map(Number),
+      energy: magicEnergy,
+      energy_true: magicEnergyTrue,
+      center,
+      radius: null,
+      offset_max: offsetMax,
+      background: 'reflected',
+    },
+  );
 
   const threshold = 1;
   const curve = lightCurveRequest(
     new DaliParameters([...spectrumParams, ['THRESHOLD', String(threshold)]]),
   );
   let bins = 0;
-  const hearcCurve = await bestOf(repeat, async () => {
-    const start = performance.now();
-    await checkLightCurveRequest(datasets, curve);
-    const made = await makeLightCurve(datasets, curve, {
-      votable: join(dir, 'lightcurve.xml'),
-      fits: join(dir, 'lightcurve.fits'),
-      plot: join(dir, 'lightcurve.png'),
-    });
-    bins = made.bins.length;
-    return (performance.now() - start) / 1000;
-  });
+  const hearcCurve = await bestOf(repeat, () =>
+    secondsOf(async () => {
+      await checkLightCurveRequest(datasets, curve);
+      const made = await makeLightCurve(datasets, curve, productPaths(dir, 'lightcurve'));
+      bins = made.bins.length;
+    }),
+  );
   const gammapyCurve = await bestOf(repeat, () => {
     const out = gammapy('gammapy_spectrum.py', {
       ...spectrumArgs,
@@ -184,6 +189,65 @@ try {
   console.log(`  ratio gammapy / hearc: ${(gammapyCurve / hearcCurve).toFixed(2)}×`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** hearc's spectrum of `selection` (the request `params` besides its IDs) against gammapy's (`args`), timed and printed. */
+async function compareSpectra(
+  title: string,
+  selection: readonly PublishedDataset[],
+  params: readonly (readonly [string, string])[],
+  args: object,
+): Promise<void> {
+  const request = spectrumRequest(
+    new DaliParameters([
+      ...selection.map((d) => ['ID', d.did] as const),
+      ...params.filter(([name]) => name !== 'ID'),
+    ]),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'hearc-bench-spectrum-'));
+  let index = '';
+  try {
+    const hearc = await bestOf(repeat, () =>
+      secondsOf(async () => {
+        await checkSpectrumRequest(selection, request);
+        const { fits, ...paths } = productPaths(dir, 'spectrum');
+        const made = await makeSpectrum(selection, request, { ...paths, fluxPoints: fits });
+        const p = made.fit.parameters.find((q) => q.name === 'index')!;
+        index = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
+      }),
+    );
+    let gammapyIndex = '';
+    const theirs = await bestOf(repeat, () => {
+      const out = gammapy('gammapy_spectrum.py', args);
+      const p = out.parameters!.index!;
+      gammapyIndex = `${p.value.toFixed(4)} ± ${p.error.toFixed(4)}`;
+      return out.seconds;
+    });
+    console.log(title);
+    console.log(`  hearc    ${hearc.toFixed(3)} s   index ${index}`);
+    console.log(
+      `  gammapy  ${theirs.toFixed(3)} s   index ${gammapyIndex} (SpectrumDatasetMaker + background + SafeMaskMaker + Fit + FluxPointsEstimator, inside python)`,
+    );
+    console.log(`  ratio gammapy / hearc: ${(theirs / hearc).toFixed(2)}×`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Where a DL5 product's VOTable, FITS and PNG go in `dir`. */
+function productPaths(dir: string, name: string): { votable: string; fits: string; plot: string } {
+  return {
+    votable: join(dir, `${name}.xml`),
+    fits: join(dir, `${name}.fits`),
+    plot: join(dir, `${name}.png`),
+  };
+}
+
+/** The seconds `work` takes. */
+async function secondsOf(work: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return (performance.now() - start) / 1000;
 }
 
 /** The shortest of `repeat` timings (s) that `once` returns. */

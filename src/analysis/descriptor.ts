@@ -16,7 +16,11 @@ import {
 } from '../datalink/index.js';
 import type { MetaResource, ParamElement } from '../votable/index.js';
 import { DEFAULT_ANALYSIS_LIMITS } from './request.js';
-import { MAX_ON_RADIUS } from './spectrum-request.js';
+import {
+  DEFAULT_WOBBLE_OFF_REGIONS,
+  MAX_ON_RADIUS,
+  MAX_WOBBLE_OFF_REGIONS,
+} from './spectrum-request.js';
 
 /** The analysis services' standardIDs: hearc's own, under the service's authority (there is no IVOA standard). */
 export function analysisStandardIds(authority: string): {
@@ -199,17 +203,42 @@ export function dl5Params(
   maxEnergyBins: number = DEFAULT_ANALYSIS_LIMITS.maxEnergyBins,
 ): ParamElement[] {
   const { id, energies, offsetMax } = commonParams(dataset, idField, idDescription, maxEnergyBins);
+  const pointLike = dataset?.irfs.some((i) => i.component === 'rad_max') ?? false;
+  const withBkg = dataset?.irfs.some((i) => i.component === 'bkgrate') ?? true;
   const params: ParamElement[] = [
     id,
     // The ON region is the source's, not the pointing's (runs are often taken off-source).
     centerParam('', 'Centre of the ON region (the source): ra dec (ICRS); required'),
-    degrees('RADIUS', 'Radius of the ON region', String(DEFAULT_RADIUS), MAX_ON_RADIUS),
+    degrees(
+      'RADIUS',
+      pointLike
+        ? 'Leave empty: these IRFs are point-like, the ON region is cut by their energy-dependent RAD_MAX'
+        : 'Radius of the ON region (required for full-enclosure IRFs; leave empty for point-like ones, whose RAD_MAX cut gives it)',
+      pointLike ? '' : String(DEFAULT_RADIUS),
+      MAX_ON_RADIUS,
+    ),
     ...energies,
     offsetMax,
-    charParam('MODEL', 'Spectral model fitted (forward folding, cash)', 'powerlaw', [
+    charParam(
+      'MODEL',
+      'Spectral model fitted (forward folding; cash with the BKG IRF, WStat with OFF regions)',
       'powerlaw',
-      'logparabola',
-    ]),
+      ['powerlaw', 'logparabola'],
+    ),
+    charParam(
+      'BACKGROUND',
+      'Background: irf (the BKG IRF in the ON region, cash) or reflected (OFF regions at the same offset from the pointing, WStat); default irf when every run has a BKG IRF, else reflected',
+      withBkg && !pointLike ? 'irf' : 'reflected',
+      withBkg && !pointLike ? ['irf', 'reflected'] : ['reflected'],
+    ),
+    {
+      name: 'N_OFF',
+      datatype: 'int',
+      value: String(DEFAULT_WOBBLE_OFF_REGIONS),
+      description:
+        'OFF regions around the pointing for point-like IRFs (wobble positions; none are used when their RAD_MAX circles could overlap)',
+      values: { min: '1', max: String(MAX_WOBBLE_OFF_REGIONS) },
+    },
   ];
   if (kind === 'spectrum') return params;
   const range = energyRange(dataset, 'bkgrate') ?? energyRange(dataset, 'aeff');
@@ -304,15 +333,18 @@ const KINDS: readonly AnalysisKind[] = ['mapdataset', 'spectrum', 'lightcurve'];
 
 /**
  * The analysis services as #proc rows of each event list's links (a map needs an
- * effective area and a background, a spectrum an energy dispersion too).
+ * effective area and a background and full-enclosure IRFs; a spectrum or light curve an
+ * effective area and an energy dispersion, its background from the BKG IRF or OFF regions).
  */
 export function analysisDatasetServices(ids: AnalysisStandardIds): DatasetService[] {
   return KINDS.map((kind) => ({
     linkFor(dataset: PublishedDataset, baseUrl: string): ServiceLink | undefined {
       const has = (c: string) => dataset.irfs.some((i) => i.component === c);
-      if (!has('aeff') || !has('bkgrate') || (kind !== 'mapdataset' && !has('edisp'))) {
-        return undefined;
-      }
+      const usable =
+        kind === 'mapdataset'
+          ? has('aeff') && has('bkgrate') && !has('rad_max')
+          : has('aeff') && has('edisp');
+      if (!usable) return undefined;
       return {
         semantics: '#proc',
         description: SERVICE_TEXT[kind].onDataset(dataset.obsId, baseUrl),

@@ -6,7 +6,7 @@
  * does: weighted by exposure, each run only where its safe mask (sampled at the coarse
  * pixel centres) lets it in. Arrays are C-ordered [energy_true][energy or rad][pixel].
  */
-import { binCentres, type IrfAxis, type IrfTable } from '../gadf/index.js';
+import { binCentres, type IrfAxis, type IrfTable, nodeEdges } from '../gadf/index.js';
 import { IrfInterpolator } from './irf-eval.js';
 import { SkyGrid } from './wcs.js';
 
@@ -202,6 +202,52 @@ export function psfMap(
     }
   }
   return out;
+}
+
+/** Steps of the numeric containment integral of a parametric PSF (its analytic value to ~1e-7). */
+const CONTAINMENT_STEPS = 2000;
+
+/**
+ * The fraction of the PSF within `radius` (deg) at each true-energy bin centre and
+ * `offset`, as gammapy's PSF.containment: for a table, the cumulative sum of 2π r Δr PSF
+ * over the rad bins, interpolated linearly at the radius on the bins' upper edges; for
+ * the parametric PSFs, the integral of their normalised profile.
+ */
+export function psfContainment(
+  psf: IrfTable,
+  energyTrue: Float64Array,
+  offset: number,
+  radius: number,
+): Float64Array {
+  const centres = binCentres(energyTrue, 'log');
+  if (psf.hduClass === 'psf_table') {
+    const [energyAxis, offsetAxis, radAxis] = psf.axes as [IrfAxis, IrfAxis, IrfAxis];
+    const nR = radAxis.edges.length - 1;
+    const cumulative = new Float64Array(psf.data.length);
+    for (let line = 0; line < psf.data.length / nR; line++) {
+      let sum = 0;
+      for (let r = 0; r < nR; r++) {
+        const width = radAxis.edges[r + 1]! - radAxis.edges[r]!;
+        sum += (2 * Math.PI * radAxis.centres[r]! * width * psf.data[line * nR + r]!) / PER_SR;
+        cumulative[line * nR + r] = sum;
+      }
+    }
+    const upper = radAxis.edges.slice(1);
+    const shifted: IrfAxis = { ...radAxis, centres: upper, edges: nodeEdges(upper, 'lin') };
+    const interpolator = new IrfInterpolator([energyAxis, offsetAxis, shifted], cumulative, 'lin');
+    return centres.map((e) => interpolator.evaluate([e, offset, radius]));
+  }
+  const profile = psfProfile(psf);
+  const step = radius / CONTAINMENT_STEPS;
+  return centres.map((e) => {
+    const at = profile(e, offset);
+    let sum = 0;
+    for (let k = 0; k < CONTAINMENT_STEPS; k++) {
+      const r = (k + 0.5) * step;
+      sum += 2 * Math.PI * r * at(r) * step;
+    }
+    return sum;
+  });
 }
 
 /** One IRF map of a run and the exposure (m² s, [energy_true][pixel]) that weighs it. */

@@ -30,6 +30,8 @@ export interface LightCurveBin extends NormResult {
 interface Contribution {
   readonly run: RunSpectrum;
   readonly counts: Float64Array;
+  /** OFF counts in the same time (reflected background), α staying the run's. */
+  readonly countsOff?: Float64Array | undefined;
   readonly share: number;
 }
 
@@ -77,13 +79,23 @@ export function lightCurve(
         parts: runs.flatMap((run) =>
           run.slices
             .filter((slice) => slice.window === w)
-            .map((slice) => ({ run, counts: slice.counts, share: slice.ontime / run.ontime })),
+            .map((slice) => ({
+              run,
+              counts: slice.counts,
+              countsOff: slice.countsOff,
+              share: slice.ontime / run.ontime,
+            })),
         ),
       }))
     : perRunBins(runs).map(({ min, max, runs: inside }) => ({
         min,
         max,
-        parts: inside.map((run) => ({ run, counts: run.counts, share: 1 })),
+        parts: inside.map((run) => ({
+          run,
+          counts: run.counts,
+          countsOff: run.off?.counts,
+          share: 1,
+        })),
       }));
   return bins
     .filter((bin) => bin.parts.length > 0)
@@ -91,11 +103,16 @@ export function lightCurve(
       const normBins: NormBin[] = [];
       const used: Contribution[] = [];
       for (const part of parts) {
-        const { run, counts, share } = part;
+        const { run, counts, countsOff, share } = part;
         const s = signal.get(run)!;
         const safe: NormBin[] = [];
         for (let i = first; i < last; i++) {
-          if (run.mask[i]) {
+          if (!run.mask[i]) continue;
+          if (run.off && countsOff) {
+            const alpha = run.off.alpha[i]!;
+            const off = { n: countsOff[i]!, alpha };
+            safe.push({ n: counts[i]!, b: alpha * off.n, s: s[i]! * share, off });
+          } else {
             safe.push({ n: counts[i]!, b: run.background[i]! * share, s: s[i]! * share });
           }
         }

@@ -34,7 +34,10 @@ export interface RunInput {
   readonly did: string;
   readonly events: EventList;
   readonly aeff: IrfTable;
-  readonly bkg: IrfTable;
+  /** The BKG IRF, when the run was opened with it (full-enclosure IRFs). */
+  readonly bkg?: IrfTable;
+  /** The directional cut of point-like IRFs (RAD_MAX_2D). */
+  readonly radMax?: IrfTable;
   /** edisp_2d, when the dataset gets an energy-dispersion kernel map. */
   readonly edisp?: IrfTable;
   /** psf_table, psf_3gauss or psf_king, when the dataset gets a PSF map. */
@@ -222,6 +225,7 @@ export async function makeRunMaps(
   const exposure = exposureOf(geom, run.aeff, offset, livetime);
   // The maps are made on the server's thread: let other requests in between the steps.
   await new Promise<void>((resolve) => setImmediate(resolve));
+  if (!run.bkg) throw new Error(`run ${run.obsId} was opened without its background IRF`);
   const background = backgroundOf(
     geom,
     run.bkg,

@@ -80,12 +80,30 @@ export function toGtiSeconds(seconds: number, reference: TimeReference): number 
   return (mjdTt - GTI_MJDREFI - GTI_MJDREFF) * 86400;
 }
 
+/** Whether a dataset's IRFs are point-like: a directional cut (RAD_MAX_2D) comes with them. */
+export function isPointLike(dataset: PublishedDataset): boolean {
+  return dataset.irfs.some((i) => i.component === 'rad_max');
+}
+
+/**
+ * Opens a run's event list and IRFs: the effective area always, the background unless
+ * `irfMaps.background` is false, the energy dispersion and PSF when asked, and the
+ * RAD_MAX_2D cut of point-like IRFs.
+ */
 export async function openRun(
   dataset: PublishedDataset,
-  irfMaps: { readonly edisp: boolean; readonly psf: boolean } = { edisp: false, psf: false },
+  irfMaps: {
+    readonly edisp: boolean;
+    readonly psf: boolean;
+    readonly background?: boolean;
+  } = { edisp: false, psf: false },
 ): Promise<RunInput> {
   const aeffRef = irfRef(dataset, 'aeff', 'effective area');
-  const bkgRef = irfRef(dataset, 'bkgrate', 'background');
+  const bkgRef =
+    irfMaps.background === false ? undefined : irfRef(dataset, 'bkgrate', 'background');
+  const radMaxRef = dataset.irfs.find(
+    (i) => i.component === 'rad_max' && i.hduClass === 'rad_max_2d',
+  );
   try {
     let events: EventList | undefined;
     for (const relativePath of dataset.files) {
@@ -107,12 +125,13 @@ export async function openRun(
     const psfRef = optional(irfMaps.psf, 'psf', PSF_CLASSES);
     const wanted = [
       { ref: aeffRef, expect: ['aeff_2d'] as const },
-      { ref: bkgRef, expect: ['bkg_2d', 'bkg_3d'] as const },
+      ...(bkgRef ? [{ ref: bkgRef, expect: ['bkg_2d', 'bkg_3d'] as const }] : []),
       ...(edispRef ? [{ ref: edispRef, expect: EDISP_CLASSES }] : []),
       ...(psfRef ? [{ ref: psfRef, expect: PSF_CLASSES }] : []),
+      ...(radMaxRef ? [{ ref: radMaxRef, expect: ['rad_max_2d'] as const }] : []),
     ];
     // One pass over each IRF file, however many of the run's IRFs it holds.
-    const [aeff, bkg, ...maps] = (await readIrfs(
+    const [aeff, ...maps] = (await readIrfs(
       await Promise.all(
         wanted.map(async ({ ref, expect }) => ({
           path: await datasetFile(dataset, ref.filePath),
@@ -120,9 +139,11 @@ export async function openRun(
           expect,
         })),
       ),
-    )) as [IrfTable, IrfTable, ...IrfTable[]];
+    )) as [IrfTable, ...IrfTable[]];
+    const bkg = bkgRef && maps.shift();
     const edisp = edispRef && maps.shift();
     const psf = psfRef && maps.shift();
+    const radMax = radMaxRef && maps.shift();
     const pointing = await events.pointing({
       ...(dataset.coverage?.ra !== undefined ? { ra: dataset.coverage.ra } : {}),
       ...(dataset.coverage?.dec !== undefined ? { dec: dataset.coverage.dec } : {}),
@@ -150,7 +171,8 @@ export async function openRun(
       did: dataset.did,
       events,
       aeff,
-      bkg,
+      ...(bkg ? { bkg } : {}),
+      ...(radMax ? { radMax } : {}),
       ...(edisp ? { edisp } : {}),
       ...(psf ? { psf } : {}),
       gti,

@@ -12,7 +12,7 @@ import { encodePng, inferno } from '../preview/index.js';
 import { geometryCache, type MapGeometry, StackedMaps } from './maker.js';
 import { writeMapDataset } from './mapdataset.js';
 import type { MapDatasetRequest } from './request.js';
-import { allHave, datasetFile, EDISP_CLASSES, PSF_CLASSES } from './runs.js';
+import { allHave, datasetFile, EDISP_CLASSES, isPointLike, PSF_CLASSES } from './runs.js';
 import { DEFAULT_RUN_THREADS, reducedRuns } from './run-workers.js';
 
 /** May the caller read this dataset (the rights gate of src/auth, bound to the caller)? */
@@ -81,6 +81,13 @@ export async function requestedDatasets(
     if (ids.length > maxRuns) throw tooMany(`more than ${maxRuns}`);
   }
   const datasets = await selectDatasets(catalog, ids, gate);
+  const pointLike = datasets.find(isPointLike);
+  if (pointLike) {
+    throw new DaliError(
+      400,
+      `${pointLike.did} has point-like IRFs (a RAD_MAX directional cut): a map dataset needs full-enclosure IRFs; make its 1D products with the spectrum or light-curve service (analysis/spectrum, analysis/lightcurve) instead`,
+    );
+  }
   await checkIrfRanges(datasets, request);
   return datasets;
 }
@@ -115,19 +122,23 @@ function rangeOf(edges: Float64Array): [number, number] {
   return [edges[0]!, edges[edges.length - 1]!];
 }
 
-/** Refuses a request whose energy ranges miss a run's effective area or background entirely. */
+/** Refuses a request whose energy ranges miss a run's effective area or (when used) background entirely. */
 export async function checkIrfRanges(
   datasets: readonly PublishedDataset[],
   request: { readonly geometry: Pick<MapGeometry, 'energy' | 'energyTrue'> },
+  withBackground = true,
 ): Promise<void> {
   const [etMin, etMax] = rangeOf(request.geometry.energyTrue);
   const [eMin, eMax] = rangeOf(request.geometry.energy);
   const fmt = (v: number) => Number(v.toPrecision(4));
   for (const dataset of datasets) {
-    for (const [component, axisName, [lo, hi], label] of [
+    const ranges = [
       ['aeff', 'energy_true', [etMin, etMax], 'ENERGY_TRUE'],
       ['bkgrate', 'energy', [eMin, eMax], 'ENERGY'],
-    ] as const) {
+    ] as const;
+    for (const [component, axisName, [lo, hi], label] of withBackground
+      ? ranges
+      : ranges.slice(0, 1)) {
       const ref = dataset.irfs.find((i) => i.component === component);
       if (!ref) {
         throw new DaliError(400, `${dataset.did} has no ${component} IRF: a map dataset needs one`);

@@ -2,7 +2,8 @@
  * Forward-folding fits of a stacked spectrum as gammapy 1.0 does them: the model
  * integrated over each true-energy bin, times the exposure, through the energy-dispersion
  * kernel, plus the background; the cash statistic 2(μ − n ln μ) (μ floored at 1e-25)
- * summed over the safe bins; errors from the covariance 2 H⁻¹ (H the statistic's
+ * summed over the safe bins, or with OFF counts WStat (the background profiled out, with
+ * gammapy's goodness-of-fit terms); errors from the covariance 2 H⁻¹ (H the statistic's
  * Hessian, MINUIT's errordef 1). Flux points as FluxPointsEstimator makes them: per
  * reconstructed-energy bin, the norm of the best-fit model fitted alone, its error,
  * TS against norm 0, and the upper limit at Δstat = 4 (2σ) when TS < 4.
@@ -61,6 +62,32 @@ export const cash = (n: number, mu: number): number => {
   const m = mu <= TRUNCATION ? TRUNCATION : mu;
   return 2 * (m - n * Math.log(m));
 };
+
+const LARGEST = Number.MAX_VALUE;
+
+/** The background counts in the ON region that maximise the WStat likelihood (gammapy's get_wstat_mu_bkg, × α). */
+function wstatBackground(n: number, nOff: number, alpha: number, mu: number): number {
+  const c = alpha * (n + nOff) - (1 + alpha) * mu;
+  // At μ = −α·nOff the root is 0 but rounding may take it below.
+  const d = Math.sqrt(Math.max(0, c * c + 4 * alpha * (alpha + 1) * nOff * mu));
+  return (c + d) / (2 * alpha * (alpha + 1));
+}
+
+/** gammapy's wstat with extra_terms, for one bin: NaN as 0, infinities as the largest doubles (nan_to_num). */
+export const wstat = (n: number, nOff: number, alpha: number, mu: number): number => {
+  const muBkg = wstatBackground(n, nOff, alpha, mu);
+  const term2 = n === 0 ? 0 : -n * Math.log(mu + alpha * muBkg);
+  const term3 = nOff === 0 ? 0 : -nOff * Math.log(muBkg);
+  const gof =
+    (n === 0 ? 0 : -n * (1 - Math.log(n))) + (nOff === 0 ? 0 : -nOff * (1 - Math.log(nOff)));
+  const stat = 2 * (mu + (1 + alpha) * muBkg + term2 + term3) + 2 * gof;
+  if (Number.isNaN(stat)) return 0;
+  return Math.max(-LARGEST, Math.min(LARGEST, stat));
+};
+
+/** dWStat/dμ: the background at its profile maximum, so only the ON term's slope is left. */
+const wstatSlope = (n: number, nOff: number, alpha: number, mu: number): number =>
+  2 * (1 - n / (mu + alpha * wstatBackground(n, nOff, alpha, mu)));
 
 /** dN/dE at E for the scaled parameters (index|alpha, amplitude / AMPLITUDE_UNIT, beta). */
 function dndeOf(model: SpectralModelName, p: readonly number[], reference: number) {
@@ -134,8 +161,12 @@ const npredSignal = (spectrum: StackedSpectrum, integral: (e1: number, e2: numbe
 
 function totalStat(spectrum: StackedSpectrum, signal: Float64Array): number {
   let stat = 0;
+  const { off } = spectrum;
   for (let i = 0; i < signal.length; i++) {
-    if (spectrum.mask[i]) stat += cash(spectrum.counts[i]!, spectrum.background[i]! + signal[i]!);
+    if (!spectrum.mask[i]) continue;
+    stat += off
+      ? wstat(spectrum.counts[i]!, off.counts[i]!, off.alpha[i]!, signal[i]!)
+      : cash(spectrum.counts[i]!, spectrum.background[i]! + signal[i]!);
   }
   return stat;
 }
@@ -314,11 +345,32 @@ export function fitSpectrum(
   };
 }
 
-/** One reconstructed-energy bin of a norm fit: counts, background and source counts at norm 1. */
+/**
+ * One reconstructed-energy bin of a norm fit: counts, background and source counts at
+ * norm 1; with OFF counts and α, the WStat statistic (b is then α · OFF, for display).
+ */
 export interface NormBin {
   readonly n: number;
   readonly b: number;
   readonly s: number;
+  readonly off?: { readonly n: number; readonly alpha: number };
+}
+
+/** A bin's statistic at `norm`, and its slope there. */
+function binStat({ n, b, s, off }: NormBin, norm: number): number {
+  return off ? wstat(n, off.n, off.alpha, norm * s) : cash(n, b + norm * s);
+}
+
+function binSlope({ n, b, s, off }: NormBin, norm: number): number {
+  if (off) return s * wstatSlope(n, off.n, off.alpha, norm * s);
+  const mu = b + norm * s;
+  return mu <= TRUNCATION ? 0 : 2 * s * (1 - n / mu);
+}
+
+/** Predicted ON counts at `norm`: the source plus the background (WStat: its profile value). */
+function binNpred({ n, b, s, off }: NormBin, norm: number): number {
+  const mu = norm * s;
+  return off ? mu + off.alpha * wstatBackground(n, off.n, off.alpha, mu) : b + mu;
 }
 
 export interface NormEstimate {
@@ -339,20 +391,21 @@ export interface NormEstimate {
  * gammapy's FluxEstimator does (the norm unbounded, null value 0, n_sigma_ul 2).
  */
 export function normEstimate(bins: readonly NormBin[]): NormEstimate {
-  const stat = (norm: number) => bins.reduce((sum, { n, b, s }) => sum + cash(n, b + norm * s), 0);
+  const stat = (norm: number) => bins.reduce((sum, bin) => sum + binStat(bin, norm), 0);
   // The statistic's slope grows with the norm (cash is convex where μ > 0, flat where floored).
-  const slope = (norm: number) =>
-    bins.reduce((sum, { n, b, s }) => {
-      const mu = b + norm * s;
-      return mu <= TRUNCATION ? sum : sum + 2 * s * (1 - n / mu);
-    }, 0);
+  const slope = (norm: number) => bins.reduce((sum, bin) => sum + binSlope(bin, norm), 0);
   const signal = bins.filter((x) => x.s > 0);
   if (signal.length === 0) {
     return { norm: NaN, normErr: NaN, normUl: NaN, ts: NaN, sqrtTs: NaN, npred: NaN };
   }
   const counted = signal.filter((x) => x.n > 0);
   // The lowest norm with every counted bin's prediction positive, else where all vanish.
-  let lo = Math.max(...(counted.length > 0 ? counted : signal).map(({ b, s }) => -b / s));
+  // WStat: the signal may go down to −α·nOff, where the predicted ON counts vanish.
+  let lo = Math.max(
+    ...(counted.length > 0 ? counted : signal).map(
+      ({ b, s, off }) => (off ? -off.alpha * off.n : -b) / s,
+    ),
+  );
   let hi = Math.max(lo, 0) + 1;
   while (slope(hi) < 0 && hi < 1e12) hi = 2 * hi + 1;
   for (let k = 0; k < 200 && counted.length > 0; k++) {
@@ -364,7 +417,9 @@ export function normEstimate(bins: readonly NormBin[]): NormEstimate {
   const norm = counted.length > 0 ? (lo + hi) / 2 : lo;
   const best = stat(norm);
   const ts = Math.max(0, stat(0) - best);
-  const curvature = bins.reduce((sum, { n, b, s }) => sum + (n * s * s) / (b + norm * s) ** 2, 0);
+  const curvature = bins.some((bin) => bin.off)
+    ? wstatCurvature(stat, norm)
+    : bins.reduce((sum, { n, b, s }) => sum + (n * s * s) / (b + norm * s) ** 2, 0);
   // Δstat = 4 above the best norm: the statistic rises monotonically there.
   let below = norm;
   let above = Math.max(norm, 0) + Math.max(1, Math.abs(norm));
@@ -380,8 +435,14 @@ export function normEstimate(bins: readonly NormBin[]): NormEstimate {
     normUl: (below + above) / 2,
     ts,
     sqrtTs: Math.sign(norm) * Math.sqrt(ts),
-    npred: bins.reduce((sum, { b, s }) => sum + b + norm * s, 0),
+    npred: bins.reduce((sum, bin) => sum + binNpred(bin, norm), 0),
   };
+}
+
+/** Half the statistic's second derivative at `norm`, by central differences (as MINUIT's Hessian). */
+function wstatCurvature(stat: (norm: number) => number, norm: number): number {
+  const h = 1e-3 * Math.max(Math.abs(norm), 1e-2);
+  return (stat(norm + h) - 2 * stat(norm) + stat(norm - h)) / (2 * h * h);
 }
 
 /** The norm fitted over `bins`, the energy range [eMin, eMax] they span, and their counts. */
@@ -404,7 +465,14 @@ export function fluxPoints(spectrum: StackedSpectrum, fit: SpectralFit): FluxPoi
   const points: FluxPoint[] = [];
   for (let i = 0; i < edges.length - 1; i++) {
     if (!spectrum.mask[i]) continue;
-    const bin = { n: spectrum.counts[i]!, b: spectrum.background[i]!, s: fit.npredSignal[i]! };
+    const bin: NormBin = {
+      n: spectrum.counts[i]!,
+      b: spectrum.background[i]!,
+      s: fit.npredSignal[i]!,
+      ...(spectrum.off
+        ? { off: { n: spectrum.off.counts[i]!, alpha: spectrum.off.alpha[i]! } }
+        : {}),
+    };
     const result = normResult([bin], edges[i]!, edges[i + 1]!);
     points.push({ ...result, dndeRef: fit.dnde(result.eRef) });
   }

@@ -39,7 +39,8 @@ export const NORM_FIELDS: readonly FieldDescription[] = [
     name: 'background',
     datatype: 'double',
     ucd: 'phot.count;instr.background',
-    description: 'background counts predicted by the BKG IRF',
+    description:
+      'background counts in the ON region: predicted by the BKG IRF, or alpha times the OFF counts (BACKGROUND=reflected)',
   },
   {
     name: 'npred',
@@ -180,7 +181,9 @@ export function fitElements(fit: SpectralFit): { infos: InfoElement[]; groups: G
         value: Number.isFinite(p.error) ? String(p.error) : 'NaN',
         unit: p.unit || undefined,
         ucd: `stat.error;${UCD_OF_PARAMETER[p.name]}`,
-        description: p.frozen ? 'fixed' : 'from the covariance (2 H^-1 of the cash statistic)',
+        description: p.frozen
+          ? 'fixed'
+          : 'from the covariance (2 H^-1 of the cash or WStat statistic)',
       },
     ],
   }));
@@ -190,13 +193,39 @@ export function fitElements(fit: SpectralFit): { infos: InfoElement[]; groups: G
 /** The ON region and what went into the stack, as INFOs. */
 export function stackInfos(spectrum: StackedSpectrum): InfoElement[] {
   const { region } = spectrum.geom;
+  const off = spectrum.off;
   return [
+    region.radius !== undefined
+      ? {
+          name: 'on_region',
+          value: `${region.ra} ${region.dec} ${region.radius}`,
+          unit: 'deg',
+          xtype: 'circle',
+        }
+      : {
+          name: 'on_region',
+          value: `${region.ra} ${region.dec}`,
+          unit: 'deg',
+          xtype: 'point',
+          content:
+            'point-like IRFs: the ON region is a circle of the energy-dependent RAD_MAX cut around this point (no PSF containment correction)',
+        },
     {
-      name: 'on_region',
-      value: `${region.ra} ${region.dec} ${region.radius}`,
-      unit: 'deg',
-      xtype: 'circle',
+      name: 'background_method',
+      value: off ? 'reflected' : 'irf',
+      content: off
+        ? 'OFF counts from reflected regions (wobble positions for point-like IRFs), WStat likelihood; known sources are not excluded'
+        : 'BKG IRF in the ON region, cash likelihood',
     },
+    ...(off
+      ? [
+          {
+            name: 'off_regions',
+            value: spectrum.runs.map((r) => `${r.obsId}:${r.off?.regions.length ?? 0}`).join(' '),
+            content: 'OFF regions per run (obs_id:count)',
+          },
+        ]
+      : []),
     { name: 'runs', value: String(spectrum.runs.length) },
     { name: 'livetime', value: String(spectrum.livetime), unit: 's' },
   ];

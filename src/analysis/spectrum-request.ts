@@ -1,7 +1,10 @@
 /**
  * The DALI parameters of a spectrum request, read and checked before any work: ID
- * (repeated), CENTER "ra dec" and RADIUS (deg) of the circular ON region, ENERGY and
- * ENERGY_TRUE as for map datasets, OFFSET_MAX (deg) and MODEL (powerlaw, logparabola).
+ * (repeated), CENTER "ra dec" and RADIUS (deg) of the circular ON region (no RADIUS for
+ * point-like IRFs, whose RAD_MAX gives it), ENERGY and ENERGY_TRUE as for map datasets,
+ * OFFSET_MAX (deg), MODEL (powerlaw, logparabola), BACKGROUND (irf: the BKG IRF with the
+ * cash statistic; reflected: OFF regions with WStat; absent: irf when every run has a
+ * BKG IRF, else reflected) and N_OFF (the OFF regions of a point-like ON region).
  */
 import { DaliError, type DaliParameters } from '../dali/index.js';
 import {
@@ -20,11 +23,22 @@ import type { SpectrumGeometry } from './spectrum.js';
 /** The largest ON region: the IRFs are taken at its centre, which holds for small regions only. */
 export const MAX_ON_RADIUS = 1;
 
+/** How the background is estimated: from the BKG IRF (cash), or from reflected OFF regions (WStat). */
+export type BackgroundMethod = 'irf' | 'reflected';
+
+/** OFF regions of a point-like ON region when N_OFF is not given (gammapy's MAGIC tutorials use 3). */
+export const DEFAULT_WOBBLE_OFF_REGIONS = 3;
+export const MAX_WOBBLE_OFF_REGIONS = 20;
+
 export interface SpectrumRequest {
   readonly ids: readonly string[];
   readonly geometry: SpectrumGeometry;
   readonly offsetMax: number;
   readonly model: SpectralModelName;
+  /** As asked; undefined: chosen from the runs' IRFs. */
+  readonly background?: BackgroundMethod;
+  /** OFF regions around the pointing of a point-like ON region (WobbleRegionsFinder). */
+  readonly wobbleOffRegions: number;
 }
 
 /** Reads and checks a request; a DaliError (400) names the first problem. */
@@ -34,11 +48,10 @@ export function spectrumRequest(
 ): SpectrumRequest {
   const ids = selectionIds(params, limits);
   const [ra, dec] = centerOf(params);
-  if (!params.has('RADIUS')) {
-    throw new DaliError(400, 'RADIUS is required: the radius of the ON region around CENTER, deg');
-  }
-  const [radius] = numbersOf(params, 'RADIUS', [1]) as [number];
-  if (!(radius > 0) || radius > MAX_ON_RADIUS) {
+  const radius = params.get('RADIUS')?.trim()
+    ? (numbersOf(params, 'RADIUS', [1])[0] as number)
+    : undefined;
+  if (radius !== undefined && (!(radius > 0) || radius > MAX_ON_RADIUS)) {
     throw new DaliError(
       400,
       `RADIUS must be above 0 and at most ${MAX_ON_RADIUS}° (the IRFs are taken at the centre of the ON region), not ${radius}`,
@@ -46,9 +59,36 @@ export function spectrumRequest(
   }
   const { energy, energyTrue } = energyEdges(params, limits);
   const offsetMax = offsetMaxOf(params);
-  if (radius >= offsetMax) {
+  if (radius !== undefined && radius >= offsetMax) {
     throw new DaliError(400, `RADIUS (${radius}°) must be smaller than OFFSET_MAX (${offsetMax}°)`);
   }
   const model = choice<SpectralModelName>(params, 'MODEL', ['powerlaw', 'logparabola']);
-  return { ids, geometry: { region: { ra, dec, radius }, energy, energyTrue }, offsetMax, model };
+  const background = params.get('BACKGROUND')?.trim()
+    ? choice<BackgroundMethod>(params, 'BACKGROUND', ['irf', 'reflected'])
+    : undefined;
+  const wobbleOffRegions = params.get('N_OFF')?.trim()
+    ? (numbersOf(params, 'N_OFF', [1])[0] as number)
+    : DEFAULT_WOBBLE_OFF_REGIONS;
+  if (
+    !Number.isInteger(wobbleOffRegions) ||
+    wobbleOffRegions < 1 ||
+    wobbleOffRegions > MAX_WOBBLE_OFF_REGIONS
+  ) {
+    throw new DaliError(
+      400,
+      `N_OFF must be a whole number of OFF regions from 1 to ${MAX_WOBBLE_OFF_REGIONS}, not '${params.get('N_OFF')}'`,
+    );
+  }
+  return {
+    ids,
+    geometry: {
+      region: { ra, dec, ...(radius !== undefined ? { radius } : {}) },
+      energy,
+      energyTrue,
+    },
+    offsetMax,
+    model,
+    ...(background ? { background } : {}),
+    wobbleOffRegions,
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * The spectrum of one run in a circular ON region and their stack, as gammapy 1.0's
+ * The spectrum of one run in an ON region and their stack, as gammapy 1.0's
  * SpectrumDatasetMaker(selection=[counts, exposure, edisp, background],
  * containment_correction=False, use_region_center=True) + SafeMaskMaker(methods=
  * [offset-max, aeff-default]) make them and SpectrumDataset.stack adds them up: counts
@@ -7,17 +7,33 @@
  * grid), exposure and energy-dispersion kernel at the region centre, the BKG IRF at the
  * centre integrated over each energy bin times the region's solid angle. The IRFs are
  * evaluated by the map maker's code (maker.ts, irf-maps.ts), on a one-pixel "map".
+ * With reflected OFF regions instead of the BKG IRF, as ReflectedRegionsBackgroundMaker
+ * and SpectrumDatasetOnOff.stack do: OFF counts and α per bin, and the exposure corrected
+ * for the PSF's containment in the circle (containment_correction=True, as gammapy's
+ * reflected-regions analyses use it). For point-like IRFs the ON region is a point whose
+ * radius is RAD_MAX at each event's energy (make_counts_rad_max), with no such correction.
  */
 import type { EventList } from '../gadf/index.js';
-import { edispKernel, StackedIrfMap } from './irf-maps.js';
+import { edispKernel, psfContainment, StackedIrfMap } from './irf-maps.js';
 import { backgroundOf, binOf, exposureOf, type RunInput } from './maker.js';
+import { type Direction, RadMax, reflectedCircles, wobbleOffRegions } from './reflected.js';
+import type { BackgroundMethod } from './spectrum-request.js';
 import { separation } from './sky.js';
 
-/** A circle on the sky: ICRS centre and radius, deg. */
+/** The ON region: ICRS centre and radius, deg; no radius for point-like IRFs (RAD_MAX gives it). */
 export interface OnRegion {
   readonly ra: number;
   readonly dec: number;
-  readonly radius: number;
+  readonly radius?: number;
+}
+
+/** A circular ON region. */
+export type OnCircle = Required<OnRegion>;
+
+/** How a run's background is estimated, and how many OFF positions a point-like ON region gets. */
+export interface BackgroundSetup {
+  readonly method: BackgroundMethod;
+  readonly wobbleOffRegions: number;
 }
 
 export interface SpectrumGeometry {
@@ -35,13 +51,13 @@ const RADIUS_SCALE = Math.tan(ARCSEC) / ARCSEC;
 const DEG = Math.PI / 180;
 
 /** Whether a direction lies inside the region as regions' CircleSkyRegion.contains decides on a TAN grid centred on it. */
-export function insideRegion(region: OnRegion, ra: number, dec: number): boolean {
+export function insideRegion(region: OnCircle, ra: number, dec: number): boolean {
   const theta = separation(region.ra, region.dec, ra, dec);
   return theta < 90 && Math.tan(theta * DEG) / DEG < region.radius * RADIUS_SCALE;
 }
 
 /** The region's solid angle as RegionGeom.solid_angle: π r² on the TAN plane, sr. */
-export function regionSolidAngle(region: OnRegion): number {
+export function regionSolidAngle(region: OnCircle): number {
   const r = region.radius * RADIUS_SCALE * DEG;
   return Math.PI * r * r;
 }
@@ -55,7 +71,12 @@ export interface RunSpectrum {
   readonly counts: Float64Array;
   /** m² s, per true-energy bin. */
   readonly exposure: Float64Array;
+  /** The exposure before the containment correction: the kernel's weight when stacked (its exposure_map). */
+  readonly kernelExposure: Float64Array;
+  /** From the BKG IRF, or α · OFF counts. */
   readonly background: Float64Array;
+  /** Reflected background: the OFF counts and α (ON over OFF acceptance) per bin, and the OFF regions' centres. */
+  readonly off?: OffCounts;
   /** [energy_true][energy], rows summing to the fraction reconstructed inside the axis. */
   readonly edisp: Float64Array;
   /** 1 where the reconstructed-energy bin is safe. */
@@ -71,42 +92,117 @@ export interface RunSpectrum {
   readonly slices: readonly RunSlice[];
 }
 
-/** A run cut to a time window: its events there, and its good time there (s). */
+export interface OffCounts {
+  readonly counts: Float64Array;
+  readonly alpha: Float64Array;
+  readonly regions: readonly Direction[];
+}
+
+/** A run cut to a time window: its events there (ON, and OFF when reflected), and its good time there (s). */
 export interface RunSlice {
   /** Index of the window. */
   readonly window: number;
   readonly counts: Float64Array;
+  readonly countsOff?: Float64Array;
   readonly ontime: number;
 }
 
-/** The ON-region counts per energy bin, in all and in each window (event-list seconds, [lo, hi)). */
+/** Which events of a run count in the ON region, and in how many OFF regions. */
+interface RegionSelection {
+  on(ra: number, dec: number, energy: number): boolean;
+  off(ra: number, dec: number, energy: number): number;
+  readonly offRegions: readonly Direction[];
+}
+
+/** ON and OFF counts per energy bin, in all and in each window (event-list seconds, [lo, hi)). */
 async function countsIn(
   geom: SpectrumGeometry,
   events: EventList,
+  selection: RegionSelection,
   windows: readonly (readonly [number, number])[],
-): Promise<{ all: Float64Array; inWindows: Float64Array[] }> {
+): Promise<{ on: Float64Array; off: Float64Array; onIn: Float64Array[]; offIn: Float64Array[] }> {
   const nE = geom.energy.length - 1;
-  const all = new Float64Array(nE);
-  const inWindows = windows.map(() => new Float64Array(nE));
+  const on = new Float64Array(nE);
+  const off = new Float64Array(nE);
+  const onIn = windows.map(() => new Float64Array(nE));
+  const offIn = windows.map(() => new Float64Array(nE));
+  const withOff = selection.offRegions.length > 0;
   const quantities =
     windows.length > 0
       ? (['ra', 'dec', 'energy', 'time'] as const)
       : (['ra', 'dec', 'energy'] as const);
   for await (const batch of events.batches<'ra' | 'dec' | 'energy' | 'time'>(quantities)) {
     for (let i = 0; i < batch.count; i++) {
-      const e = binOf(geom.energy, batch.energy[i] as number);
-      if (e < 0 || !insideRegion(geom.region, batch.ra[i] as number, batch.dec[i] as number)) {
-        continue;
-      }
-      all[e]! += 1;
+      const energy = batch.energy[i] as number;
+      const e = binOf(geom.energy, energy);
+      if (e < 0) continue;
+      const ra = batch.ra[i] as number;
+      const dec = batch.dec[i] as number;
+      const inOn = selection.on(ra, dec, energy) ? 1 : 0;
+      const inOff = withOff ? selection.off(ra, dec, energy) : 0;
+      if (inOn + inOff === 0) continue;
+      on[e]! += inOn;
+      off[e]! += inOff;
       if (windows.length === 0) continue;
       const t = batch.time[i] as number;
       windows.forEach(([lo, hi], w) => {
-        if (t >= lo && t < hi) inWindows[w]![e]! += 1;
+        if (t >= lo && t < hi) {
+          onIn[w]![e]! += inOn;
+          offIn[w]![e]! += inOff;
+        }
       });
     }
   }
-  return { all, inWindows };
+  return { on, off, onIn, offIn };
+}
+
+/**
+ * The ON and OFF regions of a run: the circle alone (BKG IRF); the circle and its reflected
+ * regions; or, for point-like IRFs, the point and its wobble positions cut by RAD_MAX
+ * (none when their cuts could overlap in ENERGY, as gammapy drops them then).
+ */
+function regionSelection(
+  geom: SpectrumGeometry,
+  run: RunInput,
+  background: BackgroundSetup,
+): RegionSelection {
+  const { region } = geom;
+  const pointing: Direction = [run.pointing.ra, run.pointing.dec];
+  const centre: Direction = [region.ra, region.dec];
+  if (region.radius === undefined) {
+    if (!run.radMax) {
+      throw new Error(`run ${run.obsId} has no RAD_MAX_2D cut for a point-like ON region`);
+    }
+    const radMax = new RadMax(run.radMax);
+    const offsetOf = (d: Direction) => separation(d[0], d[1], pointing[0], pointing[1]);
+    const onOffset = offsetOf(centre);
+    const edges = geom.energy;
+    const offRegions = wobbleOffRegions(pointing, centre, background.wobbleOffRegions, radMax, [
+      edges[0]!,
+      edges[edges.length - 1]!,
+    ]);
+    const offsets = offRegions.map(offsetOf);
+    return {
+      on: (ra, dec, energy) =>
+        separation(centre[0], centre[1], ra, dec) <= radMax.at(energy, onOffset),
+      off: (ra, dec, energy) =>
+        offRegions.reduce(
+          (n, p, k) =>
+            n + (separation(p[0], p[1], ra, dec) <= radMax.at(energy, offsets[k]!) ? 1 : 0),
+          0,
+        ),
+      offRegions,
+    };
+  }
+  const circle: OnCircle = { ra: region.ra, dec: region.dec, radius: region.radius };
+  const on = (ra: number, dec: number) => insideRegion(circle, ra, dec);
+  if (background.method === 'irf') return { on, off: () => 0, offRegions: [] };
+  const reflected = reflectedCircles(pointing, centre, circle.radius);
+  return {
+    on,
+    off: (ra, dec) => (reflected.contains(ra, dec) ? 1 : 0),
+    offRegions: reflected.centres,
+  };
 }
 
 /**
@@ -120,6 +216,7 @@ function safeMask(
   background: Float64Array,
   offset: number,
   offsetMax: number,
+  wstat: boolean,
 ): Uint8Array {
   const header = run.aeff.header;
   const lo = header.has('LO_THRES') ? (header.getNumber('LO_THRES') ?? undefined) : undefined;
@@ -127,7 +224,7 @@ function safeMask(
   const edges = geom.energy;
   return Uint8Array.from(background, (b, e) =>
     Number.isFinite(b) &&
-    b > 0 &&
+    (wstat || b > 0) &&
     offset < offsetMax &&
     (lo === undefined || edges[e]! >= lo) &&
     (hi === undefined || edges[e + 1]! <= hi)
@@ -146,6 +243,7 @@ export async function makeRunSpectrum(
   run: RunInput,
   offsetMax: number,
   windows: readonly (readonly [number, number])[] = [],
+  backgroundSetup: BackgroundSetup = { method: 'irf', wobbleOffRegions: 0 },
 ): Promise<RunSpectrum> {
   if (!run.edisp) throw new Error(`run ${run.obsId} has no energy dispersion for its spectrum`);
   const { region } = geom;
@@ -162,21 +260,45 @@ export async function makeRunSpectrum(
     const ontime = overlap(lo, hi);
     return ontime > 0 ? [{ window, lo, hi, ontime }] : [];
   });
-  const { all: counts, inWindows } = await countsIn(
+  const selection = regionSelection(geom, run, backgroundSetup);
+  const counted = await countsIn(
     geom,
     run.events,
+    selection,
     overlapping.map(({ lo, hi }) => [lo, hi] as const),
   );
-  const exposure = exposureOf(geom, run.aeff, offsets, livetime);
-  const background = backgroundOf(
-    geom,
-    run.bkg,
-    Float64Array.of(region.ra, region.dec),
-    offsets,
-    run.pointing,
-    run.ontime,
-    Float64Array.of(regionSolidAngle(region)),
-  );
+  const counts = counted.on;
+  const kernelExposure = exposureOf(geom, run.aeff, offsets, livetime);
+  const exposure = kernelExposure.slice();
+  const reflected = backgroundSetup.method === 'reflected';
+  if (reflected && region.radius !== undefined) {
+    if (!run.psf) throw new Error(`run ${run.obsId} has no PSF for the containment correction`);
+    const containment = psfContainment(run.psf, geom.energyTrue, offset, region.radius);
+    containment.forEach((c, j) => (exposure[j]! *= c));
+  }
+  const nOff = selection.offRegions.length;
+  // gammapy: α = acceptance / acceptance_off, the latter the number of OFF regions.
+  const alpha = new Float64Array(counts.length).fill(nOff > 0 ? 1 / nOff : 0);
+  let background: Float64Array;
+  if (reflected) {
+    background = counted.off.map((n, e) => n * alpha[e]!);
+  } else {
+    if (!run.bkg || region.radius === undefined) {
+      throw new Error(`run ${run.obsId} has no BKG IRF or no circular ON region`);
+    }
+    background = backgroundOf(
+      geom,
+      run.bkg,
+      Float64Array.of(region.ra, region.dec),
+      offsets,
+      run.pointing,
+      run.ontime,
+      Float64Array.of(regionSolidAngle({ ...region, radius: region.radius })),
+    );
+  }
+  const mask = safeMask(geom, run, background, offset, offsetMax, reflected);
+  // No OFF region: ReflectedRegionsBackgroundMaker masks the whole run.
+  if (reflected && nOff === 0) mask.fill(0);
   const edisp = edispKernel(run.edisp, offsets, geom.energy, geom.energyTrue);
   const starts = run.gti.map((g) => g[0]);
   const stops = run.gti.map((g) => g[1]);
@@ -187,9 +309,11 @@ export async function makeRunSpectrum(
     offset,
     counts,
     exposure,
+    kernelExposure,
     background,
+    ...(reflected ? { off: { counts: counted.off, alpha, regions: selection.offRegions } } : {}),
     edisp,
-    mask: safeMask(geom, run, background, offset, offsetMax),
+    mask,
     start: Math.min(...starts),
     stop: Math.max(...stops),
     startMjd: run.events.mjd(Math.min(...intervals.map((g) => g[0]))),
@@ -197,25 +321,41 @@ export async function makeRunSpectrum(
     ontime: run.ontime,
     slices: overlapping.map(({ window, ontime }, k) => ({
       window,
-      counts: inWindows[k]!,
+      counts: counted.onIn[k]!,
+      ...(reflected ? { countsOff: counted.offIn[k]! } : {}),
       ontime,
     })),
   };
 }
 
-/** Spectra added up as SpectrumDataset.stack does: each run where its safe mask lets it in, the kernel weighted by exposure. */
+/**
+ * Spectra added up as SpectrumDataset.stack does: each run where its safe mask lets it
+ * in, the kernel weighted by exposure; OFF counts as SpectrumDatasetOnOff.stack adds them,
+ * α the OFF-count-weighted mean of the runs' (their mean over all bins where no OFF count).
+ */
 export class StackedSpectrum {
   readonly counts: Float64Array;
+  /** From the BKG IRF, or α · OFF counts. */
   readonly background: Float64Array;
+  /** Reflected background: the stacked OFF counts and α. */
+  readonly off?: { readonly counts: Float64Array; readonly alpha: Float64Array };
+  private readonly alphaOff?: Float64Array;
   readonly exposure: Float64Array;
   readonly mask: Uint8Array;
   livetime = 0;
   readonly runs: RunSpectrum[] = [];
   private readonly kernel: StackedIrfMap;
 
-  constructor(readonly geom: SpectrumGeometry) {
+  constructor(
+    readonly geom: SpectrumGeometry,
+    reflected = false,
+  ) {
     const nE = geom.energy.length - 1;
     const nEt = geom.energyTrue.length - 1;
+    if (reflected) {
+      this.off = { counts: new Float64Array(nE), alpha: new Float64Array(nE) };
+      this.alphaOff = new Float64Array(nE);
+    }
     this.counts = new Float64Array(nE);
     this.background = new Float64Array(nE);
     this.mask = new Uint8Array(nE);
@@ -236,6 +376,20 @@ export class StackedSpectrum {
       const b = run.background[e]!;
       this.background[e]! += Number.isFinite(b) ? b : 0;
       this.mask[e] = 1;
+      if (this.off && this.alphaOff && run.off) {
+        this.off.counts[e]! += run.off.counts[e]!;
+        this.alphaOff[e]! += run.off.alpha[e]! * run.off.counts[e]!;
+      }
+    }
+    if (this.off && this.alphaOff) {
+      const { counts, alpha } = this.off;
+      const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
+      const average = sum(this.alphaOff) / sum(counts);
+      for (let e = 0; e < alpha.length; e++) {
+        const a = counts[e]! > 0 ? this.alphaOff[e]! / counts[e]! : average;
+        alpha[e] = Number.isFinite(a) ? a : 0;
+        this.background[e] = alpha[e]! * counts[e]!;
+      }
     }
     if (any) {
       for (let j = 0; j < run.exposure.length; j++) {
@@ -244,7 +398,10 @@ export class StackedSpectrum {
       }
       this.livetime += run.livetime;
     }
-    this.kernel.add({ data: run.edisp, exposure: run.exposure }, (band) => run.mask[band] === 1);
+    this.kernel.add(
+      { data: run.edisp, exposure: run.kernelExposure },
+      (band) => run.mask[band] === 1,
+    );
     this.runs.push(run);
   }
 }

@@ -10,6 +10,7 @@ const COMPONENT: Readonly<Record<string, string>> = {
   bkg: 'bkgrate',
   edisp: 'edisp',
   psf: 'psf',
+  rad_max: 'rad_max',
 };
 
 export async function storeDatasets(

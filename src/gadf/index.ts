@@ -90,6 +90,7 @@ export {
 export {
   IRF_CLASSES,
   binCentres,
+  nodeEdges,
   irfClassOf,
   readIrf,
   readIrfs,

@@ -12,7 +12,14 @@ import { GadfError } from './errors.js';
 import { unitFactor } from './units.js';
 
 export type IrfClass =
-  'aeff_2d' | 'edisp_2d' | 'psf_table' | 'psf_3gauss' | 'psf_king' | 'bkg_2d' | 'bkg_3d';
+  | 'aeff_2d'
+  | 'edisp_2d'
+  | 'psf_table'
+  | 'psf_3gauss'
+  | 'psf_king'
+  | 'bkg_2d'
+  | 'bkg_3d'
+  | 'rad_max_2d';
 
 export type IrfAxisName =
   'energy' | 'energy_true' | 'offset' | 'migra' | 'rad' | 'fov_lon' | 'fov_lat';
@@ -126,6 +133,14 @@ const LAYOUTS: Readonly<Record<IrfClass, ClassLayout>> = {
     column: ['BKG', 'BGD'],
     unit: 's-1 TeV-1 sr-1',
   },
+  rad_max_2d: {
+    axes: [
+      ['energy', 'ENERG'],
+      ['offset', 'THETA'],
+    ],
+    column: ['RAD_MAX'],
+    unit: 'deg',
+  },
 };
 
 export const IRF_CLASSES = Object.keys(LAYOUTS) as readonly IrfClass[];
@@ -154,6 +169,11 @@ function valueFactor(hduClass: IrfClass, unit: string, where: string): number {
     throw new GadfError(`RPSF unit '${unit}' is not per solid angle (sr-1, deg-2)`, where);
   }
   if (hduClass === 'edisp_2d' || hduClass === 'psf_3gauss' || hduClass === 'psf_king') return 1;
+  if (hduClass === 'rad_max_2d') {
+    const factor = unitFactor('angle', u || 'deg');
+    if (factor === undefined) throw new GadfError(`RAD_MAX unit '${unit}' is not an angle`, where);
+    return factor;
+  }
   // Background: per time, energy and solid angle, in any order ("s-1 MeV-1 sr-1", "1/(s MeV sr)").
   const compact = u.replace(/\*\*/g, '^').replace(/\^/g, '');
   const parts = compact.startsWith('1/(')
@@ -231,7 +251,7 @@ export function binCentres(edges: Float64Array, interp: 'lin' | 'log'): Float64A
 }
 
 /** Edges of an axis given by nodes: halfway between them (in the axis' scale), the ends extrapolated. */
-function nodeEdges(nodes: Float64Array, interp: 'lin' | 'log'): Float64Array {
+export function nodeEdges(nodes: Float64Array, interp: 'lin' | 'log'): Float64Array {
   const f = interp === 'log' ? Math.log : (v: number) => v;
   const g = interp === 'log' ? Math.exp : (v: number) => v;
   const n = nodes.length;

@@ -1,6 +1,11 @@
 """gammapy 1.0's 1D analysis of an ON region: SpectrumDatasetMaker(selection counts,
 exposure, edisp, background; containment_correction=False) + SafeMaskMaker(offset-max,
-aeff-default), stacked, a PowerLawSpectralModel (reference 1 TeV) fitted with Fit, and
+aeff-default), stacked; with "background": "reflected", no BKG IRF but
+ReflectedRegionsBackgroundMaker (ReflectedRegionsFinder defaults around a circle of
+"radius"; for point-like IRFs, "radius" null, a PointSkyRegion cut by RAD_MAX and
+WobbleRegionsFinder with "n_off" regions) before the safe mask, the exposure corrected
+for the PSF containment around a circle, the runs stacked by
+stack_reduce and their ON/OFF counts and alpha given too; a PowerLawSpectralModel (reference 1 TeV) fitted with Fit, and
 FluxPointsEstimator in the ENERGY bins; timed; and hearc's flux points read back with
 FluxPoints.read when given. With "lightcurve" ({energy: [emin, emax], time_edges?: MJD
 UTC, hearc?: path}), also LightCurveEstimator with the fitted shape on the per-run
@@ -8,7 +13,7 @@ datasets (or on the runs cut by Observations.select_time to the time bins), and 
 light curve read back with FluxPoints.read(format="lightcurve"). Times: "seconds" to the
 flux points, "fit_seconds" to the stacked fit, "lightcurve_seconds" of the estimator alone.
 Argument: one JSON object (store, obs, energy, energy_true, center, radius, offset_max,
-model, hearc_fluxpoints?, lightcurve?). Prints one JSON object."""
+model, background?, n_off?, hearc_fluxpoints?, lightcurve?). Prints one JSON object."""
 import json
 import sys
 import time
@@ -18,12 +23,17 @@ warnings.simplefilter("ignore")
 import numpy as np
 import astropy.units as u
 from astropy.coordinates import SkyCoord
-from regions import CircleSkyRegion
+from regions import CircleSkyRegion, PointSkyRegion
 from gammapy.data import DataStore
 from gammapy.datasets import Datasets, SpectrumDataset
 from astropy.time import Time
 from gammapy.estimators import FluxPoints, FluxPointsEstimator, LightCurveEstimator
-from gammapy.makers import SafeMaskMaker, SpectrumDatasetMaker
+from gammapy.makers import (
+    ReflectedRegionsBackgroundMaker,
+    SafeMaskMaker,
+    SpectrumDatasetMaker,
+    WobbleRegionsFinder,
+)
 from gammapy.maps import MapAxis, RegionGeom
 from gammapy.modeling import Fit
 from gammapy.modeling.models import LogParabolaSpectralModel, PowerLawSpectralModel, SkyModel
@@ -31,29 +41,42 @@ from gammapy.modeling.models import LogParabolaSpectralModel, PowerLawSpectralMo
 a = json.loads(sys.argv[1])
 start = time.perf_counter()
 store = DataStore.from_dir(a["store"])
-observations = store.get_observations(a["obs"], required_irf=["aeff", "edisp", "bkg"])
+reflected = a.get("background") == "reflected"
+pointlike = reflected and a.get("radius") is None
+observations = store.get_observations(
+    a["obs"],
+    required_irf="point-like" if pointlike else ["aeff", "edisp"] + (["psf"] if reflected else ["bkg"]),
+)
 e, et = a["energy"], a["energy_true"]
 axis = MapAxis.from_energy_bounds(e[0], e[1], int(e[2]), unit="TeV")
 axis_true = MapAxis.from_energy_bounds(et[0], et[1], int(et[2]), unit="TeV", name="energy_true")
-region = CircleSkyRegion(
-    center=SkyCoord(a["center"][0], a["center"][1], unit="deg", frame="icrs"),
-    radius=a["radius"] * u.deg,
-)
+center = SkyCoord(a["center"][0], a["center"][1], unit="deg", frame="icrs")
+if pointlike:
+    region = PointSkyRegion(center)
+    background = ReflectedRegionsBackgroundMaker(
+        region_finder=WobbleRegionsFinder(n_off_regions=a.get("n_off", 3))
+    )
+else:
+    region = CircleSkyRegion(center=center, radius=a["radius"] * u.deg)
+    background = ReflectedRegionsBackgroundMaker()
 geom = RegionGeom.create(region=region, axes=[axis])
 empty = SpectrumDataset.create(geom=geom, energy_axis_true=axis_true, name="stacked")
 maker = SpectrumDatasetMaker(
-    selection=["counts", "exposure", "edisp", "background"], containment_correction=False
+    selection=["counts", "exposure", "edisp"] + ([] if reflected else ["background"]),
+    containment_correction=reflected and not pointlike,
 )
 safe = SafeMaskMaker(methods=["offset-max", "aeff-default"], offset_max=a["offset_max"] * u.deg)
-stacked = empty.copy(name="stacked")
 
 
 def reduced(observation, name):
-    return safe.run(maker.run(empty.copy(name=name), observation), observation)
+    dataset = maker.run(empty.copy(name=name), observation)
+    if reflected:
+        dataset = background.run(dataset, observation)
+    return safe.run(dataset, observation)
 
 
-for observation in observations:
-    stacked.stack(reduced(observation, str(observation.obs_id)))
+runs = Datasets([reduced(o, str(o.obs_id)) for o in observations])
+stacked = runs.stack_reduce(name="stacked")
 if a.get("model") == "logparabola":
     spectral = LogParabolaSpectralModel(
         alpha=2, beta=0, amplitude="1e-12 cm-2 s-1 TeV-1", reference="1 TeV"
@@ -70,6 +93,18 @@ out["counts"] = stacked.counts.data.ravel().tolist()
 out["background"] = stacked.background.data.ravel().tolist()
 out["exposure"] = stacked.exposure.data.ravel().tolist()
 out["mask"] = stacked.mask_safe.data.ravel().astype(int).tolist()
+if reflected:
+    out["counts_off"] = stacked.counts_off.data.ravel().tolist()
+    out["alpha"] = stacked.alpha.data.ravel().tolist()
+    out["runs"] = [
+        {
+            "obs_id": int(o.obs_id),
+            "counts": d.counts.data.ravel().tolist(),
+            "counts_off": d.counts_off.data.ravel().tolist(),
+            "alpha": d.alpha.data.ravel().tolist(),
+        }
+        for o, d in zip(observations, runs)
+    ]
 out["success"] = bool(result.success)
 out["stat"] = float(result.total_stat)
 out["parameters"] = {

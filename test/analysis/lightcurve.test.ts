@@ -79,34 +79,58 @@ describe('light-curve requests', () => {
     refused({ ...good, TIME: '53343.9' }, /TIME must be two or more MJD \(UTC\) bin edges/);
     refused({ ...good, TIME: '53344 53343' }, /TIME edges must increase/);
     refused({ ...good, TIME: '53344 x' }, /TIME must be/);
-    const { RADIUS: _, ...noRadius } = good;
-    refused(noRadius, /RADIUS is required/);
   });
 });
 
 describe('light curves against gammapy 1.0', () => {
-  const setup = {
-    center: [83.633, 22.014],
-    radius: 0.11,
-    energy: [0.5, 50, 12],
-    energy_true: [0.3, 100, 20],
-    offset_max: 2.5,
+  /** A store, its runs, the gammapy setup and the extra request parameters. */
+  interface CurveCase {
+    readonly data: string;
+    readonly subdir?: string;
+    readonly runs: readonly string[];
+    readonly setup: {
+      readonly center: readonly number[];
+      readonly radius: number | null;
+      readonly energy: readonly number[];
+      readonly energy_true: readonly number[];
+      readonly offset_max: number;
+      readonly background?: 'reflected';
+    };
+    /** THRESHOLD, snapped to an ENERGY edge: the flux's energy range. */
+    readonly threshold: number;
+    readonly fluxEnergy: readonly [number, number];
+  }
+  const hess: CurveCase = {
+    data: 'hess-dl3-dr1',
+    runs: CRAB_RUNS,
+    setup: {
+      center: [83.633, 22.014],
+      radius: 0.11,
+      energy: [0.5, 50, 12],
+      energy_true: [0.3, 100, 20],
+      offset_max: 2.5,
+    },
+    threshold: 1,
+    fluxEnergy: [1, 50],
   };
 
   /** hearc's light curve and gammapy's of the Crab runs, with these TIME edges (none: per run). */
-  async function both(t: TestContext, timeEdges?: readonly number[]) {
-    const store = requireTestData(t, 'hess-dl3-dr1');
-    if (!store || !requireGammapy(t)) return undefined;
-    const datasets = await storeDatasets(store, CRAB_RUNS);
+  async function both(t: TestContext, timeEdges?: readonly number[], c: CurveCase = hess) {
+    const data = requireTestData(t, c.data);
+    if (!data || !requireGammapy(t)) return undefined;
+    const store = c.subdir ? join(data, c.subdir) : data;
+    const { setup } = c;
+    const datasets = await storeDatasets(store, c.runs);
     const request = lightCurveRequest(
       paramsOf({
         ID: datasets.map((d) => d.did),
         CENTER: setup.center.join(' '),
-        RADIUS: String(setup.radius),
+        ...(setup.radius !== null ? { RADIUS: String(setup.radius) } : {}),
         ENERGY: setup.energy.join(' '),
         ENERGY_TRUE: setup.energy_true.join(' '),
         OFFSET_MAX: String(setup.offset_max),
-        THRESHOLD: '1',
+        THRESHOLD: String(c.threshold),
+        ...(setup.background ? { BACKGROUND: setup.background } : {}),
         ...(timeEdges ? { TIME: timeEdges.join(' ') } : {}),
       }),
     );
@@ -121,10 +145,10 @@ describe('light curves against gammapy 1.0', () => {
     const theirs = runPythonJson<GammapyLightCurve>(GAMMAPY_SCRIPT, [
       JSON.stringify({
         store,
-        obs: CRAB_RUNS.map(Number),
+        obs: c.runs.map(Number),
         ...setup,
         lightcurve: {
-          energy: [1, 50],
+          energy: c.fluxEnergy,
           ...(timeEdges ? { time_edges: timeEdges } : {}),
           hearc: outputs.fits,
         },
@@ -202,6 +226,31 @@ describe('light curves against gammapy 1.0', () => {
     assert.deepEqual(
       ours.bins.map((b) => b.timeMin),
       edges.slice(0, -1),
+    );
+    sameCurve(ours.bins, theirs.lightcurve);
+  });
+
+  it('gives gammapy fluxes per run of the MAGIC point-like runs, the background from wobble OFF regions (WStat)', async (t) => {
+    const result = await both(t, undefined, {
+      data: 'magic-rad-max',
+      subdir: 'data',
+      runs: ['5029747', '5029748'],
+      setup: {
+        center: [83.633, 22.014],
+        radius: null,
+        energy: [0.05, 20, 10],
+        energy_true: [0.01, 50, 20],
+        offset_max: 2.5,
+        background: 'reflected',
+      },
+      threshold: 0.2,
+      fluxEnergy: [0.2, 20],
+    });
+    if (!result) return;
+    const { ours, theirs } = result;
+    assert.deepEqual(
+      ours.bins.map((b) => b.runs),
+      [['5029747'], ['5029748']],
     );
     sameCurve(ours.bins, theirs.lightcurve);
   });

@@ -232,6 +232,9 @@ test('MAGIC point-like IRFs: aeff, edisp and rad_max products from HDUs named wi
       '#coverage null',
       '#provenance null',
       '#proc hea-event-bundle',
+      // The spectrum and the light curve (point-like IRFs make no map dataset).
+      '#proc null',
+      '#proc null',
     ],
   );
   const source = join(store, 'data', '20131004_05029747_DL3_CrabNebula-W0.40+035.fits');
