@@ -13,7 +13,7 @@ import {
   obscoreTable,
   withdrawnObservationTable,
 } from '../obscore/schema.js';
-import { columnDef, type TableDef } from '../schema/types.js';
+import { columnDef, type TableDef, tableColumns } from '../schema/types.js';
 import { lazyMocFile, type MocFile, spaceMocFile, timeMocFile } from './files.js';
 import { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
 import { asciiCellRanges } from '../adql/index.js';
@@ -51,7 +51,22 @@ export const observationCoverageTable: TableDef = {
 /** The longest the MOCs of rows without stored ones are computed before the server answers others. */
 const YIELD_AFTER_MS = 20;
 
-/** DIDs per transaction when computed space MOCs are stored. */
+/** The columns a coverage reads: whole ObsCore rows of a large catalog would take gigabytes. */
+const COVERAGE_OBSCORE = tableColumns(obscoreTable, [
+  'obs_publisher_did',
+  'obs_collection',
+  'em_min',
+  'em_max',
+]);
+const COVERAGE_HEA = tableColumns(obscoreHeaTable, [
+  'obs_publisher_did',
+  't_intervals',
+  'messenger',
+]);
+/** What the space MOC of an observation is made from (rowMoc). */
+const FIELD_OF_VIEW = tableColumns(obscoreTable, ['obs_publisher_did', 's_region', 's_fov']);
+
+/** DIDs per transaction when computed space MOCs are stored, and per read of missing ones. */
 const STORE_CHUNK = 5000;
 
 /** What one collection (or the whole service) covers. */
@@ -320,30 +335,6 @@ export function summariseCoverage(
   };
 }
 
-/**
- * The space MOCs of the rows that have none stored, computed a few at a time so that a
- * server keeps answering meanwhile (minutes for 1e5 rows written without them).
- */
-async function computeMissingMocs(
-  library: MocLibrary,
-  rows: readonly CatalogRow[],
-  stored: ReadonlyMap<string, string>,
-): Promise<Map<string, string>> {
-  const computed = new Map<string, string>();
-  let since = performance.now();
-  for (const row of rows) {
-    const did = String(row.obs_publisher_did);
-    if (stored.has(did)) continue;
-    const ascii = observationSpaceMoc(library, row);
-    if (ascii !== undefined) computed.set(did, ascii);
-    if (performance.now() - since > YIELD_AFTER_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      since = performance.now();
-    }
-  }
-  return computed;
-}
-
 /** `coverage` updated at `at` when that is later than its last ingest. */
 function changedAt(coverage: Coverage, at: string | undefined): Coverage {
   if (at === undefined || (coverage.updated !== undefined && coverage.updated >= at)) {
@@ -436,15 +427,15 @@ export class CoverageCatalog {
   ): Promise<CatalogCoverage> {
     const library = await mocLibrary();
     const [obscore, hea, stored] = await Promise.all([
-      this.engine.selectRows(obscoreTable),
-      this.engine.selectRows(obscoreHeaTable),
+      this.engine.selectRows(COVERAGE_OBSCORE),
+      this.engine.selectRows(COVERAGE_HEA),
       this.engine.selectRows(observationCoverageTable),
     ]);
     const visible = obscore.filter((row) => !hidden.has(String(row.obs_publisher_did)));
     const spaceMocs = new Map(
       stored.map((row) => [String(row.obs_publisher_did), String(row.space_moc)]),
     );
-    const computed = await computeMissingMocs(library, visible, spaceMocs);
+    const computed = await this.computeMissingMocs(library, visible, spaceMocs);
     for (const [did, ascii] of computed) spaceMocs.set(did, ascii);
     const summary = summariseCoverage(
       library,
@@ -471,6 +462,36 @@ export class CoverageCatalog {
       service: changedAt(summary.service, lastWithdrawal),
       withdrawn: told,
     };
+  }
+
+  /**
+   * The space MOCs of the rows that have none stored, from their fields of view read a
+   * chunk at a time and computed a few at a time, so that a server keeps answering
+   * meanwhile (minutes for 1e5 rows written without them).
+   */
+  private async computeMissingMocs(
+    library: MocLibrary,
+    rows: readonly CatalogRow[],
+    stored: ReadonlyMap<string, string>,
+  ): Promise<Map<string, string>> {
+    const missing = rows.map((row) => String(row.obs_publisher_did)).filter((d) => !stored.has(d));
+    const computed = new Map<string, string>();
+    let since = performance.now();
+    for (let start = 0; start < missing.length; start += STORE_CHUNK) {
+      const fields = await this.engine.selectRows(FIELD_OF_VIEW, {
+        column: 'obs_publisher_did',
+        values: missing.slice(start, start + STORE_CHUNK),
+      });
+      for (const row of fields) {
+        const ascii = observationSpaceMoc(library, row);
+        if (ascii !== undefined) computed.set(String(row.obs_publisher_did), ascii);
+        if (performance.now() - since > YIELD_AFTER_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    }
+    return computed;
   }
 
   /**

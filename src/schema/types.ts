@@ -142,6 +142,20 @@ export interface TableDef {
   };
 }
 
+/**
+ * `table` seen through some of its columns, in their table order: reading only these
+ * (selectRows) keeps a scan of a large catalog small.
+ */
+export function tableColumns(table: TableDef, names: readonly string[]): TableDef {
+  const wanted = new Set(names);
+  const columns = table.columns.filter((c) => wanted.has(c.name));
+  if (columns.length !== wanted.size) {
+    const missing = names.filter((n) => !columns.some((c) => c.name === n));
+    throw new Error(`${table.schema}.${table.name} has no column ${missing.join(', ')}`);
+  }
+  return { ...table, columns };
+}
+
 /** The set of published tables, in display order. */
 export interface PublishedSchema {
   readonly tables: readonly TableDef[];
