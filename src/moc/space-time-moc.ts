@@ -23,10 +23,10 @@ import {
 export const SPACE_TIME_MOC_TIME_DEPTH = 33;
 
 /**
- * Space order of the space-time MOCs: cells of about 0.46°, a field of view of 2.5°
- * radius in some 100 cells; one order finer than the registry's summary.
+ * Space order of the space-time MOCs: the registry's (cells of about 0.9°, a field of
+ * view of 2.5° radius in some 30). A MOC for finding data: order 7 doubles its size.
  */
-export const SPACE_TIME_MOC_SPACE_DEPTH = 7;
+export const SPACE_TIME_MOC_SPACE_DEPTH = 6;
 
 /** What one observation covers: its good time intervals and its field of view. */
 export interface ObservationSpan {
