@@ -3,7 +3,7 @@
  * library in all three forms (ASCII, JSON, FITS) and folded: the sky at an observation's
  * good times holds its pointing, the times of its sky hold its GTIs. The FITS file is
  * checked by fitsverify and astropy. On a simulated store spanning both hemispheres and
- * RA=0, served over HTTP.
+ * RA=0 and on the H.E.S.S. DR1 store, served over HTTP.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -23,7 +23,8 @@ import {
   timeMocFromJdIntervals,
   timeRangesFromAscii,
 } from '../../src/moc/index.js';
-import { requireAstropy, requireFitsverify } from '../helpers/env.js';
+import { HESS_COLLECTION, serveStore } from '../datalink/fixtures.js';
+import { requireAstropy, requireFitsverify, requireTestData } from '../helpers/env.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
 import { tempDir } from '../helpers/tmp.js';
 import { observations, serveAcrossRaZero } from './fixtures.js';
@@ -243,4 +244,26 @@ with fits.open(sys.argv[1]) as hdul:
   const noCollection = await fetch(`${address}/moc/nosuch.spacetime.fits`);
   assert.equal(noCollection.status, 404);
   assert.match(await noCollection.text(), /no collection 'nosuch'/);
+});
+
+test('H.E.S.S. DR1: the space-time MOC holds every observation at its good times', async (t) => {
+  const store = requireTestData(t, 'hess-dl3-dr1');
+  if (!store) return;
+  const { address } = await serveStore(t, store, HESS_COLLECTION);
+  const rows = await observations(address);
+  assert.ok(rows.length > 0);
+  const library = await mocLibrary();
+  const response = await fetch(`${address}/moc/${HESS_COLLECTION}.spacetime.fits`);
+  assert.equal(response.status, 200);
+  const moc = library.STMOC.fromFits(new Uint8Array(await response.arrayBuffer()));
+  for (const row of rows) {
+    checkFolds(
+      library,
+      moc,
+      { ra: row.s_ra, dec: row.s_dec, gtis: row.t_intervals },
+      `${HESS_COLLECTION} ${row.obs_id}`,
+      false,
+    );
+  }
+  moc.free();
 });
