@@ -7,6 +7,8 @@
  *  - coverage now: the unions of the stored MOCs (what the server computes);
  *  - every form served: each MOC file in FITS, JSON and ASCII, made on first request
  *    (until they were made lazily, coverage made them all: that sum is "eager");
+ *  - the service's space-time MOC: the GTI sweep with its unions, then its FITS and
+ *    ASCII forms, with their sizes;
  *  - coverage before (--before): each MOC computed at coverage time and united pairwise
  *    with moc-wasm's `or`, as hearc did until the MOCs were stored.
  *
@@ -111,6 +113,20 @@ const cells = coverage!.service.space.fits.length;
 console.log(row('every form served once (FITS, JSON, ASCII)', served));
 console.log(
   `  (${(servedBytes / 1e6).toFixed(1)} MB in ${2 * (coverage!.collections.size + 1)} MOC files)`,
+);
+let spaceTimeFits = 0;
+const spaceTimeBuild = seconds(() => {
+  spaceTimeFits = coverage!.service.spaceTime.fits.length;
+});
+console.log(row('service space-time MOC: sweep + FITS', spaceTimeBuild));
+let spaceTimeAscii = 0;
+const spaceTimeText = seconds(() => {
+  spaceTimeAscii = coverage!.service.spaceTime.ascii.length;
+});
+console.log(row('service space-time MOC: ASCII', spaceTimeText));
+console.log(
+  `  (${(spaceTimeFits / 1e6).toFixed(1)} MB FITS, ${(spaceTimeAscii / 1e6).toFixed(1)} MB ASCII, ` +
+    `${spaceTimeAscii === 0 ? 0 : coverage!.service.spaceTime.ascii.split('\n').length} elements)`,
 );
 const eager = { wall: now.wall + served.wall, cpu: now.cpu + served.cpu };
 console.log(row('eager (coverage + every form, as before)', eager));

@@ -162,7 +162,7 @@ async function datasetLinks(
     id,
     accessUrl: urls.coverage(dataset),
     semantics: '#coverage',
-    description: `Sky coverage of observation ${dataset.obsId}: its field of view as a MOC (IVOA MOC 2.0; the time coverage is at .time.fits instead of .fits)`,
+    description: `Sky coverage of observation ${dataset.obsId}: its field of view as a MOC (IVOA MOC 2.0; the time coverage is at .time.fits, the space-time coverage at .spacetime.fits, instead of .fits)`,
     contentType: FITS,
   });
   rows.push({

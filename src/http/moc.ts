@@ -1,7 +1,8 @@
 /**
  * Coverage MOCs under stable URLs: `/moc/service.<ext>`, `/moc/<collection>.<ext>` and
  * `/moc/<collection>/<obs_id>.<ext>`, with `.fits` (MOC 2.0 FITS), `.json` or `.txt`
- * (ASCII) for the space MOC and `.time.fits` etc. for the time MOC.
+ * (ASCII) for the space MOC, `.time.fits` etc. for the time MOC and `.spacetime.fits` etc.
+ * for the space-time MOC (the sky observed at each time).
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Authorize } from '../datalink/index.js';
@@ -28,24 +29,32 @@ const EXTENSIONS: Readonly<Record<string, MocFormat>> = {
 };
 const TEXT = 'text/plain; charset=utf-8';
 
+type MocDimension = 'space' | 'time' | 'spaceTime';
+
+const DIMENSIONS: Readonly<Record<string, MocDimension>> = {
+  '': 'space',
+  '.time': 'time',
+  '.spacetime': 'spaceTime',
+};
+
 interface MocRequestName {
   readonly name: string;
-  readonly dimension: 'space' | 'time';
+  readonly dimension: MocDimension;
   readonly format: MocFormat;
 }
 
 function parseFileName(file: string): MocRequestName | string {
-  const match = /^(.+?)(\.time)?\.([A-Za-z]+)$/.exec(file);
+  const match = /^(.+?)(\.time|\.spacetime)?\.([A-Za-z]+)$/.exec(file);
   const format = match ? EXTENSIONS[match[3]!.toLowerCase()] : undefined;
   if (!match || !format) {
-    return `'${file}' is not a MOC file name: use <name>.fits, <name>.json or <name>.txt (space), <name>.time.fits, .time.json or .time.txt (time)`;
+    return `'${file}' is not a MOC file name: use <name>.fits, <name>.json or <name>.txt (space), <name>.time.fits, .time.json or .time.txt (time), <name>.spacetime.fits, .spacetime.json or .spacetime.txt (space-time)`;
   }
-  return { name: match[1]!, dimension: match[2] ? 'time' : 'space', format };
+  return { name: match[1]!, dimension: DIMENSIONS[match[2] ?? '']!, format };
 }
 
 function send(
   reply: FastifyReply,
-  mocs: { space: MocFile; time: MocFile },
+  mocs: Readonly<Record<MocDimension, MocFile>>,
   request: MocRequestName,
   fileName: string,
 ): FastifyReply {

@@ -1,8 +1,9 @@
 /**
  * The coverage of what the catalog publishes, as MOCs: per observation a space MOC of
  * its field of view (s_region) and a time MOC of its good time intervals (t_intervals);
- * per collection and for the whole service their unions, with the energy range, the
- * messengers and the date of the last change, which the registry records describe.
+ * per collection and for the whole service their unions and their space-time MOC, with
+ * the energy range, the messengers and the date of the last change, which the registry
+ * records describe.
  * Computed from the catalog when asked and kept until the catalog changes.
  */
 import { createHash } from 'node:crypto';
@@ -14,10 +15,15 @@ import {
   withdrawnObservationTable,
 } from '../obscore/schema.js';
 import { columnDef, type TableDef, tableColumns } from '../schema/types.js';
-import { lazyMocFile, type MocFile, spaceMocFile, timeMocFile } from './files.js';
+import { lazyMocFile, type MocFile, spaceMocFile, spaceTimeMocFile, timeMocFile } from './files.js';
 import { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
 import { asciiCellRanges } from '../adql/index.js';
 import { cellRangesMoc, coarserCellRanges, SpaceCellSet } from './space-cells.js';
+import {
+  buildSpaceTimeMoc,
+  type ObservationSpan,
+  SPACE_TIME_MOC_SPACE_DEPTH,
+} from './space-time-moc.js';
 import { normalizeRanges, timeRangesFromAscii, type TimeRanges } from './time-moc.js';
 
 /** HEALPix order of the space MOCs: cells of about 3.4 arcmin, well under a field of view. */
@@ -74,6 +80,8 @@ export interface Coverage {
   readonly observations: number;
   readonly space: MocFile;
   readonly time: MocFile;
+  /** The sky observed at each time (MOC 2.0 STMOC), built when first asked for. */
+  readonly spaceTime: MocFile;
   /** Merged good time intervals, depth-61 ticks (TCB). */
   readonly timeRanges: TimeRanges;
   /** The widest wavelength range of the observations (em_min, em_max), m. */
@@ -107,6 +115,7 @@ export interface ObservationMocs {
   readonly did: string;
   readonly space: MocFile;
   readonly time: MocFile;
+  readonly spaceTime: MocFile;
 }
 
 export interface CoverageCatalogOptions {
@@ -164,6 +173,10 @@ function rowMoc(library: MocLibrary, row: CatalogRow): SpaceMoc | undefined {
 interface Accumulator {
   observations: number;
   rows: CatalogRow[];
+  /** The good time intervals of each row, in the order of `rows`. */
+  rowTimes: TimeRanges[];
+  /** What each row covers in time and space, once its space MOC is known. */
+  spans: ObservationSpan[];
   ranges: (readonly [bigint, bigint])[];
   emMin: number;
   emMax: number;
@@ -176,6 +189,8 @@ function emptyAccumulator(): Accumulator {
   return {
     observations: 0,
     rows: [],
+    rowTimes: [],
+    spans: [],
     ranges: [],
     emMin: Infinity,
     emMax: -Infinity,
@@ -183,11 +198,12 @@ function emptyAccumulator(): Accumulator {
   };
 }
 
-/** What the accumulations cover together (their rows left out). */
+/** What the accumulations cover together (their rows left out, their spans kept). */
 function joinAccumulators(parts: readonly Accumulator[]): Accumulator {
   const all = emptyAccumulator();
   for (const part of parts) {
     all.observations += part.observations;
+    for (const span of part.spans) all.spans.push(span);
     for (const range of part.ranges) all.ranges.push(range);
     all.emMin = Math.min(all.emMin, part.emMin);
     all.emMax = Math.max(all.emMax, part.emMax);
@@ -245,11 +261,14 @@ function finish(
   id: string | undefined,
 ): Coverage {
   const timeRanges = normalizeRanges(acc.ranges);
+  // Only the spans are kept for the space-time MOC, not the accumulation.
+  const spans = acc.spans;
   return {
     spaceSummary: spaceSummary(library, cells),
     observations: acc.observations,
     space: spaceCoverageFile(library, cells, id),
     time: timeMocFile(timeRanges, id),
+    spaceTime: spaceTimeMocFile(() => buildSpaceTimeMoc(spans), id),
     timeRanges,
     ...(acc.emMin <= acc.emMax ? { wavelength: [acc.emMin, acc.emMax] as const } : {}),
     messengers: [...acc.messengers].sort(),
@@ -301,9 +320,9 @@ export function summariseCoverage(
     acc.rows.push(row);
     const heaRow = heaByDid.get(did);
     const intervals = text(heaRow?.t_intervals);
-    if (intervals !== undefined) {
-      for (const range of timeRangesFromAscii(intervals)) acc.ranges.push(range);
-    }
+    const times = intervals !== undefined ? timeRangesFromAscii(intervals) : [];
+    for (const range of times) acc.ranges.push(range);
+    acc.rowTimes.push(times);
     const messenger = text(heaRow?.messenger);
     const [emMin, emMax] = [finite(row.em_min), finite(row.em_max)];
     const updated = ingested.get(did) || undefined;
@@ -320,10 +339,16 @@ export function summariseCoverage(
   const sorted = [...byCollection].sort(([a], [b]) => a.localeCompare(b));
   for (const [name, acc] of sorted) {
     cells.clear();
-    for (const row of acc.rows) {
+    acc.rows.forEach((row, i) => {
       const ascii = stored.get(String(row.obs_publisher_did)) ?? observationSpaceMoc(library, row);
-      if (ascii !== undefined) cells.add(asciiCellRanges(ascii, SPACE_MOC_DEPTH));
-    }
+      const ranges = ascii !== undefined ? asciiCellRanges(ascii, SPACE_MOC_DEPTH) : undefined;
+      if (ranges) cells.add(ranges);
+      // Kept until a space-time MOC is asked for: coarse cells, not the ASCII (250 MB at 1e5).
+      const sky = ranges
+        ? coarserCellRanges(ranges, SPACE_MOC_DEPTH, SPACE_TIME_MOC_SPACE_DEPTH)
+        : undefined;
+      acc.spans.push({ time: acc.rowTimes[i]!, space: sky });
+    });
     const union = cells.ranges();
     serviceCells.add(union);
     collections.set(name, finish(library, union, acc, ids?.collection(name)));
@@ -545,10 +570,14 @@ export class CoverageCatalog {
       library.MOC.newEmpty(SPACE_MOC_DEPTH);
     try {
       const intervals = text(hea?.t_intervals);
+      const time = intervals !== undefined ? timeRangesFromAscii(intervals) : [];
+      const space = spaceMocFile(moc, did);
+      const span = { time, space: space.ascii };
       return {
         did,
-        space: spaceMocFile(moc, did),
-        time: timeMocFile(intervals !== undefined ? timeRangesFromAscii(intervals) : [], did),
+        space,
+        time: timeMocFile(time, did),
+        spaceTime: spaceTimeMocFile(() => buildSpaceTimeMoc([span]), did),
       };
     } finally {
       moc.free();

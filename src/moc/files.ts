@@ -1,10 +1,18 @@
 /**
  * A MOC as files (IVOA MOC 2.0): FITS (space: NUNIQ packaging with a UNIQ column and
- * MOCORDER for MOC 1.1 readers; time: RANGE packaging in TCB), JSON and ASCII.
+ * MOCORDER for MOC 1.1 readers; time and space-time: RANGE packaging in TCB), JSON and ASCII.
  */
 import { buildBinTable, type Card, fitsFileBytes } from '../fits/index.js';
 import { SOFTWARE } from '../service/index.js';
 import type { SpaceMoc } from './library.js';
+import {
+  SPACE_TIME_MOC_SPACE_DEPTH,
+  SPACE_TIME_MOC_TIME_DEPTH,
+  type SpaceTimeMoc,
+  spaceTimeMocAscii,
+  spaceTimeMocJson,
+  spaceTimeMocRanges,
+} from './space-time-moc.js';
 import {
   TIME_MOC_MAX_DEPTH,
   timeMocAscii,
@@ -136,6 +144,33 @@ function timeMocFits(ranges: TimeRanges, id: string | undefined): Uint8Array {
       { keyword: 'ORDERING', value: 'RANGE', comment: 'RANGE packaging' },
       { keyword: 'TIMESYS', value: 'TCB', comment: 'barycentric coordinate time' },
       { keyword: 'MOCORD_T', value: TIME_MOC_MAX_DEPTH, comment: 'best time order (1 us)' },
+    ]),
+  });
+  return fitsFileBytes([hdu]);
+}
+
+/** A space-time MOC as files, built by `build` when a form is first asked for and kept. */
+export function spaceTimeMocFile(build: () => SpaceTimeMoc, id?: string): MocFile {
+  let moc: SpaceTimeMoc | undefined;
+  const built = (): SpaceTimeMoc => (moc ??= build());
+  return lazyMocFile({
+    fits: () => spaceTimeMocFits(built(), id),
+    json: () => spaceTimeMocJson(built()),
+    ascii: () => spaceTimeMocAscii(built()),
+  });
+}
+
+function spaceTimeMocFits(moc: SpaceTimeMoc, id: string | undefined): Uint8Array {
+  const hdu = buildBinTable({
+    name: 'MOC',
+    columns: [{ name: 'RANGE', format: '1K', values: spaceTimeMocRanges(moc) }],
+    header: mocCards(id, [
+      { keyword: 'MOCDIM', value: 'TIME.SPACE', comment: 'physical dimensions' },
+      { keyword: 'ORDERING', value: 'RANGE', comment: 'RANGE packaging' },
+      { keyword: 'COORDSYS', value: 'C', comment: 'ICRS' },
+      { keyword: 'TIMESYS', value: 'TCB', comment: 'barycentric coordinate time' },
+      { keyword: 'MOCORD_T', value: SPACE_TIME_MOC_TIME_DEPTH, comment: 'best time order' },
+      { keyword: 'MOCORD_S', value: SPACE_TIME_MOC_SPACE_DEPTH, comment: 'best space order' },
     ]),
   });
   return fitsFileBytes([hdu]);

@@ -18,6 +18,7 @@ export {
   type MocFile,
   type MocFormat,
   spaceMocFile,
+  spaceTimeMocFile,
   timeMocFile,
 } from './files.js';
 export {
@@ -31,6 +32,13 @@ export {
   unitVector,
 } from './healpix.js';
 export { type MocLibrary, mocLibrary, type SpaceMoc } from './library.js';
+export {
+  buildSpaceTimeMoc,
+  type ObservationSpan,
+  SPACE_TIME_MOC_SPACE_DEPTH,
+  SPACE_TIME_MOC_TIME_DEPTH,
+  type SpaceTimeMoc,
+} from './space-time-moc.js';
 export {
   jdIntervalsOfTimeMoc,
   jdToTick,

@@ -59,7 +59,10 @@ export function cellRangesMoc(
   return library.MOC.fromAscii(cellRangesAscii(ranges, depth));
 }
 
-/** Flat [start, end) cell ranges at `depth` widened to the cells holding them at `coarser`. */
+/**
+ * Flat [start, end) cell ranges at `depth` widened to the cells holding them at `coarser`;
+ * ranges in any order (as an ASCII MOC lists them, order by order), neighbours merged.
+ */
 export function coarserCellRanges(
   ranges: ArrayLike<number>,
   depth: number,
@@ -70,7 +73,8 @@ export function coarserCellRanges(
   for (let i = 0; i < ranges.length; i += 2) {
     const start = Math.floor(ranges[i]! / scale);
     const end = Math.ceil(ranges[i + 1]! / scale);
-    if (out.length > 0 && start <= out[out.length - 1]!) {
+    const last = out.length - 2;
+    if (last >= 0 && start >= out[last]! && start <= out[last + 1]!) {
       out[out.length - 1] = Math.max(out[out.length - 1]!, end);
     } else out.push(start, end);
   }

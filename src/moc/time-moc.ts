@@ -82,26 +82,42 @@ export function timeMocCells(ranges: TimeRanges): Map<number, bigint[]> {
   return new Map([...cellsByDepth.entries()].sort(([a], [b]) => a - b));
 }
 
+/** Cells by depth (each depth's in order) in MOC 2.0 ASCII, consecutive cells as ranges: '35/1234 36/5000-5002'. */
+export function cellsAscii(
+  cellsByDepth: ReadonlyMap<number, readonly (number | bigint)[]>,
+): string {
+  const parts: string[] = [];
+  for (const [depth, cells] of cellsByDepth) {
+    const tokens: string[] = [];
+    for (let i = 0; i < cells.length;) {
+      let j = i;
+      while (j + 1 < cells.length && follows(cells[j]!, cells[j + 1]!)) j++;
+      tokens.push(i === j ? `${cells[i]}` : `${cells[i]}-${cells[j]}`);
+      i = j + 1;
+    }
+    parts.push(`${depth}/${tokens.join(' ')}`);
+  }
+  return parts.join(' ');
+}
+
+function follows(cell: number | bigint, next: number | bigint): boolean {
+  return typeof cell === 'bigint' ? next === cell + 1n : next === cell + 1;
+}
+
+/** Cells by depth as the members of a MOC 2.0 JSON object: '"35": [1234], "36": [5000, 5001]'. */
+export function cellsJson(cellsByDepth: ReadonlyMap<number, readonly (number | bigint)[]>): string {
+  return [...cellsByDepth].map(([depth, cells]) => `"${depth}": [${cells.join(', ')}]`).join(', ');
+}
+
 /** MOC 2.0 ASCII (with the 't' prefix, canonical form) of merged ranges (or of their cells). */
 export function timeMocAscii(
   ranges: TimeRanges,
   cellsByDepth: ReadonlyMap<number, readonly bigint[]> = timeMocCells(ranges),
 ): string {
   if (cellsByDepth.size === 0) return `t${TIME_MOC_MAX_DEPTH}/`;
-  const parts: string[] = [];
-  for (const [depth, cells] of cellsByDepth) {
-    const tokens: string[] = [];
-    for (let i = 0; i < cells.length;) {
-      let j = i;
-      while (j + 1 < cells.length && cells[j + 1] === (cells[j] as bigint) + 1n) j++;
-      tokens.push(i === j ? `${cells[i]}` : `${cells[i]}-${cells[j]}`);
-      i = j + 1;
-    }
-    parts.push(`${depth}/${tokens.join(' ')}`);
-  }
   // The resolution is depth 61; say so when no cell is that deep.
-  if (!cellsByDepth.has(TIME_MOC_MAX_DEPTH)) parts.push(`${TIME_MOC_MAX_DEPTH}/`);
-  return `t${parts.join(' ')}`;
+  const resolution = cellsByDepth.has(TIME_MOC_MAX_DEPTH) ? '' : ` ${TIME_MOC_MAX_DEPTH}/`;
+  return `t${cellsAscii(cellsByDepth)}${resolution}`;
 }
 
 /**
@@ -112,10 +128,9 @@ export function timeMocJson(
   ranges: TimeRanges,
   cellsByDepth: ReadonlyMap<number, readonly bigint[]> = timeMocCells(ranges),
 ): string {
-  const entries = [...cellsByDepth].map(([depth, cells]) => `"${depth}": [${cells.join(', ')}]`);
   // Depth 61 is the deepest, so its entry comes last.
-  if (!cellsByDepth.has(TIME_MOC_MAX_DEPTH)) entries.push(`"${TIME_MOC_MAX_DEPTH}": []`);
-  return `{${entries.join(', ')}}`;
+  const resolution = cellsByDepth.has(TIME_MOC_MAX_DEPTH) ? [] : [`"${TIME_MOC_MAX_DEPTH}": []`];
+  return `{${[cellsJson(cellsByDepth), ...resolution].filter(Boolean).join(', ')}}`;
 }
 
 const DIGIT_0 = 48;

@@ -156,7 +156,11 @@ export function wavebandsOf(coverage: Coverage): string[] {
   ] as string[];
 }
 
-function coverageXml(coverage: Coverage): string {
+/**
+ * The coverage element; `footprint` is the URL of the full space MOC (/moc serves it
+ * with its time and space-time MOCs beside it).
+ */
+function coverageXml(coverage: Coverage, footprint: string): string {
   let xml = '  <coverage>\n';
   xml += `    <spatial>${coverage.spaceSummary}</spatial>\n`;
   for (const [a, b] of temporalIntervals(coverage)) {
@@ -165,6 +169,7 @@ function coverageXml(coverage: Coverage): string {
   const spectral = spectralInterval(coverage);
   if (spectral)
     xml += `    <spectral>${spectral[0].toPrecision(8)} ${spectral[1].toPrecision(8)}</spectral>\n`;
+  xml += `    <footprint ivo-id="ivo://ivoa.net/std/moc">${xmlText(footprint)}</footprint>\n`;
   for (const band of wavebandsOf(coverage)) xml += tag('waveband', band, '    ');
   return `${xml}  </coverage>\n`;
 }
@@ -296,7 +301,7 @@ export function resourceRecords(sources: RecordSources): ResourceRecord[] {
       rightsXml(service) +
       capabilityElements({ ...sources.capabilities, baseUrl }) +
       simpleCapability('ivo://ivoa.net/std/SODA#sync-1.0', `${baseUrl}/soda`) +
-      coverageXml(coverage.service) +
+      coverageXml(coverage.service, `${baseUrl}/moc/service.fits`) +
       `  <tableset>\n${schemaElements(sources.schema, 'max', SCHEMA_DESCRIPTIONS)}  </tableset>\n` +
       '</ri:Resource>\n',
     dc: dc(service.title, service.description, ids.service(), 'Service', serviceUpdated),
@@ -331,7 +336,7 @@ export function resourceRecords(sources: RecordSources): ResourceRecord[] {
         }) +
         rightsXml(service) +
         simpleCapability('ivo://ivoa.net/std/TAP#aux', `${baseUrl}/tap`) +
-        coverageXml(c.coverage) +
+        coverageXml(c.coverage, `${baseUrl}/moc/${encodeURIComponent(c.name)}.fits`) +
         `  <tableset>\n${schemaElements(dataTables, 'min', SCHEMA_DESCRIPTIONS)}  </tableset>\n` +
         '</ri:Resource>\n',
       dc: dc(c.description.title, description, c.id, 'Dataset', updated),

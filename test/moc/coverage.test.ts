@@ -17,13 +17,12 @@ import {
 } from '../../src/moc/index.js';
 
 type TimeMoc = import('@fxpineau/moc-wasm').TMOC;
-import { simulateDataStore } from '../../src/sim/simulate.js';
 import { HESS_COLLECTION, serveStore } from '../datalink/fixtures.js';
 import { fetchLinks } from '../datalink/links-document.js';
 import { PYTHON, requireAstropy, requireChecker, requireTestData } from '../helpers/env.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
-import { tapRows } from '../helpers/tap.js';
 import { tempDir } from '../helpers/tmp.js';
+import { observations, type ObservationRow, serveAcrossRaZero } from './fixtures.js';
 
 const requireHealpy = (t: TestContext): boolean =>
   requireChecker(t, 'healpy (Debian python3-healpy)', [PYTHON, '-c', 'import healpy']);
@@ -108,22 +107,6 @@ function assertMatches(check: HealpyCheck, what: string): void {
   assert.equal(check.pointings_outside, 0, `${what}: a pointing outside the MOC`);
 }
 
-interface ObservationRow {
-  obs_id: string;
-  s_region: unknown;
-  s_ra: number;
-  s_dec: number;
-  t_intervals: string;
-}
-
-async function observations(address: string): Promise<ObservationRow[]> {
-  return (await tapRows(
-    address,
-    'SELECT o.obs_id, o.s_region, o.s_ra, o.s_dec, h.t_intervals FROM ivoa.obscore AS o ' +
-      'JOIN ivoa.obscore_hea AS h ON o.obs_publisher_did = h.obs_publisher_did ORDER BY o.obs_id',
-  )) as unknown as ObservationRow[];
-}
-
 /** A time MOC read by CDS's library (which takes the ASCII form without the 't' prefix). */
 function tmoc(library: MocLibrary, ascii: string): TimeMoc {
   return library.TMOC.fromAscii(ascii.replace(/^t/, ''));
@@ -161,18 +144,7 @@ async function checkTimeMoc(address: string, path: string, rows: readonly Observ
 
 test('a simulated store across RA=0 in both hemispheres: MOCs match healpy and the GTIs', async (t) => {
   if (!requireAstropy(t) || !requireHealpy(t)) return;
-  const dir = join(tempDir(t), 'store');
-  await simulateDataStore({
-    outDir: dir,
-    observations: 12,
-    seed: 5,
-    eventsPerObservation: 150,
-    targets: [
-      { name: 'North of RA 0', ra: 359.7, dec: 25 },
-      { name: 'South of RA 0', ra: 0.3, dec: -52 },
-    ],
-  });
-  const { address } = await serveStore(t, dir, 'sim');
+  const address = await serveAcrossRaZero(t, 12, 5);
   const rows = await observations(address);
   assert.equal(rows.length, 12);
   const ras = rows.map((r) => r.s_ra);

@@ -72,6 +72,10 @@ test('records of the service and its collections: schema-valid, with coverage fr
   assert.match(registry, /<accessURL use="base">https:\/\/vo.example.org\/hearc\/oai<\/accessURL>/);
   assert.deepEqual(text(registry, 'managedAuthority'), ['test.hearc']);
   assert.deepEqual(text(service, 'waveband'), ['Gamma-ray']);
+  // The full MOCs are a footprint away (the time and space-time ones beside them in /moc).
+  assert.deepEqual(text(service, 'footprint'), ['https://vo.example.org/hearc/moc/service.fits']);
+  assert.deepEqual(text(north, 'footprint'), ['https://vo.example.org/hearc/moc/north.fits']);
+  assert.match(north, /<footprint ivo-id="ivo:\/\/ivoa.net\/std\/moc">/);
 
   // Every pointing is inside the service's spatial MOC and each collection's own.
   const library = await mocLibrary();

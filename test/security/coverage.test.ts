@@ -1,7 +1,7 @@
 /**
  * Coverage as an outsider sees it. With hidden proprietary metadata, nothing published
  * about coverage reveals a proprietary observation: the service and collection MOCs
- * (space and time), the registry records' coverage (/oai) and the rr tables (RegTAP)
+ * (space, time and space-time), the registry records' coverage (/oai) and the rr tables (RegTAP)
  * equal those of the public observations alone, until the release date. Without the
  * option the ObsCore rows of proprietary data are public, and so is their coverage.
  */
@@ -59,6 +59,8 @@ async function outsiderView(address: string) {
     collectionSpace: await text(`${address}/moc/${SIM_COLLECTION}.txt`),
     time: await text(`${address}/moc/service.time.txt`),
     collectionTime: await text(`${address}/moc/${SIM_COLLECTION}.time.txt`),
+    spaceTime: await text(`${address}/moc/service.spacetime.txt`),
+    collectionSpaceTime: await text(`${address}/moc/${SIM_COLLECTION}.spacetime.txt`),
     recordSpatial: coverages.flatMap((r) =>
       [...r.xml.matchAll(/<spatial>([^<]*)<\/spatial>/g)].map((m) => m[1]!),
     ),
@@ -92,6 +94,7 @@ test('hidden metadata: no coverage an outsider sees reveals a proprietary observ
   const open = {
     space: await text(`${base}/${openObsId}.txt`),
     time: await text(`${base}/${openObsId}.time.txt`),
+    spaceTime: await text(`${base}/${openObsId}.spacetime.txt`),
   };
   const closed = {
     space: await text(`${base}/${closedObsId}.txt`, member),
@@ -110,6 +113,8 @@ test('hidden metadata: no coverage an outsider sees reveals a proprietary observ
   assert.equal(normal(before.collectionSpace), normal(open.space), 'collection MOC');
   assert.equal(before.time.trim(), open.time.trim(), '/moc/service.time.txt');
   assert.equal(before.collectionTime.trim(), open.time.trim(), 'collection time MOC');
+  assert.equal(before.spaceTime, open.spaceTime, '/moc/service.spacetime.txt');
+  assert.equal(before.collectionSpaceTime, open.spaceTime, 'collection space-time MOC');
   assert.equal(before.records, 2, 'the service and collection records carry a coverage');
   for (const spatial of before.recordSpatial) assert.equal(normal(spatial), summary(open.space));
   assert.ok(covers(before.recordTemporal, openMjd));
@@ -131,6 +136,7 @@ test('hidden metadata: no coverage an outsider sees reveals a proprietary observ
       return (
         covers(view.recordTemporal, closedMjd) &&
         covers(view.rrTemporal, closedMjd) &&
+        view.spaceTime !== before.spaceTime &&
         normal(view.space) ===
           normal(
             String(
