@@ -98,9 +98,12 @@ async function dachsTarget(tapUrl: string, pidFile: string): Promise<Target | un
   }
 }
 
+const ASYNC_TIMEOUT_MS = 60_000;
+
 /** POST /async with PHASE=RUN, poll the phase every 50 ms, fetch the result: seconds. */
 async function asyncRoundTrip(base: string, query: string): Promise<number> {
   const t0 = performance.now();
+  const deadline = t0 + ASYNC_TIMEOUT_MS;
   const created = await fetch(`${base}/tap/async`, {
     method: 'POST',
     body: new URLSearchParams({ REQUEST: 'doQuery', LANG: 'ADQL', QUERY: query, PHASE: 'RUN' }),
@@ -113,6 +116,9 @@ async function asyncRoundTrip(base: string, query: string): Promise<number> {
     const phase = (await (await fetch(`${jobUrl}/phase`)).text()).trim();
     if (phase === 'COMPLETED') break;
     if (phase === 'ERROR' || phase === 'ABORTED') throw new Error(`job ${jobUrl}: ${phase}`);
+    if (performance.now() > deadline) {
+      throw new Error(`job ${jobUrl} still ${phase} after ${ASYNC_TIMEOUT_MS / 1000} s`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const result = await fetch(`${jobUrl}/results/result`);
@@ -169,14 +175,6 @@ async function runBench(): Promise<void> {
         }
       }
     }
-    const asyncMedian = new Map<string, number>();
-    for (const t of targets) {
-      const times: number[] = [];
-      for (let i = 0; i < Number(values.async); i++) {
-        times.push(await asyncRoundTrip(t.base, QUERIES['cone 3° *'] ?? ''));
-      }
-      asyncMedian.set(t.name, median(times));
-    }
 
     console.log(
       `\nTAP sync, the anchor's queries over the same 100,013 ObsCore rows, ${seconds} s per case, best of ${rounds} rounds, loopback\n`,
@@ -226,15 +224,24 @@ async function runBench(): Promise<void> {
       }
       console.log(table(header, ratioRows));
     }
+    const asyncMedian = new Map<string, string>();
+    for (const t of targets) {
+      const times: number[] = [];
+      try {
+        for (let i = 0; i < Number(values.async); i++) {
+          times.push(await asyncRoundTrip(t.base, QUERIES['cone 3° *'] ?? ''));
+        }
+        asyncMedian.set(t.name, f(median(times), 3));
+      } catch (error) {
+        console.error(`${t.name}: async round trip failed: ${String(error)}`);
+        asyncMedian.set(t.name, 'failed');
+      }
+    }
     console.log('\nasync round trip (cone query, median) and idle RSS after start-up\n');
     console.log(
       table(
         ['server', 'async s', 'idle RSS MB'],
-        targets.map((t) => [
-          t.name,
-          f(asyncMedian.get(t.name) ?? NaN, 3),
-          f(idle.get(t.name) ?? NaN, 0),
-        ]),
+        targets.map((t) => [t.name, asyncMedian.get(t.name) ?? '-', f(idle.get(t.name) ?? NaN, 0)]),
       ),
     );
   } finally {
