@@ -60,9 +60,11 @@ test('access matrix: callers × paths × before/after the release date', async (
   const centre = await tap(
     address,
     {},
-    `SELECT s_ra, s_dec FROM ivoa.obscore WHERE obs_publisher_did = '${closedDid}'`,
+    `SELECT s_ra, s_dec, t_min, t_max FROM ivoa.obscore WHERE obs_publisher_did = '${closedDid}'`,
   );
-  const [ra, dec] = centre.text.trim().split(/\r?\n/)[1]!.split(',');
+  const [ra, dec, tMin, tMax] = centre.text.trim().split(/\r?\n/)[1]!.split(',');
+  // A coincidence search over the proprietary observation's field of view during it.
+  const coincidenceUrl = `${address}/coincidence?POS=${encodeURIComponent(`CIRCLE ${ra} ${dec} 1`)}&TIME=${encodeURIComponent(`${tMin} ${tMax}`)}&RESPONSEFORMAT=votable%2Ftd`;
   const cutoutUrl = `${address}/soda?ID=${encodeURIComponent(closedDid)}&CIRCLE=${ra}+${dec}+1`;
   // A member's cutout names its provenance, which is as protected as the data.
   const made = await fetch(cutoutUrl, { headers: member });
@@ -182,6 +184,22 @@ test('access matrix: callers × paths × before/after the release date', async (
             assert.ok(!result.text.includes(closedDid), `${name}: ${result.text}`);
             assert.ok(result.text.includes(openDid), `${name}: public rows stay`);
           }
+        }
+
+        // The coincidence search: the proprietary observation named to those entitled, counted for the others.
+        const coincident = await fetch(coincidenceUrl, { headers });
+        const listing = await coincident.text();
+        const hiddenCount = /name="hidden_observations" value="(\d+)"/.exec(listing)?.[1];
+        if (expected === 'bad-credentials') assert.equal(coincident.status, 401, listing);
+        else {
+          assert.equal(coincident.status, 200, listing);
+          assert.equal(hiddenCount, expected === 'granted' ? '0' : '1', listing);
+          assert.equal(
+            listing.includes(`<TD>${closedObsId}</TD>`),
+            expected === 'granted',
+            listing,
+          );
+          assert.ok(!listing.includes('alpha'), 'the owning group is not named');
         }
 
         // The metadata row stays visible to anyone who may ask at all.
