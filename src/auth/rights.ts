@@ -180,6 +180,9 @@ const obscoreRightsColumns = {
   columns: obscoreTable.columns.filter((c) => RIGHTS_COLUMNS.has(c.name)),
 };
 
+/** Datasets asked about at once from which their rights are read for the whole catalog. */
+const WHOLE_TABLE_FROM = 2000;
+
 /** Rights read from and written to the catalog; every read goes to the database (no cache). */
 export class RightsStore {
   constructor(private readonly engine: Engine) {}
@@ -194,16 +197,19 @@ export class RightsStore {
    * unpublished ones are missing from the answer.
    */
   async rightsOfMany(dids: readonly string[]): Promise<Map<string, ObservationRights>> {
-    const where = { column: 'obs_publisher_did', values: dids };
+    // A long list is cheaper read whole than matched in chunks of bound IN lists.
+    const where =
+      dids.length > WHOLE_TABLE_FROM ? undefined : { column: 'obs_publisher_did', values: dids };
     const [obscore, own] = await Promise.all([
       this.engine.selectRows(obscoreRightsColumns, where),
       this.engine.selectRows(observationRightsTable, where),
     ]);
+    const asked = where ? undefined : new Set(dids);
     const owned = new Map(own.map((row) => [String(row.obs_publisher_did), row]));
     const found = new Map<string, ObservationRights>();
     for (const row of obscore) {
       const did = String(row.obs_publisher_did);
-      found.set(did, rightsOfRows(row, owned.get(did)));
+      if (!asked || asked.has(did)) found.set(did, rightsOfRows(row, owned.get(did)));
     }
     return found;
   }

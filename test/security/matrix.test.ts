@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
+import { AccessControl } from '../../src/auth/index.js';
 import { AFTER, BEFORE, irfQueryRoutes, securedStore, tap, TOKEN_ENDPOINT } from './fixtures.js';
 
 type Outcome = 'granted' | 'refused' | 'bad-credentials';
@@ -200,6 +201,29 @@ test('access matrix: callers × paths × before/after the release date', async (
             listing,
           );
           assert.ok(!listing.includes('alpha'), 'the owning group is not named');
+        }
+
+        // The gate over a list (the coincidence search's) agrees with the gate per dataset,
+        // for a short list and for a long one (whose rights are read for the whole catalog).
+        const gate = new AccessControl({ engine: store.engine, clock: () => now });
+        const request = { headers };
+        const made = Array.from({ length: 2500 }, (_, i) => `ivo://test.hearc/none?${i}`);
+        for (const dids of [
+          [closedDid, openDid, made[0]!],
+          [closedDid, openDid, ...made],
+        ]) {
+          const readable = await gate.readableAmong(request, dids);
+          for (const did of [closedDid, openDid, made[0]!]) {
+            assert.equal(readable.has(did), (await gate.authorize(request, did)).allowed, did);
+          }
+          assert.ok(readable.has(openDid) && !readable.has(made[0]!), 'public yes, unpublished no');
+          // Credentials that fail open only what is open to everyone.
+          if (expected === 'bad-credentials') {
+            assert.equal(readable.has(closedDid), phase === 'after release');
+          }
+          if (caller === 'right group (API token)' || caller === 'anonymous') {
+            assert.equal(readable.has(closedDid), expected === 'granted', caller);
+          }
         }
 
         // The metadata row stays visible to anyone who may ask at all.
