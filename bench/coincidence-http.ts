@@ -14,7 +14,7 @@
  *                                               [--repeat 5] [--sample 1000]
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -33,7 +33,7 @@ import { DaliParameters } from '../src/dali/index.js';
 import { openEngine } from '../src/engine/index.js';
 import type { CatalogRow } from '../src/engine/types.js';
 import { simulateSkymap } from '../src/sim/skymap.js';
-import { serveInChild } from './measure.js';
+import { cpuTicks, serveInChild, waitUntilIdle } from './measure.js';
 import { fillCatalog, templateRows } from './obscore-catalog.js';
 import { table } from './tap-load.js';
 
@@ -52,23 +52,6 @@ const GROUP = 'bench-team';
 // The synthetic rows start at MJD 58000 and span ten years: a window of ±1830 d holds them all.
 const T_EVENT = 59_825;
 const WINDOW = 1830;
-
-/** CPU ticks of `pid` (1/100 s on Linux). */
-async function cpuTicks(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** Waits until the server is idle (its start-up work done): under 5 % of a core over 2 s. */
-async function quiet(pid: number): Promise<void> {
-  let before = await cpuTicks(pid);
-  for (let i = 0; i < 300; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const now = await cpuTicks(pid);
-    if (now - before < 10) return;
-    before = now;
-  }
-}
 
 interface Answer {
   readonly wall: number;
@@ -170,7 +153,8 @@ async function bench(): Promise<void> {
     const rows: string[][] = [];
     const answers = new Map<string, Answer>();
     try {
-      await quiet(child.pid as number);
+      const waited = await waitUntilIdle(child.pid as number);
+      console.error(`server busy with its start-up work for ${waited.toFixed(0)} s`);
       const callers: [string, string, Record<string, string>][] = [
         ['anonymous', 'S-BENCH-A', {}],
         ['API token of the owning group', 'S-BENCH-B', { authorization: `Bearer ${token}` }],
