@@ -1,6 +1,8 @@
 /** Measuring helpers shared by the benchmarks. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 
 /**
  * CPU seconds of this process's main thread alone (Linux: /proc), undefined elsewhere:
@@ -76,4 +78,27 @@ export async function serveInChild(
     child.once('exit', (code) => reject(new Error(`server exited (${code}): ${text}`)));
   });
   return { base, child };
+}
+
+/** CPU time (ticks of 1/100 s) process `pid` has used (Linux: /proc). */
+export async function cpuTicks(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * Waits until a server has finished its start-up work (the coverage MOCs of the whole
+ * catalog, the counts HiPS, the coincidence fields of view): under 5 % of a core over
+ * 2 s, at most 10 minutes. Resolves with the seconds waited.
+ */
+export async function waitUntilIdle(pid: number): Promise<number> {
+  const t0 = performance.now();
+  let before = await cpuTicks(pid);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const now = await cpuTicks(pid);
+    if (now - before < 10 || performance.now() - t0 > 600_000) break;
+    before = now;
+  }
+  return (performance.now() - t0) / 1000;
 }

@@ -81,10 +81,18 @@ function* syntheticRows(template: readonly CatalogRow[], count: number): Generat
   if (batch.length > 0) yield batch;
 }
 
-export async function fillCatalog(engine: Engine, template: readonly CatalogRow[], rows: number) {
+/** Fills the catalog and closes it; `adjust` changes rows before they are written (rights, say). */
+export async function fillCatalog(
+  engine: Engine,
+  template: readonly CatalogRow[],
+  rows: number,
+  adjust: (row: CatalogRow) => CatalogRow = (row) => row,
+) {
   await engine.ensureTables(catalogTables);
   await engine.transaction(async (tx) => {
-    for (const batch of syntheticRows(template, rows)) await tx.insertRows(obscoreTable, batch);
+    for (const batch of syntheticRows(template, rows)) {
+      await tx.insertRows(obscoreTable, batch.map(adjust));
+    }
   });
   await engine.close();
 }

@@ -11,7 +11,7 @@
  *                                  [--queries 'cone *,top 10000'] [--concurrency 1,8]
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { main } from '../src/cli/main.js';
 import { openEngine } from '../src/engine/index.js';
-import { serveInChild } from './measure.js';
+import { serveInChild, waitUntilIdle } from './measure.js';
 import { fillCatalog, templateRows } from './obscore-catalog.js';
 import { load, type LoadResult, procStatus, syncQuery, table } from './tap-load.js';
 
@@ -50,28 +50,12 @@ async function startServer(catalog: string): Promise<Server> {
   return { base, child };
 }
 
-/** CPU time (ticks) the process has used. */
-async function cpuTicks(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/**
- * Waits until the server has finished its start-up work (the coverage MOCs of the whole
- * catalog, the counts HiPS): under 5 % of a core over 2 s, at most 10 minutes.
- */
+/** Waits for the server's start-up work, then tells how long it took and its idle RSS. */
 async function quiet(pid: number): Promise<void> {
-  const t0 = performance.now();
-  let before = await cpuTicks(pid);
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const now = await cpuTicks(pid);
-    if (now - before < 10 || performance.now() - t0 > 600_000) break;
-    before = now;
-  }
+  const waited = await waitUntilIdle(pid);
   const rss = await procStatus(pid, 'VmRSS');
   console.error(
-    `server busy with its start-up work for ${((performance.now() - t0) / 1000).toFixed(0)} s; idle RSS ${rss.toFixed(0)} MB`,
+    `server busy with its start-up work for ${waited.toFixed(0)} s; idle RSS ${rss.toFixed(0)} MB`,
   );
 }
 

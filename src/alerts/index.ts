@@ -24,9 +24,12 @@ export { voeventAlert } from './voevent.js';
 export { readSkymap, skymapAlert } from './skymap.js';
 export {
   alertFormatOfMediaType,
+  type AlertRevision,
   err90Of,
+  findAlertRevision,
   type IngestedAlert,
   loadAlert,
+  loadLocalisation,
   parseAlert,
   readAlertFile,
   type StoredAlert,

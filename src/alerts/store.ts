@@ -167,6 +167,65 @@ export interface StoredAlert {
   readonly localisation?: ProbabilityMap;
 }
 
+/** What locates a stored alert revision: not its document, which for a skymap is the whole FITS file. */
+export interface AlertRevision {
+  readonly alertId: string;
+  readonly revision: number;
+  readonly tEvent: number;
+  /** When this revision was stored: with the id and revision, names its map for good. */
+  readonly ingestedAt: string;
+  /** Whether a localisation map is stored (its credible regions are). */
+  readonly localised: boolean;
+}
+
+const REVISION_COLUMNS = new Set(['alert_id', 'revision', 't_event', 'area90', 'ingested_at']);
+const alertRevisionColumns = {
+  ...alertsTable,
+  columns: alertsTable.columns.filter((c) => REVISION_COLUMNS.has(c.name)),
+};
+
+function latestRow(
+  rows: readonly CatalogRow[],
+  revision: number | undefined,
+): CatalogRow | undefined {
+  return rows
+    .filter((r) => revision === undefined || Number(r.revision) === revision)
+    .sort((a, b) => Number(b.revision) - Number(a.revision))[0];
+}
+
+/** The latest revision of an alert (or the one asked for) without its document or map; undefined when none is stored. */
+export async function findAlertRevision(
+  engine: Engine,
+  alertId: string,
+  revision?: number,
+): Promise<AlertRevision | undefined> {
+  const rows = await engine.selectRows(alertRevisionColumns, {
+    column: 'alert_id',
+    values: [alertId],
+  });
+  const pick = latestRow(rows, revision);
+  if (!pick) return undefined;
+  const ingestedAt = pick.ingested_at;
+  return {
+    alertId,
+    revision: Number(pick.revision),
+    tEvent: Number(pick.t_event),
+    ingestedAt: ingestedAt instanceof Date ? ingestedAt.toISOString() : String(ingestedAt),
+    localised: pick.area90 !== null && pick.area90 !== undefined,
+  };
+}
+
+/** The localisation map of one alert revision, decoded; undefined when it has none. */
+export async function loadLocalisation(
+  engine: Engine,
+  alertId: string,
+  revision: number,
+): Promise<ProbabilityMap | undefined> {
+  const maps = await engine.selectRows(alertMapTable, { column: 'alert_id', values: [alertId] });
+  const cells = maps.find((m) => Number(m.revision) === revision)?.cells;
+  return typeof cells === 'string' ? decodeMap(cells) : undefined;
+}
+
 /** The latest revision of an alert (or the one asked for); undefined when none is stored. */
 export async function loadAlert(
   engine: Engine,
@@ -174,18 +233,15 @@ export async function loadAlert(
   revision?: number,
 ): Promise<StoredAlert | undefined> {
   const rows = await engine.selectRows(alertsTable, { column: 'alert_id', values: [alertId] });
-  const pick = rows
-    .filter((r) => revision === undefined || Number(r.revision) === revision)
-    .sort((a, b) => Number(b.revision) - Number(a.revision))[0];
+  const pick = latestRow(rows, revision);
   if (!pick) return undefined;
   const chosen = Number(pick.revision);
-  const maps = await engine.selectRows(alertMapTable, { column: 'alert_id', values: [alertId] });
-  const cells = maps.find((m) => Number(m.revision) === chosen)?.cells;
+  const localisation = await loadLocalisation(engine, alertId, chosen);
   return {
     row: pick,
     alertId,
     revision: chosen,
     tEvent: Number(pick.t_event),
-    ...(typeof cells === 'string' ? { localisation: decodeMap(cells) } : {}),
+    ...(localisation ? { localisation } : {}),
   };
 }

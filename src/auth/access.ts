@@ -17,6 +17,7 @@ import {
   type Identity,
   isOpen,
   mayRead,
+  type ObservationRights,
   RightsStore,
 } from './rights.js';
 import { observationRightsTable } from './tables.js';
@@ -257,16 +258,50 @@ export class AccessControl {
 
   /** The gate of every data path: may `request` read the data of dataset `did`? */
   readonly authorize = async (request: AccessRequest, did: string): Promise<AccessDecision> => {
+    const rights = await this.rights.rightsOf(did);
+    const now = this.clock();
+    if (rights && isOpen(rights, now)) return { allowed: true };
+    return this.judge(request, did, rights, rights ? await this.identify(request) : undefined, now);
+  };
+
+  /**
+   * The same gate over a list (a search's answer): which of `dids` `request` may read, with
+   * the rights read in two queries; each refusal and each read of data not public is audited.
+   */
+  readonly readableAmong = async (
+    request: AccessRequest,
+    dids: readonly string[],
+  ): Promise<ReadonlySet<string>> => {
+    const rights = await this.rights.rightsOfMany(dids);
+    const now = this.clock();
+    const readable = new Set<string>();
+    let who: Identification | undefined;
+    for (const did of dids) {
+      const found = rights.get(did);
+      if (found && isOpen(found, now)) {
+        readable.add(did);
+        continue;
+      }
+      if (found) who ??= await this.identify(request);
+      if (this.judge(request, did, found, who, now).allowed) readable.add(did);
+    }
+    return readable;
+  };
+
+  /** The decision on data that are not open to everyone (`rights` undefined: not published), audited. */
+  private judge(
+    request: AccessRequest,
+    did: string,
+    rights: ObservationRights | undefined,
+    who: Identification | undefined,
+    now: Date,
+  ): AccessDecision {
     const unpublished = {
       allowed: false,
       reason: `${did} is not published here`,
       unpublished: true,
     } as const;
-    const rights = await this.rights.rightsOf(did);
-    if (!rights) return unpublished;
-    const now = this.clock();
-    if (isOpen(rights, now)) return { allowed: true };
-    const who = await this.identify(request);
+    if (!rights || !who) return unpublished;
     // Hidden metadata: a refusal must not tell a dataset that exists from one that does not.
     const hidden = this.options.hideMetadata === true;
     const path = request.url !== undefined ? { path: loggableUrl(request.url) } : {};
@@ -305,7 +340,7 @@ export class AccessControl {
     return who.identity.via === 'anonymous'
       ? { allowed: false, reason, challenges: this.challenges() }
       : { allowed: false, reason };
-  };
+  }
 
   /**
    * `dialect` compiling ADQL for `identity`: each query filters rights-bearing tables

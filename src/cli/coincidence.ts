@@ -1,5 +1,10 @@
 /** `hearc coincidence`: the observations that looked at an alert's localisation during its window. */
-import { CoincidenceCatalog, coincidenceQuery, runCoincidence } from '../coincidence/index.js';
+import {
+  CoincidenceCatalog,
+  coincidenceQuery,
+  everyoneReads,
+  runCoincidence,
+} from '../coincidence/index.js';
 import { DaliError, DaliParameters } from '../dali/index.js';
 import { openEngine } from '../engine/index.js';
 import { type Command, UsageError } from './command.js';
@@ -45,7 +50,7 @@ options:
     const engine = await openEngine(db);
     try {
       const query = await coincidenceQuery(engine, DaliParameters.fromRecord(params));
-      const result = await runCoincidence(new CoincidenceCatalog(engine), query, async () => true);
+      const result = await runCoincidence(new CoincidenceCatalog(engine), query, everyoneReads);
       io.stdout('obs_publisher_did,obs_id,prob,dt,livetime\n');
       for (const c of result.visible) {
         io.stdout(`${c.observation.did},${c.observation.obsId},${c.prob},${c.dt},${c.livetime}\n`);

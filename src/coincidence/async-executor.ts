@@ -14,8 +14,10 @@ import { coincidenceVotable } from './votable.js';
 const VOTABLE = 'application/x-votable+xml';
 
 export interface CoincidenceJobContext {
-  /** May the job's owner read this dataset now? (Throws JobFailure when the owner is gone.) */
-  readonly mayReadFor: (job: Job) => Promise<(did: string) => Promise<boolean>>;
+  /** Which of these datasets the job's owner may read now (throws JobFailure when the owner is gone). */
+  readonly readableFor: (
+    job: Job,
+  ) => Promise<(dids: readonly string[]) => Promise<ReadonlySet<string>>>;
   /** Base URL of the service for the DataLink descriptors. */
   readonly serviceUrlFor: (job: Job) => string | undefined;
 }
@@ -36,7 +38,7 @@ export function coincidenceJobExecutor(
       try {
         const params = jobParameters(job.parameters);
         const query = await coincidenceQuery(catalog.engine, params);
-        const result = await runCoincidence(catalog, query, await context.mayReadFor(job));
+        const result = await runCoincidence(catalog, query, await context.readableFor(job));
         await pipeline(
           Readable.from(coincidenceVotable(result, context.serviceUrlFor(job))),
           createWriteStream(resultPath),

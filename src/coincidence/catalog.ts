@@ -98,8 +98,8 @@ interface CachedFields {
 export class CoincidenceCatalog {
   private cached: CachedFields | undefined;
   private rechecking: Promise<void> | undefined;
-  /** By alert id and revision, least recently used first. */
-  private readonly skymaps = new Map<string, SkyIndex>();
+  /** By alert id, revision and ingest time, least recently used first. */
+  private readonly skymaps = new Map<string, Promise<SkyIndex>>();
   private readonly keptSkymaps: number;
   private readonly recheckMs: number;
 
@@ -149,13 +149,24 @@ export class CoincidenceCatalog {
     return fields;
   }
 
-  /** The index of an alert's skymap (revision `revision`), kept; an ad-hoc map's, not kept. */
-  skyIndexOf(map: ProbabilityMap, alert?: { id: string; revision: number }): SkyIndex {
-    if (!alert || this.keptSkymaps <= 0) return new SkyIndex(map);
-    const key = `${alert.id}\n${alert.revision}\n${map.uniq.length}`;
-    const index = this.skymaps.get(key) ?? new SkyIndex(map);
+  /**
+   * The index of a skymap: with `key` (an alert revision's, which never changes) kept, and
+   * the map read and decoded only when its index is not; without a key (an ad-hoc map), not kept.
+   */
+  async skyIndexOf(
+    map: ProbabilityMap | (() => Promise<ProbabilityMap>),
+    key?: string,
+  ): Promise<SkyIndex> {
+    const build = async (): Promise<SkyIndex> =>
+      new SkyIndex(typeof map === 'function' ? await map() : map);
+    if (key === undefined || this.keptSkymaps <= 0) return build();
+    // The promise is kept: requests arriving together read and index the map once.
+    const index = this.skymaps.get(key) ?? build();
     this.skymaps.delete(key);
     this.skymaps.set(key, index);
+    index.catch(() => {
+      if (this.skymaps.get(key) === index) this.skymaps.delete(key);
+    });
     for (const old of this.skymaps.keys()) {
       if (this.skymaps.size <= this.keptSkymaps) break;
       this.skymaps.delete(old);

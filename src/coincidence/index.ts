@@ -21,6 +21,7 @@ export {
   type CoincidenceResult,
   DEFAULT_AFTER_DAYS,
   DEFAULT_BEFORE_DAYS,
+  everyoneReads,
   runCoincidence,
 } from './service.js';
 export { type FieldOfView, polygonFieldOfView, SkyIndex } from './sky-index.js';

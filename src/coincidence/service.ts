@@ -3,7 +3,12 @@
  * ad-hoc region) in, the coincident observations out, with the caller's rights applied:
  * observations the caller may not read are counted, never named.
  */
-import { discMap, loadAlert, type ProbabilityMap } from '../alerts/index.js';
+import {
+  discMap,
+  findAlertRevision,
+  loadLocalisation,
+  type ProbabilityMap,
+} from '../alerts/index.js';
 import { DaliError, type DaliParameters } from '../dali/index.js';
 import type { Engine } from '../engine/index.js';
 import { parseInterval, parsePos } from '../soda/index.js';
@@ -20,7 +25,10 @@ export interface CoincidenceQuery {
   /** What is searched: an alert (and revision) or an ad-hoc region. */
   readonly alertId?: string;
   readonly revision?: number;
-  readonly map: ProbabilityMap;
+  /** With an alert: names its stored map for good, the key of its kept index. */
+  readonly mapKey?: string;
+  /** The localisation; an alert's is read from the catalog only when its index is not kept. */
+  readonly map: ProbabilityMap | (() => Promise<ProbabilityMap>);
   readonly window: CoincidenceWindow;
 }
 
@@ -59,22 +67,26 @@ export async function coincidenceQuery(
     if (revision !== undefined && !Number.isInteger(revision)) {
       throw bad(`REVISION must be an integer, not '${revisionText}'`);
     }
-    const alert = await loadAlert(engine, alertId, revision);
+    const alert = await findAlertRevision(engine, alertId, revision);
     if (!alert) {
       throw new DaliError(
         404,
         `no alert '${alertId}'${revision !== undefined ? ` revision ${revision}` : ''} in hearc.alerts`,
       );
     }
-    if (!alert.localisation) {
-      throw bad(
-        `alert '${alertId}' revision ${alert.revision} has no localisation (no error region or map): search it with POS and TIME`,
-      );
-    }
+    const noMap = bad(
+      `alert '${alertId}' revision ${alert.revision} has no localisation (no error region or map): search it with POS and TIME`,
+    );
+    if (!alert.localised) throw noMap;
     return {
       alertId,
       revision: alert.revision,
-      map: alert.localisation,
+      mapKey: `${alertId}\n${alert.revision}\n${alert.ingestedAt}`,
+      map: async () => {
+        const map = await loadLocalisation(engine, alertId, alert.revision);
+        if (!map) throw noMap;
+        return map;
+      },
       window: { tEvent: params.has('TIME') ? timeOf(params).tEvent : alert.tEvent, before, after },
     };
   }
@@ -116,26 +128,25 @@ function timeOf(params: DaliParameters): {
   return { tEvent: (interval.lo + interval.hi) / 2, interval };
 }
 
-/** Runs the search; `mayRead` is the rights gate for one dataset. */
+/**
+ * Runs the search; `readable` is the rights gate over the coincident datasets (which of
+ * them the caller may read), asked once for the whole answer.
+ */
 export async function runCoincidence(
   catalog: CoincidenceCatalog,
   query: CoincidenceQuery,
-  mayRead: (did: string) => Promise<boolean>,
+  readable: (dids: readonly string[]) => Promise<ReadonlySet<string>>,
 ): Promise<CoincidenceResult> {
-  const alert =
-    query.alertId !== undefined && query.revision !== undefined
-      ? { id: query.alertId, revision: query.revision }
-      : undefined;
   const found = searchCoincidences(
-    catalog.skyIndexOf(query.map, alert),
+    await catalog.skyIndexOf(query.map, query.mapKey),
     await catalog.fieldsOfView(),
     query.window,
   );
-  const visible: Coincidence[] = [];
-  let hidden = 0;
-  for (const c of found) {
-    if (await mayRead(c.observation.did)) visible.push(c);
-    else hidden++;
-  }
-  return { query, visible, hidden };
+  const allowed = await readable(found.map((c) => c.observation.did));
+  const visible = found.filter((c) => allowed.has(c.observation.did));
+  return { query, visible, hidden: found.length - visible.length };
 }
+
+/** The gate of a caller who may read everything published (the operator's CLI). */
+export const everyoneReads = async (dids: readonly string[]): Promise<ReadonlySet<string>> =>
+  new Set(dids);

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { allowEveryone, type Authorize } from '../datalink/index.js';
+import type { AccessRequest } from '../auth/index.js';
 import { DaliError } from '../dali/index.js';
 import { alertTables } from '../alerts/index.js';
 import {
@@ -13,6 +13,7 @@ import {
   coincidenceQuery,
   coincidenceSerialization,
   coincidenceVotable,
+  everyoneReads,
   runCoincidence,
 } from '../coincidence/index.js';
 import { acceptForms, daliParameters, sendDaliError, VOTABLE } from './dali.js';
@@ -21,15 +22,18 @@ export interface CoincidencePluginOptions {
   /** The catalog searched, shared with the coincidence jobs. */
   readonly catalog: CoincidenceCatalog;
   readonly baseUrl: (request: FastifyRequest) => string;
-  /** The rights gate (default: everything published is public). */
-  readonly authorize?: Authorize;
+  /** The rights gate over a list of datasets (default: everything published is public). */
+  readonly readableAmong?: (
+    request: AccessRequest,
+    dids: readonly string[],
+  ) => Promise<ReadonlySet<string>>;
 }
 
 export const coincidencePlugin: FastifyPluginAsync<CoincidencePluginOptions> = async (
   app,
   options,
 ) => {
-  const authorize = options.authorize ?? allowEveryone;
+  const readableAmong = options.readableAmong ?? ((_request, dids) => everyoneReads(dids));
   // A catalog that never saw an alert answers 'no such alert', not a missing table.
   await options.catalog.engine.ensureTables(alertTables);
   acceptForms(app);
@@ -43,10 +47,8 @@ export const coincidencePlugin: FastifyPluginAsync<CoincidencePluginOptions> = a
         const params = daliParameters(request);
         serialization = coincidenceSerialization(params.get('RESPONSEFORMAT'));
         const query = await coincidenceQuery(options.catalog.engine, params);
-        result = await runCoincidence(
-          options.catalog,
-          query,
-          async (did) => (await authorize(request, did)).allowed,
+        result = await runCoincidence(options.catalog, query, (dids) =>
+          readableAmong(request, dids),
         );
       } catch (error) {
         if (!(error instanceof DaliError)) throw error;

@@ -321,19 +321,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
     };
   });
-  /** What a job's owner may read, judged when the job runs. */
-  const ownerMayRead = async (job: Job): Promise<(did: string) => Promise<boolean>> => {
+  /** Which datasets a job's owner may read, judged when the job runs. */
+  const ownerReadable = async (
+    job: Job,
+  ): Promise<(dids: readonly string[]) => Promise<ReadonlySet<string>>> => {
     const who = await access.jobIdentity(job.ownerCredential);
     if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
-    return async (did) => {
-      const rights = await access.rights.rightsOf(did);
-      return rights !== undefined && mayRead(rights, who.identity, access.clock());
+    return async (dids) => {
+      const rights = await access.rights.rightsOfMany(dids);
+      const now = access.clock();
+      return new Set(
+        dids.filter((did) => {
+          const found = rights.get(did);
+          return found !== undefined && mayRead(found, who.identity, now);
+        }),
+      );
     };
   };
   // One coincidence catalog (fields of view, skymap indexes) for the endpoint and its jobs.
   const coincidenceCatalog = new CoincidenceCatalog(options.engine);
   const coincidenceJobs = coincidenceJobExecutor(coincidenceCatalog, {
-    mayReadFor: ownerMayRead,
+    readableFor: ownerReadable,
     serviceUrlFor: (job) => job.serviceUrl ?? description.publicUrl,
   });
   const analysisLimits = {
@@ -371,9 +379,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return analysisSelector(who.identity, `/analysis/async/${job.jobId}`);
     },
     gateFor: async (job) => {
-      const mayReadDid = await ownerMayRead(job);
+      const readable = await ownerReadable(job);
       return async (did) =>
-        (await mayReadDid(did))
+        (await readable([did])).has(did)
           ? { allowed: true }
           : { allowed: false, reason: 'the job owner may not read this dataset' };
     },
@@ -629,7 +637,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(coincidencePlugin, {
     catalog: coincidenceCatalog,
     baseUrl,
-    authorize: access.authorize,
+    readableAmong: access.readableAmong,
   });
   return app;
 }

@@ -72,12 +72,21 @@ test('the indexes of the last few alert skymaps are kept, ad-hoc maps are not', 
     uniq: Float64Array.of(4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
     prob: new Float64Array(12).fill(1 / 12),
   };
-  const a = catalog.skyIndexOf(map, { id: 'A', revision: 1 });
-  assert.equal(catalog.skyIndexOf(map, { id: 'A', revision: 1 }), a);
-  assert.notEqual(catalog.skyIndexOf(map, { id: 'A', revision: 2 }), a);
-  catalog.skyIndexOf(map, { id: 'B', revision: 1 });
-  assert.notEqual(catalog.skyIndexOf(map, { id: 'A', revision: 1 }), a, 'the oldest is dropped');
-  assert.notEqual(catalog.skyIndexOf(map), catalog.skyIndexOf(map));
+  const a = await catalog.skyIndexOf(map, 'A\n1');
+  assert.equal(await catalog.skyIndexOf(map, 'A\n1'), a);
+  assert.notEqual(await catalog.skyIndexOf(map, 'A\n2'), a);
+  await catalog.skyIndexOf(map, 'B\n1');
+  assert.notEqual(await catalog.skyIndexOf(map, 'A\n1'), a, 'the oldest is dropped');
+  assert.notEqual(await catalog.skyIndexOf(map), await catalog.skyIndexOf(map));
+  // A kept index is not read again: the map is asked for only when its index is not kept.
+  let reads = 0;
+  const stored = async (): Promise<typeof map> => {
+    reads++;
+    return map;
+  };
+  const kept = await catalog.skyIndexOf(stored, 'C\n1');
+  assert.equal(await catalog.skyIndexOf(stored, 'C\n1'), kept);
+  assert.equal(reads, 1);
   assert.equal(await catalog.fieldsOfView(), await catalog.fieldsOfView());
 });
 

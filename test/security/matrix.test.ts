@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
+import { AccessControl } from '../../src/auth/index.js';
 import { AFTER, BEFORE, irfQueryRoutes, securedStore, tap, TOKEN_ENDPOINT } from './fixtures.js';
 
 type Outcome = 'granted' | 'refused' | 'bad-credentials';
@@ -60,9 +61,11 @@ test('access matrix: callers × paths × before/after the release date', async (
   const centre = await tap(
     address,
     {},
-    `SELECT s_ra, s_dec FROM ivoa.obscore WHERE obs_publisher_did = '${closedDid}'`,
+    `SELECT s_ra, s_dec, t_min, t_max FROM ivoa.obscore WHERE obs_publisher_did = '${closedDid}'`,
   );
-  const [ra, dec] = centre.text.trim().split(/\r?\n/)[1]!.split(',');
+  const [ra, dec, tMin, tMax] = centre.text.trim().split(/\r?\n/)[1]!.split(',');
+  // A coincidence search over the proprietary observation's field of view during it.
+  const coincidenceUrl = `${address}/coincidence?POS=${encodeURIComponent(`CIRCLE ${ra} ${dec} 1`)}&TIME=${encodeURIComponent(`${tMin} ${tMax}`)}&RESPONSEFORMAT=votable%2Ftd`;
   const cutoutUrl = `${address}/soda?ID=${encodeURIComponent(closedDid)}&CIRCLE=${ra}+${dec}+1`;
   // A member's cutout names its provenance, which is as protected as the data.
   const made = await fetch(cutoutUrl, { headers: member });
@@ -181,6 +184,45 @@ test('access matrix: callers × paths × before/after the release date', async (
           else {
             assert.ok(!result.text.includes(closedDid), `${name}: ${result.text}`);
             assert.ok(result.text.includes(openDid), `${name}: public rows stay`);
+          }
+        }
+
+        // The coincidence search: the proprietary observation named to those entitled, counted for the others.
+        const coincident = await fetch(coincidenceUrl, { headers });
+        const listing = await coincident.text();
+        const hiddenCount = /name="hidden_observations" value="(\d+)"/.exec(listing)?.[1];
+        if (expected === 'bad-credentials') assert.equal(coincident.status, 401, listing);
+        else {
+          assert.equal(coincident.status, 200, listing);
+          assert.equal(hiddenCount, expected === 'granted' ? '0' : '1', listing);
+          assert.equal(
+            listing.includes(`<TD>${closedObsId}</TD>`),
+            expected === 'granted',
+            listing,
+          );
+          assert.ok(!listing.includes('alpha'), 'the owning group is not named');
+        }
+
+        // The gate over a list (the coincidence search's) agrees with the gate per dataset,
+        // for a short list and for a long one (whose rights are read for the whole catalog).
+        const gate = new AccessControl({ engine: store.engine, clock: () => now });
+        const request = { headers };
+        const made = Array.from({ length: 2500 }, (_, i) => `ivo://test.hearc/none?${i}`);
+        for (const dids of [
+          [closedDid, openDid, made[0]!],
+          [closedDid, openDid, ...made],
+        ]) {
+          const readable = await gate.readableAmong(request, dids);
+          for (const did of [closedDid, openDid, made[0]!]) {
+            assert.equal(readable.has(did), (await gate.authorize(request, did)).allowed, did);
+          }
+          assert.ok(readable.has(openDid) && !readable.has(made[0]!), 'public yes, unpublished no');
+          // Credentials that fail open only what is open to everyone.
+          if (expected === 'bad-credentials') {
+            assert.equal(readable.has(closedDid), phase === 'after release');
+          }
+          if (caller === 'right group (API token)' || caller === 'anonymous') {
+            assert.equal(readable.has(closedDid), expected === 'granted', caller);
           }
         }
 
