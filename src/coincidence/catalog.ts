@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { CatalogRow, Engine } from '../engine/index.js';
 import { jdIntervalsOfTimeMoc } from '../moc/index.js';
 import { ingestStateTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
+import { tableColumns } from '../schema/types.js';
 import { FieldsOfView, type ObservationFootprint } from './search.js';
 import { SkyIndex } from './sky-index.js';
 import type { ProbabilityMap } from '../alerts/index.js';
@@ -51,11 +52,24 @@ export function footprintOf(row: CatalogRow, timeMoc: string | undefined): Obser
   };
 }
 
+/** What a footprint is made of (whole ObsCore rows of a large catalog would take gigabytes). */
+const FOOTPRINT_COLUMNS = tableColumns(obscoreTable, [
+  'obs_publisher_did',
+  'obs_id',
+  's_ra',
+  's_dec',
+  's_fov',
+  's_region',
+  't_min',
+  't_max',
+  'deadc',
+]);
+
 /** Every published observation's footprint. */
 export async function loadFootprints(engine: Engine): Promise<ObservationFootprint[]> {
   const [rows, hea] = await Promise.all([
-    engine.selectRows(obscoreTable),
-    engine.selectRows(obscoreHeaTable),
+    engine.selectRows(FOOTPRINT_COLUMNS),
+    engine.selectRows(tableColumns(obscoreHeaTable, ['obs_publisher_did', 't_intervals'])),
   ]);
   const mocs = new Map<string, string>();
   for (const h of hea) {
