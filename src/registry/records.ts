@@ -199,6 +199,16 @@ function header(title: string, shortName: string | undefined, identifier: string
   );
 }
 
+/** A record whose XML is rendered when read: a page of a long list renders its own records only. */
+function lazyRecord(fields: Omit<ResourceRecord, 'xml'>, xml: () => string): ResourceRecord {
+  return {
+    ...fields,
+    get xml() {
+      return xml();
+    },
+  };
+}
+
 /** Every record hearc publishes: authority, registry, service, then the collections by name. */
 export function resourceRecords(sources: RecordSources): ResourceRecord[] {
   const { service, coverage, baseUrl } = sources;
@@ -233,79 +243,91 @@ export function resourceRecords(sources: RecordSources): ResourceRecord[] {
 
   const authorityTitle = `The ${service.authority} naming authority`;
   const authorityDescription = `The IVOA naming authority ${service.authority}, under which ${service.publisher} registers the resources of ${service.title}.`;
-  records.push({
-    kind: 'authority',
-    identifier: ids.authority(),
-    datestamp: serviceUpdated,
-    xml:
-      resourceOpen('vg:Authority', serviceCreated, serviceUpdated) +
-      header(authorityTitle, undefined, ids.authority()) +
-      curationXml(service, serviceUpdated) +
-      contentXml({
-        subjects: ['virtual-observatories'],
-        description: authorityDescription,
-        referenceUrl,
-        type: 'Organisation',
-      }) +
-      tag('managingOrg', service.publisher, '  ') +
-      '</ri:Resource>\n',
-    dc: dc(authorityTitle, authorityDescription, ids.authority(), 'Authority', serviceUpdated),
-  });
+  records.push(
+    lazyRecord(
+      {
+        kind: 'authority',
+        identifier: ids.authority(),
+        datestamp: serviceUpdated,
+        dc: dc(authorityTitle, authorityDescription, ids.authority(), 'Authority', serviceUpdated),
+      },
+      () =>
+        resourceOpen('vg:Authority', serviceCreated, serviceUpdated) +
+        header(authorityTitle, undefined, ids.authority()) +
+        curationXml(service, serviceUpdated) +
+        contentXml({
+          subjects: ['virtual-observatories'],
+          description: authorityDescription,
+          referenceUrl,
+          type: 'Organisation',
+        }) +
+        tag('managingOrg', service.publisher, '  ') +
+        '</ri:Resource>\n',
+    ),
+  );
 
   const registryTitle = `${service.title}: publishing registry`;
   const registryDescription = `The OAI-PMH publishing registry of ${service.title}: the records of the service, its collections and its authority.`;
-  records.push({
-    kind: 'registry',
-    identifier: ids.registry(),
-    datestamp: serviceUpdated,
-    xml:
-      resourceOpen('vg:Registry', serviceCreated, serviceUpdated) +
-      header(registryTitle, undefined, ids.registry()) +
-      curationXml(service, serviceUpdated) +
-      contentXml({
-        subjects: ['virtual-observatories'],
-        description: registryDescription,
-        referenceUrl,
-        type: 'Registry',
-      }) +
-      '  <capability standardID="ivo://ivoa.net/std/Registry" xsi:type="vg:Harvest">\n' +
-      '    <interface xsi:type="vg:OAIHTTP" role="std" version="1.0">\n' +
-      `      <accessURL use="base">${xmlText(`${baseUrl}/oai`)}</accessURL>\n` +
-      '    </interface>\n' +
-      `    <maxRecords>${HARVEST_PAGE_SIZE}</maxRecords>\n` +
-      '  </capability>\n' +
-      '  <full>false</full>\n' +
-      tag('managedAuthority', service.authority, '  ') +
-      '</ri:Resource>\n',
-    dc: dc(registryTitle, registryDescription, ids.registry(), 'Registry', serviceUpdated),
-  });
+  records.push(
+    lazyRecord(
+      {
+        kind: 'registry',
+        identifier: ids.registry(),
+        datestamp: serviceUpdated,
+        dc: dc(registryTitle, registryDescription, ids.registry(), 'Registry', serviceUpdated),
+      },
+      () =>
+        resourceOpen('vg:Registry', serviceCreated, serviceUpdated) +
+        header(registryTitle, undefined, ids.registry()) +
+        curationXml(service, serviceUpdated) +
+        contentXml({
+          subjects: ['virtual-observatories'],
+          description: registryDescription,
+          referenceUrl,
+          type: 'Registry',
+        }) +
+        '  <capability standardID="ivo://ivoa.net/std/Registry" xsi:type="vg:Harvest">\n' +
+        '    <interface xsi:type="vg:OAIHTTP" role="std" version="1.0">\n' +
+        `      <accessURL use="base">${xmlText(`${baseUrl}/oai`)}</accessURL>\n` +
+        '    </interface>\n' +
+        `    <maxRecords>${HARVEST_PAGE_SIZE}</maxRecords>\n` +
+        '  </capability>\n' +
+        '  <full>false</full>\n' +
+        tag('managedAuthority', service.authority, '  ') +
+        '</ri:Resource>\n',
+    ),
+  );
 
-  records.push({
-    kind: 'service',
-    identifier: ids.service(),
-    datestamp: serviceUpdated,
-    xml:
-      resourceOpen('vs:CatalogService', serviceCreated, serviceUpdated) +
-      header(service.title, service.shortName, ids.service()) +
-      curationXml(service, serviceUpdated) +
-      contentXml({
-        subjects: service.subjects,
-        description: service.description,
-        referenceUrl,
-        type: 'Archive',
-        relationship: {
-          type: 'IsServiceFor',
-          resources: collections.map((c) => ({ id: c.id, title: c.description.title })),
-        },
-      }) +
-      rightsXml(service) +
-      capabilityElements({ ...sources.capabilities, baseUrl }) +
-      simpleCapability('ivo://ivoa.net/std/SODA#sync-1.0', `${baseUrl}/soda`) +
-      coverageXml(coverage.service, `${baseUrl}/moc/service.fits`) +
-      `  <tableset>\n${schemaElements(sources.schema, 'max', SCHEMA_DESCRIPTIONS)}  </tableset>\n` +
-      '</ri:Resource>\n',
-    dc: dc(service.title, service.description, ids.service(), 'Service', serviceUpdated),
-  });
+  records.push(
+    lazyRecord(
+      {
+        kind: 'service',
+        identifier: ids.service(),
+        datestamp: serviceUpdated,
+        dc: dc(service.title, service.description, ids.service(), 'Service', serviceUpdated),
+      },
+      () =>
+        resourceOpen('vs:CatalogService', serviceCreated, serviceUpdated) +
+        header(service.title, service.shortName, ids.service()) +
+        curationXml(service, serviceUpdated) +
+        contentXml({
+          subjects: service.subjects,
+          description: service.description,
+          referenceUrl,
+          type: 'Archive',
+          relationship: {
+            type: 'IsServiceFor',
+            resources: collections.map((c) => ({ id: c.id, title: c.description.title })),
+          },
+        }) +
+        rightsXml(service) +
+        capabilityElements({ ...sources.capabilities, baseUrl }) +
+        simpleCapability('ivo://ivoa.net/std/SODA#sync-1.0', `${baseUrl}/soda`) +
+        coverageXml(coverage.service, `${baseUrl}/moc/service.fits`) +
+        `  <tableset>\n${schemaElements(sources.schema, 'max', SCHEMA_DESCRIPTIONS)}  </tableset>\n` +
+        '</ri:Resource>\n',
+    ),
+  );
 
   const dataTables: PublishedSchema = {
     tables: sources.schema.tables.filter((t) => t.schema === 'ivoa'),
@@ -316,31 +338,35 @@ export function resourceRecords(sources: RecordSources): ResourceRecord[] {
     const description =
       c.description.description ??
       `${c.description.title}: ${c.coverage.observations} observations published by ${service.title} in ivoa.obscore (obs_collection '${c.name}').`;
-    records.push({
-      kind: 'collection',
-      identifier: c.id,
-      datestamp: updated,
-      xml:
-        resourceOpen('vs:CatalogResource', created, updated) +
-        header(c.description.title, undefined, c.id) +
-        curationXml(service, updated) +
-        contentXml({
-          subjects: service.subjects,
-          description,
-          referenceUrl,
-          type: 'Archive',
-          relationship: {
-            type: 'IsServedBy',
-            resources: [{ id: ids.service(), title: service.title }],
-          },
-        }) +
-        rightsXml(service) +
-        simpleCapability('ivo://ivoa.net/std/TAP#aux', `${baseUrl}/tap`) +
-        coverageXml(c.coverage, `${baseUrl}/moc/${encodeURIComponent(c.name)}.fits`) +
-        `  <tableset>\n${schemaElements(dataTables, 'min', SCHEMA_DESCRIPTIONS)}  </tableset>\n` +
-        '</ri:Resource>\n',
-      dc: dc(c.description.title, description, c.id, 'Dataset', updated),
-    });
+    records.push(
+      lazyRecord(
+        {
+          kind: 'collection',
+          identifier: c.id,
+          datestamp: updated,
+          dc: dc(c.description.title, description, c.id, 'Dataset', updated),
+        },
+        () =>
+          resourceOpen('vs:CatalogResource', created, updated) +
+          header(c.description.title, undefined, c.id) +
+          curationXml(service, updated) +
+          contentXml({
+            subjects: service.subjects,
+            description,
+            referenceUrl,
+            type: 'Archive',
+            relationship: {
+              type: 'IsServedBy',
+              resources: [{ id: ids.service(), title: service.title }],
+            },
+          }) +
+          rightsXml(service) +
+          simpleCapability('ivo://ivoa.net/std/TAP#aux', `${baseUrl}/tap`) +
+          coverageXml(c.coverage, `${baseUrl}/moc/${encodeURIComponent(c.name)}.fits`) +
+          `  <tableset>\n${schemaElements(dataTables, 'min', SCHEMA_DESCRIPTIONS)}  </tableset>\n` +
+          '</ri:Resource>\n',
+      ),
+    );
   }
   return records;
 }
