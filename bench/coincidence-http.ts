@@ -33,7 +33,7 @@ import { DaliParameters } from '../src/dali/index.js';
 import { openEngine } from '../src/engine/index.js';
 import type { CatalogRow } from '../src/engine/types.js';
 import { simulateSkymap } from '../src/sim/skymap.js';
-import { cpuTicks, serveInChild, waitUntilIdle } from './measure.js';
+import { cpuTicks, median, serveInChild, waitUntilIdle } from './measure.js';
 import { fillCatalog, templateRows } from './obscore-catalog.js';
 import { table } from './tap-load.js';
 
@@ -81,11 +81,6 @@ async function ask(
   const hidden = /name="hidden_observations" value="(\d+)"/.exec(body.toString('latin1'))?.[1];
   return { wall, serverCpu, bytes: body.length, hidden: hidden ?? '?', body };
 }
-
-const median = (xs: readonly number[]): number => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 
 async function bench(): Promise<void> {
   const observations = Number(values.observations ?? 100_000);

@@ -80,6 +80,18 @@ export async function serveInChild(
   return { base, child };
 }
 
+/** The middle value (the upper one of the two middles for an even count); NaN when empty. */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+}
+
+/** A process's resident size now (VmRSS) or at its peak (VmHWM), MiB (Linux: /proc). */
+export async function procStatus(pid: number, key: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
 /** CPU time (ticks of 1/100 s) process `pid` has used (Linux: /proc). */
 export async function cpuTicks(pid: number): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];

@@ -22,9 +22,9 @@ import { main } from '../src/cli/main.js';
 import { openEngine } from '../src/engine/index.js';
 import { mocLibrary, observationCoverageTable, observationSpaceMoc } from '../src/moc/index.js';
 import { obscoreTable } from '../src/obscore/schema.js';
-import { serveInChild, waitUntilIdle } from './measure.js';
+import { procStatus, serveInChild, waitUntilIdle } from './measure.js';
 import { fillCatalog, templateRows } from './obscore-catalog.js';
-import { procStatus, table } from './tap-load.js';
+import { table } from './tap-load.js';
 
 const { values } = parseArgs({
   options: {

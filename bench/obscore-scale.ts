@@ -29,6 +29,7 @@ import { openEngine } from '../src/engine/index.js';
 import { publishedSchema } from '../src/obscore/schema.js';
 import { Random } from '../src/sim/random.js';
 import { fillCatalog, templateRows } from './obscore-catalog.js';
+import { median } from './measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -198,8 +199,6 @@ async function scanOf(statement: string): Promise<string> {
   return m ? `${m[1]!.trim()} est. ${m[2]} / ${m[3]} rows` : scan.trim().slice(0, 40);
 }
 
-const median = (xs: readonly number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const table: string[][] = [
   ['query (p50 ms)', ...variants.map((v) => v.name), 'stock plan (first scan)'],
   ['made in', ...built, ''],

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { main } from '../src/cli/main.js';
 import { openEngine } from '../src/engine/index.js';
-import { serveInChild } from './measure.js';
+import { median, serveInChild } from './measure.js';
 import { fillCatalog, templateRows } from './obscore-catalog.js';
 
 const { values } = parseArgs({
@@ -73,11 +73,6 @@ async function timeSearch(browser: BrowserContext, url: string): Promise<SearchT
   } finally {
     await page.close();
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 async function runBench(): Promise<void> {

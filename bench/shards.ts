@@ -20,6 +20,7 @@ import { catalogTables } from '../src/ingest/catalog.js';
 import { publishedSchema } from '../src/obscore/schema.js';
 import { Random } from '../src/sim/random.js';
 import { freePort } from '../test/helpers/net.js';
+import { median } from './measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -173,10 +174,6 @@ async function run(engine: Engine, adql: string): Promise<Timed> {
   }
   return { rows: rows.sort().join(';'), seconds: seconds(start) };
 }
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-};
 const quantile = (sorted: readonly number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 

@@ -18,8 +18,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { main } from '../src/cli/main.js';
-import { serveInChild } from './measure.js';
-import { load, type LoadResult, procStatus, table } from './tap-load.js';
+import { median, procStatus, serveInChild, waitUntilIdle } from './measure.js';
+import { load, type LoadResult, table } from './tap-load.js';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +57,7 @@ interface Target {
 async function startHearc(name: string, catalog: string): Promise<Target> {
   const { base, child } = await serveInChild(fileURLToPath(import.meta.url), catalog);
   const pid = child.pid as number;
-  await untilIdle(pid);
+  await waitUntilIdle(pid);
   return {
     name,
     base,
@@ -68,22 +68,6 @@ async function startHearc(name: string, catalog: string): Promise<Target> {
       await exited;
     },
   };
-}
-
-/** Waits until a server's start-up work is done: under 5 % of a core over 2 s (10 min at most). */
-async function untilIdle(pid: number): Promise<void> {
-  const ticks = async (): Promise<number> => {
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-    return Number(fields[11]) + Number(fields[12]);
-  };
-  const t0 = performance.now();
-  let before = await ticks();
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    const now = await ticks();
-    if (now - before < 10 || performance.now() - t0 > 600_000) break;
-    before = now;
-  }
 }
 
 async function dachsTarget(tapUrl: string, pidFile: string): Promise<Target | undefined> {
@@ -127,10 +111,6 @@ async function asyncRoundTrip(base: string, query: string): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
-};
 const f = (v: number, digits = 1): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 const loadAverage = async (): Promise<string> =>
   (await readFile('/proc/loadavg', 'utf8')).split(' ')[0] ?? '?';

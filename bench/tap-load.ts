@@ -1,19 +1,11 @@
 /**
  * The TAP load of the benchmarks (bench/tap.ts, bench/side-by-side.ts): sync queries sent
- * back to back by `concurrency` loops over keep-alive connections, their latencies, a
- * server's resident size from /proc, and the tables they print.
+ * back to back by `concurrency` loops over keep-alive connections, their latencies, and
+ * the tables they print.
  */
-import { readFile } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { randomSource } from './obscore-catalog.js';
-
-/** A process's resident size now (VmRSS) or at its peak (VmHWM), MiB. */
-export async function procStatus(pid: number, key: 'VmRSS' | 'VmHWM'): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
-  return match ? Number(match[1]) / 1024 : NaN;
-}
 
 export interface LoadResult {
   readonly requests: number;

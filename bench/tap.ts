@@ -20,9 +20,9 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { main } from '../src/cli/main.js';
 import { openEngine } from '../src/engine/index.js';
-import { serveInChild, waitUntilIdle } from './measure.js';
+import { procStatus, serveInChild, waitUntilIdle } from './measure.js';
 import { fillCatalog, templateRows } from './obscore-catalog.js';
-import { load, type LoadResult, procStatus, syncQuery, table } from './tap-load.js';
+import { load, type LoadResult, syncQuery, table } from './tap-load.js';
 
 const { values } = parseArgs({
   options: {
