@@ -72,9 +72,7 @@ export async function serveCatalog(
     schema,
     logger: settings.logStyle ?? 'json',
     jobs,
-    prepareHips: true,
-    publishRegistryInBackground: true,
-    prepareCoincidence: true,
+    longRunning: true,
     ...(settings.auth ? { auth: settings.auth } : {}),
   });
   const address = await app.listen({ host: settings.host, port: settings.port });

@@ -95,15 +95,13 @@ const SERVER_HEADER = 'hearc';
 
 export interface ServerOptions {
   readonly engine: Engine;
-  /** Build the counts HiPS when the server is ready instead of on first request (hearc serve). */
-  readonly prepareHips?: boolean;
   /**
-   * Write the rr tables after the server starts to answer instead of before (hearc serve):
-   * the coverage of a large catalog whose MOCs are not stored yet takes minutes.
+   * A long-running server (hearc serve): its start-up work runs in the background once it
+   * answers (the rr tables, which a large catalog without stored MOCs takes minutes to
+   * cover; the counts HiPS and the coincidence fields of view, instead of on the first
+   * visitor's request). Otherwise the rr tables are written before it answers.
    */
-  readonly publishRegistryInBackground?: boolean;
-  /** Build the observations' fields of view for the coincidence search when the server is ready (hearc serve). */
-  readonly prepareCoincidence?: boolean;
+  readonly longRunning?: boolean;
   /** The tables served (published catalog + TAP_SCHEMA). */
   readonly schema: PublishedSchema;
   /**
@@ -583,7 +581,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   const regtapError = (error: unknown): void =>
     app.log.error({ err: error }, 'cannot write the rr tables');
-  if (servesRegtap && options.publishRegistryInBackground === true) {
+  if (servesRegtap && options.longRunning === true) {
     publisher.publishRegtapInBackground(regtapError);
   } else if (servesRegtap) {
     await publisher.publishRegtap();
@@ -601,8 +599,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onError: (err) => app.log.error({ err }, 'the counts HiPS were not rebuilt'),
   });
   await app.register(hipsPlugin, { store: hips, baseUrl });
-  // A long-running server builds them as it starts rather than on its first visitor's request.
-  if (options.prepareHips === true) app.addHook('onReady', async () => hips.prepare());
+  if (options.longRunning === true) app.addHook('onReady', async () => hips.prepare());
   await app.register(webPlugin, {
     service: description,
     baseUrl,
@@ -627,7 +624,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     provenance: { products, naming: provNaming, userOf },
   });
-  if (options.prepareCoincidence === true) {
+  if (options.longRunning === true) {
     app.addHook('onReady', async () => {
       coincidenceCatalog
         .fieldsOfView()
