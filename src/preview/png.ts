@@ -42,50 +42,78 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
-
 const BYTES_PER_PIXEL = 3;
 
-/** Writes row `y` with filter `type` into `out` (after its filter byte); returns the cost. */
+/** PNG filter types (PNG spec, 9.2), by name. */
+export const PNG_FILTERS = { none: 0, sub: 1, up: 2, average: 3, paeth: 4 } as const;
+/** One filter for every row, or `adaptive`: per row the one that costs least. */
+export type PngFilter = keyof typeof PNG_FILTERS | 'adaptive';
+
+/** Stores a filtered byte; returns its cost (the absolute value as a signed byte). */
+function put(out: Uint8Array, i: number, value: number): number {
+  const v = value & 0xff;
+  out[i] = v;
+  return v < 128 ? v : 256 - v;
+}
+
+/**
+ * Writes `row` filtered with `type` into `out` and returns the cost (sum of absolute
+ * differences as signed bytes). One loop per type, so the inner loop has no dispatch.
+ */
 function filterRow(
   type: number,
   row: Uint8Array,
   previous: Uint8Array | undefined,
   out: Uint8Array,
 ): number {
+  const n = row.length;
+  const lead = Math.min(BYTES_PER_PIXEL, n);
   let cost = 0;
-  for (let i = 0; i < row.length; i++) {
-    const x = row[i]!;
-    const a = i >= BYTES_PER_PIXEL ? row[i - BYTES_PER_PIXEL]! : 0;
-    const b = previous ? previous[i]! : 0;
-    const c = previous && i >= BYTES_PER_PIXEL ? previous[i - BYTES_PER_PIXEL]! : 0;
-    const predicted =
-      type === 0 ? 0 : type === 1 ? a : type === 2 ? b : type === 3 ? (a + b) >> 1 : paeth(a, b, c);
-    const value = (x - predicted) & 0xff;
-    out[i] = value;
-    cost += value < 128 ? value : 256 - value;
+  if (type === 0 || (type === 2 && !previous)) {
+    for (let i = 0; i < n; i++) cost += put(out, i, row[i]!);
+  } else if (type === 1 || (type === 4 && !previous)) {
+    // Paeth with no previous row predicts from the left, as sub does.
+    for (let i = 0; i < lead; i++) cost += put(out, i, row[i]!);
+    for (let i = lead; i < n; i++) cost += put(out, i, row[i]! - row[i - BYTES_PER_PIXEL]!);
+  } else if (type === 2) {
+    for (let i = 0; i < n; i++) cost += put(out, i, row[i]! - previous![i]!);
+  } else if (type === 3) {
+    for (let i = 0; i < lead; i++)
+      cost += put(out, i, row[i]! - ((previous ? previous[i]! : 0) >> 1));
+    for (let i = lead; i < n; i++) {
+      const up = previous ? previous[i]! : 0;
+      cost += put(out, i, row[i]! - ((row[i - BYTES_PER_PIXEL]! + up) >> 1));
+    }
+  } else {
+    const above = previous!;
+    for (let i = 0; i < lead; i++) cost += put(out, i, row[i]! - above[i]!);
+    for (let i = lead; i < n; i++) {
+      const a = row[i - BYTES_PER_PIXEL]!;
+      const b = above[i]!;
+      const c = above[i - BYTES_PER_PIXEL]!;
+      const p = a + b - c;
+      const pa = Math.abs(p - a);
+      const pb = Math.abs(p - b);
+      const pc = Math.abs(p - c);
+      cost += put(out, i, row[i]! - (pa <= pb && pa <= pc ? a : pb <= pc ? b : c));
+    }
   }
   return cost;
 }
 
-/** The filtered scanlines: each row prefixed by the filter type that costs least. */
-function filteredScanlines(image: RgbImage): Uint8Array {
+/** The filtered scanlines, each row prefixed by its filter type. */
+function filteredScanlines(image: RgbImage, filter: PngFilter): Uint8Array {
   const stride = image.width * BYTES_PER_PIXEL;
   const out = new Uint8Array((stride + 1) * image.height);
   const candidate = new Uint8Array(stride);
+  const fixed = filter === 'adaptive' ? undefined : PNG_FILTERS[filter];
   for (let y = 0; y < image.height; y++) {
     const row = image.pixels.subarray(y * stride, (y + 1) * stride);
     const previous = y > 0 ? image.pixels.subarray((y - 1) * stride, y * stride) : undefined;
     const target = out.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    let best = filterRow(0, row, previous, target);
-    out[y * (stride + 1)] = 0;
-    for (let type = 1; type <= 4 && best > 0; type++) {
+    let best = filterRow(fixed ?? 0, row, previous, target);
+    out[y * (stride + 1)] = fixed ?? 0;
+    for (let type = 1; fixed === undefined && type <= 4 && best > 0; type++) {
       const cost = filterRow(type, row, previous, candidate);
       if (cost < best) {
         best = cost;
@@ -99,12 +127,14 @@ function filteredScanlines(image: RgbImage): Uint8Array {
 
 /**
  * Encodes an RGB image as PNG; `text` becomes tEXt chunks (Latin-1 keywords and values).
- * `level` is zlib's (default 9, the smallest file; 6 is many times faster on noisy images).
+ * `level` is zlib's (default 9, the smallest file; 6 is many times faster on noisy images);
+ * `filter` is per row adaptive by default (the smallest files), or one filter for all rows
+ * (five times less filtering work, for pictures made in bulk).
  */
 export function encodePng(
   image: RgbImage,
   text: Readonly<Record<string, string>> = {},
-  options: { readonly level?: number } = {},
+  options: { readonly level?: number; readonly filter?: PngFilter } = {},
 ): Buffer {
   const { width, height } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -122,7 +152,14 @@ export function encodePng(
   for (const [keyword, value] of Object.entries(text)) {
     chunks.push(chunk('tEXt', Buffer.from(`${keyword}\0${value}`, 'latin1')));
   }
-  chunks.push(chunk('IDAT', deflateSync(filteredScanlines(image), { level: options.level ?? 9 })));
+  chunks.push(
+    chunk(
+      'IDAT',
+      deflateSync(filteredScanlines(image, options.filter ?? 'adaptive'), {
+        level: options.level ?? 9,
+      }),
+    ),
+  );
   chunks.push(chunk('IEND', new Uint8Array(0)));
   return Buffer.concat(chunks);
 }
