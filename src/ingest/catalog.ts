@@ -5,7 +5,7 @@
  */
 import { alertsTable, alertTables } from '../alerts/index.js';
 import { auditTable, rightsTables } from '../auth/index.js';
-import { observationCoverageTable } from '../moc/index.js';
+import { observationCoverageTable, registryToldTable } from '../moc/index.js';
 import { ingestStateTable, publishedSchema, withdrawnObservationTable } from '../obscore/schema.js';
 import { provenanceTables } from '../provenance/index.js';
 import { regtapTables } from '../schema/regtap.js';
@@ -23,6 +23,7 @@ export const catalogTables: readonly TableDef[] = [
   ...servedCatalog.tables,
   ingestStateTable,
   observationCoverageTable,
+  registryToldTable,
   withdrawnObservationTable,
   ...rightsTables,
   auditTable,

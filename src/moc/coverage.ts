@@ -54,6 +54,26 @@ export const observationCoverageTable: TableDef = {
   ],
 };
 
+/**
+ * The collections whose coverage (and so registry record) has been told of the public,
+ * and since when each is not any more: a collection withdrawn whole or made all
+ * proprietary (hidden metadata) then gets an OAI-PMH deleted record, so that harvesters
+ * drop it; one that was never public is never named.
+ */
+export const registryToldTable: TableDef = {
+  schema: 'hearc_internal',
+  name: 'registry_told',
+  description: 'Collections told of in the registry records, and when each stopped being told of.',
+  columns: [
+    columnDef('collection', 'char', 'The collection (obs_collection).', { nullable: false }),
+    columnDef('told_at', 'char', 'When its record was first told of (ISO 8601, UTC).', {
+      nullable: false,
+    }),
+    columnDef('gone_at', 'char', 'When its record stopped being told of, or NULL while it is.'),
+  ],
+  primaryKey: ['collection'],
+};
+
 /** The longest the MOCs of rows without stored ones are computed before the server answers others. */
 const YIELD_AFTER_MS = 20;
 
@@ -105,8 +125,8 @@ export interface CatalogCoverage {
   readonly service: Coverage;
   /**
    * Collections with withdrawn observations, and when the last of them was withdrawn
-   * (ISO 8601). Those absent from `collections` are withdrawn whole: their records are
-   * deleted ones.
+   * (ISO 8601), and collections once told of whose observations are now all hidden, and
+   * since when. Those absent from `collections` are gone: their records are deleted ones.
    */
   readonly withdrawn: ReadonlyMap<string, string>;
 }
@@ -368,6 +388,35 @@ function changedAt(coverage: Coverage, at: string | undefined): Coverage {
   return { ...coverage, updated: at };
 }
 
+/**
+ * The registry_told rows to write for the collections told of now, and the collections
+ * that are not told of any more, with when they stopped (`now` for those stopping now).
+ */
+function toldNotes(
+  rows: readonly CatalogRow[],
+  collections: ReadonlyMap<string, unknown>,
+  now: string,
+): { gone: Map<string, string>; changed: CatalogRow[] } {
+  const known = new Set<string>();
+  const gone = new Map<string, string>();
+  const changed: CatalogRow[] = [];
+  for (const row of rows) {
+    const name = String(row.collection);
+    const goneAt = text(row.gone_at);
+    known.add(name);
+    if (collections.has(name)) {
+      if (goneAt !== undefined) changed.push({ ...row, gone_at: null });
+    } else {
+      gone.set(name, goneAt ?? now);
+      if (goneAt === undefined) changed.push({ ...row, gone_at: now });
+    }
+  }
+  for (const name of collections.keys()) {
+    if (!known.has(name)) changed.push({ collection: name, told_at: now, gone_at: null });
+  }
+  return { gone, changed };
+}
+
 export class CoverageCatalog {
   private cached: { checkedAt: number; coverage: Promise<CatalogCoverage> } | undefined;
   private readonly recheckMs: number;
@@ -480,6 +529,11 @@ export class CoverageCatalog {
       obscore.map((row) => String(row.obs_collection)).filter((name) => !collections.has(name)),
     );
     const told = new Map([...withdrawn].filter(([name]) => !hiddenCollections.has(name)));
+    // Collections once told of and now all hidden are deleted records too, dated when that
+    // was seen (those withdrawn whole keep the withdrawal's date).
+    for (const [name, goneAt] of await this.recordTold(collections)) {
+      if (hiddenCollections.has(name) || !told.has(name)) told.set(name, goneAt);
+    }
     const lastWithdrawal = [...told.values()].sort().at(-1);
     return {
       state,
@@ -487,6 +541,34 @@ export class CoverageCatalog {
       service: changedAt(summary.service, lastWithdrawal),
       withdrawn: told,
     };
+  }
+
+  /**
+   * Notes in the catalog which collections are told of now and which stopped being told
+   * of (now, unless noted before); returns those that stopped, with when. When the notes
+   * cannot be written (a read-only catalog), the error goes to onStoreError and the notes
+   * as they were are used.
+   */
+  private async recordTold(
+    collections: ReadonlyMap<string, unknown>,
+  ): Promise<ReadonlyMap<string, string>> {
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    try {
+      await this.engine.ensureTables([registryToldTable]);
+      return await this.engine.transaction(async (tx) => {
+        const notes = toldNotes(await tx.selectRows(registryToldTable), collections, now);
+        if (notes.changed.length > 0) {
+          const names = notes.changed.map((row) => String(row.collection));
+          await tx.deleteRows(registryToldTable, 'collection', names);
+          await tx.insertRows(registryToldTable, notes.changed);
+        }
+        return notes.gone;
+      });
+    } catch (error) {
+      this.options.onStoreError?.(error);
+      const rows = await this.engine.selectRows(registryToldTable).catch(() => []);
+      return toldNotes(rows, collections, now).gone;
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ export {
   fieldOfViewMoc,
   type ObservationMocs,
   observationCoverageTable,
+  registryToldTable,
   observationSpaceMoc,
   REGISTRY_MOC_DEPTH,
   SPACE_MOC_DEPTH,

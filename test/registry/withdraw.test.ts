@@ -16,6 +16,7 @@ import { capabilityOptionsFor, jobTimeLimitsOf, tapLimitsOf } from '../../src/ht
 import { buildServer } from '../../src/http/server.js';
 import { servedCatalog } from '../../src/ingest/catalog.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
+import { obscoreTable } from '../../src/obscore/schema.js';
 import { withdrawObservations } from '../../src/ingest/withdraw.js';
 import { OaiRepository, ResourcePublisher } from '../../src/registry/index.js';
 import { rrResource } from '../../src/schema/regtap.js';
@@ -47,13 +48,17 @@ const deletedIds = (xml: string): string[] =>
     (m) => m[1]!,
   );
 
-/** An OAI repository over `engine` as a freshly started server would answer. */
-function repository(engine: Engine) {
+/**
+ * An OAI repository over `engine` as a freshly started server would answer; `hidden`
+ * gives the observations whose metadata are hidden from the public now.
+ */
+function repository(engine: Engine, hidden?: () => Promise<ReadonlySet<string>>) {
   const service = loadServiceDescription({ env: {}, overrides: { authority: 'test.hearc' } });
   const publisher = new ResourcePublisher({
     service,
     engine,
     schema: servedSchema(servedCatalog),
+    ...(hidden ? { hidden } : {}),
     capabilities: capabilityOptionsFor(
       tapLimitsOf(service.limits),
       jobTimeLimitsOf(service.limits),
@@ -137,6 +142,56 @@ test('a collection withdrawn whole is a deleted record of /oai until published a
   assert.deepEqual(deletedIds(got), []);
   assert.match(got, /xsi:type="vs:CatalogResource"/);
   assert.deepEqual(deletedIds(await again.ask('verb=ListIdentifiers&metadataPrefix=oai_dc')), []);
+});
+
+test('a collection told of and then all hidden is a deleted record; one never told of is never named', async (t) => {
+  if (!requireSchemas(t)) return;
+  const { engine } = await twoCollectionCatalog(t);
+  t.after(() => engine.close());
+  const southDids = (await engine.selectRows(obscoreTable))
+    .filter((row) => row.obs_collection === 'south')
+    .map((row) => String(row.obs_publisher_did));
+  let hidden = new Set<string>();
+  const identifiers = async (ask: (query: string) => Promise<string>) => {
+    const xml = await ask('verb=ListIdentifiers&metadataPrefix=ivo_vor');
+    return {
+      live: all(xml, 'identifier').filter((id) => !deletedIds(xml).includes(id)),
+      deleted: deletedIds(xml),
+    };
+  };
+
+  // Hidden from the first answer on: the collection is neither a record nor a deleted one.
+  hidden = new Set(southDids);
+  const secret = repository(engine, async () => hidden);
+  const first = await identifiers(secret.ask);
+  assert.ok(!first.live.includes(SOUTH) && first.deleted.length === 0, JSON.stringify(first));
+
+  // Told of once (released), then all hidden again: a deleted record, dated when it was seen.
+  hidden = new Set();
+  const { ask } = repository(engine, async () => hidden);
+  assert.ok((await identifiers(ask)).live.includes(SOUTH));
+  hidden = new Set(southDids);
+  const seen = new Date();
+  const gone = repository(engine, async () => hidden);
+  const after = await identifiers(gone.ask);
+  assert.deepEqual(after.deleted, [SOUTH]);
+  assert.ok(!after.live.includes(SOUTH));
+  const got = await gone.ask(`verb=GetRecord&metadataPrefix=ivo_vor&identifier=${SOUTH}`);
+  assert.deepEqual(deletedIds(got), [SOUTH]);
+  const stamp = new Date(all(got, 'datestamp')[0]!);
+  assert.ok(
+    Math.abs(stamp.getTime() - seen.getTime()) < 60_000,
+    `dated when seen: ${stamp.toISOString()}`,
+  );
+  // RegTAP follows: the collection's rows go.
+  await gone.publisher.publishRegtap();
+  assert.ok(!(await engine.selectRows(rrResource)).map((r) => r.ivoid).includes(SOUTH));
+
+  // Its observations public again: a record again, no deleted one.
+  hidden = new Set();
+  const back = await identifiers(repository(engine, async () => hidden).ask);
+  assert.ok(back.live.includes(SOUTH));
+  assert.deepEqual(back.deleted, []);
 });
 
 const PYVO_KEYWORD = `import json, os, sys
