@@ -181,9 +181,19 @@ function recordXml(record: OaiItem, prefix: FormatName): string {
   return `  <record>\n${headerXml(record)}    <metadata>\n${metadata}    </metadata>\n  </record>\n`;
 }
 
+/** The items of one state of the records, and the lists (by from and until) made of them. */
+interface ItemsMemo {
+  readonly records: readonly ResourceRecord[];
+  readonly deleted: readonly DeletedRecord[];
+  readonly items: readonly OaiItem[];
+  readonly lists: Map<string, { readonly matching: readonly OaiItem[]; readonly digest: string }>;
+}
+
 export class OaiRepository {
   private readonly pageSize: number;
   private readonly now: () => Date;
+  /** Kept while the records stay the same, so that each page of a long list costs a page. */
+  private memo: ItemsMemo | undefined;
 
   constructor(
     private readonly publisher: ResourcePublisher,
@@ -267,10 +277,15 @@ export class OaiRepository {
       this.publisher.records(baseUrl),
       this.publisher.deletedRecords(),
     ]);
-    const items: OaiItem[] = [
-      ...records,
-      ...deleted.map((d) => ({ ...d, deleted: true as const })),
-    ];
+    if (this.memo?.records !== records || this.memo.deleted !== deleted) {
+      this.memo = {
+        records,
+        deleted,
+        items: [...records, ...deleted.map((d) => ({ ...d, deleted: true as const }))],
+        lists: new Map(),
+      };
+    }
+    const { items } = this.memo;
     const find = (identifier: string): OaiItem => {
       const record = items.find((r) => r.identifier.toLowerCase() === identifier.toLowerCase());
       if (!record) {
@@ -305,7 +320,7 @@ export class OaiRepository {
         return `  <GetRecord>\n${recordXml(record, prefix)}  </GetRecord>\n`;
       }
       default:
-        return this.list(verb, args, items);
+        return this.list(verb, args, this.memo);
     }
   }
 
@@ -345,7 +360,7 @@ export class OaiRepository {
     );
   }
 
-  private list(verb: string, args: Map<string, string>, records: readonly OaiItem[]): string {
+  private list(verb: string, args: Map<string, string>, memo: ItemsMemo): string {
     const token = args.get('resumptionToken');
     let state: ListState;
     if (token !== undefined) {
@@ -381,12 +396,20 @@ export class OaiRepository {
         );
       }
     }
-    const matching = records.filter(
-      (r) =>
-        (state.from === undefined || r.datestamp >= state.from) &&
-        (state.until === undefined || r.datestamp <= state.until),
-    );
-    const digest = listDigest(matching);
+    const { from, until } = state;
+    const key = `${from ?? ''}/${until ?? ''}`;
+    let list = memo.lists.get(key);
+    if (list === undefined) {
+      const matching = memo.items.filter(
+        (r) =>
+          (from === undefined || r.datestamp >= from) &&
+          (until === undefined || r.datestamp <= until),
+      );
+      list = { matching, digest: listDigest(matching) };
+      if (memo.lists.size >= 16) memo.lists.clear(); // harvesters ask few from/until pairs
+      memo.lists.set(key, list);
+    }
+    const { matching, digest } = list;
     if (token !== undefined && (state.list !== digest || state.offset >= matching.length)) {
       throw new OaiError(
         'badResumptionToken',

@@ -38,6 +38,13 @@ export class ResourcePublisher {
   private readonly startedAt = new Date().toISOString();
   /** The rr rewrites, one after the other. */
   private publishing: Promise<void> = Promise.resolve();
+  /**
+   * The records of the last coverage and base URL asked for: an OAI-PMH list pages
+   * through 1e4 of them without making them again per page (their XML stays lazy).
+   */
+  private lastRecords:
+    { coverage: CatalogCoverage; baseUrl: string; records: ResourceRecord[] } | undefined;
+  private lastDeleted: { coverage: CatalogCoverage; records: DeletedRecord[] } | undefined;
 
   constructor(private readonly options: RegistryOptions) {
     const republish = options.republishRegtap;
@@ -62,21 +69,29 @@ export class ResourcePublisher {
   }
 
   /** Every record, with URLs under `baseUrl`. */
-  async records(baseUrl: string): Promise<ResourceRecord[]> {
-    return this.recordsOf(await this.coverage.current(), baseUrl);
+  async records(baseUrl: string): Promise<readonly ResourceRecord[]> {
+    const coverage = await this.coverage.current();
+    const last = this.lastRecords;
+    if (last?.coverage === coverage && last.baseUrl === baseUrl) return last.records;
+    const records = this.recordsOf(coverage, baseUrl);
+    this.lastRecords = { coverage, baseUrl, records };
+    return records;
   }
 
   /** The records of collections withdrawn whole, kept as deleted (persistent, from the catalog). */
-  async deletedRecords(): Promise<DeletedRecord[]> {
+  async deletedRecords(): Promise<readonly DeletedRecord[]> {
     const coverage = await this.coverage.current();
+    if (this.lastDeleted?.coverage === coverage) return this.lastDeleted.records;
     const ids = ResourceIdentifiers.of(this.options.service);
-    return [...coverage.withdrawn]
+    const records = [...coverage.withdrawn]
       .filter(([collection]) => !coverage.collections.has(collection))
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([collection, at]) => ({
         identifier: ids.collection(collection),
         datestamp: utcSeconds(at),
       }));
+    this.lastDeleted = { coverage, records };
+    return records;
   }
 
   private recordsOf(coverage: CatalogCoverage, baseUrl: string): ResourceRecord[] {
