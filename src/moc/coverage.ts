@@ -124,9 +124,10 @@ export interface CatalogCoverage {
   readonly collections: ReadonlyMap<string, Coverage>;
   readonly service: Coverage;
   /**
-   * Collections with withdrawn observations, and when the last of them was withdrawn
-   * (ISO 8601), and collections once told of whose observations are now all hidden, and
-   * since when. Those absent from `collections` are gone: their records are deleted ones.
+   * Collections told of with withdrawn observations, and when the last of them was
+   * withdrawn (ISO 8601); and collections once told of and now gone, with when (withdrawn
+   * whole: the withdrawal; all hidden: when seen). Those absent from `collections` are
+   * gone: their records are deleted ones.
    */
   readonly withdrawn: ReadonlyMap<string, string>;
 }
@@ -528,11 +529,15 @@ export class CoverageCatalog {
     const hiddenCollections = new Set(
       obscore.map((row) => String(row.obs_collection)).filter((name) => !collections.has(name)),
     );
-    const told = new Map([...withdrawn].filter(([name]) => !hiddenCollections.has(name)));
-    // Collections once told of and now all hidden are deleted records too, dated when that
-    // was seen (those withdrawn whole keep the withdrawal's date).
-    for (const [name, goneAt] of await this.recordTold(collections)) {
-      if (hiddenCollections.has(name) || !told.has(name)) told.set(name, goneAt);
+    // Withdrawals date the collections told of; gone collections are deleted records only
+    // if their records were told of once (a collection never public is never named),
+    // dated by the withdrawal when withdrawn whole, else when seen gone.
+    const told = new Map([...withdrawn].filter(([name]) => collections.has(name)));
+    const withdrawnWhole = new Map(
+      [...withdrawn].filter(([name]) => !collections.has(name) && !hiddenCollections.has(name)),
+    );
+    for (const [name, goneAt] of await this.recordTold(collections, withdrawnWhole)) {
+      told.set(name, withdrawnWhole.get(name) ?? goneAt);
     }
     const lastWithdrawal = [...told.values()].sort().at(-1);
     return {
@@ -551,11 +556,27 @@ export class CoverageCatalog {
    */
   private async recordTold(
     collections: ReadonlyMap<string, unknown>,
+    withdrawnWhole: ReadonlyMap<string, string>,
   ): Promise<ReadonlyMap<string, string>> {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     try {
+      // A catalog from before the notes: collections already withdrawn whole were told of.
+      const existed = await this.engine.selectRows(registryToldTable).then(
+        () => true,
+        () => false,
+      );
       await this.engine.ensureTables([registryToldTable]);
       return await this.engine.transaction(async (tx) => {
+        if (!existed && withdrawnWhole.size > 0) {
+          await tx.insertRows(
+            registryToldTable,
+            [...withdrawnWhole].map(([name, at]) => ({
+              collection: name,
+              told_at: at,
+              gone_at: at,
+            })),
+          );
+        }
         const notes = toldNotes(await tx.selectRows(registryToldTable), collections, now);
         if (notes.changed.length > 0) {
           const names = notes.changed.map((row) => String(row.collection));

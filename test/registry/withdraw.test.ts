@@ -84,6 +84,8 @@ test('a collection withdrawn whole is a deleted record of /oai until published a
   const at = new Date(Date.now() + 3_600_000);
   at.setUTCMilliseconds(0);
   const stamp = `${at.toISOString().slice(0, 19)}Z`;
+  // Told of (as hearc ingest and hearc serve do), then withdrawn.
+  await repository(engine).publisher.records(BASE);
   await withdrawObservations(engine, { collection: 'south', by: 'ada', at });
 
   // A new repository on the same catalog: the deleted record is kept in the catalog.
@@ -192,6 +194,29 @@ test('a collection told of and then all hidden is a deleted record; one never to
   const back = await identifiers(repository(engine, async () => hidden).ask);
   assert.ok(back.live.includes(SOUTH));
   assert.deepEqual(back.deleted, []);
+});
+
+test('a collection never told of (all hidden) and then withdrawn whole is not named by /oai', async (t) => {
+  if (!requireSchemas(t)) return;
+  const { engine } = await twoCollectionCatalog(t);
+  t.after(() => engine.close());
+  const southDids = new Set(
+    (await engine.selectRows(obscoreTable))
+      .filter((row) => row.obs_collection === 'south')
+      .map((row) => String(row.obs_publisher_did)),
+  );
+  const { ask } = repository(engine, async () => southDids);
+  assert.ok(
+    !all(await ask('verb=ListIdentifiers&metadataPrefix=oai_dc'), 'identifier').includes(SOUTH),
+  );
+  await withdrawObservations(engine, { collection: 'south', by: 'ada' });
+  const after = repository(engine, async () => southDids);
+  const xml = await after.ask('verb=ListIdentifiers&metadataPrefix=oai_dc');
+  assert.ok(!all(xml, 'identifier').includes(SOUTH), xml);
+  assert.equal(
+    errorCode(await after.ask(`verb=GetRecord&metadataPrefix=oai_dc&identifier=${SOUTH}`)),
+    'idDoesNotExist',
+  );
 });
 
 const PYVO_KEYWORD = `import json, os, sys
