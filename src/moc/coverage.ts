@@ -329,7 +329,7 @@ export function summariseCoverage(
   hea: readonly CatalogRow[],
   ingested: ReadonlyMap<string, string>,
   ids?: CoverageIdentifiers,
-  stored: ReadonlyMap<string, string> = new Map(),
+  stored: ReadonlyMap<string, string | ArrayLike<number>> = new Map(),
 ): Omit<CatalogCoverage, 'state' | 'withdrawn'> {
   const heaByDid = new Map(hea.map((row) => [String(row.obs_publisher_did), row]));
   const byCollection = new Map<string, Accumulator>();
@@ -361,8 +361,8 @@ export function summariseCoverage(
   for (const [name, acc] of sorted) {
     cells.clear();
     acc.rows.forEach((row, i) => {
-      const ascii = stored.get(String(row.obs_publisher_did)) ?? observationSpaceMoc(library, row);
-      const ranges = ascii !== undefined ? asciiCellRanges(ascii, SPACE_MOC_DEPTH) : undefined;
+      const moc = stored.get(String(row.obs_publisher_did)) ?? observationSpaceMoc(library, row);
+      const ranges = typeof moc === 'string' ? asciiCellRanges(moc, SPACE_MOC_DEPTH) : moc;
       if (ranges) cells.add(ranges);
       // Kept until a space-time MOC is asked for: coarse cells, not the ASCII (250 MB at 1e5).
       const sky = ranges
@@ -501,14 +501,13 @@ export class CoverageCatalog {
     hidden: ReadonlySet<string>,
   ): Promise<CatalogCoverage> {
     const library = await mocLibrary();
-    const [obscore, hea, stored] = await Promise.all([
+    const [obscore, hea] = await Promise.all([
       this.engine.selectRows(COVERAGE_OBSCORE),
       this.engine.selectRows(COVERAGE_HEA),
-      this.engine.selectRows(observationCoverageTable),
     ]);
     const visible = obscore.filter((row) => !hidden.has(String(row.obs_publisher_did)));
-    const spaceMocs = new Map(
-      stored.map((row) => [String(row.obs_publisher_did), String(row.space_moc)]),
+    const spaceMocs: Map<string, string | Uint32Array> = await this.storedCells(
+      new Set(visible.map((row) => String(row.obs_publisher_did))),
     );
     const computed = await this.computeMissingMocs(library, visible, spaceMocs);
     for (const [did, ascii] of computed) spaceMocs.set(did, ascii);
@@ -597,10 +596,41 @@ export class CoverageCatalog {
    * chunk at a time and computed a few at a time, so that a server keeps answering
    * meanwhile (minutes for 1e5 rows written without them).
    */
+  /**
+   * The stored space MOCs of these observations as cell ranges (order 10), streamed a
+   * batch at a time: the ASCII of 1e5 of them is 250 MB, which reading them as rows held
+   * at once (and left the database's result memory behind).
+   */
+  private async storedCells(dids: ReadonlySet<string>): Promise<Map<string, Uint32Array>> {
+    const table = observationCoverageTable;
+    const cursor = await this.engine.stream(
+      `SELECT obs_publisher_did, space_moc FROM "${table.schema}"."${table.name}"`,
+    );
+    const cells = new Map<string, Uint32Array>();
+    let since = performance.now();
+    try {
+      for await (const batch of cursor.columnBatches()) {
+        const [ids, mocs] = batch.columns as [readonly unknown[], readonly unknown[]];
+        for (let i = 0; i < batch.rowCount; i++) {
+          const did = String(ids[i]);
+          if (!dids.has(did)) continue;
+          cells.set(did, Uint32Array.from(asciiCellRanges(String(mocs[i]), SPACE_MOC_DEPTH)));
+        }
+        if (performance.now() - since > YIELD_AFTER_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    } finally {
+      await cursor.close();
+    }
+    return cells;
+  }
+
   private async computeMissingMocs(
     library: MocLibrary,
     rows: readonly CatalogRow[],
-    stored: ReadonlyMap<string, string>,
+    stored: ReadonlyMap<string, unknown>,
   ): Promise<Map<string, string>> {
     const missing = rows.map((row) => String(row.obs_publisher_did)).filter((d) => !stored.has(d));
     const computed = new Map<string, string>();
