@@ -237,7 +237,7 @@ export abstract class SqlCompiler {
     });
     let sql = `SELECT ${core.distinct ? 'DISTINCT ' : ''}${items.join(', ')}`;
     sql += ` FROM ${core.from.map((f) => this.fromItem(f)).join(', ')}`;
-    if (core.where) sql += ` WHERE ${this.condition(core.where)}`;
+    if (core.where) sql += ` WHERE ${this.condition(core.where)}${this.impliedBounds(core.where)}`;
     if (core.groupBy.length > 0)
       sql += ` GROUP BY ${core.groupBy.map((g) => this.expression(g)).join(', ')}`;
     if (core.having) sql += ` HAVING ${this.condition(core.having)}`;
@@ -1001,6 +1001,52 @@ export abstract class SqlCompiler {
     return box ? `(${box} AND ${test})` : test;
   }
 
+  /**
+   * For tables whose rows hold intervals (TableDef.intervals: low <= high on every row),
+   * the range tests a window implies: `low >= a AND high <= b` also gives `low <= b` and
+   * `high >= a`. PostgreSQL takes the two given tests as independent, expects a fifth of
+   * the table and reads it all; the implied ones are index ranges. Same rows.
+   */
+  private impliedBounds(where: Expression): string {
+    const terms = where.kind === 'logical' && where.op === 'AND' ? where.operands : [where];
+    const lower = new Map<string, { value: number; sql: string }>();
+    const upper = new Map<string, { value: number; sql: string }>();
+    const note = (column: Expression, bound: Expression, side: 'lower' | 'upper'): void => {
+      const ref = column.kind === 'column' ? this.annotations.columns.get(column) : undefined;
+      const value = constantNumber(bound);
+      if (ref?.kind !== 'relationColumn' || value === undefined) return;
+      const key = `${ref.relation}\t${ref.column}`;
+      const known = (side === 'lower' ? lower : upper).get(key);
+      if (known && (side === 'lower' ? known.value >= value : known.value <= value)) return;
+      (side === 'lower' ? lower : upper).set(key, { value, sql: this.expression(bound) });
+    };
+    for (const term of terms) {
+      if (term.kind === 'between' && !term.negated) {
+        note(term.value, term.low, 'lower');
+        note(term.value, term.high, 'upper');
+      } else if (term.kind === 'comparison') {
+        const { op, left, right } = term;
+        if (op === '>=' || op === '>') note(left, right, 'lower');
+        if (op === '<=' || op === '<') note(left, right, 'upper');
+        if (op === '<=' || op === '<') note(right, left, 'lower');
+        if (op === '>=' || op === '>') note(right, left, 'upper');
+      }
+    }
+    const implied: string[] = [];
+    const relations = new Set([...lower.keys()].map((key) => key.split('\t')[0]!));
+    for (const relation of relations) {
+      for (const { low, high } of this.tableOfRelation(relation)?.intervals ?? []) {
+        const from = lower.get(`${relation}\t${low}`);
+        const to = upper.get(`${relation}\t${high}`);
+        if (!from || !to) continue;
+        const column = (name: string): string =>
+          `${this.quoteIdentifier(relation)}.${this.quoteIdentifier(name)}`;
+        implied.push(` AND ${column(low)} <= ${to.sql} AND ${column(high)} >= ${from.sql}`);
+      }
+    }
+    return implied.join('');
+  }
+
   /** The published table a relation alias stands for, when every use of the alias is that table. */
   private tableOfRelation(alias: string): TableDef | undefined {
     let found: TableDef | undefined;
@@ -1052,4 +1098,15 @@ export abstract class SqlCompiler {
 export function numberText(value: number): string {
   const text = String(value);
   return /e/i.test(text) ? text.replace(/e\+?/i, 'E') : text;
+}
+
+/** The value of a numeric literal, signed or not; undefined for anything else. */
+function constantNumber(e: Expression): number | undefined {
+  if (e.kind === 'number')
+    return e.numberKind === 'hex' ? Number.parseInt(e.text, 16) : Number(e.text);
+  if (e.kind === 'unary') {
+    const value = constantNumber(e.operand);
+    return value === undefined ? undefined : e.op === '-' ? -value : value;
+  }
+  return undefined;
 }

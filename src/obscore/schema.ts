@@ -388,6 +388,8 @@ export const obscoreTable: TableDef = {
   columns: obscoreColumns,
   primaryKey: ['obs_publisher_did'],
   rightsKey: 'obs_publisher_did',
+  // Ingest refuses a run that stops before it starts.
+  intervals: [{ low: 't_min', high: 't_max' }],
 };
 
 const heaColumns: readonly ColumnDef[] = [

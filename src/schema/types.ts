@@ -131,6 +131,13 @@ export interface TableDef {
     readonly dec: string;
   };
   /**
+   * Column pairs that bound an interval on every row (low <= high where both are set,
+   * e.g. ObsCore's t_min/t_max): from a window `low >= a AND high <= b` the ADQL compiler
+   * adds the range tests it implies (`low <= b`, `high >= a`), which an index on either
+   * column answers.
+   */
+  readonly intervals?: readonly { readonly low: string; readonly high: string }[];
+  /**
    * Where the engine partitions the table (PostgreSQL's declarative partitioning): by
    * ranges of one integer column, `count` equal ranges of [0, end). Partitions may
    * then live on other servers (postgres_fdw shards).

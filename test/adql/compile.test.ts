@@ -321,3 +321,19 @@ test('a geometry compared with = parses, and the schema refuses it on both engin
     assert.throws(() => compile(query), /geometries cannot be compared .*\(line 1, column \d+\)$/);
   }
 });
+
+test('a time window on ObsCore gets the range tests it implies (t_min <= b, t_max >= a)', () => {
+  for (const sql of [
+    pg('SELECT obs_id FROM ivoa.obscore WHERE t_min >= 53000 AND t_max <= 53007.5'),
+    duck('SELECT obs_id FROM ivoa.obscore AS o WHERE 53007.5 >= o.t_max AND -1 < o.t_min'),
+  ]) {
+    assert.match(sql, /"t_min" <= (CAST\()?53007\.5/, sql);
+    assert.match(sql, /"t_max" >= (53000|\(?-\s*1\)?)/, sql);
+  }
+  // Only with both bounds, and not across OR.
+  assert.doesNotMatch(pg('SELECT obs_id FROM ivoa.obscore WHERE t_max <= 53007.5'), /"t_min" <=/);
+  assert.doesNotMatch(
+    pg('SELECT obs_id FROM ivoa.obscore WHERE t_min >= 53000 OR t_max <= 53007.5'),
+    /"t_min" <=/,
+  );
+});

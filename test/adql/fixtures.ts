@@ -37,6 +37,7 @@ export const obscore: TableDef = {
     col('access_estsize', 'long', { unit: 'kbyte' }),
     col('obs_release_date', 'char', { arraysize: '*', xtype: 'timestamp' }),
   ],
+  intervals: [{ low: 't_min', high: 't_max' }],
 };
 
 export const obscoreHea: TableDef = {

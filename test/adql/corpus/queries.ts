@@ -15,6 +15,22 @@ export interface CorpusQuery {
 const ids = (...values: number[]): number[][] => values.map((v) => [v]);
 
 export const corpus: readonly CorpusQuery[] = [
+  // ------------------------------------------- time windows (the compiler adds implied ranges)
+  {
+    name: 'time window: t_min >= a AND t_max <= b',
+    adql: 'SELECT obs_id FROM ivoa.obscore WHERE t_min >= 53002 AND t_max <= 53005',
+    expect: [['20002'], ['20003'], ['20004']],
+  },
+  {
+    name: 'time window: bounds on the left, strict',
+    adql: 'SELECT obs_id FROM ivoa.obscore AS o WHERE 53002 < o.t_min AND o.t_max < 53006.5',
+    expect: [['20003'], ['20004'], ['20005'], ['20006']],
+  },
+  {
+    name: 'time window: BETWEEN on t_min with an upper bound on t_max',
+    adql: 'SELECT obs_id FROM ivoa.obscore WHERE t_min BETWEEN 53001 AND 53003 AND t_max <= 53002.5',
+    expect: [['20001'], ['20002']],
+  },
   // ---------------------------------------------------------------- basics
   { name: 'select all', adql: 'SELECT * FROM hearc.sample' },
   {
