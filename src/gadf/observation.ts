@@ -473,6 +473,12 @@ export async function readObservation(entry: ObservationEntry): Promise<Observat
   const timeRef = list.time.reference;
   const tstart = list.start ?? requireNumber(header, 'TSTART', numberOf(index?.TSTART), path);
   const tstop = list.stop ?? requireNumber(header, 'TSTOP', numberOf(index?.TSTOP), path);
+  if (!(tstop >= tstart)) {
+    throw new GadfError(
+      `TSTOP (${tstop}) is before TSTART (${tstart}): the run has no time span`,
+      path,
+    );
+  }
 
   const gtis = (await list.goodTimeIntervals())?.intervals ?? [[tstart, tstop] as const];
   const gtiSum = gtis.reduce((sum, [a, b]) => sum + (b - a), 0);

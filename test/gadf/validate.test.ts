@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateCommand } from '../../src/cli/validate.js';
 import { type BinTableHdu, Header, readFits, writeFits } from '../../src/fits/index.js';
+import { openEngine } from '../../src/engine/index.js';
 import { validateDataStore } from '../../src/gadf/index.js';
+import { ingestDataStore } from '../../src/ingest/ingest.js';
 import { simulateDataStore, writeIrfFile } from '../../src/sim/simulate.js';
 import { rebuilt } from '../helpers/fits-edit.js';
 import { captureIo } from '../helpers/io.js';
@@ -168,4 +170,38 @@ test('a wrong root says so once, not once per HDU; a missing folder is named, ex
     missing.out,
     /^error: .*nowhere: is not a directory: give the folder that holds the hdu-index/,
   );
+});
+
+test('a run whose TSTOP is before its TSTART is an error naming both', async (t) => {
+  const dir = tempDir(t);
+  await simulateDataStore({ outDir: dir, observations: 1, seed: 6, eventsPerObservation: 200 });
+  const path = join(dir, 'data', 'run_100001.fits.gz');
+  const file = await readFits(path);
+  const hdus = file.hdus.slice(1).map((h) => {
+    if (h.kind !== 'bintable') throw new Error('unexpected HDU');
+    if (h.name !== 'EVENTS') return { header: h.header, data: h.data };
+    const start = Number(h.header.cards.find((c) => c.keyword === 'TSTART')?.value);
+    const cards = h.header.cards.map((c) =>
+      c.keyword === 'TSTOP' ? { ...c, value: start - 10 } : c,
+    );
+    return { header: new Header(cards), data: h.data };
+  });
+  await writeFits(path, hdus, { gzip: true });
+  const { code, out } = await run(dir);
+  assert.equal(code, 1, out);
+  assert.match(out, /error: .*TSTOP \([\d.e+-]+\) is before TSTART \([\d.e+-]+\)/);
+  // Ingest refuses it too (ObsCore's t_min <= t_max holds for every published row).
+  const engine = await openEngine(':memory:');
+  t.after(() => engine.close());
+  const report = await ingestDataStore(engine, dir, {
+    authority: 'test.hearc',
+    collection: 'c',
+    accessMode: 'datalink',
+    dataRights: 'public',
+  });
+  assert.deepEqual(
+    report.observations.filter((o) => o.status === 'added'),
+    [],
+  );
+  assert.match(report.failed.map((f) => f.message).join('\n'), /TSTOP .* is before TSTART/);
 });
