@@ -16,7 +16,9 @@
  * cones; partitions by t_min pay 9–10× on time windows, because PostgreSQL takes
  * `t_min >= a AND t_max <= b` as independent conditions, estimates a fifth of the table
  * and scans it all (the last column shows it), and make obs_id lookups 2–3× slower.
- * None is adopted yet: see the README (ObsCore at scale).
+ * None is adopted: see the README (ObsCore at scale). Since the compiler adds the range
+ * tests a window implies (TableDef.intervals), the time window takes 16 ms on the stock
+ * table against 432 ms with the bounds hidden from the compiler (26×, one run at 1e6).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -172,6 +174,15 @@ const kinds: { name: string; adql: () => string }[] = [
     adql: () => {
       const t = mjd();
       return `SELECT obs_id, t_min, t_max FROM ivoa.obscore WHERE t_min >= ${t} AND t_max <= ${t + 7}`;
+    },
+  },
+  {
+    // The baseline of the one above: the same rows, the bounds hidden from the compiler
+    // (t_min + 0), so no implied range tests (TableDef.intervals) are added.
+    name: 'time window of 7 days, no implied ranges: rows',
+    adql: () => {
+      const t = mjd();
+      return `SELECT obs_id, t_min, t_max FROM ivoa.obscore WHERE t_min + 0 >= ${t} AND t_max + 0 <= ${t + 7}`;
     },
   },
   {
