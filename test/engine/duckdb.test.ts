@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { DuckDbEngine } from '../../src/engine/duckdb.js';
 import { openEngine } from '../../src/engine/index.js';
 import { EngineError } from '../../src/engine/types.js';
+import { columnDef, type TableDef } from '../../src/schema/types.js';
 import { conformance, everyTypeTable } from './conformance.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'hearc-duckdb-'));
@@ -122,3 +123,36 @@ test(
     await engine.close();
   },
 );
+
+test('a bulk load runs DuckDB on one thread, and its thread count is back after it, also when it fails', async () => {
+  const engine = await openEngine(':memory:');
+  const table: TableDef = {
+    schema: 'bulk',
+    name: 'threads',
+    description: 'bulk-loaded rows',
+    columns: [columnDef('id', 'long', 'a row')],
+  };
+  const threads = async (): Promise<number> => {
+    for await (const batch of await engine.stream(`SELECT current_setting('threads')`))
+      return Number(batch[0]?.[0]);
+    throw new Error('no setting');
+  };
+  try {
+    await engine.ensureTables([table]);
+    for await (const _ of await engine.stream('SET threads = 3')) void _;
+    const seen: number[] = [];
+    const load = (fail: boolean) =>
+      engine.transaction(async (tx) => {
+        await tx.appendColumns(table, { rowCount: 2, columns: { id: BigInt64Array.of(1n, 2n) } });
+        seen.push(await threads());
+        if (fail) throw new Error('stop');
+      });
+    await load(false);
+    assert.equal(await threads(), 3);
+    await assert.rejects(load(true), /stop/);
+    assert.equal(await threads(), 3);
+    assert.deepEqual(seen, [1, 1]);
+  } finally {
+    await engine.close();
+  }
+});
