@@ -124,7 +124,7 @@ test(
   },
 );
 
-test('a bulk load runs DuckDB on one thread, and its thread count is back after it, also when it fails', async () => {
+test('a bulk load runs DuckDB on one thread in 512 MiB, and its settings are back after it, also when it fails', async () => {
   const engine = await openEngine(':memory:');
   const table: TableDef = {
     schema: 'bulk',
@@ -132,26 +132,27 @@ test('a bulk load runs DuckDB on one thread, and its thread count is back after 
     description: 'bulk-loaded rows',
     columns: [columnDef('id', 'long', 'a row')],
   };
-  const threads = async (): Promise<number> => {
-    for await (const batch of await engine.stream(`SELECT current_setting('threads')`))
-      return Number(batch[0]?.[0]);
+  const settings = async (): Promise<string> => {
+    const sql = `SELECT current_setting('threads') || ' ' || current_setting('memory_limit')`;
+    for await (const batch of await engine.stream(sql)) return String(batch[0]?.[0]);
     throw new Error('no setting');
   };
   try {
     await engine.ensureTables([table]);
     for await (const _ of await engine.stream('SET threads = 3')) void _;
-    const seen: number[] = [];
+    for await (const _ of await engine.stream("SET memory_limit = '3GiB'")) void _;
+    const seen: string[] = [];
     const load = (fail: boolean) =>
       engine.transaction(async (tx) => {
         await tx.appendColumns(table, { rowCount: 2, columns: { id: BigInt64Array.of(1n, 2n) } });
-        seen.push(await threads());
+        seen.push(await settings());
         if (fail) throw new Error('stop');
       });
     await load(false);
-    assert.equal(await threads(), 3);
+    assert.equal(await settings(), '3 3.0 GiB');
     await assert.rejects(load(true), /stop/);
-    assert.equal(await threads(), 3);
-    assert.deepEqual(seen, [1, 1]);
+    assert.equal(await settings(), '3 3.0 GiB');
+    assert.deepEqual(seen, ['1 512.0 MiB', '1 512.0 MiB']);
   } finally {
     await engine.close();
   }
