@@ -514,7 +514,8 @@ function settingBytes(value: string): number | undefined {
  * first append sets DuckDB up for a bulk load until endBulkLoad: one thread (an appender's
  * flush is a parallel insert whose calling thread spins while it waits for the others,
  * and merges their row groups after: 13 % less CPU for an ingest, as fast on two cores),
- * and at most BULK_LOAD_MEMORY (so that memory stays flat however many events are loaded).
+ * and, for a catalog file, at most BULK_LOAD_MEMORY (so that memory stays flat however
+ * many events are loaded).
  */
 function duckDbSession(
   connection: DuckDBConnection,
@@ -529,7 +530,8 @@ function duckDbSession(
     const [threads, memory] = setting.getRows()[0] ?? [];
     before = { threads: Number(threads ?? 1), memory: String(memory) };
     if (before.threads > 1) await connection.run('SET threads = 1');
-    if ((settingBytes(before.memory) ?? Infinity) > BULK_LOAD_MEMORY)
+    // An in-memory catalog has nowhere to evict its blocks to.
+    if (catalog !== null && (settingBytes(before.memory) ?? Infinity) > BULK_LOAD_MEMORY)
       await connection.run(`SET memory_limit = '${BULK_LOAD_MEMORY / 2 ** 20}MiB'`);
   };
   const run = (sql: string, values: readonly BoundValue[]): Promise<DuckDBMaterializedResult> =>

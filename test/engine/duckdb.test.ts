@@ -125,7 +125,7 @@ test(
 );
 
 test('a bulk load runs DuckDB on one thread in 512 MiB, and its settings are back after it, also when it fails', async () => {
-  const engine = await openEngine(':memory:');
+  const engine = await openEngine(join(scratch, 'bulk.duckdb'));
   const table: TableDef = {
     schema: 'bulk',
     name: 'threads',
