@@ -12,8 +12,13 @@
  *    p50/p95 latency of cones of 0.1 to 1 deg, each also run without the HEALPix cell
  *    predicates (the baseline: what the cell clustering buys).
  *
+ * 3. At a scale too large to ingest four times in one run (1e8 events), the cones alone
+ *    on a catalog ingested beforehand (--catalog), the 0.2° count checked against the
+ *    astropy + numpy scan of the stores it was made from (--stores, comma-separated).
+ *
  *   node --import tsx bench/events.ts [--observations 100] [--events-per-obs 100000]
  *        [--cones 200] [--keep DIR] [--db postgres://host:port]  (fresh databases made there)
+ *   node --import tsx bench/events.ts --catalog FILE.duckdb [--stores DIR,DIR] [--cones 200]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -41,6 +46,8 @@ const { values } = parseArgs({
     cones: { type: 'string' },
     keep: { type: 'string' },
     db: { type: 'string' },
+    catalog: { type: 'string' },
+    stores: { type: 'string' },
   },
 });
 const observations = Number(values.observations ?? 100);
@@ -194,169 +201,189 @@ const quantile = (sorted: readonly number[], q: number): number =>
 const table: string[][] = [];
 const row = (...cells: string[]): void => void table.push(cells);
 
-// ---- 1. the shared real data
-if (shared && existsSync(join(shared, 'hess-dl3-dr1'))) {
-  const roots = [join(shared, 'hess-dl3-dr1'), join(shared, 'magic-rad-max')];
-  const engine = await openCatalog('shared');
-  const ingest = await ingestAll(engine, [
-    [roots[0]!, 'hess'],
-    [roots[1]!, 'magic'],
-  ]);
-  const events = await eventCount(engine);
-  const cone = { ra: 83.633, dec: 22.0145, radius: 0.2, emin: 1 };
-  await countOf(engine, cone); // warm
-  const ours = await countOf(engine, cone);
-  const scan = numpyScan(cone, roots);
-  if (ours.n !== scan.n) throw new Error(`counts differ: hearc ${ours.n}, numpy ${scan.n}`);
-  row('shared data: events', String(events), '', '');
+/** The catalog the cones run on, and the store folders the astropy + numpy scan reads. */
+async function ingested(): Promise<{ engine: Engine; roots: string[] }> {
+  // ---- 1. the shared real data
+  if (shared && existsSync(join(shared, 'hess-dl3-dr1'))) {
+    const roots = [join(shared, 'hess-dl3-dr1'), join(shared, 'magic-rad-max')];
+    const engine = await openCatalog('shared');
+    const ingest = await ingestAll(engine, [
+      [roots[0]!, 'hess'],
+      [roots[1]!, 'magic'],
+    ]);
+    const events = await eventCount(engine);
+    const cone = { ra: 83.633, dec: 22.0145, radius: 0.2, emin: 1 };
+    await countOf(engine, cone); // warm
+    const ours = await countOf(engine, cone);
+    const scan = numpyScan(cone, roots);
+    if (ours.n !== scan.n) throw new Error(`counts differ: hearc ${ours.n}, numpy ${scan.n}`);
+    row('shared data: events', String(events), '', '');
+    row(
+      'shared data: ingest',
+      `${(events / ingest.seconds).toFixed(0)} events/s`,
+      `peak RSS ${ingest.peakMb.toFixed(0)} MB`,
+      '',
+    );
+    row(
+      'shared data: cone 0.2° + E > 1 TeV count',
+      `${(ours.seconds * 1e3).toFixed(1)} ms`,
+      `astropy+numpy ${(scan.seconds * 1e3).toFixed(0)} ms`,
+      `${(scan.seconds / ours.seconds).toFixed(0)}×`,
+    );
+    await engine.close();
+  } else {
+    console.log('HEARC_TEST_DATA is not set: the shared-data rows are left out');
+  }
+
+  // ---- 2. a simulated archive, and one a quarter of its size (memory should not grow with it)
+  async function simulated(n: number): Promise<string> {
+    const store = join(work, `sim-${n}x${eventsPerObs}`);
+    if (!existsSync(join(store, 'hdu-index.fits.gz'))) {
+      const sim = await peakRssDuring(() =>
+        simulateDataStore({
+          outDir: store,
+          observations: n,
+          seed: 3,
+          eventsPerObservation: eventsPerObs,
+        }),
+      );
+      console.log(`simulated ${n} observations in ${sim.seconds.toFixed(0)} s`);
+    }
+    return store;
+  }
+  const quarter = Math.max(1, Math.round(observations / 4));
+  const smallStore = await simulated(quarter);
+  const store = await simulated(observations);
+  // Each archive on one thread (before) and with the events read and sorted on a thread of
+  // their own (the default on two cores), the large one last so that its catalog stays.
+  const runs: { label: string; events: number; run: Awaited<ReturnType<typeof ingestAll>> }[] = [];
+  async function ingestInto(name: string, dir: string, eventThread: boolean, keep = false) {
+    const catalog = await openCatalog(name);
+    const run = await ingestAll(catalog, [[dir, 'sim']], { eventThread });
+    const events = await eventCount(catalog);
+    runs.push({
+      label: `${events} events, ${eventThread ? 'writer thread' : 'one thread'}`,
+      events,
+      run,
+    });
+    if (keep) return { catalog, events, run };
+    await catalog.close();
+    return { events, run };
+  }
+  const smallOld = await ingestInto('sim-quarter-one-thread', smallStore, false);
+  const { run: smallIngest, events: smallEvents } = await ingestInto(
+    'sim-quarter',
+    smallStore,
+    true,
+  );
+  const old = await ingestInto('sim-one-thread', store, false);
+  const { catalog, run: ingest, events } = await ingestInto('sim', store, true, true);
+  const engine = catalog!;
+  const read = astropyRead([store]);
+  if (read.n !== events) throw new Error(`event counts differ: hearc ${events}, astropy ${read.n}`);
+  row(`simulated: events (${engine.dialect})`, String(events), `${observations} observations`, '');
+  const perSecond = (n: number, seconds: number | undefined) =>
+    seconds === undefined ? 'n/a' : (n / seconds).toFixed(0);
+  for (const { label, events: n, run } of runs) {
+    row(
+      `simulated: ingest of ${label} (FITS decoding, cells, clustering, append)`,
+      `${perSecond(n, run.seconds)} events/s`,
+      `${perSecond(n, run.cpuSeconds)} per CPU s, ${perSecond(n, run.mainCpuSeconds)} per main-thread CPU s`,
+      `peak RSS ${run.peakMb.toFixed(0)} MB`,
+    );
+  }
+  for (const [before, after] of [
+    [smallOld, { run: smallIngest, events: smallEvents }],
+    [old, { run: ingest, events }],
+  ] as const) {
+    const main =
+      before.run.mainCpuSeconds && after.run.mainCpuSeconds
+        ? `${(before.run.mainCpuSeconds / after.run.mainCpuSeconds).toFixed(2)}× per main-thread CPU s`
+        : '';
+    row(
+      `simulated: ingest of ${after.events} events, writer thread / one thread`,
+      `${(before.run.seconds / after.run.seconds).toFixed(2)}× wall`,
+      `${(before.run.cpuSeconds / after.run.cpuSeconds).toFixed(2)}× per CPU s`,
+      `${main}, load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+    );
+  }
   row(
-    'shared data: ingest',
-    `${(events / ingest.seconds).toFixed(0)} events/s`,
-    `peak RSS ${ingest.peakMb.toFixed(0)} MB`,
+    'simulated: peak RSS, large / quarter archive',
+    `${(ingest.peakMb / smallIngest.peakMb).toFixed(2)}×`,
+    `for ${(events / smallEvents).toFixed(1)}× the events`,
     '',
   );
   row(
-    'shared data: cone 0.2° + E > 1 TeV count',
-    `${(ours.seconds * 1e3).toFixed(1)} ms`,
-    `astropy+numpy ${(scan.seconds * 1e3).toFixed(0)} ms`,
-    `${(scan.seconds / ours.seconds).toFixed(0)}×`,
+    'simulated: astropy reading RA, DEC, ENERGY, TIME of the same files',
+    `${(events / read.seconds).toFixed(0)} events/s`,
+    `ingest / astropy read`,
+    `${(read.seconds / ingest.seconds).toFixed(2)}×`,
   );
-  await engine.close();
-} else {
-  console.log('HEARC_TEST_DATA is not set: the shared-data rows are left out');
+  // The bulk path alone: events already in memory, appended in one transaction.
+  {
+    const count = 2_000_000;
+    const rng = new Random(5);
+    const ra = Float64Array.from({ length: count }, () => rng.between(0, 360));
+    const dec = Float64Array.from({ length: count }, () => rng.between(-60, 60));
+    const batch = (first: number, n: number) => ({
+      rowCount: n,
+      columns: {
+        obs_publisher_did: { repeat: 'ivo://bench/append?1' },
+        obs_id: { repeat: '1' },
+        event_id: BigInt64Array.from({ length: n }, (_, i) => BigInt(first + i)),
+        ra: ra.subarray(first, first + n),
+        dec: dec.subarray(first, first + n),
+        energy: ra.subarray(first, first + n),
+        event_time: dec.subarray(first, first + n),
+        healpix_index: BigInt64Array.from({ length: n }, (_, i) =>
+          BigInt(healpixNestedIndex(EVENT_HEALPIX_ORDER, ra[first + i]!, dec[first + i]!)),
+        ),
+      },
+    });
+    const batches = Array.from({ length: count / 65536 + 1 }, (_, i) =>
+      batch(i * 65536, Math.min(65536, count - i * 65536)),
+    ).filter((b) => b.rowCount > 0);
+    const append = await peakRssDuring(() =>
+      engine
+        .transaction(async (tx) => {
+          for (const b of batches) await tx.appendColumns(eventsTable, b);
+          throw new RollBack();
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof RollBack)) throw e;
+        }),
+    );
+    row(
+      'bulk append alone (2e6 events in memory, rolled back)',
+      `${(count / append.seconds).toFixed(0)} events/s`,
+      `${(count / append.cpuSeconds).toFixed(0)} events per CPU s`,
+      `ingest / append alone ${(events / ingest.seconds / (count / append.seconds)).toFixed(2)}×`,
+    );
+  }
+  return { engine, roots: [store] };
 }
 
-// ---- 2. a simulated archive, and one a quarter of its size (memory should not grow with it)
-async function simulated(n: number): Promise<string> {
-  const store = join(work, `sim-${n}x${eventsPerObs}`);
-  if (!existsSync(join(store, 'hdu-index.fits.gz'))) {
-    const sim = await peakRssDuring(() =>
-      simulateDataStore({
-        outDir: store,
-        observations: n,
-        seed: 3,
-        eventsPerObservation: eventsPerObs,
-      }),
-    );
-    console.log(`simulated ${n} observations in ${sim.seconds.toFixed(0)} s`);
-  }
-  return store;
-}
-const quarter = Math.max(1, Math.round(observations / 4));
-const smallStore = await simulated(quarter);
-const store = await simulated(observations);
-// Each archive on one thread (before) and with the events read and sorted on a thread of
-// their own (the default on two cores), the large one last so that its catalog stays.
-const runs: { label: string; events: number; run: Awaited<ReturnType<typeof ingestAll>> }[] = [];
-async function ingestInto(name: string, dir: string, eventThread: boolean, keep = false) {
-  const catalog = await openCatalog(name);
-  const run = await ingestAll(catalog, [[dir, 'sim']], { eventThread });
-  const events = await eventCount(catalog);
-  runs.push({
-    label: `${events} events, ${eventThread ? 'writer thread' : 'one thread'}`,
-    events,
-    run,
-  });
-  if (keep) return { catalog, events, run };
-  await catalog.close();
-  return { events, run };
-}
-const smallOld = await ingestInto('sim-quarter-one-thread', smallStore, false);
-const { run: smallIngest, events: smallEvents } = await ingestInto('sim-quarter', smallStore, true);
-const old = await ingestInto('sim-one-thread', store, false);
-const { catalog, run: ingest, events } = await ingestInto('sim', store, true, true);
-const engine = catalog!;
-const read = astropyRead([store]);
-if (read.n !== events) throw new Error(`event counts differ: hearc ${events}, astropy ${read.n}`);
-row(`simulated: events (${engine.dialect})`, String(events), `${observations} observations`, '');
-const perSecond = (n: number, seconds: number | undefined) =>
-  seconds === undefined ? 'n/a' : (n / seconds).toFixed(0);
-for (const { label, events: n, run } of runs) {
-  row(
-    `simulated: ingest of ${label} (FITS decoding, cells, clustering, append)`,
-    `${perSecond(n, run.seconds)} events/s`,
-    `${perSecond(n, run.cpuSeconds)} per CPU s, ${perSecond(n, run.mainCpuSeconds)} per main-thread CPU s`,
-    `peak RSS ${run.peakMb.toFixed(0)} MB`,
-  );
-}
-for (const [before, after] of [
-  [smallOld, { run: smallIngest, events: smallEvents }],
-  [old, { run: ingest, events }],
-] as const) {
-  const main =
-    before.run.mainCpuSeconds && after.run.mainCpuSeconds
-      ? `${(before.run.mainCpuSeconds / after.run.mainCpuSeconds).toFixed(2)}× per main-thread CPU s`
-      : '';
-  row(
-    `simulated: ingest of ${after.events} events, writer thread / one thread`,
-    `${(before.run.seconds / after.run.seconds).toFixed(2)}× wall`,
-    `${(before.run.cpuSeconds / after.run.cpuSeconds).toFixed(2)}× per CPU s`,
-    `${main}, load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
-  );
-}
-row(
-  'simulated: peak RSS, large / quarter archive',
-  `${(ingest.peakMb / smallIngest.peakMb).toFixed(2)}×`,
-  `for ${(events / smallEvents).toFixed(1)}× the events`,
-  '',
-);
-row(
-  'simulated: astropy reading RA, DEC, ENERGY, TIME of the same files',
-  `${(events / read.seconds).toFixed(0)} events/s`,
-  `ingest / astropy read`,
-  `${(read.seconds / ingest.seconds).toFixed(2)}×`,
-);
-// The bulk path alone: events already in memory, appended in one transaction.
-{
-  const count = 2_000_000;
-  const rng = new Random(5);
-  const ra = Float64Array.from({ length: count }, () => rng.between(0, 360));
-  const dec = Float64Array.from({ length: count }, () => rng.between(-60, 60));
-  const batch = (first: number, n: number) => ({
-    rowCount: n,
-    columns: {
-      obs_publisher_did: { repeat: 'ivo://bench/append?1' },
-      obs_id: { repeat: '1' },
-      event_id: BigInt64Array.from({ length: n }, (_, i) => BigInt(first + i)),
-      ra: ra.subarray(first, first + n),
-      dec: dec.subarray(first, first + n),
-      energy: ra.subarray(first, first + n),
-      event_time: dec.subarray(first, first + n),
-      healpix_index: BigInt64Array.from({ length: n }, (_, i) =>
-        BigInt(healpixNestedIndex(EVENT_HEALPIX_ORDER, ra[first + i]!, dec[first + i]!)),
-      ),
-    },
-  });
-  const batches = Array.from({ length: count / 65536 + 1 }, (_, i) =>
-    batch(i * 65536, Math.min(65536, count - i * 65536)),
-  ).filter((b) => b.rowCount > 0);
-  const append = await peakRssDuring(() =>
-    engine
-      .transaction(async (tx) => {
-        for (const b of batches) await tx.appendColumns(eventsTable, b);
-        throw new RollBack();
-      })
-      .catch((e: unknown) => {
-        if (!(e instanceof RollBack)) throw e;
-      }),
-  );
-  row(
-    'bulk append alone (2e6 events in memory, rolled back)',
-    `${(count / append.seconds).toFixed(0)} events/s`,
-    `${(count / append.cpuSeconds).toFixed(0)} events per CPU s`,
-    `ingest / append alone ${(events / ingest.seconds / (count / append.seconds)).toFixed(2)}×`,
-  );
+// ---- 3. cones, on what was ingested above or on a catalog made beforehand (--catalog)
+const { engine, roots } = values.catalog
+  ? {
+      engine: await openEngine(values.catalog),
+      roots: (values.stores ?? '').split(',').filter((s) => s !== ''),
+    }
+  : await ingested();
+if (values.catalog) {
+  const events = await eventCount(engine);
+  row(`catalog ${values.catalog}: events (${engine.dialect})`, String(events), '', '');
 }
 const crab = { ra: 83.6331, dec: 22.0145, radius: 0.2, emin: 1 };
 await countOf(engine, crab);
 const ours = await countOf(engine, crab);
-const scan = numpyScan(crab, [store]);
-if (ours.n !== scan.n) throw new Error(`counts differ: hearc ${ours.n}, numpy ${scan.n}`);
+const scan = roots.length > 0 ? numpyScan(crab, roots) : undefined;
+if (scan && ours.n !== scan.n) throw new Error(`counts differ: hearc ${ours.n}, numpy ${scan.n}`);
 row(
   'simulated: cone 0.2° + E > 1 TeV count',
   `${(ours.seconds * 1e3).toFixed(1)} ms`,
-  `astropy+numpy ${(scan.seconds * 1e3).toFixed(0)} ms`,
-  `${(scan.seconds / ours.seconds).toFixed(0)}×`,
+  scan ? `astropy+numpy ${(scan.seconds * 1e3).toFixed(0)} ms` : 'no --stores: no numpy scan',
+  scan ? `${(scan.seconds / ours.seconds).toFixed(0)}×` : '',
 );
 // Cones of 0.1 to 1 deg about the simulated targets' fields, and a full-table aggregate.
 const rng = new Random(11);

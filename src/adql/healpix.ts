@@ -51,7 +51,8 @@ function deinterleave(index: number, order: number): [number, number] {
 /** The nested index of the cell at `order` holding (ra, dec) in degrees. */
 export function healpixNestedIndex(order: number, ra: number, dec: number): number {
   checkOrder(order);
-  const nside = 2 ** order;
+  // A shift, not 2 ** order: this runs for every event ingested, and ** calls pow.
+  const nside = 1 << order;
   const lon = ((ra % 360) + 360) % 360;
   const tt = lon >= 360 ? 0 : lon / 90;
   const z = Math.sin(dec * rad);

@@ -42,6 +42,10 @@ function scaledBy(values: ColumnValues, factor: number): ColumnValues {
   return values.map((v) => v * factor);
 }
 
+/** Values as doubles: the batch's own array when it is one already (each batch's arrays are new). */
+const asDoubles = (values: ArrayLike<number>): Float64Array =>
+  values instanceof Float64Array ? values : Float64Array.from(values);
+
 /** hearc.events columns of some events, with their HEALPix cells as plain numbers too. */
 export interface EventColumns {
   readonly batch: ColumnBatch;
@@ -83,8 +87,8 @@ export async function* observationEventBatches(
   for await (const batch of list.batches(['ra', 'dec', 'energy', 'time'], { allColumns: true })) {
     statistics?.add(batch);
     const n = batch.count;
-    const ra = Float64Array.from(batch.ra);
-    const dec = Float64Array.from(batch.dec);
+    const ra = asDoubles(batch.ra);
+    const dec = asDoubles(batch.dec);
     const cells = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       const [a, d] = [ra[i] as number, dec[i] as number];
@@ -101,7 +105,7 @@ export async function* observationEventBatches(
       obs_id: { repeat: key.obsId },
       ra,
       dec,
-      energy: Float64Array.from(batch.energy),
+      energy: asDoubles(batch.energy),
       event_time: list.mjds(batch.time),
       event_class: { repeat: eventClass },
       healpix_index: asBigInt64(cells),

@@ -13,6 +13,7 @@ import {
   takeTurns,
 } from '../engine/index.js';
 import { type EventTally, GadfError } from '../gadf/index.js';
+import type { HduImage } from '../fits/index.js';
 import { startModuleWorker } from '../service/index.js';
 import { eventsTable } from './schema.js';
 import { type AddOptions, EventWriter, type ListedEvents } from './writer.js';
@@ -24,6 +25,8 @@ export type WriterCommand =
       readonly entry: ListedEvents;
       readonly did: string;
       readonly centre?: { readonly ra: number; readonly dec: number };
+      /** The EVENTS table as this thread read it: the file is not read again there. */
+      readonly image?: HduImage;
     }
   | { readonly kind: 'take-out' }
   | { readonly kind: 'finish' }
@@ -66,17 +69,23 @@ export class EventWriterThread {
   }
 
   /**
-   * As EventWriter.add: the list is opened anew on the writer's thread (`events` is not
-   * used), and `statistics` is given the tally made there.
+   * As EventWriter.add: the EVENTS table `events` read is handed to the writer's thread
+   * (a list too long to have been read is opened anew there), and `statistics` is given
+   * the tally made there.
    */
   async add(entry: ListedEvents, did: string, from: AddOptions = {}): Promise<number> {
     const centre = from.statistics?.centre;
-    const answer = await this.ask({
-      kind: 'add',
-      entry: { obsId: entry.obsId, hdus: entry.hdus },
-      did,
-      ...(centre ? { centre: { ra: centre.ra, dec: centre.dec } } : {}),
-    });
+    const image = from.events?.image();
+    const answer = await this.ask(
+      {
+        kind: 'add',
+        entry: { obsId: entry.obsId, hdus: entry.hdus },
+        did,
+        ...(centre ? { centre: { ra: centre.ra, dec: centre.dec } } : {}),
+        ...(image ? { image } : {}),
+      },
+      image ? [image.header.buffer as ArrayBuffer, image.data.buffer as ArrayBuffer] : [],
+    );
     if (answer.kind !== 'held') throw new Error('internal: the event writer did not hold a list');
     if (answer.tally) from.statistics?.absorb(answer.tally);
     try {
@@ -109,11 +118,11 @@ export class EventWriterThread {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private ask(command: WriterCommand): Promise<Answer> {
+  private ask(command: WriterCommand, transfer: ArrayBuffer[] = []): Promise<Answer> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<Answer>((resolve, reject) => {
       this.waiting = { resolve, reject };
-      this.worker.postMessage(command);
+      this.worker.postMessage(command, transfer);
     });
   }
 

@@ -5,8 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ColumnBatch } from '../engine/index.js';
-import { EventStatistics, GadfError } from '../gadf/index.js';
-import { EventWriter, type EventSink } from './writer.js';
+import { EventList, EventStatistics, GadfError } from '../gadf/index.js';
+import { EventWriter, type EventSink, eventsRef } from './writer.js';
 import type { WriterCommand, WriterReply, WriterSetup } from './writer-thread.js';
 
 /** Rows sent and not yet appended before the writer waits: half its buffer, about 100 MB. */
@@ -48,7 +48,11 @@ async function run(command: Exclude<WriterCommand, { kind: 'appended' }>): Promi
     return { kind: 'done' };
   }
   const statistics = command.centre ? new EventStatistics(command.centre) : undefined;
-  const count = await writer.add(command.entry, command.did, statistics ? { statistics } : {});
+  const events = command.image && EventList.fromImage(eventsRef(command.entry), command.image);
+  const count = await writer.add(command.entry, command.did, {
+    ...(statistics ? { statistics } : {}),
+    ...(events ? { events } : {}),
+  });
   return { kind: 'held', count, ...(statistics ? { tally: statistics.tally() } : {}) };
 }
 

@@ -15,6 +15,7 @@ import {
   EventList,
   type EventStatistics,
   GadfError,
+  type HduRef,
   type ObservationEntry,
 } from '../gadf/index.js';
 import { observationEventBatches } from './rows.js';
@@ -89,6 +90,13 @@ export type EventSink = Pick<CatalogTransaction, 'appendColumns' | 'deleteRows'>
 /** An observation of the index, as far as its events are concerned. */
 export type ListedEvents = Pick<ObservationEntry, 'obsId' | 'hdus'>;
 
+/** Where the events of an observation of the index are. */
+export function eventsRef(entry: ListedEvents): HduRef {
+  const events = entry.hdus.find((h) => h.type === 'events');
+  if (!events) throw new GadfError(`observation ${entry.obsId} has no events HDU in the index`);
+  return { path: events.path, hdu: events.hduName };
+}
+
 /** What may come with an observation's events (see EventWriter.add). */
 export interface AddOptions {
   readonly events?: EventList;
@@ -143,14 +151,12 @@ export class EventWriter {
    * stay and it throws.
    */
   async add(entry: ListedEvents, did: string, from: AddOptions = {}): Promise<number> {
-    const events = entry.hdus.find((h) => h.type === 'events');
-    if (!events) throw new GadfError(`observation ${entry.obsId} has no events HDU in the index`);
+    const events = eventsRef(entry);
     const mark: Mark = { rows: this.rows, segments: this.segments, flushes: this.flushes };
     this.last = undefined;
     let count = 0;
     try {
-      const list =
-        from.events ?? (await EventList.open({ path: events.path, hdu: events.hduName }));
+      const list = from.events ?? (await EventList.open(events));
       const key = { did, obsId: entry.obsId };
       for await (const { batch, cells } of observationEventBatches(list, key, from.statistics)) {
         await this.hold(batch, cells);

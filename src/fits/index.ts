@@ -29,12 +29,15 @@ export {
   type ChecksumStatus,
 } from './checksum.js';
 export {
+  hduImage,
   openBinTableStream,
   scanFile,
+  scannedImage,
   scanHdus,
   streamBinTable,
   type BinTableStream,
   type BinTableStreamOptions,
+  type HduImage,
   type HduSummary,
   type LazyBinTableStream,
   type ScanOptions,

@@ -66,12 +66,21 @@ export async function readNextHeader(
     blocks.push(block);
     if (block.length < BLOCK_LENGTH || endsHeader(block)) break;
   }
-  const headerBytes = concat(blocks);
+  return parsedHeader(concat(blocks), { path: source.path, index, headerOffset });
+}
+
+/** A header's bytes (as stored) read into the summary of its HDU and its data's layout. */
+function parsedHeader(
+  headerBytes: Uint8Array,
+  at: { readonly path: string; readonly index: number; readonly headerOffset: number },
+): HeaderRead {
+  const { path, index, headerOffset } = at;
+  const context: FitsErrorContext = { file: path, hdu: String(index) };
   const { header, byteLength } = Header.parse(headerBytes, context);
   if (byteLength > headerBytes.length) {
     throw new FitsError('the file is truncated inside the header', context);
   }
-  const located = hduContext(source.path, index, header);
+  const located = hduContext(path, index, header);
   header.locate(located);
   const layout = readLayout(header, index === 0, located);
   const summary: HduSummary = {
@@ -86,6 +95,35 @@ export async function readNextHeader(
     hduByteLength: byteLength + paddedLength(layout.dataByteLength),
   };
   return { summary, layout, headerBytes, context: located };
+}
+
+/**
+ * An HDU held in memory as bytes of its own, its header as stored and its data: what
+ * another thread can be handed (transferred, not copied) instead of reading the file again.
+ */
+export interface HduImage {
+  readonly path: string;
+  readonly index: number;
+  readonly header: Uint8Array;
+  readonly data: Uint8Array;
+}
+
+/** A copy of an HDU kept by scanFile as an image, in buffers of its own (a scan's data may share one). */
+export function hduImage(path: string, hdu: Hdu): HduImage {
+  // new Uint8Array(view) copies; a Buffer's slice() would not.
+  const [header, data] = [new Uint8Array(hdu.header.toBytes()), new Uint8Array(hdu.data)];
+  return { path, index: hdu.index, header, data };
+}
+
+/** What scanFile would have read and kept of the HDU of an image. */
+export function scannedImage(image: HduImage): ScannedFile {
+  const read = parsedHeader(image.header, { ...image, headerOffset: 0 });
+  const { summary, layout, context } = read;
+  if (image.data.length !== layout.dataByteLength) throw truncated(read, image.data.length);
+  const hdu = withFitsContext(context, () =>
+    makeHdu({ index: summary.index, header: summary.header, layout, data: image.data, context }),
+  );
+  return { hdus: [summary], kept: new Map([[summary.index, hdu]]) };
 }
 
 function kindOf(layout: DataLayout, header: Header): HduSummary['kind'] {

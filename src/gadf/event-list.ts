@@ -12,13 +12,16 @@
 import {
   BinTableHdu,
   type ColumnDescriptor,
+  type HduImage,
   type HduSummary,
   type Header,
   type RowBatch,
   type ScannedFile,
+  hduImage,
   openBinTableStream,
   readColumns,
   scanFile,
+  scannedImage,
 } from '../fits/index.js';
 import { classifyHdu, parseObsId } from './datastore.js';
 import { GadfError } from './errors.js';
@@ -307,6 +310,19 @@ export class EventList {
     const columns =
       table?.columns ?? readColumns(hdu.header, { file: events.path, hdu: String(hdu.index) });
     return new EventList(events, hdu, columns, time, table, { ...related, kept });
+  }
+
+  /**
+   * The EVENTS table as an image another thread can take, when the opening pass read it
+   * (a long list streams from its file instead): so that a file is inflated once.
+   */
+  image(): HduImage | undefined {
+    return this.eventsTable && hduImage(this.path, this.eventsTable);
+  }
+
+  /** The event list of an image of its EVENTS table: its events and header, without GTI or pointing. */
+  static fromImage(events: HduRef, image: HduImage): EventList {
+    return EventList.fromScan(scannedImage(image), events, {});
   }
 
   /** A related table, read whole (from the opening pass when it was in the EVENTS file). */

@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { DuckDbEngine } from '../../src/engine/duckdb.js';
 import { openEngine } from '../../src/engine/index.js';
 import { EngineError } from '../../src/engine/types.js';
+import { columnDef, type TableDef } from '../../src/schema/types.js';
 import { conformance, everyTypeTable } from './conformance.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'hearc-duckdb-'));
@@ -122,3 +123,37 @@ test(
     await engine.close();
   },
 );
+
+test('a bulk load runs DuckDB on one thread in 512 MiB, and its settings are back after it, also when it fails', async () => {
+  const engine = await openEngine(join(scratch, 'bulk.duckdb'));
+  const table: TableDef = {
+    schema: 'bulk',
+    name: 'threads',
+    description: 'bulk-loaded rows',
+    columns: [columnDef('id', 'long', 'a row')],
+  };
+  const settings = async (): Promise<string> => {
+    const sql = `SELECT current_setting('threads') || ' ' || current_setting('memory_limit')`;
+    for await (const batch of await engine.stream(sql)) return String(batch[0]?.[0]);
+    throw new Error('no setting');
+  };
+  try {
+    await engine.ensureTables([table]);
+    for await (const _ of await engine.stream('SET threads = 3')) void _;
+    for await (const _ of await engine.stream("SET memory_limit = '3GiB'")) void _;
+    const seen: string[] = [];
+    const load = (fail: boolean) =>
+      engine.transaction(async (tx) => {
+        await tx.appendColumns(table, { rowCount: 2, columns: { id: BigInt64Array.of(1n, 2n) } });
+        seen.push(await settings());
+        if (fail) throw new Error('stop');
+      });
+    await load(false);
+    assert.equal(await settings(), '3 3.0 GiB');
+    await assert.rejects(load(true), /stop/);
+    assert.equal(await settings(), '3 3.0 GiB');
+    assert.deepEqual(seen, ['1 512.0 MiB', '1 512.0 MiB']);
+  } finally {
+    await engine.close();
+  }
+});

@@ -8,9 +8,12 @@ import {
   buildBinTable,
   copyHdus,
   createBinTableWriter,
+  hduImage,
   openBinTableStream,
   readFits,
+  scanFile,
   scanHdus,
+  scannedImage,
   streamBinTable,
   writeFits,
   type ColumnValues,
@@ -49,6 +52,31 @@ test('scanHdus sees the same HDUs as readFits, on plain and gzip files', async (
       offset += summary.hduByteLength;
     });
   }
+});
+
+test('an HDU handed over as an image reads as the one scanned from the file', async (t) => {
+  const path = requireTestData(t, 'hess-dl3-dr1/data/hess_dl3_dr1_obs_id_023523.fits.gz');
+  if (!path) return;
+  const scanned = await scanFile(path, { keep: (h) => h.name === 'EVENTS' });
+  const [index, events] = [...scanned.kept][0]!;
+  const image = hduImage(path, events);
+  // Buffers of its own, holding just the image: transferring them leaves the scanned table whole.
+  assert.equal(image.data.buffer.byteLength, events.data.length);
+  assert.equal(image.header.buffer.byteLength % 2880, 0);
+  const again = scannedImage(image);
+  const summary = again.hdus[0]!;
+  assert.equal(summary.name, 'EVENTS');
+  assert.equal(summary.index, index);
+  assert.deepEqual(summary.header.cards, events.header.cards);
+  const [before, after] = [events, again.kept.get(index)!];
+  assert.equal(before.kind, 'bintable');
+  assert.equal(after.kind, 'bintable');
+  if (before.kind !== 'bintable' || after.kind !== 'bintable') return;
+  for (const name of ['ENERGY', 'RA', 'TIME', 'EVENT_ID']) {
+    assert.deepEqual(after.readColumn(name).values, before.readColumn(name).values);
+  }
+  const cut = { ...image, data: image.data.subarray(1) };
+  assert.throws(() => scannedImage(cut), /truncated/);
 });
 
 test('streamed batches of the real events equal the in-memory columns', async (t) => {
