@@ -32,7 +32,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { TableDef } from '../schema/types.js';
+import { qualifiedName, type TableDef } from '../schema/types.js';
 import {
   selectCatalogRows,
   SessionTransaction,
@@ -401,16 +401,16 @@ export class DuckDbEngine implements Engine {
   }
 
   async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
+    let tx: SessionTransaction | undefined;
     const result = await this.write((connection) =>
-      inTransaction(connection, () =>
-        work(
-          new SessionTransaction(
-            duckDbSession(connection, this.location === ':memory:' ? null : CATALOG_NAME),
-          ),
-        ),
-      ),
+      inTransaction(connection, () => {
+        tx = new SessionTransaction(
+          duckDbSession(connection, this.location === ':memory:' ? null : CATALOG_NAME),
+        );
+        return work(tx);
+      }),
     );
-    countCommit(this.commitKey);
+    countCommit(this.commitKey, tx?.written);
     return result;
   }
 
@@ -459,6 +459,13 @@ export class DuckDbEngine implements Engine {
 
   get commits(): number {
     return commitsTo(this.commitKey);
+  }
+
+  /** DuckDB lets one process at a time open a catalog file for writing: this one, or none. */
+  readonly countsEveryCommit = true;
+
+  commitsWriting(tables: readonly TableDef[]): number {
+    return commitsTo(this.commitKey, tables.map(qualifiedName));
   }
 
   usage(): EngineUsage {
