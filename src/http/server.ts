@@ -253,9 +253,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   // Refusals and reads of data not yet public: logged, and kept in the catalog (hearc audit).
   const trail = new AuditTrail(options.engine);
+  let written: Promise<void> | undefined;
   const audit = (event: AuditEvent): void => {
     app.log.info({ audit: event }, `audit: ${describeAuditEvent(event)}`);
-    trail.record(event).catch((err: unknown) => app.log.error({ err }, 'audit trail not written'));
+    // Events of one turn share a write: a failure is logged once.
+    const write = trail.record(event);
+    if (write === written) return;
+    written = write;
+    write.catch((err: unknown) => app.log.error({ err }, 'audit trail not written'));
   };
   const access = new AccessControl({ engine: options.engine, ...options.auth, onAudit: audit });
   // Who the caller is, once per request; credentials that fail are refused everywhere.
