@@ -231,17 +231,8 @@ export class RightsStore {
   async rightsOfMany(dids: readonly string[]): Promise<RightsByDid> {
     if (this.engine.countsEveryCommit) {
       const commits = this.engine.commitsWriting(RIGHTS_TABLES);
-      const kept = this.kept?.commits === commits ? this.kept.snapshot : undefined;
-      if (kept) return kept;
-      if (dids.length > WHOLE_TABLE_FROM) {
-        const snapshot = this.readSnapshot();
-        const next = { commits, snapshot };
-        this.kept = next;
-        snapshot.catch(() => {
-          if (this.kept === next) this.kept = undefined;
-        });
-        return snapshot;
-      }
+      if (this.kept?.commits === commits) return this.kept.snapshot;
+      if (dids.length > WHOLE_TABLE_FROM) return this.keepSnapshot(commits);
     }
     // A long list is cheaper read whole than matched in chunks of bound IN lists.
     const where =
@@ -265,6 +256,25 @@ export class RightsStore {
     ]);
     const owned = new Map(own.map((row) => [String(row.obs_publisher_did), row]));
     return obscore.map((row) => rightsOfRows(row, owned.get(String(row.obs_publisher_did))));
+  }
+
+  /**
+   * Reads the rights of the whole catalog now, to be kept for the long answers to come
+   * (hearc serve's start-up), when the engine counts every write; does nothing otherwise.
+   */
+  async prepare(): Promise<void> {
+    if (this.engine.countsEveryCommit)
+      await this.keepSnapshot(this.engine.commitsWriting(RIGHTS_TABLES));
+  }
+
+  private keepSnapshot(commits: number): Promise<RightsSnapshot> {
+    const snapshot = this.readSnapshot();
+    const next = { commits, snapshot };
+    this.kept = next;
+    snapshot.catch(() => {
+      if (this.kept === next) this.kept = undefined;
+    });
+    return snapshot;
   }
 
   private async readSnapshot(): Promise<RightsSnapshot> {

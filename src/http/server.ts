@@ -98,8 +98,8 @@ export interface ServerOptions {
   /**
    * A long-running server (hearc serve): its start-up work runs in the background once it
    * answers (the rr tables, which a large catalog without stored MOCs takes minutes to
-   * cover; the counts HiPS and the coincidence fields of view, instead of on the first
-   * visitor's request). Otherwise the rr tables are written before it answers.
+   * cover; the counts HiPS, the coincidence fields of view and the catalog's rights, instead
+   * of on the first visitor's request). Otherwise the rr tables are written before it answers.
    */
   readonly longRunning?: boolean;
   /** The tables served (published catalog + TAP_SCHEMA). */
@@ -634,6 +634,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       coincidenceCatalog
         .fieldsOfView()
         .catch((err: unknown) => app.log.error({ err }, 'the fields of view were not prepared'));
+      // The rights a coincidence answer of the whole catalog is judged with.
+      access.rights
+        .prepare()
+        .catch((err: unknown) => app.log.error({ err }, 'the rights were not prepared'));
     });
   }
   await app.register(coincidencePlugin, {
