@@ -85,10 +85,25 @@ export function auditRow(event: AuditEvent): CatalogRow {
 
 /** The catalog's audit table: events appended, read back by time and user. */
 export class AuditTrail {
+  /** Events recorded in this turn of the event loop, written together at its end. */
+  private queued: AuditEvent[] = [];
+  private written: Promise<void> | undefined;
+
   constructor(private readonly engine: Engine) {}
 
-  async record(event: AuditEvent): Promise<void> {
-    await this.engine.transaction((tx) => tx.insertRows(auditTable, [auditRow(event)]));
+  /**
+   * Appends `event`: the events recorded in one turn of the event loop (a search's answer
+   * can refuse a thousand datasets) are written in one transaction, which the promise awaits.
+   */
+  record(event: AuditEvent): Promise<void> {
+    this.queued.push(event);
+    this.written ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const events = this.queued;
+      this.queued = [];
+      this.written = undefined;
+      return this.engine.transaction((tx) => tx.insertRows(auditTable, events.map(auditRow)));
+    });
+    return this.written;
   }
 
   /** Events in time order, those at or after `since` and of `user` when given. */

@@ -29,6 +29,7 @@ export {
   type ObservationRights,
   publicRightsContradiction,
   rightsAtIngest,
+  type RightsByDid,
   type RightsChange,
   RightsError,
   RightsStore,

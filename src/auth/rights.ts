@@ -183,8 +183,40 @@ const obscoreRightsColumns = {
 /** Datasets asked about at once from which their rights are read for the whole catalog. */
 const WHOLE_TABLE_FROM = 2000;
 
-/** Rights read from and written to the catalog; every read goes to the database (no cache). */
+/** The tables rights are read from: a write to another (the audit trail) leaves them as they were. */
+const RIGHTS_TABLES = [obscoreTable, observationRightsTable];
+
+/** The rights of datasets by DID; undefined for a dataset that is not published. */
+export interface RightsByDid {
+  get(did: string): ObservationRights | undefined;
+}
+
+/**
+ * The rights of every published observation at one state of the catalog: which are
+ * published, and the rights of those whose data are not public (public data are open to
+ * everyone at any time, so they need no more than their DID).
+ */
+class RightsSnapshot implements RightsByDid {
+  constructor(
+    private readonly published: ReadonlySet<string>,
+    private readonly notPublic: ReadonlyMap<string, ObservationRights>,
+  ) {}
+
+  get(did: string): ObservationRights | undefined {
+    if (!this.published.has(did)) return undefined;
+    return this.notPublic.get(did) ?? { did, dataRights: 'public' };
+  }
+}
+
+/**
+ * Rights read from and written to the catalog. Every read goes to the database, except
+ * the rights of the whole catalog (read for long lists of datasets), which are kept while
+ * no write in this process touches them, when the engine counts every write to its catalog.
+ */
 export class RightsStore {
+  private kept:
+    { readonly commits: number; readonly snapshot: Promise<RightsSnapshot> } | undefined;
+
   constructor(private readonly engine: Engine) {}
 
   /** The rights of one dataset; undefined when it is not published. */
@@ -193,25 +225,66 @@ export class RightsStore {
   }
 
   /**
-   * The rights of these datasets, by DID, in two queries however many there are; the
-   * unpublished ones are missing from the answer.
+   * The rights of these datasets, by DID, in two queries however many there are (none
+   * while the kept rights of the whole catalog are current); unpublished ones are undefined.
    */
-  async rightsOfMany(dids: readonly string[]): Promise<Map<string, ObservationRights>> {
+  async rightsOfMany(dids: readonly string[]): Promise<RightsByDid> {
+    if (this.engine.countsEveryCommit) {
+      const commits = this.engine.commitsWriting(RIGHTS_TABLES);
+      if (this.kept?.commits === commits) return this.kept.snapshot;
+      if (dids.length > WHOLE_TABLE_FROM) return this.keepSnapshot(commits);
+    }
     // A long list is cheaper read whole than matched in chunks of bound IN lists.
     const where =
       dids.length > WHOLE_TABLE_FROM ? undefined : { column: 'obs_publisher_did', values: dids };
+    const asked = where ? undefined : new Set(dids);
+    const found = new Map<string, ObservationRights>();
+    for (const rights of await this.read(where)) {
+      if (!asked || asked.has(rights.did)) found.set(rights.did, rights);
+    }
+    return found;
+  }
+
+  /** The rights of the observations `where` picks, every published one without it. */
+  private async read(where?: {
+    readonly column: string;
+    readonly values: readonly string[];
+  }): Promise<ObservationRights[]> {
     const [obscore, own] = await Promise.all([
       this.engine.selectRows(obscoreRightsColumns, where),
       this.engine.selectRows(observationRightsTable, where),
     ]);
-    const asked = where ? undefined : new Set(dids);
     const owned = new Map(own.map((row) => [String(row.obs_publisher_did), row]));
-    const found = new Map<string, ObservationRights>();
-    for (const row of obscore) {
-      const did = String(row.obs_publisher_did);
-      if (!asked || asked.has(did)) found.set(did, rightsOfRows(row, owned.get(did)));
+    return obscore.map((row) => rightsOfRows(row, owned.get(String(row.obs_publisher_did))));
+  }
+
+  /**
+   * Reads the rights of the whole catalog now, to be kept for the long answers to come
+   * (hearc serve's start-up), when the engine counts every write; does nothing otherwise.
+   */
+  async prepare(): Promise<void> {
+    if (this.engine.countsEveryCommit)
+      await this.keepSnapshot(this.engine.commitsWriting(RIGHTS_TABLES));
+  }
+
+  private keepSnapshot(commits: number): Promise<RightsSnapshot> {
+    const snapshot = this.readSnapshot();
+    const next = { commits, snapshot };
+    this.kept = next;
+    snapshot.catch(() => {
+      if (this.kept === next) this.kept = undefined;
+    });
+    return snapshot;
+  }
+
+  private async readSnapshot(): Promise<RightsSnapshot> {
+    const published = new Set<string>();
+    const notPublic = new Map<string, ObservationRights>();
+    for (const rights of await this.read()) {
+      published.add(rights.did);
+      if (rights.dataRights !== 'public') notPublic.set(rights.did, rights);
     }
-    return found;
+    return new RightsSnapshot(published, notPublic);
   }
 
   /** The rights of the observations with these obs_id values (all when none are given). */

@@ -81,9 +81,12 @@ export async function loadFootprints(engine: Engine): Promise<ObservationFootpri
 export interface CoincidenceCatalogOptions {
   /** Indexed alert skymaps kept (default 2: one of 1e6 cells takes about 50 MB). */
   readonly keptSkymaps?: number;
-  /** How long, without a write in this process, the catalog's state is trusted before it is read again in the background (default 5 s: writes by other processes). */
+  /** How long, without a write in this process, the catalog's state is trusted before it is read again in the background (default 5 s: writes by other processes; never when the engine counts every write). */
   readonly recheckMs?: number;
 }
+
+/** The tables the fields of view are read from: writes to others (the audit trail) keep them. */
+const FOOTPRINT_TABLES = [obscoreTable, obscoreHeaTable, ingestStateTable];
 
 /** What changes when an observation is ingested, re-ingested or withdrawn. */
 async function catalogState(engine: Engine): Promise<string> {
@@ -97,15 +100,16 @@ async function catalogState(engine: Engine): Promise<string> {
 interface CachedFields {
   readonly state: string;
   readonly fields: Promise<FieldsOfView>;
-  /** The catalog's commits in this process and the clock when the state was read. */
+  /** The commits in this process to the footprints' tables, and the clock when the state was read. */
   readonly commits: number;
   readonly checkedAt: number;
 }
 
 /**
  * The catalog as the coincidence search reads it: the observations' fields of view, built
- * again only when the catalog's state changed (read again after any write to it in this
- * process, and in the background every `recheckMs` for writes by other processes), and
+ * again only when the catalog's state changed (read again after a write to its observations
+ * in this process, and, when other processes may write it, in the background every
+ * `recheckMs`), and
  * the indexes of the last few alert skymaps (an alert revision never changes). Rights
  * are not kept here: the caller's gate judges every answer.
  */
@@ -127,14 +131,17 @@ export class CoincidenceCatalog {
 
   /**
    * The fields of view of every published observation: as the catalog is now after a
-   * write to it in this process; else as they were, read again in the background once
-   * `recheckMs` has passed (reading the state of 1e5 observations takes about 0.5 s).
+   * write to its observations in this process; else as they were, read again in the
+   * background once `recheckMs` has passed when other processes may write the catalog
+   * (reading the state of 1e5 observations takes about 0.5 s).
    */
   async fieldsOfView(): Promise<FieldsOfView> {
     const cached = this.cached;
-    const commits = this.engine.commits;
+    const commits = this.engine.commitsWriting(FOOTPRINT_TABLES);
     if (cached?.commits !== commits) return this.check(commits);
-    if (Date.now() - cached.checkedAt >= this.recheckMs && !this.rechecking) {
+    // Writes by other processes: none when the engine counts every write (DuckDB).
+    const due = !this.engine.countsEveryCommit && Date.now() - cached.checkedAt >= this.recheckMs;
+    if (due && !this.rechecking) {
       const recheck = this.check(commits).then(
         () => undefined,
         () => undefined,

@@ -81,6 +81,8 @@ function skyKey(obs: ObservationFootprint): number | undefined {
 export class FieldsOfView {
   readonly observations: readonly ObservationFootprint[];
   readonly fields: readonly FieldOfView[];
+  /** Per skymap index, the probability in each field worked out so far (NaN: not yet). */
+  private readonly probabilities = new WeakMap<SkyIndex, Float64Array>();
 
   constructor(observations: Iterable<ObservationFootprint>) {
     const keyed: { observation: ObservationFootprint; fov: FieldOfView; key: number }[] = [];
@@ -92,6 +94,21 @@ export class FieldsOfView {
     keyed.sort((a, b) => a.key - b.key);
     this.observations = keyed.map((k) => k.observation);
     this.fields = keyed.map((k) => k.fov);
+  }
+
+  /**
+   * The probability of `index` in field `i`, worked out once per kept index: both never
+   * change, and a repeated search of an alert would otherwise spend most of its time here.
+   */
+  probabilityIn(index: SkyIndex, i: number): number {
+    let known = this.probabilities.get(index);
+    if (!known) {
+      known = new Float64Array(this.fields.length).fill(Number.NaN);
+      this.probabilities.set(index, known);
+    }
+    const prob = known[i] as number;
+    if (!Number.isNaN(prob)) return prob;
+    return (known[i] = index.probabilityIn(this.fields[i] as FieldOfView));
   }
 }
 
@@ -111,7 +128,7 @@ export function searchCoincidences(
   prepared.observations.forEach((observation, i) => {
     const time = timeOverlap(observation, window);
     if (!time) return;
-    const prob = index.probabilityIn(prepared.fields[i] as FieldOfView);
+    const prob = prepared.probabilityIn(index, i);
     if (prob > 0) found.push({ observation, prob, ...time });
   });
   return found.sort((a, b) => b.prob - a.prob || Math.abs(a.dt) - Math.abs(b.dt));

@@ -23,6 +23,7 @@ import { describeResult } from '../tap/service-descriptors.js';
 import { DaliError } from '../dali/index.js';
 import { resolveFormat } from '../tap/formats.js';
 import {
+  type CellValue,
   type FieldDescription,
   type InfoElement,
   type VotableSerialization,
@@ -100,14 +101,24 @@ export function coincidenceVotable(
       content: 'coincident observations not shown: their data are not open to the caller',
     },
   ];
-  const rows = result.visible.map((c) => [
-    c.observation.did,
-    c.observation.obsId,
-    c.prob,
-    c.dt,
-    c.livetime,
-  ]);
-  return writeVotable(described.fields, [rows], {
+  // One batch of columns, in the order of COINCIDENCE_COLUMNS: no row arrays to build and take apart.
+  const { visible } = result;
+  const columns = COINCIDENCE_COLUMNS.map(() => new Array<CellValue>(visible.length));
+  const [did, obsId, prob, dt, livetime] = columns as [
+    CellValue[],
+    CellValue[],
+    CellValue[],
+    CellValue[],
+    CellValue[],
+  ];
+  visible.forEach((c, r) => {
+    did[r] = c.observation.did;
+    obsId[r] = c.observation.obsId;
+    prob[r] = c.prob;
+    dt[r] = c.dt;
+    livetime[r] = c.livetime;
+  });
+  return writeVotable(described.fields, [{ rowCount: visible.length, columns }], {
     infos,
     tableName: 'coincidence',
     serialization,

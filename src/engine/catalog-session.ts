@@ -2,7 +2,7 @@
  * Catalog reads and writes expressed once for both engines: each engine only says
  * how to run a statement with bound values on one of its connections.
  */
-import type { TableDef } from '../schema/types.js';
+import { qualifiedName, type TableDef } from '../schema/types.js';
 import {
   batchColumns,
   batchesOf,
@@ -48,10 +48,14 @@ export interface CatalogSession {
 }
 
 export class SessionTransaction implements CatalogTransaction {
+  /** The tables this transaction wrote (schema.name), counted when it commits. */
+  readonly written = new Set<string>();
+
   constructor(private readonly session: CatalogSession) {}
 
   async insertRows(table: TableDef, rows: readonly CatalogRow[]): Promise<void> {
     if (rows.length === 0) return;
+    this.written.add(qualifiedName(table));
     const columns = insertColumns(table, rows);
     const storages = columns.map((c) => columnStorage(table, c));
     for (const batch of batchesOf(rows, columns.length)) {
@@ -66,6 +70,7 @@ export class SessionTransaction implements CatalogTransaction {
   async appendColumns(table: TableDef, batch: ColumnBatch): Promise<void> {
     const columns = batchColumns(table, batch);
     if (batch.rowCount === 0) return;
+    this.written.add(qualifiedName(table));
     const append = this.session.append?.bind(this.session);
     if (append) {
       await onTable(table, 'append to', () => append(table, columns, batch.rowCount));
@@ -82,6 +87,7 @@ export class SessionTransaction implements CatalogTransaction {
 
   async deleteRows(table: TableDef, column: string, values: readonly SqlValue[]): Promise<number> {
     if (values.length === 0) return 0;
+    this.written.add(qualifiedName(table));
     if (values.length > FILTER_CHUNK) {
       let deleted = 0;
       for (const chunk of chunksOf([...new Set(values)]))

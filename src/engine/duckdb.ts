@@ -32,7 +32,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import type { TableDef } from '../schema/types.js';
+import { qualifiedName, type TableDef } from '../schema/types.js';
 import {
   selectCatalogRows,
   SessionTransaction,
@@ -401,15 +401,19 @@ export class DuckDbEngine implements Engine {
   }
 
   async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
+    let tx: SessionTransaction | undefined;
     const result = await this.write(async (connection) => {
       const session = duckDbSession(connection, this.location === ':memory:' ? null : CATALOG_NAME);
       try {
-        return await inTransaction(connection, () => work(new SessionTransaction(session)));
+        return await inTransaction(connection, () => {
+          tx = new SessionTransaction(session);
+          return work(tx);
+        });
       } finally {
         await session.endBulkLoad();
       }
     });
-    countCommit(this.commitKey);
+    countCommit(this.commitKey, tx?.written);
     return result;
   }
 
@@ -458,6 +462,13 @@ export class DuckDbEngine implements Engine {
 
   get commits(): number {
     return commitsTo(this.commitKey);
+  }
+
+  /** DuckDB lets one process at a time open a catalog file for writing: this one, or none. */
+  readonly countsEveryCommit = true;
+
+  commitsWriting(tables: readonly TableDef[]): number {
+    return commitsTo(this.commitKey, tables.map(qualifiedName));
   }
 
   usage(): EngineUsage {

@@ -12,7 +12,7 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import postgres from 'postgres';
-import type { TableDef } from '../schema/types.js';
+import { qualifiedName, type TableDef } from '../schema/types.js';
 import {
   selectCatalogRows,
   SessionTransaction,
@@ -243,11 +243,13 @@ export class PostgresEngine implements Engine {
   }
 
   async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
+    let transaction: SessionTransaction | undefined;
     const result = await this.sql.begin(async (tx) => {
       await tx.unsafe(DEGREES_OUTPUT);
-      return [await work(new SessionTransaction(postgresSession(tx)))] as const;
+      transaction = new SessionTransaction(postgresSession(tx));
+      return [await work(transaction)] as const;
     });
-    countCommit(this.location);
+    countCommit(this.location, transaction?.written);
     return result[0];
   }
 
@@ -267,6 +269,13 @@ export class PostgresEngine implements Engine {
 
   get commits(): number {
     return commitsTo(this.location);
+  }
+
+  /** Other hearc serve nodes and the CLI write the same database. */
+  readonly countsEveryCommit = false;
+
+  commitsWriting(tables: readonly TableDef[]): number {
+    return commitsTo(this.location, tables.map(qualifiedName));
   }
 
   usage(): EngineUsage {

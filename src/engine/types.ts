@@ -161,6 +161,14 @@ export interface Engine {
    * a cache whether its catalog may have changed (writes by other processes are not counted).
    */
   readonly commits: number;
+  /** Of those, the transactions that wrote one of `tables` (a cache of these tables asks). */
+  commitsWriting(tables: readonly TableDef[]): number;
+  /**
+   * True when the commits counted are every write to the catalog, so that a cache checked
+   * against them is exact (DuckDB: the process that opened the file is its only writer);
+   * false when other processes may write it (PostgreSQL).
+   */
+  readonly countsEveryCommit: boolean;
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
   transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T>;
   /** Reads rows of one table outside a transaction. */

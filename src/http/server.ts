@@ -98,8 +98,8 @@ export interface ServerOptions {
   /**
    * A long-running server (hearc serve): its start-up work runs in the background once it
    * answers (the rr tables, which a large catalog without stored MOCs takes minutes to
-   * cover; the counts HiPS and the coincidence fields of view, instead of on the first
-   * visitor's request). Otherwise the rr tables are written before it answers.
+   * cover; the counts HiPS, the coincidence fields of view and the catalog's rights, instead
+   * of on the first visitor's request). Otherwise the rr tables are written before it answers.
    */
   readonly longRunning?: boolean;
   /** The tables served (published catalog + TAP_SCHEMA). */
@@ -253,9 +253,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   // Refusals and reads of data not yet public: logged, and kept in the catalog (hearc audit).
   const trail = new AuditTrail(options.engine);
+  let written: Promise<void> | undefined;
   const audit = (event: AuditEvent): void => {
     app.log.info({ audit: event }, `audit: ${describeAuditEvent(event)}`);
-    trail.record(event).catch((err: unknown) => app.log.error({ err }, 'audit trail not written'));
+    // Events of one turn share a write: a failure is logged once.
+    const write = trail.record(event);
+    if (write === written) return;
+    written = write;
+    write.catch((err: unknown) => app.log.error({ err }, 'audit trail not written'));
   };
   const access = new AccessControl({ engine: options.engine, ...options.auth, onAudit: audit });
   // Who the caller is, once per request; credentials that fail are refused everywhere.
@@ -629,6 +634,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       coincidenceCatalog
         .fieldsOfView()
         .catch((err: unknown) => app.log.error({ err }, 'the fields of view were not prepared'));
+      // The rights a coincidence answer of the whole catalog is judged with.
+      access.rights
+        .prepare()
+        .catch((err: unknown) => app.log.error({ err }, 'the rights were not prepared'));
     });
   }
   await app.register(coincidencePlugin, {

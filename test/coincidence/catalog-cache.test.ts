@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RightsStore } from '../../src/auth/index.js';
+import { AccessControl, AuditTrail, RightsStore } from '../../src/auth/index.js';
 import { CoincidenceCatalog } from '../../src/coincidence/index.js';
 import { type Engine, openEngine } from '../../src/engine/index.js';
 import { requirePostgres } from '../adql/engines.js';
@@ -62,6 +62,47 @@ test('a withdrawn or ingested observation leaves or joins the next coincidence a
   );
   assert.equal(outside.hidden, 1);
   assert.ok(!outside.text.includes(didOf(secret)), 'the proprietary observation is not named');
+});
+
+test('the rights of a long answer are kept until a rights change, which applies at once; audit writes keep them and the fields of view', async (t) => {
+  for (const engineName of ['duckdb', 'postgres'] as const) {
+    if (engineName === 'postgres' && !requirePostgres(t)) continue;
+    const { engine } = await twoCollectionCatalog(
+      t,
+      engineName === 'postgres' ? () => freshPostgresCatalog(t, 'coinc_rights') : undefined,
+    );
+    t.after(() => engine.close());
+    const runs = await engine.selectRows(obscoreTable);
+    const dids = runs.map((r) => String(r.obs_publisher_did));
+    // Past 2000 datasets the gate reads the rights of the whole catalog.
+    const made = Array.from({ length: 2500 }, (_, i) => `ivo://test.hearc/none?${i}`);
+    const gate = new AccessControl({ engine });
+    const anonymous = { headers: {} };
+    const readable = async (): Promise<string[]> =>
+      [...(await gate.readableAmong(anonymous, [...made, ...dids]))].sort();
+    assert.deepEqual(await readable(), [...dids].sort(), engineName);
+    const catalog = new CoincidenceCatalog(engine);
+    const fields = await catalog.fieldsOfView();
+
+    const commits = engine.commits;
+    await new AuditTrail(engine).record({ at: new Date(), kind: 'granted', via: 'api-token' });
+    assert.equal(engine.commits, commits + 1);
+    assert.equal(await catalog.fieldsOfView(), fields, 'an audit write keeps the fields of view');
+    assert.deepEqual(await readable(), [...dids].sort());
+
+    const secret = runs[0]!;
+    await new RightsStore(engine).set(
+      [String(secret.obs_id)],
+      { dataRights: 'proprietary', releaseDate: new Date('2999-01-01T00:00:00Z') },
+      { by: 'ada', via: 'operator', at: new Date() },
+      String(secret.obs_collection),
+    );
+    assert.deepEqual(
+      await readable(),
+      dids.filter((did) => did !== String(secret.obs_publisher_did)).sort(),
+      `${engineName}: the rights change applies to the next answer`,
+    );
+  }
 });
 
 test('the indexes of the last few alert skymaps are kept, ad-hoc maps are not', async (t) => {

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { type ProbabilityMap, probabilityMap } from '../../src/alerts/index.js';
 import {
+  FieldsOfView,
   type ObservationFootprint,
   searchCoincidences,
   SkyIndex,
@@ -110,6 +111,15 @@ const fieldOfView = fc.oneof(
     })),
 );
 
+const runsOf = (fovs: readonly Omit<ObservationFootprint, 'did' | 'obsId' | 'gtis' | 'deadc'>[]) =>
+  fovs.map((fov, i): ObservationFootprint => ({
+    did: `ivo://test/obs?${i}`,
+    obsId: String(i),
+    ...fov,
+    gtis: [[WINDOW.tEvent - 0.1, WINDOW.tEvent + 0.1]],
+    deadc: 1,
+  }));
+
 test('the probability inside random fields of view is the sum over the cells whose centres are inside', () => {
   fc.assert(
     fc.property(
@@ -117,13 +127,7 @@ test('the probability inside random fields of view is the sum over the cells who
       fc.array(fieldOfView, { minLength: 1, maxLength: 4 }),
       (m, fovs) => {
         const { map, index } = MAPS[m]!;
-        const runs: ObservationFootprint[] = fovs.map((fov, i) => ({
-          did: `ivo://test/obs?${i}`,
-          obsId: String(i),
-          ...fov,
-          gtis: [[WINDOW.tEvent - 0.1, WINDOW.tEvent + 0.1]],
-          deadc: 1,
-        }));
+        const runs = runsOf(fovs);
         const found = new Map(
           searchCoincidences(index, runs, WINDOW).map((c) => [c.observation.did, c.prob]),
         );
@@ -138,5 +142,24 @@ test('the probability inside random fields of view is the sum over the cells who
       },
     ),
     { numRuns: 150 },
+  );
+});
+
+test('kept fields of view searched again, with each skymap in turn, answer as fields made afresh', () => {
+  fc.assert(
+    fc.property(fc.array(fieldOfView, { minLength: 1, maxLength: 4 }), (fovs) => {
+      const runs = runsOf(fovs);
+      const kept = new FieldsOfView(runs);
+      for (const round of [1, 2]) {
+        for (const { index } of MAPS) {
+          assert.deepEqual(
+            searchCoincidences(index, kept, WINDOW),
+            searchCoincidences(index, runs, WINDOW),
+            `round ${round}`,
+          );
+        }
+      }
+    }),
+    { numRuns: 50 },
   );
 });
