@@ -116,6 +116,14 @@ out["points"] = {
     "dnde": np.nan_to_num(table["dnde"].quantity.to_value("cm-2 s-1 TeV-1"), nan=0).tolist(),
     "dnde_err": np.nan_to_num(table["dnde_err"].quantity.to_value("cm-2 s-1 TeV-1"), nan=0).tolist(),
     "ts": np.nan_to_num(np.array(table["ts"], dtype=float), nan=-1).tolist(),
+    # Whether gammapy's fit of each bin converged (it gives NaN where it did not).
+    "success": [
+        bool(ok) and bool(np.isfinite(d))
+        for ok, d in zip(
+            table["success"] if "success" in table.colnames else [True] * len(table),
+            table["dnde"].quantity.value,
+        )
+    ],
 }
 if a.get("hearc_fluxpoints"):
     ours = FluxPoints.read(a["hearc_fluxpoints"])

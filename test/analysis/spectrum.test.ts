@@ -36,7 +36,13 @@ interface GammapySpectrum {
   success: boolean;
   stat: number;
   parameters: Record<string, { value: number; error: number }>;
-  points: { e_ref: number[]; dnde: number[]; dnde_err: number[]; ts: number[] };
+  points: {
+    e_ref: number[];
+    dnde: number[];
+    dnde_err: number[];
+    ts: number[];
+    success: boolean[];
+  };
   read: { sed_type: string; e_ref: number[]; dnde: number[] };
 }
 
@@ -343,13 +349,21 @@ function assertAgreement(
   assert.ok(Math.abs(ours.fit.stat - theirs.stat) < 0.05, `stat ${ours.fit.stat} ${theirs.stat}`);
   // Flux points (WStat per bin, negative norms where the excess is): dN/dE within a small
   // part of its error, the error and TS within 1 %.
+  let unconverged = 0;
   for (const point of ours.points) {
     const i = theirs.points.e_ref.findIndex((e) => Math.abs(e / point.eRef - 1) < 1e-9);
     const at = `flux point at ${point.eRef} TeV`;
+    if (!theirs.points.success[i]) {
+      // gammapy's fit of a bin with almost no counts can fail (NaN): nothing to compare,
+      // but the bin must be one where nothing is seen, and such bins must be rare.
+      assert.ok(point.ts < 1, `${at}: gammapy's fit failed where we see TS ${point.ts}`);
+      unconverged++;
+      continue;
+    }
     assert.ok(
       Math.abs(point.norm * point.dndeRef - theirs.points.dnde[i]!) <
         0.05 * theirs.points.dnde_err[i]!,
-      at,
+      `${at}: dN/dE ${point.norm * point.dndeRef} against gammapy's ${theirs.points.dnde[i]} ± ${theirs.points.dnde_err[i]} (TS ${point.ts} and ${theirs.points.ts[i]})`,
     );
     assert.ok(
       Math.abs((point.normErr * point.dndeRef) / theirs.points.dnde_err[i]! - 1) < 0.01,
@@ -360,6 +374,7 @@ function assertAgreement(
       `${at}: ts`,
     );
   }
+  assert.ok(unconverged <= 1, `gammapy's fit failed in ${unconverged} bins`);
 }
 
 describe('reflected-region spectra against gammapy 1.0', () => {
