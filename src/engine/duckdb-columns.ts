@@ -65,17 +65,26 @@ function bigintColumn(items: BigInt64Array, bytes: Uint8Array | null, count: num
 
 function timestampColumn(items: BigInt64Array, bytes: Uint8Array | null, count: number) {
   const out = new Array<SqlValue>(count);
+  // Catalogs repeat timestamps row after row: one Date for a run of equal ones.
+  let last: Date | undefined;
+  let lastMicros = 0n;
   for (let r = 0; r < count; r++) {
     if (!valid(bytes, r)) {
       out[r] = null;
       continue;
     }
     const micros = items[r]!;
+    if (last !== undefined && micros === lastMicros) {
+      out[r] = last;
+      continue;
+    }
     const m = Number(micros);
     // BigInt division truncates toward zero; so does this, exactly, below 2^53.
-    out[r] = Number.isSafeInteger(m)
+    last = Number.isSafeInteger(m)
       ? new Date((m - (m % 1000)) / 1000)
       : new Date(Number(micros / 1000n));
+    lastMicros = micros;
+    out[r] = last;
   }
   return out;
 }
