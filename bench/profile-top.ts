@@ -2,10 +2,12 @@
  * The top of a V8 CPU profile (`node --cpu-prof`) by self time, and the share of a few
  * named parts of the result path, so that PROFILE.md can say where the time goes.
  *
- *   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 30] [--within NAME]
+ *   node --import tsx bench/profile-top.ts FILE.cpuprofile [--top 30] [--within NAME] [--after SECONDS]
  *
  * --within keeps only the samples taken inside a function of that name (e.g. the step a
  * bench times), with garbage collection counted where it happened (it has no caller).
+ * --after drops the samples of the first SECONDS of the profile (a server's start-up work
+ * before the load it was profiled under).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -23,10 +25,11 @@ interface CpuProfile {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string' }, within: { type: 'string' } },
+  options: { top: { type: 'string' }, within: { type: 'string' }, after: { type: 'string' } },
 });
 const top = Number(values.top ?? 30);
 const within = values.within;
+const afterUs = Number(values.after ?? 0) * 1e6;
 
 function label(node: ProfileNode): string {
   const { functionName, url, lineNumber } = node.callFrame;
@@ -54,9 +57,12 @@ for (const path of positionals) {
   let previousInside = false;
   const self = new Map<string, number>();
   let total = 0;
+  let elapsed = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const node = byId.get(profile.samples[i]!);
     const dt = profile.timeDeltas[i] ?? 0;
+    elapsed += dt;
+    if (elapsed < afterUs) continue;
     total += dt;
     if (!node) continue;
     if (within !== undefined) {

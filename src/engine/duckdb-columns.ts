@@ -18,8 +18,12 @@ import {
   DuckDBTinyIntVector,
   DuckDBUTinyIntVector,
   DuckDBVarCharVector,
-  type DuckDBVector,
+  type DuckDBDataChunk,
+  type DuckDBType,
+  DuckDBVector,
 } from '@duckdb/node-api';
+import bindings from '@duckdb/node-bindings';
+import { isAscii } from 'node:buffer';
 import type { SqlValue } from './types.js';
 
 /**
@@ -65,22 +69,113 @@ function bigintColumn(items: BigInt64Array, bytes: Uint8Array | null, count: num
 
 function timestampColumn(items: BigInt64Array, bytes: Uint8Array | null, count: number) {
   const out = new Array<SqlValue>(count);
+  // Catalogs repeat timestamps row after row: one Date for a run of equal ones.
+  let last: Date | undefined;
+  let lastMicros = 0n;
   for (let r = 0; r < count; r++) {
     if (!valid(bytes, r)) {
       out[r] = null;
       continue;
     }
     const micros = items[r]!;
+    if (last !== undefined && micros === lastMicros) {
+      out[r] = last;
+      continue;
+    }
     const m = Number(micros);
     // BigInt division truncates toward zero; so does this, exactly, below 2^53.
-    out[r] = Number.isSafeInteger(m)
+    last = Number.isSafeInteger(m)
       ? new Date((m - (m % 1000)) / 1000)
       : new Date(Number(micros / 1000n));
+    lastMicros = micros;
+    out[r] = last;
   }
   return out;
 }
 
-/** Inline strings (12 bytes or fewer) of plain ASCII are decoded here; others by the vector. */
+/** The column's vector in a result chunk, made with the column's type known (none asked of DuckDB). */
+export function chunkVector(
+  chunk: DuckDBDataChunk,
+  column: number,
+  type: DuckDBType,
+): DuckDBVector {
+  return DuckDBVector.create(
+    bindings.data_chunk_get_vector(chunk.chunk, column),
+    chunk.rowCount,
+    type,
+  );
+}
+
+/** The most bytes of long strings read in one native call. */
+const RUN_BYTES = 1 << 20;
+
+// Decodes as the vector's own getItem does (a TextDecoder: a leading BOM is dropped).
+const utf8 = new TextDecoder();
+
+function sameBytes(bytes: Uint8Array, a: number, b: number, length: number): boolean {
+  for (let i = length - 1; i >= 0; i--) if (bytes[a + i] !== bytes[b + i]) return false;
+  return true;
+}
+
+/** Where the bytes of the long string of row r are (a string_t: length, prefix, pointer). */
+const pointerAt = (view: DataView, r: number): number =>
+  view.getUint32(r * 16 + 8, true) + view.getUint32(r * 16 + 12, true) * 2 ** 32;
+
+/**
+ * Long strings (over 12 bytes) of rows `from` on that DuckDB stored one right after the
+ * other (the usual case: a vector's string heap), read with one native call instead of
+ * one each: the bytes read are exactly theirs. Returns the row after the run.
+ */
+function readStringRun(
+  vector: DuckDBVarCharVector,
+  view: DataView,
+  validity: Uint8Array | null,
+  from: number,
+  count: number,
+  out: SqlValue[],
+): number {
+  const first = pointerAt(view, from);
+  let bytes = view.getUint32(from * 16, true);
+  let end = from + 1;
+  while (end < count && bytes < RUN_BYTES && valid(validity, end)) {
+    const length = view.getUint32(end * 16, true);
+    if (length <= 12 || pointerAt(view, end) !== first + bytes) break;
+    bytes += length;
+    end++;
+  }
+  if (end === from + 1) {
+    out[from] = vector.getItem(from);
+    return end;
+  }
+  const run = bindings.get_data_from_pointer(
+    view.buffer as ArrayBuffer,
+    view.byteOffset + from * 16 + 8,
+    bytes,
+  );
+  const text = Buffer.from(run.buffer, run.byteOffset, run.byteLength);
+  const ascii = isAscii(text);
+  let at = 0;
+  let previous: string | undefined;
+  let previousAt = 0;
+  for (let r = from; r < end; r++) {
+    const length = view.getUint32(r * 16, true);
+    // A repeated string (a constant column) is the previous JS string again, not a new one.
+    const value =
+      previous !== undefined && previous.length === length && sameBytes(run, previousAt, at, length)
+        ? previous
+        : ascii
+          ? text.toString('latin1', at, at + length)
+          : utf8.decode(run.subarray(at, at + length));
+    out[r] = value;
+    // Only an ASCII string's length is its byte count.
+    previous = ascii ? value : undefined;
+    previousAt = at;
+    at += length;
+  }
+  return end;
+}
+
+/** Inline strings (12 bytes or fewer) of plain ASCII are decoded here, runs of long ones too; others by the vector. */
 function varcharColumn(vector: DuckDBVarCharVector, view: DataView, count: number): SqlValue[] {
   const bytes = validityBytes(vector);
   const base = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
@@ -92,7 +187,11 @@ function varcharColumn(vector: DuckDBVarCharVector, view: DataView, count: numbe
     }
     const at = r * 16;
     const length = view.getUint32(at, true);
-    if (length <= 12) {
+    if (length > 12) {
+      r = readStringRun(vector, view, bytes, r, count, out) - 1;
+      continue;
+    }
+    {
       let text = '';
       let ascii = true;
       for (let i = 0; i < length; i++) {

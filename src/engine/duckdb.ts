@@ -48,7 +48,7 @@ import {
   type NumericDatatype,
 } from './catalog-sql.js';
 import { appendToDuckDb } from './duckdb-append.js';
-import { readVectorValues } from './duckdb-columns.js';
+import { chunkVector, readVectorValues } from './duckdb-columns.js';
 import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
 import { ConnectionPool } from './pool.js';
@@ -221,6 +221,8 @@ function rowsOfColumns(columns: readonly (readonly SqlValue[])[]): SqlValue[][] 
 class DuckDbRowSource implements RowSource {
   readonly columnNames: readonly string[];
   private readonly readers: ColumnReader[];
+  /** The columns' types, known once: a vector made without one asks DuckDB for it. */
+  private readonly types: readonly DuckDBType[];
 
   constructor(
     private readonly result: DuckDBResult,
@@ -229,6 +231,7 @@ class DuckDbRowSource implements RowSource {
   ) {
     this.columnNames = result.columnNames();
     this.readers = readersOf(result);
+    this.types = result.columnTypes();
   }
 
   async next(): Promise<PositionalRow[] | undefined> {
@@ -242,7 +245,7 @@ class DuckDbRowSource implements RowSource {
     const columns: unknown[][] = [];
     const fastColumns: boolean[] = [];
     for (let c = 0; c < chunk.columnCount; c++) {
-      const fast = readVectorValues(chunk.getColumnVector(c), chunk.rowCount);
+      const fast = readVectorValues(chunkVector(chunk, c, this.types[c]!), chunk.rowCount);
       columns.push(fast ?? chunk.convertColumnValues(c, JSDuckDBValueConverter));
       fastColumns.push(fast !== undefined);
     }

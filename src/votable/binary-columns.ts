@@ -124,19 +124,27 @@ function stringWriter(field: FieldDescription, shape: ArrayShape | undefined): C
   };
   // The texts measured for the window, reused by write.
   let texts: (string | undefined)[] = [];
-  // The last string and its checked text: catalogs repeat strings row after row.
-  let lastValue: string | undefined;
+  // The last string or timestamp (by its time) and its checked text: catalogs repeat
+  // them row after row.
+  let lastString: string | undefined;
+  let lastTime = NaN;
   let lastText = '';
   const textsOf = (cells: Cells, from: number, to: number): void => {
     if (texts.length < to - from) texts = new Array<string | undefined>(to - from);
     for (let r = from; r < to; r++) {
       const v = cells[r];
       if (isNull(v)) texts[r - from] = undefined;
-      else if (v === lastValue) texts[r - from] = lastText;
-      else {
+      else if (v === lastString || (v instanceof Date && v.getTime() === lastTime)) {
+        texts[r - from] = lastText;
+      } else {
         const text = stringCell(v, field, shape, 'votable');
         if (typeof v === 'string') {
-          lastValue = v;
+          lastString = v;
+          lastTime = NaN;
+          lastText = text;
+        } else if (v instanceof Date) {
+          lastString = undefined;
+          lastTime = v.getTime();
           lastText = text;
         }
         texts[r - from] = text;

@@ -14,6 +14,7 @@ import {
   type VotableDatatype,
 } from './field.js';
 import { sanitizeAscii, sanitizeXmlText } from '../dali/index.js';
+import { numberText } from '../schema/types.js';
 
 /**
  * One cell of a result row. Arrays are flat (multidimensional arrays first
@@ -135,7 +136,7 @@ function specialText(value: number): string {
 export function formatDouble(value: number): string {
   if (!Number.isFinite(value)) return specialText(value);
   if (value === 0 && Object.is(value, -0)) return '-0';
-  return String(value);
+  return numberText(value);
 }
 
 /** A text that parses back to the same float32 (value is rounded to float32 first). */

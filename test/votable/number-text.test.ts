@@ -1,0 +1,75 @@
+/**
+ * The fast number printer writes what ECMAScript's String() writes: result cells and
+ * STC-S polygons keep their bytes whichever path printed a number.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { numberText, stcsOf } from '../../src/schema/types.js';
+import { formatDouble } from '../../src/votable/index.js';
+
+/** A small deterministic generator (mulberry32), so that a failure can be replayed. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('numberText equals String() on catalog-like and arbitrary doubles', () => {
+  const next = random(17);
+  const edges = [
+    0,
+    -0,
+    1,
+    -1,
+    0.1,
+    0.5,
+    1e-6,
+    -1e-6,
+    5e-7,
+    1e-7,
+    0.000001,
+    0.0000015,
+    999999999.999999,
+    1e9,
+    1e9 + 0.5,
+    123456789.123456,
+    8679394658.65541,
+    2 ** 53,
+    1e15,
+    1e21,
+    1.5e21,
+    NaN,
+    Infinity,
+    -Infinity,
+    Number.MIN_VALUE,
+    Number.MAX_VALUE,
+    303.622987,
+    -45.02827,
+    360,
+    1e-300,
+  ];
+  const values: number[] = [...edges];
+  for (let i = 0; i < 200_000; i++) {
+    const pick = next();
+    const decimals = Math.floor(next() * 8);
+    if (pick < 0.4) values.push(Math.round((next() * 720 - 360) * 1e6) / 1e6);
+    else if (pick < 0.7)
+      values.push(Math.round((next() - 0.5) * 2e10 * 10 ** decimals) / 10 ** decimals);
+    else values.push((next() - 0.5) * 10 ** (next() * 40 - 20));
+  }
+  for (const value of values) assert.equal(numberText(value), String(value), `value ${value}`);
+  assert.equal(formatDouble(-0), '-0');
+  assert.equal(formatDouble(-12.5), '-12.5');
+});
+
+test('stcsOf writes polygons with the numbers String() writes', () => {
+  assert.equal(
+    stcsOf('polygon', [303.622987, -45.02827, 305.0073, -45.2137, 0.000001, 89.999999]),
+    'POLYGON ICRS 303.622987 -45.02827 305.0073 -45.2137 0.000001 89.999999',
+  );
+  assert.equal(stcsOf('circle', [83.63, 22.01, 3]), 'CIRCLE ICRS 83.63 22.01 3');
+});
