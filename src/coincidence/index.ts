@@ -22,6 +22,7 @@ export {
   DEFAULT_AFTER_DAYS,
   DEFAULT_BEFORE_DAYS,
   everyoneReads,
+  prepareCoincidence,
   runCoincidence,
 } from './service.js';
 export { type FieldOfView, polygonFieldOfView, SkyIndex } from './sky-index.js';

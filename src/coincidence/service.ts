@@ -9,7 +9,7 @@ import {
   loadLocalisation,
   type ProbabilityMap,
 } from '../alerts/index.js';
-import { DaliError, type DaliParameters } from '../dali/index.js';
+import { DaliError, DaliParameters } from '../dali/index.js';
 import type { Engine } from '../engine/index.js';
 import { parseInterval, parsePos } from '../soda/index.js';
 import type { CoincidenceCatalog } from './catalog.js';
@@ -150,3 +150,19 @@ export async function runCoincidence(
 /** The gate of a caller who may read everything published (the operator's CLI). */
 export const everyoneReads = async (dids: readonly string[]): Promise<ReadonlySet<string>> =>
   new Set(dids);
+
+/**
+ * Searches a newly stored alert once, for nobody: its skymap index and its probability
+ * in each field of view are kept by `catalog`, so the first request asking for it is as
+ * fast as a repeated one. An alert without a localisation is left alone.
+ */
+export async function prepareCoincidence(
+  engine: Engine,
+  catalog: CoincidenceCatalog,
+  alertId: string,
+): Promise<void> {
+  const alert = await findAlertRevision(engine, alertId, undefined);
+  if (!alert?.localised) return;
+  const query = await coincidenceQuery(engine, new DaliParameters([['ALERT', alertId]]));
+  await runCoincidence(catalog, query, everyoneReads);
+}

@@ -35,6 +35,8 @@ export interface AlertsPluginOptions {
   readonly baseUrl: (request: FastifyRequest) => string;
   /** The gate: may this request publish alerts? */
   readonly mayPublish: (request: AccessRequest) => Promise<AccessDecision>;
+  /** Told of the alert revisions a request stored, after they are stored. */
+  readonly onStored?: (stored: readonly { alertId: string; revision: number }[]) => void;
 }
 
 /** An alert document of the request, with the format its Content-Type declares. */
@@ -152,6 +154,7 @@ export const alertsPlugin: FastifyPluginAsync<AlertsPluginOptions> = async (app,
           );
         }
       }
+      options.onStored?.(stored);
       const base = options.baseUrl(request);
       const answer = stored.map((s) => ({
         alert_id: s.alertId,

@@ -54,7 +54,11 @@ import {
 } from '../provenance/index.js';
 import { selectedDatasetIds } from '../tap/selection.js';
 import { tapJobExecutor } from '../tap/async-executor.js';
-import { CoincidenceCatalog, coincidenceJobExecutor } from '../coincidence/index.js';
+import {
+  CoincidenceCatalog,
+  coincidenceJobExecutor,
+  prepareCoincidence,
+} from '../coincidence/index.js';
 import {
   AnalysisCache,
   analysisDatasetServices,
@@ -615,6 +619,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     engine: options.engine,
     baseUrl,
     mayPublish: (request) => access.authorizeGroup(request, ALERT_PUBLISHERS, 'publishing alerts'),
+    // An alert from a feed is searched at once in the background, so that the first
+    // /coincidence asked of it finds its skymap indexed and its probabilities worked out.
+    ...(options.longRunning === true
+      ? {
+          onStored: (stored) => {
+            for (const { alertId } of stored) {
+              prepareCoincidence(options.engine, coincidenceCatalog, alertId).catch(
+                (err: unknown) => app.log.warn({ err, alertId }, 'the alert was not prepared'),
+              );
+            }
+          },
+        }
+      : {}),
   });
   await app.register(analysisPlugin, {
     engine: options.engine,

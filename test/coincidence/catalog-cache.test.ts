@@ -7,7 +7,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AccessControl, AuditTrail, RightsStore } from '../../src/auth/index.js';
-import { CoincidenceCatalog } from '../../src/coincidence/index.js';
+import { parseAlert, storeAlert } from '../../src/alerts/index.js';
+import {
+  CoincidenceCatalog,
+  coincidenceQuery,
+  everyoneReads,
+  prepareCoincidence,
+  runCoincidence,
+} from '../../src/coincidence/index.js';
+import { DaliParameters } from '../../src/dali/index.js';
 import { type Engine, openEngine } from '../../src/engine/index.js';
 import { requirePostgres } from '../adql/engines.js';
 import { freshPostgresCatalog } from '../helpers/postgres.js';
@@ -194,3 +202,44 @@ async function withdrawnElsewhere(
   });
   await check(before, String(run?.obs_publisher_did));
 }
+
+test('an alert prepared when stored gives the first request the same answer, from the kept index', async (t) => {
+  const { engine } = await twoCollectionCatalog(t);
+  t.after(() => engine.close());
+  const [run] = await engine.selectRows(obscoreTable);
+  const trigger = new Date((Number(run!.t_min) - 40587) * 86_400_000 + 60_000);
+  const notice = JSON.stringify({
+    $schema:
+      'https://gcn.nasa.gov/schema/v4.1.0/gcn/notices/icecube/lvk_nu_track_search.schema.json',
+    mission: 'IceCube',
+    trigger_time: trigger.toISOString(),
+    id: ['IceCube-PREP'],
+    ra: Number(run!.s_ra),
+    dec: Number(run!.s_dec),
+    ra_dec_error: 1.2,
+    containment_probability: 0.9,
+    alert_type: 'initial',
+    record_number: 1,
+  });
+  await storeAlert(engine, parseAlert(Buffer.from(notice), 'notice.json'));
+  const prepared = new CoincidenceCatalog(engine);
+  await prepareCoincidence(engine, prepared, 'IceCube-PREP');
+  // Nothing to prepare for an alert that is not stored: no error.
+  await prepareCoincidence(engine, prepared, 'nothing');
+  const query = await coincidenceQuery(engine, new DaliParameters([['ALERT', 'IceCube-PREP']]));
+  let reads = 0;
+  const load = query.map;
+  const counted = {
+    ...query,
+    map: async () => {
+      reads++;
+      return typeof load === 'function' ? load() : load;
+    },
+  };
+  const first = await runCoincidence(prepared, counted, everyoneReads);
+  assert.equal(reads, 0, 'the first request found the skymap indexed');
+  const fresh = await runCoincidence(new CoincidenceCatalog(engine), query, everyoneReads);
+  const dids = (r: typeof first) => r.visible.map((c) => [c.observation.did, c.prob]);
+  assert.ok(first.visible.length > 0, 'the run is found');
+  assert.deepEqual(dids(first), dids(fresh));
+});
