@@ -23,6 +23,7 @@ export {
   DEFAULT_BEFORE_DAYS,
   everyoneReads,
   prepareCoincidence,
+  watchNewAlerts,
   runCoincidence,
 } from './service.js';
 export { type FieldOfView, polygonFieldOfView, SkyIndex } from './sky-index.js';

@@ -166,3 +166,62 @@ export async function prepareCoincidence(
   const query = await coincidenceQuery(engine, new DaliParameters([['ALERT', alertId]]));
   await runCoincidence(catalog, query, everyoneReads);
 }
+
+/**
+ * Prepares (as prepareCoincidence) each alert revision stored after it starts, however it
+ * came (the /alerts feed, `hearc alerts ingest` through the server's admin socket, another
+ * process on a PostgreSQL catalog): the catalog's alerts are looked at every `everyMs`.
+ * Returns the function that stops it.
+ */
+export function watchNewAlerts(
+  engine: Engine,
+  catalog: CoincidenceCatalog,
+  options: { readonly everyMs?: number; readonly onError: (error: unknown) => void },
+): () => void {
+  // The latest ingest time seen (ISO 8601), and the revisions seen at that time: the
+  // database may keep finer times than a Date, so that instant is asked again.
+  let since: string | undefined;
+  let seenAtSince = new Set<string>();
+  let running = false;
+  const look = async (): Promise<void> => {
+    const where = since === undefined ? '' : ` WHERE ingested_at >= CAST('${since}' AS TIMESTAMP)`;
+    const cursor = await engine.stream(
+      `SELECT alert_id, ingested_at FROM hearc.alerts${where} ORDER BY ingested_at`,
+    );
+    const fresh: string[] = [];
+    let latest = since ?? '';
+    let seen = seenAtSince;
+    try {
+      for await (const batch of cursor) {
+        for (const [id, at] of batch) {
+          const iso = at instanceof Date ? at.toISOString().replace('Z', '') : String(at);
+          const key = `${String(id)}\n${iso}`;
+          if (seenAtSince.has(key)) continue;
+          fresh.push(String(id));
+          if (iso > latest) [latest, seen] = [iso, new Set()];
+          if (iso === latest) seen.add(key);
+        }
+      }
+    } finally {
+      await cursor.close();
+    }
+    // The first look only notes where the catalog is: alerts stored before are not new.
+    const first = since === undefined;
+    [since, seenAtSince] = [latest || '1970-01-01T00:00:00', seen];
+    if (first) return;
+    for (const id of new Set(fresh)) await prepareCoincidence(engine, catalog, id);
+  };
+  const tick = (): void => {
+    if (running) return;
+    running = true;
+    look()
+      .catch(options.onError)
+      .finally(() => {
+        running = false;
+      });
+  };
+  tick();
+  const timer = setInterval(tick, options.everyMs ?? 5000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

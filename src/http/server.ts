@@ -58,6 +58,7 @@ import {
   CoincidenceCatalog,
   coincidenceJobExecutor,
   prepareCoincidence,
+  watchNewAlerts,
 } from '../coincidence/index.js';
 import {
   AnalysisCache,
@@ -647,6 +648,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     provenance: { products, naming: provNaming, userOf },
   });
   if (options.longRunning === true) {
+    let stopWatching: (() => void) | undefined;
     app.addHook('onReady', async () => {
       coincidenceCatalog
         .fieldsOfView()
@@ -655,7 +657,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       access.rights
         .prepare()
         .catch((err: unknown) => app.log.error({ err }, 'the rights were not prepared'));
+      // Alerts stored by other paths (the admin socket, other processes) are prepared too.
+      stopWatching = watchNewAlerts(options.engine, coincidenceCatalog, {
+        onError: (err: unknown) => app.log.debug({ err }, 'new alerts were not looked at'),
+      });
     });
+    app.addHook('onClose', async () => stopWatching?.());
   }
   await app.register(coincidencePlugin, {
     catalog: coincidenceCatalog,

@@ -14,6 +14,7 @@ import {
   everyoneReads,
   prepareCoincidence,
   runCoincidence,
+  watchNewAlerts,
 } from '../../src/coincidence/index.js';
 import { DaliParameters } from '../../src/dali/index.js';
 import { type Engine, openEngine } from '../../src/engine/index.js';
@@ -203,9 +204,8 @@ async function withdrawnElsewhere(
   await check(before, String(run?.obs_publisher_did));
 }
 
-test('an alert prepared when stored gives the first request the same answer, from the kept index', async (t) => {
-  const { engine } = await twoCollectionCatalog(t);
-  t.after(() => engine.close());
+/** Stores a GCN notice of a neutrino `id` on the first run, just after it started. */
+async function storeNoticeOnRun(engine: Engine, id: string): Promise<void> {
   const [run] = await engine.selectRows(obscoreTable);
   const trigger = new Date((Number(run!.t_min) - 40587) * 86_400_000 + 60_000);
   const notice = JSON.stringify({
@@ -213,7 +213,7 @@ test('an alert prepared when stored gives the first request the same answer, fro
       'https://gcn.nasa.gov/schema/v4.1.0/gcn/notices/icecube/lvk_nu_track_search.schema.json',
     mission: 'IceCube',
     trigger_time: trigger.toISOString(),
-    id: ['IceCube-PREP'],
+    id: [id],
     ra: Number(run!.s_ra),
     dec: Number(run!.s_dec),
     ra_dec_error: 1.2,
@@ -222,6 +222,25 @@ test('an alert prepared when stored gives the first request the same answer, fro
     record_number: 1,
   });
   await storeAlert(engine, parseAlert(Buffer.from(notice), 'notice.json'));
+}
+
+/** Whether the alert's first request would read its map (its index not kept). */
+async function readsMap(engine: Engine, catalog: CoincidenceCatalog, id: string): Promise<boolean> {
+  const query = await coincidenceQuery(engine, new DaliParameters([['ALERT', id]]));
+  let reads = 0;
+  const load = query.map;
+  await runCoincidence(
+    catalog,
+    { ...query, map: async () => (reads++, typeof load === 'function' ? load() : load) },
+    everyoneReads,
+  );
+  return reads > 0;
+}
+
+test('an alert prepared when stored gives the first request the same answer, from the kept index', async (t) => {
+  const { engine } = await twoCollectionCatalog(t);
+  t.after(() => engine.close());
+  await storeNoticeOnRun(engine, 'IceCube-PREP');
   const prepared = new CoincidenceCatalog(engine);
   await prepareCoincidence(engine, prepared, 'IceCube-PREP');
   // Nothing to prepare for an alert that is not stored: no error.
@@ -242,4 +261,27 @@ test('an alert prepared when stored gives the first request the same answer, fro
   const dids = (r: typeof first) => r.visible.map((c) => [c.observation.did, c.prob]);
   assert.ok(first.visible.length > 0, 'the run is found');
   assert.deepEqual(dids(first), dids(fresh));
+});
+
+test('alerts stored after the server started are prepared, however they came; those before are not', async (t) => {
+  const { engine } = await twoCollectionCatalog(t);
+  t.after(() => engine.close());
+  await storeNoticeOnRun(engine, 'IceCube-OLD');
+  const catalog = new CoincidenceCatalog(engine);
+  const errors: unknown[] = [];
+  const stop = watchNewAlerts(engine, catalog, { everyMs: 50, onError: (e) => errors.push(e) });
+  t.after(stop);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await storeNoticeOnRun(engine, 'IceCube-NEW');
+  let prepared = false;
+  for (let tries = 0; tries < 100 && !prepared; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    prepared = !(await readsMap(engine, catalog, 'IceCube-NEW'));
+  }
+  assert.ok(prepared, 'the new alert was prepared');
+  assert.deepEqual(errors, []);
+  assert.ok(
+    await readsMap(engine, catalog, 'IceCube-OLD'),
+    'an alert stored before was not prepared',
+  );
 });
