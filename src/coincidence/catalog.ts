@@ -118,6 +118,8 @@ export class CoincidenceCatalog {
   private rechecking: Promise<void> | undefined;
   /** By alert id, revision and ingest time, least recently used first. */
   private readonly skymaps = new Map<string, Promise<SkyIndex>>();
+  /** Skymap keys searched ahead of any request (prepareCoincidence), the latest few. */
+  private readonly prepared = new Set<string>();
   private readonly keptSkymaps: number;
   private readonly recheckMs: number;
 
@@ -168,6 +170,17 @@ export class CoincidenceCatalog {
       if (this.cached === next) this.cached = undefined;
     });
     return fields;
+  }
+
+  /** True the first time a skymap key is to be prepared, false after (the feed and the watcher both ask). */
+  firstPreparation(key: string): boolean {
+    if (this.prepared.has(key)) return false;
+    this.prepared.add(key);
+    for (const old of this.prepared) {
+      if (this.prepared.size <= 64) break;
+      this.prepared.delete(old);
+    }
+    return true;
   }
 
   /**

@@ -164,6 +164,7 @@ export async function prepareCoincidence(
   const alert = await findAlertRevision(engine, alertId, undefined);
   if (!alert?.localised) return;
   const query = await coincidenceQuery(engine, new DaliParameters([['ALERT', alertId]]));
+  if (query.mapKey !== undefined && !catalog.firstPreparation(query.mapKey)) return;
   await runCoincidence(catalog, query, everyoneReads);
 }
 
