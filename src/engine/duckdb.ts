@@ -43,6 +43,7 @@ import {
 import {
   dropTableSql,
   ensureTablesWith,
+  selectSql,
   sqlStringLiteral,
   type ColumnStorage,
   type NumericDatatype,
@@ -435,6 +436,10 @@ export class DuckDbEngine implements Engine {
     return this.pool.use((connection) =>
       selectCatalogRows(duckDbSession(connection), table, where),
     );
+  }
+
+  streamRows(table: TableDef): Promise<Cursor> {
+    return this.stream(selectSql(table, ''));
   }
 
   async stream(sql: string, options: QueryOptions = {}): Promise<Cursor> {

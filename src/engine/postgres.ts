@@ -27,6 +27,7 @@ import {
   dropTableSql,
   ensureTablesWith,
   quoteIdentifier,
+  selectSql,
   tableIdentifier,
   type ColumnStorage,
   type NumericDatatype,
@@ -319,6 +320,10 @@ export class PostgresEngine implements Engine {
       release();
     };
     return session;
+  }
+
+  streamRows(table: TableDef): Promise<Cursor> {
+    return this.stream(selectSql(table, ''));
   }
 
   async stream(text: string, options: QueryOptions = {}): Promise<Cursor> {

@@ -176,6 +176,11 @@ export interface Engine {
     table: TableDef,
     where?: { readonly column: string; readonly values: readonly SqlValue[] },
   ): Promise<CatalogRow[]>;
+  /**
+   * Reads the rows of one table (the columns its definition names, in that order) a
+   * batch at a time, outside a transaction: for tables too large to hold as rows.
+   */
+  streamRows(table: TableDef): Promise<Cursor>;
   /** Drops these tables if they exist (TAP_UPLOAD: a query's uploaded tables, after it ran). */
   dropTables(tables: readonly TableDef[]): Promise<void>;
   /** Streams the result of SQL compiled for this dialect (e.g. by the ADQL compiler). */

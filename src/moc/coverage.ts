@@ -602,10 +602,7 @@ export class CoverageCatalog {
    * at once (and left the database's result memory behind).
    */
   private async storedCells(dids: ReadonlySet<string>): Promise<Map<string, Uint32Array>> {
-    const table = observationCoverageTable;
-    const cursor = await this.engine.stream(
-      `SELECT obs_publisher_did, space_moc FROM "${table.schema}"."${table.name}"`,
-    );
+    const cursor = await this.engine.streamRows(observationCoverageTable);
     const cells = new Map<string, Uint32Array>();
     let since = performance.now();
     try {
