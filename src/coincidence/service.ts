@@ -4,6 +4,7 @@
  * observations the caller may not read are counted, never named.
  */
 import {
+  alertsTable,
   discMap,
   findAlertRevision,
   loadLocalisation,
@@ -11,6 +12,7 @@ import {
 } from '../alerts/index.js';
 import { DaliError, DaliParameters } from '../dali/index.js';
 import type { Engine } from '../engine/index.js';
+import { tableColumns } from '../schema/types.js';
 import { parseInterval, parsePos } from '../soda/index.js';
 import type { CoincidenceCatalog } from './catalog.js';
 import { type Coincidence, type CoincidenceWindow, searchCoincidences } from './search.js';
@@ -161,68 +163,72 @@ export async function prepareCoincidence(
   catalog: CoincidenceCatalog,
   alertId: string,
 ): Promise<void> {
-  const alert = await findAlertRevision(engine, alertId, undefined);
-  if (!alert?.localised) return;
-  const query = await coincidenceQuery(engine, new DaliParameters([['ALERT', alertId]]));
+  let query: CoincidenceQuery;
+  try {
+    query = await coincidenceQuery(engine, new DaliParameters([['ALERT', alertId]]));
+  } catch (error) {
+    // Not stored (withdrawn meanwhile) or not localised: nothing to prepare.
+    if (error instanceof DaliError) return;
+    throw error;
+  }
   if (query.mapKey !== undefined && !catalog.firstPreparation(query.mapKey)) return;
   await runCoincidence(catalog, query, everyoneReads);
 }
+
+/** An alert's revisions as the catalog lists them (its stored documents left out). */
+const ALERT_REVISIONS = tableColumns(alertsTable, ['alert_id', 'revision']);
 
 /**
  * Prepares (as prepareCoincidence) each alert revision stored after it starts, however it
  * came (the /alerts feed, `hearc alerts ingest` through the server's admin socket, another
  * process on a PostgreSQL catalog): the catalog's alerts are looked at every `everyMs`.
- * Returns the function that stops it.
+ * `ready` settles once the alerts already stored are noted; `stop` ends the watch.
  */
 export function watchNewAlerts(
   engine: Engine,
   catalog: CoincidenceCatalog,
-  options: { readonly everyMs?: number; readonly onError: (error: unknown) => void },
-): () => void {
-  // The latest ingest time seen (ISO 8601), and the revisions seen at that time: the
-  // database may keep finer times than a Date, so that instant is asked again.
-  let since: string | undefined;
-  let seenAtSince = new Set<string>();
+  options: {
+    readonly everyMs?: number;
+    readonly onError: (error: unknown) => void;
+    /** Told of each alert prepared. */
+    readonly onPrepared?: (alertId: string) => void;
+  },
+): { readonly ready: Promise<void>; stop(): void } {
+  // The revisions seen; the first look only notes them: alerts stored before are not new.
+  let seen: Set<string> | undefined;
   let running = false;
   const look = async (): Promise<void> => {
-    const where = since === undefined ? '' : ` WHERE ingested_at >= CAST('${since}' AS TIMESTAMP)`;
-    const cursor = await engine.stream(
-      `SELECT alert_id, ingested_at FROM hearc.alerts${where} ORDER BY ingested_at`,
-    );
-    const fresh: string[] = [];
-    let latest = since ?? '';
-    let seen = seenAtSince;
+    const fresh = new Set<string>();
+    const now = new Set<string>();
+    const cursor = await engine.streamRows(ALERT_REVISIONS);
     try {
       for await (const batch of cursor) {
-        for (const [id, at] of batch) {
-          const iso = at instanceof Date ? at.toISOString().replace('Z', '') : String(at);
-          const key = `${String(id)}\n${iso}`;
-          if (seenAtSince.has(key)) continue;
-          fresh.push(String(id));
-          if (iso > latest) [latest, seen] = [iso, new Set()];
-          if (iso === latest) seen.add(key);
+        for (const [id, revision] of batch) {
+          const key = `${String(id)}\n${String(revision)}`;
+          now.add(key);
+          if (seen !== undefined && !seen.has(key)) fresh.add(String(id));
         }
       }
     } finally {
       await cursor.close();
     }
-    // The first look only notes where the catalog is: alerts stored before are not new.
-    const first = since === undefined;
-    [since, seenAtSince] = [latest || '1970-01-01T00:00:00', seen];
-    if (first) return;
-    for (const id of new Set(fresh)) await prepareCoincidence(engine, catalog, id);
+    seen = now;
+    for (const id of fresh) {
+      await prepareCoincidence(engine, catalog, id);
+      options.onPrepared?.(id);
+    }
   };
-  const tick = (): void => {
-    if (running) return;
+  const tick = (): Promise<void> => {
+    if (running) return Promise.resolve();
     running = true;
-    look()
+    return look()
       .catch(options.onError)
       .finally(() => {
         running = false;
       });
   };
-  tick();
-  const timer = setInterval(tick, options.everyMs ?? 5000);
+  const ready = tick();
+  const timer = setInterval(() => void tick(), options.everyMs ?? 5000);
   timer.unref();
-  return () => clearInterval(timer);
+  return { ready, stop: () => clearInterval(timer) };
 }

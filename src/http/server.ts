@@ -660,7 +660,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       // Alerts stored by other paths (the admin socket, other processes) are prepared too.
       stopWatching = watchNewAlerts(options.engine, coincidenceCatalog, {
         onError: (err: unknown) => app.log.debug({ err }, 'new alerts were not looked at'),
-      });
+        onPrepared: (alertId) => app.log.debug({ alertId }, 'alert prepared for /coincidence'),
+      }).stop;
     });
     app.addHook('onClose', async () => stopWatching?.());
   }

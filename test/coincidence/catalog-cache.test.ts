@@ -274,15 +274,21 @@ test('alerts stored after the server started are prepared, however they came; th
     await storeNoticeOnRun(engine, 'IceCube-OLD');
     const catalog = new CoincidenceCatalog(engine);
     const errors: unknown[] = [];
-    const stop = watchNewAlerts(engine, catalog, { everyMs: 50, onError: (e) => errors.push(e) });
-    t.after(stop);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    let preparedNew: () => void = () => undefined;
+    const newPrepared = new Promise<void>((resolve) => (preparedNew = resolve));
+    const watch = watchNewAlerts(engine, catalog, {
+      everyMs: 50,
+      onError: (e) => errors.push(e),
+      onPrepared: (id) => id === 'IceCube-NEW' && preparedNew(),
+    });
+    t.after(watch.stop);
+    await watch.ready;
     await storeNoticeOnRun(engine, 'IceCube-NEW');
-    let prepared = false;
-    for (let tries = 0; tries < 100 && !prepared; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      prepared = !(await readsMap(engine, catalog, 'IceCube-NEW'));
-    }
+    // The watch's timer does not hold the process open (a server's socket does): this does.
+    const open = setTimeout(() => undefined, 30_000);
+    await newPrepared;
+    clearTimeout(open);
+    const prepared = !(await readsMap(engine, catalog, 'IceCube-NEW'));
     assert.ok(prepared, 'the new alert was prepared');
     assert.deepEqual(errors, []);
     assert.ok(
