@@ -8,7 +8,13 @@ import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateCommand } from '../../src/cli/validate.js';
-import { type BinTableHdu, Header, readFits, writeFits } from '../../src/fits/index.js';
+import {
+  type BinTableHdu,
+  Header,
+  readFits,
+  type WritableHdu,
+  writeFits,
+} from '../../src/fits/index.js';
 import { openEngine } from '../../src/engine/index.js';
 import { validateDataStore } from '../../src/gadf/index.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
@@ -16,6 +22,19 @@ import { simulateDataStore, writeIrfFile } from '../../src/sim/simulate.js';
 import { rebuilt } from '../helpers/fits-edit.js';
 import { captureIo } from '../helpers/io.js';
 import { tempDir } from '../helpers/tmp.js';
+
+/** Writes an event file again with its EVENTS HDU changed by `change`, the others as they were. */
+async function rewriteEvents(
+  path: string,
+  change: (events: BinTableHdu) => WritableHdu,
+): Promise<void> {
+  const file = await readFits(path);
+  const hdus = file.hdus.slice(1).map((h) => {
+    if (h.kind !== 'bintable') throw new Error('unexpected HDU');
+    return h.name === 'EVENTS' ? change(h) : { header: h.header, data: h.data };
+  });
+  await writeFits(path, hdus, { gzip: true });
+}
 
 async function run(...args: string[]) {
   const io = captureIo();
@@ -28,18 +47,10 @@ test('optional keywords (OBS_MODE, OBSERVER, TELAPSE, OBJECT, DATE-OBS) missing:
   await simulateDataStore({ outDir: dir, observations: 2, seed: 6, eventsPerObservation: 200 });
   const optional = ['OBS_MODE', 'OBSERVER', 'TELAPSE', 'OBJECT', 'DATE-OBS', 'DATE-END'];
   for (const obsId of [100001, 100002]) {
-    const path = join(dir, 'data', `run_${obsId}.fits.gz`);
-    const file = await readFits(path);
-    const hdus = file.hdus.slice(1).map((h) => {
-      if (h.kind !== 'bintable') throw new Error('unexpected HDU');
-      return h.name === 'EVENTS'
-        ? {
-            header: new Header(h.header.cards.filter((c) => !optional.includes(c.keyword))),
-            data: h.data,
-          }
-        : { header: h.header, data: h.data };
-    });
-    await writeFits(path, hdus, { gzip: true });
+    await rewriteEvents(join(dir, 'data', `run_${obsId}.fits.gz`), (h) => ({
+      header: new Header(h.header.cards.filter((c) => !optional.includes(c.keyword))),
+      data: h.data,
+    }));
   }
   const { code, out } = await run(dir);
   assert.equal(code, 0, out);
@@ -51,14 +62,9 @@ test('mandatory metadata missing is a warning naming what is assumed; mandatory 
   const dir = tempDir(t);
   await simulateDataStore({ outDir: dir, observations: 1, seed: 6, eventsPerObservation: 200 });
   const path = join(dir, 'data', 'run_100001.fits.gz');
-  const file = await readFits(path);
-  const hdus = file.hdus.slice(1).map((h) => {
-    if (h.kind !== 'bintable') throw new Error('unexpected HDU');
-    return h.name === 'EVENTS'
-      ? rebuilt(h, { withoutKeywords: ['CREATOR', 'TIMEREF', 'RA_PNT'] })
-      : { header: h.header, data: h.data };
-  });
-  await writeFits(path, hdus, { gzip: true });
+  await rewriteEvents(path, (h) =>
+    rebuilt(h, { withoutKeywords: ['CREATOR', 'TIMEREF', 'RA_PNT'] }),
+  );
   let result = await run(dir);
   // RA_PNT is in the obs-index: not an error.
   assert.equal(result.code, 0, result.out);
@@ -175,18 +181,13 @@ test('a wrong root says so once, not once per HDU; a missing folder is named, ex
 test('a run whose TSTOP is before its TSTART is an error naming both', async (t) => {
   const dir = tempDir(t);
   await simulateDataStore({ outDir: dir, observations: 1, seed: 6, eventsPerObservation: 200 });
-  const path = join(dir, 'data', 'run_100001.fits.gz');
-  const file = await readFits(path);
-  const hdus = file.hdus.slice(1).map((h) => {
-    if (h.kind !== 'bintable') throw new Error('unexpected HDU');
-    if (h.name !== 'EVENTS') return { header: h.header, data: h.data };
+  await rewriteEvents(join(dir, 'data', 'run_100001.fits.gz'), (h) => {
     const start = Number(h.header.cards.find((c) => c.keyword === 'TSTART')?.value);
     const cards = h.header.cards.map((c) =>
       c.keyword === 'TSTOP' ? { ...c, value: start - 10 } : c,
     );
     return { header: new Header(cards), data: h.data };
   });
-  await writeFits(path, hdus, { gzip: true });
   const { code, out } = await run(dir);
   assert.equal(code, 1, out);
   assert.match(out, /error: .*TSTOP \([\d.e+-]+\) is before TSTART \([\d.e+-]+\)/);
