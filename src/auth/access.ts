@@ -288,6 +288,21 @@ export class AccessControl {
     return readable;
   };
 
+  /**
+   * Which of `dids` an identified caller may read, not audited: the gate of jobs, judged
+   * for their owner when they run (their requests were audited when they were made).
+   */
+  async readableBy(identity: Identity, dids: readonly string[]): Promise<ReadonlySet<string>> {
+    const rights = await this.rights.rightsOfMany(dids);
+    const now = this.clock();
+    return new Set(
+      dids.filter((did) => {
+        const found = rights.get(did);
+        return found !== undefined && mayRead(found, identity, now);
+      }),
+    );
+  }
+
   /** The decision on data that are not open to everyone (`rights` undefined: not published), audited. */
   private judge(
     request: AccessRequest,

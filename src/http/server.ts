@@ -16,7 +16,6 @@ import {
   AuditTrail,
   type Identity,
   describeAuditEvent,
-  mayRead,
 } from '../auth/index.js';
 import { sqlDialectFor } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
@@ -335,16 +334,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   ): Promise<(dids: readonly string[]) => Promise<ReadonlySet<string>>> => {
     const who = await access.jobIdentity(job.ownerCredential);
     if (!who.ok) throw new JobFailure(`the job cannot run: ${who.reason}`);
-    return async (dids) => {
-      const rights = await access.rights.rightsOfMany(dids);
-      const now = access.clock();
-      return new Set(
-        dids.filter((did) => {
-          const found = rights.get(did);
-          return found !== undefined && mayRead(found, who.identity, now);
-        }),
-      );
-    };
+    return (dids) => access.readableBy(who.identity, dids);
   };
   // One coincidence catalog (fields of view, skymap indexes) for the endpoint and its jobs.
   const coincidenceCatalog = new CoincidenceCatalog(options.engine);
