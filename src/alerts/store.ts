@@ -15,6 +15,7 @@ import {
   type ProbabilityMap,
 } from './localisation.js';
 import { skymapAlert } from './skymap.js';
+import { tableColumns } from '../schema/types.js';
 import { alertMapTable, alertsTable } from './tables.js';
 import { voeventAlert } from './voevent.js';
 
@@ -178,11 +179,13 @@ export interface AlertRevision {
   readonly localised: boolean;
 }
 
-const REVISION_COLUMNS = new Set(['alert_id', 'revision', 't_event', 'area90', 'ingested_at']);
-const alertRevisionColumns = {
-  ...alertsTable,
-  columns: alertsTable.columns.filter((c) => REVISION_COLUMNS.has(c.name)),
-};
+const alertRevisionColumns = tableColumns(alertsTable, [
+  'alert_id',
+  'revision',
+  't_event',
+  'area90',
+  'ingested_at',
+]);
 
 function latestRow(
   rows: readonly CatalogRow[],

@@ -8,6 +8,7 @@
 import type { CatalogRow, CatalogTransaction, Engine, SqlValue } from '../engine/types.js';
 import type { DataRights } from '../obscore/config.js';
 import { irfTable, obscoreHeaTable, obscoreTable } from '../obscore/schema.js';
+import { tableColumns } from '../schema/types.js';
 import { observationRightsTable, rightsChangeTable } from './tables.js';
 
 export type { DataRights };
@@ -168,17 +169,13 @@ const sameRights = (a: ObservationRights, b: ObservationRights | undefined): boo
   (a.overridden === true) === (b.overridden === true);
 
 /** The ObsCore columns the rights are read from (not the whole row: footprints, links). */
-const RIGHTS_COLUMNS = new Set([
+const obscoreRightsColumns = tableColumns(obscoreTable, [
   'obs_publisher_did',
   'obs_id',
   'obs_collection',
   'data_rights',
   'obs_release_date',
 ]);
-const obscoreRightsColumns = {
-  ...obscoreTable,
-  columns: obscoreTable.columns.filter((c) => RIGHTS_COLUMNS.has(c.name)),
-};
 
 /** Datasets asked about at once from which their rights are read for the whole catalog. */
 const WHOLE_TABLE_FROM = 2000;
