@@ -16,6 +16,7 @@ import type { CommandIo } from './command.js';
 export const CATALOG_COMMANDS: ReadonlySet<string> = new Set([
   'ingest',
   'withdraw',
+  'events',
   'rights',
   'token',
   'registry',

@@ -4,6 +4,7 @@ import { alertsCommand } from './alerts.js';
 import { coincidenceCommand } from './coincidence.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
+import { eventsCommand } from './events.js';
 import { hipsCommand } from './hips.js';
 import { ingestCommand } from './ingest.js';
 import { registryCommand } from './registry.js';
@@ -20,6 +21,7 @@ import { withdrawCommand } from './withdraw.js';
 export const commands: readonly Command[] = [
   ingestCommand,
   withdrawCommand,
+  eventsCommand,
   serveCommand,
   validateCommand,
   simulateCommand,

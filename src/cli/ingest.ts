@@ -1,6 +1,7 @@
 import { openEngine } from '../engine/index.js';
 import { publisherFor } from './registry.js';
 import { type IngestReport, ingestDataStore } from '../ingest/ingest.js';
+import { formatEventsOrdered } from './events.js';
 import { type Command, UsageError } from './command.js';
 import { parseCommandArgs, stringOption } from './options.js';
 import { publishConfigFrom, publishOptionSpec, publishOptionsUsage } from './publish-options.js';
@@ -121,6 +122,8 @@ ${serviceOptionsUsage}${publishOptionsUsage}`,
       // The registry's RegTAP rows follow the catalog: rewritten with the new coverage.
       await publisherFor(engine, service, { closedLeftOut: true }).publishRegtap();
       io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatIngestReport(report));
+      if (!values.json && report.eventsOrdered)
+        io.stdout(formatEventsOrdered(report.eventsOrdered));
       return ingestExitCode(report);
     } finally {
       await engine.close();

@@ -43,8 +43,10 @@ import {
 import {
   dropTableSql,
   ensureTablesWith,
+  quoteIdentifier,
   selectSql,
   sqlStringLiteral,
+  tableIdentifier,
   type ColumnStorage,
   type NumericDatatype,
 } from './catalog-sql.js';
@@ -421,15 +423,50 @@ export class DuckDbEngine implements Engine {
     return result;
   }
 
+  async rewriteInOrder(
+    table: TableDef,
+    orderBy: readonly string[],
+    alsoWrite?: (tx: CatalogTransaction, rows: number) => Promise<void>,
+  ): Promise<number> {
+    let tx: SessionTransaction | undefined;
+    const rows = await this.write(async (connection) => {
+      const session = duckDbSession(connection, this.location === ':memory:' ? null : CATALOG_NAME);
+      try {
+        return await inTransaction(connection, async () => {
+          await session.bulkLoad();
+          const rows = await rewriteSorted(connection, table, orderBy);
+          tx = new SessionTransaction(session);
+          await alsoWrite?.(tx, rows);
+          return rows;
+        });
+      } finally {
+        await session.endBulkLoad();
+      }
+    });
+    countCommit(this.commitKey, [qualifiedName(table), ...(tx?.written ?? [])]);
+    // The old rows' blocks are free once this is in the file (see dropTables).
+    await this.checkpoint();
+    return rows;
+  }
+
   async dropTables(tables: readonly TableDef[]): Promise<void> {
     await this.write(async (connection) => {
       for (const table of tables) await connection.run(dropTableSql(table));
-      // Write the drop into the file now, so its blocks are free for reuse and the WAL
-      // stays small (per-query upload tables come and go all day). It cannot run while
-      // another transaction is open; the next drop or DuckDB's own checkpoint then does it.
-      if (this.location !== ':memory:')
-        await connection.run(`CHECKPOINT ${CATALOG_NAME}`).catch(() => undefined);
     });
+    // Write the drop into the file now, so its blocks are free for reuse and the WAL
+    // stays small (per-query upload tables come and go all day).
+    await this.checkpoint();
+  }
+
+  /**
+   * Writes what is committed into the catalog file. It cannot run while another
+   * transaction is open; the next checkpoint (or DuckDB's own) then does it.
+   */
+  private async checkpoint(): Promise<void> {
+    if (this.location === ':memory:') return;
+    await this.write((connection) => connection.run(`CHECKPOINT ${CATALOG_NAME}`)).catch(
+      () => undefined,
+    );
   }
 
   selectRows(table: TableDef, where?: RowFilter): Promise<CatalogRow[]> {
@@ -515,6 +552,45 @@ async function inTransaction<T>(connection: DuckDBConnection, work: () => Promis
   }
 }
 
+/**
+ * Copies the rows of `table` in `orderBy` order into a new table made with DuckDB's own
+ * definition of it (every type, NOT NULL and other constraint kept), which then takes
+ * its name; in the connection's transaction. Returns the rows copied.
+ */
+async function rewriteSorted(
+  connection: DuckDBConnection,
+  table: TableDef,
+  orderBy: readonly string[],
+): Promise<number> {
+  const found = await connection.runAndReadAll(
+    `SELECT sql, (SELECT count(*) FROM duckdb_indexes() i
+                  WHERE i.database_name = t.database_name AND i.schema_name = t.schema_name
+                    AND i.table_name = t.table_name)
+     FROM duckdb_tables() t
+     WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2`,
+    [table.schema, table.name],
+  );
+  const [definition, indexes] = found.getRowsJS()[0] ?? [];
+  const head = /^CREATE TABLE [^(]+\(/;
+  if (typeof definition !== 'string' || !head.test(definition)) {
+    throw new EngineError(`the catalog has no table ${qualifiedName(table)} to rewrite`);
+  }
+  // DuckDB keeps an index apart from the table's definition: it would be lost.
+  if (Number(indexes) > 0) {
+    throw new EngineError(`cannot rewrite ${qualifiedName(table)}: it has indexes`);
+  }
+  const copy = { ...table, name: `${table.name}__in_order` };
+  await connection.run(definition.replace(head, `CREATE TABLE ${tableIdentifier(copy)}(`));
+  const copied = await connection.run(
+    `INSERT INTO ${tableIdentifier(copy)} SELECT * FROM ${tableIdentifier(table)} ORDER BY ${orderBy.map(quoteIdentifier).join(', ')}`,
+  );
+  await connection.run(dropTableSql(table));
+  await connection.run(
+    `ALTER TABLE ${tableIdentifier(copy)} RENAME TO ${quoteIdentifier(table.name)}`,
+  );
+  return Number(copied.rowsChanged);
+}
+
 /** What DuckDB may hold in memory while it bulk-loads: it would otherwise keep every block it wrote. */
 const BULK_LOAD_MEMORY = 512 * 2 ** 20;
 
@@ -539,7 +615,7 @@ function settingBytes(value: string): number | undefined {
 function duckDbSession(
   connection: DuckDBConnection,
   catalog: string | null = null,
-): CatalogSession & { endBulkLoad(): Promise<void> } {
+): CatalogSession & { bulkLoad(): Promise<void>; endBulkLoad(): Promise<void> } {
   let before: { readonly threads: number; readonly memory: string } | undefined;
   const bulkLoad = async (): Promise<void> => {
     if (before !== undefined) return;
@@ -566,6 +642,7 @@ function duckDbSession(
       const result = await run(sql, values);
       return catalogValues(await result.convertColumns(JSDuckDBValueConverter), readersOf(result));
     },
+    bulkLoad,
     append: async (table, columns, rowCount) => {
       await bulkLoad();
       await appendToDuckDb(connection, catalog, table, columns, rowCount);

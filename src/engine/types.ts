@@ -171,6 +171,18 @@ export interface Engine {
   readonly countsEveryCommit: boolean;
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
   transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Rewrites `table` with its rows sorted by the columns `orderBy`, keeping its definition,
+   * in one transaction that also runs `alsoWrite` (given the rows rewritten): queries
+   * see the old rows or the new, a failure or a kill leaves the table as it was. Returns
+   * the rows rewritten. DuckDB only (its row groups' zone maps prune by storage order);
+   * PostgreSQL refuses (its big tables are partitioned by range instead).
+   */
+  rewriteInOrder(
+    table: TableDef,
+    orderBy: readonly string[],
+    alsoWrite?: (tx: CatalogTransaction, rows: number) => Promise<void>,
+  ): Promise<number>;
   /** Reads rows of one table outside a transaction. */
   selectRows(
     table: TableDef,

@@ -8,3 +8,15 @@ export {
 export { observationEventBatches, type EventColumns } from './rows.js';
 export { CLUSTER_ROWS, EventWriter } from './writer.js';
 export { EventWriterThread, withEventWriter } from './writer-thread.js';
+export {
+  EVENT_STORAGE_ORDER,
+  eventsOrder,
+  eventsOrderDue,
+  type EventsOrder,
+  type EventsOrdered,
+  eventsOrderTable,
+  orderEvents,
+  orderEventsIfDue,
+  ordersEventsByRewrite,
+  recordAppendedEvents,
+} from './order.js';

@@ -5,6 +5,7 @@
  */
 import { alertsTable, alertTables } from '../alerts/index.js';
 import { auditTable, rightsTables } from '../auth/index.js';
+import { eventsOrderTable } from '../events/index.js';
 import { observationCoverageTable, registryToldTable } from '../moc/index.js';
 import { ingestStateTable, publishedSchema, withdrawnObservationTable } from '../obscore/schema.js';
 import { provenanceTables } from '../provenance/index.js';
@@ -22,6 +23,7 @@ export const servedCatalog: PublishedSchema = {
 export const catalogTables: readonly TableDef[] = [
   ...servedCatalog.tables,
   ingestStateTable,
+  eventsOrderTable,
   observationCoverageTable,
   registryToldTable,
   withdrawnObservationTable,

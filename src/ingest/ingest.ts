@@ -10,7 +10,14 @@ import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
-import { eventsTable, withEventWriter } from '../events/index.js';
+import {
+  eventsTable,
+  type EventsOrdered,
+  orderEventsIfDue,
+  ordersEventsByRewrite,
+  recordAppendedEvents,
+  withEventWriter,
+} from '../events/index.js';
 import {
   checkEventsHeader,
   type DataStore,
@@ -92,6 +99,12 @@ export interface IngestReport {
   readonly validation: readonly ValidationFinding[];
   /** Bytes of the data files read for the added and updated observations. */
   readonly bytesRead: number;
+  /**
+   * hearc.events rewritten in global cell order after the ingest, because the events
+   * appended since the last rewrite had doubled it (DuckDB); or why that failed (the
+   * ingest stands, and the next ingest or `hearc events cluster` tries again).
+   */
+  readonly eventsOrdered?: EventsOrdered | { readonly failed: string };
 }
 
 export interface ValidationFinding {
@@ -397,6 +410,7 @@ export async function ingestDataStore(
   const library = await mocLibrary();
   const threaded = options.eventThread ?? (await worthAThread(work.map((w) => w.entry)));
   const writing = { threaded, capacity: options.eventBufferRows };
+  let appendedEvents = 0;
   await withEventWriter(engine, writing, async (tx, eventWriter) => {
     const provenance = new ProvenanceBatch(tx);
     for await (const { item, fingerprint, outcome } of readAhead(work, READ_AHEAD, async (item) => {
@@ -463,6 +477,7 @@ export async function ingestDataStore(
         options.onObservation?.(entry.obsId, 'failed');
         continue;
       }
+      if (typeof events === 'number') appendedEvents += events;
       const { rows, files } = made;
       for (const finding of made.findings) {
         const key = `${finding.severity}\n${finding.message}`;
@@ -517,7 +532,11 @@ export async function ingestDataStore(
     }
     await provenance.flush();
     await eventWriter.finish();
+    if (ordersEventsByRewrite(engine)) await recordAppendedEvents(tx, appendedEvents);
   });
+  const eventsOrdered = await orderEventsIfDue(engine, options.eventBufferRows).catch(
+    (error: unknown) => ({ failed: error instanceof Error ? error.message : String(error) }),
+  );
 
   return {
     root: tree.root,
@@ -534,5 +553,6 @@ export async function ingestDataStore(
       return { severity, message, observations };
     }),
     bytesRead,
+    ...(eventsOrdered ? { eventsOrdered } : {}),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Operating a running service on a DuckDB catalog: while `hearc serve` owns the file,
- * `hearc ingest`, `hearc withdraw`, `hearc rights`, `hearc token` and `hearc registry` reach it through the
+ * `hearc ingest`, `hearc withdraw`, `hearc events`, `hearc rights`, `hearc token` and `hearc registry` reach it through the
  * server's local admin socket; new runs appear in TAP without a restart, and never a
  * lock error.
  */
@@ -63,6 +63,16 @@ test('ingest, rights and token work while hearc serve owns the DuckDB catalog', 
   assert.match(ingest.out(), /added 1/);
   assert.doesNotMatch(ingest.err(), /lock/i);
   assert.equal(await count(), 3, 'the new run is published without a restart');
+
+  // hearc.events rewritten in cell order by the server, while it serves them.
+  const events = async (): Promise<unknown> =>
+    (await tapRows(address, 'SELECT COUNT(*) AS n, SUM(energy) AS e FROM hearc.events'))[0];
+  const before = await events();
+  const cluster = captureIo();
+  assert.equal(await main(['events', 'cluster', '--db', db], cluster), 0, cluster.err());
+  assert.match(cluster.err(), /run by the hearc serve that owns/);
+  assert.match(cluster.out(), /hearc\.events rewritten in cell order: \d+ events/);
+  assert.deepEqual(await events(), before);
 
   // The registry records are read from the catalog the server holds.
   const registry = captureIo();
