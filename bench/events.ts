@@ -13,12 +13,14 @@
  *    predicates (the baseline: what the cell clustering buys).
  *
  * 3. At a scale too large to ingest four times in one run (1e8 events), the cones alone
- *    on a catalog ingested beforehand (--catalog), the 0.2° count checked against the
- *    astropy + numpy scan of the stores it was made from (--stores, comma-separated).
+ *    on catalogs ingested beforehand (--catalog, comma-separated: the same cones on each
+ *    in turn, with ratios against the first, e.g. before and after `hearc events
+ *    cluster`), the 0.2° count checked against the astropy + numpy scan of the stores
+ *    they were made from (--stores, comma-separated).
  *
  *   node --import tsx bench/events.ts [--observations 100] [--events-per-obs 100000]
  *        [--cones 200] [--keep DIR] [--db postgres://host:port]  (fresh databases made there)
- *   node --import tsx bench/events.ts --catalog FILE.duckdb [--stores DIR,DIR] [--cones 200]
+ *   node --import tsx bench/events.ts --catalog FILE.duckdb[,FILE.duckdb] [--stores DIR,DIR] [--cones 200]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -363,28 +365,77 @@ async function ingested(): Promise<{ engine: Engine; roots: string[] }> {
   return { engine, roots: [store] };
 }
 
-// ---- 3. cones, on what was ingested above or on a catalog made beforehand (--catalog)
-const { engine, roots } = values.catalog
-  ? {
-      engine: await openEngine(values.catalog),
-      roots: (values.stores ?? '').split(',').filter((s) => s !== ''),
-    }
-  : await ingested();
-if (values.catalog) {
-  const events = await eventCount(engine);
-  row(`catalog ${values.catalog}: events (${engine.dialect})`, String(events), '', '');
+// ---- 3. cones, on what was ingested above or on catalogs made beforehand (--catalog A,B:
+// the same cones on each in turn, so that a machine's load weighs on both alike)
+const catalogs = (values.catalog ?? '').split(',').filter((s) => s !== '');
+const { engines, roots } =
+  catalogs.length > 0
+    ? {
+        engines: await Promise.all(catalogs.map((c) => openEngine(c))),
+        roots: (values.stores ?? '').split(',').filter((s) => s !== ''),
+      }
+    : await ingested().then(({ engine, roots }) => ({ engines: [engine], roots }));
+const names = catalogs.length > 0 ? catalogs : ['simulated'];
+for (const [i, engine] of engines.entries()) {
+  if (catalogs.length === 0) break;
+  row(`catalog ${names[i]}: events (${engine.dialect})`, String(await eventCount(engine)), '', '');
 }
+
+/** Row groups of hearc.events whose cell zone map meets the cells of a cone (DuckDB): what it reads. */
+async function rowGroupsMet(engine: Engine, cone: Cone): Promise<string> {
+  if (engine.dialect !== 'duckdb') return '';
+  const zones = new Map<number, [number, number]>();
+  const storage = await engine.stream(
+    `SELECT row_group_id, stats FROM pragma_storage_info('hearc.events') WHERE column_name = 'healpix_index' AND segment_type <> 'VALIDITY'`,
+  );
+  for await (const batch of storage) {
+    for (const [group, stats] of batch) {
+      const m = /Min: (\d+), Max: (\d+)/.exec(String(stats));
+      if (!m) continue;
+      const z = zones.get(Number(group));
+      const [lo, hi] = [Number(m[1]), Number(m[2])];
+      zones.set(Number(group), z ? [Math.min(z[0], lo), Math.max(z[1], hi)] : [lo, hi]);
+    }
+  }
+  const { sql } = compileAdql(adqlOf(cone), publishedSchema, duckDbDialect);
+  const cells = [
+    ...[...sql.matchAll(/"healpix_index" BETWEEN (\d+) AND (\d+)/g)].map((m) => [m[1], m[2]]),
+    ...[...sql.matchAll(/"healpix_index" = (\d+)/g)].map((m) => [m[1], m[1]]),
+  ].map(([a, b]) => [Number(a), Number(b)] as const);
+  let met = 0;
+  for (const [lo, hi] of zones.values()) if (cells.some(([a, b]) => lo <= b && a <= hi)) met++;
+  return `${met} of ${zones.size} row groups`;
+}
+
 const crab = { ra: 83.6331, dec: 22.0145, radius: 0.2, emin: 1 };
-await countOf(engine, crab);
-const ours = await countOf(engine, crab);
+// Each catalog's count five times in turns: the median.
+const crabSeconds = engines.map((): number[] => []);
+const crabCounts = new Set<number>();
+for (const engine of engines) await countOf(engine, crab);
+for (let k = 0; k < 5; k++) {
+  for (const [i, engine] of engines.entries()) {
+    const { n, seconds } = await countOf(engine, crab);
+    crabCounts.add(n);
+    crabSeconds[i]!.push(seconds);
+  }
+}
+if (crabCounts.size !== 1)
+  throw new Error(`the catalogs count differently: ${[...crabCounts].join(', ')}`);
 const scan = roots.length > 0 ? numpyScan(crab, roots) : undefined;
-if (scan && ours.n !== scan.n) throw new Error(`counts differ: hearc ${ours.n}, numpy ${scan.n}`);
-row(
-  'simulated: cone 0.2° + E > 1 TeV count',
-  `${(ours.seconds * 1e3).toFixed(1)} ms`,
-  scan ? `astropy+numpy ${(scan.seconds * 1e3).toFixed(0)} ms` : 'no --stores: no numpy scan',
-  scan ? `${(scan.seconds / ours.seconds).toFixed(0)}×` : '',
-);
+if (scan && !crabCounts.has(scan.n))
+  throw new Error(`counts differ: hearc ${[...crabCounts][0]}, numpy ${scan.n}`);
+for (const [i, engine] of engines.entries()) {
+  const seconds = quantile(
+    crabSeconds[i]!.sort((a, b) => a - b),
+    0.5,
+  );
+  row(
+    `${names[i]}: cone 0.2° + E > 1 TeV count (median of 5)`,
+    `${(seconds * 1e3).toFixed(1)} ms`,
+    scan ? `astropy+numpy ${(scan.seconds * 1e3).toFixed(0)} ms` : 'no --stores: no numpy scan',
+    `${scan ? `${(scan.seconds / seconds).toFixed(0)}×, ` : ''}${await rowGroupsMet(engine, crab)}`,
+  );
+}
 // Cones of 0.1 to 1 deg about the simulated targets' fields, and a full-table aggregate.
 const rng = new Random(11);
 const targets = [
@@ -394,58 +445,76 @@ const targets = [
   [258.25, -39.75],
   [266.4168, -29.0078],
 ];
-// Each cone twice, in turns: with the cell predicates, and without them (the baseline).
-const latencies: number[] = [];
-const baseline: number[] = [];
-const cpuTimes: number[] = [];
-for (let i = 0; i < coneCount; i++) {
-  const [ra, dec] = targets[i % targets.length]!;
+// Each cone on each catalog twice, in turns: with the cell predicates, and without them (the baseline).
+const latencies = engines.map((): number[] => []);
+const baseline = engines.map((): number[] => []);
+const cpuTimes = engines.map((): number[] => []);
+for (let c = 0; c < coneCount; c++) {
+  const [ra, dec] = targets[c % targets.length]!;
   const cone = {
     ra: ra! + rng.between(-1.5, 1.5),
     dec: dec! + rng.between(-1.5, 1.5),
     radius: rng.between(0.1, 1),
     emin: 0.1,
   };
-  const cells = await countOf(engine, cone);
-  const plain = await countOf(engine, cone, withoutCells);
-  if (cells.n !== plain.n)
-    throw new Error(`counts differ: ${cells.n} with cells, ${plain.n} without`);
-  latencies.push(cells.seconds * 1e3);
-  baseline.push(plain.seconds * 1e3);
-  cpuTimes.push(cells.cpuSeconds * 1e3);
+  const counts = new Set<number>();
+  for (const [i, engine] of engines.entries()) {
+    const cells = await countOf(engine, cone);
+    const plain = await countOf(engine, cone, withoutCells);
+    counts.add(cells.n).add(plain.n);
+    latencies[i]!.push(cells.seconds * 1e3);
+    baseline[i]!.push(plain.seconds * 1e3);
+    cpuTimes[i]!.push(cells.cpuSeconds * 1e3);
+  }
+  if (counts.size !== 1) throw new Error(`counts differ: ${[...counts].join(', ')}`);
 }
-latencies.sort((a, b) => a - b);
-baseline.sort((a, b) => a - b);
-cpuTimes.sort((a, b) => a - b);
-row(
-  `simulated: ${coneCount} cones 0.1°–1°, HEALPix cells`,
-  `p50 ${quantile(latencies, 0.5).toFixed(1)} ms`,
-  `p95 ${quantile(latencies, 0.95).toFixed(1)} ms`,
-  `p50 ${(quantile(baseline, 0.5) / quantile(latencies, 0.5)).toFixed(1)}× faster`,
-);
-row(
-  `simulated: the same cones, CPU time of all threads`,
-  `p50 ${quantile(cpuTimes, 0.5).toFixed(1)} ms`,
-  `p95 ${quantile(cpuTimes, 0.95).toFixed(1)} ms`,
-  `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
-);
-row(
-  `simulated: the same cones without the cell predicates`,
-  `p50 ${quantile(baseline, 0.5).toFixed(1)} ms`,
-  `p95 ${quantile(baseline, 0.95).toFixed(1)} ms`,
-  `p95 ${(quantile(baseline, 0.95) / quantile(latencies, 0.95)).toFixed(1)}× faster`,
-);
+for (const times of [...latencies, ...baseline, ...cpuTimes]) times.sort((a, b) => a - b);
+for (const [i, name] of names.entries()) {
+  const [cells, plain, cpu] = [latencies[i]!, baseline[i]!, cpuTimes[i]!];
+  row(
+    `${name}: ${coneCount} cones 0.1°–1°, HEALPix cells`,
+    `p50 ${quantile(cells, 0.5).toFixed(1)} ms`,
+    `p95 ${quantile(cells, 0.95).toFixed(1)} ms`,
+    `p50 ${(quantile(plain, 0.5) / quantile(cells, 0.5)).toFixed(1)}× faster`,
+  );
+  row(
+    `${name}: the same cones, CPU time of all threads`,
+    `p50 ${quantile(cpu, 0.5).toFixed(1)} ms`,
+    `p95 ${quantile(cpu, 0.95).toFixed(1)} ms`,
+    `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
+  );
+  row(
+    `${name}: the same cones without the cell predicates`,
+    `p50 ${quantile(plain, 0.5).toFixed(1)} ms`,
+    `p95 ${quantile(plain, 0.95).toFixed(1)} ms`,
+    `p95 ${(quantile(plain, 0.95) / quantile(cells, 0.95)).toFixed(1)}× faster`,
+  );
+}
+if (engines.length > 1) {
+  const ratio = (times: number[][], q: number, i: number): string =>
+    `${(quantile(times[0]!, q) / quantile(times[i]!, q)).toFixed(2)}×`;
+  for (let i = 1; i < engines.length; i++) {
+    row(
+      `${names[i]} against ${names[0]}: cones (cells)`,
+      `p50 ${ratio(latencies, 0.5, i)}, p95 ${ratio(latencies, 0.95, i)} faster`,
+      `CPU p50 ${ratio(cpuTimes, 0.5, i)}, p95 ${ratio(cpuTimes, 0.95, i)}`,
+      `0.2° count ${(quantile(crabSeconds[0]!, 0.5) / quantile(crabSeconds[i]!, 0.5)).toFixed(2)}×`,
+    );
+  }
+}
 // pg_sphere refuses circles wider than 90°: the row then says so instead of ending the run.
-const everything = await countOf(engine, { ra: 0, dec: 0, radius: 179.9, emin: 10 }).catch(
-  (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-);
-row(
-  'simulated: E > 10 TeV over the sky',
-  everything instanceof Error ? 'failed' : `${(everything.seconds * 1e3).toFixed(1)} ms`,
-  everything instanceof Error ? everything.message : `${everything.n} events`,
-  '',
-);
-await engine.close();
+for (const [i, engine] of engines.entries()) {
+  const everything = await countOf(engine, { ra: 0, dec: 0, radius: 179.9, emin: 10 }).catch(
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
+  row(
+    `${names[i]}: E > 10 TeV over the sky`,
+    everything instanceof Error ? 'failed' : `${(everything.seconds * 1e3).toFixed(1)} ms`,
+    everything instanceof Error ? everything.message : `${everything.n} events`,
+    '',
+  );
+  await engine.close();
+}
 
 const widths = [0, 1, 2, 3].map((c) => Math.max(...table.map((r) => (r[c] ?? '').length)));
 for (const r of table) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | '));
