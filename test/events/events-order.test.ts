@@ -3,10 +3,14 @@
  * after, the same answers through TAP (proprietary events still hidden), queries running
  * meanwhile undisturbed; ingest rewrites it when the appended events have doubled the
  * table, not before; a rewrite that fails leaves the table as it was; `hearc events
- * cluster` works on a stopped catalog.
+ * cluster` works on a stopped catalog, and killed part-way leaves it as it was.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { main } from '../../src/cli/main.js';
 import { openEngine } from '../../src/engine/index.js';
@@ -24,6 +28,15 @@ import { captureIo } from '../helpers/io.js';
 import { descents, eventsDigest, sqlRows } from '../helpers/events.js';
 import { tapRows } from '../helpers/tap.js';
 import { tempDir } from '../helpers/tmp.js';
+
+const HEARC = fileURLToPath(new URL('../uws/serve-process.ts', import.meta.url));
+
+const PUBLIC = {
+  authority: 'test.hearc',
+  collection: 'sim',
+  accessMode: 'datalink',
+  dataRights: 'public',
+} as const;
 
 const CRAB = [83.6331, 22.0145] as const;
 const SELECTIONS = [
@@ -190,7 +203,10 @@ test('hearc.events in cell order: same rows and answers, rewritten when the tabl
   assert.equal(await eventsDigest(engine), unordered.digest);
   assert.equal(await descents(engine), unordered.descents);
   assert.deepEqual(
-    await sqlRows(engine, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'events%'"),
+    await sqlRows(
+      engine,
+      "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'hearc' AND table_name LIKE 'events%'",
+    ),
     [['events']],
     'no copy left behind',
   );
@@ -229,4 +245,78 @@ test('hearc events cluster on a stopped catalog; status says what is in order', 
 
   const usage = captureIo();
   assert.equal(await main(['events', 'sort', '--db', db], usage), 2);
+});
+
+test('hearc events cluster killed part-way leaves the catalog as it was', async (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'catalog.duckdb');
+  const engine = await openEngine(db);
+  await engine.ensureTables(catalogTables);
+  // Two ingests of one buffer each: two runs, fewer events than a rewrite is due for.
+  for (const seed of [12, 13]) {
+    const store = join(dir, `store${seed}`);
+    await simulateDataStore({ outDir: store, observations: 3, seed, eventsPerObservation: 40_000 });
+    const config = { ...PUBLIC, collection: `sim${seed}` };
+    assert.equal((await ingestDataStore(engine, store, config)).eventsOrdered, undefined);
+  }
+  const before = {
+    digest: await eventsDigest(engine),
+    descents: await descents(engine),
+    order: await eventsOrder(engine),
+  };
+  assert.ok(before.descents > 0);
+  await engine.close();
+
+  // How long the command takes to open the catalog and to rewrite it (on a copy), then
+  // the command killed halfway through the rewrite (counted from its opening the file).
+  const copy = join(dir, 'copy.duckdb');
+  copyFileSync(db, copy);
+  const started = performance.now();
+  const trial = await openEngine(copy);
+  await trial.ensureTables(catalogTables);
+  const ready = (performance.now() - started) / 1000;
+  const { seconds } = await orderEvents(trial);
+  await trial.close();
+  t.diagnostic(
+    `the command opens the catalog in ${ready.toFixed(2)} s, rewrites it in ${seconds.toFixed(2)} s`,
+  );
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', HEARC, 'events', 'cluster', '--db', db],
+    { stdio: 'ignore' },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  const fdLink = (fd: string): string | undefined => {
+    try {
+      return readlinkSync(`/proc/${child.pid}/fd/${fd}`, { encoding: 'utf8' });
+    } catch {
+      return undefined; // closed meanwhile
+    }
+  };
+  const opened = (): boolean =>
+    readdirSync(`/proc/${child.pid}/fd`).some((fd) => fdLink(fd) === db);
+  while (child.exitCode === null && !opened()) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await new Promise((resolve) => setTimeout(resolve, (ready + seconds / 2) * 1000));
+  assert.equal(child.exitCode, null, 'still rewriting when killed');
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+
+  const after = await openEngine(db);
+  t.after(() => after.close());
+  assert.equal(await eventsDigest(after), before.digest);
+  assert.equal(await descents(after), before.descents);
+  assert.deepEqual(await eventsOrder(after), before.order);
+  assert.deepEqual(
+    await sqlRows(
+      after,
+      "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'hearc' AND table_name LIKE 'events%'",
+    ),
+    [['events']],
+  );
+  // And it can be rewritten after all.
+  assert.ok((await orderEvents(after)).rows > 0);
+  assert.equal(await eventsDigest(after), before.digest);
+  assert.equal(await descents(after), 0);
 });
