@@ -96,6 +96,9 @@ instrument, reconstruction or event class) each is published in the collection
 and a summary. Unchanged observations are not read again; entries whose event
 file is missing are skipped; broken ones are reported and the others are still
 published. Exit code 1 when anything failed or nothing could be published.
+On DuckDB, once the events appended since hearc.events was last rewritten in HEALPix
+cell order have doubled it, ingest rewrites it after its own transaction (see 'hearc
+events --help').
 
 options:
   --db CATALOG          catalog database (required)
