@@ -288,7 +288,12 @@ async function openInstance(path: string, readOnly: boolean): Promise<DuckDBInst
   }
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(':memory:');
+    // A sort or join larger than memory spills beside the catalog (`<catalog>.tmp`), not
+    // into the folder the command runs in: the catalog's disk is the one sized for it.
+    instance = await DuckDBInstance.create(
+      ':memory:',
+      path === ':memory:' ? {} : { temp_directory: `${path}.tmp` },
+    );
   } catch (error) {
     throw openError(path, error);
   }
