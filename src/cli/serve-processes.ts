@@ -12,7 +12,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { CommandIo } from './command.js';
+import { type CommandIo, UsageError } from './command.js';
 
 /** Tells a process which of the N it is: `<slot>/<N>`. */
 const SLOT_VARIABLE = 'HEARC_SERVE_PROCESS';
@@ -81,6 +81,12 @@ export interface ServeProcessesOptions {
  */
 export async function superviseServeProcesses(options: ServeProcessesOptions): Promise<number> {
   const { io, processes: n } = options;
+  if (!cluster.isPrimary) {
+    // e.g. pm2's cluster mode, which forks hearc itself.
+    throw new UsageError(
+      '--processes starts processes of its own: run hearc serve as a process of its own, not in a node:cluster worker',
+    );
+  }
   const say = (text: string): void => io.stderr(`hearc: ${text}\n`);
   cluster.setupPrimary({ ...workerEntry(), args: ['serve', ...options.args] });
   const slots: Slot[] = Array.from({ length: n }, (_, i) => ({ index: i + 1, ends: [] }));
