@@ -1,7 +1,7 @@
 /** Measuring helpers shared by the benchmarks. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -53,16 +53,17 @@ export function peakRssDuring<T>(work: () => Promise<T>): Promise<{
 
 /**
  * A benchmark script run again as `hearc serve` in a child process (so its RSS and CPU are
- * its own): `script` must serve `catalog` when given `--serve catalog --port 0`. Resolves
- * with the base URL once the server names it.
+ * its own): `script` must serve `catalog` when given `--serve catalog --port 0` (and
+ * `extra`). Resolves with the base URL once the server names it.
  */
 export async function serveInChild(
   script: string,
   catalog: string,
+  extra: readonly string[] = [],
 ): Promise<{ base: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', script, '--serve', catalog, '--port', '0'],
+    ['--import', 'tsx', script, '--serve', catalog, '--port', '0', ...extra],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -98,17 +99,46 @@ export async function cpuTicks(pid: number): Promise<number> {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/** `pid` and its descendants (the processes of `hearc serve --processes N`; Linux: /proc). */
+export async function processTree(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children: number[] = [];
+  for (const task of tasks) {
+    const text = await readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+    children.push(...text.split(' ').filter(Boolean).map(Number));
+  }
+  const below = await Promise.all(children.map(processTree));
+  return [pid, ...below.flat()];
+}
+
+/** The sum over `pid`'s process tree of cpuTicks, or of procStatus(key) in MiB. */
+export async function treeTotal(pid: number, of: 'ticks' | 'VmRSS' | 'VmHWM'): Promise<number> {
+  const values = await Promise.all(
+    (await processTree(pid)).map((p) =>
+      (of === 'ticks' ? cpuTicks(p) : procStatus(p, of)).catch(() => 0),
+    ),
+  );
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** Resets the peak resident size (VmHWM) of every process of `pid`'s tree to what it holds now. */
+export async function resetPeakRss(pid: number): Promise<void> {
+  for (const p of await processTree(pid)) {
+    await writeFile(`/proc/${p}/clear_refs`, '5').catch(() => undefined);
+  }
+}
+
 /**
- * Waits until a server has finished its start-up work (the coverage MOCs of the whole
- * catalog, the counts HiPS, the coincidence fields of view): under 5 % of a core over
- * 2 s, at most 10 minutes. Resolves with the seconds waited.
+ * Waits until a server (all its processes) has finished its start-up work (the coverage
+ * MOCs of the whole catalog, the counts HiPS, the coincidence fields of view): under 5 % of
+ * a core over 2 s, at most 10 minutes. Resolves with the seconds waited.
  */
 export async function waitUntilIdle(pid: number): Promise<number> {
   const t0 = performance.now();
-  let before = await cpuTicks(pid);
+  let before = await treeTotal(pid, 'ticks');
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const now = await cpuTicks(pid);
+    const now = await treeTotal(pid, 'ticks');
     if (now - before < 10 || performance.now() - t0 > 600_000) break;
     before = now;
   }

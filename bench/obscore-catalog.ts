@@ -1,9 +1,16 @@
 /**
  * The ObsCore catalog the TAP benchmarks query: the rows ingest makes for a few
  * simulated observations, repeated with positions, times and energies spread over
- * the sky, ten years and four decades of energy.
+ * the sky, ten years and four decades of energy. Run alone, it fills a catalog that
+ * several benchmark runs can share (bench/tap.ts --postgres-catalog):
+ *
+ *   node --import tsx bench/obscore-catalog.ts --db CATALOG [--rows 100000]
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { openEngine } from '../src/engine/index.js';
 import type { CatalogRow, Engine, SqlValue } from '../src/engine/types.js';
 import { catalogTables } from '../src/ingest/catalog.js';
@@ -95,4 +102,27 @@ export async function fillCatalog(
     }
   });
   await engine.close();
+}
+
+// Run alone: fill the catalog named by --db.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: { db: { type: 'string' }, rows: { type: 'string' }, help: { type: 'boolean' } },
+  });
+  if (values.help === true || values.db === undefined) {
+    console.log(
+      'usage: node --import tsx bench/obscore-catalog.ts --db CATALOG [--rows 100000]\n\n' +
+        'Fills CATALOG (a DuckDB file or a postgres:// URL of an existing database with\n' +
+        'pg_sphere) with ObsCore rows spread over the sky, for bench/tap.ts --postgres-catalog.',
+    );
+  } else {
+    const dir = await mkdtemp(join(tmpdir(), 'hearc-obscore-catalog-'));
+    try {
+      const rows = Number(values.rows ?? 100_000);
+      await fillCatalog(await openEngine(values.db), await templateRows(dir), rows);
+      console.error(`${values.db}: ${rows} ObsCore rows`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
 }

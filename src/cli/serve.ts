@@ -1,4 +1,4 @@
-import { openEngine } from '../engine/index.js';
+import { isPostgresLocation, openEngine } from '../engine/index.js';
 import { openJobStore } from '../engine/job-stores.js';
 import type { Engine } from '../engine/types.js';
 import {
@@ -20,6 +20,12 @@ import {
 } from '../service/index.js';
 import { startAdminInterface } from './admin.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
+import {
+  processCount,
+  type ServeProcessRole,
+  serveProcessRole,
+  superviseServeProcesses,
+} from './serve-processes.js';
 import {
   serviceDescriptionFrom,
   serviceOptionSpec,
@@ -44,17 +50,50 @@ export interface ServeSettings {
   readonly jobsDir?: string;
   /** Async jobs this process runs at once. */
   readonly workers?: number;
+  /** Processes answering on the port (PostgreSQL catalogs only); default 1. */
+  readonly processes?: number;
   /** Federated login and what anonymous callers see. */
   readonly auth?: AuthSettings;
   /** Log lines for people (a terminal) or JSON for machines (HEARC_LOG overrides). */
   readonly logStyle?: LogStyle;
 }
 
-/** Serves `engine` until SIGINT/SIGTERM, then closes the server and the catalog. */
+/** Where the service answers, for the line `hearc serve` writes once it listens. */
+function servingLine(settings: ServeSettings, address: string): string {
+  const publicUrl = settings.service.publicUrl ?? 'made from each request';
+  return `serving ${settings.service.title} at ${address}/ (TAP at ${address}/tap; public URL ${publicUrl})`;
+}
+
+/**
+ * Resolves at the first SIGINT or SIGTERM, after which a lone server lets a second one
+ * kill it. One of several processes also stops when its primary goes away, and ignores
+ * later signals: a terminal's Ctrl-C reaches it and its primary alike, and the primary
+ * kills it when asked twice.
+ */
+function stopRequested(role: ServeProcessRole | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      if (role === undefined) {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (role !== undefined) process.once('disconnect', stop);
+  });
+}
+
+/**
+ * Serves `engine` until SIGINT/SIGTERM, then closes the server and the catalog. `role`:
+ * this is one of the processes of `hearc serve --processes N`.
+ */
 export async function serveCatalog(
   engine: Engine,
   settings: ServeSettings,
   io: CommandIo,
+  role?: ServeProcessRole,
 ): Promise<number> {
   // Everything the server writes (products, cutouts, job results) is its user's alone.
   process.umask(0o077);
@@ -73,25 +112,16 @@ export async function serveCatalog(
     logger: settings.logStyle ?? 'json',
     jobs,
     longRunning: true,
+    ...(role !== undefined ? { follower: role.slot > 1, logPid: true } : {}),
     ...(settings.auth ? { auth: settings.auth } : {}),
   });
   const address = await app.listen({ host: settings.host, port: settings.port });
   // Commands that change a DuckDB catalog (ingest, rights, token) reach it through us.
   const admin = await startAdminInterface(settings.catalog, runCatalogCommand);
-  const publicUrl = settings.service.publicUrl ?? 'made from each request';
-  io.stderr(
-    `hearc: serving ${settings.service.title} at ${address}/ (TAP at ${address}/tap; public URL ${publicUrl}); Ctrl-C stops\n`,
-  );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  io.stderr('hearc: shutting down\n');
+  // One of several processes: the primary tells where the service answers.
+  if (role === undefined) io.stderr(`hearc: ${servingLine(settings, address)}; Ctrl-C stops\n`);
+  await stopRequested(role);
+  if (role === undefined) io.stderr('hearc: shutting down\n');
   await new Promise<void>((done) => (admin ? admin.close(() => done()) : done()));
   await app.close();
   await engine.close();
@@ -107,6 +137,7 @@ export const serveOptionSpec = {
   'jobs-dir': { type: 'string' },
   'cache-dir': { type: 'string' },
   workers: { type: 'string' },
+  processes: { type: 'string' },
   'oidc-issuer': { type: 'string', multiple: true },
   'oidc-audience': { type: 'string', multiple: true },
   'oidc-jwks': { type: 'string', multiple: true },
@@ -182,14 +213,17 @@ export function serveSettingsFrom(values: OptionValues): ServeSettings {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
+  // --processes, else `processes` of the service description (HEARC_PROCESSES).
+  const service = serviceDescriptionFrom(values);
   return {
     ...(auth ? { auth } : {}),
     logStyle,
     host: stringOption(values, 'host') ?? '127.0.0.1',
     port: integerOption(values, 'port', 8080, 0),
-    service: serviceDescriptionFrom(values),
+    service,
     ...(jobsDir ? { jobsDir } : {}),
     workers: integerOption(values, 'workers', 2, 1),
+    processes: processCount(service.processes),
   };
 }
 
@@ -197,6 +231,7 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve a catalog over HTTP (TAP, VOSI)',
   usage: `usage: hearc serve --db CATALOG [--host HOST] [--port PORT] [--base-url URL]
+                   [--workers N] [--processes N|auto]
                    [--oidc-issuer URL --oidc-audience AUD --oidc-jwks URL|FILE]...
                    [--auth-config FILE] [--token-endpoint URL] [--hide-proprietary-metadata]
 
@@ -213,8 +248,12 @@ ${serviceOptionsUsage}  --base-url URL   public URL of the service (e.g. behind 
   --cache-dir DIR  private cache folder (products, cutouts, results; mode 0700;
                    default: <catalog>.cache beside a DuckDB file, else
                    $XDG_CACHE_HOME/hearc/<hash of the catalog>)
-  --workers N      async TAP jobs run at once by this process (default 2); each holds a
+  --workers N      async TAP jobs run at once by each process (default 2); each holds a
                    catalog connection while it runs (DuckDB has 4, PostgreSQL 10)
+  --processes N|auto
+                   processes answering on the port, so that concurrent requests use
+                   every core (default 1; auto: one per CPU; config key 'processes').
+                   PostgreSQL catalogs only: one process owns a DuckDB file
 
 access (hearc API tokens from 'hearc token' are always accepted):
   --oidc-issuer URL        accept bearer JWTs from this OIDC issuer (repeatable; each
@@ -239,7 +278,23 @@ access (hearc API tokens from 'hearc token' are always accepted):
     );
     const db = stringOption(values, 'db');
     if (!db) throw new UsageError('--db is required');
-    return serveCatalog(await openEngine(db), { ...serveSettingsFrom(values), catalog: db }, io);
+    const settings = { ...serveSettingsFrom(values), catalog: db };
+    const role = serveProcessRole();
+    const processes = settings.processes ?? 1;
+    if (role === undefined && processes > 1) {
+      if (!isPostgresLocation(db)) {
+        throw new UsageError(
+          `--processes ${processes} needs a PostgreSQL catalog: one process owns a DuckDB file, so no other process could answer from it; serve a postgres:// catalog to run several processes, or leave --processes at 1`,
+        );
+      }
+      return superviseServeProcesses({
+        args,
+        processes,
+        serving: (address) => servingLine(settings, address),
+        io,
+      });
+    }
+    return serveCatalog(await openEngine(db), settings, io, role);
   },
 };
 

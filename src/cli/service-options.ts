@@ -22,11 +22,13 @@ export function serviceDescriptionFrom(values: OptionValues): ServiceDescription
   const publicUrl = stringOption(values, 'base-url');
   const cacheDir = stringOption(values, 'cache-dir');
   const trustedProxies = listOption(values, 'trust-proxy');
+  const processes = stringOption(values, 'processes');
   const overrides: ConfigOverrides = {
     ...(authority !== undefined ? { authority } : {}),
     ...(publicUrl !== undefined ? { publicUrl } : {}),
     ...(cacheDir !== undefined ? { cacheDir } : {}),
     ...(trustedProxies.length > 0 ? { trustedProxies } : {}),
+    ...(processes !== undefined ? { processes } : {}),
   };
   const file = stringOption(values, 'config');
   try {

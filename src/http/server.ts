@@ -125,6 +125,14 @@ export interface ServerOptions {
   readonly auth?: Omit<AccessControlOptions, 'engine' | 'onAudit'>;
   /** Folder of the built web portal (default: dist/web). */
   readonly webRoot?: string;
+  /**
+   * Another process of this deployment (the first of `hearc serve --processes N`) writes
+   * TAP_SCHEMA and the rr tables and builds the counts HiPS at start: this one answers
+   * and runs jobs only (its log lines for people name its pid).
+   */
+  readonly follower?: boolean;
+  /** Log lines for people name the process (one of several answering on the port). */
+  readonly logPid?: boolean;
 }
 
 /** TAP limits from the service description's. */
@@ -215,12 +223,15 @@ async function cacheFolders(description: ServiceDescription, options: ServerOpti
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const description = options.service ?? loadServiceDescription({ env: {} });
   const baseUrl = (request: FastifyRequest): string => baseUrlFor(description, request);
-  // TAP_SCHEMA describes exactly what this server serves.
-  await publishTapSchema(options.engine, options.schema);
+  // TAP_SCHEMA describes exactly what this server serves (written once per deployment start).
+  if (options.follower !== true) await publishTapSchema(options.engine, options.schema);
   const cache = await cacheFolders(description, options);
   const logger = options.logger ?? false;
   const app = Fastify({
-    logger: logger === false ? false : loggerOptions(logger === true ? 'json' : logger),
+    logger:
+      logger === false
+        ? false
+        : loggerOptions(logger === true ? 'json' : logger, options.logPid === true),
     // One line per request, written when it is answered (below), instead of two.
     logController: new LogController({ disableRequestLogging: true }),
   });
@@ -559,7 +570,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     userOf,
     products,
   });
-  const servesRegtap = options.schema.tables.some((t) => t.schema === REGTAP_SCHEMA);
+  // One process rewrites the rr tables (two rewriting at once would both insert every row).
+  const servesRegtap =
+    options.follower !== true && options.schema.tables.some((t) => t.schema === REGTAP_SCHEMA);
   const publisher = new ResourcePublisher({
     service: description,
     engine: options.engine,
@@ -599,7 +612,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onError: (err) => app.log.error({ err }, 'the counts HiPS were not rebuilt'),
   });
   await app.register(hipsPlugin, { store: hips, baseUrl });
-  if (options.longRunning === true) app.addHook('onReady', async () => hips.prepare());
+  if (options.longRunning === true && options.follower !== true) {
+    app.addHook('onReady', async () => hips.prepare());
+  }
   await app.register(webPlugin, {
     service: description,
     baseUrl,

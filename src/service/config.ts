@@ -38,6 +38,8 @@ const TOP_KEYS: Readonly<Record<string, Kind>> = {
   subjects: 'list',
   cache_dir: 'path',
 };
+/** The processes `hearc serve` runs (a number, or 'auto': one per CPU); read apart from TOP_KEYS. */
+const PROCESSES_KEY = 'processes';
 const CONTACT_KEYS: Readonly<Record<string, Kind>> = {
   name: 'string',
   email: 'string',
@@ -72,6 +74,8 @@ export interface ConfigOverrides {
   readonly publicUrl?: string;
   readonly trustedProxies?: readonly string[];
   readonly cacheDir?: string;
+  /** `hearc serve --processes`: a number or 'auto'. */
+  readonly processes?: string;
 }
 
 export interface LoadConfigOptions {
@@ -117,11 +121,22 @@ function checkValue(kind: Kind, key: string, value: unknown, where: string): str
   return text;
 }
 
-function integerValue(key: string, value: unknown, where: string): number {
+function integerValue(
+  key: string,
+  value: unknown,
+  where: string,
+  min = 0,
+  expected = `an integer >= ${min}`,
+): number {
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
-    throw new ConfigError(`${key} in ${where} must be an integer >= 0 (got '${String(value)}')`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min)
+    throw new ConfigError(`${key} in ${where} must be ${expected} (got '${String(value)}')`);
   return n;
+}
+
+function processCount(key: string, value: unknown, where: string): number | 'auto' {
+  if (typeof value === 'string' && value.trim().toLowerCase() === 'auto') return 'auto';
+  return integerValue(key, value, where, 1, "'auto' or an integer >= 1");
 }
 
 function readFile(file: string): Raw {
@@ -175,8 +190,10 @@ export function loadServiceDescription(options: LoadConfigOptions = {}): Service
     ...DEFAULT_LIMITS_DESCRIPTION,
   };
   let collections: CollectionDescription[] = [];
+  let processes: number | 'auto' | undefined;
   for (const [key, value] of Object.entries(raw)) {
     if (key === 'collections') collections = collectionsOf(value, where);
+    else if (key === PROCESSES_KEY) processes = processCount(key, value, where);
     else if (key === 'contact' || key === 'limits') {
       if (typeof value !== 'object' || value === null || Array.isArray(value))
         throw new ConfigError(`[${key}] in ${where} must be a table`);
@@ -207,6 +224,9 @@ export function loadServiceDescription(options: LoadConfigOptions = {}): Service
     if (v !== undefined)
       top[key] = checkValue(kind, `HEARC_${key.toUpperCase()}`, v, 'the environment');
   }
+  const processesFromEnv = fromEnv('HEARC_PROCESSES');
+  if (processesFromEnv !== undefined)
+    processes = processCount('HEARC_PROCESSES', processesFromEnv, 'the environment');
   for (const [key, kind] of Object.entries(CONTACT_KEYS)) {
     const name = `HEARC_CONTACT_${key.toUpperCase()}`;
     const v = fromEnv(name);
@@ -226,6 +246,8 @@ export function loadServiceDescription(options: LoadConfigOptions = {}): Service
     top.trusted_proxies = [...o.trustedProxies];
   if (o.cacheDir !== undefined)
     top.cache_dir = checkValue('path', '--cache-dir', o.cacheDir, 'the command line');
+  if (o.processes !== undefined)
+    processes = processCount('--processes', o.processes, 'the command line');
   if (limits.defaultMaxrec > limits.hardMaxrec)
     throw new ConfigError(
       `limits.default_maxrec (${limits.defaultMaxrec}) is larger than limits.hard_maxrec (${limits.hardMaxrec})`,
@@ -267,6 +289,7 @@ export function loadServiceDescription(options: LoadConfigOptions = {}): Service
     collections,
     limits,
     ...(s('cache_dir') ? { cacheDir: s('cache_dir') } : {}),
+    ...(processes !== undefined ? { processes } : {}),
     software: SOFTWARE,
   };
 }

@@ -79,6 +79,11 @@ export interface ServiceDescription {
   readonly limits: ServiceLimitsDescription;
   /** Private folder for cached products (mode 0700); default beside the catalog. */
   readonly cacheDir?: string;
+  /**
+   * Processes `hearc serve` answers with on a PostgreSQL catalog ('auto': one per CPU);
+   * default 1. `--processes` overrides it.
+   */
+  readonly processes?: number | 'auto';
   /** Software identity, for VOSI, provenance and the Server header. */
   readonly software: { readonly name: string; readonly version: string };
 }

@@ -19,8 +19,11 @@ export function logStyleFor(
   throw new ConfigError(`HEARC_LOG must be 'json' or 'pretty' (got '${env.HEARC_LOG}')`);
 }
 
-/** pino options for Fastify's logger in this style. */
-export function loggerOptions(style: LogStyle): Record<string, unknown> {
+/**
+ * pino options for Fastify's logger in this style. JSON lines always carry the pid; lines
+ * for people show it with `showPid` (the processes of `hearc serve --processes N`).
+ */
+export function loggerOptions(style: LogStyle, showPid = false): Record<string, unknown> {
   const base = {
     level: 'info',
     // Never a credential, whatever a log call is handed.
@@ -34,7 +37,11 @@ export function loggerOptions(style: LogStyle): Record<string, unknown> {
     ...base,
     transport: {
       target: 'pino-pretty',
-      options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,reqId', singleLine: true },
+      options: {
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: showPid ? 'hostname,reqId' : 'pid,hostname,reqId',
+        singleLine: true,
+      },
     },
   };
 }

@@ -67,6 +67,24 @@ title = "Data release 1"
   );
 });
 
+test('processes: file, then HEARC_PROCESSES, then --processes; a number or auto', (t) => {
+  const file = join(tempDir(t), 'hearc.toml');
+  writeFileSync(file, 'processes = 3\n');
+  assert.equal(loadServiceDescription({ env: {} }).processes, undefined, 'none said: one process');
+  assert.equal(loadServiceDescription({ file, env: {} }).processes, 3);
+  assert.equal(
+    loadServiceDescription({ file, env: { HEARC_PROCESSES: 'auto' } }).processes,
+    'auto',
+  );
+  const flag = { file, env: { HEARC_PROCESSES: 'auto' }, overrides: { processes: '2' } };
+  assert.equal(loadServiceDescription(flag).processes, 2);
+  writeFileSync(file, 'processes = 0\n');
+  assert.throws(
+    () => loadServiceDescription({ file, env: {} }),
+    new ConfigError(`processes in ${file} must be 'auto' or an integer >= 1 (got '0')`),
+  );
+});
+
 test('a sync query past the time limit is cancelled, and the error says to go async', async (t) => {
   const address = `http://127.0.0.1:${await freePort()}`;
   const { engine } = await simulatedCatalog(t, address);
