@@ -11,14 +11,17 @@
  *
  *   node --import tsx bench/side-by-side.ts --duckdb /tmp/bench/cat.duckdb \
  *        --postgres postgres://postgres@127.0.0.1:5432/sbs [--dachs http://127.0.0.1:8080/tap]
- *        [--seconds 10] [--rounds 2] [--async 10]
+ *        [--seconds 10] [--rounds 2] [--async 10] [--postgres-processes N]
+ *
+ * `--postgres-processes N` serves the PostgreSQL catalog with `hearc serve --processes N`;
+ * a server's RSS is summed over its processes.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { main } from '../src/cli/main.js';
-import { median, procStatus, serveInChild, waitUntilIdle } from './measure.js';
+import { median, resetPeakRss, serveInChild, treeTotal, waitUntilIdle } from './measure.js';
 import { load, type LoadResult, table } from './tap-load.js';
 
 const { values } = parseArgs({
@@ -30,8 +33,11 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
     async: { type: 'string', default: '10' },
+    /** `hearc serve --processes N` for the PostgreSQL catalog (1: one process, as by default). */
+    'postgres-processes': { type: 'string', default: '1' },
     serve: { type: 'string' },
     port: { type: 'string' },
+    processes: { type: 'string' },
   },
 });
 
@@ -54,8 +60,9 @@ interface Target {
   readonly stop?: () => Promise<void>;
 }
 
-async function startHearc(name: string, catalog: string): Promise<Target> {
-  const { base, child } = await serveInChild(fileURLToPath(import.meta.url), catalog);
+async function startHearc(name: string, catalog: string, processes = '1'): Promise<Target> {
+  const extra = processes === '1' ? [] : ['--processes', processes];
+  const { base, child } = await serveInChild(fileURLToPath(import.meta.url), catalog, extra);
   const pid = child.pid as number;
   await waitUntilIdle(pid);
   return {
@@ -127,10 +134,13 @@ async function runBench(): Promise<void> {
   try {
     if (values.duckdb !== undefined) targets.push(await startHearc('hearc DuckDB', values.duckdb));
     if (values.postgres !== undefined) {
-      targets.push(await startHearc('hearc PostgreSQL', values.postgres));
+      const processes = values['postgres-processes'] ?? '1';
+      const name = processes === '1' ? 'hearc PostgreSQL' : `hearc PostgreSQL ×${processes}`;
+      targets.push(await startHearc(name, values.postgres, processes));
     }
     const idle = new Map<string, number>();
-    for (const t of targets) idle.set(t.name, await procStatus(t.pid, 'VmRSS'));
+    // RSS summed over a server's processes (DaCHS: its one server process).
+    for (const t of targets) idle.set(t.name, await treeTotal(t.pid, 'VmRSS'));
     // Best of the rounds per target and case (a noisy machine only ever slows one down).
     const best = new Map<string, LoadResult & { peakMb: number; load: string }>();
     for (let round = 0; round < rounds; round++) {
@@ -139,10 +149,10 @@ async function runBench(): Promise<void> {
         for (const concurrency of CONCURRENCY) {
           for (const t of order) {
             await load(t.base, () => sql, 2, 1); // warm-up
-            await writeFile(`/proc/${t.pid}/clear_refs`, '5'); // resets the peak RSS (VmHWM)
+            await resetPeakRss(t.pid); // the peak RSS (VmHWM) of each of its processes
             const loadBefore = await loadAverage();
             const result = await load(t.base, () => sql, concurrency, seconds);
-            const peakMb = await procStatus(t.pid, 'VmHWM');
+            const peakMb = await treeTotal(t.pid, 'VmHWM');
             const key = `${t.name}|${query}|${concurrency}`;
             const previous = best.get(key);
             if (!previous || result.perSecond > previous.perSecond) {
@@ -231,7 +241,15 @@ async function runBench(): Promise<void> {
 
 // Child mode: the server under test; otherwise the bench.
 if (values.serve !== undefined) {
-  process.exitCode = await main(['serve', '--db', values.serve, '--port', values.port ?? '0']);
+  const processes = values.processes === undefined ? [] : ['--processes', values.processes];
+  process.exitCode = await main([
+    'serve',
+    '--db',
+    values.serve,
+    '--port',
+    values.port ?? '0',
+    ...processes,
+  ]);
 } else {
   await runBench();
 }
