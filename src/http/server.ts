@@ -127,8 +127,8 @@ export interface ServerOptions {
   readonly webRoot?: string;
   /**
    * Another process of this deployment (the first of `hearc serve --processes N`) writes
-   * TAP_SCHEMA and the rr tables and builds the counts HiPS at start: this one answers
-   * and runs jobs only (its log lines for people name its pid).
+   * TAP_SCHEMA and the rr tables and builds the counts HiPS (at start and when stale): this
+   * one answers and runs jobs only (its log lines for people name its pid).
    */
   readonly follower?: boolean;
   /** Log lines for people name the process (one of several answering on the port). */
@@ -608,6 +608,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     engine: options.engine,
     service: description,
     cacheDir: cache.root,
+    // One of several processes on a catalog: the first builds, the others serve its files
+    // (two builds in one cache folder at once would trip over each other's renames).
+    autoBuild: options.follower !== true,
     ...(options.auth?.clock ? { clock: options.auth.clock } : {}),
     onError: (err) => app.log.error({ err }, 'the counts HiPS were not rebuilt'),
   });
