@@ -92,6 +92,7 @@ import { provenancePlugin } from './provenance.js';
 import { sodaPlugin } from './soda.js';
 import { type AsyncJobOptions, uwsPlugin } from './uws.js';
 import { tapSyncPlugin } from './tap.js';
+import { registerCompression } from './compression.js';
 import { vosiPlugin } from './vosi.js';
 import { webPlugin } from './web.js';
 
@@ -245,6 +246,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   // Forms are read as text and decoded by the spine (strict %-escapes).
   acceptForms(app);
+  // Before the routes that may compress their answers (TAP results).
+  await registerCompression(app);
+  const compression = description.compressResults ?? 'auto';
   app.setErrorHandler(sendRequestError);
   const limits = options.limits ?? tapLimitsOf(description.limits);
   const uploadLimits = limits.upload ?? DEFAULT_UPLOAD_LIMITS;
@@ -313,6 +317,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const sync = { limits: { ...queryLimits, connectionWaitMs }, spillDir: cache.spill };
   await app.register(tapSyncPlugin, {
     prefix: '/tap',
+    compression,
     service: { ...service, ...sync },
     serviceFor: async (request) => {
       const who = await access.identify(request);
@@ -479,6 +484,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   };
   await app.register(uwsPlugin, {
     prefix: '/tap',
+    compression,
     jobs,
     capability: 'tap',
     jobsUrl: (request) => `${baseUrl(request)}/tap/async`,
@@ -488,6 +494,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(uwsPlugin, {
     prefix: '/coincidence',
+    compression,
     jobs,
     capability: 'coincidence',
     jobsUrl: (request) => `${baseUrl(request)}/coincidence/async`,

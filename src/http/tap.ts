@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DaliError, type DaliParameters } from '../dali/index.js';
 import { prepareQuery, type QueryService, runQuery } from '../tap/query.js';
 import { DEFAULT_UPLOAD_LIMITS, fetchUrlUploads } from '../tap/upload.js';
+import { type ResultCompression, sendCompressible } from './compression.js';
 import { daliParameters, sendDaliError, sendRequestError } from './dali.js';
 
 async function* resumed(
@@ -40,11 +41,13 @@ export interface TapSyncOptions {
   readonly service: QueryService;
   /** The service as the caller of `request` may use it (access rights); default `service`. */
   readonly serviceFor?: (request: FastifyRequest) => Promise<QueryService>;
+  /** Whether results go out compressed when the client accepts it (default 'auto'). */
+  readonly compression?: ResultCompression;
 }
 
 export const tapSyncPlugin: FastifyPluginAsync<TapSyncOptions> = async (
   app,
-  { service, serviceFor },
+  { service, serviceFor, compression },
 ) => {
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const started = Date.now();
@@ -66,10 +69,11 @@ export const tapSyncPlugin: FastifyPluginAsync<TapSyncOptions> = async (
       const body = result.body[Symbol.asyncIterator]();
       const first = await body.next();
       cutAtDeadline(request, reply, started + caller.limits.timeoutMs);
-      return reply
-        .code(200)
-        .type(result.contentType)
-        .send(Readable.from(resumed(first, body)));
+      return sendCompressible(
+        reply.code(200).type(result.contentType),
+        Readable.from(resumed(first, body)),
+        compression,
+      );
     } catch (err) {
       if (err instanceof DaliError) {
         return sendDaliError(reply, err, { query: params?.all('QUERY')[0] });

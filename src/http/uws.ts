@@ -26,6 +26,7 @@ import {
   resultsDocument,
 } from '../uws/index.js';
 import { isJobId } from '../uws/results.js';
+import { type ResultCompression, sendCompressible } from './compression.js';
 import {
   daliErrorDocument,
   daliParameters,
@@ -71,6 +72,8 @@ export interface UwsPluginOptions {
   readonly results?: ResultNames;
   /** The Link header sent with a job's main result (e.g. its provenance, W3C PROV-AQ). */
   readonly mainResultLink?: (request: FastifyRequest, jobId: string) => string;
+  /** Whether result files go out compressed when the client accepts it (default 'auto'). */
+  readonly compression?: ResultCompression;
 }
 
 function jobListQuery(params: DaliParameters): JobQuery {
@@ -317,7 +320,7 @@ export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, optio
       throw new DaliError(404, `the result of job ${job.jobId} is gone`);
     });
     if (link !== undefined) reply.header('Link', link);
-    return reply.type(type).send(file);
+    return sendCompressible(reply.type(type), file, options.compression);
   };
   app.get<JobRequestParams>(
     `/async/:jobId/results/${results.main}`,

@@ -37,7 +37,10 @@ const TOP_KEYS: Readonly<Record<string, Kind>> = {
   reference_url: 'url',
   subjects: 'list',
   cache_dir: 'path',
+  compress_results: 'string',
 };
+/** How TAP results go out when the client accepts compression (see ServiceDescription). */
+const COMPRESSIONS = ['auto', 'always', 'never'] as const;
 /** The processes `hearc serve` runs (a number, or 'auto': one per CPU); read apart from TOP_KEYS. */
 const PROCESSES_KEY = 'processes';
 const CONTACT_KEYS: Readonly<Record<string, Kind>> = {
@@ -137,6 +140,15 @@ function integerValue(
 function processCount(key: string, value: unknown, where: string): number | 'auto' {
   if (typeof value === 'string' && value.trim().toLowerCase() === 'auto') return 'auto';
   return integerValue(key, value, where, 1, "'auto' or an integer >= 1");
+}
+
+function compressionOf(value: string): (typeof COMPRESSIONS)[number] {
+  const found = COMPRESSIONS.find((c) => c === value.toLowerCase());
+  if (found === undefined)
+    throw new ConfigError(
+      `compress_results must be one of ${COMPRESSIONS.join(', ')} (got '${value}')`,
+    );
+  return found;
 }
 
 function readFile(file: string): Raw {
@@ -290,6 +302,7 @@ export function loadServiceDescription(options: LoadConfigOptions = {}): Service
     limits,
     ...(s('cache_dir') ? { cacheDir: s('cache_dir') } : {}),
     ...(processes !== undefined ? { processes } : {}),
+    ...(s('compress_results') ? { compressResults: compressionOf(s('compress_results')!) } : {}),
     software: SOFTWARE,
   };
 }

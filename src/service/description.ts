@@ -84,6 +84,11 @@ export interface ServiceDescription {
    * default 1. `--processes` overrides it.
    */
   readonly processes?: number | 'auto';
+  /**
+   * TAP results (sync and async) compressed (brotli, gzip) when the client accepts it:
+   * 'auto' (the default) for clients on other machines only, 'always', or 'never'.
+   */
+  readonly compressResults?: 'auto' | 'always' | 'never';
   /** Software identity, for VOSI, provenance and the Server header. */
   readonly software: { readonly name: string; readonly version: string };
 }
