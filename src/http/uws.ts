@@ -5,6 +5,7 @@
  * are read and errors written through the spine (./dali.ts).
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DaliError, type DaliParameters } from '../dali/index.js';
 import type { JobQuery, JobStore } from '../engine/job-store.js';
@@ -320,6 +321,9 @@ export const uwsPlugin: FastifyPluginAsync<UwsPluginOptions> = async (app, optio
       throw new DaliError(404, `the result of job ${job.jobId} is gone`);
     });
     if (link !== undefined) reply.header('Link', link);
+    // Its size is known: clients can show progress (dropped when the answer is compressed).
+    const { size } = await stat(path);
+    reply.header('Content-Length', size);
     return sendCompressible(reply.type(type), file, options.compression);
   };
   app.get<JobRequestParams>(

@@ -113,8 +113,10 @@ test('compress_results = always: br or gzip as the client asks, the same bytes o
   }
   const plain = await get(`${job}/results/result`);
   assert.equal(plain.status, 200);
+  assert.equal(plain.headers['content-length'], String(plain.body.length));
   const packed = await get(`${job}/results/result`, 'br;q=0.5, gzip;q=0.9');
   assert.equal(packed.headers['content-encoding'], 'gzip');
+  assert.equal(packed.headers['content-length'], undefined);
   assert.ok(decoded(packed).equals(plain.body));
 
   // An error document is as it was: a status and a VOTable, whatever the encoding.
