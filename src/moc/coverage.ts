@@ -25,6 +25,7 @@ import {
   SPACE_TIME_MOC_SPACE_DEPTH,
 } from './space-time-moc.js';
 import { normalizeRanges, timeRangesFromAscii, type TimeRanges } from './time-moc.js';
+import { startModuleWorker } from '../service/index.js';
 
 /** HEALPix order of the space MOCs: cells of about 3.4 arcmin, well under a field of view. */
 export const SPACE_MOC_DEPTH = 10;
@@ -418,6 +419,46 @@ function toldNotes(
   return { gone, changed };
 }
 
+/** The space MOCs of ObsCore rows (observationSpaceMoc) computed on a worker thread, a batch at a time. */
+class SpaceMocThread {
+  private readonly worker = startModuleWorker(import.meta.url, 'space-moc-worker');
+
+  /** The ASCII space MOC of each row that covers some sky, by DID. */
+  spaceMocs(rows: readonly CatalogRow[]): Promise<[string, string][]> {
+    const worker = this.worker;
+    return new Promise((resolve, reject) => {
+      const settle = (): void => {
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      };
+      const onMessage = (answer: { mocs?: [string, string][]; error?: string }): void => {
+        settle();
+        if (answer.mocs) resolve(answer.mocs);
+        else reject(new Error(`the space MOCs were not computed: ${answer.error ?? 'no answer'}`));
+      };
+      const onError = (error: unknown): void => {
+        settle();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      const onExit = (code: number): void => {
+        settle();
+        reject(new Error(`the space MOC thread stopped (exit code ${code})`));
+      };
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage(
+        rows.map((row) => ({
+          obs_publisher_did: row.obs_publisher_did,
+          s_region: row.s_region,
+          s_fov: row.s_fov,
+        })),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
 export class CoverageCatalog {
   private cached: { checkedAt: number; coverage: Promise<CatalogCoverage> } | undefined;
   private readonly recheckMs: number;
@@ -509,7 +550,7 @@ export class CoverageCatalog {
     const spaceMocs: Map<string, string | Uint32Array> = await this.storedCells(
       new Set(visible.map((row) => String(row.obs_publisher_did))),
     );
-    const computed = await this.computeMissingMocs(library, visible, spaceMocs);
+    const computed = await this.computeMissingMocs(visible, spaceMocs);
     for (const [did, ascii] of computed) spaceMocs.set(did, ascii);
     const summary = summariseCoverage(
       library,
@@ -625,26 +666,24 @@ export class CoverageCatalog {
   }
 
   private async computeMissingMocs(
-    library: MocLibrary,
     rows: readonly CatalogRow[],
     stored: ReadonlyMap<string, unknown>,
   ): Promise<Map<string, string>> {
     const missing = rows.map((row) => String(row.obs_publisher_did)).filter((d) => !stored.has(d));
     const computed = new Map<string, string>();
-    let since = performance.now();
-    for (let start = 0; start < missing.length; start += STORE_CHUNK) {
-      const fields = await this.engine.selectRows(FIELD_OF_VIEW, {
-        column: 'obs_publisher_did',
-        values: missing.slice(start, start + STORE_CHUNK),
-      });
-      for (const row of fields) {
-        const ascii = observationSpaceMoc(library, row);
-        if (ascii !== undefined) computed.set(String(row.obs_publisher_did), ascii);
-        if (performance.now() - since > YIELD_AFTER_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          since = performance.now();
-        }
+    if (missing.length === 0) return computed;
+    // On a thread of their own: the server answers meanwhile, and moc-wasm's memory goes with it.
+    const thread = new SpaceMocThread();
+    try {
+      for (let start = 0; start < missing.length; start += STORE_CHUNK) {
+        const fields = await this.engine.selectRows(FIELD_OF_VIEW, {
+          column: 'obs_publisher_did',
+          values: missing.slice(start, start + STORE_CHUNK),
+        });
+        for (const [did, ascii] of await thread.spaceMocs(fields)) computed.set(did, ascii);
       }
+    } finally {
+      await thread.close();
     }
     return computed;
   }
