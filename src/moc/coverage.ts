@@ -240,6 +240,27 @@ function joinAccumulators(parts: readonly Accumulator[]): Accumulator {
   return all;
 }
 
+/** Numbers appended one array after another into one typed array. */
+class RangeSlab {
+  private values = new Uint32Array(1 << 12);
+  length = 0;
+
+  push(ranges: readonly number[]): void {
+    if (this.length + ranges.length > this.values.length) {
+      const grown = new Uint32Array(Math.max(2 * this.values.length, this.length + ranges.length));
+      grown.set(this.values.subarray(0, this.length));
+      this.values = grown;
+    }
+    this.values.set(ranges, this.length);
+    this.length += ranges.length;
+  }
+
+  /** The numbers pushed, in an array of their size. */
+  trimmed(): Uint32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
 /** The union of flat [start, end) cell ranges at SPACE_MOC_DEPTH as files, made when asked. */
 function spaceCoverageFile(
   library: MocLibrary,
@@ -361,15 +382,26 @@ export function summariseCoverage(
   const sorted = [...byCollection].sort(([a], [b]) => a.localeCompare(b));
   for (const [name, acc] of sorted) {
     cells.clear();
+    // Kept until a space-time MOC is asked for: coarse cells, not the ASCII (250 MB at 1e5),
+    // in one typed array (an array of a few numbers per row took 1.2 kB).
+    const skies = new RangeSlab();
+    // Row i's coarse cells are skies[ends[i - 1], ends[i]); none when it covers no sky.
+    const ends = new Uint32Array(acc.rows.length);
+    const covers = new Uint8Array(acc.rows.length);
     acc.rows.forEach((row, i) => {
       const moc = stored.get(String(row.obs_publisher_did)) ?? observationSpaceMoc(library, row);
       const ranges = typeof moc === 'string' ? asciiCellRanges(moc, SPACE_MOC_DEPTH) : moc;
-      if (ranges) cells.add(ranges);
-      // Kept until a space-time MOC is asked for: coarse cells, not the ASCII (250 MB at 1e5).
-      const sky = ranges
-        ? coarserCellRanges(ranges, SPACE_MOC_DEPTH, SPACE_TIME_MOC_SPACE_DEPTH)
-        : undefined;
-      acc.spans.push({ time: acc.rowTimes[i]!, space: sky });
+      if (ranges) {
+        cells.add(ranges);
+        skies.push(coarserCellRanges(ranges, SPACE_MOC_DEPTH, SPACE_TIME_MOC_SPACE_DEPTH));
+        covers[i] = 1;
+      }
+      ends[i] = skies.length;
+    });
+    const sky = skies.trimmed();
+    acc.rowTimes.forEach((time, i) => {
+      const space = covers[i] ? sky.subarray(i > 0 ? ends[i - 1] : 0, ends[i]) : undefined;
+      acc.spans.push({ time, space });
     });
     const union = cells.ranges();
     serviceCells.add(union);
