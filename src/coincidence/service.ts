@@ -182,7 +182,8 @@ const ALERT_REVISIONS = tableColumns(alertsTable, ['alert_id', 'revision']);
  * Prepares (as prepareCoincidence) each alert revision stored after it starts, however it
  * came (the /alerts feed, `hearc alerts ingest` through the server's admin socket, another
  * process on a PostgreSQL catalog): the catalog's alerts are looked at every `everyMs`.
- * `ready` settles once the alerts already stored are noted; `stop` ends the watch.
+ * `ready` settles once the alerts already stored are noted, with how many revisions they
+ * are (undefined when they could not be read); `stop` ends the watch.
  */
 export function watchNewAlerts(
   engine: Engine,
@@ -193,11 +194,11 @@ export function watchNewAlerts(
     /** Told of each alert prepared. */
     readonly onPrepared?: (alertId: string) => void;
   },
-): { readonly ready: Promise<void>; stop(): void } {
+): { readonly ready: Promise<number | undefined>; stop(): void } {
   // The revisions seen; the first look only notes them: alerts stored before are not new.
   let seen: Set<string> | undefined;
   let running = false;
-  const look = async (): Promise<void> => {
+  const look = async (): Promise<number> => {
     const fresh = new Set<string>();
     const now = new Set<string>();
     const cursor = await engine.streamRows(ALERT_REVISIONS);
@@ -217,12 +218,13 @@ export function watchNewAlerts(
       await prepareCoincidence(engine, catalog, id);
       options.onPrepared?.(id);
     }
+    return now.size;
   };
-  const tick = (): Promise<void> => {
-    if (running) return Promise.resolve();
+  const tick = (): Promise<number | undefined> => {
+    if (running) return Promise.resolve(undefined);
     running = true;
     return look()
-      .catch(options.onError)
+      .catch((error: unknown) => void options.onError(error))
       .finally(() => {
         running = false;
       });

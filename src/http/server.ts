@@ -103,8 +103,9 @@ export interface ServerOptions {
   /**
    * A long-running server (hearc serve): its start-up work runs in the background once it
    * answers (the rr tables, which a large catalog without stored MOCs takes minutes to
-   * cover; the counts HiPS, the coincidence fields of view and the catalog's rights, instead
-   * of on the first visitor's request). Otherwise the rr tables are written before it answers.
+   * cover; the counts HiPS, the coincidence fields of view when the catalog holds alerts and
+   * the catalog's rights, instead of on the first visitor's request). Otherwise the rr
+   * tables are written before it answers.
    */
   readonly longRunning?: boolean;
   /** The tables served (published catalog + TAP_SCHEMA). */
@@ -665,18 +666,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.longRunning === true) {
     let stopWatching: (() => void) | undefined;
     app.addHook('onReady', async () => {
-      coincidenceCatalog
-        .fieldsOfView()
-        .catch((err: unknown) => app.log.error({ err }, 'the fields of view were not prepared'));
       // The rights a coincidence answer of the whole catalog is judged with.
       access.rights
         .prepare()
         .catch((err: unknown) => app.log.error({ err }, 'the rights were not prepared'));
       // Alerts stored by other paths (the admin socket, other processes) are prepared too.
-      stopWatching = watchNewAlerts(options.engine, coincidenceCatalog, {
+      const watch = watchNewAlerts(options.engine, coincidenceCatalog, {
         onError: (err: unknown) => app.log.debug({ err }, 'new alerts were not looked at'),
         onPrepared: (alertId) => app.log.debug({ alertId }, 'alert prepared for /coincidence'),
-      }).stop;
+      });
+      stopWatching = watch.stop;
+      // The fields of view (some 300 MB for 1e5 observations) are built now only for a
+      // catalog with alerts; else by the first alert prepared, or the first search.
+      void watch.ready.then((alerts) => {
+        if (alerts === 0) return;
+        coincidenceCatalog
+          .fieldsOfView()
+          .catch((err: unknown) => app.log.error({ err }, 'the fields of view were not prepared'));
+      });
     });
     app.addHook('onClose', async () => stopWatching?.());
   }

@@ -25,6 +25,7 @@ import {
   SPACE_TIME_MOC_SPACE_DEPTH,
 } from './space-time-moc.js';
 import { normalizeRanges, timeRangesFromAscii, type TimeRanges } from './time-moc.js';
+import { startModuleWorker } from '../service/index.js';
 
 /** HEALPix order of the space MOCs: cells of about 3.4 arcmin, well under a field of view. */
 export const SPACE_MOC_DEPTH = 10;
@@ -239,6 +240,27 @@ function joinAccumulators(parts: readonly Accumulator[]): Accumulator {
   return all;
 }
 
+/** Numbers appended one array after another into one typed array. */
+class RangeSlab {
+  private values = new Uint32Array(1 << 12);
+  length = 0;
+
+  push(ranges: readonly number[]): void {
+    if (this.length + ranges.length > this.values.length) {
+      const grown = new Uint32Array(Math.max(2 * this.values.length, this.length + ranges.length));
+      grown.set(this.values.subarray(0, this.length));
+      this.values = grown;
+    }
+    this.values.set(ranges, this.length);
+    this.length += ranges.length;
+  }
+
+  /** The numbers pushed, in an array of their size. */
+  trimmed(): Uint32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
 /** The union of flat [start, end) cell ranges at SPACE_MOC_DEPTH as files, made when asked. */
 function spaceCoverageFile(
   library: MocLibrary,
@@ -360,15 +382,26 @@ export function summariseCoverage(
   const sorted = [...byCollection].sort(([a], [b]) => a.localeCompare(b));
   for (const [name, acc] of sorted) {
     cells.clear();
+    // Kept until a space-time MOC is asked for: coarse cells, not the ASCII (250 MB at 1e5),
+    // in one typed array (an array of a few numbers per row took 1.2 kB).
+    const skies = new RangeSlab();
+    // Row i's coarse cells are skies[ends[i - 1], ends[i]); none when it covers no sky.
+    const ends = new Uint32Array(acc.rows.length);
+    const covers = new Uint8Array(acc.rows.length);
     acc.rows.forEach((row, i) => {
       const moc = stored.get(String(row.obs_publisher_did)) ?? observationSpaceMoc(library, row);
       const ranges = typeof moc === 'string' ? asciiCellRanges(moc, SPACE_MOC_DEPTH) : moc;
-      if (ranges) cells.add(ranges);
-      // Kept until a space-time MOC is asked for: coarse cells, not the ASCII (250 MB at 1e5).
-      const sky = ranges
-        ? coarserCellRanges(ranges, SPACE_MOC_DEPTH, SPACE_TIME_MOC_SPACE_DEPTH)
-        : undefined;
-      acc.spans.push({ time: acc.rowTimes[i]!, space: sky });
+      if (ranges) {
+        cells.add(ranges);
+        skies.push(coarserCellRanges(ranges, SPACE_MOC_DEPTH, SPACE_TIME_MOC_SPACE_DEPTH));
+        covers[i] = 1;
+      }
+      ends[i] = skies.length;
+    });
+    const sky = skies.trimmed();
+    acc.rowTimes.forEach((time, i) => {
+      const space = covers[i] ? sky.subarray(i > 0 ? ends[i - 1] : 0, ends[i]) : undefined;
+      acc.spans.push({ time, space });
     });
     const union = cells.ranges();
     serviceCells.add(union);
@@ -416,6 +449,46 @@ function toldNotes(
     if (!known.has(name)) changed.push({ collection: name, told_at: now, gone_at: null });
   }
   return { gone, changed };
+}
+
+/** The space MOCs of ObsCore rows (observationSpaceMoc) computed on a worker thread, a batch at a time. */
+class SpaceMocThread {
+  private readonly worker = startModuleWorker(import.meta.url, 'space-moc-worker');
+
+  /** The ASCII space MOC of each row that covers some sky, by DID. */
+  spaceMocs(rows: readonly CatalogRow[]): Promise<[string, string][]> {
+    const worker = this.worker;
+    return new Promise((resolve, reject) => {
+      const settle = (): void => {
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      };
+      const onMessage = (answer: { mocs?: [string, string][]; error?: string }): void => {
+        settle();
+        if (answer.mocs) resolve(answer.mocs);
+        else reject(new Error(`the space MOCs were not computed: ${answer.error ?? 'no answer'}`));
+      };
+      const onError = (error: unknown): void => {
+        settle();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      };
+      const onExit = (code: number): void => {
+        settle();
+        reject(new Error(`the space MOC thread stopped (exit code ${code})`));
+      };
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage(
+        rows.map((row) => ({
+          obs_publisher_did: row.obs_publisher_did,
+          s_region: row.s_region,
+          s_fov: row.s_fov,
+        })),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
 }
 
 export class CoverageCatalog {
@@ -509,7 +582,7 @@ export class CoverageCatalog {
     const spaceMocs: Map<string, string | Uint32Array> = await this.storedCells(
       new Set(visible.map((row) => String(row.obs_publisher_did))),
     );
-    const computed = await this.computeMissingMocs(library, visible, spaceMocs);
+    const computed = await this.computeMissingMocs(visible, spaceMocs);
     for (const [did, ascii] of computed) spaceMocs.set(did, ascii);
     const summary = summariseCoverage(
       library,
@@ -625,26 +698,24 @@ export class CoverageCatalog {
   }
 
   private async computeMissingMocs(
-    library: MocLibrary,
     rows: readonly CatalogRow[],
     stored: ReadonlyMap<string, unknown>,
   ): Promise<Map<string, string>> {
     const missing = rows.map((row) => String(row.obs_publisher_did)).filter((d) => !stored.has(d));
     const computed = new Map<string, string>();
-    let since = performance.now();
-    for (let start = 0; start < missing.length; start += STORE_CHUNK) {
-      const fields = await this.engine.selectRows(FIELD_OF_VIEW, {
-        column: 'obs_publisher_did',
-        values: missing.slice(start, start + STORE_CHUNK),
-      });
-      for (const row of fields) {
-        const ascii = observationSpaceMoc(library, row);
-        if (ascii !== undefined) computed.set(String(row.obs_publisher_did), ascii);
-        if (performance.now() - since > YIELD_AFTER_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          since = performance.now();
-        }
+    if (missing.length === 0) return computed;
+    // On a thread of their own: the server answers meanwhile, and moc-wasm's memory goes with it.
+    const thread = new SpaceMocThread();
+    try {
+      for (let start = 0; start < missing.length; start += STORE_CHUNK) {
+        const fields = await this.engine.selectRows(FIELD_OF_VIEW, {
+          column: 'obs_publisher_did',
+          values: missing.slice(start, start + STORE_CHUNK),
+        });
+        for (const [did, ascii] of await thread.spaceMocs(fields)) computed.set(did, ascii);
       }
+    } finally {
+      await thread.close();
     }
     return computed;
   }

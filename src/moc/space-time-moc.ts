@@ -36,7 +36,7 @@ export interface ObservationSpan {
    * Its space MOC in ASCII (MOC 2.0, any order) or as flat [start, end) cell ranges at
    * SPACE_TIME_MOC_SPACE_DEPTH (compact to keep); undefined when it covers no sky.
    */
-  readonly space: string | readonly number[] | undefined;
+  readonly space: string | ArrayLike<number> | undefined;
 }
 
 /** One element of a space-time MOC: times (depth-61 ticks) and the sky seen at them. */
@@ -74,7 +74,7 @@ function coarserTimeRanges(ranges: TimeRanges, depth: number): [bigint, bigint][
 
 /** The space-time MOC of observations at the orders SPACE_TIME_MOC_TIME_DEPTH and _SPACE_DEPTH. */
 export function buildSpaceTimeMoc(observations: readonly ObservationSpan[]): SpaceTimeMoc {
-  const skies: (readonly number[])[] = [];
+  const skies: ArrayLike<number>[] = [];
   const boundaries: Boundary[] = [];
   for (const observation of observations) {
     if (observation.space === undefined || observation.time.length === 0) continue;

@@ -6,8 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AccessControl, AuditTrail, RightsStore } from '../../src/auth/index.js';
-import { parseAlert, storeAlert } from '../../src/alerts/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AccessControl,
+  ALERT_PUBLISHERS,
+  ApiTokenStore,
+  AuditTrail,
+  RightsStore,
+} from '../../src/auth/index.js';
+import { alertMapTable, parseAlert, storeAlert } from '../../src/alerts/index.js';
 import {
   CoincidenceCatalog,
   coincidenceQuery,
@@ -17,11 +24,16 @@ import {
   watchNewAlerts,
 } from '../../src/coincidence/index.js';
 import { DaliParameters } from '../../src/dali/index.js';
-import { type Engine, openEngine } from '../../src/engine/index.js';
+import { type CatalogRow, type Engine, openEngine } from '../../src/engine/index.js';
 import { requirePostgres } from '../adql/engines.js';
 import { freshPostgresCatalog } from '../helpers/postgres.js';
 import { withdrawObservations } from '../../src/ingest/withdraw.js';
+import { buildServer } from '../../src/http/server.js';
+import { servedCatalog } from '../../src/ingest/catalog.js';
 import { obscoreTable } from '../../src/obscore/schema.js';
+import type { TableDef } from '../../src/schema/types.js';
+import { servedSchema } from '../../src/tap/tap-schema.js';
+import { testService } from '../helpers/service.js';
 import { ingestCollection, twoCollectionCatalog } from '../registry/fixtures.js';
 import { coincidence, serveCatalog } from './fixtures.js';
 
@@ -205,7 +217,11 @@ async function withdrawnElsewhere(
 }
 
 /** Stores a GCN notice of a neutrino `id` on the first run, just after it started. */
-async function storeNoticeOnRun(engine: Engine, id: string): Promise<void> {
+/** A GCN notice of an IceCube track a minute into the catalog's first run, on its pointing. */
+async function noticeOnRun(
+  engine: Engine,
+  id: string,
+): Promise<{ notice: string; run: CatalogRow }> {
   const [run] = await engine.selectRows(obscoreTable);
   const trigger = new Date((Number(run!.t_min) - 40587) * 86_400_000 + 60_000);
   const notice = JSON.stringify({
@@ -221,6 +237,11 @@ async function storeNoticeOnRun(engine: Engine, id: string): Promise<void> {
     alert_type: 'initial',
     record_number: 1,
   });
+  return { notice, run: run! };
+}
+
+async function storeNoticeOnRun(engine: Engine, id: string): Promise<void> {
+  const { notice } = await noticeOnRun(engine, id);
   await storeAlert(engine, parseAlert(Buffer.from(notice), 'notice.json'));
 }
 
@@ -296,4 +317,54 @@ test('alerts stored after the server started are prepared, however they came; th
       'an alert stored before was not prepared',
     );
   }
+});
+
+test('a server over a catalog without alerts builds no fields of view at start; the first alert posted is prepared', async (t) => {
+  const { engine } = await twoCollectionCatalog(t);
+  // Reads the server makes of the catalog: the footprints (fields of view) and alert maps.
+  const reads = { footprints: 0, maps: 0 };
+  const counted = new Proxy(engine, {
+    get(target, name, receiver) {
+      if (name !== 'selectRows') return Reflect.get(target, name, receiver) as unknown;
+      return (table: TableDef, ...rest: unknown[]) => {
+        const columns = table.columns.map((c) => c.name);
+        const footprints = columns.includes('deadc') && columns.length < 12;
+        if (table.name === obscoreTable.name && footprints && rest.length === 0) reads.footprints++;
+        if (table.name === alertMapTable.name) reads.maps++;
+        return (target.selectRows as (...args: unknown[]) => unknown)(table, ...rest);
+      };
+    },
+  });
+  const app = await buildServer({
+    engine: counted,
+    schema: servedSchema(servedCatalog),
+    service: testService(),
+    longRunning: true,
+  });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  t.after(async () => {
+    await app.close();
+    await engine.close();
+  });
+  await sleep(1000);
+  assert.equal(reads.footprints, 0, 'no fields of view built at start');
+
+  const feed = (await new ApiTokenStore(engine).create('feed', [ALERT_PUBLISHERS])).token;
+  const { notice, run } = await noticeOnRun(engine, 'IceCube-POSTED');
+  const posted = await fetch(`${address}/alerts`, {
+    method: 'POST',
+    body: notice,
+    headers: { authorization: `Bearer ${feed}`, 'content-type': 'application/json' },
+  });
+  assert.ok(posted.ok, await posted.text());
+  for (let i = 0; i < 100 && (reads.footprints === 0 || reads.maps === 0); i++) await sleep(50);
+  assert.equal(reads.footprints, 1, 'the posted alert built the fields of view');
+  await sleep(200);
+  const mapsBefore = reads.maps;
+  const found = await coincidence(address, 'ALERT=IceCube-POSTED');
+  assert.ok(
+    found.rows.some((r) => r.obs_publisher_did === run.obs_publisher_did),
+    'the run is found',
+  );
+  assert.equal(reads.maps, mapsBefore, 'the first request found the alert prepared');
 });

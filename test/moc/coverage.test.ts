@@ -9,9 +9,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import type { CatalogRow } from '../../src/engine/index.js';
 import {
+  CoverageCatalog,
   type MocLibrary,
   mocLibrary,
+  observationCoverageTable,
   TIME_MOC_MAX_DEPTH,
   timeRangesFromAscii,
 } from '../../src/moc/index.js';
@@ -22,6 +25,7 @@ import { fetchLinks } from '../datalink/links-document.js';
 import { PYTHON, requireAstropy, requireChecker, requireTestData } from '../helpers/env.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
 import { tempDir } from '../helpers/tmp.js';
+import { twoCollectionCatalog } from '../registry/fixtures.js';
 import { observations, type ObservationRow, serveAcrossRaZero } from './fixtures.js';
 
 const requireHealpy = (t: TestContext): boolean =>
@@ -220,4 +224,25 @@ test('H.E.S.S. DR1: the collection MOC holds every field of view and every GTI',
     HESS_COLLECTION,
   );
   await checkTimeMoc(address, `/moc/${HESS_COLLECTION}.time.txt`, rows);
+});
+
+test('space MOCs computed at start (on a worker thread) for rows stored without them are those ingest stores', async (t) => {
+  const { engine } = await twoCollectionCatalog(t);
+  t.after(() => engine.close());
+  const ingested = await engine.selectRows(observationCoverageTable);
+  const before = await new CoverageCatalog(engine).current();
+  await engine.transaction(async (tx) => {
+    const dids = ingested.map((row) => String(row.obs_publisher_did));
+    await tx.deleteRows(observationCoverageTable, 'obs_publisher_did', dids);
+  });
+  const after = await new CoverageCatalog(engine).current();
+  const byDid = (rows: readonly CatalogRow[]) =>
+    new Map(rows.map((row) => [String(row.obs_publisher_did), String(row.space_moc)]));
+  assert.ok(ingested.length >= 6);
+  assert.deepEqual(byDid(await engine.selectRows(observationCoverageTable)), byDid(ingested));
+  assert.equal(after.service.space.ascii, before.service.space.ascii);
+  assert.equal(after.service.spaceSummary, before.service.spaceSummary);
+  for (const [name, coverage] of before.collections) {
+    assert.equal(after.collections.get(name)?.space.ascii, coverage.space.ascii, name);
+  }
 });
