@@ -12,6 +12,7 @@ import type { Engine } from '../../src/engine/types.js';
 import { buildServer } from '../../src/http/server.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
 import type { PublishConfig } from '../../src/obscore/config.js';
+import type { ServiceDescription } from '../../src/service/index.js';
 import { catalogTables, servedCatalog } from '../../src/ingest/catalog.js';
 import { type SimulatedObservation, simulateDataStore } from '../../src/sim/simulate.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
@@ -50,13 +51,15 @@ export async function simulatedStore(
 
 /**
  * Ingests `storeDir` and serves it; the base URL is the server's own address. The
- * catalog is a temporary DuckDB file unless `catalog` opens another (e.g. PostgreSQL).
+ * catalog is a temporary DuckDB file unless `catalog` opens another (e.g. PostgreSQL);
+ * the service description is the default one unless `options.service` is given.
  */
 export async function serveStore(
   t: TestContext,
   storeDir: string,
   collection: string,
   catalog?: () => Promise<Engine>,
+  options: { readonly service?: ServiceDescription } = {},
 ): Promise<ServedStore> {
   const dir = tempDir(t);
   const engine = catalog ? await catalog() : await openEngine(join(dir, 'catalog.duckdb'));
@@ -73,6 +76,7 @@ export async function serveStore(
     engine,
     schema: servedSchema(servedCatalog),
     productCacheDir: cacheDir,
+    ...(options.service ? { service: options.service } : {}),
   });
   t.after(async () => {
     await app.close();

@@ -9,19 +9,12 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { openEngine } from '../../src/engine/index.js';
-import { buildServer } from '../../src/http/server.js';
-import { catalogTables } from '../../src/ingest/catalog.js';
-import { ingestDataStore } from '../../src/ingest/ingest.js';
-import { publishedSchema } from '../../src/obscore/schema.js';
 import { ConfigError, loadServiceDescription } from '../../src/service/index.js';
 import { simulateDataStore } from '../../src/sim/simulate.js';
-import { servedSchema } from '../../src/tap/tap-schema.js';
 import { PYTHON, requireChecker } from '../helpers/env.js';
-import { freePort } from '../helpers/net.js';
 import { runPythonJsonAsync } from '../helpers/python.js';
 import { tempDir } from '../helpers/tmp.js';
-import { rawRequest, type RawResponse } from '../datalink/fixtures.js';
+import { rawRequest, type RawResponse, serveStore } from '../datalink/fixtures.js';
 
 /** A GET whose body is read as sent (fetch would decompress it). */
 function get(url: string, acceptEncoding?: string): Promise<RawResponse> {
@@ -42,33 +35,14 @@ function decoded(raw: RawResponse): Buffer {
 async function serve(
   t: TestContext,
   compressResults: string | undefined,
-): Promise<{ base: string; dir: string }> {
-  const dir = tempDir(t);
-  const store = join(dir, 'store');
+): Promise<{ base: string }> {
+  const store = join(tempDir(t), 'store');
   await simulateDataStore({ outDir: store, observations: 4, seed: 21, eventsPerObservation: 200 });
-  const engine = await openEngine(join(dir, 'catalog.duckdb'));
-  t.after(() => engine.close());
-  await engine.ensureTables(catalogTables);
-  const report = await ingestDataStore(engine, store, {
-    authority: 'hearc.local',
-    collection: 'sim',
-    accessMode: 'datalink',
-    dataRights: 'public',
-  });
-  assert.equal(report.failed.length, 0);
   const service = loadServiceDescription({
     env: compressResults === undefined ? {} : { HEARC_COMPRESS_RESULTS: compressResults },
   });
-  const app = await buildServer({
-    engine,
-    schema: servedSchema(publishedSchema),
-    service,
-    jobs: { resultsDir: join(dir, 'jobs') },
-  });
-  t.after(() => app.close());
-  const port = await freePort();
-  await app.listen({ host: '127.0.0.1', port });
-  return { base: `http://127.0.0.1:${port}`, dir };
+  const { address } = await serveStore(t, store, 'sim', undefined, { service });
+  return { base: address };
 }
 
 const QUERY = 'SELECT * FROM ivoa.obscore ORDER BY obs_id';
