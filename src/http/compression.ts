@@ -12,10 +12,7 @@ import type { Readable } from 'node:stream';
 import { constants } from 'node:zlib';
 import fastifyCompress from '@fastify/compress';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-
-export type ResultCompression = 'auto' | 'always' | 'never';
-
-export const RESULT_COMPRESSIONS: readonly ResultCompression[] = ['auto', 'always', 'never'];
+import type { ResultCompression } from '../service/index.js';
 
 /** Lets routes registered after this call compress with `sendCompressible`. */
 export async function registerCompression(app: FastifyInstance): Promise<void> {

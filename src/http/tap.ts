@@ -4,7 +4,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DaliError, type DaliParameters } from '../dali/index.js';
 import { prepareQuery, type QueryService, runQuery } from '../tap/query.js';
 import { DEFAULT_UPLOAD_LIMITS, fetchUrlUploads } from '../tap/upload.js';
-import { type ResultCompression, sendCompressible } from './compression.js';
+import type { ResultCompression } from '../service/index.js';
+import { sendCompressible } from './compression.js';
 import { daliParameters, sendDaliError, sendRequestError } from './dali.js';
 
 async function* resumed(

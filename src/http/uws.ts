@@ -27,7 +27,8 @@ import {
   resultsDocument,
 } from '../uws/index.js';
 import { isJobId } from '../uws/results.js';
-import { type ResultCompression, sendCompressible } from './compression.js';
+import type { ResultCompression } from '../service/index.js';
+import { sendCompressible } from './compression.js';
 import {
   daliErrorDocument,
   daliParameters,

@@ -10,6 +10,8 @@ import {
   DEFAULT_LIMITS_DESCRIPTION,
   type ServiceDescription,
   type ServiceLimitsDescription,
+  RESULT_COMPRESSIONS,
+  type ResultCompression,
 } from './description.js';
 import { SOFTWARE } from './software.js';
 
@@ -39,8 +41,7 @@ const TOP_KEYS: Readonly<Record<string, Kind>> = {
   cache_dir: 'path',
   compress_results: 'string',
 };
-/** How TAP results go out when the client accepts compression (see ServiceDescription). */
-const COMPRESSIONS = ['auto', 'always', 'never'] as const;
+
 /** The processes `hearc serve` runs (a number, or 'auto': one per CPU); read apart from TOP_KEYS. */
 const PROCESSES_KEY = 'processes';
 const CONTACT_KEYS: Readonly<Record<string, Kind>> = {
@@ -137,16 +138,16 @@ function integerValue(
   return n;
 }
 
-function processCount(key: string, value: unknown, where: string): number | 'auto' {
+function processesValue(key: string, value: unknown, where: string): number | 'auto' {
   if (typeof value === 'string' && value.trim().toLowerCase() === 'auto') return 'auto';
   return integerValue(key, value, where, 1, "'auto' or an integer >= 1");
 }
 
-function compressionOf(value: string): (typeof COMPRESSIONS)[number] {
-  const found = COMPRESSIONS.find((c) => c === value.toLowerCase());
+function compressionOf(value: string): ResultCompression {
+  const found = RESULT_COMPRESSIONS.find((c) => c === value.toLowerCase());
   if (found === undefined)
     throw new ConfigError(
-      `compress_results must be one of ${COMPRESSIONS.join(', ')} (got '${value}')`,
+      `compress_results must be one of ${RESULT_COMPRESSIONS.join(', ')} (got '${value}')`,
     );
   return found;
 }
@@ -205,7 +206,7 @@ export function loadServiceDescription(options: LoadConfigOptions = {}): Service
   let processes: number | 'auto' | undefined;
   for (const [key, value] of Object.entries(raw)) {
     if (key === 'collections') collections = collectionsOf(value, where);
-    else if (key === PROCESSES_KEY) processes = processCount(key, value, where);
+    else if (key === PROCESSES_KEY) processes = processesValue(key, value, where);
     else if (key === 'contact' || key === 'limits') {
       if (typeof value !== 'object' || value === null || Array.isArray(value))
         throw new ConfigError(`[${key}] in ${where} must be a table`);
@@ -238,7 +239,7 @@ export function loadServiceDescription(options: LoadConfigOptions = {}): Service
   }
   const processesFromEnv = fromEnv('HEARC_PROCESSES');
   if (processesFromEnv !== undefined)
-    processes = processCount('HEARC_PROCESSES', processesFromEnv, 'the environment');
+    processes = processesValue('HEARC_PROCESSES', processesFromEnv, 'the environment');
   for (const [key, kind] of Object.entries(CONTACT_KEYS)) {
     const name = `HEARC_CONTACT_${key.toUpperCase()}`;
     const v = fromEnv(name);
@@ -259,7 +260,7 @@ export function loadServiceDescription(options: LoadConfigOptions = {}): Service
   if (o.cacheDir !== undefined)
     top.cache_dir = checkValue('path', '--cache-dir', o.cacheDir, 'the command line');
   if (o.processes !== undefined)
-    processes = processCount('--processes', o.processes, 'the command line');
+    processes = processesValue('--processes', o.processes, 'the command line');
   if (limits.defaultMaxrec > limits.hardMaxrec)
     throw new ConfigError(
       `limits.default_maxrec (${limits.defaultMaxrec}) is larger than limits.hard_maxrec (${limits.hardMaxrec})`,

@@ -52,6 +52,13 @@ export interface ServiceLimitsDescription {
   readonly analysisCacheEntries: number;
 }
 
+/**
+ * Whether TAP results (sync and async) go out compressed (brotli, gzip) when the client
+ * accepts it: 'auto' for clients on other machines only, 'always', or 'never'.
+ */
+export type ResultCompression = (typeof RESULT_COMPRESSIONS)[number];
+export const RESULT_COMPRESSIONS = ['auto', 'always', 'never'] as const;
+
 export interface ServiceDescription {
   /** IVOA authority of the identifiers (ivo://<authority>/...). */
   readonly authority: string;
@@ -84,11 +91,8 @@ export interface ServiceDescription {
    * default 1. `--processes` overrides it.
    */
   readonly processes?: number | 'auto';
-  /**
-   * TAP results (sync and async) compressed (brotli, gzip) when the client accepts it:
-   * 'auto' (the default) for clients on other machines only, 'always', or 'never'.
-   */
-  readonly compressResults?: 'auto' | 'always' | 'never';
+  /** TAP results compressed when the client accepts it (default 'auto'; ResultCompression). */
+  readonly compressResults?: ResultCompression;
   /** Software identity, for VOSI, provenance and the Server header. */
   readonly software: { readonly name: string; readonly version: string };
 }

@@ -4,6 +4,7 @@ export {
   collectionOf,
   type ContactDescription,
   DEFAULT_LIMITS_DESCRIPTION,
+  type ResultCompression,
   type ServiceDescription,
   type ServiceLimitsDescription,
 } from './description.js';
