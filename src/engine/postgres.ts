@@ -254,14 +254,6 @@ export class PostgresEngine implements Engine {
     return result[0];
   }
 
-  rewriteInOrder(table: TableDef): Promise<number> {
-    return Promise.reject(
-      new EngineError(
-        `${qualifiedName(table)} is not rewritten in order on PostgreSQL: its big tables are partitioned by range instead`,
-      ),
-    );
-  }
-
   async dropTables(tables: readonly TableDef[]): Promise<void> {
     for (const table of tables) await this.sql.unsafe(dropTableSql(table));
   }

@@ -176,9 +176,9 @@ export interface Engine {
    * in one transaction that also runs `alsoWrite` (given the rows rewritten): queries
    * see the old rows or the new, a failure or a kill leaves the table as it was. Returns
    * the rows rewritten. DuckDB only (its row groups' zone maps prune by storage order);
-   * PostgreSQL refuses (its big tables are partitioned by range instead).
+   * absent on PostgreSQL, whose big tables are partitioned by range instead.
    */
-  rewriteInOrder(
+  rewriteInOrder?(
     table: TableDef,
     orderBy: readonly string[],
     alsoWrite?: (tx: CatalogTransaction, rows: number) => Promise<void>,

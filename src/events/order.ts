@@ -9,7 +9,7 @@
  * its events in cell order already). The rewrites then copy each event about twice in
  * all, whatever the size of each ingest, and at most half the table is out of order.
  */
-import type { CatalogTransaction, Engine } from '../engine/index.js';
+import { type CatalogTransaction, type Engine, EngineError } from '../engine/index.js';
 import { columnDef, qualifiedName, type TableDef } from '../schema/types.js';
 import { eventsTable } from './schema.js';
 import { CLUSTER_ROWS } from './writer.js';
@@ -94,16 +94,22 @@ export interface EventsOrdered {
 }
 
 /**
- * Whether the catalog's engine keeps hearc.events in order by rewriting it: DuckDB; on
- * PostgreSQL the table is partitioned by cell range instead.
+ * Whether the catalog's engine keeps hearc.events in order by rewriting it (it can:
+ * DuckDB); on PostgreSQL the table is partitioned by cell range instead.
  */
-export const ordersEventsByRewrite = (engine: Engine): boolean => engine.dialect === 'duckdb';
+export const ordersEventsByRewrite = (engine: Engine): boolean =>
+  engine.rewriteInOrder !== undefined;
 
 /**
  * Rewrites hearc.events in global cell order, in one transaction with the record of it:
  * queries meanwhile see the table as it was, and a failure or a kill leaves it so.
  */
 export async function orderEvents(engine: Engine): Promise<EventsOrdered> {
+  if (engine.rewriteInOrder === undefined) {
+    throw new EngineError(
+      `${qualifiedName(eventsTable)} is not rewritten in order on PostgreSQL: it is partitioned by cell range instead`,
+    );
+  }
   const started = performance.now();
   const rows = await engine.rewriteInOrder(eventsTable, EVENT_STORAGE_ORDER, (tx, rows) =>
     writeOrder(tx, { orderedRows: rows, appendedRows: 0, orderedAt: new Date() }),
