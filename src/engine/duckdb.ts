@@ -27,6 +27,7 @@ import {
   UTINYINT,
   VARCHAR,
   listValue,
+  type DuckDBDataChunk,
   type DuckDBMaterializedResult,
   type DuckDBResult,
   type DuckDBType,
@@ -220,12 +221,20 @@ function rowsOfColumns(columns: readonly (readonly SqlValue[])[]): SqlValue[][] 
   return rows;
 }
 
-/** Reads a result chunk by chunk; DuckDB computes each chunk only when asked. */
+/**
+ * Reads a result chunk by chunk. DuckDB computes each chunk only when asked, on a
+ * thread of its own: the next one is asked for as soon as one arrives, so that DuckDB
+ * computes it while this thread converts and encodes the one in hand (one chunk
+ * ahead, no more).
+ */
 class DuckDbRowSource implements RowSource {
   readonly columnNames: readonly string[];
   private readonly readers: ColumnReader[];
   /** The columns' types, known once: a vector made without one asks DuckDB for it. */
   private readonly types: readonly DuckDBType[];
+  /** The next chunk, asked for ahead; undefined once the result is exhausted. */
+  private ahead: Promise<DuckDBDataChunk | null> | undefined;
+  private exhausted = false;
 
   constructor(
     private readonly result: DuckDBResult,
@@ -242,9 +251,26 @@ class DuckDbRowSource implements RowSource {
     return columns && rowsOfColumns(columns);
   }
 
+  /** The chunk asked for ahead (or now), asking for the one after it. */
+  private async nextChunk(): Promise<DuckDBDataChunk | undefined> {
+    if (this.exhausted) return undefined;
+    const asked = this.ahead ?? this.result.fetchChunk();
+    this.ahead = undefined;
+    const chunk = await asked;
+    if (!chunk || chunk.rowCount === 0) {
+      this.exhausted = true;
+      return undefined;
+    }
+    const next = this.result.fetchChunk();
+    // Its failure is thrown by the call that takes it; none may take it (a closed cursor).
+    next.catch(() => undefined);
+    this.ahead = next;
+    return chunk;
+  }
+
   async nextColumns(): Promise<SqlValue[][] | undefined> {
-    const chunk = await this.result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) return undefined;
+    const chunk = await this.nextChunk();
+    if (!chunk) return undefined;
     const columns: unknown[][] = [];
     const fastColumns: boolean[] = [];
     for (let c = 0; c < chunk.columnCount; c++) {
@@ -257,9 +283,14 @@ class DuckDbRowSource implements RowSource {
 
   async finish(exhausted: boolean): Promise<void> {
     try {
-      if (!exhausted) {
-        // Ends the half-read result and its transaction before the connection is reused.
-        this.connection.interrupt();
+      if (exhausted || this.exhausted) return;
+      // Ends the half-read result and its transaction before the connection is reused;
+      // the chunk asked ahead is waited for first (DuckDB is never asked twice at once).
+      this.connection.interrupt();
+      const ahead = this.ahead;
+      this.ahead = undefined;
+      const last = await ahead?.catch(() => null);
+      if (ahead === undefined || (last && last.rowCount > 0)) {
         await this.result.fetchChunk().catch(() => null);
       }
     } finally {

@@ -39,70 +39,74 @@ interface ColumnWriter {
 const isNull = (value: CellValue | undefined): value is null | undefined =>
   value === null || value === undefined;
 
-/** A fixed-width scalar: `put` writes a checked value, `nullValue` is the filler of a null. */
-function scalarWriter<T>(
-  bytes: number,
-  valueOf: (value: CellValue) => T,
-  nullValue: T,
-  put: (view: DataView, at: number, value: T) => void,
-): ColumnWriter {
-  return {
-    fixedBytes: bytes,
-    write(cells, from, to, { view, at }, flag) {
-      for (let r = from; r < to; r++) {
-        const v = cells[r];
-        const i = r - from;
-        if (isNull(v)) {
-          flag(i);
-          put(view, at[i]!, nullValue);
-        } else put(view, at[i]!, valueOf(v));
-        at[i] = at[i]! + bytes;
-      }
-    },
-  };
-}
-
+/**
+ * The fixed-width scalars. Each write loop calls closures of one function only (a loop
+ * shared through per-type `put` and `valueOf` callbacks made its call sites
+ * megamorphic: a quarter of a 1M-row result's time). A null writes the filler of its
+ * type (NaN for reals, 0 else).
+ */
 function numberWriter(field: FieldDescription): ColumnWriter | undefined {
   const datatype = field.datatype;
   switch (datatype) {
     case 'double':
-      return scalarWriter(
-        8,
-        (v) => (typeof v === 'number' ? v : realElement(v, datatype)),
-        NaN,
-        (view, at, n) => view.setFloat64(at, n),
-      );
     case 'float':
-      return scalarWriter(
-        4,
-        (v) => (typeof v === 'number' ? v : realElement(v, datatype)),
-        NaN,
-        (view, at, n) => view.setFloat32(at, n),
-      );
     case 'unsignedByte':
     case 'short':
     case 'int': {
-      const [min, max] = INTEGER_RANGES[datatype];
-      const valueOf = (v: CellValue): number =>
-        typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
-          ? v
-          : integerElement(v, datatype);
+      const integral = datatype !== 'double' && datatype !== 'float';
+      const [min, max] = integral ? INTEGER_RANGES[datatype] : [-Infinity, Infinity];
       const bytes = ELEMENT_BYTES[datatype];
-      if (datatype === 'int')
-        return scalarWriter(bytes, valueOf, 0, (w, at, n) => w.setInt32(at, n));
-      if (datatype === 'short')
-        return scalarWriter(bytes, valueOf, 0, (w, at, n) => w.setInt16(at, n));
-      return scalarWriter(bytes, valueOf, 0, (w, at, n) => w.setUint8(at, n));
+      const put = (view: DataView, at: number, n: number): void => {
+        if (datatype === 'double') view.setFloat64(at, n);
+        else if (datatype === 'float') view.setFloat32(at, n);
+        else if (datatype === 'int') view.setInt32(at, n);
+        else if (datatype === 'short') view.setInt16(at, n);
+        else view.setUint8(at, n);
+      };
+      return {
+        fixedBytes: bytes,
+        write(cells, from, to, { view, at }, flag) {
+          for (let r = from, i = 0; r < to; r++, i++) {
+            const v = cells[r];
+            const p = at[i]!;
+            if (
+              typeof v === 'number' &&
+              (!integral || (Number.isInteger(v) && v >= min && v <= max))
+            )
+              put(view, p, v);
+            else if (isNull(v)) {
+              flag(i);
+              put(view, p, integral ? 0 : NaN);
+            } else put(view, p, integral ? integerElement(v, datatype) : realElement(v, datatype));
+            at[i] = p + bytes;
+          }
+        },
+      };
     }
     case 'long':
-      return scalarWriter(8, longElement, 0n, (view, at, n) => view.setBigInt64(at, n));
+      return {
+        fixedBytes: 8,
+        write(cells, from, to, { view, at }, flag) {
+          for (let r = from, i = 0; r < to; r++, i++) {
+            const v = cells[r];
+            if (isNull(v)) flag(i);
+            view.setBigInt64(at[i]!, isNull(v) ? 0n : longElement(v));
+            at[i] = at[i]! + 8;
+          }
+        },
+      };
     case 'boolean':
-      return scalarWriter(
-        1,
-        (v) => (booleanElement(v, datatype) ? 0x54 : 0x46),
-        0,
-        (view, at, n) => view.setUint8(at, n),
-      );
+      return {
+        fixedBytes: 1,
+        write(cells, from, to, { buffer, at }, flag) {
+          for (let r = from, i = 0; r < to; r++, i++) {
+            const v = cells[r];
+            if (isNull(v)) flag(i);
+            buffer[at[i]!] = isNull(v) ? 0 : booleanElement(v, datatype) ? 0x54 : 0x46;
+            at[i] = at[i]! + 1;
+          }
+        },
+      };
     default:
       return undefined;
   }
@@ -284,7 +288,7 @@ export class Binary2ColumnWriter {
     let offset = start;
     for (let i = 0; i < count; i++) {
       rowStart[i] = offset;
-      places.buffer.fill(0, offset, offset + flagBytes);
+      for (let k = 0; k < flagBytes; k++) places.buffer[offset + k] = 0;
       at[i] = offset + flagBytes;
       offset += sizes[i]!;
     }

@@ -100,12 +100,21 @@ export class ByteSink {
     this.length = Math.min(this.length, length);
   }
 
-  /** Base64 of the largest multiple of 3 bytes held (all bytes when `final`), removed from the sink. */
-  takeBase64(final: boolean): string {
+  /**
+   * Base64 of the largest multiple of 3 bytes held (all bytes when `final`), removed
+   * from the sink, as bytes with a newline after it (empty when there is nothing to
+   * take). Base64 is ASCII: its text is copied as Latin-1, a byte copy, where encoding
+   * it as UTF-8 took twice as long as making it.
+   */
+  takeBase64Line(final: boolean): Buffer {
     const whole = final ? this.length : this.length - (this.length % 3);
+    if (whole === 0) return Buffer.alloc(0);
     const text = this.buffer.toString('base64', 0, whole);
+    const line = Buffer.allocUnsafe(text.length + 1);
+    line.write(text, 0, 'latin1');
+    line[text.length] = 0x0a;
     this.buffer.copyWithin(0, whole, this.length);
     this.length -= whole;
-    return text;
+    return line;
   }
 }

@@ -28,8 +28,8 @@ export interface RowSerializer {
   addColumns(batch: ColumnBatch, from: number, to: number, progress: { rows: number }): void;
   /** Size of what is waiting to be handed out. */
   pending(): number;
-  /** Takes what is waiting (everything when `final`). */
-  take(final: boolean): string;
+  /** Takes what is waiting (everything when `final`): text, or bytes ready to send. */
+  take(final: boolean): string | Buffer;
 }
 
 export const DEFAULT_CHUNK_BYTES = 1 << 16;
@@ -94,6 +94,12 @@ export function checkColumnCount(batch: ColumnBatch, fieldCount: number, rowNumb
   }
 }
 
+/** A chunk of what a serializer took, followed by `tail` (UTF-8). */
+export function chunkOf(taken: string | Buffer, tail = ''): Buffer {
+  if (typeof taken === 'string') return Buffer.from(taken + tail, 'utf8');
+  return tail === '' ? taken : Buffer.concat([taken, Buffer.from(tail, 'utf8')]);
+}
+
 /** Encodes all rows, yielding full chunks and counting rows in `progress`. Errors propagate. */
 export async function* streamRows(
   serializer: RowSerializer,
@@ -126,7 +132,7 @@ export async function* streamRows(
         window = Math.max(1, Math.min(MAX_WINDOW_ROWS, fit));
       }
       from = to;
-      if (serializer.pending() >= chunkBytes) yield Buffer.from(serializer.take(false), 'utf8');
+      if (serializer.pending() >= chunkBytes) yield chunkOf(serializer.take(false));
     }
     if (badRow !== undefined) {
       checkRowLength((given as RowBatch)[badRow]!, fields.length, progress.rows + 1);

@@ -24,6 +24,7 @@ import {
 import { checkFieldDescription, isStringType, type FieldDescription } from './field.js';
 import {
   DEFAULT_CHUNK_BYTES,
+  chunkOf,
   streamRows,
   textRowSerializer,
   type RowSerializer,
@@ -91,7 +92,7 @@ async function* writeWith(
   yield Buffer.from(serializer.opening, 'utf8');
   const progress = { rows: 0 };
   yield* streamRows(serializer, fields, rows, options.chunkBytes ?? DEFAULT_CHUNK_BYTES, progress);
-  yield Buffer.from(serializer.take(true) + serializer.closing, 'utf8');
+  yield chunkOf(serializer.take(true), serializer.closing);
   return progress.rows;
 }
 

@@ -22,6 +22,7 @@ import { locateCellError, VotableError } from './errors.js';
 import { checkFieldDescription, isStringType, type FieldDescription } from './field.js';
 import {
   DEFAULT_CHUNK_BYTES,
+  chunkOf,
   streamRows,
   textRowSerializer,
   type RowSerializer,
@@ -178,10 +179,7 @@ function binarySerializer(
       }
     },
     pending: () => sink.length,
-    take(final) {
-      const text = sink.takeBase64(final);
-      return text === '' ? '' : text + '\n';
-    },
+    take: (final) => sink.takeBase64Line(final),
   };
 }
 
@@ -230,7 +228,7 @@ export async function* writeVotable(
     errorMessage: failure === undefined ? undefined : messageOf(failure.error),
     ...(options.resources ? { resources: options.resources } : {}),
   });
-  yield Buffer.from(serializer.take(true) + tail, 'utf8');
+  yield chunkOf(serializer.take(true), tail);
   return failure === undefined
     ? { rows: progress.rows, overflow }
     : { rows: progress.rows, overflow, error: failure.error };
