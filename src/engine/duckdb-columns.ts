@@ -55,31 +55,31 @@ function validityBytes(vector: DuckDBVector): Uint8Array | null {
 const valid = (bytes: Uint8Array | null, row: number): boolean =>
   bytes === null || ((bytes[row >> 3]! >> (row & 7)) & 1) === 1;
 
-function numberColumn(items: NumberItems, bytes: Uint8Array | null, count: number): SqlValue[] {
-  const out = new Array<SqlValue>(count);
-  for (let r = 0; r < count; r++) out[r] = valid(bytes, r) ? items[r]! : null;
+function numberColumn(items: NumberItems, bytes: Uint8Array | null, from: number, to: number) {
+  const out = new Array<SqlValue>(to - from);
+  for (let r = from; r < to; r++) out[r - from] = valid(bytes, r) ? items[r]! : null;
   return out;
 }
 
-function bigintColumn(items: BigInt64Array, bytes: Uint8Array | null, count: number): SqlValue[] {
-  const out = new Array<SqlValue>(count);
-  for (let r = 0; r < count; r++) out[r] = valid(bytes, r) ? items[r]! : null;
+function bigintColumn(items: BigInt64Array, bytes: Uint8Array | null, from: number, to: number) {
+  const out = new Array<SqlValue>(to - from);
+  for (let r = from; r < to; r++) out[r - from] = valid(bytes, r) ? items[r]! : null;
   return out;
 }
 
-function timestampColumn(items: BigInt64Array, bytes: Uint8Array | null, count: number) {
-  const out = new Array<SqlValue>(count);
+function timestampColumn(items: BigInt64Array, bytes: Uint8Array | null, from: number, to: number) {
+  const out = new Array<SqlValue>(to - from);
   // Catalogs repeat timestamps row after row: one Date for a run of equal ones.
   let last: Date | undefined;
   let lastMicros = 0n;
-  for (let r = 0; r < count; r++) {
+  for (let r = from; r < to; r++) {
     if (!valid(bytes, r)) {
-      out[r] = null;
+      out[r - from] = null;
       continue;
     }
     const micros = items[r]!;
     if (last !== undefined && micros === lastMicros) {
-      out[r] = last;
+      out[r - from] = last;
       continue;
     }
     const m = Number(micros);
@@ -88,7 +88,7 @@ function timestampColumn(items: BigInt64Array, bytes: Uint8Array | null, count: 
       ? new Date((m - (m % 1000)) / 1000)
       : new Date(Number(micros / 1000n));
     lastMicros = micros;
-    out[r] = last;
+    out[r - from] = last;
   }
   return out;
 }
@@ -133,6 +133,7 @@ function readStringRun(
   from: number,
   count: number,
   out: SqlValue[],
+  offset: number,
 ): number {
   const first = pointerAt(view, from);
   let bytes = view.getUint32(from * 16, true);
@@ -144,7 +145,7 @@ function readStringRun(
     end++;
   }
   if (end === from + 1) {
-    out[from] = vector.getItem(from);
+    out[from - offset] = vector.getItem(from);
     return end;
   }
   const run = bindings.get_data_from_pointer(
@@ -166,7 +167,7 @@ function readStringRun(
         : ascii
           ? text.toString('latin1', at, at + length)
           : utf8.decode(run.subarray(at, at + length));
-    out[r] = value;
+    out[r - offset] = value;
     // Only an ASCII string's length is its byte count.
     previous = ascii ? value : undefined;
     previousAt = at;
@@ -175,54 +176,76 @@ function readStringRun(
   return end;
 }
 
-/** Inline strings (12 bytes or fewer) of plain ASCII are decoded here, runs of long ones too; others by the vector. */
-function varcharColumn(vector: DuckDBVarCharVector, view: DataView, count: number): SqlValue[] {
+/** Whether the inline bytes of rows a and b (string_t at a·16 and b·16) are the same. */
+function sameInline(base: Uint8Array, a: number, b: number, length: number): boolean {
+  for (let i = 4; i < 4 + length; i++) if (base[a + i] !== base[b + i]) return false;
+  return true;
+}
+
+/**
+ * Inline strings (12 bytes or fewer) of plain ASCII are decoded here, a string the same
+ * as the one before it being that string again; runs of long ones too; others by the
+ * vector. Each string is made in one piece (built a character at a time, a string of
+ * 12 made 12: the largest share of a result's garbage).
+ */
+function varcharColumn(vector: DuckDBVarCharVector, view: DataView, from: number, to: number) {
   const bytes = validityBytes(vector);
   const base = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-  const out = new Array<SqlValue>(count);
-  for (let r = 0; r < count; r++) {
+  const text = Buffer.from(base.buffer, base.byteOffset, base.byteLength);
+  const out = new Array<SqlValue>(to - from);
+  let previous: string | undefined;
+  let previousAt = 0;
+  for (let r = from; r < to; r++) {
     if (!valid(bytes, r)) {
-      out[r] = null;
+      out[r - from] = null;
       continue;
     }
     const at = r * 16;
     const length = view.getUint32(at, true);
     if (length > 12) {
-      r = readStringRun(vector, view, bytes, r, count, out) - 1;
+      r = readStringRun(vector, view, bytes, r, to, out, from) - 1;
+      previous = undefined;
       continue;
     }
-    {
-      let text = '';
-      let ascii = true;
-      for (let i = 0; i < length; i++) {
-        const c = base[at + 4 + i]!;
-        if (c >= 0x80) {
-          ascii = false;
-          break;
-        }
-        text += String.fromCharCode(c);
-      }
-      if (ascii) {
-        out[r] = text;
-        continue;
+    if (
+      previous !== undefined &&
+      previous.length === length &&
+      sameInline(base, previousAt, at, length)
+    ) {
+      out[r - from] = previous;
+      continue;
+    }
+    let ascii = true;
+    for (let i = at + 4; i < at + 4 + length; i++) {
+      if (base[i]! >= 0x80) {
+        ascii = false;
+        break;
       }
     }
-    out[r] = vector.getItem(r);
+    if (ascii) {
+      const value = text.toString('latin1', at + 4, at + 4 + length);
+      previous = value;
+      previousAt = at;
+      out[r - from] = value;
+      continue;
+    }
+    previous = undefined;
+    out[r - from] = vector.getItem(r);
   }
   return out;
 }
 
-function listColumn(vector: DuckDBListVector, count: number): SqlValue[] | undefined {
+function listColumn(vector: DuckDBListVector, from: number, to: number): SqlValue[] | undefined {
   const { childData: child, entryData: entries } = internals(vector);
   if (child === undefined || !(entries instanceof BigUint64Array)) return undefined;
   const items = numberItemsOf(child);
   if (items === undefined) return undefined;
   const childBytes = validityBytes(child);
   const bytes = validityBytes(vector);
-  const out = new Array<SqlValue>(count);
-  for (let r = 0; r < count; r++) {
+  const out = new Array<SqlValue>(to - from);
+  for (let r = from; r < to; r++) {
     if (!valid(bytes, r)) {
-      out[r] = null;
+      out[r - from] = null;
       continue;
     }
     const offset = Number(entries[2 * r]);
@@ -231,7 +254,7 @@ function listColumn(vector: DuckDBListVector, count: number): SqlValue[] | undef
     for (let i = 0; i < length; i++) {
       list[i] = valid(childBytes, offset + i) ? items[offset + i]! : null;
     }
-    out[r] = list as unknown as SqlValue;
+    out[r - from] = list as unknown as SqlValue;
   }
   return out;
 }
@@ -253,20 +276,27 @@ function numberItemsOf(vector: DuckDBVector): NumberItems | undefined {
   return undefined;
 }
 
-/** The values of one result column, or undefined when its type has no fast reader. */
-export function readVectorValues(vector: DuckDBVector, count: number): SqlValue[] | undefined {
+/**
+ * The values of rows `from` to `to` (exclusive) of one result column, or undefined when
+ * its type has no fast reader.
+ */
+export function readVectorValues(
+  vector: DuckDBVector,
+  from: number,
+  to: number,
+): SqlValue[] | undefined {
   const numbers = numberItemsOf(vector);
-  if (numbers !== undefined) return numberColumn(numbers, validityBytes(vector), count);
+  if (numbers !== undefined) return numberColumn(numbers, validityBytes(vector), from, to);
   const { items, dataView } = internals(vector);
   if (vector instanceof DuckDBVarCharVector && dataView instanceof DataView) {
-    return varcharColumn(vector, dataView, count);
+    return varcharColumn(vector, dataView, from, to);
   }
   if (vector instanceof DuckDBBigIntVector && items instanceof BigInt64Array) {
-    return bigintColumn(items, validityBytes(vector), count);
+    return bigintColumn(items, validityBytes(vector), from, to);
   }
   if (vector instanceof DuckDBTimestampVector && items instanceof BigInt64Array) {
-    return timestampColumn(items, validityBytes(vector), count);
+    return timestampColumn(items, validityBytes(vector), from, to);
   }
-  if (vector instanceof DuckDBListVector) return listColumn(vector, count);
+  if (vector instanceof DuckDBListVector) return listColumn(vector, from, to);
   return undefined;
 }

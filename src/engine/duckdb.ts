@@ -28,6 +28,7 @@ import {
   VARCHAR,
   listValue,
   type DuckDBDataChunk,
+  type DuckDBVector,
   type DuckDBMaterializedResult,
   type DuckDBResult,
   type DuckDBType,
@@ -221,6 +222,18 @@ function rowsOfColumns(columns: readonly (readonly SqlValue[])[]): SqlValue[][] 
   return rows;
 }
 
+/** About how many cells a batch of result values holds (see DuckDbRowSource.rowsPerBatch). */
+const BATCH_CELLS = 16_384;
+
+interface CurrentChunk {
+  readonly chunk: DuckDBDataChunk;
+  readonly rowCount: number;
+  at: number;
+  readonly vectors: readonly DuckDBVector[];
+  /** Columns the generic converter made, whole, by index. */
+  readonly converted: unknown[][];
+}
+
 /**
  * Reads a result chunk by chunk. DuckDB computes each chunk only when asked, on a
  * thread of its own: the next one is asked for as soon as one arrives, so that DuckDB
@@ -235,6 +248,15 @@ class DuckDbRowSource implements RowSource {
   /** The next chunk, asked for ahead; undefined once the result is exhausted. */
   private ahead: Promise<DuckDBDataChunk | null> | undefined;
   private exhausted = false;
+  /** The chunk being handed out, and the row its next batch starts at. */
+  private current: CurrentChunk | undefined;
+  /**
+   * Rows per batch handed out: a chunk of DuckDB (2048 rows, in native memory) is made
+   * JS values a part at a time, about 16k cells, so that the values of a wide result
+   * are encoded and dropped before the next young-generation collection rather than
+   * living through several, being copied and promoted, while other requests run.
+   */
+  private readonly rowsPerBatch: number;
 
   constructor(
     private readonly result: DuckDBResult,
@@ -244,6 +266,7 @@ class DuckDbRowSource implements RowSource {
     this.columnNames = result.columnNames();
     this.readers = readersOf(result);
     this.types = result.columnTypes();
+    this.rowsPerBatch = Math.max(64, Math.floor(BATCH_CELLS / Math.max(1, this.types.length)));
   }
 
   async next(): Promise<PositionalRow[] | undefined> {
@@ -269,14 +292,35 @@ class DuckDbRowSource implements RowSource {
   }
 
   async nextColumns(): Promise<SqlValue[][] | undefined> {
-    const chunk = await this.nextChunk();
-    if (!chunk) return undefined;
+    let current = this.current;
+    if (current === undefined || current.at >= current.rowCount) {
+      const chunk = await this.nextChunk();
+      this.current = current = chunk && {
+        chunk,
+        rowCount: chunk.rowCount,
+        at: 0,
+        vectors: this.types.map((type, c) => chunkVector(chunk, c, type)),
+        converted: [],
+      };
+      if (current === undefined) return undefined;
+    }
+    const from = current.at;
+    const to = Math.min(current.rowCount, from + this.rowsPerBatch);
+    current.at = to;
     const columns: unknown[][] = [];
     const fastColumns: boolean[] = [];
-    for (let c = 0; c < chunk.columnCount; c++) {
-      const fast = readVectorValues(chunkVector(chunk, c, this.types[c]!), chunk.rowCount);
-      columns.push(fast ?? chunk.convertColumnValues(c, JSDuckDBValueConverter));
+    for (let c = 0; c < current.vectors.length; c++) {
+      const fast = readVectorValues(current.vectors[c]!, from, to);
       fastColumns.push(fast !== undefined);
+      if (fast !== undefined) columns.push(fast);
+      else {
+        // The generic converter reads a whole chunk: once, then its rows a batch at a time.
+        const whole = (current.converted[c] ??= current.chunk.convertColumnValues(
+          c,
+          JSDuckDBValueConverter,
+        ));
+        columns.push(from === 0 && to === current.rowCount ? whole : whole.slice(from, to));
+      }
     }
     return toCatalogValues(columns, this.readers, fastColumns);
   }
