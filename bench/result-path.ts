@@ -9,9 +9,15 @@
  *
  *   node --import tsx bench/result-path.ts [--rows 20000] [--big 1000000] [--repeat 5]
  *        [--postgres postgres://postgres@127.0.0.1:5432] [--only duckdb|postgres]
- *        [--formats votable,votable/td,csv,tsv,json,fits] [--profile DIR]
+ *        [--formats votable,votable/td,csv,tsv,json,fits] [--profile DIR] [--allocations]
  *   --profile DIR writes a V8 CPU profile of the measured runs only (not the catalog fill)
  *   per engine to DIR/<engine>.cpuprofile; bench/profile-top.ts prints its top.
+ *   --allocations adds the JS heap allocated per query (V8's sampling heap profiler, the
+ *   objects already collected included) and the functions allocating most: the garbage a
+ *   result makes, which under concurrent requests is what the collector copies. Run
+ *   through tsx, the sources allocate more than the built code (`npm run build`, what
+ *   `hearc serve` runs) does: the BINARY2 writers box doubles the build keeps unboxed.
+ *   Read its figures as upper bounds (bench/PROFILE.md, seventh slice).
  *   node --cpu-prof --cpu-prof-dir=bench/profiles --import tsx bench/result-path.ts
  */
 import { readFile, writeFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -39,6 +45,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     formats: { type: 'string' },
     profile: { type: 'string' },
+    allocations: { type: 'boolean' },
   },
 });
 const catalogRows = Number(values.rows ?? 20_000);
@@ -106,6 +113,45 @@ interface Measured {
   readonly p99: number;
   readonly cpuMs: number;
   readonly peakRssMb: number;
+  /** JS heap allocated per query, MB, with --allocations. */
+  readonly allocatedMb?: number;
+}
+
+interface SamplingNode {
+  readonly callFrame: { readonly functionName: string; readonly url: string };
+  readonly selfSize: number;
+  readonly children: readonly SamplingNode[];
+}
+
+/** Bytes allocated per query of `runs` queries, in all and by function (top 5), from a sampling heap profile. */
+async function allocations(
+  run: () => Promise<unknown>,
+  runs: number,
+): Promise<{ total: number; top: [string, number][] }> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    for (let i = 0; i < runs; i++) await run();
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    const byFunction = new Map<string, number>();
+    let total = 0;
+    const walk = (node: SamplingNode): void => {
+      const name = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').slice(-2).join('/')}`;
+      byFunction.set(name, (byFunction.get(name) ?? 0) + node.selfSize / runs);
+      total += node.selfSize / runs;
+      for (const child of node.children) walk(child);
+    };
+    walk(profile.head as unknown as SamplingNode);
+    const top = [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    return { total, top };
+  } finally {
+    session.disconnect();
+  }
 }
 
 async function measure(engineName: string, engine: Engine): Promise<Measured[]> {
@@ -135,6 +181,14 @@ async function measure(engineName: string, engine: Engine): Promise<Measured[]> 
     cpu.sort((a, b) => a - b);
     const at = (q: number): number =>
       times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+    const peakRssMb = await rssMb('VmHWM');
+    let allocatedMb: number | undefined;
+    if (values.allocations === true) {
+      const sampled = await allocations(() => runOnce(service, c), c.runs);
+      allocatedMb = sampled.total / 1e6;
+      const top = sampled.top.map(([name, b]) => `${(b / 1e6).toFixed(1)} MB ${name}`);
+      console.error(`  allocated per query: ${top.join('; ')}`);
+    }
     out.push({
       engine: engineName,
       c,
@@ -142,7 +196,8 @@ async function measure(engineName: string, engine: Engine): Promise<Measured[]> 
       p50: at(0.5),
       p99: at(0.99),
       cpuMs: cpu[Math.floor(cpu.length / 2)]!,
-      peakRssMb: await rssMb('VmHWM'),
+      peakRssMb,
+      ...(allocatedMb !== undefined ? { allocatedMb } : {}),
     });
     console.error(`${engineName} ${c.name} ${c.format}: ${at(0.5).toFixed(1)} ms`);
   }
@@ -229,6 +284,7 @@ async function run(): Promise<void> {
         'krows/s',
         'Mcells/s',
         'peak RSS MB',
+        ...(values.allocations === true ? ['allocated MB/query'] : []),
       ],
       results.map((m) => {
         const seconds = m.p50 / 1000;
@@ -244,6 +300,7 @@ async function run(): Promise<void> {
           f(m.c.maxrec / seconds / 1000, 0),
           f((m.c.maxrec * m.c.columns) / seconds / 1e6, 2),
           f(m.peakRssMb, 0),
+          ...(values.allocations === true ? [f(m.allocatedMb ?? NaN)] : []),
         ];
       }),
     ),
