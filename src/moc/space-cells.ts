@@ -60,8 +60,9 @@ export function cellRangesMoc(
 }
 
 /**
- * Flat [start, end) cell ranges at `depth` widened to the cells holding them at `coarser`;
- * ranges in any order (as an ASCII MOC lists them, order by order), neighbours merged.
+ * Flat [start, end) cell ranges at `depth` widened to the cells holding them at `coarser`,
+ * sorted and merged; ranges in any order (as an ASCII MOC lists them, order by order: a
+ * field of view's finer cells widen to the coarse cells already listed).
  */
 export function coarserCellRanges(
   ranges: ArrayLike<number>,
@@ -69,14 +70,22 @@ export function coarserCellRanges(
   coarser: number,
 ): number[] {
   const scale = 4 ** (depth - coarser);
+  const count = ranges.length / 2;
+  const starts = new Float64Array(count);
+  const ends = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    starts[i] = Math.floor(ranges[2 * i]! / scale);
+    ends[i] = Math.ceil(ranges[2 * i + 1]! / scale);
+  }
+  // The union of ranges is that of their starts and ends sorted apart: it breaks after
+  // the i-th end only where the next start lies beyond it.
+  starts.sort();
+  ends.sort();
   const out: number[] = [];
-  for (let i = 0; i < ranges.length; i += 2) {
-    const start = Math.floor(ranges[i]! / scale);
-    const end = Math.ceil(ranges[i + 1]! / scale);
-    const last = out.length - 2;
-    if (last >= 0 && start >= out[last]! && start <= out[last + 1]!) {
-      out[out.length - 1] = Math.max(out[out.length - 1]!, end);
-    } else out.push(start, end);
+  for (let i = 0; i < count; i++) {
+    const start = starts[i]!;
+    while (i + 1 < count && starts[i + 1]! <= ends[i]!) i++;
+    out.push(start, ends[i]!);
   }
   return out;
 }
