@@ -598,7 +598,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         }
       : {}),
     onCoverageStoreError: (error: unknown) =>
-      app.log.warn({ err: error }, 'cannot store the space MOCs computed for the coverage'),
+      app.log.warn({ err: error }, 'cannot store what the coverage computed in the catalog'),
   });
   const regtapError = (error: unknown): void =>
     app.log.error({ err: error }, 'cannot write the rr tables');

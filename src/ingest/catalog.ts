@@ -6,7 +6,7 @@
 import { alertsTable, alertTables } from '../alerts/index.js';
 import { auditTable, rightsTables } from '../auth/index.js';
 import { eventsOrderTable } from '../events/index.js';
-import { observationCoverageTable, registryToldTable } from '../moc/index.js';
+import { coverageCacheTable, observationCoverageTable, registryToldTable } from '../moc/index.js';
 import { ingestStateTable, publishedSchema, withdrawnObservationTable } from '../obscore/schema.js';
 import { provenanceTables } from '../provenance/index.js';
 import { regtapTables } from '../schema/regtap.js';
@@ -25,6 +25,7 @@ export const catalogTables: readonly TableDef[] = [
   ingestStateTable,
   eventsOrderTable,
   observationCoverageTable,
+  coverageCacheTable,
   registryToldTable,
   withdrawnObservationTable,
   ...rightsTables,

@@ -4,7 +4,8 @@
  * per collection and for the whole service their unions and their space-time MOC, with
  * the energy range, the messengers and the date of the last change, which the registry
  * records describe.
- * Computed from the catalog when asked and kept until the catalog changes.
+ * Computed from the catalog when asked and kept until the catalog changes, in memory and
+ * in the catalog (coverage-cache.ts), so that the next start need not compute it again.
  */
 import { createHash } from 'node:crypto';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
@@ -21,11 +22,14 @@ import { asciiCellRanges } from '../adql/index.js';
 import { cellRangesMoc, coarserCellRanges, SpaceCellSet } from './space-cells.js';
 import {
   buildSpaceTimeMoc,
-  type ObservationSpan,
+  slabSpans,
   SPACE_TIME_MOC_SPACE_DEPTH,
+  type SpanSlab,
+  SpanSlabBuilder,
 } from './space-time-moc.js';
 import { normalizeRanges, timeRangesFromAscii, type TimeRanges } from './time-moc.js';
 import { startModuleWorker } from '../service/index.js';
+import { loadCoverage, type StoredCoverage, storeCoverage } from './coverage-cache.js';
 
 /** HEALPix order of the space MOCs: cells of about 3.4 arcmin, well under a field of view. */
 export const SPACE_MOC_DEPTH = 10;
@@ -96,13 +100,9 @@ const FIELD_OF_VIEW = tableColumns(obscoreTable, ['obs_publisher_did', 's_region
 /** DIDs per transaction when computed space MOCs are stored, and per read of missing ones. */
 const STORE_CHUNK = 5000;
 
-/** What one collection (or the whole service) covers. */
-export interface Coverage {
+/** What a coverage tells besides its MOCs. */
+interface CoverageFacts {
   readonly observations: number;
-  readonly space: MocFile;
-  readonly time: MocFile;
-  /** The sky observed at each time (MOC 2.0 STMOC), built when first asked for. */
-  readonly spaceTime: MocFile;
   /** Merged good time intervals, depth-61 ticks (TCB). */
   readonly timeRanges: TimeRanges;
   /** The widest wavelength range of the observations (em_min, em_max), m. */
@@ -114,6 +114,14 @@ export interface Coverage {
   readonly updated?: string;
   /** The space MOC degraded to REGISTRY_MOC_DEPTH, in ASCII: small enough for a registry record. */
   readonly spaceSummary: string;
+}
+
+/** What one collection (or the whole service) covers. */
+export interface Coverage extends CoverageFacts {
+  readonly space: MocFile;
+  readonly time: MocFile;
+  /** The sky observed at each time (MOC 2.0 STMOC), built when first asked for. */
+  readonly spaceTime: MocFile;
 }
 
 /** HEALPix order of the coverage in registry records (cells of about 0.9 deg). */
@@ -150,7 +158,11 @@ export interface CoverageCatalogOptions {
    * out of every coverage. Read with the catalog's state, so a release shows on the next check.
    */
   readonly hidden?: () => Promise<ReadonlySet<string>>;
-  /** Told when the space MOCs computed for rows without a stored one could not be stored. */
+  /**
+   * Told when what a coverage computed could not be stored in the catalog (a read-only
+   * one): the space MOCs of rows without a stored one, the coverage kept for the next
+   * start, the notes of collections told of. Serving goes on without them.
+   */
   readonly onStoreError?: (error: unknown) => void;
   /** Called when a coverage computed differs from the one before (not for the first). */
   readonly onChange?: (coverage: CatalogCoverage) => void;
@@ -197,8 +209,8 @@ interface Accumulator {
   rows: CatalogRow[];
   /** The good time intervals of each row, in the order of `rows`. */
   rowTimes: TimeRanges[];
-  /** What each row covers in time and space, once its space MOC is known. */
-  spans: ObservationSpan[];
+  /** What the rows cover in time and space, once their space MOCs are known. */
+  spans: SpanSlab[];
   ranges: (readonly [bigint, bigint])[];
   emMin: number;
   emMax: number;
@@ -225,7 +237,7 @@ function joinAccumulators(parts: readonly Accumulator[]): Accumulator {
   const all = emptyAccumulator();
   for (const part of parts) {
     all.observations += part.observations;
-    for (const span of part.spans) all.spans.push(span);
+    for (const slab of part.spans) all.spans.push(slab);
     for (const range of part.ranges) all.ranges.push(range);
     all.emMin = Math.min(all.emMin, part.emMin);
     all.emMax = Math.max(all.emMax, part.emMax);
@@ -238,27 +250,6 @@ function joinAccumulators(parts: readonly Accumulator[]): Accumulator {
     }
   }
   return all;
-}
-
-/** Numbers appended one array after another into one typed array. */
-class RangeSlab {
-  private values = new Uint32Array(1 << 12);
-  length = 0;
-
-  push(ranges: readonly number[]): void {
-    if (this.length + ranges.length > this.values.length) {
-      const grown = new Uint32Array(Math.max(2 * this.values.length, this.length + ranges.length));
-      grown.set(this.values.subarray(0, this.length));
-      this.values = grown;
-    }
-    this.values.set(ranges, this.length);
-    this.length += ranges.length;
-  }
-
-  /** The numbers pushed, in an array of their size. */
-  trimmed(): Uint32Array {
-    return this.values.slice(0, this.length);
-  }
 }
 
 /** The union of flat [start, end) cell ranges at SPACE_MOC_DEPTH as files, made when asked. */
@@ -296,28 +287,60 @@ function spaceSummary(library: MocLibrary, cells: Uint32Array): string {
   }
 }
 
-/** The coverage of an accumulation whose space is `cells` (flat ranges at SPACE_MOC_DEPTH). */
-function finish(
-  library: MocLibrary,
-  cells: Uint32Array,
-  acc: Accumulator,
-  id: string | undefined,
-): Coverage {
-  const timeRanges = normalizeRanges(acc.ranges);
-  // Only the spans are kept for the space-time MOC, not the accumulation.
-  const spans = acc.spans;
+/**
+ * What the coverage of a collection or of the service is made from: the catalog keeps
+ * it between starts (coverage-cache.ts), its MOC files are made from it when asked.
+ */
+export interface CoverageParts extends CoverageFacts {
+  /** The sky covered: flat [start, end) cell ranges at SPACE_MOC_DEPTH. */
+  readonly cells: Uint32Array;
+  /** What the observations cover, for the space-time MOC: the service's are its collections' in turn. */
+  readonly spans: readonly SpanSlab[];
+}
+
+/** The parts of every collection's coverage and of the service's. */
+export interface CoverageSummary {
+  readonly collections: ReadonlyMap<string, CoverageParts>;
+  readonly service: CoverageParts;
+}
+
+/** The parts of an accumulation whose space is `cells` (flat ranges at SPACE_MOC_DEPTH). */
+function partsOf(library: MocLibrary, cells: Uint32Array, acc: Accumulator): CoverageParts {
   return {
-    spaceSummary: spaceSummary(library, cells),
     observations: acc.observations,
-    space: spaceCoverageFile(library, cells, id),
-    time: timeMocFile(timeRanges, id),
-    spaceTime: spaceTimeMocFile(() => buildSpaceTimeMoc(spans), id),
-    timeRanges,
+    cells,
+    timeRanges: normalizeRanges(acc.ranges),
     ...(acc.emMin <= acc.emMax ? { wavelength: [acc.emMin, acc.emMax] as const } : {}),
     messengers: [...acc.messengers].sort(),
     ...(acc.created !== undefined ? { created: acc.created } : {}),
     ...(acc.updated !== undefined ? { updated: acc.updated } : {}),
+    spaceSummary: spaceSummary(library, cells),
+    spans: acc.spans,
   };
+}
+
+/** A coverage from its parts, its MOC files made when first asked for. */
+function coverageOf(library: MocLibrary, parts: CoverageParts, id: string | undefined): Coverage {
+  const { cells, spans, ...rest } = parts;
+  return {
+    ...rest,
+    space: spaceCoverageFile(library, cells, id),
+    time: timeMocFile(parts.timeRanges, id),
+    spaceTime: spaceTimeMocFile(() => buildSpaceTimeMoc(slabSpans(spans)), id),
+  };
+}
+
+/** The coverages of a summary's parts. */
+export function summaryCoverage(
+  library: MocLibrary,
+  summary: CoverageSummary,
+  ids?: CoverageIdentifiers,
+): Omit<CatalogCoverage, 'state' | 'withdrawn'> {
+  const collections = new Map<string, Coverage>();
+  for (const [name, parts] of summary.collections) {
+    collections.set(name, coverageOf(library, parts, ids?.collection(name)));
+  }
+  return { collections, service: coverageOf(library, summary.service, ids?.service()) };
 }
 
 /** Identifiers of the service and its collections, for MOCID. */
@@ -353,6 +376,17 @@ export function summariseCoverage(
   ids?: CoverageIdentifiers,
   stored: ReadonlyMap<string, string | ArrayLike<number>> = new Map(),
 ): Omit<CatalogCoverage, 'state' | 'withdrawn'> {
+  return summaryCoverage(library, summariseParts(library, obscore, hea, ingested, stored), ids);
+}
+
+/** The parts of the coverage of ObsCore rows (summariseCoverage). */
+function summariseParts(
+  library: MocLibrary,
+  obscore: readonly CatalogRow[],
+  hea: readonly CatalogRow[],
+  ingested: ReadonlyMap<string, string>,
+  stored: ReadonlyMap<string, string | ArrayLike<number>>,
+): CoverageSummary {
   const heaByDid = new Map(hea.map((row) => [String(row.obs_publisher_did), row]));
   const byCollection = new Map<string, Accumulator>();
   for (const row of obscore) {
@@ -376,42 +410,30 @@ export function summariseCoverage(
     if (updated && (acc.updated === undefined || updated > acc.updated)) acc.updated = updated;
     if (updated && (acc.created === undefined || updated < acc.created)) acc.created = updated;
   }
-  const collections = new Map<string, Coverage>();
+  const collections = new Map<string, CoverageParts>();
   const cells = new SpaceCellSet(SPACE_MOC_DEPTH);
   const serviceCells = new SpaceCellSet(SPACE_MOC_DEPTH);
   const sorted = [...byCollection].sort(([a], [b]) => a.localeCompare(b));
   for (const [name, acc] of sorted) {
     cells.clear();
-    // Kept until a space-time MOC is asked for: coarse cells, not the ASCII (250 MB at 1e5),
-    // in one typed array (an array of a few numbers per row took 1.2 kB).
-    const skies = new RangeSlab();
-    // Row i's coarse cells are skies[ends[i - 1], ends[i]); none when it covers no sky.
-    const ends = new Uint32Array(acc.rows.length);
-    const covers = new Uint8Array(acc.rows.length);
+    // Kept until a space-time MOC is asked for: coarse cells, not the ASCII (250 MB at 1e5).
+    const spans = new SpanSlabBuilder();
     acc.rows.forEach((row, i) => {
       const moc = stored.get(String(row.obs_publisher_did)) ?? observationSpaceMoc(library, row);
       const ranges = typeof moc === 'string' ? asciiCellRanges(moc, SPACE_MOC_DEPTH) : moc;
       if (ranges) {
         cells.add(ranges);
-        skies.push(coarserCellRanges(ranges, SPACE_MOC_DEPTH, SPACE_TIME_MOC_SPACE_DEPTH));
-        covers[i] = 1;
+        const sky = coarserCellRanges(ranges, SPACE_MOC_DEPTH, SPACE_TIME_MOC_SPACE_DEPTH);
+        spans.add(acc.rowTimes[i] ?? [], sky);
       }
-      ends[i] = skies.length;
     });
-    const sky = skies.trimmed();
-    acc.rowTimes.forEach((time, i) => {
-      const space = covers[i] ? sky.subarray(i > 0 ? ends[i - 1] : 0, ends[i]) : undefined;
-      acc.spans.push({ time, space });
-    });
+    acc.spans.push(spans.slab());
     const union = cells.ranges();
     serviceCells.add(union);
-    collections.set(name, finish(library, union, acc, ids?.collection(name)));
+    collections.set(name, partsOf(library, union, acc));
   }
   const all = joinAccumulators(sorted.map(([, acc]) => acc));
-  return {
-    collections,
-    service: finish(library, serviceCells.ranges(), all, ids?.service()),
-  };
+  return { collections, service: partsOf(library, serviceCells.ranges(), all) };
 }
 
 /** `coverage` updated at `at` when that is later than its last ingest. */
@@ -574,33 +596,15 @@ export class CoverageCatalog {
     hidden: ReadonlySet<string>,
   ): Promise<CatalogCoverage> {
     const library = await mocLibrary();
-    const [obscore, hea] = await Promise.all([
-      this.engine.selectRows(COVERAGE_OBSCORE),
-      this.engine.selectRows(COVERAGE_HEA),
-    ]);
-    const visible = obscore.filter((row) => !hidden.has(String(row.obs_publisher_did)));
-    const spaceMocs: Map<string, string | Uint32Array> = await this.storedCells(
-      new Set(visible.map((row) => String(row.obs_publisher_did))),
-    );
-    const computed = await this.computeMissingMocs(visible, spaceMocs);
-    for (const [did, ascii] of computed) spaceMocs.set(did, ascii);
-    const summary = summariseCoverage(
-      library,
-      visible,
-      hea,
-      ingested,
-      this.options.identifiers,
-      spaceMocs,
-    );
-    if (computed.size > 0) await this.storeComputed(computed);
+    const stored =
+      (await loadCoverage(this.engine, state)) ?? (await this.summarise(state, ingested, hidden));
+    const summary = summaryCoverage(library, stored.summary, this.options.identifiers);
     // A withdrawal changes what a collection and the service cover: their dates follow it.
     const collections = new Map(
       [...summary.collections].map(([name, c]) => [name, changedAt(c, withdrawn.get(name))]),
     );
     // A collection whose observations are all hidden is not told of, withdrawals included.
-    const hiddenCollections = new Set(
-      obscore.map((row) => String(row.obs_collection)).filter((name) => !collections.has(name)),
-    );
+    const hiddenCollections = new Set(stored.hiddenCollections);
     // Withdrawals date the collections told of; gone collections are deleted records only
     // if their records were told of once (a collection never public is never named),
     // dated by the withdrawal when withdrawn whole, else when seen gone.
@@ -618,6 +622,39 @@ export class CoverageCatalog {
       service: changedAt(summary.service, lastWithdrawal),
       withdrawn: told,
     };
+  }
+
+  /**
+   * The coverage of the catalog in state `state` computed from its rows and their stored
+   * space MOCs (those missing are computed and stored), then stored in the catalog for
+   * the next start; a failure to store either goes to onStoreError.
+   */
+  private async summarise(
+    state: string,
+    ingested: ReadonlyMap<string, string>,
+    hidden: ReadonlySet<string>,
+  ): Promise<StoredCoverage> {
+    const library = await mocLibrary();
+    const [obscore, hea] = await Promise.all([
+      this.engine.selectRows(COVERAGE_OBSCORE),
+      this.engine.selectRows(COVERAGE_HEA),
+    ]);
+    const visible = obscore.filter((row) => !hidden.has(String(row.obs_publisher_did)));
+    const spaceMocs: Map<string, string | Uint32Array> = await this.storedCells(
+      new Set(visible.map((row) => String(row.obs_publisher_did))),
+    );
+    const computed = await this.computeMissingMocs(visible, spaceMocs);
+    for (const [did, ascii] of computed) spaceMocs.set(did, ascii);
+    const summary = summariseParts(library, visible, hea, ingested, spaceMocs);
+    if (computed.size > 0) await this.storeComputed(computed);
+    const hiddenCollections = [...new Set(obscore.map((row) => String(row.obs_collection)))].filter(
+      (name) => !summary.collections.has(name),
+    );
+    const stored = { summary, hiddenCollections };
+    await storeCoverage(this.engine, state, stored).catch((error: unknown) =>
+      this.options.onStoreError?.(error),
+    );
+    return stored;
   }
 
   /**

@@ -14,6 +14,7 @@ export {
   SPACE_MOC_DEPTH,
   summariseCoverage,
 } from './coverage.js';
+export { coverageCacheTable } from './coverage-cache.js';
 export {
   MOC_MEDIA_TYPES,
   type MocFile,

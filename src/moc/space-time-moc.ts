@@ -39,6 +39,82 @@ export interface ObservationSpan {
   readonly space: string | ArrayLike<number> | undefined;
 }
 
+/** Numbers appended one array after another into one typed array. */
+export class RangeSlab {
+  private values = new Uint32Array(1 << 12);
+  length = 0;
+
+  push(ranges: ArrayLike<number>): void {
+    if (this.length + ranges.length > this.values.length) {
+      const grown = new Uint32Array(Math.max(2 * this.values.length, this.length + ranges.length));
+      grown.set(this.values.subarray(0, this.length));
+      this.values = grown;
+    }
+    this.values.set(ranges, this.length);
+    this.length += ranges.length;
+  }
+
+  /** The numbers pushed, in an array of their size. */
+  trimmed(): Uint32Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
+/**
+ * What many observations cover, in three typed arrays (a few dozen bytes per observation,
+ * against a kilobyte as ObservationSpan objects): what a coverage keeps for its space-time
+ * MOC, and what the catalog stores of it. Only the observations that count in one (some
+ * sky at some time) are in it.
+ */
+export interface SpanSlab {
+  /** Per observation, how many time ranges and how many cell bounds it has. */
+  readonly counts: Uint32Array;
+  /** The observations' skies, flat [start, end) cell ranges at SPACE_TIME_MOC_SPACE_DEPTH, one after the other. */
+  readonly cells: Uint32Array;
+  /** Their good time intervals, flat [start, end) depth-61 ticks, one after the other. */
+  readonly times: BigInt64Array;
+}
+
+/** A SpanSlab made one observation at a time. */
+export class SpanSlabBuilder {
+  private readonly counts = new RangeSlab();
+  private readonly cells = new RangeSlab();
+  private readonly times: bigint[] = [];
+
+  /** An observation's good time intervals and its sky at SPACE_TIME_MOC_SPACE_DEPTH. */
+  add(time: TimeRanges, sky: ArrayLike<number>): void {
+    // Left out as buildSpaceTimeMoc leaves them out.
+    if (time.length === 0 || sky.length === 0) return;
+    this.counts.push([time.length, sky.length]);
+    this.cells.push(sky);
+    for (const [start, end] of time) this.times.push(start, end);
+  }
+
+  slab(): SpanSlab {
+    return {
+      counts: this.counts.trimmed(),
+      cells: this.cells.trimmed(),
+      times: BigInt64Array.from(this.times),
+    };
+  }
+}
+
+/** The observations of slabs, in turn, as buildSpaceTimeMoc takes them (their skies are views). */
+export function slabSpans(slabs: readonly SpanSlab[]): ObservationSpan[] {
+  const spans: ObservationSpan[] = [];
+  for (const { counts, cells, times } of slabs) {
+    let cell = 0;
+    let tick = 0;
+    for (let i = 0; i < counts.length; i += 2) {
+      const time: [bigint, bigint][] = [];
+      for (let r = 0; r < counts[i]!; r++, tick += 2) time.push([times[tick]!, times[tick + 1]!]);
+      const space = cells.subarray(cell, (cell += counts[i + 1]!));
+      spans.push({ time, space });
+    }
+  }
+  return spans;
+}
+
 /** One element of a space-time MOC: times (depth-61 ticks) and the sky seen at them. */
 export interface SpaceTimeCell {
   readonly time: TimeRanges;

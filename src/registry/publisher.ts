@@ -21,7 +21,7 @@ export interface RegistryOptions {
    * (rights set, a release date passed, data ingested elsewhere); errors go here.
    */
   readonly republishRegtap?: { readonly onError: (error: unknown) => void };
-  /** Told when the space MOCs a coverage computed (rows without a stored one) cannot be stored. */
+  /** Told when what a coverage computed (space MOCs, the coverage kept for the next start) cannot be stored. */
   readonly onCoverageStoreError?: (error: unknown) => void;
 }
 

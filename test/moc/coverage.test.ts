@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { CatalogRow } from '../../src/engine/index.js';
 import {
+  coverageCacheTable,
   CoverageCatalog,
   type MocLibrary,
   mocLibrary,
@@ -235,6 +236,8 @@ test('space MOCs computed at start (on a worker thread) for rows stored without 
     const dids = ingested.map((row) => String(row.obs_publisher_did));
     await tx.deleteRows(observationCoverageTable, 'obs_publisher_did', dids);
   });
+  // As written by older code: without the coverage kept, which would be loaded instead.
+  await engine.dropTables([coverageCacheTable]);
   const after = await new CoverageCatalog(engine).current();
   const byDid = (rows: readonly CatalogRow[]) =>
     new Map(rows.map((row) => [String(row.obs_publisher_did), String(row.space_moc)]));
