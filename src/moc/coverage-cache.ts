@@ -143,7 +143,8 @@ function coverageRows(state: string, stored: StoredCoverage): CatalogRow[] {
 
 /**
  * The coverage stored for the catalog in state `state`, or undefined when none is (a
- * catalog from before the table, one whose state changed since, or another version's).
+ * catalog from before the table, one whose state changed since, or another version's)
+ * or it cannot be read: then it is computed again.
  */
 export async function loadCoverage(
   engine: Engine,
@@ -151,14 +152,20 @@ export async function loadCoverage(
 ): Promise<StoredCoverage | undefined> {
   const current = (rows: readonly CatalogRow[]): boolean =>
     rows.length > 0 && rows.every((row) => row.state === state && row.made_by === MADE_BY);
-  // The key first: a stale coverage is not read whole.
-  const keys = await engine.selectRows(KEY).catch(() => []);
-  if (!current(keys)) return undefined;
-  const rows = (await engine.selectRows(coverageCacheTable)).sort(
-    (a, b) => Number(a.position) - Number(b.position),
-  );
-  // Replaced meanwhile by another process sharing the catalog.
-  if (!current(rows)) return undefined;
+  try {
+    // The key first: a stale coverage is not read whole.
+    if (!current(await engine.selectRows(KEY))) return undefined;
+    const rows = await engine.selectRows(coverageCacheTable);
+    // Replaced meanwhile by another process sharing the catalog.
+    return current(rows) ? storedCoverage(rows) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The coverage stored in these rows. */
+function storedCoverage(rows: CatalogRow[]): StoredCoverage | undefined {
+  rows.sort((a, b) => Number(a.position) - Number(b.position));
   const collections = new Map<string, CoverageParts>();
   const hiddenCollections: string[] = [];
   let service: CatalogRow | undefined;
