@@ -331,7 +331,7 @@ function coverageOf(library: MocLibrary, parts: CoverageParts, id: string | unde
 }
 
 /** The coverages of a summary's parts. */
-export function summaryCoverage(
+function summaryCoverage(
   library: MocLibrary,
   summary: CoverageSummary,
   ids?: CoverageIdentifiers,
