@@ -4,10 +4,12 @@
  * start builds what a start keeps in the catalog and its cache folder; the next ones find
  * it), the builds taking turns. Per start: wall seconds until the server is idle (its
  * start-up work done: under 5 % of a core over 2 s), the server's CPU seconds by then, its
- * resident size once idle (VmRSS) and at its peak since it started (VmHWM); then the
- * ratios of each build's later starts to the first build's. With --coverage-alone, a
- * start is the catalog's coverage alone (CoverageCatalog.current() in a process of its
- * own, as `hearc serve` starts it for the registry records), its RSS read after a GC.
+ * resident size once idle (VmRSS), again after a garbage collection (an idle server
+ * collects none: what it holds, not what it has yet to free; the server is started with
+ * --expose-gc and a preload that collects on SIGUSR2) and at its peak since it started
+ * (VmHWM); then the ratios of each build's later starts to the first build's. With
+ * --coverage-alone, a start is the catalog's coverage alone (CoverageCatalog.current() in
+ * a process of its own, as `hearc serve` starts it for the registry records).
  *
  *   node --import tsx bench/start-memory.ts --catalog CATALOG.duckdb \
  *     --build base=/path/to/other/checkout --build branch=. [--starts 3] [--rounds 1] \
@@ -16,7 +18,7 @@
  * A build is a checkout with its dist/ built (bin/hearc.js runs dist/src). Linux only (/proc).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,14 +53,21 @@ interface StartCost {
   readonly wall: number;
   readonly cpu: number;
   readonly idleMb: number;
+  readonly afterGcMb: number;
   readonly peakMb: number;
 }
 
+/** Preloaded into the servers: a garbage collection on SIGUSR2. */
+const GC_ON_SIGNAL = `process.on('SIGUSR2', () => globalThis.gc());`;
+
 /** Starts `hearc serve` of `build` on `catalog`; resolves once it listens. */
-async function serve(build: string, catalog: string): Promise<ChildProcess> {
+async function serve(build: string, catalog: string, preload: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [join(build, 'bin/hearc.js'), 'serve', '--db', catalog, '--port', '0'],
+    [
+      ...['--expose-gc', '--require', preload],
+      ...[join(build, 'bin/hearc.js'), 'serve', '--db', catalog, '--port', '0'],
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   await new Promise<void>((listening, failed) => {
@@ -91,8 +100,9 @@ const engine = await openEngine(catalog);
 await new CoverageCatalog(engine).current();
 const wall = (performance.now() - t0) / 1000;
 const used = process.cpuUsage();
+const idleMb = status('VmRSS');
 globalThis.gc();
-console.log(JSON.stringify({ wall, cpu: (used.user + used.system) / 1e6, idleMb: status('VmRSS'), peakMb: status('VmHWM') }));
+console.log(JSON.stringify({ wall, cpu: (used.user + used.system) / 1e6, idleMb, afterGcMb: status('VmRSS'), peakMb: status('VmHWM') }));
 await engine.close();
 `;
 
@@ -109,19 +119,20 @@ async function coverageAlone(build: string, catalog: string): Promise<StartCost>
   return JSON.parse(text) as StartCost;
 }
 
-async function start(build: string, catalog: string): Promise<StartCost> {
+async function start(build: string, catalog: string, preload: string): Promise<StartCost> {
   if (values['coverage-alone'] === true) return coverageAlone(build, catalog);
   const t0 = performance.now();
-  const child = await serve(build, catalog);
+  const child = await serve(build, catalog, preload);
   const pid = child.pid ?? NaN;
   try {
     await waitUntilIdle(pid);
-    return {
-      wall: (performance.now() - t0) / 1000,
-      cpu: (await cpuTicks(pid)) / 100,
-      idleMb: await procStatus(pid, 'VmRSS'),
-      peakMb: await procStatus(pid, 'VmHWM'),
-    };
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = (await cpuTicks(pid)) / 100;
+    const idleMb = await procStatus(pid, 'VmRSS');
+    const peakMb = await procStatus(pid, 'VmHWM');
+    child.kill('SIGUSR2');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return { wall, cpu, idleMb, afterGcMb: await procStatus(pid, 'VmRSS'), peakMb };
   } finally {
     await stop(child);
   }
@@ -131,6 +142,8 @@ const loadAverage = async (): Promise<string> =>
   (await readFile('/proc/loadavg', 'utf8')).split(' ')[0] ?? '?';
 
 const work = await mkdtemp(join(tmpdir(), 'hearc-start-memory-'));
+const preload = join(work, 'gc-on-signal.cjs');
+await writeFile(preload, GC_ON_SIGNAL);
 // costs[build][start] over the rounds
 const costs = builds.map(() => Array.from({ length: starts }, (): StartCost[] => []));
 try {
@@ -140,11 +153,12 @@ try {
       const copy = join(work, `${build.name}-${round}.duckdb`);
       await copyFile(values.catalog, copy);
       for (let s = 0; s < starts; s++) {
-        const cost = await start(build.dir, copy);
+        const cost = await start(build.dir, copy, preload);
         costs[b]![s]!.push(cost);
         console.error(
           `${build.name} round ${round + 1} start ${s + 1}: ${cost.wall.toFixed(1)} s, ` +
             `${cost.cpu.toFixed(1)} CPU s, idle ${cost.idleMb.toFixed(0)} MB, ` +
+            `after a GC ${cost.afterGcMb.toFixed(0)} MB, ` +
             `peak ${cost.peakMb.toFixed(0)} MB (load ${await loadAverage()})`,
         );
       }
@@ -161,16 +175,18 @@ const medians = (of: readonly StartCost[]) => ({
   wall: median(of.map((c) => c.wall)),
   cpu: median(of.map((c) => c.cpu)),
   idleMb: median(of.map((c) => c.idleMb)),
+  afterGcMb: median(of.map((c) => c.afterGcMb)),
   peakMb: median(of.map((c) => c.peakMb)),
 });
 console.log(`\n${values.catalog}: medians over ${rounds} round(s)\n`);
-console.log('| build | start | wall s | CPU s | idle RSS MB | VmHWM MB |');
-console.log('|---|---|---|---|---|---|');
+console.log('| build | start | wall s | CPU s | idle RSS MB | after a GC MB | VmHWM MB |');
+console.log('|---|---|---|---|---|---|---|');
 for (const [b, build] of builds.entries()) {
   for (let s = 0; s < starts; s++) {
     const m = medians(costs[b]![s]!);
     console.log(
-      `| ${build.name} | ${s + 1} | ${f(m.wall)} | ${f(m.cpu)} | ${f(m.idleMb, 0)} | ${f(m.peakMb, 0)} |`,
+      `| ${build.name} | ${s + 1} | ${f(m.wall)} | ${f(m.cpu)} | ${f(m.idleMb, 0)} | ` +
+        `${f(m.afterGcMb, 0)} | ${f(m.peakMb, 0)} |`,
     );
   }
 }
@@ -179,12 +195,13 @@ if (builds.length > 1 && starts > 1) {
   const later = (b: number) => medians(costs[b]!.slice(1).flat());
   const base = later(0);
   console.log(`\nlater starts, ratio to ${builds[0]!.name}\n`);
-  console.log('| build | CPU s | idle RSS | VmHWM |');
-  console.log('|---|---|---|---|');
+  console.log('| build | CPU s | idle RSS | after a GC | VmHWM |');
+  console.log('|---|---|---|---|---|');
   for (const [b, build] of builds.entries()) {
     const m = later(b);
     console.log(
-      `| ${build.name} | ${f(m.cpu / base.cpu, 2)}× | ${f(m.idleMb / base.idleMb, 2)}× | ${f(m.peakMb / base.peakMb, 2)}× |`,
+      `| ${build.name} | ${f(m.cpu / base.cpu, 2)}× | ${f(m.idleMb / base.idleMb, 2)}× | ` +
+        `${f(m.afterGcMb / base.afterGcMb, 2)}× | ${f(m.peakMb / base.peakMb, 2)}× |`,
     );
   }
 }
