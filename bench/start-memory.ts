@@ -15,13 +15,16 @@
  *     --build base=/path/to/other/checkout --build branch=. [--starts 3] [--rounds 1] \
  *     [--coverage-alone]
  *
- * A build is a checkout with its dist/ built (bin/hearc.js runs dist/src). Linux only (/proc).
+ * A build is a checkout with its dist/ built (bin/hearc.js runs dist/src). CATALOG may be
+ * a postgres:// URL (started on itself, see catalogFor). Linux only (/proc).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { openEngine } from '../src/engine/index.js';
+import { coverageCacheTable } from '../src/moc/index.js';
 import { cpuTicks, median, procStatus, waitUntilIdle } from './measure.js';
 
 const { values } = parseArgs({
@@ -138,6 +141,27 @@ async function start(build: string, catalog: string, preload: string): Promise<S
   }
 }
 
+/**
+ * The catalog a build starts on: a copy of a DuckDB file, with a new cache folder beside
+ * it; a PostgreSQL catalog itself, without the coverage a build kept in it before (the
+ * builds share its HiPS cache folder: a first start finds the HiPS built).
+ */
+async function catalogFor(build: string, round: number): Promise<string> {
+  const catalog = values.catalog ?? '';
+  if (!catalog.startsWith('postgres://')) {
+    const copy = join(work, `${build}-${round}.duckdb`);
+    await copyFile(catalog, copy);
+    return copy;
+  }
+  const engine = await openEngine(catalog);
+  try {
+    await engine.dropTables([coverageCacheTable]);
+  } finally {
+    await engine.close();
+  }
+  return catalog;
+}
+
 const loadAverage = async (): Promise<string> =>
   (await readFile('/proc/loadavg', 'utf8')).split(' ')[0] ?? '?';
 
@@ -150,8 +174,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const [b, build] of builds.entries()) {
       // A copy of its own, and a new cache folder beside it (<copy>.cache).
-      const copy = join(work, `${build.name}-${round}.duckdb`);
-      await copyFile(values.catalog, copy);
+      const copy = await catalogFor(build.name, round);
       for (let s = 0; s < starts; s++) {
         const cost = await start(build.dir, copy, preload);
         costs[b]![s]!.push(cost);
@@ -162,8 +185,10 @@ try {
             `peak ${cost.peakMb.toFixed(0)} MB (load ${await loadAverage()})`,
         );
       }
-      await rm(copy, { force: true });
-      await rm(`${copy}.cache`, { recursive: true, force: true });
+      if (copy !== values.catalog) {
+        await rm(copy, { force: true });
+        await rm(`${copy}.cache`, { recursive: true, force: true });
+      }
     }
   }
 } finally {
