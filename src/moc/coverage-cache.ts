@@ -2,7 +2,9 @@
  * The coverage of the catalog kept in the catalog between starts, with the state of the
  * catalog it was computed from: a start that finds the catalog in that state loads it
  * (a few megabytes) instead of reading every observation's space MOC (250 MB of ASCII
- * at 1e5 observations) and uniting them again.
+ * at 1e5 observations) and uniting them again. The state is what `hearc ingest`, withdrawals
+ * and rights change: rows written into ivoa.obscore by other means leave it as it was, so
+ * whoever writes them deletes this table's rows too.
  */
 import { endianness } from 'node:os';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
@@ -15,6 +17,7 @@ import type { TimeRanges } from './time-moc.js';
 /**
  * What the stored coverage is valid for besides the catalog's state: the software that
  * computed it (a new version may compute it otherwise) and the byte order of its arrays.
+ * The layout goes up whenever what is stored, or how it is computed, changes.
  */
 const MADE_BY = `${SOFTWARE.name} ${SOFTWARE.version}, coverage layout 1, ${endianness()}`;
 
