@@ -50,6 +50,8 @@ interface Served {
 
 export class HipsStore {
   private served: Promise<Served> | undefined;
+  /** The build started last in the background (settled, never rejected). */
+  private building: Promise<unknown> = Promise.resolve();
   private empty: Buffer | undefined;
   private readonly dir: string;
 
@@ -79,7 +81,7 @@ export class HipsStore {
         await build;
         manifests = await this.manifests();
       } else {
-        build.catch((err: unknown) => this.options.onError?.(err));
+        this.building = build.catch((err: unknown) => this.options.onError?.(err));
       }
     }
     // The gate: a HiPS whose observations are not all open now is not served.
@@ -89,9 +91,13 @@ export class HipsStore {
     return { checkedAt: Date.now(), hips };
   }
 
-  /** Starts building what is missing or stale now, without waiting (at server start). */
-  prepare(): void {
-    this.current().catch((err: unknown) => this.options.onError?.(err));
+  /**
+   * Starts building what is missing or stale now (at server start); the promise settles,
+   * never rejecting, once that is done (the server does not wait for it).
+   */
+  async prepare(): Promise<void> {
+    await this.current().catch((err: unknown) => this.options.onError?.(err));
+    await this.building;
   }
 
   /** The HiPS that may be served now, by name. */

@@ -28,6 +28,7 @@ import { sodaDatasetService } from '../soda/index.js';
 import {
   baseUrlFor,
   cacheDirFor,
+  collectGarbage,
   loadServiceDescription,
   loggableUrl,
   loggerOptions,
@@ -600,10 +601,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onCoverageStoreError: (error: unknown) =>
       app.log.warn({ err: error }, 'cannot store what the coverage computed in the catalog'),
   });
+  /** The work a long-running server starts once it answers (see collectGarbage below). */
+  const startUp: Promise<unknown>[] = [];
+  let closing = false;
   const regtapError = (error: unknown): void =>
     app.log.error({ err: error }, 'cannot write the rr tables');
   if (servesRegtap && options.longRunning === true) {
     publisher.publishRegtapInBackground(regtapError);
+    startUp.push(publisher.settled());
   } else if (servesRegtap) {
     await publisher.publishRegtap();
   }
@@ -624,7 +629,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(hipsPlugin, { store: hips, baseUrl });
   if (options.longRunning === true && options.follower !== true) {
-    app.addHook('onReady', async () => hips.prepare());
+    // Not waited for: the server answers meanwhile.
+    app.addHook('onReady', async () => void startUp.push(hips.prepare()));
   }
   await app.register(webPlugin, {
     service: description,
@@ -667,9 +673,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     let stopWatching: (() => void) | undefined;
     app.addHook('onReady', async () => {
       // The rights a coincidence answer of the whole catalog is judged with.
-      access.rights
-        .prepare()
-        .catch((err: unknown) => app.log.error({ err }, 'the rights were not prepared'));
+      startUp.push(
+        access.rights
+          .prepare()
+          .catch((err: unknown) => app.log.error({ err }, 'the rights were not prepared')),
+      );
       // Alerts stored by other paths (the admin socket, other processes) are prepared too.
       const watch = watchNewAlerts(options.engine, coincidenceCatalog, {
         onError: (err: unknown) => app.log.debug({ err }, 'new alerts were not looked at'),
@@ -678,12 +686,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       stopWatching = watch.stop;
       // The fields of view (some 300 MB for 1e5 observations) are built now only for a
       // catalog with alerts; else by the first alert prepared, or the first search.
-      void watch.ready.then((alerts) => {
-        if (alerts === 0) return;
-        coincidenceCatalog
-          .fieldsOfView()
-          .catch((err: unknown) => app.log.error({ err }, 'the fields of view were not prepared'));
-      });
+      startUp.push(
+        watch.ready.then(async (alerts) => {
+          if (alerts === 0) return;
+          await coincidenceCatalog
+            .fieldsOfView()
+            .catch((err: unknown) =>
+              app.log.error({ err }, 'the fields of view were not prepared'),
+            );
+        }),
+      );
     });
     app.addHook('onClose', async () => stopWatching?.());
   }
@@ -692,5 +704,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     baseUrl,
     readableAmong: access.readableAmong,
   });
+  if (options.longRunning === true) {
+    // Registered last, so run after the hooks that start the start-up work: once it is
+    // all done, one full collection gives back the memory its garbage holds (an idle
+    // server would keep it until requests come).
+    app.addHook('onReady', async () => {
+      void Promise.allSettled(startUp).then(() => {
+        if (!closing) collectGarbage();
+      });
+    });
+    app.addHook('onClose', async () => {
+      closing = true;
+    });
+  }
   return app;
 }

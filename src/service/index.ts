@@ -26,4 +26,5 @@ export {
   privateTemporaryDir,
 } from './cache.js';
 export { loggableUrl, loggerOptions, type LogStyle, logStyleFor } from './logging.js';
+export { collectGarbage } from './memory.js';
 export { startModuleWorker } from './threads.js';
