@@ -179,7 +179,7 @@ export function stringCell(
   if (typeof value === 'string') text = value;
   else if (value instanceof Date) text = formatTimestamp(value);
   else throw wrongType('a string', field.datatype, value);
-  if (policy === 'votable') {
+  if (policy === 'votable' && field.asciiText !== true) {
     text = field.datatype === 'char' ? sanitizeAscii(text) : sanitizeXmlText(text);
   }
   const limit = shape === undefined ? 1 : shape.maxElements;

@@ -44,6 +44,12 @@ export interface FieldDescription {
   readonly ref?: string;
   /** VALUES null="..." magic value: read from uploads, written when given (integer types only). */
   readonly nullValue?: string;
+  /**
+   * Its cells are printable ASCII by construction (text the service makes, such as STC-S
+   * from stored geometries): not checked again, cell by cell, when written. Not written
+   * into the document.
+   */
+  readonly asciiText?: true;
 }
 
 /** An arraysize decoded: element counts for fixed and variable arrays. */
