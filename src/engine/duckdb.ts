@@ -54,7 +54,13 @@ import {
 } from './catalog-sql.js';
 import { appendToDuckDb } from './duckdb-append.js';
 import { chunkVector, readVectorValues } from './duckdb-columns.js';
-import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  guardedCursor,
+  QueryGuard,
+  type PositionalRow,
+  type RowSource,
+} from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
 import { ConnectionPool } from './pool.js';
 import { commitsTo, countCommit } from './commits.js';
@@ -222,9 +228,6 @@ function rowsOfColumns(columns: readonly (readonly SqlValue[])[]): SqlValue[][] 
   return rows;
 }
 
-/** About how many cells a batch of result values holds (see DuckDbRowSource.rowsPerBatch). */
-const BATCH_CELLS = 16_384;
-
 interface CurrentChunk {
   readonly chunk: DuckDBDataChunk;
   readonly rowCount: number;
@@ -250,23 +253,22 @@ class DuckDbRowSource implements RowSource {
   private exhausted = false;
   /** The chunk being handed out, and the row its next batch starts at. */
   private current: CurrentChunk | undefined;
-  /**
-   * Rows per batch handed out: a chunk of DuckDB (2048 rows, in native memory) is made
-   * JS values a part at a time, about 16k cells, so that the values of a wide result
-   * are encoded and dropped before the next young-generation collection rather than
-   * living through several, being copied and promoted, while other requests run.
-   */
-  private readonly rowsPerBatch: number;
 
+  /**
+   * `rowsPerBatch` (the query's batch size): a chunk of DuckDB (2048 rows, in native
+   * memory) is made JS values that many rows at a time, so that the values of a wide
+   * result are encoded and dropped before the next young-generation collection rather
+   * than living through several, copied and promoted, while other requests run.
+   */
   constructor(
     private readonly result: DuckDBResult,
     private readonly connection: DuckDBConnection,
     private readonly release: () => void,
+    private readonly rowsPerBatch: number,
   ) {
     this.columnNames = result.columnNames();
     this.readers = readersOf(result);
     this.types = result.columnTypes();
-    this.rowsPerBatch = Math.max(64, Math.floor(BATCH_CELLS / Math.max(1, this.types.length)));
   }
 
   async next(): Promise<PositionalRow[] | undefined> {
@@ -569,7 +571,12 @@ export class DuckDbEngine implements Engine {
       guard.onCancel(() => running.interrupt());
       const result = await running.stream(sql);
       guard.throwIfCancelled();
-      const source = new DuckDbRowSource(result, running, () => this.pool.release(running));
+      const source = new DuckDbRowSource(
+        result,
+        running,
+        () => this.pool.release(running),
+        Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE),
+      );
       return guardedCursor(source, guard, options);
     } catch (error) {
       guard.dispose();

@@ -264,13 +264,14 @@ export async function runQuery(
 }
 
 /**
- * Rows per batch fetched for a result this wide: about 64k cells, 1024 to 4096 rows.
- * Eight TOP 10000 `SELECT *` (58 columns) at once with 4096-row batches kept so many JS
- * values alive across the encoding of a batch that the collector copied and promoted
- * them: 1024 rows gave 1.2-1.6× the requests a second (PostgreSQL, bench/PROFILE.md).
+ * Rows per batch of a result this wide, on either engine (DuckDB: rows of a chunk made JS
+ * values at a time; PostgreSQL: rows per Execute): about 16k cells, 256 to 4096 rows.
+ * Eight TOP 10000 `SELECT *` (58 columns) at once with 2048-row (DuckDB) or 4096-row
+ * (PostgreSQL) batches kept so many JS values alive across the encoding of a batch that
+ * the collector copied and promoted them (bench/PROFILE.md, seventh slice).
  */
 function batchRows(columns: number): number {
-  return Math.min(4096, Math.max(1024, Math.floor(65_536 / Math.max(1, columns))));
+  return Math.min(4096, Math.max(256, Math.floor(16_384 / Math.max(1, columns))));
 }
 
 function firstRows(batch: SqlColumnBatch, rowCount: number): SqlColumnBatch {
