@@ -603,7 +603,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   /** The work a long-running server starts once it answers (see collectGarbage below). */
   const startUp: Promise<unknown>[] = [];
-  let closing = false;
   const regtapError = (error: unknown): void =>
     app.log.error({ err: error }, 'cannot write the rr tables');
   if (servesRegtap && options.longRunning === true) {
@@ -709,12 +708,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // all done, one full collection gives back the memory its garbage holds (an idle
     // server would keep it until requests come).
     app.addHook('onReady', async () => {
-      void Promise.allSettled(startUp).then(() => {
-        if (!closing) collectGarbage();
-      });
-    });
-    app.addHook('onClose', async () => {
-      closing = true;
+      void Promise.allSettled(startUp).then(collectGarbage);
     });
   }
   return app;

@@ -119,36 +119,26 @@ export class ByteSink {
 }
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-/** The two base64 characters of each 12-bit value, as the bytes of one little-endian Uint16. */
+/** The two base64 characters of each 12-bit value, in the byte order of the machine's Uint16. */
 const BASE64_PAIRS = new Uint16Array(4096);
+const pairBytes = new Uint8Array(BASE64_PAIRS.buffer);
 for (let v = 0; v < 4096; v++) {
-  BASE64_PAIRS[v] = BASE64.charCodeAt(v >> 6) | (BASE64.charCodeAt(v & 63) << 8);
+  pairBytes[2 * v] = BASE64.charCodeAt(v >> 6);
+  pairBytes[2 * v + 1] = BASE64.charCodeAt(v & 63);
 }
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** The base64 (RFC 4648, padded) of the first `count` bytes, and a newline. */
 function base64Line(bytes: Uint8Array, count: number): Buffer {
   const whole = count - (count % 3);
-  const line = Buffer.allocUnsafe(Math.floor((count + 2) / 3) * 4 + 1);
-  let at = 0;
-  if (LITTLE_ENDIAN && line.byteOffset % 2 === 0) {
-    // Two characters per store.
-    const pairs = new Uint16Array(line.buffer, line.byteOffset, (whole / 3) * 2);
-    for (let i = 0, j = 0; i < whole; i += 3) {
-      const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-      pairs[j++] = BASE64_PAIRS[v >>> 12]!;
-      pairs[j++] = BASE64_PAIRS[v & 4095]!;
-    }
-    at = (whole / 3) * 4;
-  } else {
-    for (let i = 0; i < whole; i += 3) {
-      const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-      line[at++] = BASE64.charCodeAt(v >>> 18);
-      line[at++] = BASE64.charCodeAt((v >>> 12) & 63);
-      line[at++] = BASE64.charCodeAt((v >>> 6) & 63);
-      line[at++] = BASE64.charCodeAt(v & 63);
-    }
+  // Not from Node's pool: at offset 0, so two characters go in one aligned store.
+  const line = Buffer.allocUnsafeSlow(Math.floor((count + 2) / 3) * 4 + 1);
+  const pairs = new Uint16Array(line.buffer, line.byteOffset, (whole / 3) * 2);
+  for (let i = 0, j = 0; i < whole; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    pairs[j++] = BASE64_PAIRS[v >>> 12]!;
+    pairs[j++] = BASE64_PAIRS[v & 4095]!;
   }
+  let at = (whole / 3) * 4;
   const rest = count - whole;
   if (rest > 0) {
     const v = (bytes[whole]! << 16) | (rest === 2 ? bytes[whole + 1]! << 8 : 0);
