@@ -17,6 +17,7 @@ export const CATALOG_COMMANDS: ReadonlySet<string> = new Set([
   'ingest',
   'withdraw',
   'events',
+  'obscore',
   'rights',
   'token',
   'registry',

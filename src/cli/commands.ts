@@ -5,6 +5,7 @@ import { coincidenceCommand } from './coincidence.js';
 import type { Command } from './command.js';
 import { demoCommand } from './demo.js';
 import { eventsCommand } from './events.js';
+import { obscoreCommand } from './obscore.js';
 import { hipsCommand } from './hips.js';
 import { ingestCommand } from './ingest.js';
 import { registryCommand } from './registry.js';
@@ -22,6 +23,7 @@ export const commands: readonly Command[] = [
   ingestCommand,
   withdrawCommand,
   eventsCommand,
+  obscoreCommand,
   serveCommand,
   validateCommand,
   simulateCommand,

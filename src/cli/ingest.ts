@@ -2,6 +2,7 @@ import { openEngine } from '../engine/index.js';
 import { publisherFor } from './registry.js';
 import { type IngestReport, ingestDataStore } from '../ingest/ingest.js';
 import { formatEventsOrdered } from './events.js';
+import { formatObscoreOrdered } from './obscore.js';
 import { type Command, UsageError } from './command.js';
 import { parseCommandArgs, stringOption } from './options.js';
 import { publishConfigFrom, publishOptionSpec, publishOptionsUsage } from './publish-options.js';
@@ -127,6 +128,8 @@ ${serviceOptionsUsage}${publishOptionsUsage}`,
       io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatIngestReport(report));
       if (!values.json && report.eventsOrdered)
         io.stdout(formatEventsOrdered(report.eventsOrdered));
+      if (!values.json && report.obscoreOrdered)
+        io.stdout(formatObscoreOrdered(report.obscoreOrdered));
       return ingestExitCode(report);
     } finally {
       await engine.close();

@@ -73,6 +73,7 @@ import {
   type Engine,
   type EngineUsage,
   type QueryOptions,
+  type SortKey,
   type SqlValue,
 } from './types.js';
 
@@ -507,7 +508,7 @@ export class DuckDbEngine implements Engine {
 
   async rewriteInOrder(
     table: TableDef,
-    orderBy: readonly string[],
+    orderBy: readonly SortKey[],
     alsoWrite?: (tx: CatalogTransaction, rows: number) => Promise<void>,
   ): Promise<number> {
     let tx: SessionTransaction | undefined;
@@ -644,10 +645,16 @@ async function inTransaction<T>(connection: DuckDBConnection, work: () => Promis
  * definition of it (every type, NOT NULL and other constraint kept), which then takes
  * its name; in the connection's transaction. Returns the rows copied.
  */
+/** A sort key as DuckDB SQL. */
+const sortKeySql = (key: SortKey): string =>
+  typeof key === 'string'
+    ? quoteIdentifier(key)
+    : `floor(${quoteIdentifier(key.column)} / ${String(key.bin)})`;
+
 async function rewriteSorted(
   connection: DuckDBConnection,
   table: TableDef,
-  orderBy: readonly string[],
+  orderBy: readonly SortKey[],
 ): Promise<number> {
   const found = await connection.runAndReadAll(
     `SELECT sql, (SELECT count(*) FROM duckdb_indexes() i
@@ -669,7 +676,7 @@ async function rewriteSorted(
   const copy = { ...table, name: `${table.name}__in_order` };
   await connection.run(definition.replace(head, `CREATE TABLE ${tableIdentifier(copy)}(`));
   const copied = await connection.run(
-    `INSERT INTO ${tableIdentifier(copy)} SELECT * FROM ${tableIdentifier(table)} ORDER BY ${orderBy.map(quoteIdentifier).join(', ')}`,
+    `INSERT INTO ${tableIdentifier(copy)} SELECT * FROM ${tableIdentifier(table)} ORDER BY ${orderBy.map(sortKeySql).join(', ')}`,
   );
   await connection.run(dropTableSql(table));
   await connection.run(

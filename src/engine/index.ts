@@ -23,3 +23,15 @@ export type { DuckDbOptions, PostgresOptions };
 export * from './types.js';
 export { addShard, shardPlacements, type ShardPlacement, type ShardReport } from './shards.js';
 export { takeTurns, type TransactionTurns } from './turns.js';
+export {
+  keepsOrderByRewrite,
+  type OrderedTable,
+  recordAppendedRows,
+  rewriteInStorageOrder,
+  rewriteInStorageOrderIfDue,
+  type StorageOrder,
+  storageOrder,
+  storageOrderDue,
+  type StorageOrdered,
+  storageOrderRecord,
+} from './storage-order.js';

@@ -150,6 +150,9 @@ export interface CatalogTransaction {
   ): Promise<CatalogRow[]>;
 }
 
+/** A key a table is stored in order of: a column, or its values in bins of `bin` (floor(column / bin)). */
+export type SortKey = string | { readonly column: string; readonly bin: number };
+
 export interface Engine {
   readonly dialect: DialectName;
   /** The catalog as opened: a DuckDB file path, ':memory:' or a postgres:// URL. */
@@ -172,7 +175,7 @@ export interface Engine {
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
   transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T>;
   /**
-   * Rewrites `table` with its rows sorted by the columns `orderBy`, keeping its definition,
+   * Rewrites `table` with its rows sorted by the keys `orderBy`, keeping its definition,
    * in one transaction that also runs `alsoWrite` (given the rows rewritten): queries
    * see the old rows or the new, a failure or a kill leaves the table as it was. Returns
    * the rows rewritten. DuckDB only (its row groups' zone maps prune by storage order);
@@ -180,7 +183,7 @@ export interface Engine {
    */
   rewriteInOrder?(
     table: TableDef,
-    orderBy: readonly string[],
+    orderBy: readonly SortKey[],
     alsoWrite?: (tx: CatalogTransaction, rows: number) => Promise<void>,
   ): Promise<number>;
   /** Reads rows of one table outside a transaction. */

@@ -7,6 +7,7 @@ import { alertsTable, alertTables } from '../alerts/index.js';
 import { auditTable, rightsTables } from '../auth/index.js';
 import { eventsOrderTable } from '../events/index.js';
 import { coverageCacheTable, observationCoverageTable, registryToldTable } from '../moc/index.js';
+import { obscoreOrderTable } from '../obscore/order.js';
 import { ingestStateTable, publishedSchema, withdrawnObservationTable } from '../obscore/schema.js';
 import { provenanceTables } from '../provenance/index.js';
 import { regtapTables } from '../schema/regtap.js';
@@ -24,6 +25,7 @@ export const catalogTables: readonly TableDef[] = [
   ...servedCatalog.tables,
   ingestStateTable,
   eventsOrderTable,
+  obscoreOrderTable,
   observationCoverageTable,
   coverageCacheTable,
   registryToldTable,

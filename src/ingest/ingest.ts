@@ -9,12 +9,17 @@ import { realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { type ObservationRights, rightsAtIngest } from '../auth/rights.js';
-import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
+import {
+  type CatalogRow,
+  type Engine,
+  keepsOrderByRewrite,
+  type SqlValue,
+  type StorageOrdered,
+} from '../engine/index.js';
 import {
   eventsTable,
   type EventsOrdered,
   orderEventsIfDue,
-  ordersEventsByRewrite,
   recordAppendedEvents,
   withEventWriter,
 } from '../events/index.js';
@@ -35,6 +40,7 @@ import {
 import { mocLibrary, observationCoverageTable, observationSpaceMoc } from '../moc/index.js';
 import { collectionFromName, type PublishConfig, publisherDid } from '../obscore/config.js';
 import { observationRows } from '../obscore/rows.js';
+import { orderObscoreIfDue, recordAppendedObservations } from '../obscore/order.js';
 import {
   ingestStateTable,
   irfTable,
@@ -105,6 +111,11 @@ export interface IngestReport {
    * ingest stands, and the next ingest or `hearc events cluster` tries again).
    */
   readonly eventsOrdered?: EventsOrdered | { readonly failed: string };
+  /**
+   * ivoa.obscore rewritten in sky order after the ingest, because the rows appended since
+   * the last rewrite had doubled it (DuckDB); or why that failed (the ingest stands).
+   */
+  readonly obscoreOrdered?: StorageOrdered | { readonly failed: string };
 }
 
 export interface ValidationFinding {
@@ -123,6 +134,8 @@ export interface IngestOptions {
   readonly provenance?: boolean;
   /** Events held to be clustered by cell before they are appended (default CLUSTER_ROWS). */
   readonly eventBufferRows?: number;
+  /** ObsCore rows appended before ivoa.obscore may be rewritten in sky order (default OBSCORE_ORDER_MIN_ROWS). */
+  readonly obscoreOrderRows?: number;
   /**
    * Read and sort events on a thread of their own while this one appends them (default:
    * with two cores or more, when the event files hold more than THREAD_BYTES).
@@ -532,11 +545,16 @@ export async function ingestDataStore(
     }
     await provenance.flush();
     await eventWriter.finish();
-    if (ordersEventsByRewrite(engine)) await recordAppendedEvents(tx, appendedEvents);
+    if (keepsOrderByRewrite(engine)) {
+      await recordAppendedEvents(tx, appendedEvents);
+      await recordAppendedObservations(tx, added.length + updated.length);
+    }
   });
-  const eventsOrdered = await orderEventsIfDue(engine, options.eventBufferRows).catch(
-    (error: unknown) => ({ failed: error instanceof Error ? error.message : String(error) }),
-  );
+  const failure = (error: unknown): { failed: string } => ({
+    failed: error instanceof Error ? error.message : String(error),
+  });
+  const eventsOrdered = await orderEventsIfDue(engine, options.eventBufferRows).catch(failure);
+  const obscoreOrdered = await orderObscoreIfDue(engine, options.obscoreOrderRows).catch(failure);
 
   return {
     root: tree.root,
@@ -554,5 +572,6 @@ export async function ingestDataStore(
     }),
     bytesRead,
     ...(eventsOrdered ? { eventsOrdered } : {}),
+    ...(obscoreOrdered ? { obscoreOrdered } : {}),
   };
 }
