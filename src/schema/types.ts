@@ -114,17 +114,78 @@ export function numberText(value: number): string {
   return `${sign}${whole}.${'00000'.slice(0, digits - text.length)}${text}`;
 }
 
-/** STC-S text of a DALI geometry (degrees, ICRS): POSITION, CIRCLE or POLYGON. */
-export function stcsOf(shape: VoXtype | undefined, values: ArrayLike<number>): string {
-  // A loop, not Array.from + join: this runs once per result row with a geometry.
-  let numbers = '';
-  for (let i = 0; i < values.length; i++) {
-    const text = numberText(values[i] as number);
-    numbers += i === 0 ? text : ` ${text}`;
+/** Where stcsOf writes a geometry's text before it becomes one string (grown as needed). */
+let stcsScratch = Buffer.allocUnsafeSlow(1024);
+
+const STCS_PREFIX = {
+  point: Buffer.from('POSITION ICRS '),
+  circle: Buffer.from('CIRCLE ICRS '),
+  polygon: Buffer.from('POLYGON ICRS '),
+};
+
+/** Writes the digits of a whole number 0 <= n < 2^31 at `at` (int32 arithmetic); returns where they end. */
+function writeWhole(out: Buffer, at: number, n: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = (rest / 10) | 0) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    const next = (n / 10) | 0;
+    out[i] = 48 + n - next * 10;
+    n = next;
   }
-  if (shape === 'point') return `POSITION ICRS ${numbers}`;
-  if (shape === 'circle') return `CIRCLE ICRS ${numbers}`;
-  return `POLYGON ICRS ${numbers}`;
+  return at + digits;
+}
+
+/** Writes numberText(value) at `at` (ASCII); returns where it ends. */
+function writeNumberText(out: Buffer, at: number, value: number): number {
+  const k = Math.round(value * SHORT_DECIMALS);
+  if (k / SHORT_DECIMALS !== value || k > 1e15 || k < -1e15 || value === 0) {
+    const text = String(value);
+    for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
+    return at;
+  }
+  const magnitude = k < 0 ? -k : k;
+  const whole = Math.floor(magnitude / SHORT_DECIMALS);
+  if (k < 0) out[at++] = 45; // '-'
+  // |k| <= 1e15, so whole <= 1e9 and fraction < 1e6: int32 arithmetic from here.
+  at = writeWhole(out, at, whole);
+  let fraction = (magnitude - whole * SHORT_DECIMALS) | 0;
+  if (fraction === 0) return at;
+  let digits = 6;
+  for (let next = (fraction / 10) | 0; next * 10 === fraction; next = (fraction / 10) | 0) {
+    fraction = next;
+    digits--;
+  }
+  out[at++] = 46; // '.'
+  for (let i = at + digits - 1; i >= at; i--) {
+    const next = (fraction / 10) | 0;
+    out[i] = 48 + fraction - next * 10;
+    fraction = next;
+  }
+  return at + digits;
+}
+
+/**
+ * STC-S text of a DALI geometry (degrees, ICRS): POSITION, CIRCLE or POLYGON. This runs
+ * once per result row with a geometry (s_region: 32 numbers), so the text is written as
+ * bytes and made one flat string, not joined from a string per number.
+ */
+export function stcsOf(shape: VoXtype | undefined, values: ArrayLike<number>): string {
+  const prefix =
+    shape === 'point'
+      ? STCS_PREFIX.point
+      : shape === 'circle'
+        ? STCS_PREFIX.circle
+        : STCS_PREFIX.polygon;
+  // String(double) is at most 25 characters, and one space between numbers.
+  const most = prefix.length + values.length * 26;
+  if (most > stcsScratch.length) stcsScratch = Buffer.allocUnsafeSlow(2 * most);
+  const out = stcsScratch;
+  let at = prefix.copy(out, 0);
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out[at++] = 32;
+    at = writeNumberText(out, at, values[i] as number);
+  }
+  return out.toString('latin1', 0, at);
 }
 
 export interface ForeignKeyDef {
