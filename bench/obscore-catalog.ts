@@ -18,10 +18,17 @@ import { ingestDataStore } from '../src/ingest/ingest.js';
 import { obscoreTable } from '../src/obscore/schema.js';
 import { simulateDataStore } from '../src/sim/simulate.js';
 
-/** Deterministic pseudo-random numbers in [0, 1). */
+/**
+ * Deterministic pseudo-random numbers in [0, 1): the LCG of C's rand(), in exact 32-bit
+ * arithmetic (the product in doubles lost its low bits and cycled after a few thousand
+ * values: 1e5 rows held 6,573 distinct positions).
+ */
 export function randomSource(seed: number): () => number {
-  let state = seed;
-  return () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return (state & 0x7fffffff) / 2147483648;
+  };
 }
 
 /** ObsCore rows of a few simulated observations, as ingest makes them. */
