@@ -11,7 +11,8 @@
  * and checks that both give the same number of rows and bytes.
  *
  *   node --import tsx bench/obscore-order.ts [--rows 1000000] [--runs 15] [--keep DIR]
- *        [--baseline t_min|obs_id|...]
+ *        [--baseline t_min|obs_id|...] [--catalog FILE.duckdb]
+ *   --catalog: a copy of that catalog is the baseline, in its own order unless --baseline.
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { DaliParameters } from '../src/dali/index.js';
 import { sqlDialectFor } from '../src/engine/dialects.js';
 import { openEngine } from '../src/engine/index.js';
+import { catalogTables } from '../src/ingest/catalog.js';
 import { orderObscore } from '../src/obscore/order.js';
 import { obscoreTable, publishedSchema } from '../src/obscore/schema.js';
 import { DEFAULT_LIMITS, prepareQuery, type QueryService, runQuery } from '../src/tap/query.js';
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     runs: { type: 'string' },
     keep: { type: 'string' },
     baseline: { type: 'string' },
+    catalog: { type: 'string' },
   },
 });
 const rowCount = Number(values.rows ?? 1_000_000);
@@ -110,7 +113,10 @@ async function addTurnedCopies(catalog: string, base: number, rows: number): Pro
 const written = join(work, 'written.duckdb');
 const ordered = join(work, 'ordered.duckdb');
 try {
-  if (!existsSync(written)) {
+  if (values.catalog !== undefined) {
+    // An existing catalog (the anchor's, say) as the baseline, in its own order.
+    copyFileSync(values.catalog, written);
+  } else if (!existsSync(written)) {
     const fill = performance.now();
     const template = await templateRows(join(work, 'template'));
     const base = Math.min(rowCount, 100_000);
@@ -121,12 +127,17 @@ try {
   // Both rewritten whole, so that they differ in order only (not in how their row
   // groups were filled): the baseline in time order, as an archive ingested night after
   // night is (--baseline obs_id: an order that says nothing of the sky or of time).
-  const baseline = await openEngine(written);
-  await baseline.rewriteInOrder?.(obscoreTable, [values.baseline ?? 't_min']);
-  await baseline.close();
+  const key = values.baseline ?? (values.catalog === undefined ? 't_min' : undefined);
+  if (key !== undefined) {
+    const baseline = await openEngine(written);
+    await baseline.rewriteInOrder?.(obscoreTable, [key]);
+    await baseline.close();
+  }
   rmSync(ordered, { force: true });
   copyFileSync(written, ordered);
   const engine = await openEngine(ordered);
+  // A catalog made by an older hearc lacks the record of the order.
+  await engine.ensureTables(catalogTables);
   const rewrite = await orderObscore(engine);
   await engine.close();
   console.log(`hearc obscore cluster: ${rewrite.rows} rows in ${rewrite.seconds.toFixed(1)} s\n`);
@@ -167,7 +178,8 @@ try {
   const head = ['query', 'bytes', 'baseline: wall / CPU ms', 'sky order', 'wall', 'CPU'];
   const widths = head.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(`ivoa.obscore, ${rowCount} rows, DuckDB, p50 of ${runs} runs each, in turn`);
+  const what = values.catalog ?? `${rowCount} rows`;
+  console.log(`ivoa.obscore (${what}), DuckDB, p50 of ${runs} runs each, in turn`);
   console.log(line(head));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const row of table) console.log(line(row));
