@@ -106,21 +106,60 @@ function postgresText(storage: ColumnStorage, value: SqlValue): string | boolean
   return String(value);
 }
 
+/** Exact powers of ten (10^22 is the largest a double holds exactly). */
+const TENS = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/** Whether c (a char code) may be part of a number: digits, '.', '+', '-', 'e'. */
+const inNumber = (c: number): boolean =>
+  (c >= 48 && c <= 57) || c === 46 || c === 43 || c === 45 || c === 101;
+
 /**
  * spoint/scircle/spoly/sbox text as a DALI array: pg_sphere prints degrees with a 'd'
- * suffix, e.g. <(10d , 20d) , 0.5d>; an sbox gives [ra1, dec1, ra2, dec2].
+ * suffix, e.g. <(10d , 20d) , 0.5d>; an sbox gives [ra1, dec1, ra2, dec2]. A number of at
+ * most 15 digits without exponent (what pg_sphere prints in degrees) is its digits as an
+ * integer divided by a power of ten: both exact, so the quotient is the double nearest
+ * the decimal, which is what Number() gives; anything else goes through Number().
  */
-function daliFromSphere(text: string): number[] {
+export function daliFromSphere(text: string): number[] {
   const numbers: number[] = [];
-  let start = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    // Digits, '.', '+', '-' and the exponent's 'e' make up a number; 'd' ends one.
-    if ((c >= 48 && c <= 57) || c === 46 || c === 43 || c === 45 || c === 101) {
-      if (start < 0) start = i;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    if (!inNumber(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    const sign = text.charCodeAt(i);
+    if (sign === 45 || sign === 43) i++;
+    let mantissa = 0;
+    let digits = 0;
+    let scale = -1;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        mantissa = mantissa * 10 + (c - 48);
+        digits++;
+        if (scale >= 0) scale++;
+      } else if (c === 46 && scale < 0) {
+        scale = 0;
+      } else {
+        break;
+      }
+    }
+    if (i < n && inNumber(text.charCodeAt(i))) {
+      // An exponent or a second sign: the rest of the run, then Number() as before.
+      while (i < n && inNumber(text.charCodeAt(i))) i++;
+      if (text.charCodeAt(i) === 100) numbers.push(Number(text.slice(start, i)));
+      continue;
+    }
+    // A number counts only when a 'd' (degrees) ends it.
+    if (text.charCodeAt(i) !== 100) continue;
+    if (digits === 0 || digits > 15) {
+      numbers.push(Number(text.slice(start, i)));
     } else {
-      if (c === 100 && start >= 0) numbers.push(Number(text.slice(start, i)));
-      start = -1;
+      const value = mantissa / TENS[scale < 0 ? 0 : scale]!;
+      numbers.push(sign === 45 ? -value : value);
     }
   }
   return numbers;
