@@ -53,6 +53,7 @@ import {
   type NumericDatatype,
 } from './catalog-sql.js';
 import { appendToDuckDb } from './duckdb-append.js';
+import { PreparedStatements } from './duckdb-statements.js';
 import { chunkVector, readVectorValues } from './duckdb-columns.js';
 import {
   DEFAULT_BATCH_SIZE,
@@ -445,6 +446,11 @@ export class DuckDbEngine implements Engine {
   private writeQueue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
+  /** Statements kept prepared, per connection (duckdb-statements.ts). */
+  private readonly statements = new PreparedStatements();
+  /** Writes begun and ended by this engine: the generation of kept statements moves with them. */
+  private writes = 0;
+
   private constructor(
     readonly location: string,
     readonly readOnly: boolean,
@@ -562,6 +568,31 @@ export class DuckDbEngine implements Engine {
     return this.stream(selectSql(table, ''));
   }
 
+  /**
+   * The catalog's generation for kept statements: moves with every write by this engine
+   * and every commit by an engine of this process (an admin command's, say).
+   */
+  private get generation(): number {
+    return this.writes + this.commits;
+  }
+
+  /** Starts `sql` streaming, with its kept prepared statement when `keep`; a kept one that fails is dropped. */
+  private async startStreaming(
+    connection: DuckDBConnection,
+    sql: string,
+    keep: boolean,
+  ): Promise<DuckDBResult> {
+    if (!keep) return connection.stream(sql);
+    const prepared = await this.statements.get(connection, sql, this.generation);
+    if (prepared === undefined) return connection.stream(sql);
+    try {
+      return await prepared.stream();
+    } catch (error) {
+      this.statements.drop(connection, sql);
+      throw error;
+    }
+  }
+
   async stream(sql: string, options: QueryOptions = {}): Promise<Cursor> {
     const guard = new QueryGuard(options);
     let connection: DuckDBConnection | undefined;
@@ -570,7 +601,7 @@ export class DuckDbEngine implements Engine {
       guard.throwIfCancelled();
       const running = connection;
       guard.onCancel(() => running.interrupt());
-      const result = await running.stream(sql);
+      const result = await this.startStreaming(running, sql, options.keepPrepared === true);
       guard.throwIfCancelled();
       const source = new DuckDbRowSource(
         result,
@@ -622,7 +653,8 @@ export class DuckDbEngine implements Engine {
     if (this.readOnly) {
       return Promise.reject(new EngineError(`the catalog ${this.location} is open read-only`));
     }
-    const run = this.writeQueue.then(() => this.pool.use(work));
+    this.writes++;
+    const run = this.writeQueue.then(() => this.pool.use(work)).finally(() => void this.writes++);
     this.writeQueue = run.catch(() => undefined);
     return run;
   }

@@ -37,6 +37,11 @@ export interface QueryOptions {
    * milliseconds; default: wait until one is, or until the timeout or signal.
    */
   readonly waitMs?: number;
+  /**
+   * The statement may be kept prepared for the next query of the same text (DuckDB):
+   * for SQL that reads tables only (compiled ADQL), not the catalog's table functions.
+   */
+  readonly keepPrepared?: boolean;
 }
 
 /** How the catalog's connections are used right now. */

@@ -196,6 +196,8 @@ export async function runQuery(
       maxRows: prepared.maxrec + 1,
       batchSize: batchRows(prepared.columns.length),
       timeoutMs: service.limits.timeoutMs,
+      // Compiled ADQL reads published tables only: its plan may be kept for the next one.
+      keepPrepared: true,
       ...(service.limits.connectionWaitMs !== undefined
         ? { waitMs: service.limits.connectionWaitMs }
         : {}),
