@@ -61,12 +61,12 @@ export function columnLabel(table: TableDef, column: ColumnDef | string): string
   return `${table.schema}.${table.name}.${typeof column === 'string' ? column : column.name}`;
 }
 
-/** The SQL type of a column in one database. */
-export type SqlTypeOf = (storage: ColumnStorage) => string;
+/** The SQL type of a column in one database (with how it is stored, where that is said there). */
+export type SqlTypeOf = (storage: ColumnStorage, column: ColumnDef) => string;
 
 function columnDefinition(table: TableDef, column: ColumnDef, sqlType: SqlTypeOf): string {
   const notNull = column.nullable === false ? ' NOT NULL' : '';
-  return `${quoteIdentifier(column.name)} ${sqlType(columnStorage(table, column))}${notNull}`;
+  return `${quoteIdentifier(column.name)} ${sqlType(columnStorage(table, column), column)}${notNull}`;
 }
 
 export function createSchemaSql(schema: string): string {
@@ -123,7 +123,7 @@ export function createPartitionsSql(table: TableDef): string[] {
  * a NOT NULL column cannot be added to a table that already has rows.
  */
 export function addColumnSql(table: TableDef, column: ColumnDef, sqlType: SqlTypeOf): string {
-  const type = sqlType(columnStorage(table, column));
+  const type = sqlType(columnStorage(table, column), column);
   return `ALTER TABLE ${tableIdentifier(table)} ADD COLUMN ${quoteIdentifier(column.name)} ${type}`;
 }
 

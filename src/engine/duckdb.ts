@@ -34,7 +34,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { qualifiedName, type TableDef } from '../schema/types.js';
+import { type ColumnDef, qualifiedName, type TableDef } from '../schema/types.js';
 import {
   selectCatalogRows,
   SessionTransaction,
@@ -111,6 +111,32 @@ function duckDbType(storage: ColumnStorage): { sql: string; type: DuckDBType } {
         ? { sql: 'BOOLEAN', type: BOOLEAN }
         : ELEMENT_TYPES[storage.datatype];
   }
+}
+
+/**
+ * What a low-cardinality text column's definition adds: DuckDB then writes it as a
+ * dictionary without analysing FSST (and the others) on every row group of a bulk load.
+ */
+const DICTIONARY_STORAGE = ' USING COMPRESSION dictionary';
+
+/** The SQL type of a column in a table definition. */
+function duckDbColumnSql(storage: ColumnStorage, column: ColumnDef): string {
+  const sql = duckDbType(storage).sql;
+  return storage.kind === 'text' && column.lowCardinality ? sql + DICTIONARY_STORAGE : sql;
+}
+
+/**
+ * DuckDB's own definition of `table` with the storage its low-cardinality columns were
+ * given: DuckDB keeps `USING COMPRESSION` but does not show it in the definition.
+ */
+function withColumnStorage(definition: string, table: TableDef): string {
+  let sql = definition;
+  // Column names are regular identifiers, quoted by DuckDB only when they are keywords.
+  for (const { name, lowCardinality } of table.columns) {
+    if (lowCardinality)
+      sql = sql.replace(new RegExp(`([(,]\\s*"?${name}"? VARCHAR)\\b`), `$1${DICTIONARY_STORAGE}`);
+  }
+  return sql;
 }
 
 /** A catalog value as a bound DuckDB parameter of the column's type. */
@@ -489,7 +515,7 @@ export class DuckDbEngine implements Engine {
             rows: async (sql) => (await connection.runAndReadAll(sql)).getRowsJS() as SqlValue[][],
           },
           tables,
-          (storage) => duckDbType(storage).sql,
+          duckDbColumnSql,
         ),
       ),
     );
@@ -706,7 +732,9 @@ async function rewriteSorted(
     throw new EngineError(`cannot rewrite ${qualifiedName(table)}: it has indexes`);
   }
   const copy = { ...table, name: `${table.name}__in_order` };
-  await connection.run(definition.replace(head, `CREATE TABLE ${tableIdentifier(copy)}(`));
+  await connection.run(
+    withColumnStorage(definition, table).replace(head, `CREATE TABLE ${tableIdentifier(copy)}(`),
+  );
   const copied = await connection.run(
     `INSERT INTO ${tableIdentifier(copy)} SELECT * FROM ${tableIdentifier(table)} ORDER BY ${orderBy.map(sortKeySql).join(', ')}`,
   );

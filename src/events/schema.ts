@@ -105,11 +105,12 @@ export const OPTIONAL_EVENT_COLUMNS: readonly OptionalEventColumn[] = [
 ];
 
 const columns: readonly ColumnDef[] = [
-  datasetKeyColumn('Dataset the event belongs to (ivoa.obscore).'),
+  datasetKeyColumn('Dataset the event belongs to (ivoa.obscore).', { lowCardinality: true }),
   columnDef('obs_id', 'char', 'Observation identifier (GADF OBS_ID).', {
     ucd: 'meta.id;obs',
     nullable: false,
     principal: true,
+    lowCardinality: true,
   }),
   columnDef('event_id', 'long', 'Event identifier within its observation (GADF EVENT_ID).', {
     ucd: 'meta.id',
@@ -150,6 +151,7 @@ const columns: readonly ColumnDef[] = [
   ),
   columnDef('event_class', 'char', 'Event class of the list (header EV_CLASS), when it says one.', {
     ucd: 'meta.code.class;instr.detection',
+    lowCardinality: true,
   }),
   ...OPTIONAL_EVENT_COLUMNS.map((c) => c.column),
   columnDef(

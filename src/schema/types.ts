@@ -63,6 +63,12 @@ export interface ColumnDef {
   readonly servicePath?: boolean | 'if-relative';
   /** Values are dataset identifiers the service's DataLink endpoint resolves (ID). */
   readonly datalinkId?: boolean;
+  /**
+   * Few distinct values over many rows (an event's list, repeated on each of its events):
+   * stored as a dictionary where the engine lets a table say so (DuckDB), without trying
+   * other encodings on every row group it writes.
+   */
+  readonly lowCardinality?: boolean;
 }
 
 /** A column definition; strings get arraysize '*' unless `extra` says otherwise. */

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { DuckDbEngine } from '../../src/engine/duckdb.js';
 import { openEngine } from '../../src/engine/index.js';
 import { EngineError } from '../../src/engine/types.js';
-import { columnDef, type TableDef } from '../../src/schema/types.js';
+import { type ColumnDef, columnDef, type TableDef } from '../../src/schema/types.js';
 import { conformance, everyTypeTable } from './conformance.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'hearc-duckdb-'));
@@ -124,14 +124,17 @@ test(
   },
 );
 
+/** A table in schema bulk, for the bulk-load tests. */
+const bulkTable = (name: string, ...columns: ColumnDef[]): TableDef => ({
+  schema: 'bulk',
+  name,
+  description: 'bulk-loaded rows',
+  columns,
+});
+
 test('a bulk load runs DuckDB on one thread in 512 MiB, and its settings are back after it, also when it fails', async () => {
   const engine = await openEngine(join(scratch, 'bulk.duckdb'));
-  const table: TableDef = {
-    schema: 'bulk',
-    name: 'threads',
-    description: 'bulk-loaded rows',
-    columns: [columnDef('id', 'long', 'a row')],
-  };
+  const table = bulkTable('threads', columnDef('id', 'long', 'a row'));
   const settings = async (): Promise<string> => {
     const sql = `SELECT current_setting('threads') || ' ' || current_setting('memory_limit')`;
     for await (const batch of await engine.stream(sql)) return String(batch[0]?.[0]);
@@ -190,6 +193,73 @@ test('long strings read from DuckDB vectors are the strings the query made', asy
       }
     }
     assert.equal(seen.length, 5000);
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a low-cardinality text column is stored as a dictionary, also after a rewrite in order and a column added', async () => {
+  const engine = await openEngine(join(scratch, 'dictionary.duckdb'));
+  const table = bulkTable(
+    'lists',
+    columnDef('id', 'long', 'a row', { nullable: false }),
+    columnDef('list', 'char', 'its list', { lowCardinality: true, nullable: false }),
+    columnDef('plain', 'char', 'the same text, left to DuckDB'),
+  );
+  // Distinct long strings: what DuckDB compresses with FSST when left to choose.
+  const rows = 200_000;
+  const text = Array.from(
+    { length: rows },
+    (_, i) => `ivo://test.hearc/sim?list-${(i * 7919) % rows}`,
+  );
+  const storage = async (): Promise<Record<string, string>> => {
+    const found: Record<string, string> = {};
+    for await (const batch of await engine.stream(
+      `SELECT column_name, string_agg(DISTINCT compression, ',' ORDER BY compression)
+       FROM pragma_storage_info('bulk.lists') WHERE segment_type <> 'VALIDITY' GROUP BY ALL`,
+    ))
+      for (const [column, kinds] of batch) found[String(column)] = String(kinds);
+    return found;
+  };
+  const contents = async (): Promise<string> => {
+    for await (const batch of await engine.stream(
+      `SELECT count(*) || ' ' || sum(hash(id, list, plain)) FROM bulk.lists`,
+    ))
+      return String(batch[0]?.[0]);
+    return '';
+  };
+  try {
+    await engine.ensureTables([table]);
+    await engine.transaction((tx) =>
+      tx.appendColumns(table, {
+        rowCount: rows,
+        columns: {
+          id: BigInt64Array.from({ length: rows }, (_, i) => BigInt(rows - i)),
+          list: text,
+          plain: text,
+        },
+      }),
+    );
+    for await (const _ of await engine.stream('CHECKPOINT')) void _;
+    const stored = await storage();
+    assert.equal(stored.list, 'Dictionary');
+    assert.equal(stored.plain, 'FSST', 'the same strings compress otherwise when left to DuckDB');
+    const before = await contents();
+
+    await engine.rewriteInOrder!(table, ['id']);
+    await engine.ensureTables([
+      {
+        ...table,
+        columns: [...table.columns, columnDef('more', 'char', 'added', { lowCardinality: true })],
+      },
+    ]);
+    for await (const _ of await engine.stream(`UPDATE bulk.lists SET more = plain; CHECKPOINT`))
+      void _;
+    const rewritten = await storage();
+    assert.equal(rewritten.list, 'Dictionary');
+    assert.equal(rewritten.more, 'Dictionary');
+    assert.equal(rewritten.plain, 'FSST');
+    assert.equal(await contents(), before);
   } finally {
     await engine.close();
   }
