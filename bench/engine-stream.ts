@@ -6,13 +6,13 @@
  *
  *   node --import tsx bench/engine-stream.ts [--rows 1000000] [--postgres postgres://…/test]
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import postgres from 'postgres';
 import { openEngine } from '../src/engine/index.js';
+import { runInChild } from './measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -105,23 +105,8 @@ async function measure(name: string, url: string): Promise<Measurement> {
 }
 
 function runCase(name: string, url = ''): Measurement {
-  const child = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      fileURLToPath(import.meta.url),
-      '--case',
-      name,
-      '--rows',
-      String(rows),
-      '--url',
-      url,
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  if (child.status !== 0) throw new Error(`bench case ${name} failed`);
-  return JSON.parse(child.stdout) as Measurement;
+  const args = ['--case', name, '--rows', String(rows), '--url', url];
+  return runInChild<Measurement>(fileURLToPath(import.meta.url), args, `bench case ${name}`);
 }
 
 async function withBenchDatabase<T>(work: (url: string) => T): Promise<T | undefined> {

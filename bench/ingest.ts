@@ -15,7 +15,7 @@ import { createGunzip } from 'node:zlib';
 import { openEngine } from '../src/engine/index.js';
 import { ingestDataStore } from '../src/ingest/ingest.js';
 import { simulateDataStore } from '../src/sim/simulate.js';
-import { peakRssDuring } from './measure.js';
+import { BENCH_PUBLISH, peakRssDuring } from './measure.js';
 
 const { values } = parseArgs({
   options: { obs: { type: 'string' }, events: { type: 'string' }, keep: { type: 'string' } },
@@ -62,14 +62,7 @@ for (const n of sizes) {
   const db = join(work, `catalog-${n}.duckdb`);
   rmSync(db, { force: true });
   const engine = await openEngine(db);
-  const ingest = await peakRssDuring(() =>
-    ingestDataStore(engine, store, {
-      authority: 'bench',
-      collection: 'sim',
-      accessMode: 'datalink',
-      dataRights: 'public',
-    }),
-  );
+  const ingest = await peakRssDuring(() => ingestDataStore(engine, store, BENCH_PUBLISH));
   await engine.close();
   globalThis.gc?.();
   const heapAfterMb = process.memoryUsage().heapUsed / 2 ** 20;

@@ -1,8 +1,16 @@
 /** Measuring helpers shared by the benchmarks. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+
+/** How the benchmarks publish a simulated store they ingest. */
+export const BENCH_PUBLISH = {
+  authority: 'bench',
+  collection: 'sim',
+  accessMode: 'datalink',
+  dataRights: 'public',
+} as const;
 
 /**
  * CPU seconds of this process's main thread alone (Linux: /proc), undefined elsewhere:
@@ -49,6 +57,20 @@ export function peakRssDuring<T>(work: () => Promise<T>): Promise<{
         main === undefined ? undefined : (mainThreadCpuSeconds() ?? Number.NaN) - main,
     };
   });
+}
+
+/**
+ * A benchmark script run again in a child process with `args` (so that what it measures
+ * there is its own): the JSON on the last line it prints.
+ */
+export function runInChild<T>(script: string, args: readonly string[], what: string): T {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 2 ** 24,
+  });
+  if (child.status !== 0) throw new Error(`${what} failed (exit code ${child.status})`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '') as T;
 }
 
 /**
