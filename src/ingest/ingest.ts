@@ -112,8 +112,9 @@ export interface IngestReport {
    */
   readonly eventsOrdered?: EventsOrdered | { readonly failed: string };
   /**
-   * ivoa.obscore rewritten in sky order after the ingest, because the rows appended since
-   * the last rewrite had doubled it (DuckDB); or why that failed (the ingest stands).
+   * ivoa.obscore rewritten in sky order after the ingest, because it is kept so (since a
+   * `hearc obscore cluster`) and the rows appended since the last rewrite had doubled it
+   * (DuckDB); or why that failed (the ingest stands, and the command tries again).
    */
   readonly obscoreOrdered?: StorageOrdered | { readonly failed: string };
 }
