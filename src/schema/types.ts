@@ -98,14 +98,21 @@ export function presentedColumn(column: ColumnDef): ColumnDef {
 const SHORT_DECIMALS = 1e6;
 
 /**
- * The text String(value) gives, several times faster for the numbers catalogs hold:
- * at most six decimals and a magnitude under 1e9. The decimal k / 1e6 that parses back
- * to `value` is then the shortest one that does (two such decimals are 1e-6 apart, more
- * than the rounding interval of a double below 1e9), so it is what String() writes.
+ * `value` in millionths, k with k / 1e6 === value, when that decimal is what String()
+ * writes: at most six decimals and a magnitude under 1e9. The decimal k / 1e6 that
+ * parses back to `value` is then the shortest one that does (two such decimals are 1e-6
+ * apart, more than the rounding interval of a double below 1e9). NaN otherwise (and for
+ * zero, whose sign String() drops).
  */
-export function numberText(value: number): string {
+function shortMillionths(value: number): number {
   const k = Math.round(value * SHORT_DECIMALS);
-  if (k / SHORT_DECIMALS !== value || k > 1e15 || k < -1e15 || value === 0) return String(value);
+  return k / SHORT_DECIMALS !== value || k > 1e15 || k < -1e15 || value === 0 ? NaN : k;
+}
+
+/** The text String(value) gives, several times faster for the numbers catalogs hold (shortMillionths). */
+export function numberText(value: number): string {
+  const k = shortMillionths(value);
+  if (Number.isNaN(k)) return String(value);
   const magnitude = k < 0 ? -k : k;
   const whole = Math.floor(magnitude / SHORT_DECIMALS);
   const sign = k < 0 ? '-' : '';
@@ -143,8 +150,8 @@ function writeWhole(out: Buffer, at: number, n: number): number {
 
 /** Writes numberText(value) at `at` (ASCII); returns where it ends. */
 function writeNumberText(out: Buffer, at: number, value: number): number {
-  const k = Math.round(value * SHORT_DECIMALS);
-  if (k / SHORT_DECIMALS !== value || k > 1e15 || k < -1e15 || value === 0) {
+  const k = shortMillionths(value);
+  if (Number.isNaN(k)) {
     const text = String(value);
     for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
     return at;
