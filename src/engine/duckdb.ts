@@ -698,17 +698,17 @@ async function inTransaction<T>(connection: DuckDBConnection, work: () => Promis
   }
 }
 
-/**
- * Copies the rows of `table` in `orderBy` order into a new table made with DuckDB's own
- * definition of it (every type, NOT NULL and other constraint kept), which then takes
- * its name; in the connection's transaction. Returns the rows copied.
- */
 /** A sort key as DuckDB SQL. */
 const sortKeySql = (key: SortKey): string =>
   typeof key === 'string'
     ? quoteIdentifier(key)
     : `floor(${quoteIdentifier(key.column)} / ${String(key.bin)})`;
 
+/**
+ * Copies the rows of `table` in `orderBy` order into a new table made with DuckDB's own
+ * definition of it (every type, NOT NULL and other constraint kept), which then takes
+ * its name; in the connection's transaction. Returns the rows copied.
+ */
 async function rewriteSorted(
   connection: DuckDBConnection,
   table: TableDef,
