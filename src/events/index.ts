@@ -12,11 +12,8 @@ export {
   EVENT_STORAGE_ORDER,
   eventsOrder,
   eventsOrderDue,
-  type EventsOrder,
-  type EventsOrdered,
   eventsOrderTable,
   orderEvents,
   orderEventsIfDue,
-  ordersEventsByRewrite,
   recordAppendedEvents,
 } from './order.js';

@@ -11,7 +11,6 @@
 import {
   type CatalogTransaction,
   type Engine,
-  keepsOrderByRewrite,
   type OrderedTable,
   recordAppendedRows,
   rewriteInStorageOrder,
@@ -42,13 +41,8 @@ const orderedEvents: OrderedTable = {
   instead: 'it is partitioned by cell range instead',
 };
 
-/** What is known of the order of hearc.events. */
-export type EventsOrder = StorageOrder;
-/** A rewrite of hearc.events in order: how many events, in how long. */
-export type EventsOrdered = StorageOrdered;
-
 /** The order recorded for hearc.events (nothing ordered, nothing appended when none is). */
-export const eventsOrder = (reader: Pick<Engine, 'selectRows'>): Promise<EventsOrder> =>
+export const eventsOrder = (reader: Pick<Engine, 'selectRows'>): Promise<StorageOrder> =>
   storageOrder(reader, orderedEvents);
 
 /** Records, in the ingest's transaction, that it appended `rows` events. */
@@ -59,25 +53,19 @@ export const recordAppendedEvents = (tx: CatalogTransaction, rows: number): Prom
  * Whether a rewrite in order is due: the events appended since the last one are as many
  * as it rewrote, and more than one writer buffer (`bufferRows`) holds.
  */
-export const eventsOrderDue = (order: EventsOrder, bufferRows = CLUSTER_ROWS): boolean =>
+export const eventsOrderDue = (order: StorageOrder, bufferRows = CLUSTER_ROWS): boolean =>
   storageOrderDue(order, bufferRows);
-
-/**
- * Whether the catalog's engine keeps hearc.events in order by rewriting it (it can:
- * DuckDB); on PostgreSQL the table is partitioned by cell range instead.
- */
-export const ordersEventsByRewrite = keepsOrderByRewrite;
 
 /**
  * Rewrites hearc.events in global cell order, in one transaction with the record of it:
  * queries meanwhile see the table as it was, and a failure or a kill leaves it so.
  */
-export const orderEvents = (engine: Engine): Promise<EventsOrdered> =>
+export const orderEvents = (engine: Engine): Promise<StorageOrdered> =>
   rewriteInStorageOrder(engine, orderedEvents);
 
 /** Rewrites hearc.events in order when it is due (see eventsOrderDue); undefined when not. */
 export const orderEventsIfDue = (
   engine: Engine,
   bufferRows = CLUSTER_ROWS,
-): Promise<EventsOrdered | undefined> =>
+): Promise<StorageOrdered | undefined> =>
   rewriteInStorageOrderIfDue(engine, orderedEvents, bufferRows);

@@ -18,7 +18,6 @@ import {
 } from '../engine/index.js';
 import {
   eventsTable,
-  type EventsOrdered,
   orderEventsIfDue,
   recordAppendedEvents,
   withEventWriter,
@@ -110,7 +109,7 @@ export interface IngestReport {
    * appended since the last rewrite had doubled it (DuckDB); or why that failed (the
    * ingest stands, and the next ingest or `hearc events cluster` tries again).
    */
-  readonly eventsOrdered?: EventsOrdered | { readonly failed: string };
+  readonly eventsOrdered?: StorageOrdered | { readonly failed: string };
   /**
    * ivoa.obscore rewritten in sky order after the ingest, because it is kept so (since a
    * `hearc obscore cluster`) and the rows appended since the last rewrite had doubled it

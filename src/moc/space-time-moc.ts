@@ -40,7 +40,7 @@ export interface ObservationSpan {
 }
 
 /** Numbers appended one array after another into one typed array. */
-export class RangeSlab {
+class RangeSlab {
   private values = new Uint32Array(1 << 12);
   length = 0;
 
