@@ -126,14 +126,36 @@ for (let v = 0; v < 4096; v++) {
   pairBytes[2 * v] = BASE64.charCodeAt(v >> 6);
   pairBytes[2 * v + 1] = BASE64.charCodeAt(v & 63);
 }
+/** Whether two pairs make the four characters of a Uint32 as `first | second << 16`. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The four characters of a 24-bit value as one Uint32 (little-endian machines). */
+const quad = (v: number): number => BASE64_PAIRS[v >>> 12]! | (BASE64_PAIRS[v & 4095]! << 16);
 
 /** The base64 (RFC 4648, padded) of the first `count` bytes, and a newline. */
 function base64Line(bytes: Uint8Array, count: number): Buffer {
   const whole = count - (count % 3);
-  // Not from Node's pool: at offset 0, so two characters go in one aligned store.
+  // Not from Node's pool: at offset 0, so characters go in aligned stores.
   const line = Buffer.allocUnsafeSlow(Math.floor((count + 2) / 3) * 4 + 1);
+  let i = 0;
+  if (LITTLE_ENDIAN) {
+    // Twelve bytes (three big-endian words) become sixteen characters in four stores:
+    // 1.7-2.2× the speed of three bytes at a time (bench/PROFILE.md, eleventh slice).
+    const quads = new Uint32Array(line.buffer, line.byteOffset, whole / 3);
+    const words = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const blocks = whole - (whole % 12);
+    for (let j = 0; i < blocks; i += 12, j += 4) {
+      const a = words.getUint32(i);
+      const b = words.getUint32(i + 4);
+      const c = words.getUint32(i + 8);
+      quads[j] = quad(a >>> 8);
+      quads[j + 1] = quad(((a & 0xff) << 16) | (b >>> 16));
+      quads[j + 2] = quad(((b & 0xffff) << 8) | (c >>> 24));
+      quads[j + 3] = quad(c & 0xffffff);
+    }
+  }
   const pairs = new Uint16Array(line.buffer, line.byteOffset, (whole / 3) * 2);
-  for (let i = 0, j = 0; i < whole; i += 3) {
+  for (let j = (i / 3) * 2; i < whole; i += 3) {
     const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
     pairs[j++] = BASE64_PAIRS[v >>> 12]!;
     pairs[j++] = BASE64_PAIRS[v & 4095]!;

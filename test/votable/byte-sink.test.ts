@@ -9,7 +9,9 @@ import { ByteSink } from '../../src/votable/byte-sink.js';
 test('base64 lines equal Node’s base64, whole quanta taken first, the rest when final', () => {
   let seed = 7;
   const next = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
-  for (const size of [0, 1, 2, 3, 4, 5, 6, 100, 4095, 4096, 4097, 65536, 200_003]) {
+  for (const size of [
+    0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 23, 24, 25, 100, 4095, 4096, 4097, 65536, 200_003,
+  ]) {
     const bytes = Buffer.alloc(size);
     for (let i = 0; i < size; i++) bytes[i] = next() & 0xff;
     const sink = new ByteSink(16);
