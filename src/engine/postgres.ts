@@ -34,6 +34,13 @@ import {
   type Placeholder,
 } from './catalog-sql.js';
 import { guardedCursor, QueryGuard, type PositionalRow, type RowSource } from './cursor.js';
+import {
+  CopyColumnSource,
+  copyPlan,
+  copySql,
+  copyStream,
+  type CopyPlan,
+} from './postgres-binary.js';
 import { postgresPreludeSql } from './dialect/postgres-prelude.js';
 import { commitsTo, countCommit } from './commits.js';
 import {
@@ -223,16 +230,29 @@ const CATALOG_TYPES = {
 
 const DEGREES_OUTPUT = "SELECT set_sphere_output('DEG')";
 
+/** The columns of a query's result, and how they are fetched: binary COPY, or text when `plan` is undefined. */
+interface ResultShape {
+  readonly names: readonly string[];
+  readonly plan: CopyPlan | undefined;
+}
+
+/** Result shapes kept, by SQL text (the oldest is dropped first). */
+const KEPT_SHAPES = 256;
+
 export class PostgresEngine implements Engine {
   readonly dialect = 'postgres' as const;
   private busy = 0;
   private waiting = 0;
+  private readonly shapes = new Map<string, ResultShape>();
+  private shapesAtCommit = 0;
 
   private constructor(
     readonly location: string,
     private readonly sql: Sql,
     private readonly control: Sql,
     private readonly connections: number,
+    /** pg_sphere's types: no binary send function, fetched as text. */
+    private readonly sphereTypes: ReadonlySet<number>,
   ) {}
 
   /** Connects to `postgres://…`, installs pg_sphere if needed and runs the dialect prelude. */
@@ -246,6 +266,7 @@ export class PostgresEngine implements Engine {
       onnotice: () => undefined,
     });
     const where = describeLocation(url);
+    let sphereTypes: Set<number>;
     try {
       await sql.begin(async (tx) => {
         // Nodes starting together would otherwise race on CREATE EXTENSION and the prelude.
@@ -253,7 +274,7 @@ export class PostgresEngine implements Engine {
         await ensurePgSphere(tx, where);
         for (const statement of postgresPreludeSql) await tx.unsafe(statement);
       });
-      await registerSphereParsers(sql);
+      sphereTypes = await registerSphereParsers(sql);
     } catch (error) {
       await sql.end({ timeout: 1 });
       if (error instanceof EngineError) throw error;
@@ -262,7 +283,8 @@ export class PostgresEngine implements Engine {
       });
     }
     const control = postgres(url, { max: 1, onnotice: () => undefined });
-    return new PostgresEngine(where, sql, control, Math.max(1, options.connections ?? 10));
+    const connections = Math.max(1, options.connections ?? 10);
+    return new PostgresEngine(where, sql, control, connections, sphereTypes);
   }
 
   async ensureTables(tables: readonly TableDef[]): Promise<void> {
@@ -378,18 +400,31 @@ export class PostgresEngine implements Engine {
     try {
       session = await this.reserve(options.waitMs, guard.signal);
       guard.throwIfCancelled();
+      const known = this.keptShape(text);
+      // Sent before the set-up query, so that both take one round trip.
+      const described = known ? undefined : this.describe(session, text);
       const [backend] = await session.unsafe<{ pid: number }[]>(
         "SELECT set_sphere_output('DEG'), pg_backend_pid() AS pid",
       );
-      guard.onCancel(() => {
-        cancelling = this.cancelBackend(backend?.pid);
-      });
-      const source = await PostgresRowSource.start(
-        session.unsafe(text).values(),
-        Math.max(1, options.batchSize ?? FETCH_ROWS),
-        this.sql.CLOSE,
-        release,
-      );
+      const cancel = (): Promise<unknown> => (cancelling = this.cancelBackend(backend?.pid));
+      guard.onCancel(() => void cancel());
+      const shape = known ?? (await described);
+      const rowsPerFetch = Math.max(1, options.batchSize ?? FETCH_ROWS);
+      const source = shape?.plan
+        ? await CopyColumnSource.start(
+            shape.names,
+            await copyStream(session.unsafe(copySql(text, shape.plan))),
+            shape.plan,
+            rowsPerFetch,
+            cancel,
+            release,
+          )
+        : await PostgresRowSource.start(
+            session.unsafe(text).values(),
+            rowsPerFetch,
+            this.sql.CLOSE,
+            release,
+          );
       guard.throwIfCancelled();
       return guardedCursor(source, guard, options);
     } catch (error) {
@@ -397,6 +432,41 @@ export class PostgresEngine implements Engine {
       await release();
       throw guard.failure(error);
     }
+  }
+
+  /** The shape kept for this SQL text, if the catalog has not been written since (by this process). */
+  private keptShape(text: string): ResultShape | undefined {
+    const commits = this.commits;
+    if (commits !== this.shapesAtCommit) {
+      this.shapes.clear();
+      this.shapesAtCommit = commits;
+    }
+    return this.shapes.get(text);
+  }
+
+  /**
+   * The result's column names and types, from the row description of the query run
+   * with LIMIT 0 (planned, not executed), kept by SQL text; undefined when that fails
+   * (the query then runs as it is and reports its own error).
+   */
+  private describe(session: postgres.ReservedSql, text: string): Promise<ResultShape | undefined> {
+    return session.unsafe(`SELECT * FROM (${text}) AS q LIMIT 0`).then(
+      (result) => {
+        const columns = result.columns ?? [];
+        const shape: ResultShape = {
+          names: columns.map((c) => c.name),
+          plan: copyPlan(
+            columns.map((c) => c.type),
+            this.sql.options.parsers,
+            this.sphereTypes,
+          ),
+        };
+        if (this.shapes.size >= KEPT_SHAPES) this.shapes.delete(this.shapes.keys().next().value!);
+        this.shapes.set(text, shape);
+        return shape;
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -674,13 +744,14 @@ async function ensurePgSphere(sql: postgres.TransactionSql, where: string): Prom
   }
 }
 
-/** Teaches the client pg_sphere's types, whose OIDs differ from database to database. */
-async function registerSphereParsers(sql: Sql): Promise<void> {
+/** Teaches the client pg_sphere's types, whose OIDs differ from database to database; returns them. */
+async function registerSphereParsers(sql: Sql): Promise<Set<number>> {
   const types = await sql.unsafe<{ oid: number }[]>(
     `SELECT t.oid::int AS oid FROM pg_type t JOIN pg_extension e ON e.extnamespace = t.typnamespace
      WHERE e.extname = 'pg_sphere' AND t.typname IN ('spoint', 'scircle', 'spoly', 'sbox')`,
   );
   for (const { oid } of types) sql.options.parsers[oid] = daliFromSphere;
+  return new Set(types.map((t) => t.oid));
 }
 
 /** The URL without its password, for messages. */
