@@ -390,6 +390,7 @@ export class PostgresEngine implements Engine {
   async stream(text: string, options: QueryOptions = {}): Promise<Cursor> {
     const guard = new QueryGuard(options);
     let session: postgres.ReservedSql | undefined;
+    let source: RowSource | undefined;
     let cancelling: Promise<unknown> = Promise.resolve();
     // Frees the connection only once the last cancel has reached its backend, so
     // that it cannot hit the next query run there.
@@ -410,7 +411,7 @@ export class PostgresEngine implements Engine {
       guard.onCancel(() => void cancel());
       const shape = known ?? (await described);
       const rowsPerFetch = Math.max(1, options.batchSize ?? FETCH_ROWS);
-      const source = shape?.plan
+      source = shape?.plan
         ? await CopyColumnSource.start(
             shape.names,
             await copyStream(session.unsafe(copySql(text, shape.plan))),
@@ -429,7 +430,8 @@ export class PostgresEngine implements Engine {
       return guardedCursor(source, guard, options);
     } catch (error) {
       guard.dispose();
-      await release();
+      // A query started and cancelled since is stopped (portal closed, COPY drained) first.
+      await (source ? source.finish(false) : release());
       throw guard.failure(error);
     }
   }
