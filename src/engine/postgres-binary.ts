@@ -14,7 +14,7 @@
  */
 import { Readable } from 'node:stream';
 import type { PositionalRow, RowSource } from './cursor.js';
-import type { SqlColumnBatch, SqlValue } from './types.js';
+import type { SqlValue } from './types.js';
 
 /** How a field of one result column is read (the cases of CopyTupleDecoder.field). */
 const INT2 = 0;
@@ -485,18 +485,18 @@ export class CopyColumnSource implements RowSource {
     return source;
   }
 
-  async nextColumns(): Promise<SqlColumnBatch | undefined> {
+  async nextColumns(): Promise<SqlValue[][] | undefined> {
     const columns = this.first ?? (await this.readBatch());
     this.first = undefined;
-    const rowCount = columns[0]?.length ?? 0;
-    return rowCount > 0 ? { rowCount, columns } : undefined;
+    return (columns[0]?.length ?? 0) > 0 ? columns : undefined;
   }
 
   async next(): Promise<PositionalRow[] | undefined> {
-    const batch = await this.nextColumns();
-    if (batch === undefined) return undefined;
+    const columns = await this.nextColumns();
+    if (columns === undefined) return undefined;
     const rows: SqlValue[][] = [];
-    for (let r = 0; r < batch.rowCount; r++) rows.push(batch.columns.map((column) => column[r]!));
+    const rowCount = columns[0]!.length;
+    for (let r = 0; r < rowCount; r++) rows.push(columns.map((column) => column[r]!));
     return rows;
   }
 
