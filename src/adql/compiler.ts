@@ -58,7 +58,8 @@ export interface CompileOptions {
  * Which rows of tables with a `rightsKey` a query may see. Every reference to such a
  * table compiles to a filtered derived table, so joins, subqueries, aggregates and
  * uploads never meet a hidden row. A key is visible when its ObsCore row is public,
- * proprietary with obs_release_date <= now, or owned by one of `groups`.
+ * proprietary with obs_release_date <= now (to the second, rounded down), or owned by
+ * one of `groups`.
  */
 export interface RowVisibility {
   /** Whether this table's rows are filtered (e.g. not the metadata tables). */
@@ -309,7 +310,10 @@ export abstract class SqlCompiler {
     const { observations, owners } = visibility.rights;
     const key = observations.rightsKey ?? 'obs_publisher_did';
     const [o, w] = [q('hearc_rights_obs'), q('hearc_rights_owner')];
-    const iso = visibility.now.toISOString();
+    // To the second, rounded down: a release shows at most a second late, never early,
+    // and the query's text repeats within the second, so that what the engines keep per
+    // SQL text (DuckDB's prepared statements, PostgreSQL's result types) is used again.
+    const iso = new Date(Math.floor(visibility.now.getTime() / 1000) * 1000).toISOString();
     const now = `CAST(${this.quoteString(`${iso.slice(0, 10)} ${iso.slice(11, 23)}`)} AS ${this.typeName('timestamp')})`;
     const open = [
       `${o}.${q('data_rights')} = 'public'`,

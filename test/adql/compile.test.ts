@@ -13,6 +13,9 @@ import {
 } from '../../src/adql/index.js';
 import { duckDbDialect } from '../../src/engine/dialect/duckdb.js';
 import { postgresDialect } from '../../src/engine/dialect/postgres.js';
+import { observationRightsTable } from '../../src/auth/tables.js';
+import { obscoreTable, publishedSchema } from '../../src/obscore/schema.js';
+import { servedSchema } from '../../src/tap/tap-schema.js';
 import { testSchema } from './fixtures.js';
 
 const duck = (adql: string, maxRows?: number): string =>
@@ -336,4 +339,22 @@ test('a time window on ObsCore gets the range tests it implies (t_min <= b, t_ma
     pg('SELECT obs_id FROM ivoa.obscore WHERE t_min >= 53000 OR t_max <= 53007.5'),
     /"t_min" <=/,
   );
+});
+
+test('the rights filter compares release dates with now to the second, rounded down: one SQL text per second', () => {
+  const compileAt = (iso: string): string =>
+    compileAdql('SELECT COUNT(*) FROM hearc.events', servedSchema(publishedSchema), duckDbDialect, {
+      visibility: {
+        filters: () => true,
+        rights: { observations: obscoreTable, owners: observationRightsTable },
+        now: new Date(iso),
+        groups: [],
+      },
+    }).sql;
+  const early = compileAt('2030-01-01T12:00:00.100Z');
+  assert.match(early, /obs_release_date" <= CAST\('2030-01-01 12:00:00\.000' AS TIMESTAMP\)/);
+  assert.equal(compileAt('2030-01-01T12:00:00.999Z'), early);
+  assert.notEqual(compileAt('2030-01-01T12:00:01.000Z'), early);
+  // Before 1970 too: down, never up.
+  assert.match(compileAt('1969-12-31T23:59:59.500Z'), /'1969-12-31 23:59:59\.000'/);
 });
