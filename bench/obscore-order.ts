@@ -21,9 +21,9 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DaliParameters } from '../src/dali/index.js';
 import { sqlDialectFor } from '../src/engine/dialects.js';
-import { openEngine } from '../src/engine/index.js';
+import { openEngine, rewriteInStorageOrder } from '../src/engine/index.js';
 import { catalogTables } from '../src/ingest/catalog.js';
-import { orderObscore } from '../src/obscore/order.js';
+import { orderedObscore } from '../src/obscore/order.js';
 import { obscoreTable, publishedSchema } from '../src/obscore/schema.js';
 import { DEFAULT_LIMITS, prepareQuery, type QueryService, runQuery } from '../src/tap/query.js';
 import { servedSchema } from '../src/tap/tap-schema.js';
@@ -138,7 +138,7 @@ try {
   const engine = await openEngine(ordered);
   // A catalog made by an older hearc lacks the record of the order.
   await engine.ensureTables(catalogTables);
-  const rewrite = await orderObscore(engine);
+  const rewrite = await rewriteInStorageOrder(engine, orderedObscore);
   await engine.close();
   console.log(`hearc obscore cluster: ${rewrite.rows} rows in ${rewrite.seconds.toFixed(1)} s\n`);
 

@@ -1,6 +1,6 @@
 /** `hearc events cluster|status`: hearc.events in global HEALPix cell order (DuckDB). */
 import type { StorageOrdered } from '../engine/index.js';
-import { eventsOrder, eventsOrderDue, orderEvents } from '../events/index.js';
+import { orderedEvents } from '../events/index.js';
 import { formatStorageOrdered, storageOrderCommand } from './storage-order.js';
 
 const about = { name: 'events', table: 'hearc.events', rows: 'events', order: 'cell order' };
@@ -20,7 +20,5 @@ ingest, once the events appended since the last rewrite are as many as it rewrot
 (the table has doubled) and more than one buffer, ingest rewrites the whole table in
 (cell, arrival time) order: each event is rewritten about twice in all.`,
   onPostgres: 'hearc.events is partitioned by HEALPix cell range',
-  rewrite: orderEvents,
-  status: eventsOrder,
-  due: (order) => eventsOrderDue(order),
+  ordered: orderedEvents,
 });

@@ -1,11 +1,6 @@
 /** `hearc obscore cluster|status`: ivoa.obscore in sky order (DuckDB). */
 import type { StorageOrdered } from '../engine/index.js';
-import {
-  obscoreOrder,
-  obscoreOrderDue,
-  OBSCORE_ORDER_MIN_ROWS,
-  orderObscore,
-} from '../obscore/order.js';
+import { OBSCORE_ORDER_MIN_ROWS, orderedObscore } from '../obscore/order.js';
 import { formatStorageOrdered, storageOrderCommand } from './storage-order.js';
 
 const about = { name: 'obscore', table: 'ivoa.obscore', rows: 'rows', order: 'sky order' };
@@ -28,7 +23,5 @@ are as many as it rewrote (the table has doubled) and more than ${OBSCORE_ORDER_
 rewrites the table in sky order again. Rows written by other means (a rights change,
 a loader of its own) are not counted: 'cluster' puts them in order.`,
   onPostgres: "ivoa.obscore's positions have indexes",
-  rewrite: orderObscore,
-  status: obscoreOrder,
-  due: obscoreOrderDue,
+  ordered: orderedObscore,
 });

@@ -3,10 +3,12 @@
  * obscore`): 'cluster' rewrites it now, 'status' says what is in order.
  */
 import {
-  type Engine,
   keepsOrderByRewrite,
   openEngine,
-  type StorageOrder,
+  type OrderedTable,
+  rewriteInStorageOrder,
+  storageOrder,
+  storageOrderDue,
   type StorageOrdered,
 } from '../engine/index.js';
 import { catalogTables } from '../ingest/catalog.js';
@@ -27,9 +29,8 @@ export interface StorageOrderCommand {
   readonly explanation: string;
   /** What PostgreSQL does instead, for the message there. */
   readonly onPostgres: string;
-  readonly rewrite: (engine: Engine) => Promise<StorageOrdered>;
-  readonly status: (engine: Engine) => Promise<StorageOrder>;
-  readonly due: (order: StorageOrder) => boolean;
+  /** The table kept in order: what 'cluster' rewrites and 'status' reads. */
+  readonly ordered: OrderedTable;
 }
 
 /** One line on a rewrite in order (after 'cluster' or an ingest). */
@@ -80,15 +81,17 @@ options:
         }
         await engine.ensureTables(catalogTables);
         if (action === 'cluster') {
-          io.stdout(formatStorageOrdered(about, await about.rewrite(engine)));
+          io.stdout(
+            formatStorageOrdered(about, await rewriteInStorageOrder(engine, about.ordered)),
+          );
           return 0;
         }
-        const order = await about.status(engine);
+        const order = await storageOrder(engine, about.ordered);
         const at = order.orderedAt ? ` (${order.orderedAt.toISOString()})` : '';
         io.stdout(
           `in ${about.order}: ${order.orderedRows} ${about.rows} at the last rewrite${at}\n` +
             `appended since: ${order.appendedRows} ${about.rows}\n` +
-            `the next ingest rewrites it: ${about.due(order) ? 'yes' : 'no'}\n`,
+            `the next ingest rewrites it: ${storageOrderDue(order, about.ordered) ? 'yes' : 'no'}\n`,
         );
         return 0;
       } finally {

@@ -115,10 +115,15 @@ export async function recordAppendedRows(
 
 /**
  * Whether a rewrite is due: the rows appended since the last one are as many as it
- * rewrote, and more than `minRows`; for an opt-in order, only once it was rewritten.
+ * rewrote, and more than `minRows` (the table's own unless given); for an opt-in
+ * order, only once it was rewritten.
  */
-export function storageOrderDue(order: StorageOrder, minRows: number, optIn = false): boolean {
-  if (optIn && order.orderedAt === undefined) return false;
+export function storageOrderDue(
+  order: StorageOrder,
+  ordered: Pick<OrderedTable, 'minRows' | 'optIn'>,
+  minRows = ordered.minRows,
+): boolean {
+  if (ordered.optIn === true && order.orderedAt === undefined) return false;
   return order.appendedRows > minRows && order.appendedRows >= order.orderedRows;
 }
 
@@ -150,6 +155,6 @@ export async function rewriteInStorageOrderIfDue(
 ): Promise<StorageOrdered | undefined> {
   if (!keepsOrderByRewrite(engine)) return undefined;
   const order = await storageOrder(engine, ordered);
-  if (!storageOrderDue(order, minRows, ordered.optIn)) return undefined;
+  if (!storageOrderDue(order, ordered, minRows)) return undefined;
   return rewriteInStorageOrder(engine, ordered);
 }

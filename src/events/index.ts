@@ -13,6 +13,7 @@ export {
   eventsOrder,
   eventsOrderDue,
   eventsOrderTable,
+  orderedEvents,
   orderEvents,
   orderEventsIfDue,
   recordAppendedEvents,

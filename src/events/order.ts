@@ -33,7 +33,8 @@ export const eventsOrderTable = storageOrderRecord(
 /** The storage order: by cell (what a cone selects), then by arrival time within a cell. */
 export const EVENT_STORAGE_ORDER: readonly string[] = ['healpix_index', 'event_time'];
 
-const orderedEvents: OrderedTable = {
+/** hearc.events as a table kept in storage order. */
+export const orderedEvents: OrderedTable = {
   table: eventsTable,
   record: eventsOrderTable,
   orderBy: EVENT_STORAGE_ORDER,
@@ -54,7 +55,7 @@ export const recordAppendedEvents = (tx: CatalogTransaction, rows: number): Prom
  * as it rewrote, and more than one writer buffer (`bufferRows`) holds.
  */
 export const eventsOrderDue = (order: StorageOrder, bufferRows = CLUSTER_ROWS): boolean =>
-  storageOrderDue(order, bufferRows);
+  storageOrderDue(order, orderedEvents, bufferRows);
 
 /**
  * Rewrites hearc.events in global cell order, in one transaction with the record of it:

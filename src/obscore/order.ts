@@ -19,11 +19,9 @@ import {
   type Engine,
   type OrderedTable,
   recordAppendedRows,
-  rewriteInStorageOrder,
   rewriteInStorageOrderIfDue,
   type StorageOrder,
   storageOrder,
-  storageOrderDue,
   type StorageOrdered,
   storageOrderRecord,
   type SortKey,
@@ -46,7 +44,8 @@ export const OBSCORE_STORAGE_ORDER: readonly SortKey[] = [
 /** Rows of one DuckDB vector: a table this small is read whole, whatever its order. */
 export const OBSCORE_ORDER_MIN_ROWS = 2048;
 
-const orderedObscore: OrderedTable = {
+/** ivoa.obscore as a table kept in storage order (opt-in). */
+export const orderedObscore: OrderedTable = {
   table: obscoreTable,
   record: obscoreOrderTable,
   orderBy: OBSCORE_STORAGE_ORDER,
@@ -55,10 +54,6 @@ const orderedObscore: OrderedTable = {
   optIn: true,
 };
 
-/** Whether the next ingest rewrites ivoa.obscore in sky order. */
-export const obscoreOrderDue = (order: StorageOrder): boolean =>
-  storageOrderDue(order, OBSCORE_ORDER_MIN_ROWS, orderedObscore.optIn);
-
 /** The order recorded for ivoa.obscore (nothing ordered, nothing appended when none is). */
 export const obscoreOrder = (reader: Pick<Engine, 'selectRows'>): Promise<StorageOrder> =>
   storageOrder(reader, orderedObscore);
@@ -66,10 +61,6 @@ export const obscoreOrder = (reader: Pick<Engine, 'selectRows'>): Promise<Storag
 /** Records, in the ingest's transaction, that it appended `rows` ObsCore rows. */
 export const recordAppendedObservations = (tx: CatalogTransaction, rows: number): Promise<void> =>
   recordAppendedRows(tx, orderedObscore, rows);
-
-/** Rewrites ivoa.obscore in sky order now. */
-export const orderObscore = (engine: Engine): Promise<StorageOrdered> =>
-  rewriteInStorageOrder(engine, orderedObscore);
 
 /**
  * Rewrites ivoa.obscore in sky order when it is due (kept in sky order since a
