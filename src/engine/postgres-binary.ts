@@ -351,9 +351,24 @@ function outsideFourDigitYears(days: number, microsOfDay: number): Date {
   const [year, month, day] = civilFromDays(days);
   const minutes = Math.floor(microsOfDay / 60_000_000);
   const seconds = (microsOfDay - minutes * 60_000_000) / 1_000_000;
+  return yearSetApart(year, month, day, Math.floor(minutes / 60), minutes % 60, seconds);
+}
+
+/**
+ * The UTC date-time of a year outside what `Date` parses (before 1000, after 9999,
+ * astronomical year numbers before the common era): made in the year 2000, truncated
+ * to the millisecond, then moved to its year. Shared with the text path (postgres.ts).
+ */
+export function yearSetApart(
+  year: number,
+  month: number,
+  day: number,
+  hours: number,
+  minutes: number,
+  seconds: number,
+): Date {
   const result = new Date(
-    Date.UTC(2000, month - 1, day, Math.floor(minutes / 60), minutes % 60) +
-      Math.trunc(seconds * 1000),
+    Date.UTC(2000, month - 1, day, hours, minutes) + Math.trunc(seconds * 1000),
   );
   result.setUTCFullYear(year);
   return result;

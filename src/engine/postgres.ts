@@ -40,6 +40,7 @@ import {
   copySql,
   copyStream,
   type CopyPlan,
+  yearSetApart,
 } from './postgres-binary.js';
 import { postgresPreludeSql } from './dialect/postgres-prelude.js';
 import { commitsTo, countCommit } from './commits.js';
@@ -195,12 +196,14 @@ function utcDate(text: string): Date {
   const [day = '', time = '00:00:00'] = (bc ? text.slice(0, -3) : text).split(' ');
   const [year = '0', month = '1', date = '1'] = day.split('-');
   const [hours = '0', minutes = '0', seconds = '0'] = time.split(':');
-  const result = new Date(
-    Date.UTC(2000, Number(month) - 1, Number(date), Number(hours), Number(minutes)) +
-      Math.trunc(Number(seconds) * 1000),
+  return yearSetApart(
+    bc ? 1 - Number(year) : Number(year),
+    Number(month),
+    Number(date),
+    Number(hours),
+    Number(minutes),
+    Number(seconds),
   );
-  result.setUTCFullYear(bc ? 1 - Number(year) : Number(year));
-  return result;
 }
 
 /**
