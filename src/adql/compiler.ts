@@ -6,7 +6,7 @@
  * Every identifier in the output is quoted and every literal escaped by this class;
  * nothing the user typed reaches the SQL except through those two paths.
  */
-import type { TableDef } from '../schema/types.js';
+import { storedColumns, type TableDef } from '../schema/types.js';
 import type {
   AggregateCall,
   BoxConstructor,
@@ -233,7 +233,12 @@ export abstract class SqlCompiler {
   protected selectCore(core: SelectCore): string {
     const outputs = this.annotations.outputsOf(core);
     const items = outputs.map((o) => {
-      const value = o.expr ? this.expression(o.expr) : this.binding(o.binding as ColumnBinding);
+      const text = this.annotations.stcsTexts.get(o);
+      const value = text
+        ? this.binding(text)
+        : o.expr
+          ? this.expression(o.expr)
+          : this.binding(o.binding as ColumnBinding);
       return `${value} AS ${this.quoteIdentifier(o.name)}`;
     });
     let sql = `SELECT ${core.distinct ? 'DISTINCT ' : ''}${items.join(', ')}`;
@@ -290,7 +295,7 @@ export abstract class SqlCompiler {
     const base = this.options.serviceUrl;
     if (base === undefined || !table.columns.some((c) => c.servicePath)) return rows;
     const q = (name: string): string => this.quoteIdentifier(name);
-    const columns = table.columns.map((c) => {
+    const columns = storedColumns(table).map((c) => {
       if (!c.servicePath) return q(c.name);
       const url = `${this.quoteString(base)} || ${q(c.name)}`;
       return c.servicePath === 'if-relative'

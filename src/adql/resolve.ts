@@ -38,6 +38,7 @@ import { AdqlError, type SourcePosition } from './errors.js';
 import { findUserDefinedFunction, unknownFunction } from './udfs.js';
 import { suggestion } from './suggest.js';
 import {
+  isGeometryKind,
   kindOf,
   type ResultColumn,
   toResultColumn,
@@ -46,7 +47,7 @@ import {
   type ValueType,
   types,
 } from './types.js';
-import type { PublishedSchema, TableDef } from '../schema/types.js';
+import { stcsTextColumn, type PublishedSchema, type TableDef } from '../schema/types.js';
 
 /** How a column reference is written in SQL. */
 export type ColumnBinding =
@@ -84,6 +85,11 @@ export class QueryAnnotations {
   readonly outputs = new Map<QueryBody, readonly OutputColumn[]>();
   /** For NATURAL and USING joins: the column pairs that must be equal. */
   readonly joinPairs = new Map<Join, readonly (readonly [ColumnBinding, ColumnBinding])[]>();
+  /**
+   * Outputs of the statement's own SELECT that show a stored geometry as STC-S: the stored
+   * text column beside it (stcsTextColumn), which the SQL selects instead.
+   */
+  readonly stcsTexts = new Map<OutputColumn, ColumnBinding>();
 
   typeOf(expr: Expression): ValueType {
     const type = this.types.get(expr);
@@ -123,8 +129,41 @@ export function resolveAdql(
 ): ResolvedQuery {
   const resolver = new Resolver([...schema.tables, ...(options.uploads ?? [])]);
   const outputs = resolver.query(ast, { ctes: undefined, outer: undefined });
-  const columns = outputs.map((o) => toResultColumn(o.name, o.type));
-  return { ast, annotations: resolver.annotations, columns };
+  const annotations = resolver.annotations;
+  findStcsTexts(ast, annotations);
+  const columns = outputs.map((o) => {
+    const column = toResultColumn(o.name, o.type);
+    if (!annotations.stcsTexts.has(o)) return column;
+    const { stcsFrom: _shape, ...text } = column;
+    return Object.freeze({ ...text, stcsText: true as const });
+  });
+  return { ast, annotations, columns };
+}
+
+/**
+ * The outputs of the statement's SELECT that are a stored geometry, as it is, of a
+ * published table storing its STC-S text beside it. Only there: a subquery, a set
+ * operation, a grouping or an ordering by it must see the geometry itself.
+ */
+function findStcsTexts(ast: Query, annotations: QueryAnnotations): void {
+  const core = ast.body;
+  if (core.kind !== 'select' || core.groupBy.length > 0) return;
+  // Rows sorted by a geometry, or by an output's position, keep the geometry's order.
+  const sorts = (i: OrderItem): boolean =>
+    i.expr.kind === 'number' || isGeometryKind(annotations.kindOf(i.expr));
+  if (ast.orderBy.some(sorts)) return;
+  for (const output of annotations.outputsOf(core)) {
+    const binding =
+      output.binding ??
+      (output.expr?.kind === 'column' ? annotations.columns.get(output.expr) : undefined);
+    if (binding?.kind !== 'relationColumn') continue;
+    const tables = [...annotations.relations.values()].filter((r) => r.alias === binding.relation);
+    const source = tables.length === 1 ? tables[0]?.source : undefined;
+    if (source?.kind !== 'table') continue;
+    const stored = source.table.columns.find((c) => c.name === binding.column);
+    const text = stored && stcsTextColumn(stored);
+    if (text) annotations.stcsTexts.set(output, { ...binding, column: text.name });
+  }
 }
 
 // ---------------------------------------------------------------- scopes

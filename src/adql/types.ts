@@ -33,6 +33,8 @@ export interface ResultColumn extends ColumnMetadata {
    * service must send as STC-S text, as the FIELD (char, adql:REGION) says.
    */
   readonly stcsFrom?: 'point' | 'circle' | 'polygon';
+  /** Set when the database returns the STC-S text stored beside a geometry (ASCII). */
+  readonly stcsText?: true;
 }
 
 /** The broad kind of a value, which decides which operators and functions apply. */

@@ -2,7 +2,7 @@
  * Catalog reads and writes expressed once for both engines: each engine only says
  * how to run a statement with bound values on one of its connections.
  */
-import { qualifiedName, type TableDef } from '../schema/types.js';
+import { qualifiedName, tableColumns, type TableDef } from '../schema/types.js';
 import {
   batchColumns,
   batchesOf,
@@ -14,6 +14,10 @@ import {
   insertColumns,
   insertSql,
   selectSql,
+  stcsTexts,
+  stcsTextValue,
+  tableIdentifier,
+  quoteIdentifier,
   whereInSql,
   type ColumnStorage,
   type Placeholder,
@@ -45,6 +49,13 @@ export interface CatalogSession {
   query(sql: string, values: readonly BoundValue[]): Promise<SqlValue[][]>;
   /** The engine's bulk load of checked columns (without it, rows are inserted). */
   append?(table: TableDef, columns: readonly BatchColumn[], rowCount: number): Promise<void>;
+  /**
+   * True when a geometry reads back exactly as it was written (DuckDB's lists of doubles),
+   * so that its STC-S text can be made from the row given. pg_sphere keeps its own
+   * representation (radians, longitudes wrapped), so PostgreSQL's texts are made from the
+   * geometries read back, as results showed them before the texts were stored.
+   */
+  readonly geometryReadsBackAsWritten?: boolean;
 }
 
 export class SessionTransaction implements CatalogTransaction {
@@ -56,14 +67,28 @@ export class SessionTransaction implements CatalogTransaction {
   async insertRows(table: TableDef, rows: readonly CatalogRow[]): Promise<void> {
     if (rows.length === 0) return;
     this.written.add(qualifiedName(table));
-    const columns = insertColumns(table, rows);
+    const given = insertColumns(table, rows);
+    const asGiven = this.session.geometryReadsBackAsWritten === true;
+    const texts = asGiven ? stcsTexts(table, given) : [];
+    const columns = [...given, ...texts.map((t) => t.column)];
     const storages = columns.map((c) => columnStorage(table, c));
     for (const batch of batchesOf(rows, columns.length)) {
-      const values = batch.flatMap((row) =>
-        columns.map((c, i) => ({ storage: storages[i]!, value: row[c.name] ?? null })),
-      );
+      const values = batch.flatMap((row) => [
+        ...given.map((c, i) => ({ storage: storages[i]!, value: row[c.name] ?? null })),
+        ...texts.map((t) => ({ storage: TEXT, value: stcsTextValue(t, row[t.from.name] ?? null) })),
+      ]);
       const sql = insertSql(table, columns, batch.length, this.session.placeholder);
       await onTable(table, 'insert into', () => this.session.execute(sql, values));
+    }
+    if (asGiven || stcsTexts(table, given).length === 0) return;
+    const key = table.primaryKey ?? [];
+    if (key.length !== 1) {
+      while ((await fillStcsTexts(this.session, table)) > 0);
+      return;
+    }
+    const keys = rows.map((row) => row[key[0]!] ?? null);
+    for (const values of chunksOf(keys)) {
+      await fillStcsTexts(this.session, table, { column: key[0]!, values });
     }
   }
 
@@ -124,6 +149,72 @@ export async function selectCatalogRows(
   const bound = where ? boundFilter(table, where) : [];
   const rows = await onTable(table, 'select from', () => session.query(sql, bound));
   return rows.map((values) => catalogRow(table, values));
+}
+
+const TEXT: ColumnStorage = { kind: 'text' };
+
+/** Whether `table` stores STC-S texts that fillStcsTexts may have to write. */
+export function hasStcsTexts(table: TableDef): boolean {
+  return stcsTexts(table).length > 0;
+}
+
+/** Rows whose STC-S texts fillStcsTexts writes per statement. */
+const FILL_ROWS = 2000;
+
+/**
+ * Writes the STC-S text of rows of `table` stored without it, from their geometry as read
+ * back; returns how many. `only` names the rows (by a one-column primary key; rows just
+ * inserted on PostgreSQL); without it, up to `FILL_ROWS` of any such rows (rows of a
+ * catalog made before the text columns existed: the column was added empty). Run that
+ * until it returns 0, a transaction each, so that a catalog of any size is filled in
+ * bounded memory and an interrupted fill resumes where it stopped.
+ */
+export async function fillStcsTexts(
+  session: CatalogSession,
+  table: TableDef,
+  only?: RowFilter,
+): Promise<number> {
+  const key = table.primaryKey ?? [];
+  let filled = 0;
+  for (const text of stcsTexts(table)) {
+    if (key.length === 0)
+      throw new EngineError(
+        `${qualifiedName(table)}: no primary key to fill ${text.column.name} by`,
+      );
+    const q = quoteIdentifier;
+    const read = tableColumns(table, [...key, text.from.name]);
+    const missing = `${q(text.column.name)} IS NULL AND ${q(text.from.name)} IS NOT NULL`;
+    const where = only
+      ? `${whereInSql(table, only, session.placeholder)} AND ${missing}`
+      : ` WHERE ${missing} LIMIT ${FILL_ROWS}`;
+    const bound = only ? boundFilter(table, only) : [];
+    const rows = (await session.query(selectSql(read, where), bound)).map((values) =>
+      catalogRow(read, values),
+    );
+    if (rows.length === 0) continue;
+    const keyStorages = key.map((k) => columnStorage(table, findColumn(table, k)));
+    const values: BoundValue[] = [];
+    const tuples = rows.map((row) => {
+      const tuple = [
+        ...key.map((k, i) => ({ storage: keyStorages[i]!, value: row[k] ?? null })),
+        { storage: TEXT, value: stcsTextValue(text, row[text.from.name] ?? null) },
+      ];
+      const first = values.length;
+      values.push(...tuple);
+      return `(${tuple.map((v, i) => session.placeholder(first + i + 1, v.storage)).join(', ')})`;
+    });
+    const names = [...key.map((_, i) => `k${i}`), 'stcs'];
+    const match = key.map(
+      (k, i) => `${tableIdentifier(table)}.${q(k)} = ${q('hearc_fill')}.${q(`k${i}`)}`,
+    );
+    const sql =
+      `UPDATE ${tableIdentifier(table)} SET ${q(text.column.name)} = ${q('hearc_fill')}.${q('stcs')}` +
+      ` FROM (VALUES ${tuples.join(', ')}) AS ${q('hearc_fill')} (${names.map((n) => q(n)).join(', ')})` +
+      ` WHERE ${match.join(' AND ')}`;
+    await onTable(table, 'fill the STC-S texts of', () => session.execute(sql, values));
+    filled += rows.length;
+  }
+  return filled;
 }
 
 /** Values bound in one statement's IN list: under PostgreSQL's 65,535 parameters. */

@@ -3,7 +3,14 @@
  * column is stored, identifier quoting, the DDL and DML statement shapes and the
  * checks on values. Each engine supplies only its SQL type names and value encoding.
  */
-import type { ColumnDef, TableDef, VoDatatype } from '../schema/types.js';
+import {
+  stcsOf,
+  stcsTextColumn,
+  storedColumns,
+  type ColumnDef,
+  type TableDef,
+  type VoDatatype,
+} from '../schema/types.js';
 import {
   EngineError,
   errorMessage,
@@ -78,7 +85,7 @@ export function createTableSql(
   sqlType: SqlTypeOf,
   options: { readonly partitioned?: boolean } = {},
 ): string {
-  const parts = table.columns.map((c) => columnDefinition(table, c, sqlType));
+  const parts = storedColumns(table).map((c) => columnDefinition(table, c, sqlType));
   if (table.primaryKey && table.primaryKey.length > 0) {
     parts.push(`PRIMARY KEY (${table.primaryKey.map(quoteIdentifier).join(', ')})`);
   }
@@ -180,7 +187,7 @@ export async function ensureTablesWith(
       if (partitioned) for (const sql of createPartitionsSql(table)) await run(sql, what);
       continue;
     }
-    for (const column of table.columns) {
+    for (const column of storedColumns(table)) {
       if (existing.has(`${table.schema}.${table.name}.${column.name}`)) continue;
       await run(addColumnSql(table, column, sqlType), `column ${columnLabel(table, column)}`);
     }
@@ -325,6 +332,29 @@ export function insertColumns(table: TableDef, rows: readonly CatalogRow[]): Col
     for (const column of columns) checkValue(table, column, row[column.name] ?? null);
   }
   return columns;
+}
+
+/** A hidden column holding the STC-S text of a geometry column (stcsTextColumn). */
+export interface StcsText {
+  readonly column: ColumnDef;
+  /** The geometry column it is the text of. */
+  readonly from: ColumnDef;
+}
+
+/** The STC-S text columns stored with these columns of `table`. */
+export function stcsTexts(
+  table: TableDef,
+  columns: readonly ColumnDef[] = table.columns,
+): StcsText[] {
+  return columns.flatMap((from) => {
+    const column = stcsTextColumn(from);
+    return column ? [{ column, from }] : [];
+  });
+}
+
+/** The text stored for a geometry value (checked by checkValue): what results show. */
+export function stcsTextValue(text: StcsText, value: SqlValue): string | null {
+  return Array.isArray(value) ? stcsOf(text.from.xtype, value as number[]) : null;
 }
 
 /** Splits rows so that one statement stays under the databases' parameter limits. */

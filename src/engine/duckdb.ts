@@ -36,6 +36,8 @@ import {
 } from '@duckdb/node-api';
 import { type ColumnDef, qualifiedName, type TableDef } from '../schema/types.js';
 import {
+  fillStcsTexts,
+  hasStcsTexts,
   selectCatalogRows,
   SessionTransaction,
   type BoundValue,
@@ -519,6 +521,14 @@ export class DuckDbEngine implements Engine {
         ),
       ),
     );
+    const catalog = this.location === ':memory:' ? null : CATALOG_NAME;
+    for (const table of tables.filter(hasStcsTexts)) {
+      const fill = (): Promise<number> =>
+        this.write((connection) =>
+          inTransaction(connection, () => fillStcsTexts(duckDbSession(connection, catalog), table)),
+        );
+      while ((await fill()) > 0);
+    }
   }
 
   async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
@@ -791,6 +801,7 @@ function duckDbSession(
     );
   return {
     placeholder: (n) => `$${n}`,
+    geometryReadsBackAsWritten: true,
     execute: async (sql, values) => (await run(sql, values)).rowsChanged,
     query: async (sql, values) => {
       const result = await run(sql, values);

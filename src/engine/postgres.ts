@@ -14,6 +14,8 @@ import { finished } from 'node:stream/promises';
 import postgres from 'postgres';
 import { qualifiedName, type TableDef } from '../schema/types.js';
 import {
+  fillStcsTexts,
+  hasStcsTexts,
   selectCatalogRows,
   SessionTransaction,
   type BoundValue,
@@ -305,6 +307,14 @@ export class PostgresEngine implements Engine {
         true,
       );
     });
+    for (const table of tables.filter(hasStcsTexts)) {
+      const fill = (): Promise<number> =>
+        this.sql.begin(async (tx) => {
+          await tx.unsafe(DEGREES_OUTPUT);
+          return fillStcsTexts(postgresSession(tx), table);
+        });
+      while ((await fill()) > 0);
+    }
   }
 
   async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {

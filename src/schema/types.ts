@@ -201,6 +201,28 @@ export function stcsOf(shape: VoXtype | undefined, values: ArrayLike<number>): s
   return out.toString('latin1', 0, at);
 }
 
+/**
+ * The hidden column beside a geometry presented as STC-S that holds its STC-S text
+ * (`stcsOf` of the stored geometry), written by the engine with every row: results read
+ * the text instead of printing up to dozens of doubles per row. Never published: ADQL,
+ * TAP_SCHEMA and VOSI see only `table.columns`; the engine stores `storedColumns`.
+ */
+export function stcsTextColumn(column: ColumnDef): ColumnDef | undefined {
+  if (column.presentation?.as !== 'stc-s') return undefined;
+  return {
+    name: `hearc_stcs_${column.name}`,
+    datatype: 'char',
+    arraysize: '*',
+    description: `Internal: ${column.name} as STC-S text.`,
+  };
+}
+
+/** The columns the catalog stores for `table`: its published columns, then their STC-S texts. */
+export function storedColumns(table: TableDef): readonly ColumnDef[] {
+  const texts = table.columns.flatMap((c) => stcsTextColumn(c) ?? []);
+  return texts.length === 0 ? table.columns : [...table.columns, ...texts];
+}
+
 export interface ForeignKeyDef {
   readonly targetTable: string; // qualified, e.g. 'ivoa.obscore'
   readonly columns: readonly { readonly from: string; readonly target: string }[];

@@ -157,8 +157,8 @@ export function fieldOf(column: ResultColumn): FieldDescription {
     ...(column.ucd !== undefined ? { ucd: column.ucd } : {}),
     ...(column.utype !== undefined ? { utype: column.utype } : {}),
     ...(column.description !== undefined ? { description: column.description } : {}),
-    // STC-S the presenter makes from stored geometries: digits and keywords only.
-    ...(column.stcsFrom !== undefined ? { asciiText: true as const } : {}),
+    // STC-S made from stored geometries (by the presenter, or at ingest): digits and keywords only.
+    ...(column.stcsFrom !== undefined || column.stcsText ? { asciiText: true as const } : {}),
   };
 }
 

@@ -60,6 +60,40 @@ test('SELECT * lists the published columns, never the table’s others', () => {
   );
 });
 
+test('s_region selected as it is reads its stored STC-S text; wherever the geometry matters, the geometry', () => {
+  const obscore = { tables: [obscoreTable] };
+  const compile = (adql: string, dialect = duckDbDialect) => compileAdql(adql, obscore, dialect);
+  const text = '"t1"."hearc_stcs_s_region" AS "s_region"';
+  for (const dialect of [duckDbDialect, postgresDialect]) {
+    const star = compile('SELECT * FROM ivoa.obscore', dialect);
+    assert.ok(star.sql.includes(text), star.sql);
+    const column = star.columns.find((c) => c.name === 's_region');
+    assert.deepEqual(
+      [column?.stcsText, column?.stcsFrom, column?.xtype],
+      [true, undefined, 'adql:REGION'],
+    );
+  }
+  assert.ok(
+    compile('SELECT DISTINCT obs_id, s_region FROM ivoa.obscore ORDER BY obs_id').sql.includes(
+      text,
+    ),
+  );
+  for (const geometry of [
+    'SELECT s_region, count(*) AS n FROM ivoa.obscore GROUP BY s_region',
+    'SELECT s_region FROM ivoa.obscore ORDER BY s_region',
+    'SELECT s_region FROM ivoa.obscore ORDER BY 1',
+    'SELECT x.s_region FROM (SELECT s_region FROM ivoa.obscore) AS x',
+    'SELECT s_region FROM ivoa.obscore UNION SELECT s_region FROM ivoa.obscore',
+    'SELECT AREA(s_region) AS a FROM ivoa.obscore',
+  ]) {
+    const compiled = compile(geometry);
+    assert.doesNotMatch(compiled.sql, /hearc_stcs/, geometry);
+    assert.equal(compiled.columns[0]?.stcsText, undefined, geometry);
+  }
+  // The text column is not published: ADQL cannot name it.
+  assert.throws(() => compile('SELECT hearc_stcs_s_region FROM ivoa.obscore'), AdqlError);
+});
+
 test('integer division truncates on both engines; decimals are doubles', () => {
   assert.match(duck('SELECT small / 2 FROM hearc.sample'), /\("t1"\."small" \/\/ NULLIF\(2, 0\)\)/);
   assert.match(pg('SELECT small / 2 FROM hearc.sample'), /\("t1"\."small" \/ NULLIF\(2, 0\)\)/);

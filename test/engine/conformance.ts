@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import type { ColumnDef, TableDef } from '../../src/schema/types.js';
+import { stcsOf, type ColumnDef, type TableDef } from '../../src/schema/types.js';
 import {
   EngineError,
   QueryCancelledError,
@@ -133,6 +133,58 @@ export async function conformance(t: TestContext, under: EngineUnderTest): Promi
       await engine.transaction((tx) => tx.insertRows(grown, [{ id: 7n, added: 1.5 }]));
       const [row] = await engine.selectRows(grown);
       assert.equal(row?.added, 1.5);
+    },
+  );
+
+  await t.test(
+    'a geometry presented as STC-S is stored with its text: written with each row, filled in for rows stored before',
+    async () => {
+      const presented = (presentation: ColumnDef['presentation']): TableDef => ({
+        schema: 'c_stcs',
+        name: 'footprints',
+        description: 'footprints shown as STC-S',
+        primaryKey: ['did'],
+        columns: [
+          column('did', 'char', { arraysize: '*', nullable: false }),
+          column('s_region', 'double', {
+            arraysize: '*',
+            xtype: 'polygon',
+            ...(presentation ? { presentation } : {}),
+          }),
+        ],
+      });
+      const polygon = (i: number): number[] => [i + 0.1, -1, i + 1 / 3, 2e-7, i, 1e21 / 3];
+      const rows = (from: number, to: number): CatalogRow[] =>
+        Array.from({ length: to - from }, (_, k) => ({
+          did: `ivo://x/'${from + k}'`,
+          s_region: (from + k) % 7 === 0 ? null : polygon(from + k),
+        }));
+      // A catalog made before the text existed: 4500 rows (more than one fill per statement).
+      const before = presented(undefined);
+      await engine.ensureTables([before]);
+      await engine.transaction((tx) => tx.insertRows(before, rows(0, 4500)));
+      const table = presented({ as: 'stc-s' });
+      await engine.ensureTables([table]);
+      await engine.transaction((tx) => tx.insertRows(table, rows(4500, 4600)));
+      const { columnNames, rows: texts } = await collect(
+        engine,
+        'SELECT did, hearc_stcs_s_region FROM c_stcs.footprints',
+      );
+      assert.deepEqual(columnNames, ['did', 'hearc_stcs_s_region']);
+      assert.equal(texts.length, 4600);
+      // The text of each geometry as the engine reads it back (pg_sphere wraps longitudes
+      // and keeps 15 digits): what results showed before the text was stored.
+      const stored = new Map(
+        (await engine.selectRows(table)).map((r) => [r.did, r.s_region as number[] | null]),
+      );
+      assert.equal(stored.size, 4600);
+      for (const [did, text] of texts) {
+        const geometry = stored.get(did as string);
+        assert.equal(text, geometry ? stcsOf('polygon', geometry) : null, String(did));
+      }
+      // The text is not one of the table's columns: rows read back without it.
+      const [first] = await engine.selectRows(table, { column: 'did', values: ["ivo://x/'1'"] });
+      assert.deepEqual(Object.keys(first ?? {}), ['did', 's_region']);
     },
   );
 
