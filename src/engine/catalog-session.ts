@@ -16,6 +16,7 @@ import {
   selectSql,
   stcsTexts,
   stcsTextValue,
+  type StcsText,
   tableIdentifier,
   quoteIdentifier,
   whereInSql,
@@ -52,8 +53,9 @@ export interface CatalogSession {
   /**
    * True when a geometry reads back exactly as it was written (DuckDB's lists of doubles),
    * so that its STC-S text can be made from the row given. pg_sphere keeps its own
-   * representation (radians, longitudes wrapped), so PostgreSQL's texts are made from the
-   * geometries read back, as results showed them before the texts were stored.
+   * representation (radians, longitudes wrapped, 15 digits out), so PostgreSQL's texts are
+   * made from each geometry as the database gives it back (a SELECT of the values, before
+   * the INSERT): what results showed before the texts were stored.
    */
   readonly geometryReadsBackAsWritten?: boolean;
 }
@@ -68,28 +70,46 @@ export class SessionTransaction implements CatalogTransaction {
     if (rows.length === 0) return;
     this.written.add(qualifiedName(table));
     const given = insertColumns(table, rows);
-    const asGiven = this.session.geometryReadsBackAsWritten === true;
-    const texts = asGiven ? stcsTexts(table, given) : [];
+    const texts = stcsTexts(table, given);
     const columns = [...given, ...texts.map((t) => t.column)];
     const storages = columns.map((c) => columnStorage(table, c));
     for (const batch of batchesOf(rows, columns.length)) {
-      const values = batch.flatMap((row) => [
+      const textValues: (string | null)[][] = [];
+      for (const text of texts) textValues.push(await this.stcsTextsOf(table, text, batch));
+      const values = batch.flatMap((row, r) => [
         ...given.map((c, i) => ({ storage: storages[i]!, value: row[c.name] ?? null })),
-        ...texts.map((t) => ({ storage: TEXT, value: stcsTextValue(t, row[t.from.name] ?? null) })),
+        ...textValues.map((column) => ({ storage: TEXT, value: column[r] ?? null })),
       ]);
       const sql = insertSql(table, columns, batch.length, this.session.placeholder);
       await onTable(table, 'insert into', () => this.session.execute(sql, values));
     }
-    if (asGiven || stcsTexts(table, given).length === 0) return;
-    const key = table.primaryKey ?? [];
-    if (key.length !== 1) {
-      while ((await fillStcsTexts(this.session, table)) > 0);
-      return;
+  }
+
+  /** The STC-S texts of the rows' geometries as the database will store them (see geometryReadsBackAsWritten). */
+  private async stcsTextsOf(
+    table: TableDef,
+    text: StcsText,
+    rows: readonly CatalogRow[],
+  ): Promise<(string | null)[]> {
+    const geometries = rows.map((row) => row[text.from.name] ?? null);
+    if (this.session.geometryReadsBackAsWritten === true) {
+      return geometries.map((g) => stcsTextValue(text, g));
     }
-    const keys = rows.map((row) => row[key[0]!] ?? null);
-    for (const values of chunksOf(keys)) {
-      await fillStcsTexts(this.session, table, { column: key[0]!, values });
-    }
+    const present = geometries.flatMap((g, r) => (g === null ? [] : [r]));
+    const texts = geometries.map((): string | null => null);
+    if (present.length === 0) return texts;
+    // The database's own form of each geometry, computed without writing it.
+    const storage = columnStorage(table, text.from);
+    const tuples = present.map((r, i) => `(${i}, ${this.session.placeholder(i + 1, storage)})`);
+    const sql =
+      `SELECT ${quoteIdentifier('g')} FROM (VALUES ${tuples.join(', ')})` +
+      ` AS ${quoteIdentifier('v')} (${quoteIdentifier('n')}, ${quoteIdentifier('g')}) ORDER BY ${quoteIdentifier('n')}`;
+    const bound = present.map((r) => ({ storage, value: geometries[r]! }));
+    const stored = await onTable(table, 'read the geometries of', () =>
+      this.session.query(sql, bound),
+    );
+    present.forEach((r, i) => (texts[r] = stcsTextValue(text, stored[i]?.[0] ?? null)));
+    return texts;
   }
 
   async appendColumns(table: TableDef, batch: ColumnBatch): Promise<void> {
@@ -162,18 +182,13 @@ export function hasStcsTexts(table: TableDef): boolean {
 const FILL_ROWS = 2000;
 
 /**
- * Writes the STC-S text of rows of `table` stored without it, from their geometry as read
- * back; returns how many. `only` names the rows (by a one-column primary key; rows just
- * inserted on PostgreSQL); without it, up to `FILL_ROWS` of any such rows (rows of a
- * catalog made before the text columns existed: the column was added empty). Run that
- * until it returns 0, a transaction each, so that a catalog of any size is filled in
- * bounded memory and an interrupted fill resumes where it stopped.
+ * Writes the STC-S text of up to `FILL_ROWS` rows of `table` stored without it, from their
+ * geometry as read back (rows of a catalog made before the text columns existed: the
+ * column was added empty); returns how many. Run until it returns 0, a transaction each,
+ * so that a catalog of any size is filled in bounded memory and an interrupted fill
+ * resumes where it stopped.
  */
-export async function fillStcsTexts(
-  session: CatalogSession,
-  table: TableDef,
-  only?: RowFilter,
-): Promise<number> {
+export async function fillStcsTexts(session: CatalogSession, table: TableDef): Promise<number> {
   const key = table.primaryKey ?? [];
   let filled = 0;
   for (const text of stcsTexts(table)) {
@@ -183,12 +198,8 @@ export async function fillStcsTexts(
       );
     const q = quoteIdentifier;
     const read = tableColumns(table, [...key, text.from.name]);
-    const missing = `${q(text.column.name)} IS NULL AND ${q(text.from.name)} IS NOT NULL`;
-    const where = only
-      ? `${whereInSql(table, only, session.placeholder)} AND ${missing}`
-      : ` WHERE ${missing} LIMIT ${FILL_ROWS}`;
-    const bound = only ? boundFilter(table, only) : [];
-    const rows = (await session.query(selectSql(read, where), bound)).map((values) =>
+    const missing = ` WHERE ${q(text.column.name)} IS NULL AND ${q(text.from.name)} IS NOT NULL LIMIT ${FILL_ROWS}`;
+    const rows = (await session.query(selectSql(read, missing), [])).map((values) =>
       catalogRow(read, values),
     );
     if (rows.length === 0) continue;
