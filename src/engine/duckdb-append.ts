@@ -1,28 +1,43 @@
 /**
- * Bulk loading into DuckDB: columns copied into data chunks of the appender, typed
- * arrays with one copy each, so that millions of events load per second. The appender
- * writes in the connection's transaction, so an ingest that fails leaves nothing.
+ * Bulk loading into DuckDB: `INSERT INTO table SELECT … FROM hearc_append_scan(key)`, a
+ * table function that hands DuckDB the batch's typed arrays a data chunk at a time (one
+ * copy each), so that millions of events load per second. Only the columns whose values
+ * vary come through the scan: a value repeated on every row is a literal of the SELECT
+ * and a column the batch lacks is NULL there. The statement runs in the connection's
+ * transaction (an ingest that fails leaves nothing) and off this thread: DuckDB's own
+ * work per row (statistics, segments, compression) no longer holds up the event loop,
+ * which only fills each chunk. The appender could not do either: it fills every column
+ * of the table, flushes on the calling thread, and copies each value once more into a
+ * collection of its own first.
  */
 import {
   BIGINT,
   BOOLEAN,
   DOUBLE,
-  DuckDBDataChunk,
   DuckDBHugeIntVector,
+  DuckDBTableFunction,
   FLOAT,
   INTEGER,
   SMALLINT,
   UTINYINT,
   VARCHAR,
   type DuckDBConnection,
+  type DuckDBDataChunk,
   type DuckDBType,
   type DuckDBVector,
 } from '@duckdb/node-api';
 import type { TableDef } from '../schema/types.js';
-import { batchValue, type BatchColumn, type ColumnStorage } from './catalog-sql.js';
-import type { CodedStrings } from './types.js';
+import {
+  batchValue,
+  quoteIdentifier,
+  sqlStringLiteral,
+  tableIdentifier,
+  type BatchColumn,
+  type ColumnStorage,
+} from './catalog-sql.js';
+import { errorMessage, type CodedStrings, type SqlValue } from './types.js';
 
-/** Rows per data chunk: DuckDB's vector size. */
+/** Rows per data chunk the scan fills: DuckDB's vector size. */
 const CHUNK_ROWS = 2048;
 
 function appendType(storage: ColumnStorage): DuckDBType {
@@ -60,10 +75,6 @@ interface VectorInternals {
   readonly dataView?: DataView;
 }
 const internals = (vector: DuckDBVector): VectorInternals => vector as unknown as VectorInternals;
-
-/** Values the same on every row: filled into a reused chunk once. */
-const isConstant = (values: BatchColumn['values']): boolean =>
-  values === undefined || 'repeat' in values;
 
 /**
  * Fills a VARCHAR vector with coded strings: each distinct string of the chunk crosses into
@@ -105,12 +116,6 @@ function fillCoded(vector: DuckDBVector, values: CodedStrings, first: number, co
 function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: number): void {
   const values = c.values;
   const { items, validity } = internals(vector);
-  if (values === undefined && validity) {
-    validity.setItemValid(0, false);
-    validity.data?.fill(0n);
-    vector.flush();
-    return;
-  }
   if (values !== undefined && 'codes' in values) return fillCoded(vector, values, first, count);
   const typed =
     values !== undefined && !('repeat' in values) && !Array.isArray(values)
@@ -146,10 +151,69 @@ function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: 
   vector.flush();
 }
 
+/** A batch being inserted: what the scan of its key reads. */
+interface ScannedBatch {
+  /** The columns that vary from row to row, in the scan's column order. */
+  readonly columns: readonly BatchColumn[];
+  readonly rowCount: number;
+}
+
+/** Batches being inserted, by the key their statement scans (one per connection at a time). */
+const scanned = new Map<number, ScannedBatch>();
+let lastKey = 0;
+
+const SCAN_FUNCTION = 'hearc_append_scan';
+
+/** Rows the scan has handed DuckDB so far: per statement. */
+interface ScanState {
+  at: number;
+}
+
+const appendScan = DuckDBTableFunction.create({
+  name: SCAN_FUNCTION,
+  parameterTypes: [INTEGER],
+  bindFunction: (info) => {
+    const batch = scanned.get(Number(info.getParameter(0)));
+    if (!batch) return info.setError(`internal: ${SCAN_FUNCTION} has no batch to read`);
+    batch.columns.forEach((c, i) => info.addResultColumn(`c${i}`, appendType(c.storage)));
+    info.setBindData(batch);
+    info.setCardinality(batch.rowCount, true);
+  },
+  initFunction: (info) => info.setInitData({ at: 0 } satisfies ScanState),
+  mainFunction: (info, chunk: DuckDBDataChunk) => {
+    const batch = info.bindData as ScannedBatch;
+    const state = info.initData as ScanState;
+    const count = Math.min(CHUNK_ROWS, batch.rowCount - state.at);
+    chunk.rowCount = count;
+    if (count === 0) return;
+    try {
+      batch.columns.forEach((c, i) => fillVector(chunk.getColumnVector(i), c, state.at, count));
+    } catch (error) {
+      info.setError(errorMessage(error));
+    }
+    state.at += count;
+  },
+});
+
 /**
- * Appends checked batch columns (every column of the table, in order) to `table`.
- * Full chunks reuse one data chunk, whose constant columns (an observation's
- * identifier, the columns its files lack) are written once.
+ * Makes the scan known to a new connection (DuckDB keeps it in the instance's system
+ * catalog), before it runs anything: registering takes a catalog transaction.
+ */
+export function registerAppendScan(connection: DuckDBConnection): void {
+  connection.registerTableFunction(appendScan);
+}
+
+/** A value the same on every row, as a literal of the column's type. */
+function literalSql(storage: ColumnStorage, value: SqlValue): string {
+  if (value === null) return 'NULL';
+  // Through the value's text: exact for doubles (the shortest that reads back), bigints, NaN, ±Infinity.
+  const text = Object.is(value, -0) ? '-0' : String(value);
+  return `CAST(${sqlStringLiteral(text)} AS ${appendType(storage).toString()})`;
+}
+
+/**
+ * Appends checked batch columns (every column of the table, in order) to `table`: the
+ * columns that vary through the scan, repeated values as literals, absent ones NULL.
  */
 export async function appendToDuckDb(
   connection: DuckDBConnection,
@@ -158,24 +222,23 @@ export async function appendToDuckDb(
   columns: readonly BatchColumn[],
   rowCount: number,
 ): Promise<void> {
-  const types = columns.map((c) => appendType(c.storage));
-  const appender = await connection.createAppender(table.name, table.schema, catalog);
+  const varying = columns.filter((c) => c.values !== undefined && !('repeat' in c.values));
+  const select = columns.map((c) => {
+    const at = varying.indexOf(c);
+    if (at >= 0) return `c${at}`;
+    return literalSql(c.storage, c.values === undefined ? null : batchValue(c.values, 0));
+  });
+  const key = (lastKey = (lastKey % 0x7fffffff) + 1);
+  // A batch of repeated values alone: DuckDB's table functions must give a column.
+  const from = varying.length > 0 ? `${SCAN_FUNCTION}(${key})` : `range(${rowCount})`;
+  const target = catalog === null ? '' : `${quoteIdentifier(catalog)}.`;
+  const names = columns.map((c) => quoteIdentifier(c.column.name)).join(', ');
+  scanned.set(key, { columns: varying, rowCount });
   try {
-    const reused = rowCount >= CHUNK_ROWS ? DuckDBDataChunk.create(types, CHUNK_ROWS) : undefined;
-    let constantsFilled = false;
-    for (let first = 0; first < rowCount; first += CHUNK_ROWS) {
-      const count = Math.min(CHUNK_ROWS, rowCount - first);
-      const chunk = count === CHUNK_ROWS && reused ? reused : DuckDBDataChunk.create(types, count);
-      const skipConstants = chunk === reused && constantsFilled;
-      columns.forEach((c, i) => {
-        if (!(skipConstants && isConstant(c.values)))
-          fillVector(chunk.getColumnVector(i), c, first, count);
-      });
-      if (chunk === reused) constantsFilled = true;
-      appender.appendDataChunk(chunk);
-    }
-    appender.flushSync();
+    await connection.run(
+      `INSERT INTO ${target}${tableIdentifier(table)} (${names}) SELECT ${select.join(', ')} FROM ${from}`,
+    );
   } finally {
-    appender.closeSync();
+    scanned.delete(key);
   }
 }
