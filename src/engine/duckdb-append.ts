@@ -14,7 +14,6 @@ import {
   BIGINT,
   BOOLEAN,
   DOUBLE,
-  DuckDBHugeIntVector,
   DuckDBTableFunction,
   FLOAT,
   INTEGER,
@@ -26,6 +25,7 @@ import {
   type DuckDBType,
   type DuckDBVector,
 } from '@duckdb/node-api';
+import bindings from '@duckdb/node-bindings';
 import type { TableDef } from '../schema/types.js';
 import {
   batchValue,
@@ -69,61 +69,84 @@ interface VectorInternals {
     readonly data: BigUint64Array | null;
     setItemValid(index: number, valid: boolean): void;
   };
-  /** The C vector; for VARCHAR its 16-byte string_t items are read and written through another view. */
-  readonly vector?: Parameters<typeof DuckDBHugeIntVector.fromRawVector>[0];
-  /** A copy of the C vector's items (of HUGEINT and VARCHAR vectors), written back by flush(). */
-  readonly dataView?: DataView;
 }
 const internals = (vector: DuckDBVector): VectorInternals => vector as unknown as VectorInternals;
 
+/** A chunk's string_t items (16 bytes a row) as 32-bit words, built here and copied in at once. */
+const stringItems = new Uint32Array(4 * CHUNK_ROWS);
+/** A chunk's validity bits, built here when some rows are NULL. */
+const validityWords = new BigUint64Array(CHUNK_ROWS / 64);
+const validityBits = new Uint8Array(validityWords.buffer);
+
 /**
- * Fills a VARCHAR vector with coded strings: each distinct string of the chunk crosses into
- * DuckDB once (a native call per string is what costs), and its other rows get a copy of
- * the first one's string_t, which points into the same vector's string heap.
+ * Fills rows [first, first + count) of coded strings into the VARCHAR vector `column` of
+ * a fresh chunk: each distinct string crosses into DuckDB once (a native call per string
+ * is what costs), into the first rows, and every row then gets a copy of its string's
+ * string_t (inline, or pointing into the vector's string heap), written in one copy.
  */
-function fillCoded(vector: DuckDBVector, values: CodedStrings, first: number, count: number): void {
+function copyCoded(
+  chunk: DuckDBDataChunk,
+  column: number,
+  values: CodedStrings,
+  first: number,
+  count: number,
+): void {
   const { codes, dictionary } = values;
-  const { validity, vector: raw } = internals(vector);
-  if (!raw) throw new Error('internal: a VARCHAR vector without its C vector');
-  const firstRow = new Int32Array(dictionary.length).fill(-1);
-  const copyOf = new Int32Array(count);
-  // A reused vector: every row valid again before this chunk's NULLs are marked.
-  validity?.data?.fill(0xffffffffffffffffn);
+  const vector = bindings.data_chunk_get_vector(chunk.chunk, column);
+  // Where each code's string_t is among the first rows: -1 not seen yet, -2 NULL.
+  const slot = new Int32Array(dictionary.length).fill(-1);
+  let distinct = 0;
+  let nulls = false;
   for (let r = 0; r < count; r++) {
     const code = codes[first + r] as number;
+    if (slot[code] !== -1) continue;
     const value = dictionary[code] ?? null;
-    const seen = firstRow[code] as number;
-    if (value === null || seen < 0) {
-      vector.setItem(r, value as never);
-      firstRow[code] = r;
-      copyOf[r] = -1;
-    } else copyOf[r] = seen;
+    if (value === null) {
+      nulls = true;
+      slot[code] = -2;
+      continue;
+    }
+    bindings.vector_assign_string_element(vector, distinct, value);
+    slot[code] = distinct++;
   }
-  vector.flush();
-  // The string_t items as DuckDB now holds them, 16 bytes each: copied row to row, written back once.
-  const items = DuckDBHugeIntVector.fromRawVector(raw, count);
-  const view = internals(items).dataView;
-  if (!view) throw new Error('internal: a HUGEINT vector without its items');
+  const made = bindings.vector_get_data(vector, 16 * distinct);
+  const entries = new Uint32Array(made.buffer, made.byteOffset, 4 * distinct);
+  if (nulls) validityBits.fill(0xff);
   for (let r = 0; r < count; r++) {
-    const from = copyOf[r] as number;
-    if (from < 0) continue;
-    for (let b = 0; b < 16; b += 4) view.setUint32(16 * r + b, view.getUint32(16 * from + b));
+    const at = 4 * (slot[codes[first + r] as number] as number);
+    const to = 4 * r;
+    if (at < 0) {
+      stringItems.fill(0, to, to + 4);
+      validityBits[r >> 3]! &= ~(1 << (r & 7));
+    } else {
+      stringItems[to] = entries[at] as number;
+      stringItems[to + 1] = entries[at + 1] as number;
+      stringItems[to + 2] = entries[at + 2] as number;
+      stringItems[to + 3] = entries[at + 3] as number;
+    }
   }
-  items.flush();
+  bindings.copy_data_to_vector(vector, 0, stringItems.buffer, 0, 16 * count);
+  if (nulls) {
+    bindings.vector_ensure_validity_writable(vector);
+    bindings.copy_data_to_vector_validity(
+      vector,
+      0,
+      validityWords.buffer,
+      0,
+      8 * Math.ceil(count / 64),
+    );
+  }
 }
 
-/** Fills rows [first, first + count) of a batch column into a vector. */
+/** Fills rows [first, first + count) of a batch column into a vector of a fresh chunk (every row valid). */
 function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: number): void {
   const values = c.values;
-  const { items, validity } = internals(vector);
-  if (values !== undefined && 'codes' in values) return fillCoded(vector, values, first, count);
+  const { items } = internals(vector);
   const typed =
-    values !== undefined && !('repeat' in values) && !Array.isArray(values)
-      ? (values as Exclude<typeof values, readonly unknown[]>)
+    values !== undefined && !('repeat' in values) && !('codes' in values) && !Array.isArray(values)
+      ? (values as Exclude<typeof values, readonly unknown[] | CodedStrings>)
       : undefined;
   if (items && typed) {
-    // A reused vector: every row valid again before this chunk's NULLs are marked.
-    validity?.data?.fill(0xffffffffffffffffn);
     const part = typed.subarray(first, first + count);
     const floats = part instanceof Float64Array || part instanceof Float32Array;
     if (!(items instanceof BigInt64Array)) {
@@ -151,11 +174,63 @@ function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: 
   vector.flush();
 }
 
+/** The typed array whose elements are a column's values as DuckDB stores them. */
+const SAME_LAYOUT: Partial<Record<string, abstract new (length: number) => ArrayBufferView>> = {
+  double: Float64Array,
+  float: Float32Array,
+  long: BigInt64Array,
+  int: Int32Array,
+  short: Int16Array,
+  unsignedByte: Uint8Array,
+};
+
+/** Values copied as they lie, bytes to bytes, into DuckDB's vector. */
+function copiedAsTheyLie(c: BatchColumn): boolean {
+  const layout = c.storage.kind === 'scalar' ? SAME_LAYOUT[c.storage.datatype] : undefined;
+  return layout !== undefined && c.values instanceof layout;
+}
+
 /** A batch being inserted: what the scan of its key reads. */
 interface ScannedBatch {
   /** The columns that vary from row to row, in the scan's column order. */
   readonly columns: readonly BatchColumn[];
+  /** Which of them copiedAsTheyLie. */
+  readonly direct: readonly boolean[];
   readonly rowCount: number;
+}
+
+/** NaN (NULL) among rows [first, first + count) of float values. */
+function hasNaN(values: Float64Array | Float32Array, first: number, count: number): boolean {
+  for (let r = first; r < first + count; r++) if (values[r] !== values[r]) return true;
+  return false;
+}
+
+/**
+ * Rows [first, first + count) of a column copiedAsTheyLie into a vector of a fresh chunk
+ * (every row valid) with one native copy, no vector object made; false when a NaN must
+ * be a NULL (fillVector then marks it).
+ */
+function copyRows(
+  chunk: DuckDBDataChunk,
+  column: number,
+  values: ArrayBufferView,
+  first: number,
+  count: number,
+): boolean {
+  if (
+    (values instanceof Float64Array || values instanceof Float32Array) &&
+    hasNaN(values, first, count)
+  )
+    return false;
+  const width = (values as Float64Array).BYTES_PER_ELEMENT;
+  bindings.copy_data_to_vector(
+    bindings.data_chunk_get_vector(chunk.chunk, column),
+    0,
+    values.buffer as ArrayBuffer,
+    values.byteOffset + first * width,
+    count * width,
+  );
+  return true;
 }
 
 /** Batches being inserted, by the key their statement scans (one per connection at a time). */
@@ -187,7 +262,14 @@ const appendScan = DuckDBTableFunction.create({
     chunk.rowCount = count;
     if (count === 0) return;
     try {
-      batch.columns.forEach((c, i) => fillVector(chunk.getColumnVector(i), c, state.at, count));
+      batch.columns.forEach((c, i) => {
+        const values = c.values;
+        if (values !== undefined && 'codes' in values)
+          return copyCoded(chunk, i, values, state.at, count);
+        const copied =
+          batch.direct[i] && copyRows(chunk, i, values as ArrayBufferView, state.at, count);
+        if (!copied) fillVector(chunk.getColumnVector(i), c, state.at, count);
+      });
     } catch (error) {
       info.setError(errorMessage(error));
     }
@@ -233,7 +315,7 @@ export async function appendToDuckDb(
   const from = varying.length > 0 ? `${SCAN_FUNCTION}(${key})` : `range(${rowCount})`;
   const target = catalog === null ? '' : `${quoteIdentifier(catalog)}.`;
   const names = columns.map((c) => quoteIdentifier(c.column.name)).join(', ');
-  scanned.set(key, { columns: varying, rowCount });
+  scanned.set(key, { columns: varying, direct: varying.map(copiedAsTheyLie), rowCount });
   try {
     await connection.run(
       `INSERT INTO ${target}${tableIdentifier(table)} (${names}) SELECT ${select.join(', ')} FROM ${from}`,
