@@ -1,28 +1,43 @@
 /**
- * Bulk loading into DuckDB: columns copied into data chunks of the appender, typed
- * arrays with one copy each, so that millions of events load per second. The appender
- * writes in the connection's transaction, so an ingest that fails leaves nothing.
+ * Bulk loading into DuckDB: `INSERT INTO table SELECT … FROM hearc_append_scan(key)`, a
+ * table function that hands DuckDB the batch's typed arrays a data chunk at a time (one
+ * copy each), so that millions of events load per second. Only the columns whose values
+ * vary come through the scan: a value repeated on every row is a literal of the SELECT
+ * and a column the batch lacks is NULL there. The statement runs in the connection's
+ * transaction (an ingest that fails leaves nothing) and off this thread: DuckDB's own
+ * work per row (statistics, segments, compression) no longer holds up the event loop,
+ * which only fills each chunk. The appender could not do either: it fills every column
+ * of the table, flushes on the calling thread, and copies each value once more into a
+ * collection of its own first.
  */
 import {
   BIGINT,
   BOOLEAN,
   DOUBLE,
-  DuckDBDataChunk,
-  DuckDBHugeIntVector,
+  DuckDBTableFunction,
   FLOAT,
   INTEGER,
   SMALLINT,
   UTINYINT,
   VARCHAR,
   type DuckDBConnection,
+  type DuckDBDataChunk,
   type DuckDBType,
   type DuckDBVector,
 } from '@duckdb/node-api';
+import bindings from '@duckdb/node-bindings';
 import type { TableDef } from '../schema/types.js';
-import { batchValue, type BatchColumn, type ColumnStorage } from './catalog-sql.js';
-import type { CodedStrings } from './types.js';
+import {
+  batchValue,
+  quoteIdentifier,
+  sqlStringLiteral,
+  tableIdentifier,
+  type BatchColumn,
+  type ColumnStorage,
+} from './catalog-sql.js';
+import { errorMessage, type CodedStrings, type SqlValue } from './types.js';
 
-/** Rows per data chunk: DuckDB's vector size. */
+/** Rows per data chunk the scan fills: DuckDB's vector size. */
 const CHUNK_ROWS = 2048;
 
 function appendType(storage: ColumnStorage): DuckDBType {
@@ -54,71 +69,84 @@ interface VectorInternals {
     readonly data: BigUint64Array | null;
     setItemValid(index: number, valid: boolean): void;
   };
-  /** The C vector; for VARCHAR its 16-byte string_t items are read and written through another view. */
-  readonly vector?: Parameters<typeof DuckDBHugeIntVector.fromRawVector>[0];
-  /** A copy of the C vector's items (of HUGEINT and VARCHAR vectors), written back by flush(). */
-  readonly dataView?: DataView;
 }
 const internals = (vector: DuckDBVector): VectorInternals => vector as unknown as VectorInternals;
 
-/** Values the same on every row: filled into a reused chunk once. */
-const isConstant = (values: BatchColumn['values']): boolean =>
-  values === undefined || 'repeat' in values;
+/** A chunk's string_t items (16 bytes a row) as 32-bit words, built here and copied in at once. */
+const stringItems = new Uint32Array(4 * CHUNK_ROWS);
+/** A chunk's validity bits, built here when some rows are NULL. */
+const validityWords = new BigUint64Array(CHUNK_ROWS / 64);
+const validityBits = new Uint8Array(validityWords.buffer);
 
 /**
- * Fills a VARCHAR vector with coded strings: each distinct string of the chunk crosses into
- * DuckDB once (a native call per string is what costs), and its other rows get a copy of
- * the first one's string_t, which points into the same vector's string heap.
+ * Fills rows [first, first + count) of coded strings into the VARCHAR vector `column` of
+ * a fresh chunk: each distinct string crosses into DuckDB once (a native call per string
+ * is what costs), into the first rows, and every row then gets a copy of its string's
+ * string_t (inline, or pointing into the vector's string heap), written in one copy.
  */
-function fillCoded(vector: DuckDBVector, values: CodedStrings, first: number, count: number): void {
+function copyCoded(
+  chunk: DuckDBDataChunk,
+  column: number,
+  values: CodedStrings,
+  first: number,
+  count: number,
+): void {
   const { codes, dictionary } = values;
-  const { validity, vector: raw } = internals(vector);
-  if (!raw) throw new Error('internal: a VARCHAR vector without its C vector');
-  const firstRow = new Int32Array(dictionary.length).fill(-1);
-  const copyOf = new Int32Array(count);
-  // A reused vector: every row valid again before this chunk's NULLs are marked.
-  validity?.data?.fill(0xffffffffffffffffn);
+  const vector = bindings.data_chunk_get_vector(chunk.chunk, column);
+  // Where each code's string_t is among the first rows: -1 not seen yet, -2 NULL.
+  const slot = new Int32Array(dictionary.length).fill(-1);
+  let distinct = 0;
+  let nulls = false;
   for (let r = 0; r < count; r++) {
     const code = codes[first + r] as number;
+    if (slot[code] !== -1) continue;
     const value = dictionary[code] ?? null;
-    const seen = firstRow[code] as number;
-    if (value === null || seen < 0) {
-      vector.setItem(r, value as never);
-      firstRow[code] = r;
-      copyOf[r] = -1;
-    } else copyOf[r] = seen;
+    if (value === null) {
+      nulls = true;
+      slot[code] = -2;
+      continue;
+    }
+    bindings.vector_assign_string_element(vector, distinct, value);
+    slot[code] = distinct++;
   }
-  vector.flush();
-  // The string_t items as DuckDB now holds them, 16 bytes each: copied row to row, written back once.
-  const items = DuckDBHugeIntVector.fromRawVector(raw, count);
-  const view = internals(items).dataView;
-  if (!view) throw new Error('internal: a HUGEINT vector without its items');
+  const made = bindings.vector_get_data(vector, 16 * distinct);
+  const entries = new Uint32Array(made.buffer, made.byteOffset, 4 * distinct);
+  if (nulls) validityBits.fill(0xff);
   for (let r = 0; r < count; r++) {
-    const from = copyOf[r] as number;
-    if (from < 0) continue;
-    for (let b = 0; b < 16; b += 4) view.setUint32(16 * r + b, view.getUint32(16 * from + b));
+    const at = 4 * (slot[codes[first + r] as number] as number);
+    const to = 4 * r;
+    if (at < 0) {
+      stringItems.fill(0, to, to + 4);
+      validityBits[r >> 3]! &= ~(1 << (r & 7));
+    } else {
+      stringItems[to] = entries[at] as number;
+      stringItems[to + 1] = entries[at + 1] as number;
+      stringItems[to + 2] = entries[at + 2] as number;
+      stringItems[to + 3] = entries[at + 3] as number;
+    }
   }
-  items.flush();
+  bindings.copy_data_to_vector(vector, 0, stringItems.buffer, 0, 16 * count);
+  if (nulls) {
+    bindings.vector_ensure_validity_writable(vector);
+    bindings.copy_data_to_vector_validity(
+      vector,
+      0,
+      validityWords.buffer,
+      0,
+      8 * Math.ceil(count / 64),
+    );
+  }
 }
 
-/** Fills rows [first, first + count) of a batch column into a vector. */
+/** Fills rows [first, first + count) of a batch column into a vector of a fresh chunk (every row valid). */
 function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: number): void {
   const values = c.values;
-  const { items, validity } = internals(vector);
-  if (values === undefined && validity) {
-    validity.setItemValid(0, false);
-    validity.data?.fill(0n);
-    vector.flush();
-    return;
-  }
-  if (values !== undefined && 'codes' in values) return fillCoded(vector, values, first, count);
+  const { items } = internals(vector);
   const typed =
-    values !== undefined && !('repeat' in values) && !Array.isArray(values)
-      ? (values as Exclude<typeof values, readonly unknown[]>)
+    values !== undefined && !('repeat' in values) && !('codes' in values) && !Array.isArray(values)
+      ? (values as Exclude<typeof values, readonly unknown[] | CodedStrings>)
       : undefined;
   if (items && typed) {
-    // A reused vector: every row valid again before this chunk's NULLs are marked.
-    validity?.data?.fill(0xffffffffffffffffn);
     const part = typed.subarray(first, first + count);
     const floats = part instanceof Float64Array || part instanceof Float32Array;
     if (!(items instanceof BigInt64Array)) {
@@ -146,10 +174,128 @@ function fillVector(vector: DuckDBVector, c: BatchColumn, first: number, count: 
   vector.flush();
 }
 
+/** The typed array whose elements are a column's values as DuckDB stores them. */
+const SAME_LAYOUT: Partial<Record<string, abstract new (length: number) => ArrayBufferView>> = {
+  double: Float64Array,
+  float: Float32Array,
+  long: BigInt64Array,
+  int: Int32Array,
+  short: Int16Array,
+  unsignedByte: Uint8Array,
+};
+
+/** Values copied as they lie, bytes to bytes, into DuckDB's vector. */
+function copiedAsTheyLie(c: BatchColumn): boolean {
+  const layout = c.storage.kind === 'scalar' ? SAME_LAYOUT[c.storage.datatype] : undefined;
+  return layout !== undefined && c.values instanceof layout;
+}
+
+/** A batch being inserted: what the scan of its key reads. */
+interface ScannedBatch {
+  /** The columns that vary from row to row, in the scan's column order. */
+  readonly columns: readonly BatchColumn[];
+  /** Which of them copiedAsTheyLie. */
+  readonly direct: readonly boolean[];
+  readonly rowCount: number;
+}
+
+/** NaN (NULL) among rows [first, first + count) of float values. */
+function hasNaN(values: Float64Array | Float32Array, first: number, count: number): boolean {
+  for (let r = first; r < first + count; r++) if (values[r] !== values[r]) return true;
+  return false;
+}
+
 /**
- * Appends checked batch columns (every column of the table, in order) to `table`.
- * Full chunks reuse one data chunk, whose constant columns (an observation's
- * identifier, the columns its files lack) are written once.
+ * Rows [first, first + count) of a column copiedAsTheyLie into a vector of a fresh chunk
+ * (every row valid) with one native copy, no vector object made; false when a NaN must
+ * be a NULL (fillVector then marks it).
+ */
+function copyRows(
+  chunk: DuckDBDataChunk,
+  column: number,
+  values: ArrayBufferView,
+  first: number,
+  count: number,
+): boolean {
+  if (
+    (values instanceof Float64Array || values instanceof Float32Array) &&
+    hasNaN(values, first, count)
+  )
+    return false;
+  const width = (values as Float64Array).BYTES_PER_ELEMENT;
+  bindings.copy_data_to_vector(
+    bindings.data_chunk_get_vector(chunk.chunk, column),
+    0,
+    values.buffer as ArrayBuffer,
+    values.byteOffset + first * width,
+    count * width,
+  );
+  return true;
+}
+
+/** Batches being inserted, by the key their statement scans (one per connection at a time). */
+const scanned = new Map<number, ScannedBatch>();
+let lastKey = 0;
+
+const SCAN_FUNCTION = 'hearc_append_scan';
+
+/** Rows the scan has handed DuckDB so far: per statement. */
+interface ScanState {
+  at: number;
+}
+
+const appendScan = DuckDBTableFunction.create({
+  name: SCAN_FUNCTION,
+  parameterTypes: [INTEGER],
+  bindFunction: (info) => {
+    const batch = scanned.get(Number(info.getParameter(0)));
+    if (!batch) return info.setError(`internal: ${SCAN_FUNCTION} has no batch to read`);
+    batch.columns.forEach((c, i) => info.addResultColumn(`c${i}`, appendType(c.storage)));
+    info.setBindData(batch);
+    info.setCardinality(batch.rowCount, true);
+  },
+  initFunction: (info) => info.setInitData({ at: 0 } satisfies ScanState),
+  mainFunction: (info, chunk: DuckDBDataChunk) => {
+    const batch = info.bindData as ScannedBatch;
+    const state = info.initData as ScanState;
+    const count = Math.min(CHUNK_ROWS, batch.rowCount - state.at);
+    chunk.rowCount = count;
+    if (count === 0) return;
+    try {
+      batch.columns.forEach((c, i) => {
+        const values = c.values;
+        if (values !== undefined && 'codes' in values)
+          return copyCoded(chunk, i, values, state.at, count);
+        const copied =
+          batch.direct[i] && copyRows(chunk, i, values as ArrayBufferView, state.at, count);
+        if (!copied) fillVector(chunk.getColumnVector(i), c, state.at, count);
+      });
+    } catch (error) {
+      info.setError(errorMessage(error));
+    }
+    state.at += count;
+  },
+});
+
+/**
+ * Makes the scan known to a new connection (DuckDB keeps it in the instance's system
+ * catalog), before it runs anything: registering takes a catalog transaction.
+ */
+export function registerAppendScan(connection: DuckDBConnection): void {
+  connection.registerTableFunction(appendScan);
+}
+
+/** A value the same on every row, as a literal of the column's type. */
+function literalSql(storage: ColumnStorage, value: SqlValue): string {
+  if (value === null) return 'NULL';
+  // Through the value's text: exact for doubles (the shortest that reads back), bigints, NaN, ±Infinity.
+  const text = Object.is(value, -0) ? '-0' : String(value);
+  return `CAST(${sqlStringLiteral(text)} AS ${appendType(storage).toString()})`;
+}
+
+/**
+ * Appends checked batch columns (every column of the table, in order) to `table`: the
+ * columns that vary through the scan, repeated values as literals, absent ones NULL.
  */
 export async function appendToDuckDb(
   connection: DuckDBConnection,
@@ -158,24 +304,23 @@ export async function appendToDuckDb(
   columns: readonly BatchColumn[],
   rowCount: number,
 ): Promise<void> {
-  const types = columns.map((c) => appendType(c.storage));
-  const appender = await connection.createAppender(table.name, table.schema, catalog);
+  const varying = columns.filter((c) => c.values !== undefined && !('repeat' in c.values));
+  const select = columns.map((c) => {
+    const at = varying.indexOf(c);
+    if (at >= 0) return `c${at}`;
+    return literalSql(c.storage, c.values === undefined ? null : batchValue(c.values, 0));
+  });
+  const key = (lastKey = (lastKey % 0x7fffffff) + 1);
+  // A batch of repeated values alone: DuckDB's table functions must give a column.
+  const from = varying.length > 0 ? `${SCAN_FUNCTION}(${key})` : `range(${rowCount})`;
+  const target = catalog === null ? '' : `${quoteIdentifier(catalog)}.`;
+  const names = columns.map((c) => quoteIdentifier(c.column.name)).join(', ');
+  scanned.set(key, { columns: varying, direct: varying.map(copiedAsTheyLie), rowCount });
   try {
-    const reused = rowCount >= CHUNK_ROWS ? DuckDBDataChunk.create(types, CHUNK_ROWS) : undefined;
-    let constantsFilled = false;
-    for (let first = 0; first < rowCount; first += CHUNK_ROWS) {
-      const count = Math.min(CHUNK_ROWS, rowCount - first);
-      const chunk = count === CHUNK_ROWS && reused ? reused : DuckDBDataChunk.create(types, count);
-      const skipConstants = chunk === reused && constantsFilled;
-      columns.forEach((c, i) => {
-        if (!(skipConstants && isConstant(c.values)))
-          fillVector(chunk.getColumnVector(i), c, first, count);
-      });
-      if (chunk === reused) constantsFilled = true;
-      appender.appendDataChunk(chunk);
-    }
-    appender.flushSync();
+    await connection.run(
+      `INSERT INTO ${target}${tableIdentifier(table)} (${names}) SELECT ${select.join(', ')} FROM ${from}`,
+    );
   } finally {
-    appender.closeSync();
+    scanned.delete(key);
   }
 }

@@ -362,6 +362,132 @@ export async function conformance(t: TestContext, under: EngineUnderTest): Promi
     },
   );
 
+  await t.test(
+    'appendColumns: repeated values of every kind, quoted strings, a batch of repeats alone; a failing load leaves nothing',
+    async () => {
+      const table: TableDef = {
+        schema: 'c_append',
+        name: 'repeats',
+        description: 'bulk-loaded rows with values repeated on every row',
+        columns: [
+          column('key', 'char', { arraysize: '*', nullable: false }),
+          column('n', 'long', { nullable: false }),
+          column('flag', 'boolean'),
+          column('tiny', 'unsignedByte'),
+          column('small', 'short'),
+          column('k', 'int'),
+          column('f', 'float'),
+          column('x', 'double'),
+          column('big', 'long'),
+          column('note', 'char', { arraysize: '*' }),
+          column('unset', 'double'),
+          column('coded', 'char', { arraysize: '*' }),
+          column('y', 'double'),
+        ],
+      };
+      await engine.ensureTables([table]);
+      const key = `ivo://hearc/obs?o'1 "q"; --`;
+      // Short strings are held inline in DuckDB's vectors, longer ones in its string heap.
+      const long = "a'b, longer than twelve bytes ✓";
+      const dictionary = [long, null, "c\"d''e"];
+      // Over one DuckDB chunk, with a partial one at the end.
+      const count = 3000;
+      await engine.transaction(async (tx) => {
+        await tx.appendColumns(table, {
+          rowCount: count,
+          columns: {
+            key: { repeat: key },
+            n: BigInt64Array.from({ length: count }, (_, i) => BigInt(i)),
+            flag: { repeat: true },
+            tiny: { repeat: 255 },
+            small: { repeat: -32768 },
+            k: { repeat: 2147483647 },
+            f: { repeat: -Infinity },
+            x: { repeat: -5e-324 },
+            big: { repeat: 9007199254740993n },
+            note: { repeat: null },
+            coded: { codes: Uint32Array.from({ length: count }, (_, i) => i % 3), dictionary },
+            // A NULL in the first chunk only: the same row of the next chunk keeps its value.
+            y: Float64Array.from({ length: count }, (_, i) => (i === 5 ? NaN : i)),
+          },
+        });
+        // No column that varies.
+        await tx.appendColumns(table, {
+          rowCount: 2,
+          columns: { key: { repeat: "only 'repeats'" }, n: { repeat: -1 }, x: { repeat: 1e300 } },
+        });
+      });
+      const rows: (readonly unknown[])[] = [];
+      const sql =
+        'SELECT key, n, flag, tiny, small, k, f, x, big, note, unset, coded FROM c_append.repeats WHERE n < 4 ORDER BY n';
+      for await (const b of await engine.stream(sql)) rows.push(...b);
+      const number = (v: unknown) => (typeof v === 'bigint' ? Number(v) : v);
+      const repeated = [
+        true,
+        255,
+        -32768,
+        2147483647,
+        -Infinity,
+        -5e-324,
+        9007199254740993n,
+        null,
+        null,
+      ];
+      assert.deepEqual(
+        rows.map((r) => [r[0], number(r[1]), ...r.slice(2, 8).map(number), ...r.slice(8)]),
+        [
+          ["only 'repeats'", -1, null, null, null, null, null, 1e300, null, null, null, null],
+          ["only 'repeats'", -1, null, null, null, null, null, 1e300, null, null, null, null],
+          [key, 0, ...repeated, long],
+          [key, 1, ...repeated, null],
+          [key, 2, ...repeated, "c\"d''e"],
+          [key, 3, ...repeated, long],
+        ].map((r) => r.map((v) => (typeof v === 'bigint' && r[0] !== key ? Number(v) : v))),
+      );
+      const counted = async () => {
+        for await (const b of await engine.stream(
+          'SELECT count(*), count(DISTINCT key), count(coded), count(note), count(y), sum(y) FROM c_append.repeats',
+        ))
+          return b[0]!.map(number);
+        return [];
+      };
+      assert.deepEqual(await counted(), [
+        count + 2,
+        2,
+        count - count / 3,
+        0,
+        count - 1,
+        (count * (count - 1)) / 2 - 5,
+      ]);
+
+      // A load that fails after an append has gone through leaves none of its rows.
+      await assert.rejects(
+        engine.transaction(async (tx) => {
+          await tx.appendColumns(table, {
+            rowCount: 1,
+            columns: { key: { repeat: 'x' }, n: { repeat: 1 } },
+          });
+          await tx.appendColumns(table, {
+            rowCount: 2,
+            columns: {
+              key: { codes: Uint32Array.of(0, 1), dictionary: ['y', null] },
+              n: { repeat: 2 },
+            },
+          });
+        }),
+        /c_append\.repeats\.key: row 2 has NULL/,
+      );
+      assert.deepEqual(await counted(), [
+        count + 2,
+        2,
+        count - count / 3,
+        0,
+        count - 1,
+        (count * (count - 1)) / 2 - 5,
+      ]);
+    },
+  );
+
   await t.test('a failing transaction leaves nothing behind', async () => {
     const table = everyTypeTable('c_rollback');
     const other = everyTypeTable('c_rollback', 'other');

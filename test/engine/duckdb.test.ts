@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { after, test } from 'node:test';
 import { DuckDbEngine } from '../../src/engine/duckdb.js';
 import { openEngine } from '../../src/engine/index.js';
-import { EngineError } from '../../src/engine/types.js';
+import { EngineError, type Engine } from '../../src/engine/types.js';
 import { type ColumnDef, columnDef, type TableDef } from '../../src/schema/types.js';
 import { conformance, everyTypeTable } from './conformance.js';
 
@@ -157,6 +157,36 @@ test('a bulk load runs DuckDB on one thread in 512 MiB, and its settings are bac
     assert.equal(await settings(), '3 3.0 GiB');
     assert.deepEqual(seen, ['1 512.0 MiB', '1 512.0 MiB']);
   } finally {
+    await engine.close();
+  }
+});
+
+test('while a bulk load runs, queries on the other connections answer; a second engine on the file appends too', async () => {
+  const file = join(scratch, 'concurrent.duckdb');
+  const [engine, other] = [await openEngine(file), await openEngine(file)];
+  const table = bulkTable('concurrent', columnDef('n', 'long', 'a row'));
+  const rows = 300_000;
+  const load = (from: Engine) =>
+    from.transaction((tx) =>
+      tx.appendColumns(table, {
+        rowCount: rows,
+        columns: { n: BigInt64Array.from({ length: rows }, (_, i) => BigInt(i)) },
+      }),
+    );
+  const scalar = async (from: Engine, sql: string): Promise<number> => {
+    for await (const batch of await from.stream(sql)) return Number(batch[0]?.[0]);
+    return Number.NaN;
+  };
+  try {
+    await engine.ensureTables([table]);
+    const loading = load(engine);
+    // The scan that feeds the load needs this thread: it must not be held while it waits.
+    assert.equal(await scalar(engine, 'SELECT 42'), 42);
+    assert.equal(await scalar(other, 'SELECT count(*) FROM range(1000)'), 1000);
+    await Promise.all([loading, load(other)]);
+    assert.equal(await scalar(engine, 'SELECT count(*) FROM bulk.concurrent'), 2 * rows);
+  } finally {
+    await other.close();
     await engine.close();
   }
 });
