@@ -34,7 +34,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { type ColumnDef, qualifiedName, type TableDef } from '../schema/types.js';
+import { type ColumnDef, qualifiedName, storedColumns, type TableDef } from '../schema/types.js';
 import {
   fillStcsTexts,
   hasStcsTexts,
@@ -116,27 +116,34 @@ function duckDbType(storage: ColumnStorage): { sql: string; type: DuckDBType } {
 }
 
 /**
- * What a low-cardinality text column's definition adds: DuckDB then writes it as a
- * dictionary without analysing FSST (and the others) on every row group of a bulk load.
+ * What a text column's definition adds for its storage hint (ColumnDef.textStorage):
+ * a low-cardinality column is written as a dictionary without analysing FSST (and the
+ * others) on every row group of a bulk load; a text read whole by results is stored
+ * uncompressed, which a scan copies instead of decoding (FSST took three times as long).
  */
-const DICTIONARY_STORAGE = ' USING COMPRESSION dictionary';
+function textStorageSql(column: ColumnDef): string {
+  if (column.lowCardinality) return ' USING COMPRESSION dictionary';
+  if (column.textStorage === 'uncompressed') return ' USING COMPRESSION uncompressed';
+  return '';
+}
 
 /** The SQL type of a column in a table definition. */
 function duckDbColumnSql(storage: ColumnStorage, column: ColumnDef): string {
   const sql = duckDbType(storage).sql;
-  return storage.kind === 'text' && column.lowCardinality ? sql + DICTIONARY_STORAGE : sql;
+  return storage.kind === 'text' ? sql + textStorageSql(column) : sql;
 }
 
 /**
- * DuckDB's own definition of `table` with the storage its low-cardinality columns were
- * given: DuckDB keeps `USING COMPRESSION` but does not show it in the definition.
+ * DuckDB's own definition of `table` with the storage its text columns were given:
+ * DuckDB keeps `USING COMPRESSION` but does not show it in the definition.
  */
 function withColumnStorage(definition: string, table: TableDef): string {
   let sql = definition;
   // Column names are regular identifiers, quoted by DuckDB only when they are keywords.
-  for (const { name, lowCardinality } of table.columns) {
-    if (lowCardinality)
-      sql = sql.replace(new RegExp(`([(,]\\s*"?${name}"? VARCHAR)\\b`), `$1${DICTIONARY_STORAGE}`);
+  for (const column of storedColumns(table)) {
+    const storage = textStorageSql(column);
+    if (storage)
+      sql = sql.replace(new RegExp(`([(,]\\s*"?${column.name}"? VARCHAR)\\b`), `$1${storage}`);
   }
   return sql;
 }

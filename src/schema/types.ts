@@ -69,6 +69,12 @@ export interface ColumnDef {
    * other encodings on every row group it writes.
    */
   readonly lowCardinality?: boolean;
+  /**
+   * Texts that results read whole and queries never search (s_region's STC-S): stored
+   * uncompressed where the engine lets a table say so (DuckDB), so that a scan copies
+   * them instead of decoding them.
+   */
+  readonly textStorage?: 'uncompressed';
 }
 
 /** A column definition; strings get arraysize '*' unless `extra` says otherwise. */
@@ -214,6 +220,7 @@ export function stcsTextColumn(column: ColumnDef): ColumnDef | undefined {
     datatype: 'char',
     arraysize: '*',
     description: `Internal: ${column.name} as STC-S text.`,
+    textStorage: 'uncompressed',
   };
 }
 

@@ -228,13 +228,14 @@ test('long strings read from DuckDB vectors are the strings the query made', asy
   }
 });
 
-test('a low-cardinality text column is stored as a dictionary, also after a rewrite in order and a column added', async () => {
+test('a low-cardinality text column is stored as a dictionary, a text read whole uncompressed, also after a rewrite in order and a column added', async () => {
   const engine = await openEngine(join(scratch, 'dictionary.duckdb'));
   const table = bulkTable(
     'lists',
     columnDef('id', 'long', 'a row', { nullable: false }),
     columnDef('list', 'char', 'its list', { lowCardinality: true, nullable: false }),
     columnDef('plain', 'char', 'the same text, left to DuckDB'),
+    columnDef('whole', 'char', 'the same text, read whole', { textStorage: 'uncompressed' }),
   );
   // Distinct long strings: what DuckDB compresses with FSST when left to choose.
   const rows = 200_000;
@@ -267,6 +268,7 @@ test('a low-cardinality text column is stored as a dictionary, also after a rewr
           id: BigInt64Array.from({ length: rows }, (_, i) => BigInt(rows - i)),
           list: text,
           plain: text,
+          whole: text,
         },
       }),
     );
@@ -274,6 +276,7 @@ test('a low-cardinality text column is stored as a dictionary, also after a rewr
     const stored = await storage();
     assert.equal(stored.list, 'Dictionary');
     assert.equal(stored.plain, 'FSST', 'the same strings compress otherwise when left to DuckDB');
+    assert.equal(stored.whole, 'Uncompressed');
     const before = await contents();
 
     await engine.rewriteInOrder!(table, ['id']);
@@ -289,6 +292,7 @@ test('a low-cardinality text column is stored as a dictionary, also after a rewr
     assert.equal(rewritten.list, 'Dictionary');
     assert.equal(rewritten.more, 'Dictionary');
     assert.equal(rewritten.plain, 'FSST');
+    assert.equal(rewritten.whole, 'Uncompressed');
     assert.equal(await contents(), before);
   } finally {
     await engine.close();
