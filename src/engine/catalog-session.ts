@@ -204,11 +204,19 @@ export async function fillStcsTexts(session: CatalogSession, table: TableDef): P
     );
     if (rows.length === 0) continue;
     const keyStorages = key.map((k) => columnStorage(table, findColumn(table, k)));
+    const texts = rows.map((row) => stcsTextValue(text, row[text.from.name] ?? null));
+    // A geometry that gives no text would be read again by every call: stop instead.
+    const unread = texts.indexOf(null);
+    if (unread >= 0) {
+      throw new EngineError(
+        `${qualifiedName(table)}: cannot make the STC-S text of ${text.from.name} of ${key.map((k) => String(rows[unread]?.[k])).join(', ')}: the geometry reads back as ${typeof rows[unread]?.[text.from.name]}`,
+      );
+    }
     const values: BoundValue[] = [];
-    const tuples = rows.map((row) => {
+    const tuples = rows.map((row, r) => {
       const tuple = [
         ...key.map((k, i) => ({ storage: keyStorages[i]!, value: row[k] ?? null })),
-        { storage: TEXT, value: stcsTextValue(text, row[text.from.name] ?? null) },
+        { storage: TEXT, value: texts[r] ?? null },
       ];
       const first = values.length;
       values.push(...tuple);
