@@ -183,7 +183,8 @@ const ALERT_REVISIONS = tableColumns(alertsTable, ['alert_id', 'revision']);
  * came (the /alerts feed, `hearc alerts ingest` through the server's admin socket, another
  * process on a PostgreSQL catalog): the catalog's alerts are looked at every `everyMs`.
  * `ready` settles once the alerts already stored are noted, with how many revisions they
- * are (undefined when they could not be read); `stop` ends the watch.
+ * are (undefined when they could not be read); `stop` ends the watch once a look under
+ * way has finished.
  */
 export function watchNewAlerts(
   engine: Engine,
@@ -194,10 +195,11 @@ export function watchNewAlerts(
     /** Told of each alert prepared. */
     readonly onPrepared?: (alertId: string) => void;
   },
-): { readonly ready: Promise<number | undefined>; stop(): void } {
+): { readonly ready: Promise<number | undefined>; stop(): Promise<void> } {
   // The revisions seen; the first look only notes them: alerts stored before are not new.
   let seen: Set<string> | undefined;
   let running = false;
+  let inFlight: Promise<unknown> = Promise.resolve();
   const look = async (): Promise<number> => {
     const fresh = new Set<string>();
     const now = new Set<string>();
@@ -223,14 +225,21 @@ export function watchNewAlerts(
   const tick = (): Promise<number | undefined> => {
     if (running) return Promise.resolve(undefined);
     running = true;
-    return look()
+    const looked = look()
       .catch((error: unknown) => void options.onError(error))
       .finally(() => {
         running = false;
       });
+    inFlight = looked;
+    return looked;
   };
   const ready = tick();
   const timer = setInterval(() => void tick(), options.everyMs ?? 5000);
   timer.unref();
-  return { ready, stop: () => clearInterval(timer) };
+  // Stopped, the watch has no query left running: the engine may be closed after it.
+  const stop = async (): Promise<void> => {
+    clearInterval(timer);
+    await inFlight;
+  };
+  return { ready, stop };
 }

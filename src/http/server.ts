@@ -669,7 +669,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     provenance: { products, naming: provNaming, userOf },
   });
   if (options.longRunning === true) {
-    let stopWatching: (() => void) | undefined;
+    let stopWatching: (() => Promise<void>) | undefined;
     app.addHook('onReady', async () => {
       // The rights a coincidence answer of the whole catalog is judged with.
       startUp.push(
@@ -696,7 +696,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         }),
       );
     });
-    app.addHook('onClose', async () => stopWatching?.());
+    app.addHook('onClose', async () => {
+      await stopWatching?.();
+    });
   }
   await app.register(coincidencePlugin, {
     catalog: coincidenceCatalog,

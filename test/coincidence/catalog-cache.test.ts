@@ -291,7 +291,6 @@ test('alerts stored after the server started are prepared, however they came; th
       t,
       engineName === 'postgres' ? () => freshPostgresCatalog(t, 'coinc_watch') : undefined,
     );
-    t.after(() => engine.close());
     await storeNoticeOnRun(engine, 'IceCube-OLD');
     const catalog = new CoincidenceCatalog(engine);
     const errors: unknown[] = [];
@@ -302,7 +301,11 @@ test('alerts stored after the server started are prepared, however they came; th
       onError: (e) => errors.push(e),
       onPrepared: (id) => id === 'IceCube-NEW' && preparedNew(),
     });
-    t.after(watch.stop);
+    // The watch stops (and its look under way ends) before the engine closes.
+    t.after(async () => {
+      await watch.stop();
+      await engine.close();
+    });
     await watch.ready;
     await storeNoticeOnRun(engine, 'IceCube-NEW');
     // The watch's timer does not hold the process open (a server's socket does): this does.
