@@ -11,21 +11,15 @@
  * collection of its own first.
  */
 import {
-  BIGINT,
-  BOOLEAN,
-  DOUBLE,
   DuckDBTableFunction,
-  FLOAT,
   INTEGER,
-  SMALLINT,
-  UTINYINT,
-  VARCHAR,
   type DuckDBConnection,
   type DuckDBDataChunk,
   type DuckDBType,
   type DuckDBVector,
 } from '@duckdb/node-api';
 import bindings from '@duckdb/node-bindings';
+import { duckDbType } from './duckdb-types.js';
 import type { TableDef } from '../schema/types.js';
 import {
   batchValue,
@@ -40,26 +34,8 @@ import { errorMessage, type CodedStrings, type SqlValue } from './types.js';
 /** Rows per data chunk the scan fills: DuckDB's vector size. */
 const CHUNK_ROWS = 2048;
 
-function appendType(storage: ColumnStorage): DuckDBType {
-  if (storage.kind === 'text') return VARCHAR;
-  if (storage.kind !== 'scalar') throw new Error(`internal: cannot append ${storage.kind}`);
-  switch (storage.datatype) {
-    case 'boolean':
-      return BOOLEAN;
-    case 'unsignedByte':
-      return UTINYINT;
-    case 'short':
-      return SMALLINT;
-    case 'int':
-      return INTEGER;
-    case 'long':
-      return BIGINT;
-    case 'float':
-      return FLOAT;
-    case 'double':
-      return DOUBLE;
-  }
-}
+/** The type a column is appended as: only scalars and texts reach here (batchColumns). */
+const appendType = (storage: ColumnStorage): DuckDBType => duckDbType(storage).type;
 
 /** What the vectors keep on the JavaScript side (private in the typings of @duckdb/node-api 1.5). */
 interface VectorInternals {
@@ -290,7 +266,7 @@ function literalSql(storage: ColumnStorage, value: SqlValue): string {
   if (value === null) return 'NULL';
   // Through the value's text: exact for doubles (the shortest that reads back), bigints, NaN, ±Infinity.
   const text = Object.is(value, -0) ? '-0' : String(value);
-  return `CAST(${sqlStringLiteral(text)} AS ${appendType(storage).toString()})`;
+  return `CAST(${sqlStringLiteral(text)} AS ${duckDbType(storage).sql})`;
 }
 
 /**

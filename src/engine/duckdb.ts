@@ -9,23 +9,13 @@
  */
 import { resolve } from 'node:path';
 import {
-  BIGINT,
-  BOOLEAN,
-  DOUBLE,
   DuckDBArrayType,
   DuckDBConnection,
   DuckDBInstance,
   DuckDBListType,
   DuckDBTimestampValue,
   DuckDBTypeId,
-  FLOAT,
-  INTEGER,
   JSDuckDBValueConverter,
-  LIST,
-  SMALLINT,
-  TIMESTAMP,
-  UTINYINT,
-  VARCHAR,
   listValue,
   type DuckDBDataChunk,
   type DuckDBVector,
@@ -52,9 +42,9 @@ import {
   sqlStringLiteral,
   tableIdentifier,
   type ColumnStorage,
-  type NumericDatatype,
 } from './catalog-sql.js';
 import { appendToDuckDb, registerAppendScan } from './duckdb-append.js';
+import { duckDbType } from './duckdb-types.js';
 import { PreparedStatements } from './duckdb-statements.js';
 import { chunkVector, readVectorValues } from './duckdb-columns.js';
 import {
@@ -85,34 +75,6 @@ export interface DuckDbOptions {
   readonly readOnly?: boolean;
   /** Connections in the pool: how many queries run at once. Default 4. */
   readonly connections?: number;
-}
-
-const ELEMENT_TYPES: Record<NumericDatatype, { sql: string; type: DuckDBType }> = {
-  unsignedByte: { sql: 'UTINYINT', type: UTINYINT },
-  short: { sql: 'SMALLINT', type: SMALLINT },
-  int: { sql: 'INTEGER', type: INTEGER },
-  long: { sql: 'BIGINT', type: BIGINT },
-  float: { sql: 'REAL', type: FLOAT },
-  double: { sql: 'DOUBLE', type: DOUBLE },
-};
-
-function duckDbType(storage: ColumnStorage): { sql: string; type: DuckDBType } {
-  switch (storage.kind) {
-    case 'text':
-      return { sql: 'VARCHAR', type: VARCHAR };
-    case 'timestamp':
-      return { sql: 'TIMESTAMP', type: TIMESTAMP };
-    case 'geometry':
-      return { sql: 'DOUBLE[]', type: LIST(DOUBLE) };
-    case 'array': {
-      const element = ELEMENT_TYPES[storage.element];
-      return { sql: `${element.sql}[]`, type: LIST(element.type) };
-    }
-    case 'scalar':
-      return storage.datatype === 'boolean'
-        ? { sql: 'BOOLEAN', type: BOOLEAN }
-        : ELEMENT_TYPES[storage.datatype];
-  }
 }
 
 /**
