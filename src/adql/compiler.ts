@@ -957,7 +957,7 @@ export abstract class SqlCompiler {
     const dec = point.dec.kind === 'column' ? this.annotations.columns.get(point.dec) : undefined;
     if (ra?.kind !== 'relationColumn' || dec?.kind !== 'relationColumn') return undefined;
     if (ra.relation !== dec.relation) return undefined;
-    const cells = this.tableOfRelation(ra.relation)?.healpixIndex;
+    const cells = this.annotations.tableOf(ra.relation)?.healpixIndex;
     if (!cells || cells.ra !== ra.column || cells.dec !== dec.column) return undefined;
     const sql = `${this.quoteIdentifier(ra.relation)}.${this.quoteIdentifier(cells.column)}`;
     return { sql, order: cells.order };
@@ -1044,7 +1044,7 @@ export abstract class SqlCompiler {
     const implied: string[] = [];
     const relations = new Set([...lower.keys()].map((key) => key.split('\t')[0]!));
     for (const relation of relations) {
-      for (const { low, high } of this.tableOfRelation(relation)?.intervals ?? []) {
+      for (const { low, high } of this.annotations.tableOf(relation)?.intervals ?? []) {
         const from = lower.get(`${relation}\t${low}`);
         const to = upper.get(`${relation}\t${high}`);
         if (!from || !to) continue;
@@ -1054,17 +1054,6 @@ export abstract class SqlCompiler {
       }
     }
     return implied.join('');
-  }
-
-  /** The published table a relation alias stands for, when every use of the alias is that table. */
-  private tableOfRelation(alias: string): TableDef | undefined {
-    let found: TableDef | undefined;
-    for (const r of this.annotations.relations.values()) {
-      if (r.alias !== alias) continue;
-      if (r.source.kind !== 'table' || (found && found !== r.source.table)) return undefined;
-      found = r.source.table;
-    }
-    return found;
   }
 
   /**

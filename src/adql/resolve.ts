@@ -102,6 +102,17 @@ export class QueryAnnotations {
     return kindOf(this.typeOf(expr));
   }
 
+  /** The published table a relation alias stands for, when every use of the alias is that table. */
+  tableOf(alias: string): TableDef | undefined {
+    let found: TableDef | undefined;
+    for (const r of this.relations.values()) {
+      if (r.alias !== alias) continue;
+      if (r.source.kind !== 'table' || (found && found !== r.source.table)) return undefined;
+      found = r.source.table;
+    }
+    return found;
+  }
+
   outputsOf(body: QueryBody): readonly OutputColumn[] {
     const out = this.outputs.get(body);
     if (out === undefined) throw new Error('internal: query outputs were not resolved');
@@ -157,10 +168,9 @@ function findStcsTexts(ast: Query, annotations: QueryAnnotations): void {
       output.binding ??
       (output.expr?.kind === 'column' ? annotations.columns.get(output.expr) : undefined);
     if (binding?.kind !== 'relationColumn') continue;
-    const tables = [...annotations.relations.values()].filter((r) => r.alias === binding.relation);
-    const source = tables.length === 1 ? tables[0]?.source : undefined;
-    if (source?.kind !== 'table') continue;
-    const stored = source.table.columns.find((c) => c.name === binding.column);
+    const stored = annotations
+      .tableOf(binding.relation)
+      ?.columns.find((c) => c.name === binding.column);
     const text = stored && stcsTextColumn(stored);
     if (text) annotations.stcsTexts.set(output, { ...binding, column: text.name });
   }
