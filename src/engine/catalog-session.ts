@@ -173,9 +173,18 @@ export async function selectCatalogRows(
 
 const TEXT: ColumnStorage = { kind: 'text' };
 
-/** Whether `table` stores STC-S texts that fillStcsTexts may have to write. */
-export function hasStcsTexts(table: TableDef): boolean {
-  return stcsTexts(table).length > 0;
+/**
+ * Fills the STC-S texts missing from `tables` (fillStcsTexts until nothing is left), each
+ * batch in a transaction of the engine's (`inTransaction`, which gives its session).
+ */
+export async function fillAllStcsTexts(
+  tables: readonly TableDef[],
+  inTransaction: (work: (session: CatalogSession) => Promise<number>) => Promise<number>,
+): Promise<void> {
+  for (const table of tables) {
+    if (stcsTexts(table).length === 0) continue;
+    while ((await inTransaction((session) => fillStcsTexts(session, table))) > 0);
+  }
 }
 
 /** Rows whose STC-S texts fillStcsTexts writes per statement. */
@@ -188,7 +197,7 @@ const FILL_ROWS = 2000;
  * so that a catalog of any size is filled in bounded memory and an interrupted fill
  * resumes where it stopped.
  */
-export async function fillStcsTexts(session: CatalogSession, table: TableDef): Promise<number> {
+async function fillStcsTexts(session: CatalogSession, table: TableDef): Promise<number> {
   const key = table.primaryKey ?? [];
   let filled = 0;
   for (const text of stcsTexts(table)) {

@@ -26,8 +26,7 @@ import {
 } from '@duckdb/node-api';
 import { type ColumnDef, qualifiedName, storedColumns, type TableDef } from '../schema/types.js';
 import {
-  fillStcsTexts,
-  hasStcsTexts,
+  fillAllStcsTexts,
   selectCatalogRows,
   SessionTransaction,
   type BoundValue,
@@ -492,13 +491,11 @@ export class DuckDbEngine implements Engine {
       ),
     );
     const catalog = this.location === ':memory:' ? null : CATALOG_NAME;
-    for (const table of tables.filter(hasStcsTexts)) {
-      const fill = (): Promise<number> =>
-        this.write((connection) =>
-          inTransaction(connection, () => fillStcsTexts(duckDbSession(connection, catalog), table)),
-        );
-      while ((await fill()) > 0);
-    }
+    await fillAllStcsTexts(tables, (fill) =>
+      this.write((connection) =>
+        inTransaction(connection, () => fill(duckDbSession(connection, catalog))),
+      ),
+    );
   }
 
   async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {

@@ -14,8 +14,7 @@ import { finished } from 'node:stream/promises';
 import postgres from 'postgres';
 import { qualifiedName, type TableDef } from '../schema/types.js';
 import {
-  fillStcsTexts,
-  hasStcsTexts,
+  fillAllStcsTexts,
   selectCatalogRows,
   SessionTransaction,
   type BoundValue,
@@ -307,14 +306,12 @@ export class PostgresEngine implements Engine {
         true,
       );
     });
-    for (const table of tables.filter(hasStcsTexts)) {
-      const fill = (): Promise<number> =>
-        this.sql.begin(async (tx) => {
-          await tx.unsafe(DEGREES_OUTPUT);
-          return fillStcsTexts(postgresSession(tx), table);
-        });
-      while ((await fill()) > 0);
-    }
+    await fillAllStcsTexts(tables, (fill) =>
+      this.sql.begin(async (tx) => {
+        await tx.unsafe(DEGREES_OUTPUT);
+        return fill(postgresSession(tx));
+      }),
+    );
   }
 
   async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
