@@ -6,7 +6,7 @@
  * Every identifier in the output is quoted and every literal escaped by this class;
  * nothing the user typed reaches the SQL except through those two paths.
  */
-import { storedColumns, type TableDef } from '../schema/types.js';
+import { storedColumns, type TableDef, type UnchangedAlternative } from '../schema/types.js';
 import type {
   AggregateCall,
   BoxConstructor,
@@ -74,6 +74,15 @@ export interface RowVisibility {
 export interface SqlDialect {
   readonly name: string;
   compile(resolved: ResolvedQuery, options?: CompileOptions): string;
+  /**
+   * The same query without the rights filters `compile` put in, with the commit counts
+   * under which they hide nothing (a dialect wrapped with access rights, auth/access.ts);
+   * undefined when they may hide rows or no table of the query is filtered.
+   */
+  compileUnfiltered?(
+    resolved: ResolvedQuery,
+    options?: CompileOptions,
+  ): UnchangedAlternative | undefined;
 }
 
 /** SQL type names the compiler casts to; dialects name them their way. */

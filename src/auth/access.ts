@@ -4,10 +4,10 @@
  * and the IVOA SSO challenges of 401 answers. Rights and tokens are read from the
  * catalog on each request, so changes apply without a restart.
  */
-import type { RowVisibility, SqlDialect } from '../adql/index.js';
+import type { ResolvedQuery, RowVisibility, SqlDialect } from '../adql/index.js';
 import type { Engine } from '../engine/types.js';
 import { obscoreTable } from '../obscore/schema.js';
-import type { TableDef } from '../schema/types.js';
+import { type CommitMark, qualifiedName, type TableDef } from '../schema/types.js';
 import { loggableUrl } from '../service/index.js';
 import type { AuditEvent } from './audit.js';
 import { type OidcIssuerConfig, OidcVerifier } from './oidc.js';
@@ -20,6 +20,7 @@ import {
   type ObservationRights,
   RightsStore,
 } from './rights.js';
+import { OpenRights } from './open-rights.js';
 import { observationRightsTable } from './tables.js';
 import { ApiTokenStore, isApiToken } from './tokens.js';
 
@@ -59,6 +60,11 @@ export interface AccessControlOptions {
   readonly clock?: () => Date;
   /** Hide the ObsCore/HEA rows of data the caller may not read (default: show them). */
   readonly hideMetadata?: boolean;
+  /**
+   * Leave out the rights filters of queries when they hide nothing, on catalogs whose
+   * engine sees every commit (DuckDB): default true (open-rights.ts).
+   */
+  readonly leaveOutOpenFilters?: boolean;
   /**
    * The audit trail: every refusal, every authorised read of data that are not public,
    * and every ADQL query of an identified caller on rights-bearing tables.
@@ -110,6 +116,8 @@ export class AccessControl {
   readonly tokens: ApiTokenStore;
   readonly clock: () => Date;
   private readonly oidc: OidcVerifier;
+  /** Rights filters that hide nothing, left out (undefined when they never are). */
+  readonly openRights: OpenRights | undefined;
   private readonly known = new WeakMap<object, Promise<Identification>>();
 
   constructor(private readonly options: AccessControlOptions) {
@@ -117,6 +125,10 @@ export class AccessControl {
     this.tokens = new ApiTokenStore(options.engine);
     this.oidc = new OidcVerifier(options.issuers ?? []);
     this.clock = options.clock ?? (() => new Date());
+    this.openRights =
+      (options.leaveOutOpenFilters ?? true) && options.engine.countsEveryCommit
+        ? new OpenRights(options.engine, this.clock)
+        : undefined;
   }
 
   /** The caller of `request`, worked out once per request. */
@@ -364,23 +376,28 @@ export class AccessControl {
    * request or job it came from).
    */
   dialectFor(dialect: SqlDialect, identity: Identity, path?: string): SqlDialect {
+    // The tables each compiled query filtered, for compileUnfiltered.
+    const filteredBy = new WeakMap<ResolvedQuery, TableDef[]>();
     return {
       name: dialect.name,
       compile: (resolved, options) => {
         const visibility = this.visibility(identity);
         const touched = new Set<string>();
+        const filtered: TableDef[] = [];
         const sql = dialect.compile(resolved, {
           ...options,
           visibility: {
             ...visibility,
             // Tables whose rows the rights filter: their non-public rows may be returned.
             filters: (table) => {
-              const filtered = visibility.filters(table);
-              if (filtered) touched.add(`${table.schema}.${table.name}`);
-              return filtered;
+              const filters = visibility.filters(table);
+              if (filters && !touched.has(qualifiedName(table))) filtered.push(table);
+              if (filters) touched.add(qualifiedName(table));
+              return filters;
             },
           },
         });
+        filteredBy.set(resolved, filtered);
         if (identity.via !== 'anonymous' && touched.size > 0) {
           this.options.onAudit?.({
             at: visibility.now,
@@ -392,6 +409,21 @@ export class AccessControl {
           });
         }
         return sql;
+      },
+      // Without filters only when each filtered table is judged to hide nothing; the
+      // judgement's commit counts go with the query, for the engine to check.
+      compileUnfiltered: (resolved, options) => {
+        const filtered = filteredBy.get(resolved);
+        if (!this.openRights || !filtered || filtered.length === 0) return undefined;
+        const { rights } = this.visibility(identity);
+        const since: CommitMark[] = [];
+        for (const table of filtered) {
+          const mark = this.openRights.openAt(table, rights, dialect);
+          if (!mark) return undefined;
+          since.push(mark);
+        }
+        const { visibility: _everything, ...unfiltered } = options ?? {};
+        return { sql: dialect.compile(resolved, unfiltered), since };
       },
     };
   }

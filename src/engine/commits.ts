@@ -3,8 +3,14 @@
  * engines opened on the same catalog (hearc serve and the admin commands it runs for the
  * CLI) count each other's. A cache of some tables asks about those tables only, so that
  * writes elsewhere (the audit trail, job records) leave it valid.
+ *
+ * A write is counted after its COMMIT has returned, so for a moment a commit is in the
+ * catalog and not yet in the count: `writesUnderWay` covers that moment (from before the
+ * write begins until it is counted), for readers that must know that a snapshot they
+ * hold has no commit the count misses.
  */
 const committed = new Map<string, number>();
+const underWay = new Map<string, number>();
 
 /** `table` is the qualified name of a table written (schema.name). */
 const tableKey = (catalog: string, table: string): string => `${catalog}\n${table}`;
@@ -23,4 +29,22 @@ export function commitsTo(catalog: string, tables?: readonly string[]): number {
   let sum = 0;
   for (const table of tables) sum += committed.get(tableKey(catalog, table)) ?? 0;
   return sum;
+}
+
+/** Marks a write to the catalog as under way until the function returned is called (once). */
+export function beginWrite(catalog: string): () => void {
+  underWay.set(catalog, (underWay.get(catalog) ?? 0) + 1);
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    const left = (underWay.get(catalog) ?? 1) - 1;
+    if (left > 0) underWay.set(catalog, left);
+    else underWay.delete(catalog);
+  };
+}
+
+/** Writes to the catalog begun in this process and not yet counted by `commitsTo`. */
+export function writesUnderWay(catalog: string): number {
+  return underWay.get(catalog) ?? 0;
 }

@@ -55,7 +55,7 @@ import {
 } from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
 import { ConnectionPool } from './pool.js';
-import { commitsTo, countCommit } from './commits.js';
+import { beginWrite, commitsTo, countCommit, writesUnderWay } from './commits.js';
 import {
   EngineError,
   errorMessage,
@@ -67,6 +67,7 @@ import {
   type QueryOptions,
   type SortKey,
   type SqlValue,
+  type UnchangedAlternative,
 } from './types.js';
 
 export interface DuckDbOptions {
@@ -261,7 +262,7 @@ class DuckDbRowSource implements RowSource {
   constructor(
     private readonly result: DuckDBResult,
     private readonly connection: DuckDBConnection,
-    private readonly release: () => void,
+    private readonly release: () => void | Promise<void>,
     private readonly rowsPerBatch: number,
   ) {
     this.columnNames = result.columnNames();
@@ -338,7 +339,7 @@ class DuckDbRowSource implements RowSource {
         await this.result.fetchChunk().catch(() => null);
       }
     } finally {
-      this.release();
+      await this.release();
     }
   }
 }
@@ -499,20 +500,9 @@ export class DuckDbEngine implements Engine {
   }
 
   async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
-    let tx: SessionTransaction | undefined;
-    const result = await this.write(async (connection) => {
-      const session = duckDbSession(connection, this.location === ':memory:' ? null : CATALOG_NAME);
-      try {
-        return await inTransaction(connection, () => {
-          tx = new SessionTransaction(session);
-          return work(tx);
-        });
-      } finally {
-        await session.endBulkLoad();
-      }
-    });
-    countCommit(this.commitKey, tx?.written);
-    return result;
+    return this.writeTransaction((session, _connection, kept) =>
+      work(kept(new SessionTransaction(session))),
+    );
   }
 
   async rewriteInOrder(
@@ -520,22 +510,15 @@ export class DuckDbEngine implements Engine {
     orderBy: readonly SortKey[],
     alsoWrite?: (tx: CatalogTransaction, rows: number) => Promise<void>,
   ): Promise<number> {
-    let tx: SessionTransaction | undefined;
-    const rows = await this.write(async (connection) => {
-      const session = duckDbSession(connection, this.location === ':memory:' ? null : CATALOG_NAME);
-      try {
-        return await inTransaction(connection, async () => {
-          await session.bulkLoad();
-          const rows = await rewriteSorted(connection, table, orderBy);
-          tx = new SessionTransaction(session);
-          await alsoWrite?.(tx, rows);
-          return rows;
-        });
-      } finally {
-        await session.endBulkLoad();
-      }
-    });
-    countCommit(this.commitKey, [qualifiedName(table), ...(tx?.written ?? [])]);
+    const rows = await this.writeTransaction(
+      async (session, connection, kept) => {
+        await session.bulkLoad();
+        const rows = await rewriteSorted(connection, table, orderBy);
+        await alsoWrite?.(kept(new SessionTransaction(session)), rows);
+        return rows;
+      },
+      [qualifiedName(table)],
+    );
     // The old rows' blocks are free once this is in the file (see dropTables).
     await this.checkpoint();
     return rows;
@@ -599,25 +582,59 @@ export class DuckDbEngine implements Engine {
   async stream(sql: string, options: QueryOptions = {}): Promise<Cursor> {
     const guard = new QueryGuard(options);
     let connection: DuckDBConnection | undefined;
+    let pinned = false;
+    const release = async (running: DuckDBConnection): Promise<void> => {
+      if (pinned) await running.run('ROLLBACK').catch(() => undefined);
+      this.pool.release(running);
+    };
     try {
       connection = await this.pool.acquire(guard.signal, options.waitMs);
       guard.throwIfCancelled();
       const running = connection;
       guard.onCancel(() => running.interrupt());
-      const result = await this.startStreaming(running, sql, options.keepPrepared === true);
+      let statement = sql;
+      const alternative = options.whenUnchanged;
+      if (alternative !== undefined && alternative.since.length > 0) {
+        pinned = true;
+        statement = (await this.unchangedSince(running, alternative)) ? alternative.sql : sql;
+        guard.throwIfCancelled();
+      }
+      const result = await this.startStreaming(running, statement, options.keepPrepared === true);
       guard.throwIfCancelled();
       const source = new DuckDbRowSource(
         result,
         running,
-        () => this.pool.release(running),
+        () => release(running),
         Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE),
       );
       return guardedCursor(source, guard, options);
     } catch (error) {
       guard.dispose();
-      if (connection) this.pool.release(connection);
+      if (connection) await release(connection);
       throw guard.failure(error);
     }
+  }
+
+  /**
+   * Opens a transaction on `connection` and pins its snapshot (a read of one marked
+   * table), then tells whether that snapshot holds no commit to the marked tables beyond
+   * the counts marked. A commit is counted only after its COMMIT returned, but it is
+   * marked under way from before it began: a snapshot taken with no write under way and
+   * the counts as marked holds exactly the commits counted.
+   */
+  private async unchangedSince(
+    connection: DuckDBConnection,
+    alternative: UnchangedAlternative,
+  ): Promise<boolean> {
+    const first = alternative.since[0]!.tables[0];
+    const read = first
+      ? `SELECT count(*) FROM (SELECT 1 FROM ${tableIdentifier(first)} LIMIT 1)`
+      : 'SELECT count(*) FROM duckdb_tables()';
+    await connection.run(`BEGIN TRANSACTION; ${read}`);
+    return (
+      writesUnderWay(this.commitKey) === 0 &&
+      alternative.since.every((mark) => this.commitsWriting(mark.tables) === mark.commits)
+    );
   }
 
   /** The catalog file, or this engine alone for an in-memory one. */
@@ -652,21 +669,81 @@ export class DuckDbEngine implements Engine {
   }
 
   /** Catalog changes run one at a time: DuckDB would abort concurrent conflicting writers. */
-  private write<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+  /**
+   * `work` in one transaction of a catalog session, as a write: the tables written by
+   * the SessionTransaction it keeps (and `alsoWritten`) are counted once COMMIT was sent,
+   * whatever came of it. A count too many only makes caches look again; one too few
+   * would hide a commit from them.
+   */
+  private writeTransaction<T>(
+    work: (
+      session: DuckDbSession,
+      connection: DuckDBConnection,
+      kept: (tx: SessionTransaction) => SessionTransaction,
+    ) => Promise<T>,
+    alsoWritten: readonly string[] = [],
+  ): Promise<T> {
+    let tx: SessionTransaction | undefined;
+    let committing = false;
+    return this.write(
+      async (connection) => {
+        const session = duckDbSession(
+          connection,
+          this.location === ':memory:' ? null : CATALOG_NAME,
+        );
+        try {
+          return await inTransaction(
+            connection,
+            () => work(session, connection, (made) => (tx = made)),
+            () => void (committing = true),
+          );
+        } finally {
+          await session.endBulkLoad();
+        }
+      },
+      () => committing && countCommit(this.commitKey, [...alsoWritten, ...(tx?.written ?? [])]),
+    );
+  }
+
+  /**
+   * Runs `work` after the writes queued before it, on a connection of the pool, marked
+   * as under way (commits.ts) until it has ended and `counted` (which counts what it
+   * committed) has run.
+   */
+  private write<T>(
+    work: (connection: DuckDBConnection) => Promise<T>,
+    counted?: () => void,
+  ): Promise<T> {
     if (this.readOnly) {
       return Promise.reject(new EngineError(`the catalog ${this.location} is open read-only`));
     }
+    const end = beginWrite(this.commitKey);
     this.writes++;
-    const run = this.writeQueue.then(() => this.pool.use(work)).finally(() => void this.writes++);
+    const run = this.writeQueue
+      .then(() => this.pool.use(work))
+      .finally(() => {
+        this.writes++;
+        try {
+          counted?.();
+        } finally {
+          end();
+        }
+      });
     this.writeQueue = run.catch(() => undefined);
     return run;
   }
 }
 
-async function inTransaction<T>(connection: DuckDBConnection, work: () => Promise<T>): Promise<T> {
+/** `work` in one transaction; `committing` is told just before COMMIT is sent. */
+async function inTransaction<T>(
+  connection: DuckDBConnection,
+  work: () => Promise<T>,
+  committing?: () => void,
+): Promise<T> {
   await connection.run('BEGIN TRANSACTION');
   try {
     const result = await work();
+    committing?.();
     await connection.run('COMMIT');
     return result;
   } catch (error) {
@@ -735,6 +812,12 @@ function settingBytes(value: string): number | undefined {
   return Number(found[1]) * base ** power;
 }
 
+/** A catalog session on a DuckDB connection, which may bulk-load (duckDbSession). */
+type DuckDbSession = CatalogSession & {
+  bulkLoad(): Promise<void>;
+  endBulkLoad(): Promise<void>;
+};
+
 /**
  * Runs catalog statements on one connection, values bound with their column's type. Its
  * first append sets DuckDB up for a bulk load until endBulkLoad: one thread (with more,
@@ -743,10 +826,7 @@ function settingBytes(value: string): number | undefined {
  * and, for a catalog file, at most BULK_LOAD_MEMORY (so that memory stays flat however
  * many events are loaded).
  */
-function duckDbSession(
-  connection: DuckDBConnection,
-  catalog: string | null = null,
-): CatalogSession & { bulkLoad(): Promise<void>; endBulkLoad(): Promise<void> } {
+function duckDbSession(connection: DuckDBConnection, catalog: string | null = null): DuckDbSession {
   let before: { readonly threads: number; readonly memory: string } | undefined;
   const bulkLoad = async (): Promise<void> => {
     if (before !== undefined) return;

@@ -4,7 +4,9 @@
  * specific database. Catalog maintenance is expressed with TableDefs and values;
  * queries arrive as SQL already compiled by the ADQL compiler for `engine.dialect`.
  */
-import type { TableDef } from '../schema/types.js';
+import type { CommitMark, TableDef, UnchangedAlternative } from '../schema/types.js';
+
+export type { CommitMark, UnchangedAlternative };
 
 export type DialectName = 'duckdb' | 'postgres';
 
@@ -42,6 +44,14 @@ export interface QueryOptions {
    * for SQL that reads tables only (compiled ADQL), not the catalog's table functions.
    */
   readonly keepPrepared?: boolean;
+  /**
+   * Another statement to run instead when the snapshot the query reads holds no commit
+   * to the marked tables beyond the counts marked, and no write is under way: compiled
+   * ADQL without its rights filters, valid while they hide nothing (auth/open-rights.ts).
+   * Engines that cannot pin a snapshot and check it against counts that see every
+   * commit (PostgreSQL, whose catalog other processes write) always run the statement given.
+   */
+  readonly whenUnchanged?: UnchangedAlternative;
 }
 
 /** How the catalog's connections are used right now. */

@@ -300,6 +300,21 @@ export interface PublishedSchema {
   readonly tables: readonly TableDef[];
 }
 
+/** What Engine.commitsWriting(tables) counted at some moment: the commits that wrote one of them. */
+export interface CommitMark {
+  readonly tables: readonly TableDef[];
+  readonly commits: number;
+}
+
+/**
+ * A statement valid only on a snapshot that holds no commit to the marked tables beyond
+ * the counts marked (compiled ADQL without its rights filters, while they hide nothing).
+ */
+export interface UnchangedAlternative {
+  readonly sql: string;
+  readonly since: readonly CommitMark[];
+}
+
 export function qualifiedName(table: TableDef): string {
   return `${table.schema}.${table.name}`;
 }

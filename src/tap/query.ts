@@ -11,7 +11,7 @@ import {
   type SqlColumnBatch,
   type SqlValue,
 } from '../engine/types.js';
-import { type PublishedSchema, stcsOf } from '../schema/types.js';
+import { type PublishedSchema, stcsOf, type UnchangedAlternative } from '../schema/types.js';
 import type { ColumnBatch, FieldDescription, VotableDatatype } from '../votable/index.js';
 import { type ResultFormat, resolveFormat, writeResult } from './formats.js';
 import { describeResult, type ResultService } from './service-descriptors.js';
@@ -87,6 +87,8 @@ export interface PreparedQuery {
   readonly uploads: readonly PreparedUpload[];
   /** Where the result's service descriptors point (QueryService.serviceUrl). */
   readonly serviceUrl?: string;
+  /** The query without rights filters, run instead while they hide nothing (engine's QueryOptions). */
+  readonly whenUnchanged?: UnchangedAlternative;
 }
 
 const LANGUAGES = new Set(['ADQL', 'ADQL-2.0', 'ADQL-2.1']);
@@ -140,6 +142,7 @@ export function prepareQuery(service: QueryService, params: DaliParameters): Pre
       maxrec,
       uploads,
       ...(serviceUrl !== undefined ? { serviceUrl } : {}),
+      ...(compiled.whenUnchanged ? { whenUnchanged: compiled.whenUnchanged } : {}),
     };
   } catch (err) {
     if (err instanceof AdqlError) throw new DaliError(400, err.message, { cause: err });
@@ -198,6 +201,7 @@ export async function runQuery(
       timeoutMs: service.limits.timeoutMs,
       // Compiled ADQL reads published tables only: its plan may be kept for the next one.
       keepPrepared: true,
+      ...(prepared.whenUnchanged ? { whenUnchanged: prepared.whenUnchanged } : {}),
       ...(service.limits.connectionWaitMs !== undefined
         ? { waitMs: service.limits.connectionWaitMs }
         : {}),

@@ -9,7 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import { parseAdql, resolveAdql, type ResultColumn, type SqlDialect } from '../adql/index.js';
 import type { CatalogRow, Engine, SqlValue } from '../engine/types.js';
-import type { ColumnDef, PublishedSchema, TableDef, VoXtype } from '../schema/types.js';
+import type {
+  ColumnDef,
+  PublishedSchema,
+  TableDef,
+  UnchangedAlternative,
+  VoXtype,
+} from '../schema/types.js';
 import {
   type CellValue,
   type FieldDescription,
@@ -350,7 +356,12 @@ export function compileWithUploads(
   maxRows: number,
   uploads: readonly PreparedUpload[],
   serviceUrl?: string,
-): { readonly sql: string; readonly columns: readonly ResultColumn[] } {
+): {
+  readonly sql: string;
+  readonly columns: readonly ResultColumn[];
+  /** The same query without rights filters, while they hide nothing (SqlDialect.compileUnfiltered). */
+  readonly whenUnchanged?: UnchangedAlternative;
+} {
   const resolved = resolveAdql(parseAdql(adql), schema, { uploads: uploads.map((u) => u.visible) });
   const storedOf = new Map(uploads.map((u) => [u.visible, u.stored]));
   // The resolver binds each FROM item to its TableDef; point uploads at their stored copies.
@@ -364,11 +375,10 @@ export function compileWithUploads(
       });
     }
   }
-  const sql = dialect.compile(resolved, {
-    maxRows,
-    ...(serviceUrl !== undefined ? { serviceUrl } : {}),
-  });
-  return { sql, columns: resolved.columns };
+  const options = { maxRows, ...(serviceUrl !== undefined ? { serviceUrl } : {}) };
+  const sql = dialect.compile(resolved, options);
+  const whenUnchanged = dialect.compileUnfiltered?.(resolved, options);
+  return { sql, columns: resolved.columns, ...(whenUnchanged ? { whenUnchanged } : {}) };
 }
 
 /** Creates and fills the stored tables of a query's uploads. */

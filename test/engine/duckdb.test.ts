@@ -298,3 +298,98 @@ test('a low-cardinality text column is stored as a dictionary, a text read whole
     await engine.close();
   }
 });
+
+test('an alternative statement runs only on a snapshot no commit to its marked tables changed since', async () => {
+  const file = join(scratch, 'unchanged.duckdb');
+  const table = everyTypeTable('hearc', 'marked');
+  const other = everyTypeTable('hearc', 'unmarked');
+  const engine = await openEngine(file);
+  // A second engine on the file (the admin commands `hearc serve` runs) writes it too.
+  const admin = await openEngine(file);
+  try {
+    await engine.ensureTables([table, other]);
+    await engine.transaction((tx) => tx.insertRows(table, [{ id: 1n, name: 'first' }]));
+    const mark = (): { tables: TableDef[]; commits: number } => ({
+      tables: [table],
+      commits: engine.commitsWriting([table]),
+    });
+    const answer = async (since = mark()): Promise<unknown> => {
+      const cursor = await engine.stream('SELECT 1 AS which', {
+        whenUnchanged: { sql: 'SELECT 2 AS which', since: [since] },
+      });
+      let which: unknown;
+      for await (const batch of cursor) which ??= batch[0]?.[0];
+      return which;
+    };
+    assert.equal(await answer(), 2, 'nothing written since the mark');
+
+    const before = mark();
+    await admin.transaction((tx) => tx.insertRows(table, [{ id: 2n, name: 'second' }]));
+    assert.equal(await answer(before), 1, 'a commit to the table since the mark');
+    assert.equal(await answer(), 2, 'a mark taken after it');
+
+    const untouched = mark();
+    await engine.transaction((tx) => tx.insertRows(other, [{ id: 3n, name: 'elsewhere' }]));
+    assert.equal(await answer(untouched), 2, 'a commit to another table only');
+
+    // A write under way (its tables not known yet): the statement given runs.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const writing = admin.transaction(async (tx) => {
+      await tx.insertRows(table, [{ id: 4n, name: 'third' }]);
+      await gate;
+    });
+    const during = mark();
+    try {
+      assert.equal(await answer(during), 1, 'a write under way');
+    } finally {
+      open();
+      await writing;
+    }
+    assert.equal(await answer(during), 1, 'it committed');
+    assert.equal(await answer(), 2);
+
+    // A write that fails is still counted once its COMMIT was sent: here it never is.
+    const failing = mark();
+    await assert.rejects(
+      engine.transaction(async (tx) => {
+        await tx.insertRows(table, [{ id: 5n, name: 'lost' }]);
+        throw new Error('given up');
+      }),
+    );
+    assert.equal(await answer(failing), 2, 'a rolled-back write leaves the mark valid');
+
+    // The snapshot is the one checked: a commit after the pin is not seen by the query.
+    const pinned = await engine.stream('SELECT 1 AS n', {
+      whenUnchanged: {
+        sql: `SELECT count(*) AS n FROM hearc.marked`,
+        since: [mark()],
+      },
+    });
+    await admin.transaction((tx) => tx.insertRows(table, [{ id: 6n, name: 'after the pin' }]));
+    let counted: unknown;
+    for await (const batch of pinned) counted ??= batch[0]?.[0];
+    assert.equal(Number(counted), 3, 'the rows of the pinned snapshot only, not the fourth');
+
+    // Every connection ends its transaction: more queries than connections, a failing
+    // alternative and a cursor closed early, then a write.
+    for (let i = 0; i < 12; i++) assert.equal(await answer(), 2);
+    await assert.rejects(
+      engine.stream('SELECT 1', {
+        whenUnchanged: { sql: 'SELECT * FROM nowhere', since: [mark()] },
+      }),
+    );
+    const early = await engine.stream('SELECT 1', {
+      whenUnchanged: { sql: 'SELECT * FROM range(100000)', since: [mark()] },
+      batchSize: 10,
+    });
+    for await (const batch of early) if (batch.length > 0) break;
+    await early.close();
+    for (let i = 0; i < 8; i++) assert.equal(await answer(), 2);
+    await engine.transaction((tx) => tx.insertRows(table, [{ id: 7n, name: 'last' }]));
+    assert.equal(await answer(), 2);
+  } finally {
+    await admin.close();
+    await engine.close();
+  }
+});

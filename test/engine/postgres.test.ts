@@ -71,6 +71,25 @@ test('sessions scan tables from their start (synchronize_seqscans off): TOP n is
   });
 });
 
+test('an alternative statement valid on an unchanged snapshot is never run: other processes write the catalog', async (t) => {
+  if (!requirePgSphere(t)) return;
+  await withFreshDatabase(async (engine) => {
+    assert.equal(engine.countsEveryCommit, false);
+    const { everyTypeTable } = await import('./conformance.js');
+    const table = everyTypeTable('hearc', 'marked');
+    await engine.ensureTables([table]);
+    const cursor = await engine.stream('SELECT 1 AS which', {
+      whenUnchanged: {
+        sql: 'SELECT 2 AS which',
+        since: [{ tables: [table], commits: engine.commitsWriting([table]) }],
+      },
+    });
+    const rows: (readonly SqlValue[])[] = [];
+    for await (const batch of cursor) rows.push(...batch);
+    assert.deepEqual(rows, [[1]]);
+  });
+});
+
 test('pg_sphere values from any query come back as DALI arrays in degrees', async (t) => {
   if (!requirePgSphere(t)) return;
   await withFreshDatabase(async (engine) => {

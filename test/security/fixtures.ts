@@ -88,6 +88,17 @@ export interface SecuredStoreOptions {
   readonly hideMetadata?: boolean;
 }
 
+/** Ingests the simulated store at `storeDir` into `engine`, every observation public. */
+export async function ingestPublic(engine: Engine, storeDir: string): Promise<void> {
+  const report = await ingestDataStore(engine, storeDir, {
+    authority: 'test.hearc',
+    collection: SIM_COLLECTION,
+    accessMode: 'datalink',
+    dataRights: 'public',
+  });
+  if (report.failed.length > 0) throw new Error(JSON.stringify(report.failed));
+}
+
 export async function securedStore(
   t: TestContext,
   options: SecuredStoreOptions = {},
@@ -104,13 +115,7 @@ export async function securedStore(
     });
   });
   const address = `http://127.0.0.1:${port}`;
-  const report = await ingestDataStore(engine, storeDir, {
-    authority: 'test.hearc',
-    collection: SIM_COLLECTION,
-    accessMode: 'datalink',
-    dataRights: 'public',
-  });
-  if (report.failed.length > 0) throw new Error(JSON.stringify(report.failed));
+  await ingestPublic(engine, storeDir);
   const [closed, open] = runs as [(typeof runs)[0], (typeof runs)[0]];
 
   // The issuer's key in a local JWKS file; a second key the issuer never published.
