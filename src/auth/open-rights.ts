@@ -33,6 +33,7 @@ interface Judgement {
 export class OpenRights {
   private readonly judged = new Map<string, Judgement>();
   private readonly judging = new Map<string, Promise<void>>();
+  private closed = false;
 
   constructor(
     private readonly engine: Engine,
@@ -64,7 +65,7 @@ export class OpenRights {
     ) {
       return judgement.open ? { tables, commits } : undefined;
     }
-    if (!this.judging.has(key)) {
+    if (!this.closed && !this.judging.has(key)) {
       const done = this.judge(key, table, { tables, commits }, rights, dialect).finally(() =>
         this.judging.delete(key),
       );
@@ -73,9 +74,15 @@ export class OpenRights {
     return undefined;
   }
 
-  /** Waits for the judgements under way (tests, and a server's start-up). */
+  /** Waits for the judgements under way. */
   async settled(): Promise<void> {
     await Promise.all(this.judging.values());
+  }
+
+  /** Begins no judgement more and waits for those under way (before the engine closes). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.settled();
   }
 
   /**

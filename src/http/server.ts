@@ -284,6 +284,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     write.catch((err: unknown) => app.log.error({ err }, 'audit trail not written'));
   };
   const access = new AccessControl({ engine: options.engine, ...options.auth, onAudit: audit });
+  // A judgement of the rights filters reads the catalog: it ends before the engine closes.
+  app.addHook('onClose', () => access.openRights?.close());
   // Who the caller is, once per request; credentials that fail are refused everywhere.
   app.addHook('onRequest', async (request, reply) => {
     const who = await access.identify(request);

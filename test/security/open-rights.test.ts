@@ -50,7 +50,6 @@ interface Catalog {
 async function publicCatalog(t: TestContext, leaveOutOpenFilters?: boolean): Promise<Catalog> {
   const { dir, runs } = await simulatedStore(t);
   const engine = await openEngine(join(tempDir(t), 'catalog.duckdb'));
-  t.after(() => engine.close());
   await engine.ensureTables(catalogTables);
   await ingestPublic(engine, dir);
   let now = BEFORE;
@@ -58,6 +57,10 @@ async function publicCatalog(t: TestContext, leaveOutOpenFilters?: boolean): Pro
     engine,
     clock: () => now,
     ...(leaveOutOpenFilters === undefined ? {} : { leaveOutOpenFilters }),
+  });
+  t.after(async () => {
+    await access.openRights?.close();
+    await engine.close();
   });
   const serviceOf = (identity: Identity): QueryService => ({
     engine,
