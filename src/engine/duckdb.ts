@@ -668,7 +668,6 @@ export class DuckDbEngine implements Engine {
     closeInstance(this.location, this.instance);
   }
 
-  /** Catalog changes run one at a time: DuckDB would abort concurrent conflicting writers. */
   /**
    * `work` in one transaction of a catalog session, as a write: the tables written by
    * the SessionTransaction it keeps (and `alsoWritten`) are counted once COMMIT was sent,
@@ -706,6 +705,7 @@ export class DuckDbEngine implements Engine {
   }
 
   /**
+   * Catalog changes run one at a time: DuckDB would abort concurrent conflicting writers.
    * Runs `work` after the writes queued before it, on a connection of the pool, marked
    * as under way (commits.ts) until it has ended and `counted` (which counts what it
    * committed) has run.
