@@ -228,7 +228,9 @@ export class RightsStore {
   async rightsOfMany(dids: readonly string[]): Promise<RightsByDid> {
     if (this.engine.countsEveryCommit) {
       const commits = this.engine.commitsWriting(RIGHTS_TABLES);
-      if (this.kept?.commits === commits) return this.kept.snapshot;
+      // A commit sent and not yet counted may have changed the rights kept.
+      if (this.kept?.commits === commits && this.engine.commitsUnderWay === 0)
+        return this.kept.snapshot;
       if (dids.length > WHOLE_TABLE_FROM) return this.keepSnapshot(commits);
     }
     // A long list is cheaper read whole than matched in chunks of bound IN lists.

@@ -5,9 +5,10 @@
  * writes elsewhere (the audit trail, job records) leave it valid.
  *
  * A write is counted after its COMMIT has returned, so for a moment a commit is in the
- * catalog and not yet in the count: `writesUnderWay` covers that moment (from before the
- * write begins until it is counted), for readers that must know that a snapshot they
- * hold has no commit the count misses.
+ * catalog and not yet in the count: `commitsUnderWay` covers that moment (from before
+ * COMMIT is sent until the write is counted; a write without a transaction of its own,
+ * from before its first statement), for readers that must know that what they read, or
+ * kept, holds no commit the count misses.
  */
 const committed = new Map<string, number>();
 const underWay = new Map<string, number>();
@@ -31,8 +32,8 @@ export function commitsTo(catalog: string, tables?: readonly string[]): number {
   return sum;
 }
 
-/** Marks a write to the catalog as under way until the function returned is called (once). */
-export function beginWrite(catalog: string): () => void {
+/** Marks a commit to the catalog as under way until the function returned is called (once). */
+export function beginCommit(catalog: string): () => void {
   underWay.set(catalog, (underWay.get(catalog) ?? 0) + 1);
   let ended = false;
   return () => {
@@ -44,7 +45,7 @@ export function beginWrite(catalog: string): () => void {
   };
 }
 
-/** Writes to the catalog begun in this process and not yet counted by `commitsTo`. */
-export function writesUnderWay(catalog: string): number {
+/** Commits to the catalog sent by this process and not yet counted by `commitsTo`. */
+export function commitsUnderWay(catalog: string): number {
   return underWay.get(catalog) ?? 0;
 }

@@ -55,7 +55,7 @@ import {
 } from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
 import { ConnectionPool } from './pool.js';
-import { beginWrite, commitsTo, countCommit, writesUnderWay } from './commits.js';
+import { beginCommit, commitsTo, commitsUnderWay, countCommit } from './commits.js';
 import {
   EngineError,
   errorMessage,
@@ -619,8 +619,8 @@ export class DuckDbEngine implements Engine {
    * Opens a transaction on `connection` and pins its snapshot (a read of one marked
    * table), then tells whether that snapshot holds no commit to the marked tables beyond
    * the counts marked. A commit is counted only after its COMMIT returned, but it is
-   * marked under way from before it began: a snapshot taken with no write under way and
-   * the counts as marked holds exactly the commits counted.
+   * marked under way from before COMMIT is sent: with no commit under way after the pin,
+   * and the counts as marked, the snapshot holds exactly the commits counted.
    */
   private async unchangedSince(
     connection: DuckDBConnection,
@@ -632,7 +632,7 @@ export class DuckDbEngine implements Engine {
       : 'SELECT count(*) FROM duckdb_tables()';
     await connection.run(`BEGIN TRANSACTION; ${read}`);
     return (
-      writesUnderWay(this.commitKey) === 0 &&
+      commitsUnderWay(this.commitKey) === 0 &&
       alternative.since.every((mark) => this.commitsWriting(mark.tables) === mark.commits)
     );
   }
@@ -650,6 +650,10 @@ export class DuckDbEngine implements Engine {
 
   /** DuckDB lets one process at a time open a catalog file for writing: this one, or none. */
   readonly countsEveryCommit = true;
+
+  get commitsUnderWay(): number {
+    return commitsUnderWay(this.commitKey);
+  }
 
   commitsWriting(tables: readonly TableDef[]): number {
     return commitsTo(this.commitKey, tables.map(qualifiedName));
@@ -683,7 +687,7 @@ export class DuckDbEngine implements Engine {
     alsoWritten: readonly string[] = [],
   ): Promise<T> {
     let tx: SessionTransaction | undefined;
-    let committing = false;
+    let committed: (() => void) | undefined;
     return this.write(
       async (connection) => {
         const session = duckDbSession(
@@ -694,21 +698,29 @@ export class DuckDbEngine implements Engine {
           return await inTransaction(
             connection,
             () => work(session, connection, (made) => (tx = made)),
-            () => void (committing = true),
+            () => void (committed = beginCommit(this.commitKey)),
           );
         } finally {
           await session.endBulkLoad();
         }
       },
-      () => committing && countCommit(this.commitKey, [...alsoWritten, ...(tx?.written ?? [])]),
+      () => {
+        if (committed === undefined) return;
+        try {
+          countCommit(this.commitKey, [...alsoWritten, ...(tx?.written ?? [])]);
+        } finally {
+          committed();
+        }
+      },
     );
   }
 
   /**
    * Catalog changes run one at a time: DuckDB would abort concurrent conflicting writers.
-   * Runs `work` after the writes queued before it, on a connection of the pool, marked
-   * as under way (commits.ts) until it has ended and `counted` (which counts what it
-   * committed) has run.
+   * Runs `work` after the writes queued before it, on a connection of the pool. A write
+   * in a transaction of its own marks its commit under way (commits.ts) and `counted`
+   * counts it; any other write is marked as a commit under way from its first statement
+   * to its end.
    */
   private write<T>(
     work: (connection: DuckDBConnection) => Promise<T>,
@@ -717,17 +729,15 @@ export class DuckDbEngine implements Engine {
     if (this.readOnly) {
       return Promise.reject(new EngineError(`the catalog ${this.location} is open read-only`));
     }
-    const end = beginWrite(this.commitKey);
     this.writes++;
     const run = this.writeQueue
-      .then(() => this.pool.use(work))
+      .then(() => {
+        const untracked = counted === undefined ? beginCommit(this.commitKey) : undefined;
+        return this.pool.use(work).finally(() => untracked?.());
+      })
       .finally(() => {
         this.writes++;
-        try {
-          counted?.();
-        } finally {
-          end();
-        }
+        counted?.();
       });
     this.writeQueue = run.catch(() => undefined);
     return run;

@@ -44,7 +44,7 @@ import {
   yearSetApart,
 } from './postgres-binary.js';
 import { postgresPreludeSql } from './dialect/postgres-prelude.js';
-import { commitsTo, countCommit } from './commits.js';
+import { beginCommit, commitsTo, commitsUnderWay, countCommit } from './commits.js';
 import {
   EngineError,
   errorMessage,
@@ -316,13 +316,26 @@ export class PostgresEngine implements Engine {
 
   async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
     let transaction: SessionTransaction | undefined;
-    const result = await this.sql.begin(async (tx) => {
-      await tx.unsafe(DEGREES_OUTPUT);
-      transaction = new SessionTransaction(postgresSession(tx));
-      return [await work(transaction)] as const;
-    });
-    countCommit(this.location, transaction?.written);
-    return result[0];
+    let committed: (() => void) | undefined;
+    try {
+      const result = await this.sql.begin(async (tx) => {
+        await tx.unsafe(DEGREES_OUTPUT);
+        transaction = new SessionTransaction(postgresSession(tx));
+        const value = [await work(transaction)] as const;
+        // COMMIT follows once this returns: counted whatever comes of it (see commits.ts).
+        committed = beginCommit(this.location);
+        return value;
+      });
+      return result[0];
+    } finally {
+      if (committed !== undefined) {
+        try {
+          countCommit(this.location, transaction?.written);
+        } finally {
+          committed();
+        }
+      }
+    }
   }
 
   async dropTables(tables: readonly TableDef[]): Promise<void> {
@@ -345,6 +358,10 @@ export class PostgresEngine implements Engine {
 
   /** Other hearc serve nodes and the CLI write the same database. */
   readonly countsEveryCommit = false;
+
+  get commitsUnderWay(): number {
+    return commitsUnderWay(this.location);
+  }
 
   commitsWriting(tables: readonly TableDef[]): number {
     return commitsTo(this.location, tables.map(qualifiedName));

@@ -187,6 +187,12 @@ export interface Engine {
    * false when other processes may write it (PostgreSQL).
    */
   readonly countsEveryCommit: boolean;
+  /**
+   * Commits this process has sent to the catalog and not yet counted in `commits` (for a
+   * moment a commit is in the catalog before it is counted): a cache or a snapshot
+   * checked against the counts holds no commit they miss only while this is 0.
+   */
+  readonly commitsUnderWay: number;
   /** Runs `work` in one transaction: all of it is committed, or none of it. */
   transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T>;
   /**

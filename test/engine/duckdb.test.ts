@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { after, test } from 'node:test';
+import { beginCommit } from '../../src/engine/commits.js';
 import { DuckDbEngine } from '../../src/engine/duckdb.js';
 import { openEngine } from '../../src/engine/index.js';
 import { EngineError, type Engine } from '../../src/engine/types.js';
@@ -332,7 +333,7 @@ test('an alternative statement runs only on a snapshot no commit to its marked t
     await engine.transaction((tx) => tx.insertRows(other, [{ id: 3n, name: 'elsewhere' }]));
     assert.equal(await answer(untouched), 2, 'a commit to another table only');
 
-    // A write under way (its tables not known yet): the statement given runs.
+    // A write not yet committing: its rows are in no snapshot, the alternative runs.
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const writing = admin.transaction(async (tx) => {
@@ -341,12 +342,21 @@ test('an alternative statement runs only on a snapshot no commit to its marked t
     });
     const during = mark();
     try {
-      assert.equal(await answer(during), 1, 'a write under way');
+      assert.equal(await answer(during), 2, 'a write not committed yet');
     } finally {
       open();
       await writing;
     }
     assert.equal(await answer(during), 1, 'it committed');
+    assert.equal(await answer(), 2);
+
+    // A commit sent and not yet counted: the statement given runs.
+    const end = beginCommit(resolve(file));
+    try {
+      assert.equal(await answer(), 1, 'a commit under way');
+    } finally {
+      end();
+    }
     assert.equal(await answer(), 2);
 
     // A write that fails is still counted once its COMMIT was sent: here it never is.
@@ -370,6 +380,41 @@ test('an alternative statement runs only on a snapshot no commit to its marked t
     let counted: unknown;
     for await (const batch of pinned) counted ??= batch[0]?.[0];
     assert.equal(Number(counted), 3, 'the rows of the pinned snapshot only, not the fourth');
+
+    // A bulk load (DuckDB's settings restored between its COMMIT and its count): every
+    // answer of the alternative, asked throughout, is the count before it.
+    const bulk: TableDef = {
+      schema: 'hearc',
+      name: 'bulk',
+      description: 'rows appended in bulk',
+      columns: [columnDef('id', 'long', 'a row'), columnDef('x', 'double', 'a value')],
+    };
+    await engine.ensureTables([bulk]);
+    await engine.transaction((tx) => tx.insertRows(bulk, [{ id: 0n, x: 0 }]));
+    const beforeLoad = { tables: [bulk], commits: engine.commitsWriting([bulk]) };
+    const load = admin.transaction(async (tx) => {
+      for (let k = 0; k < 4; k++) {
+        await tx.appendColumns(bulk, {
+          rowCount: 50_000,
+          columns: {
+            id: BigInt64Array.from({ length: 50_000 }, (_, i) => BigInt(1 + k * 50_000 + i)),
+            x: new Float64Array(50_000),
+          },
+        });
+      }
+    });
+    let loading = true;
+    void load.finally(() => (loading = false));
+    const seen = new Set<number>();
+    while (loading) {
+      const cursor = await engine.stream('SELECT -1', {
+        whenUnchanged: { sql: 'SELECT count(*) FROM hearc.bulk', since: [beforeLoad] },
+      });
+      for await (const b of cursor) seen.add(Number(b[0]?.[0]));
+    }
+    await load;
+    seen.delete(-1);
+    assert.deepEqual([...seen], seen.size > 0 ? [1] : [], 'never the rows of the load');
 
     // Every connection ends its transaction: more queries than connections, a failing
     // alternative and a cursor closed early, then a write.
