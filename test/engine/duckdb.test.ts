@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { beginCommit } from '../../src/engine/commits.js';
 import { DuckDbEngine } from '../../src/engine/duckdb.js';
 import { openEngine } from '../../src/engine/index.js';
-import { EngineError, type Engine } from '../../src/engine/types.js';
+import { EngineError, type Engine, QueryCancelledError } from '../../src/engine/types.js';
 import { type ColumnDef, columnDef, type TableDef } from '../../src/schema/types.js';
 import { conformance, everyTypeTable } from './conformance.js';
 
@@ -430,6 +430,17 @@ test('an alternative statement runs only on a snapshot no commit to its marked t
     });
     for await (const batch of early) if (batch.length > 0) break;
     await early.close();
+    // An alternative past its timeout is cancelled like any query, its transaction ended.
+    await assert.rejects(
+      (async () => {
+        const slow = await engine.stream('SELECT 1', {
+          whenUnchanged: { sql: slowSql, since: [mark()] },
+          timeoutMs: 300,
+        });
+        for await (const batch of slow) void batch;
+      })(),
+      (error: unknown) => error instanceof QueryCancelledError,
+    );
     for (let i = 0; i < 8; i++) assert.equal(await answer(), 2);
     await engine.transaction((tx) => tx.insertRows(table, [{ id: 7n, name: 'last' }]));
     assert.equal(await answer(), 2);
