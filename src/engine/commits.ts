@@ -16,7 +16,7 @@ const underWay = new Map<string, number>();
 /** `table` is the qualified name of a table written (schema.name). */
 const tableKey = (catalog: string, table: string): string => `${catalog}\n${table}`;
 
-export function countCommit(catalog: string, tables: Iterable<string> = []): void {
+function countCommit(catalog: string, tables: Iterable<string>): void {
   committed.set(catalog, (committed.get(catalog) ?? 0) + 1);
   for (const table of tables) {
     const key = tableKey(catalog, table);
@@ -32,16 +32,24 @@ export function commitsTo(catalog: string, tables?: readonly string[]): number {
   return sum;
 }
 
-/** Marks a commit to the catalog as under way until the function returned is called (once). */
-export function beginCommit(catalog: string): () => void {
+/**
+ * Marks a commit to the catalog as under way. The function returned ends the mark (the
+ * first call only): given the tables the commit wrote, it counts the commit first; without
+ * them, the write is not counted (DDL, a checkpoint).
+ */
+export function beginCommit(catalog: string): (written?: Iterable<string>) => void {
   underWay.set(catalog, (underWay.get(catalog) ?? 0) + 1);
   let ended = false;
-  return () => {
+  return (written) => {
     if (ended) return;
     ended = true;
-    const left = (underWay.get(catalog) ?? 1) - 1;
-    if (left > 0) underWay.set(catalog, left);
-    else underWay.delete(catalog);
+    try {
+      if (written !== undefined) countCommit(catalog, written);
+    } finally {
+      const left = (underWay.get(catalog) ?? 1) - 1;
+      if (left > 0) underWay.set(catalog, left);
+      else underWay.delete(catalog);
+    }
   };
 }
 

@@ -55,7 +55,7 @@ import {
 } from './cursor.js';
 import { duckdbPreludeSql, registerDuckDbFunctions } from './dialect/duckdb-prelude.js';
 import { ConnectionPool } from './pool.js';
-import { beginCommit, commitsTo, commitsUnderWay, countCommit } from './commits.js';
+import { beginCommit, commitsTo, commitsUnderWay } from './commits.js';
 import {
   EngineError,
   errorMessage,
@@ -687,7 +687,7 @@ export class DuckDbEngine implements Engine {
     alsoWritten: readonly string[] = [],
   ): Promise<T> {
     let tx: SessionTransaction | undefined;
-    let committed: (() => void) | undefined;
+    let committed: ((written: Iterable<string>) => void) | undefined;
     return this.write(
       async (connection) => {
         const session = duckDbSession(
@@ -704,14 +704,7 @@ export class DuckDbEngine implements Engine {
           await session.endBulkLoad();
         }
       },
-      () => {
-        if (committed === undefined) return;
-        try {
-          countCommit(this.commitKey, [...alsoWritten, ...(tx?.written ?? [])]);
-        } finally {
-          committed();
-        }
-      },
+      () => committed?.([...alsoWritten, ...(tx?.written ?? [])]),
     );
   }
 

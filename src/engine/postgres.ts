@@ -44,7 +44,7 @@ import {
   yearSetApart,
 } from './postgres-binary.js';
 import { postgresPreludeSql } from './dialect/postgres-prelude.js';
-import { beginCommit, commitsTo, commitsUnderWay, countCommit } from './commits.js';
+import { beginCommit, commitsTo, commitsUnderWay } from './commits.js';
 import {
   EngineError,
   errorMessage,
@@ -316,7 +316,7 @@ export class PostgresEngine implements Engine {
 
   async transaction<T>(work: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
     let transaction: SessionTransaction | undefined;
-    let committed: (() => void) | undefined;
+    let committed: ((written: Iterable<string>) => void) | undefined;
     try {
       const result = await this.sql.begin(async (tx) => {
         await tx.unsafe(DEGREES_OUTPUT);
@@ -328,13 +328,7 @@ export class PostgresEngine implements Engine {
       });
       return result[0];
     } finally {
-      if (committed !== undefined) {
-        try {
-          countCommit(this.location, transaction?.written);
-        } finally {
-          committed();
-        }
-      }
+      committed?.(transaction?.written ?? []);
     }
   }
 
