@@ -15,7 +15,6 @@ import {
   INTEGER,
   type DuckDBConnection,
   type DuckDBDataChunk,
-  type DuckDBType,
   type DuckDBVector,
 } from '@duckdb/node-api';
 import bindings from '@duckdb/node-bindings';
@@ -34,17 +33,10 @@ import { errorMessage, type CodedStrings, type SqlValue } from './types.js';
 /** Rows per data chunk the scan fills: DuckDB's vector size. */
 const CHUNK_ROWS = 2048;
 
-/** The type a column is appended as: only scalars and texts reach here (batchColumns). */
-const appendType = (storage: ColumnStorage): DuckDBType => duckDbType(storage).type;
-
 /** What the vectors keep on the JavaScript side (private in the typings of @duckdb/node-api 1.5). */
 interface VectorInternals {
   readonly items?:
     Float64Array | Float32Array | Int32Array | Int16Array | Uint8Array | BigInt64Array;
-  readonly validity?: {
-    readonly data: BigUint64Array | null;
-    setItemValid(index: number, valid: boolean): void;
-  };
 }
 const internals = (vector: DuckDBVector): VectorInternals => vector as unknown as VectorInternals;
 
@@ -226,7 +218,7 @@ const appendScan = DuckDBTableFunction.create({
   bindFunction: (info) => {
     const batch = scanned.get(Number(info.getParameter(0)));
     if (!batch) return info.setError(`internal: ${SCAN_FUNCTION} has no batch to read`);
-    batch.columns.forEach((c, i) => info.addResultColumn(`c${i}`, appendType(c.storage)));
+    batch.columns.forEach((c, i) => info.addResultColumn(`c${i}`, duckDbType(c.storage).type));
     info.setBindData(batch);
     info.setCardinality(batch.rowCount, true);
   },
