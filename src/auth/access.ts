@@ -382,29 +382,27 @@ export class AccessControl {
       name: dialect.name,
       compile: (resolved, options) => {
         const visibility = this.visibility(identity);
-        const touched = new Set<string>();
-        const filtered: TableDef[] = [];
+        // Tables whose rows the rights filter: their non-public rows may be returned.
+        const filtered = new Map<string, TableDef>();
         const sql = dialect.compile(resolved, {
           ...options,
           visibility: {
             ...visibility,
-            // Tables whose rows the rights filter: their non-public rows may be returned.
             filters: (table) => {
               const filters = visibility.filters(table);
-              if (filters && !touched.has(qualifiedName(table))) filtered.push(table);
-              if (filters) touched.add(qualifiedName(table));
+              if (filters) filtered.set(qualifiedName(table), table);
               return filters;
             },
           },
         });
-        filteredBy.set(resolved, filtered);
-        if (identity.via !== 'anonymous' && touched.size > 0) {
+        filteredBy.set(resolved, [...filtered.values()]);
+        if (identity.via !== 'anonymous' && filtered.size > 0) {
           this.options.onAudit?.({
             at: visibility.now,
             kind: 'query',
             via: identity.via,
             ...(identity.user !== undefined ? { user: identity.user } : {}),
-            tables: [...touched].sort(),
+            tables: [...filtered.keys()].sort(),
             ...(path !== undefined ? { path: loggableUrl(path) } : {}),
           });
         }
