@@ -116,6 +116,7 @@ interface CachedFields {
 export class CoincidenceCatalog {
   private cached: CachedFields | undefined;
   private rechecking: Promise<void> | undefined;
+  private readonly background = new Set<Promise<unknown>>();
   /** By alert id, revision and ingest time, least recently used first. */
   private readonly skymaps = new Map<string, Promise<SkyIndex>>();
   /** Skymap keys searched ahead of any request (prepareCoincidence), the latest few. */
@@ -144,7 +145,7 @@ export class CoincidenceCatalog {
     // Writes by other processes: none when the engine counts every write (DuckDB).
     const due = !this.engine.countsEveryCommit && Date.now() - cached.checkedAt >= this.recheckMs;
     if (due && !this.rechecking) {
-      const recheck = this.check(commits).then(
+      const recheck = this.inBackground(this.check(commits)).then(
         () => undefined,
         () => undefined,
       );
@@ -154,6 +155,22 @@ export class CoincidenceCatalog {
       });
     }
     return cached.fields;
+  }
+
+  /**
+   * Work on the catalog that no request waits for (a recheck, an alert prepared when
+   * stored): kept until it ends, so that settled() can wait for it.
+   */
+  inBackground<T>(work: Promise<T>): Promise<T> {
+    this.background.add(work);
+    const forget = (): void => void this.background.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  /** Waits for the work begun in the background, so that the engine may be closed after. */
+  async settled(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 
   private async check(commits: number): Promise<FieldsOfView> {

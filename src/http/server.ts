@@ -649,9 +649,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ? {
           onStored: (stored) => {
             for (const { alertId } of stored) {
-              prepareCoincidence(options.engine, coincidenceCatalog, alertId).catch(
-                (err: unknown) => app.log.warn({ err, alertId }, 'the alert was not prepared'),
-              );
+              coincidenceCatalog
+                .inBackground(prepareCoincidence(options.engine, coincidenceCatalog, alertId))
+                .catch((err: unknown) =>
+                  app.log.warn({ err, alertId }, 'the alert was not prepared'),
+                );
             }
           },
         }
@@ -670,8 +672,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     provenance: { products, naming: provNaming, userOf },
   });
+  let stopWatching: (() => Promise<void>) | undefined;
   if (options.longRunning === true) {
-    let stopWatching: (() => Promise<void>) | undefined;
     app.addHook('onReady', async () => {
       // The rights a coincidence answer of the whole catalog is judged with.
       startUp.push(
@@ -698,10 +700,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         }),
       );
     });
-    app.addHook('onClose', async () => {
-      await stopWatching?.();
-    });
   }
+  // The watch stopped, then the work begun in the background: nothing reads the engine once closed.
+  app.addHook('onClose', async () => {
+    await stopWatching?.();
+    await coincidenceCatalog.settled();
+  });
   await app.register(coincidencePlugin, {
     catalog: coincidenceCatalog,
     baseUrl,

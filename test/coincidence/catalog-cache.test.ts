@@ -173,11 +173,13 @@ test('a withdrawal by another process reaches the answers after a recheck in the
   const { engine } = await twoCollectionCatalog(t, () => freshPostgresCatalog(t, 'coinc_cache'));
   // The same database under another name: its commits are not counted as this engine's.
   const other = await openEngine(engine.location.replace('127.0.0.1', 'localhost'));
+  const catalog = new CoincidenceCatalog(engine, { recheckMs: 0 });
   t.after(async () => {
+    // A recheck begun by the last answer ends before the engine closes.
+    await catalog.settled();
     await other.close();
     await engine.close();
   });
-  const catalog = new CoincidenceCatalog(engine, { recheckMs: 0 });
   await withdrawnElsewhere(catalog, other, async (before, gone) => {
     // Answers go on from the kept fields of view while the state is read again.
     let after = await didsOf(catalog);
@@ -304,6 +306,7 @@ test('alerts stored after the server started are prepared, however they came; th
     // The watch stops (and its look under way ends) before the engine closes.
     t.after(async () => {
       await watch.stop();
+      await catalog.settled();
       await engine.close();
     });
     await watch.ready;
