@@ -61,8 +61,8 @@ export interface AccessControlOptions {
   /** Hide the ObsCore/HEA rows of data the caller may not read (default: show them). */
   readonly hideMetadata?: boolean;
   /**
-   * Leave out the rights filters of queries when they hide nothing, on catalogs whose
-   * engine sees every commit (DuckDB): default true (open-rights.ts).
+   * Leave out the rights filters of queries when they hide nothing, on snapshots that
+   * hold no commit since that was judged: default true (open-rights.ts).
    */
   readonly leaveOutOpenFilters?: boolean;
   /**
@@ -126,7 +126,7 @@ export class AccessControl {
     this.oidc = new OidcVerifier(options.issuers ?? []);
     this.clock = options.clock ?? (() => new Date());
     this.openRights =
-      (options.leaveOutOpenFilters ?? true) && options.engine.countsEveryCommit
+      (options.leaveOutOpenFilters ?? true)
         ? new OpenRights(options.engine, this.clock)
         : undefined;
   }

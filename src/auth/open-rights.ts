@@ -5,12 +5,13 @@
  * anonymous caller (so from no one: a group only adds rows, and time only releases
  * them), the filter returns the whole table and may be left out.
  *
- * That judgement holds for the catalog as it was: it is made at commit counts
- * (Engine.commitsWriting of the table, ObsCore and the owning groups) and a query
- * compiled without the filter carries them. The engine runs it only on a snapshot that
- * holds no later commit to those tables (QueryOptions.whenUnchanged); else it runs the
- * filtered query. Engines whose counts miss other processes' commits (PostgreSQL) always
- * filter, and so does every query until a judgement is made at the current counts.
+ * That judgement holds for the catalog as it was: it is made at a mark (Engine.markOf
+ * the table, ObsCore and the owning groups: DuckDB's commit counts, PostgreSQL's commit
+ * log) and a query compiled without the filter carries it. The engine runs it only on a
+ * snapshot that holds no later commit to those tables (QueryOptions.whenUnchanged); else
+ * it runs the filtered query. So does every query until a judgement is made at the
+ * current mark, and every query of tables the engine cannot check (a PostgreSQL table
+ * with a partition on a shard).
  */
 import { compileAdql, type RowVisibility, type SqlDialect } from '../adql/index.js';
 import type { Engine } from '../engine/types.js';
@@ -22,7 +23,8 @@ const HIDING_RECHECK_MS = 10 * 60_000;
 const FAILED_RECHECK_MS = 60_000;
 
 interface Judgement {
-  readonly commits: number;
+  /** The mark judged at; undefined when the tables cannot be checked (then closed). */
+  readonly commits: number | undefined;
   readonly open: boolean;
   /** The time it was judged at: a clock set back before it (a test's) makes it judged again. */
   readonly at: number;
@@ -50,23 +52,23 @@ export class OpenRights {
     rights: RowVisibility['rights'],
     dialect: SqlDialect,
   ): CommitMark | undefined {
-    if (!this.engine.countsEveryCommit) return undefined;
     const tables = [table, rights.observations, rights.owners].filter(
       (t, i, all) => all.findIndex((u) => qualifiedName(u) === qualifiedName(t)) === i,
     );
-    const commits = this.engine.commitsWriting(tables);
+    const commits = this.engine.markOf(tables);
     const key = `${dialect.name}\n${qualifiedName(table)}`;
     const judgement = this.judged.get(key);
     const now = this.clock().getTime();
     if (
-      judgement?.commits === commits &&
+      judgement !== undefined &&
+      judgement.commits === commits &&
       now >= judgement.at &&
       (judgement.open || now < judgement.until)
     ) {
-      return judgement.open ? { tables, commits } : undefined;
+      return judgement.open && commits !== undefined ? { tables, commits } : undefined;
     }
     if (!this.closed && !this.judging.has(key)) {
-      const done = this.judge(key, table, { tables, commits }, rights, dialect).finally(() =>
+      const done = this.judge(key, table, tables, commits, rights, dialect).finally(() =>
         this.judging.delete(key),
       );
       this.judging.set(key, done);
@@ -93,11 +95,24 @@ export class OpenRights {
   private async judge(
     key: string,
     table: TableDef,
-    mark: CommitMark,
+    tables: readonly TableDef[],
+    known: number | undefined,
     rights: RowVisibility['rights'],
     dialect: SqlDialect,
   ): Promise<void> {
     const now = this.clock();
+    // A mark not known yet (PostgreSQL: not read since this process wrote) is read first.
+    const commits = known ?? (await this.engine.readMark(tables));
+    if (commits === undefined) {
+      this.judged.set(key, {
+        commits: undefined,
+        open: false,
+        at: now.getTime(),
+        until: now.getTime() + HIDING_RECHECK_MS,
+      });
+      return;
+    }
+    const mark: CommitMark = { tables, commits };
     const count = `SELECT COUNT(*) AS n FROM ${table.schema}.${table.name}`;
     const schema = { tables: [table] };
     const anonymous: RowVisibility = {

@@ -29,6 +29,7 @@ export const observationRightsTable: TableDef = {
     columnDef('changed_at', 'char', 'When.', { ...timestamp, nullable: false }),
   ],
   primaryKey: ['obs_publisher_did'],
+  logCommits: true,
 };
 
 /** Every change of an observation's rights: who, when, what. Append-only. */

@@ -659,6 +659,15 @@ export class DuckDbEngine implements Engine {
     return commitsTo(this.commitKey, tables.map(qualifiedName));
   }
 
+  /** This process's counts: the only writer of the file. */
+  markOf(tables: readonly TableDef[]): number {
+    return this.commitsWriting(tables);
+  }
+
+  readMark(tables: readonly TableDef[]): Promise<number> {
+    return Promise.resolve(this.commitsWriting(tables));
+  }
+
   usage(): EngineUsage {
     return this.pool.usage();
   }

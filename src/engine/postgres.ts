@@ -44,6 +44,15 @@ import {
   yearSetApart,
 } from './postgres-binary.js';
 import { postgresPreludeSql } from './dialect/postgres-prelude.js';
+import {
+  commitLogSetupSql,
+  FOLD_AT,
+  foldSql,
+  logCommitsSql,
+  logsCommits,
+  logWriteSql,
+  markSql,
+} from './commit-log.js';
 import { beginCommit, commitsTo, commitsUnderWay } from './commits.js';
 import {
   EngineError,
@@ -240,6 +249,10 @@ interface ResultShape {
   readonly plan: CopyPlan | undefined;
 }
 
+/** The key of a set of tables' mark. */
+const markKey = (tables: readonly TableDef[]): string =>
+  tables.map(qualifiedName).sort().join('\n');
+
 /** Result shapes kept, by SQL text (the oldest is dropped first). */
 const KEPT_SHAPES = 256;
 
@@ -248,6 +261,8 @@ export class PostgresEngine implements Engine {
   private busy = 0;
   private waiting = 0;
   private readonly shapes = new Map<string, ResultShape>();
+  /** Marks of the commit log last read, by tables (markKey). */
+  private readonly marks = new Map<string, { mark: number | undefined; local: number }>();
   private shapesAtCommit = 0;
 
   private constructor(
@@ -277,6 +292,7 @@ export class PostgresEngine implements Engine {
         await tx.unsafe("SELECT pg_advisory_xact_lock(hashtext('hearc.open'))");
         await ensurePgSphere(tx, where);
         for (const statement of postgresPreludeSql) await tx.unsafe(statement);
+        for (const statement of commitLogSetupSql) await tx.unsafe(statement);
       });
       sphereTypes = await registerSphereParsers(sql);
     } catch (error) {
@@ -302,7 +318,7 @@ export class PostgresEngine implements Engine {
         },
         tables,
         postgresType,
-        indexSql,
+        (table) => [...indexSql(table), ...logCommitsSql(table)],
         true,
       );
     });
@@ -333,7 +349,12 @@ export class PostgresEngine implements Engine {
   }
 
   async dropTables(tables: readonly TableDef[]): Promise<void> {
-    for (const table of tables) await this.sql.unsafe(dropTableSql(table));
+    // A table dropped fires no trigger: its drop is logged with it (commit-log.ts).
+    const logged = tables.filter(logsCommits);
+    await this.sql.begin(async (tx) => {
+      for (const table of tables) await tx.unsafe(dropTableSql(table));
+      if (logged.length > 0) await tx.unsafe(logWriteSql(logged));
+    });
   }
 
   async selectRows(table: TableDef, where?: RowFilter): Promise<CatalogRow[]> {
@@ -359,6 +380,35 @@ export class PostgresEngine implements Engine {
 
   commitsWriting(tables: readonly TableDef[]): number {
     return commitsTo(this.location, tables.map(qualifiedName));
+  }
+
+  /**
+   * The mark of `tables` in the commit log as last read (by readMark or a query's
+   * snapshot), while this process has not written them since; undefined otherwise.
+   */
+  markOf(tables: readonly TableDef[]): number | undefined {
+    const seen = this.marks.get(markKey(tables));
+    return seen?.local === this.commitsWriting(tables) ? seen.mark : undefined;
+  }
+
+  async readMark(tables: readonly TableDef[]): Promise<number | undefined> {
+    let row: { mark: unknown; logged: unknown } | undefined;
+    try {
+      [row] = await this.sql.unsafe<{ mark: unknown; logged: unknown }[]>(
+        `SELECT ${markSql(tables)} AS mark, (SELECT count(*) FROM hearc_internal.commit_log) AS logged`,
+      );
+    } catch {
+      return undefined;
+    }
+    if (Number(row?.logged) > FOLD_AT) await this.sql.unsafe(foldSql).catch(() => undefined);
+    return this.noteMark(tables, row?.mark);
+  }
+
+  /** Keeps a mark read in some snapshot, with this process's count of commits to the tables. */
+  private noteMark(tables: readonly TableDef[], value: unknown): number | undefined {
+    const mark = value === null || value === undefined ? undefined : Number(value);
+    this.marks.set(markKey(tables), { mark, local: this.commitsWriting(tables) });
+    return mark;
   }
 
   usage(): EngineUsage {
@@ -415,34 +465,53 @@ export class PostgresEngine implements Engine {
     let cancelling: Promise<unknown> = Promise.resolve();
     // Frees the connection only once the last cancel has reached its backend, so
     // that it cannot hit the next query run there.
+    const alternative = options.whenUnchanged;
+    const marks = alternative?.since ?? [];
+    const pinned = marks.length > 0;
     const release = async (): Promise<void> => {
       await cancelling;
+      if (pinned) await session?.unsafe('ROLLBACK').catch(() => undefined);
       session?.release();
     };
     try {
       session = await this.reserve(options.waitMs, guard.signal);
       guard.throwIfCancelled();
-      const known = this.keptShape(text);
-      // Sent before the set-up query, so that both take one round trip.
-      const described = known ? undefined : this.describe(session, text);
-      const [backend] = await session.unsafe<{ pid: number }[]>(
-        "SELECT set_sphere_output('DEG'), pg_backend_pid() AS pid",
+      // The alternative has the same columns; its text does not change every second.
+      const shapeText = pinned && alternative ? alternative.sql : text;
+      const known = this.keptShape(shapeText);
+      // Sent before the set-up query, so that all take one round trip.
+      const described = known ? undefined : this.describe(session, shapeText);
+      // With an alternative, the set-up query pins the snapshot the statement runs in
+      // and reads the marks there (see commit-log.ts).
+      const begun = pinned
+        ? session.unsafe('BEGIN ISOLATION LEVEL REPEATABLE READ').execute()
+        : undefined;
+      const [backend] = await session.unsafe<({ pid: number } & Record<string, unknown>)[]>(
+        `SELECT set_sphere_output('DEG'), pg_backend_pid() AS pid${marks
+          .map((mark, i) => `, ${markSql(mark.tables)} AS mark${i}`)
+          .join('')}`,
       );
+      await begun;
       const cancel = (): Promise<unknown> => (cancelling = this.cancelBackend(backend?.pid));
       guard.onCancel(() => void cancel());
+      let statement = text;
+      if (alternative && pinned) {
+        const seen = marks.map((mark, i) => this.noteMark(mark.tables, backend?.[`mark${i}`]));
+        if (marks.every((mark, i) => seen[i] === mark.commits)) statement = alternative.sql;
+      }
       const shape = known ?? (await described);
       const rowsPerFetch = Math.max(1, options.batchSize ?? FETCH_ROWS);
       source = shape?.plan
         ? await CopyColumnSource.start(
             shape.names,
-            await copyStream(session.unsafe(copySql(text, shape.plan))),
+            await copyStream(session.unsafe(copySql(statement, shape.plan))),
             shape.plan,
             rowsPerFetch,
             cancel,
             release,
           )
         : await PostgresRowSource.start(
-            session.unsafe(text).values(),
+            session.unsafe(statement).values(),
             rowsPerFetch,
             this.sql.CLOSE,
             release,

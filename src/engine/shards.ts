@@ -17,6 +17,7 @@ import {
   sqlStringLiteral,
   tableIdentifier,
 } from './catalog-sql.js';
+import { logsCommits, logWriteSql } from './commit-log.js';
 import { indexSql, postgresType } from './postgres.js';
 import { EngineError, errorMessage } from './types.js';
 
@@ -216,6 +217,14 @@ export async function addShard(
         );
         movedRows += moved.count;
         await tx.unsafe(`DROP TABLE ${tableIdentifier(local)}`);
+      }
+      // Rows on a shard cannot be checked in a snapshot: queries that left the rights
+      // filter out on the last judgement must see this commit (commit-log.ts).
+      const [log] = await tx.unsafe<{ present: boolean }[]>(
+        "SELECT to_regclass('hearc_internal.commit_log') IS NOT NULL AS present",
+      );
+      if (toMove.length > 0 && logsCommits(table) && log?.present) {
+        await tx.unsafe(logWriteSql([table]));
       }
     });
   } catch (error) {

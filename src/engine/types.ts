@@ -46,10 +46,10 @@ export interface QueryOptions {
   readonly keepPrepared?: boolean;
   /**
    * Another statement to run instead when the snapshot the query reads holds no commit
-   * to the marked tables beyond the counts marked, and no write is under way: compiled
-   * ADQL without its rights filters, valid while they hide nothing (auth/open-rights.ts).
-   * Engines that cannot pin a snapshot and check it against counts that see every
-   * commit (PostgreSQL, whose catalog other processes write) always run the statement given.
+   * to the marked tables beyond the marks (`markOf`), and no write is under way:
+   * compiled ADQL without its rights filters, valid while they hide nothing
+   * (auth/open-rights.ts). DuckDB checks its own counts, which see every commit;
+   * PostgreSQL reads its commit log inside the snapshot (engine/commit-log.ts).
    */
   readonly whenUnchanged?: UnchangedAlternative;
 }
@@ -187,6 +187,15 @@ export interface Engine {
    * false when other processes may write it (PostgreSQL).
    */
   readonly countsEveryCommit: boolean;
+  /**
+   * The mark of `tables` that a query's snapshot is checked against (whenUnchanged): the
+   * commits counted by this process on DuckDB; on PostgreSQL the commit log as last read
+   * (any process's commits), undefined until read again after this process wrote them,
+   * or when they cannot be checked in a snapshot (a partition on a shard).
+   */
+  markOf(tables: readonly TableDef[]): number | undefined;
+  /** Reads the mark of `tables` now (and keeps it for markOf); undefined when they cannot be checked. */
+  readMark(tables: readonly TableDef[]): Promise<number | undefined>;
   /**
    * Commits this process has sent to the catalog and not yet counted in `commits` (for a
    * moment a commit is in the catalog before it is counted): a cache or a snapshot

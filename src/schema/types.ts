@@ -253,6 +253,12 @@ export interface TableDef {
    */
   readonly rightsKey?: string;
   /**
+   * Writes to this table decide who sees what without it having a `rightsKey` (the
+   * owning groups): PostgreSQL logs them so that a snapshot can tell them (engine/commit-log.ts),
+   * as it logs writes to tables with a `rightsKey`.
+   */
+  readonly logCommits?: boolean;
+  /**
    * A column holding the HEALPix nested index at `order` of each row's (ra, dec): the
    * ADQL compiler adds a cell-range test on it before exact cone tests on those columns.
    */
@@ -309,6 +315,7 @@ export interface CommitMark {
 /**
  * A statement valid only on a snapshot that holds no commit to the marked tables beyond
  * the counts marked (compiled ADQL without its rights filters, while they hide nothing).
+ * Its result has the columns, and the types, of the statement it stands in for.
  */
 export interface UnchangedAlternative {
   readonly sql: string;

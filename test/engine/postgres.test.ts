@@ -71,22 +71,84 @@ test('sessions scan tables from their start (synchronize_seqscans off): TOP n is
   });
 });
 
-test('an alternative statement valid on an unchanged snapshot is never run: other processes write the catalog', async (t) => {
+test('an alternative statement runs only on a snapshot whose commit log holds no commit beyond the mark, whoever wrote', async (t) => {
   if (!requirePgSphere(t)) return;
-  await withFreshDatabase(async (engine) => {
+  await withFreshDatabase(async (engine, url) => {
     assert.equal(engine.countsEveryCommit, false);
     const { everyTypeTable } = await import('./conformance.js');
-    const table = everyTypeTable('hearc', 'marked');
-    await engine.ensureTables([table]);
-    const cursor = await engine.stream('SELECT 1 AS which', {
-      whenUnchanged: {
-        sql: 'SELECT 2 AS which',
-        since: [{ tables: [table], commits: engine.commitsWriting([table]) }],
-      },
+    const table = { ...everyTypeTable('hearc', 'marked'), logCommits: true };
+    const unlogged = everyTypeTable('hearc', 'unlogged');
+    await engine.ensureTables([table, unlogged]);
+    const other = postgres(url, { max: 2, onnotice: () => undefined });
+    t.after(() => other.end());
+    const first = async (sql: string, alternative: string, commits: number): Promise<unknown> => {
+      const cursor = await engine.stream(sql, {
+        whenUnchanged: { sql: alternative, since: [{ tables: [table], commits }] },
+      });
+      const rows: (readonly SqlValue[])[] = [];
+      for await (const batch of cursor) rows.push(...batch);
+      return rows[0]?.[0];
+    };
+    const which = (commits: number): Promise<unknown> =>
+      first('SELECT 1 AS which', 'SELECT 2 AS which', commits);
+
+    const mark = await engine.readMark([table]);
+    assert.equal(typeof mark, 'number');
+    assert.equal(engine.markOf([table]), mark, 'kept');
+    assert.equal(await which(mark!), 2, 'nothing committed since the mark');
+    // Run in the snapshot its mark was read in.
+    assert.equal(
+      await first("SELECT 'none'", "SELECT current_setting('transaction_isolation')", mark!),
+      'repeatable read',
+    );
+
+    // Another process commits: the snapshot holds it, the statement given runs.
+    await other.unsafe('INSERT INTO hearc.marked (id) VALUES (1)');
+    assert.equal(await which(mark!), 1, 'a commit by another process since the mark');
+    const seen = engine.markOf([table]);
+    assert.ok(seen !== undefined && seen > mark!, 'the mark seen in that snapshot is kept');
+    assert.equal(await which(seen), 2);
+
+    // A write rolled back, one not yet committed, and a write to another table: no commit.
+    await other
+      .begin(async (tx) => {
+        await tx.unsafe('DELETE FROM hearc.marked');
+        throw new Error('rolled back');
+      })
+      .catch(() => undefined);
+    await other.unsafe('INSERT INTO hearc.unlogged (id) VALUES (1)');
+    const pending = other.begin(async (tx) => {
+      await tx.unsafe('INSERT INTO hearc.marked (id) VALUES (2)');
+      assert.equal(await which(seen), 2, 'a write not yet committed is in no snapshot');
     });
-    const rows: (readonly SqlValue[])[] = [];
-    for await (const batch of cursor) rows.push(...batch);
-    assert.deepEqual(rows, [[1]]);
+    await pending;
+    assert.equal(await which(seen), 1, 'once committed, it is');
+
+    // This process's own commits make the mark unknown until read again.
+    const before = await engine.readMark([table]);
+    await engine.transaction((tx) => tx.deleteRows(table, 'id', [1]));
+    assert.equal(engine.markOf([table]), undefined);
+    assert.equal(await which(before!), 1);
+    assert.ok((await engine.readMark([table]))! > before!);
+
+    // A table (or partition) without the log's trigger cannot be checked.
+    await other.unsafe('DROP TRIGGER hearc_commit_log ON hearc.marked');
+    assert.equal(await engine.readMark([table]), undefined);
+    assert.equal(engine.markOf([table]), undefined);
+    assert.equal(await which(seen), 1);
+    await engine.ensureTables([table]);
+    assert.equal(typeof (await engine.readMark([table])), 'number', 'the trigger is put back');
+
+    // No transaction is left open on the connections after.
+    for (let i = 0; i < 6; i++) {
+      await which(-1);
+      const rows: (readonly SqlValue[])[] = [];
+      for await (const batch of await engine.stream(
+        "SELECT current_setting('transaction_isolation')",
+      ))
+        rows.push(...batch);
+      assert.deepEqual(rows, [['read committed']]);
+    }
   });
 });
 

@@ -7,10 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { test, type TestContext } from 'node:test';
 import { AccessControl, ANONYMOUS, type Identity, RightsStore } from '../../src/auth/index.js';
 import { DaliParameters } from '../../src/dali/params.js';
 import { duckDbDialect } from '../../src/engine/dialect/duckdb.js';
+import { postgresDialect } from '../../src/engine/dialect/postgres.js';
 import { openEngine } from '../../src/engine/index.js';
 import type { Engine } from '../../src/engine/types.js';
 import { catalogTables, servedCatalog } from '../../src/ingest/catalog.js';
@@ -24,6 +26,8 @@ import {
 } from '../../src/tap/query.js';
 import { servedSchema } from '../../src/tap/tap-schema.js';
 import { didOf, SIM_COLLECTION, simulatedStore } from '../datalink/fixtures.js';
+import { requirePostgres } from '../adql/engines.js';
+import { freshPostgresCatalog } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tmp.js';
 import { AFTER, BEFORE, ingestPublic, RELEASE } from './fixtures.js';
 
@@ -47,9 +51,24 @@ interface Catalog {
   ask(identity: Identity, adql?: string): Promise<{ rows: Map<string, number>; open: boolean }>;
 }
 
-async function publicCatalog(t: TestContext, leaveOutOpenFilters?: boolean): Promise<Catalog> {
+type EngineName = 'duckdb' | 'postgres';
+
+/** Both engines; PostgreSQL only where it runs (skipped with a message otherwise, failed on CI). */
+function engines(t: TestContext): EngineName[] {
+  return ['duckdb', ...(requirePostgres(t) ? (['postgres'] as const) : [])];
+}
+
+async function publicCatalog(
+  t: TestContext,
+  engineName: EngineName,
+  leaveOutOpenFilters?: boolean,
+): Promise<Catalog> {
   const { dir, runs } = await simulatedStore(t);
-  const engine = await openEngine(join(tempDir(t), 'catalog.duckdb'));
+  const engine =
+    engineName === 'postgres'
+      ? await freshPostgresCatalog(t, 'open_rights')
+      : await openEngine(join(tempDir(t), 'catalog.duckdb'));
+  const dialect = engineName === 'postgres' ? postgresDialect : duckDbDialect;
   await engine.ensureTables(catalogTables);
   await ingestPublic(engine, dir);
   let now = BEFORE;
@@ -65,7 +84,7 @@ async function publicCatalog(t: TestContext, leaveOutOpenFilters?: boolean): Pro
   const serviceOf = (identity: Identity): QueryService => ({
     engine,
     schema: servedSchema(servedCatalog),
-    dialect: access.dialectFor(duckDbDialect, identity),
+    dialect: access.dialectFor(dialect, identity),
     limits: DEFAULT_LIMITS,
   });
   const prepare = (identity: Identity, adql: string): PreparedQuery =>
@@ -125,72 +144,124 @@ const makeProprietary = (c: Catalog): Promise<unknown> =>
   );
 
 test('on a public catalog the filters are judged to hide nothing and left out, with the same answers', async (t) => {
-  const c = await publicCatalog(t);
-  assert.ok(c.events.get(c.closedDid)! > 0 && c.events.get(c.openDid)! > 0);
-  const open = await c.ask(ANONYMOUS);
-  assert.equal(open.open, true, 'judged once, left out after');
-  assert.deepEqual(open.rows, c.events);
-  const prepared = c.prepare(ANONYMOUS, COUNT);
-  assert.match(prepared.sql, /hearc_rights_obs/, 'the statement given keeps the filter');
-  assert.doesNotMatch(prepared.whenUnchanged?.sql ?? '', /hearc_rights_obs/);
-  // One statement for every caller and every second: what DuckDB keeps prepared is used again.
-  assert.equal(c.prepare(ALPHA, COUNT).whenUnchanged?.sql, prepared.whenUnchanged?.sql);
-  const total = [...c.events.values()].reduce((a, b) => a + b, 0);
-  assert.deepEqual((await c.ask(ALPHA, COUNT)).rows, new Map([['all', total]]));
+  for (const engineName of engines(t)) {
+    const c = await publicCatalog(t, engineName);
+    assert.ok(c.events.get(c.closedDid)! > 0 && c.events.get(c.openDid)! > 0);
+    const open = await c.ask(ANONYMOUS);
+    assert.equal(open.open, true, 'judged once, left out after');
+    assert.deepEqual(open.rows, c.events);
+    const prepared = c.prepare(ANONYMOUS, COUNT);
+    assert.match(prepared.sql, /hearc_rights_obs/, 'the statement given keeps the filter');
+    assert.doesNotMatch(prepared.whenUnchanged?.sql ?? '', /hearc_rights_obs/);
+    // One statement for every caller and every second: what DuckDB keeps prepared is used again.
+    assert.equal(c.prepare(ALPHA, COUNT).whenUnchanged?.sql, prepared.whenUnchanged?.sql);
+    const total = [...c.events.values()].reduce((a, b) => a + b, 0);
+    assert.deepEqual((await c.ask(ALPHA, COUNT)).rows, new Map([['all', total]]));
+  }
 });
 
 test('a run made proprietary after a query was compiled without filters: the query runs with them', async (t) => {
-  const c = await publicCatalog(t);
-  const prepared = c.prepare(ANONYMOUS, PER_RUN);
-  assert.ok(prepared.whenUnchanged, 'compiled while nothing was hidden');
-  await makeProprietary(c);
-  const rows = await c.run(ANONYMOUS, prepared);
-  assert.deepEqual(rows, new Map([[c.openDid, c.events.get(c.openDid)]]));
+  for (const engineName of engines(t)) {
+    const c = await publicCatalog(t, engineName);
+    const prepared = c.prepare(ANONYMOUS, PER_RUN);
+    assert.ok(prepared.whenUnchanged, 'compiled while nothing was hidden');
+    await makeProprietary(c);
+    const rows = await c.run(ANONYMOUS, prepared);
+    assert.deepEqual(rows, new Map([[c.openDid, c.events.get(c.openDid)]]));
 
-  // From then on: filtered, judged to hide rows, and the group still sees its run.
-  for (let i = 0; i < 2; i++) {
-    const anonymous = await c.ask(ANONYMOUS);
-    assert.equal(anonymous.open, false);
-    assert.deepEqual(anonymous.rows, new Map([[c.openDid, c.events.get(c.openDid)]]));
+    // From then on: filtered, judged to hide rows, and the group still sees its run.
+    for (let i = 0; i < 2; i++) {
+      const anonymous = await c.ask(ANONYMOUS);
+      assert.equal(anonymous.open, false);
+      assert.deepEqual(anonymous.rows, new Map([[c.openDid, c.events.get(c.openDid)]]));
+      await c.access.openRights?.settled();
+    }
+    assert.deepEqual((await c.ask(ALPHA)).rows, c.events);
+
+    // Released: nothing hidden again, judged so, left out.
+    c.setNow(AFTER);
+    await c.ask(ANONYMOUS);
     await c.access.openRights?.settled();
+    const released = await c.ask(ANONYMOUS);
+    assert.equal(released.open, true);
+    assert.deepEqual(released.rows, c.events);
+
+    // A clock set back before the judgement: it no longer holds.
+    c.setNow(BEFORE);
+    const back = await c.ask(ANONYMOUS);
+    assert.equal(back.open, false);
+    assert.deepEqual(back.rows, new Map([[c.openDid, c.events.get(c.openDid)]]));
   }
-  assert.deepEqual((await c.ask(ALPHA)).rows, c.events);
-
-  // Released: nothing hidden again, judged so, left out.
-  c.setNow(AFTER);
-  await c.ask(ANONYMOUS);
-  await c.access.openRights?.settled();
-  const released = await c.ask(ANONYMOUS);
-  assert.equal(released.open, true);
-  assert.deepEqual(released.rows, c.events);
-
-  // A clock set back before the judgement: it no longer holds.
-  c.setNow(BEFORE);
-  const back = await c.ask(ANONYMOUS);
-  assert.equal(back.open, false);
-  assert.deepEqual(back.rows, new Map([[c.openDid, c.events.get(c.openDid)]]));
 });
 
 test('events whose ObsCore row is gone stay hidden: the filter is kept', async (t) => {
-  const c = await publicCatalog(t);
-  const prepared = c.prepare(ANONYMOUS, PER_RUN);
-  assert.ok(prepared.whenUnchanged);
-  await c.engine.transaction((tx) =>
-    tx.deleteRows(obscoreTable, 'obs_publisher_did', [c.closedDid]),
-  );
-  const expected = new Map([[c.openDid, c.events.get(c.openDid)]]);
-  assert.deepEqual(await c.run(ANONYMOUS, prepared), expected, 'compiled before the withdrawal');
-  await c.ask(ANONYMOUS);
-  await c.access.openRights?.settled();
-  const after = await c.ask(ANONYMOUS);
-  assert.equal(after.open, false, 'judged to hide the orphaned events');
-  assert.deepEqual(after.rows, expected);
+  for (const engineName of engines(t)) {
+    const c = await publicCatalog(t, engineName);
+    const prepared = c.prepare(ANONYMOUS, PER_RUN);
+    assert.ok(prepared.whenUnchanged);
+    await c.engine.transaction((tx) =>
+      tx.deleteRows(obscoreTable, 'obs_publisher_did', [c.closedDid]),
+    );
+    const expected = new Map([[c.openDid, c.events.get(c.openDid)]]);
+    assert.deepEqual(await c.run(ANONYMOUS, prepared), expected, 'compiled before the withdrawal');
+    await c.ask(ANONYMOUS);
+    await c.access.openRights?.settled();
+    const after = await c.ask(ANONYMOUS);
+    assert.equal(after.open, false, 'judged to hide the orphaned events');
+    assert.deepEqual(after.rows, expected);
+  }
 });
 
 test('with leaveOutOpenFilters false every query keeps its filters', async (t) => {
-  const c = await publicCatalog(t, false);
-  assert.equal(c.access.openRights, undefined);
-  const asked = await c.ask(ANONYMOUS);
-  assert.equal(asked.open, false);
-  assert.deepEqual(asked.rows, c.events);
+  for (const engineName of engines(t)) {
+    const c = await publicCatalog(t, engineName, false);
+    assert.equal(c.access.openRights, undefined);
+    const asked = await c.ask(ANONYMOUS);
+    assert.equal(asked.open, false);
+    assert.deepEqual(asked.rows, c.events);
+  }
+});
+
+test('PostgreSQL: a run made proprietary by another process between compiling and running is hidden', async (t) => {
+  if (!requirePostgres(t)) return;
+  const c = await publicCatalog(t, 'postgres');
+  // The same catalog under another name: its commits are not counted as this process's.
+  const other = await openEngine(c.engine.location.replace('127.0.0.1', 'localhost'));
+  t.after(() => other.close());
+  const prepared = c.prepare(ANONYMOUS, PER_RUN);
+  assert.ok(prepared.whenUnchanged, 'compiled while nothing was hidden');
+  await new RightsStore(other).set(
+    [c.closedObsId],
+    { dataRights: 'proprietary', releaseDate: RELEASE, ownerGroup: 'alpha' },
+    { by: 'test', via: 'test', at: new Date() },
+  );
+  const onlyOpen = new Map([[c.openDid, c.events.get(c.openDid)]]);
+  assert.deepEqual(await c.run(ANONYMOUS, prepared), onlyOpen, 'compiled before the change');
+  // The commit seen in that snapshot: judged again, and found to hide a run.
+  for (let i = 0; i < 2; i++) {
+    const anonymous = await c.ask(ANONYMOUS);
+    assert.equal(anonymous.open, false);
+    assert.deepEqual(anonymous.rows, onlyOpen);
+    await c.access.openRights?.settled();
+  }
+  assert.deepEqual((await c.ask(ALPHA)).rows, c.events);
+});
+
+test('PostgreSQL: events with a partition this process cannot check in a snapshot keep their filter', async (t) => {
+  if (!requirePostgres(t)) return;
+  const c = await publicCatalog(t, 'postgres');
+  assert.equal((await c.ask(ANONYMOUS)).open, true);
+  // A partition without the commit log's trigger (as a shard's foreign table has none).
+  const raw = postgres(c.engine.location, { max: 1, onnotice: () => undefined });
+  t.after(() => raw.end());
+  await raw.unsafe('DROP TRIGGER hearc_commit_log ON hearc.events_p0');
+  // The next query's snapshot finds it so (and runs filtered); the judgement then does.
+  assert.deepEqual((await c.ask(ANONYMOUS)).rows, c.events);
+  await c.access.openRights?.settled();
+  for (let i = 0; i < 2; i++) {
+    const asked = await c.ask(ANONYMOUS);
+    assert.equal(asked.open, false, 'judged uncheckable');
+    assert.deepEqual(asked.rows, c.events);
+    await c.access.openRights?.settled();
+  }
 });
