@@ -152,6 +152,33 @@ test('an alternative statement runs only on a snapshot whose commit log holds no
   });
 });
 
+test('DISTANCE is one expression the planner inlines: no function call per row, same values, NULL in NULL out', async (t) => {
+  if (!requirePgSphere(t)) return;
+  await withFreshDatabase(async (engine, url) => {
+    const rows = async (sql: string): Promise<(readonly SqlValue[])[]> => {
+      const all: (readonly SqlValue[])[] = [];
+      for await (const batch of await engine.stream(sql)) all.push(...batch);
+      return all;
+    };
+    // The plan, read as psql shows it (the engine's cursors return no rows of EXPLAIN).
+    const direct = postgres(url, { max: 1, onnotice: () => undefined });
+    const plan = await direct
+      .unsafe(
+        'EXPLAIN VERBOSE SELECT hearc_dist(g::float8, 0, 0, 90) FROM generate_series(1, 3) AS g',
+      )
+      .values()
+      .finally(() => direct.end());
+    assert.match(plan.join('\n'), /Output: degrees/);
+    assert.doesNotMatch(plan.join('\n'), /hearc_dist/);
+    const [[right, none, antipodes]] = (await rows(
+      `SELECT hearc_dist(10, 0, 10, 90), hearc_dist(NULL, 0, 10, 90), hearc_dist(0, 0, 180, 0)`,
+    )) as [[number, null, number]];
+    assert.ok(Math.abs(right - 90) < 1e-12);
+    assert.equal(none, null);
+    assert.ok(Math.abs(antipodes - 180) < 1e-12);
+  });
+});
+
 test('pg_sphere values from any query come back as DALI arrays in degrees', async (t) => {
   if (!requirePgSphere(t)) return;
   await withFreshDatabase(async (engine) => {
