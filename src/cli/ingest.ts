@@ -130,6 +130,11 @@ ${serviceOptionsUsage}${publishOptionsUsage}`,
         io.stdout(formatEventsOrdered(report.eventsOrdered));
       if (!values.json && report.obscoreOrdered)
         io.stdout(formatObscoreOrdered(report.obscoreOrdered));
+      if (!values.json && report.statisticsFailed !== undefined) {
+        io.stdout(
+          `note: the published tables are ingested, but their statistics were not brought up to date (${report.statisticsFailed}): run VACUUM ANALYZE on them\n`,
+        );
+      }
       return ingestExitCode(report);
     } finally {
       await engine.close();

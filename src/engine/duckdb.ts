@@ -659,6 +659,11 @@ export class DuckDbEngine implements Engine {
     return commitsTo(this.commitKey, tables.map(qualifiedName));
   }
 
+  /** DuckDB keeps each table's statistics as it writes it. */
+  refreshStatistics(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /** This process's counts: the only writer of the file. */
   markOf(tables: readonly TableDef[]): number {
     return this.commitsWriting(tables);

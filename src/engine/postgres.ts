@@ -382,6 +382,19 @@ export class PostgresEngine implements Engine {
     return commitsTo(this.location, tables.map(qualifiedName));
   }
 
+  async refreshStatistics(tables: readonly TableDef[]): Promise<void> {
+    if (tables.length === 0) return;
+    // Not in a transaction (VACUUM cannot run in one); it scans only pages written since.
+    try {
+      await this.sql.unsafe(`VACUUM (ANALYZE) ${tables.map(tableIdentifier).join(', ')}`);
+    } catch (error) {
+      throw new EngineError(
+        `cannot bring the statistics of ${tables.map(qualifiedName).join(', ')} up to date: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+  }
+
   /**
    * The mark of `tables` in the commit log as last read (by readMark or a query's
    * snapshot), while this process has not written them since; undefined otherwise.

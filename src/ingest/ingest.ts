@@ -49,7 +49,7 @@ import {
 } from '../obscore/schema.js';
 import { agentsOf, datasetProvenance, ProvenanceBatch } from '../provenance/index.js';
 import { loadServiceDescription, type ServiceDescription } from '../service/index.js';
-import { catalogTables } from './catalog.js';
+import { catalogTables, servedCatalog } from './catalog.js';
 
 export interface IngestFailure {
   readonly obsId?: string;
@@ -116,6 +116,11 @@ export interface IngestReport {
    * (DuckDB); or why that failed (the ingest stands, and the command tries again).
    */
   readonly obscoreOrdered?: StorageOrdered | { readonly failed: string };
+  /**
+   * Why the planner's statistics of the published tables were not brought up to date
+   * after the observations added or updated (Engine.refreshStatistics); the ingest stands.
+   */
+  readonly statisticsFailed?: string;
 }
 
 export interface ValidationFinding {
@@ -555,6 +560,11 @@ export async function ingestDataStore(
   });
   const eventsOrdered = await orderEventsIfDue(engine, options.eventBufferRows).catch(failure);
   const obscoreOrdered = await orderObscoreIfDue(engine, options.obscoreOrderRows).catch(failure);
+  // Queries planned on the tables as they are now, not as they were before the load.
+  const statistics =
+    added.length + updated.length > 0
+      ? await engine.refreshStatistics(servedCatalog.tables).then(() => undefined, failure)
+      : undefined;
 
   return {
     root: tree.root,
@@ -573,5 +583,6 @@ export async function ingestDataStore(
     bytesRead,
     ...(eventsOrdered ? { eventsOrdered } : {}),
     ...(obscoreOrdered ? { obscoreOrdered } : {}),
+    ...(statistics ? { statisticsFailed: statistics.failed } : {}),
   };
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import postgres from 'postgres';
 import { requirePostgres } from '../adql/engines.js';
 import { serveStore } from '../datalink/fixtures.js';
 import { type Engine, keepsOrderByRewrite } from '../../src/engine/index.js';
@@ -110,6 +111,24 @@ async function checkEngine(
   // The second store joins the same catalog under its own collection.
   const { ingestDataStore } = await import('../../src/ingest/ingest.js');
   await ingestDataStore(served.engine, stores[1]!, { ...served.config, collection: 'magic' });
+  if (served.engine.dialect === 'postgres') {
+    // The planner knows the tables as loaded (autovacuum may be off, and it never
+    // analyzes a partitioned table's parent).
+    const direct = postgres(served.engine.location, { max: 1, onnotice: () => undefined });
+    const unanalyzed = await direct
+      .unsafe<{ name: string }[]>(
+        `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE (n.nspname, c.relname) IN (('ivoa', 'obscore'), ('hearc', 'events'), ('ivoa', 'obscore_hea'))
+           AND (c.relkind = 'p' AND NOT EXISTS (SELECT 1 FROM pg_statistic s WHERE s.starelid = c.oid)
+                OR c.relkind = 'r' AND pg_stat_get_last_analyze_time(c.oid) IS NULL)`,
+      )
+      .finally(() => direct.end());
+    assert.deepEqual(
+      unanalyzed.map((r) => r.name),
+      [],
+      'statistics after the ingest',
+    );
+  }
   const checkCounts = async (when: string) => {
     for (const [i, selection] of SELECTIONS.entries()) {
       const rows = await tapRows(served.address, adqlOf(selection));
