@@ -8,13 +8,17 @@
  *
  * A table's mark is the sum of the weights of its log rows: one row per transaction that
  * wrote it, folded into one row per table when the log grows (the sum stays the same).
- * A table is checkable only when it and every partition of it are local tables carrying
- * the trigger: a shard (postgres_fdw) commits its rows before the coordinator commits
- * its log row, and a catalog created before the log has no trigger.
+ * A table is checkable when it and each of its local partitions carry the trigger (a
+ * catalog created before the log has none until ensureTables runs), and each partition on
+ * a shard (postgres_fdw) carries it there: a shard commits its rows before the
+ * coordinator commits its own log row, so each shard keeps a log of its own, read
+ * through a foreign table in the same statement. postgres_fdw keeps one REPEATABLE READ
+ * transaction per shard for the local transaction, so that read pins the shard's
+ * snapshot for the rest of the query, as the coordinator's is pinned.
  */
 import type { TableDef } from '../schema/types.js';
 import { qualifiedName } from '../schema/types.js';
-import { sqlStringLiteral } from './catalog-sql.js';
+import { quoteIdentifier, sqlStringLiteral } from './catalog-sql.js';
 
 const TRIGGER = 'hearc_commit_log';
 
@@ -74,17 +78,77 @@ export function logWriteSql(tables: readonly TableDef[]): string {
   return `INSERT INTO hearc_internal.commit_log (table_name) VALUES ${values}`;
 }
 
+/** A partition of a logged table that is a foreign table on a shard (postgres_fdw). */
+export interface ShardPartition {
+  /** The coordinator's foreign table (schema.name, as regclass prints it). */
+  readonly local: string;
+  /** The foreign server, and the table it names there. */
+  readonly server: string;
+  readonly remoteSchema: string;
+  readonly remoteTable: string;
+}
+
+/** The coordinator's foreign table reading a shard's commit state (shardCommitLogSql's view). */
+export const shardStateTable = (server: string): string =>
+  `hearc_internal.${quoteIdentifier(`commit_state_${server}`)}`;
+
+/** Creates that foreign table on the coordinator (idempotent). */
+export function shardStateTableSql(server: string): string {
+  return `CREATE FOREIGN TABLE IF NOT EXISTS ${shardStateTable(server)} (
+     schema_name text, table_name text, logged boolean, weight bigint
+   ) SERVER ${quoteIdentifier(server)} OPTIONS (schema_name 'hearc_internal', table_name 'commit_state')`;
+}
+
 /**
- * A scalar expression: the mark of `tables` in the statement's snapshot, or NULL when one
- * of them is not checkable (a partition that is a foreign table or lacks the trigger).
+ * On a shard: the log, its trigger on each of `tables` (the partitions it holds, each
+ * logged under its own name), and the view the coordinator reads them through.
  */
-export function markSql(tables: readonly TableDef[]): string {
+export function shardCommitLogSql(tables: readonly TableDef[]): readonly string[] {
+  return [
+    ...commitLogSetupSql,
+    ...tables.map((t) => {
+      const name = sqlStringLiteral(qualifiedName(t));
+      return `SELECT hearc_internal.log_commits_of(${name}::regclass, ${name})`;
+    }),
+    `CREATE OR REPLACE VIEW hearc_internal.commit_state AS
+     SELECT n.nspname::text AS schema_name, c.relname::text AS table_name,
+       EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = '${TRIGGER}') AS logged,
+       (SELECT coalesce(sum(l.weight), 0) FROM hearc_internal.commit_log l
+        WHERE l.table_name = n.nspname || '.' || c.relname)::bigint AS weight
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  ];
+}
+
+/**
+ * A scalar expression: the mark of `tables` in the statement's snapshot (on the shards
+ * of `shards`, in their own snapshots, which postgres_fdw then keeps for the rest of the
+ * transaction), or NULL when one of them is not checkable: a local relation without the
+ * trigger, a foreign partition other than those of `shards`, or a shard's table without it.
+ */
+export function markSql(
+  tables: readonly TableDef[],
+  shards: readonly ShardPartition[] = [],
+): string {
   const names = `ARRAY[${tables.map((t) => sqlStringLiteral(qualifiedName(t))).join(', ')}]::text[]`;
-  return `(SELECT CASE WHEN bool_and(c.relkind IN ('r', 'p') AND EXISTS (
-       SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = '${TRIGGER}'))
+  const foreign = `ARRAY[${shards.map((p) => sqlStringLiteral(p.local)).join(', ')}]::text[]`;
+  const servers = [...new Set(shards.map((p) => p.server))].sort();
+  const remote = servers.map((server) => {
+    const held = shards.filter((p) => p.server === server);
+    const keys = held
+      .map((p) => `(${sqlStringLiteral(p.remoteSchema)}, ${sqlStringLiteral(p.remoteTable)})`)
+      .join(', ');
+    return `(SELECT CASE WHEN count(*) = ${held.length} AND bool_and(s.logged) THEN coalesce(sum(s.weight), 0) END
+       FROM ${shardStateTable(server)} AS s WHERE (s.schema_name, s.table_name) IN (${keys}))`;
+  });
+  return `(SELECT CASE WHEN bool_and(
+         c.relkind IN ('r', 'p') AND EXISTS (
+           SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = '${TRIGGER}')
+         OR c.relkind = 'f' AND c.oid::regclass::text = ANY(${foreign}))
        AND count(DISTINCT n.name) = ${tables.length}
+       AND count(DISTINCT c.oid) FILTER (WHERE c.relkind = 'f') = ${shards.length}
      THEN (SELECT coalesce(sum(l.weight), 0) FROM hearc_internal.commit_log l
-           WHERE l.table_name = ANY(${names}))
+           WHERE l.table_name = ANY(${names}))${remote.map((r) => ` + ${r}`).join('')}
      END
    FROM unnest(${names}) AS n(name)
    CROSS JOIN LATERAL (
@@ -92,6 +156,18 @@ export function markSql(tables: readonly TableDef[]): string {
      UNION SELECT t.relid FROM pg_partition_tree(to_regclass(n.name)) AS t
    ) AS r
    JOIN pg_class c ON c.oid = r.relid)`;
+}
+
+/** The foreign partitions of `tables`, with where they point (for markSql). */
+export function shardPartitionsSql(tables: readonly TableDef[]): string {
+  const names = `ARRAY[${tables.map((t) => sqlStringLiteral(qualifiedName(t))).join(', ')}]::text[]`;
+  return `SELECT c.oid::regclass::text AS local, s.srvname AS server, ft.ftoptions AS options,
+       to_regclass('hearc_internal.' || quote_ident('commit_state_' || s.srvname)) IS NOT NULL AS readable
+     FROM unnest(${names}) AS n(name)
+     CROSS JOIN LATERAL pg_partition_tree(to_regclass(n.name)) AS t
+     JOIN pg_class c ON c.oid = t.relid
+     JOIN pg_foreign_table ft ON ft.ftrelid = c.oid
+     JOIN pg_foreign_server s ON s.oid = ft.ftserver`;
 }
 
 /** Log rows beyond which they are folded (each table's into one). */

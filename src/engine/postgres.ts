@@ -12,7 +12,7 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import postgres from 'postgres';
-import { qualifiedName, type TableDef } from '../schema/types.js';
+import { type CommitMark, qualifiedName, type TableDef } from '../schema/types.js';
 import {
   fillAllStcsTexts,
   selectCatalogRows,
@@ -52,6 +52,8 @@ import {
   logsCommits,
   logWriteSql,
   markSql,
+  type ShardPartition,
+  shardPartitionsSql,
 } from './commit-log.js';
 import { beginCommit, commitsTo, commitsUnderWay } from './commits.js';
 import {
@@ -263,6 +265,8 @@ export class PostgresEngine implements Engine {
   private readonly shapes = new Map<string, ResultShape>();
   /** Marks of the commit log last read, by tables (markKey). */
   private readonly marks = new Map<string, { mark: number | undefined; local: number }>();
+  /** The SQL reading those marks, by tables, as their partitions were placed when last read. */
+  private readonly markSqls = new Map<string, string>();
   private shapesAtCommit = 0;
 
   private constructor(
@@ -407,14 +411,43 @@ export class PostgresEngine implements Engine {
   async readMark(tables: readonly TableDef[]): Promise<number | undefined> {
     let row: { mark: unknown; logged: unknown } | undefined;
     try {
+      const sql = await this.shardedMarkSql(tables);
+      if (sql === undefined) return this.noteMark(tables, undefined);
       [row] = await this.sql.unsafe<{ mark: unknown; logged: unknown }[]>(
-        `SELECT ${markSql(tables)} AS mark, (SELECT count(*) FROM hearc_internal.commit_log) AS logged`,
+        `SELECT ${sql} AS mark, (SELECT count(*) FROM hearc_internal.commit_log) AS logged`,
       );
     } catch {
-      return undefined;
+      return this.noteMark(tables, undefined);
     }
     if (Number(row?.logged) > FOLD_AT) await this.sql.unsafe(foldSql).catch(() => undefined);
     return this.noteMark(tables, row?.mark);
+  }
+
+  /**
+   * The mark's SQL for `tables` as they are placed now (their partitions on shards read
+   * there, commit-log.ts), kept for the queries after; undefined when a shard's commit
+   * state cannot be read (a shard added before the log).
+   */
+  private async shardedMarkSql(tables: readonly TableDef[]): Promise<string | undefined> {
+    const key = markKey(tables);
+    const rows = await this.sql.unsafe<
+      { local: string; server: string; options: string[] | null; readable: boolean }[]
+    >(shardPartitionsSql(tables));
+    const option = (options: string[] | null, name: string): string | undefined =>
+      options?.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1);
+    const shards: ShardPartition[] = [];
+    for (const row of rows) {
+      const remoteSchema = option(row.options, 'schema_name');
+      const remoteTable = option(row.options, 'table_name');
+      if (!row.readable || remoteSchema === undefined || remoteTable === undefined) {
+        this.markSqls.delete(key);
+        return undefined;
+      }
+      shards.push({ local: row.local, server: row.server, remoteSchema, remoteTable });
+    }
+    const sql = markSql(tables, shards);
+    this.markSqls.set(key, sql);
+    return sql;
   }
 
   /** Keeps a mark read in some snapshot, with this process's count of commits to the tables. */
@@ -496,19 +529,35 @@ export class PostgresEngine implements Engine {
       const described = known ? undefined : this.describe(session, shapeText);
       // With an alternative, the set-up query pins the snapshot the statement runs in
       // and reads the marks there (see commit-log.ts).
-      const begun = pinned
-        ? session.unsafe('BEGIN ISOLATION LEVEL REPEATABLE READ').execute()
-        : undefined;
-      const [backend] = await session.unsafe<({ pid: number } & Record<string, unknown>)[]>(
-        `SELECT set_sphere_output('DEG'), pg_backend_pid() AS pid${marks
-          .map((mark, i) => `, ${markSql(mark.tables)} AS mark${i}`)
-          .join('')}`,
-      );
-      await begun;
+      const setUp = (reading: readonly CommitMark[]) =>
+        session!.unsafe<({ pid: number } & Record<string, unknown>)[]>(
+          `SELECT set_sphere_output('DEG'), pg_backend_pid() AS pid${reading
+            .map(
+              (mark, i) =>
+                `, ${this.markSqls.get(markKey(mark.tables)) ?? markSql(mark.tables)} AS mark${i}`,
+            )
+            .join('')}`,
+        );
+      let backend: ({ pid: number } & Record<string, unknown>) | undefined;
+      let read = false;
+      if (pinned) {
+        const begun = session.unsafe('BEGIN ISOLATION LEVEL REPEATABLE READ').execute();
+        try {
+          [backend] = await setUp(marks);
+          await begun;
+          read = true;
+        } catch {
+          // A shard whose state does not answer: the statement given, as without marks.
+          await begun.catch(() => undefined);
+          await session.unsafe('ROLLBACK').catch(() => undefined);
+          for (const mark of marks) this.noteMark(mark.tables, undefined);
+        }
+      }
+      if (!read) [backend] = await setUp([]);
       const cancel = (): Promise<unknown> => (cancelling = this.cancelBackend(backend?.pid));
       guard.onCancel(() => void cancel());
       let statement = text;
-      if (alternative && pinned) {
+      if (alternative && read) {
         const seen = marks.map((mark, i) => this.noteMark(mark.tables, backend?.[`mark${i}`]));
         if (marks.every((mark, i) => seen[i] === mark.commits)) statement = alternative.sql;
       }

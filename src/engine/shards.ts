@@ -17,7 +17,7 @@ import {
   sqlStringLiteral,
   tableIdentifier,
 } from './catalog-sql.js';
-import { logsCommits, logWriteSql } from './commit-log.js';
+import { logsCommits, logWriteSql, shardCommitLogSql, shardStateTableSql } from './commit-log.js';
 import { indexSql, postgresType } from './postgres.js';
 import { EngineError, errorMessage } from './types.js';
 
@@ -161,6 +161,12 @@ export async function addShard(
         await tx.unsafe(createTableSql(r.table, postgresType));
         for (const statement of indexSql(r.table)) await tx.unsafe(statement);
       }
+      // Its own commit log, read by the coordinator inside a query's snapshot (commit-log.ts).
+      if (logsCommits(table)) {
+        for (const statement of shardCommitLogSql(moving.map((r) => r.table))) {
+          await tx.unsafe(statement);
+        }
+      }
     });
   } catch (error) {
     throw new EngineError(
@@ -198,6 +204,7 @@ export async function addShard(
       await tx.unsafe(
         `CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER ${quoteIdentifier(server)}${user.length ? ` OPTIONS (${user.join(', ')})` : ''}`,
       );
+      if (logsCommits(table)) await tx.unsafe(shardStateTableSql(server));
       const names = table.columns.map((c) => quoteIdentifier(c.name)).join(', ');
       for (const r of toMove) {
         const local = { ...r.table, name: `${r.table.name}_moving` };

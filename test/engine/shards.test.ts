@@ -8,8 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import postgres from 'postgres';
 import { main } from '../../src/cli/main.js';
+import { observationRightsTable } from '../../src/auth/tables.js';
 import { openEngine } from '../../src/engine/index.js';
+import type { SqlValue } from '../../src/engine/types.js';
+import { eventsTable } from '../../src/events/schema.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
+import { obscoreTable } from '../../src/obscore/schema.js';
 import { requirePostgres } from '../adql/engines.js';
 import { serveStore } from '../datalink/fixtures.js';
 import { canRun, onCi, requireTestData } from '../helpers/env.js';
@@ -151,4 +155,50 @@ test('hearc.events sharded over two PostgreSQL clusters', { timeout: 600_000 }, 
     1,
   );
   assert.match(bad.err(), /partitions 0 to 11, not 12/);
+
+  // A query's snapshot can tell commits on the shards too (each shard's commit log, read
+  // with the coordinator's in the snapshot the query then runs in), so rights filters
+  // that hide nothing may be left out of sharded tables as well.
+  const engine = served.engine;
+  const tables = [eventsTable, obscoreTable, observationRightsTable];
+  const which = async (commits: number): Promise<unknown> => {
+    const cursor = await engine.stream('SELECT 1 AS which', {
+      whenUnchanged: { sql: 'SELECT 2 AS which', since: [{ tables, commits }] },
+    });
+    const rows: (readonly SqlValue[])[] = [];
+    for await (const batch of cursor) rows.push(...batch);
+    return rows[0]?.[0];
+  };
+  const mark = await engine.readMark(tables);
+  assert.equal(typeof mark, 'number', 'a sharded table can be checked');
+  assert.equal(await which(mark!), 2);
+  // A commit on a shard alone (as when a shard has committed and the coordinator not yet).
+  const onShard = postgres(shardA, { max: 1, onnotice: () => undefined });
+  t.after(() => onShard.end());
+  await onShard.unsafe('DELETE FROM hearc.events_p0 WHERE false');
+  assert.equal(await which(mark!), 1, 'a commit on a shard since the mark');
+  const seen = engine.markOf(tables);
+  assert.ok(seen !== undefined && seen > mark!);
+  assert.equal(await which(seen), 2);
+  // A shard's partition without the log's trigger cannot be checked.
+  await onShard.unsafe('DROP TRIGGER hearc_commit_log ON hearc.events_p0');
+  assert.equal(await which(seen), 1);
+  assert.equal(await engine.readMark(tables), undefined);
+  // Adding the shard's partitions again puts it back.
+  const again = captureIo();
+  assert.equal(
+    await main(['shards', 'add', shardA, '--db', coordinator, '--partitions', '0-5'], again),
+    0,
+    again.err(),
+  );
+  const back = await engine.readMark(tables);
+  assert.equal(typeof back, 'number');
+  assert.equal(await which(back!), 2);
+  assert.deepEqual(await counts(served.address), before);
+  // A shard down: queries that need only the others still run (with their filter).
+  const stop = spawnSync('pg_ctlcluster', ['15', `hearc_b_${process.pid}`, 'stop'], {
+    encoding: 'utf8',
+  });
+  assert.equal(stop.status, 0, stop.stderr);
+  assert.equal(await which(back!), 1);
 });
