@@ -124,7 +124,9 @@ export class OpenRights {
     try {
       const visible = compileAdql(count, schema, dialect, { visibility: anonymous }).sql;
       const every = compileAdql(count, schema, dialect).sql;
-      const cursor = await this.engine.stream('SELECT NULL AS visible, NULL AS every', {
+      // The statement given has the alternative's columns and types (QueryOptions).
+      const unknown = 'SELECT CAST(NULL AS BIGINT) AS visible, CAST(NULL AS BIGINT) AS every';
+      const cursor = await this.engine.stream(unknown, {
         whenUnchanged: {
           sql: `SELECT (${visible}) AS visible, (${every}) AS every`,
           since: [mark],
