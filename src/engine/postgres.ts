@@ -509,28 +509,29 @@ export class PostgresEngine implements Engine {
     let session: postgres.ReservedSql | undefined;
     let source: RowSource | undefined;
     let cancelling: Promise<unknown> = Promise.resolve();
-    // Frees the connection only once the last cancel has reached its backend, so
-    // that it cannot hit the next query run there.
     const alternative = options.whenUnchanged;
     const marks = alternative?.since ?? [];
     const pinned = marks.length > 0;
+    // Frees the connection only once the last cancel has reached its backend, so
+    // that it cannot hit the next query run there (and ends the transaction pinned).
     const release = async (): Promise<void> => {
       await cancelling;
       if (pinned) await session?.unsafe('ROLLBACK').catch(() => undefined);
       session?.release();
     };
     try {
-      session = await this.reserve(options.waitMs, guard.signal);
+      const running = await this.reserve(options.waitMs, guard.signal);
+      session = running;
       guard.throwIfCancelled();
       // The alternative has the same columns; its text does not change every second.
       const shapeText = pinned && alternative ? alternative.sql : text;
       const known = this.keptShape(shapeText);
       // Sent before the set-up query, so that all take one round trip.
-      const described = known ? undefined : this.describe(session, shapeText);
+      const described = known ? undefined : this.describe(running, shapeText);
       // With an alternative, the set-up query pins the snapshot the statement runs in
       // and reads the marks there (see commit-log.ts).
       const setUp = (reading: readonly CommitMark[]) =>
-        session!.unsafe<({ pid: number } & Record<string, unknown>)[]>(
+        running.unsafe<({ pid: number } & Record<string, unknown>)[]>(
           `SELECT set_sphere_output('DEG'), pg_backend_pid() AS pid${reading
             .map(
               (mark, i) =>
@@ -541,7 +542,7 @@ export class PostgresEngine implements Engine {
       let backend: ({ pid: number } & Record<string, unknown>) | undefined;
       let read = false;
       if (pinned) {
-        const begun = session.unsafe('BEGIN ISOLATION LEVEL REPEATABLE READ').execute();
+        const begun = running.unsafe('BEGIN ISOLATION LEVEL REPEATABLE READ').execute();
         try {
           [backend] = await setUp(marks);
           await begun;
@@ -549,7 +550,7 @@ export class PostgresEngine implements Engine {
         } catch {
           // A shard whose state does not answer: the statement given, as without marks.
           await begun.catch(() => undefined);
-          await session.unsafe('ROLLBACK').catch(() => undefined);
+          await running.unsafe('ROLLBACK').catch(() => undefined);
           for (const mark of marks) this.noteMark(mark.tables, undefined);
         }
       }
@@ -566,14 +567,14 @@ export class PostgresEngine implements Engine {
       source = shape?.plan
         ? await CopyColumnSource.start(
             shape.names,
-            await copyStream(session.unsafe(copySql(statement, shape.plan))),
+            await copyStream(running.unsafe(copySql(statement, shape.plan))),
             shape.plan,
             rowsPerFetch,
             cancel,
             release,
           )
         : await PostgresRowSource.start(
-            session.unsafe(statement).values(),
+            running.unsafe(statement).values(),
             rowsPerFetch,
             this.sql.CLOSE,
             release,
