@@ -38,7 +38,7 @@ import { publishedSchema } from '../src/obscore/schema.js';
 import type { PublishedSchema } from '../src/schema/types.js';
 import { simulateDataStore } from '../src/sim/simulate.js';
 import { Random } from '../src/sim/random.js';
-import { peakRssDuring } from './measure.js';
+import { peakRssDuring, quantile } from './measure.js';
 
 const PYTHON = '/usr/bin/python3';
 const { values } = parseArgs({
@@ -196,9 +196,6 @@ async function eventCount(engine: Engine): Promise<number> {
 }
 
 class RollBack extends Error {}
-
-const quantile = (sorted: readonly number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 const table: string[][] = [];
 const row = (...cells: string[]): void => void table.push(cells);

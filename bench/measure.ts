@@ -103,6 +103,11 @@ export async function serveInChild(
   return { base, child };
 }
 
+/** The value at fraction `q` (0..1) of values sorted ascending, as p50/p95 are read; NaN when empty. */
+export function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
 /** The middle value (the upper one of the two middles for an even count); NaN when empty. */
 export function median(xs: readonly number[]): number {
   return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;

@@ -19,6 +19,7 @@ import { obscoreTable } from '../src/obscore/schema.js';
 import { Random } from '../src/sim/random.js';
 import { DEFAULT_LIMITS, prepareQuery, type QueryService, runQuery } from '../src/tap/query.js';
 import { servedSchema } from '../src/tap/tap-schema.js';
+import { quantile } from './measure.js';
 
 const { values } = parseArgs({ options: { db: { type: 'string' }, cones: { type: 'string' } } });
 if (!values.db) throw new Error('--db CATALOG (a DuckDB file or a postgres:// URL) is required');
@@ -115,10 +116,11 @@ for (const [i, adql] of cones.entries()) {
   times.unchecked.push(u.ms);
   if (l.open) open++;
 }
-const pct = (xs: number[], p: number): number => {
-  const sorted = [...xs].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
+const pct = (xs: readonly number[], p: number): number =>
+  quantile(
+    [...xs].sort((x, y) => x - y),
+    p / 100,
+  );
 console.log(
   `${engine.dialect} ${values.db}: ${coneCount} cones, judgement ${judgeMs.toFixed(0)} ms, filter left out in ${open} of them, load ${loadavg()[0]!.toFixed(1)}`,
 );

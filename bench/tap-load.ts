@@ -6,6 +6,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { randomSource } from './obscore-catalog.js';
+import { quantile } from './measure.js';
 
 export interface LoadResult {
   readonly requests: number;
@@ -70,13 +71,11 @@ export async function load(
   await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
   const elapsed = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number): number =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   return {
     requests: latencies.length,
     perSecond: latencies.length / elapsed,
-    p50: at(0.5),
-    p99: at(0.99),
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
   };
 }
 
