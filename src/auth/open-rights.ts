@@ -101,19 +101,18 @@ export class OpenRights {
     dialect: SqlDialect,
   ): Promise<void> {
     const now = this.clock();
+    const record = (commits: number | undefined, open: boolean, recheckMs: number): void =>
+      void this.judged.set(key, {
+        commits,
+        open,
+        at: now.getTime(),
+        until: now.getTime() + recheckMs,
+      });
     // A mark not known yet (PostgreSQL: not read since this process wrote) is read first.
     const commits = known ?? (await this.engine.readMark(tables));
-    if (commits === undefined) {
-      this.judged.set(key, {
-        commits: undefined,
-        open: false,
-        at: now.getTime(),
-        until: now.getTime() + HIDING_RECHECK_MS,
-      });
-      return;
-    }
+    if (commits === undefined) return record(undefined, false, HIDING_RECHECK_MS);
     const mark: CommitMark = { tables, commits };
-    const count = `SELECT COUNT(*) AS n FROM ${table.schema}.${table.name}`;
+    const count = `SELECT COUNT(*) AS n FROM ${qualifiedName(table)}`;
     const schema = { tables: [table] };
     const anonymous: RowVisibility = {
       filters: (t) => qualifiedName(t) === qualifiedName(table),
@@ -140,20 +139,10 @@ export class OpenRights {
       }
       const [seen, all] = row ?? [];
       if (seen === null || seen === undefined || all === null || all === undefined) return;
-      this.judged.set(key, {
-        commits: mark.commits,
-        open: String(seen) === String(all),
-        at: now.getTime(),
-        until: now.getTime() + HIDING_RECHECK_MS,
-      });
+      record(commits, String(seen) === String(all), HIDING_RECHECK_MS);
     } catch {
       // The filter stays; a catalog without the table yet, say, is judged again later.
-      this.judged.set(key, {
-        commits: mark.commits,
-        open: false,
-        at: now.getTime(),
-        until: now.getTime() + FAILED_RECHECK_MS,
-      });
+      record(commits, false, FAILED_RECHECK_MS);
     }
   }
 }

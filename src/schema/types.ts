@@ -306,7 +306,7 @@ export interface PublishedSchema {
   readonly tables: readonly TableDef[];
 }
 
-/** What Engine.commitsWriting(tables) counted at some moment: the commits that wrote one of them. */
+/** What Engine.markOf(tables) was at some moment: the commits that wrote one of them, as the engine can check them in a snapshot. */
 export interface CommitMark {
   readonly tables: readonly TableDef[];
   readonly commits: number;
