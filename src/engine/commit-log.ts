@@ -16,8 +16,7 @@
  * transaction per shard for the local transaction, so that read pins the shard's
  * snapshot for the rest of the query, as the coordinator's is pinned.
  */
-import type { TableDef } from '../schema/types.js';
-import { qualifiedName } from '../schema/types.js';
+import { qualifiedName, type TableDef } from '../schema/types.js';
 import { quoteIdentifier, sqlStringLiteral } from './catalog-sql.js';
 
 const TRIGGER = 'hearc_commit_log';
@@ -63,14 +62,20 @@ export const commitLogSetupSql: readonly string[] = [
    END $hearc$`,
 ];
 
+/** Puts the trigger on `table` and its local partitions, their writes logged under its name. */
+const installSql = (table: TableDef): string => {
+  const name = sqlStringLiteral(qualifiedName(table));
+  return `SELECT hearc_internal.log_commits_of(${name}::regclass, ${name})`;
+};
+
 /** Installs the trigger on `table` and its partitions (with the statements creating its indexes). */
 export function logCommitsSql(table: TableDef): readonly string[] {
-  if (!logsCommits(table)) return [];
-  const name = qualifiedName(table);
-  return [
-    `SELECT hearc_internal.log_commits_of(${sqlStringLiteral(name)}::regclass, ${sqlStringLiteral(name)})`,
-  ];
+  return logsCommits(table) ? [installSql(table)] : [];
 }
+
+/** The qualified names of `tables`, as a SQL text[] literal. */
+const namesArray = (tables: readonly TableDef[]): string =>
+  `ARRAY[${tables.map((t) => sqlStringLiteral(qualifiedName(t))).join(', ')}]::text[]`;
 
 /** Logs a write that fires no trigger (a table dropped, a partition moved to a shard). */
 export function logWriteSql(tables: readonly TableDef[]): string {
@@ -106,10 +111,7 @@ export function shardStateTableSql(server: string): string {
 export function shardCommitLogSql(tables: readonly TableDef[]): readonly string[] {
   return [
     ...commitLogSetupSql,
-    ...tables.map((t) => {
-      const name = sqlStringLiteral(qualifiedName(t));
-      return `SELECT hearc_internal.log_commits_of(${name}::regclass, ${name})`;
-    }),
+    ...tables.map(installSql),
     `CREATE OR REPLACE VIEW hearc_internal.commit_state AS
      SELECT n.nspname::text AS schema_name, c.relname::text AS table_name,
        EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname = '${TRIGGER}') AS logged,
@@ -130,7 +132,7 @@ export function markSql(
   tables: readonly TableDef[],
   shards: readonly ShardPartition[] = [],
 ): string {
-  const names = `ARRAY[${tables.map((t) => sqlStringLiteral(qualifiedName(t))).join(', ')}]::text[]`;
+  const names = namesArray(tables);
   const foreign = `ARRAY[${shards.map((p) => sqlStringLiteral(p.local)).join(', ')}]::text[]`;
   const servers = [...new Set(shards.map((p) => p.server))].sort();
   const remote = servers.map((server) => {
@@ -158,10 +160,13 @@ export function markSql(
    JOIN pg_class c ON c.oid = r.relid)`;
 }
 
-/** The foreign partitions of `tables`, with where they point (for markSql). */
+/** The foreign partitions of `tables`, with the server and table they name (for markSql). */
 export function shardPartitionsSql(tables: readonly TableDef[]): string {
-  const names = `ARRAY[${tables.map((t) => sqlStringLiteral(qualifiedName(t))).join(', ')}]::text[]`;
-  return `SELECT c.oid::regclass::text AS local, s.srvname AS server, ft.ftoptions AS options,
+  const names = namesArray(tables);
+  const option = (key: string): string =>
+    `(SELECT substr(o, ${key.length + 2}) FROM unnest(ft.ftoptions) AS o WHERE o LIKE '${key}=%')`;
+  return `SELECT c.oid::regclass::text AS local, s.srvname AS server,
+       ${option('schema_name')} AS remote_schema, ${option('table_name')} AS remote_table,
        to_regclass('hearc_internal.' || quote_ident('commit_state_' || s.srvname)) IS NOT NULL AS readable
      FROM unnest(${names}) AS n(name)
      CROSS JOIN LATERAL pg_partition_tree(to_regclass(n.name)) AS t

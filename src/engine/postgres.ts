@@ -431,19 +431,21 @@ export class PostgresEngine implements Engine {
   private async shardedMarkSql(tables: readonly TableDef[]): Promise<string | undefined> {
     const key = markKey(tables);
     const rows = await this.sql.unsafe<
-      { local: string; server: string; options: string[] | null; readable: boolean }[]
+      {
+        local: string;
+        server: string;
+        remote_schema: string | null;
+        remote_table: string | null;
+        readable: boolean;
+      }[]
     >(shardPartitionsSql(tables));
-    const option = (options: string[] | null, name: string): string | undefined =>
-      options?.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1);
     const shards: ShardPartition[] = [];
-    for (const row of rows) {
-      const remoteSchema = option(row.options, 'schema_name');
-      const remoteTable = option(row.options, 'table_name');
-      if (!row.readable || remoteSchema === undefined || remoteTable === undefined) {
+    for (const { local, server, remote_schema, remote_table, readable } of rows) {
+      if (!readable || remote_schema === null || remote_table === null) {
         this.markSqls.delete(key);
         return undefined;
       }
-      shards.push({ local: row.local, server: row.server, remoteSchema, remoteTable });
+      shards.push({ local, server, remoteSchema: remote_schema, remoteTable: remote_table });
     }
     const sql = markSql(tables, shards);
     this.markSqls.set(key, sql);
