@@ -225,8 +225,8 @@ export async function addShard(
         movedRows += moved.count;
         await tx.unsafe(`DROP TABLE ${tableIdentifier(local)}`);
       }
-      // Rows on a shard cannot be checked in a snapshot: queries that left the rights
-      // filter out on the last judgement must see this commit (commit-log.ts).
+      // Moving rows into foreign partitions fires no trigger here: the move is logged, so
+      // that queries judged on the old placement see a commit and read the new one (commit-log.ts).
       const [log] = await tx.unsafe<{ present: boolean }[]>(
         "SELECT to_regclass('hearc_internal.commit_log') IS NOT NULL AS present",
       );
