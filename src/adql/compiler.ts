@@ -143,6 +143,12 @@ export interface PointCoordinates {
   readonly dec: Expression;
 }
 
+/** The longitude and latitude of a point written as a pair or as POINT(ra, dec). */
+function writtenCoordinates(p: PointOperand): PointCoordinates | undefined {
+  if (p.kind === 'coordinates') return p;
+  return p.point.kind === 'pointConstructor' ? p.point : undefined;
+}
+
 /** A point as two SQL expressions in degrees (longitude not normalised). */
 export interface PointSql {
   readonly ra: string;
@@ -294,12 +300,12 @@ export abstract class SqlCompiler {
     }
   }
 
-  private tableName(table: TableDef): string {
+  protected tableName(table: TableDef): string {
     return `${this.quoteIdentifier(table.schema)}.${this.quoteIdentifier(table.name)}`;
   }
 
   /** The rows the caller may see, with service paths made into URLs of the answering service. */
-  private tableSource(table: TableDef): string {
+  protected tableSource(table: TableDef): string {
     const rows = this.visibleRows(table);
     const base = this.options.serviceUrl;
     if (base === undefined || !table.columns.some((c) => c.servicePath)) return rows;
@@ -315,10 +321,20 @@ export abstract class SqlCompiler {
   }
 
   /** The table, or only the rows of it the caller may see (RowVisibility). */
-  private visibleRows(table: TableDef): string {
+  protected visibleRows(table: TableDef): string {
+    const keys = this.visibleKeys(table);
+    if (keys === undefined || table.rightsKey === undefined) return this.tableName(table);
+    return `(SELECT * FROM ${this.tableName(table)} WHERE ${this.quoteIdentifier(table.rightsKey)} IN (${keys}))`;
+  }
+
+  /**
+   * The rights keys (`TableDef.rightsKey`) of the rows of `table` the caller may see, as a
+   * subquery; undefined when its rows are not filtered.
+   */
+  protected visibleKeys(table: TableDef): string | undefined {
     const visibility = this.options.visibility;
     if (!visibility || table.rightsKey === undefined || !visibility.filters(table)) {
-      return this.tableName(table);
+      return undefined;
     }
     const q = (name: string): string => this.quoteIdentifier(name);
     const { observations, owners } = visibility.rights;
@@ -337,11 +353,11 @@ export abstract class SqlCompiler {
       const groups = visibility.groups.map((g) => this.quoteString(g)).join(', ');
       open.push(`${w}.${q('owner_group')} IN (${groups})`);
     }
-    const visibleKeys =
+    return (
       `SELECT ${o}.${q(key)} FROM ${this.tableName(observations)} AS ${o}` +
       ` LEFT OUTER JOIN ${this.tableName(owners)} AS ${w} ON ${w}.${q(key)} = ${o}.${q(key)}` +
-      ` WHERE ${open.join(' OR ')}`;
-    return `(SELECT * FROM ${this.tableName(table)} WHERE ${q(table.rightsKey)} IN (${visibleKeys}))`;
+      ` WHERE ${open.join(' OR ')}`
+    );
   }
 
   protected binding(b: ColumnBinding): string {
@@ -917,13 +933,7 @@ export abstract class SqlCompiler {
   /** The constant centre and radius of a CIRCLE(...) constructor, if they are constants. */
   protected constantCone(e: Expression): { ra: number; dec: number; radius: number } | undefined {
     if (e.kind !== 'circleConstructor') return undefined;
-    const center = e.center;
-    const coords =
-      center.kind === 'coordinates'
-        ? center
-        : center.point.kind === 'pointConstructor'
-          ? center.point
-          : undefined;
+    const coords = writtenCoordinates(e.center);
     if (!coords) return undefined;
     const ra = this.constantValue(coords.ra);
     const dec = this.constantValue(coords.dec);
@@ -970,6 +980,48 @@ export abstract class SqlCompiler {
     if (!cells || cells.ra !== ra.column || cells.dec !== dec.column) return undefined;
     const sql = `${this.quoteIdentifier(ra.relation)}.${this.quoteIdentifier(cells.column)}`;
     return { sql, order: cells.order };
+  }
+
+  /**
+   * The stored HEALPix cells a condition confines its rows to: for a cone on a point whose
+   * table stores its cell (`1 = CONTAINS(POINT(ra, dec), CIRCLE(…))`, `DISTANCE(…) < r`,
+   * constants), that cell column's SQL and ranges holding every cell a row can have.
+   */
+  protected confinedCells(term: Expression): { column: string; ranges: CellRanges } | undefined {
+    if (term.kind !== 'comparison') return undefined;
+    let cone: { point: PointCoordinates; center: { ra: number; dec: number }; radius: number };
+    const bound = distanceBound(term);
+    if (bound) {
+      const radius = this.constantValue(bound.radius);
+      const [a, b] = bound.points;
+      const center = this.constantPoint(b) ?? this.constantPoint(a);
+      const other = this.constantPoint(b) ? a : b;
+      const point = writtenCoordinates(other);
+      if (radius === undefined || center === undefined || point === undefined) return undefined;
+      cone = { point, center, radius };
+    } else {
+      // `1 = CONTAINS(…)` or `CONTAINS(…) <> 0`, in either order.
+      const positive = (call: Expression, literal: Expression): boolean => {
+        if (call.kind !== 'call' || call.udf) return false;
+        if (call.name !== 'CONTAINS' && call.name !== 'INTERSECTS') return false;
+        if (literal.kind !== 'number' || literal.numberKind !== 'integer') return false;
+        const value = integerLiteralValue(literal);
+        return (term.op === '=' && value === 1n) || (term.op === '<>' && value === 0n);
+      };
+      const call = positive(term.right, term.left)
+        ? term.right
+        : positive(term.left, term.right)
+          ? term.left
+          : undefined;
+      if (call?.kind !== 'call') return undefined;
+      const test = this.regionTest(call);
+      const circle = this.constantCone(test.b);
+      if (test.op !== 'CONTAINS' || test.a.kind !== 'pointConstructor' || !circle) return undefined;
+      cone = { point: test.a, center: circle, radius: circle.radius };
+    }
+    const cells = this.cellColumnOf(cone.point);
+    const ranges = cells && coneCellRanges(cells.order, { ...cone.center, radius: cone.radius });
+    return cells && ranges ? { column: cells.sql, ranges } : undefined;
   }
 
   private cellRangesTest(column: string, ranges: CellRanges): string {
@@ -1025,7 +1077,7 @@ export abstract class SqlCompiler {
    * `high >= a`. PostgreSQL takes the two given tests as independent, expects a fifth of
    * the table and reads it all; the implied ones are index ranges. Same rows.
    */
-  private impliedBounds(where: Expression): string {
+  protected impliedBounds(where: Expression): string {
     const terms = where.kind === 'logical' && where.op === 'AND' ? where.operands : [where];
     const lower = new Map<string, { value: number; sql: string }>();
     const upper = new Map<string, { value: number; sql: string }>();
