@@ -27,6 +27,7 @@ import {
   type BatchColumn,
   dropTableSql,
   ensureTablesWith,
+  partitionRanges,
   quoteIdentifier,
   selectSql,
   tableIdentifier,
@@ -255,6 +256,9 @@ interface ResultShape {
 const markKey = (tables: readonly TableDef[]): string =>
   tables.map(qualifiedName).sort().join('\n');
 
+/** How old the placement of partitions on shards may be before it is read again (foreignPartitions). */
+const PLACEMENT_READ_MS = 5000;
+
 /** Result shapes kept, by SQL text (the oldest is dropped first). */
 const KEPT_SHAPES = 256;
 
@@ -268,6 +272,10 @@ export class PostgresEngine implements Engine {
   /** The SQL reading those marks, by tables, as their partitions were placed when last read. */
   private readonly markSqls = new Map<string, string>();
   private shapesAtCommit = 0;
+  /** The foreign partitions (on shards) of each partitioned table, by qualified name, as last read. */
+  private foreign = new Map<string, ReadonlySet<string>>();
+  private placementReadAt = 0;
+  private placementReading: Promise<void> | undefined;
 
   private constructor(
     readonly location: string,
@@ -326,6 +334,7 @@ export class PostgresEngine implements Engine {
         true,
       );
     });
+    await this.readPlacement();
     await fillAllStcsTexts(tables, (fill) =>
       this.sql.begin(async (tx) => {
         await tx.unsafe(DEGREES_OUTPUT);
@@ -411,6 +420,8 @@ export class PostgresEngine implements Engine {
   async readMark(tables: readonly TableDef[]): Promise<number | undefined> {
     let row: { mark: unknown; logged: unknown } | undefined;
     try {
+      // A shard attached by another process is a commit to the tables it holds: read again.
+      await this.readPlacement();
       const sql = await this.shardedMarkSql(tables);
       if (sql === undefined) return this.noteMark(tables, undefined);
       [row] = await this.sql.unsafe<{ mark: unknown; logged: unknown }[]>(
@@ -421,6 +432,41 @@ export class PostgresEngine implements Engine {
     }
     if (Number(row?.logged) > FOLD_AT) await this.sql.unsafe(foldSql).catch(() => undefined);
     return this.noteMark(tables, row?.mark);
+  }
+
+  /**
+   * As last read: at ensureTables, readMark, and in the background once the last reading
+   * is PLACEMENT_READ_MS old (a shard attached by another process counts from then on).
+   */
+  foreignPartitions(table: TableDef): readonly number[] {
+    if (Date.now() - this.placementReadAt > PLACEMENT_READ_MS && !this.placementReading) {
+      this.placementReading = this.readPlacement()
+        .catch(() => undefined)
+        .finally(() => (this.placementReading = undefined));
+    }
+    const names = this.foreign.get(qualifiedName(table));
+    if (names === undefined) return [];
+    return partitionRanges(table)
+      .filter((r) => names.has(r.table.name))
+      .map((r) => r.index);
+  }
+
+  /** Reads which partitions are foreign tables (on shards) now, for foreignPartitions. */
+  private async readPlacement(): Promise<void> {
+    this.placementReadAt = Date.now();
+    const rows = await this.sql.unsafe<{ parent: string; name: string }[]>(
+      `SELECT pn.nspname || '.' || p.relname AS parent, c.relname AS name
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+       WHERE c.relkind = 'f'`,
+    );
+    const foreign = new Map<string, Set<string>>();
+    for (const { parent, name } of rows) {
+      const names = foreign.get(parent) ?? new Set<string>();
+      names.add(name);
+      foreign.set(parent, names);
+    }
+    this.foreign = foreign;
   }
 
   /**
@@ -636,6 +682,7 @@ export class PostgresEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    await this.placementReading;
     await Promise.all([this.sql.end({ timeout: 5 }), this.control.end({ timeout: 1 })]);
   }
 }

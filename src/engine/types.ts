@@ -239,5 +239,11 @@ export interface Engine {
    * events cones 2-4× slower); DuckDB keeps its statistics as it writes: nothing to do.
    */
   refreshStatistics(tables: readonly TableDef[]): Promise<void>;
+  /**
+   * The partitions of `table` (TableDef.partitions) that live on other servers, as last
+   * read (at ensureTables and readMark): PostgreSQL shards. The engine's ADQL dialect
+   * (engineDialect) aggregates them one by one. Absent where nothing is sharded (DuckDB).
+   */
+  foreignPartitions?(table: TableDef): readonly number[];
   close(): Promise<void>;
 }

@@ -17,7 +17,7 @@ import {
   type Identity,
   describeAuditEvent,
 } from '../auth/index.js';
-import { sqlDialectFor } from '../engine/dialects.js';
+import { engineDialect } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import { REGTAP_SCHEMA } from '../schema/regtap.js';
 import type { PublishedSchema } from '../schema/types.js';
@@ -305,7 +305,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
   app.get('/health', async () => ({ status: 'ok' }));
-  const baseDialect = sqlDialectFor(options.engine.dialect);
+  const baseDialect = engineDialect(options.engine);
   // Sync queries wait a bounded time for a connection and spool what slow clients read.
   const { connectionWaitMs = DEFAULT_CONNECTION_WAIT_MS, ...queryLimits } = limits;
   // The analysis services' own standardIDs, under the service's authority.

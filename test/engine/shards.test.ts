@@ -7,13 +7,17 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
 import postgres from 'postgres';
+import { compileAdql, type RowVisibility } from '../../src/adql/index.js';
 import { main } from '../../src/cli/main.js';
+import { RightsStore } from '../../src/auth/rights.js';
 import { observationRightsTable } from '../../src/auth/tables.js';
+import { postgresDialect } from '../../src/engine/dialect/postgres.js';
+import { engineDialect } from '../../src/engine/dialects.js';
 import { openEngine } from '../../src/engine/index.js';
 import type { SqlValue } from '../../src/engine/types.js';
 import { eventsTable } from '../../src/events/schema.js';
 import { ingestDataStore } from '../../src/ingest/ingest.js';
-import { obscoreTable } from '../../src/obscore/schema.js';
+import { obscoreTable, publishedSchema } from '../../src/obscore/schema.js';
 import { requirePostgres } from '../adql/engines.js';
 import { serveStore } from '../datalink/fixtures.js';
 import { canRun, onCi, requireTestData } from '../helpers/env.js';
@@ -28,6 +32,22 @@ const QUERIES = [
   "SELECT COUNT(*) AS n FROM hearc.events WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 329.71694, -30.2255, 0.3)) AND energy > 1",
   'SELECT COUNT(*) AS n FROM hearc.events WHERE energy > 10',
   'SELECT COUNT(DISTINCT obs_id) AS n FROM hearc.events',
+];
+
+/**
+ * Aggregates the engine's dialect computes per shard partition once partitions are on
+ * shards (dialect/postgres.ts); their whole answers must not change.
+ */
+const AGGREGATES = [
+  'SELECT obs_id, COUNT(*) AS n, MIN(energy) AS lo, MAX(event_time) AS hi FROM hearc.events GROUP BY obs_id ORDER BY obs_id',
+  'SELECT COUNT(*) AS n, AVG(energy) AS e, SUM(energy) AS s, MIN(ra) AS ra FROM hearc.events WHERE energy > 1',
+  // No rows: COUNT 0, the others NULL; and no group at all.
+  'SELECT COUNT(*) AS n, AVG(energy) AS e, MAX(energy) AS m FROM hearc.events WHERE energy > 1e9',
+  'SELECT obs_id, COUNT(*) AS n FROM hearc.events WHERE energy > 1e9 GROUP BY obs_id',
+  // NULL groups are one group across the parts.
+  'SELECT event_type, COUNT(*) AS n FROM hearc.events GROUP BY event_type ORDER BY n DESC',
+  "SELECT TOP 3 obs_id, COUNT(*) AS n, AVG(energy) AS e FROM hearc.events WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 83.633, 22.0145, 2)) GROUP BY obs_id HAVING COUNT(*) > 10 ORDER BY COUNT(*) DESC, obs_id",
+  'SELECT MAX(n) AS most, COUNT(*) * 2 + 1 AS odd FROM (SELECT obs_id, COUNT(*) AS n FROM hearc.events GROUP BY obs_id) AS c',
 ];
 
 /** A PostgreSQL cluster of its own on a free port, with a database 'shard'; dropped after the test. */
@@ -56,6 +76,21 @@ async function shardCluster(t: TestContext, name: string): Promise<string | unde
     await admin.end();
   }
   return `postgres://postgres@127.0.0.1:${port}/shard`;
+}
+
+/** Every row of every aggregate, doubles to 12 significant digits (sums differ in the last ones). */
+const cell = (v: unknown): string =>
+  typeof v === 'number' && !Number.isInteger(v)
+    ? v.toPrecision(12)
+    : JSON.stringify(typeof v === 'bigint' ? Number(v) : v);
+
+async function aggregates(address: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const q of AGGREGATES) {
+    const rows = await tapRows(address, q);
+    out.push(rows.map((r) => Object.values(r).map(cell).join()).join(';'));
+  }
+  return out;
 }
 
 async function counts(address: string): Promise<number[]> {
@@ -93,6 +128,55 @@ test('hearc.events sharded over two PostgreSQL clusters', { timeout: 600_000 }, 
     before.every((n) => n > 0),
     String(before),
   );
+  const aggregated = await aggregates(served.address);
+  assert.ok(aggregated.filter((rows) => rows.length > 0).length >= 5, String(aggregated));
+  /**
+   * How many shard partitions the served engine's dialect sends an aggregate to (`Remote
+   * SQL` with count), and how many of those scans run at the same time (async).
+   */
+  const pushedDown = async (
+    adql: string,
+    visibility?: RowVisibility,
+  ): Promise<{ pushed: number; async: number }> => {
+    const options = visibility ? { visibility } : {};
+    const { sql } = compileAdql(adql, publishedSchema, engineDialect(served.engine), options);
+    const client = postgres(coordinator, { max: 1, onnotice: () => undefined });
+    try {
+      const plan = (
+        await client.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN (VERBOSE) ${sql}`)
+      ).map((r) => r['QUERY PLAN'].trim());
+      return {
+        pushed: plan.filter((l) =>
+          /^Remote SQL: SELECT .*count\(\*\).* FROM hearc\.events_p\d+/.test(l),
+        ).length,
+        async: plan.filter((l) => /Async Foreign Scan/.test(l)).length,
+      };
+    } finally {
+      await client.end();
+    }
+  };
+
+  /** Every aggregate, compiled per shard partition and for one node, gives the same rows. */
+  const sameAsPlain = async (visibility?: RowVisibility): Promise<string[]> => {
+    const answers: string[] = [];
+    for (const adql of AGGREGATES) {
+      const [split, plain] = await Promise.all(
+        [engineDialect(served.engine), postgresDialect].map(async (dialect) => {
+          const rows: string[] = [];
+          const options = visibility ? { visibility } : {};
+          const { sql } = compileAdql(adql, publishedSchema, dialect, options);
+          for await (const batch of await served.engine.stream(sql)) {
+            for (const r of batch) rows.push(r.map(cell).join());
+          }
+          return { sql, rows: rows.join(';') };
+        }),
+      );
+      assert.notEqual(split!.sql, plain!.sql, adql);
+      assert.equal(split!.rows, plain!.rows, adql);
+      answers.push(split!.rows);
+    }
+    return answers;
+  };
 
   for (const [shard, partitions] of [
     [shardA, '0-5'],
@@ -105,6 +189,21 @@ test('hearc.events sharded over two PostgreSQL clusters', { timeout: 600_000 }, 
     );
     assert.equal(code, 0, io.err());
     assert.match(io.out(), /of hearc\.events are on hearc_shard_\w+ \(\d+ events moved\)/);
+    // The served engine reads where the partitions are (here at once; by itself within seconds).
+    await served.engine.readMark([eventsTable, obscoreTable, observationRightsTable]);
+    const moved = partitions === '0-5' ? [0, 1, 2, 3, 4, 5] : [...Array(12).keys()];
+    assert.deepEqual(served.engine.foreignPartitions?.(eventsTable), moved);
+    // Half on shards, half local, then all on shards: each shard partition counts for itself,
+    // with the same answers as the SQL compiled for one node, on the same catalog.
+    const count = 'SELECT COUNT(*) AS n FROM hearc.events';
+    assert.deepEqual(await pushedDown(count), { pushed: moved.length, async: moved.length });
+    await sameAsPlain();
+    // Through TAP, once the rights filter is judged to hide nothing (the first queries ask).
+    for (let i = 0; i < 3; i++) {
+      await tapRows(served.address, AGGREGATES[0]!);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    assert.deepEqual(await aggregates(served.address), aggregated);
   }
   const list = captureIo();
   assert.equal(await main(['shards', 'list', '--db', coordinator], list), 0, list.err());
@@ -147,6 +246,42 @@ test('hearc.events sharded over two PostgreSQL clusters', { timeout: 600_000 }, 
   assert.equal(report.failed.length, 0);
   assert.equal(report.updated.length, 13);
   assert.deepEqual(await counts(served.address), before);
+  assert.deepEqual(await aggregates(served.address), aggregated);
+
+  // A proprietary run: its events are left out of the parts an outsider's aggregates
+  // combine, and counted for its group (the same rows as the filtered plain SQL).
+  const [first] = await tapRows(served.address, AGGREGATES[0]!);
+  await new RightsStore(served.engine).set(
+    [String(first?.obs_id)],
+    { dataRights: 'proprietary', releaseDate: new Date('2099-01-01T00:00:00Z'), ownerGroup: 'g' },
+    { by: 'test', via: 'test', at: new Date() },
+  );
+  const seenBy = (groups: string[]): RowVisibility => ({
+    filters: () => true,
+    rights: { observations: obscoreTable, owners: observationRightsTable },
+    now: new Date(),
+    groups,
+  });
+  // Its parts are per observation; they still run on the shards, at the same time.
+  for (const adql of [
+    AGGREGATES[1]!,
+    'SELECT COUNT(*) AS n, obs_id FROM hearc.events GROUP BY obs_id',
+  ]) {
+    assert.deepEqual(await pushedDown(adql, seenBy([])), { pushed: 12, async: 12 }, adql);
+  }
+  const outsider = await sameAsPlain(seenBy([]));
+  const member = await sameAsPlain(seenBy(['g']));
+  assert.equal(member[0], aggregated[0]);
+  assert.notEqual(outsider[0], aggregated[0]);
+  // One group (the run's obs_id) fewer.
+  assert.equal(outsider[0]!.split(';').length, aggregated[0]!.split(';').length - 1);
+  const total = Number(aggregated[1]!.split(',')[0]);
+  assert.ok(Number(outsider[1]!.split(',')[0]) < total, outsider[1]);
+  await new RightsStore(served.engine).set(
+    [String(first?.obs_id)],
+    { dataRights: 'public', releaseDate: null, ownerGroup: null },
+    { by: 'test', via: 'test', at: new Date() },
+  );
 
   // Bad input is named.
   const bad = captureIo();

@@ -5,11 +5,14 @@
  * range prefilter on the point's own columns, as in DuckDB.
  */
 import type {
+  AggregateCall,
   BoxConstructor,
   CircleConstructor,
+  ColumnReference,
   Expression,
   PointConstructor,
   PolygonConstructor,
+  Query,
 } from '../../adql/ast.js';
 import {
   type CompileOptions,
@@ -21,8 +24,10 @@ import {
   type SqlType,
 } from '../../adql/compiler.js';
 import { GEOMETRY_MOC_ORDER } from '../../adql/moc.js';
-import type { ResolvedQuery } from '../../adql/resolve.js';
+import { children, type ResolvedQuery } from '../../adql/resolve.js';
 import type { ValueKind } from '../../adql/types.js';
+import type { TableDef } from '../../schema/types.js';
+import { partitionRanges } from '../catalog-sql.js';
 
 const postgresTypes: Readonly<Record<SqlType, string>> = {
   smallint: 'smallint',
@@ -35,7 +40,260 @@ const postgresTypes: Readonly<Record<SqlType, string>> = {
   boolean: 'boolean',
 };
 
+/**
+ * Where a partitioned table's partitions are (PostgreSQL shards): the partitions of
+ * `table` that are foreign tables on other servers, as last read.
+ */
+export interface PartitionPlacement {
+  foreignPartitions(table: TableDef): readonly number[];
+}
+
+/** Thrown inside the per-partition rewrite when a query does not fit it; the plain SQL is used. */
+class NotPartial extends Error {}
+
+/** An aggregate split into what each partition computes and how the parts are combined. */
+interface SplitAggregate {
+  readonly parts: readonly string[];
+  readonly combine: (parts: readonly string[]) => string;
+}
+
 export class PostgresCompiler extends SqlCompiler {
+  /** Set while the outer query of a per-partition aggregate is compiled. */
+  private combining:
+    | { readonly aggregates: Map<AggregateCall, string>; readonly groups: Map<string, string> }
+    | undefined;
+
+  constructor(
+    resolved: ResolvedQuery,
+    options?: CompileOptions,
+    private readonly placement?: PartitionPlacement,
+  ) {
+    super(resolved, options);
+  }
+
+  protected override query(q: Query, limit?: number): string {
+    if (this.combining === undefined) {
+      try {
+        const partial = this.perPartitionAggregate(q, limit);
+        if (partial !== undefined) return partial;
+      } catch (error) {
+        if (!(error instanceof NotPartial)) throw error;
+      }
+    }
+    return super.query(q, limit);
+  }
+
+  override expression(e: Expression): string {
+    const combining = this.combining;
+    if (combining === undefined) return super.expression(e);
+    if (e.kind === 'aggregate') {
+      const combined = combining.aggregates.get(e);
+      if (combined === undefined) throw new NotPartial();
+      return combined;
+    }
+    // A grouped expression is read from its column of the parts.
+    this.combining = undefined;
+    let text: string;
+    try {
+      text = super.expression(e);
+    } finally {
+      this.combining = combining;
+    }
+    const group = combining.groups.get(text);
+    if (group !== undefined) return group;
+    if (e.kind === 'column') {
+      // Only an output's own name (ORDER BY n) is known outside the parts.
+      if (this.annotations.columns.get(e)?.kind !== 'outputName') throw new NotPartial();
+      return text;
+    }
+    return super.expression(e);
+  }
+
+  /**
+   * An aggregate over a table with partitions on shards, as one aggregate per shard
+   * partition (and one over the local partitions) whose results are combined: PostgreSQL
+   * 15's postgres_fdw sends a whole aggregate to a shard, never a partial one, and would
+   * otherwise bring every row to the coordinator. The shards then aggregate at the same
+   * time (asynchronous append) and send a row per group (and per observation, when the
+   * caller may not see them all). Undefined (the plain SQL) for any query this does not
+   * fit: joins, subqueries, DISTINCT aggregates.
+   */
+  private perPartitionAggregate(query: Query, limit: number | undefined): string | undefined {
+    const core = query.body;
+    if (query.with.length > 0 || core.kind !== 'select' || core.distinct) return undefined;
+    const [item] = core.from;
+    if (core.from.length !== 1 || item?.kind !== 'table') return undefined;
+    const relation = this.annotations.relations.get(item);
+    if (relation?.source.kind !== 'table') return undefined;
+    const table = relation.source.table;
+    const ranges = partitionRanges(table);
+    const foreign = new Set(this.placement?.foreignPartitions(table) ?? []);
+    if (ranges.length === 0 || foreign.size === 0) return undefined;
+    // The stored rows, or those the caller may see: no URLs made of stored paths.
+    if (this.tableSource(table) !== this.visibleRows(table)) return undefined;
+    // Rows the rights filter: each part is grouped by its rows' key too, and only the parts
+    // of keys the caller may see are combined (the filter depends on nothing else).
+    const keys = this.visibleKeys(table);
+    if (keys !== undefined && table.rightsKey === undefined) return undefined;
+    const outputs = this.annotations.outputsOf(core);
+    if (outputs.some((o) => o.expr === undefined || this.annotations.stcsTexts.has(o))) {
+      return undefined;
+    }
+    const outer = [
+      ...outputs.map((o) => o.expr as Expression),
+      ...(core.having ? [core.having] : []),
+      ...query.orderBy.map((o) => o.expr),
+    ];
+    const aggregates = outer.flatMap((e) => aggregatesIn(e));
+    if (aggregates.length === 0 && core.groupBy.length === 0) return undefined;
+    const inner = [...(core.where ? [core.where] : []), ...core.groupBy];
+    if ([...outer, ...inner].some(hasSubquery) || inner.some((e) => aggregatesIn(e).length > 0)) {
+      return undefined;
+    }
+    if (aggregates.some((a) => a.distinct)) return undefined;
+    // Only this table's columns (no outer query's), and outside ORDER BY no output names.
+    const ownColumns = (e: Expression, outputNames: boolean): boolean =>
+      columnsIn(e).every((c) => {
+        const b = this.annotations.columns.get(c);
+        if (b?.kind === 'outputName') return outputNames;
+        return b?.kind === 'relationColumn' && b.relation === relation.alias;
+      });
+    const ordered = new Set(query.orderBy.map((o) => o.expr));
+    if (![...outer, ...inner].every((e) => ownColumns(e, ordered.has(e)))) return undefined;
+
+    const q = (name: string): string => this.quoteIdentifier(name);
+    const parts = q('hearc_parts');
+    const partColumns: { readonly sql: string; readonly ref: string }[] = [];
+    const partColumn = (sql: string, prefix: string): string => {
+      const ref = `${parts}.${q(`hearc_${prefix}${partColumns.length}`)}`;
+      partColumns.push({ sql, ref });
+      return ref;
+    };
+    const groupSqls = core.groupBy.map((g) => this.expression(g));
+    const groups = new Map<string, string>();
+    for (const g of groupSqls) if (!groups.has(g)) groups.set(g, partColumn(g, 'g'));
+    const keyColumn = `${q(relation.alias)}.${q(table.rightsKey ?? '')}`;
+    const keyPart = keys === undefined ? undefined : partColumn(keyColumn, 'k');
+    const byText = new Map<string, string>();
+    const combined = new Map<AggregateCall, string>();
+    for (const a of aggregates) {
+      const text = this.aggregate(a);
+      let sql = byText.get(text);
+      if (sql === undefined) {
+        const split = this.splitAggregate(a);
+        sql = split.combine(split.parts.map((p) => partColumn(p, 'a')));
+        byText.set(text, sql);
+      }
+      combined.set(a, sql);
+    }
+
+    const alias = q(relation.alias);
+    const where = core.where
+      ? `${this.condition(core.where)}${this.impliedBounds(core.where)}`
+      : undefined;
+    const partGroups = [...groups.keys(), ...(keyPart === undefined ? [] : [keyColumn])];
+    const groupBy = partGroups.length > 0 ? ` GROUP BY ${partGroups.join(', ')}` : '';
+    const branches: { readonly from: string; readonly conditions: readonly string[] }[] = [];
+    const branch = (from: string, conditions: readonly string[]): void =>
+      void branches.push({ from, conditions });
+    // Only the partitions the query's cones reach: a branch is a round trip to a shard.
+    const column = `${alias}.${q(table.partitions?.column ?? '')}`;
+    const terms =
+      core.where?.kind === 'logical' && core.where.op === 'AND'
+        ? core.where.operands
+        : core.where
+          ? [core.where]
+          : [];
+    const confined = terms.flatMap((t) => {
+      const cells = this.confinedCells(t);
+      return cells?.column === column ? [cells.ranges] : [];
+    });
+    const reached = ranges.filter((r) =>
+      confined.every((cells) => cells.some(([lo, hi]) => lo < r.to && hi >= r.from)),
+    );
+    for (const r of reached) {
+      if (foreign.has(r.index)) branch(this.tableName(r.table), where ? [where] : []);
+    }
+    // Nothing on a shard: the plain query, which PostgreSQL prunes itself.
+    if (branches.length === 0) return undefined;
+    // The local partitions in one branch, which PostgreSQL prunes to them (and may scan in parallel).
+    const local = reached.filter((r) => !foreign.has(r.index));
+    if (local.length > 0) {
+      const runs: { from: number; to: number }[] = [];
+      for (const r of local) {
+        const last = runs.at(-1);
+        if (last !== undefined && last.to === r.from) last.to = r.to;
+        else runs.push({ from: r.from, to: r.to });
+      }
+      const inLocal = runs.map((r) => `(${column} >= ${r.from} AND ${column} < ${r.to})`);
+      const conditions = [runs.length === 1 ? (inLocal[0] as string) : `(${inLocal.join(' OR ')})`];
+      branch(this.tableName(table), where ? [...conditions, where] : conditions);
+    }
+
+    this.combining = { aggregates: combined, groups };
+    try {
+      const items = outputs.map((o) => `${this.expression(o.expr as Expression)} AS ${q(o.name)}`);
+      const having = core.having ? ` HAVING ${this.condition(core.having)}` : '';
+      const orderBy = this.orderBy(query.orderBy);
+      const visible = keyPart === undefined ? '' : ` WHERE ${keyPart} IN (${keys})`;
+      const outerGroupBy = groups.size > 0 ? ` GROUP BY ${[...groups.values()].join(', ')}` : '';
+      // Anything still naming the table's rows would not be computed from the parts.
+      if (`${items.join()}${having}${orderBy}`.includes(`${alias}.`)) throw new NotPartial();
+      // Each part's columns in the order the combining query first uses them, as PostgreSQL
+      // lists them: then a part needs no projection of its own and its shards are read at
+      // the same time (a projection would make the scans of the shards one after another).
+      const use = `${items.join()}${orderBy}${outerGroupBy}${having}${visible}`;
+      const first = (ref: string): number => {
+        const at = use.indexOf(ref);
+        return at < 0 ? use.length : at;
+      };
+      const columns = [...partColumns]
+        .sort((a, b) => first(a.ref) - first(b.ref))
+        .map((c) => `${c.sql} AS ${c.ref.slice(parts.length + 1)}`);
+      const union = branches
+        .map(
+          (b) =>
+            `SELECT ${columns.join(', ')} FROM ${b.from} AS ${alias}` +
+            `${b.conditions.length > 0 ? ` WHERE ${b.conditions.join(' AND ')}` : ''}${groupBy}`,
+        )
+        .join(' UNION ALL ');
+      const top = core.top;
+      const rows = top === undefined ? limit : limit === undefined ? top : Math.min(top, limit);
+      return (
+        `SELECT ${items.join(', ')} FROM (${union}) AS ${parts}${visible}${outerGroupBy}${having}` +
+        `${orderBy}${this.limitOffset(rows, query.offset)}`
+      );
+    } finally {
+      this.combining = undefined;
+    }
+  }
+
+  /** What each partition computes for an aggregate, and how those parts make it whole. */
+  private splitAggregate(a: AggregateCall): SplitAggregate {
+    const whole = this.aggregate(a);
+    const type = this.typeName(
+      a.name === 'COUNT' || this.typeOf(a).datatype === 'long' ? 'bigint' : 'double',
+    );
+    switch (a.name) {
+      // A count of no parts (no rows the caller may see) is 0; a sum of none is NULL.
+      case 'COUNT':
+        return { parts: [whole], combine: ([p]) => `CAST(COALESCE(sum(${p}), 0) AS ${type})` };
+      case 'SUM':
+        return { parts: [whole], combine: ([p]) => `CAST(sum(${p}) AS ${type})` };
+      case 'MIN':
+      case 'MAX':
+        return { parts: [whole], combine: ([p]) => `${a.name.toLowerCase()}(${p})` };
+      case 'AVG': {
+        const arg = a.arg as Expression;
+        const value = this.kind(arg) === 'real' ? this.double(arg) : this.expression(arg);
+        return {
+          parts: [`sum(${value})`, `count(${value})`],
+          combine: ([s, n]) => `CAST(sum(${s}) / NULLIF(sum(${n}), 0) AS ${type})`,
+        };
+      }
+    }
+  }
+
   protected typeName(type: SqlType): string {
     return postgresTypes[type];
   }
@@ -186,8 +444,31 @@ export class PostgresCompiler extends SqlCompiler {
   }
 }
 
-export const postgresDialect: SqlDialect = {
-  name: 'postgres',
-  compile: (resolved: ResolvedQuery, options?: CompileOptions) =>
-    new PostgresCompiler(resolved, options).compile(),
-};
+/** The aggregate calls in an expression (not in its subqueries). */
+function aggregatesIn(e: Expression): AggregateCall[] {
+  return e.kind === 'aggregate' ? [e] : children(e).flatMap(aggregatesIn);
+}
+
+function columnsIn(e: Expression): ColumnReference[] {
+  return e.kind === 'column' ? [e] : children(e).flatMap(columnsIn);
+}
+
+function hasSubquery(e: Expression): boolean {
+  if (e.kind === 'scalarSubquery' || e.kind === 'exists') return true;
+  if (e.kind === 'in' && e.query !== undefined) return true;
+  return children(e).some(hasSubquery);
+}
+
+export const postgresDialect: SqlDialect = postgresDialectWith(undefined);
+
+/**
+ * The PostgreSQL dialect for a catalog whose partitions may be on shards: aggregates over
+ * them are computed per shard partition (PostgresCompiler.perPartitionAggregate).
+ */
+export function postgresDialectWith(placement: PartitionPlacement | undefined): SqlDialect {
+  return {
+    name: 'postgres',
+    compile: (resolved: ResolvedQuery, options?: CompileOptions) =>
+      new PostgresCompiler(resolved, options, placement).compile(),
+  };
+}

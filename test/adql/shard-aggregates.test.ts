@@ -1,0 +1,162 @@
+/**
+ * Aggregates over a table with partitions on shards (PostgreSQL, postgres_fdw): the
+ * dialect compiles one aggregate per shard partition, which PostgreSQL 15 can send whole
+ * to the shard, and combines their rows; every query it does not fit compiles as before.
+ * The answers on real shards are compared in test/engine/shards.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compileAdql, type CompileOptions } from '../../src/adql/index.js';
+import { observationRightsTable } from '../../src/auth/tables.js';
+import { postgresDialect, postgresDialectWith } from '../../src/engine/dialect/postgres.js';
+import { EVENT_HEALPIX_ORDER } from '../../src/events/schema.js';
+import { obscoreTable, publishedSchema } from '../../src/obscore/schema.js';
+
+/** Partitions 0-5 of hearc.events on shards, 6-11 local (as after one `hearc shards add`). */
+const halfSharded = postgresDialectWith({
+  foreignPartitions: (table) => (table.name === 'events' ? [0, 1, 2, 3, 4, 5] : []),
+});
+const allSharded = postgresDialectWith({
+  foreignPartitions: (table) => (table.name === 'events' ? [...Array(12).keys()] : []),
+});
+const compile = (adql: string, dialect = halfSharded, options?: CompileOptions): string =>
+  compileAdql(adql, publishedSchema, dialect, options).sql;
+const plain = (adql: string, options?: CompileOptions): string =>
+  compileAdql(adql, publishedSchema, postgresDialect, options).sql;
+const branches = (sql: string): string[] =>
+  [...sql.matchAll(/FROM "hearc"\."events(_p\d+)?"/g)].map((m) => m[0]);
+
+test('a full-sky aggregate is one aggregate per shard partition and one over the local partitions', () => {
+  const sql = compile('SELECT COUNT(*) AS n, AVG(energy) AS e FROM hearc.events WHERE energy > 1');
+  assert.deepEqual(branches(sql), [
+    ...[0, 1, 2, 3, 4, 5].map((p) => `FROM "hearc"."events_p${p}"`),
+    'FROM "hearc"."events"',
+  ]);
+  // Each part counts and sums; the whole adds the parts (AVG as a sum over a count).
+  assert.match(
+    sql,
+    /^SELECT CAST\(COALESCE\(sum\("hearc_parts"\."hearc_a0"\), 0\) AS bigint\) AS "n", CAST\(sum\("hearc_parts"\."hearc_a1"\) \/ NULLIF\(sum\("hearc_parts"\."hearc_a2"\), 0\) AS double precision\) AS "e" FROM \(/,
+  );
+  assert.equal(sql.split(' UNION ALL ').length, 7);
+  // The local branch is pruned by PostgreSQL to the partitions still here (cells from 6/12 of the sky).
+  const half = 6 * 4 ** EVENT_HEALPIX_ORDER;
+  assert.ok(
+    sql.includes(`("t1"."healpix_index" >= ${half} AND "t1"."healpix_index" < ${2 * half})`),
+    sql,
+  );
+  // With every partition on a shard, no local branch.
+  assert.equal(branches(compile('SELECT COUNT(*) AS n FROM hearc.events', allSharded)).length, 12);
+});
+
+test('groups, HAVING, ORDER BY, TOP and the service limit are applied to the combined rows', () => {
+  const sql = compile(
+    'SELECT TOP 5 obs_id, COUNT(*) AS n, MIN(energy) AS lo, MAX(energy) AS hi, SUM(energy) AS s FROM hearc.events GROUP BY obs_id HAVING COUNT(*) > 10 ORDER BY n DESC, obs_id',
+    halfSharded,
+    { maxRows: 3 },
+  );
+  assert.match(
+    sql,
+    /GROUP BY "t1"\."obs_id"\) AS "hearc_parts" GROUP BY "hearc_parts"\."hearc_g0" HAVING \(CAST\(COALESCE\(sum\("hearc_parts"\."hearc_a1"\), 0\) AS bigint\) > 10\) ORDER BY "n" DESC NULLS FIRST, "obs_id" ASC NULLS LAST LIMIT 3$/,
+  );
+  assert.match(sql, /^SELECT "hearc_parts"\."hearc_g0" AS "obs_id", /);
+  assert.match(
+    sql,
+    /min\("hearc_parts"\."hearc_a2"\) AS "lo", max\("hearc_parts"\."hearc_a3"\) AS "hi"/,
+  );
+  // The same aggregate twice is computed once per part.
+  const twice = compile('SELECT COUNT(*) AS a, COUNT(*) * 2 AS b FROM hearc.events');
+  assert.equal([...twice.matchAll(/count\(\*\)/g)].length, 7, twice);
+});
+
+test('a cone reaches only the partitions its cells can be in', () => {
+  const cone = (where: string): string[] =>
+    branches(
+      compile(`SELECT COUNT(*) AS n FROM hearc.events WHERE ${where} AND energy > 0.3`, allSharded),
+    );
+  // The Crab (RA 83.6°, Dec 22°) lies in base cell 5.
+  assert.deepEqual(cone("1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 83.6, 22.0, 0.5))"), [
+    'FROM "hearc"."events_p5"',
+  ]);
+  assert.deepEqual(cone('DISTANCE(POINT(ra, dec), POINT(83.6, 22.0)) < 0.5'), [
+    'FROM "hearc"."events_p5"',
+  ]);
+  assert.deepEqual(cone('CONTAINS(POINT(ra, dec), CIRCLE(83.6, 22.0, 0.5)) <> 0'), [
+    'FROM "hearc"."events_p5"',
+  ]);
+  // Not confining: a negated cone, or one under OR.
+  assert.equal(
+    cone("0 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 83.6, 22.0, 0.5))").length,
+    12,
+  );
+  assert.equal(
+    cone('(1 = CONTAINS(POINT(ra, dec), CIRCLE(83.6, 22.0, 0.5)) OR energy > 10)').length,
+    12,
+  );
+  // A cone on the local half only: nothing to send to a shard, the plain query.
+  const local =
+    'SELECT COUNT(*) AS n FROM hearc.events WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(300.1, -20.5, 1))';
+  assert.equal(compile(local), plain(local));
+});
+
+test('queries the rewrite does not fit compile as before', () => {
+  for (const adql of [
+    'SELECT ra, dec FROM hearc.events WHERE energy > 10',
+    'SELECT COUNT(DISTINCT obs_id) AS n FROM hearc.events',
+    'SELECT DISTINCT obs_id FROM hearc.events',
+    'SELECT COUNT(*) AS n FROM hearc.events AS e JOIN ivoa.obscore AS o ON o.obs_publisher_did = e.obs_publisher_did',
+    "SELECT COUNT(*) AS n FROM hearc.events WHERE obs_id IN (SELECT obs_id FROM ivoa.obscore WHERE target_name = 'Crab')",
+    'SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM ivoa.obscore) AS m FROM hearc.events',
+    'SELECT COUNT(*) AS n FROM ivoa.obscore',
+    'WITH e AS (SELECT energy FROM hearc.events) SELECT COUNT(*) AS n FROM e',
+  ]) {
+    assert.equal(compile(adql), plain(adql), adql);
+  }
+  const adql = 'SELECT COUNT(*) AS n FROM hearc.events';
+  // Nothing on a shard: as before.
+  assert.equal(compile(adql, postgresDialectWith({ foreignPartitions: () => [] })), plain(adql));
+  // A derived table's aggregate is rewritten inside the outer query.
+  const nested = compile(
+    'SELECT MAX(n) AS m FROM (SELECT obs_id, COUNT(*) AS n FROM hearc.events GROUP BY obs_id) AS c',
+  );
+  assert.equal(branches(nested).length, 7, nested);
+});
+
+test('rows filtered by access rights: the parts are per observation, and only those the caller may see are combined', () => {
+  const options: CompileOptions = {
+    visibility: {
+      filters: () => true,
+      rights: { observations: obscoreTable, owners: observationRightsTable },
+      now: new Date('2030-01-01T00:00:00Z'),
+      groups: ['hess'],
+    },
+  };
+  const sql = compile(
+    'SELECT obs_id, COUNT(*) AS n FROM hearc.events WHERE energy > 1 GROUP BY obs_id',
+    allSharded,
+    options,
+  );
+  assert.equal(branches(sql).length, 12);
+  // Each part: grouped by the query's groups and the rows' rights key, on the shard.
+  assert.ok(
+    sql.includes(
+      'FROM "hearc"."events_p0" AS "t1" WHERE ("t1"."energy" > 1) GROUP BY "t1"."obs_id", "t1"."obs_publisher_did" UNION ALL',
+    ),
+    sql,
+  );
+  // The coordinator keeps the parts of visible keys (the same rule as the plain filter), then combines.
+  const keys = plain('SELECT COUNT(*) AS n FROM hearc.events', options).match(
+    /"obs_publisher_did" IN \((SELECT .*)\)\) AS "t1"$/,
+  )?.[1];
+  assert.ok(keys?.includes("'hess'"), keys);
+  assert.ok(
+    sql.includes(
+      `) AS "hearc_parts" WHERE "hearc_parts"."hearc_k1" IN (${keys}) GROUP BY "hearc_parts"."hearc_g0"`,
+    ),
+    sql,
+  );
+  // A count of nothing visible is 0, not NULL.
+  assert.match(
+    compile('SELECT COUNT(*) AS n FROM hearc.events', allSharded, options),
+    /^SELECT CAST\(COALESCE\(sum/,
+  );
+});
