@@ -97,11 +97,35 @@ export interface ShardPartition {
 export const shardStateTable = (server: string): string =>
   `hearc_internal.${quoteIdentifier(`commit_state_${server}`)}`;
 
-/** Creates that foreign table on the coordinator (idempotent). */
-export function shardStateTableSql(server: string): string {
-  return `CREATE FOREIGN TABLE IF NOT EXISTS ${shardStateTable(server)} (
-     schema_name text, table_name text, logged boolean, weight bigint
-   ) SERVER ${quoteIdentifier(server)} OPTIONS (schema_name 'hearc_internal', table_name 'commit_state')`;
+/** The coordinator's foreign table writing a shard's log itself (to fold it, shardFoldSql). */
+export const shardLogTable = (server: string): string =>
+  `hearc_internal.${quoteIdentifier(`commit_log_${server}`)}`;
+
+/** Creates those foreign tables on the coordinator (idempotent). */
+export function shardStateTableSql(server: string): readonly string[] {
+  const on = `SERVER ${quoteIdentifier(server)} OPTIONS (schema_name 'hearc_internal', table_name`;
+  return [
+    `CREATE FOREIGN TABLE IF NOT EXISTS ${shardStateTable(server)} (
+       schema_name text, table_name text, logged boolean, weight bigint
+     ) ${on} 'commit_state')`,
+    `CREATE FOREIGN TABLE IF NOT EXISTS ${shardLogTable(server)} (
+       table_name text, weight bigint
+     ) ${on} 'commit_log')`,
+  ];
+}
+
+/**
+ * A shard's log folded from the coordinator, as the coordinator's own (foldSql), in one
+ * short statement of its own: how many rows it holds, and the fold, through shardLogTable.
+ */
+export function shardFoldSql(server: string): { readonly logged: string; readonly fold: string } {
+  const log = shardLogTable(server);
+  return {
+    logged: `SELECT count(*) AS logged FROM ${log}`,
+    fold: `WITH gone AS (DELETE FROM ${log} RETURNING table_name, weight)
+      INSERT INTO ${log} (table_name, weight)
+      SELECT table_name, sum(weight) FROM gone GROUP BY table_name`,
+  };
 }
 
 /**

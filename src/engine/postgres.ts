@@ -49,6 +49,7 @@ import {
   commitLogSetupSql,
   FOLD_AT,
   foldSql,
+  shardFoldSql,
   logCommitsSql,
   logsCommits,
   logWriteSql,
@@ -422,16 +423,32 @@ export class PostgresEngine implements Engine {
     try {
       // A shard attached by another process is a commit to the tables it holds: read again.
       await this.readPlacement();
-      const sql = await this.shardedMarkSql(tables);
-      if (sql === undefined) return this.noteMark(tables, undefined);
+      const marking = await this.shardedMarkSql(tables);
+      if (marking === undefined) return this.noteMark(tables, undefined);
       [row] = await this.sql.unsafe<{ mark: unknown; logged: unknown }[]>(
-        `SELECT ${sql} AS mark, (SELECT count(*) FROM hearc_internal.commit_log) AS logged`,
+        `SELECT ${marking.sql} AS mark, (SELECT count(*) FROM hearc_internal.commit_log) AS logged`,
       );
+      for (const server of marking.servers) await this.foldShardLog(server);
     } catch {
       return this.noteMark(tables, undefined);
     }
     if (Number(row?.logged) > FOLD_AT) await this.sql.unsafe(foldSql).catch(() => undefined);
     return this.noteMark(tables, row?.mark);
+  }
+
+  /**
+   * Folds a shard's log once it has grown past FOLD_AT rows (each transaction writing a
+   * partition there adds one): the sum every query's set-up reads there stays small. A
+   * shard added before its log could be written from here is left as it is.
+   */
+  private async foldShardLog(server: string): Promise<void> {
+    const { logged, fold } = shardFoldSql(server);
+    try {
+      const [row] = await this.sql.unsafe<{ logged: unknown }[]>(logged);
+      if (Number(row?.logged) > FOLD_AT) await this.sql.unsafe(fold);
+    } catch {
+      // Not there (an older shard), or a fold at the same time: the sums are unchanged.
+    }
   }
 
   /**
@@ -474,7 +491,9 @@ export class PostgresEngine implements Engine {
    * there, commit-log.ts), kept for the queries after; undefined when a shard's commit
    * state cannot be read (a shard added before the log).
    */
-  private async shardedMarkSql(tables: readonly TableDef[]): Promise<string | undefined> {
+  private async shardedMarkSql(
+    tables: readonly TableDef[],
+  ): Promise<{ sql: string; servers: readonly string[] } | undefined> {
     const key = markKey(tables);
     const rows = await this.sql.unsafe<
       {
@@ -495,7 +514,7 @@ export class PostgresEngine implements Engine {
     }
     const sql = markSql(tables, shards);
     this.markSqls.set(key, sql);
-    return sql;
+    return { sql, servers: [...new Set(shards.map((p) => p.server))] };
   }
 
   /** Keeps a mark read in some snapshot, with this process's count of commits to the tables. */

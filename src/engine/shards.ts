@@ -204,7 +204,9 @@ export async function addShard(
       await tx.unsafe(
         `CREATE USER MAPPING IF NOT EXISTS FOR CURRENT_USER SERVER ${quoteIdentifier(server)}${user.length ? ` OPTIONS (${user.join(', ')})` : ''}`,
       );
-      if (logsCommits(table)) await tx.unsafe(shardStateTableSql(server));
+      if (logsCommits(table)) {
+        for (const statement of shardStateTableSql(server)) await tx.unsafe(statement);
+      }
       const names = table.columns.map((c) => quoteIdentifier(c.name)).join(', ');
       for (const r of toMove) {
         const local = { ...r.table, name: `${r.table.name}_moving` };
