@@ -198,6 +198,10 @@ const QUERIES: readonly [string, string][] = [
     'full sky: COUNT GROUP BY obs_id',
     'SELECT obs_id, COUNT(*) AS n FROM hearc.events GROUP BY obs_id',
   ],
+  [
+    'full sky: TOP 10 by energy',
+    'SELECT TOP 10 obs_id, event_id, energy, ra, dec FROM hearc.events ORDER BY energy DESC',
+  ],
 ];
 /**
  * Every observation is published (an ObsCore row), one in a hundred proprietary to group

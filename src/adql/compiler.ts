@@ -245,9 +245,9 @@ export abstract class SqlCompiler {
     return ` ORDER BY ${terms.join(', ')}`;
   }
 
-  protected selectCore(core: SelectCore): string {
-    const outputs = this.annotations.outputsOf(core);
-    const items = outputs.map((o) => {
+  /** The SELECT list of `core`, each output named. */
+  protected selectItems(core: SelectCore): string[] {
+    return this.annotations.outputsOf(core).map((o) => {
       const text = this.annotations.stcsTexts.get(o);
       const value = text
         ? this.binding(text)
@@ -256,6 +256,10 @@ export abstract class SqlCompiler {
           : this.binding(o.binding as ColumnBinding);
       return `${value} AS ${this.quoteIdentifier(o.name)}`;
     });
+  }
+
+  protected selectCore(core: SelectCore): string {
+    const items = this.selectItems(core);
     let sql = `SELECT ${core.distinct ? 'DISTINCT ' : ''}${items.join(', ')}`;
     sql += ` FROM ${core.from.map((f) => this.fromItem(f)).join(', ')}`;
     if (core.where) sql += ` WHERE ${this.condition(core.where)}${this.impliedBounds(core.where)}`;

@@ -1,7 +1,8 @@
 /**
- * Aggregates over a table with partitions on shards (PostgreSQL, postgres_fdw): the
- * dialect compiles one aggregate per shard partition, which PostgreSQL 15 can send whole
- * to the shard, and combines their rows; every query it does not fit compiles as before.
+ * Aggregates and first rows over a table with partitions on shards (PostgreSQL,
+ * postgres_fdw): the dialect compiles one aggregate (or one ORDER BY … LIMIT) per shard
+ * partition, which PostgreSQL 15 can send whole to the shard, and combines their rows;
+ * every query it does not fit compiles as before.
  * The answers on real shards are compared in test/engine/shards.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -23,6 +24,15 @@ const compile = (adql: string, dialect = halfSharded, options?: CompileOptions):
   compileAdql(adql, publishedSchema, dialect, options).sql;
 const plain = (adql: string, options?: CompileOptions): string =>
   compileAdql(adql, publishedSchema, postgresDialect, options).sql;
+/** Compile options of a caller in `groups`, rows filtered by their rights. */
+const seenBy = (groups: string[]): CompileOptions => ({
+  visibility: {
+    filters: () => true,
+    rights: { observations: obscoreTable, owners: observationRightsTable },
+    now: new Date('2030-01-01T00:00:00Z'),
+    groups,
+  },
+});
 const branches = (sql: string): string[] =>
   [...sql.matchAll(/FROM "hearc"\."events(_p\d+)?"/g)].map((m) => m[0]);
 
@@ -122,14 +132,7 @@ test('queries the rewrite does not fit compile as before', () => {
 });
 
 test('rows filtered by access rights: the parts are per observation, and only those the caller may see are combined', () => {
-  const options: CompileOptions = {
-    visibility: {
-      filters: () => true,
-      rights: { observations: obscoreTable, owners: observationRightsTable },
-      now: new Date('2030-01-01T00:00:00Z'),
-      groups: ['hess'],
-    },
-  };
+  const options = seenBy(['hess']);
   const sql = compile(
     'SELECT obs_id, COUNT(*) AS n FROM hearc.events WHERE energy > 1 GROUP BY obs_id',
     allSharded,
@@ -159,4 +162,38 @@ test('rows filtered by access rights: the parts are per observation, and only th
     compile('SELECT COUNT(*) AS n FROM hearc.events', allSharded, options),
     /^SELECT CAST\(COALESCE\(sum/,
   );
+});
+
+test('the first rows in some order are each partition first rows, found there, then the first of those', () => {
+  const sql = compile(
+    'SELECT TOP 10 obs_id, energy FROM hearc.events WHERE energy > 1 ORDER BY energy DESC, event_time OFFSET 5',
+    allSharded,
+  );
+  assert.equal(branches(sql).length, 12);
+  // Each branch sorts and limits itself (TOP plus OFFSET rows), with a key of its own for
+  // an order that is not an output; the union is not merged (OFFSET 0), then sorted.
+  assert.ok(
+    sql.includes(
+      '(SELECT "t1"."obs_id" AS "obs_id", "t1"."energy" AS "energy", "t1"."event_time" AS "hearc_o1" FROM "hearc"."events_p0" AS "t1" WHERE ("t1"."energy" > 1) ORDER BY "energy" DESC NULLS FIRST, "t1"."event_time" ASC NULLS LAST LIMIT 15) UNION ALL',
+    ),
+    sql,
+  );
+  assert.match(
+    sql,
+    /^SELECT "hearc_parts"\."obs_id" AS "obs_id", "hearc_parts"\."energy" AS "energy" FROM \(SELECT \* FROM \(/,
+  );
+  assert.match(
+    sql,
+    /\) AS "hearc_union" OFFSET 0\) AS "hearc_parts" ORDER BY "hearc_parts"\."energy" DESC NULLS FIRST, "hearc_parts"\."hearc_o1" ASC NULLS LAST LIMIT 10 OFFSET 5$/,
+  );
+  // Not for results bounded only by the service limit, nor for rows a rights filter keeps.
+  const unbounded = 'SELECT obs_id FROM hearc.events ORDER BY energy DESC';
+  assert.equal(
+    compile(unbounded, allSharded, { maxRows: 100_001 }),
+    plain(unbounded, { maxRows: 100_001 }),
+  );
+  const options = seenBy([]);
+  const top = 'SELECT TOP 3 obs_id FROM hearc.events ORDER BY energy DESC';
+  assert.equal(compile(top, allSharded, options), plain(top, options));
+  assert.notEqual(compile(top, allSharded), plain(top));
 });

@@ -78,6 +78,12 @@ async function shardCluster(t: TestContext, name: string): Promise<string | unde
   return `postgres://postgres@127.0.0.1:${port}/shard`;
 }
 
+/** The first rows in some order, which the engine's dialect finds per shard partition. */
+const TOP_ROWS = [
+  'SELECT TOP 10 obs_id, event_id, energy, ra, dec FROM hearc.events ORDER BY energy DESC, obs_id, event_id',
+  "SELECT TOP 7 event_id, energy * 2 AS e2, obs_id FROM hearc.events WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 83.633, 22.0145, 2)) ORDER BY event_time DESC, e2, obs_id, event_id OFFSET 3",
+];
+
 /** Every row of every aggregate, doubles to 12 significant digits (sums differ in the last ones). */
 const cell = (v: unknown): string =>
   typeof v === 'number' && !Number.isInteger(v)
@@ -86,7 +92,7 @@ const cell = (v: unknown): string =>
 
 async function aggregates(address: string): Promise<string[]> {
   const out: string[] = [];
-  for (const q of AGGREGATES) {
+  for (const q of [...AGGREGATES, ...TOP_ROWS]) {
     const rows = await tapRows(address, q);
     out.push(rows.map((r) => Object.values(r).map(cell).join()).join(';'));
   }
@@ -130,6 +136,16 @@ test('hearc.events sharded over two PostgreSQL clusters', { timeout: 600_000 }, 
   );
   const aggregated = await aggregates(served.address);
   assert.ok(aggregated.filter((rows) => rows.length > 0).length >= 5, String(aggregated));
+  /** The coordinator's plan of `sql` (EXPLAIN VERBOSE), a line each. */
+  const plan = async (sql: string): Promise<string[]> => {
+    const client = postgres(coordinator, { max: 1, onnotice: () => undefined });
+    try {
+      const rows = await client.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN (VERBOSE) ${sql}`);
+      return rows.map((r) => r['QUERY PLAN'].trim());
+    } finally {
+      await client.end();
+    }
+  };
   /**
    * How many shard partitions the served engine's dialect sends an aggregate to (`Remote
    * SQL` with count), and how many of those scans run at the same time (async).
@@ -140,26 +156,20 @@ test('hearc.events sharded over two PostgreSQL clusters', { timeout: 600_000 }, 
   ): Promise<{ pushed: number; async: number }> => {
     const options = visibility ? { visibility } : {};
     const { sql } = compileAdql(adql, publishedSchema, engineDialect(served.engine), options);
-    const client = postgres(coordinator, { max: 1, onnotice: () => undefined });
-    try {
-      const plan = (
-        await client.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN (VERBOSE) ${sql}`)
-      ).map((r) => r['QUERY PLAN'].trim());
-      return {
-        pushed: plan.filter((l) =>
-          /^Remote SQL: SELECT .*count\(\*\).* FROM hearc\.events_p\d+/.test(l),
-        ).length,
-        async: plan.filter((l) => /Async Foreign Scan/.test(l)).length,
-      };
-    } finally {
-      await client.end();
-    }
+    const lines = await plan(sql);
+    return {
+      pushed: lines.filter((l) =>
+        /^Remote SQL: SELECT .*count\(\*\).* FROM hearc\.events_p\d+/.test(l),
+      ).length,
+      async: lines.filter((l) => /Async Foreign Scan/.test(l)).length,
+    };
   };
 
   /** Every aggregate, compiled per shard partition and for one node, gives the same rows. */
   const sameAsPlain = async (visibility?: RowVisibility): Promise<string[]> => {
     const answers: string[] = [];
-    for (const adql of AGGREGATES) {
+    // The first rows are found on the shards for the stored rows only.
+    for (const adql of visibility ? AGGREGATES : [...AGGREGATES, ...TOP_ROWS]) {
       const [split, plain] = await Promise.all(
         [engineDialect(served.engine), postgresDialect].map(async (dialect) => {
           const rows: string[] = [];
@@ -197,6 +207,16 @@ test('hearc.events sharded over two PostgreSQL clusters', { timeout: 600_000 }, 
     // with the same answers as the SQL compiled for one node, on the same catalog.
     const count = 'SELECT COUNT(*) AS n FROM hearc.events';
     assert.deepEqual(await pushedDown(count), { pushed: moved.length, async: moved.length });
+    // The first rows by energy: each shard partition sorts and sends its own first ten.
+    const first = await plan(
+      compileAdql(TOP_ROWS[0]!, publishedSchema, engineDialect(served.engine)).sql,
+    );
+    assert.equal(
+      first.filter((l) => /^Remote SQL: .* ORDER BY energy DESC .* LIMIT 10::bigint$/.test(l))
+        .length,
+      moved.length,
+    );
+    assert.equal(first.filter((l) => /Async Foreign Scan/.test(l)).length, moved.length);
     await sameAsPlain();
     // Through TAP, once the rights filter is judged to hide nothing (the first queries ask).
     for (let i = 0; i < 3; i++) {

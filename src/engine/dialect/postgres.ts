@@ -13,6 +13,7 @@ import type {
   PointConstructor,
   PolygonConstructor,
   Query,
+  SelectCore,
 } from '../../adql/ast.js';
 import {
   type CompileOptions,
@@ -51,6 +52,23 @@ export interface PartitionPlacement {
 /** Thrown inside the per-partition rewrite when a query does not fit it; the plain SQL is used. */
 class NotPartial extends Error {}
 
+/** The most rows per partition that perPartitionTopN asks of each (TOP plus OFFSET). */
+const TOP_PER_PARTITION = 10_000;
+
+/** A query over one partitioned table with partitions on shards (shardedTarget). */
+interface ShardedTarget {
+  readonly core: SelectCore;
+  readonly relation: { readonly alias: string };
+  readonly table: TableDef;
+  readonly foreign: ReadonlySet<number>;
+}
+
+/** Where one part of such a query is read: a relation and its conditions. */
+interface Branch {
+  readonly from: string;
+  readonly conditions: readonly string[];
+}
+
 /** An aggregate split into what each partition computes and how the parts are combined. */
 interface SplitAggregate {
   readonly parts: readonly string[];
@@ -74,7 +92,7 @@ export class PostgresCompiler extends SqlCompiler {
   protected override query(q: Query, limit?: number): string {
     if (this.combining === undefined) {
       try {
-        const partial = this.perPartitionAggregate(q, limit);
+        const partial = this.perPartitionAggregate(q, limit) ?? this.perPartitionTopN(q, limit);
         if (partial !== undefined) return partial;
       } catch (error) {
         if (!(error instanceof NotPartial)) throw error;
@@ -119,18 +137,9 @@ export class PostgresCompiler extends SqlCompiler {
    * fit: joins, subqueries, DISTINCT aggregates.
    */
   private perPartitionAggregate(query: Query, limit: number | undefined): string | undefined {
-    const core = query.body;
-    if (query.with.length > 0 || core.kind !== 'select' || core.distinct) return undefined;
-    const [item] = core.from;
-    if (core.from.length !== 1 || item?.kind !== 'table') return undefined;
-    const relation = this.annotations.relations.get(item);
-    if (relation?.source.kind !== 'table') return undefined;
-    const table = relation.source.table;
-    const ranges = partitionRanges(table);
-    const foreign = new Set(this.placement?.foreignPartitions(table) ?? []);
-    if (ranges.length === 0 || foreign.size === 0) return undefined;
-    // The stored rows, or those the caller may see: no URLs made of stored paths.
-    if (this.tableSource(table) !== this.visibleRows(table)) return undefined;
+    const target = this.shardedTarget(query);
+    if (target === undefined) return undefined;
+    const { core, relation, table } = target;
     // Rows the rights filter: each part is grouped by its rows' key too, and only the parts
     // of keys the caller may see are combined (the filter depends on nothing else).
     const keys = this.visibleKeys(table);
@@ -193,42 +202,8 @@ export class PostgresCompiler extends SqlCompiler {
       : undefined;
     const partGroups = [...groups.keys(), ...(keyPart === undefined ? [] : [keyColumn])];
     const groupBy = partGroups.length > 0 ? ` GROUP BY ${partGroups.join(', ')}` : '';
-    const branches: { readonly from: string; readonly conditions: readonly string[] }[] = [];
-    const branch = (from: string, conditions: readonly string[]): void =>
-      void branches.push({ from, conditions });
-    // Only the partitions the query's cones reach: a branch is a round trip to a shard.
-    const column = `${alias}.${q(table.partitions?.column ?? '')}`;
-    const terms =
-      core.where?.kind === 'logical' && core.where.op === 'AND'
-        ? core.where.operands
-        : core.where
-          ? [core.where]
-          : [];
-    const confined = terms.flatMap((t) => {
-      const cells = this.confinedCells(t);
-      return cells?.column === column ? [cells.ranges] : [];
-    });
-    const reached = ranges.filter((r) =>
-      confined.every((cells) => cells.some(([lo, hi]) => lo < r.to && hi >= r.from)),
-    );
-    for (const r of reached) {
-      if (foreign.has(r.index)) branch(this.tableName(r.table), where ? [where] : []);
-    }
-    // Nothing on a shard: the plain query, which PostgreSQL prunes itself.
-    if (branches.length === 0) return undefined;
-    // The local partitions in one branch, which PostgreSQL prunes to them (and may scan in parallel).
-    const local = reached.filter((r) => !foreign.has(r.index));
-    if (local.length > 0) {
-      const runs: { from: number; to: number }[] = [];
-      for (const r of local) {
-        const last = runs.at(-1);
-        if (last !== undefined && last.to === r.from) last.to = r.to;
-        else runs.push({ from: r.from, to: r.to });
-      }
-      const inLocal = runs.map((r) => `(${column} >= ${r.from} AND ${column} < ${r.to})`);
-      const conditions = [runs.length === 1 ? (inLocal[0] as string) : `(${inLocal.join(' OR ')})`];
-      branch(this.tableName(table), where ? [...conditions, where] : conditions);
-    }
+    const branches = this.partitionBranches(target, where);
+    if (branches === undefined) return undefined;
 
     this.combining = { aggregates: combined, groups };
     try {
@@ -266,6 +241,140 @@ export class PostgresCompiler extends SqlCompiler {
     } finally {
       this.combining = undefined;
     }
+  }
+
+  /**
+   * The one partitioned table with partitions on shards that `query` reads (a SELECT over
+   * it alone, rows as stored or as the caller may see them), or undefined.
+   */
+  private shardedTarget(query: Query): ShardedTarget | undefined {
+    const core = query.body;
+    if (query.with.length > 0 || core.kind !== 'select' || core.distinct) return undefined;
+    const [item] = core.from;
+    if (core.from.length !== 1 || item?.kind !== 'table') return undefined;
+    const relation = this.annotations.relations.get(item);
+    if (relation?.source.kind !== 'table') return undefined;
+    const table = relation.source.table;
+    const foreign = new Set(this.placement?.foreignPartitions(table) ?? []);
+    if (table.partitions === undefined || foreign.size === 0) return undefined;
+    // The stored rows, or those the caller may see: no URLs made of stored paths.
+    if (this.tableSource(table) !== this.visibleRows(table)) return undefined;
+    return { core, relation, table, foreign };
+  }
+
+  /**
+   * Where each part of `target` is read: each shard partition the query's cones reach (a
+   * branch is a round trip to a shard), and one branch over the parent restricted to the
+   * local partitions reached, which PostgreSQL prunes to them and may scan in parallel.
+   * Undefined when no shard partition is reached: the plain query, pruned by PostgreSQL.
+   */
+  private partitionBranches(
+    { core, relation, table, foreign }: ShardedTarget,
+    where: string | undefined,
+  ): Branch[] | undefined {
+    const q = (name: string): string => this.quoteIdentifier(name);
+    const column = `${q(relation.alias)}.${q(table.partitions?.column ?? '')}`;
+    const terms =
+      core.where?.kind === 'logical' && core.where.op === 'AND'
+        ? core.where.operands
+        : core.where
+          ? [core.where]
+          : [];
+    const confined = terms.flatMap((t) => {
+      const cells = this.confinedCells(t);
+      return cells?.column === column ? [cells.ranges] : [];
+    });
+    const reached = partitionRanges(table).filter((r) =>
+      confined.every((cells) => cells.some(([lo, hi]) => lo < r.to && hi >= r.from)),
+    );
+    const branches: Branch[] = reached
+      .filter((r) => foreign.has(r.index))
+      .map((r) => ({ from: this.tableName(r.table), conditions: where ? [where] : [] }));
+    if (branches.length === 0) return undefined;
+    const local = reached.filter((r) => !foreign.has(r.index));
+    if (local.length > 0) {
+      const runs: { from: number; to: number }[] = [];
+      for (const r of local) {
+        const last = runs.at(-1);
+        if (last !== undefined && last.to === r.from) last.to = r.to;
+        else runs.push({ from: r.from, to: r.to });
+      }
+      const inLocal = runs.map((r) => `(${column} >= ${r.from} AND ${column} < ${r.to})`);
+      const range = runs.length === 1 ? (inLocal[0] as string) : `(${inLocal.join(' OR ')})`;
+      branches.push({ from: this.tableName(table), conditions: where ? [range, where] : [range] });
+    }
+    return branches;
+  }
+
+  /**
+   * The first rows in some order of a table with partitions on shards (`SELECT TOP 10 …
+   * ORDER BY energy DESC`): each partition's first rows, found there, and the first of
+   * those. PostgreSQL would have each shard sort its whole partition and send rows until
+   * the coordinator has enough. Only for the rows as stored (a rights filter would run
+   * on the coordinator), up to TOP_PER_PARTITION rows.
+   */
+  private perPartitionTopN(query: Query, limit: number | undefined): string | undefined {
+    const target = this.shardedTarget(query);
+    if (target === undefined || this.visibleKeys(target.table) !== undefined) return undefined;
+    const { core, relation } = target;
+    const top = core.top;
+    const rows = top === undefined ? limit : limit === undefined ? top : Math.min(top, limit);
+    const first = (rows ?? Infinity) + (query.offset ?? 0);
+    if (query.orderBy.length === 0 || !(first <= TOP_PER_PARTITION)) return undefined;
+    if (core.groupBy.length > 0 || core.having !== undefined) return undefined;
+    const outputs = this.annotations.outputsOf(core);
+    const expressions = [
+      ...outputs.flatMap((o) => (o.expr ? [o.expr] : [])),
+      ...(core.where ? [core.where] : []),
+      ...query.orderBy.map((o) => o.expr),
+    ];
+    if (expressions.some((e) => hasSubquery(e) || aggregatesIn(e).length > 0)) return undefined;
+    const own = (e: Expression): boolean =>
+      columnsIn(e).every((c) => {
+        const b = this.annotations.columns.get(c);
+        return (
+          b?.kind === 'outputName' ||
+          (b?.kind === 'relationColumn' && b.relation === relation.alias)
+        );
+      });
+    if (!expressions.every(own)) return undefined;
+
+    const q = (name: string): string => this.quoteIdentifier(name);
+    const parts = q('hearc_parts');
+    const where = core.where
+      ? `${this.condition(core.where)}${this.impliedBounds(core.where)}`
+      : undefined;
+    const branches = this.partitionBranches(target, where);
+    if (branches === undefined) return undefined;
+    // Each order key: an output's own column, or a column of its own in the parts.
+    const keys: string[] = [];
+    const order = query.orderBy.map((o, i) => {
+      const b = o.expr.kind === 'column' ? this.annotations.columns.get(o.expr) : undefined;
+      const direction = o.descending ? 'DESC NULLS FIRST' : 'ASC NULLS LAST';
+      if (b?.kind === 'outputName') {
+        return { inner: `${q(b.name)} ${direction}`, outer: `${parts}.${q(b.name)} ${direction}` };
+      }
+      const name = q(`hearc_o${i}`);
+      const sql = this.expression(o.expr);
+      keys.push(`${sql} AS ${name}`);
+      return { inner: `${sql} ${direction}`, outer: `${parts}.${name} ${direction}` };
+    });
+    const items = [...this.selectItems(core), ...keys].join(', ');
+    const union = branches
+      .map(
+        (b) =>
+          `(SELECT ${items} FROM ${b.from} AS ${q(relation.alias)}` +
+          `${b.conditions.length > 0 ? ` WHERE ${b.conditions.join(' AND ')}` : ''}` +
+          ` ORDER BY ${order.map((o) => o.inner).join(', ')} LIMIT ${first})`,
+      )
+      .join(' UNION ALL ');
+    const columns = outputs.map((o) => `${parts}.${q(o.name)} AS ${q(o.name)}`).join(', ');
+    // OFFSET 0: the union is planned as it is, an append whose shards are read at the same
+    // time; PostgreSQL would merge the sorted branches instead, reading one after another.
+    return (
+      `SELECT ${columns} FROM (SELECT * FROM (${union}) AS ${q('hearc_union')} OFFSET 0) AS ${parts}` +
+      ` ORDER BY ${order.map((o) => o.outer).join(', ')}${this.limitOffset(rows, query.offset)}`
+    );
   }
 
   /** What each partition computes for an aggregate, and how those parts make it whole. */
