@@ -668,11 +668,23 @@ export abstract class SqlCompiler {
   }
 
   protected aggregate(e: AggregateCall): string {
+    const value = e.arg ? this.aggregatedValue(e) : undefined;
+    return this.aggregateOf(
+      e,
+      value === undefined ? '*' : `${e.distinct ? 'DISTINCT ' : ''}${value}`,
+    );
+  }
+
+  /** The value an aggregate with an argument aggregates, as SQL. */
+  protected aggregatedValue(e: AggregateCall): string {
+    const arg = e.arg as Expression;
     // Sums of REAL values are computed in double precision everywhere (PostgreSQL keeps float4).
-    const sumsReals =
-      (e.name === 'SUM' || e.name === 'AVG') && e.arg !== undefined && this.kind(e.arg) === 'real';
-    const value = e.arg ? (sumsReals ? this.double(e.arg) : this.expression(e.arg)) : '';
-    const inner = e.arg ? `${e.distinct ? 'DISTINCT ' : ''}${value}` : '*';
+    const sumsReals = (e.name === 'SUM' || e.name === 'AVG') && this.kind(arg) === 'real';
+    return sumsReals ? this.double(arg) : this.expression(arg);
+  }
+
+  /** `e`'s aggregate function over `inner` (`*`, a value, `DISTINCT` a value), typed as annotated. */
+  protected aggregateOf(e: AggregateCall, inner: string): string {
     const sql = `${e.name.toLowerCase()}(${inner})`;
     // SUM and AVG widen differently per database; give them the annotated type.
     if (e.name === 'SUM' || e.name === 'AVG' || e.name === 'COUNT') {

@@ -82,6 +82,23 @@ test('groups, HAVING, ORDER BY, TOP and the service limit are applied to the com
   assert.equal([...twice.matchAll(/count\(\*\)/g)].length, 7, twice);
 });
 
+test('a DISTINCT aggregate: each part holds each value once, the whole aggregates the distinct values', () => {
+  const sql = compile(
+    'SELECT event_type, COUNT(DISTINCT obs_id) AS n, COUNT(*) AS m FROM hearc.events GROUP BY event_type',
+    allSharded,
+  );
+  assert.ok(
+    sql.includes(
+      'SELECT "t1"."event_type" AS "hearc_g0", "t1"."obs_id" AS "hearc_d1", CAST(count(*) AS bigint) AS "hearc_a2" FROM "hearc"."events_p0" AS "t1" GROUP BY "t1"."event_type", "t1"."obs_id" UNION ALL',
+    ),
+    sql,
+  );
+  assert.match(
+    sql,
+    /^SELECT "hearc_parts"\."hearc_g0" AS "event_type", CAST\(count\(DISTINCT "hearc_parts"\."hearc_d1"\) AS bigint\) AS "n", CAST\(COALESCE\(sum\("hearc_parts"\."hearc_a2"\), 0\) AS bigint\) AS "m" FROM /,
+  );
+});
+
 test('a cone reaches only the partitions its cells can be in', () => {
   const cone = (where: string): string[] =>
     branches(
@@ -115,8 +132,8 @@ test('a cone reaches only the partitions its cells can be in', () => {
 test('queries the rewrite does not fit compile as before', () => {
   for (const adql of [
     'SELECT ra, dec FROM hearc.events WHERE energy > 10',
-    'SELECT COUNT(DISTINCT obs_id) AS n FROM hearc.events',
     'SELECT DISTINCT obs_id FROM hearc.events',
+    'SELECT COUNT(DISTINCT obs_id) AS a, COUNT(DISTINCT event_type) AS b, COUNT(DISTINCT multip) AS c FROM hearc.events',
     'SELECT COUNT(*) AS n FROM hearc.events AS e JOIN ivoa.obscore AS o ON o.obs_publisher_did = e.obs_publisher_did',
     "SELECT COUNT(*) AS n FROM hearc.events WHERE obs_id IN (SELECT obs_id FROM ivoa.obscore WHERE target_name = 'Crab')",
     'SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM ivoa.obscore) AS m FROM hearc.events',
@@ -224,6 +241,9 @@ const SAME_ROWS = [
   'SELECT TOP 3 * FROM hearc.events WHERE energy > 5 ORDER BY energy, event_id',
   'SELECT TOP 4 obs_id, event_id, energy / 2 AS half FROM hearc.events WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(83.633, 22.0145, 1)) ORDER BY half DESC, event_id',
   'SELECT TOP 2 obs_id, COUNT(*) AS n FROM hearc.events GROUP BY obs_id ORDER BY n DESC, obs_id',
+  'SELECT COUNT(DISTINCT obs_id) AS n, COUNT(*) AS m, AVG(DISTINCT multip) AS a FROM hearc.events WHERE energy > 1',
+  'SELECT event_type, COUNT(DISTINCT obs_id) AS n, SUM(DISTINCT multip) AS s, MAX(DISTINCT energy) AS e FROM hearc.events GROUP BY event_type ORDER BY event_type',
+  'SELECT COUNT(DISTINCT obs_id) AS n FROM hearc.events WHERE energy > 1e9',
 ];
 
 test('on PostgreSQL, the rewritten SQL gives the rows of the plain SQL (partitions named as if on shards)', async (t) => {

@@ -133,8 +133,8 @@ export class PostgresCompiler extends SqlCompiler {
    * 15's postgres_fdw sends a whole aggregate to a shard, never a partial one, and would
    * otherwise bring every row to the coordinator. The shards then aggregate at the same
    * time (asynchronous append) and send a row per group (and per observation, when the
-   * caller may not see them all). Undefined (the plain SQL) for any query this does not
-   * fit: joins, subqueries, DISTINCT aggregates.
+   * caller may not see them all; and per value of a DISTINCT aggregate). Undefined (the
+   * plain SQL) for any query this does not fit: joins, subqueries, SELECT DISTINCT.
    */
   private perPartitionAggregate(query: Query, limit: number | undefined): string | undefined {
     const target = this.shardedTarget(query);
@@ -159,7 +159,10 @@ export class PostgresCompiler extends SqlCompiler {
     if ([...outer, ...inner].some(hasSubquery) || inner.some((e) => aggregatesIn(e).length > 0)) {
       return undefined;
     }
-    if (aggregates.some((a) => a.distinct)) return undefined;
+    // DISTINCT aggregates group the parts by their values: at most two such values.
+    if (new Set(aggregates.filter((a) => a.distinct).map((a) => this.aggregate(a))).size > 2) {
+      return undefined;
+    }
     // Only this table's columns (no outer query's), and outside ORDER BY no output names.
     const ownColumns = (e: Expression, outputNames: boolean): boolean =>
       columnsIn(e).every((c) => {
@@ -185,12 +188,25 @@ export class PostgresCompiler extends SqlCompiler {
     const keyPart = keys === undefined ? undefined : partColumn(keyColumn, 'k');
     const byText = new Map<string, string>();
     const combined = new Map<AggregateCall, string>();
+    // The values of DISTINCT aggregates: each part holds each value once (grouped by it),
+    // and the whole applies the same aggregate to the distinct values of the parts.
+    const distinctValues = new Map<string, string>();
     for (const a of aggregates) {
       const text = this.aggregate(a);
       let sql = byText.get(text);
       if (sql === undefined) {
-        const split = this.splitAggregate(a);
-        sql = split.combine(split.parts.map((p) => partColumn(p, 'a')));
+        if (a.distinct) {
+          const value = this.aggregatedValue(a);
+          let ref = groups.get(value) ?? distinctValues.get(value);
+          if (ref === undefined) {
+            ref = partColumn(value, 'd');
+            distinctValues.set(value, ref);
+          }
+          sql = this.aggregateOf(a, `DISTINCT ${ref}`);
+        } else {
+          const split = this.splitAggregate(a);
+          sql = split.combine(split.parts.map((p) => partColumn(p, 'a')));
+        }
         byText.set(text, sql);
       }
       combined.set(a, sql);
@@ -200,7 +216,11 @@ export class PostgresCompiler extends SqlCompiler {
     const where = core.where
       ? `${this.condition(core.where)}${this.impliedBounds(core.where)}`
       : undefined;
-    const partGroups = [...groups.keys(), ...(keyPart === undefined ? [] : [keyColumn])];
+    const partGroups = [
+      ...groups.keys(),
+      ...distinctValues.keys(),
+      ...(keyPart === undefined ? [] : [keyColumn]),
+    ];
     const groupBy = partGroups.length > 0 ? ` GROUP BY ${partGroups.join(', ')}` : '';
     const branches = this.partitionBranches(target, where);
     if (branches === undefined) return undefined;
@@ -393,8 +413,7 @@ export class PostgresCompiler extends SqlCompiler {
       case 'MAX':
         return { parts: [whole], combine: ([p]) => `${a.name.toLowerCase()}(${p})` };
       case 'AVG': {
-        const arg = a.arg as Expression;
-        const value = this.kind(arg) === 'real' ? this.double(arg) : this.expression(arg);
+        const value = this.aggregatedValue(a);
         return {
           parts: [`sum(${value})`, `count(${value})`],
           combine: ([s, n]) => `CAST(sum(${s}) / NULLIF(sum(${n}), 0) AS ${type})`,
