@@ -115,16 +115,14 @@ export function shardStateTableSql(server: string): readonly string[] {
 }
 
 /**
- * A shard's log folded from the coordinator, as the coordinator's own (foldSql), in one
+ * A shard's log folded from the coordinator, as the coordinator's own (foldInto), in one
  * short statement of its own: how many rows it holds, and the fold, through shardLogTable.
  */
 export function shardFoldSql(server: string): { readonly logged: string; readonly fold: string } {
   const log = shardLogTable(server);
   return {
     logged: `SELECT count(*) AS logged FROM ${log}`,
-    fold: `WITH gone AS (DELETE FROM ${log} RETURNING table_name, weight)
-      INSERT INTO ${log} (table_name, weight)
-      SELECT table_name, sum(weight) FROM gone GROUP BY table_name`,
+    fold: foldInto(log),
   };
 }
 
@@ -184,12 +182,29 @@ export function markSql(
    JOIN pg_class c ON c.oid = r.relid)`;
 }
 
-/** The foreign partitions of `tables`, with the server and table they name (for markSql). */
+/** A row of shardPartitionsSql: a foreign partition of one of the tables asked about. */
+export interface ShardPartitionRow {
+  /** The table it is a partition of (schema.name) and its own name there. */
+  readonly parent: string;
+  readonly name: string;
+  readonly local: string;
+  readonly server: string;
+  readonly remote_schema: string | null;
+  readonly remote_table: string | null;
+  /** Whether the coordinator has the foreign table reading that shard's commit state. */
+  readonly readable: boolean;
+}
+
+/**
+ * The foreign partitions of `tables`, with the server and table they name: for markSql,
+ * and where the engine reads which partitions are on shards (foreignPartitions).
+ */
 export function shardPartitionsSql(tables: readonly TableDef[]): string {
   const names = namesArray(tables);
   const option = (key: string): string =>
     `(SELECT substr(o, ${key.length + 2}) FROM unnest(ft.ftoptions) AS o WHERE o LIKE '${key}=%')`;
-  return `SELECT c.oid::regclass::text AS local, s.srvname AS server,
+  return `SELECT n.name AS parent, c.relname::text AS name,
+       c.oid::regclass::text AS local, s.srvname AS server,
        ${option('schema_name')} AS remote_schema, ${option('table_name')} AS remote_table,
        to_regclass('hearc_internal.' || quote_ident('commit_state_' || s.srvname)) IS NOT NULL AS readable
      FROM unnest(${names}) AS n(name)
@@ -203,11 +218,14 @@ export function shardPartitionsSql(tables: readonly TableDef[]): string {
 export const FOLD_AT = 256;
 
 /**
- * Folds the log: each table's rows become one of the same total weight, in one statement
- * (a fold running at the same time finds the rows gone and adds nothing).
+ * Folds the log `log`: each table's rows become one of the same total weight, in one
+ * statement (a fold running at the same time finds the rows gone and adds nothing).
  */
-export const foldSql = `WITH gone AS (
-    DELETE FROM hearc_internal.commit_log RETURNING table_name, weight
+const foldInto = (log: string): string => `WITH gone AS (
+    DELETE FROM ${log} RETURNING table_name, weight
   )
-  INSERT INTO hearc_internal.commit_log (table_name, weight)
+  INSERT INTO ${log} (table_name, weight)
   SELECT table_name, sum(weight) FROM gone GROUP BY table_name`;
+
+/** Folds the coordinator's own log (foldInto). */
+export const foldSql = foldInto('hearc_internal.commit_log');

@@ -55,6 +55,7 @@ import {
   logWriteSql,
   markSql,
   type ShardPartition,
+  type ShardPartitionRow,
   shardPartitionsSql,
 } from './commit-log.js';
 import { beginCommit, commitsTo, commitsUnderWay } from './commits.js';
@@ -273,8 +274,11 @@ export class PostgresEngine implements Engine {
   /** The SQL reading those marks, by tables, as their partitions were placed when last read. */
   private readonly markSqls = new Map<string, string>();
   private shapesAtCommit = 0;
-  /** The foreign partitions (on shards) of each partitioned table, by qualified name, as last read. */
-  private foreign = new Map<string, ReadonlySet<string>>();
+  /** The foreign partitions (on shards) of each partitioned table read so far, by qualified name. */
+  private readonly foreign = new Map<
+    string,
+    { readonly table: TableDef; readonly names: ReadonlySet<string> }
+  >();
   private placementReadAt = 0;
   private placementReading: Promise<void> | undefined;
 
@@ -335,7 +339,7 @@ export class PostgresEngine implements Engine {
         true,
       );
     });
-    await this.readPlacement();
+    await this.readPlacement(tables);
     await fillAllStcsTexts(tables, (fill) =>
       this.sql.begin(async (tx) => {
         await tx.unsafe(DEGREES_OUTPUT);
@@ -421,8 +425,6 @@ export class PostgresEngine implements Engine {
   async readMark(tables: readonly TableDef[]): Promise<number | undefined> {
     let row: { mark: unknown; logged: unknown } | undefined;
     try {
-      // A shard attached by another process is a commit to the tables it holds: read again.
-      await this.readPlacement();
       const marking = await this.shardedMarkSql(tables);
       if (marking === undefined) return this.noteMark(tables, undefined);
       [row] = await this.sql.unsafe<{ mark: unknown; logged: unknown }[]>(
@@ -452,38 +454,47 @@ export class PostgresEngine implements Engine {
   }
 
   /**
-   * As last read: at ensureTables, readMark, and in the background once the last reading
-   * is PLACEMENT_READ_MS old (a shard attached by another process counts from then on).
+   * As last read: at ensureTables, readMark, and in the background for a table not read
+   * yet or once the last reading is PLACEMENT_READ_MS old (a shard attached by another
+   * process counts from then on).
    */
   foreignPartitions(table: TableDef): readonly number[] {
-    if (Date.now() - this.placementReadAt > PLACEMENT_READ_MS && !this.placementReading) {
-      this.placementReading = this.readPlacement()
+    if (table.partitions === undefined) return [];
+    const placed = this.foreign.get(qualifiedName(table));
+    if (
+      (placed === undefined || Date.now() - this.placementReadAt > PLACEMENT_READ_MS) &&
+      !this.placementReading
+    ) {
+      const tables = [...[...this.foreign.values()].map((p) => p.table), table];
+      this.placementReading = this.readPlacement(tables)
         .catch(() => undefined)
         .finally(() => (this.placementReading = undefined));
     }
-    const names = this.foreign.get(qualifiedName(table));
-    if (names === undefined) return [];
+    if (placed === undefined) return [];
     return partitionRanges(table)
-      .filter((r) => names.has(r.table.name))
+      .filter((r) => placed.names.has(r.table.name))
       .map((r) => r.index);
   }
 
-  /** Reads which partitions are foreign tables (on shards) now, for foreignPartitions. */
-  private async readPlacement(): Promise<void> {
+  /** Reads which partitions of `tables` are foreign tables (on shards) now. */
+  private async readPlacement(tables: readonly TableDef[]): Promise<void> {
     this.placementReadAt = Date.now();
-    const rows = await this.sql.unsafe<{ parent: string; name: string }[]>(
-      `SELECT pn.nspname || '.' || p.relname AS parent, c.relname AS name
-       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-       JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
-       WHERE c.relkind = 'f'`,
+    const partitioned = tables.filter((t) => t.partitions !== undefined);
+    if (partitioned.length === 0) return;
+    this.notePlacement(
+      partitioned,
+      await this.sql.unsafe<ShardPartitionRow[]>(shardPartitionsSql(partitioned)),
     );
-    const foreign = new Map<string, Set<string>>();
-    for (const { parent, name } of rows) {
-      const names = foreign.get(parent) ?? new Set<string>();
-      names.add(name);
-      foreign.set(parent, names);
+  }
+
+  /** Keeps where the partitions of `tables` are, from shardPartitionsSql's rows for them. */
+  private notePlacement(tables: readonly TableDef[], rows: readonly ShardPartitionRow[]): void {
+    for (const table of tables) {
+      if (table.partitions === undefined) continue;
+      const parent = qualifiedName(table);
+      const names = new Set(rows.filter((r) => r.parent === parent).map((r) => r.name));
+      this.foreign.set(parent, { table, names });
     }
-    this.foreign = foreign;
   }
 
   /**
@@ -495,15 +506,9 @@ export class PostgresEngine implements Engine {
     tables: readonly TableDef[],
   ): Promise<{ sql: string; servers: readonly string[] } | undefined> {
     const key = markKey(tables);
-    const rows = await this.sql.unsafe<
-      {
-        local: string;
-        server: string;
-        remote_schema: string | null;
-        remote_table: string | null;
-        readable: boolean;
-      }[]
-    >(shardPartitionsSql(tables));
+    const rows = await this.sql.unsafe<ShardPartitionRow[]>(shardPartitionsSql(tables));
+    // A shard attached by another process is a commit to the tables it holds: placed anew.
+    this.notePlacement(tables, rows);
     const shards: ShardPartition[] = [];
     for (const { local, server, remote_schema, remote_table, readable } of rows) {
       if (!readable || remote_schema === null || remote_table === null) {
