@@ -137,6 +137,33 @@ function distanceBound(e: Comparison): DistanceBound | undefined {
   return { points, radius, op, distance };
 }
 
+/**
+ * `1 = CONTAINS(a, b)`, `INTERSECTS(a, b) = 0` and friends, in either order: the call, and
+ * whether the comparison holds when the call does (is 1).
+ */
+function regionCall(e: Comparison): { call: FunctionCall; holds: boolean } | undefined {
+  if (e.op !== '=' && e.op !== '<>') return undefined;
+  const pick = (call: Expression, literal: Expression) => {
+    if (call.kind !== 'call' || call.udf) return undefined;
+    if (call.name !== 'CONTAINS' && call.name !== 'INTERSECTS') return undefined;
+    if (literal.kind !== 'number' || literal.numberKind !== 'integer') return undefined;
+    const value = integerLiteralValue(literal);
+    if (value !== 0n && value !== 1n) return undefined;
+    return { call, holds: (value === 1n) === (e.op === '=') };
+  };
+  return pick(e.right, e.left) ?? pick(e.left, e.right);
+}
+
+/** The rows a SELECT returns at most: its TOP and the service's limit, the smaller. */
+export function rowLimit(top: number | undefined, limit: number | undefined): number | undefined {
+  return top === undefined ? limit : limit === undefined ? top : Math.min(top, limit);
+}
+
+/** The terms of a condition's top-level AND (the condition itself when it is no AND). */
+export function conjuncts(where: Expression): readonly Expression[] {
+  return where.kind === 'logical' && where.op === 'AND' ? where.operands : [where];
+}
+
 /** The longitude and latitude of a point as written in the query (e.g. POINT(ra, dec)). */
 export interface PointCoordinates {
   readonly ra: Expression;
@@ -206,8 +233,7 @@ export abstract class SqlCompiler {
     const orderBy = this.orderBy(q.orderBy);
     const body = q.body;
     if (body.kind === 'select') {
-      const top = body.top;
-      const rows = top === undefined ? limit : limit === undefined ? top : Math.min(top, limit);
+      const rows = rowLimit(body.top, limit);
       return `${withClause}${this.selectCore(body)}${orderBy}${this.limitOffset(rows, q.offset)}`;
     }
     if (body.kind === 'setop') {
@@ -262,7 +288,7 @@ export abstract class SqlCompiler {
     const items = this.selectItems(core);
     let sql = `SELECT ${core.distinct ? 'DISTINCT ' : ''}${items.join(', ')}`;
     sql += ` FROM ${core.from.map((f) => this.fromItem(f)).join(', ')}`;
-    if (core.where) sql += ` WHERE ${this.condition(core.where)}${this.impliedBounds(core.where)}`;
+    if (core.where) sql += ` WHERE ${this.whereCondition(core.where)}`;
     if (core.groupBy.length > 0)
       sql += ` GROUP BY ${core.groupBy.map((g) => this.expression(g)).join(', ')}`;
     if (core.having) sql += ` HAVING ${this.condition(core.having)}`;
@@ -302,6 +328,11 @@ export abstract class SqlCompiler {
         return `(${left} ${type} JOIN ${right} ON ${on})`;
       }
     }
+  }
+
+  /** A WHERE clause's condition, with the range tests it implies (impliedBounds). */
+  protected whereCondition(where: Expression): string {
+    return `${this.condition(where)}${this.impliedBounds(where)}`;
   }
 
   protected tableName(table: TableDef): string {
@@ -491,21 +522,10 @@ export abstract class SqlCompiler {
    * which databases can use an index or a range scan for.
    */
   private regionComparison(e: Comparison): string | undefined {
-    if (e.op !== '=' && e.op !== '<>') return undefined;
-    const pick = (call: Expression, literal: Expression): string | undefined => {
-      if (
-        call.kind !== 'call' ||
-        call.udf ||
-        (call.name !== 'CONTAINS' && call.name !== 'INTERSECTS')
-      )
-        return undefined;
-      if (literal.kind !== 'number' || literal.numberKind !== 'integer') return undefined;
-      const value = integerLiteralValue(literal);
-      if (value !== 0n && value !== 1n) return undefined;
-      const predicate = this.region(this.regionTest(call));
-      return (value === 1n) === (e.op === '=') ? predicate : `(NOT ${predicate})`;
-    };
-    return pick(e.right, e.left) ?? pick(e.left, e.right);
+    const found = regionCall(e);
+    if (found === undefined) return undefined;
+    const predicate = this.region(this.regionTest(found.call));
+    return found.holds ? predicate : `(NOT ${predicate})`;
   }
 
   private regionTest(call: FunctionCall): RegionTest {
@@ -688,9 +708,16 @@ export abstract class SqlCompiler {
     const sql = `${e.name.toLowerCase()}(${inner})`;
     // SUM and AVG widen differently per database; give them the annotated type.
     if (e.name === 'SUM' || e.name === 'AVG' || e.name === 'COUNT') {
-      return `CAST(${sql} AS ${this.typeName(e.name === 'COUNT' || this.typeOf(e).datatype === 'long' ? 'bigint' : 'double')})`;
+      return `CAST(${sql} AS ${this.aggregateType(e)})`;
     }
     return sql;
+  }
+
+  /** The SQL type COUNT, SUM and AVG are cast to: bigint for counts and long sums, else double. */
+  protected aggregateType(e: AggregateCall): string {
+    return this.typeName(
+      e.name === 'COUNT' || this.typeOf(e).datatype === 'long' ? 'bigint' : 'double',
+    );
   }
 
   protected cast(e: Cast): string {
@@ -903,17 +930,32 @@ export abstract class SqlCompiler {
 
   /** When one point and the radius are constants: the cone's range test on the other point. */
   protected distancePrefilter(bound: DistanceBound): string | undefined {
+    const cone = this.distanceCone(bound);
+    if (cone === undefined) return undefined;
+    const p = this.operandSql(cone.other);
+    return this.coneBoundingBox(p.ra, p.dec, cone.cone, cone.coordinates);
+  }
+
+  /**
+   * `DISTANCE(p, c) < r` with a constant point c and radius r, as the cone about c and the
+   * other point, written as a pair or as POINT(ra, dec); undefined otherwise.
+   */
+  private distanceCone(bound: DistanceBound):
+    | {
+        readonly cone: { ra: number; dec: number; radius: number };
+        readonly other: PointOperand;
+        readonly coordinates: PointCoordinates;
+      }
+    | undefined {
     const radius = this.constantValue(bound.radius);
     if (radius === undefined) return undefined;
     const [a, b] = bound.points;
     const fixedB = this.constantPoint(b);
     const fixedA = this.constantPoint(a);
     const [center, other] = fixedB ? [fixedB, a] : fixedA ? [fixedA, b] : [undefined, a];
-    if (!center || (other.kind === 'point' && other.point.kind !== 'pointConstructor'))
-      return undefined;
-    const p = this.operandSql(other);
-    const coordinates = other.kind === 'point' ? (other.point as PointConstructor) : other;
-    return this.coneBoundingBox(p.ra, p.dec, { ...center, radius }, coordinates);
+    const coordinates = writtenCoordinates(other);
+    if (!center || !coordinates) return undefined;
+    return { cone: { ...center, radius }, other, coordinates };
   }
 
   protected centerSql(center: CircleConstructor['center']): PointSql {
@@ -1005,38 +1047,24 @@ export abstract class SqlCompiler {
    */
   protected confinedCells(term: Expression): { column: string; ranges: CellRanges } | undefined {
     if (term.kind !== 'comparison') return undefined;
-    let cone: { point: PointCoordinates; center: { ra: number; dec: number }; radius: number };
+    let point: PointCoordinates;
+    let cone: { ra: number; dec: number; radius: number } | undefined;
     const bound = distanceBound(term);
     if (bound) {
-      const radius = this.constantValue(bound.radius);
-      const [a, b] = bound.points;
-      const center = this.constantPoint(b) ?? this.constantPoint(a);
-      const other = this.constantPoint(b) ? a : b;
-      const point = writtenCoordinates(other);
-      if (radius === undefined || center === undefined || point === undefined) return undefined;
-      cone = { point, center, radius };
+      const found = this.distanceCone(bound);
+      if (found === undefined) return undefined;
+      ({ cone, coordinates: point } = found);
     } else {
-      // `1 = CONTAINS(…)` or `CONTAINS(…) <> 0`, in either order.
-      const positive = (call: Expression, literal: Expression): boolean => {
-        if (call.kind !== 'call' || call.udf) return false;
-        if (call.name !== 'CONTAINS' && call.name !== 'INTERSECTS') return false;
-        if (literal.kind !== 'number' || literal.numberKind !== 'integer') return false;
-        const value = integerLiteralValue(literal);
-        return (term.op === '=' && value === 1n) || (term.op === '<>' && value === 0n);
-      };
-      const call = positive(term.right, term.left)
-        ? term.right
-        : positive(term.left, term.right)
-          ? term.left
-          : undefined;
-      if (call?.kind !== 'call') return undefined;
-      const test = this.regionTest(call);
-      const circle = this.constantCone(test.b);
-      if (test.op !== 'CONTAINS' || test.a.kind !== 'pointConstructor' || !circle) return undefined;
-      cone = { point: test.a, center: circle, radius: circle.radius };
+      // `1 = CONTAINS(…)` or `CONTAINS(…) <> 0`: the rows hold in the region.
+      const found = regionCall(term);
+      if (!found?.holds) return undefined;
+      const test = this.regionTest(found.call);
+      cone = this.constantCone(test.b);
+      if (test.op !== 'CONTAINS' || test.a.kind !== 'pointConstructor' || !cone) return undefined;
+      point = test.a;
     }
-    const cells = this.cellColumnOf(cone.point);
-    const ranges = cells && coneCellRanges(cells.order, { ...cone.center, radius: cone.radius });
+    const cells = this.cellColumnOf(point);
+    const ranges = cells && coneCellRanges(cells.order, cone);
     return cells && ranges ? { column: cells.sql, ranges } : undefined;
   }
 
@@ -1094,7 +1122,7 @@ export abstract class SqlCompiler {
    * the table and reads it all; the implied ones are index ranges. Same rows.
    */
   protected impliedBounds(where: Expression): string {
-    const terms = where.kind === 'logical' && where.op === 'AND' ? where.operands : [where];
+    const terms = conjuncts(where);
     const lower = new Map<string, { value: number; sql: string }>();
     const upper = new Map<string, { value: number; sql: string }>();
     const note = (column: Expression, bound: Expression, side: 'lower' | 'upper'): void => {

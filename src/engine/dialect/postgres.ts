@@ -17,9 +17,11 @@ import type {
 } from '../../adql/ast.js';
 import {
   type CompileOptions,
+  conjuncts,
   type DistanceBound,
   type PointSql,
   type RegionTest,
+  rowLimit,
   SqlCompiler,
   type SqlDialect,
   type SqlType,
@@ -156,22 +158,16 @@ export class PostgresCompiler extends SqlCompiler {
     const aggregates = outer.flatMap((e) => aggregatesIn(e));
     if (aggregates.length === 0 && core.groupBy.length === 0) return undefined;
     const inner = [...(core.where ? [core.where] : []), ...core.groupBy];
-    if ([...outer, ...inner].some(hasSubquery) || inner.some((e) => aggregatesIn(e).length > 0)) {
-      return undefined;
-    }
+    if (inner.some((e) => aggregatesIn(e).length > 0)) return undefined;
+    const unordered = [
+      ...outputs.map((o) => o.expr as Expression),
+      ...(core.having ? [core.having] : []),
+    ];
+    if (!this.readsOwnColumns(target, query, [...unordered, ...inner])) return undefined;
     // DISTINCT aggregates group the parts by their values: at most two such values.
     if (new Set(aggregates.filter((a) => a.distinct).map((a) => this.aggregate(a))).size > 2) {
       return undefined;
     }
-    // Only this table's columns (no outer query's), and outside ORDER BY no output names.
-    const ownColumns = (e: Expression, outputNames: boolean): boolean =>
-      columnsIn(e).every((c) => {
-        const b = this.annotations.columns.get(c);
-        if (b?.kind === 'outputName') return outputNames;
-        return b?.kind === 'relationColumn' && b.relation === relation.alias;
-      });
-    const ordered = new Set(query.orderBy.map((o) => o.expr));
-    if (![...outer, ...inner].every((e) => ownColumns(e, ordered.has(e)))) return undefined;
 
     const q = (name: string): string => this.quoteIdentifier(name);
     const parts = q('hearc_parts');
@@ -213,9 +209,7 @@ export class PostgresCompiler extends SqlCompiler {
     }
 
     const alias = q(relation.alias);
-    const where = core.where
-      ? `${this.condition(core.where)}${this.impliedBounds(core.where)}`
-      : undefined;
+    const where = core.where ? this.whereCondition(core.where) : undefined;
     const partGroups = [
       ...groups.keys(),
       ...distinctValues.keys(),
@@ -246,14 +240,9 @@ export class PostgresCompiler extends SqlCompiler {
         .sort((a, b) => first(a.ref) - first(b.ref))
         .map((c) => `${c.sql} AS ${c.ref.slice(parts.length + 1)}`);
       const union = branches
-        .map(
-          (b) =>
-            `SELECT ${columns.join(', ')} FROM ${b.from} AS ${alias}` +
-            `${b.conditions.length > 0 ? ` WHERE ${b.conditions.join(' AND ')}` : ''}${groupBy}`,
-        )
+        .map((b) => this.branchSql(b, alias, columns.join(', '), groupBy))
         .join(' UNION ALL ');
-      const top = core.top;
-      const rows = top === undefined ? limit : limit === undefined ? top : Math.min(top, limit);
+      const rows = rowLimit(core.top, limit);
       return (
         `SELECT ${items.join(', ')} FROM (${union}) AS ${parts}${visible}${outerGroupBy}${having}` +
         `${orderBy}${this.limitOffset(rows, query.offset)}`
@@ -283,6 +272,31 @@ export class PostgresCompiler extends SqlCompiler {
   }
 
   /**
+   * Whether `expressions` and the ORDER BY read only the target's own columns: no
+   * subquery, no column of an outer query, and output names only in the ORDER BY.
+   */
+  private readsOwnColumns(
+    { relation }: ShardedTarget,
+    query: Query,
+    expressions: readonly Expression[],
+  ): boolean {
+    const own = (e: Expression, outputNames: boolean): boolean =>
+      !hasSubquery(e) &&
+      columnsIn(e).every((c) => {
+        const b = this.annotations.columns.get(c);
+        if (b?.kind === 'outputName') return outputNames;
+        return b?.kind === 'relationColumn' && b.relation === relation.alias;
+      });
+    return expressions.every((e) => own(e, false)) && query.orderBy.every((o) => own(o.expr, true));
+  }
+
+  /** One part's SELECT: `columns` of the branch's relation, its conditions, then `tail`. */
+  private branchSql(branch: Branch, alias: string, columns: string, tail: string): string {
+    const where = branch.conditions.length > 0 ? ` WHERE ${branch.conditions.join(' AND ')}` : '';
+    return `SELECT ${columns} FROM ${branch.from} AS ${alias}${where}${tail}`;
+  }
+
+  /**
    * Where each part of `target` is read: each shard partition the query's cones reach (a
    * branch is a round trip to a shard), and one branch over the parent restricted to the
    * local partitions reached, which PostgreSQL prunes to them and may scan in parallel.
@@ -294,13 +308,7 @@ export class PostgresCompiler extends SqlCompiler {
   ): Branch[] | undefined {
     const q = (name: string): string => this.quoteIdentifier(name);
     const column = `${q(relation.alias)}.${q(table.partitions?.column ?? '')}`;
-    const terms =
-      core.where?.kind === 'logical' && core.where.op === 'AND'
-        ? core.where.operands
-        : core.where
-          ? [core.where]
-          : [];
-    const confined = terms.flatMap((t) => {
+    const confined = (core.where ? conjuncts(core.where) : []).flatMap((t) => {
       const cells = this.confinedCells(t);
       return cells?.column === column ? [cells.ranges] : [];
     });
@@ -337,8 +345,7 @@ export class PostgresCompiler extends SqlCompiler {
     const target = this.shardedTarget(query);
     if (target === undefined || this.visibleKeys(target.table) !== undefined) return undefined;
     const { core, relation } = target;
-    const top = core.top;
-    const rows = top === undefined ? limit : limit === undefined ? top : Math.min(top, limit);
+    const rows = rowLimit(core.top, limit);
     const first = (rows ?? Infinity) + (query.offset ?? 0);
     if (query.orderBy.length === 0 || !(first <= TOP_PER_PARTITION)) return undefined;
     if (core.groupBy.length > 0 || core.having !== undefined) return undefined;
@@ -346,24 +353,17 @@ export class PostgresCompiler extends SqlCompiler {
     const expressions = [
       ...outputs.flatMap((o) => (o.expr ? [o.expr] : [])),
       ...(core.where ? [core.where] : []),
-      ...query.orderBy.map((o) => o.expr),
     ];
-    if (expressions.some((e) => hasSubquery(e) || aggregatesIn(e).length > 0)) return undefined;
-    const own = (e: Expression): boolean =>
-      columnsIn(e).every((c) => {
-        const b = this.annotations.columns.get(c);
-        return (
-          b?.kind === 'outputName' ||
-          (b?.kind === 'relationColumn' && b.relation === relation.alias)
-        );
-      });
-    if (!expressions.every(own)) return undefined;
+    if (
+      [...expressions, ...query.orderBy.map((o) => o.expr)].some((e) => aggregatesIn(e).length > 0)
+    ) {
+      return undefined;
+    }
+    if (!this.readsOwnColumns(target, query, expressions)) return undefined;
 
     const q = (name: string): string => this.quoteIdentifier(name);
     const parts = q('hearc_parts');
-    const where = core.where
-      ? `${this.condition(core.where)}${this.impliedBounds(core.where)}`
-      : undefined;
+    const where = core.where ? this.whereCondition(core.where) : undefined;
     const branches = this.partitionBranches(target, where);
     if (branches === undefined) return undefined;
     // Each order key: an output's own column, or a column of its own in the parts.
@@ -380,13 +380,9 @@ export class PostgresCompiler extends SqlCompiler {
       return { inner: `${sql} ${direction}`, outer: `${parts}.${name} ${direction}` };
     });
     const items = [...this.selectItems(core), ...keys].join(', ');
+    const firstRows = ` ORDER BY ${order.map((o) => o.inner).join(', ')} LIMIT ${first}`;
     const union = branches
-      .map(
-        (b) =>
-          `(SELECT ${items} FROM ${b.from} AS ${q(relation.alias)}` +
-          `${b.conditions.length > 0 ? ` WHERE ${b.conditions.join(' AND ')}` : ''}` +
-          ` ORDER BY ${order.map((o) => o.inner).join(', ')} LIMIT ${first})`,
-      )
+      .map((b) => `(${this.branchSql(b, q(relation.alias), items, firstRows)})`)
       .join(' UNION ALL ');
     const columns = outputs.map((o) => `${parts}.${q(o.name)} AS ${q(o.name)}`).join(', ');
     // OFFSET 0: the union is planned as it is, an append whose shards are read at the same
@@ -400,9 +396,7 @@ export class PostgresCompiler extends SqlCompiler {
   /** What each partition computes for an aggregate, and how those parts make it whole. */
   private splitAggregate(a: AggregateCall): SplitAggregate {
     const whole = this.aggregate(a);
-    const type = this.typeName(
-      a.name === 'COUNT' || this.typeOf(a).datatype === 'long' ? 'bigint' : 'double',
-    );
+    const type = this.aggregateType(a);
     switch (a.name) {
       // A count of no parts (no rows the caller may see) is 0; a sum of none is NULL.
       case 'COUNT':
