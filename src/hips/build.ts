@@ -15,7 +15,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { compileAdql } from '../adql/index.js';
 import { AccessControl, ANONYMOUS, isOpen, type ObservationRights } from '../auth/index.js';
-import { sqlDialectFor } from '../engine/dialects.js';
+import { engineDialect } from '../engine/dialects.js';
 import type { Engine } from '../engine/types.js';
 import { buildImage, type Card, fitsFileBytes } from '../fits/index.js';
 import { cellCentre, mocLibrary, spaceMocFile } from '../moc/index.js';
@@ -359,7 +359,7 @@ async function build(options: HipsBuildOptions, dir: string): Promise<HipsBuildR
   }
   // The rights gate's row filter for an anonymous caller, then the same rule per row.
   const dialect = new AccessControl({ engine, clock: () => now }).dialectFor(
-    sqlDialectFor(engine.dialect),
+    engineDialect(engine),
     ANONYMOUS,
   );
   const { sql } = compileAdql(
