@@ -46,6 +46,7 @@ import { appendToDuckDb, registerAppendScan } from './duckdb-append.js';
 import { duckDbType } from './duckdb-types.js';
 import { PreparedStatements } from './duckdb-statements.js';
 import { chunkVector, readVectorValues } from './duckdb-columns.js';
+import { chunkBytes, chunkFetched } from './duckdb-chunk-memory.js';
 import {
   DEFAULT_BATCH_SIZE,
   guardedCursor,
@@ -247,6 +248,8 @@ class DuckDbRowSource implements RowSource {
   private readonly readers: ColumnReader[];
   /** The columns' types, known once: a vector made without one asks DuckDB for it. */
   private readonly types: readonly DuckDBType[];
+  /** The native bytes of one chunk of this result. */
+  private readonly chunkBytes: number;
   /** The next chunk, asked for ahead; undefined once the result is exhausted. */
   private ahead: Promise<DuckDBDataChunk | null> | undefined;
   private exhausted = false;
@@ -268,6 +271,7 @@ class DuckDbRowSource implements RowSource {
     this.columnNames = result.columnNames();
     this.readers = readersOf(result);
     this.types = result.columnTypes();
+    this.chunkBytes = chunkBytes(this.types);
   }
 
   async next(): Promise<PositionalRow[] | undefined> {
@@ -285,6 +289,7 @@ class DuckDbRowSource implements RowSource {
       this.exhausted = true;
       return undefined;
     }
+    chunkFetched(this.chunkBytes);
     const next = this.result.fetchChunk();
     // Its failure is thrown by the call that takes it; none may take it (a closed cursor).
     next.catch(() => undefined);
@@ -295,6 +300,8 @@ class DuckDbRowSource implements RowSource {
   async nextColumns(): Promise<SqlValue[][] | undefined> {
     let current = this.current;
     if (current === undefined || current.at >= current.rowCount) {
+      // The chunk read is let go of before the next arrives: a collection may take it.
+      this.current = current = undefined;
       const chunk = await this.nextChunk();
       this.current = current = chunk && {
         chunk,
