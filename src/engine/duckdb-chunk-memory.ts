@@ -11,12 +11,11 @@
  * went to page faults (bench/PROFILE.md, "DuckDB chunks freed when fetched").
  *
  * So the engine counts the bytes of the chunks it fetches and, past a threshold,
- * asks V8 for a young-generation collection (about 0.1 ms when little is alive),
- * which finalises them while they are still young.
+ * asks V8 for a young-generation collection, which finalises them while they are still
+ * young.
  */
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collectGarbage } from '../service/memory.js';
 
 /** Rows a DuckDB vector holds. */
 const VECTOR_CAPACITY = 2048;
@@ -56,23 +55,6 @@ function rowBytes(type: DuckDBType): number {
 export const chunkBytes = (types: readonly DuckDBType[]): number =>
   VECTOR_CAPACITY * types.reduce((sum, type) => sum + rowBytes(type) + 1 / 8, 0);
 
-type YoungCollection = () => void;
-
-/** V8's collector, asked for a young-generation collection; undefined if V8 refuses. */
-function youngCollection(): YoungCollection | undefined {
-  type Gc = (options: { type: 'minor' }) => void;
-  try {
-    const exposed = (globalThis as { gc?: Gc }).gc;
-    // `gc` is only given to contexts made after the flag is set: a new one, not this one.
-    if (exposed === undefined) setFlagsFromString('--expose-gc');
-    const gc = exposed ?? (runInNewContext('gc') as Gc | undefined);
-    return typeof gc === 'function' ? () => gc({ type: 'minor' }) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-let collect: YoungCollection | undefined | null = null;
 let fetched = 0;
 
 /**
@@ -84,6 +66,5 @@ export function chunkFetched(bytes: number): void {
   fetched += bytes;
   if (fetched < CHUNK_BYTES_PER_COLLECTION) return;
   fetched = 0;
-  if (collect === null) collect = youngCollection();
-  collect?.();
+  collectGarbage('young');
 }

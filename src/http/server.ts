@@ -716,7 +716,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // all done, one full collection gives back the memory its garbage holds (an idle
     // server would keep it until requests come).
     app.addHook('onReady', async () => {
-      void Promise.allSettled(startUp).then(collectGarbage);
+      void Promise.allSettled(startUp).then(() => collectGarbage());
     });
   }
   return app;
