@@ -7,8 +7,8 @@
  * window on ObsCore in sky order: 45 chunks of 27 rows, 57 columns, about 50 MB), while
  * it allocates little on the JS heap: young-generation collections are then far apart,
  * the chunks pile up in native memory, and the allocator hands out fresh pages that the
- * kernel must zero, then purges them when they are finally freed. Half the query's time
- * went to page faults (bench/PROFILE.md, "DuckDB chunks freed when fetched").
+ * kernel must zero, then purges them when they are finally freed (bench/PROFILE.md,
+ * "DuckDB chunks freed when fetched": a fifth of the served peak memory of such queries).
  *
  * So the engine counts the bytes of the chunks it fetches and, past a threshold,
  * asks V8 for a young-generation collection, which finalises them while they are still
