@@ -34,6 +34,7 @@ import {
   type RowFilter,
 } from './catalog-session.js';
 import {
+  columnStorage,
   dropTableSql,
   ensureTablesWith,
   quoteIdentifier,
@@ -79,34 +80,42 @@ export interface DuckDbOptions {
 }
 
 /**
- * What a text column's definition adds for its storage hint (ColumnDef.textStorage):
- * a low-cardinality column is written as a dictionary without analysing FSST (and the
- * others) on every row group of a bulk load; a text read whole by results is stored
- * uncompressed, which a scan copies instead of decoding (FSST took three times as long).
+ * What a column's definition adds for its storage hint: a low-cardinality text is written
+ * as a dictionary without analysing FSST (and the others) on every row group of a bulk
+ * load; a text read whole by results is stored uncompressed, which a scan copies instead
+ * of decoding (FSST took three times as long); so are numbers that results read more
+ * than queries scan (ColumnDef.numberStorage: ALP decodes a whole vector for each row).
  */
-function textStorageSql(column: ColumnDef): string {
-  if (column.lowCardinality) return ' USING COMPRESSION dictionary';
-  if (column.textStorage === 'uncompressed') return ' USING COMPRESSION uncompressed';
+function storageSql(storage: ColumnStorage, column: ColumnDef): string {
+  if (storage.kind === 'text') {
+    if (column.lowCardinality) return ' USING COMPRESSION dictionary';
+    if (column.textStorage === 'uncompressed') return ' USING COMPRESSION uncompressed';
+  }
+  const number = storage.kind === 'scalar' && storage.datatype !== 'boolean';
+  if (number && column.numberStorage === 'uncompressed') return ' USING COMPRESSION uncompressed';
   return '';
 }
 
 /** The SQL type of a column in a table definition. */
 function duckDbColumnSql(storage: ColumnStorage, column: ColumnDef): string {
-  const sql = duckDbType(storage).sql;
-  return storage.kind === 'text' ? sql + textStorageSql(column) : sql;
+  return duckDbType(storage).sql + storageSql(storage, column);
 }
 
 /**
- * DuckDB's own definition of `table` with the storage its text columns were given:
- * DuckDB keeps `USING COMPRESSION` but does not show it in the definition.
+ * DuckDB's own definition of `table` with the storage its columns were given: DuckDB
+ * keeps `USING COMPRESSION` but does not show it in the definition.
  */
 function withColumnStorage(definition: string, table: TableDef): string {
   let sql = definition;
   // Column names are regular identifiers, quoted by DuckDB only when they are keywords.
   for (const column of storedColumns(table)) {
-    const storage = textStorageSql(column);
-    if (storage)
-      sql = sql.replace(new RegExp(`([(,]\\s*"?${column.name}"? VARCHAR)\\b`), `$1${storage}`);
+    const storage = storageSql(columnStorage(table, column), column);
+    if (storage) {
+      sql = sql.replace(
+        new RegExp(`([(,]\\s*"?${column.name}"? [A-Z][A-Z0-9_]*)\\b`),
+        `$1${storage}`,
+      );
+    }
   }
   return sql;
 }

@@ -75,6 +75,13 @@ export interface ColumnDef {
    * them instead of decoding them.
    */
   readonly textStorage?: 'uncompressed';
+  /**
+   * Numbers that results read whole more than queries scan them (ObsCore's: a result of
+   * a few rows from many vectors): stored uncompressed where the engine lets a table say
+   * so (DuckDB), so that a scan copies the rows it needs instead of decompressing the
+   * vectors that hold them whole.
+   */
+  readonly numberStorage?: 'uncompressed';
 }
 
 /** A column definition; strings get arraysize '*' unless `extra` says otherwise. */

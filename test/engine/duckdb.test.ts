@@ -229,7 +229,7 @@ test('long strings read from DuckDB vectors are the strings the query made', asy
   }
 });
 
-test('a low-cardinality text column is stored as a dictionary, a text read whole uncompressed, also after a rewrite in order and a column added', async () => {
+test('a low-cardinality text column is stored as a dictionary, a text or a number read whole uncompressed, also after a rewrite in order and a column added', async () => {
   const engine = await openEngine(join(scratch, 'dictionary.duckdb'));
   const table = bulkTable(
     'lists',
@@ -237,6 +237,9 @@ test('a low-cardinality text column is stored as a dictionary, a text read whole
     columnDef('list', 'char', 'its list', { lowCardinality: true, nullable: false }),
     columnDef('plain', 'char', 'the same text, left to DuckDB'),
     columnDef('whole', 'char', 'the same text, read whole', { textStorage: 'uncompressed' }),
+    columnDef('energy', 'double', 'a number left to DuckDB'),
+    columnDef('copied', 'double', 'the same number, read whole', { numberStorage: 'uncompressed' }),
+    columnDef('count', 'int', 'a count, read whole', { numberStorage: 'uncompressed' }),
   );
   // Distinct long strings: what DuckDB compresses with FSST when left to choose.
   const rows = 200_000;
@@ -255,7 +258,7 @@ test('a low-cardinality text column is stored as a dictionary, a text read whole
   };
   const contents = async (): Promise<string> => {
     for await (const batch of await engine.stream(
-      `SELECT count(*) || ' ' || sum(hash(id, list, plain)) FROM bulk.lists`,
+      `SELECT count(*) || ' ' || sum(hash(id, list, plain, energy, copied, count)) FROM bulk.lists`,
     ))
       return String(batch[0]?.[0]);
     return '';
@@ -270,6 +273,9 @@ test('a low-cardinality text column is stored as a dictionary, a text read whole
           list: text,
           plain: text,
           whole: text,
+          energy: Float64Array.from({ length: rows }, (_, i) => (i % 1000) * 0.25),
+          copied: Float64Array.from({ length: rows }, (_, i) => (i % 1000) * 0.25),
+          count: Int32Array.from({ length: rows }, (_, i) => i % 1000),
         },
       }),
     );
@@ -278,6 +284,9 @@ test('a low-cardinality text column is stored as a dictionary, a text read whole
     assert.equal(stored.list, 'Dictionary');
     assert.equal(stored.plain, 'FSST', 'the same strings compress otherwise when left to DuckDB');
     assert.equal(stored.whole, 'Uncompressed');
+    assert.notEqual(stored.energy, 'Uncompressed', 'DuckDB compresses such numbers when left to');
+    assert.equal(stored.copied, 'Uncompressed');
+    assert.equal(stored.count, 'Uncompressed');
     const before = await contents();
 
     await engine.rewriteInOrder!(table, ['id']);
@@ -294,6 +303,9 @@ test('a low-cardinality text column is stored as a dictionary, a text read whole
     assert.equal(rewritten.more, 'Dictionary');
     assert.equal(rewritten.plain, 'FSST');
     assert.equal(rewritten.whole, 'Uncompressed');
+    assert.notEqual(rewritten.energy, 'Uncompressed');
+    assert.equal(rewritten.copied, 'Uncompressed');
+    assert.equal(rewritten.count, 'Uncompressed');
     assert.equal(await contents(), before);
   } finally {
     await engine.close();
