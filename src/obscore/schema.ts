@@ -385,12 +385,9 @@ export const obscoreTable: TableDef = {
   description:
     'ObsCore 1.1: one row per published event list, with the GADF obs-index columns gammapy needs.',
   utype: 'ivo://ivoa.net/std/ObsCore#table-1.1',
-  // Results read rows of every column from wherever a cone or a time window finds them.
-  columns: obscoreColumns.map((c) =>
-    c.datatype !== 'char' && c.datatype !== 'unicodeChar' && c.arraysize === undefined
-      ? { ...c, numberStorage: 'uncompressed' as const }
-      : c,
-  ),
+  // Results read rows of every column from wherever a cone or a time window finds them
+  // (the engine applies the hint to the columns it stores as numbers).
+  columns: obscoreColumns.map((c) => ({ ...c, numberStorage: 'uncompressed' as const })),
   primaryKey: ['obs_publisher_did'],
   rightsKey: 'obs_publisher_did',
   // Ingest refuses a run that stops before it starts.

@@ -79,7 +79,8 @@ export interface ColumnDef {
    * Numbers that results read whole more than queries scan them (ObsCore's: a result of
    * a few rows from many vectors): stored uncompressed where the engine lets a table say
    * so (DuckDB), so that a scan copies the rows it needs instead of decompressing the
-   * vectors that hold them whole.
+   * vectors that hold them whole. Only a column the engine stores as a scalar number
+   * (columnStorage) is affected; on others the hint does nothing.
    */
   readonly numberStorage?: 'uncompressed';
 }
