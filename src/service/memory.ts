@@ -4,21 +4,22 @@ import { runInNewContext } from 'node:vm';
 
 type Collector = (options?: { type?: 'major' | 'minor' }) => void;
 
-let collector: Collector | undefined;
+/** V8's `gc` once fetched; null when V8 gave none (not asked again). */
+let collector: Collector | null | undefined;
 
 /**
  * V8's `gc`. Node exposes it only when started with --expose-gc; without it, the flag is
- * set for the moment it takes to fetch the function from a new context. Undefined if V8
+ * set for the moment it takes to fetch the function from a new context. Null if V8
  * gives none.
  */
-function v8Collector(): Collector | undefined {
-  if (collector) return collector;
+function v8Collector(): Collector | null {
+  if (collector !== undefined) return collector;
   const exposed = (globalThis as { gc?: Collector }).gc;
   if (typeof exposed === 'function') return (collector = exposed);
   setFlagsFromString('--expose-gc');
   try {
     const gc: unknown = runInNewContext('gc');
-    if (typeof gc === 'function') collector = gc as Collector;
+    collector = typeof gc === 'function' ? (gc as Collector) : null;
   } finally {
     setFlagsFromString('--no-expose-gc');
   }
