@@ -251,7 +251,7 @@ test('on PostgreSQL, the rewritten SQL gives the rows of the plain SQL (partitio
   if (!hess || !requirePostgres(t)) return;
   // The partitions are local here: named in the rewritten SQL all the same, they give its
   // answers without shard clusters (test/engine/shards.test.ts runs the same with them).
-  const engine = await freshPostgresCatalog(t, 'hearc_shard_sql');
+  const engine = await freshPostgresCatalog('hearc_shard_sql');
   t.after(() => engine.close());
   await publishPublic(engine, hess, 'hess-dr1');
   const placements = [allSharded, halfSharded];

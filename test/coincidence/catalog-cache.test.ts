@@ -90,7 +90,7 @@ test('the rights of a long answer are kept until a rights change, which applies 
     if (engineName === 'postgres' && !requirePostgres(t)) continue;
     const { engine } = await twoCollectionCatalog(
       t,
-      engineName === 'postgres' ? () => freshPostgresCatalog(t, 'coinc_rights') : undefined,
+      engineName === 'postgres' ? () => freshPostgresCatalog('coinc_rights') : undefined,
     );
     t.after(() => engine.close());
     const runs = await engine.selectRows(obscoreTable);
@@ -170,7 +170,7 @@ test('a withdrawal through another engine on the catalog file (hearc serve runs 
 
 test('a withdrawal by another process reaches the answers after a recheck in the background (PostgreSQL)', async (t) => {
   if (!requirePostgres(t)) return;
-  const { engine } = await twoCollectionCatalog(t, () => freshPostgresCatalog(t, 'coinc_cache'));
+  const { engine } = await twoCollectionCatalog(t, () => freshPostgresCatalog('coinc_cache'));
   // The same database under another name: its commits are not counted as this engine's.
   const other = await openEngine(engine.location.replace('127.0.0.1', 'localhost'));
   const catalog = new CoincidenceCatalog(engine, { recheckMs: 0 });
@@ -291,7 +291,7 @@ test('alerts stored after the server started are prepared, however they came; th
     if (engineName === 'postgres' && !requirePostgres(t)) continue;
     const { engine } = await twoCollectionCatalog(
       t,
-      engineName === 'postgres' ? () => freshPostgresCatalog(t, 'coinc_watch') : undefined,
+      engineName === 'postgres' ? () => freshPostgresCatalog('coinc_watch') : undefined,
     );
     await storeNoticeOnRun(engine, 'IceCube-OLD');
     const catalog = new CoincidenceCatalog(engine);

@@ -219,7 +219,7 @@ async function activeQueries(url: string): Promise<string[]> {
 
 async function open(t: TestContext): Promise<Engine | undefined> {
   if (!requirePostgres(t)) return undefined;
-  const engine = await freshPostgresCatalog(t, 'hearc_binary', 1);
+  const engine = await freshPostgresCatalog('hearc_binary', 1);
   t.after(() => engine.close());
   return engine;
 }

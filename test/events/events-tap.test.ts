@@ -189,6 +189,6 @@ test(
     const hess = requireTestData(t, 'hess-dl3-dr1');
     const magic = requireTestData(t, 'magic-rad-max');
     if (!hess || !magic || !requireAstropy(t) || !requirePostgres(t)) return;
-    await checkEngine(t, [hess, magic], () => freshPostgresCatalog(t, 'hearc_events'));
+    await checkEngine(t, [hess, magic], () => freshPostgresCatalog('hearc_events'));
   },
 );

@@ -1,5 +1,5 @@
 /** A PostgreSQL database of its own for one test, dropped once the test file's tests have ended. */
-import { after, type TestContext } from 'node:test';
+import { after } from 'node:test';
 import postgres from 'postgres';
 import { openEngine } from '../../src/engine/index.js';
 import type { Engine } from '../../src/engine/types.js';
@@ -27,11 +27,7 @@ after(async () => {
  * Creates `<prefix>_<pid>_<time>` on the local server and opens a catalog engine on it.
  * The test closes the engine; the database is dropped when the file's tests have ended.
  */
-export async function freshPostgresCatalog(
-  _t: Pick<TestContext, 'after'>,
-  prefix: string,
-  connections = 4,
-): Promise<Engine> {
+export async function freshPostgresCatalog(prefix: string, connections = 4): Promise<Engine> {
   const database = `${prefix}_${process.pid}_${Date.now().toString(36)}`;
   const admin = postgres(`${POSTGRES_SERVER}/postgres`, { max: 1, onnotice: () => undefined });
   try {

@@ -72,7 +72,7 @@ test('on PostgreSQL too (COPY of the batches the thread sends)', async (t) => {
   const store = requireTestData(t, 'hess-dl3-dr1');
   if (!store || !requirePostgres(t)) return;
   const single = await tempCatalog(t);
-  const threaded = await freshPostgresCatalog(t, 'hearc_event_thread');
+  const threaded = await freshPostgresCatalog('hearc_event_thread');
   await ingestDataStore(single, store, config, { eventThread: false });
   await ingestDataStore(threaded, store, config, { eventThread: true, eventBufferRows: 20_000 });
   const [expected, actual] = [await published(single), await published(threaded)];

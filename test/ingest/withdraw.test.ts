@@ -151,5 +151,5 @@ test('withdraw removes every row of the datasets in one transaction (DuckDB)', a
 
 test('withdraw removes every row of the datasets in one transaction (PostgreSQL)', async (t) => {
   if (!requirePostgres(t)) return;
-  await withdrawAndPublishAgain(t, () => freshPostgresCatalog(t, 'hearc_withdraw'));
+  await withdrawAndPublishAgain(t, () => freshPostgresCatalog('hearc_withdraw'));
 });

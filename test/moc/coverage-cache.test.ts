@@ -97,7 +97,7 @@ async function computedThenLoaded(
 async function catalogOn(t: TestContext, engineName: 'duckdb' | 'postgres') {
   return twoCollectionCatalog(
     t,
-    engineName === 'postgres' ? () => freshPostgresCatalog(t, 'coverage_cache') : undefined,
+    engineName === 'postgres' ? () => freshPostgresCatalog('coverage_cache') : undefined,
   );
 }
 

@@ -147,7 +147,7 @@ test('ingest records provenance (DuckDB)', async (t) => {
 test('ingest records provenance (PostgreSQL)', async (t) => {
   const dir = requireTestData(t, 'hess-dl3-dr1');
   if (!dir || !requirePostgres(t)) return;
-  const engine = await freshPostgresCatalog(t, 'hearc_prov');
+  const engine = await freshPostgresCatalog('hearc_prov');
   t.after(() => engine.close());
   await checkIngest(t, engine, dir);
 });

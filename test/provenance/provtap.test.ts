@@ -83,5 +83,5 @@ test('ProvTAP on DuckDB', { timeout: 600_000 }, async (t) => {
 
 test('ProvTAP on PostgreSQL', { timeout: 600_000 }, async (t) => {
   if (!requirePostgres(t)) return;
-  await checkProvTap(t, () => freshPostgresCatalog(t, 'hearc_provtap'));
+  await checkProvTap(t, () => freshPostgresCatalog('hearc_provtap'));
 });

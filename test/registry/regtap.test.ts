@@ -140,7 +140,7 @@ test('rr holds the records /oai serves, with URLs of the answering service', asy
 
 test('rr and the RegTAP functions on PostgreSQL', async (t) => {
   if (!requirePostgres(t)) return;
-  const { address } = await serveRegistry(t, () => freshPostgresCatalog(t, 'hearc_regtap'));
+  const { address } = await serveRegistry(t, () => freshPostgresCatalog('hearc_regtap'));
   await assertRegtapServed(address);
 });
 

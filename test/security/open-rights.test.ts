@@ -66,7 +66,7 @@ async function publicCatalog(
   const { dir, runs } = await simulatedStore(t);
   const engine =
     engineName === 'postgres'
-      ? await freshPostgresCatalog(t, 'open_rights')
+      ? await freshPostgresCatalog('open_rights')
       : await openEngine(join(tempDir(t), 'catalog.duckdb'));
   const dialect = engineName === 'postgres' ? postgresDialect : duckDbDialect;
   await engine.ensureTables(catalogTables);

@@ -30,7 +30,7 @@ test('TAP on PostgreSQL + pg_sphere', { timeout: 900_000 }, async (suite) => {
   const dir = requireTestData(suite, 'hess-dl3-dr1');
   if (!dir || !requirePostgres(suite)) return;
   const served = await serveStore(suite, dir, HESS_COLLECTION, () =>
-    freshPostgresCatalog(suite, 'hearc_tap'),
+    freshPostgresCatalog('hearc_tap'),
   );
   const csv = async (params: Record<string, string>): Promise<string[]> => {
     const response = await sync(served.address, { LANG: 'ADQL', RESPONSEFORMAT: 'csv', ...params });

@@ -109,7 +109,7 @@ async function checkStore(
   const engine =
     engineName === 'duckdb'
       ? await openEngine(join(tempDir(t), 'catalog.duckdb'))
-      : await freshPostgresCatalog(t, 'hearc_snap', 2);
+      : await freshPostgresCatalog('hearc_snap', 2);
   t.after(() => engine.close());
   await engine.ensureTables(catalogTables);
   const report = await ingestDataStore(engine, storeDir, {
